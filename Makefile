@@ -1,0 +1,43 @@
+# Two entry points for a fresh machine: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export QT_QPA_PLATFORM ?= $(if $(DISPLAY),xcb,offscreen)
+
+.PHONY: run test lint typecheck pytest bench dist sysdeps clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Qt needs a few system libraries even offscreen; install them when missing and we are root.
+sysdeps:
+	@bash .ci/sysdeps.sh
+
+run: $(STAMP) sysdeps
+	$(BIN)/python main.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) sysdeps
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+bench: $(STAMP) sysdeps
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run_all.py
+
+dist: $(STAMP) sysdeps
+	$(BIN)/pip install -q -e '.[dist]'
+	$(BIN)/pyinstaller --noconfirm build.spec
+
+clean:
+	rm -rf build dist .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""PySide6 screens. Thin: every action calls ``services`` through ``gui.ops``."""

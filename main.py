@@ -1,0 +1,56 @@
+"""支部台账 — entry point. Without a command it starts the GUI; every other command is headless.
+
+python main.py [--db PATH|URL]                 start the desktop app
+python main.py [--db …] COMMAND …              run a command (see --help)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from services import cli
+from services.errors import LedgerError
+from services.version import APP_VERSION
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description="支部台账 — 党支部标准化台账（离线版）")
+    parser.add_argument("--version", action="version", version=f"支部台账 {APP_VERSION}")
+    parser.add_argument("--db", default=None, help="数据库文件路径或 URL（sqlite:///… / postgresql://…）")
+    parser.add_argument("--user", default="cli", help="记录在修改日志中的操作人")
+    parser.add_argument("--demo-if-empty", action="store_true", help="GUI：数据库为空时载入演示数据")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    shot = sub.add_parser("screenshot", help="离屏渲染主窗口并保存为 PNG")
+    shot.add_argument("out", help="输出 PNG 路径")
+    shot.add_argument("--tab", default=None, help="要显示的标签页（名称或序号）")
+    shot.add_argument("--branch", default=None, help="选中的支部代码")
+    cli.register_all(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = cli.Context(db_target=args.db or cli.default_target(), user=args.user)
+    try:
+        if args.command is None:
+            from gui.app import run_gui
+
+            return run_gui(ctx.db_target, demo_if_empty=args.demo_if_empty)
+        if args.command == "screenshot":
+            from gui.app import screenshot
+
+            return screenshot(ctx.db_target, args.out, tab=args.tab, branch_code=args.branch)
+        handler: cli.Handler = args.handler
+        return handler(args, ctx)
+    except LedgerError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

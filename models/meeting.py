@@ -1,0 +1,47 @@
+"""Meetings (三会一课, 主题党日, 组织生活会, 民主评议) and their attendance."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, Tracked
+
+
+class Meeting(Tracked, Base):
+    __tablename__ = "meeting"
+    __table_args__ = (Index("ix_meeting_branch_date", "branch_id", "held_on"),)
+
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"))
+    type: Mapped[str] = mapped_column(String(16))  # MeetingType
+    held_on: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[time | None] = mapped_column(Time)
+    end_time: Mapped[time | None] = mapped_column(Time)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    host: Mapped[str] = mapped_column(String(50), default="")
+    recorder: Mapped[str] = mapped_column(String(50), default="")
+    topics: Mapped[str] = mapped_column(Text, default="")
+    minutes: Mapped[str] = mapped_column(Text, default="")
+    resolutions: Mapped[str] = mapped_column(Text, default="")
+    lecturer: Mapped[str] = mapped_column(String(50), default="")  # 党课
+    party_group_id: Mapped[str | None] = mapped_column(ForeignKey("party_group.id"), index=True)
+    recorded_on: Mapped[date | None] = mapped_column(Date)  # when the record was entered (timeliness)
+
+    attendance: Mapped[list[Attendance]] = relationship(
+        back_populates="meeting", order_by="Attendance.sort_order"
+    )
+
+
+class Attendance(Tracked, Base):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meeting.id"), index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="present")  # AttendanceStatus
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendance")

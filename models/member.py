@@ -1,0 +1,43 @@
+"""Party members (党员)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, Tracked
+
+
+class Member(Tracked, Base):
+    __tablename__ = "member"
+    __table_args__ = (Index("ix_member_township_idnum", "township_id", "id_number"),)
+
+    township_id: Mapped[str] = mapped_column(ForeignKey("township.id"), index=True)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
+    party_group_id: Mapped[str | None] = mapped_column(ForeignKey("party_group.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    gender: Mapped[str] = mapped_column(String(8))  # Gender
+    ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
+    birth_date: Mapped[date] = mapped_column(Date)
+    id_number: Mapped[str] = mapped_column(String(18))
+    education: Mapped[str] = mapped_column(String(16), default="")  # Education code or ""
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    joined_on: Mapped[date] = mapped_column(Date)  # 入党日期
+    full_member_on: Mapped[date | None] = mapped_column(Date)  # 转正日期
+    status: Mapped[str] = mapped_column(String(16), default="full")  # MemberStatus
+    discipline: Mapped[str] = mapped_column(String(16), default="none")  # Discipline
+    is_flowing: Mapped[bool] = mapped_column(default=False)  # 流动党员
+    state: Mapped[str] = mapped_column(String(16), default="active")  # MemberState
+    branch_since: Mapped[date] = mapped_column(Date)  # in this branch from
+    left_on: Mapped[date | None] = mapped_column(Date)  # transferred out / deceased / left
+    notes: Mapped[str] = mapped_column(String(500), default="")
+
+    def in_branch_on(self, day: date) -> bool:
+        """Whether the member belonged to ``branch_id`` on ``day``."""
+        return self.branch_since <= day and (self.left_on is None or day < self.left_on)
+
+    @property
+    def can_vote(self) -> bool:
+        return self.status == "full" and self.discipline != "probation"

@@ -1,0 +1,1 @@
+"""Domain logic (no Qt). Functions take a SQLAlchemy session and plain values."""

@@ -1,0 +1,80 @@
+"""`member add|list|delete`: the roster from the command line."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+
+from models.enums import Discipline, MemberStatus, label
+from services import members, org
+from services.cli import Context, emit, parse_date
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    m = sub.add_parser("member", help="党员").add_subparsers(dest="action", required=True)
+    add = m.add_parser("add", help="登记党员")
+    add.add_argument("--branch", required=True, help="支部代码")
+    add.add_argument("--name", required=True)
+    add.add_argument("--id-number", required=True, help="公民身份号码")
+    add.add_argument("--joined", required=True, help="入党日期")
+    add.add_argument("--full-on", default=None, help="转正日期")
+    add.add_argument("--status", default="full", choices=[s.value for s in MemberStatus])
+    add.add_argument("--discipline", default="none", choices=[d.value for d in Discipline])
+    add.add_argument("--ethnicity", default="汉族")
+    add.add_argument("--education", default="")
+    add.add_argument("--phone", default="")
+    add.add_argument("--flowing", action="store_true", help="流动党员")
+    add.set_defaults(handler=member_add)
+
+    ls = m.add_parser("list", help="党员名册")
+    ls.add_argument("--branch", default=None, help="支部代码（含下级）")
+    ls.add_argument("--search", default="", help="按姓名/身份证号/电话搜索")
+    ls.add_argument("--all", action="store_true", help="包括已转出、去世等")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(handler=member_list)
+
+    rm = m.add_parser("delete", help="删除（移入回收站）")
+    rm.add_argument("id")
+    rm.set_defaults(handler=member_delete)
+
+
+def member_add(args: argparse.Namespace, ctx: Context) -> int:
+    data = members.MemberInput(
+        name=args.name,
+        id_number=args.id_number,
+        joined_on=parse_date(args.joined, "joined_on"),
+        full_member_on=parse_date(args.full_on, "full_member_on") if args.full_on else None,
+        status=args.status,
+        discipline=args.discipline,
+        ethnicity=args.ethnicity,
+        education=args.education,
+        phone=args.phone,
+        is_flowing=args.flowing,
+    )
+    with ctx.db().transaction(ctx.user) as s:
+        branch = org.branch_by_code(s, args.branch)
+        m = members.create_member(s, branch.id, data)
+        print(m.id)
+    return 0
+
+
+def member_list(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().reader() as s:
+        ids = org.descendant_branch_ids(s, org.branch_by_code(s, args.branch).id) if args.branch else None
+        rows = members.roster(s, ids, args.search, include_inactive=args.all)
+    if args.json:
+        emit([asdict(r) for r in rows], True)
+    else:
+        for r in rows:
+            print(
+                f"{r.name}\t{label(r.gender)}\t{r.id_number}\t{label(r.status)}\t{r.branch_name}\t{r.phone}"
+            )
+        print(f"共 {len(rows)} 人")
+    return 0
+
+
+def member_delete(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        members.delete_member(s, args.id)
+    print("已移入回收站")
+    return 0

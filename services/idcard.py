@@ -1,0 +1,69 @@
+"""Resident ID numbers (公民身份号码) per GB 11643-1999: parse, validate, derive birth date and gender."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from services.errors import ValidationError
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
+_FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
+_SHAPE = re.compile(r"^\d{17}[\dX]$")
+
+
+@dataclass(frozen=True)
+class IdInfo:
+    number: str
+    area: str
+    birth_date: date
+    gender: str  # "male" / "female"
+
+
+def check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    return CHECK_CHARS[total % 11]
+
+
+def normalize(raw: str) -> str:
+    """Full-width digits, lower-case x and stray spaces are what clerks actually type."""
+    return re.sub(r"\s+", "", str(raw)).translate(_FULLWIDTH).upper()
+
+
+def parse(raw: str, field: str = "id_number", today: date | None = None) -> IdInfo:
+    """Validate an ID number; raise ``ValidationError`` naming what is wrong."""
+    number = normalize(raw)
+    if not number:
+        raise ValidationError(field, "身份证号不能为空。")
+    if re.fullmatch(r"\d+(\.\d+)?E\+?\d+", number) or re.fullmatch(r"\d{15,18}\.0+", number):
+        raise ValidationError(
+            field,
+            f"身份证号“{raw}”被 Excel 当成了数字（科学计数法），后几位已丢失。"
+            "请把该列设置为“文本”格式后重新输入。",
+        )
+    if len(number) != 18:
+        raise ValidationError(field, f"身份证号应为 18 位，现在是 {len(number)} 位：{number}。")
+    if not _SHAPE.match(number):
+        raise ValidationError(field, f"身份证号前 17 位必须是数字，最后一位是数字或 X：{number}。")
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(field, f"身份证号中的出生日期 {number[6:14]} 不是有效日期。") from None
+    today = today or date.today()
+    if birth > today or birth.year < 1900:
+        raise ValidationError(field, f"身份证号中的出生日期 {birth.isoformat()} 不合理。")
+    expected = check_char(number[:17])
+    if number[17] != expected:
+        raise ValidationError(
+            field, f"身份证号校验位错误：最后一位应为 {expected}，实际是 {number[17]}。请核对号码。"
+        )
+    gender = "male" if int(number[16]) % 2 == 1 else "female"
+    return IdInfo(number=number, area=number[:6], birth_date=birth, gender=gender)
+
+
+def make(area: str, birth: date, sequence: int) -> str:
+    """Build a valid number (demo data and tests). ``sequence`` odd → male, even → female."""
+    first17 = f"{area}{birth:%Y%m%d}{sequence % 1000:03d}"
+    return first17 + check_char(first17)

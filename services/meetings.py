@@ -1,0 +1,275 @@
+"""Meeting records with attendance; expected attendees and quorum."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import Attendance, Meeting, Member, PartyGroup
+from models.enums import AttendanceStatus, MeetingType, label
+from services.errors import NotFound, ValidationError
+from services.members import members_on
+from services.org import committee_on, get_branch, soft_delete
+
+
+@dataclass
+class AttendanceInput:
+    member_id: str
+    status: str = AttendanceStatus.PRESENT
+    reason: str = ""
+
+
+@dataclass
+class MeetingInput:
+    type: str
+    held_on: date
+    topics: str
+    place: str = ""
+    host: str = ""
+    recorder: str = ""
+    minutes: str = ""
+    resolutions: str = ""
+    lecturer: str = ""
+    party_group_id: str | None = None
+    start_time: time | None = None
+    end_time: time | None = None
+    recorded_on: date | None = None
+    attendance: list[AttendanceInput] | None = None  # None: everyone expected, marked present
+
+
+@dataclass(frozen=True)
+class Quorum:
+    expected_voting: int  # members with voting rights who should attend
+    present_voting: int
+    expected: int
+    present: int
+
+    @property
+    def ratio(self) -> float:
+        return self.present_voting / self.expected_voting if self.expected_voting else 0.0
+
+    @property
+    def met(self) -> bool:
+        """More than half of the voting members who should attend are present."""
+        return self.expected_voting > 0 and self.present_voting * 2 > self.expected_voting
+
+    def describe(self) -> str:
+        verdict = "符合" if self.met else "不符合"
+        return (
+            f"应到 {self.expected} 人（有表决权 {self.expected_voting} 人），实到 {self.present} 人"
+            f"（有表决权 {self.present_voting} 人），{verdict}过半数要求"
+        )
+
+
+def expected_attendees(
+    session: Session, branch_id: str, meeting_type: str, day: date, party_group_id: str | None = None
+) -> list[Member]:
+    """Who should attend: the committee for 支委会, the group for 党小组会, else every member."""
+    members = members_on(session, branch_id, day)
+    if meeting_type == MeetingType.COMMITTEE:
+        seats = {s.member_id for s in committee_on(session, branch_id, day)}
+        return [m for m in members if m.id in seats]
+    if meeting_type == MeetingType.GROUP and party_group_id:
+        return [m for m in members if m.party_group_id == party_group_id]
+    return members
+
+
+def quorum(meeting: Meeting, members: dict[str, Member]) -> Quorum:
+    """Quorum of a stored meeting; observers (列席) are not among those who should attend."""
+    expected = [a for a in meeting.attendance if not a.deleted and a.status != AttendanceStatus.OBSERVER]
+    voting = [a for a in expected if members[a.member_id].can_vote]
+    present = [a for a in expected if a.status == AttendanceStatus.PRESENT]
+    return Quorum(
+        expected_voting=len(voting),
+        present_voting=sum(1 for a in voting if a.status == AttendanceStatus.PRESENT),
+        expected=len(expected),
+        present=len(present),
+    )
+
+
+def meeting_quorum(session: Session, meeting: Meeting) -> Quorum:
+    ids = [a.member_id for a in meeting.attendance]
+    members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(ids)))}
+    return quorum(meeting, members)
+
+
+def _validate(session: Session, branch_id: str, data: MeetingInput, today: date) -> list[AttendanceInput]:
+    branch = get_branch(session, branch_id)
+    if data.type not in MeetingType.__members__.values():
+        raise ValidationError("type", f"未知的会议类型：{data.type}。")
+    if data.held_on > today:
+        raise ValidationError("held_on", "会议日期不能晚于今天；计划中的会议请在召开后再记录。")
+    if branch.founded_on and data.held_on < branch.founded_on:
+        raise ValidationError(
+            "held_on", f"会议日期早于支部成立日期（{branch.founded_on.isoformat()}），请核对。"
+        )
+    if data.start_time and data.end_time and data.end_time <= data.start_time:
+        raise ValidationError("end_time", "结束时间必须晚于开始时间。")
+    if not data.topics.strip():
+        raise ValidationError("topics", "请填写会议议题。")
+    if data.type == MeetingType.LECTURE and not data.lecturer.strip():
+        raise ValidationError("lecturer", "党课须填写授课人。")
+    if data.type == MeetingType.GROUP:
+        group = session.get(PartyGroup, data.party_group_id) if data.party_group_id else None
+        if group is None or group.deleted or group.branch_id != branch_id:
+            raise ValidationError("party_group_id", "党小组会须选择本支部的党小组。")
+    if data.recorded_on and data.recorded_on < data.held_on:
+        raise ValidationError("recorded_on", "录入日期不能早于会议日期。")
+    entries = data.attendance
+    if entries is None:
+        entries = [
+            AttendanceInput(m.id)
+            for m in expected_attendees(session, branch_id, data.type, data.held_on, data.party_group_id)
+        ]
+    in_branch = {m.id: m for m in members_on(session, branch_id, data.held_on)}
+    seen: set[str] = set()
+    for i, entry in enumerate(entries, start=1):
+        if entry.status not in AttendanceStatus.__members__.values():
+            raise ValidationError("attendance", f"第 {i} 行：未知的出席情况 {entry.status}。")
+        if entry.member_id in seen:
+            raise ValidationError("attendance", f"第 {i} 行：同一党员重复登记。")
+        seen.add(entry.member_id)
+        if entry.member_id not in in_branch and entry.status != AttendanceStatus.OBSERVER:
+            who = session.get(Member, entry.member_id)
+            name = who.name if who else entry.member_id
+            raise ValidationError(
+                "attendance",
+                f"第 {i} 行：{name} 在 {data.held_on.isoformat()} 不是本支部党员，"
+                "不能登记为出席/请假/缺席（可登记为列席）。",
+            )
+        if entry.status == AttendanceStatus.LEAVE and not entry.reason.strip():
+            raise ValidationError("attendance", f"第 {i} 行：请假须填写原因。")
+    return entries
+
+
+def _apply(
+    session: Session, meeting: Meeting, data: MeetingInput, entries: list[AttendanceInput], today: date
+) -> None:
+    meeting.type = str(data.type)
+    meeting.held_on = data.held_on
+    meeting.start_time = data.start_time
+    meeting.end_time = data.end_time
+    meeting.place = data.place.strip()
+    meeting.host = data.host.strip()
+    meeting.recorder = data.recorder.strip()
+    meeting.topics = data.topics.strip()
+    meeting.minutes = data.minutes
+    meeting.resolutions = data.resolutions
+    meeting.lecturer = data.lecturer.strip()
+    meeting.party_group_id = data.party_group_id if data.type == MeetingType.GROUP else None
+    meeting.recorded_on = data.recorded_on or meeting.recorded_on or today
+    existing = {a.member_id: a for a in meeting.attendance}
+    wanted = {e.member_id for e in entries}
+    for order, entry in enumerate(entries):
+        row = existing.get(entry.member_id)
+        if row is None:
+            row = Attendance(meeting=meeting, member_id=entry.member_id)
+            session.add(row)
+        row.status = str(entry.status)
+        row.reason = entry.reason.strip()
+        row.sort_order = order
+        row.deleted = False
+    for member_id, row in existing.items():
+        if member_id not in wanted and not row.deleted:
+            soft_delete(row)
+
+
+def create_meeting(
+    session: Session, branch_id: str, data: MeetingInput, today: date | None = None
+) -> Meeting:
+    today = today or date.today()
+    entries = _validate(session, branch_id, data, today)
+    meeting = Meeting(branch_id=branch_id)
+    session.add(meeting)
+    _apply(session, meeting, data, entries, today)
+    session.flush()
+    return meeting
+
+
+def get_meeting(session: Session, meeting_id: str) -> Meeting:
+    meeting = session.scalar(
+        select(Meeting).options(selectinload(Meeting.attendance)).where(Meeting.id == meeting_id)
+    )
+    if meeting is None or meeting.deleted:
+        raise NotFound("找不到该会议记录，可能已被删除。")
+    return meeting
+
+
+def update_meeting(
+    session: Session, meeting_id: str, data: MeetingInput, today: date | None = None
+) -> Meeting:
+    today = today or date.today()
+    meeting = get_meeting(session, meeting_id)
+    entries = _validate(session, meeting.branch_id, data, today)
+    _apply(session, meeting, data, entries, today)
+    session.flush()
+    return meeting
+
+
+def delete_meeting(session: Session, meeting_id: str) -> None:
+    """Soft-deletes the meeting and its attendance rows together."""
+    meeting = get_meeting(session, meeting_id)
+    for row in meeting.attendance:
+        if not row.deleted:
+            soft_delete(row)
+    soft_delete(meeting)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    id: str
+    branch_id: str
+    type: str
+    type_label: str
+    held_on: date
+    place: str
+    topics: str
+    present: int
+    expected: int
+
+
+@dataclass
+class MeetingFilter:
+    branch_ids: list[str] | None = None
+    year: int | None = None
+    types: list[str] = field(default_factory=list)
+
+
+def list_meetings(session: Session, flt: MeetingFilter) -> list[MeetingRow]:
+    """Meetings newest first, with attendance counts computed in SQL."""
+    from sqlalchemy import and_, case, extract, func
+
+    present = func.sum(case((Attendance.status == AttendanceStatus.PRESENT, 1), else_=0))
+    expected = func.sum(case((Attendance.status != AttendanceStatus.OBSERVER, 1), else_=0))
+    stmt = (
+        select(
+            Meeting.id,
+            Meeting.branch_id,
+            Meeting.type,
+            Meeting.held_on,
+            Meeting.place,
+            Meeting.topics,
+            present,
+            expected,
+        )
+        .outerjoin(Attendance, and_(Attendance.meeting_id == Meeting.id, Attendance.deleted.is_(False)))
+        .where(Meeting.deleted.is_(False))
+        .group_by(Meeting.id)
+        .order_by(Meeting.held_on.desc(), Meeting.start_time.desc())
+    )
+    if flt.branch_ids is not None:
+        stmt = stmt.where(Meeting.branch_id.in_(flt.branch_ids))
+    if flt.year:
+        stmt = stmt.where(extract("year", Meeting.held_on) == flt.year)
+    if flt.types:
+        stmt = stmt.where(Meeting.type.in_(flt.types))
+    return [
+        MeetingRow(
+            r[0], r[1], r[2], label(MeetingType(r[2])), r[3], r[4], r[5], int(r[6] or 0), int(r[7] or 0)
+        )
+        for r in session.execute(stmt)
+    ]

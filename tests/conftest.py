@@ -1,0 +1,100 @@
+"""Shared fixtures: a fresh migrated database per test and builders for test data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from models import Branch, Member  # noqa: E402
+from services import idcard, members, org  # noqa: E402
+from services.db import Database, open_database  # noqa: E402
+
+TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own user-data folder: nothing touches the real one."""
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(tmp_path / "userdata"))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.sqlite"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    database = open_database(db_path)
+    yield database
+    database.close()
+
+
+class Builder:
+    """Builds townships, branches and members with valid data in one call."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._seq = 0
+        self.township_id = ""
+
+    def township(self, code: str = "T01", name: str = "测试镇") -> str:
+        with self.db.transaction("test") as s:
+            self.township_id = org.create_township(s, code, name).id
+        return self.township_id
+
+    def id_number(self, birth: date = date(1980, 5, 17), male: bool = True) -> str:
+        self._seq += 2
+        return idcard.make("620421", birth, self._seq + (1 if male else 0))
+
+    def branch(
+        self,
+        code: str = "B01",
+        name: str = "一村党支部",
+        *,
+        members: int = 0,
+        probationary: int = 0,
+        founded_on: date = date(2000, 1, 1),
+        domain: str = "rural",
+    ) -> Branch:
+        if not self.township_id:
+            self.township()
+        with self.db.transaction("test") as s:
+            branch = org.create_branch(
+                s, self.township_id, code, name, founded_on=founded_on, domain=domain, today=TODAY
+            )
+        for i in range(members):
+            self.member(branch.id, f"党员{code}{i:02d}", status="probationary" if i < probationary else "full")
+        return branch
+
+    def member(
+        self,
+        branch_id: str,
+        name: str = "张三",
+        *,
+        joined_on: date = date(2005, 7, 1),
+        status: str = "full",
+        branch_since: date | None = None,
+        birth: date = date(1980, 5, 17),
+    ) -> Member:
+        data = members.MemberInput(
+            name=name,
+            id_number=self.id_number(birth),
+            joined_on=joined_on,
+            status=status,
+            full_member_on=None,
+            branch_since=branch_since,
+        )
+        with self.db.transaction("test") as s:
+            return members.create_member(s, branch_id, data, today=TODAY)
+
+
+@pytest.fixture
+def build(db: Database) -> Builder:
+    return Builder(db)
