@@ -2,10 +2,18 @@
 
 from models.attachment import Attachment
 from models.base import Base, Tracked, new_id, utcnow
+from models.decisions import Decision, DecisionStep, DisclosurePosting
+from models.development import DevelopmentRecord
+from models.fees import FeeDue, FundEntry
+from models.filing import EvidenceFiling
 from models.meeting import Attendance, Meeting
 from models.member import Member
 from models.meta import ChangeCounter, DbMeta
 from models.organization import Branch, CommitteeSeat, PartyGroup, Township
+from models.rectification import Rectification, WeakBranchFlag
+from models.training import TrainingAttendance, TrainingSession
+from models.transfer import FlowRecord, MemberTransfer
+from models.venue import VenueCheck
 
 __all__ = [
     "Attachment",
@@ -15,11 +23,25 @@ __all__ = [
     "ChangeCounter",
     "CommitteeSeat",
     "DbMeta",
+    "Decision",
+    "DecisionStep",
+    "DevelopmentRecord",
+    "DisclosurePosting",
+    "EvidenceFiling",
+    "FeeDue",
+    "FlowRecord",
+    "FundEntry",
     "Meeting",
     "Member",
+    "MemberTransfer",
     "PartyGroup",
+    "Rectification",
     "Township",
     "Tracked",
+    "TrainingAttendance",
+    "TrainingSession",
+    "VenueCheck",
+    "WeakBranchFlag",
     "new_id",
     "utcnow",
 ]

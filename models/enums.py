@@ -88,6 +88,62 @@ class Education(StrEnum):
     DOCTOR = "doctor"
 
 
+class DevelopmentStage(StrEnum):
+    APPLICANT = "applicant"  # 入党申请人
+    ACTIVIST = "activist"  # 入党积极分子
+    CANDIDATE = "candidate"  # 发展对象
+    PROBATIONARY = "probationary"  # 预备党员
+    FULL = "full"  # 正式党员
+    WITHDRAWN = "withdrawn"  # 终止培养
+
+
+class TransferDirection(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class FeeCategory(StrEnum):
+    SALARIED = "salaried"  # 在职
+    RETIRED = "retired"  # 离退休
+    FARMER = "farmer"  # 农民
+    STUDENT = "student"  # 学生
+    UNEMPLOYED = "unemployed"  # 下岗失业
+    RELIEF = "relief"  # 享受低保
+
+
+class TrainingKind(StrEnum):
+    STUDY = "study"  # 集中学习
+    TRAINING = "training"  # 培训班
+    ONLINE = "online"  # 网络学习
+    LECTURE = "lecture"  # 专题讲座
+
+
+class DecisionStepCode(StrEnum):
+    PROPOSAL = "proposal"  # 党支部提议
+    CONSULTATION = "consultation"  # 两委会商议
+    CONGRESS_REVIEW = "congress_review"  # 党员大会审议
+    RESOLUTION = "resolution"  # 村民代表会议或村民会议决议
+    RESOLUTION_PUBLIC = "resolution_public"  # 决议公开
+    RESULT_PUBLIC = "result_public"  # 实施结果公开
+
+
+class VenueItem(StrEnum):
+    SITE = "site"  # 有标准场所
+    SIGNS = "signs"  # 有规范标识
+    ACTIVITY_ROOM = "activity_room"  # 有党员活动室
+    SERVICE_CENTER = "service_center"  # 有便民服务中心
+    OFFICE = "office"  # 有综合办公室
+    LIBRARY = "library"  # 有农家书屋
+    NOTICE_BOARD = "notice_board"  # 有公开栏
+    SQUARE = "square"  # 有室外活动广场
+
+
+class RectificationStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
 LABELS: dict[str, dict[str, str]] = {
     "BranchKind": {"committee": "党委", "general": "党总支", "branch": "党支部"},
     "BranchDomain": {
@@ -125,6 +181,43 @@ LABELS: dict[str, dict[str, str]] = {
         "other": "其他",
     },
     "AttendanceStatus": {"present": "出席", "leave": "请假", "absent": "缺席", "observer": "列席"},
+    "DevelopmentStage": {
+        "applicant": "入党申请人",
+        "activist": "入党积极分子",
+        "candidate": "发展对象",
+        "probationary": "预备党员",
+        "full": "正式党员",
+        "withdrawn": "终止培养",
+    },
+    "TransferDirection": {"in": "转入", "out": "转出"},
+    "FeeCategory": {
+        "salaried": "在职",
+        "retired": "离退休",
+        "farmer": "农民",
+        "student": "学生",
+        "unemployed": "下岗失业",
+        "relief": "享受低保",
+    },
+    "TrainingKind": {"study": "集中学习", "training": "培训班", "online": "网络学习", "lecture": "专题讲座"},
+    "DecisionStepCode": {
+        "proposal": "党支部提议",
+        "consultation": "两委会商议",
+        "congress_review": "党员大会审议",
+        "resolution": "村民代表会议或村民会议决议",
+        "resolution_public": "决议公开",
+        "result_public": "实施结果公开",
+    },
+    "VenueItem": {
+        "site": "有标准场所",
+        "signs": "有规范标识",
+        "activity_room": "有党员活动室",
+        "service_center": "有便民服务中心",
+        "office": "有综合办公室",
+        "library": "有农家书屋",
+        "notice_board": "有公开栏",
+        "square": "有室外活动广场",
+    },
+    "RectificationStatus": {"open": "待整改", "in_progress": "整改中", "closed": "已销号"},
     "Education": {
         "primary": "小学",
         "junior": "初中",
