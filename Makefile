@@ -18,7 +18,7 @@ sysdeps:
 	@bash .ci/sysdeps.sh
 
 run: $(STAMP) sysdeps
-	$(BIN)/python main.py
+	$(BIN)/python main.py --demo-if-empty
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,134 @@
+"""Start-up: the QApplication with the embedded CJK font, the database, the main window; screenshots."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLocale, Qt
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from gui import ops
+from gui.main_window import MainWindow
+from services import org
+from services.db import Database, open_database
+from services.errors import LedgerError
+from services.paths import font_path
+
+APP_TITLE = "支部台账"
+FONT_FAMILY = "WenQuanYi Micro Hei"
+
+
+def install_fonts(app: QGuiApplication) -> str | None:
+    """Register the shipped WenQuanYi font and make it the application font.
+
+    Without it a machine with no CJK font shows boxes instead of Chinese. Returns the family name.
+    """
+    if FONT_FAMILY not in QFontDatabase.families():
+        font_id = QFontDatabase.addApplicationFont(str(font_path()))
+        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+        if not families:
+            return None
+    font = QFont(FONT_FAMILY)
+    size = app.font().pointSizeF()
+    font.setPointSizeF(size if size > 0 else 10)
+    # Fallbacks keep symbols the CJK font lacks from turning into boxes.
+    font.setFamilies([FONT_FAMILY, "DejaVu Sans"])
+    app.setFont(font)
+    return FONT_FAMILY
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (reused when one exists, e.g. under pytest-qt), set up for Chinese."""
+    existing = QCoreApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
+    app.setApplicationName("BranchLedgerDesk")
+    app.setApplicationDisplayName(APP_TITLE)
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    install_fonts(app)
+    return app
+
+
+def open_or_explain(target: str) -> Database | None:
+    """Open (and migrate) the database; on failure explain it in a dialog and return None."""
+    try:
+        return open_database(target)
+    except LedgerError as exc:
+        QMessageBox.critical(None, "无法打开数据库", f"{exc.message}\n\n数据库位置：{target}")
+    except Exception as exc:
+        QMessageBox.critical(None, "无法打开数据库", f"打开数据库时出错：{exc}\n\n数据库位置：{target}")
+    return None
+
+
+def has_township(db: Database) -> bool:
+    nodes = ops.run_read(None, db, org.organization_tree)
+    return bool(nodes)
+
+
+def first_run(db: Database, demo_if_empty: bool) -> bool:
+    """An empty database gets demo data (when asked and available) or the new-township dialog."""
+    from gui import org_dialogs
+
+    if has_township(db):
+        return True
+    if demo_if_empty and org_dialogs.demo_available():
+        generate = org_dialogs.demo_generator()
+        assert generate is not None
+        result = ops.run_write(
+            None, db, lambda s: generate(s, scale="small"), changes={"all"}, label="正在生成演示数据…"
+        )
+        return result is not None or has_township(db)
+    dialog = org_dialogs.TownshipDialog(None, db, first_run=True)
+    dialog.exec()
+    # Without a township the window still opens: 文件 → 新建乡镇 stays available.
+    return True
+
+
+def run_gui(db_target: str, demo_if_empty: bool = False) -> int:
+    app = create_app()
+    db = open_or_explain(db_target)
+    if db is None:
+        return 1
+    try:
+        first_run(db, demo_if_empty)
+        window = MainWindow(db)
+        window.show()
+        return int(app.exec())
+    finally:
+        ops.wait_idle()
+        db.close()
+
+
+def screenshot(db_target: str, out_png: str, tab: str | None = None, branch_code: str | None = None) -> int:
+    """Render the main window offscreen at 1280x800 into ``out_png``."""
+    if QCoreApplication.instance() is None:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    create_app()
+    db = open_database(db_target)
+    try:
+        window = MainWindow(db)
+        window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        window.resize(1280, 800)
+        window.show()
+        if branch_code and not window.select_branch_code(branch_code):
+            raise LedgerError(f"找不到代码为 {branch_code} 的支部。")
+        if tab is not None and not window.select_tab(tab):
+            titles = "、".join(window.tabs.tabText(i) for i in range(window.tabs.count()))
+            raise LedgerError(f"没有名为“{tab}”的标签页（可选：{titles}）。")
+        ops.wait_idle()
+        QCoreApplication.processEvents()
+        image = window.grab()
+        out = Path(out_png)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".part.png")
+        if not image.save(str(tmp), "PNG"):
+            raise LedgerError(f"无法写入截图文件：{out}")
+        tmp.replace(out)
+        window.close()
+        window.deleteLater()
+        print(out)
+        return 0
+    finally:
+        db.close()

@@ -1,0 +1,196 @@
+"""Building blocks for data-entry dialogs: lenient date fields, inline errors, unsaved-changes prompt."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from services.dates import parse_date
+from services.errors import ValidationError
+
+ERROR_STYLE = "color: #b3261e;"
+INVALID_STYLE = "border: 1px solid #b3261e;"
+
+
+class DateField(QLineEdit):
+    """A date typed the way clerks type it (2026-07-01, 2026.7.1, 20260701, 2026年7月1日)."""
+
+    def __init__(self, field: str, label: str, *, required: bool = True, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.field = field
+        self.label = label
+        self.required = required
+        self.setPlaceholderText("例如 2026-07-01" + ("" if required else "（可空）"))
+        self.setMaxLength(20)
+
+    def set_date(self, value: date | None) -> None:
+        self.setText(value.isoformat() if value else "")
+
+    def value(self) -> date | None:
+        """The date, or None when empty and optional; raises ValidationError naming this field."""
+        text = self.text().strip()
+        if not text:
+            if self.required:
+                raise ValidationError(self.field, f"请填写{self.label}。")
+            return None
+        parsed = parse_date(text)
+        if parsed is None:
+            raise ValidationError(self.field, f"{self.label}“{text}”无法识别，请按 2026-07-01 的格式填写。")
+        return parsed
+
+
+class TimeField(QLineEdit):
+    """An optional time of day: 9:30, 09:30, 0930."""
+
+    def __init__(self, field: str, label: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.field = field
+        self.label = label
+        self.setPlaceholderText("例如 09:30（可空）")
+        self.setMaxLength(8)
+
+    def set_time(self, value: time | None) -> None:
+        self.setText(value.strftime("%H:%M") if value else "")
+
+    def value(self) -> time | None:
+        text = self.text().strip().replace("：", ":")
+        if not text:
+            return None
+        if ":" in text:
+            hh, _, mm = text.partition(":")
+        else:  # 0930 / 930
+            hh, mm = text[:-2] or "0", text[-2:]
+        try:
+            return time(int(hh), int(mm))
+        except ValueError:
+            raise ValidationError(
+                self.field, f"{self.label}“{text}”无法识别，请按 09:30 的格式填写。"
+            ) from None
+
+
+class FormSupport(QObject):
+    """Inline error labels under fields, a general error line, and change tracking for one form.
+
+    ``row(form, label, field, widget)`` adds a form row whose widget has an error label beneath it;
+    ``show(error)`` puts a ``ValidationError`` next to its field (or on the general line) and focuses it.
+    """
+
+    dirtyChanged = Signal(bool)
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.widgets: dict[str, QWidget] = {}
+        self.labels: dict[str, QLabel] = {}
+        self.general = QLabel()
+        self.general.setStyleSheet(ERROR_STYLE)
+        self.general.setWordWrap(True)
+        self.general.hide()
+        self._dirty = False
+        self._loading = False
+
+    # --- layout ---------------------------------------------------------------------------
+    def row(self, form: QFormLayout, label: str, field: str, widget: QWidget) -> QWidget:
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(widget)
+        err = QLabel()
+        err.setObjectName(f"error_{field}")
+        err.setStyleSheet(ERROR_STYLE)
+        err.setWordWrap(True)
+        err.hide()
+        lay.addWidget(err)
+        form.addRow(label, box)
+        self.register(field, widget, err)
+        return box
+
+    def register(self, field: str, widget: QWidget, error_label: QLabel | None = None) -> None:
+        self.widgets[field] = widget
+        if error_label is not None:
+            self.labels[field] = error_label
+        self.track(widget)
+
+    def track(self, widget: QWidget) -> None:
+        """Any edit of ``widget`` marks the form dirty."""
+        if isinstance(widget, QLineEdit):
+            widget.textEdited.connect(self.mark_dirty)
+        elif isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(self.mark_dirty)
+        elif isinstance(widget, QCheckBox):
+            widget.toggled.connect(self.mark_dirty)
+        elif isinstance(widget, QPlainTextEdit | QTextEdit):
+            widget.textChanged.connect(self.mark_dirty)
+
+    # --- errors ---------------------------------------------------------------------------
+    def clear(self) -> None:
+        for field, lab in self.labels.items():
+            lab.hide()
+            lab.clear()
+            self.widgets[field].setStyleSheet("")
+        self.general.hide()
+        self.general.clear()
+
+    def show(self, error: ValidationError) -> None:
+        self.clear()
+        lab = self.labels.get(error.field)
+        widget = self.widgets.get(error.field)
+        if lab is not None and widget is not None:
+            lab.setText(error.message)
+            lab.show()
+            widget.setStyleSheet(INVALID_STYLE)
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.general.setText(error.message)
+            self.general.show()
+            if widget is not None:
+                widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def message_for(self, field: str) -> str:
+        lab = self.labels.get(field)
+        return lab.text() if lab is not None and not lab.isHidden() else ""
+
+    # --- unsaved changes ------------------------------------------------------------------
+    def loading(self, on: bool) -> None:
+        """While loading values into the widgets, edits do not count as changes."""
+        self._loading = on
+
+    def mark_dirty(self, *_args: object) -> None:
+        if self._loading or self._dirty:
+            return
+        self._dirty = True
+        self.dirtyChanged.emit(True)
+
+    def set_clean(self) -> None:
+        self._dirty = False
+        self.dirtyChanged.emit(False)
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+
+def confirm_discard(parent: QWidget, what: str = "此记录") -> QMessageBox.StandardButton:
+    """Save / Discard / Cancel for a dirty form."""
+    return QMessageBox.question(
+        parent,
+        "尚未保存",
+        f"{what}有修改尚未保存。要保存吗？",
+        QMessageBox.StandardButton.Save
+        | QMessageBox.StandardButton.Discard
+        | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Save,
+    )

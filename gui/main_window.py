@@ -1,0 +1,290 @@
+"""The main window: township → branch tree on the left, tabs on the right, menus, status bar.
+
+Screens plug in through ``EXTENSIONS``: each entry is a module path whose ``install(window)`` adds its
+tabs (``window.add_tab``), menu actions (``window.menus["打印"]`` …) and dialogs. A tab widget may
+implement ``new_record()`` (Ctrl+N), ``save_record()``, ``focus_search()`` (Ctrl+F) and ``refresh()``
+(F5); the window routes those shortcuts to the current tab.
+"""
+
+from __future__ import annotations
+
+# Add one line per screen; each module exposes ``install(window: MainWindow) -> None``.
+EXTENSIONS: list[str] = [
+    "gui.roster_view",
+    "gui.meetings_view",
+]
+
+import importlib  # noqa: E402
+import logging  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+from PySide6.QtCore import Qt, Signal  # noqa: E402
+from PySide6.QtGui import QAction, QKeySequence  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
+
+from gui import ops  # noqa: E402
+from models.enums import label  # noqa: E402
+from services import org  # noqa: E402
+from services.db import Database  # noqa: E402
+from services.version import APP_VERSION  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+MENU_TITLES = ("文件", "数据", "打印", "工具", "帮助")
+_ID_ROLE = Qt.ItemDataRole.UserRole
+_KIND_ROLE = Qt.ItemDataRole.UserRole + 1
+_CODE_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class MainWindow(QMainWindow):
+    """``selectionChanged`` fires with ``current_branch_ids()`` whenever the tree selection changes."""
+
+    selectionChanged = Signal(object)
+
+    def __init__(self, db: Database, *, extensions: list[str] | None = None) -> None:
+        super().__init__()
+        self.db = db
+        self.setWindowTitle(f"支部台账 {APP_VERSION}")
+        self.resize(1280, 800)
+        self._view_status: dict[int, str] = {}
+        self.extension_errors: list[str] = []
+
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("orgTree")
+        self.tree.setHeaderLabels(["组织", "党员"])
+        self.tree.setUniformRowHeights(True)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.itemSelectionChanged.connect(self._on_tree_selection)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.tree)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([280, 1000])
+        self.setCentralWidget(splitter)
+
+        self.counts_label = QLabel()
+        self.view_label = QLabel()
+        self.statusBar().addWidget(self.view_label, 1)
+        self.statusBar().addPermanentWidget(self.counts_label)
+
+        self.menus: dict[str, QMenu] = {title: self.menuBar().addMenu(title) for title in MENU_TITLES}
+        self._build_actions()
+        self.reload_tree()
+        ops.bus().changed.connect(self._on_changed)
+        self._install_extensions(EXTENSIONS if extensions is None else extensions)
+
+    # --- public API for screens -----------------------------------------------------------
+    def add_tab(self, widget: QWidget, title: str) -> int:
+        return self.tabs.addTab(widget, title)
+
+    def select_tab(self, name_or_index: str | int) -> bool:
+        """Select a tab by title or 0-based index (the screenshot command's --tab)."""
+        if isinstance(name_or_index, int) or str(name_or_index).isdigit():
+            index = int(name_or_index)
+            if 0 <= index < self.tabs.count():
+                self.tabs.setCurrentIndex(index)
+                return True
+            return False
+        for i in range(self.tabs.count()):
+            if self.tabs.tabText(i).replace("&", "") == name_or_index:
+                self.tabs.setCurrentIndex(i)
+                return True
+        return False
+
+    def add_action(
+        self,
+        menu: str,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    ) -> QAction:
+        """Convenience for extensions: an action in one of ``self.menus``."""
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        self.menus[menu].addAction(action)
+        return action
+
+    def current_branch_ids(self) -> list[str] | None:
+        """Branch ids of the selected tree node and everything below it; None = nothing selected."""
+        item = self._selected_item()
+        if item is None:
+            return None
+        out: list[str] = []
+        stack = [item]
+        while stack:
+            node = stack.pop()
+            if node.data(0, _KIND_ROLE) != "township":
+                out.append(str(node.data(0, _ID_ROLE)))
+            stack.extend(_children(node))
+        return out
+
+    def current_branch_id(self) -> str | None:
+        """The one selected branch (not a township), for screens that record per branch."""
+        item = self._selected_item()
+        if item is None or item.data(0, _KIND_ROLE) == "township":
+            return None
+        return str(item.data(0, _ID_ROLE))
+
+    def current_township_id(self) -> str | None:
+        item = self._selected_item()
+        while item is not None and item.data(0, _KIND_ROLE) != "township":
+            item = item.parent()
+        return str(item.data(0, _ID_ROLE)) if item is not None else None
+
+    def current_node_kind(self) -> str:
+        """ "township" or a BranchKind code of the selected node; "" when nothing is selected."""
+        item = self._selected_item()
+        return str(item.data(0, _KIND_ROLE)) if item is not None else ""
+
+    def current_node_name(self) -> str:
+        item = self._selected_item()
+        return item.text(0) if item is not None else ""
+
+    def select_branch_code(self, code: str) -> bool:
+        for item in self._all_items():
+            if item.data(0, _CODE_ROLE) == code:
+                self.tree.setCurrentItem(item)
+                return True
+        return False
+
+    def set_view_status(self, widget: QWidget, text: str) -> None:
+        """A tab's own status line (row counts …), shown while that tab is current."""
+        index = self.tabs.indexOf(widget)
+        self._view_status[id(widget)] = text
+        if index == self.tabs.currentIndex():
+            self.view_label.setText(text)
+
+    def reload_tree(self) -> None:
+        selected = self._selected_item()
+        keep = str(selected.data(0, _ID_ROLE)) if selected is not None else None
+        nodes = ops.run_read(self, self.db, org.organization_tree)
+        if nodes is None:
+            return
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        branches = members = 0
+        restore: QTreeWidgetItem | None = None
+
+        def add(parent: QTreeWidget | QTreeWidgetItem, node: org.TreeNode) -> QTreeWidgetItem:
+            nonlocal branches, restore
+            item = QTreeWidgetItem(parent, [node.name, str(node.member_count)])
+            item.setData(0, _ID_ROLE, node.id)
+            item.setData(0, _KIND_ROLE, node.kind)
+            item.setData(0, _CODE_ROLE, node.code)
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if node.kind != "township":
+                branches += 1
+                item.setToolTip(0, f"{label(node.kind) if node.kind else ''} · 代码 {node.code}")
+            if node.id == keep:
+                restore = item
+            for child in node.children:
+                add(item, child)
+            return item
+
+        for township in nodes:
+            add(self.tree, township).setExpanded(True)
+            members += township.member_count
+        self.tree.blockSignals(False)
+        self.counts_label.setText(f"乡镇 {len(nodes)} 个 · 支部 {branches} 个 · 在册党员 {members} 人")
+        if restore is not None:
+            self.tree.setCurrentItem(restore)
+        elif (first := self.tree.topLevelItem(0)) is not None:
+            self.tree.setCurrentItem(first)
+        else:
+            self._on_tree_selection()
+
+    # --- internals ------------------------------------------------------------------------
+    def _selected_item(self) -> QTreeWidgetItem | None:
+        items = self.tree.selectedItems()
+        return items[0] if items else None
+
+    def _all_items(self) -> list[QTreeWidgetItem]:
+        out: list[QTreeWidgetItem] = []
+        stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        while stack:
+            item = stack.pop()
+            if item is not None:
+                out.append(item)
+                stack.extend(_children(item))
+        return out
+
+    def _on_tree_selection(self) -> None:
+        self.selectionChanged.emit(self.current_branch_ids())
+
+    def _on_tab_changed(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        self.view_label.setText(self._view_status.get(id(widget), "") if widget is not None else "")
+
+    def _on_changed(self, tags: object) -> None:
+        if isinstance(tags, frozenset) and tags & {"member", "branch", "township", "org", "all"}:
+            self.reload_tree()
+
+    def _route(self, method: str) -> None:
+        widget = self.tabs.currentWidget()
+        fn = getattr(widget, method, None)
+        if callable(fn):
+            fn()
+
+    def _build_actions(self) -> None:
+        from gui import org_dialogs
+
+        self.add_action("文件", "新建乡镇…", lambda: org_dialogs.new_township(self))
+        self.add_action("文件", "新建支部…", lambda: org_dialogs.new_branch(self))
+        self.menus["文件"].addSeparator()
+        self.add_action("文件", "退出", self.close, QKeySequence.StandardKey.Quit)
+        self.add_action("数据", "新建记录", lambda: self._route("new_record"), "Ctrl+N")
+        self.add_action("数据", "查找", lambda: self._route("focus_search"), "Ctrl+F")
+        self.add_action("数据", "刷新", self._refresh_all, "F5")
+        if org_dialogs.demo_available():
+            self.add_action("工具", "载入演示数据…", lambda: org_dialogs.load_demo(self))
+        self.add_action("帮助", "关于支部台账", self.show_about)
+
+    def _refresh_all(self) -> None:
+        self.reload_tree()
+        self._route("refresh")
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "关于支部台账",
+            f"<h3>支部台账 {APP_VERSION}</h3>"
+            "<p>党支部标准化台账（离线版）：党员名册、三会一课与主题党日记录、对标检查、档案打印。</p>"
+            f"<p>数据库：{self.db.path or self.db.url}</p>"
+            "<p>字体：文泉驿微米黑（Apache-2.0 / GPLv3）。</p>",
+        )
+
+    def _install_extensions(self, modules: list[str]) -> None:
+        for path in modules:
+            try:
+                importlib.import_module(path).install(self)
+            except Exception as exc:  # one broken screen must not keep the app from starting
+                log.exception("extension %s failed", path)
+                self.extension_errors.append(f"{path}: {exc}")
+        if self.extension_errors:
+            self.statusBar().showMessage("部分功能未能加载：" + "；".join(self.extension_errors), 15000)
+        self._on_tab_changed(self.tabs.currentIndex())
+        self._on_tree_selection()
+
+
+def _children(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    return [c for c in (item.child(i) for i in range(item.childCount())) if c is not None]

@@ -1,0 +1,259 @@
+"""The one way screens run service calls: a unit of work, errors in one place, optional worker thread.
+
+Modelled on Anki's ``CollectionOp`` / ``QueryOp``. A screen never opens a session itself; it hands a
+function of a ``Session`` to one of these helpers::
+
+    from gui import ops
+
+    def save(s: Session) -> Member:                        # runs inside db.transaction(user)
+        return members.create_member(s, branch_id, data)
+
+    ops.run_write(self, db, save, on_done=self._saved, on_invalid=self.errors.show, changes={"member"})
+    rows = ops.run_read(self, db, lambda s: members.roster(s, ids))    # None if it failed
+
+API
+- ``run_write(parent, db, fn, on_done=None, *, on_invalid=None, changes=(), background=False,
+  label="", user=None) -> T | None``: runs ``fn(session)`` in ``db.transaction(user)`` (committed on
+  success, rolled back on any error). On success calls ``on_done(result)`` and announces ``changes``
+  (a set of tags such as ``{"member"}``) on ``bus().changed`` so other screens can refresh.
+- ``run_read(parent, db, fn, on_done=None, *, on_invalid=None, background=False, label="")``: the same
+  with a read-only session (``db.reader()``), nothing committed, nothing announced.
+- Errors: a ``ValidationError`` goes to ``on_invalid(error)`` when given (forms show ``error.message``
+  next to the field named ``error.field``), else to a warning box; any other ``LedgerError`` shows a
+  warning box with its Chinese message; any other exception shows an error box with the details — the
+  app never crashes from a service call. Failures return ``None`` and do not call ``on_done``.
+- ``background=True``: the function runs on a ``QThreadPool`` worker with its own fresh session while a
+  modal busy ``QProgressDialog`` shows ``label``; the call returns ``None`` at once and ``on_done`` /
+  the error handling run later on the GUI thread. Use it for long jobs (demo data, imports, printing).
+  Without it the call is synchronous and returns the result (every single-record save and every
+  roster/meeting query is fast enough to run inline).
+- ``wait_idle()``: blocks (processing events) until background operations finished — for tests and
+  the screenshot command.
+- ``set_user(name)`` / ``current_user()``: who is recorded as ``created_by``/``updated_by``.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from sqlalchemy.orm import Session
+
+from services.db import Database
+from services.errors import LedgerError, ValidationError
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+_USER_PROPERTY = "ledgerUser"
+_BUS_NAME = "ledgerChangeBus"
+
+
+class ChangeBus(QObject):
+    """Announces what a write changed: ``changed`` carries a ``frozenset[str]`` of tags."""
+
+    changed = Signal(object)
+
+
+def bus() -> ChangeBus:
+    """The application's change bus (one per QApplication, parented to it)."""
+    app = QCoreApplication.instance()
+    if app is None:
+        raise RuntimeError("QApplication must exist before gui.ops.bus() is used")
+    found = app.findChild(ChangeBus, _BUS_NAME)
+    if found is None:
+        found = ChangeBus(app)
+        found.setObjectName(_BUS_NAME)
+    return found
+
+
+def set_user(name: str) -> None:
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.setProperty(_USER_PROPERTY, name)
+
+
+def current_user() -> str:
+    app = QCoreApplication.instance()
+    value = app.property(_USER_PROPERTY) if app is not None else None
+    return str(value) if value else "gui"
+
+
+def show_error(parent: QWidget | None, exc: BaseException) -> None:
+    """The one place errors become dialogs."""
+    if isinstance(exc, LedgerError):
+        QMessageBox.warning(parent, "无法完成操作", exc.message)
+        return
+    log.error("unexpected error", exc_info=exc)
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("程序错误")
+    box.setText(f"操作没有完成，数据未作修改。\n\n{type(exc).__name__}: {exc}")
+    box.setDetailedText("".join(traceback.format_exception(exc)))
+    box.exec()
+
+
+def _handle_failure(
+    parent: QWidget | None, exc: BaseException, on_invalid: Callable[[ValidationError], None] | None
+) -> None:
+    if isinstance(exc, ValidationError) and on_invalid is not None:
+        on_invalid(exc)
+    else:
+        show_error(parent, exc)
+
+
+def run_write(
+    parent: QWidget | None,
+    db: Database,
+    fn: Callable[[Session], T],
+    on_done: Callable[[T], None] | None = None,
+    *,
+    on_invalid: Callable[[ValidationError], None] | None = None,
+    changes: Iterable[str] = (),
+    background: bool = False,
+    label: str = "",
+    user: str | None = None,
+) -> T | None:
+    """Run ``fn`` in one transaction; see the module docstring."""
+    tags = frozenset(changes)
+    who = user or current_user()
+
+    def work() -> T:
+        with db.transaction(who) as session:
+            return fn(session)
+
+    def done(result: T) -> None:
+        if on_done is not None:
+            on_done(result)
+        if tags:
+            bus().changed.emit(tags)
+
+    return _run(parent, work, done, on_invalid, background, label or "正在保存…")
+
+
+def run_read(
+    parent: QWidget | None,
+    db: Database,
+    fn: Callable[[Session], T],
+    on_done: Callable[[T], None] | None = None,
+    *,
+    on_invalid: Callable[[ValidationError], None] | None = None,
+    background: bool = False,
+    label: str = "",
+) -> T | None:
+    """Run ``fn`` with a read-only session; see the module docstring."""
+
+    def work() -> T:
+        with db.reader() as session:
+            return fn(session)
+
+    def done(result: T) -> None:
+        if on_done is not None:
+            on_done(result)
+
+    return _run(parent, work, done, on_invalid, background, label or "正在读取…")
+
+
+def _run(
+    parent: QWidget | None,
+    work: Callable[[], T],
+    done: Callable[[T], None],
+    on_invalid: Callable[[ValidationError], None] | None,
+    background: bool,
+    label: str,
+) -> T | None:
+    if not background:
+        try:
+            result = work()
+        except Exception as exc:
+            _handle_failure(parent, exc, on_invalid)
+            return None
+        done(result)
+        return result
+    _start_worker(parent, work, done, on_invalid, label)
+    return None
+
+
+# --- background work ------------------------------------------------------------------------
+
+
+class _WorkerSignals(QObject):
+    finished = Signal(object)
+    failed = Signal(object)
+
+
+class _Worker(QRunnable):
+    def __init__(self, work: Callable[[], Any]) -> None:
+        super().__init__()
+        self.work = work
+        self.signals = _WorkerSignals()
+        self.setAutoDelete(False)
+
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except BaseException as exc:
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.finished.emit(result)
+
+
+_running: set[_Worker] = set()  # keeps workers (and their signal objects) alive until they report
+
+
+def _start_worker(
+    parent: QWidget | None,
+    work: Callable[[], T],
+    done: Callable[[T], None],
+    on_invalid: Callable[[ValidationError], None] | None,
+    label: str,
+) -> None:
+    worker = _Worker(work)
+    progress: QProgressDialog | None = None
+    if parent is not None:
+        progress = QProgressDialog(label, "", 0, 0, parent)
+        progress.setCancelButton(None)
+        progress.setWindowTitle("请稍候")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        progress.setValue(0)
+
+    def finish() -> None:
+        _running.discard(worker)
+        if progress is not None:
+            progress.reset()
+            progress.deleteLater()
+
+    def on_finished(result: object) -> None:
+        finish()
+        done(result)  # type: ignore[arg-type]
+
+    def on_failed(exc: object) -> None:
+        finish()
+        assert isinstance(exc, BaseException)
+        _handle_failure(parent, exc, on_invalid)
+
+    # Queued: the worker emits from its thread, the slots run on the GUI thread.
+    worker.signals.finished.connect(on_finished, Qt.ConnectionType.QueuedConnection)
+    worker.signals.failed.connect(on_failed, Qt.ConnectionType.QueuedConnection)
+    _running.add(worker)
+    QThreadPool.globalInstance().start(worker)
+
+
+def busy() -> bool:
+    return bool(_running)
+
+
+def wait_idle(timeout_ms: int = 600_000) -> bool:
+    """Process events until no background operation is left; False on timeout."""
+    timer = QElapsedTimer()
+    timer.start()
+    while _running and timer.elapsed() < timeout_ms:
+        QThreadPool.globalInstance().waitForDone(20)
+        QCoreApplication.processEvents()
+    QCoreApplication.processEvents()
+    return not _running
