@@ -1,0 +1,330 @@
+"""党费: monthly dues by income band, payments, arrears, and the 6-month lapse rule (党章 Art. 9).
+
+Money is integer fen throughout. Rates follow 《关于中国共产党党费收缴、使用和管理的规定》(2008); the
+handbook pack may supply its own ``FeeSchedule`` (the farmers' fixed amount is a provincial setting).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Attendance, FeeDue, FundEntry, Meeting, Member
+from models.enums import AttendanceStatus, FeeCategory, MemberState
+from services.errors import NotFound, ValidationError
+from services.org import get_branch, soft_delete
+
+
+@dataclass(frozen=True)
+class Band:
+    up_to_fen: int | None  # inclusive upper bound of monthly after-tax income; None = no bound
+    basis_points: int  # 50 = 0.5 %
+
+
+@dataclass(frozen=True)
+class FeeSchedule:
+    salaried: tuple[Band, ...] = (
+        Band(300_000, 50),
+        Band(500_000, 100),
+        Band(1_000_000, 150),
+        Band(None, 200),
+    )
+    retired: tuple[Band, ...] = (Band(500_000, 50), Band(None, 100))
+    fixed_fen: dict[str, int] = field(
+        default_factory=lambda: {"farmer": 50, "student": 20, "unemployed": 20, "relief": 20}
+    )
+    advance_months: int = 6
+
+    def due_fen(self, category: str, income_fen: int) -> int:
+        """Monthly dues for a category and income; percentages rounded half-up to the fen."""
+        if category in self.fixed_fen:
+            return self.fixed_fen[category]
+        bands = {"salaried": self.salaried, "retired": self.retired}.get(category)
+        if bands is None:
+            raise ValidationError("category", f"未知的党费类别：{category}。")
+        if income_fen < 0:
+            raise ValidationError("income_fen", "月收入不能为负数。")
+        for band in bands:
+            if band.up_to_fen is None or income_fen <= band.up_to_fen:
+                return (income_fen * band.basis_points + 5_000) // 10_000
+        raise AssertionError("the last band has no bound")
+
+
+DEFAULT_SCHEDULE = FeeSchedule()
+
+
+def month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def parse_month(text: str) -> date:
+    try:
+        year, month = text.split("-")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        raise ValidationError("month", f"月份格式应为 2026-07：{text}。") from None
+
+
+def shift_month(month: str, delta: int) -> str:
+    d = parse_month(month)
+    y, m = divmod(d.month - 1 + delta, 12)
+    return f"{d.year + y:04d}-{m + 1:02d}"
+
+
+def set_due(
+    session: Session,
+    member_id: str,
+    month: str,
+    category: str,
+    income_fen: int = 0,
+    schedule: FeeSchedule = DEFAULT_SCHEDULE,
+) -> FeeDue:
+    """Create or update what a member owes for a month (category and income decide the amount)."""
+    if category not in FeeCategory.__members__.values():
+        raise ValidationError("category", f"未知的党费类别：{category}。")
+    parse_month(month)
+    member = session.get(Member, member_id)
+    if member is None or member.deleted:
+        raise NotFound("找不到该党员。")
+    if month < month_key(member.joined_on):
+        raise ValidationError("month", f"{member.name} 于 {member.joined_on} 入党，{month} 无需交纳党费。")
+    row = session.scalar(select(FeeDue).where(FeeDue.member_id == member_id, FeeDue.month == month))
+    if row is None:
+        row = FeeDue(member_id=member_id, branch_id=member.branch_id, month=month)
+        session.add(row)
+    row.deleted = False
+    row.category = category
+    row.income_fen = income_fen
+    row.due_fen = schedule.due_fen(category, income_fen)
+    session.flush()
+    return row
+
+
+def generate_month(
+    session: Session,
+    branch_id: str,
+    month: str,
+    categories: dict[str, tuple[str, int]],
+    schedule: FeeSchedule = DEFAULT_SCHEDULE,
+) -> int:
+    """Dues for every active member of a branch for a month, from each member's latest category.
+
+    ``categories`` maps member id → (category, income in fen) for members whose situation is new;
+    others repeat their previous month. Returns the number of rows created or updated.
+    """
+    get_branch(session, branch_id)
+    first = parse_month(month)
+    members = session.scalars(
+        select(Member).where(
+            Member.branch_id == branch_id,
+            Member.deleted.is_(False),
+            Member.state == MemberState.ACTIVE,
+            Member.joined_on < date(first.year + (first.month == 12), first.month % 12 + 1, 1),
+        )
+    ).all()
+    latest = _latest_situation(session, [m.id for m in members], month)
+    count = 0
+    for m in members:
+        situation = categories.get(m.id) or latest.get(m.id)
+        if situation is None:
+            continue  # no category known yet: the clerk must set one (listed by missing_categories)
+        set_due(session, m.id, month, situation[0], situation[1], schedule)
+        count += 1
+    return count
+
+
+def _latest_situation(session: Session, member_ids: list[str], before: str) -> dict[str, tuple[str, int]]:
+    sub = (
+        select(FeeDue.member_id, func.max(FeeDue.month).label("m"))
+        .where(FeeDue.member_id.in_(member_ids), FeeDue.month < before, FeeDue.deleted.is_(False))
+        .group_by(FeeDue.member_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(FeeDue.member_id, FeeDue.category, FeeDue.income_fen).join(
+            sub, (sub.c.member_id == FeeDue.member_id) & (sub.c.m == FeeDue.month)
+        )
+    )
+    return {r[0]: (r[1], int(r[2])) for r in rows}
+
+
+def record_payment(
+    session: Session,
+    member_id: str,
+    month: str,
+    paid_fen: int,
+    paid_on: date,
+    receipt_no: str = "",
+    schedule: FeeSchedule = DEFAULT_SCHEDULE,
+    today: date | None = None,
+) -> FeeDue:
+    today = today or date.today()
+    if paid_fen <= 0:
+        raise ValidationError("paid_fen", "交纳金额必须大于 0。")
+    if paid_on > today:
+        raise ValidationError("paid_on", "交纳日期不能晚于今天。")
+    if month > shift_month(month_key(paid_on), schedule.advance_months):
+        raise ValidationError("month", f"党费最多预交 {schedule.advance_months} 个月，不能预交 {month}。")
+    row = session.scalar(
+        select(FeeDue).where(FeeDue.member_id == member_id, FeeDue.month == month, FeeDue.deleted.is_(False))
+    )
+    if row is None:
+        raise ValidationError("month", f"{month} 还没有应交党费记录，请先核定该月党费。")
+    row.paid_fen = paid_fen
+    row.paid_on = paid_on
+    row.receipt_no = receipt_no.strip()
+    session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class Lapse:
+    """Consecutive months, ending at ``as_of``, without paying (or without organisational life)."""
+
+    member_id: str
+    branch_id: str
+    name: str
+    months: int
+    since: str  # first month of the run
+
+    def level(self, warn_at: tuple[int, ...] = (3, 5), error_at: int = 6) -> str | None:
+        if self.months >= error_at:
+            return "error"
+        if self.months >= min(warn_at):
+            return "warning"
+        return None
+
+
+def _active_members(session: Session, branch_ids: list[str] | None) -> list[Member]:
+    stmt = select(Member).where(Member.deleted.is_(False), Member.state == MemberState.ACTIVE)
+    if branch_ids is not None:
+        stmt = stmt.where(Member.branch_id.in_(branch_ids))
+    return list(session.scalars(stmt))
+
+
+def _runs(
+    members: list[Member], ok: dict[str, set[str]], as_of: str, earliest: dict[str, str]
+) -> list[Lapse]:
+    out = []
+    for m in members:
+        start = max(month_key(m.joined_on), month_key(m.branch_since), earliest.get(m.id, "0000-00"))
+        months, current = 0, as_of
+        while current >= start and current not in ok.get(m.id, set()):
+            months += 1
+            current = shift_month(current, -1)
+        if months:
+            out.append(Lapse(m.id, m.branch_id, m.name, months, shift_month(as_of, -months + 1)))
+    return out
+
+
+def unpaid_runs(session: Session, as_of: str, branch_ids: list[str] | None = None) -> list[Lapse]:
+    """Members whose dues are unpaid for consecutive months up to ``as_of`` (months with dues only)."""
+    members = _active_members(session, branch_ids)
+    ids = [m.id for m in members]
+    paid: dict[str, set[str]] = defaultdict(set)
+    first_due: dict[str, str] = {}
+    for member_id, month, due, paid_fen in session.execute(
+        select(FeeDue.member_id, FeeDue.month, FeeDue.due_fen, FeeDue.paid_fen).where(
+            FeeDue.member_id.in_(ids), FeeDue.deleted.is_(False), FeeDue.month <= as_of
+        )
+    ):
+        first_due[member_id] = min(first_due.get(member_id, month), month)
+        if paid_fen >= due:
+            paid[member_id].add(month)
+    # Members without any dues record are not judged here: the clerk must set up their dues first.
+    return _runs([m for m in members if m.id in first_due], paid, as_of, first_due)
+
+
+def life_gap_runs(session: Session, as_of: str, branch_ids: list[str] | None = None) -> list[Lapse]:
+    """Members who attended no meeting for consecutive months up to ``as_of``."""
+    members = _active_members(session, branch_ids)
+    ids = [m.id for m in members]
+    attended: dict[str, set[str]] = defaultdict(set)
+    month_expr = func.strftime("%Y-%m", Meeting.held_on)
+    if session.get_bind().dialect.name == "postgresql":
+        month_expr = func.to_char(Meeting.held_on, "YYYY-MM")
+    for member_id, month in session.execute(
+        select(Attendance.member_id, month_expr)
+        .join(Meeting, Meeting.id == Attendance.meeting_id)
+        .where(
+            Attendance.member_id.in_(ids),
+            Attendance.deleted.is_(False),
+            Meeting.deleted.is_(False),
+            Attendance.status == AttendanceStatus.PRESENT,
+        )
+        .distinct()
+    ):
+        attended[member_id].add(month)
+    return _runs(members, attended, as_of, {})
+
+
+def delete_due(session: Session, due_id: str) -> None:
+    row = session.get(FeeDue, due_id)
+    if row is None or row.deleted:
+        raise NotFound("找不到该党费记录。")
+    soft_delete(row)
+    session.flush()
+
+
+def add_fund_entry(
+    session: Session,
+    branch_id: str,
+    on: date,
+    direction: str,
+    category: str,
+    amount_fen: int,
+    description: str = "",
+    voucher_no: str = "",
+    today: date | None = None,
+) -> FundEntry:
+    get_branch(session, branch_id)
+    if direction not in ("income", "expense"):
+        raise ValidationError("direction", "收支方向只能是收入或支出。")
+    if amount_fen <= 0:
+        raise ValidationError("amount_fen", "金额必须大于 0。")
+    if on > (today or date.today()):
+        raise ValidationError("on", "日期不能晚于今天。")
+    if not category.strip():
+        raise ValidationError("category", "请填写经费类别。")
+    entry = FundEntry(
+        branch_id=branch_id,
+        on=on,
+        direction=direction,
+        category=category.strip(),
+        amount_fen=amount_fen,
+        description=description.strip(),
+        voucher_no=voucher_no.strip(),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def fund_balance_fen(session: Session, branch_id: str, until: date | None = None) -> int:
+    stmt = select(FundEntry.direction, func.sum(FundEntry.amount_fen)).where(
+        FundEntry.branch_id == branch_id, FundEntry.deleted.is_(False)
+    )
+    if until is not None:
+        stmt = stmt.where(FundEntry.on <= until)
+    totals = dict(session.execute(stmt.group_by(FundEntry.direction)).all())
+    return int(totals.get("income") or 0) - int(totals.get("expense") or 0)
+
+
+def yuan(fen: int) -> str:
+    """Display fen as yuan with two decimals, exactly (no float)."""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+def parse_yuan(text: str, field_name: str = "amount") -> int:
+    """'12.5' / '12.50' / '１２' → fen, exactly; refuses more than two decimals."""
+    s = text.strip().translate(str.maketrans("０１２３４５６７８９．", "0123456789.")).replace("元", "")
+    whole, _, frac = s.partition(".")
+    if not whole.isdigit() or (frac and (not frac.isdigit() or len(frac) > 2)):
+        raise ValidationError(field_name, f"金额格式不正确：{text}（例如 12.50）。")
+    return int(whole) * 100 + int((frac + "00")[:2])

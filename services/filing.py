@@ -1,0 +1,64 @@
+"""资料归档: file a scanned document or photo under a 资料 item of the handbook catalog."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Attachment, EvidenceFiling
+from services.errors import ValidationError
+from services.org import get_branch
+
+
+def file_evidence(
+    session: Session,
+    branch_id: str,
+    catalog_item: str,
+    year: int,
+    title: str,
+    attachment_id: str | None,
+    filed_on: date,
+    known_items: set[str] | None = None,
+) -> EvidenceFiling:
+    """``known_items``: the pack's 资料 codes; an unknown code is refused so the tree stays whole."""
+    get_branch(session, branch_id)
+    if not catalog_item.strip():
+        raise ValidationError("catalog_item", "请选择归入的资料目录。")
+    if known_items is not None and catalog_item not in known_items:
+        raise ValidationError("catalog_item", f"资料目录中没有 {catalog_item} 这一项。")
+    if not title.strip():
+        raise ValidationError("title", "请填写资料名称。")
+    if not 1949 <= year <= filed_on.year + 1:
+        raise ValidationError("year", f"年度不合理：{year}。")
+    if attachment_id is not None:
+        att = session.get(Attachment, attachment_id)
+        if att is None or att.deleted:
+            raise ValidationError("attachment_id", "找不到要归档的文件。")
+    row = EvidenceFiling(
+        branch_id=branch_id,
+        catalog_item=catalog_item,
+        year=year,
+        title=title.strip(),
+        attachment_id=attachment_id,
+        filed_on=filed_on,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def filed_items(session: Session, branch_id: str, year: int) -> dict[str, list[EvidenceFiling]]:
+    """Filings per catalog item, for the catalog tree."""
+    out: dict[str, list[EvidenceFiling]] = defaultdict(list)
+    for row in session.scalars(
+        select(EvidenceFiling).where(
+            EvidenceFiling.branch_id == branch_id,
+            EvidenceFiling.year == year,
+            EvidenceFiling.deleted.is_(False),
+        )
+    ):
+        out[row.catalog_item].append(row)
+    return dict(out)
