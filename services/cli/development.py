@@ -1,0 +1,153 @@
+"""`dev …`: the development pipeline (发展党员) from the command line."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+
+from sqlalchemy import select
+
+from models import DevelopmentRecord
+from models.enums import DevelopmentStage, label
+from services import development as dev
+from services import org
+from services.cli import Context, emit, parse_date
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    d = sub.add_parser("dev", help="发展党员").add_subparsers(dest="action", required=True)
+    add = d.add_parser("apply", help="登记入党申请人")
+    add.add_argument("--branch", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--id-number", required=True)
+    add.add_argument("--applied", required=True, help="递交申请日期")
+    add.add_argument("--phone", default="")
+    add.set_defaults(handler=apply)
+
+    for name, help_text in (
+        ("talk", "谈话"),
+        ("activist", "确定为入党积极分子"),
+        ("review", "积极分子考察"),
+        ("candidate", "确定为发展对象"),
+        ("convert", "转为正式党员"),
+    ):
+        p = d.add_parser(name, help=help_text)
+        p.add_argument("id")
+        p.add_argument("--date", required=True)
+        p.set_defaults(handler=step, step=name)
+
+    tr = d.add_parser("training", help="发展对象培训与政审")
+    tr.add_argument("id")
+    tr.add_argument("--days", type=int, required=True)
+    tr.add_argument("--hours", type=int, required=True)
+    tr.add_argument("--review", default=None, help="政治审查日期")
+    tr.set_defaults(handler=training)
+
+    ad = d.add_parser("admit", help="支部大会接收为预备党员（生成党员记录）")
+    ad.add_argument("id")
+    ad.add_argument("--date", required=True)
+    ad.add_argument("--introducers", nargs=2, required=True, metavar="党员ID")
+    ad.set_defaults(handler=admit)
+
+    ex = d.add_parser("extend", help="延长预备期")
+    ex.add_argument("id")
+    ex.add_argument("--months", type=int, required=True)
+    ex.set_defaults(handler=extend)
+
+    wd = d.add_parser("withdraw", help="终止培养")
+    wd.add_argument("id")
+    wd.add_argument("--date", required=True)
+    wd.add_argument("--reason", required=True)
+    wd.set_defaults(handler=withdraw)
+
+    ls = d.add_parser("list", help="发展党员名单与时限问题")
+    ls.add_argument("--branch", default=None)
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(handler=list_records)
+
+
+def apply(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        branch = org.branch_by_code(s, args.branch)
+        data = dev.ApplicantInput(
+            args.name, args.id_number, parse_date(args.applied, "applied_on"), args.phone
+        )
+        print(dev.create_applicant(s, branch.id, data).id)
+    return 0
+
+
+def step(args: argparse.Namespace, ctx: Context) -> int:
+    on = parse_date(args.date)
+    actions = {
+        "talk": dev.record_talk,
+        "activist": dev.make_activist,
+        "review": dev.review_activist,
+        "candidate": dev.make_candidate,
+        "convert": dev.convert,
+    }
+    with ctx.db().transaction(ctx.user) as s:
+        record = actions[args.step](s, args.id, on)
+        print(f"{record.name}：{label(DevelopmentStage(record.stage))}")
+    return 0
+
+
+def training(args: argparse.Namespace, ctx: Context) -> int:
+    review = parse_date(args.review, "political_review_on") if args.review else None
+    with ctx.db().transaction(ctx.user) as s:
+        dev.record_training(s, args.id, args.days, args.hours, review)
+    print("已记录")
+    return 0
+
+
+def admit(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        member = dev.admit(s, args.id, parse_date(args.date, "admitted_on"), tuple(args.introducers))
+        print(member.id)
+    return 0
+
+
+def extend(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        dev.extend_probation(s, args.id, args.months)
+    print("已延长预备期")
+    return 0
+
+
+def withdraw(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        dev.withdraw(s, args.id, parse_date(args.date), args.reason)
+    print("已终止培养")
+    return 0
+
+
+def list_records(args: argparse.Namespace, ctx: Context) -> int:
+    from datetime import date
+
+    with ctx.db().reader() as s:
+        stmt = select(DevelopmentRecord).where(DevelopmentRecord.deleted.is_(False))
+        if args.branch:
+            stmt = stmt.where(
+                DevelopmentRecord.branch_id.in_(
+                    org.descendant_branch_ids(s, org.branch_by_code(s, args.branch).id)
+                )
+            )
+        records = list(s.scalars(stmt.order_by(DevelopmentRecord.applied_on)))
+        issues = dev.pipeline_issues(records, date.today())
+    rows = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "stage": r.stage,
+            "stage_label": label(DevelopmentStage(r.stage)),
+            "applied_on": r.applied_on,
+        }
+        for r in records
+    ]
+    if args.json:
+        emit({"records": rows, "issues": [asdict(i) for i in issues]}, True)
+    else:
+        for r in rows:
+            print(f"{r['name']}\t{r['stage_label']}\t{r['applied_on']}\t{r['id']}")
+        for i in issues:
+            print(f"[{'错误' if i.level == 'error' else '警告'}] {i.message}")
+    return 0
