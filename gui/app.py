@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, Qt
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -67,23 +67,17 @@ def has_township(db: Database) -> bool:
     return bool(nodes)
 
 
-def first_run(db: Database, demo_if_empty: bool) -> bool:
+def first_run(window: MainWindow, demo_if_empty: bool) -> None:
     """An empty database gets demo data (when asked and available) or the new-township dialog."""
     from gui import org_dialogs
 
-    if has_township(db):
-        return True
+    if has_township(window.db):
+        return
     if demo_if_empty and org_dialogs.demo_available():
-        generate = org_dialogs.demo_generator()
-        assert generate is not None
-        result = ops.run_write(
-            None, db, lambda s: generate(s, scale="small"), changes={"all"}, label="正在生成演示数据…"
-        )
-        return result is not None or has_township(db)
-    dialog = org_dialogs.TownshipDialog(None, db, first_run=True)
-    dialog.exec()
-    # Without a township the window still opens: 文件 → 新建乡镇 stays available.
-    return True
+        org_dialogs.run_demo(window, window.db)
+        return
+    # Without a township the window stays usable: 文件 → 新建乡镇 remains available.
+    org_dialogs.TownshipDialog(window, window.db, first_run=True).exec()
 
 
 def run_gui(db_target: str, demo_if_empty: bool = False) -> int:
@@ -92,9 +86,9 @@ def run_gui(db_target: str, demo_if_empty: bool = False) -> int:
     if db is None:
         return 1
     try:
-        first_run(db, demo_if_empty)
         window = MainWindow(db)
         window.show()
+        QTimer.singleShot(0, lambda: first_run(window, demo_if_empty))
         return int(app.exec())
     finally:
         ops.wait_idle()

@@ -160,6 +160,14 @@ class MainWindow(QMainWindow):
         item = self._selected_item()
         return item.text(0) if item is not None else ""
 
+    def branch_names(self) -> dict[str, str]:
+        """Branch id → name for every branch in the tree."""
+        return {
+            str(item.data(0, _ID_ROLE)): item.text(0)
+            for item in self._all_items()
+            if item.data(0, _KIND_ROLE) != "township"
+        }
+
     def select_branch_code(self, code: str) -> bool:
         for item in self._all_items():
             if item.data(0, _CODE_ROLE) == code:

@@ -27,6 +27,9 @@ API
   the error handling run later on the GUI thread. Use it for long jobs (demo data, imports, printing).
   Without it the call is synchronous and returns the result (every single-record save and every
   roster/meeting query is fast enough to run inline).
+- ``run_job(parent, fn, on_done=None, *, changes=(), background=True, label="")``: for service
+  functions that manage their own transactions and take the ``Database`` (e.g. ``services.demo.generate``):
+  ``fn()`` is called without a session; errors and ``changes`` are handled as for ``run_write``.
 - ``wait_idle()``: blocks (processing events) until background operations finished — for tests and
   the screenshot command.
 - ``set_user(name)`` / ``current_user()``: who is recorded as ``created_by``/``updated_by``.
@@ -158,6 +161,28 @@ def run_read(
     return _run(parent, work, done, on_invalid, background, label or "正在读取…")
 
 
+def run_job(
+    parent: QWidget | None,
+    fn: Callable[[], T],
+    on_done: Callable[[T], None] | None = None,
+    *,
+    on_invalid: Callable[[ValidationError], None] | None = None,
+    changes: Iterable[str] = (),
+    background: bool = True,
+    label: str = "",
+) -> T | None:
+    """Run a job that opens its own transactions; see the module docstring."""
+    tags = frozenset(changes)
+
+    def done(result: T) -> None:
+        if on_done is not None:
+            on_done(result)
+        if tags:
+            bus().changed.emit(tags)
+
+    return _run(parent, fn, done, on_invalid, background, label or "正在处理…")
+
+
 def _run(
     parent: QWidget | None,
     work: Callable[[], T],
@@ -214,7 +239,8 @@ def _start_worker(
 ) -> None:
     worker = _Worker(work)
     progress: QProgressDialog | None = None
-    if parent is not None:
+    app = QCoreApplication.instance()
+    if app is not None and app.inherits("QApplication"):  # widgets exist only in a QApplication
         progress = QProgressDialog(label, "", 0, 0, parent)
         progress.setCancelButton(None)
         progress.setWindowTitle("请稍候")

@@ -45,18 +45,17 @@ def demo_available() -> bool:
     return demo_generator() is not None
 
 
-def run_demo(parent: QWidget | None, db: Database, on_done: Callable[[object], None]) -> None:
+def run_demo(parent: QWidget | None, db: Database, on_done: Callable[[object], None] | None = None) -> None:
+    """Generate the small demo township in the background (``services.demo.generate``)."""
     generate = demo_generator()
     if generate is None:
         QMessageBox.information(parent, "演示数据", "此版本未包含演示数据生成器。")
         return
-    ops.run_write(
+    ops.run_job(
         parent,
-        db,
-        lambda s: generate(s, scale="small"),
+        lambda: generate(db, scale="small", user=ops.current_user()),
         on_done,
         changes={"all"},
-        background=True,
         label="正在生成演示数据，请稍候…",
     )
 
@@ -66,7 +65,7 @@ def load_demo(window: MainWindow) -> None:
         window, "载入演示数据", "将在当前数据库中生成一个演示乡镇（虚构的支部、党员和会议）。继续吗？"
     )
     if answer == QMessageBox.StandardButton.Yes:
-        run_demo(window, window.db, lambda _r: window.reload_tree())
+        run_demo(window, window.db)
 
 
 class _Dialog(QDialog):

@@ -79,14 +79,19 @@ def expected_attendees(
 
 def quorum(meeting: Meeting, members: dict[str, Member]) -> Quorum:
     """Quorum of a stored meeting; observers (列席) are not among those who should attend."""
-    expected = [a for a in meeting.attendance if not a.deleted and a.status != AttendanceStatus.OBSERVER]
-    voting = [a for a in expected if members[a.member_id].can_vote]
-    present = [a for a in expected if a.status == AttendanceStatus.PRESENT]
+    live = [a for a in meeting.attendance if not a.deleted]
+    return tally([(a.status, members[a.member_id].can_vote) for a in live])
+
+
+def tally(entries: list[tuple[str, bool]]) -> Quorum:
+    """Quorum of (attendance status, can vote) pairs — also used live by the meeting form."""
+    expected = [(st, vote) for st, vote in entries if st != AttendanceStatus.OBSERVER]
+    voting = [st for st, vote in expected if vote]
     return Quorum(
         expected_voting=len(voting),
-        present_voting=sum(1 for a in voting if a.status == AttendanceStatus.PRESENT),
+        present_voting=sum(1 for st in voting if st == AttendanceStatus.PRESENT),
         expected=len(expected),
-        present=len(present),
+        present=sum(1 for st, _ in expected if st == AttendanceStatus.PRESENT),
     )
 
 

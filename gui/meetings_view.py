@@ -1,0 +1,247 @@
+"""The 会议记录 tab: meetings of the selected township/branch by date and type, filtered by year/type."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import ops
+from gui.meeting_form import MeetingForm
+from models.enums import LABELS, MeetingType
+from services import meetings
+from services.db import Database
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+HEADERS = ["日期", "类型", "支部", "地点", "议题", "出席/应到"]
+YEARS_BACK = 15
+
+
+class MeetingsModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[meetings.MeetingRow] = []
+        self.branch_names: dict[str, str] = {}
+
+    def set_rows(self, rows: list[meetings.MeetingRow], branch_names: dict[str, str]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.branch_names = branch_names
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> object:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = 0) -> object:
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return [
+                r.held_on.isoformat(),
+                r.type_label,
+                self.branch_names.get(r.branch_id, ""),
+                r.place,
+                r.topics.replace("\n", " ")[:80],
+                f"{r.present}/{r.expected}",
+            ][col]
+        if role == Qt.ItemDataRole.UserRole:  # sort key
+            if col == 5:
+                return r.present / r.expected if r.expected else 0.0
+            return self.data(index, Qt.ItemDataRole.DisplayRole)
+        if role == Qt.ItemDataRole.ToolTipRole and col == 4:
+            return r.topics
+        return None
+
+
+class MeetingsTable(QTableView):
+    def __init__(self, view: MeetingsView) -> None:
+        super().__init__()
+        self.view = view
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.view.edit_current()
+        elif event.key() == Qt.Key.Key_Delete:
+            self.view.delete_current()
+        else:
+            super().keyPressEvent(event)
+
+
+class MeetingsView(QWidget):
+    def __init__(self, window: MainWindow | None, db: Database, *, today: date | None = None) -> None:
+        super().__init__()
+        self.window_ = window
+        self.db = db
+        self.today = today
+        self.branch_ids: list[str] | None = None
+
+        self.year = QComboBox()
+        self.year.setObjectName("meetingYear")
+        self.year.addItem("全部年份", None)
+        this_year = (today or date.today()).year
+        for y in range(this_year, this_year - YEARS_BACK, -1):
+            self.year.addItem(f"{y} 年", y)
+        self.year.setCurrentIndex(1)
+        self.type = QComboBox()
+        self.type.setObjectName("meetingType")
+        self.type.addItem("全部类型", None)
+        for t in MeetingType:
+            self.type.addItem(LABELS["MeetingType"][t], str(t))
+        self.new_button = QPushButton("记录会议 (Ctrl+N)")
+        self.edit_button = QPushButton("查看/修改")
+        self.delete_button = QPushButton("删除")
+
+        self.model = MeetingsModel()
+        self.proxy = QSortFilterProxyModel()
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.table = MeetingsTable(self)
+        self.table.setObjectName("meetingsTable")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate((100, 110, 150, 140, 300, 80)):
+            self.table.setColumnWidth(column, width)
+        self.table.doubleClicked.connect(lambda _i: self.edit_current())
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("年份"))
+        bar.addWidget(self.year)
+        bar.addWidget(QLabel("类型"))
+        bar.addWidget(self.type)
+        bar.addStretch(1)
+        bar.addWidget(self.new_button)
+        bar.addWidget(self.edit_button)
+        bar.addWidget(self.delete_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(bar)
+        lay.addWidget(self.table)
+
+        self.year.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.type.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.new_button.clicked.connect(self.new_record)
+        self.edit_button.clicked.connect(self.edit_current)
+        self.delete_button.clicked.connect(self.delete_current)
+        ops.bus().changed.connect(self._on_changed)
+
+    # --- the tab protocol -----------------------------------------------------------------
+    def set_branches(self, branch_ids: list[str] | None) -> None:
+        self.branch_ids = branch_ids
+        self.refresh()
+
+    def refresh(self) -> None:
+        types = [self.type.currentData()] if self.type.currentData() else []
+        flt = meetings.MeetingFilter(branch_ids=self.branch_ids, year=self.year.currentData(), types=types)
+        rows = ops.run_read(self, self.db, lambda s: meetings.list_meetings(s, flt))
+        if rows is None:
+            return
+        names = self.window_.branch_names() if self.window_ is not None else {}
+        self.model.set_rows(rows, names)
+        self.table.setColumnHidden(2, self.branch_ids is not None and len(self.branch_ids) == 1)
+        if self.window_ is not None:
+            self.window_.set_view_status(self, f"会议 {len(rows)} 次")
+
+    def focus_search(self) -> None:
+        self.year.setFocus()
+
+    def new_record(self) -> None:
+        branch_id = self._single_branch()
+        if branch_id is None:
+            QMessageBox.information(self, "记录会议", "请先在左侧选择召开会议的支部。")
+            return
+        form = MeetingForm(self, self.db, branch_id, today=self.today)
+        form.saved.connect(self._select_meeting)
+        form.exec()
+
+    def current_row(self) -> meetings.MeetingRow | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.rows[self.proxy.mapToSource(index).row()]
+
+    def edit_current(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        form = MeetingForm(self, self.db, row.branch_id, row.id, today=self.today)
+        form.saved.connect(self._select_meeting)
+        form.exec()
+
+    def delete_current(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "删除会议记录",
+            f"确定删除 {row.held_on.isoformat()} 的{row.type_label}记录吗？\n记录及其出席情况将移入回收站。",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            ops.run_write(self, self.db, lambda s: meetings.delete_meeting(s, row.id), changes={"meeting"})
+
+    # --- internals ------------------------------------------------------------------------
+    def _single_branch(self) -> str | None:
+        if self.window_ is not None and self.window_.current_branch_id() is not None:
+            return self.window_.current_branch_id()
+        if self.branch_ids is not None and len(self.branch_ids) == 1:
+            return self.branch_ids[0]
+        return None
+
+    def _on_changed(self, tags: object) -> None:
+        if isinstance(tags, frozenset) and tags & {"meeting", "member", "all"}:
+            self.refresh()
+
+    def _select_meeting(self, meeting_id: str) -> None:
+        for row, r in enumerate(self.model.rows):
+            if r.id == meeting_id:
+                index = self.proxy.mapFromSource(self.model.index(row, 0))
+                if index.isValid():
+                    self.table.setCurrentIndex(index)
+                    self.table.scrollTo(index)
+                return
+
+
+def install(window: MainWindow) -> None:
+    view = MeetingsView(window, window.db)
+    view.setObjectName("meetingsView")
+    window.add_tab(view, "会议记录")
+    window.selectionChanged.connect(view.set_branches)
+    view.set_branches(window.current_branch_ids())

@@ -1,0 +1,196 @@
+"""The 党员名册 tab: the roster of the selected township/branch, instant search, pinyin sort."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import ops
+from gui.member_form import MemberForm
+from gui.roster_model import NAME_COLUMN, RosterModel, RosterProxy
+from services import members
+from services.db import Database
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+
+class RosterTable(QTableView):
+    """Enter opens the selected member, Delete removes it (after confirmation)."""
+
+    def __init__(self, view: RosterView) -> None:
+        super().__init__()
+        self.view = view
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.view.edit_current()
+        elif event.key() == Qt.Key.Key_Delete:
+            self.view.delete_current()
+        else:
+            super().keyPressEvent(event)
+
+
+class RosterView(QWidget):
+    def __init__(self, window: MainWindow | None, db: Database) -> None:
+        super().__init__()
+        self.window_ = window
+        self.db = db
+        self.branch_ids: list[str] | None = None
+
+        self.search = QLineEdit()
+        self.search.setObjectName("rosterSearch")
+        self.search.setPlaceholderText("搜索：姓名、身份证号、电话或拼音首字母（Ctrl+F）")
+        self.search.setClearButtonEnabled(True)
+        self.include_inactive = QCheckBox("含已转出/去世")
+        self.new_button = QPushButton("新建党员 (Ctrl+N)")
+        self.edit_button = QPushButton("修改")
+        self.delete_button = QPushButton("删除")
+
+        self.model = RosterModel()
+        self.proxy = RosterProxy(self.model)
+        self.table = RosterTable(self)
+        self.table.setObjectName("rosterTable")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(NAME_COLUMN, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((80, 40, 90, 160, 80, 110, 90, 70, 140, 80, 60)):
+            self.table.setColumnWidth(column, width)
+        self.table.doubleClicked.connect(lambda _i: self.edit_current())
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.include_inactive)
+        bar.addWidget(self.new_button)
+        bar.addWidget(self.edit_button)
+        bar.addWidget(self.delete_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(bar)
+        lay.addWidget(self.table)
+
+        self.search.textChanged.connect(self._search_changed)
+        self.search.returnPressed.connect(self.table.setFocus)
+        self.include_inactive.toggled.connect(lambda _on: self.refresh())
+        self.new_button.clicked.connect(self.new_record)
+        self.edit_button.clicked.connect(self.edit_current)
+        self.delete_button.clicked.connect(self.delete_current)
+        ops.bus().changed.connect(self._on_changed)
+
+    # --- the tab protocol (routed by MainWindow) ------------------------------------------
+    def set_branches(self, branch_ids: list[str] | None) -> None:
+        self.branch_ids = branch_ids
+        self.refresh()
+
+    def refresh(self) -> None:
+        ids, inactive = self.branch_ids, self.include_inactive.isChecked()
+        rows = ops.run_read(self, self.db, lambda s: members.roster(s, ids, include_inactive=inactive))
+        if rows is not None:
+            self.model.set_rows(rows)
+            self._update_status()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def new_record(self) -> None:
+        branch_id = self.window_.current_branch_id() if self.window_ is not None else None
+        if branch_id is None and self.branch_ids is not None and len(self.branch_ids) == 1:
+            branch_id = self.branch_ids[0]
+        if branch_id is None:
+            QMessageBox.information(self, "新建党员", "请先在左侧选择党员所在的支部。")
+            return
+        form = MemberForm(self, self.db, branch_id)
+        form.saved.connect(self._select_member)
+        form.exec()
+
+    # --- row actions ----------------------------------------------------------------------
+    def current_row(self) -> members.RosterRow | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.rows[self.proxy.mapToSource(index).row()]
+
+    def edit_current(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        branch_id = self._branch_of(row.id)
+        if branch_id is None:
+            return
+        form = MemberForm(self, self.db, branch_id, row.id)
+        form.saved.connect(self._select_member)
+        form.exec()
+
+    def delete_current(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "删除党员",
+            f"确定删除党员“{row.name}”（{row.id_number}）吗？\n记录将移入回收站，不会真正抹去。"
+            "\n（党员转出、去世请改用“状态”，不要删除。）",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            ops.run_write(self, self.db, lambda s: members.delete_member(s, row.id), changes={"member"})
+
+    # --- internals ------------------------------------------------------------------------
+    def _branch_of(self, member_id: str) -> str | None:
+        return ops.run_read(self, self.db, lambda s: members.get_member(s, member_id).branch_id)
+
+    def _search_changed(self, text: str) -> None:
+        self.proxy.set_search(text)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        text = f"党员 {total} 人" if shown == total else f"找到 {shown} 人 / 共 {total} 人"
+        if self.window_ is not None:
+            self.window_.set_view_status(self, text)
+
+    def _on_changed(self, tags: object) -> None:
+        if isinstance(tags, frozenset) and tags & {"member", "all"}:
+            self.refresh()
+
+    def _select_member(self, member_id: str) -> None:
+        for row, r in enumerate(self.model.rows):
+            if r.id == member_id:
+                index = self.proxy.mapFromSource(self.model.index(row, NAME_COLUMN))
+                if index.isValid():
+                    self.table.setCurrentIndex(index)
+                    self.table.scrollTo(index)
+                return
+
+    def first_index(self) -> QModelIndex:
+        return self.proxy.index(0, NAME_COLUMN)
+
+
+def install(window: MainWindow) -> None:
+    view = RosterView(window, window.db)
+    view.setObjectName("rosterView")
+    window.add_tab(view, "党员名册")
+    window.selectionChanged.connect(view.set_branches)
+    view.set_branches(window.current_branch_ids())
