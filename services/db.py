@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import ChangeCounter, Tracked, utcnow
+from services import appversion
 from services.errors import DatabaseError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
@@ -214,8 +215,10 @@ def open_database(target: str | Path, *, migrate_now: bool = True) -> Database:
         Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = make_engine(url)
+        appversion.check_not_newer(engine)  # before migrating: a newer app's data must stay untouched
         if migrate_now:
             migrate(engine)
+            appversion.record(engine)
     except DatabaseError:
         raise
     except Exception as exc:
