@@ -1,0 +1,1 @@
+"""One module per exportable table; each declares ``EXPORTS: list[ExportSpec]`` (found automatically)."""

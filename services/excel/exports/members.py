@@ -1,0 +1,49 @@
+"""党员花名册: the same columns the roster import reads, so an export can be edited and re-imported."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Branch, Member, PartyGroup
+from models.enums import LABELS, MemberState
+from services.excel.export import ExportColumn, ExportSpec, ExportTable
+from services.excel.layouts import ROSTER
+
+
+def roster_table(session: Session, branch_ids: list[str] | None, year: int | None) -> ExportTable:
+    stmt = (
+        select(Member, Branch.name, PartyGroup.name)
+        .join(Branch, Branch.id == Member.branch_id)
+        .outerjoin(PartyGroup, PartyGroup.id == Member.party_group_id)
+        .where(Member.deleted.is_(False), Member.state == MemberState.ACTIVE)
+        .order_by(Branch.sort_order, Branch.code, Member.name, Member.id_number)
+    )
+    if branch_ids is not None:
+        stmt = stmt.where(Member.branch_id.in_(branch_ids))
+    columns = [ExportColumn(c.header, c.width) for c in ROSTER.columns] + [ExportColumn("所在支部", 16)]
+    rows = (
+        [
+            m.name,
+            LABELS["Gender"].get(m.gender, m.gender),
+            m.ethnicity,
+            m.birth_date,
+            m.id_number,
+            LABELS["Education"].get(m.education, m.education),
+            m.phone,
+            m.joined_on,
+            m.full_member_on,
+            LABELS["MemberStatus"].get(m.status, m.status),
+            LABELS["Discipline"].get(m.discipline, m.discipline),
+            group or "",
+            "是" if m.is_flowing else "否",
+            m.branch_since,
+            m.notes,
+            branch,
+        ]
+        for m, branch, group in session.execute(stmt)
+    )
+    return ExportTable("党员花名册", columns, rows)
+
+
+EXPORTS = [ExportSpec("members", "党员花名册", roster_table)]

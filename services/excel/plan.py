@@ -1,0 +1,93 @@
+"""The preview of an import (what each row would do, every problem) and the outcome of applying it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.excel.errors import Problem
+
+ACTION_LABELS = {"create": "新增", "update": "更新", "unchanged": "无变化", "error": "有错误"}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str  # Chinese column name
+    old: str
+    new: str
+
+
+@dataclass
+class RowPlan:
+    row: int  # Excel row number
+    action: str  # create | update | unchanged | error
+    cells: dict[str, str]  # column key → the text the clerk typed (for the preview table)
+    problems: list[Problem] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    target_id: str | None = None  # the existing record an update applies to
+    payload: Any = None  # the service input (MemberInput, MeetingInput) when the row is valid
+
+
+@dataclass
+class ImportPlan:
+    kind: str  # "roster" | "meetings"
+    file: str
+    sheet: str
+    header_row: int  # Excel row number of the header
+    columns: list[tuple[str, str, str]]  # (key, header as written, column letter), in file order
+    rows: list[RowPlan]
+    problems: list[Problem]  # every problem, in sheet/row order, including those of no single row
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        parts = [f"共 {len(self.rows)} 行"]
+        parts += [f"{ACTION_LABELS[a]} {self.count(a)}" for a in ("create", "update", "unchanged", "error")]
+        text = "，".join(parts)
+        return text + (f"；发现 {len(self.problems)} 处问题" if self.problems else "；没有发现问题")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "file": self.file,
+            "sheet": self.sheet,
+            "header_row": self.header_row,
+            "counts": {a: self.count(a) for a in ACTION_LABELS},
+            "problems": [p.as_dict() for p in self.problems],
+            "rows": [
+                {
+                    "row": r.row,
+                    "action": r.action,
+                    "cells": r.cells,
+                    "changes": [c.__dict__ for c in r.changes],
+                }
+                for r in self.rows
+                if r.action != "unchanged"
+            ],
+        }
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped_errors: int = 0  # rows with problems left out (valid-only mode)
+    skipped_updates: int = 0  # updates not confirmed
+    created_ids: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"新增 {self.created} 条，更新 {self.updated} 条，无变化 {self.unchanged} 条"
+        if self.skipped_errors:
+            text += f"；跳过有错误的 {self.skipped_errors} 行"
+        if self.skipped_updates:
+            text += f"；{self.skipped_updates} 条更新未确认，未修改（确认后再导入一次即可应用）"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "created_ids"}

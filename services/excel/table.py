@@ -1,0 +1,116 @@
+"""Finding the table in a workbook: which sheet, where the header is, which rows are data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from services.excel.errors import ExcelFileError, Problem, column_letter
+from services.excel.headers import HeaderMatch, Layout, find_header
+from services.excel.layouts import MAX_ROWS
+from services.excel.reader import Cell, SheetData, open_workbook, read_sheet, sheet_names
+
+
+@dataclass
+class Table:
+    sheet: SheetData
+    match: HeaderMatch
+    data_rows: list[int]  # 0-based indexes of non-empty rows below the header
+    problems: list[Problem] = field(default_factory=list)  # structural: merged cells, formulas
+    bad_rows: set[int] = field(default_factory=set)  # Excel row numbers with structural problems
+    covered: set[tuple[int, str]] = field(default_factory=set)  # (Excel row, key) already reported
+
+    def cells(self, index: int) -> dict[str, Cell]:
+        row = self.sheet.rows[index]
+        return {key: row[c] if c < len(row) else "" for c, key in self.match.keys.items()}
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Cell]]]:
+        for index in self.data_rows:
+            yield index + 1, self.cells(index)
+
+
+def _blank(row: list[Cell], cols: list[int]) -> bool:
+    return all((row[c] if c < len(row) else "") in ("", None) for c in cols)
+
+
+def locate(path: Path, layout: Layout, sheet: str | None = None, *, must_find: bool = True) -> Table | None:
+    """The first sheet (or the named one) whose header names the layout's columns."""
+    workbook = open_workbook(path)
+    try:
+        names = sheet_names(workbook)
+        if sheet is not None:
+            if sheet not in names:
+                raise ExcelFileError(f"文件 {path.name} 里没有名为“{sheet}”的工作表。")
+            names = [sheet]
+        first_error: ExcelFileError | None = None
+        for name in names:
+            data = read_sheet(path, workbook, name)
+            if not any(any(v not in ("", None) for v in r) for r in data.rows):
+                continue
+            try:
+                match = find_header(name, data.rows, layout)
+            except ExcelFileError as exc:
+                first_error = first_error or exc
+                continue
+            return _table(data, match)
+    finally:
+        workbook.close()
+    if not must_find:
+        return None
+    if first_error is not None:
+        raise first_error
+    raise ExcelFileError(f"文件 {path.name} 的工作表都是空的，没有可导入的数据。")
+
+
+def _table(data: SheetData, match: HeaderMatch) -> Table:
+    cols = sorted(match.keys)
+    rows = [i for i in range(match.row_index + 1, len(data.rows)) if not _blank(data.rows[i], cols)]
+    if not rows:
+        raise ExcelFileError(
+            f"工作表“{data.name}”第 {match.row_index + 1} 行是表头，但下面没有数据。请填好数据后再导入。"
+        )
+    if len(rows) > MAX_ROWS:
+        raise ExcelFileError(
+            f"工作表“{data.name}”有 {len(rows):,} 行数据，超过一次导入的上限 {MAX_ROWS:,} 行。"
+            "请按支部拆分成几个文件分批导入。"
+        )
+    table = Table(data, match, rows)
+    mapped = set(cols)
+    for (r1, c1), (r2, c2) in data.merged:
+        if r2 <= match.row_index or not any(c in mapped for c in range(c1, c2 + 1)):
+            continue  # title or header merges, or merges in columns we do not read
+        if r1 == r2 and c1 == c2:
+            continue
+        ref = f"{column_letter(c1)}{r1 + 1}:{column_letter(c2)}{r2 + 1}"
+        key = next((match.keys[c] for c in range(c1, c2 + 1) if c in match.keys), "")
+        for r in range(max(r1, match.row_index + 1), r2 + 1):
+            table.problems.append(
+                Problem(
+                    data.name,
+                    r + 1,
+                    column_letter(c1),
+                    match.headers.get(key, ""),
+                    ref,
+                    f"{ref} 是合并单元格，合并后只有左上角有值。请取消合并，并在每一行填上各自的内容。",
+                )
+            )
+            table.bad_rows.add(r + 1)
+            table.covered.update((r + 1, match.keys[c]) for c in range(c1, c2 + 1) if c in match.keys)
+    for r, c in sorted(data.formulas):
+        if r > match.row_index and c in mapped:
+            row = data.rows[r] if r < len(data.rows) else []
+            shown = str(row[c]) if c < len(row) else ""
+            table.problems.append(
+                Problem(
+                    data.name,
+                    r + 1,
+                    column_letter(c),
+                    match.headers.get(match.keys[c], ""),
+                    shown,
+                    "这个单元格是公式，导入只接受实际的值。请复制该列，再用“选择性粘贴 → 数值”粘贴回去。",
+                )
+            )
+            table.bad_rows.add(r + 1)
+            table.covered.add((r + 1, match.keys[c]))
+    return table
