@@ -6,10 +6,9 @@ that already holds a township with one of the demo codes is refused, so data is 
 
 from __future__ import annotations
 
-import random
 import time as clock
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -20,7 +19,7 @@ from services.demo.layout import BranchPlan, TownshipPlan, plans_for
 from services.demo.names import People, years_before
 from services.demo.people import BranchPeople, build_people
 from services.demo.schedule import MeetingWriter, plan_meetings
-from services.demo.writer import BulkWriter, at_time, new_uuid
+from services.demo.writer import BulkWriter, DemoRandom, at_time, new_uuid
 from services.errors import ValidationError
 
 SCALES = ("small", "township", "county")
@@ -58,11 +57,12 @@ def generate(
         raise ValidationError("years", f"年数应在 1 到 30 之间，现在是 {years}。")
     today = today or date.today()
     started = clock.perf_counter()
-    rng = random.Random(seed)
+    # Records start on the first day of the month after the same month ``years`` ago.
+    window_start = (years_before(today, years).replace(day=1) + timedelta(days=31)).replace(day=1)
+    start_ms = int(datetime(window_start.year, window_start.month, 1, tzinfo=UTC).timestamp() * 1000)
+    rng = DemoRandom(seed, start_ms)
     plans = plans_for(scale, rng, today)
     summary = DemoSummary(scale=scale, seed=seed, years=years)
-    window_start = years_before(today, years).replace(day=1) + timedelta(days=31)
-    window_start = window_start.replace(day=1)
     with db.engine.begin() as conn:
         codes = [p.code for p in plans]
         taken = conn.execute(select(Township.code, Township.name).where(Township.code.in_(codes))).all()
@@ -89,7 +89,7 @@ def generate(
 
 def _write_township(
     writer: BulkWriter,
-    rng: random.Random,
+    rng: DemoRandom,
     people: People,
     plan: TownshipPlan,
     today: date,
@@ -148,7 +148,7 @@ def _write_township(
 
 def _write_people(
     writer: BulkWriter,
-    rng: random.Random,
+    rng: DemoRandom,
     township_id: str,
     branch_id: str,
     crowd: BranchPeople,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from models.enums import BranchDomain, CommitteeRole, Discipline, MemberState, MemberStatus
 from services.demo.layout import BranchPlan
 from services.demo.names import People, age_on, years_before
-from services.demo.writer import new_uuid
+from services.demo.writer import DemoRandom, new_uuid
 
 _CN = "一二三四五六七八九十"
 _EDUCATED = (BranchDomain.ORGAN, BranchDomain.SCHOOL, BranchDomain.HOSPITAL)
@@ -101,7 +100,7 @@ def _add_years(day: date, years: int) -> date:
 
 
 def _member(
-    rng: random.Random,
+    rng: DemoRandom,
     people: People,
     plan: BranchPlan,
     today: date,
@@ -150,7 +149,7 @@ def _member(
 
 
 def build_people(
-    rng: random.Random, people: People, plan: BranchPlan, today: date, window_start: date
+    rng: DemoRandom, people: People, plan: BranchPlan, today: date, window_start: date
 ) -> BranchPeople:
     clan = people.clan()
     band = _AGES[_age_band(plan.domain)]
@@ -183,7 +182,7 @@ def build_people(
 
 
 def _former_members(
-    rng: random.Random,
+    rng: DemoRandom,
     people: People,
     plan: BranchPlan,
     today: date,
@@ -219,7 +218,7 @@ def _former_members(
 
 
 def _flowing_and_discipline(
-    rng: random.Random, plan: BranchPlan, members: list[DemoMember], today: date
+    rng: DemoRandom, plan: BranchPlan, members: list[DemoMember], today: date
 ) -> None:
     if plan.domain in (BranchDomain.RURAL, BranchDomain.COMMUNITY):
         share = 0.45 if plan.profile.quorum_trouble else 0.14
@@ -231,7 +230,7 @@ def _flowing_and_discipline(
         rng.choice(active_full).discipline = Discipline.PROBATION
 
 
-def _groups(rng: random.Random, members: list[DemoMember], today: date) -> list[Group]:
+def _groups(rng: DemoRandom, members: list[DemoMember], today: date) -> list[Group]:
     active = [m for m in members if m.state == MemberState.ACTIVE]
     if len(active) < 10:
         return []
@@ -262,7 +261,7 @@ def _cn(n: int) -> str:
 
 
 def _committee(
-    rng: random.Random, plan: BranchPlan, members: list[DemoMember], today: date, window_start: date
+    rng: DemoRandom, plan: BranchPlan, members: list[DemoMember], today: date, window_start: date
 ) -> tuple[list[Seat], date | None, date | None]:
     """Committee terms back from today: 5 years for villages and communities, 3 for the rest."""
     years = 5 if plan.domain in (BranchDomain.RURAL, BranchDomain.COMMUNITY) else 3
