@@ -1,0 +1,547 @@
+"""Declared listings of the ledgers: columns and a loader per ledger, in one place.
+
+The same listing feeds the screen (a table per ledger), the Excel export and the printed section,
+so a column added here shows up in all three. Loaders take the branch ids in view (None: all) and
+an optional year, and return plain dicts keyed by column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from models import (
+    Branch,
+    DevelopmentRecord,
+    DisclosurePosting,
+    FeeDue,
+    FlowRecord,
+    FundEntry,
+    Member,
+    MemberTransfer,
+    Rectification,
+    TrainingSession,
+    VenueCheck,
+    WeakBranchFlag,
+)
+from models.enums import (
+    DevelopmentStage,
+    FeeCategory,
+    Gender,
+    RectificationStatus,
+    TrainingKind,
+    TransferDirection,
+    VenueItem,
+    label,
+)
+from services import decisions as decision_service
+from services import development
+from services.fees import yuan
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    kind: str = "text"  # text / date / int / money (fen) / bool / hours (minutes)
+    width: int = 12  # characters, for Excel and print
+
+
+@dataclass(frozen=True)
+class Listing:
+    code: str
+    title: str
+    ledger: str  # which of the seven ledgers it belongs to (pack code)
+    columns: tuple[Column, ...]
+    load: Callable[[Session, list[str] | None, int | None], list[dict[str, Any]]]
+
+    def display(self, row: dict[str, Any], key: str) -> str:
+        """The text a clerk sees for one cell (money in yuan, dates ISO, booleans 是/否)."""
+        column = next(c for c in self.columns if c.key == key)
+        value = row.get(key)
+        if value is None:
+            return ""
+        if column.kind == "money":
+            return yuan(int(value))
+        if column.kind == "bool":
+            return "是" if value else "否"
+        if column.kind == "hours":
+            return f"{int(value) / 60:g}"
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)
+
+
+LISTINGS: dict[str, Listing] = {}
+
+
+def register(listing: Listing) -> Listing:
+    LISTINGS[listing.code] = listing
+    return listing
+
+
+def _scope(stmt: Select[Any], column: Any, branch_ids: list[str] | None) -> Select[Any]:
+    return stmt if branch_ids is None else stmt.where(column.in_(branch_ids))
+
+
+def _year(stmt: Select[Any], column: Any, year: int | None) -> Select[Any]:
+    if year is None:
+        return stmt
+    return stmt.where(column >= date(year, 1, 1), column <= date(year, 12, 31))
+
+
+def _branch_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(Branch.id, Branch.name)).all())
+
+
+def _member_names(session: Session, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all())
+
+
+def _development(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(
+        select(DevelopmentRecord).where(DevelopmentRecord.deleted.is_(False)),
+        DevelopmentRecord.branch_id,
+        branch_ids,
+    )
+    records = list(session.scalars(stmt.order_by(DevelopmentRecord.applied_on)))
+    if year is not None:
+        records = [
+            r
+            for r in records
+            if r.applied_on.year <= year and (r.converted_on is None or r.converted_on.year >= year)
+        ]
+    branches = _branch_names(session)
+    intro = _member_names(session, {i for r in records for i in (r.introducer1_id, r.introducer2_id) if i})
+    return [
+        {
+            "id": r.id,
+            "branch": branches.get(r.branch_id, ""),
+            "name": r.name,
+            "gender": label(Gender(r.gender)),
+            "stage": label(DevelopmentStage(r.stage)),
+            "applied_on": r.applied_on,
+            "talked_on": r.talked_on,
+            "activist_on": r.activist_on,
+            "candidate_on": r.candidate_on,
+            "training": f"{r.training_days} 天 / {r.training_hours} 学时" if r.candidate_on else "",
+            "introducers": "、".join(intro.get(i, "") for i in (r.introducer1_id, r.introducer2_id) if i),
+            "admitted_on": r.admitted_on,
+            "conversion_due": development.conversion_due(r),
+            "converted_on": r.converted_on,
+        }
+        for r in records
+    ]
+
+
+register(
+    Listing(
+        "development",
+        "发展党员",
+        "members",
+        (
+            Column("branch", "支部", width=16),
+            Column("name", "姓名", width=8),
+            Column("gender", "性别", width=4),
+            Column("stage", "阶段", width=10),
+            Column("applied_on", "申请日期", "date"),
+            Column("talked_on", "谈话日期", "date"),
+            Column("activist_on", "确定积极分子", "date"),
+            Column("candidate_on", "确定发展对象", "date"),
+            Column("training", "培训", width=14),
+            Column("introducers", "入党介绍人", width=12),
+            Column("admitted_on", "接收预备党员", "date"),
+            Column("conversion_due", "预备期满", "date"),
+            Column("converted_on", "转正日期", "date"),
+        ),
+        _development,
+    )
+)
+
+
+def _transfers(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(
+        select(MemberTransfer).where(MemberTransfer.deleted.is_(False)), MemberTransfer.branch_id, branch_ids
+    )
+    rows = list(session.scalars(_year(stmt, MemberTransfer.on, year).order_by(MemberTransfer.on)))
+    names = _member_names(session, {r.member_id for r in rows})
+    branches = _branch_names(session)
+    return [
+        {
+            "id": r.id,
+            "branch": branches.get(r.branch_id, ""),
+            "name": names.get(r.member_id, ""),
+            "direction": label(TransferDirection(r.direction)),
+            "on": r.on,
+            "counterpart": r.counterpart,
+            "letter_no": r.letter_no,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "transfers",
+        "组织关系转接",
+        "members",
+        (
+            Column("branch", "支部", width=16),
+            Column("name", "姓名", width=8),
+            Column("direction", "转入/转出", width=8),
+            Column("on", "日期", "date"),
+            Column("counterpart", "转自/转往", width=24),
+            Column("letter_no", "介绍信编号", width=14),
+        ),
+        _transfers,
+    )
+)
+
+
+def _flow(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(select(FlowRecord).where(FlowRecord.deleted.is_(False)), FlowRecord.branch_id, branch_ids)
+    if year is not None:
+        stmt = stmt.where(FlowRecord.since <= date(year, 12, 31)).where(
+            (FlowRecord.until.is_(None)) | (FlowRecord.until >= date(year, 1, 1))
+        )
+    rows = list(session.scalars(stmt.order_by(FlowRecord.since)))
+    names = _member_names(session, {r.member_id for r in rows})
+    return [
+        {
+            "id": r.id,
+            "name": names.get(r.member_id, ""),
+            "destination": r.destination,
+            "since": r.since,
+            "until": r.until,
+            "contact": r.contact,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "flow",
+        "流动党员",
+        "members",
+        (
+            Column("name", "姓名", width=8),
+            Column("destination", "流入地", width=20),
+            Column("since", "外出日期", "date"),
+            Column("until", "返回日期", "date"),
+            Column("contact", "联系方式", width=14),
+        ),
+        _flow,
+    )
+)
+
+
+def _fees(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(select(FeeDue).where(FeeDue.deleted.is_(False)), FeeDue.branch_id, branch_ids)
+    if year is not None:
+        stmt = stmt.where(FeeDue.month >= f"{year:04d}-01", FeeDue.month <= f"{year:04d}-12")
+    rows = list(session.scalars(stmt.order_by(FeeDue.month, FeeDue.member_id)))
+    names = _member_names(session, {r.member_id for r in rows})
+    return [
+        {
+            "id": r.id,
+            "month": r.month,
+            "name": names.get(r.member_id, ""),
+            "category": label(FeeCategory(r.category)),
+            "income_fen": r.income_fen or None,
+            "due_fen": r.due_fen,
+            "paid_fen": r.paid_fen,
+            "paid_on": r.paid_on,
+            "receipt_no": r.receipt_no,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "fees",
+        "党费收缴",
+        "support",
+        (
+            Column("month", "月份", width=8),
+            Column("name", "姓名", width=8),
+            Column("category", "类别", width=8),
+            Column("income_fen", "月收入（元）", "money"),
+            Column("due_fen", "应交（元）", "money", width=10),
+            Column("paid_fen", "实交（元）", "money", width=10),
+            Column("paid_on", "交纳日期", "date"),
+            Column("receipt_no", "收据号", width=14),
+        ),
+        _fees,
+    )
+)
+
+
+def _funds(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(select(FundEntry).where(FundEntry.deleted.is_(False)), FundEntry.branch_id, branch_ids)
+    rows = list(session.scalars(_year(stmt, FundEntry.on, year).order_by(FundEntry.on)))
+    return [
+        {
+            "id": r.id,
+            "on": r.on,
+            "direction": "收入" if r.direction == "income" else "支出",
+            "category": r.category,
+            "amount_fen": r.amount_fen,
+            "description": r.description,
+            "voucher_no": r.voucher_no,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "funds",
+        "活动经费",
+        "support",
+        (
+            Column("on", "日期", "date"),
+            Column("direction", "收支", width=6),
+            Column("category", "类别", width=14),
+            Column("amount_fen", "金额（元）", "money", width=12),
+            Column("description", "摘要", width=24),
+            Column("voucher_no", "凭证号", width=12),
+        ),
+        _funds,
+    )
+)
+
+
+def _training(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    from sqlalchemy import func
+
+    from models import TrainingAttendance
+
+    stmt = _scope(
+        select(TrainingSession).where(TrainingSession.deleted.is_(False)),
+        TrainingSession.branch_id,
+        branch_ids,
+    )
+    rows = list(session.scalars(_year(stmt, TrainingSession.held_on, year).order_by(TrainingSession.held_on)))
+    counts = dict(
+        session.execute(
+            select(TrainingAttendance.session_id, func.count())
+            .where(
+                TrainingAttendance.session_id.in_([r.id for r in rows]), TrainingAttendance.deleted.is_(False)
+            )
+            .group_by(TrainingAttendance.session_id)
+        ).all()
+    )
+    return [
+        {
+            "id": r.id,
+            "held_on": r.held_on,
+            "title": r.title,
+            "kind": label(TrainingKind(r.kind)),
+            "minutes": r.minutes,
+            "organizer": r.organizer,
+            "attendees": int(counts.get(r.id, 0)),
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "training",
+        "教育培训",
+        "education",
+        (
+            Column("held_on", "日期", "date"),
+            Column("title", "主题", width=30),
+            Column("kind", "形式", width=8),
+            Column("minutes", "学时", "hours", width=6),
+            Column("organizer", "组织单位", width=12),
+            Column("attendees", "参加人数", "int", width=8),
+        ),
+        _training,
+    )
+)
+
+
+def _decisions(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    from models.enums import DecisionStepCode
+
+    return [
+        {
+            "id": p.decision_id,
+            "proposed_on": p.proposed_on,
+            "title": p.title,
+            "done": "、".join(label(DecisionStepCode(s)) for s in p.done),
+            "missing": "、".join(label(DecisionStepCode(s)) for s in p.missing),
+        }
+        for p in decision_service.progress(session, branch_ids, year)
+    ]
+
+
+register(
+    Listing(
+        "decisions",
+        "决策（四议两公开）",
+        "rules",
+        (
+            Column("proposed_on", "提议日期", "date"),
+            Column("title", "事项", width=24),
+            Column("done", "已完成步骤", width=40),
+            Column("missing", "待完成步骤", width=30),
+        ),
+        _decisions,
+    )
+)
+
+
+def _disclosures(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(
+        select(DisclosurePosting).where(DisclosurePosting.deleted.is_(False)),
+        DisclosurePosting.branch_id,
+        branch_ids,
+    )
+    rows = session.scalars(
+        _year(stmt, DisclosurePosting.posted_on, year).order_by(DisclosurePosting.posted_on)
+    )
+    return [
+        {"id": r.id, "posted_on": r.posted_on, "title": r.title, "channel": r.channel, "until_on": r.until_on}
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "disclosures",
+        "党务公开",
+        "rules",
+        (
+            Column("posted_on", "公开日期", "date"),
+            Column("title", "公开事项", width=30),
+            Column("channel", "公开形式", width=10),
+            Column("until_on", "公开截止", "date"),
+        ),
+        _disclosures,
+    )
+)
+
+
+def _venue(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(select(VenueCheck).where(VenueCheck.deleted.is_(False)), VenueCheck.branch_id, branch_ids)
+    rows = session.scalars(
+        _year(stmt, VenueCheck.checked_on, year).order_by(VenueCheck.checked_on, VenueCheck.item)
+    )
+    branches = _branch_names(session)
+    return [
+        {
+            "id": r.id,
+            "branch": branches.get(r.branch_id, ""),
+            "item": label(VenueItem(r.item)),
+            "checked_on": r.checked_on,
+            "met": r.met,
+            "notes": r.notes,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "venue",
+        "阵地建设（八有）",
+        "venue",
+        (
+            Column("branch", "支部", width=16),
+            Column("item", "项目", width=14),
+            Column("checked_on", "检查日期", "date"),
+            Column("met", "达标", "bool", width=6),
+            Column("notes", "说明", width=24),
+        ),
+        _venue,
+    )
+)
+
+
+def _problems(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(
+        select(Rectification).where(Rectification.deleted.is_(False)), Rectification.branch_id, branch_ids
+    )
+    rows = session.scalars(_year(stmt, Rectification.found_on, year).order_by(Rectification.found_on))
+    branches = _branch_names(session)
+    return [
+        {
+            "id": r.id,
+            "branch": branches.get(r.branch_id, ""),
+            "category": r.category,
+            "description": r.description,
+            "found_on": r.found_on,
+            "deadline": r.deadline,
+            "responsible": r.responsible,
+            "status": label(RectificationStatus(r.status)),
+            "closed_on": r.closed_on,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "rectification",
+        "督查整改",
+        "rules",
+        (
+            Column("branch", "支部", width=16),
+            Column("category", "问题类别", width=14),
+            Column("description", "问题描述", width=30),
+            Column("found_on", "发现日期", "date"),
+            Column("deadline", "整改时限", "date"),
+            Column("responsible", "责任人", width=8),
+            Column("status", "状态", width=8),
+            Column("closed_on", "销号日期", "date"),
+        ),
+        _problems,
+    )
+)
+
+
+def _weak(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(
+        select(WeakBranchFlag).where(WeakBranchFlag.deleted.is_(False)), WeakBranchFlag.branch_id, branch_ids
+    )
+    rows = session.scalars(stmt.order_by(WeakBranchFlag.flagged_on))
+    branches = _branch_names(session)
+    return [
+        {
+            "id": r.id,
+            "branch": branches.get(r.branch_id, ""),
+            "flagged_on": r.flagged_on,
+            "reason": r.reason,
+            "closed_on": r.closed_on,
+        }
+        for r in rows
+        if year is None or (r.flagged_on.year <= year and (r.closed_on is None or r.closed_on.year >= year))
+    ]
+
+
+register(
+    Listing(
+        "weak-branches",
+        "软弱涣散党组织整顿",
+        "rules",
+        (
+            Column("branch", "支部", width=16),
+            Column("flagged_on", "列入日期", "date"),
+            Column("reason", "原因", width=30),
+            Column("closed_on", "销号日期", "date"),
+        ),
+        _weak,
+    )
+)
