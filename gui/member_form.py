@@ -77,7 +77,7 @@ class MemberForm(QDialog):
         self.discipline = QComboBox()
         for d in Discipline:
             self.discipline.addItem(LABELS["Discipline"][d], str(d))
-        self.is_flowing = QCheckBox("流动党员（外出务工、经商等）")
+        self.is_flowing = QCheckBox("是（外出务工、经商等，离开本地半年以上）")
         self.party_group = QComboBox()
         self.branch_since = DateField("branch_since", "转入本支部日期", required=False)
         self.branch_since.setPlaceholderText("空 = 入党日期")

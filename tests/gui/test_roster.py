@@ -1,0 +1,87 @@
+"""The roster tab: pinyin sort and instant search."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from gui.roster_model import NAME_COLUMN, RosterModel, RosterProxy
+from gui.roster_view import RosterView
+from services import members
+from services.db import Database
+from tests.conftest import TODAY, Builder
+from tests.gui.conftest import type_text
+
+
+def names(view: RosterView) -> list[str]:
+    proxy = view.proxy
+    return [proxy.index(r, NAME_COLUMN).data() for r in range(proxy.rowCount())]
+
+
+def add(build: Builder, branch_id: str, name: str, phone: str = "") -> str:
+    data = members.MemberInput(
+        name=name, id_number=build.id_number(), joined_on=date(2005, 7, 1), phone=phone
+    )
+    with build.db.transaction("test") as s:
+        return members.create_member(s, branch_id, data, today=TODAY).id_number
+
+
+def test_names_sort_by_pinyin_and_search_filters(
+    app: QApplication, qtbot: QtBot, db: Database, build: Builder
+) -> None:
+    branch = build.branch()
+    for name in ("张三", "白云", "阿大", "欧阳明", "李四"):
+        add(build, branch.id, name, phone="13912345678" if name == "李四" else "")
+    id_of_white = add(build, branch.id, "白雪")
+    view = RosterView(None, db)
+    qtbot.addWidget(view)
+    view.set_branches([branch.id])
+    assert names(view) == ["阿大", "白雪", "白云", "李四", "欧阳明", "张三"]
+
+    view.table.sortByColumn(NAME_COLUMN, Qt.SortOrder.DescendingOrder)
+    assert names(view)[0] == "张三"
+
+    qtbot.keyClicks(view.search, "zs")  # pinyin initials
+    assert names(view) == ["张三"]
+    view.search.clear()
+    type_text(qtbot, view.search, "白")
+    assert sorted(names(view)) == ["白云", "白雪"]
+    view.search.clear()
+    qtbot.keyClicks(view.search, id_of_white[-6:])
+    assert names(view) == ["白雪"]
+    view.search.clear()
+    qtbot.keyClicks(view.search, "1391234")
+    assert names(view) == ["李四"]
+    view.search.clear()
+    assert len(names(view)) == 6
+
+
+def test_three_thousand_rows_load_and_filter_without_per_row_queries(app: QApplication) -> None:
+    rows = [
+        members.RosterRow(
+            str(i),
+            f"{'张王李赵陈'[i % 5]}{i}",
+            "male",
+            date(1980, 1, 1),
+            f"{i:018d}",
+            "",
+            "",
+            date(2000, 1, 1),
+            "full",
+            "一村",
+            "",
+            False,
+            "active",
+        )
+        for i in range(3000)
+    ]
+    model = RosterModel()
+    proxy = RosterProxy(model)
+    model.set_rows(rows)
+    proxy.sort(NAME_COLUMN)
+    assert proxy.index(0, NAME_COLUMN).data().startswith("陈")
+    proxy.set_search("李")
+    assert proxy.rowCount() == 600
