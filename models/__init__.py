@@ -6,6 +6,7 @@ from models.decisions import Decision, DecisionStep, DisclosurePosting
 from models.development import DevelopmentRecord
 from models.fees import FeeDue, FundEntry
 from models.filing import EvidenceFiling
+from models.handbook import FindingExplanation
 from models.meeting import Attendance, Meeting
 from models.member import Member
 from models.meta import ChangeCounter, DbMeta
@@ -29,6 +30,7 @@ __all__ = [
     "DisclosurePosting",
     "EvidenceFiling",
     "FeeDue",
+    "FindingExplanation",
     "FlowRecord",
     "FundEntry",
     "Meeting",
