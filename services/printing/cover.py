@@ -1,0 +1,76 @@
+"""档案封面: the uniform archive cover of a bound ledger volume."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, NextPageTemplate, PageBreak, Paragraph, Spacer, Table, TableStyle
+
+from services.printing.fonts import FONT
+from services.printing.layout import FRAME_WIDTH, GRID, TOTAL_KEY, esc, styles
+
+
+@dataclass(frozen=True)
+class CoverInfo:
+    township: str
+    branch: str
+    year: int
+    ledger_name: str
+    volume: int = 1
+    keeper: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    made_on: date | None = None
+    retention: str = "永久"
+
+
+def cn_date(d: date | None) -> str:
+    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+
+
+def cover_story(info: CoverInfo, marks: dict[str, int] | None) -> list[Flowable]:
+    """The cover page; it ends by switching to the body template on a new page."""
+    st = styles()
+    span = f"{cn_date(info.date_from)} 至 {cn_date(info.date_to)}" if info.date_from or info.date_to else ""
+    total = f"{marks[TOTAL_KEY]} 页" if marks and TOTAL_KEY in marks else "—"
+    rows = [
+        ["乡镇（街道）", info.township],
+        ["党组织名称", info.branch],
+        ["年    度", f"{info.year} 年"],
+        ["台账名称", info.ledger_name],
+        ["卷    号", f"第 {info.volume} 卷"],
+        ["起止日期", span],
+        ["本卷页数", total],
+        ["保 管 人", info.keeper],
+        ["保管期限", info.retention],
+        ["立卷日期", cn_date(info.made_on)],
+    ]
+    table = Table(
+        [[label, Paragraph(esc(value), st.h2)] for label, value in rows],
+        colWidths=[36 * mm, FRAME_WIDTH - 56 * mm],
+        rowHeights=13 * mm,
+        hAlign="CENTER",
+        style=TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, 12, 16),
+                ("LINEBELOW", (1, 0), (1, -1), 0.6, GRID),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("ALIGN", (0, 0), (0, -1), "RIGHT"),
+                ("RIGHTPADDING", (0, 0), (0, -1), 6 * mm),
+            ]
+        ),
+    )
+    return [
+        Spacer(1, 28 * mm),
+        Paragraph("档 案 封 面", st.cover_sub),
+        Spacer(1, 10 * mm),
+        Paragraph(esc(info.ledger_name), st.cover_title),
+        Spacer(1, 4 * mm),
+        Paragraph(f"（{info.year} 年度）", st.cover_sub),
+        Spacer(1, 22 * mm),
+        table,
+        NextPageTemplate("body"),
+        PageBreak(),
+    ]

@@ -1,0 +1,524 @@
+"""The ledger sections of a printed booklet: a registry code adds to, and sections declared as data.
+
+Two kinds of section end up in a booklet, grouped under their ledger (组织设置台账, 党员队伍台账, …):
+
+- sections the handbook pack declares (``[[ledger.section]]``: records, filter, date field, columns) are
+  printed by one generic table builder, so a province adds or changes a printed section by editing
+  its pack;
+- sections registered in code with ``register_section`` (or the ``@section`` decorator) for what a
+  declaration cannot say: summaries and statistics. Later features (fees, the development pipeline…)
+  register theirs from their own modules (listed in ``SECTION_MODULES`` or imported before printing).
+
+When no pack can be loaded, the built-in ``fallback`` sections keep the booklet complete.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from reportlab.platypus import Flowable, Paragraph, Spacer
+from sqlalchemy import Date, String, Table, and_, extract, select
+from sqlalchemy.orm import Session, selectinload
+
+import models
+from models import Branch, Meeting, Member, PartyGroup, Township
+from models.enums import AttendanceStatus, MeetingType, label
+from services.org import committee_on
+from services.printing.layout import data_table, esc, styles
+
+# Default ledger names and order (docs: /shared/domain.md); a pack overrides names and order.
+DEFAULT_LEDGERS: dict[str, str] = {
+    "org_setup": "组织设置台账",
+    "team": "党员队伍台账",
+    "org_life": "组织生活台账",
+    "education": "教育培训台账",
+    "system": "制度执行台账",
+    "venue": "阵地建设台账",
+    "support": "保障落实台账",
+}
+
+# Modules that register extra sections when imported (later ledgers add a line here or import
+# themselves before printing).
+SECTION_MODULES: list[str] = []
+
+
+# --- the data a section is built from ----------------------------------------------------------
+
+
+@dataclass
+class BookletData:
+    """One branch and one year, loaded once and shared by every section of the booklet."""
+
+    session: Session
+    branch: Branch
+    township: Township
+    year: int
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 1, 1)
+
+    @property
+    def end(self) -> date:
+        return date(self.year, 12, 31)
+
+    @cached_property
+    def members(self) -> list[Member]:
+        """Everyone who belonged to the branch at some time in the year (including who left)."""
+        return list(
+            self.session.scalars(
+                select(Member)
+                .where(
+                    Member.branch_id == self.branch.id,
+                    Member.deleted.is_(False),
+                    Member.branch_since <= self.end,
+                    (Member.left_on.is_(None)) | (Member.left_on >= self.start),
+                )
+                .order_by(Member.joined_on, Member.name)
+            )
+        )
+
+    @cached_property
+    def member_names(self) -> dict[str, str]:
+        rows = self.session.execute(select(Member.id, Member.name).where(Member.branch_id == self.branch.id))
+        return {r[0]: r[1] for r in rows}
+
+    @cached_property
+    def groups(self) -> list[PartyGroup]:
+        return list(
+            self.session.scalars(
+                select(PartyGroup)
+                .where(PartyGroup.branch_id == self.branch.id, PartyGroup.deleted.is_(False))
+                .order_by(PartyGroup.sort_order, PartyGroup.name)
+            )
+        )
+
+    @cached_property
+    def meetings(self) -> list[Meeting]:
+        """The year's meetings, oldest first, with their attendance."""
+        return list(
+            self.session.scalars(
+                select(Meeting)
+                .options(selectinload(Meeting.attendance))
+                .where(
+                    Meeting.branch_id == self.branch.id,
+                    Meeting.deleted.is_(False),
+                    extract("year", Meeting.held_on) == self.year,
+                )
+                .order_by(Meeting.held_on, Meeting.start_time)
+            )
+        )
+
+    def lookup(self, field_name: str, value: Any) -> str | None:
+        """Names for foreign keys a clerk would not recognise as ids."""
+        if value is None:
+            return ""
+        if field_name in ("member_id", "introducer1_id", "introducer2_id"):
+            return self.member_names.get(value, "")
+        if field_name == "party_group_id":
+            return {g.id: g.name for g in self.groups}.get(value, "")
+        if field_name == "branch_id":
+            return self.branch.name
+        return None
+
+
+# --- registry --------------------------------------------------------------------------------
+
+Builder = Callable[[BookletData], list[Flowable]]
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """A printed section: its catalog title, the ledger it is filed under, and how to build it."""
+
+    code: str
+    title: str
+    ledger: str
+    build: Builder
+    order: int = 100  # position within its ledger (pack sections come first, in pack order)
+    fallback: bool = False  # only printed when no handbook pack is available
+
+
+_REGISTRY: dict[str, SectionSpec] = {}
+
+
+def register_section(spec: SectionSpec) -> SectionSpec:
+    """Adds (or replaces, by code) a section printed in every yearly booklet."""
+    _REGISTRY[spec.code] = spec
+    return spec
+
+
+def section(
+    code: str, title: str, ledger: str, order: int = 100, *, fallback: bool = False
+) -> Callable[[Builder], Builder]:
+    def wrap(fn: Builder) -> Builder:
+        register_section(SectionSpec(code, title, ledger, fn, order, fallback))
+        return fn
+
+    return wrap
+
+
+def registered_sections() -> list[SectionSpec]:
+    for module in SECTION_MODULES:
+        importlib.import_module(module)
+    return sorted(_REGISTRY.values(), key=lambda s: (s.order, s.code))
+
+
+# --- sections declared in the handbook pack ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeclaredColumn:
+    field: str
+    title: str
+    width: int | None = None
+
+
+@dataclass(frozen=True)
+class DeclaredSection:
+    title: str
+    records: str
+    columns: tuple[DeclaredColumn, ...]
+    filter: dict[str, Any] = field(default_factory=dict)
+    date_field: str | None = None
+    order_by: str | None = None
+
+
+@dataclass(frozen=True)
+class DeclaredLedger:
+    code: str
+    name: str
+    sections: tuple[DeclaredSection, ...] = ()
+
+
+def ledgers_from_pack(pack: Any) -> list[DeclaredLedger]:
+    """The pack's ``[[ledger]]`` list as plain values (the pack module owns parsing and validation)."""
+    out = []
+    for lg in pack.ledger:
+        sections = tuple(
+            DeclaredSection(
+                title=s.title,
+                records=s.records,
+                columns=tuple(DeclaredColumn(c.field, c.title, c.width) for c in s.columns),
+                filter=dict(s.filter),
+                date_field=s.date_field,
+                order_by=s.order_by,
+            )
+            for s in lg.section
+        )
+        out.append(DeclaredLedger(lg.id, lg.name, sections))
+    return out
+
+
+def default_ledgers() -> list[DeclaredLedger] | None:
+    """The default pack's ledgers, or None when the pack cannot be loaded (fallback sections print)."""
+    try:
+        from services.handbook.pack import load_pack
+
+        return ledgers_from_pack(load_pack())
+    except Exception:
+        # A broken or missing pack must not stop printing; the built-in sections cover the basics.
+        return None
+
+
+def _source_query(data: BookletData, decl: DeclaredSection) -> tuple[Table, Any]:
+    """Rows of ``decl.records`` belonging to the branch: directly or through a parent row."""
+    tables = models.Base.metadata.tables
+    table = tables[decl.records]
+    stmt = select(table)
+    if "branch_id" in table.c:
+        stmt = stmt.where(table.c.branch_id == data.branch.id)
+    else:
+        for col in table.c:
+            parents = [fk.column.table for fk in col.foreign_keys]
+            if col.name != "member_id" and parents and "branch_id" in parents[0].c:
+                parent = parents[0]
+                stmt = stmt.join(parent, parent.c.id == col).where(
+                    parent.c.branch_id == data.branch.id, parent.c.deleted.is_(False)
+                )
+                break
+        else:
+            raise KeyError(decl.records)
+    if "deleted" in table.c:
+        stmt = stmt.where(table.c.deleted.is_(False))
+    for name, value in decl.filter.items():
+        col = table.c[name]
+        stmt = stmt.where(col.in_(value) if isinstance(value, list) else col == value)
+    if decl.date_field:
+        col = table.c[decl.date_field]
+        stmt = stmt.where(and_(col >= data.start, col <= data.end))
+    if decl.order_by:
+        stmt = stmt.order_by(table.c[decl.order_by])
+    return table, stmt
+
+
+def format_value(data: BookletData, table: Table, field_name: str, value: Any) -> str:
+    named = data.lookup(field_name, value)
+    if named is not None:
+        return named
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int) and field_name.endswith("_fen"):
+        sign = "-" if value < 0 else ""
+        return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
+    col = table.c[field_name]
+    # Short string columns hold enum codes (type, status, role…); longer ones are free text.
+    if isinstance(value, str) and isinstance(col.type, String) and (col.type.length or 99) <= 16:
+        return label(value)
+    return "" if value is None else str(value)
+
+
+def declared_builder(decl: DeclaredSection) -> Builder:
+    def build(data: BookletData) -> list[Flowable]:
+        table, stmt = _source_query(data, decl)
+        rows = [
+            [str(i)] + [format_value(data, table, c.field, row._mapping[c.field]) for c in decl.columns]
+            for i, row in enumerate(data.session.execute(stmt), start=1)
+        ]
+        widths = [5.0] + [float(c.width or _default_width(table, c.field)) for c in decl.columns]
+        note = ""
+        if decl.date_field:
+            note = f"统计期间：{data.start.isoformat()} 至 {data.end.isoformat()}　共 {len(rows)} 条"
+        else:
+            note = f"截至打印时的记录　共 {len(rows)} 条"
+        return [
+            Paragraph(esc(note), styles().note),
+            Spacer(1, 2),
+            data_table(["序号", *[c.title for c in decl.columns]], rows, widths, center=[0]),
+        ]
+
+    return build
+
+
+def _default_width(table: Table, field_name: str) -> float:
+    col = table.c[field_name]
+    if isinstance(col.type, Date):
+        return 11
+    length = getattr(col.type, "length", None)
+    if isinstance(col.type, String) and length and length <= 16:
+        return 8
+    return 20
+
+
+def declared_spec(ledger: str, decl: DeclaredSection, position: int) -> SectionSpec:
+    return SectionSpec(f"pack.{ledger}.{position}", decl.title, ledger, declared_builder(decl), position)
+
+
+# --- the plan of a booklet -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerPlan:
+    code: str
+    name: str
+    sections: list[SectionSpec]
+
+
+def plan(
+    declared: Sequence[DeclaredLedger] | None, extra: Iterable[SectionSpec] | None = None
+) -> list[LedgerPlan]:
+    """Ledgers in pack order with their sections: the pack's, then the registered ones.
+
+    Registered sections of a ledger the pack does not know still print, under the default name.
+    """
+    specs = list(extra) if extra is not None else registered_sections()
+    have_pack = declared is not None
+    ledgers: dict[str, LedgerPlan] = {}
+    for lg in declared or []:
+        ledgers[lg.code] = LedgerPlan(
+            lg.code, lg.name, [declared_spec(lg.code, s, i) for i, s in enumerate(lg.sections)]
+        )
+    if not have_pack:
+        for code, name in DEFAULT_LEDGERS.items():
+            ledgers[code] = LedgerPlan(code, name, [])
+    for spec in specs:
+        if spec.fallback and have_pack:
+            continue
+        if spec.ledger not in ledgers:
+            ledgers[spec.ledger] = LedgerPlan(spec.ledger, DEFAULT_LEDGERS.get(spec.ledger, spec.ledger), [])
+        ledgers[spec.ledger].sections.append(spec)
+    for lp in ledgers.values():
+        pack_part = [s for s in lp.sections if s.code.startswith("pack.")]
+        coded = sorted((s for s in lp.sections if not s.code.startswith("pack.")), key=lambda s: s.order)
+        lp.sections[:] = pack_part + coded
+    return [lp for lp in ledgers.values() if lp.sections]
+
+
+# --- built-in sections ---------------------------------------------------------------------------
+
+
+def _d(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+@section("org.basic", "党组织基本情况", "org_setup", order=10)
+def basic_info(data: BookletData) -> list[Flowable]:
+    b = data.branch
+    active = [m for m in data.members if m.in_branch_on(data.end) and m.state == "active"]
+    full = sum(1 for m in active if m.status == "full")
+    women = sum(1 for m in active if m.gender == "female")
+    flowing = sum(1 for m in active if m.is_flowing)
+    seats = committee_on(data.session, b.id, min(data.end, date.today()))
+    secretary = next((data.member_names.get(s.member_id, "") for s in seats if s.role == "secretary"), "")
+    rows = [
+        ["党组织名称", b.name, "组织代码", b.code],
+        ["所属乡镇", data.township.name, "组织类别", label(b.kind)],
+        ["所属领域", label(b.domain), "成立日期", _d(b.founded_on)],
+        ["本届换届日期", _d(b.term_start), "届满日期", _d(b.term_end)],
+        ["支部书记", secretary, "党小组数", f"{len(data.groups)} 个"],
+        ["年末党员数", f"{len(active)} 人", "其中正式党员", f"{full} 人"],
+        ["其中预备党员", f"{len(active) - full} 人", "其中女党员", f"{women} 人"],
+        ["其中流动党员", f"{flowing} 人", "本年召开会议", f"{len(data.meetings)} 次"],
+    ]
+    table = data_table(["项目", "内容", "项目", "内容"], rows, [24, 40, 24, 40])
+    return [Paragraph(f"统计截至 {data.end.isoformat()}", styles().note), Spacer(1, 2), table]
+
+
+@section("org.groups", "党小组及成员", "org_setup", order=20)
+def groups_with_members(data: BookletData) -> list[Flowable]:
+    by_group: dict[str | None, list[str]] = defaultdict(list)
+    for m in data.members:
+        if m.in_branch_on(data.end):
+            by_group[m.party_group_id].append(m.name)
+    rows = [
+        [str(i), g.name, f"{len(by_group[g.id])} 人", "、".join(by_group[g.id])]
+        for i, g in enumerate(data.groups, start=1)
+    ]
+    if by_group.get(None) and data.groups:
+        rows.append(["", "未编入党小组", f"{len(by_group[None])} 人", "、".join(by_group[None])])
+    return [data_table(["序号", "党小组", "人数", "成员"], rows, [6, 20, 10, 64], center=[0, 2])]
+
+
+@section("members.roster", "党员花名册", "team", order=10, fallback=True)
+def roster(data: BookletData) -> list[Flowable]:
+    groups = {g.id: g.name for g in data.groups}
+    rows = [
+        [
+            str(i),
+            m.name,
+            label(m.gender),
+            m.ethnicity,
+            _d(m.birth_date),
+            label(m.education) if m.education else "",
+            _d(m.joined_on),
+            label(m.status),
+            groups.get(m.party_group_id or "", ""),
+            m.id_number,
+            "" if m.state == "active" else f"{label(m.state)} {_d(m.left_on)}",
+        ]
+        for i, m in enumerate(data.members, start=1)
+    ]
+    header = [
+        "序号",
+        "姓名",
+        "性别",
+        "民族",
+        "出生日期",
+        "学历",
+        "入党日期",
+        "类别",
+        "党小组",
+        "身份证号",
+        "备注",
+    ]
+    widths = [5, 9, 5, 6, 11, 8, 11, 8, 10, 20, 10]
+    return [data_table(header, rows, widths, center=[0, 2, 3], small=True)]
+
+
+@section("org.committee", "支部委员会成员", "org_setup", order=15, fallback=True)
+def committee(data: BookletData) -> list[Flowable]:
+    from models import CommitteeSeat
+
+    seats = data.session.scalars(
+        select(CommitteeSeat)
+        .where(
+            CommitteeSeat.branch_id == data.branch.id,
+            CommitteeSeat.deleted.is_(False),
+            CommitteeSeat.start_on <= data.end,
+            (CommitteeSeat.end_on.is_(None)) | (CommitteeSeat.end_on >= data.start),
+        )
+        .order_by(CommitteeSeat.start_on)
+    )
+    rows = [
+        [str(i), data.member_names.get(s.member_id, ""), label(s.role), _d(s.start_on), _d(s.end_on)]
+        for i, s in enumerate(seats, start=1)
+    ]
+    return [
+        data_table(["序号", "姓名", "职务", "任职日期", "离任日期"], rows, [6, 16, 16, 16, 16], center=[0])
+    ]
+
+
+def _counts(meeting: Meeting) -> Counter[str]:
+    return Counter(a.status for a in meeting.attendance if not a.deleted)
+
+
+@section("life.meetings", "会议活动一览", "org_life", order=10, fallback=True)
+def meetings_list(data: BookletData) -> list[Flowable]:
+    rows = []
+    for i, m in enumerate(data.meetings, start=1):
+        c = _counts(m)
+        expected = c[AttendanceStatus.PRESENT] + c[AttendanceStatus.LEAVE] + c[AttendanceStatus.ABSENT]
+        rows.append(
+            [
+                str(i),
+                _d(m.held_on),
+                label(MeetingType(m.type)),
+                m.topics,
+                str(expected),
+                str(c[AttendanceStatus.PRESENT]),
+                str(c[AttendanceStatus.LEAVE]),
+                str(c[AttendanceStatus.ABSENT]),
+            ]
+        )
+    header = ["序号", "日期", "类型", "议题", "应到", "实到", "请假", "缺席"]
+    return [data_table(header, rows, [5, 11, 12, 44, 6, 6, 6, 6], center=[0, 4, 5, 6, 7])]
+
+
+@section("life.counts", "会议次数统计（按季度）", "org_life", order=20)
+def meeting_counts(data: BookletData) -> list[Flowable]:
+    counts: dict[str, list[int]] = {t.value: [0, 0, 0, 0] for t in MeetingType}
+    for m in data.meetings:
+        counts[m.type][(m.held_on.month - 1) // 3] += 1
+    rows = [
+        [label(t), *[str(n) for n in q], str(sum(q))]
+        for t, q in ((MeetingType(code), q) for code, q in counts.items())
+    ]
+    total = [sum(q[i] for q in counts.values()) for i in range(4)]
+    rows.append(["合计", *[str(n) for n in total], str(sum(total))])
+    header = ["会议类型", "第一季度", "第二季度", "第三季度", "第四季度", "全年"]
+    return [data_table(header, rows, [24, 12, 12, 12, 12, 12], center=[1, 2, 3, 4, 5])]
+
+
+@section("life.attendance", "党员参加组织生活情况统计", "org_life", order=30)
+def attendance_stats(data: BookletData) -> list[Flowable]:
+    tally: dict[str, Counter[str]] = defaultdict(Counter)
+    for m in data.meetings:
+        for a in m.attendance:
+            if not a.deleted and a.status != AttendanceStatus.OBSERVER:
+                tally[a.member_id][a.status] += 1
+    rows = []
+    for i, member in enumerate(data.members, start=1):
+        t = tally.get(member.id, Counter())
+        should = t[AttendanceStatus.PRESENT] + t[AttendanceStatus.LEAVE] + t[AttendanceStatus.ABSENT]
+        rate = f"{t[AttendanceStatus.PRESENT] * 100 // should}%" if should else "—"
+        rows.append(
+            [
+                str(i),
+                member.name,
+                str(should),
+                str(t[AttendanceStatus.PRESENT]),
+                str(t[AttendanceStatus.LEAVE]),
+                str(t[AttendanceStatus.ABSENT]),
+                rate,
+            ]
+        )
+    header = ["序号", "姓名", "应参加（次）", "出席", "请假", "缺席", "出席率"]
+    return [data_table(header, rows, [6, 16, 14, 10, 10, 10, 10], center=[0, 2, 3, 4, 5, 6])]
