@@ -16,6 +16,7 @@ from models import Township
 from models.enums import MemberState
 from services.db import Database
 from services.demo.layout import BranchPlan, TownshipPlan, plans_for
+from services.demo.ledgers import write_ledgers
 from services.demo.names import People, years_before
 from services.demo.people import BranchPeople, build_people
 from services.demo.schedule import MeetingWriter, plan_meetings
@@ -144,6 +145,8 @@ def _write_township(
             writer.add("meeting", built.row, at)
             for row in built.attendance:
                 writer.add("attendance", row, at)
+    for bp, crowd in crowds:
+        write_ledgers(writer, rng, people, township_id, ids[bp.code], bp, crowd, today, window_start)
 
 
 def _write_people(
