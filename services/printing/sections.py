@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 
 import models
 from models import Branch, Meeting, Member, PartyGroup, Township
-from models.enums import AttendanceStatus, MeetingType, label
+from models.enums import LABELS, AttendanceStatus, MeetingType, label
 from services.org import committee_on
 from services.printing.layout import data_table, esc, styles
 
@@ -258,6 +258,30 @@ def _source_query(data: BookletData, decl: DeclaredSection) -> tuple[Table, Any]
     return table, stmt
 
 
+# Enum-coded columns → their LABELS table. Codes repeat across enums ("committee" is a meeting type
+# and a branch kind), so the column decides which label applies.
+CODED: dict[tuple[str, str], str] = {
+    ("meeting", "type"): "MeetingType",
+    ("attendance", "status"): "AttendanceStatus",
+    ("member", "gender"): "Gender",
+    ("member", "education"): "Education",
+    ("member", "status"): "MemberStatus",
+    ("member", "discipline"): "Discipline",
+    ("member", "state"): "MemberState",
+    ("branch", "kind"): "BranchKind",
+    ("branch", "domain"): "BranchDomain",
+    ("committee_seat", "role"): "CommitteeRole",
+    ("development_record", "gender"): "Gender",
+    ("development_record", "stage"): "DevelopmentStage",
+    ("member_transfer", "direction"): "TransferDirection",
+    ("fee_due", "category"): "FeeCategory",
+    ("training_session", "kind"): "TrainingKind",
+    ("decision_step", "step"): "DecisionStepCode",
+    ("venue_check", "item"): "VenueItem",
+    ("rectification", "status"): "RectificationStatus",
+}
+
+
 def format_value(data: BookletData, table: Table, field_name: str, value: Any) -> str:
     named = data.lookup(field_name, value)
     if named is not None:
@@ -269,10 +293,9 @@ def format_value(data: BookletData, table: Table, field_name: str, value: Any) -
     if isinstance(value, int) and field_name.endswith("_fen"):
         sign = "-" if value < 0 else ""
         return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
-    col = table.c[field_name]
-    # Short string columns hold enum codes (type, status, role…); longer ones are free text.
-    if isinstance(value, str) and isinstance(col.type, String) and (col.type.length or 99) <= 16:
-        return label(value)
+    enum = CODED.get((table.name, field_name))
+    if enum and isinstance(value, str):
+        return LABELS.get(enum, {}).get(value, value)
     return "" if value is None else str(value)
 
 
@@ -328,6 +351,7 @@ def plan(
     """Ledgers in pack order with their sections: the pack's, then the registered ones.
 
     Registered sections of a ledger the pack does not know still print, under the default name.
+    ``extra`` (default: every registered section) is printed as given, fallback sections included.
     """
     specs = list(extra) if extra is not None else registered_sections()
     have_pack = declared is not None
@@ -340,7 +364,7 @@ def plan(
         for code, name in DEFAULT_LEDGERS.items():
             ledgers[code] = LedgerPlan(code, name, [])
     for spec in specs:
-        if spec.fallback and have_pack:
+        if spec.fallback and have_pack and extra is None:
             continue
         if spec.ledger not in ledgers:
             ledgers[spec.ledger] = LedgerPlan(spec.ledger, DEFAULT_LEDGERS.get(spec.ledger, spec.ledger), [])

@@ -1,0 +1,125 @@
+"""Adding a printed section is data (a pack declaration) or one registration — never a booklet rewrite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from reportlab.platypus import Flowable, Paragraph
+
+from services.db import Database
+from services.printing import sections
+from services.printing.booklet import BookletOptions, build_branch_booklet
+from services.printing.layout import styles
+from tests.printing import pdfcheck
+from tests.printing.conftest import YEAR, PrintFixture
+
+
+@pytest.fixture
+def clean_registry() -> Iterator[None]:
+    saved = dict(sections._REGISTRY)
+    yield
+    sections._REGISTRY.clear()
+    sections._REGISTRY.update(saved)
+
+
+def _catalog_titles(data: bytes) -> list[tuple[int, str]]:
+    return [(level, title) for level, title, _first, _last in pdfcheck.catalog(pdfcheck.texts(data))]
+
+
+def test_a_registered_section_prints_under_its_ledger_with_a_catalog_entry(
+    db: Database, branch_year: PrintFixture, clean_registry: None
+) -> None:
+    def fees_summary(data: sections.BookletData) -> list[Flowable]:
+        return [Paragraph(f"{data.branch.name}本年度党费按月足额收缴。", styles().body)]
+
+    sections.register_section(
+        sections.SectionSpec("fees.summary", "党费收缴情况说明", "support", fees_summary)
+    )
+    with db.reader() as s:
+        rendered = build_branch_booklet(s, branch_year.branch_id, YEAR, BookletOptions(ledgers=[]))
+    titles = _catalog_titles(rendered.data)
+    assert (1, "保障落实台账") in titles
+    assert titles[titles.index((1, "保障落实台账")) + 1] == (2, "党费收缴情况说明")
+    page = rendered.marks["sec.fees.summary"]
+    assert "红旗村党支部本年度党费按月足额收缴" in pdfcheck.compact(pdfcheck.texts(rendered.data)[page - 1])
+
+
+def test_a_section_declared_in_the_pack_prints_its_records(db: Database, branch_year: PrintFixture) -> None:
+    declared = [
+        sections.DeclaredLedger(
+            "org_life",
+            "组织生活台账（省定）",
+            (
+                sections.DeclaredSection(
+                    title="支委会记录一览",
+                    records="meeting",
+                    columns=(
+                        sections.DeclaredColumn("held_on", "日期", 11),
+                        sections.DeclaredColumn("type", "类型", 10),
+                        sections.DeclaredColumn("topics", "议题", 30),
+                    ),
+                    filter={"type": "committee"},
+                    date_field="held_on",
+                    order_by="held_on",
+                ),
+            ),
+        )
+    ]
+    with db.reader() as s:
+        rendered = build_branch_booklet(
+            s,
+            branch_year.branch_id,
+            YEAR,
+            BookletOptions(ledgers=declared, extra_sections=[], include_forms=False),
+        )
+    assert _catalog_titles(rendered.data) == [(1, "组织生活台账（省定）"), (2, "支委会记录一览")]
+    body = pdfcheck.compact(pdfcheck.texts(rendered.data)[rendered.marks["sec.pack.org_life.0"] - 1])
+    assert "2026-01-05支委会第1次例会" in body  # code shown as its Chinese label
+    assert "主题党日" not in body  # filtered out
+    assert "共2条" in body
+
+
+def test_without_a_pack_the_builtin_roster_and_meeting_list_print(
+    db: Database, branch_year: PrintFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sections, "default_ledgers", lambda: None)
+    with db.reader() as s:
+        rendered = build_branch_booklet(s, branch_year.branch_id, YEAR, BookletOptions(include_forms=False))
+    titles = [t for _level, t in _catalog_titles(rendered.data)]
+    for expected in (
+        "组织设置台账",
+        "党员花名册",
+        "支部委员会成员",
+        "会议活动一览",
+        "党员参加组织生活情况统计",
+    ):
+        assert expected in titles
+    roster = pdfcheck.compact(pdfcheck.texts(rendered.data)[rendered.marks["sec.members.roster"] - 1])
+    assert branch_year.member_names[0] in roster
+
+
+def test_a_long_roster_repeats_its_header_row_on_every_page(
+    db: Database, build: object, tmp_path: object
+) -> None:
+    from tests.conftest import Builder
+
+    assert isinstance(build, Builder)
+    build.township("T09", "长沟镇")
+    branch = build.branch("B09", "长沟社区党支部", members=90)
+    with db.reader() as s:
+        rendered = build_branch_booklet(
+            s,
+            branch.id,
+            YEAR,
+            BookletOptions(
+                ledgers=[], extra_sections=[sections._REGISTRY["members.roster"]], include_forms=False
+            ),
+        )
+    pages = pdfcheck.texts(rendered.data)
+    start = rendered.marks["sec.members.roster"]
+    roster_pages = pages[start - 1 :]
+    assert len(roster_pages) >= 2
+    for text in roster_pages:
+        assert "序号姓名性别民族出生日期" in pdfcheck.compact(text)
+    assert "党员B0989" in pdfcheck.compact("".join(roster_pages))
