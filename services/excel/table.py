@@ -34,7 +34,14 @@ def _blank(row: list[Cell], cols: list[int]) -> bool:
     return all((row[c] if c < len(row) else "") in ("", None) for c in cols)
 
 
-def locate(path: Path, layout: Layout, sheet: str | None = None, *, must_find: bool = True) -> Table | None:
+def locate(
+    path: Path,
+    layout: Layout,
+    sheet: str | None = None,
+    *,
+    must_find: bool = True,
+    exclude: tuple[str, ...] = (),
+) -> Table | None:
     """The first sheet (or the named one) whose header names the layout's columns."""
     workbook = open_workbook(path)
     try:
@@ -43,6 +50,7 @@ def locate(path: Path, layout: Layout, sheet: str | None = None, *, must_find: b
             if sheet not in names:
                 raise ExcelFileError(f"文件 {path.name} 里没有名为“{sheet}”的工作表。")
             names = [sheet]
+        names = [n for n in names if n not in exclude]
         first_error: ExcelFileError | None = None
         for name in names:
             data = read_sheet(path, workbook, name)

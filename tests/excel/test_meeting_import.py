@@ -1,0 +1,108 @@
+"""Meeting import: one row per meeting, and a second sheet listing only who was away."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from services import meetings
+from services.db import Database
+from services.excel.errors import ImportRefused
+from services.excel.meeting_import import apply_meeting_import, plan_meeting_import
+from tests.conftest import TODAY, Builder
+
+Book = Callable[..., Path]
+HEADER = ["会议序号", "会议日期", "会议类型", "议题", "地点", "授课人"]
+PEOPLE = ["会议序号", "姓名", "出席情况", "原因"]
+
+
+@pytest.fixture
+def branch(build: Builder) -> str:
+    return build.branch("B01", "一村党支部", members=5).id
+
+
+def plan(db: Database, branch_id: str, path: Path):  # type: ignore[no-untyped-def]
+    with db.reader() as s:
+        return plan_meeting_import(s, branch_id, path, today=TODAY)
+
+
+def test_meetings_with_exceptions_to_attendance_are_imported(db: Database, branch: str, book: Book) -> None:
+    path = book(
+        [
+            ["一村党支部 2026 年会议记录"],
+            HEADER,
+            [1, "2026-10-10", "支部党员大会", "学习党章", "村委会", ""],
+            [2, "2026.9.5", "党课", "党史学习", "村委会", "党员B0100"],
+        ],
+        sheet="会议",
+        extra_sheets={
+            "出席情况": [
+                PEOPLE,
+                [1, "党员B0101", "请假", "外出务工"],
+                [1, "党员 B0102", "缺席", ""],
+            ]
+        },
+    )
+    p = plan(db, branch, path)
+    assert p.problems == []
+    assert [r.action for r in p.rows] == ["create", "create"]
+    with db.transaction("t") as s:
+        result = apply_meeting_import(s, branch, p, today=TODAY)
+    assert result.created == 2
+    with db.reader() as s:
+        rows = meetings.list_meetings(s, meetings.MeetingFilter([branch]))
+    congress = next(r for r in rows if r.type == "congress")
+    assert (congress.present, congress.expected) == (3, 5)
+    # Importing the same file again records nothing twice.
+    p = plan(db, branch, path)
+    assert [r.action for r in p.rows] == ["unchanged", "unchanged"]
+
+
+def test_meeting_problems_are_located_on_both_sheets(db: Database, branch: str, book: Book) -> None:
+    path = book(
+        [
+            HEADER,
+            [1, "2026-10-10", "支部大会", "学习党章"],  # unknown type
+            [2, "2026-09-05", "党课", "党史学习", "村委会", ""],  # lecture without lecturer
+            [3, "2027-01-01", "支委会", "部署工作"],  # in the future
+            [4, "2026-08-01", "主题党日", ""],  # no topics
+            [5, "2026-07-01", "主题党日", "七一活动"],
+        ],
+        sheet="会议",
+        extra_sheets={
+            "出席情况": [
+                PEOPLE,
+                [5, "党员B0101", "请假", ""],  # leave without reason
+                [5, "不存在的人", "缺席", ""],
+                [9, "党员B0102", "缺席", ""],  # no such meeting
+            ]
+        },
+    )
+    p = plan(db, branch, path)
+    assert [(pr.sheet, pr.row, pr.column) for pr in p.problems] == [
+        ("会议", 2, "C"),
+        ("会议", 3, "F"),
+        ("会议", 4, "B"),
+        ("会议", 5, "D"),
+        ("出席情况", 2, "D"),
+        ("出席情况", 3, "B"),
+        ("出席情况", 4, "A"),
+    ]
+    assert all(r.action == "error" for r in p.rows)
+    with pytest.raises(ImportRefused), db.transaction("t") as s:
+        apply_meeting_import(s, branch, p, today=TODAY)
+    with db.reader() as s:
+        assert meetings.list_meetings(s, meetings.MeetingFilter([branch])) == []
+
+
+def test_valid_only_imports_the_good_meetings(db: Database, branch: str, book: Book) -> None:
+    path = book(
+        [HEADER, [1, "2026-10-10", "支部党员大会", "学习党章"], [2, "2026-10-11", "党课", "党史"]],
+        sheet="会议",
+    )
+    p = plan(db, branch, path)
+    with db.transaction("t") as s:
+        result = apply_meeting_import(s, branch, p, valid_only=True, today=TODAY)
+    assert (result.created, result.skipped_errors) == (1, 1)
