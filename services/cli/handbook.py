@@ -1,0 +1,163 @@
+"""`check` and `handbook validate|explain|catalog`: the standardization check from the command line."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from services.cli import Context, emit, parse_date
+from services.handbook import explanations
+from services.handbook.engine import CheckResult
+from services.handbook.pack import Pack, load_pack
+from services.handbook.period import parse_period
+from services.handbook.service import find_finding, run_check
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    check = sub.add_parser("check", help="对标检查：列出问题和星级（有“错误”时退出码为 1）")
+    check.add_argument("--branch", default=None, help="支部代码（默认全部）")
+    check.add_argument("--period", default=None, help="期间：2026-07 / 2026Q3 / 2026（默认今年）")
+    check.add_argument("--pack", default=None, help="手册包文件（默认内置手册包）")
+    check.add_argument("--as-of", default=None, help="按哪一天的情况检查（默认今天）")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=check_cmd)
+
+    hb = sub.add_parser("handbook", help="手册包").add_subparsers(dest="action", required=True)
+    val = hb.add_parser("validate", help="检查手册包文件")
+    val.add_argument("path")
+    val.set_defaults(handler=validate_cmd)
+
+    ex = hb.add_parser("explain", help="为“警告”级问题附加说明（或 --withdraw 撤回）")
+    ex.add_argument("--branch", required=True, help="支部代码")
+    ex.add_argument("--rule", required=True, help="规则编号，如 LIFE-05")
+    ex.add_argument("--period", required=True, help="问题所在期间：2026-07 / 2026Q3 / 2026")
+    ex.add_argument("--text", default="", help="说明内容")
+    ex.add_argument("--withdraw", action="store_true", help="撤回已有说明")
+    ex.add_argument("--pack", default=None)
+    ex.add_argument("--as-of", default=None)
+    ex.set_defaults(handler=explain_cmd)
+
+    cat = hb.add_parser("catalog", help="“3+7”目录：标准 → 规范 → 资料（可带支部和期间显示资料是否齐全）")
+    cat.add_argument("--branch", default=None)
+    cat.add_argument("--period", default=None)
+    cat.add_argument("--pack", default=None)
+    cat.add_argument("--json", action="store_true")
+    cat.set_defaults(handler=catalog_cmd)
+
+
+def _pack(path: str | None) -> Pack:
+    return load_pack(Path(path) if path else None)
+
+
+def _as_of(text: str | None) -> date | None:
+    return parse_date(text, "as_of") if text else None
+
+
+def check_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    pack = _pack(args.pack)
+    period = parse_period(args.period or str(date.today().year))
+    with ctx.db().reader() as s:
+        result = run_check(s, pack, period, branch_code=args.branch, as_of=_as_of(args.as_of))
+    if args.json:
+        emit(result.to_dict(), True)
+    else:
+        print_result(result, pack)
+    return 1 if result.has_errors else 0
+
+
+def print_result(result: CheckResult, pack: Pack) -> None:
+    standards = {s.id: s.name for s in pack.standard}
+    print(
+        f"对标检查 {result.period.title}（手册包 {pack.pack.name} {pack.pack.version}，截至 {result.as_of}）"
+    )
+    for b in result.branches:
+        found = result.for_branch(b.id)
+        star = result.stars[b.id]
+        errors = sum(1 for f in found if f.importance == "error")
+        warnings = sum(1 for f in found if f.importance == "warning")
+        title = f"，{star.title}" if star.title else ""
+        print(
+            f"\n■ {b.name}（{b.code}）  ★{star.total}（基本星 {star.basic_stars}，特色星 {star.feature_stars}{title}）  错误 {errors}  警告 {warnings}"
+        )
+        for f in found:
+            mark = "［已说明］" if f.explained else ""
+            print(
+                f"  [{f.importance_label}] {f.rule_id} {standards[f.standard_id]} {f.period}：{f.message}{mark}"
+            )
+            if f.explanation:
+                print(f"      说明：{f.explanation}")
+        for name, rules in star.failed_vetoes.items():
+            print(f"  未获“{name}”星：{'、'.join(rules)} 未达标")
+    total_errors = sum(1 for f in result.findings if f.importance == "error")
+    print(
+        f"\n共 {len(result.branches)} 个党组织，问题 {len(result.findings)} 条，其中错误 {total_errors} 条。"
+    )
+
+
+def validate_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    pack = load_pack(Path(args.path))
+    norms = sum(len(s.norm) for s in pack.standard)
+    print(
+        f"手册包有效：{pack.pack.name} {pack.pack.version}；标准 {len(pack.standard)} 项、规范 {norms} 项、"
+        f"资料 {len(pack.evidence)} 项、台账 {len(pack.ledger)} 个、规则 {len(pack.rule)} 条、基本星 {len(pack.stars.basic)} 颗。"
+    )
+    return 0
+
+
+def explain_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    pack = _pack(args.pack)
+    label = parse_period(args.period).label
+    period = parse_period(args.period[:4])  # the finding may be a month inside the year: check the year
+    with ctx.db().transaction(ctx.user) as s:
+        result = run_check(s, pack, period, branch_code=args.branch, as_of=_as_of(args.as_of))
+        finding = find_finding(result, args.rule, args.branch, label)
+        if args.withdraw:
+            n = explanations.withdraw(s, finding)
+            print("已撤回说明" if n else "该问题没有说明，无需撤回")
+            return 0
+        explanations.attach(s, finding, args.text)
+    print(f"已为 {args.branch} {label} {args.rule} 附加说明")
+    return 0
+
+
+def catalog_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    pack = _pack(args.pack)
+    counts: dict[tuple[str, str], int] = {}
+    branch_id = None
+    if args.branch:
+        period = parse_period(args.period or str(date.today().year))
+        with ctx.db().reader() as s:
+            result = run_check(s, pack, period, branch_code=args.branch)
+        branch_id = next(b.id for b in result.branches if b.code == args.branch)
+        counts = result.evidence_counts
+    evidence = pack.evidence_by_id()
+    tree: list[dict[str, Any]] = [
+        {
+            "standard": st.name,
+            "ledger": pack.ledger_by_id()[st.ledger].name,
+            "norms": [
+                {
+                    "norm": n.name,
+                    "evidence": [
+                        {"name": evidence[e].name, "count": counts.get((branch_id, e)) if branch_id else None}
+                        for e in n.evidence
+                    ],
+                }
+                for n in st.norm
+            ],
+        }
+        for st in pack.standard
+    ]
+    if args.json:
+        emit(tree, True)
+        return 0
+    for st in tree:
+        print(f"{st['standard']}（{st['ledger']}）")
+        for n in st["norms"]:
+            print(f"  {n['norm']}")
+            for e in n["evidence"]:
+                shown = "" if e["count"] is None else ("  ✓ " if e["count"] else "  ✗ ") + f"{e['count']} 条"
+                print(f"    · {e['name']}{shown}")
+    return 0

@@ -1,0 +1,203 @@
+"""Evaluate a pack over branches and a period: findings, completeness, timeliness, presence of 资料, stars."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.handbook.explanations import explanations_for
+from services.handbook.facts import CountQuery, count_records, load_facts, window_total
+from services.handbook.findings import Completeness, Finding, StarRating, Timeliness
+from services.handbook.pack import (
+    EvidenceRule,
+    FrequencyRule,
+    Pack,
+    QuorumRule,
+)
+from services.handbook.period import Period
+from services.handbook.rules import EVALUATORS, Context
+from services.handbook.stars import rate
+
+
+@dataclass
+class BranchRef:
+    id: str
+    code: str
+    name: str
+
+
+@dataclass
+class CheckResult:
+    pack_id: str
+    pack_version: str
+    period: Period
+    as_of: date
+    branches: list[BranchRef]
+    findings: list[Finding]
+    completeness: list[Completeness]
+    timeliness: list[Timeliness]
+    evidence_counts: dict[tuple[str, str], int]  # (branch id, evidence id) → records in the period
+    stars: dict[str, StarRating]
+    queries: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.importance == "error" for f in self.findings)
+
+    def for_branch(self, branch_id: str) -> list[Finding]:
+        return [f for f in self.findings if f.branch_id == branch_id]
+
+    def worst_by_month(self, branch_id: str) -> dict[str, int]:
+        """Period label → worst importance rank (3 error, 2 warning, 1 info); explained warnings rank 1."""
+        out: dict[str, int] = {}
+        for f in self.for_branch(branch_id):
+            rank = 1 if f.explained else f.rank
+            out[f.period] = max(out.get(f.period, 0), rank)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pack": {"id": self.pack_id, "version": self.pack_version},
+            "period": self.period.label,
+            "as_of": self.as_of.isoformat(),
+            "has_errors": self.has_errors,
+            "branches": [
+                {
+                    "code": b.code,
+                    "name": b.name,
+                    "stars": self.stars[b.id].total,
+                    "basic_stars": self.stars[b.id].basic,
+                    "feature_stars": self.stars[b.id].feature_stars,
+                    "score": self.stars[b.id].score,
+                    "title": self.stars[b.id].title,
+                    "failed_vetoes": self.stars[b.id].failed_vetoes,
+                    "completeness": [
+                        {"ledger": c.ledger_name, "expected": c.expected, "present": c.present}
+                        for c in self.completeness
+                        if c.branch_id == b.id
+                    ],
+                    "timeliness": next(
+                        (
+                            {"total": t.total, "on_time": t.on_time, "days_after": t.days_after}
+                            for t in self.timeliness
+                            if t.branch_id == b.id
+                        ),
+                        None,
+                    ),
+                }
+                for b in self.branches
+            ],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _needs(pack: Pack) -> tuple[set[str], set[str], set[str]]:
+    """Meeting fields, attachment kinds and the meeting types whose attendance the rules read."""
+    fields: set[str] = set()
+    kinds: set[str] = set()
+    attendance: set[str] = set()
+    for r in pack.rule:
+        if isinstance(r, EvidenceRule):
+            fields |= set(r.fields)
+            kinds |= set(r.attachment_kinds)
+        if isinstance(r, QuorumRule):
+            attendance |= set(r.meeting_types)
+        if isinstance(r, FrequencyRule) and r.quorum_only:
+            attendance.add(r.meeting_type)
+    return fields, kinds, attendance
+
+
+def evaluate(
+    session: Session,
+    pack: Pack,
+    period: Period,
+    *,
+    branch_ids: list[str] | None = None,
+    as_of: date | None = None,
+    with_evidence: bool = True,
+) -> CheckResult:
+    """Run every rule of ``pack`` for the branches (all when None) over ``period`` as seen on ``as_of``."""
+    as_of = as_of or date.today()
+    fields, kinds, attendance = _needs(pack)
+    facts = load_facts(
+        session,
+        branch_ids,
+        period.start,
+        period.end,
+        meeting_fields=fields,
+        attachment_kinds=kinds,
+        attendance_types=attendance,
+    )
+    ctx = Context(session, pack, facts, period, as_of)
+    findings: list[Finding] = []
+    for rule in pack.rule:
+        findings.extend(EVALUATORS[rule.type](rule, ctx))
+    ids = [b.id for b in facts.branches]
+    explained = explanations_for(session, ids) if ids else {}
+    facts.queries += 1
+    for f in findings:
+        if f.importance == "warning" and f.key in explained:
+            f.explanation = explained[f.key]
+    order = {b.id: i for i, b in enumerate(facts.branches)}
+    findings.sort(key=lambda f: (order[f.branch_id], -f.rank, f.period, f.rule_id))
+
+    ledgers = pack.ledger_by_id()
+    completeness = [
+        Completeness(b.id, lg.id, lg.name, period.label, *ctx.completeness.get((b.id, lg.id), [0, 0]))
+        for b in facts.branches
+        for lg in ledgers.values()
+    ]
+    days = pack.timeliness.days_after
+    timeliness: list[Timeliness] = []
+    for b in facts.branches:
+        recorded = [m for m in facts.meetings.get(b.id, []) if m.recorded_on is not None]
+        late = tuple(m.id for m in recorded if m.recorded_on and (m.recorded_on - m.held_on).days > days)
+        timeliness.append(
+            Timeliness(b.id, period.label, days, len(recorded), len(recorded) - len(late), late)
+        )
+
+    evidence_counts: dict[tuple[str, str], int] = {}
+    if with_evidence and ids:
+        evidence_counts = _evidence_counts(session, pack, ids, period, facts)
+    stars = {b.id: rate(pack.stars, b.id, findings) for b in facts.branches}
+    return CheckResult(
+        pack.pack.id,
+        pack.pack.version,
+        period,
+        as_of,
+        [BranchRef(b.id, b.code, b.name) for b in facts.branches],
+        findings,
+        completeness,
+        timeliness,
+        evidence_counts,
+        stars,
+        facts.queries,
+    )
+
+
+def _evidence_counts(
+    session: Session, pack: Pack, ids: list[str], period: Period, facts: Any
+) -> dict[tuple[str, str], int]:
+    """Records per 资料 and branch; meeting-type 资料 come from the meetings already loaded."""
+    out: dict[tuple[str, str], int] = {}
+    for ev in pack.evidence:
+        flt = dict(ev.filter)
+        if ev.records == "meeting" and set(flt) <= {"type"} and ev.date_field == "held_on":
+            wanted = flt.get("type")
+            types = wanted if isinstance(wanted, list) else [wanted] if wanted else None
+            for b in ids:
+                out[(b, ev.id)] = sum(
+                    1 for m in facts.meetings.get(b, []) if types is None or m.type in types
+                )
+            continue
+        data = count_records(
+            session, CountQuery(ev.records, flt, ev.date_field), ids, period.start, period.end
+        )
+        facts.queries += 1
+        for b in ids:
+            out[(b, ev.id)] = window_total(data.get(b, {}), None)[0]
+    return out

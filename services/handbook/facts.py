@@ -1,0 +1,331 @@
+"""Loading what a check needs in a handful of set-based queries (never one query per branch or month).
+
+Members, committee seats and party groups are small and read whole; meetings come back one row per
+meeting with their attendance and evidence already aggregated in SQL; other record counts come back
+grouped by branch (and by month when a rule judges windows).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, case, extract, func, literal, select
+from sqlalchemy.orm import Session
+
+from models import Attachment, Attendance, Branch, CommitteeSeat, Meeting, Member, PartyGroup
+from models.enums import AttendanceStatus, CommitteeRole, Discipline, MemberState, MemberStatus
+from services.handbook.pack import FilterValue
+from services.handbook.period import Period
+from services.handbook.sources import Source, sources
+
+
+@dataclass(frozen=True)
+class BranchFact:
+    id: str
+    code: str
+    name: str
+    kind: str
+    domain: str
+    founded_on: date | None
+    term_start: date | None
+    term_end: date | None
+
+
+@dataclass(frozen=True)
+class MemberFact:
+    id: str
+    name: str
+    status: str
+    discipline: str
+    joined_on: date
+    full_member_on: date | None
+    branch_since: date
+    left_on: date | None
+    state: str
+
+    def in_branch(self, day: date) -> bool:
+        if self.left_on is None and self.state != MemberState.ACTIVE:
+            return False
+        return (
+            self.branch_since <= day
+            and self.joined_on <= day
+            and (self.left_on is None or day < self.left_on)
+        )
+
+    def full_on(self, day: date) -> bool:
+        """Full member on ``day``: converted by then (old rows without a date count as full)."""
+        if self.status != MemberStatus.FULL:
+            return False
+        return self.full_member_on is None or self.full_member_on <= day
+
+
+@dataclass(frozen=True)
+class SeatFact:
+    member_id: str
+    role: str
+    start_on: date
+    end_on: date | None
+
+    def held_on(self, day: date) -> bool:
+        return self.start_on <= day and (self.end_on is None or day < self.end_on)
+
+
+@dataclass
+class MeetingFact:
+    id: str
+    branch_id: str
+    type: str
+    held_on: date
+    recorded_on: date | None
+    party_group_id: str | None
+    expected_voting: int = 0
+    present_voting: int = 0
+    filled: dict[str, bool] = field(default_factory=dict)
+    attachments: dict[str, int] = field(default_factory=dict)
+
+    def quorum_met(self, share: float = 0.5, strict: bool = True) -> bool:
+        if self.expected_voting == 0:
+            return False
+        ratio = self.present_voting / self.expected_voting
+        return ratio > share if strict else ratio >= share
+
+
+@dataclass
+class Facts:
+    """Everything the rules read, for a set of branches and a date range."""
+
+    branches: list[BranchFact]
+    members: dict[str, list[MemberFact]]
+    seats: dict[str, list[SeatFact]]
+    groups: dict[str, list[tuple[str, str]]]  # branch → [(group id, name)]
+    meetings: dict[str, list[MeetingFact]]  # branch → meetings in range, by date
+    queries: int = 0
+
+    def full_members(self, branch_id: str, day: date) -> int:
+        return sum(1 for m in self.members.get(branch_id, []) if m.in_branch(day) and m.full_on(day))
+
+    def committee(self, branch_id: str, day: date) -> list[SeatFact]:
+        return [s for s in self.seats.get(branch_id, []) if s.held_on(day)]
+
+    def has_secretary(self, branch_id: str, day: date) -> bool:
+        return any(s.role == CommitteeRole.SECRETARY for s in self.committee(branch_id, day))
+
+
+def load_facts(
+    session: Session,
+    branch_ids: list[str] | None,
+    start: date,
+    end: date,
+    *,
+    meeting_fields: set[str],
+    attachment_kinds: set[str],
+    attendance_types: set[str],
+) -> Facts:
+    queries = 0
+    bq = select(
+        Branch.id,
+        Branch.code,
+        Branch.name,
+        Branch.kind,
+        Branch.domain,
+        Branch.founded_on,
+        Branch.term_start,
+        Branch.term_end,
+    ).where(Branch.deleted.is_not(True))
+    if branch_ids is not None:
+        bq = bq.where(Branch.id.in_(branch_ids))
+    branches = [BranchFact(*b) for b in session.execute(bq.order_by(Branch.sort_order, Branch.code))]
+    ids = [b.id for b in branches]
+    queries += 1
+
+    members: dict[str, list[MemberFact]] = defaultdict(list)
+    mq = select(
+        Member.branch_id,
+        Member.id,
+        Member.name,
+        Member.status,
+        Member.discipline,
+        Member.joined_on,
+        Member.full_member_on,
+        Member.branch_since,
+        Member.left_on,
+        Member.state,
+    ).where(Member.deleted.is_not(True), Member.branch_id.in_(ids))
+    for mrow in session.execute(mq):
+        members[mrow[0]].append(MemberFact(*list(mrow)[1:]))
+    queries += 1
+
+    seats: dict[str, list[SeatFact]] = defaultdict(list)
+    sq = select(
+        CommitteeSeat.branch_id,
+        CommitteeSeat.member_id,
+        CommitteeSeat.role,
+        CommitteeSeat.start_on,
+        CommitteeSeat.end_on,
+    ).where(CommitteeSeat.deleted.is_not(True), CommitteeSeat.branch_id.in_(ids))
+    for srow in session.execute(sq):
+        seats[srow[0]].append(SeatFact(*srow[1:]))
+    queries += 1
+
+    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    gq = (
+        select(PartyGroup.branch_id, PartyGroup.id, PartyGroup.name)
+        .where(PartyGroup.deleted.is_not(True), PartyGroup.branch_id.in_(ids))
+        .order_by(PartyGroup.sort_order, PartyGroup.name)
+    )
+    for grow in session.execute(gq):
+        groups[grow[0]].append((grow[1], grow[2]))
+    queries += 1
+
+    # "IS NOT 1" rather than "IS 0": SQLite would otherwise walk the low-selectivity index on `deleted`.
+    in_range = and_(
+        Meeting.deleted.is_not(True),
+        Meeting.branch_id.in_(ids),
+        Meeting.held_on >= start,
+        Meeting.held_on <= end,
+    )
+    filled_cols = [(func.length(func.trim(getattr(Meeting, f))) > 0).label(f) for f in sorted(meeting_fields)]
+    by_id: dict[str, MeetingFact] = {}
+    mrows = session.execute(
+        select(
+            Meeting.id,
+            Meeting.branch_id,
+            Meeting.type,
+            Meeting.held_on,
+            Meeting.recorded_on,
+            Meeting.party_group_id,
+            *filled_cols,
+        )
+        .where(in_range)
+        .order_by(Meeting.held_on)
+    )
+    for row in mrows:
+        fact = MeetingFact(row[0], row[1], row[2], row[3], row[4], row[5])
+        fact.filled = {f: bool(v) for f, v in zip(sorted(meeting_fields), row[6:], strict=True)}
+        by_id[fact.id] = fact
+    queries += 1
+
+    if attendance_types and by_id:
+        # Voting rights: full members not under 留党察看; observers are not among those expected.
+        voting = and_(
+            Member.status == MemberStatus.FULL,
+            Member.discipline != Discipline.PROBATION,
+            Attendance.status != AttendanceStatus.OBSERVER,
+        )
+        present = and_(voting, Attendance.status == AttendanceStatus.PRESENT)
+        aq = (
+            select(
+                Attendance.meeting_id,
+                func.sum(case((voting, 1), else_=0)),
+                func.sum(case((present, 1), else_=0)),
+            )
+            .join(Member, Member.id == Attendance.member_id)
+            .where(
+                Attendance.meeting_id.in_(
+                    select(Meeting.id).where(in_range, Meeting.type.in_(sorted(attendance_types)))
+                ),
+                Attendance.deleted.is_not(True),
+            )
+            .group_by(Attendance.meeting_id)
+        )
+        for mid, exp, pres in session.execute(aq):
+            hit = by_id.get(mid)
+            if hit is not None:
+                hit.expected_voting, hit.present_voting = int(exp or 0), int(pres or 0)
+        queries += 1
+
+    if attachment_kinds and by_id:
+        tq = (
+            select(Attachment.owner_id, Attachment.kind, func.count())
+            .join(Meeting, Meeting.id == Attachment.owner_id)
+            .where(
+                in_range,
+                Attachment.owner_type == literal("meeting"),
+                Attachment.deleted.is_not(True),
+                Attachment.kind.in_(sorted(attachment_kinds)),
+            )
+            .group_by(Attachment.owner_id, Attachment.kind)
+        )
+        for owner, kind, n in session.execute(tq):
+            if owner in by_id:
+                by_id[owner].attachments[kind] = int(n)
+        queries += 1
+
+    meetings: dict[str, list[MeetingFact]] = defaultdict(list)
+    for fact in by_id.values():
+        meetings[fact.branch_id].append(fact)
+    return Facts(branches, dict(members), dict(seats), dict(groups), dict(meetings), queries)
+
+
+def _condition(src: Source, flt: dict[str, FilterValue]) -> list[Any]:
+    out: list[Any] = []
+    for key, value in flt.items():
+        col = src.column(key)
+        out.append(col.in_(value) if isinstance(value, list) else col == value)
+    return out
+
+
+@dataclass
+class CountQuery:
+    """One grouped count: records of a source matching a filter, per branch (and per month when dated)."""
+
+    records: str
+    filter: dict[str, FilterValue]
+    date_field: str | None
+    numerator: dict[str, FilterValue] = field(default_factory=dict)
+
+
+def count_records(
+    session: Session, q: CountQuery, branch_ids: list[str], start: date, end: date
+) -> dict[str, dict[tuple[int, int] | None, tuple[int, int]]]:
+    """branch → (year, month) or None → (matching, numerator-matching). One SQL statement."""
+    src = sources()[q.records]
+    table = src.table
+    branch_col = src.parent.columns["branch_id"] if src.parent is not None else table.columns["branch_id"]
+    conds: list[Any] = [table.columns["deleted"].is_not(True)]
+    own = {k: v for k, v in q.filter.items() if "." not in k}
+    conds += _condition(src, own)
+    if src.parent is not None and src.via is not None:
+        # Narrow the parent rows first, then reach the children through their FK index.
+        parent = src.parent
+        pconds: list[Any] = [
+            parent.columns["deleted"].is_not(True),
+            parent.columns["branch_id"].in_(branch_ids),
+        ]
+        pconds += _condition(src, {k: v for k, v in q.filter.items() if "." in k})
+        if q.date_field and "." in q.date_field:
+            day = src.column(q.date_field)
+            pconds += [day >= start, day <= end]
+        conds.append(table.columns[src.via].in_(select(parent.columns["id"]).where(*pconds)))
+    else:
+        conds.append(branch_col.in_(branch_ids))
+    num = and_(*_condition(src, q.numerator)) if q.numerator else literal(True)
+    cols: list[Any] = [branch_col]
+    if q.date_field:
+        day = src.column(q.date_field)
+        if "." not in q.date_field:
+            conds += [day >= start, day <= end]
+        cols += [extract("year", day), extract("month", day)]
+    stmt = select(*cols, func.count(), func.sum(case((num, 1), else_=0))).where(*conds).group_by(*cols)
+    if src.parent is not None and src.via is not None:
+        stmt = stmt.select_from(table.join(src.parent, table.columns[src.via] == src.parent.columns["id"]))
+    out: dict[str, dict[tuple[int, int] | None, tuple[int, int]]] = defaultdict(dict)
+    for row in session.execute(stmt):
+        key = (int(row[1]), int(row[2])) if q.date_field else None
+        out[row[0]][key] = (int(row[-2]), int(row[-1] or 0))
+    return dict(out)
+
+
+def window_total(
+    counts: dict[tuple[int, int] | None, tuple[int, int]], window: Period | None
+) -> tuple[int, int]:
+    """Sum the per-month counts falling inside ``window`` (all of them when None)."""
+    total = num = 0
+    for key, (n, k) in counts.items():
+        if window is None or key is None or window.contains(date(key[0], key[1], 1)):
+            total += n
+            num += k
+    return total, num

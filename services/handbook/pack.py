@@ -1,0 +1,552 @@
+"""The handbook pack: schema (pydantic) and loader for ``resources/handbook/*.toml``.
+
+The pack is the single source of the catalog (标准 → 规范 → 资料), the seven ledgers, the rules and the
+star rating; the engine, the screens, Excel and print read it. Loading validates the file's shape, then
+every cross-reference (rule → 规范, 规范 → 资料, columns → real fields, meeting types → codes, message
+placeholders → what the rule type can fill in) and reports every problem in Chinese at once.
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticError
+
+from models.enums import LABELS
+from services.handbook.errors import PackError
+from services.handbook.sources import meeting_types, sources
+from services.paths import resources_dir
+
+Importance = Literal["error", "warning", "info"]
+IMPORTANCE_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
+IMPORTANCE_RANK: dict[str, int] = {"error": 3, "warning": 2, "info": 1}
+Unit = Literal["month", "quarter", "year"]
+FilterValue = str | int | bool | list[str] | list[int]
+
+
+def default_pack_path() -> Path:
+    return resources_dir() / "handbook" / "default.toml"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- catalog -------------------------------------------------------------------------------
+
+
+class Card(_Model):
+    """明白卡: what to do, how, and the steps."""
+
+    what: str = Field(min_length=1)
+    how: str = Field(min_length=1)
+    steps: list[str] = Field(min_length=1)
+
+
+class Evidence(_Model):
+    """资料: a kind of record that proves a 规范, counted in the period (or at its end when undated)."""
+
+    id: str
+    name: str
+    records: str
+    filter: dict[str, FilterValue] = Field(default_factory=dict)
+    date_field: str | None = None
+
+
+class Norm(_Model):
+    id: str
+    name: str
+    card: Card
+    evidence: list[str] = Field(default_factory=list)
+
+
+class Standard(_Model):
+    id: str
+    name: str
+    ledger: str
+    norm: list[Norm] = Field(min_length=1)
+
+
+# --- ledgers -------------------------------------------------------------------------------
+
+
+class LedgerColumn(_Model):
+    field: str
+    title: str
+    width: int | None = None
+
+
+class LedgerSection(_Model):
+    title: str
+    records: str
+    filter: dict[str, FilterValue] = Field(default_factory=dict)
+    date_field: str | None = None
+    order_by: str | None = None
+    columns: list[LedgerColumn] = Field(min_length=1)
+
+
+class Ledger(_Model):
+    id: str
+    name: str
+    section: list[LedgerSection] = Field(min_length=1)
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+class When(_Model):
+    """Which branches a rule applies to (all conditions must hold; counts at the reference date)."""
+
+    kinds: list[str] | None = None
+    domains: list[str] | None = None
+    min_full_members: int | None = None
+    max_full_members: int | None = None
+
+
+class _Rule(_Model):
+    id: str
+    name: str
+    norm: str
+    importance: Importance
+    message: str = Field(min_length=1)
+    source: str = Field(min_length=1)  # citation a clerk can look up
+    when: When | None = None
+
+
+class FrequencyRule(_Rule):
+    """At least ``min`` meetings of a type in every ``per`` window (optionally per party group)."""
+
+    type: Literal["frequency"]
+    meeting_type: str
+    min: int = Field(ge=1)
+    per: Unit
+    scope: Literal["branch", "group"] = "branch"
+    quorum_only: bool = False
+    grace_days: int = Field(default=0, ge=0)
+
+
+class QuorumRule(_Rule):
+    """Share of voting members present at each meeting of the given types must exceed ``share``."""
+
+    type: Literal["quorum"]
+    meeting_types: list[str] = Field(min_length=1)
+    share: float = Field(gt=0, lt=1)
+    strict: bool = True  # True: more than the share; False: at least
+
+
+class CompositionRule(_Rule):
+    """Branch make-up at the reference date."""
+
+    type: Literal["composition"]
+    check: Literal["full_members", "committee_required", "secretary", "committee_size"]
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+    threshold: int | None = Field(default=None, ge=1)  # committee_required: full members from which
+
+
+class TermRule(_Rule):
+    """Committee term (届) expired, or expiring within ``within_days``."""
+
+    type: Literal["term"]
+    check: Literal["expired", "expiring"]
+    within_days: int = Field(default=0, ge=0)
+    years: int = Field(ge=1)
+    years_by_domain: dict[str, int] = Field(default_factory=dict)
+
+
+class DeadlineRule(_Rule):
+    """Something not done in time: probation not converted, a record entered late."""
+
+    type: Literal["deadline"]
+    check: Literal["probation_overdue", "late_record"]
+    months: int | None = Field(default=None, ge=1)
+    days: int | None = Field(default=None, ge=0)
+    meeting_types: list[str] = Field(default_factory=list)
+
+
+class EvidenceRule(_Rule):
+    """Every meeting of the given types carries the listed fields and attachments."""
+
+    type: Literal["evidence"]
+    meeting_types: list[str] = Field(min_length=1)
+    fields: list[str] = Field(default_factory=list)
+    attachment_kinds: list[str] = Field(default_factory=list)
+
+
+class CountRule(_Rule):
+    """A count, or a ratio numerator/denominator, of any source's records, kept within min/max."""
+
+    type: Literal["count"]
+    records: str
+    filter: dict[str, FilterValue] = Field(default_factory=dict)
+    date_field: str | None = None
+    per: Unit | None = None  # judge each closed window; None: the whole period at its end
+    measure: Literal["count", "ratio"] = "count"
+    numerator: dict[str, FilterValue] = Field(default_factory=dict)
+    min: float | None = None
+    max: float | None = None
+
+
+Rule = Annotated[
+    FrequencyRule | QuorumRule | CompositionRule | TermRule | DeadlineRule | EvidenceRule | CountRule,
+    Field(discriminator="type"),
+]
+RULE_TYPES = ["frequency", "quorum", "composition", "term", "deadline", "evidence", "count"]
+
+# What each rule type can put into its message; {branch} {period} {rule} work everywhere.
+PLACEHOLDERS: dict[str, set[str]] = {
+    "frequency": {"min", "count", "meeting", "per", "groups"},
+    "quorum": {"meetings", "share", "count"},
+    "composition": {"count", "min", "max", "threshold", "committee"},
+    "term": {"term_end", "days"},
+    "deadline": {"count", "names", "days", "months", "meetings"},
+    "evidence": {"count", "meetings", "missing"},
+    "count": {"value", "min", "max", "numerator", "denominator"},
+}
+COMMON_PLACEHOLDERS = {"branch", "period", "rule"}
+
+
+# --- stars ---------------------------------------------------------------------------------
+
+
+class BasicStar(_Model):
+    id: str
+    name: str
+    veto_rules: list[str] = Field(min_length=1)
+
+
+class ScoreItem(_Model):
+    """Points granted when none of ``rules`` has a finding for the branch in the period."""
+
+    name: str
+    points: int = Field(ge=0)
+    rules: list[str] = Field(min_length=1)
+
+
+class FeatureStars(_Model):
+    requires_all_basic: bool = True
+    points_per_star: int = Field(ge=1)
+    max_stars: int = Field(ge=0)
+    highlight_cap: int = Field(ge=0)
+    task: list[ScoreItem] = Field(default_factory=list)
+    highlight: list[ScoreItem] = Field(default_factory=list)
+
+
+class StarTitle(_Model):
+    min_stars: int = Field(ge=0)
+    title: str
+
+
+class Stars(_Model):
+    basic: list[BasicStar] = Field(min_length=1)
+    feature: FeatureStars
+    title: list[StarTitle] = Field(default_factory=list)
+
+
+# --- the pack ------------------------------------------------------------------------------
+
+
+class Timeliness(_Model):
+    """A record is timely when entered at most ``days_after`` days after the meeting."""
+
+    days_after: int = Field(ge=0)
+
+
+class PackInfo(_Model):
+    id: str
+    name: str
+    version: str
+    issuer: str = ""
+    description: str = ""
+
+
+class Pack(_Model):
+    pack: PackInfo
+    timeliness: Timeliness
+    evidence: list[Evidence] = Field(default_factory=list)
+    standard: list[Standard] = Field(min_length=1)
+    ledger: list[Ledger] = Field(min_length=1)
+    rule: list[Rule] = Field(min_length=1)
+    stars: Stars
+
+    # Derived look-ups (not part of the file).
+    def norms(self) -> dict[str, tuple[Standard, Norm]]:
+        return {n.id: (s, n) for s in self.standard for n in s.norm}
+
+    def rules_by_id(self) -> dict[str, Any]:
+        return {r.id: r for r in self.rule}
+
+    def evidence_by_id(self) -> dict[str, Evidence]:
+        return {e.id: e for e in self.evidence}
+
+    def ledger_by_id(self) -> dict[str, Ledger]:
+        return {lg.id: lg for lg in self.ledger}
+
+    def standard_of_rule(self, rule_id: str) -> Standard:
+        return self.norms()[self.rules_by_id()[rule_id].norm][0]
+
+
+# --- loading -------------------------------------------------------------------------------
+
+_TYPE_WORDS = {
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "string_type": "应为文字（加引号）",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "list_type": "应为列表 [...]",
+    "dict_type": "应为表 {...}",
+    "model_type": "应为表 {...}",
+    "missing": "缺少此项",
+    "extra_forbidden": "不认识的设置项（拼写错误？）",
+    "too_short": "不能为空",
+    "string_too_short": "不能为空",
+    "greater_than_equal": "数值太小",
+    "greater_than": "数值太小",
+    "less_than": "数值太大",
+}
+
+
+def _item_name(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str:
+    """A human path to the item: 规则“R-01”的 min, 标准“组织设置”的 规范 2 …"""
+    words = {"rule": "规则", "standard": "标准", "ledger": "台账", "evidence": "资料", "norm": "规范"}
+    parts: list[str] = []
+    node: Any = raw
+    i = 0
+    while i < len(loc):
+        key = loc[i]
+        if isinstance(key, str) and key in RULE_TYPES and i > 0 and isinstance(loc[i - 1], int):
+            i += 1  # pydantic's union branch name, not a key of the file
+            continue
+        if isinstance(key, str) and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+            idx = int(loc[i + 1])
+            item = node.get(key, []) if isinstance(node, dict) else []
+            elem = item[idx] if isinstance(item, list) and idx < len(item) else {}
+            ident = (
+                elem.get("id") or elem.get("name") or elem.get("title") if isinstance(elem, dict) else None
+            )
+            parts.append(
+                f"{words.get(key, key)}“{ident}”" if ident else f"第 {idx + 1} 个 {words.get(key, key)}"
+            )
+            node = elem
+            i += 2
+            continue
+        parts.append(str(key))
+        node = node.get(key, {}) if isinstance(node, dict) else {}
+        i += 1
+    return " → ".join(parts) or "（文件顶层）"
+
+
+def _describe(raw: dict[str, Any], err: Any) -> str:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    where = _item_name(raw, loc)
+    if kind == "union_tag_invalid":
+        tag = err.get("ctx", {}).get("tag", "")
+        return f"{where}：未知的规则类型“{tag}”，可用：{'、'.join(RULE_TYPES)}"
+    if kind == "union_tag_not_found":
+        return f"{where}：缺少规则类型 type（可用：{'、'.join(RULE_TYPES)}）"
+    if kind == "literal_error":
+        expected = str(err.get("ctx", {}).get("expected", "")).replace("'", "").replace(" or ", ", ")
+        expected = "、".join(x.strip() for x in expected.split(","))
+        return f"{where}：取值“{err.get('input')}”无效，可选：{expected}"
+    word = _TYPE_WORDS.get(kind, err.get("msg", kind))
+    shown = err.get("input")
+    got = "" if kind in ("missing", "extra_forbidden") or isinstance(shown, dict) else f"（现为“{shown}”）"
+    return f"{where}：{word}{got}"
+
+
+def _check_filter(where: str, source: str | None, flt: dict[str, FilterValue], problems: list[str]) -> None:
+    src = sources().get(source or "")
+    if src is None:
+        return
+    for key, value in flt.items():
+        if key not in src.filter_fields:
+            problems.append(f"{where}：记录“{source}”没有字段“{key}”，可用：{'、'.join(src.filter_fields)}")
+            continue
+        codes = src.codes(key)
+        values = value if isinstance(value, list) else [value]
+        if codes is not None:
+            for v in values:
+                if str(v) not in codes:
+                    problems.append(f"{where}：字段 {key} 的取值“{v}”无效，可选：{'、'.join(codes)}")
+
+
+def _check_source(where: str, source: str, date_field: str | None, problems: list[str]) -> bool:
+    src = sources().get(source)
+    if src is None:
+        problems.append(f"{where}：未知的记录来源“{source}”，可用：{'、'.join(sorted(sources()))}")
+        return False
+    if date_field is not None and date_field not in src.date_fields():
+        problems.append(
+            f"{where}：记录“{source}”没有日期字段“{date_field}”，可用：{'、'.join(src.date_fields()) or '无'}"
+        )
+    return True
+
+
+def _cross_check(pack: Pack) -> list[str]:
+    problems: list[str] = []
+    types = meeting_types()
+
+    def unique(kind: str, ids: list[str]) -> None:
+        seen: set[str] = set()
+        for i in ids:
+            if i in seen:
+                problems.append(f"{kind}“{i}”：编号重复")
+            seen.add(i)
+
+    unique("标准", [s.id for s in pack.standard])
+    unique("规范", [n.id for s in pack.standard for n in s.norm])
+    unique("资料", [e.id for e in pack.evidence])
+    unique("台账", [lg.id for lg in pack.ledger])
+    unique("规则", [r.id for r in pack.rule])
+    ledgers = pack.ledger_by_id()
+    evidence = pack.evidence_by_id()
+    norms = pack.norms()
+    rules = pack.rules_by_id()
+    for e in pack.evidence:
+        where = f"资料“{e.id}”"
+        if _check_source(where, e.records, e.date_field, problems):
+            _check_filter(where, e.records, e.filter, problems)
+    for s in pack.standard:
+        if s.ledger not in ledgers:
+            problems.append(f"标准“{s.id}”：台账“{s.ledger}”不存在，可用：{'、'.join(ledgers)}")
+        for n in s.norm:
+            for ev in n.evidence:
+                if ev not in evidence:
+                    problems.append(f"规范“{n.id}”：资料“{ev}”不存在（请在 [[evidence]] 中声明）")
+    for lg in pack.ledger:
+        for sec in lg.section:
+            where = f"台账“{lg.id}”的“{sec.title}”"
+            if not _check_source(where, sec.records, sec.date_field, problems):
+                continue
+            _check_filter(where, sec.records, sec.filter, problems)
+            fields = sources()[sec.records].fields
+            for col in sec.columns:
+                if col.field not in fields:
+                    problems.append(f"{where}：记录“{sec.records}”没有字段“{col.field}”")
+            if sec.order_by and sec.order_by.lstrip("-") not in fields:
+                problems.append(f"{where}：排序字段“{sec.order_by}”不存在")
+    for r in pack.rule:
+        where = f"规则“{r.id}”"
+        if r.norm not in norms:
+            problems.append(f"{where}：规范“{r.norm}”不存在")
+        allowed = COMMON_PLACEHOLDERS | PLACEHOLDERS[r.type]
+        try:
+            names = {f for _, f, _, _ in string.Formatter().parse(r.message) if f}
+        except ValueError as exc:
+            problems.append(f"{where}：提示语格式错误（{exc}），占位符写成 {{branch}}")
+            names = set()
+        for name in sorted(names - allowed):
+            problems.append(
+                f"{where}：提示语中的占位符 {{{name}}} 无法填写，可用：{'、'.join(sorted(allowed))}"
+            )
+        mtypes: list[str] = []
+        if isinstance(r, FrequencyRule):
+            mtypes = [r.meeting_type]
+        elif isinstance(r, QuorumRule | EvidenceRule | DeadlineRule):
+            mtypes = list(r.meeting_types)
+        for t in mtypes:
+            if t not in types:
+                problems.append(f"{where}：未知的会议类型“{t}”，可选：{'、'.join(types)}")
+        if isinstance(r, CompositionRule):
+            need = {"full_members": "min", "committee_required": "threshold", "committee_size": "min"}
+            key = need.get(r.check)
+            if key and getattr(r, key) is None:
+                problems.append(f"{where}：检查 {r.check} 须设置 {key}")
+        if isinstance(r, DeadlineRule):
+            if r.check == "probation_overdue" and r.months is None:
+                problems.append(f"{where}：检查 probation_overdue 须设置 months（预备期月数）")
+            if r.check == "late_record" and r.days is None:
+                problems.append(f"{where}：检查 late_record 须设置 days（会后几天内录入）")
+        if isinstance(r, EvidenceRule):
+            meeting_fields = sources()["meeting"].fields
+            for f in r.fields:
+                if f not in meeting_fields:
+                    problems.append(f"{where}：会议记录没有字段“{f}”")
+        if isinstance(r, CountRule) and _check_source(where, r.records, r.date_field, problems):
+            _check_filter(where, r.records, r.filter, problems)
+            _check_filter(where, r.records, r.numerator, problems)
+            if r.min is None and r.max is None:
+                problems.append(f"{where}：须设置 min 或 max")
+        if isinstance(r, TermRule):
+            codes = list(LABELS["BranchDomain"])
+            for d in r.years_by_domain:
+                if d not in codes:
+                    problems.append(f"{where}：未知的领域“{d}”，可选：{'、'.join(codes)}")
+        if r.when:
+            for d in r.when.domains or []:
+                if d not in LABELS["BranchDomain"]:
+                    problems.append(f"{where}：when.domains 中未知的领域“{d}”")
+            for k in r.when.kinds or []:
+                if k not in LABELS["BranchKind"]:
+                    problems.append(f"{where}：when.kinds 中未知的组织类别“{k}”")
+    for b in pack.stars.basic:
+        for rid in b.veto_rules:
+            if rid not in rules:
+                problems.append(f"星级“{b.name}”：否决规则“{rid}”不存在")
+    for item in [*pack.stars.feature.task, *pack.stars.feature.highlight]:
+        for rid in item.rules:
+            if rid not in rules:
+                problems.append(f"评分项“{item.name}”：规则“{rid}”不存在")
+    return problems
+
+
+def parse_pack(text: str, file: str) -> Pack:
+    """Parse and validate pack text; raises PackError listing every problem."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError(file, [f"TOML 语法错误：{exc}（请检查引号、括号和等号）"]) from None
+    try:
+        pack = Pack.model_validate(raw)
+    except PydanticError as exc:
+        raise PackError(file, [_describe(raw, e) for e in exc.errors()]) from None
+    problems = _cross_check(pack)
+    if problems:
+        raise PackError(file, problems)
+    return pack
+
+
+def load_pack(path: str | Path | None = None) -> Pack:
+    path = Path(path) if path else default_pack_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PackError(str(path), ["文件不存在"]) from None
+    except UnicodeDecodeError:
+        raise PackError(str(path), ["不是 UTF-8 编码的文本文件，请用 UTF-8 保存"]) from None
+    except OSError as exc:
+        raise PackError(str(path), [f"无法读取：{exc.strerror}"]) from None
+    return parse_pack(text, str(path))
+
+
+class PackHolder:
+    """The pack in use. A bad replacement is refused and the last good pack stays in force."""
+
+    def __init__(self, pack: Pack, path: Path | None = None) -> None:
+        self.pack = pack
+        self.path = path
+        self.last_error: PackError | None = None
+
+    @classmethod
+    def default(cls) -> PackHolder:
+        return cls(load_pack(), default_pack_path())
+
+    def reload(self, path: str | Path | None = None) -> bool:
+        """Load ``path`` (or re-read the current file). False, with ``last_error`` set, when it is bad."""
+        target = Path(path) if path else self.path
+        try:
+            pack = load_pack(target)
+        except PackError as exc:
+            self.last_error = exc
+            return False
+        self.pack, self.path, self.last_error = pack, target, None
+        return True

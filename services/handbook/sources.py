@@ -1,0 +1,98 @@
+"""Record sources a pack may name: every ORM table that belongs to a branch, directly or through a parent.
+
+A pack says ``source = "meeting"`` and ``columns``/``filter``/``date_field`` by column name; this module
+checks those names against the real schema (so a typo is a load error, not a silent empty ledger) and
+knows the closed code sets of the enum columns (so ``type = "comittee"`` is refused too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Date, Table
+
+import models
+from models.enums import LABELS
+
+# Columns every tracked table has; packs never need them.
+_INTERNAL = {"created_at", "updated_at", "created_by", "updated_by", "deleted", "deleted_at", "row_seq"}
+
+# Enum-coded columns: (table, column) → the LABELS table holding the closed set.
+CODED: dict[tuple[str, str], str] = {
+    ("meeting", "type"): "MeetingType",
+    ("attendance", "status"): "AttendanceStatus",
+    ("member", "status"): "MemberStatus",
+    ("member", "state"): "MemberState",
+    ("member", "gender"): "Gender",
+    ("member", "discipline"): "Discipline",
+    ("member", "education"): "Education",
+    ("committee_seat", "role"): "CommitteeRole",
+    ("branch", "domain"): "BranchDomain",
+    ("branch", "kind"): "BranchKind",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A table reachable from a branch: directly (``branch_id``) or via one foreign key to such a table."""
+
+    name: str
+    table: Table
+    via: str | None = None  # FK column to the parent table that holds branch_id
+    parent: Table | None = None
+
+    @property
+    def fields(self) -> list[str]:
+        return [c.name for c in self.table.columns if c.name not in _INTERNAL]
+
+    @property
+    def filter_fields(self) -> list[str]:
+        """Own fields, plus ``parent.field`` for a source reached through a parent (attendance → meeting)."""
+        out = self.fields
+        if self.parent is not None:
+            out = out + [
+                f"{self.parent.name}.{c.name}" for c in self.parent.columns if c.name not in _INTERNAL
+            ]
+        return out
+
+    def column(self, name: str) -> Column[object]:
+        table, _, col = name.rpartition(".")
+        if table and self.parent is not None and table == self.parent.name:
+            return self.parent.columns[col]
+        return self.table.columns[name]
+
+    def date_fields(self) -> list[str]:
+        return [f for f in self.filter_fields if isinstance(self.column(f).type, Date)]
+
+    def codes(self, field: str) -> list[str] | None:
+        table, _, col = field.rpartition(".")
+        enum = CODED.get((table or self.name, col))
+        return list(LABELS[enum]) if enum else None
+
+
+def sources() -> dict[str, Source]:
+    tables = models.Base.metadata.tables
+    out: dict[str, Source] = {}
+    for name, table in tables.items():
+        if "branch_id" in table.columns:
+            out[name] = Source(name, table)
+    for name, table in tables.items():
+        if name in out:
+            continue
+        for col in table.columns:
+            for fk in col.foreign_keys:
+                parent = fk.column.table
+                if parent.name in out and out[parent.name].via is None and col.name != "member_id":
+                    out[name] = Source(name, table, via=col.name, parent=parent)
+                    break
+            if name in out:
+                break
+    return out
+
+
+def meeting_types() -> list[str]:
+    return list(LABELS["MeetingType"])
+
+
+def meeting_type_label(code: str) -> str:
+    return LABELS["MeetingType"].get(code, code)

@@ -1,0 +1,116 @@
+"""Star rating (veto, score, titles), completeness, and 说明 on warning-level findings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.errors import ValidationError
+from services.handbook import explanations
+from services.handbook.findings import Finding
+from services.handbook.pack import load_pack
+from services.handbook.stars import rate
+from tests.handbook.conftest import Kit, of_rule
+
+PACK = load_pack()
+
+
+def _finding(rule_id: str, importance: str = "warning", explanation: str | None = None) -> Finding:
+    return Finding(
+        rule_id=rule_id,
+        rule_name=rule_id,
+        rule_type="frequency",
+        importance=importance,
+        branch_id="b1",
+        branch_code="B01",
+        branch_name="一村",
+        period="2026-07",
+        message="",
+        standard_id="life",
+        norm_id="life.three_meetings",
+        source="",
+        explanation=explanation,
+    )
+
+
+def test_a_clean_branch_gets_every_star_and_the_top_title() -> None:
+    star = rate(PACK.stars, "b1", [])
+    assert star.basic_stars == 5
+    assert (star.task_score, star.highlight_score, star.feature_stars) == (100, 10, 5)
+    assert (star.total, star.title) == (10, "模范支部")
+
+
+def test_one_failing_veto_rule_removes_the_basic_star_and_all_feature_stars() -> None:
+    star = rate(PACK.stars, "b1", [_finding("LIFE-02", "error")])
+    assert star.basic["基本活动"] is False and star.failed_vetoes == {"基本活动": ["LIFE-02"]}
+    assert star.basic_stars == 4
+    assert star.feature_stars == 0  # feature stars need all five basic stars
+    assert (star.total, star.title) == (4, "")
+
+
+def test_feature_score_counts_points_per_task() -> None:
+    star = rate(PACK.stars, "b1", [_finding("LIFE-03"), _finding("TEAM-02", "info")])
+    assert (star.task_score, star.highlight_score, star.score) == (80, 5, 85)
+    assert (star.feature_stars, star.total, star.title) == (4, 9, "坚强堡垒支部")
+
+
+def test_an_explanation_does_not_turn_a_failed_rule_into_a_met_one() -> None:
+    star = rate(PACK.stars, "b1", [_finding("SUP-01", explanation="本月党费随下月一并收缴")])
+    assert star.basic["基本保障"] is False
+
+
+def test_findings_of_other_branches_do_not_count() -> None:
+    other = _finding("LIFE-02", "error")
+    other.branch_id = "b2"
+    assert rate(PACK.stars, "b1", [other]).basic_stars == 5
+
+
+def test_completeness_counts_expected_and_present_records_per_ledger(kit: Kit) -> None:
+    unit = kit.branch(full=7, committee=5)
+    for m in range(1, 12):
+        kit.meeting(unit, "committee", date(2026, m, 10), attendees=unit.members[:5])
+    result = kit.check("2026", date(2027, 1, 5))
+    life = next(c for c in result.completeness if c.ledger_id == "org_life")
+    # congress 4 + committee 12 + lecture 4 + theme day 12 + life 1 + appraisal 1 (no party groups)
+    assert (life.expected, life.present) == (34, 11)
+    assert life.ratio == pytest.approx(11 / 34)
+    assert result.evidence_counts[(unit.branch.id, "committee_records")] == 11
+    assert result.evidence_counts[(unit.branch.id, "lecture_records")] == 0
+    assert result.evidence_counts[(unit.branch.id, "roster")] == 7
+
+
+def test_explained_warning_shows_as_explained_not_hidden(kit: Kit) -> None:
+    kit.branch(full=3, committee=1)
+    result = kit.check("2026-07", date(2026, 8, 1))
+    [theme] = of_rule(result, "LIFE-05")
+    with kit.db.transaction("clerk") as s:
+        explanations.attach(s, theme, "七月防汛，主题党日并入八月开展")
+    again = kit.check("2026-07", date(2026, 8, 1))
+    [theme2] = of_rule(again, "LIFE-05")
+    assert theme2.explained and theme2.explanation == "七月防汛，主题党日并入八月开展"
+    assert theme2.key == theme.key == f"LIFE-05|{theme.branch_id}|2026-07"
+    assert len(again.findings) == len(result.findings)
+    # The same finding seen from the year's check carries the explanation too.
+    year = kit.check("2026", date(2026, 8, 1))
+    assert [f.explained for f in of_rule(year, "LIFE-05") if f.period == "2026-07"] == [True]
+    # A new explanation replaces the old one; withdrawing removes it.
+    with kit.db.transaction("clerk") as s:
+        explanations.attach(s, theme2, "改为：八月补开")
+    assert of_rule(kit.check("2026-07", date(2026, 8, 1)), "LIFE-05")[0].explanation == "改为：八月补开"
+    with kit.db.transaction("clerk") as s:
+        assert explanations.withdraw(s, theme2) == 1
+    assert not of_rule(kit.check("2026-07", date(2026, 8, 1)), "LIFE-05")[0].explained
+
+
+def test_errors_cannot_be_explained_away_and_text_is_required(kit: Kit) -> None:
+    kit.branch(full=2, committee=1)
+    result = kit.check("2026-07", date(2026, 8, 1))
+    [small] = of_rule(result, "ORG-01")
+    [theme] = of_rule(result, "LIFE-05")
+    with pytest.raises(ValidationError, match="只有“警告”级别"), kit.db.transaction("clerk") as s:
+        explanations.attach(s, small, "人少")
+    with pytest.raises(ValidationError, match="说明不能为空"), kit.db.transaction("clerk") as s:
+        explanations.attach(s, theme, "   ")
+    with kit.db.reader() as s:
+        assert explanations.explanations_for(s, [theme.branch_id]) == {}
