@@ -103,9 +103,24 @@ class Facts:
     groups: dict[str, list[tuple[str, str]]]  # branch → [(group id, name)]
     meetings: dict[str, list[MeetingFact]]  # branch → meetings in range, by date
     queries: int = 0
+    _full: dict[tuple[str, date], int] = field(default_factory=dict, repr=False)
+    _by_type: dict[tuple[str, str], list[MeetingFact]] = field(default_factory=dict, repr=False)
 
     def full_members(self, branch_id: str, day: date) -> int:
-        return sum(1 for m in self.members.get(branch_id, []) if m.in_branch(day) and m.full_on(day))
+        """Full members on ``day`` (cached: many rules ask the same question for the same day)."""
+        key = (branch_id, day)
+        if key not in self._full:
+            self._full[key] = sum(
+                1 for m in self.members.get(branch_id, []) if m.in_branch(day) and m.full_on(day)
+            )
+        return self._full[key]
+
+    def meetings_of(self, branch_id: str, meeting_type: str) -> list[MeetingFact]:
+        if not self._by_type:
+            for facts in self.meetings.values():
+                for m in facts:
+                    self._by_type.setdefault((m.branch_id, m.type), []).append(m)
+        return self._by_type.get((branch_id, meeting_type), [])
 
     def committee(self, branch_id: str, day: date) -> list[SeatFact]:
         return [s for s in self.seats.get(branch_id, []) if s.held_on(day)]

@@ -72,6 +72,8 @@ class Context:
             return False
         if when.domains is not None and branch.domain not in when.domains:
             return False
+        if when.min_full_members is None and when.max_full_members is None:
+            return True
         full = self.facts.full_members(branch.id, day or self.ref)
         if when.min_full_members is not None and full < when.min_full_members:
             return False
