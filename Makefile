@@ -10,7 +10,7 @@ export QT_QPA_PLATFORM ?= $(if $(DISPLAY),xcb,offscreen)
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,dist]'  # dist: tests/test_dist.py builds the bundle
 	touch $(STAMP)
 
 # Qt needs a few system libraries even offscreen; install them when missing and we are root.
@@ -35,9 +35,10 @@ test: lint typecheck pytest
 bench: $(STAMP) sysdeps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run_all.py
 
+# One-folder bundle in dist/BranchLedgerDesk/, checked by its own self-test (offscreen, temporary data).
 dist: $(STAMP) sysdeps
-	$(BIN)/pip install -q -e '.[dist]'
-	$(BIN)/pyinstaller --noconfirm build.spec
+	$(BIN)/pyinstaller --noconfirm --clean build.spec
+	QT_QPA_PLATFORM=offscreen dist/BranchLedgerDesk/BranchLedgerDesk --selftest
 
 clean:
 	rm -rf build dist .mypy_cache .ruff_cache .pytest_cache

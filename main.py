@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from services import cli
 from services.errors import LedgerError
@@ -21,6 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", default=None, help="数据库文件路径或 URL（sqlite:///… / postgresql://…）")
     parser.add_argument("--user", default="cli", help="记录在修改日志中的操作人")
     parser.add_argument("--demo-if-empty", action="store_true", help="GUI：数据库为空时载入演示数据")
+    parser.add_argument(
+        "--selftest",
+        action="store_true",
+        help="自检：在临时目录中试用各项功能（不碰真实数据），全部通过返回 0",
+    )
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)  # bench/startup.py
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     shot = sub.add_parser("screenshot", help="离屏渲染主窗口并保存为 PNG")
     shot.add_argument("out", help="输出 PNG 路径")
@@ -30,11 +37,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _render_window(db_target: str, out_png: Path, branch_code: str | None) -> str:
+    """The self-test's GUI step (services/selftest.py does not import Qt itself)."""
+    from gui.probe import render_main_window
+
+    return render_main_window(db_target, out_png, branch_code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.selftest:  # before the context below: the self-test never touches the real user data
+        from services import selftest
+
+        return selftest.run(render_window=_render_window)
     ctx = cli.Context(db_target=args.db or cli.default_target(), user=args.user)
     try:
+        if args.startup_probe:
+            from gui.probe import startup_probe
+
+            return startup_probe(ctx.db_target)
         if args.command is None:
             from gui.app import run_gui
 
