@@ -13,6 +13,7 @@ from pathlib import Path
 
 from services import cli
 from services.errors import LedgerError
+from services.fileperms import restrict_umask
 from services.version import APP_VERSION
 
 
@@ -20,7 +21,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="支部台账 — 党支部标准化台账（离线版）")
     parser.add_argument("--version", action="version", version=f"支部台账 {APP_VERSION}")
     parser.add_argument("--db", default=None, help="数据库文件路径或 URL（sqlite:///… / postgresql://…）")
-    parser.add_argument("--user", default="cli", help="记录在修改日志中的操作人")
+    parser.add_argument("--user", default="cli", help="登录用户名（未设置账号时只记录在操作日志中）")
+    parser.add_argument(
+        "--password-file", default=None, help="密码文件（第一行为密码）；也可用环境变量 LEDGER_PASSWORD"
+    )
+    parser.add_argument(
+        "--local-admin", action="store_true", help="以数据库文件所有者身份作为本机管理员（记入操作日志）"
+    )
     parser.add_argument("--demo-if-empty", action="store_true", help="GUI：数据库为空时载入演示数据")
     parser.add_argument(
         "--selftest",
@@ -51,7 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from services import selftest
 
         return selftest.run(render_window=_render_window)
-    ctx = cli.Context(db_target=args.db or cli.default_target(), user=args.user)
+    restrict_umask()  # database, backups and attachments are owner-only
+    ctx = cli.Context(
+        db_target=args.db or cli.default_target(),
+        user=args.user,
+        password_file=args.password_file,
+        local_admin=args.local_admin,
+        command=" ".join(argv if argv is not None else sys.argv[1:]),
+    )
     try:
         if args.startup_probe:
             from gui.probe import startup_probe

@@ -1,6 +1,8 @@
 """ORM models (SQLAlchemy 2, no Qt). Importing this package registers every table."""
 
+from models.accounts import UserAccount
 from models.attachment import Attachment
+from models.audit import AuditEntry, AuditHead
 from models.base import Base, Tracked, new_id, utcnow
 from models.decisions import Decision, DecisionStep, DisclosurePosting
 from models.development import DevelopmentRecord
@@ -19,6 +21,8 @@ from models.venue import VenueCheck
 __all__ = [
     "Attachment",
     "Attendance",
+    "AuditEntry",
+    "AuditHead",
     "Base",
     "Branch",
     "ChangeCounter",
@@ -42,6 +46,7 @@ __all__ = [
     "Tracked",
     "TrainingAttendance",
     "TrainingSession",
+    "UserAccount",
     "VenueCheck",
     "WeakBranchFlag",
     "new_id",

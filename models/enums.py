@@ -144,6 +144,21 @@ class RectificationStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Role(StrEnum):
+    ADMIN = "admin"  # 管理员: users, settings, restore, and everything an editor does
+    EDITOR = "editor"  # 录入员: enter and edit records
+    VIEWER = "viewer"  # 查阅: read and print only
+
+
+class AuditAction(StrEnum):
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"  # soft delete (moved to the recycle bin)
+    RESTORE = "restore"  # back from the recycle bin
+    BULK = "bulk"  # summary of a bulk write that bypassed the ORM (demo data)
+    EVENT = "event"  # login, local-admin use, backup restored, …
+
+
 LABELS: dict[str, dict[str, str]] = {
     "BranchKind": {"committee": "党委", "general": "党总支", "branch": "党支部"},
     "BranchDomain": {
@@ -218,6 +233,15 @@ LABELS: dict[str, dict[str, str]] = {
         "square": "有室外活动广场",
     },
     "RectificationStatus": {"open": "待整改", "in_progress": "整改中", "closed": "已销号"},
+    "Role": {"admin": "管理员", "editor": "录入员", "viewer": "查阅"},
+    "AuditAction": {
+        "insert": "新增",
+        "update": "修改",
+        "delete": "删除",
+        "restore": "恢复",
+        "bulk": "批量写入",
+        "event": "事件",
+    },
     "Education": {
         "primary": "小学",
         "junior": "初中",

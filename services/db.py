@@ -23,8 +23,9 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import ChangeCounter, Tracked, utcnow
-from services import appversion
+from services import appversion, audit, fileperms
 from services.errors import DatabaseError
+from services.roles import Actor, guard_statement, guard_write
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
 
@@ -83,8 +84,7 @@ def sqlite_file(engine: Engine) -> Path | None:
 
 def backup_sqlite(src: Path, dest: Path) -> Path:
     """Consistent copy through SQLite's online backup API (safe while WAL holds pages)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
+    tmp = fileperms.create_private(dest.with_name(dest.name + ".part"))  # owner-only from the start
     with contextlib.closing(sqlite3.connect(src)) as s, contextlib.closing(sqlite3.connect(tmp)) as d:
         s.backup(d)
     tmp.replace(dest)
@@ -149,6 +149,7 @@ def current_seq(session: Session) -> int:
 
 
 def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    guard_write(session)  # a viewer's session writes nothing
     if session.info.get("allow_hard_delete"):
         pass
     else:
@@ -177,6 +178,11 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
 
 
 event.listen(Session, "before_flush", _before_flush)
+# The audit log is written in the same transaction, from the same flush (services/audit.py).
+event.listen(Session, "after_flush", audit.after_flush)
+event.listen(Session, "after_commit", audit.end_transaction)
+event.listen(Session, "after_rollback", audit.end_transaction)
+event.listen(Session, "do_orm_execute", guard_statement)
 
 
 @dataclass
@@ -186,12 +192,14 @@ class Database:
     url: str
     engine: Engine
     sessions: sessionmaker[Session]
+    actor: Actor | None = None  # the logged-in user; their role rides on every session
 
     @contextlib.contextmanager
     def transaction(self, user: str = "") -> Iterator[Session]:
         """One unit of work: commits on success, rolls back everything on any error."""
         with self.sessions() as session:
-            session.info["user"] = user
+            session.info["user"] = user or (self.actor.username if self.actor else "")
+            session.info["role"] = self.actor.role if self.actor else None
             with session.begin():
                 yield session
 
@@ -223,4 +231,5 @@ def open_database(target: str | Path, *, migrate_now: bool = True) -> Database:
         raise
     except Exception as exc:
         raise DatabaseError(f"无法打开数据库 {parsed.render_as_string(hide_password=True)}：{exc}") from exc
+    fileperms.secure_database(sqlite_file(engine))
     return Database(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))

@@ -31,11 +31,25 @@ class Context:
 
     db_target: str
     user: str = "cli"
+    password_file: str | None = None
+    local_admin: bool = False
+    command: str = ""  # the command line, recorded when --local-admin is used
     _db: Database | None = field(default=None, repr=False)
 
     def db(self) -> Database:
         if self._db is None:
-            self._db = open_database(self.db_target)
+            from services.cli._auth import resolve_actor
+
+            database = open_database(self.db_target)
+            try:
+                database.actor = resolve_actor(
+                    database, self.user, self.password_file, self.local_admin, self.command
+                )
+            except BaseException:
+                database.close()
+                raise
+            self.user = database.actor.username
+            self._db = database
         return self._db
 
     def close(self) -> None:

@@ -1,0 +1,370 @@
+"""操作日志: every change recorded in the same transaction, hash-chained, verifiable, searchable.
+
+``after_flush`` (installed on every Session by ``services.db``) turns the flushed rows into one
+entry per changed record: who, when, table, row, and ``{field: [old, new]}``. Each entry's hash is
+SHA-256 over the previous hash and the entry's canonical JSON, so a later edit, deletion or
+reordering of log rows breaks the chain at that point (:func:`verify`). Writes that bypass the ORM
+(demo data, Core bulk inserts) call :func:`record_bulk` for one summary entry per table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, inspect, select, update
+from sqlalchemy.orm import Session
+
+from models import AuditEntry, AuditHead, Base, new_id, utcnow
+from models.enums import AuditAction
+
+# Local bookkeeping that is not a user's change: the log itself and the change counter.
+SKIP_TABLES = frozenset({"audit_log", "audit_head", "change_counter", "alembic_version"})
+# Stamped by the flush hook on every write; recording them would only repeat the entry's header.
+SKIP_FIELDS = frozenset(
+    {"created_at", "updated_at", "created_by", "updated_by", "row_seq", "deleted_at", "last_login_at"}
+)
+REDACTED = frozenset({"password_hash"})
+REDACTED_VALUE = "（已隐藏）"
+
+
+def jsonable(value: Any) -> Any:
+    """A value as plain JSON: dates as ISO text, decimals and anything else as text."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} 字节>"
+    return str(value)
+
+
+def canonical(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
+    """SHA-256 over the previous hash and the entry's canonical JSON (every stored field but hashes)."""
+    body = canonical(
+        [
+            row["id"],
+            jsonable(row["at"]),
+            row["user"],
+            row["action"],
+            row["table_name"],
+            row["row_id"],
+            row["changes"],
+            row["tx"],
+        ]
+    )
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Pending:
+    action: str
+    table_name: str
+    row_id: str
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def _pk(obj: Any) -> str:
+    identity = inspect(obj).identity
+    if identity:
+        return "/".join(str(v) for v in identity)
+    return str(getattr(obj, "id", ""))
+
+
+def _value(obj: Any, key: str, value: Any) -> Any:
+    return REDACTED_VALUE if key in REDACTED else jsonable(value)
+
+
+def _insert_changes(obj: Any) -> dict[str, list[Any]]:
+    state = inspect(obj)
+    out: dict[str, list[Any]] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in SKIP_FIELDS or key == "id":
+            continue
+        value = state.dict.get(key)
+        if value is None or value == "" or (key == "deleted" and value is False):
+            continue  # an empty field of a new record says nothing
+        out[key] = [None, _value(obj, key, value)]
+    return out
+
+
+def _update_changes(obj: Any) -> dict[str, list[Any]]:
+    state = inspect(obj)
+    out: dict[str, list[Any]] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in SKIP_FIELDS:
+            continue
+        hist = state.attrs[key].history
+        if not hist.added:
+            continue
+        old = hist.deleted[0] if hist.deleted else None
+        new = hist.added[0]
+        if old == new:
+            continue
+        out[key] = [_value(obj, key, old), _value(obj, key, new)]
+    return out
+
+
+def _table(obj: Any) -> str | None:
+    table = getattr(type(obj), "__tablename__", None)
+    if table is None or table in SKIP_TABLES or not isinstance(obj, Base):
+        return None
+    return str(table)
+
+
+def collect(session: Session) -> list[Pending]:
+    """What this flush changes, from the ORM's attribute history (valid until the flush ends)."""
+    out: list[Pending] = []
+    for obj in session.new:
+        table = _table(obj)
+        if table:
+            out.append(Pending(AuditAction.INSERT, table, _pk(obj), _insert_changes(obj)))
+    for obj in session.dirty:
+        table = _table(obj)
+        if not table:
+            continue
+        changes = _update_changes(obj)
+        if not changes:
+            continue
+        action = AuditAction.UPDATE
+        if "deleted" in changes:
+            action = AuditAction.DELETE if changes["deleted"][1] else AuditAction.RESTORE
+        out.append(Pending(action, table, _pk(obj), changes))
+    for obj in session.deleted:  # only ever local bookkeeping rows; tracked rows cannot be deleted
+        table = _table(obj)
+        if table:
+            out.append(Pending("purge", table, _pk(obj), {}))
+    return out
+
+
+def append(conn: Connection | Session, user: str, tx: str, items: Sequence[Pending]) -> None:
+    """Chain ``items`` onto the log. Locks the head row first, so concurrent writers queue up."""
+    if not items:
+        return
+    head = conn.execute(
+        select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
+    ).one_or_none()
+    if head is None:
+        conn.execute(insert(AuditHead).values(id=1, last_id=0, last_hash=""))
+        last_id, last_hash = 0, ""
+    else:
+        last_id, last_hash = int(head.last_id), str(head.last_hash)
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        last_id += 1
+        row: dict[str, Any] = {
+            "id": last_id,
+            "at": now,
+            "user": user,
+            "action": str(item.action),
+            "table_name": item.table_name,
+            "row_id": item.row_id,
+            "changes": canonical(item.changes),
+            "tx": tx,
+            "prev_hash": last_hash,
+        }
+        row["hash"] = last_hash = entry_hash(last_hash, row)
+        rows.append(row)
+    conn.execute(insert(AuditEntry), rows)
+    conn.execute(update(AuditHead).where(AuditHead.id == 1).values(last_id=last_id, last_hash=last_hash))
+
+
+def _tx(session: Session) -> str:
+    tx = session.info.get("audit_tx")
+    if not tx:
+        tx = session.info["audit_tx"] = new_id()
+    return str(tx)
+
+
+def after_flush(session: Session, _ctx: Any) -> None:
+    if session.info.get("audit_off"):
+        return
+    items = collect(session)
+    if items:
+        append(session.connection(), str(session.info.get("user", "")), _tx(session), items)
+
+
+def end_transaction(session: Session, *_args: Any) -> None:
+    session.info.pop("audit_tx", None)
+
+
+def record_event(
+    session: Session, what: str, detail: dict[str, Any] | None = None, *, table: str = "", row_id: str = ""
+) -> None:
+    """A non-row event (login, local-admin use, restore of a backup) in the same chain."""
+    changes = {"event": [None, what]} | {k: [None, jsonable(v)] for k, v in (detail or {}).items()}
+    append(
+        session.connection(),
+        str(session.info.get("user", "")),
+        _tx(session),
+        [Pending(AuditAction.EVENT, table, row_id, changes)],
+    )
+
+
+def record_bulk(conn: Connection | Session, user: str, counts: dict[str, int], note: str = "") -> None:
+    """One summary entry per table for writes that bypassed the ORM (e.g. demo data)."""
+    tx = new_id()
+    items = [
+        Pending(AuditAction.BULK, table, "", {"rows": [None, n], "note": [None, note]})
+        for table, n in counts.items()
+        if n
+    ]
+    append(conn, user, tx, items)
+
+
+# --- verification --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_id: int | None = None
+    message: str = ""
+
+
+def verify(session: Session, batch: int = 5000) -> VerifyResult:
+    """Walk the chain in order; report the first entry whose link or content does not match."""
+    cols = [
+        AuditEntry.id,
+        AuditEntry.at,
+        AuditEntry.user,
+        AuditEntry.action,
+        AuditEntry.table_name,
+        AuditEntry.row_id,
+        AuditEntry.changes,
+        AuditEntry.tx,
+        AuditEntry.prev_hash,
+        AuditEntry.hash,
+    ]
+    expected_id, prev_hash, checked = 1, "", 0
+    after = 0
+    while True:
+        rows = session.execute(
+            select(*cols).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for r in rows:
+            data = r._asdict()
+            where = f"第 {r.id} 条（{jsonable(r.at)}，{r.user or '未知用户'}）"
+            if r.id != expected_id:
+                return VerifyResult(
+                    False,
+                    checked,
+                    expected_id,
+                    f"操作日志第 {expected_id} 条到第 {r.id - 1} 条不见了（被删除）。",
+                )
+            if r.prev_hash != prev_hash:
+                return VerifyResult(False, checked, r.id, f"{where}与前一条的链接断开：前一条被修改或删除。")
+            if entry_hash(prev_hash, data) != r.hash:
+                return VerifyResult(False, checked, r.id, f"{where}的内容与校验值不符：该条被修改过。")
+            prev_hash, expected_id, checked = r.hash, r.id + 1, checked + 1
+            after = r.id
+    head = session.execute(
+        select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)
+    ).one_or_none()
+    last_id = expected_id - 1
+    if head is not None and (int(head.last_id), str(head.last_hash)) != (last_id, prev_hash):
+        if int(head.last_id) > last_id:
+            msg = f"操作日志最后的第 {last_id + 1} 条到第 {head.last_id} 条不见了（被删除）。"
+        else:
+            msg = "操作日志的链尾记录与最后一条不符：日志被改动过。"
+        return VerifyResult(False, checked, last_id + 1, msg)
+    return VerifyResult(True, checked, None, f"操作日志完整，共 {checked} 条，校验通过。")
+
+
+# --- listing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class AuditFilter:
+    user: str = ""
+    table: str = ""
+    row_id: str = ""
+    action: str = ""
+    since: date | None = None
+    until: date | None = None  # inclusive
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: datetime
+    user: str
+    action: str
+    table_name: str
+    row_id: str
+    changes: dict[str, list[Any]]
+
+    def describe(self) -> str:
+        """``字段: 旧 → 新`` lines, one per field."""
+        parts = []
+        for key, (old, new) in self.changes.items():
+            if old is None:
+                parts.append(f"{key}: {new}")
+            else:
+                parts.append(f"{key}: {old} → {new}")
+        return "；".join(parts)
+
+
+def _where(flt: AuditFilter) -> list[Any]:
+    conds: list[Any] = []
+    if flt.user:
+        conds.append(AuditEntry.user == flt.user)
+    if flt.table:
+        conds.append(AuditEntry.table_name == flt.table)
+    if flt.row_id:
+        conds.append(AuditEntry.row_id == flt.row_id)
+    if flt.action:
+        conds.append(AuditEntry.action == flt.action)
+    if flt.since:
+        conds.append(AuditEntry.at >= datetime.combine(flt.since, time.min))
+    if flt.until:
+        conds.append(AuditEntry.at <= datetime.combine(flt.until, time.max))
+    return conds
+
+
+def list_entries(session: Session, flt: AuditFilter, limit: int = 100, offset: int = 0) -> list[AuditRow]:
+    """Newest first; filtering and paging happen in SQL."""
+    stmt = select(AuditEntry).where(*_where(flt)).order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
+    return [
+        AuditRow(e.id, e.at, e.user, e.action, e.table_name, e.row_id, json.loads(e.changes or "{}"))
+        for e in session.scalars(stmt)
+    ]
+
+
+def count_entries(session: Session, flt: AuditFilter) -> int:
+    return int(session.scalar(select(func.count()).select_from(AuditEntry).where(*_where(flt))) or 0)
+
+
+def distinct_values(session: Session) -> tuple[list[str], list[str]]:
+    """Users and tables that appear in the log (for the viewer's filter boxes)."""
+    users = session.scalars(select(AuditEntry.user).distinct().order_by(AuditEntry.user)).all()
+    tables = session.scalars(
+        select(AuditEntry.table_name)
+        .where(AuditEntry.table_name != "")
+        .distinct()
+        .order_by(AuditEntry.table_name)
+    ).all()
+    return list(users), list(tables)
+
+
+def history_of(session: Session, table: str, row_id: str) -> list[AuditRow]:
+    return list(reversed(list_entries(session, AuditFilter(table=table, row_id=row_id), limit=10_000)))

@@ -1,0 +1,44 @@
+"""`backup OUT`, `restore FILE`, `backup-auto`: copies of the database and restoring one."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from services import backup, security_settings
+from services.cli import Context
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    b = sub.add_parser("backup", help="备份数据库到文件夹（如 U 盘）或 .sqlite 文件")
+    b.add_argument("out", help="目标文件夹或 .sqlite 文件")
+    b.set_defaults(handler=backup_out)
+    a = sub.add_parser("backup-auto", help="立即做一次滚动自动备份（保留最近 N 份）")
+    a.set_defaults(handler=backup_auto)
+    r = sub.add_parser("restore", help="从备份恢复（管理员；先校验备份并自动备份当前数据库）")
+    r.add_argument("file", help="备份文件")
+    r.set_defaults(handler=restore_file)
+
+
+def backup_out(args: argparse.Namespace, ctx: Context) -> int:
+    db = ctx.db()
+    path = backup.backup_to(db, Path(args.out), db.actor)
+    print(f"已备份到 {path}")
+    return 0
+
+
+def backup_auto(args: argparse.Namespace, ctx: Context) -> int:
+    db = ctx.db()
+    with db.reader() as s:
+        keep = security_settings.load(s).backup_keep
+    path = backup.auto_backup(db, keep)
+    print(f"已备份到 {path}" if path else "数据库文件不存在，未备份")
+    return 0
+
+
+def restore_file(args: argparse.Namespace, ctx: Context) -> int:
+    db = ctx.db()
+    result = backup.restore(db, Path(args.file), db.actor)
+    upgraded = f"（已从数据库版本 {result.upgraded_from} 升级）" if result.upgraded_from else ""
+    print(f"已从 {result.restored_from} 恢复{upgraded}。恢复前的数据库已备份到 {result.safety_copy}")
+    return 0

@@ -1,0 +1,41 @@
+"""`recycle list|restore`: the 回收站 from the command line."""
+
+from __future__ import annotations
+
+import argparse
+
+from services import recycle
+from services.cli import Context, emit
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("recycle", help="回收站").add_subparsers(dest="action", required=True)
+    ls = r.add_parser("list", help="已删除的记录")
+    ls.add_argument("--table", default="", help="只看某个数据表，如 member、meeting")
+    ls.add_argument("--limit", type=int, default=200)
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(handler=recycle_list)
+    rs = r.add_parser("restore", help="恢复一条记录（连同一起删除的出席、附件）")
+    rs.add_argument("table", help="数据表，如 meeting")
+    rs.add_argument("id", help="记录 ID")
+    rs.set_defaults(handler=recycle_restore)
+
+
+def recycle_list(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().reader() as s:
+        rows = recycle.list_deleted(s, args.table, limit=args.limit)
+    if args.json:
+        emit([r.__dict__ for r in rows], True)
+        return 0
+    for r in rows:
+        when = f"{r.deleted_at:%Y-%m-%d %H:%M}" if r.deleted_at else ""
+        print(f"{r.table}\t{r.id}\t{r.table_label}\t{r.title}\t{when}\t{r.deleted_by}")
+    print(f"回收站共 {len(rows)} 条")
+    return 0
+
+
+def recycle_restore(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        result = recycle.restore(s, args.table, args.id)
+    print(result.describe())
+    return 0

@@ -1,0 +1,133 @@
+"""Accounts: first administrator, growing delay and lock after wrong passwords, CLI credentials."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from models import AuditEntry, UserAccount, utcnow
+from services import accounts
+from services.db import Database
+from services.errors import PermissionDenied, ValidationError
+from tests.trust.conftest import PASSWORD, People
+
+
+def test_first_admin_only_once_and_password_hashed_with_argon2id(db: Database) -> None:
+    with db.transaction() as s:
+        assert not accounts.has_accounts(s)
+        accounts.create_first_admin(s, "admin", "管理员", PASSWORD)
+    with db.reader() as s:
+        stored = s.scalars(select(UserAccount.password_hash)).one()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    with pytest.raises(PermissionDenied, match="已有账号"), db.transaction() as s:
+        accounts.create_first_admin(s, "other", "", PASSWORD)
+
+
+@pytest.mark.parametrize("bad", ["short1", "        aaaaa", "aaaaaaaaaaaa"])
+def test_weak_passwords_are_refused_with_a_reason(db: Database, bad: str) -> None:
+    with pytest.raises(ValidationError) as err, db.transaction() as s:
+        accounts.create_first_admin(s, "admin", "", bad)
+    assert err.value.field == "password" and "密码" in err.value.message
+
+
+def test_wrong_password_delays_grow_then_the_account_locks(db: Database, people: People) -> None:
+    now = utcnow()
+    waits = []
+    for attempt in range(accounts.LOCK_AFTER):
+        with pytest.raises(accounts.LoginRefused) as err:
+            accounts.login(db, "editor", "wrong-password", now=now)
+        waits.append(err.value.wait_seconds)
+        # trying again at once is refused without even checking the password
+        with pytest.raises(accounts.LoginRefused, match="再试"):
+            accounts.login(db, "editor", PASSWORD, now=now)
+        now += timedelta(seconds=err.value.wait_seconds + 1)
+        assert attempt < accounts.LOCK_AFTER
+    assert waits[:4] == [1, 2, 4, 8] and waits[-1] == accounts.LOCK_MINUTES * 60
+    with pytest.raises(accounts.LoginRefused, match="锁定"):
+        accounts.login(db, "editor", PASSWORD, now=now - timedelta(minutes=1))
+    with db.transaction("admin") as s:  # an administrator unlocks
+        accounts.unlock(s, "editor")
+    assert accounts.login(db, "editor", PASSWORD, now=now).username == "editor"
+    with db.reader() as s:
+        failures = s.scalars(
+            select(AuditEntry.changes).where(AuditEntry.changes.like("%login_failed%"))
+        ).all()
+    assert len(failures) == accounts.LOCK_AFTER
+
+
+def test_unknown_user_and_disabled_account_are_refused(db: Database, people: People) -> None:
+    with pytest.raises(accounts.LoginRefused, match="用户名或密码不正确"):
+        accounts.login(db, "nobody", PASSWORD)
+    with db.transaction("admin") as s:
+        accounts.set_active(s, "editor", False)
+    with pytest.raises(accounts.LoginRefused, match="停用"):
+        accounts.login(db, "editor", PASSWORD)
+
+
+def test_the_last_administrator_cannot_be_demoted(db: Database, people: People) -> None:
+    with pytest.raises(ValidationError, match="最后一个管理员"), db.transaction("admin") as s:
+        accounts.set_role(s, "admin", "editor")
+
+
+def _main(*argv: str) -> int:
+    from main import main
+
+    return main(list(argv))
+
+
+def test_cli_without_accounts_runs_as_local_administrator(db_path: Path) -> None:
+    assert _main("--db", str(db_path), "township", "add", "T01", "城关镇") == 0
+
+
+def test_cli_needs_credentials_once_accounts_exist(
+    db: Database,
+    db_path: Path,
+    people: People,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    d = str(db_path)
+    assert _main("--db", d, "township", "add", "T01", "城关镇") == 1
+    assert "--password-file" in capsys.readouterr().err
+    pw = tmp_path / "pw"
+    pw.write_text(PASSWORD + "\n", encoding="utf-8")
+    assert (
+        _main("--db", d, "--user", "editor", "--password-file", str(pw), "township", "add", "T01", "城关镇")
+        == 0
+    )
+    monkeypatch.setenv("LEDGER_PASSWORD", PASSWORD)
+    assert _main("--db", d, "--user", "editor", "township", "add", "T02", "河西镇") == 0
+    monkeypatch.setenv("LEDGER_PASSWORD", "wrong")
+    assert _main("--db", d, "--user", "editor", "township", "add", "T03", "河东镇") == 1
+    assert "用户名或密码不正确" in capsys.readouterr().err
+    with db.reader() as s:
+        users = set(s.scalars(select(AuditEntry.user).where(AuditEntry.table_name == "township")))
+    assert users == {"editor"}
+
+
+def test_local_admin_flag_works_for_the_file_owner_and_is_logged(
+    db: Database, db_path: Path, people: People
+) -> None:
+    assert _main("--db", str(db_path), "--local-admin", "township", "add", "T09", "本机镇") == 0
+    with db.reader() as s:
+        users = set(s.scalars(select(AuditEntry.user).where(AuditEntry.table_name == "township")))
+        events = s.scalars(select(AuditEntry.changes).where(AuditEntry.action == "event")).all()
+    assert len(users) == 1 and users.pop().startswith("local-admin:")
+    assert any("local_admin" in e and "township add" in e for e in events)
+
+
+def test_cli_account_management(db: Database, db_path: Path, tmp_path: Path) -> None:
+    d = str(db_path)
+    pw = tmp_path / "pw"
+    pw.write_text(PASSWORD, encoding="utf-8")
+    assert _main("--db", d, "account", "init", "boss", "--new-password-file", str(pw)) == 0
+    login = ["--db", d, "--user", "boss", "--password-file", str(pw)]
+    assert _main(*login, "account", "add", "clerk", "--role", "editor", "--new-password-file", str(pw)) == 0
+    assert _main(*login, "account", "role", "clerk", "viewer") == 0
+    assert _main(*login, "account", "list") == 0
+    with db.reader() as s:
+        assert s.scalars(select(UserAccount.role).where(UserAccount.username == "clerk")).one() == "viewer"

@@ -1,0 +1,141 @@
+"""Backups (rolling, to a folder) and restore (checked, old revisions upgraded, current DB kept)."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from models import AuditEntry, Member, Township
+from services import audit, backup, org
+from services.db import Database
+from services.errors import LedgerError
+from tests.conftest import Builder
+from tests.trust.conftest import People
+from tests.trust.old_schema import make_old_database
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _townships(db: Database) -> list[str]:
+    with db.reader() as s:
+        return sorted(s.scalars(select(Township.code).where(Township.deleted.is_(False))))
+
+
+def test_backup_to_a_folder_is_a_checked_owner_only_copy(
+    db: Database, build: Builder, tmp_path: Path
+) -> None:
+    build.branch(members=3)
+    out = backup.backup_to(db, tmp_path / "U盘")
+    assert out.parent == tmp_path / "U盘" and out.suffix == ".sqlite"
+    assert _mode(out) == 0o600 and _mode(out.parent) == 0o700
+    assert _mode(db.path) == 0o600  # type: ignore[arg-type]
+    with sqlite3.connect(out) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM member").fetchone()[0] == 3
+    assert not list(out.parent.glob("*.part"))
+
+
+def test_rolling_automatic_backups_keep_the_newest_n(db: Database, build: Builder) -> None:
+    build.branch()
+    made = [backup.auto_backup(db, keep=3) for _ in range(5)]
+    kept = backup.auto_backups(db)
+    assert kept == sorted(p for p in made if p is not None)[-3:]
+    assert not backup.daily_due(db) and backup.daily_due(db, date(2099, 1, 1))
+    assert all(_mode(p) == 0o600 for p in kept)
+
+
+def test_restore_replaces_the_data_and_keeps_the_current_database(
+    db: Database, build: Builder, tmp_path: Path, people: People
+) -> None:
+    build.township("T01", "甲镇")
+    saved = backup.backup_to(db, tmp_path / "usb")
+    with db.transaction("x") as s:
+        org.create_township(s, "T02", "乙镇")
+    result = backup.restore(db, saved, people.admin)
+    assert _townships(db) == ["T01"]
+    assert _mode(result.safety_copy) == 0o600
+    with sqlite3.connect(result.safety_copy) as conn:  # the state before the restore is not lost
+        assert {r[0] for r in conn.execute("SELECT code FROM township")} == {"T01", "T02"}
+    with db.reader() as s:
+        assert audit.verify(s).ok
+        assert "backup_restored" in (
+            s.scalar(select(AuditEntry.changes).order_by(AuditEntry.id.desc())) or ""
+        )
+    with db.transaction("x") as s:  # the database keeps working after the restore
+        org.create_township(s, "T03", "丙镇")
+    assert _townships(db) == ["T01", "T03"]
+
+
+def test_a_corrupt_or_foreign_file_is_refused_and_nothing_changes(
+    db: Database, build: Builder, tmp_path: Path
+) -> None:
+    build.township("T01", "甲镇")
+    good = backup.backup_to(db, tmp_path / "usb")
+    damaged = tmp_path / "damaged.sqlite"
+    data = bytearray(good.read_bytes())
+    for i in range(4096 * 2, len(data), 512):
+        data[i] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    text_file = tmp_path / "notes.sqlite"
+    text_file.write_text("这不是数据库", encoding="utf-8")
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    for bad, words in (
+        (damaged, "损坏|不是有效"),
+        (text_file, "不是有效"),
+        (other, "不是支部台账"),
+        (tmp_path / "none.sqlite", "找不到"),
+    ):
+        with pytest.raises(backup.BackupError, match=words):
+            backup.restore(db, bad)
+    assert _townships(db) == ["T01"]
+
+
+def test_a_backup_from_a_newer_version_is_refused(db: Database, build: Builder, tmp_path: Path) -> None:
+    build.township()
+    newer = backup.backup_to(db, tmp_path / "usb")
+    with sqlite3.connect(newer) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    with pytest.raises(backup.BackupError, match="更新版本"):
+        backup.restore(db, newer)
+
+
+def test_a_backup_at_the_first_revision_is_upgraded_when_restored(db: Database, tmp_path: Path) -> None:
+    old = tmp_path / "old.sqlite"
+    ids = make_old_database(old, "0001")
+    result = backup.restore(db, old)
+    assert result.upgraded_from == "0001"
+    with db.reader() as s:
+        assert sorted(s.scalars(select(Member.id))) == sorted(ids["member"])
+        assert audit.verify(s).ok
+
+
+def test_cli_backup_and_restore(db: Database, db_path: Path, build: Builder, tmp_path: Path) -> None:
+    from main import main
+
+    build.township("T01", "甲镇")
+    out = tmp_path / "copy.sqlite"
+    assert main(["--db", str(db_path), "backup", str(out)]) == 0
+    with db.transaction("x") as s:
+        org.create_township(s, "T02", "乙镇")
+    assert main(["--db", str(db_path), "restore", str(out)]) == 0
+    assert _townships(db) == ["T01"]
+    assert main(["--db", str(db_path), "restore", str(tmp_path / "missing.sqlite")]) == 1
+
+
+def test_no_backup_for_a_non_sqlite_database() -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    engine = create_engine("sqlite://")
+    fake = Database("sqlite://", engine, sessionmaker(engine))
+    with pytest.raises(LedgerError, match="SQLite"):
+        backup.backup_to(fake, Path("/tmp"))
