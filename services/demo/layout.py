@@ -148,7 +148,7 @@ def township_plan(rng: random.Random, index: int, today: date, small: bool = Fal
 
     rural = BranchDomain.RURAL
     for head in villages[:16]:
-        add(f"{head}村党支部", BranchKind.BRANCH, rural, rng.randint(115, 180))
+        add(f"{head}村党支部", BranchKind.BRANCH, rural, rng.randint(122, 190))
     general = add(f"{villages[16]}村党总支", BranchKind.GENERAL, rural, 0)
     for part in ("第一", "第二", "第三"):
         sub = add(
