@@ -211,3 +211,26 @@ def test_township_scale_has_the_realistic_mix(db: Database) -> None:
     profiles = " ".join(summary.profiles.values())
     for trouble in ("会议不全", "录入滞后", "到会不足", "超期未换届", "正式党员不足3人"):
         assert trouble in profiles
+
+
+def test_bulk_load_is_summarised_in_the_audit_log(db: Database, small: demo.DemoSummary) -> None:
+    from models.audit import AuditEntry
+    from services import audit
+
+    with db.reader() as s:
+        entries = s.execute(
+            select(AuditEntry.table_name, AuditEntry.changes).where(AuditEntry.action == "bulk")
+        ).all()
+        assert {t for t, _ in entries} == {t for t, n in small.rows.items() if n}
+        assert audit.verify(s).ok
+
+
+def test_viewer_may_not_generate_demo_data(db: Database) -> None:
+    from services.errors import PermissionDenied
+    from services.roles import Actor
+
+    db.actor = Actor("reader", "viewer")
+    with pytest.raises(PermissionDenied, match="生成演示数据需要管理员权限"):
+        demo.generate(db, "small", today=TODAY)
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Township)) == 0

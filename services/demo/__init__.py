@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from models import Township
-from models.enums import MemberState
+from models.enums import MemberState, Role
+from services import audit
 from services.db import Database
 from services.demo.layout import BranchPlan, TownshipPlan, plans_for
 from services.demo.ledgers import write_ledgers
@@ -22,6 +23,7 @@ from services.demo.people import BranchPeople, build_people
 from services.demo.schedule import MeetingWriter, plan_meetings
 from services.demo.writer import BulkWriter, DemoRandom, at_time, new_uuid
 from services.errors import ValidationError
+from services.roles import check_actor
 
 SCALES = ("small", "township", "county")
 DEFAULT_YEARS = {"small": 2, "township": 10, "county": 10}
@@ -56,6 +58,7 @@ def generate(
     years = DEFAULT_YEARS[scale] if years is None else years
     if not 1 <= years <= 30:
         raise ValidationError("years", f"年数应在 1 到 30 之间，现在是 {years}。")
+    check_actor(db.actor, Role.ADMIN, what="生成演示数据")
     today = today or date.today()
     started = clock.perf_counter()
     # Records start on the first day of the month after the same month ``years`` ago.
@@ -81,6 +84,8 @@ def generate(
         for plan in plans:
             _write_township(writer, rng, people, plan, today, window_start, summary)
         writer.flush()
+        # Core inserts bypass the ORM audit hook: one summary entry per table, same transaction.
+        audit.record_bulk(conn, user, writer.counts, f"演示数据（{scale}，种子 {seed}，{years} 年）")
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA cache_size=-2000")
     summary.rows = dict(writer.counts)
