@@ -39,8 +39,10 @@ class Layout:
     name: str  # e.g. "党员花名册"
     columns: tuple[Column, ...]
     _lookup: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _by_key: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._by_key.update((c.key, c) for c in self.columns)
         for col in self.columns:
             for name in col.names():
                 self._lookup[normalize_header(name)] = col.key
@@ -49,7 +51,7 @@ class Layout:
         return self._lookup.get(normalize_header(header))
 
     def column(self, key: str) -> Column:
-        return next(c for c in self.columns if c.key == key)
+        return self._by_key[key]
 
 
 def normalize_header(text: object) -> str:

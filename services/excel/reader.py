@@ -155,6 +155,8 @@ _FULLWIDTH |= {0x3000: ord(" "), 0xFF0D: ord("-"), 0xFF0E: ord("."), 0xFF0F: ord
 
 def cell_text(value: Cell) -> str:
     """A cell as text: numbers without a trailing '.0', full-width digits/letters folded, trimmed."""
+    if type(value) is str:  # the common case first: most cells are plain text
+        return value.strip() if value.isascii() else value.translate(_FULLWIDTH).strip()
     if value is None:
         return ""
     if isinstance(value, float):

@@ -30,6 +30,7 @@ from services.org import get_branch
 
 # MemberInput field → column key, where they differ.
 _FIELD_COLUMN = {"party_group_id": "party_group"}
+_FIELDS = tuple(f.name for f in fields(members.MemberInput))
 _LABELLED = {"status": "MemberStatus", "discipline": "Discipline", "education": "Education"}
 
 
@@ -57,6 +58,7 @@ class _RosterChecker:
             )
         }
         self.group_names = {v: k for k, v in self.groups.items()}
+        self.ids: dict[int, str] = {}  # Excel row → valid ID number, for duplicates within the file
         active = session.execute(
             select(Member.id, Member.id_number, Member.branch_id, Member.name, Branch.name)
             .join(Branch, Branch.id == Member.branch_id)
@@ -109,6 +111,7 @@ class _RosterChecker:
             try:
                 if col.kind == "id":
                     info = values.id_number(raw, self.today)
+                    self.ids[row_no] = info.number
                     shown[key] = info.number
                 elif col.kind == "date":
                     got[key] = values.date_value(raw)
@@ -221,9 +224,9 @@ class _RosterChecker:
         if "party_group" in given:
             given["party_group"] = self.groups[given["party_group"]] if given["party_group"] else None
         updates = {
-            f.name: given[_FIELD_COLUMN.get(f.name, f.name)]
-            for f in fields(members.MemberInput)
-            if _FIELD_COLUMN.get(f.name, f.name) in given
+            name: given[_FIELD_COLUMN.get(name, name)]
+            for name in _FIELDS
+            if _FIELD_COLUMN.get(name, name) in given
         }
         updates["id_number"] = info.number
         if existing is None:
@@ -268,8 +271,8 @@ class _RosterChecker:
     def mark_duplicates(self, rows: list[RowPlan]) -> None:
         seen: dict[str, list[RowPlan]] = {}
         for plan in rows:
-            number = plan.cells.get("id_number", "")
-            if number and idcard.normalize(number) == number:
+            number = self.ids.get(plan.row, "")
+            if number:
                 seen.setdefault(number, []).append(plan)
         for number, same in seen.items():
             if len(same) < 2:
