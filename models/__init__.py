@@ -14,6 +14,7 @@ from models.member import Member
 from models.meta import ChangeCounter, DbMeta
 from models.organization import Branch, CommitteeSeat, PartyGroup, Township
 from models.rectification import Rectification, WeakBranchFlag
+from models.sync import SyncConflict, SyncDevice, SyncHeld, SyncOrigin, SyncReceived
 from models.training import TrainingAttendance, TrainingSession
 from models.transfer import FlowRecord, MemberTransfer
 from models.venue import VenueCheck
@@ -42,6 +43,11 @@ __all__ = [
     "MemberTransfer",
     "PartyGroup",
     "Rectification",
+    "SyncConflict",
+    "SyncDevice",
+    "SyncHeld",
+    "SyncOrigin",
+    "SyncReceived",
     "Township",
     "Tracked",
     "TrainingAttendance",

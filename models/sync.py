@@ -1,0 +1,93 @@
+"""Receiver-side sync bookkeeping (county): devices, received and held packages, row origins, conflicts.
+
+Local to the database that receives packages; none of these tables is exported (not ``Tracked``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class SyncDevice(Base):
+    """A township device this database has received packages from, and how far it got."""
+
+    __tablename__ = "sync_device"
+
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(32))
+    township_id: Mapped[str] = mapped_column(String(36))
+    public_key: Mapped[str] = mapped_column(String(100))  # Ed25519, base64; pinned at first package
+    high_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # all of 1..high_seq received
+    first_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SyncReceived(Base):
+    """One imported package (the key is the SHA-256 of the file: re-importing it is a no-op)."""
+
+    __tablename__ = "sync_received"
+
+    package_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64), index=True)
+    township_code: Mapped[str] = mapped_column(String(32))
+    seq_from: Mapped[int] = mapped_column(BigInteger)
+    seq_to: Mapped[int] = mapped_column(BigInteger)
+    file_name: Mapped[str] = mapped_column(String(255))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    conflicts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SyncHeld(Base):
+    """A package that arrived before the one(s) it follows; applied once the gap is filled."""
+
+    __tablename__ = "sync_held"
+
+    package_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64), index=True)
+    township_code: Mapped[str] = mapped_column(String(32))
+    seq_from: Mapped[int] = mapped_column(BigInteger)
+    seq_to: Mapped[int] = mapped_column(BigInteger)
+    file_name: Mapped[str] = mapped_column(String(255))
+    stored_path: Mapped[str] = mapped_column(String(1000))  # copy kept in the data folder
+    missing_from: Mapped[int] = mapped_column(BigInteger)
+    missing_to: Mapped[int] = mapped_column(BigInteger)
+    held_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SyncOrigin(Base):
+    """Which device (and at which of its sequence numbers) last wrote a synced row here."""
+
+    __tablename__ = "sync_origin"
+
+    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(64))
+    device_seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class SyncConflict(Base):
+    """A row changed on two devices: the default winner is applied, both versions kept for a person."""
+
+    __tablename__ = "sync_conflict"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(64), index=True)
+    row_id: Mapped[str] = mapped_column(String(36), index=True)
+    package_id: Mapped[str] = mapped_column(String(64))
+    winner_device: Mapped[str] = mapped_column(String(64))
+    loser_device: Mapped[str] = mapped_column(String(64))
+    winner_json: Mapped[str] = mapped_column(Text)
+    loser_json: Mapped[str] = mapped_column(Text)
+    loser_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the loser's sequence on its device
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open / kept / swapped
+    detected_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_by: Mapped[str] = mapped_column(String(64), default="")

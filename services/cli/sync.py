@@ -1,0 +1,304 @@
+"""`sync …`: export packages, verify, import at the county, acknowledgements, status, conflicts, keys."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from services.cli import Context, emit, existing_file
+from services.sync import keys
+from services.sync.ack import apply_ack, write_ack
+from services.sync.conflicts import STATUS, list_conflicts, resolve
+from services.sync.crypto import load_county_key
+from services.sync.errors import SyncError
+from services.sync.exporter import export_package
+from services.sync.package import read_package
+from services.sync.receiver import ImportResult, import_package
+from services.sync.status import sync_status
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    sync = sub.add_parser("sync", help="数据同步（同步包、回执、冲突、密钥）").add_subparsers(
+        dest="action", required=True
+    )
+    ex = sync.add_parser("export", help="导出同步包到文件夹（默认增量）")
+    ex.add_argument("outdir", type=Path, help="目标文件夹（如 U 盘）")
+    ex.add_argument("--full", action="store_true", help="全量导出")
+    ex.add_argument("--json", action="store_true")
+    ex.set_defaults(handler=sync_export)
+
+    ve = sync.add_parser("verify", help="校验同步包（签名、校验值、结构）")
+    ve.add_argument("package", type=existing_file)
+    ve.add_argument("--json", action="store_true")
+    ve.set_defaults(handler=sync_verify)
+
+    im = sync.add_parser("import", help="县级：导入同步包并出具回执")
+    im.add_argument("packages", nargs="+", type=existing_file)
+    im.add_argument("--ack-dir", type=Path, default=None, help="回执写到哪里（默认与同步包同一文件夹）")
+    im.add_argument("--no-ack", action="store_true", help="不写回执")
+    im.add_argument("--json", action="store_true")
+    im.set_defaults(handler=sync_import)
+
+    ack = sync.add_parser("ack", help="乡镇：导入县里的回执，标记已送达")
+    ack.add_argument("file", type=existing_file)
+    ack.add_argument("--json", action="store_true")
+    ack.set_defaults(handler=sync_ack)
+
+    st = sync.add_parser("status", help="同步状态：上次导出、上次回执、待同步更改")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(handler=sync_status_cmd)
+
+    co_parser = sync.add_parser("conflicts", help="同步冲突列表与处理（默认：列出待确认的）")
+    co_parser.add_argument("--json", action="store_true")
+    co_parser.set_defaults(handler=conflicts_list)
+    co = co_parser.add_subparsers(dest="conflict_action")
+    co_ls = co.add_parser("list", help="列出冲突（默认只列待确认的）")
+    co_ls.add_argument("--all", action="store_true", help="包括已处理的")
+    co_ls.add_argument("--json", action="store_true")
+    co_ls.set_defaults(handler=conflicts_list)
+    co_show = co.add_parser("show", help="并排显示冲突的两个版本")
+    co_show.add_argument("id", type=int)
+    co_show.add_argument("--json", action="store_true")
+    co_show.set_defaults(handler=conflicts_show)
+    co_res = co.add_parser("resolve", help="确认冲突：保留当前结果，或改用另一版本")
+    co_res.add_argument("id", type=int)
+    co_res.add_argument("--keep", required=True, choices=["current", "other"])
+    co_res.add_argument("--json", action="store_true")
+    co_res.set_defaults(handler=conflicts_resolve)
+
+    ky = sync.add_parser("key", help="密钥：本机签名密钥、县级加密密钥").add_subparsers(
+        dest="key_action", required=True
+    )
+    dev = ky.add_parser("device", help="显示本机签名密钥（没有则生成）")
+    dev.add_argument("--json", action="store_true")
+    dev.set_defaults(handler=key_device)
+    gen = ky.add_parser("county-generate", help="县级：生成加密密钥对，并写出给乡镇的公钥文件")
+    gen.add_argument("out", type=Path, help="公钥文件路径，如 county-key.json")
+    gen.add_argument("--force", action="store_true", help="覆盖已有的县级密钥（旧公钥将失效）")
+    gen.add_argument("--json", action="store_true")
+    gen.set_defaults(handler=key_county_generate)
+    cset = ky.add_parser("county-set", help="乡镇：配置县级公钥（此后导出的包都加密）")
+    cset.add_argument("file", type=existing_file)
+    cset.add_argument("--json", action="store_true")
+    cset.set_defaults(handler=key_county_set)
+    cshow = ky.add_parser("county-show", help="县级：显示本机县级公钥指纹")
+    cshow.add_argument("--json", action="store_true")
+    cshow.set_defaults(handler=key_county_show)
+
+
+def _progress_bar(done: int, total: int, what: str) -> None:
+    if sys.stderr.isatty():
+        print(f"\r[{done}/{total}] {what}\033[K", end="", file=sys.stderr, flush=True)
+
+
+def sync_export(args: argparse.Namespace, ctx: Context) -> int:
+    result = export_package(ctx.db(), args.outdir, full=args.full, user=ctx.user, progress=_progress_bar)
+    if args.json:
+        emit(result.to_json(), True)
+    else:
+        kind = "全量" if result.full else "增量"
+        print(
+            f"已导出{kind}同步包：{result.path}\n第 {result.seq_from}–{result.seq_to} 号更改，"
+            f"{result.total_rows} 条记录，{result.attachments} 个附件，{result.size} 字节，"
+            f"{'已加密' if result.encrypted else '未加密（未配置县级公钥）'}，已读回校验。"
+        )
+        if result.missing_attachments:
+            print(f"注意：{len(result.missing_attachments)} 个附件文件在本机找不到，未能放入包中。")
+    return 0
+
+
+def sync_verify(args: argparse.Namespace, ctx: Context) -> int:
+    opened = read_package(args.package, county_key=load_county_key(), decrypt=False)
+    m = opened.manifest
+    decrypted = m.encryption is None or bool(opened.rows) or not m.tables
+    info: dict[str, Any] = {
+        "file_name": opened.file_name,
+        "package_id": opened.package_id,
+        "ok": True,
+        "format_version": m.format_version,
+        "schema_revision": m.schema_revision,
+        "township": m.township_code,
+        "device_id": m.device_id,
+        "device_key_id": m.device_key_id,
+        "seq_from": m.seq_from,
+        "seq_to": m.seq_to,
+        "kind": "full" if m.full else "incremental",
+        "created_at": m.created_at,
+        "encrypted": m.encryption is not None,
+        "contents_checked": decrypted,
+        "rows": {t: int(i["rows"]) for t, i in m.tables.items()},
+        "attachments": len(m.attachments),
+    }
+    if args.json:
+        emit(info, True)
+        return 0
+    print(f"同步包 {opened.file_name} 校验通过：签名有效，所有条目的校验值与清单一致。")
+    print(
+        f"乡镇 {m.township_code}，设备 {m.device_id[:8]}（密钥指纹 {m.device_key_id}），"
+        f"第 {m.seq_from}–{m.seq_to} 号更改，{m.total_rows} 条记录，{len(m.attachments)} 个附件。"
+    )
+    if m.encryption is not None and not decrypted:
+        print("内容已加密：本机没有县级私钥，未解密内容（加密条目的完整性已校验）。")
+    return 0
+
+
+def _print_import(r: ImportResult) -> None:
+    label = {"imported": "已导入", "duplicate": "重复", "held": "暂存", "rejected": "未导入"}.get(
+        r.status, r.status
+    )
+    print(f"[{label}] {r.message}")
+    for inner in r.released:
+        _print_import(inner)
+
+
+def sync_import(args: argparse.Namespace, ctx: Context) -> int:
+    db = ctx.db()
+    results: list[dict[str, Any]] = []
+    devices: dict[str, Path] = {}
+    failed = False
+    for path in args.packages:
+        try:
+            result = import_package(db, path, user=ctx.user, progress=_progress_bar)
+        except SyncError as exc:
+            failed = True
+            results.append({"file_name": path.name, "status": "rejected", "message": exc.message})
+            if not args.json:
+                print(f"[未导入] {path.name}：{exc.message}", file=sys.stderr)
+            continue
+        results.append(result.to_json())
+        if result.status == "held":
+            failed = True
+        if result.status in ("imported", "duplicate", "held"):
+            devices.setdefault(result.device_id, args.ack_dir or path.parent)
+        if not args.json:
+            _print_import(result)
+    acks: list[str] = []
+    if not args.no_ack:
+        for device_id, folder in devices.items():
+            try:
+                ack = write_ack(db, device_id, folder)
+            except SyncError as exc:
+                failed = True
+                print(f"写回执失败：{exc.message}", file=sys.stderr)
+                continue
+            acks.append(str(ack.path))
+            if not args.json:
+                print(f"已写回执：{ack.path}（确认收到到第 {ack.received_through} 号）")
+    if args.json:
+        emit({"results": results, "acks": acks}, True)
+    return 1 if failed else 0
+
+
+def sync_ack(args: argparse.Namespace, ctx: Context) -> int:
+    result = apply_ack(ctx.db(), args.file, user=ctx.user)
+    emit(result.to_json() if args.json else result.message, args.json)
+    return 0
+
+
+def sync_status_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    st = sync_status(ctx.db())
+    if args.json:
+        emit(st, True)
+        return 0
+    print(f"本库设备号：{st['device_id'] or '（尚未导出过）'}  乡镇：{st['township'] or '—'}")
+    print(f"当前变更序号：{st['current_seq']}  县里已确认到：{st['acked_seq']}")
+    pending = st["pending"]
+    print(
+        f"待同步更改：{sum(pending.values())} 条"
+        + ("" if not pending else "（" + "，".join(f"{t} {n}" for t, n in pending.items()) + "）")
+    )
+    le, la = st["last_export"], st["last_ack"]
+    print(f"上次导出：{le['file_name'] + '（' + le['at'][:16] + '）' if le else '无'}")
+    print(f"上次回执：{la['file_name'] + '，确认到第 ' + str(la['acked']) + ' 号' if la else '无'}")
+    print(f"县级公钥：{st['county_public_key_id'] or '未配置（导出的包不加密）'}")
+    if st["county_private_key_id"] or st["received_devices"]:
+        print(f"本机县级私钥：{st['county_private_key_id'] or '无'}")
+        for d in st["received_devices"]:
+            print(f"  已接收 乡镇 {d['township']} 设备 {d['device_id'][:8]}：到第 {d['received_through']} 号")
+        for h in st["held"]:
+            print(f"  暂存 {h['file_name']}：缺第 {h['missing_from']}–{h['missing_to']} 号")
+        print(f"待确认冲突：{st['open_conflicts']} 条")
+    return 0
+
+
+def conflicts_list(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().reader() as s:
+        views = list_conflicts(s, include_resolved=getattr(args, "all", False))
+    if getattr(args, "json", False):
+        emit([v.to_json() for v in views], True)
+        return 0
+    if not views:
+        print("没有待确认的同步冲突。")
+    for v in views:
+        fields = "、".join(k for k, _a, _b in v.differences if k not in ("updated_at", "updated_by"))
+        print(
+            f"#{v.id}  {v.table}  {v.row_id}  {STATUS.get(v.status, v.status)}  不同的字段：{fields or '仅修改时间'}"
+        )
+    return 0
+
+
+def conflicts_show(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().reader() as s:
+        views = {v.id: v for v in list_conflicts(s, include_resolved=True)}
+    v = views.get(args.id)
+    if v is None:
+        raise SyncError(f"没有编号为 {args.id} 的同步冲突。")
+    if args.json:
+        emit(v.to_json(), True)
+        return 0
+    print(f"冲突 #{v.id}：表 {v.table}，记录 {v.row_id}，{STATUS.get(v.status, v.status)}")
+    print(f"{'字段':<16}{'当前（' + v.winner_device[:12] + '）':<30}另一版本（{v.loser_device[:12]}）")
+    for k, a, b in v.differences:
+        print(f"{k:<16}{a!s:<30}{b}")
+    return 0
+
+
+def conflicts_resolve(args: argparse.Namespace, ctx: Context) -> int:
+    v = resolve(ctx.db(), args.id, args.keep, user=ctx.user)
+    if args.json:
+        emit(v.to_json(), True)
+    else:
+        print(f"冲突 #{v.id} {STATUS[v.status]}。")
+    return 0
+
+
+def key_device(args: argparse.Namespace, ctx: Context) -> int:
+    info = keys.device_info()
+    emit(
+        info
+        if args.json
+        else f"本机签名密钥指纹：{info['key_id']}\n公钥：{info['public_key']}\n文件：{info['file']}",
+        args.json,
+    )
+    return 0
+
+
+def key_county_generate(args: argparse.Namespace, ctx: Context) -> int:
+    info = keys.county_generate(args.out, force=args.force)
+    emit(
+        info
+        if args.json
+        else f"已生成县级密钥（指纹 {info['key_id']}）。请把公钥文件 {info['file']} 发给各乡镇，"
+        "在乡镇电脑上运行 `sync key county-set 文件`。",
+        args.json,
+    )
+    return 0
+
+
+def key_county_set(args: argparse.Namespace, ctx: Context) -> int:
+    info = keys.county_set(ctx.db(), args.file, user=ctx.user)
+    emit(
+        info if args.json else f"已配置县级公钥（指纹 {info['key_id']}），此后导出的同步包都会加密。",
+        args.json,
+    )
+    return 0
+
+
+def key_county_show(args: argparse.Namespace, ctx: Context) -> int:
+    info = keys.county_show()
+    if info is None:
+        raise SyncError("本机没有县级密钥。县级接收电脑请运行 `sync key county-generate 公钥文件`。")
+    emit(info if args.json else f"县级公钥指纹：{info['key_id']}\n公钥：{info['x25519']}", args.json)
+    return 0

@@ -1,0 +1,238 @@
+"""Acknowledgements: the county signs what it received from a device; the township marks it delivered."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+
+from models import SyncDevice, SyncHeld, SyncReceived
+from services.db import Database
+from services.sync import state
+from services.sync.errors import AckInvalid, PackageInvalid, SyncError
+from services.sync.exporter import _safe
+from services.sync.fileio import write_atomic
+from services.sync.manifest import canonical
+from services.sync.signing import b64, device_key, key_id, public_raw, sign, unb64, verify
+
+FORMAT = "ltack"
+FORMAT_VERSION = 1
+SUFFIX = ".ltack"
+MAX_ACK = 4 << 20
+RECENT = 100  # packages listed in one acknowledgement
+
+
+@dataclass
+class AckFile:
+    path: Path
+    payload: dict[str, Any]
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+    @property
+    def received_through(self) -> int:
+        return int(self.payload["received_through"])
+
+
+@dataclass
+class AckResult:
+    file_name: str
+    township_code: str
+    device_id: str
+    received_through: int
+    previous: int
+    acked: int
+    held: list[dict[str, Any]] = field(default_factory=list)
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file_name": self.file_name,
+            "township": self.township_code,
+            "device_id": self.device_id,
+            "received_through": self.received_through,
+            "previous": self.previous,
+            "acked": self.acked,
+            "held": self.held,
+            "message": self.message,
+        }
+
+
+def write_ack(db: Database, device_id: str, outdir: Path, *, key: Ed25519PrivateKey | None = None) -> AckFile:
+    """Write (atomically) and read back the signed acknowledgement for one device."""
+    key = key or device_key()
+    with db.transaction() as s:
+        local = state.device_id(s)
+        device = s.get(SyncDevice, device_id)
+        if device is None:
+            raise SyncError(f"本库还没有收到过设备 {device_id[:8]} 的同步包，无法出具回执。")
+        received = s.scalars(
+            select(SyncReceived)
+            .where(SyncReceived.device_id == device_id)
+            .order_by(SyncReceived.seq_to.desc())
+            .limit(RECENT)
+        ).all()
+        held = s.scalars(
+            select(SyncHeld).where(SyncHeld.device_id == device_id).order_by(SyncHeld.seq_from)
+        ).all()
+        now = datetime.now(UTC).replace(tzinfo=None)
+        pub = public_raw(key)
+        payload: dict[str, Any] = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "created_at": now.isoformat(timespec="seconds") + "Z",
+            "county": {"device_id": local, "public_key": b64(pub), "key_id": key_id(pub)},
+            "township": {"code": device.township_code, "id": device.township_id},
+            "device_id": device_id,
+            "received_through": device.high_seq,
+            "packages": [
+                {
+                    "package_id": r.package_id,
+                    "file_name": r.file_name,
+                    "seq_from": r.seq_from,
+                    "seq_to": r.seq_to,
+                    "received_at": r.received_at.isoformat(timespec="seconds") + "Z",
+                }
+                for r in received
+            ],
+            "held": [
+                {
+                    "file_name": h.file_name,
+                    "seq_from": h.seq_from,
+                    "seq_to": h.seq_to,
+                    "missing_from": h.missing_from,
+                    "missing_to": h.missing_to,
+                }
+                for h in held
+            ],
+        }
+    body = canonical(payload)
+    doc = {"ack": payload, "signature": b64(sign(key, body))}
+    path = (
+        Path(outdir)
+        / f"{_safe(device.township_code)}_{device_id[:8]}_ack_{device.high_seq}_{now:%Y%m%d-%H%M%S}{SUFFIX}"
+    )
+    try:
+        write_atomic(path, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
+    except OSError as exc:
+        raise SyncError(f"写入回执失败：{exc}。请检查 U 盘是否已满或写保护。") from exc
+    back = read_ack(path)
+    if back.payload != payload:
+        path.unlink(missing_ok=True)
+        raise SyncError("回执写入后读回不一致，已删除。请换一个 U 盘重试。")
+    return back
+
+
+def read_ack(path: Path) -> AckFile:
+    """Parse and verify an acknowledgement's signature (not yet whether it is meant for us)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_ACK:
+            raise AckInvalid(f"回执文件 {path.name} 过大（{size} 字节），不是有效的回执。")
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise AckInvalid(f"无法读取回执文件 {path}：{exc.strerror}。") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AckInvalid(f"回执文件 {path.name} 已损坏或不完整，请让县里重新出具。") from exc
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("ack"), dict)
+        or not isinstance(doc.get("signature"), str)
+    ):
+        raise AckInvalid(f"{path.name} 不是支部台账的同步回执。")
+    payload: dict[str, Any] = doc["ack"]
+    if payload.get("format") != FORMAT:
+        raise AckInvalid(f"{path.name} 不是支部台账的同步回执。")
+    version = payload.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise AckInvalid(f"回执格式版本 {version} 比本软件支持的 {FORMAT_VERSION} 新，请先升级软件。")
+    county = payload.get("county")
+    through = payload.get("received_through")
+    if (
+        not isinstance(county, dict)
+        or not isinstance(through, int)
+        or not isinstance(payload.get("device_id"), str)
+    ):
+        raise AckInvalid(f"回执 {path.name} 缺少必要的字段，文件已损坏。")
+    try:
+        verify(
+            str(county.get("public_key", "")), canonical(payload), unb64(doc["signature"], "回执签名"), "回执"
+        )
+    except PackageInvalid as exc:
+        raise AckInvalid(f"回执 {path.name} {exc.message}") from exc
+    return AckFile(path=path, payload=payload)
+
+
+def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
+    """Township side: verify the acknowledgement is for this device and mark its range delivered."""
+    ack = read_ack(path)
+    p = ack.payload
+    with db.transaction(user) as s:
+        mine = state.device_id(s, create=False)
+        if not mine:
+            raise AckInvalid("本机还没有导出过同步包，这份回执不是给本机的。")
+        if p["device_id"] != mine:
+            raise AckInvalid(
+                f"回执 {ack.file_name} 属于另一台设备（{p['device_id'][:8]}），本机设备号为 {mine[:8]}，未做任何更改。"
+            )
+        town = state.township(s)
+        ack_town = p.get("township") or {}
+        if ack_town.get("code") != town.code or ack_town.get("id") != town.id:
+            raise AckInvalid(
+                f"回执 {ack.file_name} 属于乡镇 {ack_town.get('code')}，本库是乡镇 {town.code}，未做任何更改。"
+            )
+        county_ed = state.get(s, state.COUNTY_ED25519)
+        if county_ed and p["county"].get("public_key") != county_ed:
+            raise AckInvalid(
+                f"回执 {ack.file_name} 不是由已配置的县级密钥签发的（指纹 {p['county'].get('key_id')}），未做任何更改。"
+            )
+        last_export = state.get_json(s, state.LAST_EXPORT) or {}
+        exported_to = int(last_export.get("seq_to", 0))
+        if ack.received_through > exported_to:
+            raise AckInvalid(
+                f"回执确认收到第 {ack.received_through} 号，但本机最多只导出到第 {exported_to} 号，"
+                "回执与本库不符（是否换过数据库？），未做任何更改。"
+            )
+        previous = state.acked_seq(s)
+        acked = max(previous, ack.received_through)
+        held = list(p.get("held") or [])
+        if acked != previous:
+            state.put(s, state.ACKED_SEQ, str(acked))
+        state.put_json(
+            s,
+            state.LAST_ACK,
+            {
+                "file_name": ack.file_name,
+                "applied_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+                "created_at": p.get("created_at"),
+                "received_through": ack.received_through,
+                "acked": acked,
+                "held": held,
+                "county_key_id": p["county"].get("key_id"),
+            },
+        )
+    if acked == previous:
+        message = f"回执已处理过：县里已确认收到第 {acked} 号及以前的全部更改，无新变化。"
+    else:
+        message = f"县里已确认收到第 {acked} 号及以前的全部更改（此前确认到第 {previous} 号）。"
+    if held:
+        gaps = "、".join(f"第 {h['missing_from']}–{h['missing_to']} 号" for h in held)
+        message += f"县里暂存了 {len(held)} 个包，缺少{gaps}更改，请重新导出（增量导出会自动包含）。"
+    return AckResult(
+        file_name=ack.file_name,
+        township_code=town.code,
+        device_id=mine,
+        received_through=ack.received_through,
+        previous=previous,
+        acked=acked,
+        held=held,
+        message=message,
+    )

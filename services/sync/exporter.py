@@ -1,0 +1,235 @@
+"""Township side: write the changes since the last acknowledgement (or everything) as one package."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Table, func, select
+from sqlalchemy.orm import Session
+
+from models import Attachment
+from services import attachments as attachment_store
+from services.db import Database, current_seq, head_revision
+from services.sync import state
+from services.sync.crypto import Sealer, new_sealer
+from services.sync.errors import SyncError
+from services.sync.manifest import Manifest
+from services.sync.package import SUFFIX, Progress, read_package, write_package
+from services.sync.signing import b64, device_key, key_id, public_raw
+from services.sync.tables import encode_row, synced_tables
+from services.version import APP_VERSION
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    package_id: str
+    township_code: str
+    device_id: str
+    seq_from: int
+    seq_to: int
+    full: bool
+    encrypted: bool
+    rows_by_table: dict[str, int]
+    attachments: int
+    missing_attachments: list[str] = field(default_factory=list)
+    size: int = 0
+    seconds: float = 0.0
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows_by_table.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": str(self.path),
+            "file_name": self.file_name,
+            "package_id": self.package_id,
+            "township": self.township_code,
+            "device_id": self.device_id,
+            "seq_from": self.seq_from,
+            "seq_to": self.seq_to,
+            "kind": "full" if self.full else "incremental",
+            "encrypted": self.encrypted,
+            "rows": self.rows_by_table,
+            "total_rows": self.total_rows,
+            "attachments": self.attachments,
+            "missing_attachments": self.missing_attachments,
+            "size": self.size,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def pending_by_table(session: Session) -> dict[str, int]:
+    """Rows changed since the last acknowledged sequence number, per table (only tables with changes)."""
+    acked = state.acked_seq(session)
+    counts: dict[str, int] = {}
+    for table in synced_tables():
+        n = session.execute(
+            select(func.count()).select_from(table).where(table.c.row_seq > acked)
+        ).scalar_one()
+        if n:
+            counts[table.name] = int(n)
+    return counts
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "-", text) or "township"
+
+
+def package_name(township_code: str, device_id: str, seq_from: int, seq_to: int, when: datetime) -> str:
+    return f"{_safe(township_code)}_{device_id[:8]}_{seq_from}-{seq_to}_{when:%Y%m%d-%H%M%S}{SUFFIX}"
+
+
+def _rows(session: Session, table: Table, lo: int, hi: int) -> list[dict[str, Any]]:
+    stmt = select(table).where(table.c.row_seq <= hi).order_by(table.c.row_seq, table.c.id)
+    if lo > 0:
+        stmt = stmt.where(table.c.row_seq >= lo)
+    return [encode_row(table, r) for r in session.execute(stmt).mappings()]
+
+
+def export_package(
+    db: Database,
+    outdir: Path,
+    *,
+    full: bool = False,
+    key: Ed25519PrivateKey | None = None,
+    user: str = "",
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> ExportResult:
+    """Write a package into ``outdir``, read it back, verify it, then remember the export."""
+    started = time.perf_counter()
+    outdir = Path(outdir)
+    if not outdir.is_dir():
+        raise SyncError(f"导出文件夹不存在：{outdir}。请先插入 U 盘并选择正确的文件夹。")
+    key = key or device_key()
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    with db.transaction(user) as s:
+        dev = state.device_id(s)  # created once, in its own small transaction
+    tables = synced_tables()
+    payload: dict[str, bytes] = {}
+    manifest_tables: dict[str, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
+    with db.sessions() as s, s.begin():
+        if s.get_bind().dialect.name == "postgresql":
+            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        town = state.township(s)
+        acked = state.acked_seq(s)
+        hi = current_seq(s)
+        lo = 0 if full else acked + 1
+        for i, table in enumerate(tables):
+            rows = _rows(s, table, lo, hi)
+            if progress:
+                progress(i, len(tables) + 2, f"读取 {table.name}")
+            if not rows:
+                continue
+            counts[table.name] = len(rows)
+            manifest_tables[table.name] = {"rows": len(rows), "columns": [c.name for c in table.columns]}
+            lines = "\n".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows)
+            payload[f"data/{table.name}.jsonl"] = (lines + "\n").encode("utf-8")
+        blobs, missing = _attachment_blobs(s, lo, hi)
+        county_x = state.get(s, state.COUNTY_X25519)
+    total = sum(counts.values())
+    if full and total == 0:
+        raise SyncError("本机数据库没有任何台账数据，不能导出全量包（空包可能被误当作“清空”）。")
+    if not full and total == 0:
+        raise SyncError(f"没有需要同步的更改（县里已确认收到第 {acked} 号及以前的全部更改）。")
+    for sha, data in blobs.items():
+        payload[f"attachments/{sha}"] = data
+    seq_from = 1 if full else acked + 1
+    pub = public_raw(key)
+    manifest = Manifest(
+        schema_revision=head_revision(),
+        app_version=APP_VERSION,
+        township_code=town.code,
+        township_id=town.id,
+        township_name=town.name,
+        device_id=dev,
+        device_public_key=b64(pub),
+        device_key_id=key_id(pub),
+        seq_from=seq_from,
+        seq_to=hi,
+        full=full,
+        created_at=now.isoformat(timespec="seconds") + "Z",
+        tables=manifest_tables,
+        attachments=sorted(blobs),
+        missing_attachments=missing,
+    )
+    sealer: Sealer | None = new_sealer(county_x) if county_x else None
+    path = outdir / package_name(town.code, dev, seq_from, hi, now)
+    if path.exists():
+        raise SyncError(f"目标文件已存在：{path}。请稍后再导出或换一个文件夹。")
+    if progress:
+        progress(len(tables), len(tables) + 2, "写入同步包")
+    try:
+        write_package(path, manifest, payload, key, sealer)
+    except OSError as exc:
+        raise SyncError(f"写入同步包失败：{exc}。请检查 U 盘是否已满或写保护。") from exc
+    if progress:
+        progress(len(tables) + 1, len(tables) + 2, "读回校验")
+    try:
+        opened = read_package(path, sealer=sealer)
+        back = {t: len(r) for t, r in opened.rows.items()}
+        if back != counts or opened.manifest.device_public_key != b64(pub):
+            raise SyncError("读回的同步包与导出的数据不一致。")
+    except Exception as exc:
+        path.unlink(missing_ok=True)
+        raise SyncError(f"同步包写入后读回校验失败，已删除该文件：{exc}。请换一个 U 盘重试。") from exc
+    result = ExportResult(
+        path=path,
+        package_id=opened.package_id,
+        township_code=town.code,
+        device_id=dev,
+        seq_from=seq_from,
+        seq_to=hi,
+        full=full,
+        encrypted=sealer is not None,
+        rows_by_table=counts,
+        attachments=len(blobs),
+        missing_attachments=missing,
+        size=opened.size,
+        seconds=time.perf_counter() - started,
+    )
+    with db.transaction(user) as s:
+        state.put_json(
+            s,
+            state.LAST_EXPORT,
+            {k: v for k, v in result.to_json().items() if k not in ("rows",)} | {"at": now.isoformat()},
+        )
+    if progress:
+        progress(len(tables) + 2, len(tables) + 2, "完成")
+    return result
+
+
+def _attachment_blobs(session: Session, lo: int, hi: int) -> tuple[dict[str, bytes], list[str]]:
+    """Bytes of the attachments whose rows are in the range (each hash once); hashes not on disk."""
+    stmt = select(Attachment.sha256, Attachment.filename).where(
+        Attachment.deleted.is_(False), Attachment.row_seq <= hi
+    )
+    if lo > 0:
+        stmt = stmt.where(Attachment.row_seq >= lo)
+    blobs: dict[str, bytes] = {}
+    missing: list[str] = []
+    for sha, filename in session.execute(stmt):
+        if sha in blobs or sha in missing:
+            continue
+        path = attachment_store.blob_path(session, sha, filename)
+        data = path.read_bytes() if path.is_file() else None
+        if data is not None and hashlib.sha256(data).hexdigest() == sha:
+            blobs[sha] = data
+        else:
+            missing.append(sha)  # lost or damaged on this laptop: listed in the manifest, not hidden
+    return blobs, sorted(missing)

@@ -1,0 +1,68 @@
+"""Key set-up commands: the device's signing key, the county key pair and its public bundle."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from services.db import Database
+from services.sync import state
+from services.sync.crypto import county_key_id, generate_county_key, load_county_key, x_public_raw
+from services.sync.errors import KeyMissing, SyncError
+from services.sync.fileio import write_atomic
+from services.sync.signing import DEVICE_KEY_FILE, b64, device_key, key_id, keys_dir, public_raw, unb64
+
+BUNDLE_FORMAT = "ltpkg-county-key"
+
+
+def device_info(create: bool = True) -> dict[str, Any]:
+    key = device_key(create=create)
+    pub = public_raw(key)
+    return {"public_key": b64(pub), "key_id": key_id(pub), "file": str(keys_dir() / DEVICE_KEY_FILE)}
+
+
+def county_generate(out: Path, *, force: bool = False) -> dict[str, Any]:
+    """County: create the X25519 key pair (0600) and write the public bundle the townships import."""
+    if out.exists() and not force:
+        raise SyncError(f"文件已存在：{out}。请换一个文件名，或加 --force 覆盖。")
+    x = generate_county_key(overwrite=force)
+    signer = device_key()
+    bundle = {
+        "format": BUNDLE_FORMAT,
+        "x25519": b64(x_public_raw(x)),
+        "ed25519": b64(public_raw(signer)),
+        "key_id": county_key_id(x_public_raw(x)),
+        "signer_key_id": key_id(public_raw(signer)),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    write_atomic(out, json.dumps(bundle, ensure_ascii=False, indent=1).encode("utf-8"))
+    return bundle | {"file": str(out)}
+
+
+def county_show() -> dict[str, Any] | None:
+    key = load_county_key()
+    if key is None:
+        return None
+    return {"x25519": b64(x_public_raw(key)), "key_id": county_key_id(x_public_raw(key))}
+
+
+def county_set(db: Database, bundle_path: Path, *, user: str = "") -> dict[str, Any]:
+    """Township: configure the county's public keys; packages are encrypted from now on."""
+    try:
+        data = json.loads(Path(bundle_path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise KeyMissing(f"无法读取县级公钥文件 {bundle_path}：{exc}。") from exc
+    if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
+        raise KeyMissing(f"{bundle_path} 不是县级公钥文件（应由 `sync key county-generate` 生成）。")
+    x, ed = str(data.get("x25519", "")), str(data.get("ed25519", ""))
+    if len(unb64(x, "县级加密公钥")) != 32 or len(unb64(ed, "县级签名公钥")) != 32:
+        raise KeyMissing(f"县级公钥文件 {bundle_path} 中的密钥长度不对，文件已损坏。")
+    with db.transaction(user) as s:
+        state.put(s, state.COUNTY_X25519, x)
+        state.put(s, state.COUNTY_ED25519, ed)
+    return {
+        "key_id": county_key_id(unb64(x, "县级加密公钥")),
+        "signer_key_id": key_id(unb64(ed, "县级签名公钥")),
+    }

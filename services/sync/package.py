@@ -1,0 +1,396 @@
+"""The package file: a zip of manifest, signature, JSON Lines per table and attachments by hash.
+
+Writing is atomic and signed twice: ``manifest.sig`` signs the manifest (which lists the SHA-256 of
+every entry) and the zip comment carries a signature over every byte before it, so one flipped bit
+anywhere in the file is caught. Reading never trusts the container: entry names are checked before
+anything is read, each entry is inflated by our own streaming reader that stops at the declared
+size (zip bombs), and every hash is compared before a single row is handed to the caller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from services.sync import manifest as mf
+from services.sync.crypto import Sealer, open_sealer
+from services.sync.errors import PackageInvalid, SyncError
+from services.sync.fileio import atomic_file
+from services.sync.signing import b64, sign, unb64, verify
+
+SUFFIX = ".ltpkg"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+SIG_PREFIX = b"LTPKG1-SIG:"
+COMMENT_LEN = len(SIG_PREFIX) + 88  # base64 of a 64-byte Ed25519 signature
+FILE_SIG_CONTEXT = b"ltpkg/1 file\n"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same content gives the same bytes
+
+MAX_PACKAGE = 8 << 30
+MAX_ENTRY = 2 << 30
+MAX_MANIFEST = 16 << 20
+MAX_RATIO = 200  # deflate rarely beats 1:50 on JSON; 1:200 is a bomb
+NAME_RE = re.compile(r"^(data/[a-z][a-z0-9_]{0,63}\.jsonl|attachments/[0-9a-f]{64})(\.enc)?$")
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class OpenedPackage:
+    """A package that passed every check: its manifest, rows (JSON dicts) per table and blobs."""
+
+    path: Path
+    package_id: str  # SHA-256 of the whole file
+    size: int
+    manifest: mf.Manifest
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _zinfo(name: str, method: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, ZIP_TIME)
+    info.compress_type = method
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def write_package(
+    path: Path,
+    manifest: mf.Manifest,
+    payload: dict[str, bytes],
+    key: Ed25519PrivateKey,
+    sealer: Sealer | None = None,
+) -> None:
+    """Write ``payload`` (plain entry name -> bytes) as a signed package at ``path``, atomically.
+
+    Fills ``manifest.entries`` and ``manifest.encryption``. Encrypted entries hold
+    AES-GCM(zlib(plain)) and are stored without further compression.
+    """
+    stored: list[tuple[str, bytes, int]] = []
+    manifest.entries = {}
+    for name, data in payload.items():
+        if sealer is not None:
+            sealed_name = name + ".enc"
+            blob = sealer.seal(sealed_name, zlib.compress(data, 6))
+            stored.append((sealed_name, blob, zipfile.ZIP_STORED))
+            manifest.entries[sealed_name] = {
+                "sha256": hashlib.sha256(blob).hexdigest(),
+                "size": len(blob),
+                "plain_size": len(data),
+            }
+        else:
+            method = zipfile.ZIP_STORED if name.startswith("attachments/") else zipfile.ZIP_DEFLATED
+            stored.append((name, data, method))
+            manifest.entries[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    manifest.encryption = sealer.header() if sealer is not None else None
+    manifest_bytes = manifest.to_bytes()
+    manifest_sig = b64(sign(key, manifest_bytes)).encode("ascii")
+
+    def write(f: BinaryIO) -> None:
+        with zipfile.ZipFile(f, "w") as zf:
+            zf.comment = b"\0" * COMMENT_LEN  # placeholder, replaced by the file signature below
+            zf.writestr(_zinfo(MANIFEST, zipfile.ZIP_STORED), manifest_bytes)
+            zf.writestr(_zinfo(SIGNATURE, zipfile.ZIP_STORED), manifest_sig)
+            for name, data, method in stored:
+                zf.writestr(_zinfo(name, method), data, compresslevel=6)
+        f.flush()
+        end = f.seek(0, 2)
+        f.seek(0)
+        digest = hashlib.sha256()
+        left = end - COMMENT_LEN
+        while left > 0:
+            chunk = f.read(min(1 << 20, left))
+            digest.update(chunk)
+            left -= len(chunk)
+        signature = b64(sign(key, FILE_SIG_CONTEXT + digest.digest())).encode("ascii")
+        f.seek(end - COMMENT_LEN)
+        f.write(SIG_PREFIX + signature)
+
+    with atomic_file(path) as f:
+        write(f)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _damaged(path: Path, detail: str = "") -> PackageInvalid:
+    extra = f"（{detail}）" if detail else ""
+    return PackageInvalid(
+        f"同步包 {path.name} 不完整或已损坏{extra}。可能是复制时被中断或 U 盘出错，请在乡镇电脑上重新导出。"
+    )
+
+
+def check_entry_name(name: str) -> None:
+    """Refuse names that could escape a folder or that the format does not define."""
+    if "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        raise PackageInvalid(f"同步包含有绝对路径的条目 “{name}”，已拒绝（可能是恶意文件）。")
+    if any(part == ".." for part in name.split("/")):
+        raise PackageInvalid(f"同步包含有跳出目录的条目 “{name}”（../），已拒绝（可能是恶意文件）。")
+    if name in (MANIFEST, SIGNATURE):
+        return
+    if not NAME_RE.match(name):
+        raise PackageInvalid(f"同步包含有格式未定义的条目 “{name}”，已拒绝。")
+
+
+def read_entry(fp: BinaryIO, info: zipfile.ZipInfo, limit: int, path: Path) -> bytes:
+    """Inflate one entry ourselves: never more than its declared size, CRC checked."""
+    declared = info.file_size
+    if declared > limit:
+        raise PackageInvalid(f"同步包条目 {info.orig_filename} 声明大小 {declared} 字节，超过上限，已拒绝。")
+    if info.flag_bits & 0x1:
+        raise PackageInvalid(f"同步包条目 {info.orig_filename} 使用了 zip 口令加密，格式不符。")
+    fp.seek(info.header_offset)
+    header = fp.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise _damaged(path, f"条目 {info.orig_filename} 的头部无效")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    if fp.read(name_len) != info.orig_filename.encode("utf-8"):
+        raise _damaged(path, f"条目 {info.orig_filename} 的名称前后不一致")
+    fp.seek(extra_len, 1)
+    left = info.compress_size
+    out = bytearray()
+    if info.compress_type == zipfile.ZIP_STORED:
+        if left != declared:
+            raise _damaged(path, f"条目 {info.orig_filename} 的大小前后不一致")
+        out += fp.read(left)
+        if len(out) != declared:
+            raise _damaged(path, f"条目 {info.orig_filename} 被截断")
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        if declared > (1 << 20) and declared > MAX_RATIO * max(left, 1):
+            raise PackageInvalid(f"同步包条目 {info.orig_filename} 的压缩比异常（疑似压缩炸弹），已拒绝。")
+        inflater = zlib.decompressobj(-15)
+        try:
+            while left > 0:
+                chunk = fp.read(min(1 << 16, left))
+                if not chunk:
+                    raise _damaged(path, f"条目 {info.orig_filename} 被截断")
+                left -= len(chunk)
+                data = chunk
+                while data:
+                    out += inflater.decompress(data, declared + 1 - len(out))
+                    if len(out) > declared:
+                        raise PackageInvalid(
+                            f"同步包条目 {info.orig_filename} 解压后超过声明的 {declared} 字节"
+                            "（疑似压缩炸弹），已拒绝，未写入任何数据。"
+                        )
+                    data = inflater.unconsumed_tail
+        except zlib.error as exc:
+            raise _damaged(path, f"条目 {info.orig_filename} 无法解压") from exc
+        if not inflater.eof or len(out) != declared:
+            raise _damaged(path, f"条目 {info.orig_filename} 的解压结果与声明不符")
+    else:
+        raise PackageInvalid(f"同步包条目 {info.orig_filename} 使用了不支持的压缩方式。")
+    if zlib.crc32(out) != info.CRC:
+        raise _damaged(path, f"条目 {info.orig_filename} 的 CRC 校验失败")
+    return bytes(out)
+
+
+def _inflate_limited(data: bytes, limit: int, name: str) -> bytes:
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise PackageInvalid(f"加密条目 {name} 解密后无法解压，文件已损坏。") from exc
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise PackageInvalid(f"加密条目 {name} 解压后超过声明的大小（疑似压缩炸弹），已拒绝。")
+    if not inflater.eof or len(out) != limit:
+        raise PackageInvalid(f"加密条目 {name} 解压结果与声明的大小不符，文件已损坏。")
+    return out
+
+
+def _hash_file(fp: BinaryIO, size: int) -> tuple[str, bytes, bytes]:
+    """SHA-256 of the whole file, SHA-256 of everything before the signature comment, and the comment."""
+    whole, prefix = hashlib.sha256(), hashlib.sha256()
+    boundary = size - COMMENT_LEN
+    pos = 0
+    tail = bytearray()
+    fp.seek(0)
+    while True:
+        chunk = fp.read(1 << 20)
+        if not chunk:
+            break
+        whole.update(chunk)
+        if pos < boundary:
+            prefix.update(chunk[: boundary - pos])
+        if pos + len(chunk) > boundary:
+            tail += chunk[max(0, boundary - pos) :]
+        pos += len(chunk)
+    return whole.hexdigest(), prefix.digest(), bytes(tail)
+
+
+def read_package(
+    path: Path,
+    *,
+    county_key: X25519PrivateKey | None = None,
+    sealer: Sealer | None = None,
+    progress: Progress | None = None,
+    decrypt: bool = True,
+) -> OpenedPackage:
+    """Open and fully verify a package. Raises ``PackageInvalid``/``KeyMissing``; returns only clean data.
+
+    With ``decrypt=False`` an encrypted package without a key is checked as far as possible
+    (signatures, sizes, hashes of the encrypted entries) and its rows are left empty.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise PackageInvalid(f"无法读取同步包 {path}：{exc.strerror}。") from exc
+    if size < 22 + COMMENT_LEN:
+        raise _damaged(path, f"只有 {size} 字节")
+    if size > MAX_PACKAGE:
+        raise PackageInvalid(f"同步包 {path.name} 大小 {size} 字节，超过上限，已拒绝。")
+    try:
+        with path.open("rb") as fp:
+            package_id, prefix_digest, tail = _hash_file(fp, size)
+            try:
+                zf = zipfile.ZipFile(fp)
+            except Exception as exc:  # BadZipFile, NotImplementedError, ValueError, …: all mean damaged
+                raise _damaged(path, "zip 目录无法读取") from exc
+            with zf:
+                return _read_open(
+                    path, fp, zf, size, package_id, prefix_digest, tail, county_key, sealer, progress, decrypt
+                )
+    except SyncError:
+        raise
+    except OSError as exc:
+        raise PackageInvalid(f"读取同步包 {path.name} 时出错：{exc}。请检查 U 盘后重试。") from exc
+    except Exception as exc:  # the container lied in a way zipfile or json did not expect
+        raise _damaged(path, type(exc).__name__) from exc
+
+
+def _read_open(
+    path: Path,
+    fp: BinaryIO,
+    zf: zipfile.ZipFile,
+    size: int,
+    package_id: str,
+    prefix_digest: bytes,
+    tail: bytes,
+    county_key: X25519PrivateKey | None,
+    sealer: Sealer | None,
+    progress: Progress | None,
+    decrypt: bool,
+) -> OpenedPackage:
+    infos = zf.infolist()
+    by_name: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        check_entry_name(info.orig_filename)
+        if info.orig_filename in by_name:
+            raise PackageInvalid(f"同步包中条目 {info.orig_filename} 出现了两次，已拒绝。")
+        by_name[info.orig_filename] = info
+    if MANIFEST not in by_name:
+        raise PackageInvalid(f"{path.name} 中没有清单（manifest.json），不是有效的同步包。")
+    if zf.comment.startswith(SIG_PREFIX) and (len(zf.comment) != COMMENT_LEN or zf.comment != tail):
+        raise _damaged(path, "文件末尾的签名不完整，文件可能被截断")
+    if SIGNATURE not in by_name or zf.comment != tail or not tail.startswith(SIG_PREFIX):
+        raise PackageInvalid(f"同步包 {path.name} 缺少签名，无法确认来源，已拒绝。")
+    manifest_bytes = read_entry(fp, by_name[MANIFEST], MAX_MANIFEST, path)
+    raw = mf.peek_version(manifest_bytes)
+    manifest = mf.parse(raw)
+    # The whole file first: after this, every byte is as the device wrote it.
+    file_sig = unb64(tail[len(SIG_PREFIX) :].decode("ascii", "replace"), "文件签名")
+    verify(manifest.device_public_key, FILE_SIG_CONTEXT + prefix_digest, file_sig, f"同步包 {path.name} ")
+    sig = unb64(read_entry(fp, by_name[SIGNATURE], 1024, path).decode("ascii", "replace"), "清单签名")
+    verify(manifest.device_public_key, manifest_bytes, sig, f"同步包 {path.name} 的清单")
+
+    present = set(by_name) - {MANIFEST, SIGNATURE}
+    declared = set(manifest.entries)
+    if present != declared:
+        odd = sorted(present ^ declared)[:3]
+        raise PackageInvalid(f"同步包内容与清单不符（{', '.join(odd)}），已拒绝。")
+    total = sum(by_name[n].file_size for n in present)
+    if total > MAX_PACKAGE:
+        raise PackageInvalid(f"同步包 {path.name} 解压后总大小超过上限，已拒绝。")
+    encrypted = manifest.encryption is not None
+    if encrypted and sealer is None and (decrypt or county_key is not None):
+        sealer = open_sealer(county_key, dict(manifest.encryption or {}))
+
+    opened = OpenedPackage(path=path, package_id=package_id, size=size, manifest=manifest)
+    for done, name in enumerate(sorted(present), start=1):
+        info = by_name[name]
+        entry = manifest.entries[name]
+        if info.file_size != entry["size"]:
+            raise PackageInvalid(f"同步包条目 {name} 的大小与清单不符，已拒绝。")
+        data = read_entry(fp, info, min(MAX_ENTRY, int(entry["size"])), path)
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            raise PackageInvalid(f"同步包条目 {name} 的校验值与清单不符：内容被改动或损坏，已拒绝。")
+        plain_name = name
+        if name.endswith(".enc"):
+            if encrypted and sealer is None:
+                continue  # checked as far as possible without the county key
+            if not encrypted or sealer is None:
+                raise PackageInvalid(f"同步包条目 {name} 是加密的，但清单中没有加密信息。")
+            plain_size = entry.get("plain_size")
+            if not isinstance(plain_size, int) or plain_size < 0 or plain_size > MAX_ENTRY:
+                raise PackageInvalid(f"清单中加密条目 {name} 的原始大小无效。")
+            data = _inflate_limited(sealer.open(name, data), plain_size, name)
+            plain_name = name[: -len(".enc")]
+        elif encrypted:
+            raise PackageInvalid(f"加密包中出现了未加密的条目 {name}，已拒绝。")
+        _take(opened, plain_name, data)
+        if progress:
+            progress(done, len(present), plain_name)
+    if sealer is not None or not encrypted:
+        _check_counts(opened)
+    return opened
+
+
+def _take(opened: OpenedPackage, name: str, data: bytes) -> None:
+    if name.startswith("attachments/"):
+        sha = name.split("/", 1)[1]
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise PackageInvalid(f"附件 {sha[:12]}… 的内容与其校验值不符，已拒绝。")
+        opened.blobs[sha] = data
+        return
+    table = name[len("data/") : -len(".jsonl")]
+    if table not in opened.manifest.tables:
+        raise PackageInvalid(f"同步包中的数据表 {table} 不在清单中。")
+    rows: list[dict[str, Any]] = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PackageInvalid(f"数据表 {table} 不是有效的 UTF-8 文本。") from exc
+    columns = set(opened.manifest.tables[table]["columns"])
+    for n, line in enumerate(text.split("\n"), start=1):
+        if not line:
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise PackageInvalid(f"数据表 {table} 第 {n} 行不是有效的 JSON。") from exc
+        if not isinstance(row, dict) or not isinstance(row.get("id"), str):
+            raise PackageInvalid(f"数据表 {table} 第 {n} 行缺少 id。")
+        if not set(row) <= columns:
+            raise PackageInvalid(f"数据表 {table} 第 {n} 行含有清单未列出的列。")
+        rows.append(row)
+    opened.rows[table] = rows
+
+
+def _check_counts(opened: OpenedPackage) -> None:
+    m = opened.manifest
+    for table, info in m.tables.items():
+        got = len(opened.rows.get(table, []))
+        if got != info["rows"]:
+            raise PackageInvalid(f"数据表 {table} 有 {got} 行，清单写的是 {info['rows']} 行，已拒绝。")
+    missing = set(m.attachments) - set(opened.blobs)
+    if missing:
+        raise PackageInvalid(f"清单列出的 {len(missing)} 个附件不在包中，已拒绝。")
