@@ -11,7 +11,9 @@ from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gui import ops
+from gui.login_dialog import sign_in
 from gui.main_window import MainWindow
+from gui.trust_actions import exit_backup
 from services import org
 from services.db import Database, open_database
 from services.errors import LedgerError
@@ -86,12 +88,15 @@ def run_gui(db_target: str, demo_if_empty: bool = False) -> int:
     if db is None:
         return 1
     try:
+        if sign_in(db) is None:  # first start creates the administrator, later starts log in
+            return 0
         window = MainWindow(db)
         window.show()
         QTimer.singleShot(0, lambda: first_run(window, demo_if_empty))
         return int(app.exec())
     finally:
         ops.wait_idle()
+        exit_backup(db)  # rolling backup on every exit (keeps the newest N)
         db.close()
 
 

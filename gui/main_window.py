@@ -12,6 +12,7 @@ from __future__ import annotations
 EXTENSIONS: list[str] = [
     "gui.roster_view",
     "gui.meetings_view",
+    "gui.trust_actions",
 ]
 
 import importlib  # noqa: E402

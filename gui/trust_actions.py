@@ -1,0 +1,265 @@
+"""Menu actions of the trust features (backup, restore, recycle bin, audit log, users, settings,
+lock) and the session hooks of start-up and exit (daily and on-exit rolling backups).
+
+Installed through ``MainWindow`` ``EXTENSIONS``; every action calls a service that checks the role
+itself, so a hidden or visible button never decides what is allowed.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QSpinBox,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from gui import ops
+from gui.lock import IdleLock
+from services import accounts, backup, security_settings
+from services.db import Database
+from services.errors import LedgerError
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+ALL_CHANGES = {"member", "meeting", "township", "branch", "recycle", "restore"}
+
+
+def install(window: MainWindow) -> None:
+    db = window.db
+    window.add_action("文件", "备份到…", lambda: backup_to(window))
+    window.add_action("文件", "从备份恢复…", lambda: restore_from(window))
+    window.add_action("文件", "锁定", lambda: lock_now(window), "Ctrl+L")
+    window.add_action("文件", "修改密码…", lambda: change_password(window))
+    window.add_action("数据", "回收站…", lambda: open_recycle(window))
+    window.add_action("工具", "操作日志…", lambda: open_audit(window))
+    window.add_action("工具", "用户管理…", lambda: open_users(window))
+    window.add_action("工具", "安全设置…", lambda: open_settings(window))
+    if db.actor is not None:  # signed in (not for screenshots): lock when idle, daily backup
+        with db.reader() as s:
+            settings = security_settings.load(s)
+        window.idle_lock = IdleLock(window, db, settings.lock_minutes)  # type: ignore[attr-defined]
+        daily_backup(db, settings)
+
+
+def daily_backup(db: Database, settings: security_settings.SecuritySettings) -> Path | None:
+    """The first start of a day makes a rolling backup; failures are logged, never block the start."""
+    try:
+        if db.path is not None and settings.backup_daily and backup.daily_due(db):
+            return backup.auto_backup(db, settings.backup_keep)
+    except LedgerError:
+        log.exception("daily backup failed")
+    return None
+
+
+def exit_backup(db: Database) -> Path | None:
+    """On exit: one rolling backup (called by ``gui.app.run_gui`` before the database closes)."""
+    if db.path is None or db.actor is None:
+        return None
+    try:
+        with db.reader() as s:
+            keep = security_settings.load(s).backup_keep
+        return backup.auto_backup(db, keep)
+    except LedgerError:
+        log.exception("backup on exit failed")
+        return None
+
+
+def lock_now(window: MainWindow) -> None:
+    lock = getattr(window, "idle_lock", None)
+    if lock is None:
+        lock = window.idle_lock = IdleLock(window, window.db, 0)  # type: ignore[attr-defined]
+    lock.lock()
+
+
+def backup_to(window: MainWindow) -> None:
+    folder = QFileDialog.getExistingDirectory(window, "选择备份位置（如 U 盘）")
+    if not folder:
+        return
+    path = ops.run_job(
+        window, lambda: backup.backup_to(window.db, Path(folder), window.db.actor), background=False
+    )
+    if path is not None:
+        QMessageBox.information(window, "备份完成", f"已备份到：\n{path}\n\n备份文件含个人信息，请妥善保管。")
+
+
+def restore_from(window: MainWindow) -> None:
+    name, _ = QFileDialog.getOpenFileName(
+        window, "选择要恢复的备份", "", "数据库备份 (*.sqlite *.db);;所有文件 (*)"
+    )
+    if not name:
+        return
+    sure = QMessageBox.question(
+        window,
+        "从备份恢复",
+        f"用备份\n{name}\n替换当前全部数据？\n\n当前数据会先自动备份，恢复后需要重新登录。",
+    )
+    if sure != QMessageBox.StandardButton.Yes:
+        return
+    db = window.db
+    result = ops.run_job(window, lambda: backup.restore(db, Path(name), db.actor), background=False)
+    if result is None:
+        return
+    ops.bus().changed.emit(frozenset(ALL_CHANGES))
+    window.reload_tree()
+    QMessageBox.information(window, "恢复完成", f"已恢复。恢复前的数据已备份到：\n{result.safety_copy}")
+    lock_now(window)  # the restored file has its own accounts: sign in again
+
+
+def change_password(window: MainWindow) -> None:
+    db = window.db
+    if db.actor is None:
+        QMessageBox.information(window, "修改密码", "当前没有登录的账号。")
+        return
+    dialog = QDialog(window)
+    dialog.setWindowTitle("修改密码")
+    fields = [QLineEdit() for _ in range(3)]
+    form = QFormLayout(dialog)
+    for text, field in zip(("原密码", "新密码", "再输入一次"), fields, strict=True):
+        field.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow(text, field)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form.addRow(buttons)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return
+    old, new, again = (f.text() for f in fields)
+    if new != again:
+        QMessageBox.warning(window, "修改密码", "两次输入的新密码不一致。")
+        return
+    user = db.actor.username
+
+    def save(s: Session) -> bool:
+        accounts.change_password(s, user, old, new)
+        return True
+
+    if ops.run_write(window, db, save):
+        QMessageBox.information(window, "修改密码", "密码已修改。")
+
+
+def open_recycle(window: MainWindow) -> None:
+    from gui.recycle_view import RecycleDialog
+
+    RecycleDialog(window.db, window).exec()
+    window.reload_tree()
+
+
+def open_audit(window: MainWindow) -> None:
+    from gui.audit_view import AuditDialog
+
+    AuditDialog(window.db, window).exec()
+
+
+def open_settings(window: MainWindow) -> None:
+    db = window.db
+    current = ops.run_read(window, db, security_settings.load)
+    if current is None:
+        return
+    dialog = QDialog(window)
+    dialog.setWindowTitle("安全设置")
+    keep = QSpinBox()
+    keep.setRange(1, 365)
+    keep.setValue(current.backup_keep)
+    daily = QCheckBox("每天第一次打开时自动备份")
+    daily.setChecked(current.backup_daily)
+    minutes = QSpinBox()
+    minutes.setRange(0, 1440)
+    minutes.setSuffix(" 分钟（0 = 不锁定）")
+    minutes.setValue(current.lock_minutes)
+    form = QFormLayout(dialog)
+    form.addRow("自动备份保留份数", keep)
+    form.addRow("", daily)
+    form.addRow("无操作自动锁定", minutes)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form.addRow(buttons)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return
+    wanted = security_settings.SecuritySettings(keep.value(), daily.isChecked(), minutes.value())
+    saved = ops.run_write(window, db, lambda s: security_settings.save(s, wanted))
+    lock = getattr(window, "idle_lock", None)
+    if saved is not None and lock is not None:
+        lock.set_minutes(saved.lock_minutes)
+
+
+def open_users(window: MainWindow) -> None:
+    """Administrators: list, add, change role, reset password, disable/enable, unlock."""
+    db = window.db
+    rows = ops.run_read(window, db, accounts.list_users)
+    if rows is None:
+        return
+    names = [
+        f"{r.username}（{r.display_name}，{r.role_label}{'' if r.active else '，已停用'}）" for r in rows
+    ]
+    choices = ["添加用户…", *names]
+    picked, ok = QInputDialog.getItem(window, "用户管理", "选择用户或添加：", choices, 0, False)
+    if not ok:
+        return
+    if picked == choices[0]:
+        _add_user(window)
+        return
+    user = rows[names.index(picked)]
+    actions = ["修改角色", "重设密码", "解除锁定", "启用账号" if not user.active else "停用账号"]
+    action, ok = QInputDialog.getItem(window, user.username, "操作：", actions, 0, False)
+    if not ok:
+        return
+    if action == "修改角色":
+        role, ok = QInputDialog.getItem(
+            window, user.username, "新角色：", ["admin", "editor", "viewer"], 0, False
+        )
+        if ok:
+            ops.run_write(window, db, lambda s: accounts.set_role(s, user.username, role))
+    elif action == "重设密码":
+        password, ok = QInputDialog.getText(
+            window, user.username, "新密码（至少 8 位）：", QLineEdit.EchoMode.Password
+        )
+        if ok:
+            ops.run_write(window, db, lambda s: accounts.reset_password(s, user.username, password))
+    elif action == "解除锁定":
+        ops.run_write(window, db, lambda s: accounts.unlock(s, user.username))
+    else:
+        ops.run_write(window, db, lambda s: accounts.set_active(s, user.username, not user.active))
+
+
+def _add_user(window: QWidget) -> None:
+    db = window.db  # type: ignore[attr-defined]
+    dialog = QDialog(window)
+    dialog.setWindowTitle("添加用户")
+    username, display, password = QLineEdit(), QLineEdit(), QLineEdit()
+    password.setEchoMode(QLineEdit.EchoMode.Password)
+    role = QComboBox()
+    for code, text in (("editor", "录入员"), ("viewer", "查阅"), ("admin", "管理员")):
+        role.addItem(text, code)
+    form = QFormLayout(dialog)
+    form.addRow("用户名", username)
+    form.addRow("姓名", display)
+    form.addRow("角色", role)
+    form.addRow("初始密码", password)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form.addRow(buttons)
+    if dialog.exec() == QDialog.DialogCode.Accepted:
+        ops.run_write(
+            window,
+            db,
+            lambda s: accounts.create_user(
+                s, username.text(), display.text(), str(role.currentData()), password.text()
+            ),
+        )
