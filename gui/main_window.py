@@ -13,7 +13,7 @@ EXTENSIONS: list[str] = [
     "gui.roster_view",
     "gui.meetings_view",
     "gui.trust_actions",
-    "gui.excel_actions",
+    "gui.handbook_view",
 ]
 
 import importlib  # noqa: E402

@@ -40,6 +40,7 @@ class Finding:
     norm_id: str
     source: str  # the citation
     record_ids: list[str] = field(default_factory=list)
+    record_kind: str = "meeting"  # table of record_ids: meeting / member
     missing: str = ""  # what is missing, in words
     prefill: Prefill | None = None
     explanation: str | None = None

@@ -93,6 +93,7 @@ class Context:
         values: dict[str, Any],
         *,
         record_ids: list[str] | None = None,
+        record_kind: str = "meeting",
         missing: str = "",
         prefill: Prefill | None = None,
     ) -> Finding:
@@ -115,6 +116,7 @@ class Context:
             norm_id=rule.norm,
             source=rule.source,
             record_ids=record_ids or [],
+            record_kind=record_kind,
             missing=missing,
             prefill=prefill,
         )
@@ -324,6 +326,7 @@ def deadline(rule: DeadlineRule, ctx: Context) -> list[Finding]:
                         None,
                         {"count": len(overdue), "names": names, "months": months, "days": "", "meetings": ""},
                         record_ids=[m.id for m in overdue],
+                        record_kind="member",
                         missing="转正讨论",
                     )
                 )
