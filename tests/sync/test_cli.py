@@ -1,0 +1,86 @@
+"""`sync …` on the command line: the whole township → county → township loop, JSON output, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import main
+
+
+def run(db: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main.main(["--db", str(db), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_export_verify_import_ack_status(
+    make_town, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    town = make_town("T01")
+    town_db = town.folder / "ledger.sqlite"
+    town.db.close()
+    county_db = tmp_path / "county.sqlite"
+    usb = tmp_path / "usb"
+    usb.mkdir()
+
+    code, out, _ = run(
+        county_db, capsys, "sync", "key", "county-generate", str(tmp_path / "county-key.json"), "--json"
+    )
+    assert code == 0 and json.loads(out)["key_id"]
+    key_file = Path(os.environ["LEDGER_DATA_DIR"]) / "keys" / "county_x25519.pem"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert (key_file.parent / "device_ed25519.pem").stat().st_mode & 0o777 == 0o600
+    assert run(town_db, capsys, "sync", "key", "county-set", str(tmp_path / "county-key.json"))[0] == 0
+
+    code, out, _ = run(town_db, capsys, "sync", "status", "--json")
+    pending = json.loads(out)["pending"]
+    assert code == 0 and pending["member"] > 0
+
+    code, out, _ = run(town_db, capsys, "sync", "export", str(usb), "--json")
+    exported = json.loads(out)
+    assert code == 0 and exported["encrypted"] and exported["rows"] == pending
+    pkg = exported["file"]
+
+    code, out, _ = run(town_db, capsys, "sync", "verify", pkg)
+    assert code == 0 and "校验通过" in out
+
+    code, out, _ = run(county_db, capsys, "sync", "import", pkg, "--json")
+    report = json.loads(out)
+    assert code == 0 and report["results"][0]["status"] == "imported"
+    [ack] = report["acks"]
+
+    code, out, _ = run(county_db, capsys, "sync", "import", pkg)
+    assert code == 0 and "[重复]" in out
+
+    code, out, _ = run(town_db, capsys, "sync", "ack", ack)
+    assert code == 0 and f"第 {exported['seq_to']} 号" in out
+    code, out, _ = run(town_db, capsys, "sync", "status", "--json")
+    st = json.loads(out)
+    assert st["acked_seq"] == exported["seq_to"] and st["pending"] == {}
+    assert st["last_ack"]["file_name"] == Path(ack).name
+
+    code, out, err = run(town_db, capsys, "sync", "export", str(usb))
+    assert code == 1 and "没有需要同步的更改" in err
+
+    code, out, _ = run(county_db, capsys, "sync", "conflicts", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, out, _ = run(county_db, capsys, "sync", "status")
+    assert code == 0 and "已接收 乡镇 T01" in out
+
+
+def test_cli_import_of_a_damaged_package_fails_with_message(
+    make_town, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    town = make_town("T01")
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    pkg = town.export(usb).path
+    pkg.write_bytes(pkg.read_bytes()[:-500])
+    code, _out, err = run(tmp_path / "county.sqlite", capsys, "sync", "import", str(pkg))
+    assert code == 1 and "不完整或已损坏" in err
+    code, _out, err = run(tmp_path / "county.sqlite", capsys, "sync", "verify", str(pkg))
+    assert code == 1 and err.startswith("错误：") and "不完整或已损坏" in err
