@@ -13,6 +13,7 @@ EXTENSIONS: list[str] = [
     "gui.roster_view",
     "gui.meetings_view",
     "gui.trust_actions",
+    "gui.excel_actions",
     "gui.handbook_view",
 ]
 
