@@ -27,8 +27,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# As root, a throw-away PostgreSQL on 127.0.0.1 is started for the sync receiver tests (.ci/postgres.sh).
 pytest: $(STAMP) sysdeps
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
+	QT_QPA_PLATFORM=offscreen \
+	LEDGER_TEST_PG_URL="$${LEDGER_TEST_PG_URL:-$$(if [ "$$(id -u)" = 0 ]; then bash .ci/postgres.sh; fi)}" \
+	$(BIN)/pytest -q
 
 test: lint typecheck pytest
 
