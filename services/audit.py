@@ -75,6 +75,8 @@ class Pending:
     table_name: str
     row_id: str
     changes: dict[str, list[Any]] = field(default_factory=dict)
+    user: str | None = None  # who, when: taken at flush time (the entry is written at commit)
+    at: datetime | None = None
 
 
 def _pk(obj: Any) -> str:
@@ -170,8 +172,8 @@ def append(conn: Connection | Session, user: str, tx: str, items: Sequence[Pendi
         last_id += 1
         row: dict[str, Any] = {
             "id": last_id,
-            "at": now,
-            "user": user,
+            "at": item.at or now,
+            "user": user if item.user is None else item.user,
             "action": str(item.action),
             "table_name": item.table_name,
             "row_id": item.row_id,
@@ -192,16 +194,42 @@ def _tx(session: Session) -> str:
     return str(tx)
 
 
+def _queue(session: Session) -> list[Pending]:
+    queue: list[Pending] = session.info.setdefault("audit_pending", [])
+    return queue
+
+
 def after_flush(session: Session, _ctx: Any) -> None:
+    """Collect what this flush wrote; the entries are chained and inserted once, at commit, so a
+    transaction that flushes a thousand times (bulk saving) touches the chain head only once."""
     if session.info.get("audit_off"):
         return
     items = collect(session)
-    if items:
-        append(session.connection(), str(session.info.get("user", "")), _tx(session), items)
+    if not items:
+        return
+    user, now = str(session.info.get("user", "")), utcnow()
+    for item in items:
+        item.user, item.at = user, now
+    _queue(session).extend(items)
+    if session.in_nested_transaction():  # a savepoint may roll back alone: keep its entries inside it
+        write_pending(session)
+
+
+def write_pending(session: Session) -> None:
+    queue = session.info.pop("audit_pending", None)
+    if queue:
+        append(session.connection(), str(session.info.get("user", "")), _tx(session), queue)
+
+
+def before_commit(session: Session) -> None:
+    """Flush what is left (its entries get collected), then write the entries in this transaction."""
+    session.flush()
+    write_pending(session)
 
 
 def end_transaction(session: Session, *_args: Any) -> None:
     session.info.pop("audit_tx", None)
+    session.info.pop("audit_pending", None)
 
 
 def record_event(
@@ -209,12 +237,8 @@ def record_event(
 ) -> None:
     """A non-row event (login, local-admin use, restore of a backup) in the same chain."""
     changes = {"event": [None, what]} | {k: [None, jsonable(v)] for k, v in (detail or {}).items()}
-    append(
-        session.connection(),
-        str(session.info.get("user", "")),
-        _tx(session),
-        [Pending(AuditAction.EVENT, table, row_id, changes)],
-    )
+    user = str(session.info.get("user", ""))
+    _queue(session).append(Pending(AuditAction.EVENT, table, row_id, changes, user, utcnow()))
 
 
 def record_bulk(conn: Connection | Session, user: str, counts: dict[str, int], note: str = "") -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import ChangeCounter, Tracked, utcnow
-from services import appversion, audit, fileperms
+from services import appversion, audit, dbstats, fileperms
 from services.errors import DatabaseError
 from services.roles import Actor, guard_statement, guard_write
 
@@ -180,6 +180,7 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
 event.listen(Session, "before_flush", _before_flush)
 # The audit log is written in the same transaction, from the same flush (services/audit.py).
 event.listen(Session, "after_flush", audit.after_flush)
+event.listen(Session, "before_commit", audit.before_commit)
 event.listen(Session, "after_commit", audit.end_transaction)
 event.listen(Session, "after_rollback", audit.end_transaction)
 event.listen(Session, "do_orm_execute", guard_statement)
@@ -213,6 +214,8 @@ class Database:
         return sqlite_file(self.engine)
 
     def close(self) -> None:
+        with contextlib.suppress(Exception):  # a read-only or locked file must still close
+            dbstats.optimize(self.engine)
         self.engine.dispose()
 
 
@@ -227,6 +230,7 @@ def open_database(target: str | Path, *, migrate_now: bool = True) -> Database:
         if migrate_now:
             migrate(engine)
             appversion.record(engine)
+            dbstats.ensure_statistics(engine)
     except DatabaseError:
         raise
     except Exception as exc:
