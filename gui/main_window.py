@@ -1,7 +1,9 @@
 """The main window: township → branch tree on the left, tabs on the right, menus, status bar.
 
 Screens plug in through ``EXTENSIONS``: each entry is a module path whose ``install(window)`` adds its
-tabs (``window.add_tab``), menu actions (``window.menus["打印"]`` …) and dialogs. A tab widget may
+tabs (``window.add_tab``), menu actions (``window.menus["打印"]`` …) and dialogs, and connects to
+``selectionChanged``, which the window emits once after every extension is installed (load data then,
+not in ``install``). A tab widget may
 implement ``new_record()`` (Ctrl+N), ``save_record()``, ``focus_search()`` (Ctrl+F) and ``refresh()``
 (F5); the window routes those shortcuts to the current tab.
 """
@@ -14,7 +16,9 @@ EXTENSIONS: list[str] = [
     "gui.meetings_view",
     "gui.trust_actions",
     "gui.excel_actions",
+    "gui.ledgers_view",
     "gui.handbook_view",
+    "gui.sync_dialog",
 ]
 
 import importlib  # noqa: E402

@@ -1,0 +1,331 @@
+"""The 其他台账 tab: every declared listing (发展党员, 党费, 经费, 培训, 决策, 公开, 八有, 整改…) as a table
+for the selected branch and year, with the actions of ``gui.ledger_actions`` as buttons and forms."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from gui import ops
+from gui.forms import DateField, FormSupport
+from gui.ledger_actions import ACTIONS, Action, Field, Target
+from services.db import Database
+from services.errors import ValidationError
+from services.fees import parse_month, parse_yuan
+from services.listings import LISTINGS, Listing
+from services.members import members_on
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class ListingModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.listing: Listing | None = None
+        self.rows: list[dict[str, Any]] = []
+
+    def set_data(self, listing: Listing, rows: list[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self.listing, self.rows = listing, rows
+        self.endResetModel()
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() or self.listing is None else len(self.listing.columns)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self.listing is None:
+            return None
+        column = self.listing.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.listing.display(self.rows[index.row()], column.key)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.kind in ("money", "int", "hours"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and self.listing:
+            return self.listing.columns[section].title
+        return None
+
+    def row_id(self, row: int) -> str | None:
+        return str(self.rows[row]["id"]) if 0 <= row < len(self.rows) else None
+
+
+class ActionDialog(QDialog):
+    """A form built from an action's declared fields; errors show next to the field."""
+
+    def __init__(
+        self, parent: QWidget, db: Database, action: Action, target: Target, members: list[tuple[str, str]]
+    ) -> None:
+        super().__init__(parent)
+        self.db, self.action, self.target = db, action, target
+        self.setWindowTitle(action.title)
+        self.support = FormSupport(self)
+        self.widgets: dict[str, QWidget] = {}
+        form = QFormLayout()
+        for f in action.fields:
+            widget = self._widget(f, members)
+            self.widgets[f.key] = widget
+            self.support.row(form, f.label + ("" if f.required else "（可空）"), f.key, widget)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.support.general)
+        lay.addWidget(buttons)
+        self.result_value: object = None
+
+    def _widget(self, f: Field, members: list[tuple[str, str]]) -> QWidget:
+        if f.kind == "date":
+            w = DateField(f.key, f.label, required=f.required)
+            w.set_date(f.default if isinstance(f.default, date) else (date.today() if f.required else None))
+            return w
+        if f.kind in ("choice", "member"):
+            combo = QComboBox()
+            combo.setEditable(f.kind == "member")  # type a name to jump to it in long rosters
+            for code, text in f.choices if f.kind == "choice" else members:
+                combo.addItem(text, code)
+            return combo
+        if f.kind == "bool":
+            return QCheckBox()
+        if f.kind == "int":
+            spin = QSpinBox()
+            spin.setRange(0, 100_000)
+            return spin
+        if f.kind == "multiline":
+            edit = QPlainTextEdit()
+            edit.setFixedHeight(80)
+            return edit
+        line = QLineEdit()
+        if f.default is not None:
+            line.setText(str(f.default))
+        if f.kind == "month":
+            line.setText(date.today().strftime("%Y-%m"))
+        return line
+
+    def values(self) -> dict[str, Any]:
+        """Reads every field; raises ValidationError naming the first bad one."""
+        out: dict[str, Any] = {}
+        for f in self.action.fields:
+            w = self.widgets[f.key]
+            if isinstance(w, DateField):
+                out[f.key] = w.value()
+            elif isinstance(w, QComboBox):
+                out[f.key] = w.currentData()
+                if out[f.key] is None and f.required:
+                    raise ValidationError(f.key, f"请选择{f.label}。")
+            elif isinstance(w, QCheckBox):
+                out[f.key] = w.isChecked()
+            elif isinstance(w, QSpinBox):
+                out[f.key] = w.value()
+            elif isinstance(w, QPlainTextEdit):
+                out[f.key] = w.toPlainText()
+            elif isinstance(w, QLineEdit):
+                out[f.key] = self._text_value(f, w.text().strip())
+        return out
+
+    @staticmethod
+    def _text_value(f: Field, text: str) -> Any:
+        if not text:
+            if f.required:
+                raise ValidationError(f.key, f"请填写{f.label}。")
+            return None
+        if f.kind == "money":
+            return parse_yuan(text, f.key)
+        if f.kind == "hours":
+            return parse_yuan(text, f.key) * 60 // 100  # "1.5" 学时 → 90 minutes
+        if f.kind == "month":
+            parse_month(text)
+        return text
+
+    def save(self) -> None:
+        self.support.clear()
+        try:
+            values = self.values()
+        except ValidationError as exc:
+            self.support.show(exc)
+            return
+
+        def work(s: Session) -> object:
+            return self.action.run(s, self.target, values)
+
+        result = ops.run_write(
+            self, self.db, work, on_invalid=self.support.show, changes=self.action.changes | {"ledger"}
+        )
+        if result is not None:
+            self.result_value = result
+            self.accept()
+
+
+class LedgersView(QWidget):
+    def __init__(self, window: MainWindow | None, db: Database) -> None:
+        super().__init__()
+        self.window_, self.db = window, db
+        self.branch_ids: list[str] | None = None
+
+        self.ledgers = QListWidget()
+        self.ledgers.setObjectName("ledgerList")
+        for code, listing in LISTINGS.items():
+            self.ledgers.addItem(listing.title)
+            self.ledgers.item(self.ledgers.count() - 1).setData(Qt.ItemDataRole.UserRole, code)
+        self.year = QSpinBox()
+        self.year.setRange(1949, 2100)
+        self.year.setValue(date.today().year)
+        self.year.setPrefix("年度 ")
+        self.all_years = QCheckBox("全部年度")
+        self.count = QLabel()
+        self.model = ListingModel()
+        self.table = QTableView()
+        self.table.setObjectName("ledgerTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.buttons = QHBoxLayout()
+
+        top = QHBoxLayout()
+        top.addWidget(self.year)
+        top.addWidget(self.all_years)
+        top.addStretch(1)
+        top.addWidget(self.count)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addLayout(top)
+        rl.addWidget(self.table, 1)
+        rl.addLayout(self.buttons)
+        split = QSplitter()
+        split.addWidget(self.ledgers)
+        split.addWidget(right)
+        split.setSizes([160, 900])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(split)
+
+        self.ledgers.currentRowChanged.connect(lambda _r: self._ledger_changed())
+        self.year.valueChanged.connect(lambda _v: self.refresh())
+        self.all_years.toggled.connect(lambda _on: self.refresh())
+        ops.bus().changed.connect(lambda _tags: self.refresh())
+        self.ledgers.setCurrentRow(0)
+
+    @property
+    def code(self) -> str:
+        item = self.ledgers.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else next(iter(LISTINGS))
+
+    def set_branches(self, branch_ids: list[str] | None) -> None:
+        self.branch_ids = branch_ids
+        self.refresh()
+
+    def select_ledger(self, code: str) -> None:
+        for i in range(self.ledgers.count()):
+            if self.ledgers.item(i).data(Qt.ItemDataRole.UserRole) == code:
+                self.ledgers.setCurrentRow(i)
+                return
+        raise KeyError(code)
+
+    def _ledger_changed(self) -> None:
+        while self.buttons.count():
+            item = self.buttons.takeAt(0)
+            if item is not None and (w := item.widget()) is not None:
+                w.deleteLater()
+        for action in ACTIONS.get(self.code, ()):
+            button = QPushButton(action.title)
+            button.clicked.connect(lambda _c=False, a=action: self.run_action(a))
+            self.buttons.addWidget(button)
+        self.buttons.addStretch(1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        listing = LISTINGS[self.code]
+        ids, year = self.branch_ids, None if self.all_years.isChecked() else self.year.value()
+        self.year.setEnabled(not self.all_years.isChecked())
+        rows = ops.run_read(self, self.db, lambda s: listing.load(s, ids, year))
+        if rows is not None:
+            changed = self.model.listing is not listing
+            self.model.set_data(listing, rows)
+            self.count.setText(f"共 {len(rows)} 条")
+            if changed:
+                width = self.fontMetrics().horizontalAdvance("汉")
+                for i, column in enumerate(listing.columns):
+                    self.table.setColumnWidth(i, max(60, column.width * width))
+
+    def branch_id(self) -> str | None:
+        if self.window_ is not None:
+            return self.window_.current_branch_id()
+        return self.branch_ids[0] if self.branch_ids and len(self.branch_ids) == 1 else None
+
+    def selected_row_id(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_id(rows[0].row()) if rows else None
+
+    def dialog_for(self, action: Action) -> ActionDialog | None:
+        """The form for ``action`` on the current branch/row, or None (with a message) when it can't apply."""
+        from PySide6.QtWidgets import QMessageBox
+
+        target = Target(self.branch_id(), self.selected_row_id())
+        if action.needs_branch and target.branch_id is None and not action.needs_row:
+            QMessageBox.information(self, action.title, "请先在左侧选择一个支部。")
+            return None
+        if action.needs_row and target.row_id is None:
+            QMessageBox.information(self, action.title, "请先在表格中选择要操作的记录。")
+            return None
+        branch = target.branch_id
+        members: list[tuple[str, str]] = []
+        if branch is not None and any(f.kind == "member" for f in action.fields):
+            people = ops.run_read(
+                self, self.db, lambda s: [(m.id, m.name) for m in members_on(s, branch, date.today())]
+            )
+            members = people or []
+        return ActionDialog(self, self.db, action, target, members)
+
+    def run_action(self, action: Action) -> None:
+        dialog = self.dialog_for(action)
+        if dialog is not None and dialog.exec():
+            self.refresh()
+
+
+def install(window: MainWindow) -> None:
+    view = LedgersView(window, window.db)
+    view.setObjectName("ledgersView")
+    window.add_tab(view, "其他台账")
+    window.selectionChanged.connect(view.set_branches)
+    view.set_branches(window.current_branch_ids())
