@@ -7,9 +7,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from services import org
 from services.cli import Context, emit, parse_date
 from services.handbook import explanations
 from services.handbook.engine import CheckResult
+from services.handbook.ledgers import ledger_rows
 from services.handbook.pack import Pack, load_pack
 from services.handbook.period import parse_period
 from services.handbook.service import find_finding, run_check
@@ -45,6 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     cat.add_argument("--pack", default=None)
     cat.add_argument("--json", action="store_true")
     cat.set_defaults(handler=catalog_cmd)
+
+    led = hb.add_parser("ledger", help="按手册包列出某个台账的内容（七个工作台账）")
+    led.add_argument("ledger", help="台账编号，如 org_life")
+    led.add_argument("--branch", required=True, help="支部代码")
+    led.add_argument("--period", default=None, help="期间（默认今年）")
+    led.add_argument("--pack", default=None)
+    led.add_argument("--json", action="store_true")
+    led.set_defaults(handler=ledger_cmd)
 
 
 def _pack(path: str | None) -> Pack:
@@ -160,4 +170,30 @@ def catalog_cmd(args: argparse.Namespace, ctx: Context) -> int:
             for e in n["evidence"]:
                 shown = "" if e["count"] is None else ("  ✓ " if e["count"] else "  ✗ ") + f"{e['count']} 条"
                 print(f"    · {e['name']}{shown}")
+    return 0
+
+
+def ledger_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    pack = _pack(args.pack)
+    period = parse_period(args.period or str(date.today().year))
+    with ctx.db().reader() as s:
+        branch = org.branch_by_code(s, args.branch)
+        rows = ledger_rows(s, pack, args.ledger, [branch.id], period)
+    if args.json:
+        emit(
+            {
+                "ledger": rows.name,
+                "sections": [
+                    {"title": sec.title, "headers": sec.headers, "rows": sec.rows} for sec in rows.sections
+                ],
+            },
+            True,
+        )
+        return 0
+    print(f"{rows.name} · {branch.name} · {period.title}")
+    for sec in rows.sections:
+        print(f"\n【{sec.title}】共 {len(sec.rows)} 条")
+        print("\t".join(sec.headers))
+        for row in sec.rows:
+            print("\t".join(row))
     return 0

@@ -275,7 +275,7 @@ def load_facts(
     return Facts(branches, dict(members), dict(seats), dict(groups), dict(meetings), queries)
 
 
-def _condition(src: Source, flt: dict[str, FilterValue]) -> list[Any]:
+def conditions(src: Source, flt: dict[str, FilterValue]) -> list[Any]:
     out: list[Any] = []
     for key, value in flt.items():
         col = src.column(key)
@@ -302,7 +302,7 @@ def count_records(
     branch_col = src.parent.columns["branch_id"] if src.parent is not None else table.columns["branch_id"]
     conds: list[Any] = [table.columns["deleted"].is_not(True)]
     own = {k: v for k, v in q.filter.items() if "." not in k}
-    conds += _condition(src, own)
+    conds += conditions(src, own)
     if src.parent is not None and src.via is not None:
         # Narrow the parent rows first, then reach the children through their FK index.
         parent = src.parent
@@ -310,14 +310,14 @@ def count_records(
             parent.columns["deleted"].is_not(True),
             parent.columns["branch_id"].in_(branch_ids),
         ]
-        pconds += _condition(src, {k: v for k, v in q.filter.items() if "." in k})
+        pconds += conditions(src, {k: v for k, v in q.filter.items() if "." in k})
         if q.date_field and "." in q.date_field:
             day = src.column(q.date_field)
             pconds += [day >= start, day <= end]
         conds.append(table.columns[src.via].in_(select(parent.columns["id"]).where(*pconds)))
     else:
         conds.append(branch_col.in_(branch_ids))
-    num = and_(*_condition(src, q.numerator)) if q.numerator else literal(True)
+    num = and_(*conditions(src, q.numerator)) if q.numerator else literal(True)
     cols: list[Any] = [branch_col]
     if q.date_field:
         day = src.column(q.date_field)

@@ -29,6 +29,13 @@ CODED: dict[tuple[str, str], str] = {
     ("committee_seat", "role"): "CommitteeRole",
     ("branch", "domain"): "BranchDomain",
     ("branch", "kind"): "BranchKind",
+    ("development_record", "stage"): "DevelopmentStage",
+    ("member_transfer", "direction"): "TransferDirection",
+    ("fee_due", "category"): "FeeCategory",
+    ("training_session", "kind"): "TrainingKind",
+    ("decision_step", "step"): "DecisionStepCode",
+    ("venue_check", "item"): "VenueItem",
+    ("rectification", "status"): "RectificationStatus",
 }
 
 
@@ -65,9 +72,14 @@ class Source:
         return [f for f in self.filter_fields if isinstance(self.column(f).type, Date)]
 
     def codes(self, field: str) -> list[str] | None:
+        enum = self.enum(field)
+        return list(LABELS[enum]) if enum else None
+
+    def enum(self, field: str) -> str | None:
+        """Name of the LABELS table of a coded field (its values are shown through it)."""
         table, _, col = field.rpartition(".")
         enum = CODED.get((table or self.name, col))
-        return list(LABELS[enum]) if enum else None
+        return enum if enum in LABELS else None
 
 
 def sources() -> dict[str, Source]:

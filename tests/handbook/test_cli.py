@@ -130,3 +130,26 @@ def test_catalog_shows_which_evidence_is_present(
     out = capsys.readouterr().out
     assert "组织生活（组织生活台账）" in out
     assert "· 支委会记录  ✓ 1 条" in out and "· 党课记录  ✗ 0 条" in out
+
+
+def test_ledger_rows_follow_the_pack(kit: Kit, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    unit = kit.branch(full=3, probationary=1, committee=1)
+    kit.meeting(unit, "committee", date(2026, 7, 3), attendees=unit.members[:1])
+    kit.meeting(unit, "theme_day", date(2025, 7, 3))  # another year: not in the 2026 ledger
+    assert (
+        run(db_path, "handbook", "ledger", "org_life", "--branch", "B01", "--period", "2026", "--json") == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["ledger"] == "组织生活台账"
+    three = data["sections"][0]
+    assert three["title"] == "三会一课" and three["headers"][:2] == ["日期", "类型"]
+    assert three["rows"] == [["2026-07-03", "支委会", "议题", "", "", "2026-07-03"]]
+    assert data["sections"][1]["rows"] == []  # 主题党日 of 2025 is not in 2026
+    assert run(db_path, "handbook", "ledger", "team", "--branch", "B01", "--json") == 0
+    roster = json.loads(capsys.readouterr().out)["sections"][0]
+    assert [r[5] for r in roster["rows"]].count("预备党员") == 1
+    assert run(db_path, "handbook", "ledger", "org_setup", "--branch", "B01", "--json") == 0
+    seats = json.loads(capsys.readouterr().out)["sections"][0]["rows"]
+    assert seats == [["党员B0100", "书记", "2020-01-01", ""]]
+    assert run(db_path, "handbook", "ledger", "nope", "--branch", "B01") == 1
+    assert "没有台账“nope”" in capsys.readouterr().err
