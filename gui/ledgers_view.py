@@ -196,6 +196,7 @@ class LedgersView(QWidget):
         super().__init__()
         self.window_, self.db = window, db
         self.branch_ids: list[str] | None = None
+        self._shown = False  # nothing is loaded until the window says which branches are in view
 
         self.ledgers = QListWidget()
         self.ledgers.setObjectName("ledgerList")
@@ -253,6 +254,7 @@ class LedgersView(QWidget):
 
     def set_branches(self, branch_ids: list[str] | None) -> None:
         self.branch_ids = branch_ids
+        self._shown = True
         self.refresh()
 
     def select_ledger(self, code: str) -> None:
@@ -275,6 +277,8 @@ class LedgersView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        if not self._shown:
+            return
         listing = LISTINGS[self.code]
         ids, year = self.branch_ids, None if self.all_years.isChecked() else self.year.value()
         self.year.setEnabled(not self.all_years.isChecked())
@@ -327,5 +331,4 @@ def install(window: MainWindow) -> None:
     view = LedgersView(window, window.db)
     view.setObjectName("ledgersView")
     window.add_tab(view, "其他台账")
-    window.selectionChanged.connect(view.set_branches)
-    view.set_branches(window.current_branch_ids())
+    window.selectionChanged.connect(view.set_branches)  # emitted once after start-up, then per click
