@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,12 +39,35 @@ class MeetingsModel(QAbstractTableModel):
         super().__init__()
         self.rows: list[meetings.MeetingRow] = []
         self.branch_names: dict[str, str] = {}
+        self._sort: tuple[int, Qt.SortOrder] = (0, Qt.SortOrder.DescendingOrder)
 
     def set_rows(self, rows: list[meetings.MeetingRow], branch_names: dict[str, str]) -> None:
         self.beginResetModel()
         self.rows = rows
         self.branch_names = branch_names
+        self._apply_sort()
         self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorted here in one Python call (a proxy would call ``data()`` per comparison)."""
+        self._sort = (column, order)
+        self.beginResetModel()
+        self._apply_sort()
+        self.endResetModel()
+
+    def _apply_sort(self) -> None:
+        column, order = self._sort
+        keys = {
+            0: lambda r: (r.held_on, r.type),
+            1: lambda r: (r.type_label, r.held_on),
+            2: lambda r: (self.branch_names.get(r.branch_id, ""), r.held_on),
+            3: lambda r: (r.place, r.held_on),
+            4: lambda r: (r.topics, r.held_on),
+            5: lambda r: (r.present / r.expected if r.expected else 0.0, r.held_on),
+        }
+        key = keys.get(column)
+        if key is not None:
+            self.rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -71,10 +94,6 @@ class MeetingsModel(QAbstractTableModel):
                 r.topics.replace("\n", " ")[:80],
                 f"{r.present}/{r.expected}",
             ][col]
-        if role == Qt.ItemDataRole.UserRole:  # sort key
-            if col == 5:
-                return r.present / r.expected if r.expected else 0.0
-            return self.data(index, Qt.ItemDataRole.DisplayRole)
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
             return r.topics
         return None
@@ -119,12 +138,9 @@ class MeetingsView(QWidget):
         self.delete_button = QPushButton("删除")
 
         self.model = MeetingsModel()
-        self.proxy = QSortFilterProxyModel()
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
         self.table = MeetingsTable(self)
         self.table.setObjectName("meetingsTable")
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -195,7 +211,7 @@ class MeetingsView(QWidget):
         index = self.table.currentIndex()
         if not index.isValid():
             return None
-        return self.model.rows[self.proxy.mapToSource(index).row()]
+        return self.model.rows[index.row()]
 
     def edit_current(self) -> None:
         row = self.current_row()
@@ -232,10 +248,9 @@ class MeetingsView(QWidget):
     def _select_meeting(self, meeting_id: str) -> None:
         for row, r in enumerate(self.model.rows):
             if r.id == meeting_id:
-                index = self.proxy.mapFromSource(self.model.index(row, 0))
-                if index.isValid():
-                    self.table.setCurrentIndex(index)
-                    self.table.scrollTo(index)
+                index = self.model.index(row, 0)
+                self.table.setCurrentIndex(index)
+                self.table.scrollTo(index)
                 return
 
 
@@ -243,5 +258,4 @@ def install(window: MainWindow) -> None:
     view = MeetingsView(window, window.db)
     view.setObjectName("meetingsView")
     window.add_tab(view, "会议记录")
-    window.selectionChanged.connect(view.set_branches)
-    view.set_branches(window.current_branch_ids())
+    window.selectionChanged.connect(view.set_branches)  # the window emits it once all screens are in

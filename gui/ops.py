@@ -15,7 +15,8 @@ API
 - ``run_write(parent, db, fn, on_done=None, *, on_invalid=None, changes=(), background=False,
   label="", user=None) -> T | None``: runs ``fn(session)`` in ``db.transaction(user)`` (committed on
   success, rolled back on any error). On success calls ``on_done(result)`` and announces ``changes``
-  (a set of tags such as ``{"member"}``) on ``bus().changed`` so other screens can refresh.
+  (a set of tags such as ``{"member"}``) on ``bus().changed`` so other screens can refresh
+  (``ops.bus().changed.connect(slot)``; slots of deleted widgets are dropped automatically).
 - ``run_read(parent, db, fn, on_done=None, *, on_invalid=None, background=False, label="")``: the same
   with a read-only session (``db.reader()``), nothing committed, nothing announced.
 - Errors: a ``ValidationError`` goes to ``on_invalid(error)`` when given (forms show ``error.message``
@@ -42,6 +43,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from sqlalchemy.orm import Session
@@ -56,10 +58,41 @@ _USER_PROPERTY = "ledgerUser"
 _BUS_NAME = "ledgerChangeBus"
 
 
+class ChangeSignal:
+    """``connect(slot)`` / ``disconnect(slot)`` / ``emit(tags)`` like a Qt signal, but safe for slots
+    whose widget is gone: screens often connect lambdas that capture ``self``; when that widget's C++
+    object has been deleted (window closed, test over) the slot is dropped instead of raising."""
+
+    def __init__(self) -> None:
+        self._slots: list[Callable[[frozenset[str]], object]] = []
+
+    def connect(self, slot: Callable[[frozenset[str]], object]) -> None:
+        self._slots.append(slot)
+
+    def disconnect(self, slot: Callable[[frozenset[str]], object]) -> None:
+        if slot in self._slots:
+            self._slots.remove(slot)
+
+    def emit(self, tags: frozenset[str]) -> None:
+        for slot in list(self._slots):
+            owner = getattr(slot, "__self__", None)
+            if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+                self.disconnect(slot)
+                continue
+            try:
+                slot(tags)
+            except RuntimeError as exc:
+                if "already deleted" not in str(exc):
+                    raise
+                self.disconnect(slot)
+
+
 class ChangeBus(QObject):
     """Announces what a write changed: ``changed`` carries a ``frozenset[str]`` of tags."""
 
-    changed = Signal(object)
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.changed = ChangeSignal()
 
 
 def bus() -> ChangeBus:

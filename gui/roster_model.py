@@ -1,7 +1,8 @@
 """Table model of the member roster (rows from ``services.members.roster``) and its search/sort proxy.
 
 Names sort by pinyin: ranks come from ``QCollator(QLocale("zh_CN"))`` (ICU in the PySide6 wheel),
-computed once per load, so the proxy compares integers and sorting 3,000 rows stays instant. Search
+computed once per load. The model sorts its own rows in Python (one ``sorted`` call); letting the proxy
+sort would call ``data()`` from C++ for every comparison, over a second for 3,000 rows. Search
 matches name, ID number, phone and the pinyin initials of the name (``zs`` finds 张三).
 """
 
@@ -26,7 +27,6 @@ from PySide6.QtCore import (
 from models.enums import label
 from services.members import RosterRow
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 10
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 11
 ID_ROLE = Qt.ItemDataRole.UserRole + 12
 
@@ -78,21 +78,49 @@ class RosterModel(QAbstractTableModel):
         self._rank: list[int] = []
         self._search: list[str] = []
         self._collator = pinyin_collator()
+        self._sort: tuple[int, Qt.SortOrder] = (NAME_COLUMN, Qt.SortOrder.AscendingOrder)
 
     def set_rows(self, rows: list[RosterRow]) -> None:
-        self.beginResetModel()
-        self.rows = rows
         keys = [self._collator.sortKey(r.name) for r in rows]
 
         def cmp(a: int, b: int) -> int:
             return keys[a].compare(keys[b])
 
-        order = sorted(range(len(rows)), key=functools.cmp_to_key(cmp))
-        self._rank = [0] * len(rows)
-        for rank, i in enumerate(order):
-            self._rank[i] = rank
+        rank = [0] * len(rows)
+        for position, i in enumerate(sorted(range(len(rows)), key=functools.cmp_to_key(cmp))):
+            rank[i] = position
+        self.beginResetModel()
+        self.rows = rows
+        self._rank = rank
         self._search = [f"{r.name}\t{r.id_number}\t{r.phone}\t{initials(r.name)}" for r in rows]
+        self._apply_sort()
         self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorting happens here, in Python, once: a proxy would call ``data()`` per comparison."""
+        self._sort = (column, order)
+        self.beginResetModel()
+        self._apply_sort()
+        self.endResetModel()
+
+    def _apply_sort(self) -> None:
+        column, order = self._sort
+        if not 0 <= column < len(COLUMNS):
+            return
+        col = COLUMNS[column]
+        if column == NAME_COLUMN:
+            keys: list[object] = list(self._rank)
+        else:
+            keys = [col.key(r) if col.key else col.text(r) for r in self.rows]
+        # Ties keep pinyin order of names so a sort by branch lists each branch's members by name.
+        perm = sorted(
+            range(len(self.rows)),
+            key=lambda i: (keys[i], self._rank[i]),
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
+        self.rows = [self.rows[i] for i in perm]
+        self._rank = [self._rank[i] for i in perm]
+        self._search = [self._search[i] for i in perm]
 
     def row_id(self, row: int) -> str:
         return self.rows[row].id
@@ -118,10 +146,6 @@ class RosterModel(QAbstractTableModel):
         column = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(row)
-        if role == SORT_ROLE:
-            if index.column() == NAME_COLUMN:
-                return self._rank[index.row()]
-            return column.key(row) if column.key else column.text(row)
         if role == SEARCH_ROLE:
             return self._search[index.row()]
         if role == ID_ROLE:
@@ -132,15 +156,18 @@ class RosterModel(QAbstractTableModel):
 
 
 class RosterProxy(QSortFilterProxyModel):
-    """Instant search (case-insensitive substring over name/ID/phone/initials) and pinyin sort."""
+    """Instant search (case-insensitive substring over name/ID/phone/initials); sorting is the model's."""
 
     def __init__(self, source: RosterModel) -> None:
         super().__init__()
+        self.source = source
         self.setSourceModel(source)
-        self.setSortRole(SORT_ROLE)
         self.setFilterRole(SEARCH_ROLE)
         self.setFilterKeyColumn(NAME_COLUMN)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.source.sort(column, order)
 
     def set_search(self, text: str) -> None:
         self.setFilterFixedString(text.strip())

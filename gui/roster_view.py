@@ -192,5 +192,4 @@ def install(window: MainWindow) -> None:
     view = RosterView(window, window.db)
     view.setObjectName("rosterView")
     window.add_tab(view, "党员名册")
-    window.selectionChanged.connect(view.set_branches)
-    view.set_branches(window.current_branch_ids())
+    window.selectionChanged.connect(view.set_branches)  # the window emits it once all screens are in

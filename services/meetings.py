@@ -246,10 +246,14 @@ class MeetingFilter:
 
 def list_meetings(session: Session, flt: MeetingFilter) -> list[MeetingRow]:
     """Meetings newest first, with attendance counts computed in SQL."""
-    from sqlalchemy import and_, case, extract, func
+    from sqlalchemy import and_, case, func
 
-    present = func.sum(case((Attendance.status == AttendanceStatus.PRESENT, 1), else_=0))
-    expected = func.sum(case((Attendance.status != AttendanceStatus.OBSERVER, 1), else_=0))
+    # The deleted test sits in the CASE, not in the join: with it in the ON clause SQLite (without
+    # ANALYZE statistics) joins through the index on attendance.deleted and scans every attendance
+    # row per meeting — 25 s instead of 0.2 s for a demo township.
+    live = Attendance.deleted.is_(False)
+    present = func.sum(case((and_(live, Attendance.status == AttendanceStatus.PRESENT), 1), else_=0))
+    expected = func.sum(case((and_(live, Attendance.status != AttendanceStatus.OBSERVER), 1), else_=0))
     stmt = (
         select(
             Meeting.id,
@@ -261,7 +265,7 @@ def list_meetings(session: Session, flt: MeetingFilter) -> list[MeetingRow]:
             present,
             expected,
         )
-        .outerjoin(Attendance, and_(Attendance.meeting_id == Meeting.id, Attendance.deleted.is_(False)))
+        .outerjoin(Attendance, Attendance.meeting_id == Meeting.id)
         .where(Meeting.deleted.is_(False))
         .group_by(Meeting.id)
         .order_by(Meeting.held_on.desc(), Meeting.start_time.desc())
@@ -269,7 +273,8 @@ def list_meetings(session: Session, flt: MeetingFilter) -> list[MeetingRow]:
     if flt.branch_ids is not None:
         stmt = stmt.where(Meeting.branch_id.in_(flt.branch_ids))
     if flt.year:
-        stmt = stmt.where(extract("year", Meeting.held_on) == flt.year)
+        # A date range (not extract(year)) lets the (branch_id, held_on) index serve the filter.
+        stmt = stmt.where(Meeting.held_on.between(date(flt.year, 1, 1), date(flt.year, 12, 31)))
     if flt.types:
         stmt = stmt.where(Meeting.type.in_(flt.types))
     return [
