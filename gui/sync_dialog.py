@@ -1,0 +1,252 @@
+"""数据同步 dialog (township side): pending changes by table, export to a USB folder with progress,
+import the county's acknowledgement; the last acknowledgement is shown in the main window's status bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import ops
+from services.db import Database
+from services.sync.ack import AckResult, apply_ack
+from services.sync.exporter import ExportResult, export_package
+from services.sync.status import last_ack_text, sync_status
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+TABLE_LABELS = {
+    "township": "乡镇",
+    "branch": "党组织",
+    "party_group": "党小组",
+    "committee_seat": "支委成员",
+    "member": "党员",
+    "meeting": "会议记录",
+    "attendance": "会议出席",
+    "attachment": "附件",
+    "development_record": "发展党员",
+    "member_transfer": "组织关系转接",
+    "flow_record": "流动党员",
+    "fee_due": "党费",
+    "fund_entry": "经费",
+    "training_session": "教育培训",
+    "training_attendance": "培训出席",
+    "decision": "议事决策",
+    "decision_step": "决策步骤",
+    "disclosure_posting": "党务公开",
+    "venue_check": "阵地建设",
+    "rectification": "问题整改",
+    "weak_branch_flag": "软弱涣散",
+    "evidence_filing": "资料归档",
+    "finding_explanation": "检查说明",
+}
+
+
+class _Relay(QObject):
+    """Carries progress from the worker thread to the dialog (queued across threads)."""
+
+    progress = Signal(int, int, str)
+
+
+class SyncDialog(QDialog):
+    exported = Signal(object)  # ExportResult
+    acknowledged = Signal(object)  # AckResult
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.setWindowTitle("数据同步")
+        self.resize(560, 520)
+        self.relay = _Relay(self)
+        self.relay.progress.connect(self._on_progress)
+
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.pending_table = QTableWidget(0, 2)
+        self.pending_table.setHorizontalHeaderLabels(["数据表", "待同步条数"])
+        self.pending_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.pending_table.verticalHeader().setVisible(False)
+        self.pending_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setPlaceholderText("选择 U 盘上的文件夹")
+        self.browse_button = QPushButton("选择文件夹…")
+        self.browse_button.clicked.connect(self._browse)
+        self.full_check = QCheckBox("全量导出（包含全部数据，首次同步或县里要求时使用）")
+        self.full_check.toggled.connect(lambda _on: self._update_export_button())
+        self._pending_total = 0
+        self.export_button = QPushButton("导出同步包")
+        self.export_button.clicked.connect(lambda: self.export_to(self.folder_edit.text().strip()))
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(self.result_label.textInteractionFlags())
+        self.ack_button = QPushButton("导入县里的回执…")
+        self.ack_button.clicked.connect(self._browse_ack)
+        close = QPushButton("关闭")
+        close.clicked.connect(self.accept)
+
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(self.browse_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.ack_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status_label)
+        layout.addWidget(QLabel("自上次回执以来的更改："))
+        layout.addWidget(self.pending_table, 1)
+        layout.addLayout(folder_row)
+        layout.addWidget(self.full_check)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.result_label)
+        layout.addLayout(buttons)
+        self.refresh()
+
+    # --- state --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        st = ops.run_job(self, lambda: sync_status(self.db), background=False)
+        if st is None:
+            return
+        self._show_status(st)
+
+    def _show_status(self, st: dict[str, Any]) -> None:
+        pending: dict[str, int] = st["pending"]
+        self.pending_table.setRowCount(len(pending))
+        for row, (table, count) in enumerate(pending.items()):
+            self.pending_table.setItem(row, 0, QTableWidgetItem(TABLE_LABELS.get(table, table)))
+            item = QTableWidgetItem(str(count))
+            item.setData(Qt.ItemDataRole.UserRole, table)  # the stable table name
+            self.pending_table.setItem(row, 1, item)
+        last_export, last_ack = st["last_export"], st["last_ack"]
+        lines = [
+            f"乡镇：{st['township'] or '—'}　待同步：{sum(pending.values())} 条",
+            f"上次导出：{last_export['file_name'] if last_export else '无'}",
+            "上次回执："
+            + (f"县里已确认到第 {last_ack['acked']} 号（{last_ack['file_name']}）" if last_ack else "无"),
+            "加密："
+            + (
+                "已配置县级公钥，导出的包会加密"
+                if st["county_public_key_id"]
+                else "未配置县级公钥，导出的包不加密"
+            ),
+        ]
+        self.status_label.setText("\n".join(lines))
+        self._pending_total = sum(pending.values())
+        self._update_export_button()
+
+    def _update_export_button(self) -> None:
+        self.export_button.setEnabled(self._pending_total > 0 or self.full_check.isChecked())
+
+    def pending(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for row in range(self.pending_table.rowCount()):
+            item = self.pending_table.item(row, 1)
+            if item is not None:
+                out[str(item.data(Qt.ItemDataRole.UserRole))] = int(item.text())
+        return out
+
+    # --- export -------------------------------------------------------------------------------
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "选择保存同步包的文件夹（U 盘）", self.folder_edit.text()
+        )
+        if folder:
+            self.folder_edit.setText(folder)
+
+    def _on_progress(self, done: int, total: int, what: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{what}  %p%")
+
+    def export_to(self, folder: str) -> None:
+        if not folder:
+            self.result_label.setText("请先选择保存同步包的文件夹（U 盘）。")
+            return
+        full = self.full_check.isChecked()
+        self.export_button.setEnabled(False)
+        self.result_label.setText("正在导出…")
+        emit = self.relay.progress.emit
+
+        def work() -> ExportResult:
+            return export_package(self.db, Path(folder), full=full, user=ops.current_user(), progress=emit)
+
+        def done(result: ExportResult) -> None:
+            self.result_label.setText(
+                f"已导出并读回校验：{result.file_name}\n"
+                f"第 {result.seq_from}–{result.seq_to} 号更改，{result.total_rows} 条记录，"
+                f"{result.attachments} 个附件，{'已加密' if result.encrypted else '未加密'}。"
+                "请把 U 盘交给县里，导入回执后这些更改才算送达。"
+            )
+            self.progress.setValue(self.progress.maximum())
+            self.refresh()
+            self.exported.emit(result)
+
+        if ops.run_job(self, work, done, background=True, label="正在导出同步包…") is None:
+            self.export_button.setEnabled(True)
+
+    # --- acknowledgement ----------------------------------------------------------------------
+    def _browse_ack(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择县里出具的回执", self.folder_edit.text(), "同步回执 (*.ltack);;所有文件 (*)"
+        )
+        if path:
+            self.import_ack(path)
+
+    def import_ack(self, path: str) -> AckResult | None:
+        def done(result: AckResult) -> None:
+            self.result_label.setText(result.message)
+            self.refresh()
+            self.acknowledged.emit(result)
+
+        return ops.run_job(
+            self,
+            lambda: apply_ack(self.db, Path(path), user=ops.current_user()),
+            done,
+            background=False,
+            changes={"sync"},
+        )
+
+
+def install(window: MainWindow) -> None:
+    label = QLabel()
+    window.statusBar().addPermanentWidget(label)
+
+    def update_label(*_args: object) -> None:
+        text = ops.run_job(window, lambda: last_ack_text(window.db), background=False)
+        if text is not None:
+            label.setText(text)
+
+    def open_dialog() -> SyncDialog:
+        dialog = SyncDialog(window.db, window)
+        dialog.exported.connect(update_label)
+        dialog.acknowledged.connect(update_label)
+        dialog.open()
+        return dialog
+
+    window.add_action("数据", "数据同步…", open_dialog)
+    ops.bus().changed.connect(update_label)
+    window.sync_status_label = label  # type: ignore[attr-defined]
+    window.open_sync_dialog = open_dialog  # type: ignore[attr-defined]
+    update_label()
