@@ -46,7 +46,8 @@ class ExportTable:
     rows: Iterable[Sequence[object]]
 
 
-Producer = Callable[[Session, "list[str] | None", "int | None"], ExportTable]
+# A producer returns one table (one sheet) or several (a ledger: one sheet per section).
+Producer = Callable[[Session, "list[str] | None", "int | None"], "ExportTable | list[ExportTable]"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ def registry() -> dict[str, ExportSpec]:
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{exports.__name__}.{info.name}")
-        for spec in getattr(module, "EXPORTS", []):
+        declared = getattr(module, "EXPORTS", [])
+        for spec in declared() if callable(declared) else declared:
             specs[spec.name] = spec
     return specs
 
@@ -108,14 +110,29 @@ def safe_cell(ws: Worksheet, value: object) -> object:
     return value
 
 
-def write_xlsx(table: ExportTable, path: Path) -> int:
-    """Write one sheet in openpyxl's write-only mode; returns the number of data rows."""
+def write_xlsx(tables: ExportTable | Sequence[ExportTable], path: Path) -> int:
+    """Write one sheet per table in openpyxl's write-only mode; returns the number of data rows."""
     path = Path(path)
     if not path.parent.is_dir():
         raise ExcelFileError(f"文件夹不存在：{path.parent}。请先建立该文件夹或另选保存位置。")
-    rows = [list(r) for r in table.rows]
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_sheet_title(table.title))
+    written: list[tuple[str, list[str], int, int]] = []  # title, headers, rows, rows up to last filled
+    for table in [tables] if isinstance(tables, ExportTable) else tables:
+        title = _sheet_title(table.title)
+        while title in {w[0] for w in written}:
+            title = _sheet_title(f"{title[:28]}{len(written) + 1}")
+        written.append((title, [c.header for c in table.columns], *_write_sheet(wb, title, table)))
+    if not written:
+        wb.create_sheet("无数据")
+    save_atomically(wb, path)
+    for title, headers, _count, filled in written:
+        verify(path, title, headers, filled)
+    return sum(w[2] for w in written)
+
+
+def _write_sheet(wb: Workbook, title: str, table: ExportTable) -> tuple[int, int]:
+    rows = [list(r) for r in table.rows]
+    ws = wb.create_sheet(title)
     ncols = len(table.columns)
     for i, col in enumerate(table.columns):
         ws.column_dimensions[column_letter(i)].width = col.width
@@ -130,9 +147,11 @@ def write_xlsx(table: ExportTable, path: Path) -> int:
     ws.append(header)
     for row in rows:
         ws.append([safe_cell(ws, v) if isinstance(v, str) else _plain(v) for v in row])
-    save_atomically(wb, path)
-    verify(path, ws.title, [c.header for c in table.columns], len(rows))
-    return len(rows)
+    # Readers drop trailing rows without any value; verification counts up to the last filled one.
+    filled = next(
+        (i + 1 for i in range(len(rows) - 1, -1, -1) if any(v not in (None, "") for v in rows[i])), 0
+    )
+    return len(rows), filled
 
 
 def _plain(value: object) -> object:

@@ -155,3 +155,25 @@ def test_filled_template_imports(db: Database, branch_id: str, tmp_path: Path) -
     with db.reader() as s:
         p = plan_roster_import(s, branch_id, path, today=TODAY)
     assert p.problems == [] and [r.row for r in p.rows] == [2]
+
+
+def test_every_registered_export_writes_a_verified_workbook_on_demo_data(
+    db: Database, tmp_path: Path
+) -> None:
+    from python_calamine import CalamineWorkbook
+
+    from services import demo
+    from services.excel.export import registry
+
+    demo.generate(db, "small", seed=7, today=TODAY)
+    specs = registry()
+    assert {"ledger-team", "ledger-org-life", "ledger-support"} <= set(specs)
+    with db.reader() as s:
+        for name, spec in specs.items():
+            report = export_xlsx(s, name, tmp_path / f"{name}.xlsx", year=2025 if spec.uses_year else None)
+            book = CalamineWorkbook.from_path(str(report.path))
+            assert book.sheet_names, name
+    ledger = CalamineWorkbook.from_path(str(tmp_path / "ledger-support.xlsx"))
+    fees = ledger.get_sheet_by_name(ledger.sheet_names[0]).to_python()
+    money = [r[3] for r in fees[1:] if isinstance(r[3], float)]
+    assert money and all(round(m, 2) == m for m in money)  # fen written as yuan
