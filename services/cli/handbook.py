@@ -118,8 +118,8 @@ def validate_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
 def explain_cmd(args: argparse.Namespace, ctx: Context) -> int:
     pack = _pack(args.pack)
-    label = parse_period(args.period).label
-    period = parse_period(args.period[:4])  # the finding may be a month inside the year: check the year
+    period = parse_period(args.period)
+    label = period.label  # a finding is about the window it names: check exactly that period
     with ctx.db().transaction(ctx.user) as s:
         result = run_check(s, pack, period, branch_code=args.branch, as_of=_as_of(args.as_of))
         finding = find_finding(result, args.rule, args.branch, label)

@@ -10,20 +10,24 @@ from typing import Literal
 from services.handbook.errors import PeriodError
 
 Unit = Literal["month", "quarter", "year"]
+Kind = Literal["month", "quarter", "year", "span"]
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_SPAN = re.compile(r"^(\d{4})\s*[-–—~至]\s*(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})\s*[Qq]([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
-_ORDER: dict[str, int] = {"month": 0, "quarter": 1, "year": 2}
+_ORDER: dict[str, int] = {"month": 0, "quarter": 1, "year": 2, "span": 3}
 
 
 @dataclass(frozen=True, order=True)
 class Period:
     start: date
     end: date  # inclusive
-    unit: Unit
+    unit: Kind  # "span": several whole years (2017-2026), for history checks
 
     @property
     def label(self) -> str:
+        if self.unit == "span":
+            return f"{self.start.year}-{self.end.year}"
         if self.unit == "year":
             return f"{self.start.year}"
         if self.unit == "quarter":
@@ -33,6 +37,8 @@ class Period:
     @property
     def title(self) -> str:
         """Chinese wording for messages: 2026年7月 / 2026年第3季度 / 2026年."""
+        if self.unit == "span":
+            return f"{self.start.year}—{self.end.year}年"
         if self.unit == "year":
             return f"{self.start.year}年"
         if self.unit == "quarter":
@@ -87,21 +93,17 @@ def containing(day: date, unit: Unit) -> Period:
 
 
 def parse_period(text: str) -> Period:
-    """2026-07 → July 2026, 2026Q3 → third quarter, 2026 → the year."""
+    """2026-07 → July 2026, 2026Q3 → third quarter, 2026 → the year, 2017-2026 → ten whole years."""
     s = text.strip()
-    if m := _MONTH.match(s):
+    if m := _SPAN.match(s):
+        first, last = int(m[1]), int(m[2])
+        if first < last:
+            return Period(date(first, 1, 1), date(last, 12, 31), "span")
+    elif m := _MONTH.match(s):
         if 1 <= int(m[2]) <= 12:
             return month(int(m[1]), int(m[2]))
     elif m := _QUARTER.match(s):
         return quarter(int(m[1]), int(m[2]))
     elif m := _YEAR.match(s):
         return year(int(m[1]))
-    raise PeriodError(f"无法识别的期间：{text}（请写成 2026-07、2026Q3 或 2026）。")
-
-
-def span(first: Period, last: Period) -> list[Period]:
-    """Consecutive periods of the same unit from ``first`` to ``last`` (for multi-year checks)."""
-    out = [first]
-    while out[-1].end < last.end:
-        out.append(containing(out[-1].end + timedelta(days=1), first.unit))
-    return out
+    raise PeriodError(f"无法识别的期间：{text}（请写成 2026-07、2026Q3、2026 或 2017-2026）。")

@@ -180,3 +180,12 @@ def test_month_check_does_not_judge_quarterly_rules(kit: Kit) -> None:
     assert of_rule(result, "LIFE-01") == []
     assert [f.period for f in of_rule(kit.check("2026Q3", date(2026, 11, 1)), "LIFE-01")] == ["2026Q3"]
     assert parse_period("2026Q3").title == "2026年第3季度"
+
+
+def test_ten_year_span_judges_every_window_once(kit: Kit) -> None:
+    kit.branch(full=3, committee=1, founded_on=date(2017, 1, 1))
+    result = kit.check("2017-2026", date(2027, 1, 5))
+    assert result.period.label == "2017-2026" and result.period.title == "2017—2026年"
+    assert len(of_rule(result, "LIFE-05")) == 120  # no 主题党日 in any of 120 months
+    assert len(of_rule(result, "LIFE-06")) == 10  # no 组织生活会 in any of 10 years
+    assert [f.period for f in of_rule(result, "ORG-03")] == []  # the secretary is in place
