@@ -212,8 +212,9 @@ class MainWindow(QMainWindow):
                 item.setToolTip(0, f"{label(node.kind) if node.kind else ''} · 代码 {node.code}")
             if node.id == keep:
                 restore = item
-            for child in node.children:
-                add(item, child)
+            below = sum(int(add(item, child).text(1)) for child in node.children)
+            # A 党委/党总支 shows its own members plus its branches'; a township's count already sums them.
+            item.setText(1, str(node.member_count if node.kind == "township" else node.member_count + below))
             return item
 
         for township in nodes:
