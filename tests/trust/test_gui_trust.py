@@ -126,7 +126,7 @@ def test_audit_viewer_filters_pages_and_verifies(
     dialog.table_box.setCurrentIndex(dialog.table_box.findData("member"))
     dialog.first_page()
     assert dialog.total == 3
-    assert {dialog.grid.item(i, 4).text() for i in range(3)} == {"党员"}
+    assert {dialog.grid.item(i, 4).text() for i in range(3)} == {"党员"}  # type: ignore[union-attr]
     dialog.verify()
     assert "校验通过" in boxes[-1]
 
@@ -141,7 +141,7 @@ def test_recycle_bin_restores_the_selected_record(
         members.delete_member(s, victim.id)
     dialog = RecycleDialog(db)
     qtbot.addWidget(dialog)
-    assert dialog.grid.rowCount() == 1 and dialog.grid.item(0, 1).text() == victim.name
+    assert dialog.grid.rowCount() == 1 and dialog.grid.item(0, 1).text() == victim.name  # type: ignore[union-attr]
     dialog.grid.selectRow(0)
     qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
     assert dialog.grid.rowCount() == 0
