@@ -201,7 +201,8 @@ class ExcelImportDialog(QDialog):
             except ExcelFileError as exc:  # shown in the dialog, not as a pop-up
                 return exc
 
-        ops.run_read(self, self.db, work, self._show_plan, background=False, label="正在检查…")
+        # Large sheets take a second or more: read on a worker while a busy indicator shows.
+        ops.run_read(self, self.db, work, self._show_plan, background=True, label="正在检查…")
 
     def _show_plan(self, outcome: ImportPlan | ExcelFileError) -> None:
         if isinstance(outcome, ExcelFileError):
@@ -268,7 +269,9 @@ class ExcelImportDialog(QDialog):
                 s, branch_id, plan, valid_only=valid_only, confirm_updates=confirm, today=self.today
             )
 
-        ops.run_write(self, self.db, work, self._imported, changes=changes, label="正在导入…")
+        ops.run_write(
+            self, self.db, work, self._imported, changes=changes, background=True, label="正在导入…"
+        )
 
     def _imported(self, outcome: ImportResult) -> None:
         self.summary.setText("已导入：" + outcome.summary())

@@ -23,11 +23,9 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from services.excel import export
-    from services.excel.templates import TEMPLATES
-
+    # Kept light: openpyxl and the export registry load only when an Excel command runs.
     t = sub.add_parser("template", help="生成 Excel 导入模板")
-    t.add_argument("kind", choices=sorted(TEMPLATES), help="roster 党员花名册；meetings 会议记录")
+    t.add_argument("kind", choices=["meetings", "roster"], help="roster 党员花名册；meetings 会议记录")
     t.add_argument("out", help="输出 .xlsx 路径")
     t.set_defaults(handler=template_cmd)
 
@@ -47,8 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(handler=import_cmd, kind=name.removeprefix("import-"))
 
     e = sub.add_parser("export-xlsx", help="导出 Excel")
-    e.add_argument("what", choices=export.export_names(), help="要导出的表")
-    e.add_argument("out", help="输出 .xlsx 路径")
+    e.add_argument("what", help="要导出的表（如 members、meetings、attendance；用 list 列出全部）")
+    e.add_argument("out", nargs="?", default=None, help="输出 .xlsx 路径")
     e.add_argument("--branch", default=None, help="支部代码（含下级；默认全部）")
     e.add_argument("--year", type=int, default=None, help="年度（会议、出席等）")
     e.set_defaults(handler=export_cmd)
@@ -167,6 +165,15 @@ def _branch_id(s: Session, code: str) -> str:
 def export_cmd(args: argparse.Namespace, ctx: Context) -> int:
     from services.excel import export
 
+    specs = export.registry()
+    if args.what == "list":
+        for name, spec in sorted(specs.items()):
+            print(f"{name}\t{spec.label}{'（可按年度）' if spec.uses_year else ''}")
+        return EXIT_OK
+    if args.what not in specs or not args.out:
+        problem = f"没有名为 {args.what} 的导出" if args.what not in specs else "请给出输出文件路径"
+        print(f"错误：{problem}。可选：{'、'.join(sorted(specs))}。", file=sys.stderr)
+        return EXIT_UNUSABLE
     with ctx.db().reader() as s:
         try:
             ids = org.descendant_branch_ids(s, _branch_id(s, args.branch)) if args.branch else None

@@ -71,6 +71,13 @@ def sniff(path: Path) -> None:
     except (zipfile.BadZipFile, OSError) as exc:
         raise ExcelFileError(f"文件 {path.name} 已损坏，无法作为 Excel 工作簿打开（{exc}）。") from exc
     if "xl/workbook.xml" not in names:
+        save_as = "请在 Excel 或 WPS 中打开，“另存为”Excel 工作簿（*.xlsx）后再导入。"
+        if "xl/workbook.bin" in names:
+            raise ExcelFileError(f"文件 {path.name} 是 Excel 二进制工作簿（.xlsb）。{save_as}")
+        if "content.xml" in names and "mimetype" in names:
+            raise ExcelFileError(
+                f"文件 {path.name} 是 WPS/LibreOffice 的 OpenDocument 表格（.ods）。{save_as}"
+            )
         other = "Word 文档" if "word/document.xml" in names else "其他类型的压缩文件"
         raise ExcelFileError(f"文件 {path.name} 是{other}，不是 Excel 工作簿（.xlsx）。")
 

@@ -57,6 +57,14 @@ def test_word_document_renamed_to_xlsx(db: Database, branch_id: str, tmp_path: P
     assert "Word" in refused(db, branch_id, path)
 
 
+def test_opendocument_spreadsheet_renamed_to_xlsx(db: Database, branch_id: str, tmp_path: Path) -> None:
+    path = tmp_path / "表格.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", "<office:document-content/>")
+    assert ".ods" in refused(db, branch_id, path)
+
+
 def test_truncated_workbook(db: Database, branch_id: str, book: Book, tmp_path: Path) -> None:
     whole = book([ROSTER_HEADER, ["张三", person(11), "2005-07-01"]]).read_bytes()
     path = tmp_path / "截断.xlsx"

@@ -97,6 +97,8 @@ def test_templates_and_exports_from_the_command_line(run, tmp_path: Path) -> Non
         assert run("export-xlsx", what, str(out), "--branch", "B01", "--year", "2026") == 0
         assert CalamineWorkbook.from_path(str(out)).sheet_names
     assert run("export-xlsx", "members", str(tmp_path / "no-such-dir" / "x.xlsx")) == 2
+    assert run("export-xlsx", "no-such-table", str(tmp_path / "x.xlsx")) == 2
+    assert run("export-xlsx", "list") == 0
 
 
 def test_import_meetings_command(run, book: Book, capsys) -> None:  # type: ignore[no-untyped-def]

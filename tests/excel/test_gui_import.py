@@ -52,6 +52,7 @@ def open_dialog(qtbot: QtBot, db: Database, branch_id: str, path: Path) -> Excel
     qtbot.addWidget(dialog)
     dialog.path_edit.setText(str(path))
     qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    ops.wait_idle()  # the check runs on a worker thread
     return dialog
 
 
