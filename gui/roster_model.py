@@ -27,7 +27,6 @@ from PySide6.QtCore import (
 from models.enums import label
 from services.members import RosterRow
 
-SEARCH_ROLE = Qt.ItemDataRole.UserRole + 11
 ID_ROLE = Qt.ItemDataRole.UserRole + 12
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -67,8 +66,14 @@ def pinyin_collator() -> QCollator:
     return collator
 
 
+@functools.lru_cache(maxsize=8192)
+def _initial(char: str) -> str:
+    return "".join(lazy_pinyin(char, style=Style.FIRST_LETTER, errors="ignore"))
+
+
 def initials(name: str) -> str:
-    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore"))
+    """Pinyin initials (张三 → zs), per character and cached: names repeat their characters a lot."""
+    return "".join(_initial(c) for c in name)
 
 
 class RosterModel(QAbstractTableModel):
@@ -92,7 +97,7 @@ class RosterModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = rows
         self._rank = rank
-        self._search = [f"{r.name}\t{r.id_number}\t{r.phone}\t{initials(r.name)}" for r in rows]
+        self._search = [f"{r.name}\t{r.id_number}\t{r.phone}\t{initials(r.name)}".lower() for r in rows]
         self._apply_sort()
         self.endResetModel()
 
@@ -122,6 +127,9 @@ class RosterModel(QAbstractTableModel):
         self._rank = [self._rank[i] for i in perm]
         self._search = [self._search[i] for i in perm]
 
+    def search_text(self, row: int) -> str:
+        return self._search[row]
+
     def row_id(self, row: int) -> str:
         return self.rows[row].id
 
@@ -146,8 +154,6 @@ class RosterModel(QAbstractTableModel):
         column = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(row)
-        if role == SEARCH_ROLE:
-            return self._search[index.row()]
         if role == ID_ROLE:
             return row.id
         if role == Qt.ItemDataRole.ToolTipRole and row.status == "probationary":
@@ -161,13 +167,16 @@ class RosterProxy(QSortFilterProxyModel):
     def __init__(self, source: RosterModel) -> None:
         super().__init__()
         self.source = source
+        self._needle = ""
         self.setSourceModel(source)
-        self.setFilterRole(SEARCH_ROLE)
-        self.setFilterKeyColumn(NAME_COLUMN)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.source.sort(column, order)
 
     def set_search(self, text: str) -> None:
-        self.setFilterFixedString(text.strip())
+        self._needle = text.strip().lower()
+        self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        # Reads the model's prepared search text directly: no QModelIndex/data() round trip per row.
+        return not self._needle or self._needle in self.source.search_text(source_row)
