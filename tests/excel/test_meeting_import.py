@@ -106,3 +106,64 @@ def test_valid_only_imports_the_good_meetings(db: Database, branch: str, book: B
     with db.transaction("t") as s:
         result = apply_meeting_import(s, branch, p, valid_only=True, today=TODAY)
     assert (result.created, result.skipped_errors) == (1, 1)
+
+
+def test_meetings_export_round_trip_records_nothing_twice(
+    db: Database, branch: str, book: Book, tmp_path: Path
+) -> None:
+    from services.excel.export import export_xlsx
+
+    path = book(
+        [
+            HEADER,
+            [1, "2026-10-10", "支部党员大会", "学习党章"],
+            [2, "2026-09-05", "党课", "党史", "村委会", "党员B0100"],
+        ],
+        sheet="会议",
+    )
+    with db.transaction("t") as s:
+        apply_meeting_import(s, branch, plan(db, branch, path), today=TODAY)
+    with db.reader() as s:
+        export_xlsx(s, "meetings", tmp_path / "meetings.xlsx", branch_ids=[branch])
+    again = plan(db, branch, tmp_path / "meetings.xlsx")
+    assert again.problems == []
+    assert [r.action for r in again.rows] == ["unchanged", "unchanged"]
+
+
+def test_observers_same_names_and_repeated_people(
+    db: Database, build: Builder, branch: str, book: Book
+) -> None:
+    other = build.branch("B02", "二村党支部")
+    guest = build.member(other.id, "镇领导")
+    twin_a = build.member(branch, "张三")
+    build.member(branch, "张三")
+    path = book(
+        [HEADER, [1, "2026-10-10", "支部党员大会", "学习党章"]],
+        sheet="会议",
+        extra_sheets={
+            "出席情况": [
+                [*PEOPLE, "身份证号"],
+                [1, "镇领导", "列席", "", ""],  # from another branch: may observe
+                [1, "张三", "请假", "生病", ""],  # two members share the name
+                [1, "张三", "请假", "生病", twin_a.id_number],
+                [1, "党员B0101", "缺席", "", ""],
+                [1, "党员B0101", "出席", "", ""],
+            ]
+        },
+    )
+    p = plan(db, branch, path)
+    assert [(pr.sheet, pr.row, pr.column) for pr in p.problems] == [
+        ("出席情况", 3, "B"),
+        ("出席情况", 6, "B"),
+    ]
+    assert "同名" in p.problems[0].message and "重复" in p.problems[1].message
+    assert guest.id  # resolved as observer without a problem
+
+
+def test_decorated_headers_are_recognised(db: Database, branch: str, book: Book) -> None:
+    path = book(
+        [["会议日期（必填）", "会议类型*", " 会议 主题 ", "地点"], ["2026-10-10", "主题党日", "学习", ""]],
+        sheet="Sheet1",
+    )
+    p = plan(db, branch, path)
+    assert p.problems == [] and [r.action for r in p.rows] == ["create"]
