@@ -174,8 +174,9 @@ class RosterProxy(QSortFilterProxyModel):
         self.source.sort(column, order)
 
     def set_search(self, text: str) -> None:
+        self.beginFilterChange()
         self._needle = text.strip().lower()
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
         # Reads the model's prepared search text directly: no QModelIndex/data() round trip per row.
