@@ -23,9 +23,9 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 
 from models.enums import Role
-from services import audit, fileperms
+from services import appversion, audit, fileperms
 from services.db import Database, alembic_config, head_revision, make_engine, migrate
-from services.errors import LedgerError
+from services.errors import DatabaseError, LedgerError
 from services.roles import Actor, check_actor
 
 AUTO_TAG = "auto"
@@ -201,12 +201,16 @@ def restore(db: Database, path: Path, actor: Actor | None = None) -> RestoreResu
     work = folder / f"{live.stem}-restore-work-{_stamp()}.sqlite"
     try:
         snapshot(path, work)
-        if info.needs_upgrade:
-            engine = make_engine(f"sqlite:///{work}")
+        engine = make_engine(f"sqlite:///{work}")
+        try:
             try:
+                appversion.check_not_newer(engine)  # same schema, but written by a newer app
+            except DatabaseError as exc:
+                raise BackupError(f"不能恢复 {path.name}：{exc.message}") from exc
+            if info.needs_upgrade:
                 migrate(engine, backup_dir=folder)
-            finally:
-                engine.dispose()
+        finally:
+            engine.dispose()
         safety = snapshot(live, _unique(folder, f"{live.stem}-before-restore-{_stamp()}"))
         db.engine.dispose()  # no pooled connection may keep pages of the old contents
         try:

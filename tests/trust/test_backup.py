@@ -108,6 +108,19 @@ def test_a_backup_from_a_newer_version_is_refused(db: Database, build: Builder, 
         backup.restore(db, newer)
 
 
+def test_a_backup_written_by_a_newer_app_version_is_refused(
+    db: Database, build: Builder, tmp_path: Path
+) -> None:
+    build.township()
+    newer = backup.backup_to(db, tmp_path / "usb")
+    with sqlite3.connect(newer) as conn:
+        conn.execute("DELETE FROM db_meta WHERE key = 'app_version'")
+        conn.execute("INSERT INTO db_meta (key, value) VALUES ('app_version', '99.0')")
+    with pytest.raises(backup.BackupError, match="较新版本"):
+        backup.restore(db, newer)
+    assert _townships(db) == ["T01"]
+
+
 def test_a_backup_at_the_first_revision_is_upgraded_when_restored(db: Database, tmp_path: Path) -> None:
     old = tmp_path / "old.sqlite"
     ids = make_old_database(old, "0001")
