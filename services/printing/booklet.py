@@ -61,8 +61,6 @@ def build_branch_booklet(
     plan = sections.plan(declared, opts.extra_sections)
     meetings = data.meetings if opts.include_forms else []
 
-    # Build every section's flowables once; each pass of the layout gets fresh copies of the list
-    # (reportlab consumes the story) but the expensive queries run only here.
     built: list[tuple[sections.LedgerPlan, list[tuple[sections.SectionSpec, list[Flowable]]]]] = [
         (lp, [(spec, spec.build(data)) for spec in lp.sections]) for lp in plan
     ]
@@ -95,8 +93,8 @@ def build_branch_booklet(
     )
     st = styles()
 
-    def story(marks: dict[str, int] | None) -> list[Flowable]:
-        out: list[Flowable] = [*cover_story(cover, marks), *catalog_story(entries, marks)]
+    def story() -> list[Flowable]:
+        out: list[Flowable] = [*cover_story(cover), *catalog_story(entries)]
         for lp, specs in built:
             for i, (spec, flowables) in enumerate(specs):
                 out.append(PageBreak())
@@ -115,7 +113,7 @@ def build_branch_booklet(
                 out += form_story(m, form_ctx, mark_key=f"meeting.{m.id}")
         return out
 
-    return render(story, _head(township, branch), title=cover.ledger_name, with_cover=True, numbered=True)
+    return render(story(), _head(township, branch), title=cover.ledger_name, with_cover=True)
 
 
 def _one_line(text: str, limit: int = 40) -> str:
@@ -144,11 +142,7 @@ def build_meeting_form(session: Session, meeting_id: str) -> Rendered:
     assert township is not None
     ctx = form_context(session, meeting, branch.name)
     title = f"{branch.name}{label(MeetingType(meeting.type))}记录（{meeting.held_on.isoformat()}）"
-    return render(
-        lambda _marks: form_story(meeting, ctx, mark_key="form", level=0),
-        _head(township, branch),
-        title=title,
-    )
+    return render(form_story(meeting, ctx, mark_key="form", level=0), _head(township, branch), title=title)
 
 
 @dataclass(frozen=True)

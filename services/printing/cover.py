@@ -9,7 +9,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, NextPageTemplate, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from services.printing.fonts import FONT
-from services.printing.layout import FRAME_WIDTH, GRID, TOTAL_KEY, esc, styles
+from services.printing.layout import FRAME_WIDTH, GRID, PageRef, esc, styles
 
 
 @dataclass(frozen=True)
@@ -30,26 +30,32 @@ def cn_date(d: date | None) -> str:
     return f"{d.year}年{d.month}月{d.day}日" if d else ""
 
 
-def cover_story(info: CoverInfo, marks: dict[str, int] | None) -> list[Flowable]:
+def cover_story(info: CoverInfo) -> list[Flowable]:
     """The cover page; it ends by switching to the body template on a new page."""
     st = styles()
     span = f"{cn_date(info.date_from)} 至 {cn_date(info.date_to)}" if info.date_from or info.date_to else ""
-    total = f"{marks[TOTAL_KEY]} 页" if marks and TOTAL_KEY in marks else "—"
-    rows = [
-        ["乡镇（街道）", info.township],
-        ["党组织名称", info.branch],
-        ["年    度", f"{info.year} 年"],
-        ["台账名称", info.ledger_name],
-        ["卷    号", f"第 {info.volume} 卷"],
-        ["起止日期", span],
-        ["本卷页数", total],
-        ["保 管 人", info.keeper],
-        ["保管期限", info.retention],
-        ["立卷日期", cn_date(info.made_on)],
+    value_width = FRAME_WIDTH - 56 * mm
+    total = PageRef(
+        "cover.total", lambda _marks, pages: f"{pages} 页", value_width - 12, size=12, align="left"
+    )
+    rows: list[tuple[str, str | Flowable]] = [
+        ("乡镇（街道）", info.township),
+        ("党组织名称", info.branch),
+        ("年    度", f"{info.year} 年"),
+        ("台账名称", info.ledger_name),
+        ("卷    号", f"第 {info.volume} 卷"),
+        ("起止日期", span),
+        ("本卷页数", total),  # filled in when the volume is finished
+        ("保 管 人", info.keeper),
+        ("保管期限", info.retention),
+        ("立卷日期", cn_date(info.made_on)),
     ]
     table = Table(
-        [[label, Paragraph(esc(value), st.h2)] for label, value in rows],
-        colWidths=[36 * mm, FRAME_WIDTH - 56 * mm],
+        [
+            [label, value if isinstance(value, Flowable) else Paragraph(esc(value), st.h2)]
+            for label, value in rows
+        ],
+        colWidths=[36 * mm, value_width],
         rowHeights=13 * mm,
         hAlign="CENTER",
         style=TableStyle(

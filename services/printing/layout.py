@@ -1,9 +1,13 @@
-"""Page geometry, styles, running header/footer and the multi-pass build shared by every document.
+"""Page geometry, styles, running header/footer and the build shared by every document.
 
 A4 portrait with a wide left margin for binding (and a dashed 装订线), a running header with
 township and branch, and the footer "第 N 页 共 M 页": the canvas keeps every page until the end so
-the total is known when the footers are drawn. Documents that print their own page numbers (the
-catalog) are built again until the section start pages recorded by ``SectionMark`` stop changing.
+the total is known when the footers are drawn.
+
+Numbers known only at the end — where each catalog entry really starts (recorded by ``SectionMark``
+through ``afterFlowable`` as the pages are laid out), the page total on the cover — are drawn by
+``PageRef`` as forward-referenced form XObjects of fixed size, filled in when the document is saved.
+So one layout pass suffices and every printed page number is the real one, never an estimate.
 """
 
 from __future__ import annotations
@@ -33,7 +37,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from services.printing.errors import LayoutFailed
 from services.printing.fonts import FONT, register
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -46,7 +49,7 @@ FRAME_HEIGHT = PAGE_HEIGHT - TOP - BOTTOM
 GRID = colors.HexColor("#333333")
 SHADE = colors.HexColor("#E8E8E8")
 MUTED = colors.HexColor("#555555")
-TOTAL_KEY = "__total__"  # marks[TOTAL_KEY]: the page count of the previous pass
+RefText = Callable[[dict[str, int], int], str]  # (marks, page total) -> the text to print
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,41 @@ class SectionMark(Flowable):
             self.canv.page_marks.append((self.key, self.title, self.level))
 
 
+class PageRef(Flowable):
+    """A fixed-size box showing a number known only when the document is finished."""
+
+    def __init__(
+        self, key: str, text: RefText, width: float, size: float = 9.5, align: str = "center"
+    ) -> None:
+        super().__init__()
+        self.name = "ref_" + "".join(ch if ch.isalnum() else "_" for ch in key)
+        self.text = text
+        self.width = width
+        self.size = size
+        self.height = size * 1.25
+        self.align = align
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.page_refs[self.name] = self
+        self.canv.doForm(self.name)
+
+    def fill(self, canv: Canvas, marks: dict[str, int], total: int) -> None:
+        canv.beginForm(self.name, lowerx=0, lowery=0, upperx=self.width, uppery=self.height)
+        canv.setFont(FONT, self.size)
+        text = self.text(marks, total)
+        y = self.size * 0.25
+        if self.align == "left":
+            canv.drawString(0, y, text)
+        elif self.align == "right":
+            canv.drawRightString(self.width, y, text)
+        else:
+            canv.drawCentredString(self.width / 2, y, text)
+        canv.endForm()
+
+
 class RunningTitle(Flowable):
     """Zero-size: the right side of the running header from this page on."""
 
@@ -196,6 +234,8 @@ class NumberedCanvas(Canvas):
         self._held: list[dict[str, Any]] = []
         self.bare_page = False  # cover: no footer
         self.page_marks: list[tuple[str, str, int]] = []  # bookmarks of the page being drawn
+        self.page_refs: dict[str, PageRef] = {}  # forms to fill in at save
+        self.marks: dict[str, int] = {}  # the document's marks (set by LedgerDoc)
 
     def showPage(self) -> None:
         self._held.append(dict(self.__dict__))
@@ -219,6 +259,8 @@ class NumberedCanvas(Canvas):
                 self.addOutlineEntry(title, key, level=level)
             Canvas.showPage(self)
         self.page_count = total
+        for ref in self.page_refs.values():
+            ref.fill(self, self.marks, total)
         if any(state["page_marks"] for state in self._held):
             self.showOutline()  # open with the bookmarks panel: the catalog, clickable
         Canvas.save(self)
@@ -281,6 +323,7 @@ class LedgerDoc(BaseDocTemplate):
         self.addPageTemplates([cover, body] if with_cover else [body, cover])
 
     def afterFlowable(self, flowable: Flowable) -> None:
+        self.canv.marks = self.marks
         if isinstance(flowable, SectionMark):
             self.marks.setdefault(flowable.key, self.page)
             if flowable.title:
@@ -314,35 +357,11 @@ class Rendered:
     data: bytes
     pages: int
     marks: dict[str, int] = field(default_factory=dict)
-    passes: int = 1
 
 
-StoryFactory = Callable[[dict[str, int] | None], list[Flowable]]
-
-
-def render(
-    make_story: StoryFactory,
-    head: RunningHead,
-    *,
-    title: str,
-    with_cover: bool = False,
-    numbered: bool = False,
-    max_passes: int = 4,
-) -> Rendered:
-    """Builds the document; ``numbered`` stories print page numbers and are rebuilt until stable.
-
-    ``make_story(None)`` lays out with placeholders; later passes get the marks (and the total page
-    count under ``TOTAL_KEY``) of the pass before. Only a pass whose input equals its own outcome is
-    kept, so every printed page number is the real one.
-    """
-    known: dict[str, int] | None = None
-    for attempt in range(1, max_passes + 1):
-        buf = io.BytesIO()
-        doc = LedgerDoc(buf, head, title=title, with_cover=with_cover)
-        doc.build(make_story(known), canvasmaker=NumberedCanvas)
-        pages = int(doc.canv.page_count)
-        found = {**doc.marks, TOTAL_KEY: pages}
-        if not numbered or found == known:
-            return Rendered(buf.getvalue(), pages, doc.marks, attempt)
-        known = found
-    raise LayoutFailed("目录页码在多次排版后仍不稳定，无法生成准确的目录。请把该问题报告给技术支持。")
+def render(story: list[Flowable], head: RunningHead, *, title: str, with_cover: bool = False) -> Rendered:
+    """Lays out ``story`` once; page references are filled in from the marks of this very layout."""
+    buf = io.BytesIO()
+    doc = LedgerDoc(buf, head, title=title, with_cover=with_cover)
+    doc.build(story, canvasmaker=NumberedCanvas)
+    return Rendered(buf.getvalue(), int(doc.canv.page_count), dict(doc.marks))

@@ -1,0 +1,109 @@
+"""The booklets of every branch of a township for one year, one PDF per branch, optionally in parallel.
+
+Each worker process opens the database itself (sessions never cross processes) and lays out whole
+booklets; the largest branches go first so the workers finish together.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from sqlalchemy import and_, extract, func, select
+
+from models import Branch, Meeting, Member, Township
+from services.db import open_database
+from services.errors import NotFound
+from services.printing.booklet import BookletOptions, PrintResult, check_year, print_branch_booklet
+from services.printing.errors import OutputError
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def booklet_filename(code: str, name: str, year: int) -> str:
+    """A file name that is valid on Windows too: 「B101-马坪村党支部-2025.pdf」."""
+    return f"{_UNSAFE.sub('_', code)}-{_UNSAFE.sub('_', name)}-{year}.pdf"
+
+
+def branches_to_print(db_target: str, township_id: str, year: int) -> list[tuple[str, str, str, int]]:
+    """(id, code, name, weight) of every organisation with members or meetings in the year, largest first."""
+    db = open_database(db_target, migrate_now=False)
+    try:
+        with db.reader() as s:
+            if s.get(Township, township_id) is None:
+                raise NotFound("找不到该乡镇。")
+            members = dict(
+                s.execute(
+                    select(Member.branch_id, func.count())
+                    .where(Member.deleted.is_(False), Member.township_id == township_id)
+                    .group_by(Member.branch_id)
+                ).all()
+            )
+            meetings = dict(
+                s.execute(
+                    select(Meeting.branch_id, func.count())
+                    .join(Branch, Branch.id == Meeting.branch_id)
+                    .where(
+                        and_(
+                            Branch.township_id == township_id,
+                            Meeting.deleted.is_(False),
+                            extract("year", Meeting.held_on) == year,
+                        )
+                    )
+                    .group_by(Meeting.branch_id)
+                ).all()
+            )
+            branches = s.execute(
+                select(Branch.id, Branch.code, Branch.name)
+                .where(Branch.township_id == township_id, Branch.deleted.is_(False))
+                .order_by(Branch.sort_order, Branch.code)
+            ).all()
+    finally:
+        db.close()
+    out = [
+        (b.id, b.code, b.name, int(members.get(b.id, 0)) + 3 * int(meetings.get(b.id, 0)))
+        for b in branches
+        if members.get(b.id) or meetings.get(b.id)
+    ]
+    return sorted(out, key=lambda t: -t[3])
+
+
+def _print_one(args: tuple[str, str, int, str, BookletOptions]) -> PrintResult:
+    db_target, branch_id, year, out, options = args
+    db = open_database(db_target, migrate_now=False)
+    try:
+        with db.reader() as s:
+            return print_branch_booklet(s, branch_id, year, out, options)
+    finally:
+        db.close()
+
+
+def print_township(
+    db_target: str,
+    township_id: str,
+    year: int,
+    out_dir: str | Path,
+    *,
+    jobs: int = 1,
+    options: BookletOptions | None = None,
+) -> list[PrintResult]:
+    """Writes one verified booklet per branch into ``out_dir``; returns them sorted by file name."""
+    check_year(year)
+    folder = Path(out_dir)
+    if not folder.is_dir():
+        raise OutputError(f"保存位置不存在：{folder}。请先建立该文件夹或换一个位置。")
+    todo = branches_to_print(db_target, township_id, year)
+    opts = options or BookletOptions()
+    work = [
+        (db_target, bid, year, str(folder / booklet_filename(code, name, year)), opts)
+        for bid, code, name, _ in todo
+    ]
+    jobs = max(1, min(jobs, len(work), os.cpu_count() or 1))
+    if jobs == 1:
+        results = [_print_one(w) for w in work]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_print_one, work))
+    return sorted(results, key=lambda r: r.path.name)
