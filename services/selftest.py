@@ -2,7 +2,8 @@
 
 Runs offscreen in a temporary folder (database, user-data folder, keys, outputs): creates demo data,
 checks it against the handbook, writes an xlsx, a PDF booklet (with a photo) and a sync package,
-reads each one back with an independent parser, and renders the main window once. One line per step
+reads each one back with an independent parser (the package is also merged into a second, "county"
+database), and renders the main window once. One line per step
 with its time; the exit code is 0 only when every step passed. Used on a fresh bundle to prove that
 everything the bundle needs made it in, and from source the same way.
 
@@ -287,7 +288,7 @@ def _pdf_fonts(reader: PdfReader) -> set[str]:
 
 
 def step_sync(ws: Workspace) -> str:
-    from services.sync import exporter, package
+    from services.sync import exporter, package, receiver
 
     outdir = ws.root / "u-disk"
     outdir.mkdir(exist_ok=True)
@@ -305,9 +306,19 @@ def step_sync(ws: Workspace) -> str:
             )
     if result.attachments < 1 or not opened.blobs:
         raise SelftestFailure("同步包里没有附件（会议照片）。")
+    # Then merge it as the county would, into a database of its own.
+    county = open_database(ws.root / "county.sqlite")
+    try:
+        merged = receiver.import_package(county, result.path, user="selftest")
+    finally:
+        county.close()
+    if merged.status != "imported" or sum(merged.inserted.values()) != result.total_rows:
+        raise SelftestFailure(
+            f"县级导入结果：{merged.message}（新增 {sum(merged.inserted.values())} 行，应为 {result.total_rows} 行）"
+        )
     return (
         f"{result.file_name}：{len(read_rows)} 张表 {sum(read_rows.values())} 行、附件 {len(opened.blobs)} 个，"
-        f"签名与校验通过，{result.size // 1024} KB"
+        f"签名与校验通过，县级库导入 {merged.rows_written} 行，{result.size // 1024} KB"
     )
 
 
