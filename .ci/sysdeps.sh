@@ -2,7 +2,8 @@
 # Installs the system libraries PySide6 needs (even offscreen) when they are missing.
 # Only acts as root; elsewhere it prints what to install.
 set -euo pipefail
-pkgs=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 libxkbcommon-x11-0 poppler-utils)
+pkgs=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 libxkbcommon-x11-0 poppler-utils
+  binutils)  # binutils: PyInstaller (tests/test_dist.py) needs objdump, objcopy and strip
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
