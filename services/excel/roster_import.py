@@ -120,9 +120,9 @@ class _RosterChecker:
                 elif col.kind == "bool":
                     got[key] = values.flag(raw)
                 elif col.kind == "name":
-                    got[key] = values.name(raw)
+                    got[key] = "".join(shown[key].split())  # stray spaces, also full-width ones
                 else:
-                    got[key] = values.text(raw)
+                    got[key] = shown[key]
             except values.CellError as exc:
                 plan.problems.append(self.problem(row_no, key, shown[key], exc.message))
         if info is not None:

@@ -112,11 +112,18 @@ def id_number(value: Cell, today: date) -> idcard.IdInfo:
         raise CellError(exc.message) from None
 
 
+# Label, code or alias → code, per enum table (one dict lookup per cell).
+_LOOKUP: dict[str, dict[str, str]] = {
+    name: {**{c: c for c in table}, **{lab: c for c, lab in table.items()}, **ALIASES.get(name, {})}
+    for name, table in LABELS.items()
+}
+
+
 def enum_code(value: Cell, enum: str) -> str:
-    s = _SPACES.sub("", cell_text(value))
-    code = code_for(enum, s) if s else None
-    if code is None:
-        code = ALIASES.get(enum, {}).get(s)
+    s = "".join(cell_text(value).split())
+    code = _LOOKUP[enum].get(s) if s else None
+    if code is None and s:
+        code = code_for(enum, s)
     if code is None:
         options = "、".join(LABELS[enum].values())
         raise CellError(f"不是可选的值。可选：{options}。")
