@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from gui import ops
 from gui.login_dialog import sign_in
 from gui.main_window import MainWindow
+from gui.translations import install_qt_translations
 from gui.trust_actions import exit_backup
 from services import org
 from services.db import Database, open_database
@@ -49,6 +50,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("BranchLedgerDesk")
     app.setApplicationDisplayName(APP_TITLE)
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    install_qt_translations(app)  # 确定/取消 instead of OK/Cancel in Qt's own dialogs
     install_fonts(app)
     return app
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from gui import ops
 from gui.app import FONT_FAMILY, create_app, open_or_explain
 from gui.main_window import MainWindow
+from gui.translations import qt_ok_text
 from services.db import open_database
 from services.errors import LedgerError
 
@@ -41,6 +42,10 @@ def render_main_window(db_target: str, out_png: Path, branch_code: str | None = 
     grab is empty or blank.
     """
     app = _app()
+    if qt_ok_text() != "确定":
+        raise LedgerError(
+            f"Qt 的中文翻译没有加载（标准按钮显示为“{qt_ok_text()}”），请检查 translations 是否随程序提供。"
+        )
     if app.font().family() != FONT_FAMILY:
         raise LedgerError(
             f"界面字体不是随程序提供的{FONT_FAMILY}（当前：{app.font().family()}），中文可能显示为方框。"
