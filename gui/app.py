@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gui import ops
@@ -18,7 +18,7 @@ from gui.trust_actions import exit_backup
 from services import org
 from services.db import Database, open_database
 from services.errors import LedgerError
-from services.paths import font_path
+from services.paths import font_path, resources_dir
 
 APP_TITLE = "支部台账"
 FONT_FAMILY = "WenQuanYi Micro Hei"
@@ -51,6 +51,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(APP_TITLE)
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     install_qt_translations(app)  # 确定/取消 instead of OK/Cancel in Qt's own dialogs
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "app.png")))
     install_fonts(app)
     return app
 
