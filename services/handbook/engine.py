@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from models.enums import LABELS
 from services.handbook.explanations import explanations_for
-from services.handbook.facts import CountQuery, count_records, load_facts, window_total
+from services.handbook.facts import CountQuery, Facts, cached_count, load_facts, window_total
 from services.handbook.findings import Completeness, Finding, StarRating, Timeliness
 from services.handbook.pack import (
     EvidenceRule,
@@ -180,7 +181,7 @@ def evaluate(
 
 
 def _evidence_counts(
-    session: Session, pack: Pack, ids: list[str], period: Period, facts: Any
+    session: Session, pack: Pack, ids: list[str], period: Period, facts: Facts
 ) -> dict[tuple[str, str], int]:
     """Records per 资料 and branch; meeting-type 资料 come from the meetings already loaded."""
     out: dict[tuple[str, str], int] = {}
@@ -188,16 +189,16 @@ def _evidence_counts(
         flt = dict(ev.filter)
         if ev.records == "meeting" and set(flt) <= {"type"} and ev.date_field == "held_on":
             wanted = flt.get("type")
-            types = wanted if isinstance(wanted, list) else [wanted] if wanted else None
+            types = [str(t) for t in wanted] if isinstance(wanted, list) else [str(wanted)] if wanted else []
             for b in ids:
                 out[(b, ev.id)] = sum(
-                    1 for m in facts.meetings.get(b, []) if types is None or m.type in types
+                    len(facts.meetings_of(b, t, period.start, period.end))
+                    for t in (types or list(LABELS["MeetingType"]))
                 )
             continue
-        data = count_records(
-            session, CountQuery(ev.records, flt, ev.date_field), ids, period.start, period.end
+        data = cached_count(
+            facts, session, CountQuery(ev.records, flt, ev.date_field), period.start, period.end
         )
-        facts.queries += 1
         for b in ids:
             out[(b, ev.id)] = window_total(data.get(b, {}), None)[0]
     return out

@@ -7,6 +7,7 @@ grouped by branch (and by month when a rule judges windows).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -103,24 +104,41 @@ class Facts:
     groups: dict[str, list[tuple[str, str]]]  # branch → [(group id, name)]
     meetings: dict[str, list[MeetingFact]]  # branch → meetings in range, by date
     queries: int = 0
-    _full: dict[tuple[str, date], int] = field(default_factory=dict, repr=False)
+    _spans: dict[str, tuple[list[date], list[date]]] = field(default_factory=dict, repr=False)
     _by_type: dict[tuple[str, str], list[MeetingFact]] = field(default_factory=dict, repr=False)
+    _days: dict[tuple[str, str], list[date]] = field(default_factory=dict, repr=False)
+    _counts: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def full_members(self, branch_id: str, day: date) -> int:
-        """Full members on ``day`` (cached: many rules ask the same question for the same day)."""
-        key = (branch_id, day)
-        if key not in self._full:
-            self._full[key] = sum(
-                1 for m in self.members.get(branch_id, []) if m.in_branch(day) and m.full_on(day)
-            )
-        return self._full[key]
+        """Full members on ``day``: starts on or before it minus ends on or before it (two bisects)."""
+        spans = self._spans.get(branch_id)
+        if spans is None:
+            starts: list[date] = []
+            ends: list[date] = []
+            for m in self.members.get(branch_id, []):
+                if m.status != MemberStatus.FULL or (m.left_on is None and m.state != MemberState.ACTIVE):
+                    continue
+                start = max(m.branch_since, m.joined_on, m.full_member_on or m.joined_on)
+                if m.left_on is not None and m.left_on <= start:
+                    continue
+                starts.append(start)
+                if m.left_on is not None:
+                    ends.append(m.left_on)
+            spans = self._spans[branch_id] = (sorted(starts), sorted(ends))
+        return bisect_right(spans[0], day) - bisect_right(spans[1], day)
 
-    def meetings_of(self, branch_id: str, meeting_type: str) -> list[MeetingFact]:
+    def meetings_of(self, branch_id: str, meeting_type: str, start: date, end: date) -> list[MeetingFact]:
+        """Meetings of one type held from ``start`` to ``end`` (bisect on the date-sorted list)."""
         if not self._by_type:
             for facts in self.meetings.values():
                 for m in facts:
                     self._by_type.setdefault((m.branch_id, m.type), []).append(m)
-        return self._by_type.get((branch_id, meeting_type), [])
+            self._days = {k: [m.held_on for m in v] for k, v in self._by_type.items()}
+        key = (branch_id, meeting_type)
+        days = self._days.get(key)
+        if not days:
+            return []
+        return self._by_type[key][bisect_left(days, start) : bisect_right(days, end)]
 
     def committee(self, branch_id: str, day: date) -> list[SeatFact]:
         return [s for s in self.seats.get(branch_id, []) if s.held_on(day)]
@@ -334,13 +352,28 @@ def count_records(
     return dict(out)
 
 
+def cached_count(
+    facts: Facts, session: Session, q: CountQuery, start: date, end: date
+) -> dict[str, dict[tuple[int, int] | None, tuple[int, int]]]:
+    """``count_records`` once per distinct query in an evaluation (a rule and a 资料 often ask the same)."""
+    key = repr((q.records, sorted(q.filter.items()), q.date_field, sorted(q.numerator.items()), start, end))
+    if key not in facts._counts:
+        facts._counts[key] = count_records(session, q, [b.id for b in facts.branches], start, end)
+        facts.queries += 1
+    result: dict[str, dict[tuple[int, int] | None, tuple[int, int]]] = facts._counts[key]
+    return result
+
+
 def window_total(
     counts: dict[tuple[int, int] | None, tuple[int, int]], window: Period | None
 ) -> tuple[int, int]:
-    """Sum the per-month counts falling inside ``window`` (all of them when None)."""
+    """Sum the per-month counts falling inside ``window`` (all of them when None or undated)."""
+    if window is None or None in counts:
+        return sum(n for n, _ in counts.values()), sum(k for _, k in counts.values())
     total = num = 0
-    for key, (n, k) in counts.items():
-        if window is None or key is None or window.contains(date(key[0], key[1], 1)):
-            total += n
-            num += k
+    y, m = window.start.year, window.start.month
+    while (y, m) <= (window.end.year, window.end.month):
+        n, k = counts.get((y, m), (0, 0))
+        total, num = total + n, num + k
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return total, num

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.enums import LABELS
-from services.handbook.facts import BranchFact, CountQuery, Facts, MeetingFact, count_records, window_total
+from services.handbook.facts import BranchFact, CountQuery, Facts, MeetingFact, cached_count, window_total
 from services.handbook.findings import Finding, Prefill
 from services.handbook.pack import (
     CompositionRule,
@@ -123,9 +123,10 @@ class Context:
 
 
 def _meetings(ctx: Context, branch_id: str, types: list[str], window: Period) -> list[MeetingFact]:
-    return [
-        m for m in ctx.facts.meetings.get(branch_id, []) if m.type in types and window.contains(m.held_on)
-    ]
+    out = [m for t in types for m in ctx.facts.meetings_of(branch_id, t, window.start, window.end)]
+    if len(types) > 1:
+        out.sort(key=lambda m: m.held_on)
+    return out
 
 
 def _month_of(day: date) -> Period:
@@ -412,8 +413,7 @@ def count(rule: CountRule, ctx: Context) -> list[Finding]:
     if not ids:
         return out
     query = CountQuery(rule.records, dict(rule.filter), rule.date_field, dict(rule.numerator))
-    data = count_records(ctx.session, query, ids, ctx.period.start, ctx.period.end)
-    ctx.facts.queries += 1
+    data = cached_count(ctx.facts, ctx.session, query, ctx.period.start, ctx.period.end)
     ratio = rule.measure == "ratio"
     for branch in ctx.facts.branches:
         counts = data.get(branch.id, {})
