@@ -91,7 +91,9 @@ def open_workbook(path: Path) -> python_calamine.CalamineWorkbook:
 
 
 def sheet_names(workbook: python_calamine.CalamineWorkbook) -> list[str]:
-    return [m.name for m in workbook.sheets_metadata if str(m.typ).endswith("WorkSheet")]
+    """Worksheets, visible ones first: hidden sheets often hold lookup lists, not the data."""
+    sheets = [m for m in workbook.sheets_metadata if str(m.typ).endswith("WorkSheet")]
+    return [m.name for m in sorted(sheets, key=lambda m: not str(m.visible).endswith("Visible"))]
 
 
 def read_sheet(path: Path, workbook: python_calamine.CalamineWorkbook, name: str) -> SheetData:

@@ -30,6 +30,10 @@ class Table:
             yield index + 1, self.cells(index)
 
 
+class _NoData(ExcelFileError):
+    """A header without rows below it: another sheet may still hold the data."""
+
+
 def _blank(row: list[Cell], cols: list[int]) -> bool:
     return all((row[c] if c < len(row) else "") in ("", None) for c in cols)
 
@@ -57,11 +61,11 @@ def locate(
             if not any(any(v not in ("", None) for v in r) for r in data.rows):
                 continue
             try:
-                match = find_header(name, data.rows, layout)
+                return _table(data, find_header(name, data.rows, layout))
+            except _NoData as exc:
+                first_error = exc  # a header-only sheet explains more than a header-less one
             except ExcelFileError as exc:
                 first_error = first_error or exc
-                continue
-            return _table(data, match)
     finally:
         workbook.close()
     if not must_find:
@@ -75,7 +79,7 @@ def _table(data: SheetData, match: HeaderMatch) -> Table:
     cols = sorted(match.keys)
     rows = [i for i in range(match.row_index + 1, len(data.rows)) if not _blank(data.rows[i], cols)]
     if not rows:
-        raise ExcelFileError(
+        raise _NoData(
             f"工作表“{data.name}”第 {match.row_index + 1} 行是表头，但下面没有数据。请填好数据后再导入。"
         )
     if len(rows) > MAX_ROWS:

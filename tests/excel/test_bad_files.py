@@ -162,6 +162,18 @@ def test_merged_cells_across_data_rows_are_problems(db: Database, branch_id: str
     assert [r.action for r in p.rows] == ["error", "error", "create"]
 
 
+def test_header_only_sheet_then_data_sheet(db: Database, branch_id: str, tmp_path: Path) -> None:
+    path = write_book(
+        tmp_path / "两表.xlsx",
+        [ROSTER_HEADER],
+        sheet="空模板",
+        extra_sheets={"党员": [ROSTER_HEADER, ["张三", person(11), "2005-07-01"]]},
+    )
+    with db.reader() as s:
+        p = plan_roster_import(s, branch_id, path, today=TODAY)
+    assert (p.sheet, len(p.rows)) == ("党员", 1)
+
+
 def test_header_found_on_a_later_sheet(db: Database, branch_id: str, tmp_path: Path) -> None:
     path = write_book(
         tmp_path / "多表.xlsx",
@@ -172,3 +184,20 @@ def test_header_found_on_a_later_sheet(db: Database, branch_id: str, tmp_path: P
     with db.reader() as s:
         p = plan_roster_import(s, branch_id, path, today=TODAY)
     assert (p.sheet, p.problems, len(p.rows)) == ("党员", [], 1)
+
+
+def test_hidden_lookup_sheet_is_not_taken_for_the_data(db: Database, branch_id: str, tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    lists = wb.active
+    assert lists is not None
+    lists.title = "代码表"
+    lists.append(["姓名", "公民身份号码", "入党日期"])  # a hidden sheet that happens to look like a header
+    lists.sheet_state = "hidden"
+    data = wb.create_sheet("花名册")
+    data.append(ROSTER_HEADER)
+    data.append(["张三", person(11), "2005-07-01"])
+    path = tmp_path / "隐藏.xlsx"
+    wb.save(path)
+    with db.reader() as s:
+        p = plan_roster_import(s, branch_id, path, today=TODAY)
+    assert p.sheet == "花名册" and len(p.rows) == 1
