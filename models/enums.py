@@ -157,6 +157,7 @@ class AuditAction(StrEnum):
     RESTORE = "restore"  # back from the recycle bin
     BULK = "bulk"  # summary of a bulk write that bypassed the ORM (demo data)
     EVENT = "event"  # login, local-admin use, backup restored, …
+    PURGE = "purge"  # a bookkeeping row (never a ledger record) really deleted
 
 
 LABELS: dict[str, dict[str, str]] = {
@@ -241,6 +242,7 @@ LABELS: dict[str, dict[str, str]] = {
         "restore": "恢复",
         "bulk": "批量写入",
         "event": "事件",
+        "purge": "清除",
     },
     "Education": {
         "primary": "小学",

@@ -80,10 +80,9 @@ class Pending:
 
 
 def _pk(obj: Any) -> str:
-    identity = inspect(obj).identity
-    if identity:
-        return "/".join(str(v) for v in identity)
-    return str(getattr(obj, "id", ""))
+    # new rows get their identity key only after the flush; the mapper reads the key columns now
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    return "/".join("" if v is None else str(v) for v in key)
 
 
 def _value(obj: Any, key: str, value: Any) -> Any:
@@ -150,7 +149,8 @@ def collect(session: Session) -> list[Pending]:
     for obj in session.deleted:  # only ever local bookkeeping rows; tracked rows cannot be deleted
         table = _table(obj)
         if table:
-            out.append(Pending("purge", table, _pk(obj), {}))
+            gone = {k: [old, None] for k, (_none, old) in _insert_changes(obj).items()}
+            out.append(Pending(AuditAction.PURGE, table, _pk(obj), gone))
     return out
 
 

@@ -175,3 +175,15 @@ def test_passwords_never_reach_the_log(db: Database) -> None:
     with db.reader() as s:
         dump = " ".join(s.scalars(text("SELECT changes FROM audit_log")).all())
     assert "argon2" not in dump and "secret-pass-9" not in dump
+
+
+def test_a_bookkeeping_row_really_deleted_is_logged_with_its_last_values(db: Database) -> None:
+    from models import DbMeta
+
+    with db.transaction("x") as s:
+        s.add(DbMeta(key="probe", value="一"))
+    with db.transaction("x") as s:
+        s.delete(s.get(DbMeta, "probe"))
+    log = _entries(db, "db_meta", "probe")
+    assert [e.action for e in log] == ["insert", "purge"]
+    assert log[1].changes == {"key": ["probe", None], "value": ["一", None]}
