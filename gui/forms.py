@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -13,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QTextEdit,
     QVBoxLayout,
     QWidget,
@@ -100,6 +103,20 @@ class FormSupport(QObject):
         self.general.hide()
         self._dirty = False
         self._loading = False
+        parent.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter must not press Save (QDialogButtonBox makes it the default button when shown): in a
+        field it moves on like Tab (the line edits do that), only Ctrl+S or a click saves."""
+        if (
+            watched is self.parent()
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not isinstance(QApplication.focusWidget(), QPushButton)
+        ):
+            return True
+        return super().eventFilter(watched, event)
 
     # --- layout ---------------------------------------------------------------------------
     def row(self, form: QFormLayout, label: str, field: str, widget: QWidget) -> QWidget:
@@ -128,6 +145,8 @@ class FormSupport(QObject):
         """Any edit of ``widget`` marks the form dirty."""
         if isinstance(widget, QLineEdit):
             widget.textEdited.connect(self.mark_dirty)
+            # Enter moves on like Tab (clerks type column after column); saving is Ctrl+S or the button.
+            widget.returnPressed.connect(widget.focusNextChild)
         elif isinstance(widget, QComboBox):
             widget.currentIndexChanged.connect(self.mark_dirty)
         elif isinstance(widget, QCheckBox):

@@ -44,9 +44,12 @@ def test_record_meeting_with_leave_and_photo(
     form = open_form(qtbot, db, branch.id)
     assert len(form.attendance.rows) == 5  # pre-filled with the branch's members
 
+    form.held_on.setFocus()
     form.held_on.clear()
     qtbot.keyClicks(form.held_on, "2026.11.20")
-    qtbot.keyClick(form.held_on, Qt.Key.Key_Return)
+    qtbot.keyClick(form.held_on, Qt.Key.Key_Return)  # Enter moves on, it does not save a half form
+    assert QApplication.focusWidget() is form.start_time
+    assert form.support.general.isHidden() and not form.support.message_for("topics")
     qtbot.keyClicks(form.start_time, "9:00")
     qtbot.keyClicks(form.end_time, "11:30")
     type_text(qtbot, form.place, "村委会会议室")

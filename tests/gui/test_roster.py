@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
+from gui.member_form import MemberForm
 from gui.roster_model import NAME_COLUMN, RosterModel, RosterProxy
 from gui.roster_view import RosterView
+from models import Member
 from services import members
 from services.db import Database
 from tests.conftest import TODAY, Builder
-from tests.gui.conftest import type_text
+from tests.gui.conftest import Boxes, type_text
 
 
 def names(view: RosterView) -> list[str]:
@@ -85,3 +89,48 @@ def test_three_thousand_rows_load_and_filter_without_per_row_queries(app: QAppli
     assert proxy.index(0, NAME_COLUMN).data().startswith("陈")
     proxy.set_search("李")
     assert proxy.rowCount() == 600
+
+
+def test_delete_key_soft_deletes_after_confirmation(
+    app: QApplication, qtbot: QtBot, db: Database, build: Builder, boxes: Boxes
+) -> None:
+    branch = build.branch()
+    add(build, branch.id, "张三")
+    add(build, branch.id, "李四")
+    view = RosterView(None, db)
+    qtbot.addWidget(view)
+    view.set_branches([branch.id])
+    view.table.setCurrentIndex(view.proxy.index(0, NAME_COLUMN))  # 李四 (pinyin: li < zhang)
+
+    boxes.answer = QMessageBox.StandardButton.No
+    qtbot.keyClick(view.table, Qt.Key.Key_Delete)
+    assert names(view) == ["李四", "张三"]
+
+    boxes.answer = QMessageBox.StandardButton.Yes
+    qtbot.keyClick(view.table, Qt.Key.Key_Delete)
+    assert "确定删除党员“李四”" in boxes.shown[-1][2]
+    assert names(view) == ["张三"]  # refreshed through the change bus
+    with db.reader() as s:
+        gone = s.scalars(select(Member).where(Member.name == "李四")).one()
+        assert gone.deleted
+
+
+def test_enter_opens_the_member_form_and_saving_refreshes_the_row(
+    app: QApplication, qtbot: QtBot, db: Database, build: Builder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    branch = build.branch()
+    add(build, branch.id, "张三")
+    view = RosterView(None, db)
+    qtbot.addWidget(view)
+    view.set_branches([branch.id])
+
+    def edit_and_save(form: MemberForm) -> int:
+        assert form.name.text() == "张三" and not form.support.dirty
+        form.phone.setText("0934-1234567")
+        assert form.save()
+        return 1
+
+    monkeypatch.setattr(MemberForm, "exec", edit_and_save)
+    view.table.setCurrentIndex(view.proxy.index(0, NAME_COLUMN))
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    assert view.model.rows[0].phone == "0934-1234567"
