@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 from gui import ops
 from gui.attendance_model import AttendanceModel, AttendanceTable, AttendeeRow
 from gui.forms import DateField, FormSupport, TimeField, confirm_discard
+from gui.roster_model import pinyin_collator
 from models import Member
 from models.enums import LABELS, MeetingType, label
 from services import attachments, lookups, meetings, org
@@ -331,6 +333,8 @@ class MeetingForm(QDialog):
             lambda s: [attendee(m) for m in meetings.expected_attendees(s, branch_id, kind, day, group)],
         )
         if rows is not None:
+            collator = pinyin_collator()  # the sign-in sheet order clerks expect: by pinyin
+            rows.sort(key=functools.cmp_to_key(lambda a, b: collator.compare(a.name, b.name)))
             self.attendance.set_rows(rows, keep_marks=keep)
             if not self._loading:
                 self.support.mark_dirty()
