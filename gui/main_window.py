@@ -19,6 +19,7 @@ EXTENSIONS: list[str] = [
     "gui.ledgers_view",
     "gui.handbook_view",
     "gui.sync_dialog",
+    "gui.print_actions",
 ]
 
 import importlib  # noqa: E402

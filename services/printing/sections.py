@@ -253,6 +253,9 @@ def _source_query(data: BookletData, decl: DeclaredSection) -> tuple[Table, Any]
     if decl.date_field:
         col = table.c[decl.date_field]
         stmt = stmt.where(and_(col >= data.start, col <= data.end))
+    elif _by_month(table):
+        # Monthly records (党费: month = "2026-03") belong to the year of their month.
+        stmt = stmt.where(table.c.month.like(f"{data.year}-%"))
     if decl.order_by:
         stmt = stmt.order_by(table.c[decl.order_by])
     return table, stmt
@@ -299,6 +302,15 @@ def format_value(data: BookletData, table: Table, field_name: str, value: Any) -
     return "" if value is None else str(value)
 
 
+def _by_month(table: Table) -> bool:
+    return "month" in table.c and isinstance(table.c.month.type, String) and table.c.month.type.length == 7
+
+
+def column_title(title: str, field_name: str) -> str:
+    """Money is printed in yuan (x.xx), so a header that says 分 is corrected to 元."""
+    return title.replace("（分）", "（元）").replace("(分)", "(元)") if field_name.endswith("_fen") else title
+
+
 def declared_builder(decl: DeclaredSection) -> Builder:
     def build(data: BookletData) -> list[Flowable]:
         table, stmt = _source_query(data, decl)
@@ -308,14 +320,15 @@ def declared_builder(decl: DeclaredSection) -> Builder:
         ]
         widths = [5.0] + [float(c.width or _default_width(table, c.field)) for c in decl.columns]
         note = ""
-        if decl.date_field:
+        if decl.date_field or _by_month(table):
             note = f"统计期间：{data.start.isoformat()} 至 {data.end.isoformat()}　共 {len(rows)} 条"
         else:
             note = f"截至打印时的记录　共 {len(rows)} 条"
+        header = ["序号", *[column_title(c.title, c.field) for c in decl.columns]]
         return [
             Paragraph(esc(note), styles().note),
             Spacer(1, 2),
-            data_table(["序号", *[c.title for c in decl.columns]], rows, widths, center=[0]),
+            data_table(header, rows, widths, center=[0]),
         ]
 
     return build

@@ -17,6 +17,7 @@ from models import Member
 from services import attachments, meetings, org
 from services.db import Database
 from tests.conftest import TODAY, Builder
+from tests.gui.conftest import app, boxes  # noqa: F401 - GUI fixtures for test_gui_print.py
 
 YEAR = 2026
 # A paragraph of minutes; repeated it runs over several pages.

@@ -123,3 +123,53 @@ def test_a_long_roster_repeats_its_header_row_on_every_page(
     for text in roster_pages:
         assert "序号姓名性别民族出生日期" in pdfcheck.compact(text)
     assert "党员B0989" in pdfcheck.compact("".join(roster_pages))
+
+
+def test_monthly_fee_records_print_for_the_year_in_yuan(db: Database, branch_year: PrintFixture) -> None:
+    from models import FeeDue, Member
+
+    with db.transaction("test") as s:
+        member = s.query(Member).filter_by(branch_id=branch_year.branch_id).first()
+        assert member is not None
+        for month, paid in (("2025-12", 150), ("2026-01", 1250), ("2026-02", 20)):
+            s.add(
+                FeeDue(
+                    member_id=member.id,
+                    branch_id=branch_year.branch_id,
+                    month=month,
+                    category="farmer",
+                    due_fen=paid,
+                    paid_fen=paid,
+                )
+            )
+    declared = [
+        sections.DeclaredLedger(
+            "support",
+            "保障落实台账",
+            (
+                sections.DeclaredSection(
+                    title="党费收缴",
+                    records="fee_due",
+                    columns=(
+                        sections.DeclaredColumn("month", "月份"),
+                        sections.DeclaredColumn("member_id", "姓名"),
+                        sections.DeclaredColumn("paid_fen", "实交（分）"),
+                    ),
+                    order_by="month",
+                ),
+            ),
+        )
+    ]
+    with db.reader() as s:
+        rendered = build_branch_booklet(
+            s,
+            branch_year.branch_id,
+            YEAR,
+            BookletOptions(ledgers=declared, extra_sections=[], include_forms=False),
+        )
+    body = pdfcheck.compact(pdfcheck.texts(rendered.data)[rendered.marks["sec.pack.support.0"] - 1])
+    assert "实交（元）" in body
+    assert f"2026-01{member.name}12.50" in body
+    assert "0.20" in body
+    assert "2025-12" not in body
+    assert "共2条" in body
