@@ -191,7 +191,10 @@ class HandbookView(QWidget):
     def _show_pack(self) -> None:
         p = self.holder.pack.pack
         self.pack_label.setText(f"手册包：{p.name} {p.version}")
-        self.pack_label.setToolTip(str(self.holder.path or ""))
+        tip = str(self.holder.path or "")
+        if self.holder.last_error is not None:
+            tip += "\n" + self.holder.last_error.message
+        self.pack_label.setToolTip(tip)
 
     # --- actions ----------------------------------------------------------------------------
     def load_pack(self, path: str | Path | None = None) -> bool:
@@ -209,6 +212,7 @@ class HandbookView(QWidget):
                 f"{error.message if error else ''}\n\n继续使用：{self.holder.pack.pack.name} {self.holder.pack.pack.version}",
             )
             return False
+        self.holder.remember()
         self._show_pack()
         self.refresh()
         return True
@@ -277,8 +281,12 @@ class HandbookView(QWidget):
 
 
 def install(window: MainWindow) -> None:
-    view = HandbookView(window, window.db)
+    holder = PackHolder.startup()
+    view = HandbookView(window, window.db, holder=holder)
     view.setObjectName("handbookView")
+    if holder.last_error is not None:
+        # The pack chosen earlier is no longer usable: say so, and check with the default meanwhile.
+        window.statusBar().showMessage(f"{holder.last_error.message}（暂用默认手册包）", 30000)
     window.add_tab(view, "对标检查")
     window.add_action("工具", "载入手册包…", lambda: view.load_pack())
     window.add_action("工具", "重新载入手册包", lambda: view.load_pack(view.holder.path))

@@ -19,7 +19,7 @@ from pydantic import ValidationError as PydanticError
 from models.enums import LABELS
 from services.handbook.errors import PackError
 from services.handbook.sources import meeting_types, sources
-from services.paths import resources_dir
+from services.paths import data_dir, resources_dir
 
 Importance = Literal["error", "warning", "info"]
 IMPORTANCE_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -28,8 +28,19 @@ Unit = Literal["month", "quarter", "year"]
 FilterValue = str | int | bool | list[str] | list[int]
 
 
+CHOICE_FILE = "handbook-pack.txt"  # in the user-data folder: the pack chosen on this computer
+
+
 def default_pack_path() -> Path:
     return resources_dir() / "handbook" / "default.toml"
+
+
+def chosen_pack_path() -> Path | None:
+    try:
+        text = (data_dir() / CHOICE_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return Path(text) if text else None
 
 
 class _Model(BaseModel):
@@ -539,6 +550,26 @@ class PackHolder:
     @classmethod
     def default(cls) -> PackHolder:
         return cls(load_pack(), default_pack_path())
+
+    @classmethod
+    def startup(cls) -> PackHolder:
+        """The pack chosen on this computer (``remember``), or the default when none is chosen or the
+        chosen file is now bad; then ``last_error`` says why the default is in use."""
+        holder = cls.default()
+        chosen = chosen_pack_path()
+        if chosen is not None and chosen != holder.path:
+            holder.reload(chosen)
+        return holder
+
+    def remember(self) -> None:
+        """Use this pack again at the next start on this computer."""
+        from services.sync.fileio import write_atomic
+
+        target = data_dir() / CHOICE_FILE
+        if self.path is None or self.path == default_pack_path():
+            target.unlink(missing_ok=True)
+            return
+        write_atomic(target, str(self.path.resolve()).encode("utf-8"))
 
     def reload(self, path: str | Path | None = None) -> bool:
         """Load ``path`` (or re-read the current file). False, with ``last_error`` set, when it is bad."""

@@ -15,7 +15,7 @@ from gui.handbook_grid import COLOURS, NOT_JUDGED
 from gui.handbook_view import HandbookView
 from gui.meeting_form import MeetingForm
 from services.handbook.findings import Finding, Prefill
-from services.handbook.pack import default_pack_path
+from services.handbook.pack import chosen_pack_path, default_pack_path
 from tests.handbook.conftest import ALT_PACK, Kit, Unit
 
 AS_OF = date(2026, 8, 1)
@@ -198,8 +198,10 @@ def test_bad_pack_is_refused_and_the_last_good_pack_stays(
     assert "county.toml" in boxes[-1] and "应为整数" in boxes[-1] and "继续使用" in boxes[-1]
     assert view.pack_label.text() == label
     assert view.result is not None and view.result.pack_id == "default"
+    assert chosen_pack_path() is None  # the refused file was not remembered
     assert view.load_pack(ALT_PACK) is True
     assert "测试用" in view.pack_label.text()
+    assert chosen_pack_path() == ALT_PACK.resolve()  # used again at the next start
     assert view.result is not None and view.result.pack_id == "alt-county"
     assert {f.rule_id for f in view.result.findings} <= {"A-SIZE", "A-COMMITTEE", "A-LECTURE", "A-QUORUM"}
 

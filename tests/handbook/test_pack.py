@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.handbook.errors import PackError
-from services.handbook.pack import PackHolder, default_pack_path, load_pack, parse_pack
+from services.handbook.pack import PackHolder, chosen_pack_path, default_pack_path, load_pack, parse_pack
 from tests.handbook.conftest import ALT_PACK, Kit, of_rule
 
 DEFAULT_TEXT = default_pack_path().read_text(encoding="utf-8")
@@ -167,3 +167,28 @@ def test_alt_pack_changes_catalog_rules_and_thresholds_without_code(kit: Kit) ->
     assert star.basic == {"组织健全": False, "活动经常": True}
     assert (star.feature_stars, star.total, star.title) == (0, 1, "")
     assert [c.ledger_name for c in other.completeness] == ["组织建设簿", "活动记录簿"]
+
+
+def test_chosen_pack_is_used_at_the_next_start_unless_it_went_bad(tmp_path: Path) -> None:
+    assert PackHolder.startup().pack.pack.id == "default"
+    holder = PackHolder.default()
+    assert holder.reload(ALT_PACK)
+    holder.remember()
+    assert chosen_pack_path() == ALT_PACK.resolve()
+    assert PackHolder.startup().pack.pack.id == "alt-county"
+    # The chosen file is edited into a bad state: the next start uses the default and says why.
+    copy = tmp_path / "county.toml"
+    copy.write_text(ALT_PACK.read_text(encoding="utf-8").replace("min = 5", "min = five"), encoding="utf-8")
+    holder.reload(copy)
+    assert holder.pack.pack.id == "alt-county"  # refused: still the good one in this session
+    copy.write_text(ALT_PACK.read_text(encoding="utf-8"), encoding="utf-8")
+    assert holder.reload(copy)
+    holder.remember()
+    copy.write_text("[pack\n", encoding="utf-8")
+    started = PackHolder.startup()
+    assert started.pack.pack.id == "default"
+    assert started.last_error is not None and "county.toml" in started.last_error.message
+    # Choosing the default again forgets the choice.
+    assert started.reload(default_pack_path())
+    started.remember()
+    assert chosen_pack_path() is None
