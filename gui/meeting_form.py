@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -155,6 +155,8 @@ class MeetingForm(QDialog):
         self.files.setViewMode(QListWidget.ViewMode.IconMode)
         self.files.setIconSize(QSize(96, 72))
         self.files.setMaximumHeight(130)
+        self.files.setToolTip("双击打开原图")
+        self.files.itemActivated.connect(self._open_file)
         self.files_error = QLabel()
         self.files_error.setStyleSheet("color: #b3261e;")
         self.files_error.setWordWrap(True)
@@ -364,6 +366,9 @@ class MeetingForm(QDialog):
         item.setData(Qt.ItemDataRole.UserRole, file_id)
         item.setData(Qt.ItemDataRole.UserRole + 1, path)
         self.files.addItem(item)
+
+    def _open_file(self, item: QListWidgetItem) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(item.data(Qt.ItemDataRole.UserRole + 1))))
 
     def add_files(self, paths: list[str | Path]) -> None:
         for p in paths:
