@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from services.cli import Context, emit, parse_date
 from services.handbook import explanations
 from services.handbook.engine import CheckResult
 from services.handbook.ledgers import ledger_rows
-from services.handbook.pack import Pack, load_pack
+from services.handbook.pack import Pack, PackHolder, chosen_pack_path, default_pack_path, load_pack
 from services.handbook.period import parse_period
 from services.handbook.service import find_finding, run_check
 
@@ -48,6 +49,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     cat.add_argument("--json", action="store_true")
     cat.set_defaults(handler=catalog_cmd)
 
+    use = hb.add_parser("use", help="选择本机使用的手册包（界面“工具 → 载入手册包”同此）")
+    use.add_argument("path", nargs="?", default=None, help="手册包文件；不写则显示当前使用的手册包")
+    use.add_argument("--default", action="store_true", help="改回内置默认手册包")
+    use.set_defaults(handler=use_cmd)
+
     led = hb.add_parser("ledger", help="按手册包列出某个台账的内容（七个工作台账）")
     led.add_argument("ledger", help="台账编号，如 org_life")
     led.add_argument("--branch", required=True, help="支部代码")
@@ -58,7 +64,28 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _pack(path: str | None) -> Pack:
-    return load_pack(Path(path) if path else None)
+    """``--pack`` when given, else the pack chosen on this computer (as in the GUI), else the default."""
+    if path:
+        return load_pack(Path(path))
+    holder = PackHolder.startup()
+    if holder.last_error is not None:
+        print(f"注意：{holder.last_error.message}（暂用默认手册包）", file=sys.stderr)
+    return holder.pack
+
+
+def use_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    holder = PackHolder.default()
+    if not args.default:
+        if not args.path:
+            current = chosen_pack_path()
+            print(f"当前使用：{current or default_pack_path()}")
+            return 0
+        if not holder.reload(Path(args.path)):
+            assert holder.last_error is not None
+            raise holder.last_error
+    holder.remember()
+    print(f"今后在本机使用手册包：{holder.pack.pack.name} {holder.pack.pack.version}（{holder.path}）")
+    return 0
 
 
 def _as_of(text: str | None) -> date | None:

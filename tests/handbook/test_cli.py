@@ -153,3 +153,22 @@ def test_ledger_rows_follow_the_pack(kit: Kit, db_path: Path, capsys: pytest.Cap
     assert seats == [["党员B0100", "书记", "2020-01-01", ""]]
     assert run(db_path, "handbook", "ledger", "nope", "--branch", "B01") == 1
     assert "没有台账“nope”" in capsys.readouterr().err
+
+
+def test_pack_chosen_for_this_computer_is_used_by_check(
+    kit: Kit, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kit.branch(full=4, committee=1)
+    assert main(["handbook", "use", str(ALT_PACK)]) == 0
+    assert "测试用" in capsys.readouterr().out
+    assert run(db_path, "check", "--period", "2026-07", "--as-of", "2026-08-01") == 1
+    assert "A-SIZE" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[pack\n", encoding="utf-8")
+    assert main(["handbook", "use", str(bad)]) == 1  # refused: the choice stays the county pack
+    assert "bad.toml" in capsys.readouterr().err
+    assert main(["handbook", "use"]) == 0
+    assert str(ALT_PACK.resolve()) in capsys.readouterr().out
+    assert main(["handbook", "use", "--default"]) == 0
+    assert run(db_path, "check", "--period", "2026-07", "--as-of", "2026-08-01") == 0
+    assert "A-SIZE" not in capsys.readouterr().out
