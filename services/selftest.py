@@ -1,11 +1,11 @@
 """`main.py --selftest`: exercise the real modules end to end on throw-away data and say what works.
 
 Runs offscreen in a temporary folder (database, user-data folder, keys, outputs): creates demo data,
-checks it against the handbook, writes an xlsx, a PDF booklet (with a photo) and a sync package,
-reads each one back with an independent parser (the package is also merged into a second, "county"
-database), and renders the main window once. One line per step
-with its time; the exit code is 0 only when every step passed. Used on a fresh bundle to prove that
-everything the bundle needs made it in, and from source the same way.
+checks it against the handbook, writes an xlsx, a PDF booklet with a photo and a sync package, reads
+each back with an independent parser (the PDF's cover is also rendered as the print preview does, the
+package is also merged into a second, "county" database), and renders the main window once. One line
+per step with its time; the exit code is 0 only when every step passed. Used on a fresh bundle to
+prove that everything the bundle needs made it in, and from source the same way.
 
 The GUI step is handed in by the caller (``main.py``) so that this module, like all of ``services``,
 does not import Qt.
@@ -250,7 +250,7 @@ def step_pdf(ws: Workspace) -> str:
     from pypdf import PdfReader
 
     from services import attachments
-    from services.printing import booklet
+    from services.printing import booklet, render
 
     photo = ws.root / "会议照片.png"
     photo.write_bytes(png_bytes())
@@ -274,7 +274,19 @@ def step_pdf(ws: Workspace) -> str:
             f"{out.name} 前几页的文字里找不到支部名称“{ws.branch_name}”（中文字体可能未嵌入）。"
         )
     fonts = _pdf_fonts(reader)
-    return f"{out.name}：{pages} 页、{images} 张图片、字体 {', '.join(sorted(fonts)) or '无'}，{out.stat().st_size // 1024} KB"
+    # The print preview renders pages with PDFium: the cover must come out as a real picture.
+    preview = render.PdfPages(out.read_bytes())
+    try:
+        cover = preview.image(0, 40)
+    finally:
+        preview.close()
+    extrema = cover.convert("L").getextrema()
+    if cover.width < 100 or not isinstance(extrema, tuple) or extrema[0] == extrema[1]:
+        raise SelftestFailure(f"{out.name} 的预览图是空白的（PDF 渲染模块可能缺失）。")
+    return (
+        f"{out.name}：{pages} 页、{images} 张图片、字体 {', '.join(sorted(fonts)) or '无'}，"
+        f"{out.stat().st_size // 1024} KB，预览 {cover.width}×{cover.height}"
+    )
 
 
 def _pdf_fonts(reader: PdfReader) -> set[str]:
