@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QSpinBox,
@@ -49,7 +50,10 @@ def install(window: MainWindow) -> None:
     window.add_action("工具", "操作日志…", lambda: open_audit(window))
     window.add_action("工具", "用户管理…", lambda: open_users(window))
     window.add_action("工具", "安全设置…", lambda: open_settings(window))
-    if db.actor is not None:  # signed in (not for screenshots): lock when idle, daily backup
+    if db.actor is not None:  # signed in (not for screenshots): who, lock when idle, daily backup
+        who = QLabel(f"当前用户：{db.actor.display_name or db.actor.username}（{db.actor.role_label}）")
+        who.setObjectName("currentUser")
+        window.statusBar().addPermanentWidget(who)
         with db.reader() as s:
             settings = security_settings.load(s)
         window.idle_lock = IdleLock(window, db, settings.lock_minutes)  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -19,7 +19,7 @@ from gui.login_dialog import FirstAdminDialog, LoginDialog
 from gui.main_window import MainWindow
 from gui.recycle_view import RecycleDialog
 from models import Member
-from services import accounts, members
+from services import accounts, backup, members
 from services.db import Database
 from tests.conftest import Builder
 from tests.trust.conftest import PASSWORD, People
@@ -149,9 +149,15 @@ def test_recycle_bin_restores_the_selected_record(
         assert s.get(Member, victim.id).deleted is False  # type: ignore[union-attr]
 
 
-def test_main_window_has_the_trust_menu_actions(app: QApplication, qtbot: QtBot, db: Database) -> None:
+def test_main_window_has_the_trust_menu_actions(
+    app: QApplication, qtbot: QtBot, db: Database, people: People
+) -> None:
+    login_dialog.become(db, people.viewer)
     window = MainWindow(db, extensions=["gui.trust_actions"])
     qtbot.addWidget(window)
     assert window.extension_errors == []
     texts = {a.text() for m in window.menus.values() for a in m.actions()}
     assert {"备份到…", "从备份恢复…", "锁定", "回收站…", "操作日志…", "用户管理…", "安全设置…"} <= texts
+    who = window.findChild(QLabel, "currentUser")
+    assert who is not None and "查阅" in who.text()
+    assert backup.daily_due(db) is False  # signing in made today's rolling backup
