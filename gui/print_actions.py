@@ -97,6 +97,11 @@ class PdfPreviewDialog(QDialog):
 
         outer = QVBoxLayout(self)
         outer.addLayout(bar)
+        self.warning_label = QLabel(rendered.glyph_warning())
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet("color: #b00020;")
+        self.warning_label.setVisible(bool(rendered.missing_glyphs))
+        outer.addWidget(self.warning_label)
         outer.addWidget(self.scroll_area, 1)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

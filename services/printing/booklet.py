@@ -150,14 +150,16 @@ class PrintResult:
     path: Path
     pages: int
     size: int
+    warning: str = ""  # e.g. characters the font cannot draw
 
     def describe(self) -> str:
-        return f"已生成 {self.path}：共 {self.pages} 页，{self.size / 1024:.0f} KB"
+        text = f"已生成 {self.path}：共 {self.pages} 页，{self.size / 1024:.0f} KB"
+        return f"{text}\n{self.warning}" if self.warning else text
 
 
 def save(rendered: Rendered, out: str | Path) -> PrintResult:
     path = write_pdf(rendered.data, out, rendered.pages)
-    return PrintResult(path, rendered.pages, len(rendered.data))
+    return PrintResult(path, rendered.pages, len(rendered.data), rendered.glyph_warning())
 
 
 def print_branch_booklet(

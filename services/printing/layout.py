@@ -37,7 +37,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from services.printing.fonts import FONT, register
+from services.printing.fonts import FONT, missing_in, register
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 BINDING = 30 * mm  # left margin, binding side
@@ -261,7 +261,8 @@ class NumberedCanvas(Canvas):
         self.page_count = total
         for ref in self.page_refs.values():
             ref.fill(self, self.marks, total)
-        if any(state["page_marks"] for state in self._held):
+        self.missing_glyphs = missing_in(self._doc)
+        if any(page["page_marks"] for page in self._held):
             self.showOutline()  # open with the bookmarks panel: the catalog, clickable
         Canvas.save(self)
 
@@ -357,6 +358,15 @@ class Rendered:
     data: bytes
     pages: int
     marks: dict[str, int] = field(default_factory=dict)
+    missing_glyphs: str = ""  # characters the font lacks: they print as empty boxes
+
+    def glyph_warning(self) -> str:
+        if not self.missing_glyphs:
+            return ""
+        return (
+            f"注意：打印字体中没有这些字：{'、'.join(self.missing_glyphs)}，在 PDF 中会显示为空框。"
+            "请核对这些字的录入（生僻字可手写补上）。"
+        )
 
 
 def render(story: list[Flowable], head: RunningHead, *, title: str, with_cover: bool = False) -> Rendered:
@@ -364,4 +374,4 @@ def render(story: list[Flowable], head: RunningHead, *, title: str, with_cover: 
     buf = io.BytesIO()
     doc = LedgerDoc(buf, head, title=title, with_cover=with_cover)
     doc.build(story, canvasmaker=NumberedCanvas)
-    return Rendered(buf.getvalue(), int(doc.canv.page_count), dict(doc.marks))
+    return Rendered(buf.getvalue(), int(doc.canv.page_count), dict(doc.marks), doc.canv.missing_glyphs)

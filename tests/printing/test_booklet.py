@@ -9,6 +9,7 @@ import pytest
 
 from main import main
 from services.db import Database
+from tests.conftest import Builder
 from tests.printing import pdfcheck
 from tests.printing.conftest import END_MARK, YEAR, PrintFixture, render_png
 
@@ -167,3 +168,38 @@ def test_failed_print_leaves_the_previous_file_untouched(
     assert main(["--db", str(db_path), "print-archive", "--branch", "B01", "--year", "2026", str(out)]) == 1
     assert out.read_bytes() == b"previous booklet"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_characters_missing_from_the_font_are_reported(
+    db: Database,
+    db_path: Path,
+    build: Builder,
+    branch_year: PrintFixture,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    build.member(branch_year.branch_id, "王𠀀")  # U+20000, outside the font: would print as a box
+    out = tmp_path / "rare.pdf"
+    assert (
+        main(
+            [
+                "--db",
+                str(db_path),
+                "print-archive",
+                "--branch",
+                "B01",
+                "--year",
+                str(YEAR),
+                "--no-forms",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "打印字体中没有这些字：𠀀" in printed
+    assert out.exists()
+
+
+def test_ordinary_names_need_no_warning(booklet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert "打印字体中没有" not in capsys.readouterr().out
