@@ -113,7 +113,7 @@ def time_span(start: time | None, end: time | None) -> str:
 def form_title(meeting: Meeting, ctx: FormContext) -> str:
     kind = label(MeetingType(meeting.type))
     if meeting.type == MeetingType.GROUP and meeting.party_group_id:
-        return f"{ctx.groups.get(meeting.party_group_id, '')}{kind}记录"
+        return f"{ctx.branch_name}{ctx.groups.get(meeting.party_group_id, '')}会议记录"
     return f"{ctx.branch_name}{kind}记录"
 
 
