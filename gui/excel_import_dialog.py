@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSplitter,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -48,6 +49,8 @@ UPDATE_BRUSH = QBrush(QColor("#fff3cd"))
 CREATE_BRUSH = QBrush(QColor("#e2f0d9"))
 _Planner = Callable[..., ImportPlan]
 _Applier = Callable[..., ImportResult]
+BRUSHES = {"error": ERROR_BRUSH, "update": UPDATE_BRUSH, "create": CREATE_BRUSH}
+_ROOT = QModelIndex()
 _FUNCS: dict[str, tuple[_Planner, _Applier, set[str]]] = {
     "roster": (plan_roster_import, apply_roster_import, {"member"}),
     "meetings": (plan_meeting_import, apply_meeting_import, {"meeting"}),
@@ -61,6 +64,62 @@ def branch_choices(s: Session) -> list[tuple[str, str]]:
         .order_by(Branch.sort_order, Branch.code)
     ).all()
     return [(r[0], f"{r[2]}（{r[1]}）") for r in rows]
+
+
+class PreviewModel(QAbstractTableModel):
+    """The plan's rows as the clerk typed them, coloured by what the import would do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: ImportPlan | None = None
+        self.headers: list[str] = []
+        self.notes: dict[int, str] = {}
+
+    def show(self, plan: ImportPlan | None) -> None:
+        self.beginResetModel()
+        self.plan = plan
+        self.headers, self.notes = [], {}
+        if plan is not None:
+            self.headers = ["行", "处理"] + [f"{h}（{c}）" for _k, h, c in plan.columns] + ["改动 / 问题"]
+            for p in plan.problems:
+                if p.sheet == plan.sheet:
+                    text = f"{p.column}列：{p.message}" if p.column else p.message
+                    self.notes[p.row] = f"{self.notes[p.row]}；{text}" if p.row in self.notes else text
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if self.plan is None or parent.isValid() else len(self.plan.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if self.plan is None or not index.isValid():
+            return None
+        row = self.plan.rows[index.row()]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return BRUSHES.get(row.action)
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        col, keys = index.column(), self.plan.columns
+        if col == 0:
+            return str(row.row)
+        if col == 1:
+            return ACTION_LABELS[row.action]
+        if col - 2 < len(keys):
+            return row.cells.get(keys[col - 2][0], "")
+        return self.notes.get(row.row) or "；".join(
+            f"{c.field}：{c.old or '（空）'} → {c.new or '（空）'}" for c in row.changes
+        )
 
 
 class ExcelImportDialog(QDialog):
@@ -114,7 +173,9 @@ class ExcelImportDialog(QDialog):
         self.summary = QLabel("选择文件和支部后点“检查”。检查不会写入任何数据。")
         self.summary.setObjectName("summaryLabel")
         self.summary.setWordWrap(True)
-        self.preview = QTableWidget()
+        self.preview_model = PreviewModel()
+        self.preview = QTableView()
+        self.preview.setModel(self.preview_model)
         self.preview.setObjectName("previewTable")
         self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.preview.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -178,7 +239,7 @@ class ExcelImportDialog(QDialog):
 
     def _reset(self) -> None:
         self.plan = None
-        self.preview.setRowCount(0)
+        self.preview_model.show(None)
         self.problems.setRowCount(0)
         self._update_buttons()
 
@@ -210,27 +271,9 @@ class ExcelImportDialog(QDialog):
             self._update_buttons()
             return
         plan = self.plan = outcome
-        headers = ["行", "处理"] + [f"{h}（{letter}）" for _k, h, letter in plan.columns] + ["改动 / 问题"]
-        self.preview.setColumnCount(len(headers))
-        self.preview.setHorizontalHeaderLabels(headers)
-        self.preview.setRowCount(len(plan.rows))
-        by_row: dict[int, list[str]] = {}
-        for p in plan.problems:
-            if p.sheet == plan.sheet:
-                by_row.setdefault(p.row, []).append(f"{p.column}列：{p.message}")
-        brushes = {"error": ERROR_BRUSH, "update": UPDATE_BRUSH, "create": CREATE_BRUSH}
-        for i, row in enumerate(plan.rows):
-            note = "；".join(by_row.get(row.row, [])) or "；".join(
-                f"{c.field}：{c.old or '（空）'} → {c.new or '（空）'}" for c in row.changes
-            )
-            texts = [str(row.row), ACTION_LABELS[row.action]]
-            texts += [row.cells.get(k, "") for k, _h, _l in plan.columns] + [note]
-            for j, text in enumerate(texts):
-                item = QTableWidgetItem(text)
-                if row.action in brushes:
-                    item.setBackground(brushes[row.action])
-                self.preview.setItem(i, j, item)
-        self.preview.resizeColumnsToContents()
+        self.preview_model.show(plan)
+        if len(plan.rows) <= 2000:  # measuring every cell of a huge preview would stall the dialog
+            self.preview.resizeColumnsToContents()
         self.problems.setRowCount(len(plan.problems))
         for i, p in enumerate(plan.problems):
             for j, text in enumerate((p.sheet, str(p.row or ""), p.column, p.value, p.message)):

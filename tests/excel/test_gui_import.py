@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 from python_calamine import CalamineWorkbook
@@ -47,6 +47,10 @@ def roster_count(db: Database) -> int:
         return len(members.roster(s))
 
 
+def cell(model: QAbstractItemModel, row: int, column: int) -> str:
+    return str(model.index(row, column).data())
+
+
 def open_dialog(qtbot: QtBot, db: Database, branch_id: str, path: Path) -> ExcelImportDialog:
     dialog = ExcelImportDialog(db, "roster", branch_id=branch_id, today=TODAY)
     qtbot.addWidget(dialog)
@@ -61,11 +65,12 @@ def test_preview_highlights_error_rows_and_imports_only_valid_rows_when_chosen(
 ) -> None:
     path = book([ROSTER_HEADER, ["张三", person(11), "2005-07-01"], ["李四", "6.21027E+17", "2005-07-01"]])
     dialog = open_dialog(qtbot, db, branch_id, path)
-    assert dialog.preview.rowCount() == 2
-    assert dialog.preview.item(0, 1).text() == "新增"
-    assert dialog.preview.item(1, 1).text() == "有错误"
-    assert dialog.preview.item(1, 0).background() == ERROR_BRUSH
-    assert "B列" in dialog.preview.item(1, dialog.preview.columnCount() - 1).text()
+    model = dialog.preview_model
+    assert model.rowCount() == 2
+    assert cell(model, 0, 1) == "新增"
+    assert cell(model, 1, 1) == "有错误"
+    assert model.index(1, 0).data(Qt.ItemDataRole.BackgroundRole) == ERROR_BRUSH
+    assert "B列" in cell(model, 1, model.columnCount() - 1)
     assert dialog.problems.rowCount() == 1
     assert [dialog.problems.item(0, c).text() for c in range(3)] == ["花名册", "3", "B"]
     assert "文本" in dialog.problems.item(0, 4).text()
@@ -104,9 +109,10 @@ def test_updates_are_yellow_and_applied_only_when_confirmed(
         ]
     )
     dialog = open_dialog(qtbot, db, branch_id, path)
-    assert dialog.preview.item(0, 1).text() == "更新"
-    assert dialog.preview.item(0, 0).background() == UPDATE_BRUSH
-    assert "联系电话：（空） → 13900001111" in dialog.preview.item(0, dialog.preview.columnCount() - 1).text()
+    model = dialog.preview_model
+    assert cell(model, 0, 1) == "更新"
+    assert model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) == UPDATE_BRUSH
+    assert "联系电话：（空） → 13900001111" in cell(model, 0, model.columnCount() - 1)
     assert dialog.confirm_updates.isEnabled()
     dialog.confirm_updates.setChecked(True)
     with qtbot.waitSignal(dialog.imported):
