@@ -221,17 +221,23 @@ def _runs(
     return out
 
 
-def unpaid_runs(session: Session, as_of: str, branch_ids: list[str] | None = None) -> list[Lapse]:
-    """Members whose dues are unpaid for consecutive months up to ``as_of`` (months with dues only)."""
+def unpaid_runs(
+    session: Session, as_of: str, branch_ids: list[str] | None = None, lookback_months: int = 36
+) -> list[Lapse]:
+    """Members whose dues are unpaid for consecutive months up to ``as_of`` (months with dues only).
+
+    Runs are followed back at most ``lookback_months``; a longer run is reported at that length.
+    """
     members = _active_members(session, branch_ids)
-    ids = [m.id for m in members]
     paid: dict[str, set[str]] = defaultdict(set)
     first_due: dict[str, str] = {}
-    for member_id, month, due, paid_fen in session.execute(
-        select(FeeDue.member_id, FeeDue.month, FeeDue.due_fen, FeeDue.paid_fen).where(
-            FeeDue.member_id.in_(ids), FeeDue.deleted.is_(False), FeeDue.month <= as_of
-        )
-    ):
+    earliest = shift_month(as_of, -lookback_months + 1)
+    stmt = select(FeeDue.member_id, FeeDue.month, FeeDue.due_fen, FeeDue.paid_fen).where(
+        FeeDue.deleted.is_(False), FeeDue.month <= as_of, FeeDue.month >= earliest
+    )
+    if branch_ids is not None:
+        stmt = stmt.where(FeeDue.branch_id.in_(branch_ids))
+    for member_id, month, due, paid_fen in session.execute(stmt):
         first_due[member_id] = min(first_due.get(member_id, month), month)
         if paid_fen >= due:
             paid[member_id].add(month)
@@ -239,27 +245,38 @@ def unpaid_runs(session: Session, as_of: str, branch_ids: list[str] | None = Non
     return _runs([m for m in members if m.id in first_due], paid, as_of, first_due)
 
 
-def life_gap_runs(session: Session, as_of: str, branch_ids: list[str] | None = None) -> list[Lapse]:
-    """Members who attended no meeting for consecutive months up to ``as_of``."""
+def life_gap_runs(
+    session: Session, as_of: str, branch_ids: list[str] | None = None, lookback_months: int = 36
+) -> list[Lapse]:
+    """Members who attended no meeting for consecutive months up to ``as_of`` (followed back at most
+    ``lookback_months``)."""
     members = _active_members(session, branch_ids)
-    ids = [m.id for m in members]
+    ids = {m.id for m in members}
     attended: dict[str, set[str]] = defaultdict(set)
+    earliest = parse_month(shift_month(as_of, -lookback_months + 1))
+    last = parse_month(shift_month(as_of, 1))
     month_expr = func.strftime("%Y-%m", Meeting.held_on)
     if session.get_bind().dialect.name == "postgresql":
         month_expr = func.to_char(Meeting.held_on, "YYYY-MM")
-    for member_id, month in session.execute(
+    stmt = (
         select(Attendance.member_id, month_expr)
         .join(Meeting, Meeting.id == Attendance.meeting_id)
         .where(
-            Attendance.member_id.in_(ids),
             Attendance.deleted.is_(False),
             Meeting.deleted.is_(False),
             Attendance.status == AttendanceStatus.PRESENT,
+            Meeting.held_on >= earliest,
+            Meeting.held_on < last,
         )
         .distinct()
-    ):
-        attended[member_id].add(month)
-    return _runs(members, attended, as_of, {})
+    )
+    if branch_ids is not None:  # members attend their own branch's meetings (observers aside)
+        stmt = stmt.where(Meeting.branch_id.in_(branch_ids))
+    for member_id, month in session.execute(stmt):
+        if member_id in ids:
+            attended[member_id].add(month)
+    floor = {m.id: shift_month(as_of, -lookback_months + 1) for m in members}
+    return _runs(members, attended, as_of, floor)
 
 
 def delete_due(session: Session, due_id: str) -> None:
