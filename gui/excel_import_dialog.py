@@ -277,7 +277,9 @@ class ExcelImportDialog(QDialog):
         self.problems.setRowCount(len(plan.problems))
         for i, p in enumerate(plan.problems):
             for j, text in enumerate((p.sheet, str(p.row or ""), p.column, p.value, p.message)):
-                self.problems.setItem(i, j, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.problems.setItem(i, j, item)
         updates = plan.count("update")
         self.confirm_updates.setText(f"应用对已有记录的修改（{updates} 条）")
         self.confirm_updates.setEnabled(updates > 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 
 from models.enums import LABELS, code_for
 from services import idcard
@@ -91,7 +92,7 @@ def id_number(value: Cell, today: date) -> idcard.IdInfo:
     """An ID number, recognising the ways Excel damages them when the column is not text."""
     fix = "请把该列设置为“文本”格式（选中整列 → 设置单元格格式 → 文本），重新输入这些号码后再导入。"
     if isinstance(value, int | float) and not isinstance(value, bool):
-        digits = f"{float(f'{value:.15g}'):.0f}"  # Excel keeps 15 significant digits
+        digits = str(int(Decimal(f"{value:.15g}")))  # Excel keeps 15 significant digits
         if len(digits) >= 16:
             raise CellError(
                 f"身份证号被 Excel 存成了数字（{digits}），Excel 只保留 15 位有效数字，"

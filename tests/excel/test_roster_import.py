@@ -138,6 +138,7 @@ def test_ids_mangled_by_excel_say_how_to_fix_the_column(db: Database, branch_id:
     for pr in p.problems:
         assert "文本" in pr.message
     assert "15 位有效数字" in p.problems[0].message
+    assert f"（{good[:15]}000）" in p.problems[0].message  # the number as Excel shows it
     assert "科学计数法" in p.problems[1].message
     assert "000 结尾" in p.problems[2].message
 
