@@ -14,7 +14,7 @@ from models.member import Member
 from models.meta import ChangeCounter, DbMeta
 from models.organization import Branch, CommitteeSeat, PartyGroup, Township
 from models.rectification import Rectification, WeakBranchFlag
-from models.sync import SyncConflict, SyncDevice, SyncHeld, SyncOrigin, SyncReceived
+from models.sync import SyncConflict, SyncDevice, SyncHeld, SyncReceived
 from models.training import TrainingAttendance, TrainingSession
 from models.transfer import FlowRecord, MemberTransfer
 from models.venue import VenueCheck
@@ -46,7 +46,6 @@ __all__ = [
     "SyncConflict",
     "SyncDevice",
     "SyncHeld",
-    "SyncOrigin",
     "SyncReceived",
     "Township",
     "Tracked",

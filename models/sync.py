@@ -1,4 +1,4 @@
-"""Receiver-side sync bookkeeping (county): devices, received and held packages, row origins, conflicts.
+"""Receiver-side sync bookkeeping (county): devices, received and held packages, conflicts.
 
 Local to the database that receives packages; none of these tables is exported (not ``Tracked``).
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -31,6 +31,7 @@ class SyncReceived(Base):
     """One imported package (the key is the SHA-256 of the file: re-importing it is a no-op)."""
 
     __tablename__ = "sync_received"
+    __table_args__ = (Index("ix_sync_received_county_seq", "county_seq_from", "county_seq_to"),)
 
     package_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     device_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -42,6 +43,10 @@ class SyncReceived(Base):
     inserted: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
     conflicts: Mapped[int] = mapped_column(Integer, default=0)
+    # The block of this database's change numbers the package was written with: a row whose
+    # row_seq falls in it was last written by this package's device.
+    county_seq_from: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    county_seq_to: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -60,17 +65,6 @@ class SyncHeld(Base):
     missing_from: Mapped[int] = mapped_column(BigInteger)
     missing_to: Mapped[int] = mapped_column(BigInteger)
     held_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class SyncOrigin(Base):
-    """Which device (and at which of its sequence numbers) last wrote a synced row here."""
-
-    __tablename__ = "sync_origin"
-
-    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    table_name: Mapped[str] = mapped_column(String(64))
-    device_id: Mapped[str] = mapped_column(String(64))
-    device_seq: Mapped[int] = mapped_column(BigInteger)
 
 
 class SyncConflict(Base):

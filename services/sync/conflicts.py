@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Base, SyncConflict, SyncOrigin, utcnow
+from models import Base, SyncConflict, utcnow
 from services.db import Database
 from services.errors import NotFound
 from services.sync.errors import SyncError
@@ -114,9 +114,8 @@ def resolve(db: Database, conflict_id: int, keep: str, *, user: str = "") -> Con
             for k, v in values.items():
                 if k not in UNTOUCHED:
                     setattr(obj, k, v)
-            origin = s.get(SyncOrigin, c.row_id)
-            if origin is not None:
-                s.delete(origin)  # now a local edit here, compared as such against later packages
+            # The flush gives the row a new local change number: from now on it counts as edited
+            # here, and a later package changing it again is compared against this choice.
             c.status = "swapped"
         else:
             c.status = "kept"

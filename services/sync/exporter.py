@@ -24,7 +24,7 @@ from services.sync.errors import SyncError
 from services.sync.manifest import Manifest
 from services.sync.package import SUFFIX, Progress, read_package, write_package
 from services.sync.signing import b64, device_key, key_id, public_raw
-from services.sync.tables import encode_row, synced_tables
+from services.sync.tables import encode_values, sqlite_json_select, synced_tables
 from services.version import APP_VERSION
 
 
@@ -93,11 +93,27 @@ def package_name(township_code: str, device_id: str, seq_from: int, seq_to: int,
     return f"{_safe(township_code)}_{device_id[:8]}_{seq_from}-{seq_to}_{when:%Y%m%d-%H%M%S}{SUFFIX}"
 
 
-def _rows(session: Session, table: Table, lo: int, hi: int) -> list[dict[str, Any]]:
-    stmt = select(table).where(table.c.row_seq <= hi).order_by(table.c.row_seq, table.c.id)
-    if lo > 0:
-        stmt = stmt.where(table.c.row_seq >= lo)
-    return [encode_row(table, r) for r in session.execute(stmt).mappings()]
+def _table_lines(session: Session, table: Table, lo: int, hi: int) -> tuple[int, bytes]:
+    """Rows with ``lo <= row_seq <= hi`` (``lo`` 0: all) as JSON Lines of canonical arrays."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite stores exactly the canonical text, so it writes the JSON itself (10x faster than Python).
+        # No ORDER BY (through the row_seq index it costs seconds on a township; the receiver orders
+        # parents before children itself). ``+row_seq`` keeps a full export a plain table scan.
+        sql = sqlite_json_select(table) + ' WHERE +"row_seq" <= ?' + (' AND "row_seq" >= ?' if lo > 0 else "")
+        params = (hi, lo) if lo > 0 else (hi,)
+        lines = [r[0] for r in session.connection().exec_driver_sql(sql, params)]
+    else:
+        stmt = select(table).where(table.c.row_seq <= hi).order_by(table.c.row_seq, table.c.id)
+        if lo > 0:
+            stmt = stmt.where(table.c.row_seq >= lo)
+        cols = [c.name for c in table.columns]
+        lines = [
+            json.dumps(encode_values(table, cols, r), ensure_ascii=False, separators=(",", ":"))
+            for r in session.execute(stmt).mappings()
+        ]
+    if not lines:
+        return 0, b""
+    return len(lines), ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def export_package(
@@ -131,15 +147,14 @@ def export_package(
         hi = current_seq(s)
         lo = 0 if full else acked + 1
         for i, table in enumerate(tables):
-            rows = _rows(s, table, lo, hi)
             if progress:
                 progress(i, len(tables) + 2, f"读取 {table.name}")
-            if not rows:
+            n, data = _table_lines(s, table, lo, hi)
+            if not n:
                 continue
-            counts[table.name] = len(rows)
-            manifest_tables[table.name] = {"rows": len(rows), "columns": [c.name for c in table.columns]}
-            lines = "\n".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows)
-            payload[f"data/{table.name}.jsonl"] = (lines + "\n").encode("utf-8")
+            counts[table.name] = n
+            manifest_tables[table.name] = {"rows": n, "columns": [c.name for c in table.columns]}
+            payload[f"data/{table.name}.jsonl"] = data
         blobs, missing = _attachment_blobs(s, lo, hi)
         county_x = state.get(s, state.COUNTY_X25519)
     total = sum(counts.values())
@@ -170,8 +185,10 @@ def export_package(
     )
     sealer: Sealer | None = new_sealer(county_x) if county_x else None
     path = outdir / package_name(town.code, dev, seq_from, hi, now)
-    if path.exists():
-        raise SyncError(f"目标文件已存在：{path}。请稍后再导出或换一个文件夹。")
+    n = 1
+    while path.exists():  # never overwrite a package already on the stick
+        n += 1
+        path = path.with_name(f"{path.stem}-{n}{SUFFIX}")
     if progress:
         progress(len(tables), len(tables) + 2, "写入同步包")
     try:
@@ -181,8 +198,8 @@ def export_package(
     if progress:
         progress(len(tables) + 1, len(tables) + 2, "读回校验")
     try:
-        opened = read_package(path, sealer=sealer)
-        back = {t: len(r) for t, r in opened.rows.items()}
+        opened = read_package(path, sealer=sealer, parse_rows=False)
+        back = dict(opened.counts)
         if back != counts or opened.manifest.device_public_key != b64(pub):
             raise SyncError("读回的同步包与导出的数据不一致。")
     except Exception as exc:

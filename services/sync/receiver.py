@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import json
 import time
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Boolean, Integer, String, Table, bindparam, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from models import SyncConflict, SyncDevice, SyncHeld, SyncOrigin, SyncReceived, Township, utcnow
+from models import SyncConflict, SyncDevice, SyncHeld, SyncReceived, Township, utcnow
 from services import attachments as attachment_store
 from services import audit
 from services.db import Database, allocate_seq
@@ -35,16 +36,17 @@ from services.sync.errors import PackageRejected, SyncError
 from services.sync.fileio import write_atomic
 from services.sync.package import OpenedPackage, Progress, read_package
 from services.sync.tables import (
+    check_text_column,
     comparable,
     decode_row,
     default_for,
     encode_row,
     self_fk_columns,
     synced_tables,
+    text_pattern,
 )
 
 CHUNK = 2000
-ORIGIN: Table = SyncOrigin.__table__  # type: ignore[assignment]
 LOCAL = "county"  # label of edits made in this database itself (no package origin)
 
 
@@ -155,8 +157,8 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
                 )
             plan = _plan(s, opened)
             _write_blobs(s, opened)
-            result = _execute(s, opened, plan)
-            _record(s, opened, device, result)
+            result, first, last = _execute(s, opened, plan)
+            _record(s, opened, device, result, (first, last))
             audit.record_bulk(
                 s,
                 user,
@@ -164,7 +166,7 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
                 note=f"导入同步包 {opened.file_name}",
             )
             return result
-    except IntegrityError as exc:
+    except DBAPIError as exc:
         raise PackageRejected(
             f"同步包 {opened.file_name} 与县库中已有的数据冲突（唯一性约束），已整体回滚，未写入任何数据："
             f"{str(exc.orig).splitlines()[0]}"
@@ -225,11 +227,34 @@ def _hold(s: Session, opened: OpenedPackage, high: int) -> ImportResult:
 
 
 @dataclass
+class TablePlan:
+    table: Table
+    columns: list[str]  # the receiver's column order
+    rows: list[list[Any]]  # canonical values in that order
+    device_seq: list[int]  # each row's change number on the device
+
+    def index(self, column: str) -> int:
+        return self.columns.index(column)
+
+
+@dataclass
 class Plan:
     order: list[str]
-    tables: dict[str, Table]
-    rows: dict[str, list[dict[str, Any]]]  # decoded, every receiver column present
-    device_seq: dict[str, dict[str, int]]  # table -> row id -> the row's sequence number on the device
+    tables: dict[str, TablePlan]
+
+
+_PY_TYPES: list[tuple[type, frozenset[type]]] = [
+    (Boolean, frozenset({bool})),
+    (Integer, frozenset({int})),
+    (String, frozenset({str})),
+]
+
+
+def _allowed_types(col_type: Any) -> frozenset[type] | None:
+    for sa_type, allowed in _PY_TYPES:
+        if isinstance(col_type, sa_type):
+            return allowed
+    return None
 
 
 def _plan(s: Session, opened: OpenedPackage) -> Plan:
@@ -242,51 +267,77 @@ def _plan(s: Session, opened: OpenedPackage) -> Plan:
             f"同步包 {opened.file_name} 含有本机不认识的数据表（{'、'.join(unknown)}），来自更新版本的软件"
             f"（数据库版本 {m.schema_revision}）。请先升级县级软件再导入。"
         )
-    plan = Plan(order=[], tables={}, rows={}, device_seq={})
+    plan = Plan(order=[], tables={})
     for name, table in known.items():
         raw_rows = opened.rows.get(name)
         if not raw_rows:
             continue
-        columns = list(m.tables[name]["columns"])
-        extra = sorted(set(columns) - set(table.c.keys()))
+        theirs = opened.columns(name)
+        ours = [c.name for c in table.columns]
+        extra = sorted(set(theirs) - set(ours))
         if extra:
             raise PackageRejected(
                 f"同步包中表 {name} 有本机不认识的列（{'、'.join(extra)}），来自更新版本的软件"
                 f"（数据库版本 {m.schema_revision}）。请先升级县级软件再导入。"
             )
-        fill: dict[str, Any] = {}
-        for col in set(table.c.keys()) - set(columns):
-            ok, value = default_for(table, col)
-            if not ok:
-                raise PackageRejected(
-                    f"同步包来自旧版本软件（数据库版本 {m.schema_revision}），表 {name} 缺少必填的列 {col}，"
-                    "无法对应到本机的数据结构。请先升级乡镇电脑上的软件，再重新导出。"
-                )
-            fill[col] = value
-        decoded = [fill | decode_row(table, r) for r in raw_rows]
+        if theirs == ours:
+            rows = raw_rows
+        else:
+            fill: dict[str, Any] = {}
+            for col in set(ours) - set(theirs):
+                ok, value = default_for(table, col)
+                if not ok:
+                    raise PackageRejected(
+                        f"同步包来自旧版本软件（数据库版本 {m.schema_revision}），表 {name} 缺少必填的列 {col}，"
+                        "无法对应到本机的数据结构。请先升级乡镇电脑上的软件，再重新导出。"
+                    )
+                fill[col] = value
+            where = {c: i for i, c in enumerate(theirs)}
+            rows = [[r[where[c]] if c in where else fill[c] for c in ours] for r in raw_rows]
+        seq_at = ours.index("row_seq")
+        tp = TablePlan(table=table, columns=ours, rows=rows, device_seq=[int(r[seq_at] or 0) for r in rows])
+        _check_values(opened, tp)
         plan.order.append(name)
-        plan.tables[name] = table
-        plan.rows[name] = decoded
-        plan.device_seq[name] = {r["id"]: int(r.get("row_seq") or 0) for r in raw_rows}
+        plan.tables[name] = tp
     _check_township(opened, plan)
     _check_parents(s, plan)
     return plan
 
 
+def _check_values(opened: OpenedPackage, tp: TablePlan) -> None:
+    """Types and canonical text per column, one pass each: what is stored must read back."""
+    columns = list(zip(*tp.rows, strict=True))
+    for i, col in enumerate(tp.table.columns):
+        values = columns[i]
+        pattern = text_pattern(col.type)
+        bad: int | None = None
+        if pattern is not None:
+            bad = check_text_column(values, pattern)
+        elif (allowed := _allowed_types(col.type)) is not None:
+            found = set(map(type, values)) - {type(None)}
+            if not found <= allowed:
+                bad = next(j for j, v in enumerate(values) if v is not None and type(v) not in allowed)
+        if bad is not None:
+            raise PackageRejected(
+                f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {tp.rows[bad][tp.index('id')]} "
+                f"的 {col.name} 值无效（{tp.rows[bad][i]!r}），已拒绝，未写入任何数据。"
+            )
+
+
 def _check_township(opened: OpenedPackage, plan: Plan) -> None:
     m = opened.manifest
-    for name, rows in plan.rows.items():
-        table = plan.tables[name]
+    for name, tp in plan.tables.items():
         if name == "township":
-            strangers = [r for r in rows if r["id"] != m.township_id]
-        elif "township_id" in table.c:
-            strangers = [r for r in rows if r["township_id"] != m.township_id]
+            at = tp.index("id")
+        elif "township_id" in tp.columns:
+            at = tp.index("township_id")
         else:
             continue
+        strangers = [r for r in tp.rows if r[at] != m.township_id]
         if strangers:
             raise PackageRejected(
                 f"同步包声明属于乡镇 {m.township_code}，但表 {name} 中有 {len(strangers)} 条记录属于其他乡镇"
-                f"（例如 {strangers[0]['id']}），已拒绝，未写入任何数据。"
+                f"（例如 {strangers[0][tp.index('id')]}），已拒绝，未写入任何数据。"
             )
 
 
@@ -297,12 +348,11 @@ def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
 
 
 def _check_parents(s: Session, plan: Plan) -> None:
-    ids = {name: {r["id"] for r in rows} for name, rows in plan.rows.items()}
-    for name, rows in plan.rows.items():
-        table = plan.tables[name]
-        for fk in table.foreign_keys:
-            col, ref = fk.parent.name, fk.column
-            wanted = {r[col] for r in rows if r.get(col) is not None}
+    ids = {name: {r[tp.index("id")] for r in tp.rows} for name, tp in plan.tables.items()}
+    for name, tp in plan.tables.items():
+        for fk in tp.table.foreign_keys:
+            at, ref = tp.index(fk.parent.name), fk.column
+            wanted = {r[at] for r in tp.rows} - {None}
             if ref.name == "id":
                 wanted -= ids.get(ref.table.name, set())
             found: set[Any] = set()
@@ -310,139 +360,148 @@ def _check_parents(s: Session, plan: Plan) -> None:
                 found.update(s.execute(select(ref).where(ref.in_(chunk))).scalars())
             missing = wanted - found
             if missing:
-                example = next(r for r in rows if r.get(col) in missing)
+                example = next(r for r in tp.rows if r[at] in missing)
                 raise PackageRejected(
-                    f"同步包中表 {name} 的记录 {example['id']} 的 {col} 指向 {ref.table.name} 中不存在的记录 "
-                    f"{example[col]}（共 {len(missing)} 个上级记录缺失），已拒绝，未写入任何数据。"
-                    "请先导入包含这些上级记录的包，或在乡镇电脑上导出全量包。"
+                    f"同步包中表 {name} 的记录 {example[tp.index('id')]} 的 {fk.parent.name} 指向 "
+                    f"{ref.table.name} 中不存在的记录 {example[at]}（共 {len(missing)} 个上级记录缺失），"
+                    "已拒绝，未写入任何数据。请先导入包含这些上级记录的包，或在乡镇电脑上导出全量包。"
                 )
 
 
 def _write_blobs(s: Session, opened: OpenedPackage) -> None:
-    names = {r.get("sha256"): r.get("filename", "") for r in opened.rows.get("attachment", [])}
+    names = {r.get("sha256"): r.get("filename", "") for r in opened.dicts("attachment")}
     for sha, data in opened.blobs.items():
         target = attachment_store.blob_path(s, sha, str(names.get(sha) or ""))
         if not target.exists():
             write_atomic(target, data)
 
 
-def _topo(rows: list[dict[str, Any]], cols: list[str]) -> list[dict[str, Any]]:
+def _topo(rows: list[list[Any]], id_at: int, parents: list[int]) -> list[list[Any]]:
     """Parents before children inside one self-referencing table (e.g. 党总支 before its 支部)."""
-    if not cols:
+    if not parents:
         return rows
-    pending = {r["id"]: r for r in rows}
-    out: list[dict[str, Any]] = []
+    pending = {r[id_at]: r for r in rows}
+    out: list[list[Any]] = []
     while pending:
-        ready = [
-            r for r in pending.values() if all(r.get(c) not in pending or r.get(c) == r["id"] for c in cols)
-        ]
+        ready = [r for r in pending.values() if all(r[p] not in pending or r[p] == r[id_at] for p in parents)]
         if not ready:  # a cycle: let the database report it
             ready = list(pending.values())
         for r in ready:
             out.append(r)
-            del pending[r["id"]]
+            del pending[r[id_at]]
     return out
 
 
-def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> ImportResult:
+class _Origins:
+    """Which device last wrote a row here, from the block of change numbers its package used."""
+
+    def __init__(self, s: Session, local: str) -> None:
+        blocks = s.execute(
+            select(SyncReceived.county_seq_from, SyncReceived.county_seq_to, SyncReceived.device_id)
+            .where(SyncReceived.county_seq_to > 0)
+            .order_by(SyncReceived.county_seq_from)
+        ).all()
+        self.starts = [b[0] for b in blocks]
+        self.blocks = blocks
+        self.local = local
+
+    def device(self, row_seq: int) -> str:
+        i = bisect_right(self.starts, row_seq) - 1
+        if i >= 0 and self.blocks[i][0] <= row_seq <= self.blocks[i][1]:
+            return str(self.blocks[i][2])
+        return self.local
+
+
+def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResult, int, int]:
     m = opened.manifest
     result = _result(opened, "imported", "")
-    local_id = state.device_id(s)
-    inserts: dict[str, list[dict[str, Any]]] = {}
-    updates: dict[str, list[dict[str, Any]]] = {}
-    origins_new: list[dict[str, Any]] = []
-    origins_upd: list[dict[str, Any]] = []
+    origins = _Origins(s, f"{LOCAL}:{state.device_id(s)}")
+    inserts: dict[str, list[list[Any]]] = {}
+    updates: dict[str, list[list[Any]]] = {}
     conflicts: list[SyncConflict] = []
     for name in plan.order:
-        table = plan.tables[name]
-        rows = plan.rows[name]
-        seqs = plan.device_seq[name]
-        existing: dict[str, Any] = {}
-        origin: dict[str, SyncOrigin] = {}
-        for chunk in _chunks(r["id"] for r in rows):
-            existing.update(
-                {e["id"]: e for e in s.execute(select(table).where(table.c.id.in_(chunk))).mappings()}
-            )
-            origin.update(
-                {o.row_id: o for o in s.scalars(select(SyncOrigin).where(SyncOrigin.row_id.in_(chunk)))}
-            )
-        ins: list[dict[str, Any]] = []
-        upd: list[dict[str, Any]] = []
-        for row in rows:
-            rid = row["id"]
-            mine = {"row_id": rid, "table_name": name, "device_id": m.device_id, "device_seq": seqs[rid]}
-            old = existing.get(rid)
-            if old is None:
-                ins.append(row)
-                (origins_upd if rid in origin else origins_new).append(mine)
-                continue
-            theirs = comparable(encode_row(table, old))
-            ours = comparable(encode_row(table, row))
-            if theirs == ours:
-                result.unchanged += 1
-                continue
-            o = origin.get(rid)
-            if o is not None and o.device_id == m.device_id:
-                if seqs[rid] <= o.device_seq:
-                    result.unchanged += 1  # an older copy of a row this device has sent since
-                    continue
-                upd.append(row)
-                origins_upd.append(mine)
-                continue
-            # Changed here (or by another device) and on this device: a conflict, never silent.
-            other_dev = o.device_id if o is not None else f"{LOCAL}:{local_id}"
-            incoming_wins = (row["updated_at"], m.device_id) > (old["updated_at"], other_dev)
-            winner, loser = (ours, theirs) if incoming_wins else (theirs, ours)
-            conflicts.append(
-                SyncConflict(
-                    table_name=name,
-                    row_id=rid,
-                    package_id=opened.package_id,
-                    winner_device=m.device_id if incoming_wins else other_dev,
-                    loser_device=other_dev if incoming_wins else m.device_id,
-                    winner_json=json.dumps(winner, ensure_ascii=False, sort_keys=True),
-                    loser_json=json.dumps(loser, ensure_ascii=False, sort_keys=True),
-                    loser_seq=(o.device_seq if o is not None else 0) if incoming_wins else seqs[rid],
+        tp = plan.tables[name]
+        table, id_at = tp.table, tp.index("id")
+        present: set[str] = set()
+        for chunk in _chunks(r[id_at] for r in tp.rows):
+            present.update(s.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+        ins: list[list[Any]] = []
+        upd: list[list[Any]] = []
+        if not present:
+            ins = list(tp.rows)
+        else:
+            existing: dict[str, Any] = {}
+            for chunk in _chunks(present):
+                existing.update(
+                    {e["id"]: e for e in s.execute(select(table).where(table.c.id.in_(chunk))).mappings()}
                 )
-            )
-            if incoming_wins:
-                upd.append(row)
-                (origins_upd if o is not None else origins_new).append(mine)
-        inserts[name] = _topo(ins, self_fk_columns(table))
+            for row, dev_seq in zip(tp.rows, tp.device_seq, strict=True):
+                old = existing.get(row[id_at])
+                if old is None:
+                    ins.append(row)
+                    continue
+                theirs = comparable(encode_row(table, old))
+                ours = comparable(dict(zip(tp.columns, row, strict=True)))
+                if theirs == ours:
+                    result.unchanged += 1
+                    continue
+                other_dev = origins.device(int(old["row_seq"]))
+                if other_dev == m.device_id:
+                    upd.append(row)  # the same device's later version (packages apply in order)
+                    continue
+                # Changed here (or by another device) and on this device: a conflict, never silent.
+                incoming_wins = (ours["updated_at"], m.device_id) > (theirs["updated_at"], other_dev)
+                winner, loser = (ours, theirs) if incoming_wins else (theirs, ours)
+                conflicts.append(
+                    SyncConflict(
+                        table_name=name,
+                        row_id=row[id_at],
+                        package_id=opened.package_id,
+                        winner_device=m.device_id if incoming_wins else other_dev,
+                        loser_device=other_dev if incoming_wins else m.device_id,
+                        winner_json=json.dumps(winner, ensure_ascii=False, sort_keys=True),
+                        loser_json=json.dumps(loser, ensure_ascii=False, sort_keys=True),
+                        loser_seq=0 if incoming_wins else dev_seq,
+                    )
+                )
+                if incoming_wins:
+                    upd.append(row)
+        parents = [tp.index(c) for c in self_fk_columns(table)]
+        inserts[name] = _topo(ins, id_at, parents)
         updates[name] = upd
     total = sum(len(v) for v in inserts.values()) + sum(len(v) for v in updates.values())
-    seq = allocate_seq(s, total) - total if total else 0
+    first = allocate_seq(s, total) - total + 1 if total else 0
+    seq = first - 1
+    conn = s.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for name in plan.order:
-        table = plan.tables[name]
+        tp = plan.tables[name]
+        seq_at = tp.index("row_seq")
         ins, upd = inserts[name], updates[name]
         for row in ins:
             seq += 1
-            row["row_seq"] = seq
+            row[seq_at] = seq
         for row in upd:
             seq += 1
-            row["row_seq"] = seq
+            row[seq_at] = seq
         if ins:
-            s.execute(insert(table), ins)
+            # Plain executemany of canonical values: SQLite stores this exact text, PostgreSQL casts it.
+            cols = ", ".join(f'"{c}"' for c in tp.columns)
+            sql = f'INSERT INTO "{name}" ({cols}) VALUES ({", ".join([mark] * len(tp.columns))})'
+            conn.exec_driver_sql(sql, [tuple(r) for r in ins])
             result.inserted[name] = len(ins)
         if upd:
-            params = [{"_pk": r["id"]} | {k: v for k, v in r.items() if k != "id"} for r in upd]
-            s.execute(update(table).where(table.c.id == bindparam("_pk")), params)
-            result.updated[name] = len(upd)
-    if origins_new:
-        s.execute(insert(SyncOrigin), origins_new)
-    if origins_upd:
-        s.execute(
-            update(ORIGIN).where(ORIGIN.c.row_id == bindparam("_pk")),
-            [
-                {
-                    "_pk": o["row_id"],
-                    "table_name": o["table_name"],
-                    "device_id": o["device_id"],
-                    "device_seq": o["device_seq"],
+            params = [
+                {"_pk": r[tp.index("id")]}
+                | {
+                    k: v
+                    for k, v in decode_row(tp.table, dict(zip(tp.columns, r, strict=True))).items()
+                    if k != "id"
                 }
-                for o in origins_upd
-            ],
-        )
+                for r in upd
+            ]
+            s.execute(update(tp.table).where(tp.table.c.id == bindparam("_pk")), params)
+            result.updated[name] = len(upd)
     s.add_all(conflicts)
     result.conflicts = len(conflicts)
     result.attachments = len(opened.blobs)
@@ -455,10 +514,12 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> ImportResult:
             f"有 {len(conflicts)} 条记录在两处都被修改过，已按“修改时间较晚者优先”处理，"
             "请在“同步冲突”列表中逐条确认。"
         )
-    return result
+    return result, first, seq
 
 
-def _record(s: Session, opened: OpenedPackage, device: SyncDevice | None, result: ImportResult) -> None:
+def _record(
+    s: Session, opened: OpenedPackage, device: SyncDevice | None, result: ImportResult, block: tuple[int, int]
+) -> None:
     m = opened.manifest
     now = utcnow()
     if device is None:
@@ -485,6 +546,8 @@ def _record(s: Session, opened: OpenedPackage, device: SyncDevice | None, result
             inserted=sum(result.inserted.values()),
             updated=sum(result.updated.values()),
             conflicts=result.conflicts,
+            county_seq_from=block[0],
+            county_seq_to=block[1],
             received_at=now,
         )
     )

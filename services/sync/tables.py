@@ -2,23 +2,33 @@
 
 Derived from the models: every table mapped by a ``Tracked`` subclass, in foreign-key dependency
 order (``Base.metadata.sorted_tables``), so tables added later sync without touching this code.
+
+Values travel in one canonical text form (docs/sync-package.md): timestamps
+``YYYY-MM-DD HH:MM:SS.ffffff``, dates ``YYYY-MM-DD``, times ``HH:MM:SS.ffffff``, booleans
+``true``/``false``. That is exactly how SQLAlchemy stores them in SQLite, so a township's SQLite file
+is turned into JSON by SQLite itself and a SQLite receiver stores the validated text unchanged.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, LargeBinary, Numeric, Table, Time
+from sqlalchemy import Boolean, Date, DateTime, LargeBinary, Numeric, Table, Time
 
 import models
 from models import Base, Tracked
 
 Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
-LOCAL_COLUMNS = frozenset({"row_seq"})  # the change number is per database, never copied
+LOCAL_COLUMNS = frozenset({"row_seq"})  # the change number is per database, never compared
+
+DATETIME_RE = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}"
+DATE_RE = r"\d{4}-\d\d-\d\d"
+TIME_RE = r"\d\d:\d\d:\d\d\.\d{6}"
 
 
 def synced_tables() -> list[Table]:
@@ -35,25 +45,35 @@ def table_by_name() -> dict[str, Table]:
     return {t.name: t for t in synced_tables()}
 
 
-def _iso(v: Any) -> Any:
-    return None if v is None else v.isoformat()
+def _none(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: None if v is None else fn(v)
 
 
 def _codec(col_type: Any) -> Codec:
     if isinstance(col_type, DateTime):
-        return _iso, lambda v: None if v is None else datetime.fromisoformat(v)
+        return _none(lambda v: v.isoformat(sep=" ", timespec="microseconds")), _none(datetime.fromisoformat)
     if isinstance(col_type, Date):
-        return _iso, lambda v: None if v is None else date.fromisoformat(v)
+        return _none(lambda v: v.isoformat()), _none(date.fromisoformat)
     if isinstance(col_type, Time):
-        return _iso, lambda v: None if v is None else time.fromisoformat(v)
+        return _none(lambda v: v.isoformat(timespec="microseconds")), _none(time.fromisoformat)
+    if isinstance(col_type, Boolean):
+        return _none(bool), _none(bool)
     if isinstance(col_type, Numeric) and col_type.asdecimal:
-        return (lambda v: None if v is None else str(v)), (lambda v: None if v is None else Decimal(v))
+        return _none(str), _none(Decimal)
     if isinstance(col_type, LargeBinary):
-        return (
-            lambda v: None if v is None else base64.b64encode(v).decode("ascii"),
-            lambda v: None if v is None else base64.b64decode(v),
-        )
+        return _none(lambda v: base64.b64encode(v).decode("ascii")), _none(base64.b64decode)
     return (lambda v: v), (lambda v: v)
+
+
+def text_pattern(col_type: Any) -> str | None:
+    """The canonical text form a column's values must match (None: no text form)."""
+    if isinstance(col_type, DateTime):
+        return DATETIME_RE
+    if isinstance(col_type, Date):
+        return DATE_RE
+    if isinstance(col_type, Time):
+        return TIME_RE
+    return None
 
 
 _CODECS: dict[str, dict[str, Codec]] = {}
@@ -68,12 +88,17 @@ def codecs(table: Table) -> dict[str, Codec]:
 
 
 def encode_row(table: Table, row: Mapping[str, Any] | Any) -> dict[str, Any]:
-    """A database row as a JSON-ready dict (dates as ISO text)."""
+    """A database row (Python values) in canonical JSON form."""
     return {name: enc(row[name]) for name, (enc, _dec) in codecs(table).items()}
 
 
+def encode_values(table: Table, columns: Sequence[str], row: Mapping[str, Any] | Any) -> list[Any]:
+    cs = codecs(table)
+    return [cs[c][0](row[c]) for c in columns]
+
+
 def decode_row(table: Table, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Package JSON back to column values; only the columns present (defaults are filled by the caller)."""
+    """Canonical JSON back to Python values; only the columns present."""
     cs = codecs(table)
     return {name: cs[name][1](value) for name, value in data.items() if name in cs}
 
@@ -82,13 +107,41 @@ def comparable(encoded: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in encoded.items() if k not in LOCAL_COLUMNS}
 
 
+def sqlite_json_select(table: Table) -> str:
+    """SQL that makes SQLite emit each row as the canonical JSON array (column order of the table)."""
+    parts = []
+    for c in table.columns:
+        name = f'"{c.name}"'
+        if isinstance(c.type, Boolean):
+            parts.append(
+                f"CASE WHEN {name} IS NULL THEN NULL WHEN {name} THEN json('true') ELSE json('false') END"
+            )
+        else:
+            parts.append(name)
+    return f'SELECT json_array({", ".join(parts)}) FROM "{table.name}"'
+
+
+def check_text_column(values: Sequence[Any], pattern: str) -> int | None:
+    """Index of the first value not in canonical form (None: all fine). One regex pass per column."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    if all(isinstance(v, str) for v in present) and re.fullmatch(
+        f"(?:{pattern}\n)*", "\n".join(present) + "\n"
+    ):
+        return None
+    rx = re.compile(pattern)
+    for i, v in enumerate(values):
+        if v is not None and not (isinstance(v, str) and rx.fullmatch(v)):
+            return i
+    return None
+
+
 def default_for(table: Table, column: str) -> tuple[bool, Any]:
-    """Whether a column missing from an older package can be filled, and with what."""
+    """Whether a column missing from an older package can be filled, and with what (canonical form)."""
     col = table.c[column]
     if col.default is not None and getattr(col.default, "is_scalar", False):
-        return True, col.default.arg  # type: ignore[attr-defined]
-    if col.server_default is not None:
-        return True, None  # let the database fill it
+        return True, codecs(table)[column][0](col.default.arg)  # type: ignore[attr-defined]
     if col.nullable:
         return True, None
     return False, None

@@ -3,6 +3,7 @@ device keys, and a helper that crafts validly signed but malicious packages."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -91,14 +92,31 @@ def _pg_admin_url() -> str | None:
     return url
 
 
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A migrated PostgreSQL database built once; each test copies it (CREATE DATABASE … TEMPLATE)."""
+    admin = to_url(str(_pg_admin_url()))
+    name = f"ledger_tmpl_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    open_database(make_url(admin).set(database=name).render_as_string(hide_password=False)).close()
+    try:
+        yield name
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
 @pytest.fixture
-def pg_database() -> Iterator[Database]:
+def pg_database(pg_template: str) -> Iterator[Database]:
     """A fresh, migrated PostgreSQL database per test, dropped afterwards."""
     admin = to_url(str(_pg_admin_url()))
     name = f"ledger_t_{uuid.uuid4().hex[:12]}"
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
     db = open_database(make_url(admin).set(database=name).render_as_string(hide_password=False))
     try:
         yield db
@@ -165,24 +183,28 @@ def craft(
 ) -> Path:
     """Re-sign ``opened`` (optionally with other rows or manifest fields) as a new, valid package."""
     m = opened.manifest
-    new_rows = opened.rows if rows is None else rows
+    new_rows = {t: opened.dicts(t) for t in opened.rows} if rows is None else rows
     manifest = Manifest(**{k: v for k, v in m.__dict__.items() if k not in ("entries", "encryption")})
-    manifest.tables = {
-        t: {"rows": len(r), "columns": list(m.tables[t]["columns"]) if t in m.tables else sorted(r[0])}
-        for t, r in new_rows.items()
-        if r
-    }
-    import json
 
+    def columns(t: str, r: list[dict[str, Any]]) -> list[str]:
+        known = [c for c in (m.tables[t]["columns"] if t in m.tables else []) if c in r[0]]
+        return known + sorted(set(r[0]) - set(known))
+
+    manifest.tables = {t: {"rows": len(r), "columns": columns(t, r)} for t, r in new_rows.items() if r}
+    if edit:
+        edit(manifest)
     payload = {
-        f"data/{t}.jsonl": ("\n".join(json.dumps(x, ensure_ascii=False) for x in r) + "\n").encode()
+        f"data/{t}.jsonl": (
+            "\n".join(
+                json.dumps([x.get(c) for c in manifest.tables[t]["columns"]], ensure_ascii=False) for x in r
+            )
+            + "\n"
+        ).encode()
         for t, r in new_rows.items()
         if r
     }
     for sha, blob in opened.blobs.items():
         payload[f"attachments/{sha}"] = blob
-    if edit:
-        edit(manifest)
     from services.sync.signing import b64, key_id, public_raw
 
     manifest.device_public_key = b64(public_raw(key))
