@@ -19,7 +19,3 @@ class OutputError(PrintError):
 
 class VerifyFailed(PrintError):
     """The written PDF did not read back as expected; nothing was left at the target path."""
-
-
-class LayoutFailed(PrintError):
-    """The document could not be laid out (e.g. the catalog page numbers did not settle)."""

@@ -100,6 +100,10 @@ class BookletData:
         )
 
     @cached_property
+    def group_names(self) -> dict[str, str]:
+        return {g.id: g.name for g in self.groups}
+
+    @cached_property
     def meetings(self) -> list[Meeting]:
         """The year's meetings, oldest first, with their attendance."""
         return list(
@@ -122,7 +126,7 @@ class BookletData:
         if field_name in ("member_id", "introducer1_id", "introducer2_id"):
             return self.member_names.get(value, "")
         if field_name == "party_group_id":
-            return {g.id: g.name for g in self.groups}.get(value, "")
+            return self.group_names.get(value, "")
         if field_name == "branch_id":
             return self.branch.name
         return None
