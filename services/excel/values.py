@@ -51,6 +51,7 @@ ALIASES: dict[str, dict[str, str]] = {
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "流动", "流动党员"}
 _FALSE = {"", "否", "n", "no", "false", "0", "×", "不是"}
 _SPACES = re.compile(r"\s+")
+_YEAR_MONTH = re.compile(r"^\d{4}\s*[-./年]\s*(\d{1,2})\s*月?$")
 
 
 def text(value: Cell) -> str:
@@ -75,6 +76,8 @@ def date_value(value: Cell) -> date | None:
             parsed = parse_date(str(int(value)))  # 20200701 typed as a number
             if parsed:
                 return parsed
+        if 1900 <= value < 2101:  # a day number here would be 1905–1909: it is a year (2005 or 2005.07)
+            raise CellError(f"只写了年份或年月（{cell_text(value)}），请写完整日期，如 {int(value)}-07-01。")
         day = serial_to_date(float(value))
         if day is None:
             raise CellError("不是有效的日期。请写成 2020-07-01 的样子，或把单元格设置为日期格式。")
@@ -83,6 +86,9 @@ def date_value(value: Cell) -> date | None:
     if not s:
         return None
     parsed = parse_date(s)
+    month = _YEAR_MONTH.match(s) if parsed is None else None
+    if month:  # 花名册 often keep 入党年月 only; the ledger needs the day
+        raise CellError(f"只写到月份（{s}），日期需要具体到日，请补上日，如 {s[:4]}-{int(month[1]):02d}-01。")
     if parsed is None:
         raise CellError("无法识别的日期。请写成 2020-07-01、2020.7.1、2020/07/01 或 2020年7月1日。")
     return parsed

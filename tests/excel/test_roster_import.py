@@ -121,6 +121,21 @@ def test_every_problem_is_listed_with_its_excel_row_and_column(
     assert [r.action for r in p.rows] == ["create", "error", "error", "error", "error", "error"]
 
 
+def test_year_or_month_only_dates_ask_for_the_day(db: Database, branch_id: str, book: Book) -> None:
+    path = book(
+        [
+            ["姓名", "公民身份号码", "入党日期"],
+            ["张三", person(11), "2005.07"],
+            ["李四", person(13), 2005],  # a year typed into a number cell (not Excel day 2005)
+            ["王五", person(15), "2005年7月"],
+        ]
+    )
+    p = plan(db, branch_id, path)
+    assert [where(pr) for pr in p.problems] == [(2, "C"), (3, "C"), (4, "C")]
+    assert "2005-07-01" in p.problems[0].message and "具体到日" in p.problems[0].message
+    assert "年份" in p.problems[1].message
+
+
 def test_ids_mangled_by_excel_say_how_to_fix_the_column(db: Database, branch_id: str, book: Book) -> None:
     good = person(11)
     zeroed = good[:15] + "000"
