@@ -7,6 +7,7 @@ repository's own build/ and dist/ are left alone.
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 import time
@@ -103,11 +104,12 @@ def test_bundle_size_and_start_to_window_time(bundle: Path, tmp_path: Path) -> N
     started = time.perf_counter()
     probe = clean_run(exe, "--db", str(db), "--startup-probe", cwd=tmp_path, timeout=120)
     wall = time.perf_counter() - started
-    print(f"\nbundle {size_mb:.1f} MB unpacked; start to window {wall:.2f} s ({probe.stdout.strip()})")
+    print(f"\nbundle {size_mb:.1f} MB unpacked; whole probe run {wall:.2f} s ({probe.stdout.strip()})")
     assert probe.returncode == 0, probe.stdout + probe.stderr
-    assert "主窗口已显示" in probe.stdout
+    shown = re.search(r"主窗口已显示：自进程启动 ([\d.]+) 秒", probe.stdout)
+    assert shown is not None, probe.stdout
     assert size_mb < SIZE_BUDGET_MB
-    assert wall < STARTUP_LIMIT_S
+    assert float(shown[1]) < STARTUP_LIMIT_S  # process start to the window's first paint
 
 
 def test_bundle_leaves_out_what_the_app_does_not_use(bundle: Path) -> None:
