@@ -124,6 +124,9 @@ class _RosterChecker:
                 else:
                     got[key] = shown[key]
             except values.CellError as exc:
+                if key == "birth_date" and (ym := values.year_month(raw)) is not None:
+                    got["birth_month"] = ym  # 出生年月 is often kept to the month: checked against the ID
+                    continue
                 plan.problems.append(self.problem(row_no, key, shown[key], exc.message))
         if info is not None:
             self.check_rules(plan, got, info)
@@ -153,6 +156,15 @@ class _RosterChecker:
                     "birth_date",
                     plan.cells["birth_date"],
                     f"与身份证号中的出生日期 {info.birth_date.isoformat()} 不符。",
+                )
+            )
+        if "birth_month" in got and got["birth_month"] != (info.birth_date.year, info.birth_date.month):
+            add(
+                self.problem(
+                    row,
+                    "birth_date",
+                    plan.cells["birth_date"],
+                    f"与身份证号中的出生年月 {info.birth_date:%Y.%m} 不符。",
                 )
             )
         joined = got.get("joined_on")
@@ -220,7 +232,7 @@ class _RosterChecker:
     def decide(self, plan: RowPlan, got: dict[str, Any], info: idcard.IdInfo) -> None:
         """Create, update (with the changed fields) or unchanged; blank cells keep stored values."""
         existing = self.mine.get(info.number)
-        given = {k: v for k, v in got.items() if k not in ("gender", "birth_date")}
+        given = {k: v for k, v in got.items() if k not in ("gender", "birth_date", "birth_month")}
         if "party_group" in given:
             given["party_group"] = self.groups[given["party_group"]] if given["party_group"] else None
         updates = {

@@ -94,6 +94,17 @@ def date_value(value: Cell) -> date | None:
     return parsed
 
 
+def year_month(value: Cell) -> tuple[int, int] | None:
+    """2005.07, 2005年7月, 2005-7 (also the number 1980.05) as (year, month); None otherwise."""
+    if isinstance(value, float) and 1900 <= value < 2101:
+        year, frac = divmod(round(value * 100), 100)
+        return (int(year), int(frac)) if 1 <= frac <= 12 else None
+    match = _YEAR_MONTH.match(cell_text(value))
+    if match and 1 <= int(match[1]) <= 12:
+        return int(cell_text(value)[:4]), int(match[1])
+    return None
+
+
 def id_number(value: Cell, today: date) -> idcard.IdInfo:
     """An ID number, recognising the ways Excel damages them when the column is not text."""
     fix = "请把该列设置为“文本”格式（选中整列 → 设置单元格格式 → 文本），重新输入这些号码后再导入。"

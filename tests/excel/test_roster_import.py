@@ -246,10 +246,13 @@ def test_gender_and_birth_date_columns_are_checked_against_the_id(
             ["姓名", "性别", "出生日期", "公民身份号码", "入党日期"],
             ["张三", "女", "1980-05-17", person(11), "2005-07-01"],
             ["李四", "男", "1981-01-01", person(13), "2005-07-01"],
+            ["王五", "男", "1980.05", person(15), "2005-07-01"],  # 出生年月 kept to the month: fine
+            ["赵六", "男", "1980.06", person(17), "2005-07-01"],
         ]
     )
     p = plan(db, branch_id, path)
-    assert [where(pr) for pr in p.problems] == [(2, "B"), (3, "C")]
+    assert [where(pr) for pr in p.problems] == [(2, "B"), (3, "C"), (5, "C")]
+    assert "1980.05" in p.problems[2].message
 
 
 def test_unknown_party_group_is_named(db: Database, branch_id: str, book: Book) -> None:
