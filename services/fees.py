@@ -249,7 +249,12 @@ def life_gap_runs(
     session: Session, as_of: str, branch_ids: list[str] | None = None, lookback_months: int = 36
 ) -> list[Lapse]:
     """Members who attended no meeting for consecutive months up to ``as_of`` (followed back at most
-    ``lookback_months``)."""
+    ``lookback_months``).
+
+    A run starts no earlier than the branch's first meeting on record in the window: before the clerk
+    has entered any meetings there is nothing to judge a member by (the branch-level frequency rules
+    report the missing meetings themselves).
+    """
     members = _active_members(session, branch_ids)
     ids = {m.id for m in members}
     attended: dict[str, set[str]] = defaultdict(set)
@@ -275,8 +280,18 @@ def life_gap_runs(
     for member_id, month in session.execute(stmt):
         if member_id in ids:
             attended[member_id].add(month)
-    floor = {m.id: shift_month(as_of, -lookback_months + 1) for m in members}
-    return _runs(members, attended, as_of, floor)
+    first_meeting = select(Meeting.branch_id, func.min(Meeting.held_on)).where(
+        Meeting.deleted.is_(False), Meeting.held_on >= earliest, Meeting.held_on < last
+    )
+    if branch_ids is not None:
+        first_meeting = first_meeting.where(Meeting.branch_id.in_(branch_ids))
+    recorded_from = {
+        branch_id: month_key(day)
+        for branch_id, day in session.execute(first_meeting.group_by(Meeting.branch_id))
+    }
+    judged = [m for m in members if m.branch_id in recorded_from]
+    floor = {m.id: recorded_from[m.branch_id] for m in judged}
+    return _runs(judged, attended, as_of, floor)
 
 
 def delete_due(session: Session, due_id: str) -> None:

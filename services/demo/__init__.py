@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from models import Township
 from models.enums import MemberState, Role
-from services import audit
+from services import audit, dbstats
 from services.db import Database
 from services.demo.layout import BranchPlan, TownshipPlan, plans_for
 from services.demo.ledgers import write_ledgers
@@ -88,6 +88,7 @@ def generate(
         audit.record_bulk(conn, user, writer.counts, f"演示数据（{scale}，种子 {seed}，{years} 年）")
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA cache_size=-2000")
+    dbstats.analyze(db.engine)  # table sizes changed by orders of magnitude: refresh the planner's view
     summary.rows = dict(writer.counts)
     summary.seconds = clock.perf_counter() - started
     return summary

@@ -171,7 +171,9 @@ def _record(
             "applied_on": applied,
             "talked_on": talked if talked <= today else None,
             "activist_on": activist,
-            "last_review_on": add_months(activist, 6) if activist and stage != "applicant" else None,
+            "last_review_on": _last_review(activist, today, rng)
+            if activist and stage != "applicant"
+            else None,
             "candidate_on": candidate,
             "political_review_on": candidate + timedelta(days=20) if candidate else None,
             "training_days": 3 if candidate else 0,
@@ -189,6 +191,16 @@ def _record(
         },
         at_time(applied + timedelta(days=rng.randint(0, 10)), rng),
     )
+
+
+def _last_review(activist: date, today: date, rng: DemoRandom) -> date | None:
+    """Reviews every six months; about one file in eight has fallen behind."""
+    reviews = [add_months(activist, 6 * k) for k in range(1, 40) if add_months(activist, 6 * k) <= today]
+    if not reviews:
+        return None
+    if rng.random() < 0.12 and len(reviews) > 1:
+        return reviews[-2]
+    return reviews[-1]
 
 
 def _category(plan: BranchPlan, m: DemoMember, today: date, rng: DemoRandom) -> tuple[str, int]:

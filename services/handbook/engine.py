@@ -12,6 +12,7 @@ from models.enums import LABELS
 from services.handbook.explanations import explanations_for
 from services.handbook.facts import CountQuery, Facts, cached_count, load_facts, window_total
 from services.handbook.findings import Completeness, Finding, StarRating, Timeliness
+from services.handbook.ledger_rules import LEDGER_EVALUATORS
 from services.handbook.pack import (
     EvidenceRule,
     FrequencyRule,
@@ -135,8 +136,9 @@ def evaluate(
     )
     ctx = Context(session, pack, facts, period, as_of)
     findings: list[Finding] = []
+    evaluators = EVALUATORS | LEDGER_EVALUATORS
     for rule in pack.rule:
-        findings.extend(EVALUATORS[rule.type](rule, ctx))
+        findings.extend(evaluators[rule.type](rule, ctx))
     ids = [b.id for b in facts.branches]
     explained = explanations_for(session, ids) if ids else {}
     facts.queries += 1

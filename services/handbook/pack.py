@@ -202,11 +202,88 @@ class CountRule(_Rule):
     max: float | None = None
 
 
+class PipelineRule(_Rule):
+    """发展党员 timing (《发展党员工作细则》): age at application, talk within ``months``, a year
+    (``days``) as 积极分子, the 发展对象 training, conversion coming due within ``days``, reviews."""
+
+    type: Literal["pipeline"]
+    check: Literal["age", "talk", "activist_year", "training", "conversion_due", "review"]
+    min_age: int = Field(default=18, ge=1)
+    months: int = Field(default=1, ge=1)
+    days: int = Field(default=365, ge=0)
+    training_days: int = Field(default=3, ge=0)
+    training_hours: int = Field(default=24, ge=0)
+
+
+class LapseRule(_Rule):
+    """Consecutive months, up to the last closed month, without paying dues (``dues``) or without any
+    organisational life (``life``): ``min_months`` … ``max_months`` (党章第九条: six months)."""
+
+    type: Literal["lapse"]
+    check: Literal["dues", "life"]
+    min_months: int = Field(ge=1)
+    max_months: int | None = Field(default=None, ge=1)
+
+
+class HoursRule(_Rule):
+    """Each member's study hours in a closed year reach ``target_hours``."""
+
+    type: Literal["hours"]
+    target_hours: int = Field(ge=1)
+
+
+class ProcedureRule(_Rule):
+    """Decisions (四议两公开) proposed in the period and older than ``days`` have every step recorded."""
+
+    type: Literal["procedure"]
+    days: int = Field(default=90, ge=0)
+
+
+class VenueRule(_Rule):
+    """Every 八有 item checked and met (with a photo when ``require_photo``) on the reference day."""
+
+    type: Literal["venue"]
+    require_photo: bool = False
+
+
+class RectificationRule(_Rule):
+    """Problems past their deadline and not closed (``overdue``), or a 软弱涣散 listing still open."""
+
+    type: Literal["rectification"]
+    check: Literal["overdue", "weak_open"]
+
+
 Rule = Annotated[
-    FrequencyRule | QuorumRule | CompositionRule | TermRule | DeadlineRule | EvidenceRule | CountRule,
+    FrequencyRule
+    | QuorumRule
+    | CompositionRule
+    | TermRule
+    | DeadlineRule
+    | EvidenceRule
+    | CountRule
+    | PipelineRule
+    | LapseRule
+    | HoursRule
+    | ProcedureRule
+    | VenueRule
+    | RectificationRule,
     Field(discriminator="type"),
 ]
-RULE_TYPES = ["frequency", "quorum", "composition", "term", "deadline", "evidence", "count"]
+RULE_TYPES = [
+    "frequency",
+    "quorum",
+    "composition",
+    "term",
+    "deadline",
+    "evidence",
+    "count",
+    "pipeline",
+    "lapse",
+    "hours",
+    "procedure",
+    "venue",
+    "rectification",
+]
 
 # What each rule type can put into its message; {branch} {period} {rule} work everywhere.
 PLACEHOLDERS: dict[str, set[str]] = {
@@ -217,6 +294,12 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "deadline": {"count", "names", "days", "months", "meetings"},
     "evidence": {"count", "meetings", "missing"},
     "count": {"value", "min", "max", "numerator", "denominator"},
+    "pipeline": {"count", "names", "details", "min_age", "months", "days", "training_days", "training_hours"},
+    "lapse": {"count", "names", "min_months", "max_months", "month"},
+    "hours": {"count", "names", "target"},
+    "procedure": {"count", "titles", "days"},
+    "venue": {"count", "missing"},
+    "rectification": {"count", "items"},
 }
 COMMON_PLACEHOLDERS = {"branch", "period", "rule"}
 

@@ -34,6 +34,12 @@ def test_default_pack_declares_catalog_ledgers_rules_and_stars() -> None:
         "deadline",
         "evidence",
         "count",
+        "pipeline",
+        "lapse",
+        "hours",
+        "procedure",
+        "venue",
+        "rectification",
     }
     assert [b.name for b in pack.stars.basic] == ["基本组织", "基本队伍", "基本制度", "基本活动", "基本保障"]
     assert all(r.source for r in pack.rule)

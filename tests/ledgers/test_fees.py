@@ -88,7 +88,8 @@ def test_months_without_organisational_life(build: Builder) -> None:
     with build.db.reader() as s:
         runs = {r.name: r for r in fees.life_gap_runs(s, "2026-10")}
     assert runs["张三"].months == 6 and runs["张三"].level() == "error"
-    assert runs["李四"].months == 10  # on leave is not organisational life
+    # On leave is not organisational life; the run starts with the branch's first meeting on record.
+    assert runs["李四"].months == 7 and runs["李四"].since == "2026-04"
 
 
 def test_fund_balance_in_fen(build: Builder) -> None:
