@@ -34,8 +34,15 @@ class _NoData(ExcelFileError):
     """A header without rows below it: another sheet may still hold the data."""
 
 
+# Footer lines clerks put under a table ("合计 60 人", "填表人：…"): not data, when alone on their row.
+_FOOTER = ("合计", "总计", "小计", "共计", "填表", "制表", "审核", "注：", "注:", "说明")
+
+
 def _blank(row: list[Cell], cols: list[int]) -> bool:
-    return all((row[c] if c < len(row) else "") in ("", None) for c in cols)
+    filled = [v for c in cols if (v := row[c] if c < len(row) else "") not in ("", None)]
+    if not filled:
+        return True
+    return len(filled) == 1 and isinstance(filled[0], str) and filled[0].strip().startswith(_FOOTER)
 
 
 def locate(

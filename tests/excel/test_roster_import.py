@@ -121,6 +121,20 @@ def test_every_problem_is_listed_with_its_excel_row_and_column(
     assert [r.action for r in p.rows] == ["create", "error", "error", "error", "error", "error"]
 
 
+def test_footer_lines_under_the_table_are_not_rows(db: Database, branch_id: str, book: Book) -> None:
+    path = book(
+        [
+            ROSTER_HEADER,
+            ["张三", person(11), "2005-07-01"],
+            [],
+            ["合计：1 人"],
+            ["填表人：李四", None, None, None, None, None],
+        ]
+    )
+    p = plan(db, branch_id, path)
+    assert p.problems == [] and [r.row for r in p.rows] == [2]
+
+
 def test_year_or_month_only_dates_ask_for_the_day(db: Database, branch_id: str, book: Book) -> None:
     path = book(
         [
