@@ -44,11 +44,14 @@ from services.lookups import Choice
 IMAGE_FILTER = "图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp)"
 
 
-def attendee(member: Member) -> AttendeeRow:
+def attendee(member: Member, day: date) -> AttendeeRow:
+    """A checklist row; voting rights as they were on the meeting's day."""
     kind = label(member.status)
+    if member.status == "full" and not member.can_vote_on(day) and member.discipline != "probation":
+        kind = "预备党员"  # converted after this meeting
     if member.discipline == "probation":
         kind += "（留党察看）"
-    return AttendeeRow(member.id, member.name, kind, member.can_vote)
+    return AttendeeRow(member.id, member.name, kind, member.can_vote_on(day))
 
 
 @dataclass
@@ -265,7 +268,7 @@ class MeetingForm(QDialog):
                     end_time=m.end_time,
                 )
                 for a in live:
-                    row = attendee(people[a.member_id])
+                    row = attendee(people[a.member_id], m.held_on)
                     row.status, row.reason = a.status, a.reason
                     loaded.rows.append(row)
                 loaded.files = [
@@ -332,7 +335,7 @@ class MeetingForm(QDialog):
         rows = ops.run_read(
             self,
             self.db,
-            lambda s: [attendee(m) for m in meetings.expected_attendees(s, branch_id, kind, day, group)],
+            lambda s: [attendee(m, day) for m in meetings.expected_attendees(s, branch_id, kind, day, group)],
         )
         if rows is not None:
             collator = pinyin_collator()  # the sign-in sheet order clerks expect: by pinyin

@@ -41,3 +41,9 @@ class Member(Tracked, Base):
     @property
     def can_vote(self) -> bool:
         return self.status == "full" and self.discipline != "probation"
+
+    def can_vote_on(self, day: date) -> bool:
+        """Voting rights at a meeting on ``day``: a full member by then (a 预备党员 converted later did
+        not vote yet). 留党察看 has no dates on record, so the current discipline applies."""
+        converted = self.full_member_on is None or self.full_member_on <= day
+        return self.can_vote and converted

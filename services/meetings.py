@@ -80,7 +80,7 @@ def expected_attendees(
 def quorum(meeting: Meeting, members: dict[str, Member]) -> Quorum:
     """Quorum of a stored meeting; observers (列席) are not among those who should attend."""
     live = [a for a in meeting.attendance if not a.deleted]
-    return tally([(a.status, members[a.member_id].can_vote) for a in live])
+    return tally([(a.status, members[a.member_id].can_vote_on(meeting.held_on)) for a in live])
 
 
 def tally(entries: list[tuple[str, bool]]) -> Quorum:

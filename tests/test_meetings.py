@@ -71,6 +71,18 @@ def test_probationary_members_attend_but_do_not_count_as_voting(db: Database, bu
     assert not q.met
 
 
+def test_member_converted_after_the_meeting_did_not_vote_at_it(db: Database, build: Builder) -> None:
+    branch = build.branch(members=3)
+    ids = [m.id for m in _people(db, branch.id)]
+    with db.transaction() as s:  # the third member became a full member only after the meeting
+        late = s.get(Member, ids[2])
+        assert late is not None
+        late.full_member_on = date(2026, 9, 1)
+    q = _record(db, branch.id, _data(attendance=[A(ids[0]), A(ids[1], "absent"), A(ids[2])]))
+    assert (q.expected_voting, q.present_voting) == (2, 1)
+    assert not q.met
+
+
 def test_member_under_party_probation_does_not_vote(db: Database, build: Builder) -> None:
     branch = build.branch(members=3)
     people = _people(db, branch.id)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, extract, func, literal, select
+from sqlalchemy import and_, case, extract, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from models import Attachment, Attendance, Branch, CommitteeSeat, Meeting, Member, PartyGroup
@@ -243,8 +243,10 @@ def load_facts(
 
     if attendance_types and by_id:
         # Voting rights: full members not under 留党察看; observers are not among those expected.
+        # A member converted after the meeting was still a 预备党员 at it and did not vote.
         voting = and_(
             Member.status == MemberStatus.FULL,
+            or_(Member.full_member_on.is_(None), Member.full_member_on <= Meeting.held_on),
             Member.discipline != Discipline.PROBATION,
             Attendance.status != AttendanceStatus.OBSERVER,
         )
@@ -256,6 +258,7 @@ def load_facts(
                 func.sum(case((present, 1), else_=0)),
             )
             .join(Member, Member.id == Attendance.member_id)
+            .join(Meeting, Meeting.id == Attendance.meeting_id)
             .where(
                 Attendance.meeting_id.in_(
                     select(Meeting.id).where(in_range, Meeting.type.in_(sorted(attendance_types)))
