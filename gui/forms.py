@@ -74,8 +74,10 @@ class TimeField(QLineEdit):
             return None
         if ":" in text:
             hh, _, mm = text.partition(":")
+        elif len(text) <= 2:  # 9 → 09:00
+            hh, mm = text, "0"
         else:  # 0930 / 930
-            hh, mm = text[:-2] or "0", text[-2:]
+            hh, mm = text[:-2], text[-2:]
         try:
             return time(int(hh), int(mm))
         except ValueError:

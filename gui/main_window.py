@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"支部台账 {APP_VERSION}")
         self.resize(1280, 800)
         self._view_status: dict[int, str] = {}
+        self._emitted_ids: list[str] | bool | None = False  # False: nothing emitted yet
         self.extension_errors: list[str] = []
 
         self.tree = QTreeWidget()
@@ -246,7 +247,11 @@ class MainWindow(QMainWindow):
         return out
 
     def _on_tree_selection(self) -> None:
-        self.selectionChanged.emit(self.current_branch_ids())
+        ids = self.current_branch_ids()
+        if ids == self._emitted_ids:  # a tree reload that restored the same selection: nothing new
+            return
+        self._emitted_ids = ids
+        self.selectionChanged.emit(ids)
 
     def _on_tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
@@ -300,6 +305,7 @@ class MainWindow(QMainWindow):
         if self.extension_errors:
             self.statusBar().showMessage("部分功能未能加载：" + "；".join(self.extension_errors), 15000)
         self._on_tab_changed(self.tabs.currentIndex())
+        self._emitted_ids = False  # screens are in now: tell them the selection once
         self._on_tree_selection()
 
 
