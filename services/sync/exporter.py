@@ -101,7 +101,9 @@ def _table_lines(session: Session, table: Table, lo: int, hi: int) -> tuple[int,
         # parents before children itself). ``+row_seq`` keeps a full export a plain table scan.
         sql = sqlite_json_select(table) + ' WHERE +"row_seq" <= ?' + (' AND "row_seq" >= ?' if lo > 0 else "")
         params = (hi, lo) if lo > 0 else (hi,)
-        lines = [r[0] for r in session.connection().exec_driver_sql(sql, params)]
+        raw = session.connection().connection.driver_connection  # same connection and snapshot
+        assert raw is not None
+        lines = [r[0] for r in raw.execute(sql, params).fetchall()]
     else:
         stmt = select(table).where(table.c.row_seq <= hi).order_by(table.c.row_seq, table.c.id)
         if lo > 0:

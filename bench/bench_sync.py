@@ -1,0 +1,220 @@
+"""Sync benchmark: full export of a township-scale database, then import of N township packages
+(default 20) into a county database on SQLite and PostgreSQL, against a raw ``executemany`` of the
+same rows into the same schema.
+
+    python bench/bench_sync.py [--packages 20] [--pg postgresql://…] [--workdir DIR] [--keep]
+
+PostgreSQL: ``--pg`` or ``LEDGER_TEST_PG_URL`` (``.ci/postgres.sh`` starts one); without either the
+PostgreSQL half is skipped with a note. Goals: full township export < 5 s; import at least half as
+fast (rows/s) as the raw insert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from services import demo
+from services.db import Database, open_database, to_url
+from services.sync.exporter import export_package
+from services.sync.manifest import Manifest
+from services.sync.package import read_package, write_package
+from services.sync.receiver import import_package
+from services.sync.signing import b64, key_id, public_raw
+from services.sync.tables import table_by_name
+
+UUID_RE = re.compile(rb'"[0-9a-f]{8}(-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"')
+
+
+def township_db(workdir: Path) -> Database:
+    path = workdir / "township.sqlite"
+    if path.exists():
+        return open_database(path)
+    db = open_database(path)
+    started = time.perf_counter()
+    summary = demo.generate(db, "township", seed=1)
+    print(f"demo township: {summary.total_rows:,} rows in {time.perf_counter() - started:.1f} s")
+    return db
+
+
+def variants(source: Path, outdir: Path, count: int) -> list[Path]:
+    """``count`` packages of distinct townships: every UUID gets a package-specific first group."""
+    opened = read_package(source, parse_rows=False)
+    m = opened.manifest
+    with zipfile.ZipFile(source) as zf:
+        data = {n: zf.read(n) for n in zf.namelist() if n.startswith("data/")}
+    paths = []
+    for k in range(1, count + 1):
+        prefix = f'"{k:08x}'.encode()
+        payload = {n: UUID_RE.sub(prefix + rb"\1" + b'"', body) for n, body in data.items()}
+        town = payload["data/township.jsonl"].decode()
+        payload["data/township.jsonl"] = re.sub(r'"' + m.township_code + r'"', f'"B{k:03d}"', town).encode()
+        key = Ed25519PrivateKey.generate()
+        manifest = Manifest(**{f: v for f, v in m.__dict__.items() if f not in ("entries", "encryption")})
+        manifest.township_code = f"B{k:03d}"
+        manifest.township_id = f"{k:08x}" + m.township_id[8:]
+        manifest.device_id = uuid.uuid4().hex
+        manifest.device_public_key = b64(public_raw(key))
+        manifest.device_key_id = key_id(public_raw(key))
+        path = outdir / f"B{k:03d}_{manifest.device_id[:8]}_{m.seq_from}-{m.seq_to}.ltpkg"
+        write_package(path, manifest, payload, key)
+        paths.append(path)
+    return paths
+
+
+def raw_rows(path: Path) -> list[tuple[str, list[str], list[tuple[object, ...]]]]:
+    """The package's rows as ready-to-insert tuples (parsed outside the timed part)."""
+    opened = read_package(path)
+    known = table_by_name()
+    return [(t, opened.columns(t), [tuple(r) for r in opened.rows[t]]) for t in known if opened.rows.get(t)]
+
+
+def raw_insert(db: Database, packages: list[Path]) -> tuple[int, float]:
+    rows_total, seconds = 0, 0.0
+    for path in packages:
+        prepared = raw_rows(path)
+        started = time.perf_counter()
+        with db.engine.begin() as conn:
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            for table, cols, rows in prepared:
+                names = ", ".join(f'"{c}"' for c in cols)
+                sql = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join([mark] * len(cols))})'
+                conn.exec_driver_sql(sql, rows)
+                rows_total += len(rows)
+        seconds += time.perf_counter() - started
+    return rows_total, seconds
+
+
+def sync_import(db: Database, packages: list[Path]) -> tuple[int, float, list[float]]:
+    rows_total, each = 0, []
+    for path in packages:
+        started = time.perf_counter()
+        result = import_package(db, path, user="bench")
+        each.append(time.perf_counter() - started)
+        print(f"  imported {path.name}: {result.rows_written:,} rows in {each[-1]:.1f} s", flush=True)
+        assert result.status == "imported", result.message
+        rows_total += result.rows_written
+    return rows_total, sum(each), each
+
+
+def pg_database(admin: str, name: str) -> Database:
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return open_database(make_url(admin).set(database=name).render_as_string(hide_password=False))
+
+
+def compare(label: str, make_db: callable, packages: list[Path], report: dict[str, object]) -> None:  # type: ignore[valid-type]
+    raw_db = make_db("raw")
+    n_raw, t_raw = raw_insert(raw_db, packages)
+    raw_db.close()
+    imp_db = make_db("import")
+    n_imp, t_imp, each = sync_import(imp_db, packages)
+    imp_db.close()
+    raw_rps, imp_rps = n_raw / t_raw, n_imp / t_imp
+    ratio = imp_rps / raw_rps
+    print(
+        f"{label}: import {n_imp:,} rows in {t_imp:.1f} s = {imp_rps:,.0f} rows/s "
+        f"(per package {min(each):.1f}–{max(each):.1f} s); raw executemany {n_raw:,} rows in {t_raw:.1f} s = "
+        f"{raw_rps:,.0f} rows/s; ratio {ratio:.2f} (goal ≥ 0.5: {'met' if ratio >= 0.5 else 'NOT met'})"
+    )
+    report[label] = {
+        "rows": n_imp,
+        "import_seconds": round(t_imp, 2),
+        "import_rows_per_s": round(imp_rps),
+        "raw_seconds": round(t_raw, 2),
+        "raw_rows_per_s": round(raw_rps),
+        "ratio": round(ratio, 3),
+        "per_package_seconds": [round(x, 2) for x in each],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--packages", type=int, default=20)
+    parser.add_argument("--pg", default=os.environ.get("LEDGER_TEST_PG_URL"))
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work folder (township DB reused next time)"
+    )
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("LEDGER_DATA_DIR", str(workdir / "userdata"))
+    report: dict[str, object] = {}
+    try:
+        town = township_db(workdir)
+        usb = workdir / "usb"
+        shutil.rmtree(usb, ignore_errors=True)
+        usb.mkdir()
+        times, cpu = [], []
+        for _ in range(3):
+            c = time.process_time()
+            result = export_package(town, usb, full=True)
+            cpu.append(time.process_time() - c)
+            times.append(result.seconds)
+            result.path.unlink()
+        result = export_package(town, usb, full=True)
+        town.close()
+        best = min(times)
+        print(
+            f"full export: {result.total_rows:,} rows, {result.size / 1e6:.1f} MB, best of 3 {best:.2f} s "
+            f"(CPU {min(cpu):.2f} s; {result.total_rows / best:,.0f} rows/s; goal < 5 s: "
+            f"{'met' if best < 5 else 'NOT met'}) — includes the read-back verification; load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
+        report["export"] = {
+            "rows": result.total_rows,
+            "bytes": result.size,
+            "seconds": [round(t, 2) for t in times],
+            "cpu_seconds": [round(t, 2) for t in cpu],
+        }
+        pkgdir = workdir / "packages"
+        shutil.rmtree(pkgdir, ignore_errors=True)
+        pkgdir.mkdir()
+        started = time.perf_counter()
+        packages = variants(result.path, pkgdir, args.packages)
+        print(f"{len(packages)} township packages prepared in {time.perf_counter() - started:.1f} s")
+        if not args.skip_sqlite:
+
+            def sqlite_db(kind: str) -> Database:
+                path = workdir / f"county-{kind}.sqlite"
+                for p in workdir.glob(f"county-{kind}.sqlite*"):
+                    p.unlink()
+                return open_database(path)
+
+            compare("SQLite", sqlite_db, packages, report)
+        if args.pg:
+            admin = to_url(args.pg)
+            compare("PostgreSQL", lambda kind: pg_database(admin, f"bench_sync_{kind}"), packages, report)
+        else:
+            print("PostgreSQL: skipped (no --pg and no LEDGER_TEST_PG_URL; run .ci/postgres.sh)")
+        print(json.dumps(report))
+    finally:
+        if not args.keep and args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
