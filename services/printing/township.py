@@ -6,6 +6,7 @@ booklets; the largest branches go first so the workers finish together.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
@@ -104,6 +105,8 @@ def print_township(
     if jobs == 1:
         results = [_print_one(w) for w in work]
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # spawn, not fork: the GUI process has Qt and worker threads that a fork would copy mid-state;
+        # it is also what Windows does anyway.
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             results = list(pool.map(_print_one, work))
     return sorted(results, key=lambda r: r.path.name)
