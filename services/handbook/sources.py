@@ -8,6 +8,7 @@ knows the closed code sets of the enum columns (so ``type = "comittee"`` is refu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import Column, Date, Table
 
@@ -82,7 +83,9 @@ class Source:
         return enum if enum in LABELS else None
 
 
+@cache
 def sources() -> dict[str, Source]:
+    """Every table a pack may name (computed once: the schema does not change while running)."""
     tables = models.Base.metadata.tables
     out: dict[str, Source] = {}
     for name, table in tables.items():
