@@ -43,6 +43,8 @@ class Tracked:
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     updated_by: Mapped[str] = mapped_column(String(64), default="")
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # No index: nearly every row has deleted = 0, and without statistics SQLite would pick such an index
+    # for joins (see services/dbstats.py). The recycle bin scans instead.
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
     row_seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
