@@ -142,8 +142,14 @@ def export_package(
     manifest_tables: dict[str, dict[str, Any]] = {}
     counts: dict[str, int] = {}
     with db.sessions() as s, s.begin():
+        # One snapshot for every table: pysqlite only opens a transaction before writes, so BEGIN
+        # here (the app may save a record meanwhile); PostgreSQL needs REPEATABLE READ for the same.
         if s.get_bind().dialect.name == "postgresql":
             s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        else:
+            raw = s.connection().connection.driver_connection
+            if raw is not None and not raw.in_transaction:
+                raw.execute("BEGIN")
         town = state.township(s)
         acked = state.acked_seq(s)
         hi = current_seq(s)
