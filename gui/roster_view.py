@@ -60,6 +60,8 @@ class RosterView(QWidget):
         self.new_button = QPushButton("新建党员 (Ctrl+N)")
         self.edit_button = QPushButton("修改")
         self.delete_button = QPushButton("删除")
+        self.history_button = QPushButton("经历…")
+        self.history_button.setToolTip("入党、转接、流动经历，发展党员档案与党费情况")
 
         self.model = RosterModel()
         self.proxy = RosterProxy(self.model)
@@ -86,6 +88,7 @@ class RosterView(QWidget):
         bar.addWidget(self.new_button)
         bar.addWidget(self.edit_button)
         bar.addWidget(self.delete_button)
+        bar.addWidget(self.history_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(bar)
@@ -97,6 +100,7 @@ class RosterView(QWidget):
         self.new_button.clicked.connect(self.new_record)
         self.edit_button.clicked.connect(self.edit_current)
         self.delete_button.clicked.connect(self.delete_current)
+        self.history_button.clicked.connect(self.history_current)
         ops.bus().changed.connect(self._on_changed)
 
     # --- the tab protocol (routed by MainWindow) ------------------------------------------
@@ -156,6 +160,15 @@ class RosterView(QWidget):
         )
         if answer == QMessageBox.StandardButton.Yes:
             ops.run_write(self, self.db, lambda s: members.delete_member(s, row.id), changes={"member"})
+
+    def history_current(self) -> None:
+        from gui.member_history import MemberHistoryDialog  # imported late: it pulls in the ledger forms
+
+        row = self.current_row()
+        if row is None:
+            QMessageBox.information(self, "经历", "请先在名册中选择一名党员。")
+            return
+        MemberHistoryDialog(self, self.db, row.id).exec()
 
     # --- internals ------------------------------------------------------------------------
     def _branch_of(self, member_id: str) -> str | None:
