@@ -21,11 +21,19 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import Pool
 
 from models import ChangeCounter, Tracked, utcnow
 from services import appversion, audit, dbstats, fileperms
 from services.errors import DatabaseError
-from services.roles import Actor, guard_statement, guard_write
+from services.roles import (
+    Actor,
+    clear_on_checkin,
+    guard_cursor,
+    guard_statement,
+    guard_write,
+    on_session_begin,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
 
@@ -184,6 +192,9 @@ event.listen(Session, "before_commit", audit.before_commit)
 event.listen(Session, "after_commit", audit.end_transaction)
 event.listen(Session, "after_rollback", audit.end_transaction)
 event.listen(Session, "do_orm_execute", guard_statement)
+event.listen(Session, "after_begin", on_session_begin)
+event.listen(Pool, "checkin", clear_on_checkin)
+event.listen(Engine, "before_cursor_execute", guard_cursor)
 
 
 @dataclass

@@ -1,17 +1,20 @@
 """Who is acting and what their role allows, enforced on the session (not only in the GUI).
 
 ``Database.transaction`` puts the acting user's role in ``session.info["role"]``. The flush hook
-calls :func:`guard_write`, so a 查阅 (viewer) session cannot write anything through the ORM, and
-ORM bulk statements are refused the same way. ``role`` ``None`` means trusted in-process code
+calls :func:`guard_write`, so a 查阅 (viewer) session cannot write anything through the ORM; ORM
+and Core statements run through the session are refused by :func:`guard_statement`, and raw SQL on
+the session's connection (bulk importers) by :func:`guard_cursor`. ``role`` ``None`` means trusted in-process code
 (tests, migrations, tools run before anyone logs in); the GUI and the CLI always set an actor.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from models.accounts import UserAccount
 from models.enums import Role, label
@@ -78,4 +81,35 @@ def guard_write(session: Session) -> None:
 def guard_statement(state: ORMExecuteState) -> None:
     """``do_orm_execute`` hook: ORM-level INSERT/UPDATE/DELETE statements obey the same rule."""
     if (state.is_insert or state.is_update or state.is_delete) and session_role(state.session) == Role.VIEWER:
+        raise PermissionDenied(VIEWER_REFUSED)
+
+
+# --- the same rule for raw SQL on the session's connection -----------------------------------
+
+_ROLE_KEY = "ledger_role"
+_WRITE_SQL = re.compile(
+    r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b(?:\s+OR\s+\w+)?\s+(?:INTO\s+|FROM\s+)?[\"`]?(\w+)", re.IGNORECASE
+)
+# What a viewer's own actions write: the login bookkeeping, their password and the audit entries.
+SELF_SERVICE_TABLES = frozenset({"user_account", "audit_log", "audit_head"})
+
+
+def on_session_begin(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+    """``after_begin``: the session's role rides on its connection while the session holds it."""
+    connection.info[_ROLE_KEY] = session.info.get("role")
+
+
+def clear_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    """Pool ``checkin``: a pooled connection forgets the role of the session that used it."""
+    record.info.pop(_ROLE_KEY, None)
+
+
+def guard_cursor(
+    conn: Connection, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    """``before_cursor_execute``: a viewer's connection runs no INSERT/UPDATE/DELETE on ledger tables."""
+    if conn.info.get(_ROLE_KEY) != Role.VIEWER:
+        return
+    match = _WRITE_SQL.match(statement)
+    if match and match.group(1).lower() not in SELF_SERVICE_TABLES:
         raise PermissionDenied(VIEWER_REFUSED)

@@ -127,3 +127,24 @@ def test_cli_viewer_is_refused_with_a_chinese_message(
     assert "查阅" in capsys.readouterr().err
     with db.reader() as s:
         assert s.get(Member, member_id).deleted is False  # type: ignore[union-attr]
+
+
+def test_viewer_raw_sql_on_the_session_connection_is_refused_too(
+    db: Database, build: Builder, people: People
+) -> None:
+    """Bulk importers (sync packages) write with raw SQL on the session's connection."""
+    build.township()
+    before = _snapshot(db)
+    db.actor = people.viewer
+    with pytest.raises(PermissionDenied), db.transaction() as s:
+        s.connection().exec_driver_sql("UPDATE member SET name = 'x'")
+    with pytest.raises(PermissionDenied), db.transaction() as s:
+        s.connection().exec_driver_sql(
+            "INSERT INTO township (id, code, name, county, created_at, updated_at, created_by, updated_by,"
+            " deleted, row_seq) VALUES ('t', 'T9', 'x', '', '2026-01-01', '2026-01-01', '', '', 0, 0)"
+        )
+    assert accounts.login(db, "viewer", PASSWORD).role == "viewer"  # own login bookkeeping still works
+    assert _snapshot(db)[0] == before[0]
+    db.actor = people.editor  # the same pooled connection, now for an editor: allowed again
+    with db.transaction() as s:
+        s.connection().exec_driver_sql("UPDATE township SET county = '庆阳'")
