@@ -50,7 +50,7 @@ def check_year(year: int) -> None:
 def build_branch_booklet(
     session: Session, branch_id: str, year: int, options: BookletOptions | None = None
 ) -> Rendered:
-    """Lays out the whole yearly booklet of one branch (catalog page numbers verified by re-layout)."""
+    """Lays out the whole yearly booklet of one branch; the catalog shows where each part really starts."""
     opts = options or BookletOptions()
     check_year(year)
     branch = get_branch(session, branch_id)
