@@ -273,6 +273,11 @@ class LedgersView(QWidget):
             button = QPushButton(action.title)
             button.clicked.connect(lambda _c=False, a=action: self.run_action(a))
             self.buttons.addWidget(button)
+        if self.code == "development":
+            township = QPushButton("全镇概况…")
+            township.setToolTip("各支部申请人、积极分子、发展对象、预备党员人数")
+            township.clicked.connect(self.open_pipeline)
+            self.buttons.addWidget(township)
         self.buttons.addStretch(1)
         self.refresh()
 
@@ -321,6 +326,11 @@ class LedgersView(QWidget):
             members = people or []
         return ActionDialog(self, self.db, action, target, members)
 
+    def open_pipeline(self) -> None:
+        from gui.pipeline_view import open_pipeline
+
+        open_pipeline(self, self.db, self.window_.current_township_id() if self.window_ is not None else None)
+
     def run_action(self, action: Action) -> None:
         dialog = self.dialog_for(action)
         if dialog is not None and dialog.exec():
@@ -331,4 +341,5 @@ def install(window: MainWindow) -> None:
     view = LedgersView(window, window.db)
     view.setObjectName("ledgersView")
     window.add_tab(view, "其他台账")
+    window.add_action("数据", "发展党员（全镇）…", view.open_pipeline)
     window.selectionChanged.connect(view.set_branches)  # emitted once after start-up, then per click

@@ -65,6 +65,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(handler=list_records)
 
+    pl = d.add_parser("pipeline", help="全镇发展党员概况：各支部各阶段人数，积极分子储备不足的支部")
+    pl.add_argument("--branch", default=None, help="只看此党组织及其下属支部（代码）")
+    pl.add_argument("--pack", default=None, help="手册包文件（默认：本机选用的手册包）")
+    pl.add_argument("--json", action="store_true")
+    pl.set_defaults(handler=pipeline)
+
 
 def apply(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
@@ -150,4 +156,37 @@ def list_records(args: argparse.Namespace, ctx: Context) -> int:
             print(f"{r['name']}\t{r['stage_label']}\t{r['applied_on']}\t{r['id']}")
         for i in issues:
             print(f"[{'错误' if i.level == 'error' else '警告'}] {i.message}")
+    return 0
+
+
+def pipeline(args: argparse.Namespace, ctx: Context) -> int:
+    from pathlib import Path
+
+    from services.handbook.pack import PackHolder, load_pack
+    from services.pipeline import STAGES, pipeline_table, reserve_from_pack
+
+    pack = load_pack(Path(args.pack)) if args.pack else PackHolder.startup().pack
+    reserve = reserve_from_pack(pack)
+    with ctx.db().reader() as s:
+        ids = org.descendant_branch_ids(s, org.branch_by_code(s, args.branch).id) if args.branch else None
+        rows = pipeline_table(s, ids, reserve)
+    if args.json:
+        emit(
+            {
+                "reserve": None
+                if reserve is None
+                else {"rule": reserve.rule_id, "min_activists": reserve.minimum, "domains": reserve.domains},
+                "branches": [r.as_dict() for r in rows],
+            },
+            True,
+        )
+        return 0
+    print("\t".join(["支部", *(label(st) for st in STAGES), "合计"]))
+    for r in rows:
+        counts = [r.counts.get(st.value, 0) for st in STAGES]
+        mark = "\t← 积极分子不足" if r.short else ""
+        print("\t".join([r.name, *map(str, counts), str(sum(counts))]) + mark)
+    if reserve is not None:
+        short = [r for r in rows if r.short]
+        print(f"积极分子少于 {reserve.minimum} 名（{reserve.rule_id}）：{len(short)} 个支部")
     return 0
