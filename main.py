@@ -89,4 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    # In the bundle, a spawned worker (township printing) starts this same program: run the worker here.
+    multiprocessing.freeze_support()
     sys.exit(main())

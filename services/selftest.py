@@ -1,11 +1,12 @@
 """`main.py --selftest`: exercise the real modules end to end on throw-away data and say what works.
 
 Runs offscreen in a temporary folder (database, user-data folder, keys, outputs): creates demo data,
-checks it against the handbook, writes an xlsx, a PDF booklet with a photo and a sync package, reads
-each back with an independent parser (the PDF's cover is also rendered as the print preview does, the
-package is also merged into a second, "county" database), and renders the main window once. One line
-per step with its time; the exit code is 0 only when every step passed. Used on a fresh bundle to
-prove that everything the bundle needs made it in, and from source the same way.
+checks it against the handbook, writes an xlsx, a PDF booklet with a photo, every branch's booklet by
+worker processes, and a sync package, reads each back with an independent parser (the PDF's cover is
+also rendered as the print preview does, the package is also merged into a second, "county" database),
+and renders the main window once. One line per step with its time; the exit code is 0 only when every
+step passed. Used on a fresh bundle to prove that everything the bundle needs made it in, and from
+source the same way.
 
 The GUI step is handed in by the caller (``main.py``) so that this module, like all of ``services``,
 does not import Qt.
@@ -289,6 +290,31 @@ def step_pdf(ws: Workspace) -> str:
     )
 
 
+def step_township_pdf(ws: Workspace) -> str:
+    """Every branch's booklet by worker processes, as 打印 → 全乡镇 does (spawned workers in the bundle)."""
+    from pypdf import PdfReader
+
+    from models import Township
+    from services.printing import booklet, township
+
+    with ws.database().reader() as s:
+        town = s.scalars(select(Township).where(Township.deleted.is_(False))).first()
+        if town is None:
+            raise SelftestFailure("没有乡镇可打印。")
+        town_id = town.id
+    outdir = ws.root / "out" / "township"
+    outdir.mkdir(parents=True)
+    options = booklet.BookletOptions(include_forms=False)
+    results = township.print_township(str(ws.db_path), town_id, ws.year, outdir, jobs=2, options=options)
+    if len(results) < 2:
+        raise SelftestFailure(f"全乡镇只打印了 {len(results)} 册。")
+    for result in results:
+        pages = len(PdfReader(str(result.path)).pages)
+        if pages != result.pages:
+            raise SelftestFailure(f"{result.path.name} 读回 {pages} 页，生成时报告 {result.pages} 页。")
+    return f"{len(results)} 册（2 个工作进程），共 {sum(r.pages for r in results)} 页"
+
+
 def _pdf_fonts(reader: PdfReader) -> set[str]:
     fonts: set[str] = set()
     for page in reader.pages:
@@ -356,6 +382,7 @@ def steps(render_window: WindowRenderer | None) -> list[Step]:
         Step("台账检查", step_handbook, needs=("演示数据",)),
         Step("Excel 导出", step_excel, needs=("演示数据",)),
         Step("PDF 台账", step_pdf, needs=("演示数据",)),
+        Step("全乡镇打印", step_township_pdf, needs=("演示数据",)),
         Step("同步包", step_sync, needs=("PDF 台账",)),  # the photo attached there must travel too
         Step("主窗口", make_window_step(render_window), needs=("数据库",)),
     ]
