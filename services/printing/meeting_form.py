@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from PIL import Image as PILImage
+from PIL import ImageOps
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     CondPageBreak,
@@ -56,9 +57,10 @@ def load_thumbnail(session: Session, attachment: Attachment) -> bytes | None:
     try:
         path = attachments.file_of(session, attachment)
         with PILImage.open(path) as img:
-            img.thumbnail((THUMB_PX, THUMB_PX))
+            upright = ImageOps.exif_transpose(img)  # phone photos store their rotation in EXIF
+            upright.thumbnail((THUMB_PX, THUMB_PX))
             out = io.BytesIO()
-            img.convert("RGB").save(out, "JPEG", quality=80, optimize=True)
+            upright.convert("RGB").save(out, "JPEG", quality=80, optimize=True)
             return out.getvalue()
     except (OSError, ValueError, LedgerError):
         return None

@@ -99,3 +99,26 @@ def test_deleted_photo_rows_are_not_printed(db: Database, branch_year: PrintFixt
     text = pdfcheck.compact("".join(pdfcheck.texts(rendered.data)))
     assert "会议现场" not in text
     assert "签到表" in text
+
+
+def test_phone_photo_is_printed_upright(db: Database, branch_year: PrintFixture, tmp_path: Path) -> None:
+    from PIL import Image
+
+    photo = tmp_path / "手机.jpg"
+    img = Image.new("RGB", (1600, 1200), (30, 160, 60))  # stored landscape …
+    exif = Image.Exif()
+    exif[0x0112] = 6  # … with "rotate 90° clockwise to view", as phones write it
+    img.save(photo, "JPEG", exif=exif.tobytes())
+    with db.transaction("test") as s:
+        attachments.store_file(s, "meeting", branch_year.short_meeting_id, photo, caption="手机拍摄")
+    with db.reader() as s:
+        rendered = build_meeting_form(s, branch_year.short_meeting_id)
+    images = [
+        x.get_object()
+        for page in pdfcheck.reader(rendered.data).pages
+        for x in (page["/Resources"].get("/XObject") or {}).values()
+        if x.get_object().get("/Subtype") == "/Image"
+    ]
+    assert len(images) == 1
+    assert images[0]["/Height"] > images[0]["/Width"]  # portrait, as the clerk saw it
+    assert max(images[0]["/Width"], images[0]["/Height"]) <= 640  # a thumbnail, not the full photo
