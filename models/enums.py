@@ -111,6 +111,16 @@ class FeeCategory(StrEnum):
     RELIEF = "relief"  # 享受低保
 
 
+class FundDirection(StrEnum):
+    INCOME = "income"
+    EXPENSE = "expense"
+
+
+class DecisionProcedure(StrEnum):
+    FOUR_TWO = "four_two"  # 四议两公开
+    ORDINARY = "ordinary"
+
+
 class TrainingKind(StrEnum):
     STUDY = "study"  # 集中学习
     TRAINING = "training"  # 培训班
@@ -214,6 +224,8 @@ LABELS: dict[str, dict[str, str]] = {
         "unemployed": "下岗失业",
         "relief": "享受低保",
     },
+    "FundDirection": {"income": "收入", "expense": "支出"},
+    "DecisionProcedure": {"four_two": "四议两公开", "ordinary": "一般程序"},
     "TrainingKind": {"study": "集中学习", "training": "培训班", "online": "网络学习", "lecture": "专题讲座"},
     "DecisionStepCode": {
         "proposal": "党支部提议",

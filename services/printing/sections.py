@@ -286,6 +286,8 @@ CODED: dict[tuple[str, str], str] = {
     ("decision_step", "step"): "DecisionStepCode",
     ("venue_check", "item"): "VenueItem",
     ("rectification", "status"): "RectificationStatus",
+    ("fund_entry", "direction"): "FundDirection",
+    ("decision", "procedure"): "DecisionProcedure",
 }
 
 
