@@ -126,9 +126,7 @@ def check_text_column(values: Sequence[Any], pattern: str) -> int | None:
     present = [v for v in values if v is not None]
     if not present:
         return None
-    if all(isinstance(v, str) for v in present) and re.fullmatch(
-        f"(?:{pattern}\n)*", "\n".join(present) + "\n"
-    ):
+    if set(map(type, present)) == {str} and re.fullmatch(f"(?:{pattern}\n)*", "\n".join(present) + "\n"):
         return None
     rx = re.compile(pattern)
     for i, v in enumerate(values):

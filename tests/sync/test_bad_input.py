@@ -318,3 +318,22 @@ def test_wrong_file_is_not_a_package(county: Database, tmp_path: Path) -> None:
     path = tmp_path / "photo.ltpkg"
     path.write_bytes(b"\xff\xd8\xff" + b"x" * 500)
     refused(county, path, PackageInvalid, "不完整或已损坏")
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("birth_date", "1980/05/17"),
+        ("created_at", "2026-01-01T08:00:00"),
+        ("is_flowing", "yes"),
+        ("name", 42),
+    ],
+)
+def test_value_not_in_canonical_form_is_rejected(
+    town: Town, pkg: Path, county_sqlite: Database, usb: Path, column: str, value: object
+) -> None:
+    opened = read_package(pkg)
+    rows = {t: opened.dicts(t) for t in opened.rows}
+    rows["member"][-1][column] = value
+    bad = craft(opened, usb / "odd.ltpkg", town.key, rows=rows)
+    refused(county_sqlite, bad, PackageRejected, f"的 {column} 值无效", rows["member"][-1]["id"])
