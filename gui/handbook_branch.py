@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal, SignalInstance
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -25,6 +25,7 @@ from services.handbook.findings import Finding
 from services.handbook.pack import Pack
 
 _FINDING_ROLE = Qt.ItemDataRole.UserRole
+_EVIDENCE_ROLE = Qt.ItemDataRole.UserRole + 1  # 资料 code of a catalog leaf
 
 
 class BranchFindings(QWidget):
@@ -182,19 +183,43 @@ def card_html(pack: Pack, finding: Finding) -> str:
 
 
 class CatalogTree(QTreeWidget):
-    """The 3+7 catalog: 标准 (its ledger) → 规范 → 资料, with how many records of each 资料 the branch has."""
+    """The 3+7 catalog: 标准 (its ledger) → 规范 → 资料, with how many records of each 资料 the branch has
+    and how many documents are filed under it (资料归档). ``fileRequested`` carries the 资料 code of the
+    item on which the clerk chose 归档文件…."""
+
+    fileRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("catalogTree")
         self.setHeaderLabels(["目录", "台账 / 记录"])
         self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.file_action = QAction("归档文件…", self)
+        self.file_action.setToolTip("把扫描件或照片归入所选资料目录")
+        self.file_action.triggered.connect(self._file_requested)
+        self.addAction(self.file_action)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.currentItemChanged.connect(
+            lambda *_a: self.file_action.setEnabled(self.current_evidence() is not None)
+        )
+        self.file_action.setEnabled(False)
+
+    def current_evidence(self) -> str | None:
+        item = self.currentItem()
+        code = item.data(0, _EVIDENCE_ROLE) if item is not None else None
+        return str(code) if code else None
+
+    def _file_requested(self) -> None:
+        code = self.current_evidence()
+        if code is not None:
+            self.fileRequested.emit(code)
 
     def show_catalog(self, pack: Pack, result: CheckResult | None, branch_id: str | None) -> None:
         self.clear()
         evidence = pack.evidence_by_id()
         ledgers = pack.ledger_by_id()
         counts = result.evidence_counts if result is not None else {}
+        filed = result.filed_counts if result is not None else {}
         for standard in pack.standard:
             top = QTreeWidgetItem(self, [standard.name, ledgers[standard.ledger].name])
             top.setExpanded(True)
@@ -204,7 +229,10 @@ class CatalogTree(QTreeWidget):
                 node.setExpanded(True)
                 for ev_id in norm.evidence:
                     n = counts.get((branch_id, ev_id)) if branch_id else None
-                    shown = "" if n is None else (f"✓ {n} 条" if n else "✗ 缺")
+                    k = filed.get((branch_id, ev_id), 0) if branch_id else 0
+                    parts = ([f"{n} 条"] if n else []) + ([f"归档 {k} 份"] if k else [])
+                    shown = "" if n is None else ("✓ " + " · ".join(parts) if parts else "✗ 缺")
                     leaf = QTreeWidgetItem(node, [evidence[ev_id].name, shown])
+                    leaf.setData(0, _EVIDENCE_ROLE, ev_id)
                     if n is not None:
-                        leaf.setForeground(1, QBrush(QColor("#2e7d32" if n else "#b3261e")))
+                        leaf.setForeground(1, QBrush(QColor("#2e7d32" if parts else "#b3261e")))

@@ -107,6 +107,7 @@ class HandbookView(QWidget):
         self.branch_view.openRequested.connect(self.open_finding)
         self.branch_view.explainRequested.connect(lambda f: self.explain(f))
         self.branch_view.withdrawRequested.connect(self.withdraw)
+        self.catalog.fileRequested.connect(self.file_evidence)
         self._show_pack()
         ops.bus().changed.connect(self._on_changed)
 
@@ -157,6 +158,7 @@ class HandbookView(QWidget):
             "org",
             "all",
             "explanation",
+            "filing",
         }:
             self._refresh_when_seen()
 
@@ -197,6 +199,13 @@ class HandbookView(QWidget):
         self.pack_label.setToolTip(tip)
 
     # --- actions ----------------------------------------------------------------------------
+    def file_evidence(self, evidence_id: str) -> str | None:
+        """归档文件… on a catalog item: file a scan under it for the branch and year in view."""
+        from gui.evidence_filing import file_evidence
+
+        # The tree refreshes through the change bus ("filing"), like after any other write.
+        return file_evidence(self, self.db, self.holder.pack, self.branch_id, evidence_id, self.year.value())
+
     def load_pack(self, path: str | Path | None = None) -> bool:
         """Replace the pack; a bad file is refused with its problems and the current pack stays."""
         if path is None:

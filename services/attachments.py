@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Attachment, Branch, Meeting, Member
+from models import Attachment, Branch, EvidenceFiling, Meeting, Member, VenueCheck
 from models.base import Tracked
 from services.errors import LedgerError, NotFound, ValidationError
 from services.org import soft_delete
@@ -24,7 +24,13 @@ from services.paths import data_dir
 
 MAX_BYTES = 50 * 1024 * 1024
 KINDS = {"photo": "照片", "signin": "签到表", "scan": "扫描件", "document": "文件"}
-OWNERS: dict[str, type[Tracked]] = {"meeting": Meeting, "member": Member, "branch": Branch}
+OWNERS: dict[str, type[Tracked]] = {
+    "meeting": Meeting,
+    "member": Member,
+    "branch": Branch,
+    "venue_check": VenueCheck,  # 八有 photo per item
+    "evidence_filing": EvidenceFiling,  # the scanned document filed under a 资料 item
+}
 _IMAGE_MAGIC = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),

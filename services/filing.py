@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Attachment, EvidenceFiling
+from services.attachments import store_file
 from services.errors import ValidationError
 from services.org import get_branch
+
+if TYPE_CHECKING:
+    from services.handbook.pack import Pack
 
 
 def file_evidence(
@@ -62,3 +68,49 @@ def filed_items(session: Session, branch_id: str, year: int) -> dict[str, list[E
     ):
         out[row.catalog_item].append(row)
     return dict(out)
+
+
+def catalog_codes(pack: Pack) -> set[str]:
+    """The 资料 codes a document may be filed under (``known_items`` for :func:`file_evidence`)."""
+    return {e.id for e in pack.evidence}
+
+
+def file_document(
+    session: Session,
+    branch_id: str,
+    catalog_item: str,
+    year: int,
+    title: str,
+    path: str | Path,
+    filed_on: date,
+    known_items: set[str] | None = None,
+) -> EvidenceFiling:
+    """Store the file at ``path`` (a scan or photo) and file it under ``catalog_item``, in one transaction.
+
+    The filing is written first so the attachment can belong to it (``owner_type`` ``evidence_filing``);
+    any refusal (unknown item, empty or missing file) rolls both back with the caller's transaction.
+    """
+    row = file_evidence(session, branch_id, catalog_item, year, title, None, filed_on, known_items)
+    attachment = store_file(session, "evidence_filing", row.id, path, kind="scan", caption=title)
+    row.attachment_id = attachment.id
+    session.flush()
+    return row
+
+
+def filed_by_item(
+    session: Session, branch_ids: list[str], first_year: int, last_year: int
+) -> dict[tuple[str, str], int]:
+    """(branch id, 资料 code) → documents filed for the years ``first_year``..``last_year``."""
+    if not branch_ids:
+        return {}
+    stmt = (
+        select(EvidenceFiling.branch_id, EvidenceFiling.catalog_item, func.count())
+        .where(
+            EvidenceFiling.deleted.is_(False),
+            EvidenceFiling.branch_id.in_(branch_ids),
+            EvidenceFiling.year >= first_year,
+            EvidenceFiling.year <= last_year,
+        )
+        .group_by(EvidenceFiling.branch_id, EvidenceFiling.catalog_item)
+    )
+    return {(b, item): int(n) for b, item, n in session.execute(stmt)}

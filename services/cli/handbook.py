@@ -162,6 +162,7 @@ def explain_cmd(args: argparse.Namespace, ctx: Context) -> int:
 def catalog_cmd(args: argparse.Namespace, ctx: Context) -> int:
     pack = _pack(args.pack)
     counts: dict[tuple[str, str], int] = {}
+    filed: dict[tuple[str, str], int] = {}
     branch_id = None
     if args.branch:
         period = parse_period(args.period or str(date.today().year))
@@ -169,6 +170,7 @@ def catalog_cmd(args: argparse.Namespace, ctx: Context) -> int:
             result = run_check(s, pack, period, branch_code=args.branch)
         branch_id = next(b.id for b in result.branches if b.code == args.branch)
         counts = result.evidence_counts
+        filed = result.filed_counts
     evidence = pack.evidence_by_id()
     tree: list[dict[str, Any]] = [
         {
@@ -178,7 +180,11 @@ def catalog_cmd(args: argparse.Namespace, ctx: Context) -> int:
                 {
                     "norm": n.name,
                     "evidence": [
-                        {"name": evidence[e].name, "count": counts.get((branch_id, e)) if branch_id else None}
+                        {
+                            "name": evidence[e].name,
+                            "count": counts.get((branch_id, e)) if branch_id else None,
+                            "filed": filed.get((branch_id, e), 0) if branch_id else None,
+                        }
                         for e in n.evidence
                     ],
                 }
@@ -195,7 +201,13 @@ def catalog_cmd(args: argparse.Namespace, ctx: Context) -> int:
         for n in st["norms"]:
             print(f"  {n['norm']}")
             for e in n["evidence"]:
-                shown = "" if e["count"] is None else ("  ✓ " if e["count"] else "  ✗ ") + f"{e['count']} 条"
+                shown = (
+                    ""
+                    if e["count"] is None
+                    else ("  ✓ " if e["count"] or e["filed"] else "  ✗ ") + f"{e['count']} 条"
+                )
+                if e["filed"]:
+                    shown += f"，归档 {e['filed']} 份"
                 print(f"    · {e['name']}{shown}")
     return 0
 

@@ -111,7 +111,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--item", required=True, help="资料目录代码")
     f.add_argument("--year", type=int, required=True)
     f.add_argument("--title", required=True)
-    f.add_argument("--attachment", default=None, help="附件 ID（先用 attach add 导入文件）")
+    src = f.add_mutually_exclusive_group()
+    src.add_argument("--file", default=None, help="要归档的扫描件或照片（存入附件库后归档）")
+    src.add_argument("--attachment", default=None, help="已导入的附件 ID（attach add）")
+    f.add_argument("--pack", default=None, help="手册包文件（默认：本机选用的手册包），用于核对资料目录代码")
 
 
 def transfer_out(args: argparse.Namespace, ctx: Context) -> int:
@@ -286,16 +289,21 @@ def weak_flag(args: argparse.Namespace, ctx: Context) -> int:
 
 def file_evidence(args: argparse.Namespace, ctx: Context) -> int:
     from datetime import date
+    from pathlib import Path
 
+    from services.handbook.pack import PackHolder, load_pack
+
+    pack = load_pack(Path(args.pack)) if args.pack else PackHolder.startup().pack
+    known = filing.catalog_codes(pack)
     with ctx.db().transaction(ctx.user) as s:
-        row = filing.file_evidence(
-            s,
-            org.branch_by_code(s, args.branch).id,
-            args.item,
-            args.year,
-            args.title,
-            args.attachment,
-            date.today(),
-        )
+        branch_id = org.branch_by_code(s, args.branch).id
+        if args.file:
+            row = filing.file_document(
+                s, branch_id, args.item, args.year, args.title, args.file, date.today(), known
+            )
+        else:
+            row = filing.file_evidence(
+                s, branch_id, args.item, args.year, args.title, args.attachment, date.today(), known
+            )
         print(row.id)
     return 0

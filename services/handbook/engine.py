@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.enums import LABELS
+from services.filing import filed_by_item
 from services.handbook.explanations import explanations_for
 from services.handbook.facts import CountQuery, Facts, cached_count, load_facts, window_total
 from services.handbook.findings import Completeness, Finding, StarRating, Timeliness
@@ -45,6 +46,13 @@ class CheckResult:
     stars: dict[str, StarRating]
     queries: int = 0
     notes: list[str] = field(default_factory=list)
+    # (branch id, evidence id) → documents filed under the 资料 item (资料归档) for the period's years
+    filed_counts: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def evidence_present(self, branch_id: str, evidence_id: str) -> int:
+        """Records plus filed documents: a 资料 item with only scanned evidence is present too."""
+        key = (branch_id, evidence_id)
+        return self.evidence_counts.get(key, 0) + self.filed_counts.get(key, 0)
 
     @property
     def has_errors(self) -> bool:
@@ -164,8 +172,11 @@ def evaluate(
         )
 
     evidence_counts: dict[tuple[str, str], int] = {}
+    filed_counts: dict[tuple[str, str], int] = {}
     if with_evidence and ids:
         evidence_counts = _evidence_counts(session, pack, ids, period, facts)
+        filed_counts = filed_by_item(session, ids, period.start.year, period.end.year)
+        facts.queries += 1
     stars = {b.id: rate(pack.stars, b.id, findings) for b in facts.branches}
     return CheckResult(
         pack.pack.id,
@@ -179,6 +190,7 @@ def evaluate(
         evidence_counts,
         stars,
         facts.queries,
+        filed_counts=filed_counts,
     )
 
 
