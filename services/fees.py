@@ -6,11 +6,11 @@ handbook pack may supply its own ``FeeSchedule`` (the farmers' fixed amount is a
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from models import Attendance, FeeDue, FundEntry, Meeting, Member
@@ -199,23 +199,30 @@ class Lapse:
         return None
 
 
-def _active_members(session: Session, branch_ids: list[str] | None) -> list[Member]:
-    stmt = select(Member).where(Member.deleted.is_(False), Member.state == MemberState.ACTIVE)
+def _active_members(session: Session, branch_ids: list[str] | None) -> list[Any]:
+    """Id, branch, name and start dates of active members (plain rows: thousands per township)."""
+    stmt = select(Member.id, Member.branch_id, Member.name, Member.joined_on, Member.branch_since).where(
+        Member.deleted.is_(False), Member.state == MemberState.ACTIVE
+    )
     if branch_ids is not None:
         stmt = stmt.where(Member.branch_id.in_(branch_ids))
-    return list(session.scalars(stmt))
+    return list(session.execute(stmt))
 
 
-def _runs(
-    members: list[Member], ok: dict[str, set[str]], as_of: str, earliest: dict[str, str]
-) -> list[Lapse]:
+def _month_index(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[5:7])
+
+
+def _runs(members: list[Any], last_ok: dict[str, str], as_of: str, earliest: dict[str, str]) -> list[Lapse]:
+    """The run of each member: the months after the last good month (or from the member's start)
+    up to ``as_of``. Same as walking back month by month, from one aggregate per member."""
     out = []
+    end = _month_index(as_of)
     for m in members:
         start = max(month_key(m.joined_on), month_key(m.branch_since), earliest.get(m.id, "0000-00"))
-        months, current = 0, as_of
-        while current >= start and current not in ok.get(m.id, set()):
-            months += 1
-            current = shift_month(current, -1)
+        ok = last_ok.get(m.id)
+        stop = max(_month_index(ok) if ok is not None else 0, _month_index(start) - 1)
+        months = max(0, end - stop)
         if months:
             out.append(Lapse(m.id, m.branch_id, m.name, months, shift_month(as_of, -months + 1)))
     return out
@@ -227,22 +234,26 @@ def unpaid_runs(
     """Members whose dues are unpaid for consecutive months up to ``as_of`` (months with dues only).
 
     Runs are followed back at most ``lookback_months``; a longer run is reported at that length.
+    One grouped query: each member's first month with dues and last fully paid month in the window.
     """
     members = _active_members(session, branch_ids)
-    paid: dict[str, set[str]] = defaultdict(set)
-    first_due: dict[str, str] = {}
     earliest = shift_month(as_of, -lookback_months + 1)
-    stmt = select(FeeDue.member_id, FeeDue.month, FeeDue.due_fen, FeeDue.paid_fen).where(
-        FeeDue.deleted.is_(False), FeeDue.month <= as_of, FeeDue.month >= earliest
+    paid_month = case((FeeDue.paid_fen >= FeeDue.due_fen, FeeDue.month), else_=None)
+    stmt = (
+        select(FeeDue.member_id, func.min(FeeDue.month), func.max(paid_month))
+        .where(FeeDue.deleted.is_not(True), FeeDue.month <= as_of, FeeDue.month >= earliest)
+        .group_by(FeeDue.member_id)
     )
     if branch_ids is not None:
         stmt = stmt.where(FeeDue.branch_id.in_(branch_ids))
-    for member_id, month, due, paid_fen in session.execute(stmt):
-        first_due[member_id] = min(first_due.get(member_id, month), month)
-        if paid_fen >= due:
-            paid[member_id].add(month)
+    first_due: dict[str, str] = {}
+    last_paid: dict[str, str] = {}
+    for member_id, first, last in session.execute(stmt):
+        first_due[member_id] = first
+        if last is not None:
+            last_paid[member_id] = last
     # Members without any dues record are not judged here: the clerk must set up their dues first.
-    return _runs([m for m in members if m.id in first_due], paid, as_of, first_due)
+    return _runs([m for m in members if m.id in first_due], last_paid, as_of, first_due)
 
 
 def life_gap_runs(
@@ -257,34 +268,27 @@ def life_gap_runs(
     """
     members = _active_members(session, branch_ids)
     ids = {m.id for m in members}
-    attended: dict[str, set[str]] = defaultdict(set)
     earliest = parse_month(shift_month(as_of, -lookback_months + 1))
     last = parse_month(shift_month(as_of, 1))
-    month_expr = func.strftime("%Y-%m", Meeting.held_on)
-    if session.get_bind().dialect.name == "postgresql":
-        month_expr = func.to_char(Meeting.held_on, "YYYY-MM")
+    in_window = [Meeting.deleted.is_not(True), Meeting.held_on >= earliest, Meeting.held_on < last]
+    if branch_ids is not None:  # members attend their own branch's meetings (observers aside)
+        in_window.append(Meeting.branch_id.in_(branch_ids))
+    # Each member's last meeting attended in the window: one grouped query, reached meeting-first.
     stmt = (
-        select(Attendance.member_id, month_expr)
+        select(Attendance.member_id, func.max(Meeting.held_on))
         .join(Meeting, Meeting.id == Attendance.meeting_id)
         .where(
-            Attendance.deleted.is_(False),
-            Meeting.deleted.is_(False),
+            Attendance.meeting_id.in_(select(Meeting.id).where(*in_window)),
+            Attendance.deleted.is_not(True),
             Attendance.status == AttendanceStatus.PRESENT,
-            Meeting.held_on >= earliest,
-            Meeting.held_on < last,
         )
-        .distinct()
+        .group_by(Attendance.member_id)
     )
-    if branch_ids is not None:  # members attend their own branch's meetings (observers aside)
-        stmt = stmt.where(Meeting.branch_id.in_(branch_ids))
-    for member_id, month in session.execute(stmt):
-        if member_id in ids:
-            attended[member_id].add(month)
-    first_meeting = select(Meeting.branch_id, func.min(Meeting.held_on)).where(
-        Meeting.deleted.is_(False), Meeting.held_on >= earliest, Meeting.held_on < last
-    )
-    if branch_ids is not None:
-        first_meeting = first_meeting.where(Meeting.branch_id.in_(branch_ids))
+    attended: dict[str, str] = {}
+    for member_id, day in session.execute(stmt):
+        if member_id in ids and day is not None:
+            attended[member_id] = month_key(day if isinstance(day, date) else date.fromisoformat(str(day)))
+    first_meeting = select(Meeting.branch_id, func.min(Meeting.held_on)).where(*in_window)
     recorded_from = {
         branch_id: month_key(day)
         for branch_id, day in session.execute(first_meeting.group_by(Meeting.branch_id))

@@ -131,10 +131,15 @@ def lapse(rule: LapseRule, ctx: Context) -> list[Finding]:
     if not branches:
         return []
     as_of = _last_closed_month(ctx)
-    # One month beyond the band is enough to tell a run is longer; open-ended bands report real lengths.
-    lookback = rule.max_months + 1 if rule.max_months else 36
-    runner = fees.unpaid_runs if rule.check == "dues" else fees.life_gap_runs
-    runs = runner(ctx.session, as_of, list(branches), lookback_months=lookback)
+    # Open-ended bands report real lengths (up to 36 months); a band's rule classifies the same runs
+    # identically, so the warning and the error rule of one kind share a single computation.
+    lookback = max(36, (rule.max_months or 0) + 1)
+    key = f"lapse|{rule.check}|{as_of}|{lookback}"
+    if key not in ctx.facts._counts:
+        runner = fees.unpaid_runs if rule.check == "dues" else fees.life_gap_runs
+        everyone = [b.id for b in ctx.facts.branches]
+        ctx.facts._counts[key] = runner(ctx.session, as_of, everyone, lookback_months=lookback)
+    runs = [r for r in ctx.facts._counts[key] if r.branch_id in branches]
     hits: dict[str, list[fees.Lapse]] = defaultdict(list)
     for run in runs:
         if run.months >= rule.min_months and (rule.max_months is None or run.months <= rule.max_months):
