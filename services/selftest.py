@@ -15,6 +15,7 @@ does not import Qt.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import struct
 import sys
@@ -133,7 +134,7 @@ def step_cli(ws: Workspace) -> str:
     total = 0
     for name in modules:
         before = len(sub.choices)
-        __import__(f"{cli.__name__}.{name}", fromlist=["register"]).register(sub)
+        importlib.import_module(f"{cli.__name__}.{name}").register(sub)
         added = len(sub.choices) - before
         total += added
         if added == 0:
