@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.enums import LABELS
-from services import decisions, fees, rectification, training, transfers, venue
+from services import attachments, decisions, fees, rectification, training, transfers, venue
 from services import development as dev
 from services.errors import ValidationError
 
@@ -23,7 +23,9 @@ from services.errors import ValidationError
 class Field:
     key: str
     label: str
-    kind: str = "text"  # text / date / int / money (fen) / hours (minutes) / month / bool / choice / member / multiline
+    # text / date / int / money (fen) / hours (minutes) / month / bool / choice / member / multiline /
+    # image (a picture file chosen with 浏览…)
+    kind: str = "text"
     required: bool = True
     choices: tuple[tuple[str, str], ...] = ()  # (code, label) for "choice"
     default: Any = None
@@ -281,6 +283,14 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             lambda s, t, v: venue.record_check(
                 s, _branch(t), v["item"], v["on"], bool(v["met"]), v["notes"] or ""
             ),
+        ),
+        Action(
+            "添加照片",
+            (Field("path", "照片文件", "image"), Field("caption", "照片说明", required=False)),
+            lambda s, t, v: attachments.store_file(
+                s, "venue_check", _row(t), v["path"], kind="photo", caption=v["caption"] or ""
+            ),
+            True,
         ),
     ),
     "rectification": (

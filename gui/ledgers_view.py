@@ -82,6 +82,29 @@ class ListingModel(QAbstractTableModel):
         return str(self.rows[row]["id"]) if 0 <= row < len(self.rows) else None
 
 
+class ImageField(QWidget):
+    """A picture file: the path, and 浏览… to choose it (JPG, PNG, GIF, BMP, WebP)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.path = QLineEdit()
+        browse = QPushButton("浏览…")
+        browse.clicked.connect(self.browse)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.path, 1)
+        lay.addWidget(browse)
+
+    def browse(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _f = QFileDialog.getOpenFileName(
+            self, "选择照片", "", "图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp);;所有文件 (*)"
+        )
+        if path:
+            self.path.setText(path)
+
+
 class ActionDialog(QDialog):
     """A form built from an action's declared fields; errors show next to the field."""
 
@@ -130,6 +153,8 @@ class ActionDialog(QDialog):
             edit = QPlainTextEdit()
             edit.setFixedHeight(80)
             return edit
+        if f.kind == "image":
+            return ImageField(self)
         line = QLineEdit()
         if f.default is not None:
             line.setText(str(f.default))
@@ -154,6 +179,10 @@ class ActionDialog(QDialog):
                 out[f.key] = w.value()
             elif isinstance(w, QPlainTextEdit):
                 out[f.key] = w.toPlainText()
+            elif isinstance(w, ImageField):
+                out[f.key] = w.path.text().strip()
+                if not out[f.key] and f.required:
+                    raise ValidationError(f.key, f"请选择{f.label}。")
             elif isinstance(w, QLineEdit):
                 out[f.key] = self._text_value(f, w.text().strip())
         return out

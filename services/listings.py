@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models import (
+    Attachment,
     Branch,
     DevelopmentRecord,
     DisclosurePosting,
@@ -439,7 +440,9 @@ def _venue(session: Session, branch_ids: list[str] | None, year: int | None) -> 
     rows = session.scalars(
         _year(stmt, VenueCheck.checked_on, year).order_by(VenueCheck.checked_on, VenueCheck.item)
     )
+    checks = list(rows)
     branches = _branch_names(session)
+    photos = _photo_counts(session, "venue_check", [r.id for r in checks])
     return [
         {
             "id": r.id,
@@ -447,10 +450,28 @@ def _venue(session: Session, branch_ids: list[str] | None, year: int | None) -> 
             "item": label(VenueItem(r.item)),
             "checked_on": r.checked_on,
             "met": r.met,
+            "photos": photos.get(r.id, 0),
             "notes": r.notes,
         }
-        for r in rows
+        for r in checks
     ]
+
+
+def _photo_counts(session: Session, owner_type: str, ids: list[str]) -> dict[str, int]:
+    """Attachments per owner row (the 八有 photo of each checked item)."""
+    out: dict[str, int] = {}
+    for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+        stmt = (
+            select(Attachment.owner_id, func.count())
+            .where(
+                Attachment.owner_type == owner_type,
+                Attachment.owner_id.in_(ids[start : start + 500]),
+                Attachment.deleted.is_(False),
+            )
+            .group_by(Attachment.owner_id)
+        )
+        out.update({owner: int(n) for owner, n in session.execute(stmt)})
+    return out
 
 
 register(
@@ -463,6 +484,7 @@ register(
             Column("item", "项目", width=14),
             Column("checked_on", "检查日期", "date"),
             Column("met", "达标", "bool", width=6),
+            Column("photos", "照片", "int", width=6),
             Column("notes", "说明", width=24),
         ),
         _venue,
