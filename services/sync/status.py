@@ -56,10 +56,11 @@ def sync_status(db: Database) -> dict[str, Any]:
 
 
 def last_ack_text(db: Database) -> str:
-    """One line for the status bar."""
+    """One line for the status bar; cheap enough to refresh after every save (no row counts)."""
     with db.reader() as s:
         ack = state.get_json(s, state.LAST_ACK)
-        pending = sum(pending_by_table(s).values())
+        changes = current_seq(s) - state.acked_seq(s)
     if not ack:
-        return f"同步：尚未收到县里回执，待同步 {pending} 条"
-    return f"同步：县里已确认到第 {ack.get('acked')} 号（{str(ack.get('applied_at', ''))[:10]}），待同步 {pending} 条"
+        return f"同步：尚未收到县里回执（{changes} 次更改待送达）"
+    day = str(ack.get("applied_at", ""))[:10]
+    return f"同步：县里已确认到第 {ack.get('acked')} 号（{day}），之后 {changes} 次更改待送达"
