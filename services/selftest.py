@@ -435,7 +435,9 @@ def run(
     results: list[StepResult] = []
     with contextlib.ExitStack() as stack:
         if keep is None:
-            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ledger-selftest-")))
+            # Windows may still hold a file of the last step open for a moment: never fail on cleanup.
+            tmp = tempfile.TemporaryDirectory(prefix="ledger-selftest-", ignore_cleanup_errors=True)
+            root = Path(stack.enter_context(tmp))
         else:
             root = keep
             root.mkdir(parents=True, exist_ok=True)
