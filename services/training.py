@@ -95,10 +95,13 @@ def yearly_hours(
         .group_by(TrainingAttendance.member_id)
     )
     done: dict[str, int] = defaultdict(int, {k: int(v or 0) for k, v in session.execute(stmt)})
-    members = select(Member).where(Member.deleted.is_(False), Member.state == MemberState.ACTIVE)
+    # Plain columns, not ORM objects: a township has thousands of members and checks ask every year.
+    members = select(Member.id, Member.name, Member.branch_id).where(
+        Member.deleted.is_(False), Member.state == MemberState.ACTIVE
+    )
     if branch_ids is not None:
         members = members.where(Member.branch_id.in_(branch_ids))
     return [
-        HoursRow(m.id, m.name, m.branch_id, done[m.id], target_hours * 60)
-        for m in session.scalars(members.order_by(Member.branch_id, Member.name))
+        HoursRow(mid, name, branch_id, done[mid], target_hours * 60)
+        for mid, name, branch_id in session.execute(members.order_by(Member.branch_id, Member.name))
     ]
