@@ -4,7 +4,7 @@ Screens plug in through ``EXTENSIONS``: each entry is a module path whose ``inst
 tabs (``window.add_tab``), menu actions (``window.menus["打印"]`` …) and dialogs, and connects to
 ``selectionChanged``, which the window emits once after every extension is installed (load data then,
 not in ``install``). A tab widget may
-implement ``new_record()`` (Ctrl+N), ``save_record()``, ``focus_search()`` (Ctrl+F) and ``refresh()``
+implement ``new_record()`` (Ctrl+N), ``focus_search()`` (Ctrl+F) and ``refresh()``
 (F5); the window routes those shortcuts to the current tab.
 """
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from gui.app import create_app
@@ -49,6 +49,12 @@ def boxes(monkeypatch: pytest.MonkeyPatch) -> Iterator[Boxes]:
         return int(QMessageBox.StandardButton.Ok.value)
 
     monkeypatch.setattr(QMessageBox, "exec", exec_box)
+
+    def unexpected_modal(self: QDialog) -> int:
+        # Offscreen nobody can close a modal dialog: fail loudly instead of hanging the suite.
+        raise AssertionError(f"test opened a modal dialog “{self.windowTitle()}”; monkeypatch its exec()")
+
+    monkeypatch.setattr(QDialog, "exec", unexpected_modal)
     yield rec
 
 
