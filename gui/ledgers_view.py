@@ -297,6 +297,7 @@ class LedgersView(QWidget):
         while self.buttons.count():
             item = self.buttons.takeAt(0)
             if item is not None and (w := item.widget()) is not None:
+                w.hide()  # deleteLater waits for the event loop; hide now so no stale button shows
                 w.deleteLater()
         for action in ACTIONS.get(self.code, ()):
             button = QPushButton(action.title)

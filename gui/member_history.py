@@ -38,6 +38,7 @@ def _table(headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(22)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -50,7 +51,7 @@ class MemberHistoryDialog(QDialog):
         super().__init__(parent)
         self.db, self.member_id = db, member_id
         self.page: MemberPage | None = None
-        self.resize(640, 560)
+        self.resize(680, 720)
         self.heading = QLabel()
         self.heading.setObjectName("memberHeading")
         self.history = _table(["日期", "经历"])

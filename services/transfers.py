@@ -95,6 +95,8 @@ def start_flow(
         raise ValidationError("destination", "请填写流入地（外出去向）。")
     if since > (today or date.today()):
         raise ValidationError("since", "外出日期不能晚于今天。")
+    if since < member.joined_on:
+        raise ValidationError("since", f"外出日期不能早于入党日期（{member.joined_on}）。")
     open_row = session.scalar(
         select(FlowRecord).where(
             FlowRecord.member_id == member_id, FlowRecord.until.is_(None), FlowRecord.deleted.is_(False)

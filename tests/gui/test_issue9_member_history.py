@@ -182,3 +182,22 @@ def _actions(code: str):  # type: ignore[no-untyped-def]
     from gui.ledger_actions import ACTIONS
 
     return ACTIONS[code]
+
+
+def test_flow_before_joining_the_party_is_refused_at_the_field(
+    qtbot: QtBot, app: QApplication, build: Builder
+) -> None:
+    branch = build.branch()
+    member = build.member(branch.id, "周新党员", joined_on=date(2025, 7, 1))
+    dialog = _dialog(qtbot, build, member.id)
+    form = dialog.dialog_for(next(a for a in _actions("flow") if a.title == "登记外出流动"))
+    assert form is not None
+    qtbot.addWidget(form)
+    type_text(qtbot, form.widgets["to"], "广东省东莞市")
+    since = form.widgets["since"]
+    assert isinstance(since, QLineEdit)
+    since.setText("2025-03-01")
+    form.save()
+    assert "不能早于入党日期（2025-07-01）" in form.support.message_for("since")
+    with build.db.reader() as s:
+        assert s.scalar(select(FlowRecord.id)) is None
