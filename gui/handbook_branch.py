@@ -234,5 +234,6 @@ class CatalogTree(QTreeWidget):
                     shown = "" if n is None else ("✓ " + " · ".join(parts) if parts else "✗ 缺")
                     leaf = QTreeWidgetItem(node, [evidence[ev_id].name, shown])
                     leaf.setData(0, _EVIDENCE_ROLE, ev_id)
+                    leaf.setToolTip(0, "右键“归档文件…”：把扫描件或照片归入此项")
                     if n is not None:
                         leaf.setForeground(1, QBrush(QColor("#2e7d32" if parts else "#b3261e")))

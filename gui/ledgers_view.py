@@ -88,6 +88,7 @@ class ImageField(QWidget):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.path = QLineEdit()
+        self.path.setMinimumWidth(360)  # room for a full path and the message under it
         browse = QPushButton("浏览…")
         browse.clicked.connect(self.browse)
         lay = QHBoxLayout(self)
