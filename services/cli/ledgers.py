@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--date", required=True)
     p = _cmd(t, "history", "党员经历", history)
     p.add_argument("member_id")
+    p.add_argument("--json", action="store_true")
 
     tr = sub.add_parser("training", help="教育培训").add_subparsers(dest="action", required=True)
     p = _cmd(tr, "add", "登记学习培训（默认全体党员参加）", training_add)
@@ -147,9 +148,22 @@ def flow_end(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def history(args: argparse.Namespace, ctx: Context) -> int:
+    """The member page as text (or JSON): history, the 发展党员 file, dues of the last 12 months."""
+    from services.member_page import member_page
+
     with ctx.db().reader() as s:
-        for day, text in transfers.member_history(s, args.member_id):
-            print(f"{day}\t{text}")
+        page = member_page(s, args.member_id)
+    if args.json:
+        emit(asdict(page), True)
+        return 0
+    print(f"{page.name}\t{page.branch_name}\t{page.state}" + ("\t流动在外" if page.is_flowing else ""))
+    for day, text in page.history:
+        print(f"{day}\t{text}")
+    if page.development:
+        print("发展党员档案：" + "；".join(f"{step} {when or '—'}" for step, when in page.development))
+        print(page.development_note)
+    if page.dues is not None:
+        print("党费：" + page.dues.text())
     return 0
 
 

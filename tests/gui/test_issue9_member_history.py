@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+import main
 from gui.member_history import MemberHistoryDialog
 from gui.roster_view import RosterView
 from models import FlowRecord, Member, MemberTransfer
@@ -201,3 +204,23 @@ def test_flow_before_joining_the_party_is_refused_at_the_field(
     assert "不能早于入党日期（2025-07-01）" in form.support.message_for("since")
     with build.db.reader() as s:
         assert s.scalar(select(FlowRecord.id)) is None
+
+
+def test_the_same_page_on_the_command_line(
+    build: Builder, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    branch = build.branch()
+    member_id = _admitted(build, branch.id)
+    with build.db.transaction("t") as s:
+        transfers.start_flow(s, member_id, "广东省深圳市", date(2024, 2, 1))
+    assert main.main(["--db", str(db_path), "transfer", "history", member_id]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "李发展\t一村党支部\t在册\t流动在外"
+    assert "2023-01-10\t入党" in out
+    assert "确定为发展对象 2022-07-01" in out and "转为正式党员 —" in out
+    assert "党费：近 12 个月没有应交党费记录" in out
+    assert main.main(["--db", str(db_path), "transfer", "history", member_id, "--json"]) == 0
+    page = json.loads(capsys.readouterr().out)
+    assert page["is_flowing"] is True and page["history"][0] == ["2023-01-10", "入党"]
+    assert main.main(["--db", str(db_path), "transfer", "history", "no-such-id"]) == 1
+    assert "找不到该党员" in capsys.readouterr().err
