@@ -103,16 +103,23 @@ def _table_lines(session: Session, table: Table, lo: int, hi: int) -> tuple[int,
         params = (hi, lo) if lo > 0 else (hi,)
         raw = session.connection().connection.driver_connection  # same connection and snapshot
         assert raw is not None
-        lines = [r[0] for r in raw.execute(sql, params).fetchall()]
-    else:
-        stmt = select(table).where(table.c.row_seq <= hi).order_by(table.c.row_seq, table.c.id)
-        if lo > 0:
-            stmt = stmt.where(table.c.row_seq >= lo)
-        cols = [c.name for c in table.columns]
-        lines = [
-            json.dumps(encode_values(table, cols, r), ensure_ascii=False, separators=(",", ":"))
-            for r in session.execute(stmt).mappings()
-        ]
+        # UTF-8 bytes straight from SQLite: no decode to str and encode back for a million lines.
+        cursor = raw.cursor()
+        saved, raw.text_factory = raw.text_factory, bytes
+        try:
+            data = [r[0] for r in cursor.execute(sql, params).fetchall()]
+        finally:
+            raw.text_factory = saved
+            cursor.close()
+        return (len(data), b"\n".join(data) + b"\n") if data else (0, b"")
+    stmt = select(table).where(table.c.row_seq <= hi).order_by(table.c.row_seq, table.c.id)
+    if lo > 0:
+        stmt = stmt.where(table.c.row_seq >= lo)
+    cols = [c.name for c in table.columns]
+    lines = [
+        json.dumps(encode_values(table, cols, r), ensure_ascii=False, separators=(",", ":"))
+        for r in session.execute(stmt).mappings()
+    ]
     if not lines:
         return 0, b""
     return len(lines), ("\n".join(lines) + "\n").encode("utf-8")
