@@ -11,9 +11,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from models import Branch, Member  # noqa: E402
-from services import idcard, members, org  # noqa: E402
-from services.db import Database, open_database  # noqa: E402
+from models import Branch, Member
+from services import idcard, members, org
+from services.db import Database, open_database
 
 TODAY = date(2026, 11, 24)
 
@@ -70,7 +70,9 @@ class Builder:
                 s, self.township_id, code, name, founded_on=founded_on, domain=domain, today=TODAY
             )
         for i in range(members):
-            self.member(branch.id, f"党员{code}{i:02d}", status="probationary" if i < probationary else "full")
+            self.member(
+                branch.id, f"党员{code}{i:02d}", status="probationary" if i < probationary else "full"
+            )
         return branch
 
     def member(
