@@ -137,3 +137,25 @@ def test_cli_dev_pipeline_unknown_branch_is_a_clear_error(
 ) -> None:
     assert main.main(["--db", str(db_path), "dev", "pipeline", "--branch", "B99"]) == 1
     assert "找不到代码为 B99 的支部" in capsys.readouterr().err
+
+
+def test_data_menu_opens_the_township_of_the_selected_branch(
+    qtbot: QtBot, app: QApplication, township: Builder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gui.main_window import MainWindow
+
+    township.township("T02", "邻镇")
+    township.branch("C01", "邻镇一村党支部")
+    window = MainWindow(township.db)
+    qtbot.addWidget(window)
+    assert window.select_branch_code("B02")
+    shown: list[list[str]] = []
+
+    def fake_exec(self: PipelineDialog) -> int:
+        shown.append([r.code for r in self.rows])
+        return 0
+
+    monkeypatch.setattr(PipelineDialog, "exec", fake_exec)
+    action = next(a for a in window.menus["数据"].actions() if a.text() == "发展党员（全镇）…")
+    action.trigger()
+    assert shown == [["B01", "B02", "B03"]]  # the whole township of B02, not the neighbouring one
