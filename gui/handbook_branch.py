@@ -20,12 +20,14 @@ from PySide6.QtWidgets import (
 )
 
 from gui.handbook_grid import COLOURS
+from services.filing import FiledDocument
 from services.handbook.engine import CheckResult
 from services.handbook.findings import Finding
 from services.handbook.pack import Pack
 
 _FINDING_ROLE = Qt.ItemDataRole.UserRole
 _EVIDENCE_ROLE = Qt.ItemDataRole.UserRole + 1  # 资料 code of a catalog leaf
+_DOCUMENT_ROLE = Qt.ItemDataRole.UserRole + 2  # attachment id of a filed document under a leaf
 
 
 class BranchFindings(QWidget):
@@ -188,6 +190,7 @@ class CatalogTree(QTreeWidget):
     item on which the clerk chose 归档文件…."""
 
     fileRequested = Signal(str)
+    documentOpenRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -203,6 +206,12 @@ class CatalogTree(QTreeWidget):
             lambda *_a: self.file_action.setEnabled(self.current_evidence() is not None)
         )
         self.file_action.setEnabled(False)
+        self.itemDoubleClicked.connect(self._double_clicked)
+
+    def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        attachment_id = item.data(0, _DOCUMENT_ROLE)
+        if attachment_id:
+            self.documentOpenRequested.emit(str(attachment_id))
 
     def current_evidence(self) -> str | None:
         item = self.currentItem()
@@ -214,7 +223,14 @@ class CatalogTree(QTreeWidget):
         if code is not None:
             self.fileRequested.emit(code)
 
-    def show_catalog(self, pack: Pack, result: CheckResult | None, branch_id: str | None) -> None:
+    def show_catalog(
+        self,
+        pack: Pack,
+        result: CheckResult | None,
+        branch_id: str | None,
+        documents: dict[str, list[FiledDocument]] | None = None,
+    ) -> None:
+        """``documents``: the branch's filed documents per 资料 code, listed under their item."""
         self.clear()
         evidence = pack.evidence_by_id()
         ledgers = pack.ledger_by_id()
@@ -237,3 +253,10 @@ class CatalogTree(QTreeWidget):
                     leaf.setToolTip(0, "右键“归档文件…”：把扫描件或照片归入此项")
                     if n is not None:
                         leaf.setForeground(1, QBrush(QColor("#2e7d32" if parts else "#b3261e")))
+                    for doc in (documents or {}).get(ev_id, []):
+                        child = QTreeWidgetItem(leaf, [f"· {doc.title}", f"归档 {doc.filed_on.isoformat()}"])
+                        if doc.attachment_id:
+                            child.setData(0, _DOCUMENT_ROLE, doc.attachment_id)
+                            child.setToolTip(0, f"双击打开 {doc.filename}")
+                        else:
+                            child.setToolTip(0, "只登记了纸质资料，没有扫描件")

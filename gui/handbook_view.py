@@ -34,6 +34,7 @@ from gui import ops
 from gui.handbook_branch import BranchFindings, CatalogTree
 from gui.handbook_grid import OverviewGrid
 from services.db import Database
+from services.filing import filed_documents
 from services.handbook import explanations
 from services.handbook.engine import CheckResult, evaluate
 from services.handbook.findings import Finding, Prefill
@@ -108,6 +109,7 @@ class HandbookView(QWidget):
         self.branch_view.explainRequested.connect(lambda f: self.explain(f))
         self.branch_view.withdrawRequested.connect(self.withdraw)
         self.catalog.fileRequested.connect(self.file_evidence)
+        self.catalog.documentOpenRequested.connect(self.open_document)
         self._show_pack()
         ops.bus().changed.connect(self._on_changed)
 
@@ -188,7 +190,13 @@ class HandbookView(QWidget):
         if self.result is None:
             return
         self.branch_view.show_branch(self.holder.pack, self.result, self.branch_id)
-        self.catalog.show_catalog(self.holder.pack, self.result, self.branch_id)
+        documents = None
+        branch_id, period = self.branch_id, self.result.period
+        if branch_id is not None:
+            documents = ops.run_read(
+                self, self.db, lambda s: filed_documents(s, branch_id, period.start.year, period.end.year)
+            )
+        self.catalog.show_catalog(self.holder.pack, self.result, self.branch_id, documents)
 
     def _show_pack(self) -> None:
         p = self.holder.pack.pack
@@ -199,6 +207,17 @@ class HandbookView(QWidget):
         self.pack_label.setToolTip(tip)
 
     # --- actions ----------------------------------------------------------------------------
+    def open_document(self, attachment_id: str) -> None:
+        """Double-click on a filed document: open the stored scan with the system's viewer."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from services.attachments import file_of, get_attachment
+
+        path = ops.run_read(self, self.db, lambda s: file_of(s, get_attachment(s, attachment_id)))
+        if path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
     def file_evidence(self, evidence_id: str) -> str | None:
         """归档文件… on a catalog item: file a scan under it for the branch and year in view."""
         from gui.evidence_filing import file_evidence

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,3 +115,49 @@ def filed_by_item(
         .group_by(EvidenceFiling.branch_id, EvidenceFiling.catalog_item)
     )
     return {(b, item): int(n) for b, item, n in session.execute(stmt)}
+
+
+@dataclass(frozen=True)
+class FiledDocument:
+    """One filed document as the catalog tree lists it under its 资料 item."""
+
+    id: str
+    catalog_item: str
+    title: str
+    year: int
+    filed_on: date
+    attachment_id: str | None
+    filename: str
+
+
+def filed_documents(
+    session: Session, branch_id: str, first_year: int, last_year: int
+) -> dict[str, list[FiledDocument]]:
+    """资料 code → documents filed for the branch in ``first_year``..``last_year``, oldest first."""
+    stmt = (
+        select(EvidenceFiling, Attachment.filename)
+        .outerjoin(
+            Attachment, (Attachment.id == EvidenceFiling.attachment_id) & Attachment.deleted.is_(False)
+        )
+        .where(
+            EvidenceFiling.branch_id == branch_id,
+            EvidenceFiling.deleted.is_(False),
+            EvidenceFiling.year >= first_year,
+            EvidenceFiling.year <= last_year,
+        )
+        .order_by(EvidenceFiling.filed_on, EvidenceFiling.title)
+    )
+    out: dict[str, list[FiledDocument]] = defaultdict(list)
+    for row, filename in session.execute(stmt):
+        out[row.catalog_item].append(
+            FiledDocument(
+                row.id,
+                row.catalog_item,
+                row.title,
+                row.year,
+                row.filed_on,
+                row.attachment_id if filename is not None else None,
+                filename or "",
+            )
+        )
+    return dict(out)

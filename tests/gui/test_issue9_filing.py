@@ -193,3 +193,39 @@ def test_cli_file_evidence_refuses_unknown_item_and_missing_file(
     with build.db.reader() as s:
         assert s.scalar(select(func.count()).select_from(EvidenceFiling)) == 0
         assert s.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def test_filed_documents_are_listed_under_their_item_and_open_on_double_click(
+    qtbot: QtBot, app: QApplication, build: Builder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    branch = build.branch()
+    with build.db.transaction("t") as s:
+        filing.file_document(
+            s, branch.id, "lecture_records", THIS_YEAR, "一季度党课", _scan(tmp_path), date.today()
+        )
+        filing.file_evidence(
+            s, branch.id, "lecture_records", THIS_YEAR, "二季度党课（纸质）", None, date.today()
+        )
+    view = _view(qtbot, build, branch.id)
+    leaf = _leaf(view.catalog, "lecture_records")
+    assert leaf.text(1) == "✓ 归档 2 份"
+    children = [leaf.child(i) for i in range(leaf.childCount())]
+    assert sorted(c.text(0) for c in children if c is not None) == ["· 一季度党课", "· 二季度党课（纸质）"]
+    opened: list[str] = []
+
+    def fake_open(url: QUrl) -> bool:
+        opened.append(url.toLocalFile())
+        return True
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", fake_open)
+    scanned = next(c for c in children if c is not None and c.text(0) == "· 一季度党课")
+    paper = next(c for c in children if c is not None and c.text(0) != "· 一季度党课")
+    view.catalog.itemDoubleClicked.emit(paper, 0)
+    assert opened == []  # a paper-only filing has no file to open
+    view.catalog.itemDoubleClicked.emit(scanned, 0)
+    assert len(opened) == 1 and Path(opened[0]).read_bytes() == PNG
+    view.catalog.setCurrentItem(scanned)
+    assert not view.catalog.file_action.isEnabled()  # file under the 资料 item, not under a document
