@@ -58,6 +58,7 @@ def write_ledgers(
     full = [m for m in active if m.status == MemberStatus.FULL]
     troubled = plan.profile.late or plan.profile.skip_rate > 0 or plan.profile.gap_months > 0
     _pipeline(writer, rng, people, township_id, branch_id, plan, active, full, today)
+    _movements(writer, rng, branch_id, crowd, window_start, today)
     _fees(writer, rng, branch_id, plan, active, today, troubled)
     _training(writer, rng, branch_id, active, today, plan.profile.skip_rate)
     if plan.domain in _RURAL:
@@ -132,6 +133,62 @@ def _pipeline(
             candidate=(activist_on + timedelta(days=rng.randint(366, 400))) if stage == "candidate" else None,
             today=today,
         )
+
+
+_ELSEWHERE = (
+    "县教育局机关党支部",
+    "县人民医院党支部",
+    "邻镇机关党支部",
+    "兰州市城关区某社区党支部",
+    "西安市某非公企业党支部",
+)
+_DESTINATIONS = ("广东省深圳市", "陕西省西安市", "甘肃省兰州市", "新疆维吾尔自治区乌鲁木齐市", "浙江省宁波市")
+
+
+def _movements(
+    writer: BulkWriter, rng: DemoRandom, branch_id: str, crowd: BranchPeople, window_start: date, today: date
+) -> None:
+    """Transfer letters for members who moved in or out within the window, flow records for migrants."""
+    for m in crowd.members:
+        if m.branch_since > m.joined_on and m.branch_since >= window_start:
+            _transfer(writer, rng, m, branch_id, "in", m.branch_since)
+        if m.state == MemberState.TRANSFERRED_OUT and m.left_on is not None:
+            _transfer(writer, rng, m, branch_id, "out", m.left_on)
+        if m.flowing and m.state == MemberState.ACTIVE:
+            since = max(m.joined_on, m.branch_since, today - timedelta(days=rng.randint(60, 1500)))
+            writer.add(
+                "flow_record",
+                {
+                    "id": new_uuid(rng),
+                    "member_id": m.id,
+                    "branch_id": branch_id,
+                    "destination": rng.choice(_DESTINATIONS),
+                    "since": since,
+                    "until": None,
+                    "contact": m.phone,
+                    "notes": "外出务工",
+                },
+                at_time(min(today, since + timedelta(days=rng.randint(0, 20))), rng),
+            )
+
+
+def _transfer(
+    writer: BulkWriter, rng: DemoRandom, m: DemoMember, branch_id: str, direction: str, on: date
+) -> None:
+    writer.add(
+        "member_transfer",
+        {
+            "id": new_uuid(rng),
+            "member_id": m.id,
+            "branch_id": branch_id,
+            "direction": direction,
+            "on": on,
+            "counterpart": rng.choice(_ELSEWHERE),
+            "letter_no": f"组转字〔{on.year}〕{rng.randint(1, 99):02d}号",
+            "notes": "",
+        },
+        at_time(on, rng),
+    )
 
 
 def _record(

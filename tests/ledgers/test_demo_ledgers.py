@@ -7,7 +7,16 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from models import DecisionStep, DevelopmentRecord, FeeDue, Member, TrainingAttendance, TrainingSession
+from models import (
+    DecisionStep,
+    DevelopmentRecord,
+    FeeDue,
+    FlowRecord,
+    Member,
+    MemberTransfer,
+    TrainingAttendance,
+    TrainingSession,
+)
 from services import demo
 from services.db import Database
 from services.development import pipeline_issues
@@ -63,5 +72,12 @@ def test_training_attendees_were_members_then_and_steps_exist(filled: Database) 
         ):
             assert joined <= held
         assert s.scalar(select(DecisionStep.id).limit(1)) is not None
+        for transfer in s.scalars(select(MemberTransfer)):  # every move in the roster has its letter
+            member = s.get(Member, transfer.member_id)
+            assert member is not None and transfer.letter_no
+            assert transfer.on == (member.left_on if transfer.direction == "out" else member.branch_since)
+        for flow in s.scalars(select(FlowRecord)):
+            member = s.get(Member, flow.member_id)
+            assert member is not None and member.is_flowing and flow.since >= member.joined_on
         for listing in LISTINGS.values():
             listing.load(s, None, TODAY.year)  # every listing reads the demo without error
