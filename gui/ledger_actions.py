@@ -177,12 +177,14 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
                 Field("category", "类别", "choice", choices=_choices("FeeCategory")),
                 Field("income", "税后月收入（元）", "money", required=False),
             ),
-            lambda s, t, v: fees.set_due(s, v["member"], v["month"], v["category"], v["income"] or 0),
+            lambda s, t, v: fees.set_due(
+                s, v["member"], v["month"], v["category"], v["income"] or 0, fees.current_schedule()
+            ),
         ),
         Action(
             "按上月生成本月",
             (Field("month", "月份", "month"),),
-            lambda s, t, v: fees.generate_month(s, _branch(t), v["month"], {}),
+            lambda s, t, v: fees.generate_month(s, _branch(t), v["month"], {}, fees.current_schedule()),
         ),
         Action(
             "登记交纳",
@@ -343,5 +345,11 @@ def _pay(session: Session, due_id: str, v: dict[str, Any]) -> object:
     if due is None or due.deleted:
         raise ValidationError("row", "找不到该党费记录。")
     return fees.record_payment(
-        session, due.member_id, due.month, v["amount"], v["paid_on"], v["receipt"] or ""
+        session,
+        due.member_id,
+        due.month,
+        v["amount"],
+        v["paid_on"],
+        v["receipt"] or "",
+        fees.current_schedule(),
     )

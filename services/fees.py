@@ -57,6 +57,26 @@ class FeeSchedule:
 DEFAULT_SCHEDULE = FeeSchedule()
 
 
+def schedule_from_pack(pack: Any) -> FeeSchedule:
+    """The pack's ``[fees]`` table as a schedule; the national defaults when the pack has none."""
+    fees = getattr(pack, "fees", None)
+    if fees is None:
+        return DEFAULT_SCHEDULE
+    return FeeSchedule(
+        salaried=tuple(Band(b.up_to_fen, b.basis_points) for b in fees.salaried),
+        retired=tuple(Band(b.up_to_fen, b.basis_points) for b in fees.retired),
+        fixed_fen=dict(fees.fixed_fen),
+        advance_months=fees.advance_months,
+    )
+
+
+def current_schedule() -> FeeSchedule:
+    """The schedule of the handbook pack in use on this computer (as the check uses it)."""
+    from services.handbook.pack import PackHolder
+
+    return schedule_from_pack(PackHolder.startup().pack)
+
+
 def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 

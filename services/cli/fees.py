@@ -59,7 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def set_due(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         row = fees.set_due(
-            s, args.member_id, args.month, args.category, fees.parse_yuan(args.income, "income_fen")
+            s,
+            args.member_id,
+            args.month,
+            args.category,
+            fees.parse_yuan(args.income, "income_fen"),
+            fees.current_schedule(),
         )
         print(f"{args.month} 应交 {fees.yuan(row.due_fen)} 元")
     return 0
@@ -67,7 +72,8 @@ def set_due(args: argparse.Namespace, ctx: Context) -> int:
 
 def generate(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
-        count = fees.generate_month(s, org.branch_by_code(s, args.branch).id, args.month, {})
+        branch_id = org.branch_by_code(s, args.branch).id
+        count = fees.generate_month(s, branch_id, args.month, {}, fees.current_schedule())
     print(f"已生成 {count} 条")
     return 0
 
@@ -81,6 +87,7 @@ def pay_fee(args: argparse.Namespace, ctx: Context) -> int:
             fees.parse_yuan(args.amount, "paid_fen"),
             parse_date(args.date),
             args.receipt,
+            fees.current_schedule(),
         )
     print("已登记")
     return 0

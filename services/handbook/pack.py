@@ -358,9 +358,27 @@ class PackInfo(_Model):
     description: str = ""
 
 
+class FeeBand(_Model):
+    """One income band: up to ``up_to_fen`` (inclusive; omitted on the last band) pays ``basis_points``."""
+
+    up_to_fen: int | None = Field(default=None, ge=0)
+    basis_points: int = Field(ge=0, le=10_000)  # 50 = 0.5 %
+
+
+class Fees(_Model):
+    """党费 rates (《关于中国共产党党费收缴、使用和管理的规定》): bands by after-tax monthly income for
+    salaried and retired members, fixed monthly amounts (fen) for the others; all integers, no floats."""
+
+    salaried: list[FeeBand] = Field(min_length=1)
+    retired: list[FeeBand] = Field(min_length=1)
+    fixed_fen: dict[str, int] = Field(default_factory=dict)
+    advance_months: int = Field(default=6, ge=0, le=12)
+
+
 class Pack(_Model):
     pack: PackInfo
     timeliness: Timeliness
+    fees: Fees | None = None  # absent: the national defaults in services/fees.py
     evidence: list[Evidence] = Field(default_factory=list)
     standard: list[Standard] = Field(min_length=1)
     ledger: list[Ledger] = Field(min_length=1)
@@ -485,6 +503,25 @@ def _check_source(where: str, source: str, date_field: str | None, problems: lis
     return True
 
 
+def _fee_problems(fees: Fees) -> list[str]:
+    """Bands rise and end open; fixed amounts name known categories (others come from the bands)."""
+    problems = []
+    for name, bands in (("salaried", fees.salaried), ("retired", fees.retired)):
+        bounds = [b.up_to_fen for b in bands]
+        if bounds[-1] is not None or any(b is None for b in bounds[:-1]):
+            problems.append(f"党费 fees.{name}：只有最后一档不写 up_to_fen（上不封顶）")
+        elif bounds[:-1] != sorted(set(bounds[:-1])):  # type: ignore[type-var]
+            problems.append(f"党费 fees.{name}：各档 up_to_fen 须逐档增大")
+    known = {"farmer", "student", "unemployed", "relief"}
+    for category in fees.fixed_fen:
+        if category not in known:
+            problems.append(f"党费 fees.fixed_fen：未知的类别“{category}”，可用：{'、'.join(sorted(known))}")
+    missing = known - set(fees.fixed_fen)
+    if missing:
+        problems.append(f"党费 fees.fixed_fen：缺少类别 {'、'.join(sorted(missing))} 的固定金额")
+    return problems
+
+
 def _cross_check(pack: Pack) -> list[str]:
     problems: list[str] = []
     types = meeting_types()
@@ -498,6 +535,8 @@ def _cross_check(pack: Pack) -> list[str]:
 
     unique("标准", [s.id for s in pack.standard])
     unique("规范", [n.id for s in pack.standard for n in s.norm])
+    if pack.fees is not None:
+        problems.extend(_fee_problems(pack.fees))
     unique("资料", [e.id for e in pack.evidence])
     unique("台账", [lg.id for lg in pack.ledger])
     unique("规则", [r.id for r in pack.rule])
