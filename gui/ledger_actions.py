@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.enums import LABELS
-from services import attachments, decisions, fees, rectification, training, transfers, venue
+from services import attachments, decisions, fees, members, rectification, training, transfers, venue
 from services import development as dev
 from services.errors import ValidationError
 
@@ -146,6 +146,16 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
                 Field("letter", "介绍信编号", required=False),
             ),
             lambda s, t, v: transfers.transfer_out(s, v["member"], v["on"], v["to"], v["letter"] or ""),
+            changes=frozenset({"member"}),
+        ),
+        Action(
+            "登记去世/出党",
+            (
+                Field("member", "党员", "member"),
+                Field("state", "情况", "choice", choices=(("deceased", "去世"), ("left", "出党"))),
+                Field("on", "日期", "date"),
+            ),
+            lambda s, t, v: members.set_member_state(s, v["member"], v["state"], v["on"]),
             changes=frozenset({"member"}),
         ),
     ),

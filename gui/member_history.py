@@ -75,11 +75,13 @@ class MemberHistoryDialog(QDialog):
         self.out_button = QPushButton("转出…")
         self.flow_button = QPushButton("登记流动…")
         self.return_button = QPushButton("流动返回…")
+        self.state_button = QPushButton("去世/出党…")
+        self.state_button.clicked.connect(lambda: self.run(_action("transfers", "登记去世/出党")))
         self.out_button.clicked.connect(lambda: self.run(_action("transfers", "转出党员")))
         self.flow_button.clicked.connect(lambda: self.run(_action("flow", "登记外出流动")))
         self.return_button.clicked.connect(lambda: self.run(_action("flow", "登记返回")))
         actions = QHBoxLayout()
-        for b in (self.out_button, self.flow_button, self.return_button):
+        for b in (self.out_button, self.flow_button, self.return_button, self.state_button):
             actions.addWidget(b)
         actions.addStretch(1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -120,6 +122,7 @@ class MemberHistoryDialog(QDialog):
         self.dues.setText(page.dues.text() if page.dues else "")
         active = page.active
         self.out_button.setEnabled(active)
+        self.state_button.setEnabled(active)
         self.flow_button.setEnabled(active and not page.is_flowing)
         self.return_button.setEnabled(page.is_flowing)
 

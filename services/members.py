@@ -150,11 +150,17 @@ def delete_member(session: Session, member_id: str) -> None:
     session.flush()
 
 
-def set_member_state(session: Session, member_id: str, state: str, on: date) -> Member:
-    """Transferred out, deceased, left: the member leaves the active roster but keeps its history."""
+def set_member_state(
+    session: Session, member_id: str, state: str, on: date, today: date | None = None
+) -> Member:
+    """Deceased, left the Party (or back to active): the member leaves the active roster but keeps its
+    history. Screens and the CLI record transfers out through ``services.transfers.transfer_out``,
+    which also files the letter."""
     if state not in MemberState.__members__.values():
         raise ValidationError("state", f"未知的党员状态：{state}。")
     member = get_member(session, member_id)
+    if on > (today or date.today()):
+        raise ValidationError("left_on", "日期不能晚于今天。")
     if on < member.branch_since:
         raise ValidationError("left_on", "离开日期不能早于转入本支部日期。")
     member.state = state

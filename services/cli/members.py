@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from models.enums import Discipline, MemberStatus, label
+from models.enums import Discipline, MemberState, MemberStatus, label
 from services import members, org
 from services.cli import Context, emit, parse_date
 
@@ -32,6 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--all", action="store_true", help="包括已转出、去世等")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(handler=member_list)
+
+    st = m.add_parser("state", help="登记去世、出党（转出请用 transfer out）")
+    st.add_argument("id")
+    st.add_argument("--state", required=True, choices=["deceased", "left", "active"])
+    st.add_argument("--date", required=True)
+    st.set_defaults(handler=member_state)
 
     rm = m.add_parser("delete", help="删除（移入回收站）")
     rm.add_argument("id")
@@ -77,4 +83,11 @@ def member_delete(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         members.delete_member(s, args.id)
     print("已移入回收站")
+    return 0
+
+
+def member_state(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        m = members.set_member_state(s, args.id, args.state, parse_date(args.date, "left_on"))
+        print(f"{m.name}：{label(MemberState(m.state))}")
     return 0

@@ -160,3 +160,31 @@ def test_fund_and_venue_and_problem(township: Path, capsys: pytest.CaptureFixtur
     capsys.readouterr()
     assert run(township, "problem", "overdue", "--json") == 1
     assert json.loads(capsys.readouterr().out)[0]["category"] == "对标不准"
+
+
+def test_member_deceased_leaves_roster_keeps_history(
+    township: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    number = idcard.make("620421", date(1940, 1, 1), 11)
+    run(
+        township,
+        "member",
+        "add",
+        "--branch",
+        "B01",
+        "--name",
+        "老党员",
+        "--id-number",
+        number,
+        "--joined",
+        "1965-07-01",
+    )
+    member_id = capsys.readouterr().out.strip()
+    assert run(township, "member", "state", member_id, "--state", "deceased", "--date", "2099-01-01") == 1
+    assert "不能晚于今天" in capsys.readouterr().err
+    assert run(township, "member", "state", member_id, "--state", "deceased", "--date", "2026-03-02") == 0
+    capsys.readouterr()
+    run(township, "member", "list", "--json")
+    assert json.loads(capsys.readouterr().out) == []
+    run(township, "transfer", "history", member_id)
+    assert "去世" in capsys.readouterr().out
