@@ -17,27 +17,12 @@ from sqlalchemy.orm import Session
 from models import DevelopmentRecord, Member
 from models.enums import DevelopmentStage, MemberState, MemberStatus
 from services import idcard
+from services.dates import add_months, age_on
 from services.errors import NotFound, ValidationError
 from services.members import MemberInput, create_member
 from services.org import get_branch, soft_delete
 
 STAGE_ORDER = [s.value for s in DevelopmentStage if s != DevelopmentStage.WITHDRAWN]
-
-
-def age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-def add_months(day: date, months: int) -> date:
-    """Same day ``months`` later, clamped to the month's end (1-31 + 1 month = 2-28/29)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 @dataclass

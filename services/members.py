@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from models import Branch, Member, PartyGroup
 from models.enums import Discipline, Education, MemberState, MemberStatus
 from services import idcard
+from services.dates import age_on
 from services.errors import NotFound, ValidationError
 from services.org import get_branch, soft_delete
 
@@ -45,11 +46,7 @@ def _validate(
     info = idcard.parse(data.id_number, "id_number", today)
     if data.joined_on > today:
         raise ValidationError("joined_on", "入党日期不能晚于今天。")
-    age_at_join = (
-        data.joined_on.year
-        - info.birth_date.year
-        - ((data.joined_on.month, data.joined_on.day) < (info.birth_date.month, info.birth_date.day))
-    )
+    age_at_join = age_on(info.birth_date, data.joined_on)
     if age_at_join < 18:
         raise ValidationError(
             "joined_on", f"入党时年龄为 {age_at_join} 岁，入党须年满十八岁，请核对入党日期或身份证号。"

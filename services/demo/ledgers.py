@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from models.enums import BranchDomain, DecisionStepCode, MemberState, MemberStatus, VenueItem
+from services.dates import add_months, age_on
 from services.demo.layout import BranchPlan
-from services.demo.names import People, age_on, years_before
+from services.demo.names import People, years_before
 from services.demo.people import BranchPeople, DemoMember
 from services.demo.writer import BulkWriter, DemoRandom, at_time, new_uuid
-from services.development import add_months
 from services.fees import DEFAULT_SCHEDULE, month_key, shift_month
 
 _TRAININGS = (

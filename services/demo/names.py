@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from models.enums import Education
 from services import idcard
+from services.dates import add_years
 
 # Common surnames, roughly by frequency (the first ones weigh most).
 SURNAMES = (
@@ -133,8 +134,8 @@ class People:
 
     def birth_date(self, today: date, age_from: int, age_to: int) -> date:
         """A birth date giving an age in [age_from, age_to] on ``today``."""
-        latest = _years_before(today, age_from)
-        earliest = _years_before(today, age_to + 1) + timedelta(days=1)
+        latest = years_before(today, age_from)
+        earliest = years_before(today, age_to + 1) + timedelta(days=1)
         return earliest + timedelta(days=self.rng.randrange((latest - earliest).days + 1))
 
     def ethnicity(self) -> str:
@@ -167,16 +168,5 @@ class People:
         return str(self.rng.choices(options, weights=weights)[0])
 
 
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def years_before(day: date, years: int) -> date:
-    return _years_before(day, years)
-
-
-def age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+    return add_years(day, -years)

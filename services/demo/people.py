@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from models.enums import BranchDomain, CommitteeRole, Discipline, MemberState, MemberStatus
+from services.dates import add_years, age_on
 from services.demo.layout import BranchPlan
-from services.demo.names import People, age_on, years_before
+from services.demo.names import People, years_before
 from services.demo.writer import DemoRandom, new_uuid
 
 _CN = "一二三四五六七八九十"
@@ -95,10 +96,6 @@ def _age_band(domain: str) -> str:
     return "firm"
 
 
-def _add_years(day: date, years: int) -> date:
-    return years_before(day, -years)
-
-
 def _member(
     rng: DemoRandom,
     people: People,
@@ -114,15 +111,15 @@ def _member(
     birth = people.birth_date(today, *ages)
     area = people.area(0.55 if educated else 0.93)
     if joined_between:
-        lo = max(joined_between[0], _add_years(birth, 18) + timedelta(days=1))
+        lo = max(joined_between[0], add_years(birth, 18) + timedelta(days=1))
         joined = lo + timedelta(days=rng.randrange(max(1, (joined_between[1] - lo).days)))
     else:
         join_age = rng.randint(20, 32) if educated else rng.choice((rng.randint(20, 30), rng.randint(25, 48)))
-        joined = _add_years(birth, join_age) + timedelta(days=rng.randrange(365))
+        joined = add_years(birth, join_age) + timedelta(days=rng.randrange(365))
         joined = min(joined, today - timedelta(days=rng.randint(400, 900)))
-        joined = max(joined, _add_years(birth, 18) + timedelta(days=30))
+        joined = max(joined, add_years(birth, 18) + timedelta(days=30))
     probationary = joined > today - timedelta(days=365)
-    full_on = None if probationary else _add_years(joined, 1)
+    full_on = None if probationary else add_years(joined, 1)
     if full_on and full_on > today:
         full_on = today
     since = joined
@@ -312,4 +309,4 @@ def _committee(
         previous_secretary = holders[0]
         for role, member in zip(roles, holders, strict=False):
             seats.append(Seat(new_uuid(rng), member, str(role), start, end))
-    return seats, current, _add_years(current, years)
+    return seats, current, add_years(current, years)

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from models.enums import AttendanceStatus, BranchDomain, CommitteeRole, MeetingType
+from services.dates import age_on
 from services.demo import texts
 from services.demo.layout import BranchPlan
-from services.demo.names import People, age_on
+from services.demo.names import People
 from services.demo.people import BranchPeople, DemoMember, Group
 
 ALL_MEMBERS = (

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from models import Branch, Member, PartyGroup
 from models.enums import LABELS, MemberState, MemberStatus
 from services import idcard, members
+from services.dates import age_on
 from services.errors import ValidationError
 from services.excel import values
 from services.excel.errors import ImportRefused, Problem
@@ -172,7 +173,7 @@ class _RosterChecker:
             if joined > self.today:
                 add(self.problem(row, "joined_on", plan.cells["joined_on"], "入党日期不能晚于今天。"))
             b = info.birth_date
-            age = joined.year - b.year - ((joined.month, joined.day) < (b.month, b.day))
+            age = age_on(b, joined)
             if age < 18:
                 add(
                     self.problem(

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from models import Attachment, DevelopmentRecord, Rectification, VenueCheck, WeakBranchFlag
 from models.enums import RectificationStatus, VenueItem, label
 from services import decisions, development, fees, training
+from services.dates import add_months
 from services.handbook.facts import BranchFact
 from services.handbook.findings import Finding
 from services.handbook.pack import (
@@ -48,7 +49,7 @@ def _pipeline_event(record: DevelopmentRecord, check: str, t: development.Pipeli
     if check == "age":
         return record.applied_on
     if check == "talk":
-        return development.add_months(record.applied_on, t.talk_within_months)
+        return add_months(record.applied_on, t.talk_within_months)
     if check == "activist_year":
         return record.candidate_on
     if check == "training":

@@ -4,7 +4,6 @@ except the count rule, which asks for one grouped count per rule for all branche
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.enums import LABELS
+from services.dates import add_months, add_years
 from services.handbook.facts import BranchFact, CountQuery, Facts, MeetingFact, cached_count, window_total
 from services.handbook.findings import Finding, Prefill
 from services.handbook.pack import (
@@ -269,19 +269,6 @@ def composition(rule: CompositionRule, ctx: Context) -> list[Finding]:
     return out
 
 
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def _add_months(day: date, months: int) -> date:
-    total = day.month - 1 + months
-    y, m = day.year + total // 12, total % 12 + 1
-    return date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
-
-
 def term(rule: TermRule, ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     day = ctx.ref
@@ -290,7 +277,7 @@ def term(rule: TermRule, ctx: Context) -> list[Finding]:
             continue
         end = branch.term_end
         if end is None and branch.term_start is not None:
-            end = _add_years(branch.term_start, rule.years_by_domain.get(branch.domain, rule.years))
+            end = add_years(branch.term_start, rule.years_by_domain.get(branch.domain, rule.years))
         if end is None:
             continue
         left = (end - day).days
@@ -316,7 +303,7 @@ def deadline(rule: DeadlineRule, ctx: Context) -> list[Finding]:
             overdue = [
                 m
                 for m in ctx.facts.members.get(branch.id, [])
-                if m.in_branch(day) and m.status == "probationary" and _add_months(m.joined_on, months) < day
+                if m.in_branch(day) and m.status == "probationary" and add_months(m.joined_on, months) < day
             ]
             if overdue:
                 names = "、".join(f"{m.name}（{m.joined_on.isoformat()}入党）" for m in overdue)
