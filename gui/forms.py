@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -215,3 +216,15 @@ def confirm_discard(parent: QWidget, what: str = "此记录") -> QMessageBox.Sta
         | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Save,
     )
+
+
+def may_close(parent: QWidget, support: FormSupport, what: str, save: Callable[[], object]) -> bool:
+    """For a form's ``reject()``: True when it may close — nothing unsaved, or the clerk discards it.
+    Choosing 保存 runs ``save`` (which closes the form itself when the record is valid)."""
+    if not support.dirty:
+        return True
+    answer = confirm_discard(parent, what)
+    if answer == QMessageBox.StandardButton.Save:
+        save()
+        return False
+    return answer == QMessageBox.StandardButton.Discard

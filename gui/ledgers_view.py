@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.forms import DateField, FormSupport
+from gui.forms import DateField, FormSupport, may_close
 from gui.ledger_actions import ACTIONS, Action, Field, Target
 from services.db import Database
 from services.errors import ValidationError
@@ -201,6 +201,10 @@ class ActionDialog(QDialog):
         if f.kind == "month":
             parse_month(text)
         return text
+
+    def reject(self) -> None:
+        if may_close(self, self.support, self.action.title, self.save):
+            super().reject()
 
     def save(self) -> None:
         self.support.clear()

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from gui import ops
 from gui.attendance_model import AttendanceModel, AttendanceTable, AttendeeRow
-from gui.forms import DateField, FormSupport, TimeField, confirm_discard
+from gui.forms import DateField, FormSupport, TimeField, may_close
 from gui.roster_model import pinyin_collator
 from models import Member
 from models.enums import LABELS, MeetingType, label
@@ -454,11 +454,5 @@ class MeetingForm(QDialog):
         return True
 
     def reject(self) -> None:
-        if self.support.dirty:
-            answer = confirm_discard(self, "会议记录")
-            if answer == QMessageBox.StandardButton.Cancel:
-                return
-            if answer == QMessageBox.StandardButton.Save:
-                self.save()
-                return
-        super().reject()
+        if may_close(self, self.support, "会议记录", self.save):
+            super().reject()

@@ -17,14 +17,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.forms import DateField, FormSupport, confirm_discard
+from gui.forms import DateField, FormSupport, may_close
 from models.enums import LABELS, Discipline, Education, MemberStatus, label
 from services import idcard, lookups, members, org
 from services.db import Database
@@ -251,11 +250,5 @@ class MemberForm(QDialog):
         return True
 
     def reject(self) -> None:
-        if self.support.dirty:
-            answer = confirm_discard(self, "党员信息")
-            if answer == QMessageBox.StandardButton.Cancel:
-                return
-            if answer == QMessageBox.StandardButton.Save:
-                self.save()
-                return
-        super().reject()
+        if may_close(self, self.support, "党员信息", self.save):
+            super().reject()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -103,3 +103,23 @@ def test_actions_needing_a_row_ask_for_one(
         assert s.scalar(select(Rectification.id)) is None
     combo = dialog.widgets.get("category")
     assert not isinstance(combo, QComboBox)
+
+
+def test_closing_a_form_with_typed_text_asks_first(
+    qtbot: QtBot, app: QApplication, build: Builder, boxes: Boxes
+) -> None:
+    branch = build.branch()
+    view = _view(qtbot, build, branch.id)
+    dialog = view.dialog_for(_action("rectification", "登记问题"))
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_text(qtbot, dialog.widgets["category"], "台账不全")
+    boxes.answer = QMessageBox.StandardButton.Cancel
+    dialog.reject()
+    assert dialog.isVisible() and any("尚未保存" in t for _k, t, _x in boxes.shown)
+    boxes.answer = QMessageBox.StandardButton.Discard
+    dialog.reject()
+    assert not dialog.isVisible()
+    with build.db.reader() as s:
+        assert s.scalar(select(Rectification.id)) is None
