@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from models import FeeDue
 from models.enums import LABELS
 from services import attachments, decisions, fees, members, rectification, training, transfers, venue
 from services import development as dev
@@ -349,8 +350,6 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
 
 
 def _pay(session: Session, due_id: str, v: dict[str, Any]) -> object:
-    from models import FeeDue
-
     due = session.get(FeeDue, due_id)
     if due is None or due.deleted:
         raise ValidationError("row", "找不到该党费记录。")

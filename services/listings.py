@@ -26,11 +26,13 @@ from models import (
     Member,
     MemberTransfer,
     Rectification,
+    TrainingAttendance,
     TrainingSession,
     VenueCheck,
     WeakBranchFlag,
 )
 from models.enums import (
+    DecisionStepCode,
     DevelopmentStage,
     FeeCategory,
     Gender,
@@ -322,10 +324,6 @@ register(
 
 
 def _training(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
-    from sqlalchemy import func
-
-    from models import TrainingAttendance
-
     stmt = _scope(
         select(TrainingSession).where(TrainingSession.deleted.is_(False)),
         TrainingSession.branch_id,
@@ -374,8 +372,6 @@ register(
 
 
 def _decisions(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
-    from models.enums import DecisionStepCode
-
     return [
         {
             "id": p.decision_id,

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from services.dates import parse_date as parse
 from services.db import Database, open_database
 from services.errors import ValidationError
 from services.paths import default_db_path
@@ -74,8 +75,6 @@ def register_all(sub: argparse._SubParsersAction) -> None:
 
 def parse_date(text: str, field_name: str = "date") -> date:
     """Dates on the command line: 2026-07-01, 2026.7.1, 2026/7/1, 2026年7月1日."""
-    from services.dates import parse_date as parse
-
     value = parse(text)
     if value is None:
         raise ValidationError(field_name, f"无法识别的日期：{text}（请用 2026-07-01 的格式）。")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
+from datetime import date
 
 from sqlalchemy import select
 
@@ -127,8 +128,6 @@ def withdraw(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def list_records(args: argparse.Namespace, ctx: Context) -> int:
-    from datetime import date
-
     with ctx.db().reader() as s:
         stmt = select(DevelopmentRecord).where(DevelopmentRecord.deleted.is_(False))
         if args.branch:

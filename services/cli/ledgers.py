@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
+from datetime import date
 
-from models.enums import VenueItem, label
+from models.enums import DecisionStepCode, VenueItem, label
 from services import decisions, filing, org, rectification, training, transfers, venue
 from services.cli import Context, emit, parse_date
 
@@ -215,8 +216,6 @@ def decision_list(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit([asdict(r) | {"complete": r.complete} for r in rows], True)
     else:
-        from models.enums import DecisionStepCode
-
         for r in rows:
             missing = "、".join(label(DecisionStepCode(m)) for m in r.missing) or "完成"
             print(f"{r.proposed_on}\t{r.title}\t待办：{missing}")
@@ -274,8 +273,6 @@ def problem_close(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def problem_overdue(args: argparse.Namespace, ctx: Context) -> int:
-    from datetime import date
-
     with ctx.db().reader() as s:
         rows = rectification.overdue(s, date.today())
         data = [
@@ -302,7 +299,6 @@ def weak_flag(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def file_evidence(args: argparse.Namespace, ctx: Context) -> int:
-    from datetime import date
     from pathlib import Path
 
     from services.handbook.pack import PackHolder, load_pack

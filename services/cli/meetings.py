@@ -6,6 +6,7 @@ import argparse
 from dataclasses import asdict
 from datetime import time
 
+from models import Member
 from models.enums import AttendanceStatus, MeetingType, label
 from services import meetings, org
 from services.cli import Context, emit, parse_date
@@ -119,8 +120,6 @@ def meeting_show(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().reader() as s:
         m = meetings.get_meeting(s, args.id)
         q = meetings.meeting_quorum(s, m)
-        from models import Member
-
         people = {a.member_id: s.get(Member, a.member_id) for a in m.attendance}
         names = {k: (v.name if v else "?") for k, v in people.items()}
         attendance = [

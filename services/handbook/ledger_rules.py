@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from models import Attachment, DevelopmentRecord, Rectification, VenueCheck, WeakBranchFlag
-from models.enums import RectificationStatus, VenueItem, label
+from models.enums import DecisionStepCode, RectificationStatus, VenueItem, label
 from services import decisions, development, fees, training
 from services.dates import add_months
 from services.handbook.facts import BranchFact
@@ -217,8 +217,6 @@ def procedure(rule: ProcedureRule, ctx: Context) -> list[Finding]:
             stuck[p.branch_id].append(p)
     out = []
     for branch_id, items in stuck.items():
-        from models.enums import DecisionStepCode
-
         titles = "；".join(
             f"{p.title}（缺：{'、'.join(label(DecisionStepCode(s)) for s in p.missing)}）" for p in items[:6]
         )
