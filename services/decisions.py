@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Branch, Decision, DecisionStep, DisclosurePosting, Meeting
-from models.enums import DecisionStepCode, label
+from models.enums import DecisionProcedure, DecisionStepCode, label
 from services.errors import NotFound, ValidationError
 from services.org import get_branch
 
@@ -28,7 +28,7 @@ def create_decision(
     get_branch(session, branch_id)
     if not title.strip():
         raise ValidationError("title", "请填写决策事项。")
-    if procedure not in ("four_two", "ordinary"):
+    if procedure not in DecisionProcedure.__members__.values():
         raise ValidationError("procedure", f"未知的决策程序：{procedure}。")
     if proposed_on > (today or date.today()):
         raise ValidationError("proposed_on", "提议日期不能晚于今天。")

@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from models import Attendance, FeeDue, FundEntry, Meeting, Member
-from models.enums import AttendanceStatus, FeeCategory, MemberState
+from models.enums import AttendanceStatus, FeeCategory, FundDirection, MemberState
 from services.errors import NotFound, ValidationError
 from services.org import get_branch, soft_delete
 
@@ -338,7 +338,7 @@ def add_fund_entry(
     today: date | None = None,
 ) -> FundEntry:
     get_branch(session, branch_id)
-    if direction not in ("income", "expense"):
+    if direction not in FundDirection.__members__.values():
         raise ValidationError("direction", "收支方向只能是收入或支出。")
     if amount_fen <= 0:
         raise ValidationError("amount_fen", "金额必须大于 0。")
