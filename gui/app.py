@@ -10,7 +10,7 @@ from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from gui import ops
+from gui import fit, ops
 from gui.login_dialog import sign_in
 from gui.main_window import MainWindow
 from gui.translations import install_qt_translations
@@ -53,6 +53,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     install_qt_translations(app)  # 确定/取消 instead of OK/Cancel in Qt's own dialogs
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "app.png")))
     install_fonts(app)
+    fit.install(app)  # every window and dialog comes up within the screen's available area
     return app
 
 

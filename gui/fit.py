@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSettings, QSize
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QSplitter, QWidget
 
@@ -46,28 +46,38 @@ def fit_window(widget: QWidget) -> None:
 
     A window whose layout cannot shrink that far stays at its minimum size; the fit test
     (tests/gui/test_fit.py) finds those."""
-    if widget.isMaximized() or widget.isFullScreen():
-        return
-    area = available_geometry(widget)
+    if (
+        widget.isMaximized()
+        or widget.isFullScreen()
+        or widget.testAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    ):
+        return  # a screenshot rendered off screen keeps the size it asked for
     limit = room(widget)
     size = widget.size()
     wanted = QSize(min(size.width(), limit.width()), min(size.height(), limit.height()))
     wanted = wanted.expandedTo(widget.minimumSize())
     if wanted != size:
         widget.resize(wanted)
+    usable = client_area(widget)
     geo = widget.geometry()
-    top_allowance = FRAME_ALLOWANCE.height() - FRAME_ALLOWANCE.width() // 2
-    x = min(max(geo.x(), area.left() + FRAME_ALLOWANCE.width() // 2), area.right() - geo.width())
-    y = min(max(geo.y(), area.top() + top_allowance), area.bottom() - geo.height())
+    x, y = geo.x(), geo.y()
     if isinstance(widget, QDialog) and widget.parentWidget() is not None and not widget.property("fitMoved"):
-        # Centre a dialog on its parent the first time, then clamp into the available area.
+        # The first time, centre a dialog on its parent's window (then clamp it onto the screen).
         centre = widget.parentWidget().window().geometry().center()
-        x = min(max(centre.x() - geo.width() // 2, area.left()), area.right() - geo.width())
-        y = min(max(centre.y() - geo.height() // 2, area.top() + top_allowance), area.bottom() - geo.height())
+        x, y = centre.x() - geo.width() // 2, centre.y() - geo.height() // 2
         widget.setProperty("fitMoved", True)
-    x, y = max(x, area.left()), max(y, area.top())
+    x = max(usable.left(), min(x, usable.right() + 1 - geo.width()))
+    y = max(usable.top(), min(y, usable.bottom() + 1 - geo.height()))
     if QPoint(x, y) != geo.topLeft():
-        widget.move(x, y)
+        widget.move(QPoint(x, y) - (geo.topLeft() - widget.pos()))  # move() places the frame
+
+
+def client_area(widget: QWidget | None = None) -> QRect:
+    """Where a window's client area (``geometry()``) may lie: the available area less the frame."""
+    area = available_geometry(widget)
+    side = FRAME_ALLOWANCE.width() // 2
+    top = FRAME_ALLOWANCE.height() - side
+    return area.adjusted(side, top, -side, -side)
 
 
 class WindowFitter(QObject):
@@ -99,9 +109,7 @@ def settings() -> QSettings:
 
 
 def _splitters(window: QWidget) -> list[QSplitter]:
-    return sorted(
-        (s for s in window.findChildren(QSplitter) if s.objectName()), key=lambda s: s.objectName()
-    )
+    return sorted((s for s in window.findChildren(QSplitter) if s.objectName()), key=lambda s: s.objectName())
 
 
 def save_state(window: QWidget, key: str) -> None:

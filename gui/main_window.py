@@ -26,8 +26,8 @@ import importlib  # noqa: E402
 import logging  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
-from PySide6.QtCore import Qt, Signal  # noqa: E402
-from PySide6.QtGui import QAction, QKeySequence  # noqa: E402
+from PySide6.QtCore import QSize, Qt, Signal  # noqa: E402
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
     QHeaderView,
     QLabel,
@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
-from gui import ops  # noqa: E402
+from gui import fit, ops  # noqa: E402
 from models.enums import label  # noqa: E402
 from services import org  # noqa: E402
 from services.db import Database  # noqa: E402
@@ -50,6 +50,10 @@ from services.version import APP_VERSION  # noqa: E402
 log = logging.getLogger(__name__)
 
 MENU_TITLES = ("文件", "数据", "打印", "工具", "帮助")
+# Alt+letter opens each menu (keys as in Windows programs: 文件(F), 编辑/数据(D), 打印(P), 工具(T), 帮助(H)).
+MENU_KEYS = {"文件": "F", "数据": "D", "打印": "P", "工具": "T", "帮助": "H"}
+TREE_MIN_WIDTH = 170  # the tree never shrinks below this: branch names stay readable at 1024×700
+STATE_KEY = "mainWindow"
 _ID_ROLE = Qt.ItemDataRole.UserRole
 _KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 _CODE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -64,7 +68,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.db = db
         self.setWindowTitle(f"支部台账 {APP_VERSION}")
-        self.resize(1280, 800)
+        self.setObjectName("mainWindow")
+        self.resize(fit.room(self).boundedTo(QSize(1280, 800)))
         self._view_status: dict[int, str] = {}
         self._emitted_ids: list[str] | bool | None = False  # False: nothing emitted yet
         self.extension_errors: list[str] = []
@@ -82,11 +87,15 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("mainTabs")
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
-        splitter = QSplitter()
+        self.tree.setMinimumWidth(TREE_MIN_WIDTH)
+        self.tabs.setMinimumWidth(480)
+        splitter = self.splitter = QSplitter()
+        splitter.setObjectName("mainSplitter")
         splitter.addWidget(self.tree)
         splitter.addWidget(self.tabs)
+        splitter.setChildrenCollapsible(False)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([280, 1000])
+        splitter.setSizes([260, 1000])
         self.setCentralWidget(splitter)
 
         self.counts_label = QLabel()
@@ -94,11 +103,53 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.view_label, 1)
         self.statusBar().addPermanentWidget(self.counts_label)
 
-        self.menus: dict[str, QMenu] = {title: self.menuBar().addMenu(title) for title in MENU_TITLES}
+        self.menus: dict[str, QMenu] = {}
+        for title in MENU_TITLES:
+            menu = self.menuBar().addMenu(f"{title}(&{MENU_KEYS[title]})")
+            menu.setObjectName(f"menu_{title}")
+            self.menus[title] = menu
         self._build_actions()
         self.reload_tree()
         ops.bus().changed.connect(self._on_changed)
         self._install_extensions(EXTENSIONS if extensions is None else extensions)
+        self._restored = fit.restore_state(self, STATE_KEY)
+        self._restore_selection()
+
+    # --- remembered state -----------------------------------------------------------------
+    def _restore_selection(self) -> None:
+        store = fit.settings()
+        code = str(store.value(f"{STATE_KEY}/branch", "") or "")
+        if code:
+            self.select_branch_code(code)
+        tab = str(store.value(f"{STATE_KEY}/tab", "") or "")
+        if tab:
+            self.select_tab_title(tab)
+
+    def save_window_state(self) -> None:
+        """Size, maximised state, splitter, selected tree node (by code) and tab, for the next start."""
+        fit.save_state(self, STATE_KEY)
+        store = fit.settings()
+        item = self._selected_item()
+        store.setValue(f"{STATE_KEY}/branch", str(item.data(0, _CODE_ROLE) or "") if item is not None else "")
+        store.setValue(f"{STATE_KEY}/tab", self.tabs.tabText(self.tabs.currentIndex()).replace("&", ""))
+        store.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.property("restoreMaximized"):
+            self.setProperty("restoreMaximized", None)
+            self.showMaximized()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_window_state()
+        super().closeEvent(event)
+
+    def select_tab_title(self, title: str) -> bool:
+        for i in range(self.tabs.count()):
+            if self.tabs.tabText(i).replace("&", "") == title:
+                self.tabs.setCurrentIndex(i)
+                return True
+        return False
 
     # --- public API for screens -----------------------------------------------------------
     def add_tab(self, widget: QWidget, title: str) -> int:
@@ -112,11 +163,7 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentIndex(index)
                 return True
             return False
-        for i in range(self.tabs.count()):
-            if self.tabs.tabText(i).replace("&", "") == name_or_index:
-                self.tabs.setCurrentIndex(i)
-                return True
-        return False
+        return self.select_tab_title(str(name_or_index))
 
     def add_action(
         self,
@@ -277,9 +324,31 @@ class MainWindow(QMainWindow):
         self.add_action("数据", "新建记录", lambda: self._route("new_record"), "Ctrl+N")
         self.add_action("数据", "查找", lambda: self._route("focus_search"), "Ctrl+F")
         self.add_action("数据", "刷新", self._refresh_all, "F5")
+        self.menus["数据"].addSeparator()
+        self.add_action("数据", "转到组织树", self.focus_tree, "Ctrl+T")
+        self.add_action("数据", "下一个标签页", lambda: self.step_tab(1), "Ctrl+PgDown")
+        self.add_action("数据", "上一个标签页", lambda: self.step_tab(-1), "Ctrl+PgUp")
+        # Ctrl+Tab as in browsers and Office; as window shortcuts so no child widget swallows them.
+        for keys, step in (("Ctrl+Tab", 1), ("Ctrl+Shift+Tab", -1), ("Ctrl+Shift+Backtab", -1)):
+            QShortcut(QKeySequence(keys), self, lambda step=step: self.step_tab(step))
         if org_dialogs.demo_available():
             self.add_action("工具", "载入演示数据…", lambda: org_dialogs.load_demo(self))
         self.add_action("帮助", "关于支部台账", self.show_about)
+
+    def focus_tree(self) -> None:
+        """Ctrl+T: put the keyboard in the organisation tree (arrows then choose a branch)."""
+        self.tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if self.tree.currentItem() is None and self.tree.topLevelItem(0) is not None:
+            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+
+    def step_tab(self, step: int) -> None:
+        """Next (+1) or previous (-1) tab, wrapping around; focus goes into the new tab."""
+        count = self.tabs.count()
+        if count:
+            self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % count)
+            widget = self.tabs.currentWidget()
+            if widget is not None:
+                widget.setFocus(Qt.FocusReason.TabFocusReason)
 
     def _refresh_all(self) -> None:
         self.reload_tree()
