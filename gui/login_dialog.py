@@ -34,7 +34,13 @@ class LoginDialog(QDialog):
     """Name and password; ``actor`` is set when the service accepted them."""
 
     def __init__(
-        self, db: Database, parent: QWidget | None = None, *, username: str = "", locked: bool = False
+        self,
+        db: Database,
+        parent: QWidget | None = None,
+        *,
+        username: str = "",
+        locked: bool = False,
+        idle: bool = True,
     ) -> None:
         super().__init__(parent)
         self.db = db
@@ -44,7 +50,8 @@ class LoginDialog(QDialog):
         self.username.setObjectName("loginUsername")
         self.password = _password_field()
         self.password.setObjectName("loginPassword")
-        self.message = QLabel("窗口因长时间未操作已锁定，请输入密码继续。" if locked else "")
+        why = "窗口因长时间未操作已锁定" if idle else "窗口已锁定"
+        self.message = QLabel(f"{why}，请输入密码继续。" if locked else "")
         self.message.setObjectName("loginMessage")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00020")

@@ -87,7 +87,7 @@ def lock_now(window: MainWindow) -> None:
     lock = getattr(window, "idle_lock", None)
     if lock is None:
         lock = window.idle_lock = IdleLock(window, window.db, 0)  # type: ignore[attr-defined]
-    lock.lock()
+    lock.lock(idle=False)  # Ctrl+L / 文件 → 锁定: not "因长时间未操作"
 
 
 def backup_to(window: MainWindow) -> None:
