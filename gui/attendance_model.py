@@ -30,6 +30,10 @@ STATUS_ORDER = [
     AttendanceStatus.OBSERVER,
 ]
 COL_NAME, COL_KIND, COL_STATUS, COL_REASON = range(4)
+# A new meeting starts with nobody marked: defaulting everyone to 出席 let a clerk save a sign-in
+# sheet nobody checked (and overstated attendance, which counts for the quorum). 全部出席 is one click.
+UNSET = ""
+UNSET_LABEL = "（未登记）"
 HEADERS = ["姓名", "身份", "出席情况", "原因"]
 
 
@@ -39,7 +43,7 @@ class AttendeeRow:
     name: str
     kind: str  # 正式党员 / 预备党员 / 留党察看 …
     can_vote: bool
-    status: str = AttendanceStatus.PRESENT
+    status: str = UNSET  # UNSET until the clerk marks the row
     reason: str = ""
 
 
@@ -67,6 +71,10 @@ class AttendanceModel(QAbstractTableModel):
 
     def mark_all_present(self) -> None:
         self.set_status(list(range(len(self.rows))), AttendanceStatus.PRESENT)
+
+    def unmarked(self) -> list[str]:
+        """Names of the rows nobody marked yet."""
+        return [r.name for r in self.rows if r.status == UNSET]
 
     def entries(self) -> list[AttendanceInput]:
         return [AttendanceInput(r.member_id, r.status, r.reason) for r in self.rows]
@@ -105,15 +113,17 @@ class AttendanceModel(QAbstractTableModel):
             if col == COL_KIND:
                 return row.kind
             if col == COL_STATUS:
-                return (
-                    row.status if role == Qt.ItemDataRole.EditRole else LABELS["AttendanceStatus"][row.status]
-                )
+                if role == Qt.ItemDataRole.EditRole:
+                    return row.status
+                return LABELS["AttendanceStatus"][row.status] if row.status else UNSET_LABEL
             return row.reason
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_KIND and not row.can_vote:
             return "参加会议，没有表决权，不计入表决人数"
         if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS and row.status != "present":
             from PySide6.QtGui import QColor
 
+            if row.status == UNSET:
+                return QColor("#777777")
             return QColor("#b3261e") if row.status == AttendanceStatus.ABSENT else QColor("#8a5a00")
         return None
 

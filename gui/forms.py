@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from services.dates import parse_date
-from services.errors import ValidationError
+from services.errors import ErrorCollector, ValidationError, ValidationErrors
 
 ERROR_STYLE = "color: #b3261e;"
 INVALID_STYLE = "border: 1px solid #b3261e;"
@@ -167,19 +167,40 @@ class FormSupport(QObject):
         self.general.clear()
 
     def show(self, error: ValidationError) -> None:
+        """Put ``error`` next to its field — every error of a ``ValidationErrors`` at once — and focus
+        the first bad field in form order."""
+        self.show_all(error.errors if isinstance(error, ValidationErrors) else [error])
+
+    def show_all(self, errors: list[ValidationError]) -> None:
         self.clear()
-        lab = self.labels.get(error.field)
-        widget = self.widgets.get(error.field)
-        if lab is not None and widget is not None:
-            lab.setText(error.message)
+        by_field: dict[str, list[str]] = {}
+        general: list[str] = []
+        for err in errors:
+            if err.field in self.labels and err.field in self.widgets:
+                by_field.setdefault(err.field, []).append(err.message)
+            else:
+                general.append(err.message)
+        shown_labels: set[int] = set()
+        for field, messages in by_field.items():
+            lab = self.labels[field]
+            if id(lab) in shown_labels:  # two fields sharing one label (开始/结束时间)
+                lab.setText(lab.text() + "\n" + "\n".join(messages))
+            else:
+                lab.setText("\n".join(messages))
+            shown_labels.add(id(lab))
             lab.show()
-            widget.setStyleSheet(INVALID_STYLE)
-            widget.setFocus(Qt.FocusReason.OtherFocusReason)
-        else:
-            self.general.setText(error.message)
+            self.widgets[field].setStyleSheet(INVALID_STYLE)
+        if general:
+            self.general.setText("\n".join(general))
             self.general.show()
-            if widget is not None:
-                widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        bad = {e.field for e in errors}
+        first = next((w for f, w in self.widgets.items() if f in bad), None)  # widgets are in form order
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def messages(self) -> dict[str, str]:
+        """Field → error text currently shown (for tests and screen readers)."""
+        return {f: lab.text() for f, lab in self.labels.items() if not lab.isHidden()}
 
     def message_for(self, field: str) -> str:
         lab = self.labels.get(field)
@@ -203,6 +224,16 @@ class FormSupport(QObject):
     @property
     def dirty(self) -> bool:
         return self._dirty
+
+
+def merge_errors(
+    found: ErrorCollector, service_errors: list[ValidationError], keep: frozenset[str] = frozenset()
+) -> list[ValidationError]:
+    """The form's own parse errors plus the service's errors for the other fields (a field that
+    could not be parsed was checked with a stand-in value, so the service's word on it is dropped,
+    except for fields in ``keep`` whose stand-in leaves the service's other remarks valid)."""
+    flagged = found.fields() - keep
+    return found.errors + [e for e in service_errors if e.field not in flagged]
 
 
 def confirm_discard(parent: QWidget, what: str = "此记录") -> QMessageBox.StandardButton:

@@ -31,15 +31,16 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.attendance_model import AttendanceModel, AttendanceTable, AttendeeRow
-from gui.forms import DateField, FormSupport, TimeField, may_close
+from gui.attendance_model import UNSET, AttendanceModel, AttendanceTable, AttendeeRow
+from gui.forms import DateField, FormSupport, TimeField, may_close, merge_errors
 from gui.roster_model import pinyin_collator
 from models import Member
-from models.enums import LABELS, MeetingType, label
+from models.enums import LABELS, AttendanceStatus, MeetingType, label
 from services import attachments, lookups, meetings, org
 from services.db import Database
-from services.errors import ValidationError
+from services.errors import ErrorCollector, ValidationError
 from services.lookups import Choice
+from services.meetings import AttendanceInput
 
 IMAGE_FILTER = "图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp)"
 
@@ -84,6 +85,7 @@ class MeetingForm(QDialog):
         self.today = today
         self.support = FormSupport(self)
         self.pending_files: list[Path] = []
+        self._refill_key: tuple[str, date, object] | None = None
         self.removed_files: set[str] = set()
         self.resize(1100, 720)
 
@@ -99,8 +101,10 @@ class MeetingForm(QDialog):
         self.recorder = QLineEdit()
         self.lecturer = QLineEdit()
         self.party_group = QComboBox()
-        self.topics = QLineEdit()
-        self.topics.setPlaceholderText("例如：学习贯彻……精神；讨论……")
+        self.topics = QPlainTextEdit()  # several 议题, one per line, as on the paper record
+        self.topics.setPlaceholderText("每行一个议题，例如：\n学习贯彻……精神\n讨论……")
+        self.topics.setTabChangesFocus(True)
+        self.topics.setFixedHeight(self.topics.fontMetrics().lineSpacing() * 3 + 14)
         self.minutes = QPlainTextEdit()
         self.resolutions = QPlainTextEdit()
         for edit in (self.minutes, self.resolutions):
@@ -300,10 +304,12 @@ class MeetingForm(QDialog):
             self.recorder.setText(d.recorder)
             self.lecturer.setText(d.lecturer)
             self.party_group.setCurrentIndex(max(0, self.party_group.findData(d.party_group_id)))
-            self.topics.setText(d.topics)
+            self.topics.setPlainText(d.topics)
             self.minutes.setPlainText(d.minutes)
             self.resolutions.setPlainText(d.resolutions)
             self.attendance.set_rows(loaded.rows, keep_marks=False)
+            # The stored sign-in list stands until type, date or group really change.
+            self._refill_key = (str(d.type), d.held_on, self.party_group.currentData())
             for file_id, name, path in loaded.files:
                 self._add_file_item(name, path, file_id)
         else:
@@ -331,6 +337,10 @@ class MeetingForm(QDialog):
         if day is None:
             return
         kind, group = str(self.type.currentData()), self.party_group.currentData()
+        key = (kind, day, group)
+        if keep and key == self._refill_key:
+            return  # nothing that decides who is expected changed (e.g. the clerk only tabbed past)
+        self._refill_key = key
         branch_id = self.branch_id
         rows = ops.run_read(
             self,
@@ -340,8 +350,10 @@ class MeetingForm(QDialog):
         if rows is not None:
             collator = pinyin_collator()  # the sign-in sheet order clerks expect: by pinyin
             rows.sort(key=functools.cmp_to_key(lambda a, b: collator.compare(a.name, b.name)))
+            before = [(r.member_id, r.status) for r in self.attendance.rows]
             self.attendance.set_rows(rows, keep_marks=keep)
-            if not self._loading:
+            after = [(r.member_id, r.status) for r in self.attendance.rows]
+            if not self._loading and after != before:
                 self.support.mark_dirty()
 
     def _attendance_edited(self, *_args: object) -> None:
@@ -399,12 +411,35 @@ class MeetingForm(QDialog):
 
     # --- saving ---------------------------------------------------------------------------
     def collect(self) -> meetings.MeetingInput:
-        held_on = self.held_on.value()
-        assert held_on is not None  # required field: value() raised otherwise
+        """The typed values; raises ValidationError(s) for what cannot be parsed or is unmarked."""
+        found = ErrorCollector()
+        data = self.gather(found)
+        found.raise_if_any()
+        return data
+
+    def gather(self, found: ErrorCollector) -> meetings.MeetingInput:
+        """The typed values; what cannot be parsed is recorded in ``found`` and stands in as a
+        harmless value (today, no time), so the service can still check the other fields."""
+        held_on: date | None = None
+        with found.check():
+            held_on = self.held_on.value()
+        start = end = None
+        with found.check():
+            start = self.start_time.value()
+        with found.check():
+            end = self.end_time.value()
+        unmarked = self.attendance.unmarked()
+        if unmarked:
+            names = "、".join(unmarked[:5]) + ("等" if len(unmarked) > 5 else "")
+            found.add(
+                "attendance",
+                f"还有 {len(unmarked)} 人未登记出席情况（{names}）：选中后按 1 出席、2 请假、3 缺席、4 列席，"
+                "或点“全部出席”。",
+            )
         return meetings.MeetingInput(
             type=str(self.type.currentData()),
-            held_on=held_on,
-            topics=self.topics.text(),
+            held_on=held_on or self.today or date.today(),
+            topics=self.topics.toPlainText(),
             place=self.place.text(),
             host=self.host.text(),
             recorder=self.recorder.text(),
@@ -412,17 +447,25 @@ class MeetingForm(QDialog):
             resolutions=self.resolutions.toPlainText(),
             lecturer=self.lecturer.text() if self.lecturer.isEnabled() else "",
             party_group_id=self.party_group.currentData() if self.party_group.isEnabled() else None,
-            start_time=self.start_time.value(),
-            end_time=self.end_time.value(),
-            attendance=self.attendance.entries(),
+            start_time=start,
+            end_time=end,
+            # An unmarked row (already an error above) stands in as 缺席 so row numbers stay right.
+            attendance=[
+                e if e.status != UNSET else AttendanceInput(e.member_id, AttendanceStatus.ABSENT, e.reason)
+                for e in self.attendance.entries()
+            ],
         )
 
     def save(self) -> bool:
         self.support.clear()
-        try:
-            data = self.collect()
-        except ValidationError as exc:
-            self.support.show(exc)
+        found = ErrorCollector()
+        data = self.gather(found)
+        if found.errors:  # the service's word on the other fields too, all shown at once
+            branch_id, today = self.branch_id, self.today
+            more = ops.run_read(
+                self, self.db, lambda s: meetings.check_meeting_input(s, branch_id, data, today)
+            )
+            self.support.show_all(merge_errors(found, more or [], keep=frozenset({"attendance"})))
             return False
         if not data.attendance:
             answer = QMessageBox.question(self, "没有出席人员", "出席名单是空的，仍要保存这次会议吗？")

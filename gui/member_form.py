@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.forms import DateField, FormSupport, may_close
+from gui.forms import DateField, FormSupport, may_close, merge_errors
 from models.enums import LABELS, Discipline, Education, MemberStatus, label
 from services import idcard, lookups, members, org
 from services.db import Database
-from services.errors import ValidationError
+from services.errors import ErrorCollector, ValidationError
 from services.lookups import Choice
 
 
@@ -210,30 +210,47 @@ class MemberForm(QDialog):
 
     # --- saving ---------------------------------------------------------------------------
     def collect(self) -> members.MemberInput:
-        """The typed values; raises ValidationError for what cannot even be parsed."""
+        """The typed values; raises ValidationError(s) for what cannot even be parsed."""
+        found = ErrorCollector()
+        data = self.gather(found)
+        found.raise_if_any()
+        return data
+
+    def gather(self, found: ErrorCollector) -> members.MemberInput:
+        """The typed values; a date that cannot be parsed is recorded in ``found`` and stands in as
+        empty, so the rest can still be checked."""
+
+        def date_of(field: DateField) -> date | None:
+            with found.check():
+                return field.value()
+            return None
+
         return members.MemberInput(
             name=self.name.text(),
             id_number=self.id_number.text(),
-            joined_on=self.joined_on.value() or date.min,
+            joined_on=date_of(self.joined_on) or date(1921, 7, 1),
             ethnicity=self.ethnicity.text(),
             education=str(self.education.currentData() or ""),
             phone=self.phone.text(),
-            full_member_on=self.full_member_on.value(),
+            full_member_on=date_of(self.full_member_on),
             status=str(self.status.currentData()),
             discipline=str(self.discipline.currentData()),
             is_flowing=self.is_flowing.isChecked(),
             party_group_id=self.party_group.currentData(),
-            branch_since=self.branch_since.value(),
+            branch_since=date_of(self.branch_since),
         )
 
     def save(self) -> bool:
         self.support.clear()
-        try:
-            data = self.collect()
-        except ValidationError as exc:
-            self.support.show(exc)
-            return False
+        found = ErrorCollector()
+        data = self.gather(found)
         member_id, branch_id = self.member_id, self.branch_id
+        if found.errors:  # show the service's complaints about the other fields in the same go
+            more = ops.run_read(
+                self, self.db, lambda s: members.check_member_input(s, branch_id, data, member_id)
+            )
+            self.support.show_all(merge_errors(found, more or []))
+            return False
 
         def write(s: Session) -> str:
             if member_id:

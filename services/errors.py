@@ -22,6 +22,61 @@ class ValidationError(LedgerError):
         self.field = field
 
 
+class ValidationErrors(ValidationError):
+    """Several bad fields found in one pass, so a form can mark all of them at once.
+
+    ``errors`` lists one ``ValidationError`` per problem in form order; ``field`` / ``message`` are
+    the first one's (callers that only know ``ValidationError`` still get a sensible message)."""
+
+    def __init__(self, errors: list[ValidationError]) -> None:
+        flat = [e for err in errors for e in (err.errors if isinstance(err, ValidationErrors) else [err])]
+        if not flat:
+            raise ValueError("ValidationErrors needs at least one error")
+        super().__init__(flat[0].field, "\n".join(e.message for e in flat))
+        self.errors = flat
+
+
+class ErrorCollector:
+    """Gathers ValidationErrors instead of stopping at the first: ``with collector.check(): ...``
+    records an error raised inside; ``raise_if_any()`` raises them together (``ValidationErrors``
+    when more than one, the single ``ValidationError`` otherwise)."""
+
+    def __init__(self) -> None:
+        self.errors: list[ValidationError] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.append(ValidationError(field, message))
+
+    def check(self) -> _Check:
+        return _Check(self)
+
+    def fields(self) -> set[str]:
+        return {e.field for e in self.errors}
+
+    def raise_if_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise ValidationErrors(self.errors)
+
+
+class _Check:
+    def __init__(self, owner: ErrorCollector) -> None:
+        self.owner = owner
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, _tb: object) -> bool:
+        if isinstance(exc, ValidationErrors):
+            self.owner.errors.extend(exc.errors)
+            return True
+        if isinstance(exc, ValidationError):
+            self.owner.errors.append(exc)
+            return True
+        return False
+
+
 class NotFound(LedgerError):
     pass
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import Attendance, Meeting, Member, PartyGroup
 from models.enums import AttendanceStatus, MeetingType, label
-from services.errors import NotFound, ValidationError
+from services.errors import ErrorCollector, NotFound, ValidationError, ValidationErrors
 from services.members import members_on
 from services.org import committee_on, get_branch, soft_delete
 
@@ -102,33 +102,43 @@ def meeting_quorum(session: Session, meeting: Meeting) -> Quorum:
 
 
 def _validate(session: Session, branch_id: str, data: MeetingInput, today: date) -> list[AttendanceInput]:
+    """Checks every field and the attendance; raises all problems together (``ValidationErrors`` when
+    several) so the form marks each bad field in one save. Returns the attendance entries to store."""
     branch = get_branch(session, branch_id)
+    found = ErrorCollector()
     if data.type not in MeetingType.__members__.values():
-        raise ValidationError("type", f"未知的会议类型：{data.type}。")
+        found.add("type", f"未知的会议类型：{data.type}。")
     if data.held_on > today:
-        raise ValidationError("held_on", "会议日期不能晚于今天；计划中的会议请在召开后再记录。")
-    if branch.founded_on and data.held_on < branch.founded_on:
-        raise ValidationError(
-            "held_on", f"会议日期早于支部成立日期（{branch.founded_on.isoformat()}），请核对。"
-        )
+        found.add("held_on", "会议日期不能晚于今天；计划中的会议请在召开后再记录。")
+    elif branch.founded_on and data.held_on < branch.founded_on:
+        found.add("held_on", f"会议日期早于支部成立日期（{branch.founded_on.isoformat()}），请核对。")
     if data.start_time and data.end_time and data.end_time <= data.start_time:
-        raise ValidationError("end_time", "结束时间必须晚于开始时间。")
+        found.add("end_time", "结束时间必须晚于开始时间。")
     if not data.topics.strip():
-        raise ValidationError("topics", "请填写会议议题。")
+        found.add("topics", "请填写会议议题。")
     if data.type == MeetingType.LECTURE and not data.lecturer.strip():
-        raise ValidationError("lecturer", "党课须填写授课人。")
+        found.add("lecturer", "党课须填写授课人。")
     if data.type == MeetingType.GROUP:
         group = session.get(PartyGroup, data.party_group_id) if data.party_group_id else None
         if group is None or group.deleted or group.branch_id != branch_id:
-            raise ValidationError("party_group_id", "党小组会须选择本支部的党小组。")
+            found.add("party_group_id", "党小组会须选择本支部的党小组。")
     if data.recorded_on and data.recorded_on < data.held_on:
-        raise ValidationError("recorded_on", "录入日期不能早于会议日期。")
+        found.add("recorded_on", "录入日期不能早于会议日期。")
     entries = data.attendance
     if entries is None:
         entries = [
             AttendanceInput(m.id)
             for m in expected_attendees(session, branch_id, data.type, data.held_on, data.party_group_id)
         ]
+    with found.check():
+        _check_attendance(session, branch_id, data, entries)
+    found.raise_if_any()
+    return entries
+
+
+def _check_attendance(
+    session: Session, branch_id: str, data: MeetingInput, entries: list[AttendanceInput]
+) -> None:
     in_branch = {m.id: m for m in members_on(session, branch_id, data.held_on)}
     seen: set[str] = set()
     for i, entry in enumerate(entries, start=1):
@@ -147,7 +157,19 @@ def _validate(session: Session, branch_id: str, data: MeetingInput, today: date)
             )
         if entry.status == AttendanceStatus.LEAVE and not entry.reason.strip():
             raise ValidationError("attendance", f"第 {i} 行：请假须填写原因。")
-    return entries
+
+
+def check_meeting_input(
+    session: Session, branch_id: str, data: MeetingInput, today: date | None = None
+) -> list[ValidationError]:
+    """Every problem ``create_meeting`` / ``update_meeting`` would raise for ``data``, without writing."""
+    try:
+        _validate(session, branch_id, data, today or date.today())
+    except ValidationErrors as exc:
+        return list(exc.errors)
+    except ValidationError as exc:
+        return [exc]
+    return []
 
 
 def _apply(

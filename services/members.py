@@ -12,7 +12,7 @@ from models import Branch, Member, PartyGroup
 from models.enums import Discipline, Education, MemberState, MemberStatus
 from services import idcard
 from services.dates import age_on
-from services.errors import NotFound, ValidationError
+from services.errors import ErrorCollector, NotFound, ValidationError, ValidationErrors
 from services.org import get_branch, soft_delete
 
 
@@ -38,59 +38,82 @@ class MemberInput:
 def _validate(
     session: Session, branch: Branch, data: MemberInput, today: date, member_id: str | None
 ) -> idcard.IdInfo:
+    """Checks every field and raises all problems together (``ValidationErrors`` when several), so
+    a form marks each bad field in one save; returns the parsed ID number."""
+    found = ErrorCollector()
     name = data.name.strip()
     if not name:
-        raise ValidationError("name", "姓名不能为空。")
-    if len(name) > 50:
-        raise ValidationError("name", "姓名过长（最多 50 个字）。")
-    info = idcard.parse(data.id_number, "id_number", today)
+        found.add("name", "姓名不能为空。")
+    elif len(name) > 50:
+        found.add("name", "姓名过长（最多 50 个字）。")
+    info: idcard.IdInfo | None = None
+    with found.check():
+        info = idcard.parse(data.id_number, "id_number", today)
     if data.joined_on > today:
-        raise ValidationError("joined_on", "入党日期不能晚于今天。")
-    age_at_join = age_on(info.birth_date, data.joined_on)
-    if age_at_join < 18:
-        raise ValidationError(
-            "joined_on", f"入党时年龄为 {age_at_join} 岁，入党须年满十八岁，请核对入党日期或身份证号。"
-        )
+        found.add("joined_on", "入党日期不能晚于今天。")
+    elif info is not None and (age_at_join := age_on(info.birth_date, data.joined_on)) < 18:
+        found.add("joined_on", f"入党时年龄为 {age_at_join} 岁，入党须年满十八岁，请核对入党日期或身份证号。")
     if data.status not in MemberStatus.__members__.values():
-        raise ValidationError("status", f"未知的党员类别：{data.status}。")
+        found.add("status", f"未知的党员类别：{data.status}。")
     if data.discipline not in Discipline.__members__.values():
-        raise ValidationError("discipline", f"未知的处分状态：{data.discipline}。")
+        found.add("discipline", f"未知的处分状态：{data.discipline}。")
     if data.education and data.education not in Education.__members__.values():
-        raise ValidationError("education", f"未知的学历：{data.education}。")
+        found.add("education", f"未知的学历：{data.education}。")
     if data.status == MemberStatus.FULL and data.full_member_on is not None:
         if data.full_member_on < data.joined_on:
-            raise ValidationError("full_member_on", "转正日期不能早于入党日期。")
-        if data.full_member_on > today:
-            raise ValidationError("full_member_on", "转正日期不能晚于今天。")
+            found.add("full_member_on", "转正日期不能早于入党日期。")
+        elif data.full_member_on > today:
+            found.add("full_member_on", "转正日期不能晚于今天。")
     if data.status == MemberStatus.PROBATIONARY and data.full_member_on is not None:
-        raise ValidationError("full_member_on", "预备党员还没有转正日期；转正后再填写。")
+        found.add("full_member_on", "预备党员还没有转正日期；转正后再填写。")
     since = data.branch_since or data.joined_on
     if since > today:
-        raise ValidationError("branch_since", "转入本支部日期不能晚于今天。")
+        found.add("branch_since", "转入本支部日期不能晚于今天。")
     if data.party_group_id:
         group = session.get(PartyGroup, data.party_group_id)
         if group is None or group.deleted or group.branch_id != branch.id:
-            raise ValidationError("party_group_id", "所选党小组不属于本支部。")
+            found.add("party_group_id", "所选党小组不属于本支部。")
     phone = data.phone.strip()
     if phone and not phone.replace("-", "").replace(" ", "").isdigit():
-        raise ValidationError("phone", f"联系电话只能包含数字和“-”：{phone}。")
-    dup = session.scalar(
-        select(Member)
-        .where(
-            Member.township_id == branch.township_id,
-            Member.id_number == info.number,
-            Member.deleted.is_(False),
-            Member.state == MemberState.ACTIVE,
+        found.add("phone", f"联系电话只能包含数字和“-”：{phone}。")
+    if info is not None:
+        dup = session.scalar(
+            select(Member)
+            .where(
+                Member.township_id == branch.township_id,
+                Member.id_number == info.number,
+                Member.deleted.is_(False),
+                Member.state == MemberState.ACTIVE,
+            )
+            .limit(1)
         )
-        .limit(1)
-    )
-    if dup is not None and dup.id != member_id:
-        owner = session.get(Branch, dup.branch_id)
-        raise ValidationError(
-            "id_number",
-            f"身份证号 {info.number} 已登记在{owner.name if owner else '本乡镇'}的党员“{dup.name}”名下。",
-        )
+        if dup is not None and dup.id != member_id:
+            owner = session.get(Branch, dup.branch_id)
+            found.add(
+                "id_number",
+                f"身份证号 {info.number} 已登记在{owner.name if owner else '本乡镇'}的党员“{dup.name}”名下。",
+            )
+    found.raise_if_any()
+    assert info is not None  # a bad ID number was raised above
     return info
+
+
+def check_member_input(
+    session: Session,
+    branch_id: str,
+    data: MemberInput,
+    member_id: str | None = None,
+    today: date | None = None,
+) -> list[ValidationError]:
+    """Every problem ``create_member`` / ``update_member`` would raise for ``data``, without writing
+    (for forms that also have fields they could not parse and want to show all problems at once)."""
+    try:
+        _validate(session, get_branch(session, branch_id), data, today or date.today(), member_id)
+    except ValidationErrors as exc:
+        return list(exc.errors)
+    except ValidationError as exc:
+        return [exc]
+    return []
 
 
 def _apply(member: Member, data: MemberInput, info: idcard.IdInfo) -> None:

@@ -58,6 +58,9 @@ def test_record_meeting_with_leave_and_photo(
     type_text(qtbot, form.topics, "学习党章；讨论发展党员")
     type_text(qtbot, form.resolutions, "同意接收王五为入党积极分子")
 
+    # Nobody is marked yet: one click marks everyone present, then the exceptions.
+    assert {r.status for r in form.attendance.rows} == {""}
+    qtbot.mouseClick(form.all_present, Qt.MouseButton.LeftButton)
     # Second person asks for leave: select the row, press 2, type the reason.
     names = [r.name for r in form.attendance.rows]
     form.table.selectRow(1)
@@ -129,6 +132,7 @@ def test_probationary_members_do_not_count_towards_quorum(
     branch = build.branch(members=4, probationary=2)  # 2 voting members
     form = open_form(qtbot, db, branch.id)
     voting = [i for i, r in enumerate(form.attendance.rows) if r.can_vote]
+    form.attendance.mark_all_present()
     form.attendance.set_status([voting[0]], "absent")
     assert "有表决权 2 人" in form.quorum_label.text()
     assert "不符合" in form.quorum_label.text()  # 1 of 2 voting present is not more than half
@@ -140,6 +144,7 @@ def test_editing_a_meeting_keeps_its_attendance(
     branch = build.branch(members=3)
     form = open_form(qtbot, db, branch.id)
     type_text(qtbot, form.topics, "学习")
+    form.attendance.mark_all_present()
     form.attendance.set_status([0], "absent")
     assert form.save()
     meeting_id = form.meeting_id
