@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, time
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -109,6 +109,29 @@ class FormSupport(QObject):
         parent.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parent() and event.type() == QEvent.Type.Show:
+            QTimer.singleShot(0, self.focus_first)
+        return self._enter_filter(watched, event)
+
+    def focus_first(self) -> None:
+        """When the form opened with the keyboard on a button (or nowhere), put it in the first
+        enabled field instead, so typing is not lost."""
+        parent = self.parent()
+        if not isinstance(parent, QWidget) or not parent.isVisible():
+            return
+        focus = QApplication.focusWidget()
+        if focus is not None and focus.window() is parent and not isinstance(focus, QPushButton):
+            return
+        for widget in self.widgets.values():
+            if (
+                widget.isEnabled()
+                and widget.isVisibleTo(parent)
+                and widget.focusPolicy() != Qt.FocusPolicy.NoFocus
+            ):
+                widget.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+
+    def _enter_filter(self, watched: QObject, event: QEvent) -> bool:
         """Enter must not press Save (QDialogButtonBox makes it the default button when shown): in a
         field it moves on like Tab (the line edits do that), only Ctrl+S or a click saves."""
         if (
@@ -234,6 +257,15 @@ def merge_errors(
     except for fields in ``keep`` whose stand-in leaves the service's other remarks valid)."""
     flagged = found.fields() - keep
     return found.errors + [e for e in service_errors if e.field not in flagged]
+
+
+def no_branch_message(window: object, what: str) -> str:
+    """Why a per-branch record cannot be started: no branch exists yet (say how to make one), or
+    the tree selection is a township / several branches (say which one to pick)."""
+    names = getattr(window, "branch_names", None)
+    if callable(names) and not names():
+        return "还没有任何支部。请先建立支部：菜单“文件 → 新建支部…”（没有乡镇时先“新建乡镇…”）。"
+    return f"请先在左侧组织树中选择{what}（按 Ctrl+T 可转到组织树）。"
 
 
 def confirm_discard(parent: QWidget, what: str = "此记录") -> QMessageBox.StandardButton:

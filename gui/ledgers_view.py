@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.forms import DateField, FormSupport, may_close
+from gui.forms import DateField, FormSupport, may_close, no_branch_message
 from gui.ledger_actions import ACTIONS, Action, Field, Target
 from services.db import Database
 from services.errors import ValidationError
@@ -347,7 +347,7 @@ class LedgersView(QWidget):
 
         target = Target(self.branch_id(), self.selected_row_id())
         if action.needs_branch and target.branch_id is None and not action.needs_row:
-            QMessageBox.information(self, action.title, "请先在左侧选择一个支部。")
+            QMessageBox.information(self, action.title, no_branch_message(self.window(), "一个支部"))
             return None
         if action.needs_row and target.row_id is None:
             QMessageBox.information(self, action.title, "请先在表格中选择要操作的记录。")

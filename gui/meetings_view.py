@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import ops
+from gui.forms import no_branch_message
 from gui.meeting_form import MeetingForm
 from models.enums import LABELS, MeetingType
 from services import meetings
@@ -133,6 +135,10 @@ class MeetingsView(QWidget):
         self.type.addItem("全部类型", None)
         for t in MeetingType:
             self.type.addItem(LABELS["MeetingType"][t], str(t))
+        self.search = QLineEdit()
+        self.search.setObjectName("meetingSearch")
+        self.search.setPlaceholderText("搜索议题、地点、类型或支部（Ctrl+F）")
+        self.search.setClearButtonEnabled(True)
         self.new_button = QPushButton("记录会议 (Ctrl+N)")
         self.edit_button = QPushButton("查看/修改")
         self.delete_button = QPushButton("删除")
@@ -162,7 +168,7 @@ class MeetingsView(QWidget):
         bar.addWidget(self.year)
         bar.addWidget(QLabel("类型"))
         bar.addWidget(self.type)
-        bar.addStretch(1)
+        bar.addWidget(self.search, 1)
         bar.addWidget(self.new_button)
         bar.addWidget(self.edit_button)
         bar.addWidget(self.delete_button)
@@ -173,6 +179,11 @@ class MeetingsView(QWidget):
 
         self.year.currentIndexChanged.connect(lambda _i: self.refresh())
         self.type.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.search.textChanged.connect(lambda _t: self._apply_search())
+        self.search.returnPressed.connect(self.to_results)
+        self.search.installEventFilter(self)
+        for signal in (self.model.modelReset, self.model.layoutChanged):  # sorting re-shows all rows
+            signal.connect(lambda *_a: self._apply_search() if self.search.text() else None)
         self.new_button.clicked.connect(self.new_record)
         self.edit_button.clicked.connect(self.edit_current)
         self.delete_button.clicked.connect(self.delete_current)
@@ -196,16 +207,52 @@ class MeetingsView(QWidget):
             self.window_.set_view_status(self, f"会议 {len(rows)} 次")
 
     def focus_search(self) -> None:
-        self.year.setFocus()
+        """Ctrl+F: the search box (议题, 地点, 会议类型, 支部 of the listed meetings)."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def to_results(self) -> None:
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        current = self.table.currentIndex()
+        if not current.isValid() or self.table.isRowHidden(current.row()):
+            for row in range(self.model.rowCount()):
+                if not self.table.isRowHidden(row):
+                    self.table.selectRow(row)
+                    break
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)
+        ):
+            self.to_results()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _apply_search(self) -> None:
+        words = self.search.text().split()
+        shown = 0
+        for row, r in enumerate(self.model.rows):
+            text = " ".join((r.topics, r.place, r.type_label, self.model.branch_names.get(r.branch_id, "")))
+            hide = not all(w in text for w in words)
+            self.table.setRowHidden(row, hide)
+            shown += not hide
+        if self.window_ is not None:
+            total = len(self.model.rows)
+            status = f"会议 {total} 次" if shown == total else f"找到 {shown} 次 / 共 {total} 次"
+            self.window_.set_view_status(self, status)
 
     def new_record(self) -> None:
         branch_id = self._single_branch()
         if branch_id is None:
-            QMessageBox.information(self, "记录会议", "请先在左侧选择召开会议的支部。")
+            QMessageBox.information(self, "记录会议", no_branch_message(self.window_, "召开会议的支部"))
             return
         form = MeetingForm(self, self.db, branch_id, today=self.today)
         form.saved.connect(self._select_meeting)
         form.exec()
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # back on the list, on the saved meeting
 
     def current_row(self) -> meetings.MeetingRow | None:
         index = self.table.currentIndex()
@@ -220,6 +267,7 @@ class MeetingsView(QWidget):
         form = MeetingForm(self, self.db, row.branch_id, row.id, today=self.today)
         form.saved.connect(self._select_meeting)
         form.exec()
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def delete_current(self) -> None:
         row = self.current_row()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QImage, QKeySequence, QPageLayout, QPageSize, QPainter, QPixmap
+from PySide6.QtGui import QImage, QKeySequence, QPageLayout, QPageSize, QPainter, QPixmap, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from gui import ops
+from gui.forms import no_branch_message
 from services.org import get_branch
 from services.printing.booklet import build_branch_booklet, build_meeting_form, save
 from services.printing.layout import Rendered
@@ -94,6 +95,20 @@ class PdfPreviewDialog(QDialog):
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setStyleSheet("QScrollArea { background: #777; }")
         self.scroll_area.verticalScrollBar().valueChanged.connect(lambda _v: self._schedule())
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.scroll_area.setObjectName("previewScroll")
+        bar_v = self.scroll_area.verticalScrollBar()
+        # The page area has the keyboard from the start: arrows / PgUp / PgDn / Space scroll (the
+        # scroll area's own keys), Home / End and Ctrl+Home / Ctrl+End go to the first / last page.
+        for keys, to_end in (("Ctrl+End", True), ("End", True), ("Ctrl+Home", False), ("Home", False)):
+            QShortcut(
+                QKeySequence(keys),
+                self,
+                lambda to_end=to_end: bar_v.setValue(bar_v.maximum() if to_end else bar_v.minimum()),
+            )
+        QShortcut(
+            QKeySequence("Space"), self.scroll_area, lambda: bar_v.setValue(bar_v.value() + bar_v.pageStep())
+        )
 
         outer = QVBoxLayout(self)
         outer.addLayout(bar)
@@ -150,6 +165,7 @@ class PdfPreviewDialog(QDialog):
 
     def showEvent(self, event: object) -> None:
         super().showEvent(event)  # type: ignore[arg-type]
+        self.scroll_area.setFocus(Qt.FocusReason.OtherFocusReason)
         self._schedule()
 
     # --- output -------------------------------------------------------------------------
@@ -234,7 +250,9 @@ def preview_booklet(window: MainWindow, year: int | None = None) -> None:
     """Asks for the year, lays out the selected branch's booklet on a worker thread, then previews it."""
     branch_id = window.current_branch_id()
     if branch_id is None:
-        QMessageBox.information(window, "打印年度台账", "请先在左侧选择一个支部（年度台账按支部装订）。")
+        QMessageBox.information(
+            window, "打印年度台账", no_branch_message(window, "一个支部") + "年度台账按支部装订。"
+        )
         return
     if year is None:
         this_year = date.today().year

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import ops
+from gui.forms import no_branch_message
 from gui.member_form import MemberForm
 from gui.roster_model import NAME_COLUMN, RosterModel, RosterProxy
 from services import members
@@ -95,7 +96,8 @@ class RosterView(QWidget):
         lay.addWidget(self.table)
 
         self.search.textChanged.connect(self._search_changed)
-        self.search.returnPressed.connect(self.table.setFocus)
+        self.search.returnPressed.connect(self.to_results)
+        self.search.installEventFilter(self)  # Down from the search box moves into the results
         self.include_inactive.toggled.connect(lambda _on: self.refresh())
         self.new_button.clicked.connect(self.new_record)
         self.edit_button.clicked.connect(self.edit_current)
@@ -119,12 +121,31 @@ class RosterView(QWidget):
         self.search.setFocus()
         self.search.selectAll()
 
+    def to_results(self) -> None:
+        """Enter or Down in the search box: into the result list, on the first match."""
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        current = self.table.currentIndex()
+        if (not current.isValid() or self.table.isRowHidden(current.row())) and self.proxy.rowCount():
+            self.table.setCurrentIndex(self.first_index())
+            self.table.selectRow(0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)
+        ):
+            self.to_results()
+            return True
+        return super().eventFilter(watched, event)
+
     def new_record(self) -> None:
         branch_id = self.window_.current_branch_id() if self.window_ is not None else None
         if branch_id is None and self.branch_ids is not None and len(self.branch_ids) == 1:
             branch_id = self.branch_ids[0]
         if branch_id is None:
-            QMessageBox.information(self, "新建党员", "请先在左侧选择党员所在的支部。")
+            QMessageBox.information(self, "新建党员", no_branch_message(self.window_, "党员所在的支部"))
             return
         form = MemberForm(self, self.db, branch_id)
         form.saved.connect(self._select_member)
@@ -156,7 +177,7 @@ class RosterView(QWidget):
             self,
             "删除党员",
             f"确定删除党员“{row.name}”（{row.id_number}）吗？\n记录将移入回收站，不会真正抹去。"
-            "\n（党员转出、去世请改用“状态”，不要删除。）",
+            "\n（党员转出、去世或出党不要删除：请点“经历…”，用其中的“转出…”或“去世/出党…”登记。）",
         )
         if answer == QMessageBox.StandardButton.Yes:
             ops.run_write(self, self.db, lambda s: members.delete_member(s, row.id), changes={"member"})
