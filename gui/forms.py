@@ -265,7 +265,7 @@ def no_branch_message(window: object, what: str) -> str:
     names = getattr(window, "branch_names", None)
     if callable(names) and not names():
         return "还没有任何支部。请先建立支部：菜单“文件 → 新建支部…”（没有乡镇时先“新建乡镇…”）。"
-    return f"请先在左侧组织树中选择{what}（按 Ctrl+T 可转到组织树）。"
+    return f"请先在左侧选择{what}（组织树，按 Ctrl+T 可转到）。"
 
 
 def confirm_discard(parent: QWidget, what: str = "此记录") -> QMessageBox.StandardButton:

@@ -141,7 +141,8 @@ class PdfPreviewDialog(QDialog):
         self._schedule()
 
     def _schedule(self) -> None:
-        self._timer.start()
+        if not getattr(self, "_closed", False):
+            self._timer.start()
 
     def visible_pages(self) -> list[int]:
         top = self.scroll_area.verticalScrollBar().value()
@@ -151,6 +152,8 @@ class PdfPreviewDialog(QDialog):
         ]
 
     def render_visible(self) -> None:
+        if getattr(self, "_closed", False):
+            return
         visible = self.visible_pages() or [0]
         for i in visible:
             if i not in self._shown:
@@ -212,6 +215,8 @@ class PdfPreviewDialog(QDialog):
             QMessageBox.information(self, "已保存", result.describe())
 
     def done(self, code: int) -> None:
+        self._timer.stop()  # a render still scheduled must not touch the closed document
+        self._closed = True
         self.pages.close()
         super().done(code)
 

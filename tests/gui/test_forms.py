@@ -65,4 +65,4 @@ def test_ctrl_f_focuses_the_roster_search_and_ctrl_n_needs_a_branch(
     assert window.tabs.currentWidget().search.hasFocus()  # type: ignore[attr-defined]
     boxes.answer = QMessageBox.StandardButton.Ok
     actions["新建记录"].trigger()  # the township is selected, not a branch
-    assert boxes.shown[-1][2] == "请先在左侧组织树中选择党员所在的支部（按 Ctrl+T 可转到组织树）。"
+    assert boxes.shown[-1][2] == "请先在左侧选择党员所在的支部（组织树，按 Ctrl+T 可转到）。"
