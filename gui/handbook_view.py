@@ -153,15 +153,9 @@ class HandbookView(QWidget):
             self.refresh()
 
     def _on_changed(self, tags: object) -> None:
-        if isinstance(tags, frozenset) and tags & {
-            "meeting",
-            "member",
-            "branch",
-            "org",
-            "all",
-            "explanation",
-            "filing",
-        }:
+        # The check reads nearly every table (fees, funds, training, transfers … as well as meetings
+        # and members): any change of shown data, from any screen or a recycle-bin restore, counts.
+        if ops.touches_shown_data(tags):
             self._refresh_when_seen()
 
     def refresh(self) -> None:

@@ -278,7 +278,9 @@ class LedgersView(QWidget):
         self.ledgers.currentRowChanged.connect(lambda _r: self._ledger_changed())
         self.year.valueChanged.connect(lambda _v: self.refresh())
         self.all_years.toggled.connect(lambda _on: self.refresh())
-        ops.bus().changed.connect(lambda _tags: self.refresh())
+        # A save elsewhere reloads this listing only when it is on screen (else when next shown).
+        self.lazy = ops.LazyRefresh(self, self.refresh)
+        ops.bus().changed.connect(self._on_changed)
         self.ledgers.setCurrentRow(0)
 
     @property
@@ -289,7 +291,11 @@ class LedgersView(QWidget):
     def set_branches(self, branch_ids: list[str] | None) -> None:
         self.branch_ids = branch_ids
         self._shown = True
-        self.refresh()
+        self.lazy.request()
+
+    def _on_changed(self, tags: object) -> None:
+        if ops.touches_shown_data(tags):
+            self.lazy.request()
 
     def select_ledger(self, code: str) -> None:
         for i in range(self.ledgers.count()):

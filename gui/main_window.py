@@ -305,7 +305,7 @@ class MainWindow(QMainWindow):
         self.view_label.setText(self._view_status.get(id(widget), "") if widget is not None else "")
 
     def _on_changed(self, tags: object) -> None:
-        if isinstance(tags, frozenset) and tags & {"member", "branch", "township", "org", "all"}:
+        if ops.touches(tags, "member", "branch", "township", "org"):  # names and member counts
             self.reload_tree()
 
     def _route(self, method: str) -> None:

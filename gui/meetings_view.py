@@ -187,6 +187,7 @@ class MeetingsView(QWidget):
         self.new_button.clicked.connect(self.new_record)
         self.edit_button.clicked.connect(self.edit_current)
         self.delete_button.clicked.connect(self.delete_current)
+        self.lazy = ops.LazyRefresh(self, self.refresh)
         ops.bus().changed.connect(self._on_changed)
 
     # --- the tab protocol -----------------------------------------------------------------
@@ -290,8 +291,8 @@ class MeetingsView(QWidget):
         return None
 
     def _on_changed(self, tags: object) -> None:
-        if isinstance(tags, frozenset) and tags & {"meeting", "member", "all"}:
-            self.refresh()
+        if ops.touches(tags, "meeting", "attendance", "member", "branch"):
+            self.lazy.request()
 
     def _select_meeting(self, meeting_id: str) -> None:
         for row, r in enumerate(self.model.rows):

@@ -14,9 +14,14 @@ function of a ``Session`` to one of these helpers::
 API
 - ``run_write(parent, db, fn, on_done=None, *, on_invalid=None, changes=(), background=False,
   label="", user=None) -> T | None``: runs ``fn(session)`` in ``db.transaction(user)`` (committed on
-  success, rolled back on any error). On success calls ``on_done(result)`` and announces ``changes``
-  (a set of tags such as ``{"member"}``) on ``bus().changed`` so other screens can refresh
-  (``ops.bus().changed.connect(slot)``; slots of deleted widgets are dropped automatically).
+  success, rolled back on any error). On success calls ``on_done(result)`` and announces what the
+  commit changed on ``bus().changed`` as a ``services.db.OpChanges``: a frozenset of the TABLE NAMES
+  the flushes inserted/updated/deleted rows in (``"member"``, ``"fee_due"`` …; bookkeeping tables
+  left out), with ``.rows`` (table → row ids) and ``.touches(*tables)``. It is derived from the
+  flush, like Anki's ``OpChanges``, so a screen cannot miss a change someone forgot to tag;
+  ``changes`` only adds extra tags. Slots: ``ops.bus().changed.connect(slot)`` (slots of deleted
+  widgets are dropped automatically); a hidden screen should only note that it is stale and reload
+  when shown (``gui.ops.LazyRefresh``).
 - ``run_read(parent, db, fn, on_done=None, *, on_invalid=None, background=False, label="")``: the same
   with a read-only session (``db.reader()``), nothing committed, nothing announced.
 - Errors: a ``ValidationError`` goes to ``on_invalid(error)`` when given (forms show ``error.message``
@@ -28,9 +33,10 @@ API
   the error handling run later on the GUI thread. Use it for long jobs (demo data, imports, printing).
   Without it the call is synchronous and returns the result (every single-record save and every
   roster/meeting query is fast enough to run inline).
-- ``run_job(parent, fn, on_done=None, *, changes=(), background=True, label="")``: for service
-  functions that manage their own transactions and take the ``Database`` (e.g. ``services.demo.generate``):
-  ``fn()`` is called without a session; errors and ``changes`` are handled as for ``run_write``.
+- ``run_job(parent, fn, on_done=None, *, changes=(), background=True, label="", db=None)``: for
+  service functions that manage their own transactions and take the ``Database`` (e.g.
+  ``services.demo.generate``): ``fn()`` is called without a session; errors are handled as for
+  ``run_write``; with ``db`` the tables its transactions changed are announced.
 - ``wait_idle()``: blocks (processing events) until background operations finished — for tests and
   the screenshot command.
 - ``set_user(name)`` / ``current_user()``: who is recorded as ``created_by``/``updated_by``.
@@ -44,11 +50,20 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QElapsedTimer,
+    QEvent,
+    QObject,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    Signal,
+)
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from sqlalchemy.orm import Session
 
-from services.db import Database
+from services.db import Database, OpChanges
 from services.errors import LedgerError, ValidationError
 
 T = TypeVar("T")
@@ -157,6 +172,7 @@ def run_write(
     """Run ``fn`` in one transaction; see the module docstring."""
     tags = frozenset(changes)
     who = user or current_user()
+    mark = db.journal.mark()
 
     def work() -> T:
         with db.transaction(who) as session:
@@ -165,8 +181,7 @@ def run_write(
     def done(result: T) -> None:
         if on_done is not None:
             on_done(result)
-        if tags:
-            bus().changed.emit(tags)
+        announce(db.journal.since(mark), tags)
 
     return _run(parent, work, done, on_invalid, background, label or "正在保存…")
 
@@ -203,17 +218,75 @@ def run_job(
     changes: Iterable[str] = (),
     background: bool = True,
     label: str = "",
+    db: Database | None = None,
 ) -> T | None:
     """Run a job that opens its own transactions; see the module docstring."""
     tags = frozenset(changes)
+    mark = db.journal.mark() if db is not None else 0
 
     def done(result: T) -> None:
         if on_done is not None:
             on_done(result)
-        if tags:
-            bus().changed.emit(tags)
+        announce(db.journal.since(mark) if db is not None else OpChanges(), tags)
 
     return _run(parent, fn, done, on_invalid, background, label or "正在处理…")
+
+
+def touches(changed: object, *tables: str) -> bool:
+    """Whether an announced change concerns ``tables`` (an ``OpChanges``, or a plain frozenset of
+    tags from older callers; ``"all"`` / an unknown change concerns everything)."""
+    if isinstance(changed, OpChanges):
+        return changed.touches(*tables)
+    return isinstance(changed, frozenset) and ("all" in changed or bool(changed & set(tables)))
+
+
+# Tables that no listing or check shows: a change there refreshes nothing.
+NOT_SHOWN_TABLES = frozenset({"user_account", "sync_device", "sync_received", "sync_held", "sync_conflict"})
+
+
+def touches_shown_data(changed: object) -> bool:
+    """Whether a change concerns anything a ledger listing or the handbook check reads."""
+    if isinstance(changed, OpChanges):
+        return changed.everything or "all" in changed or bool(set(changed) - NOT_SHOWN_TABLES - {"sync"})
+    return isinstance(changed, frozenset) and bool(changed - {"sync"})
+
+
+class LazyRefresh(QObject):
+    """Runs ``refresh`` now when ``widget`` is on screen, else once when it is next shown, so a
+    hidden listing costs nothing when something changes elsewhere. ``loads`` counts the runs."""
+
+    def __init__(self, widget: QWidget, refresh: Callable[[], object]) -> None:
+        super().__init__(widget)
+        self.widget, self.refresh = widget, refresh
+        self.stale = False
+        self.loads = 0
+        widget.installEventFilter(self)
+
+    def request(self) -> None:
+        # A screen not placed in any window yet (no parent) has nothing hiding it: load it now.
+        if self.widget.isVisible() or self.widget.parentWidget() is None:
+            self.run()
+        else:
+            self.stale = True
+
+    def run(self) -> None:
+        self.stale = False
+        self.loads += 1
+        self.refresh()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget and event.type() == QEvent.Type.Show and self.stale:
+            self.run()
+        return False
+
+
+def announce(changed: OpChanges, tags: frozenset[str] = frozenset()) -> None:
+    """Tell the screens what changed: the tables the committed transactions touched (from the
+    flushes, ``services.db.OpChanges``) plus any extra ``tags``; nothing when nothing changed."""
+    if tags:
+        changed = changed.union_with(tags)
+    if changed or changed.everything:
+        bus().changed.emit(changed)
 
 
 def _run(

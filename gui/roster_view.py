@@ -103,6 +103,7 @@ class RosterView(QWidget):
         self.edit_button.clicked.connect(self.edit_current)
         self.delete_button.clicked.connect(self.delete_current)
         self.history_button.clicked.connect(self.history_current)
+        self.lazy = ops.LazyRefresh(self, self.refresh)
         ops.bus().changed.connect(self._on_changed)
 
     # --- the tab protocol (routed by MainWindow) ------------------------------------------
@@ -206,8 +207,8 @@ class RosterView(QWidget):
             self.window_.set_view_status(self, text)
 
     def _on_changed(self, tags: object) -> None:
-        if isinstance(tags, frozenset) and tags & {"member", "all"}:
-            self.refresh()
+        if ops.touches(tags, "member", "branch", "party_group"):
+            self.lazy.request()  # reloads now when on screen, else when next shown
 
     def _select_member(self, member_id: str) -> None:
         for row, r in enumerate(self.model.rows):

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from gui import ops
 from gui.lock import IdleLock
 from services import accounts, backup, security_settings
-from services.db import Database
+from services.db import Database, OpChanges
 from services.errors import LedgerError
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def restore_from(window: MainWindow) -> None:
     result = ops.run_job(window, lambda: backup.restore(db, Path(name), db.actor), background=False)
     if result is None:
         return
-    ops.bus().changed.emit(frozenset(ALL_CHANGES))
+    ops.bus().changed.emit(OpChanges(ALL_CHANGES, everything=True))  # a whole other file
     window.reload_tree()
     QMessageBox.information(window, "恢复完成", f"已恢复。恢复前的数据已备份到：\n{result.safety_copy}")
     lock_now(window)  # the restored file has its own accounts: sign in again

@@ -7,9 +7,11 @@ next change sequence number, and that refuse real deletes (the app only soft-del
 from __future__ import annotations
 
 import contextlib
+import itertools
 import sqlite3
-from collections.abc import Iterator
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text, update
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.pool import Pool
 
 from models import ChangeCounter, Tracked, utcnow
@@ -185,6 +187,109 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
             obj.row_seq = last - len(touched) + 1 + i
 
 
+# --- what a transaction changed (for screens that refresh from it, like Anki's OpChanges) -------------
+# Bookkeeping tables every write touches; they say nothing about what a screen shows.
+BOOKKEEPING_TABLES = frozenset({"audit_log", "audit_head", "change_counter", "db_meta"})
+ALL_ROWS = "*"  # a bulk UPDATE/DELETE: the table changed, which rows is not known
+
+
+class OpChanges(frozenset[str]):
+    """The tables one operation changed (a frozenset of table names, plus any extra tags the caller
+    named), with ``rows``: table → ids of the rows inserted, updated or deleted (``ALL_ROWS`` for
+    bulk statements). Derived from the flushes of the committed transactions, never hand-written.
+    ``everything`` is set when the change is unknown in detail (restore from backup, too old)."""
+
+    rows: dict[str, frozenset[str]]
+    everything: bool
+
+    def __new__(
+        cls,
+        tables: Iterable[str] = (),
+        rows: dict[str, frozenset[str]] | None = None,
+        *,
+        everything: bool = False,
+    ) -> OpChanges:
+        obj = super().__new__(cls, tables)
+        obj.rows = dict(rows or {})
+        obj.everything = everything
+        return obj
+
+    def touches(self, *tables: str) -> bool:
+        """True when any of ``tables`` changed (or the change is unknown in detail)."""
+        return self.everything or "all" in self or any(t in self for t in tables)
+
+    def union_with(self, other: Iterable[str]) -> OpChanges:
+        return OpChanges(set(self) | set(other), self.rows, everything=self.everything)
+
+    def __repr__(self) -> str:
+        return f"OpChanges({sorted(self)!r}{', everything' if self.everything else ''})"
+
+
+class ChangeJournal:
+    """Thread-safe log of what committed transactions of one ``Database`` changed.
+
+    ``mark()`` before an operation and ``since(mark)`` after it give that operation's ``OpChanges``
+    (a background job's several transactions included). Keeps the last ``KEEP`` entries."""
+
+    KEEP = 2000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[tuple[int, dict[str, set[str]]]] = []
+        self._seq = itertools.count(1)
+        self._last = 0
+
+    def publish(self, changed: dict[str, set[str]]) -> None:
+        if not changed:
+            return
+        with self._lock:
+            self._last = next(self._seq)
+            self._entries.append((self._last, changed))
+            del self._entries[: -self.KEEP]
+
+    def mark(self) -> int:
+        with self._lock:
+            return self._last
+
+    def since(self, mark: int) -> OpChanges:
+        with self._lock:
+            entries = [changed for seq, changed in self._entries if seq > mark]
+            complete = not self._entries or self._entries[0][0] <= mark + 1
+        merged: dict[str, set[str]] = {}
+        for changed in entries:
+            for table, ids in changed.items():
+                merged.setdefault(table, set()).update(ids)
+        return OpChanges(merged, {t: frozenset(ids) for t, ids in merged.items()}, everything=not complete)
+
+
+def _collect_flush(session: Session, _ctx: Any) -> None:
+    """after_flush: note the table and id of every row this flush inserted, updated or deleted."""
+    acc: dict[str, set[str]] = session.info.setdefault("op_changes", {})
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        table = getattr(getattr(obj, "__table__", None), "name", None)
+        if table is None or table in BOOKKEEPING_TABLES:
+            continue
+        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            continue
+        acc.setdefault(table, set()).add(str(getattr(obj, "id", ALL_ROWS)))
+
+
+def _collect_bulk(state: ORMExecuteState) -> None:
+    """do_orm_execute: bulk UPDATE / DELETE / INSERT statements change a table without a flush."""
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = getattr(getattr(state.statement, "table", None), "name", None)
+    if table is not None and table not in BOOKKEEPING_TABLES:
+        state.session.info.setdefault("op_changes", {}).setdefault(table, set()).add(ALL_ROWS)
+
+
+def _forget_changes(session: Session) -> None:
+    session.info.pop("op_changes", None)
+
+
+event.listen(Session, "after_flush", _collect_flush)
+event.listen(Session, "do_orm_execute", _collect_bulk)
+event.listen(Session, "after_soft_rollback", lambda session, _previous: _forget_changes(session))
 event.listen(Session, "before_flush", _before_flush)
 # The audit log is written in the same transaction, from the same flush (services/audit.py).
 event.listen(Session, "after_flush", audit.after_flush)
@@ -205,15 +310,19 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
     actor: Actor | None = None  # the logged-in user; their role rides on every session
+    journal: ChangeJournal = field(default_factory=ChangeJournal)  # what committed writes changed
 
     @contextlib.contextmanager
     def transaction(self, user: str = "") -> Iterator[Session]:
-        """One unit of work: commits on success, rolls back everything on any error."""
+        """One unit of work: commits on success, rolls back everything on any error. After the
+        commit, the tables and rows it changed go to ``journal`` (screens refresh from them)."""
         with self.sessions() as session:
             session.info["user"] = user or (self.actor.username if self.actor else "")
             session.info["role"] = self.actor.role if self.actor else None
+            session.info.pop("op_changes", None)
             with session.begin():
                 yield session
+            self.journal.publish(session.info.pop("op_changes", {}))
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[Session]:
