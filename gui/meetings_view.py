@@ -291,7 +291,9 @@ class MeetingsView(QWidget):
         return None
 
     def _on_changed(self, tags: object) -> None:
-        if ops.touches(tags, "meeting", "attendance", "member", "branch"):
+        # The listing shows meetings, their attendance counts and branch names; a member's own
+        # details (phone, status …) are not in it, so a member save does not reload it.
+        if ops.touches(tags, "meeting", "attendance", "branch"):
             self.lazy.request()
 
     def _select_meeting(self, meeting_id: str) -> None:

@@ -53,9 +53,11 @@ def sniff(path: Path) -> None:
                 f"文件 {path.name} 设置了打开密码，程序无法读取。请在 Excel 中打开它，"
                 "在“文件 → 信息 → 保护工作簿 → 用密码进行加密”中清除密码并保存，然后再导入。"
             )
+        # Only a file named .xlsx (or otherwise) was renamed; a genuine .xls is simply the old format.
+        renamed = "" if path.suffix.lower() == ".xls" else f"（扩展名虽是“{path.suffix or '无'}”）"
         raise ExcelFileError(
-            f"文件 {path.name} 是旧版 Excel 97-2003 格式（.xls），只是改了扩展名。"
-            "请在 Excel 或 WPS 中打开，“另存为”Excel 工作簿（*.xlsx）后再导入。"
+            f"文件 {path.name} 是旧版 Excel 97-2003 格式（.xls）{renamed}，程序只读取新版 .xlsx 工作簿。"
+            "请在 Excel 或 WPS 中打开它，“文件 → 另存为”，保存类型选“Excel 工作簿（*.xlsx）”，再导入新文件。"
         )
     if not head.startswith(_ZIP_MAGIC):
         text_like = all(b >= 0x09 for b in head) or head.startswith(b"\xef\xbb\xbf")

@@ -34,7 +34,18 @@ def test_old_xls_renamed_to_xlsx(db: Database, branch_id: str, tmp_path: Path) -
     # An OLE2 compound file with a "Workbook" stream is what Excel 97-2003 writes.
     path = tmp_path / "旧版.xlsx"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "Workbook".encode("utf-16-le") * 4)
-    assert "97-2003" in refused(db, branch_id, path)
+    message = refused(db, branch_id, path)
+    assert "97-2003" in message and "扩展名虽是“.xlsx”" in message
+
+
+def test_genuine_old_xls_is_called_the_old_format_not_renamed(
+    db: Database, branch_id: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "党员名册.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "Workbook".encode("utf-16-le") * 4)
+    message = refused(db, branch_id, path)
+    assert "旧版 Excel 97-2003 格式" in message and "扩展名" not in message
+    assert "另存为" in message and "*.xlsx" in message
 
 
 def test_csv_renamed_to_xlsx(db: Database, branch_id: str, tmp_path: Path) -> None:
