@@ -1,0 +1,147 @@
+"""Screenshot walk: the main screens and forms as a clerk sees them on a 1366×768 laptop, saved as PNGs
+for review (``bench/screenshot_walk.py``; ``tests/gui/test_screenshot_walk.py`` keeps it working).
+
+Each window is laid out at the size the app gives it on that screen (the main window maximised
+under a 40 px task bar: 1366×728; forms and previews fitted by ``gui.fit``) and grabbed offscreen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QRect, Qt
+from PySide6.QtWidgets import QApplication, QWidget
+from sqlalchemy import select
+
+from gui import fit, ops
+from gui.handbook_view import HandbookView
+from gui.ledgers_view import LedgersView
+from gui.main_window import MainWindow
+from models import Meeting, Member
+from services.db import Database
+from services.errors import LedgerError
+
+SCREEN = QRect(0, 0, 1366, 728)  # 1366×768 less a 40 px task bar
+
+
+def _grab(widget: QWidget, out: Path) -> Path:
+    ops.wait_idle()
+    QCoreApplication.processEvents()
+    image = widget.grab().toImage()
+    if image.isNull() or image.width() < 100:
+        raise LedgerError(f"截图为空：{out.name}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not image.save(str(out), "PNG"):
+        raise LedgerError(f"无法写入截图文件：{out}")
+    return out
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w\u4e00-\u9fff-]+", "_", name).strip("_")
+
+
+def _show(widget: QWidget) -> None:
+    widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    limit = QRect(SCREEN)
+    original = fit.available_geometry
+    fit.available_geometry = lambda _w=None: QRect(limit)  # type: ignore[assignment]
+    try:
+        widget.show()
+        widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, False)  # let the fitter size it
+        fit.fit_window(widget)
+        widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    finally:
+        fit.available_geometry = original  # type: ignore[assignment]
+    QCoreApplication.processEvents()
+
+
+def screenshot_walk(db: Database, out_dir: Path, branch_code: str | None = None) -> list[Path]:
+    """Save the main screens and forms of ``db`` as PNGs in ``out_dir``; returns the files.
+
+    ``branch_code``: the branch to show (default: the first branch in the tree)."""
+    saved: list[Path] = []
+    window = MainWindow(db)
+    try:
+        window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        window.resize(SCREEN.size())
+        window.show()
+        if branch_code is not None:
+            window.select_branch_code(branch_code)
+        else:
+            township = window.tree.topLevelItem(0)
+            if township is not None and township.childCount():
+                window.tree.setCurrentItem(township.child(0))
+        n = 0
+
+        def shot(widget: QWidget, name: str) -> None:
+            nonlocal n
+            n += 1
+            saved.append(_grab(widget, out_dir / f"{n:02d}_{_safe(name)}.png"))
+
+        for i in range(window.tabs.count()):
+            window.tabs.setCurrentIndex(i)
+            page = window.tabs.widget(i)
+            title = window.tabs.tabText(i).replace("&", "")
+            if isinstance(page, HandbookView):
+                for j in range(page.inner.count()):
+                    page.inner.setCurrentIndex(j)
+                    shot(window, f"{title}_{page.inner.tabText(j)}")
+                continue
+            if isinstance(page, LedgersView):
+                page.select_ledger("fees")
+            shot(window, title)
+
+        member_id = meeting_id = None
+        branch_id = window.current_branch_id()
+        if branch_id is not None:
+            with db.reader() as s:
+                member_id = s.scalar(
+                    select(Member.id).where(Member.branch_id == branch_id, Member.deleted.is_(False)).limit(1)
+                )
+                meeting_id = s.scalar(
+                    select(Meeting.id)
+                    .where(Meeting.branch_id == branch_id, Meeting.deleted.is_(False))
+                    .order_by(Meeting.held_on.desc())
+                    .limit(1)
+                )
+        dialogs: list[tuple[str, Callable[[], QWidget]]] = []
+        if branch_id is not None:
+            from gui.member_form import MemberForm
+
+            dialogs.append(("修改党员", lambda: MemberForm(window, db, branch_id, member_id)))
+        if branch_id is not None:
+            from gui.meeting_form import MeetingForm
+
+            dialogs.append(("会议记录表单", lambda: MeetingForm(window, db, branch_id, meeting_id)))
+        if meeting_id is not None:
+            from gui.print_actions import PdfPreviewDialog
+            from services.printing import booklet
+
+            def preview() -> QWidget:
+                with db.reader() as s:
+                    rendered = booklet.build_meeting_form(s, meeting_id)
+                return PdfPreviewDialog(window, rendered, "会议记录", "会议记录.pdf")
+
+            dialogs.append(("打印预览", preview))
+        from gui.audit_view import AuditDialog
+        from gui.recycle_view import RecycleDialog
+
+        dialogs += [
+            ("操作日志", lambda: AuditDialog(db, window)),
+            ("回收站", lambda: RecycleDialog(db, window)),
+        ]
+        for name, make in dialogs:
+            dialog = make()
+            _show(dialog)
+            shot(dialog, name)
+            if hasattr(dialog, "support"):
+                dialog.support.set_clean()  # type: ignore[attr-defined]
+            dialog.done(0)  # type: ignore[attr-defined]
+            dialog.deleteLater()
+    finally:
+        window.close()
+        window.deleteLater()
+        QApplication.processEvents()
+    return saved
