@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from gui import ops
 from models.enums import AuditAction, label
-from services import audit
+from services import audit, audit_labels
 from services.db import Database
-from services.recycle import table_label
 
 PAGE = 100
 COLUMNS = ("序号", "时间（UTC）", "操作人", "操作", "数据表", "记录", "内容（原值 → 新值）")
@@ -105,7 +105,7 @@ class AuditDialog(QDialog):
             self.user.addItem(u or "（未记录）", u)
         self.table_box.addItem("全部", "")
         for t in tables:
-            self.table_box.addItem(table_label(t), t)
+            self.table_box.addItem(audit_labels.table_name_label(t), t)
 
     def current_filter(self) -> audit.AuditFilter:
         def day(edit: QDateEdit) -> date:
@@ -131,24 +131,26 @@ class AuditDialog(QDialog):
 
     def load(self) -> None:
         flt = self.current_filter()
-        found = ops.run_read(
-            self,
-            self.db,
-            lambda s: (audit.list_entries(s, flt, PAGE, self.offset), audit.count_entries(s, flt)),
-        )
+
+        def read(s: Session) -> tuple[list[audit.AuditRow], int, list[audit_labels.ReadableEntry]]:
+            entries = audit.list_entries(s, flt, PAGE, self.offset)
+            return entries, audit.count_entries(s, flt), audit_labels.readable(s, entries)
+
+        found = ops.run_read(self, self.db, read)
         if found is None:
             return
-        rows, self.total = found
+        rows, self.total, words = found
         self.grid.setRowCount(len(rows))
-        for i, r in enumerate(rows):
+        for i, (r, w) in enumerate(zip(rows, words, strict=True)):
+            # Chinese table and field names, the record's name instead of its id, no "→ None".
             values = (
                 str(r.id),
                 f"{r.at:%Y-%m-%d %H:%M:%S}",
                 r.user,
                 label(r.action),
-                table_label(r.table_name) if r.table_name else "",
-                r.row_id,
-                r.describe(),
+                w.table,
+                w.record,
+                w.text,
             )
             for j, v in enumerate(values):
                 self.grid.setItem(i, j, QTableWidgetItem(v))
