@@ -30,6 +30,13 @@ _EVIDENCE_ROLE = Qt.ItemDataRole.UserRole + 1  # 资料 code of a catalog leaf
 _DOCUMENT_ROLE = Qt.ItemDataRole.UserRole + 2  # attachment id of a filed document under a leaf
 
 
+def rule_title(pack: Pack, rule_id: str) -> str:
+    """A rule as a clerk reads it: its title beside the code (ORG-03「按期换届」), never the bare code."""
+    rule = pack.rules_by_id().get(rule_id)
+    name = getattr(rule, "name", "") if rule is not None else ""
+    return f"{rule_id}「{name}」" if name else rule_id
+
+
 class BranchFindings(QWidget):
     """``openRequested`` / ``explainRequested`` carry the selected Finding."""
 
@@ -89,7 +96,9 @@ class BranchFindings(QWidget):
             return
         star = result.stars[branch.id]
         findings = result.for_branch(branch.id)
-        vetoes = "；".join(f"未获“{k}”：{'、'.join(v)}" for k, v in star.failed_vetoes.items())
+        vetoes = "；".join(
+            f"未获“{k}”：{'、'.join(rule_title(pack, r) for r in v)}" for k, v in star.failed_vetoes.items()
+        )
         title = f"（{star.title}）" if star.title else ""
         self.heading.setText(
             f"<b>{html.escape(branch.name)}</b> {result.period.title} · ★{star.total}{title} · "
@@ -232,6 +241,10 @@ class CatalogTree(QTreeWidget):
     ) -> None:
         """``documents``: the branch's filed documents per 资料 code, listed under their item."""
         self.clear()
+        branch = next((b for b in result.branches if b.id == branch_id), None) if result is not None else None
+        self.setHeaderLabels(
+            [f"{branch.name} 的目录" if branch is not None else "目录（请选择一个支部）", "台账 / 记录"]
+        )
         evidence = pack.evidence_by_id()
         ledgers = pack.ledger_by_id()
         counts = result.evidence_counts if result is not None else {}

@@ -31,9 +31,11 @@ def cell_of(finding: Finding, year: int) -> int:
 
 
 class OverviewGrid(QTableWidget):
-    """``branchActivated`` carries the branch id of a double-clicked row."""
+    """``branchActivated`` carries the branch id of a double-clicked row (open its findings);
+    ``branchSelected`` the branch of the row a single click or the arrow keys made current."""
 
     branchActivated = Signal(str)
+    branchSelected = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,9 +45,33 @@ class OverviewGrid(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.verticalHeader().setVisible(False)
         self.cellDoubleClicked.connect(self._activated)
+        self.currentCellChanged.connect(lambda row, _c, _pr, _pc: self._selected(row))
         self.worst: dict[tuple[str, int], int] = {}
 
     def show_result(self, result: CheckResult) -> None:
+        self.blockSignals(True)  # filling the table is not the clerk choosing a branch
+        try:
+            self._fill(result)
+        finally:
+            self.blockSignals(False)
+
+    def select_branch(self, branch_id: str | None) -> None:
+        """Make ``branch_id``'s row current (without announcing it)."""
+        self.blockSignals(True)
+        try:
+            for row in range(self.rowCount()):
+                if self.branch_at(row) == branch_id:
+                    self.selectRow(row)
+                    break
+        finally:
+            self.blockSignals(False)
+
+    def _selected(self, row: int) -> None:
+        branch_id = self.branch_at(row) if row >= 0 else None
+        if branch_id:
+            self.branchSelected.emit(branch_id)
+
+    def _fill(self, result: CheckResult) -> None:
         year = result.period.start.year
         headers = ["支部", "星级", *[f"{m}月" for m in range(1, 13)], "全年", "完整率", "及时率"]
         self.clear()

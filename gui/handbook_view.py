@@ -105,6 +105,7 @@ class HandbookView(QWidget):
         lay.addWidget(self.inner, 1)
 
         self.grid.branchActivated.connect(self.show_branch)
+        self.grid.branchSelected.connect(self.select_branch)
         self.branch_view.openRequested.connect(self.open_finding)
         self.branch_view.explainRequested.connect(lambda f: self.explain(f))
         self.branch_view.withdrawRequested.connect(self.withdraw)
@@ -175,6 +176,11 @@ class HandbookView(QWidget):
         if self.window_ is not None:
             self.window_.set_view_status(self, status)
 
+    def select_branch(self, branch_id: str) -> None:
+        """A single click (or arrow key) in 乡镇总览: that branch's 支部问题 and 3+7 目录, staying here."""
+        self.branch_id = branch_id
+        self._show_branch_views()
+
     def show_branch(self, branch_id: str) -> None:
         self.branch_id = branch_id
         self._show_branch_views()
@@ -191,6 +197,10 @@ class HandbookView(QWidget):
                 self, self.db, lambda s: filed_documents(s, branch_id, period.start.year, period.end.year)
             )
         self.catalog.show_catalog(self.holder.pack, self.result, self.branch_id, documents)
+        self.grid.select_branch(self.branch_id)
+        # The 3+7 目录 tab names the branch it shows (it is per branch, the overview is not).
+        name = next((b.name for b in self.result.branches if b.id == self.branch_id), "")
+        self.inner.setTabText(self.inner.indexOf(self.catalog), f"3+7 目录 · {name}" if name else "3+7 目录")
 
     def _show_pack(self) -> None:
         p = self.holder.pack.pack

@@ -106,6 +106,7 @@ def check_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
 def print_result(result: CheckResult, pack: Pack) -> None:
     standards = {s.id: s.name for s in pack.standard}
+    rule_names = {rule_id: str(getattr(rule, "name", "")) for rule_id, rule in pack.rules_by_id().items()}
     print(
         f"对标检查 {result.period.title}（手册包 {pack.pack.name} {pack.pack.version}，截至 {result.as_of}）"
     )
@@ -121,12 +122,13 @@ def print_result(result: CheckResult, pack: Pack) -> None:
         for f in found:
             mark = "［已说明］" if f.explained else ""
             print(
-                f"  [{f.importance_label}] {f.rule_id} {standards[f.standard_id]} {f.period}：{f.message}{mark}"
+                f"  [{f.importance_label}] {f.rule_id}「{f.rule_name}」 {standards[f.standard_id]} {f.period}：{f.message}{mark}"
             )
             if f.explanation:
                 print(f"      说明：{f.explanation}")
         for name, rules in star.failed_vetoes.items():
-            print(f"  未获“{name}”星：{'、'.join(rules)} 未达标")
+            titled = [f"{r}「{rule_names[r]}」" if rule_names.get(r) else r for r in rules]
+            print(f"  未获“{name}”星：{'、'.join(titled)} 未达标")
     total_errors = sum(1 for f in result.findings if f.importance == "error")
     print(
         f"\n共 {len(result.branches)} 个党组织，问题 {len(result.findings)} 条，其中错误 {total_errors} 条。"

@@ -24,7 +24,9 @@ def test_check_exits_zero_with_only_warnings(
     code = run(db_path, "check", "--period", "2026-07", "--as-of", "2026-08-01")
     out = capsys.readouterr().out
     assert code == 0
-    assert "[警告] LIFE-05 组织生活 2026-07：B01党支部2026年7月未开展主题党日活动。" in out
+    assert (
+        "[警告] LIFE-05「主题党日每月 1 次」 组织生活 2026-07：B01党支部2026年7月未开展主题党日活动。" in out
+    )
     assert "★" in out and "错误 0 条" in out
 
 

@@ -29,7 +29,9 @@ def test_member_changes_name_the_member_and_the_fields_in_chinese(db: Database, 
     with db.transaction("test") as s:
         group_id = s.scalars(select(PartyGroup.id)).one()
         data = members.member_input(members.get_member(s, member.id))
-        members.update_member(s, member.id, replace(data, phone="13800001111", party_group_id=group_id), TODAY)
+        members.update_member(
+            s, member.id, replace(data, phone="13800001111", party_group_id=group_id), TODAY
+        )
     with db.transaction("test") as s:
         members.delete_member(s, member.id)
     texts = entries(db, "member")
