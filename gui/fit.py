@@ -61,9 +61,10 @@ def fit_window(widget: QWidget) -> None:
     usable = client_area(widget)
     geo = widget.geometry()
     x, y = geo.x(), geo.y()
-    if isinstance(widget, QDialog) and widget.parentWidget() is not None and not widget.property("fitMoved"):
+    owner = widget.parentWidget()
+    if isinstance(widget, QDialog) and owner is not None and not widget.property("fitMoved"):
         # The first time, centre a dialog on its parent's window (then clamp it onto the screen).
-        centre = widget.parentWidget().window().geometry().center()
+        centre = owner.window().geometry().center()
         x, y = centre.x() - geo.width() // 2, centre.y() - geo.height() // 2
         widget.setProperty("fitMoved", True)
     x = max(usable.left(), min(x, usable.right() + 1 - geo.width()))

@@ -338,8 +338,9 @@ class MainWindow(QMainWindow):
     def focus_tree(self) -> None:
         """Ctrl+T: put the keyboard in the organisation tree (arrows then choose a branch)."""
         self.tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        if self.tree.currentItem() is None and self.tree.topLevelItem(0) is not None:
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        first = self.tree.topLevelItem(0)
+        if self.tree.currentItem() is None and first is not None:
+            self.tree.setCurrentItem(first)
 
     def step_tab(self, step: int) -> None:
         """Next (+1) or previous (-1) tab, wrapping around; focus goes into the new tab."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QRect, Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from sqlalchemy import select
 
 from gui import fit, ops
@@ -33,7 +33,7 @@ def _grab(widget: QWidget, out: Path) -> Path:
     if image.isNull() or image.width() < 100:
         raise LedgerError(f"截图为空：{out.name}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(out), "PNG"):
+    if not image.save(str(out)):
         raise LedgerError(f"无法写入截图文件：{out}")
     return out
 
@@ -53,7 +53,7 @@ def _show(widget: QWidget) -> None:
         fit.fit_window(widget)
         widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     finally:
-        fit.available_geometry = original  # type: ignore[assignment]
+        fit.available_geometry = original
     QCoreApplication.processEvents()
 
 
@@ -71,8 +71,9 @@ def screenshot_walk(db: Database, out_dir: Path, branch_code: str | None = None)
             window.select_branch_code(branch_code)
         else:
             township = window.tree.topLevelItem(0)
-            if township is not None and township.childCount():
-                window.tree.setCurrentItem(township.child(0))
+            first = township.child(0) if township is not None else None
+            if first is not None:
+                window.tree.setCurrentItem(first)
         n = 0
 
         def shot(widget: QWidget, name: str) -> None:
@@ -106,7 +107,7 @@ def screenshot_walk(db: Database, out_dir: Path, branch_code: str | None = None)
                     .order_by(Meeting.held_on.desc())
                     .limit(1)
                 )
-        dialogs: list[tuple[str, Callable[[], QWidget]]] = []
+        dialogs: list[tuple[str, Callable[[], QDialog]]] = []
         if branch_id is not None:
             from gui.member_form import MemberForm
 
@@ -119,7 +120,7 @@ def screenshot_walk(db: Database, out_dir: Path, branch_code: str | None = None)
             from gui.print_actions import PdfPreviewDialog
             from services.printing import booklet
 
-            def preview() -> QWidget:
+            def preview() -> QDialog:
                 with db.reader() as s:
                     rendered = booklet.build_meeting_form(s, meeting_id)
                 return PdfPreviewDialog(window, rendered, "会议记录", "会议记录.pdf")
@@ -136,9 +137,10 @@ def screenshot_walk(db: Database, out_dir: Path, branch_code: str | None = None)
             dialog = make()
             _show(dialog)
             shot(dialog, name)
-            if hasattr(dialog, "support"):
-                dialog.support.set_clean()  # type: ignore[attr-defined]
-            dialog.done(0)  # type: ignore[attr-defined]
+            support = getattr(dialog, "support", None)
+            if support is not None:
+                support.set_clean()
+            dialog.done(0)
             dialog.deleteLater()
     finally:
         window.close()

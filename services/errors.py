@@ -28,8 +28,12 @@ class ValidationErrors(ValidationError):
     ``errors`` lists one ``ValidationError`` per problem in form order; ``field`` / ``message`` are
     the first one's (callers that only know ``ValidationError`` still get a sensible message)."""
 
+    errors: list[ValidationError]
+
     def __init__(self, errors: list[ValidationError]) -> None:
-        flat = [e for err in errors for e in (err.errors if isinstance(err, ValidationErrors) else [err])]
+        flat: list[ValidationError] = []
+        for err in errors:
+            flat.extend(err.errors if isinstance(err, ValidationErrors) else [err])
         if not flat:
             raise ValueError("ValidationErrors needs at least one error")
         super().__init__(flat[0].field, "\n".join(e.message for e in flat))
