@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 from sqlalchemy.orm import Session
 
-from gui import ops
+from gui import files, ops
 from services import filing
 from services.db import Database
 from services.handbook.pack import Pack
@@ -30,7 +30,7 @@ def file_evidence(
     if branch_id is None:
         QMessageBox.information(parent, "归档文件", "请先在左侧选择资料所属的支部。")
         return None
-    path, _filter = QFileDialog.getOpenFileName(parent, f"归档到“{evidence.name}”（{year} 年）", "", FILTER)
+    path = files.open_file(parent, f"归档到“{evidence.name}”（{year} 年）", FILTER, kind="evidence")
     if not path:
         return None
     title, ok = QInputDialog.getText(

@@ -7,10 +7,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QInputDialog
 from sqlalchemy.orm import Session
 
-from gui import ops
+from gui import files, ops
 from gui.excel_import_dialog import KINDS, ExcelImportDialog
 from services.excel.export import ExportReport, ExportSpec, export_xlsx, registry
 from services.excel.templates import write_template
@@ -32,10 +32,66 @@ def install(window: MainWindow) -> None:
             lambda _c=False, k=kind: save_template(window, k)
         )
     exports = window.menus["数据"].addMenu("导出到 Excel")
-    for spec in sorted(registry().values(), key=lambda s: s.name):
-        exports.addAction(f"{spec.label}…").triggered.connect(
-            lambda _c=False, sp=spec: export_table(window, sp)
-        )
+    specs = registry()
+    for section, names in export_sections(specs):
+        exports.addSection(section)
+        for name in names:
+            spec = specs[name]
+            exports.addAction(f"{spec.label}…").triggered.connect(
+                lambda _c=False, sp=spec: export_table(window, sp)
+            )
+
+
+# The 导出到 Excel menu in the order a clerk looks for things: the roster and organisation first, then
+# the meetings, the "3+7" ledgers as bound, then each single ledger. Exports not named here (added
+# later) go to 其他 in their own order, so nothing declared is ever left out of the menu.
+EXPORT_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("党员与组织", ("members", "branches", "party-groups", "committee")),
+    ("组织生活", ("meetings", "attendance")),
+    (
+        "“3+7”台账（整本）",
+        (
+            "ledger-org-setup",
+            "ledger-team",
+            "ledger-org-life",
+            "ledger-education",
+            "ledger-system",
+            "ledger-venue",
+            "ledger-support",
+        ),
+    ),
+    (
+        "单项台账",
+        (
+            "development",
+            "transfers",
+            "flow",
+            "fees",
+            "funds",
+            "training",
+            "decisions",
+            "disclosures",
+            "venue",
+            "rectification",
+            "weak-branches",
+        ),
+    ),
+)
+
+
+def export_sections(specs: dict[str, object]) -> list[tuple[str, list[str]]]:
+    """(section title, export names) in menu order; every name in ``specs`` appears exactly once."""
+    out: list[tuple[str, list[str]]] = []
+    placed: set[str] = set()
+    for title, names in EXPORT_SECTIONS:
+        present = [n for n in names if n in specs]
+        placed.update(present)
+        if present:
+            out.append((title, present))
+    rest = [n for n in specs if n not in placed]
+    if rest:
+        out.append(("其他", rest))
+    return out
 
 
 def _selected_branch(window: MainWindow) -> str | None:
@@ -50,8 +106,8 @@ def open_import(window: MainWindow, kind: str) -> ExcelImportDialog:
 
 
 def save_template(window: MainWindow, kind: str) -> Path | None:
-    name = f"{KINDS[kind]}导入模板.xlsx"
-    path, _ = QFileDialog.getSaveFileName(window, "保存导入模板", name, "Excel 工作簿 (*.xlsx)")
+    name = files.suggested_name(f"{KINDS[kind]}导入模板")
+    path = files.save_file(window, "保存导入模板", name, "Excel 工作簿 (*.xlsx)", kind="excel")
     if not path:
         return None
     target = Path(path)
@@ -74,8 +130,9 @@ def export_table(window: MainWindow, spec: ExportSpec) -> None:
         if not ok:
             return
         year = None if picked == ALL_YEARS else int(picked)
-    name = f"{spec.label}{year or ''}.xlsx"
-    path, _ = QFileDialog.getSaveFileName(window, f"导出{spec.label}", name, "Excel 工作簿 (*.xlsx)")
+    # 马坪村党支部_党员花名册_2026.xlsx: which branch (or township) and year the file holds.
+    name = files.suggested_name(spec.label, window.current_node_name(), year or date.today().year)
+    path = files.save_file(window, f"导出{spec.label}", name, "Excel 工作簿 (*.xlsx)", kind="excel")
     if not path:
         return
     branch_ids = window.current_branch_ids()

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gui import ops
+from gui import files, ops
 from models import Branch
 from services.db import Database
 from services.excel.errors import ExcelFileError
@@ -230,9 +229,7 @@ class ExcelImportDialog(QDialog):
         return str(self.kind_box.currentData())
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "选择 Excel 文件", "", "Excel 工作簿 (*.xlsx);;所有文件 (*)"
-        )
+        path = files.open_file(self, "选择 Excel 文件", "Excel 工作簿 (*.xlsx);;所有文件 (*)", kind="excel")
         if path:
             self.path_edit.setText(path)
             self.check()

@@ -17,7 +17,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import ops
+from gui import files, ops
 from gui.handbook_branch import BranchFindings, CatalogTree
 from gui.handbook_grid import OverviewGrid
 from services.db import Database
@@ -232,7 +231,7 @@ class HandbookView(QWidget):
     def load_pack(self, path: str | Path | None = None) -> bool:
         """Replace the pack; a bad file is refused with its problems and the current pack stays."""
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self, "载入手册包", "", "手册包 (*.toml)")
+            chosen = files.open_file(self, "载入手册包", "手册包 (*.toml)", kind="pack")
             if not chosen:
                 return False
             path = chosen

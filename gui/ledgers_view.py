@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import ops
+from gui import files, ops
 from gui.forms import DateField, FormSupport, may_close, no_branch_message
 from gui.ledger_actions import ACTIONS, Action, Field, Target
 from services.db import Database
@@ -97,10 +97,8 @@ class ImageField(QWidget):
         lay.addWidget(browse)
 
     def browse(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        path, _f = QFileDialog.getOpenFileName(
-            self, "选择照片", "", "图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp);;所有文件 (*)"
+        path = files.open_file(
+            self, "选择照片", "图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp);;所有文件 (*)", kind="photo"
         )
         if path:
             self.path.setText(path)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import ops
+from gui import files, ops
 from gui.attendance_model import UNSET, AttendanceModel, AttendanceTable, AttendeeRow
 from gui.forms import DateField, FormSupport, TimeField, may_close, merge_errors
 from gui.roster_model import pinyin_collator
@@ -394,8 +393,7 @@ class MeetingForm(QDialog):
             self.support.mark_dirty()
 
     def choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "选择会议照片或签到表", "", IMAGE_FILTER)
-        self.add_files(list(paths))
+        self.add_files(list(files.open_files(self, "选择会议照片或签到表", IMAGE_FILTER, kind="photo")))
 
     def remove_selected_file(self) -> None:
         for item in self.files.selectedItems():

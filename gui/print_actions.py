@@ -18,7 +18,6 @@ from PySide6.QtGui import QImage, QKeySequence, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import ops
+from gui import files, ops
 from gui.forms import no_branch_message
 from services.org import get_branch
 from services.printing.booklet import build_branch_booklet, build_meeting_form, save
@@ -205,7 +204,7 @@ class PdfPreviewDialog(QDialog):
         return last - first + 1
 
     def save_dialog(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, "另存为 PDF", self.filename, "PDF 文件 (*.pdf)")
+        path = files.save_file(self, "另存为 PDF", self.filename, "PDF 文件 (*.pdf)", kind="pdf")
         if path:
             self.save_to(path)
 

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QInputDialog,
     QLabel,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import ops
+from gui import files, ops
 from gui.lock import IdleLock
 from services import accounts, backup, security_settings
 from services.db import Database, OpChanges
@@ -91,7 +90,7 @@ def lock_now(window: MainWindow) -> None:
 
 
 def backup_to(window: MainWindow) -> None:
-    folder = QFileDialog.getExistingDirectory(window, "选择备份位置（如 U 盘）")
+    folder = files.choose_folder(window, "选择备份位置（如 U 盘）", kind="backup")
     if not folder:
         return
     path = ops.run_job(
@@ -102,8 +101,8 @@ def backup_to(window: MainWindow) -> None:
 
 
 def restore_from(window: MainWindow) -> None:
-    name, _ = QFileDialog.getOpenFileName(
-        window, "选择要恢复的备份", "", "数据库备份 (*.sqlite *.db);;所有文件 (*)"
+    name = files.open_file(
+        window, "选择要恢复的备份", "数据库备份 (*.sqlite *.db);;所有文件 (*)", kind="backup"
     )
     if not name:
         return

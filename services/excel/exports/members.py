@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Branch, Member, PartyGroup
 from models.enums import LABELS, MemberState
+from services.collation import pinyin_key
 from services.excel.export import ExportColumn, ExportSpec, ExportTable
 from services.excel.layouts import ROSTER
 
@@ -17,7 +20,7 @@ def roster_table(session: Session, branch_ids: list[str] | None, year: int | Non
         .join(Branch, Branch.id == Member.branch_id)
         .outerjoin(PartyGroup, PartyGroup.id == Member.party_group_id)
         .where(Member.deleted.is_(False), Member.state == MemberState.ACTIVE)
-        .order_by(Branch.sort_order, Branch.code, Member.name, Member.id_number)
+        .order_by(Branch.sort_order, Branch.code, Member.id_number)
     )
     if branch_ids is not None:
         stmt = stmt.where(Member.branch_id.in_(branch_ids))
@@ -41,9 +44,18 @@ def roster_table(session: Session, branch_ids: list[str] | None, year: int | Non
             m.notes,
             branch,
         ]
-        for m, branch, group in session.execute(stmt)
+        for m, branch, group in _by_pinyin(session.execute(stmt).all())
     )
     return ExportTable("党员花名册", columns, rows)
+
+
+def _by_pinyin(found: list[Any]) -> list[Any]:
+    """Within each branch (kept in tree order), members by the pinyin of their name, as on screen."""
+    order = {id(r): i for i, r in enumerate(found)}  # the SQL order of the branches
+    branch_rank: dict[str, int] = {}
+    for r in found:
+        branch_rank.setdefault(r[0].branch_id, order[id(r)])
+    return sorted(found, key=lambda r: (branch_rank[r[0].branch_id], pinyin_key(r[0].name), r[0].id_number))
 
 
 EXPORTS = [ExportSpec("members", "党员花名册", roster_table)]
