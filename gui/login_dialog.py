@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import ops
+from gui import fit, ops
 from services import accounts
 from services.db import Database
 from services.errors import LedgerError
@@ -159,9 +159,24 @@ def sign_in(db: Database, parent: QWidget | None = None) -> Actor | None:
     with db.reader() as s:
         first = not accounts.has_accounts(s)
     dialog: FirstAdminDialog | LoginDialog = (
-        FirstAdminDialog(db, parent) if first else LoginDialog(db, parent)
+        FirstAdminDialog(db, parent) if first else LoginDialog(db, parent, username=last_username())
     )
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.actor is None:
         return None
     become(db, dialog.actor)
+    remember_username(dialog.actor.username)
     return dialog.actor
+
+
+_LAST_USER_KEY = "login/last_user"
+
+
+def last_username() -> str:
+    """The name last signed in with on this computer (the password field then has the focus)."""
+    return str(fit.settings().value(_LAST_USER_KEY, "") or "")
+
+
+def remember_username(username: str) -> None:
+    store = fit.settings()
+    store.setValue(_LAST_USER_KEY, username)
+    store.sync()

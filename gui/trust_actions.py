@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -202,42 +201,11 @@ def open_settings(window: MainWindow) -> None:
 
 
 def open_users(window: MainWindow) -> None:
-    """Administrators: list, add, change role, reset password, disable/enable, unlock."""
-    db = window.db
-    rows = ops.run_read(window, db, accounts.list_users)
-    if rows is None:
-        return
-    names = [
-        f"{r.username}（{r.display_name}，{r.role_label}{'' if r.active else '，已停用'}）" for r in rows
-    ]
-    choices = ["添加用户…", *names]
-    picked, ok = QInputDialog.getItem(window, "用户管理", "选择用户或添加：", choices, 0, False)
-    if not ok:
-        return
-    if picked == choices[0]:
-        _add_user(window)
-        return
-    user = rows[names.index(picked)]
-    actions = ["修改角色", "重设密码", "解除锁定", "启用账号" if not user.active else "停用账号"]
-    action, ok = QInputDialog.getItem(window, user.username, "操作：", actions, 0, False)
-    if not ok:
-        return
-    if action == "修改角色":
-        role, ok = QInputDialog.getItem(
-            window, user.username, "新角色：", ["admin", "editor", "viewer"], 0, False
-        )
-        if ok:
-            ops.run_write(window, db, lambda s: accounts.set_role(s, user.username, role))
-    elif action == "重设密码":
-        password, ok = QInputDialog.getText(
-            window, user.username, "新密码（至少 8 位）：", QLineEdit.EchoMode.Password
-        )
-        if ok:
-            ops.run_write(window, db, lambda s: accounts.reset_password(s, user.username, password))
-    elif action == "解除锁定":
-        ops.run_write(window, db, lambda s: accounts.unlock(s, user.username))
-    else:
-        ops.run_write(window, db, lambda s: accounts.set_active(s, user.username, not user.active))
+    """Administrators: every user in a list, with add, change role, reset password, unlock and
+    disable/enable beside it (``gui.users_view.UsersDialog``)."""
+    from gui.users_view import UsersDialog
+
+    UsersDialog(window.db, window, add_user=lambda: _add_user(window)).exec()
 
 
 def _add_user(window: QWidget) -> None:
