@@ -33,7 +33,7 @@ from gui import files, ops
 from gui.forms import DateField, FormSupport, may_close, no_branch_message
 from gui.ledger_actions import ACTIONS, Action, Field, Target
 from services.db import Database
-from services.errors import ValidationError
+from services.errors import ErrorCollector, ValidationError
 from services.fees import parse_month, parse_yuan
 from services.listings import LISTINGS, Listing
 from services.members import members_on
@@ -162,29 +162,38 @@ class ActionDialog(QDialog):
         return line
 
     def values(self) -> dict[str, Any]:
-        """Reads every field; raises ValidationError naming the first bad one."""
+        """Reads every field; raises the problems of ALL bad fields together (``ValidationErrors``
+        when several), so the form marks each of them in one save."""
         out: dict[str, Any] = {}
+        found = ErrorCollector()
         for f in self.action.fields:
-            w = self.widgets[f.key]
-            if isinstance(w, DateField):
-                out[f.key] = w.value()
-            elif isinstance(w, QComboBox):
-                out[f.key] = w.currentData()
-                if out[f.key] is None and f.required:
-                    raise ValidationError(f.key, f"请选择{f.label}。")
-            elif isinstance(w, QCheckBox):
-                out[f.key] = w.isChecked()
-            elif isinstance(w, QSpinBox):
-                out[f.key] = w.value()
-            elif isinstance(w, QPlainTextEdit):
-                out[f.key] = w.toPlainText()
-            elif isinstance(w, ImageField):
-                out[f.key] = w.path.text().strip()
-                if not out[f.key] and f.required:
-                    raise ValidationError(f.key, f"请选择{f.label}。")
-            elif isinstance(w, QLineEdit):
-                out[f.key] = self._text_value(f, w.text().strip())
+            with found.check():
+                out[f.key] = self._value(f)
+        found.raise_if_any()
         return out
+
+    def _value(self, f: Field) -> Any:
+        w = self.widgets[f.key]
+        value: Any = None
+        if isinstance(w, DateField):
+            value = w.value()
+        elif isinstance(w, QComboBox):
+            value = w.currentData()
+            if value is None and f.required:
+                raise ValidationError(f.key, f"请选择{f.label}。")
+        elif isinstance(w, QCheckBox):
+            value = w.isChecked()
+        elif isinstance(w, QSpinBox):
+            value = w.value()
+        elif isinstance(w, QPlainTextEdit):
+            value = w.toPlainText()
+        elif isinstance(w, ImageField):
+            value = w.path.text().strip()
+            if not value and f.required:
+                raise ValidationError(f.key, f"请选择{f.label}。")
+        elif isinstance(w, QLineEdit):
+            value = self._text_value(f, w.text().strip())
+        return value
 
     @staticmethod
     def _text_value(f: Field, text: str) -> Any:
