@@ -247,24 +247,43 @@ register(
 
 
 def _fees(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
-    stmt = _scope(select(FeeDue).where(FeeDue.deleted.is_(False)), FeeDue.branch_id, branch_ids)
+    """One row per member and month. Reads only the shown columns (no ORM objects) with the member's
+    name joined in SQL: a township's ten years of 党费 (~35,000 rows) load in a fraction of a second."""
+    stmt = _scope(
+        select(
+            FeeDue.id,
+            FeeDue.month,
+            Member.name,
+            FeeDue.category,
+            FeeDue.income_fen,
+            FeeDue.due_fen,
+            FeeDue.paid_fen,
+            FeeDue.paid_on,
+            FeeDue.receipt_no,
+        )
+        .outerjoin(Member, Member.id == FeeDue.member_id)
+        .where(FeeDue.deleted.is_(False)),
+        FeeDue.branch_id,
+        branch_ids,
+    )
     if year is not None:
         stmt = stmt.where(FeeDue.month >= f"{year:04d}-01", FeeDue.month <= f"{year:04d}-12")
-    rows = list(session.scalars(stmt.order_by(FeeDue.month, FeeDue.member_id)))
-    names = _member_names(session, {r.member_id for r in rows})
+    categories = {c.value: label(c) for c in FeeCategory}
     return [
         {
-            "id": r.id,
-            "month": r.month,
-            "name": names.get(r.member_id, ""),
-            "category": label(FeeCategory(r.category)),
-            "income_fen": r.income_fen or None,
-            "due_fen": r.due_fen,
-            "paid_fen": r.paid_fen,
-            "paid_on": r.paid_on,
-            "receipt_no": r.receipt_no,
+            "id": fid,
+            "month": month_,
+            "name": name or "",
+            "category": categories.get(category, category),
+            "income_fen": income or None,
+            "due_fen": due,
+            "paid_fen": paid,
+            "paid_on": paid_on,
+            "receipt_no": receipt,
         }
-        for r in rows
+        for fid, month_, name, category, income, due, paid, paid_on, receipt in session.execute(
+            stmt.order_by(FeeDue.month, FeeDue.member_id)
+        )
     ]
 
 
