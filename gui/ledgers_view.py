@@ -321,6 +321,11 @@ class LedgersView(QWidget):
             button = QPushButton(action.title)
             button.clicked.connect(lambda _c=False, a=action: self.run_action(a))
             self.buttons.addWidget(button)
+        if self.code == "fees":
+            grid = QPushButton("按人按月表…")
+            grid.setToolTip("党员 × 月份的党费登记表，如同纸质台账")
+            grid.clicked.connect(self.open_fee_grid)
+            self.buttons.addWidget(grid)
         if self.code == "development":
             township = QPushButton("全镇概况…")
             township.setToolTip("各支部申请人、积极分子、发展对象、预备党员人数")
@@ -328,6 +333,12 @@ class LedgersView(QWidget):
             self.buttons.addWidget(township)
         self.buttons.addStretch(1)
         self.refresh()
+
+    def open_fee_grid(self) -> None:
+        from gui.fee_grid_view import FeeGridDialog
+
+        year = None if self.all_years.isChecked() else self.year.value()
+        FeeGridDialog(self, self.db, self.branch_ids, year).exec()
 
     def refresh(self) -> None:
         if not self._shown:
