@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -79,7 +80,7 @@ EXPORT_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def export_sections(specs: dict[str, object]) -> list[tuple[str, list[str]]]:
+def export_sections(specs: Mapping[str, object]) -> list[tuple[str, list[str]]]:
     """(section title, export names) in menu order; every name in ``specs`` appears exactly once."""
     out: list[tuple[str, list[str]]] = []
     placed: set[str] = set()

@@ -249,20 +249,19 @@ register(
 def _fees(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
     """One row per member and month. Reads only the shown columns (no ORM objects) with the member's
     name joined in SQL: a township's ten years of 党费 (~35,000 rows) load in a fraction of a second."""
+    columns: Select[Any] = select(  # type: ignore[assignment]
+        FeeDue.id,
+        FeeDue.month,
+        Member.name,
+        FeeDue.category,
+        FeeDue.income_fen,
+        FeeDue.due_fen,
+        FeeDue.paid_fen,
+        FeeDue.paid_on,
+        FeeDue.receipt_no,
+    )
     stmt = _scope(
-        select(
-            FeeDue.id,
-            FeeDue.month,
-            Member.name,
-            FeeDue.category,
-            FeeDue.income_fen,
-            FeeDue.due_fen,
-            FeeDue.paid_fen,
-            FeeDue.paid_on,
-            FeeDue.receipt_no,
-        )
-        .outerjoin(Member, Member.id == FeeDue.member_id)
-        .where(FeeDue.deleted.is_(False)),
+        columns.outerjoin(Member, Member.id == FeeDue.member_id).where(FeeDue.deleted.is_(False)),
         FeeDue.branch_id,
         branch_ids,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -49,7 +50,7 @@ def roster_table(session: Session, branch_ids: list[str] | None, year: int | Non
     return ExportTable("党员花名册", columns, rows)
 
 
-def _by_pinyin(found: list[Any]) -> list[Any]:
+def _by_pinyin(found: Sequence[Any]) -> list[Any]:
     """Within each branch (kept in tree order), members by the pinyin of their name, as on screen."""
     order = {id(r): i for i, r in enumerate(found)}  # the SQL order of the branches
     branch_rank: dict[str, int] = {}
