@@ -65,7 +65,7 @@ def run(db: Database) -> int:
     ledgers.all_years.setChecked(True)
     ledgers.select_ledger("fees")
     QApplication.processEvents()
-    rows = ledgers.model.rowCount()
+    rows = len(ledgers.model.rows)
     with db.reader() as s:
         member_id = members.roster(s)[0].id
 

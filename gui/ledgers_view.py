@@ -45,18 +45,37 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 
 
 class ListingModel(QAbstractTableModel):
+    """A listing's rows; the view is handed them ``BATCH`` at a time as it scrolls (``fetchMore``),
+    so a township's ten years of 党费 show at once instead of laying out 35,000 rows first."""
+
+    BATCH = 2000
+
     def __init__(self) -> None:
         super().__init__()
         self.listing: Listing | None = None
         self.rows: list[dict[str, Any]] = []
+        self.shown = 0
 
     def set_data(self, listing: Listing, rows: list[dict[str, Any]]) -> None:
         self.beginResetModel()
         self.listing, self.rows = listing, rows
+        self.shown = min(len(rows), self.BATCH)
         self.endResetModel()
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else self.shown
+
+    def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self.shown < len(self.rows)
+
+    def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        more = min(self.BATCH, len(self.rows) - self.shown)
+        if more > 0:
+            self.beginInsertRows(QModelIndex(), self.shown, self.shown + more - 1)
+            self.shown += more
+            self.endInsertRows()
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() or self.listing is None else len(self.listing.columns)
@@ -79,7 +98,7 @@ class ListingModel(QAbstractTableModel):
         return None
 
     def row_id(self, row: int) -> str | None:
-        return str(self.rows[row]["id"]) if 0 <= row < len(self.rows) else None
+        return str(self.rows[row]["id"]) if 0 <= row < self.shown else None
 
 
 class ImageField(QWidget):

@@ -134,3 +134,17 @@ def test_a_change_that_no_screen_shows_reloads_nothing(window: MainWindow) -> No
     assert ledgers.lazy.loads == loads
     ops.announce(ops.OpChanges({"fee_due"}))
     assert ledgers.lazy.loads == loads + 1
+
+
+def test_a_long_listing_is_handed_to_the_view_in_batches(app: QApplication) -> None:
+    from gui.ledgers_view import ListingModel
+    from services.listings import LISTINGS
+
+    model = ListingModel()
+    rows = [{"id": str(i), "month": "2026-01", "name": f"党员{i}"} for i in range(ListingModel.BATCH * 2 + 5)]
+    model.set_data(LISTINGS["fees"], rows)
+    assert model.rowCount() == ListingModel.BATCH and model.canFetchMore()
+    model.fetchMore()
+    model.fetchMore()
+    assert model.rowCount() == len(rows) and not model.canFetchMore()
+    assert model.row_id(len(rows) - 1) == str(len(rows) - 1)
