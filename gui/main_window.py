@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 MENU_TITLES = ("文件", "数据", "打印", "工具", "帮助")
 # Alt+letter opens each menu (keys as in Windows programs: 文件(F), 编辑/数据(D), 打印(P), 工具(T), 帮助(H)).
 MENU_KEYS = {"文件": "F", "数据": "D", "打印": "P", "工具": "T", "帮助": "H"}
-TREE_MIN_WIDTH = 170  # the tree never shrinks below this: branch names stay readable at 1024×700
+TREE_MIN_WIDTH = 210  # the tree never shrinks below this: branch names stay readable at 1024×700
 STATE_KEY = "mainWindow"
 _ID_ROLE = Qt.ItemDataRole.UserRole
 _KIND_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -258,7 +258,8 @@ class MainWindow(QMainWindow):
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if node.kind != "township":
                 branches += 1
-                item.setToolTip(0, f"{label(node.kind) if node.kind else ''} · 代码 {node.code}")
+                # The full name too: a long one is elided in a narrow tree.
+                item.setToolTip(0, f"{node.name}\n{label(node.kind) if node.kind else ''} · 代码 {node.code}")
             if node.id == keep:
                 restore = item
             below = sum(int(add(item, child).text(1)) for child in node.children)

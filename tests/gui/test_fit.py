@@ -60,6 +60,7 @@ class World:
 @pytest.fixture
 def world(app: QApplication, qtbot: QtBot, db: Database, build: Builder) -> World:
     branch = build.branch(members=6, probationary=1)
+    build.branch("B09", "青塬果业有限公司党支部", members=1)
     member = build.member(branch.id, "王小明")
     data = meetings.MeetingInput(type="congress", held_on=date(2026, 11, 2), topics="学习党章")
     with db.transaction("test") as s:
@@ -183,9 +184,12 @@ def test_main_window_keeps_the_branch_names_readable_at_1024x700(
     window.splitter.setSizes([10, 2000])  # dragging the splitter all the way left stops at the minimum
     QApplication.processEvents()
     assert window.tree.width() >= TREE_MIN_WIDTH
-    branch_item = window.tree.topLevelItem(0).child(0)  # type: ignore[union-attr]
-    name_width = window.tree.fontMetrics().horizontalAdvance(branch_item.text(0))
-    assert window.tree.columnWidth(0) >= min(name_width, TREE_MIN_WIDTH - 60)
+    township = window.tree.topLevelItem(0)
+    assert township is not None
+    items = [township.child(i) for i in range(township.childCount())]
+    long_name = next(i for i in items if i is not None and i.text(0) == "青塬果业有限公司党支部")
+    needed = window.tree.fontMetrics().horizontalAdvance(long_name.text(0)) + 2 * window.tree.indentation()
+    assert window.tree.columnWidth(0) >= needed  # an 11-character name is not cut off
     assert window.tabs.width() >= 480
 
 
