@@ -55,6 +55,7 @@ class MeetingGuest(Tracked, Base):
 
     meeting_id: Mapped[str] = mapped_column(ForeignKey("meeting.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))
+    meeting: Mapped[Meeting] = relationship()
     unit: Mapped[str] = mapped_column(String(100), default="")  # unit or title
     sort_order: Mapped[int] = mapped_column(default=0)
 

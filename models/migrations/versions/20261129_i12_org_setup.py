@@ -102,9 +102,7 @@ def upgrade() -> None:
             batch_op.f("fk_party_group_leader_id_member"), "member", ["leader_id"], ["id"]
         )
     with op.batch_alter_table("committee_seat", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("elected_how", sa.String(length=50), nullable=False, server_default="")
-        )
+        batch_op.add_column(sa.Column("elected_how", sa.String(length=50), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("term_id", sa.String(length=36), nullable=True))
         batch_op.create_index(batch_op.f("ix_committee_seat_term_id"), ["term_id"], unique=False)
         batch_op.create_foreign_key(
