@@ -268,9 +268,7 @@ def delete_branch(session: Session, branch_id: str) -> None:
         (PartyGroup, "党小组"),
         (CommitteeSeat, "支委任职"),
     ):
-        n = session.scalar(
-            select(func.count()).where(model.branch_id == branch_id, model.deleted.is_(False))  # type: ignore[attr-defined]
-        )
+        n = session.scalar(select(func.count()).where(model.branch_id == branch_id, model.deleted.is_(False)))
         if n:
             raise ValidationError(
                 "branch", f"{branch.name}已有{what} {n} 条，不能删除，只能撤销（填写撤销日期和原因）。"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 
 from PIL import Image as PILImage
@@ -29,7 +29,7 @@ from reportlab.platypus import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Attachment, Meeting, Member, PartyGroup
+from models import Attachment, Meeting, MeetingGuest, Member, PartyGroup
 from models.enums import AttendanceStatus, MeetingType, label
 from services import attachments
 from services.errors import LedgerError
@@ -98,6 +98,22 @@ class FormContext:
     members: dict[str, Member]
     groups: dict[str, str]
     photos: dict[str, list[Photo]]  # by meeting id
+    guests: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # 列席 (name, unit) by meeting
+
+
+def meeting_guests(session: Session, meeting_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """列席 outsiders (name, unit or title) by meeting id, in their order."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    if not meeting_ids:
+        return out
+    rows = session.execute(
+        select(MeetingGuest.meeting_id, MeetingGuest.name, MeetingGuest.unit)
+        .where(MeetingGuest.meeting_id.in_(meeting_ids), MeetingGuest.deleted.is_(False))
+        .order_by(MeetingGuest.meeting_id, MeetingGuest.sort_order)
+    )
+    for meeting_id, name, unit in rows:
+        out.setdefault(meeting_id, []).append((name, unit))
+    return out
 
 
 def cn_date(d: date) -> str:
@@ -160,8 +176,9 @@ def form_story(
         ["请假人员", p(_names(by_status["leave"], True)), "", ""],
         ["缺席人员", p(_names(by_status["absent"], True)), "", ""],
     ]
-    if by_status["observer"]:
-        rows.append(["列席人员", p(_names(by_status["observer"], False)), "", ""])
+    observers = by_status["observer"] + ctx.guests.get(meeting.id, [])
+    if observers:
+        rows.append(["列席人员", p(_names(observers, True)), "", ""])
     rows += [
         ["法定人数", p(q.describe() if q else "出席人员中有已删除的党员，无法核算。"), "", ""],
         ["会议议题", p(meeting.topics), "", ""],
@@ -263,4 +280,10 @@ def form_context(session: Session, meeting: Meeting, branch_name: str) -> FormCo
         ).all()
     )
     photos = meeting_photos(session, [meeting.id])
-    return FormContext(branch_name, members, {str(k): str(v) for k, v in groups.items()}, photos)
+    return FormContext(
+        branch_name,
+        members,
+        {str(k): str(v) for k, v in groups.items()},
+        photos,
+        meeting_guests(session, [meeting.id]),
+    )

@@ -406,7 +406,7 @@ def test_election_ends_old_seats_opens_new_ones_and_a_five_year_village_term(
     )
     assert "五分之四" in out
     rows = seats(town, capsys)
-    old = [r for r in rows if r["name"] == "张一"][0]
+    old = next(r for r in rows if r["name"] == "张一")
     assert old["end_on"] == "2026-06-30"
     current = sorted((r["name"], r["role"]) for r in rows if r["end_on"] is None)
     assert current == [("李三", "organization"), ("王二", "secretary"), ("赵四", "propaganda")]
