@@ -62,6 +62,9 @@ class Context:
         return branch.founded_on is None or branch.founded_on <= window.start
 
     def exists(self, branch: BranchFact) -> bool:
+        """Founded by the reference day and not dissolved (撤销/合并) by then."""
+        if branch.dissolved_on is not None and branch.dissolved_on <= self.ref:
+            return False
         return branch.founded_on is None or branch.founded_on <= self.ref
 
     def applies(self, rule: Any, branch: BranchFact, day: date | None = None) -> bool:
