@@ -355,7 +355,8 @@ class PartyGroupsDialog(QDialog):
         if changed is None:
             return
         where = f"编入{group.name}" if group else "移出党小组"
-        self.status.setText(f"已将 {changed} 名党员{where}。")
+        moved = f"（其中 {len(ids) - changed} 名原已在组内）" if len(ids) != changed else ""
+        self.status.setText(f"已将 {len(ids)} 名党员{where}{moved}。")
         for i in range(self.members.count()):
             item = self.members.item(i)
             if item is not None:

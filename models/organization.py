@@ -48,7 +48,9 @@ class PartyGroup(Tracked, Base):
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
-    leader_id: Mapped[str | None] = mapped_column(ForeignKey("member.id"), index=True)  # 组长
+    # 组长. No foreign key on purpose: member → party_group already has one, and a cycle would leave
+    # sync without a safe insert order; services.groups checks the leader is a member of the branch.
+    leader_id: Mapped[str | None] = mapped_column(String(36), index=True)
     dissolved_on: Mapped[date | None] = mapped_column(Date)
 
 

@@ -98,9 +98,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("leader_id", sa.String(length=36), nullable=True))
         batch_op.add_column(sa.Column("dissolved_on", sa.Date(), nullable=True))
         batch_op.create_index(batch_op.f("ix_party_group_leader_id"), ["leader_id"], unique=False)
-        batch_op.create_foreign_key(
-            batch_op.f("fk_party_group_leader_id_member"), "member", ["leader_id"], ["id"]
-        )
     with op.batch_alter_table("committee_seat", schema=None) as batch_op:
         batch_op.add_column(sa.Column("elected_how", sa.String(length=50), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("term_id", sa.String(length=36), nullable=True))
@@ -156,7 +153,6 @@ def downgrade() -> None:
         batch_op.drop_column("term_id")
         batch_op.drop_column("elected_how")
     with op.batch_alter_table("party_group", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_party_group_leader_id_member"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_party_group_leader_id"))
         batch_op.drop_column("dissolved_on")
         batch_op.drop_column("leader_id")
