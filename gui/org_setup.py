@@ -41,7 +41,7 @@ from gui import ops
 from gui.forms import DateField, FormSupport
 from gui.meeting_form import parse_guests
 from models.enums import LABELS, CommitteeRole, ExclusionGround, label
-from services import committee, groups, org
+from services import committee, demo_marker, groups, org
 from services.db import Database
 from services.errors import ValidationError
 from services.members import members_on
@@ -880,7 +880,19 @@ def election(window: MainWindow) -> None:
         ElectionDialog(window, window.db, branch_id).exec()
 
 
+DEMO_TITLE = "【演示数据库：虚构数据，不得上报】"
+
+
+def update_demo_title(window: MainWindow) -> None:
+    """The title bar says so when the database was filled by the demo generator."""
+    note = ops.run_read(window, window.db, demo_marker.demo_note)
+    title = window.windowTitle().replace(DEMO_TITLE, "")
+    window.setWindowTitle(title + DEMO_TITLE if note is not None else title)
+
+
 def install(window: MainWindow) -> None:
+    update_demo_title(window)
+    ops.bus().changed.connect(lambda tags: update_demo_title(window) if "all" in tags else None)
     menu = window.menus["文件"]
     first = menu.actions()[2] if len(menu.actions()) > 2 else None  # after 新建乡镇/新建支部
     actions = [
