@@ -40,6 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--parent", default=None, help="上级党组织代码")
     add.add_argument("--term-start", default=None, help="本届任期开始日期（届满按领域自动计算）")
     add.set_defaults(handler=branch_add)
+    imp = b.add_parser(
+        "import", help="从 Excel 导入本乡镇的党组织（代码、名称、类别、领域、成立日期、上级代码）"
+    )
+    imp.add_argument("file")
+    imp.add_argument("--township", required=True, help="乡镇代码")
+    imp.set_defaults(handler=branch_import)
     ed = b.add_parser("edit", help="修改党组织（名称、代码、类别、领域、上级、成立日期）")
     ed.add_argument("code", help="现在的支部代码")
     ed.add_argument("--code", dest="new_code", default=None, help="新代码")
@@ -275,6 +281,18 @@ def branch_edit(args: argparse.Namespace, ctx: Context) -> int:
             committee.start_term(s, b.id, parse_date(args.term_start, "term_start"))
         name, code = b.name, b.code
     print(f"已修改 {name}（{code}）")
+    return 0
+
+
+def branch_import(args: argparse.Namespace, ctx: Context) -> int:
+    from pathlib import Path
+
+    from services.excel.branch_import import import_branches
+
+    with ctx.db().transaction(ctx.user) as s:
+        township = org.township_by_code(s, args.township)
+        ids = import_branches(s, township.id, Path(args.file))
+    print(f"已导入 {len(ids)} 个党组织")
     return 0
 
 
