@@ -268,7 +268,9 @@ def composition(rule: CompositionRule, ctx: Context) -> list[Finding]:
             # Only judged where a committee exists (a lone secretary is not a committee).
             fires = committee < (rule.min or 0) or (rule.max is not None and committee > rule.max)
         if fires:
-            out.append(ctx.finding(rule, branch, None, values, missing=missing))
+            # A missing secretary or committee is entered in the committee dialog (补录 opens it).
+            prefill = Prefill("committee", branch.id) if rule.check != "full_members" else None
+            out.append(ctx.finding(rule, branch, None, values, missing=missing, prefill=prefill))
     return out
 
 
@@ -289,7 +291,12 @@ def term(rule: TermRule, ctx: Context) -> list[Finding]:
         if fires:
             out.append(
                 ctx.finding(
-                    rule, branch, None, {"term_end": end.isoformat(), "days": left}, missing="换届选举"
+                    rule,
+                    branch,
+                    None,
+                    {"term_end": end.isoformat(), "days": left},
+                    missing="换届选举",
+                    prefill=Prefill("election", branch.id),
                 )
             )
     return out

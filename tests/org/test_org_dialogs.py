@@ -199,3 +199,22 @@ def test_committee_dialog_lists_current_seats_and_term_history(
     assert dialog.table.rowCount() == 1 and dialog.table.item(0, 0).text() == "书记"
     assert "不设支委会" in dialog.summary.text()
     assert "2024-03-01 起（本届，2027-03-01 届满）" in dialog.terms.text()  # 机关: 3 years
+
+
+def test_missing_secretary_finding_opens_the_committee_dialog_to_fill_it(
+    app: QApplication, qtbot: QtBot, db: Database, build: Builder
+) -> None:
+    from gui.handbook_view import HandbookView
+    from services.handbook.pack import load_pack
+    from services.handbook.service import run_check
+
+    branch = build.branch(members=3)
+    with db.reader() as s:
+        result = run_check(s, load_pack(), "2026-11", as_of=TODAY)
+    [finding] = [f for f in result.findings if f.rule_id == "ORG-03" and f.branch_id == branch.id]
+    assert finding.prefill is not None
+    view = HandbookView(None, db, today=TODAY)
+    qtbot.addWidget(view)
+    form = view.prefilled_form(finding.prefill)
+    qtbot.addWidget(form)
+    assert isinstance(form, CommitteeDialog) and form.branch_id == branch.id
