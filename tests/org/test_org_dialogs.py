@@ -218,3 +218,34 @@ def test_missing_secretary_finding_opens_the_committee_dialog_to_fill_it(
     form = view.prefilled_form(finding.prefill)
     qtbot.addWidget(form)
     assert isinstance(form, CommitteeDialog) and form.branch_id == branch.id
+
+
+def test_roster_selection_goes_to_the_group_dialog_checked(
+    app: QApplication, qtbot: QtBot, db: Database, build: Builder, monkeypatch: object
+) -> None:
+    from PySide6.QtCore import QItemSelectionModel
+
+    from gui import org_setup
+    from gui.roster_view import RosterView
+
+    branch = build.branch(members=4)
+    with db.transaction("test") as s:
+        from services import groups
+
+        groups.create_group(s, branch.id, "第一党小组")
+    view = RosterView(None, db)
+    qtbot.addWidget(view)
+    view.set_branches([branch.id])
+    opened: list[org_setup.PartyGroupsDialog] = []
+    monkeypatch.setattr(org_setup.PartyGroupsDialog, "exec", lambda d: opened.append(d) or 0)  # type: ignore[attr-defined]
+    sel = view.table.selectionModel()
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for row in (0, 2):
+        sel.select(view.proxy.index(row, 0), flags)
+    view.group_button.click()
+    [dialog] = opened
+    qtbot.addWidget(dialog)
+    assert len(dialog.checked_ids()) == 2
+    show_active(qtbot, dialog)
+    qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.status.text() == "已将 2 名党员编入第一党小组。"
