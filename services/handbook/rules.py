@@ -59,6 +59,8 @@ class Context:
         """A window is judged once it has ended (plus grace) and the branch existed for all of it."""
         if self.as_of <= window.end + timedelta(days=grace_days):
             return False
+        if branch.dissolved_on is not None and branch.dissolved_on <= window.end:
+            return False  # 撤销/合并 before the window ended: nothing more was due from it
         return branch.founded_on is None or branch.founded_on <= window.start
 
     def exists(self, branch: BranchFact) -> bool:
