@@ -25,6 +25,7 @@ from services.printing.meeting_form import (
     form_context,
     form_story,
     load_thumbnail,
+    meeting_exclusions,
     meeting_guests,
 )
 from services.printing.meeting_form import meeting_photos as load_photos
@@ -145,6 +146,7 @@ def _booklet_form_context(
         groups,
         load_photos(session, meeting_ids, loader),
         meeting_guests(session, meeting_ids),
+        meeting_exclusions(session, meeting_ids),
     )
 
 

@@ -29,7 +29,7 @@ from reportlab.platypus import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Attachment, Meeting, MeetingGuest, Member, PartyGroup
+from models import Attachment, Meeting, MeetingExclusion, MeetingGuest, Member, PartyGroup
 from models.enums import AttendanceStatus, MeetingType, label
 from services import attachments
 from services.errors import LedgerError
@@ -99,6 +99,24 @@ class FormContext:
     groups: dict[str, str]
     photos: dict[str, list[Photo]]  # by meeting id
     guests: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # 列席 (name, unit) by meeting
+    excluded: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # 不计入应到会 (name, ground)
+
+
+def meeting_exclusions(session: Session, meeting_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """Members left out of 应到会 at election meetings: (name, ground label and note) by meeting id."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    if not meeting_ids:
+        return out
+    rows = session.execute(
+        select(MeetingExclusion.meeting_id, Member.name, MeetingExclusion.ground, MeetingExclusion.note)
+        .join(Member, Member.id == MeetingExclusion.member_id)
+        .where(MeetingExclusion.meeting_id.in_(meeting_ids), MeetingExclusion.deleted.is_(False))
+        .order_by(MeetingExclusion.meeting_id, Member.name)
+    )
+    for meeting_id, name, ground, note in rows:
+        why = label(ground) + (f"，{note}" if note else "")
+        out.setdefault(meeting_id, []).append((name, why))
+    return out
 
 
 def meeting_guests(session: Session, meeting_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
@@ -176,6 +194,8 @@ def form_story(
         ["请假人员", p(_names(by_status["leave"], True)), "", ""],
         ["缺席人员", p(_names(by_status["absent"], True)), "", ""],
     ]
+    if ctx.excluded.get(meeting.id):
+        rows.append(["不计入应到会", p(_names(ctx.excluded[meeting.id], True)), "", ""])
     observers = by_status["observer"] + ctx.guests.get(meeting.id, [])
     if observers:
         rows.append(["列席人员", p(_names(observers, True)), "", ""])
@@ -286,4 +306,5 @@ def form_context(session: Session, meeting: Meeting, branch_name: str) -> FormCo
         {str(k): str(v) for k, v in groups.items()},
         photos,
         meeting_guests(session, [meeting.id]),
+        meeting_exclusions(session, [meeting.id]),
     )

@@ -11,6 +11,7 @@ import pytest
 
 import main
 from services import idcard
+from tests.printing.pdfcheck import texts
 
 MEMBERS = ["张一", "王二", "李三", "赵四", "钱五", "孙六", "周七", "吴八"]
 
@@ -415,6 +416,11 @@ def test_election_ends_old_seats_opens_new_ones_and_a_five_year_village_term(
     meeting = json.loads(ok(town, capsys, "meeting", "show", out.splitlines()[0], "--json"))
     assert meeting["observers"] == [{"name": "戚九", "unit": "乡镇组织委员"}]
     assert "吴八" not in [a["name"] for a in meeting["attendance"]]
+    pdf = town.parent / "election.pdf"
+    ok(town, capsys, "print-meeting", out.splitlines()[0], str(pdf))
+    flat = "".join(texts(pdf)).replace(" ", "").replace("\n", "")
+    assert "不计入应到会吴八（出国出境半年以上，在国外务工）" in flat
+    assert "列席人员戚九（乡镇组织委员）" in flat
 
 
 def test_election_below_four_fifths_or_on_a_ground_not_allowed_writes_nothing(
