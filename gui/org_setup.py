@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -749,8 +750,18 @@ class CommitteeDialog(QDialog):
         self.end_button = QPushButton("结束任职…")
         self.term_button = QPushButton("登记本届任期…")
         self.election_button = QPushButton("换届选举…")
+        self.import_button = QPushButton("从 Excel 导入…")
+        self.message = QLabel()
+        self.message.setObjectName("committeeMessage")
+        self.message.setWordWrap(True)
         row = QHBoxLayout()
-        for b in (self.add_button, self.end_button, self.term_button, self.election_button):
+        for b in (
+            self.add_button,
+            self.end_button,
+            self.term_button,
+            self.election_button,
+            self.import_button,
+        ):
             row.addWidget(b)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
@@ -759,7 +770,9 @@ class CommitteeDialog(QDialog):
         lay.addWidget(self.table, 1)
         lay.addLayout(row)
         lay.addWidget(self.terms)
+        lay.addWidget(self.message)
         lay.addWidget(close)
+        self.import_button.clicked.connect(self.choose_file)
         self.add_button.clicked.connect(self.add_seat)
         self.end_button.clicked.connect(self.end_seat)
         self.term_button.clicked.connect(self.set_term)
@@ -809,6 +822,29 @@ class CommitteeDialog(QDialog):
             )
         else:
             self.terms.setText("尚未登记任期：可“登记本届任期”，或记录一次换届选举。")
+
+    def choose_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, "选择支委名单", "", "Excel 工作簿 (*.xlsx)")
+        if path:
+            self.load_file(Path(path))
+
+    def load_file(self, path: Path) -> None:
+        """Seat everyone in the sheet (all or none); the first refused row is shown here."""
+        from services.excel.committee_import import import_committee
+
+        branch_id = self.branch_id
+        ids = ops.run_write(
+            self,
+            self.db,
+            lambda s: import_committee(s, branch_id, path),
+            on_invalid=lambda e: self.message.setText(e.message),
+            changes={"committee", "org"},
+        )
+        if ids is not None:
+            self.message.setText(f"已登记 {len(ids)} 条任职。")
+            self.reload()
 
     def set_term(self) -> None:
         if TermDialog(self, self.db, self.branch_id).exec():

@@ -126,6 +126,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--on", default=None, help="某日在任的（默认：全部任职记录）")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(handler=committee_list)
+    ci = c.add_parser("import", help="从 Excel 导入支委名单（姓名、职务、任职日期、离任日期、产生方式）")
+    ci.add_argument("file")
+    ci.add_argument("--branch", required=True)
+    ci.set_defaults(handler=committee_import)
     tl = c.add_parser("terms", help="历届任期")
     tl.add_argument("--branch", required=True)
     tl.add_argument("--json", action="store_true")
@@ -459,6 +463,18 @@ def committee_list(args: argparse.Namespace, ctx: Context) -> int:
         for r in rows:
             until = r["end_on"] or "至今"
             print(f"{r['role_label']}\t{r['name']}\t{r['start_on']} — {until}")
+    return 0
+
+
+def committee_import(args: argparse.Namespace, ctx: Context) -> int:
+    from pathlib import Path
+
+    from services.excel.committee_import import import_committee
+
+    with ctx.db().transaction(ctx.user) as s:
+        branch = org.branch_by_code(s, args.branch)
+        ids = import_committee(s, branch.id, Path(args.file))
+    print(f"已登记 {len(ids)} 条任职")
     return 0
 
 

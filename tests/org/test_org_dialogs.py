@@ -249,3 +249,38 @@ def test_roster_selection_goes_to_the_group_dialog_checked(
     show_active(qtbot, dialog)
     qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dialog.status.text() == "已将 2 名党员编入第一党小组。"
+
+
+def test_committee_sheet_is_imported_through_the_seat_rules_all_or_nothing(
+    app: QApplication, qtbot: QtBot, db: Database, build: Builder, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from tests.excel.conftest import write_book
+
+    branch = build.branch(members=8, probationary=1)
+    dialog = CommitteeDialog(None, db, branch.id, branch.name)
+    qtbot.addWidget(dialog)
+    folder = Path(str(tmp_path))
+    header = ["姓名", "职务", "任职日期", "离任日期", "产生方式"]
+    bad = write_book(
+        folder / "bad.xlsx",
+        [
+            header,
+            ["党员B0101", "书记", "2024-01-01", "", "选举"],
+            ["党员B0100", "组织委员", "2024-01-01", "", ""],
+        ],
+    )
+    dialog.load_file(bad)
+    assert dialog.message.text().startswith("第 3 行：党员B0100 在 2024-01-01 是预备党员")
+    assert count(db, CommitteeSeat) == 0
+    good = write_book(
+        folder / "good.xlsx",
+        [
+            header,
+            ["党员B0101", "书记", "2024-01-01", "", "选举"],
+            ["党员B0102", "组织委员", "2024-01-01", "", ""],
+        ],
+    )
+    dialog.load_file(good)
+    assert dialog.message.text() == "已登记 2 条任职。" and dialog.table.rowCount() == 2
