@@ -71,6 +71,10 @@ def _validate(
         group = session.get(PartyGroup, data.party_group_id)
         if group is None or group.deleted or group.branch_id != branch.id:
             raise ValidationError("party_group_id", "所选党小组不属于本支部。")
+        if group.dissolved_on is not None:
+            raise ValidationError(
+                "party_group_id", f"{group.name}已于 {group.dissolved_on.isoformat()} 撤销。"
+            )
     phone = data.phone.strip()
     if phone and not phone.replace("-", "").replace(" ", "").isdigit():
         raise ValidationError("phone", f"联系电话只能包含数字和“-”：{phone}。")

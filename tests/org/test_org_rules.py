@@ -133,3 +133,20 @@ def test_term_start_and_end_follow_the_term_history(db: Database, build: Builder
     with pytest.raises(ValidationError, match="须晚于本届开始日期") as err, db.transaction("test") as s:
         committee.start_term(s, branch.id, date(2026, 1, 1), today=TODAY)
     assert err.value.field == "term_start"
+
+
+def test_a_member_is_not_put_in_a_dissolved_group(db: Database, build: Builder) -> None:
+    from services import members
+
+    branch = build.branch(members=1)
+    with db.transaction("test") as s:
+        group = groups.create_group(s, branch.id, "第一党小组")
+        groups.dissolve_group(s, group.id, date(2026, 10, 1), today=TODAY)
+        person = members_on(s, branch.id, TODAY)[0]
+        data = members.member_input(person)
+    data.party_group_id = group.id
+    with pytest.raises(ValidationError, match="已于 2026-10-01 撤销") as err, db.transaction("test") as s:
+        members.update_member(s, person.id, data, today=TODAY)
+    assert err.value.field == "party_group_id"
+    with pytest.raises(ValidationError, match="已撤销") as err, db.transaction("test") as s:
+        groups.assign_members(s, group.id, [person.id])
