@@ -6,9 +6,11 @@ import argparse
 from dataclasses import asdict
 from datetime import time
 
+from sqlalchemy.orm import Session
+
 from models import Member
 from models.enums import AttendanceStatus, MeetingType, label
-from services import groups, meetings, org
+from services import committee, groups, meetings, org
 from services.cli import Context, emit, parse_date
 from services.errors import ValidationError
 
@@ -165,6 +167,10 @@ def meeting_show(args: argparse.Namespace, ctx: Context) -> int:
             "quorum_met": q.met,
             "attendance": attendance,
             "observers": [{"name": g.name, "unit": g.unit} for g in meetings.guests(s, m.id)],
+            "excluded": [
+                {"name": names.get(x.member_id) or _name(s, x.member_id), "ground": x.ground, "note": x.note}
+                for x in committee.exclusions(s, m.id)
+            ],
         }
     if args.json:
         emit(data, True)
@@ -176,6 +182,11 @@ def meeting_show(args: argparse.Namespace, ctx: Context) -> int:
         for g in data["observers"]:  # type: ignore[attr-defined]
             print(f"  {g['name']}\t列席\t{g['unit']}")
     return 0
+
+
+def _name(session: Session, member_id: str) -> str:
+    person = session.get(Member, member_id)
+    return person.name if person else "?"
 
 
 def meeting_delete(args: argparse.Namespace, ctx: Context) -> int:

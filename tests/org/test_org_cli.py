@@ -416,6 +416,7 @@ def test_election_ends_old_seats_opens_new_ones_and_a_five_year_village_term(
     meeting = json.loads(ok(town, capsys, "meeting", "show", out.splitlines()[0], "--json"))
     assert meeting["observers"] == [{"name": "戚九", "unit": "乡镇组织委员"}]
     assert "吴八" not in [a["name"] for a in meeting["attendance"]]
+    assert meeting["excluded"] == [{"name": "吴八", "ground": "abroad", "note": "在国外务工"}]
     pdf = town.parent / "election.pdf"
     ok(town, capsys, "print-meeting", out.splitlines()[0], str(pdf))
     flat = "".join(texts(pdf)).replace(" ", "").replace("\n", "")

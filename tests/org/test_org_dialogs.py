@@ -284,3 +284,24 @@ def test_committee_sheet_is_imported_through_the_seat_rules_all_or_nothing(
     )
     dialog.load_file(good)
     assert dialog.message.text() == "已登记 2 条任职。" and dialog.table.rowCount() == 2
+
+
+def test_the_file_menu_reaches_every_organisation_dialog(
+    app: QApplication, qtbot: QtBot, db: Database
+) -> None:
+    from gui.main_window import MainWindow
+
+    window = MainWindow(db, extensions=["gui.org_setup"])
+    qtbot.addWidget(window)
+    texts = [a.text() for a in window.menus["文件"].actions()]
+    for entry in (
+        "新建乡镇…",
+        "新建支部…",
+        "修改乡镇/党组织…",
+        "撤销党组织…",
+        "党小组…",
+        "支部委员会…",
+        "换届选举…",
+    ):
+        assert entry in texts
+    assert texts.index("换届选举…") < texts.index("退出")
