@@ -28,6 +28,7 @@ from services.demo.people import BranchPeople, build_people
 from services.demo.schedule import MeetingWriter, plan_meetings
 from services.demo.writer import BulkWriter, DemoRandom, at_time, new_uuid
 from services.errors import ValidationError
+from services.handbook.pack import PackHolder
 from services.roles import check_actor
 
 SCALES = ("small", "township", "county")
@@ -118,6 +119,7 @@ def _service_session(conn: Connection, db: Database, user: str) -> Session:
     session = Session(bind=conn)  # joins the open transaction; its commit leaves that open
     session.info["user"] = user
     session.info["role"] = db.actor.role if db.actor else None
+    session.info["pack"] = PackHolder.startup().pack  # term lengths, read once
     created: dict[str, int] = {}
     session.info["demo_created"] = created
 
@@ -130,12 +132,12 @@ def _service_session(conn: Connection, db: Database, user: str) -> Session:
     return session
 
 
-def _organise(session: Session, branch_id: str, crowd: BranchPeople, today: date, window_start: date) -> None:
+def _organise(session: Session, branch_id: str, crowd: BranchPeople, today: date, pack: object) -> None:
     """Terms and seats as a clerk records them: one term per election, seats through the rules."""
     starts = sorted({s.start_on for s in crowd.seats} | ({crowd.term_start} if crowd.term_start else set()))
     for start in starts:
         due = crowd.term_end if start == crowd.term_start else None
-        committee.start_term(session, branch_id, start, due_on=due, today=today)
+        committee.start_term(session, branch_id, start, due_on=due, pack=pack, today=today)
     for seat in sorted(crowd.seats, key=lambda x: (x.start_on, x.role != "secretary")):
         committee.add_seat(
             session,
@@ -212,7 +214,7 @@ def _write_township(
     for code, start, due in upper_terms:
         committee.start_term(session, ids[code], start, due_on=due, today=today)
     for bp, crowd in crowds:
-        _organise(session, ids[bp.code], crowd, today, window_start)
+        _organise(session, ids[bp.code], crowd, today, session.info["pack"])
     session.flush()
     for bp, crowd in crowds:
         mw = MeetingWriter(rng, people, ids[bp.code], bp, crowd, today)
