@@ -521,3 +521,14 @@ def test_observer_is_shown_and_not_counted_and_needs_a_name(
     )
     assert "列席" in err and "姓名" in err
     assert len(json.loads(ok(town, capsys, "meeting", "list", "--branch", "B02", "--json"))) == 1
+
+
+def test_township_edit_renames_and_refuses_a_taken_code(
+    town: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ok(town, capsys, "township", "add", "T02", "河西镇")
+    ok(town, capsys, "township", "edit", "T01", "--name", "城关街道", "--county", "正宁县")
+    rows = json.loads(ok(town, capsys, "branch", "list", "--json"))
+    assert ("T01", "城关街道") in [(r["code"], r["name"]) for r in rows]
+    err = refused(town, capsys, "township", "edit", "T01", "--code", "T02")
+    assert "乡镇代码 T02 已存在" in err

@@ -305,3 +305,23 @@ def test_the_file_menu_reaches_every_organisation_dialog(
     ):
         assert entry in texts
     assert texts.index("换届选举…") < texts.index("退出")
+
+
+def test_township_dialog_edits_the_selected_township(
+    app: QApplication, qtbot: QtBot, db: Database, build: Builder
+) -> None:
+    from gui.org_dialogs import TownshipDialog
+    from models import Township
+
+    township_id = build.township("T01", "城关镇")
+    dialog = TownshipDialog(None, db, township_id=township_id)
+    qtbot.addWidget(dialog)
+    show_active(qtbot, dialog)
+    assert (dialog.windowTitle(), dialog.name.text()) == ("修改乡镇", "城关镇")
+    dialog.name.clear()
+    ctrl_s(qtbot, dialog)
+    assert dialog.support.message_for("name") == "乡镇名称不能为空。"
+    type_text(qtbot, dialog.name, "城关街道")
+    ctrl_s(qtbot, dialog)
+    with db.reader() as s:
+        assert s.get(Township, township_id).name == "城关街道"  # type: ignore[union-attr]
