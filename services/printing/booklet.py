@@ -22,6 +22,7 @@ from services.printing.layout import Rendered, RunningHead, RunningTitle, Sectio
 from services.printing.meeting_form import (
     FormContext,
     PhotoLoader,
+    election_meetings,
     form_context,
     form_story,
     load_thumbnail,
@@ -147,6 +148,7 @@ def _booklet_form_context(
         load_photos(session, meeting_ids, loader),
         meeting_guests(session, meeting_ids),
         meeting_exclusions(session, meeting_ids),
+        election_meetings(session, meeting_ids),
     )
 
 

@@ -29,11 +29,12 @@ from reportlab.platypus import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Attachment, Meeting, MeetingExclusion, MeetingGuest, Member, PartyGroup
+from models import Attachment, BranchTerm, Meeting, MeetingExclusion, MeetingGuest, Member, PartyGroup
 from models.enums import AttendanceStatus, MeetingType, label
 from services import attachments
+from services.committee import ElectionQuorum
 from services.errors import LedgerError
-from services.meetings import quorum
+from services.meetings import Quorum, quorum
 from services.printing.fonts import FONT
 from services.printing.layout import FRAME_WIDTH, GRID, SHADE, SectionMark, esc, paragraphs, styles
 
@@ -100,6 +101,21 @@ class FormContext:
     photos: dict[str, list[Photo]]  # by meeting id
     guests: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # 列席 (name, unit) by meeting
     excluded: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # 不计入应到会 (name, ground)
+    elections: frozenset[str] = frozenset()  # meetings that elected a committee (换届): four-fifths quorum
+
+
+def election_meetings(session: Session, meeting_ids: list[str]) -> frozenset[str]:
+    """Which of the meetings were 换届 elections (a term was opened by them)."""
+    if not meeting_ids:
+        return frozenset()
+    return frozenset(
+        str(m)
+        for m in session.scalars(
+            select(BranchTerm.meeting_id).where(
+                BranchTerm.meeting_id.in_(meeting_ids), BranchTerm.deleted.is_(False)
+            )
+        )
+    )
 
 
 def meeting_exclusions(session: Session, meeting_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
@@ -161,6 +177,14 @@ def _names(entries: list[tuple[str, str]], with_reason: bool) -> str:
     return "、".join(name for name, _ in entries)
 
 
+def _quorum_text(q: Quorum | None, election: bool) -> str:
+    if q is None:
+        return "出席人员中有已删除的党员，无法核算。"
+    if election:  # 选举: four-fifths of the members with voting rights (选举工作条例)
+        return ElectionQuorum(q.expected_voting, q.present_voting).describe()
+    return q.describe()
+
+
 def form_story(
     meeting: Meeting, ctx: FormContext, mark_key: str | None = None, level: int = 1
 ) -> list[Flowable]:
@@ -200,7 +224,7 @@ def form_story(
     if observers:
         rows.append(["列席人员", p(_names(observers, True)), "", ""])
     rows += [
-        ["法定人数", p(q.describe() if q else "出席人员中有已删除的党员，无法核算。"), "", ""],
+        ["法定人数", p(_quorum_text(q, meeting.id in ctx.elections)), "", ""],
         ["会议议题", p(meeting.topics), "", ""],
     ]
     spans = [i for i, r in enumerate(rows) if r[2] == "" and r[3] == ""]
@@ -307,4 +331,5 @@ def form_context(session: Session, meeting: Meeting, branch_name: str) -> FormCo
         photos,
         meeting_guests(session, [meeting.id]),
         meeting_exclusions(session, [meeting.id]),
+        election_meetings(session, [meeting.id]),
     )

@@ -422,6 +422,7 @@ def test_election_ends_old_seats_opens_new_ones_and_a_five_year_village_term(
     flat = "".join(texts(pdf)).replace(" ", "").replace("\n", "")
     assert "不计入应到会吴八（出国出境半年以上，在国外务工）" in flat
     assert "列席人员戚九（乡镇组织委员）" in flat
+    assert "应到会有表决权党员7人，实到6人，符合五分之四以上到会的要求" in flat
 
 
 def test_election_below_four_fifths_or_on_a_ground_not_allowed_writes_nothing(
