@@ -533,3 +533,36 @@ def test_township_edit_renames_and_refuses_a_taken_code(
     assert ("T01", "城关街道") in [(r["code"], r["name"]) for r in rows]
     err = refused(town, capsys, "township", "edit", "T01", "--code", "T02")
     assert "乡镇代码 T02 已存在" in err
+
+
+def test_meeting_export_lists_the_outside_attendees(
+    town: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import openpyxl
+
+    ok(
+        town,
+        capsys,
+        "meeting",
+        "add",
+        "--branch",
+        "B02",
+        "--type",
+        "congress",
+        "--date",
+        "2026-11-02",
+        "--topics",
+        "学习",
+        "--observer",
+        "戚九:驻村第一书记",
+        "--observer",
+        "蒋十",
+    )
+    out = tmp_path / "meetings.xlsx"
+    ok(town, capsys, "export-xlsx", "meetings", str(out))
+    sheet = openpyxl.load_workbook(out).worksheets[0]
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    header = next(r for r in rows if "列席（非本支部）" in r)
+    column = header.index("列席（非本支部）")
+    assert rows[rows.index(header) + 1][column] == "戚九（驻村第一书记）、蒋十"
+    assert rows[rows.index(header) + 1][header.index("应到")] == 3
