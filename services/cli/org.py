@@ -4,6 +4,7 @@ organisation from the command line (each command one audited transaction; a 查�
 from __future__ import annotations
 
 import argparse
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -88,12 +89,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     asg = g.add_parser("assign", help="把党员编入党小组（可一次多人）")
     asg.add_argument("--branch", required=True)
     asg.add_argument("--group", default=None, help="党小组名称；省略则移出党小组")
-    asg.add_argument("members", nargs="+", help="党员编号或姓名")
+    asg.add_argument("members", nargs="*", help="党员编号或姓名")
+    asg.add_argument("--members", dest="member_list", default="", help="也可逗号分隔：ID1,ID2,…")
     asg.set_defaults(handler=group_assign)
     dis = g.add_parser("dissolve", help="撤销党小组（组员移出，记录保留）")
     dis.add_argument("--branch", required=True)
     dis.add_argument("--group", required=True)
-    dis.add_argument("--date", required=True)
+    dis.add_argument("--date", default=None, help="撤销日期（默认今天）")
     dis.set_defaults(handler=group_dissolve)
     ls = g.add_parser("list", help="列出党小组")
     ls.add_argument("--branch", required=True)
@@ -119,7 +121,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     end.add_argument("seat", nargs="?", default=None, help="任职编号（见 committee list --json）")
     end.add_argument("--branch", default=None)
     end.add_argument("--member", default=None, help="与 --branch 同用：该党员现任的职务")
-    end.add_argument("--date", required=True, help="离任日期")
+    end.add_argument("--date", default=None, help="离任日期（默认今天）")
     end.set_defaults(handler=seat_end)
     ls = c.add_parser("list", help="支委名单")
     ls.add_argument("--branch", required=True)
@@ -355,7 +357,10 @@ def group_assign(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         branch = org.branch_by_code(s, args.branch)
         group_id = _group(s, branch.id, args.group) if args.group else None
-        ids = [member_ref(s, branch.id, ref, "member_ids").id for ref in args.members]
+        refs = [*args.members, *(r for r in args.member_list.split(",") if r.strip())]
+        if not refs:
+            raise ValidationError("member_ids", "请给出要编组的党员（编号或姓名）。")
+        ids = [member_ref(s, branch.id, ref, "member_ids").id for ref in refs]
         changed = groups.assign_members(s, group_id, ids, branch_id=branch.id)
     where = f"编入{args.group}" if args.group else "移出党小组"
     print(f"已将 {changed} 名党员{where}")
@@ -363,7 +368,7 @@ def group_assign(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def group_dissolve(args: argparse.Namespace, ctx: Context) -> int:
-    on = parse_date(args.date, "dissolved_on")
+    on = parse_date(args.date, "dissolved_on") if args.date else date.today()
     with ctx.db().transaction(ctx.user) as s:
         branch = org.branch_by_code(s, args.branch)
         groups.dissolve_group(s, _group(s, branch.id, args.group), on)
@@ -419,7 +424,7 @@ def seat_add(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def seat_end(args: argparse.Namespace, ctx: Context) -> int:
-    on = parse_date(args.date, "end_on")
+    on = parse_date(args.date, "end_on") if args.date else date.today()
     with ctx.db().transaction(ctx.user) as s:
         if args.seat:
             seat_id = args.seat

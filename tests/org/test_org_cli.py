@@ -120,7 +120,18 @@ def test_groups_created_assigned_many_at_once_led_and_dissolved(
         town, capsys, "group", "assign", "--branch", "B01", "--group", "第一党小组", "王二", "李三", "赵四"
     )
     assert "3 名" in out
-    ok(town, capsys, "group", "assign", "--branch", "B01", "--group", "第二党小组", "钱五", "孙六", "周七")
+    ok(
+        town,
+        capsys,
+        "group",
+        "assign",
+        "--branch",
+        "B01",
+        "--group",
+        "第二党小组",
+        "--members",
+        "钱五,孙六,周七",
+    )
     ok(town, capsys, "group", "rename", "--branch", "B01", "--group", "第二党小组", "--name", "东片党小组")
     groups = {
         g["name"]: g for g in json.loads(ok(town, capsys, "group", "list", "--branch", "B01", "--json"))
