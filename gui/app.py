@@ -83,7 +83,9 @@ def first_run(window: MainWindow, demo_if_empty: bool) -> None:
         org_dialogs.run_demo(window, window.db)
         return
     # Without a township the window stays usable: 文件 → 新建乡镇 remains available.
-    org_dialogs.TownshipDialog(window, window.db, first_run=True).exec()
+    from gui.first_start import first_start
+
+    first_start(window, window.db)
 
 
 def run_gui(db_target: str, demo_if_empty: bool = False) -> int:

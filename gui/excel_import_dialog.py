@@ -197,6 +197,12 @@ class ExcelImportDialog(QDialog):
         group.addButton(self.all_or_nothing)
         group.addButton(self.valid_only)
         self.confirm_updates = QCheckBox("应用对已有记录的修改")
+        self.create_groups = QCheckBox("新建表中的党小组（本支部还没有的）")
+        self.create_groups.setObjectName("createGroups")
+        self.create_groups.setToolTip("花名册“党小组”列里本支部还没有的名称，导入时新建为党小组")
+        self.create_groups.toggled.connect(
+            lambda _on: self.check() if self.path_edit.text().strip() else None
+        )
         for w in (self.all_or_nothing, self.valid_only, self.confirm_updates):
             w.toggled.connect(self._update_buttons)
         self.import_button = QPushButton("导入")
@@ -209,6 +215,7 @@ class ExcelImportDialog(QDialog):
         bottom.addWidget(self.all_or_nothing)
         bottom.addWidget(self.valid_only)
         bottom.addWidget(self.confirm_updates)
+        bottom.addWidget(self.create_groups)
         bottom.addStretch(1)
         bottom.addWidget(self.import_button)
         bottom.addWidget(close)
@@ -252,10 +259,11 @@ class ExcelImportDialog(QDialog):
             self.summary.setText("请选择要导入到哪个支部。")
             return
         planner = _FUNCS[self.kind][0]
+        extra = {"create_groups": True} if self.kind == "roster" and self.create_groups.isChecked() else {}
 
         def work(s: Session) -> ImportPlan | ExcelFileError:
             try:
-                return planner(s, branch_id, path, today=self.today)
+                return planner(s, branch_id, path, today=self.today, **extra)
             except ExcelFileError as exc:  # shown in the dialog, not as a pop-up
                 return exc
 
@@ -312,7 +320,13 @@ class ExcelImportDialog(QDialog):
             )
 
         ops.run_write(
-            self, self.db, work, self._imported, changes=changes, background=True, label="正在导入…"
+            self,
+            self.db,
+            work,
+            self._imported,
+            changes=changes | ({"org"} if plan.new_groups else set()),
+            background=True,
+            label="正在导入…",
         )
 
     def _imported(self, outcome: ImportResult) -> None:

@@ -269,6 +269,13 @@ class HandbookView(QWidget):
     def prefilled_form(self, prefill: Prefill) -> QDialog:
         from gui.meeting_form import MeetingForm
 
+        if prefill.record in ("committee", "election"):
+            from gui.org_setup import CommitteeDialog, ElectionDialog
+
+            if prefill.record == "election":
+                return ElectionDialog(self, self.db, prefill.branch_id, today=self.today)
+            return CommitteeDialog(self, self.db, prefill.branch_id)
+
         form = MeetingForm(self, self.db, prefill.branch_id, today=self.today)
         if prefill.held_on is not None:
             form.held_on.set_date(prefill.held_on)

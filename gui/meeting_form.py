@@ -54,6 +54,19 @@ def attendee(member: Member, day: date) -> AttendeeRow:
     return AttendeeRow(member.id, member.name, kind, member.can_vote_on(day))
 
 
+def parse_guests(text: str) -> list[meetings.GuestInput]:
+    """One 列席 person per non-blank line: name, then unit or title after the first ，/,/：/:/tab/space."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        cut = min((i for i in (line.find(c) for c in "，,：:\t ") if i >= 0), default=-1)
+        name, unit = (line[:cut], line[cut + 1 :]) if cut >= 0 else (line, "")
+        out.append(meetings.GuestInput(name.strip(), unit.strip(" ，,：:\t")))
+    return out
+
+
 @dataclass
 class _Loaded:
     branch_name: str
@@ -106,7 +119,13 @@ class MeetingForm(QDialog):
         self.topics.setFixedHeight(self.topics.fontMetrics().lineSpacing() * 3 + 14)
         self.minutes = QPlainTextEdit()
         self.resolutions = QPlainTextEdit()
-        for edit in (self.minutes, self.resolutions):
+        self.guests = QPlainTextEdit()
+        self.guests.setObjectName("guestsEdit")
+        self.guests.setPlaceholderText(
+            "非本支部党员列席：每行一人，姓名，单位或职务（如：戚九，驻村第一书记）"
+        )
+        self.guests.setMaximumHeight(70)
+        for edit in (self.minutes, self.resolutions, self.guests):
             edit.setTabChangesFocus(True)
         self.minutes.setPlaceholderText("会议记录（发言要点等）")
         self.resolutions.setPlaceholderText("形成的决议、决定")
@@ -132,6 +151,7 @@ class MeetingForm(QDialog):
         s.row(form, "议题", "topics", self.topics)
         s.row(form, "会议记录", "minutes", self.minutes)
         s.row(form, "决议", "resolutions", self.resolutions)
+        s.row(form, "列席人员", "guests", self.guests)
         details = QWidget()
         details.setLayout(form)
 
@@ -222,6 +242,7 @@ class MeetingForm(QDialog):
             self.topics,
             self.minutes,
             self.resolutions,
+            self.guests,
             self.table,
             self.all_present,
             self.reload_people,
@@ -269,6 +290,7 @@ class MeetingForm(QDialog):
                     party_group_id=m.party_group_id,
                     start_time=m.start_time,
                     end_time=m.end_time,
+                    guests=[meetings.GuestInput(g.name, g.unit) for g in meetings.guests(s, m.id)],
                 )
                 for a in live:
                     row = attendee(people[a.member_id], m.held_on)
@@ -306,6 +328,9 @@ class MeetingForm(QDialog):
             self.topics.setPlainText(d.topics)
             self.minutes.setPlainText(d.minutes)
             self.resolutions.setPlainText(d.resolutions)
+            self.guests.setPlainText(
+                "\n".join(f"{g.name}，{g.unit}" if g.unit else g.name for g in d.guests or [])
+            )
             self.attendance.set_rows(loaded.rows, keep_marks=False)
             # The stored sign-in list stands until type, date or group really change.
             self._refill_key = (str(d.type), d.held_on, self.party_group.currentData())
@@ -452,6 +477,7 @@ class MeetingForm(QDialog):
                 e if e.status != UNSET else AttendanceInput(e.member_id, AttendanceStatus.ABSENT, e.reason)
                 for e in self.attendance.entries()
             ],
+            guests=parse_guests(self.guests.toPlainText()),
         )
 
     def save(self) -> bool:

@@ -18,10 +18,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gui import ops
 from gui.forms import DateField, FormSupport
+from models import Branch
 from models.enums import LABELS, BranchDomain, BranchKind
 from services import org
 from services.db import Database
@@ -97,9 +99,19 @@ class _Dialog(QDialog):
 
 
 class TownshipDialog(_Dialog):
-    def __init__(self, parent: QWidget | None, db: Database, *, first_run: bool = False) -> None:
-        super().__init__(parent, "新建乡镇")
+    """New township, or (``township_id``) edit its code, name and county."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        db: Database,
+        *,
+        first_run: bool = False,
+        township_id: str | None = None,
+    ) -> None:
+        super().__init__(parent, "修改乡镇" if township_id else "新建乡镇")
         self.db = db
+        self.township_id = township_id
         if first_run:
             self.intro.setText(
                 "欢迎使用支部台账。数据库中还没有乡镇，请先建立本乡镇（代码可用行政区划代码）。"
@@ -111,28 +123,51 @@ class TownshipDialog(_Dialog):
         self.support.row(self.form, "乡镇代码", "code", self.code)
         self.support.row(self.form, "乡镇名称", "name", self.name)
         self.support.row(self.form, "所属县（区）", "county", self.county)
+        self.code.setObjectName("townshipCode")
+        self.name.setObjectName("townshipName")
+        if township_id:
+            t = ops.run_read(
+                self, db, lambda s: (lambda x: (x.code, x.name, x.county))(org.get_township(s, township_id))
+            )
+            if t is not None:
+                self.code.setText(t[0])
+                self.name.setText(t[1])
+                self.county.setText(t[2])
 
     def save(self) -> None:
         self.support.clear()
         code, name, county = self.code.text(), self.name.text(), self.county.text()
-        township = ops.run_write(
-            self,
-            self.db,
-            lambda s: org.create_township(s, code, name, county),
-            on_invalid=self.support.show,
-            changes={"township"},
-        )
-        if township is not None:
-            self.result_id = township.id
+        township_id = self.township_id
+
+        def write(s: Session) -> str:
+            if township_id:
+                return org.update_township(s, township_id, code=code, name=name, county=county).id
+            return org.create_township(s, code, name, county).id
+
+        done = ops.run_write(self, self.db, write, on_invalid=self.support.show, changes={"township"})
+        if done is not None:
+            self.result_id = done
             self.accept()
 
 
 class BranchDialog(_Dialog):
-    def __init__(self, parent: QWidget | None, db: Database, township_id: str, parent_branch_id: str | None):
-        super().__init__(parent, "新建支部")
+    """New branch under a township (and a 党委/党总支), or (``branch_id``) edit one: code, name, kind,
+    domain, parent, founding date. The term is set in 支部委员会 (登记本届任期 / 换届选举)."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        db: Database,
+        township_id: str,
+        parent_branch_id: str | None,
+        *,
+        branch_id: str | None = None,
+    ):
+        super().__init__(parent, "修改党组织" if branch_id else "新建支部")
         self.db = db
         self.township_id = township_id
         self.parent_branch_id = parent_branch_id
+        self.branch_id = branch_id
         self.code = QLineEdit()
         self.name = QLineEdit()
         self.kind = QComboBox()
@@ -150,8 +185,55 @@ class BranchDialog(_Dialog):
         self.support.row(self.form, "组织类别", "kind", self.kind)
         self.support.row(self.form, "领域", "domain", self.domain)
         self.support.row(self.form, "成立日期", "founded_on", self.founded)
-        self.support.row(self.form, "本届任期开始", "term_start", self.term_start)
-        self.support.row(self.form, "本届任期届满", "term_end", self.term_end)
+        self.parent_choice = QComboBox()
+        self.parent_choice.setObjectName("branchParent")
+        self.code.setObjectName("branchCode")
+        self.name.setObjectName("branchName")
+        self.kind.setObjectName("branchKind")
+        self.domain.setObjectName("branchDomain")
+        self.founded.setObjectName("branchFounded")
+        if branch_id:
+            self.support.row(self.form, "上级党组织", "parent_id", self.parent_choice)
+            self._load(branch_id)
+        else:
+            self.support.row(self.form, "本届任期开始", "term_start", self.term_start)
+            self.support.row(self.form, "本届任期届满", "term_end", self.term_end)
+
+    def _load(self, branch_id: str) -> None:
+        def read(s: Session) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+            b = org.get_branch(s, branch_id)
+            values = {
+                k: getattr(b, k)
+                for k in ("township_id", "code", "name", "kind", "domain", "founded_on", "parent_id")
+            }
+            below = set(org.descendant_branch_ids(s, branch_id))
+            parents = [
+                (p.id, p.name)
+                for p in s.scalars(
+                    select(Branch).where(
+                        Branch.township_id == b.township_id,
+                        Branch.deleted.is_(False),
+                        Branch.kind != BranchKind.BRANCH,
+                    )
+                )
+                if p.id not in below
+            ]
+            return values, parents
+
+        got = ops.run_read(self, self.db, read)
+        if got is None:
+            return
+        b, parents = got
+        self.township_id = b["township_id"]
+        self.code.setText(b["code"])
+        self.name.setText(b["name"])
+        self.kind.setCurrentIndex(max(0, self.kind.findData(b["kind"])))
+        self.domain.setCurrentIndex(max(0, self.domain.findData(b["domain"])))
+        self.founded.set_date(b["founded_on"])
+        self.parent_choice.addItem("（直属乡镇党委）", None)
+        for pid, pname in parents:
+            self.parent_choice.addItem(pname, pid)
+        self.parent_choice.setCurrentIndex(max(0, self.parent_choice.findData(b["parent_id"])))
 
     def save(self) -> None:
         self.support.clear()
@@ -162,8 +244,20 @@ class BranchDialog(_Dialog):
             return
         code, name = self.code.text(), self.name.text()
         kind, domain = str(self.kind.currentData()), str(self.domain.currentData())
+        branch_id, parent_id = self.branch_id, self.parent_choice.currentData()
 
         def create(s: Session) -> str:
+            if branch_id:
+                return org.update_branch(
+                    s,
+                    branch_id,
+                    code=code,
+                    name=name,
+                    kind=kind,
+                    domain=domain,
+                    parent_id=parent_id,
+                    founded_on=founded,
+                ).id
             return org.create_branch(
                 s,
                 self.township_id,

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from gui import ops
 from gui.forms import no_branch_message
@@ -63,6 +64,9 @@ class RosterView(QWidget):
         self.delete_button = QPushButton("删除")
         self.history_button = QPushButton("经历…")
         self.history_button.setToolTip("入党、转接、流动经历，发展党员档案与党费情况")
+        self.group_button = QPushButton("编入党小组…")
+        self.group_button.setObjectName("assignGroupButton")
+        self.group_button.setToolTip("把选中的党员（可按 Shift/Ctrl 多选）一起编入党小组")
 
         self.model = RosterModel()
         self.proxy = RosterProxy(self.model)
@@ -72,7 +76,8 @@ class RosterView(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(NAME_COLUMN, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows may be selected at once (编入党小组); the current row is the one edited.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
@@ -90,6 +95,7 @@ class RosterView(QWidget):
         bar.addWidget(self.edit_button)
         bar.addWidget(self.delete_button)
         bar.addWidget(self.history_button)
+        bar.addWidget(self.group_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(bar)
@@ -104,6 +110,7 @@ class RosterView(QWidget):
         self.delete_button.clicked.connect(self.delete_current)
         self.history_button.clicked.connect(self.history_current)
         self.lazy = ops.LazyRefresh(self, self.refresh)
+        self.group_button.clicked.connect(self.assign_group)
         ops.bus().changed.connect(self._on_changed)
 
     # --- the tab protocol (routed by MainWindow) ------------------------------------------
@@ -191,6 +198,32 @@ class RosterView(QWidget):
             QMessageBox.information(self, "经历", "请先在名册中选择一名党员。")
             return
         MemberHistoryDialog(self, self.db, row.id).exec()
+
+    def selected_rows(self) -> list[members.RosterRow]:
+        rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
+        return [self.model.rows[r] for r in sorted(rows)]
+
+    def assign_group(self) -> None:
+        """Open the party-group dialog of the selected members' branch with them checked."""
+        from gui.org_setup import PartyGroupsDialog
+
+        chosen = self.selected_rows()
+        current = self.current_row()
+        if not chosen and current is not None:
+            chosen = [current]
+        ids = [r.id for r in chosen]
+        if not ids:
+            QMessageBox.information(self, "编入党小组", "请先在名册中选择党员（可多选）。")
+            return
+
+        def branches_of(s: Session) -> set[str]:
+            return {members.get_member(s, i).branch_id for i in ids}
+
+        branches = ops.run_read(self, self.db, branches_of) or set()
+        if len(branches) != 1:
+            QMessageBox.information(self, "编入党小组", "所选党员属于不同支部；党小组只能编入本支部党员。")
+            return
+        PartyGroupsDialog(self, self.db, branches.pop(), preselect=ids).exec()
 
     # --- internals ------------------------------------------------------------------------
     def _branch_of(self, member_id: str) -> str | None:

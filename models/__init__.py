@@ -9,10 +9,10 @@ from models.development import DevelopmentRecord
 from models.fees import FeeDue, FundEntry
 from models.filing import EvidenceFiling
 from models.handbook import FindingExplanation
-from models.meeting import Attendance, Meeting
+from models.meeting import Attendance, Meeting, MeetingExclusion, MeetingGuest
 from models.member import Member
 from models.meta import ChangeCounter, DbMeta
-from models.organization import Branch, CommitteeSeat, PartyGroup, Township
+from models.organization import Branch, BranchTerm, CommitteeSeat, PartyGroup, Township
 from models.rectification import Rectification, WeakBranchFlag
 from models.sync import SyncConflict, SyncDevice, SyncHeld, SyncReceived
 from models.training import TrainingAttendance, TrainingSession
@@ -26,6 +26,7 @@ __all__ = [
     "AuditHead",
     "Base",
     "Branch",
+    "BranchTerm",
     "ChangeCounter",
     "CommitteeSeat",
     "DbMeta",
@@ -39,6 +40,8 @@ __all__ = [
     "FlowRecord",
     "FundEntry",
     "Meeting",
+    "MeetingExclusion",
+    "MeetingGuest",
     "Member",
     "MemberTransfer",
     "PartyGroup",

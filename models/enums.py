@@ -77,6 +77,19 @@ class AttendanceStatus(StrEnum):
     OBSERVER = "observer"  # 列席
 
 
+class ExclusionGround(StrEnum):
+    """Grounds on which a member may be left out of 应到会 at an election (换届) meeting, with the
+    higher committee's consent and the 党员大会's approval. Source: 《中国共产党基层组织选举工作条例》
+    (2020) and the 中组部 rules on 应到会人数 (as republished); ../shared/domain.md "elections"."""
+
+    ILLNESS = "illness"  # 患精神疾病或因病不能表达本人意志
+    ABROAD = "abroad"  # 出国出境半年以上
+    SUSPENDED = "suspended"  # 停止党籍
+    IMPRISONED = "imprisoned"  # 正在服刑或被羁押
+    AWAY = "away"  # 外出工作学习半年以上、应转未转组织关系
+    UNREACHABLE = "unreachable"  # 外出务工经商一年以上无法取得联系
+
+
 class Education(StrEnum):
     PRIMARY = "primary"
     JUNIOR = "junior"
@@ -255,6 +268,14 @@ LABELS: dict[str, dict[str, str]] = {
         "bulk": "批量写入",
         "event": "事件",
         "purge": "清除",
+    },
+    "ExclusionGround": {
+        "illness": "患精神疾病或因病不能表达本人意志",
+        "abroad": "出国出境半年以上",
+        "suspended": "停止党籍",
+        "imprisoned": "正在服刑或被羁押",
+        "away": "外出工作学习半年以上、应转未转组织关系",
+        "unreachable": "外出务工经商一年以上无法取得联系",
     },
     "Education": {
         "primary": "小学",

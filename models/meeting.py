@@ -45,3 +45,28 @@ class Attendance(Tracked, Base):
     sort_order: Mapped[int] = mapped_column(default=0)
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
+
+
+class MeetingGuest(Tracked, Base):
+    """A 列席 person who is not a member of the branch (驻村第一书记, 包村干部, …): shown and printed
+    as 列席, never among those who should attend, so never in the quorum."""
+
+    __tablename__ = "meeting_guest"
+
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meeting.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    meeting: Mapped[Meeting] = relationship()
+    unit: Mapped[str] = mapped_column(String(100), default="")  # unit or title
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class MeetingExclusion(Tracked, Base):
+    """A member left out of 应到会 at an election meeting, on an allowed ground (ExclusionGround)."""
+
+    __tablename__ = "meeting_exclusion"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meeting.id"), index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
+    ground: Mapped[str] = mapped_column(String(16))  # ExclusionGround
+    note: Mapped[str] = mapped_column(String(200), default="")

@@ -34,6 +34,9 @@ class Branch(Tracked, Base):
     term_start: Mapped[date | None] = mapped_column(Date)
     term_end: Mapped[date | None] = mapped_column(Date)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # 撤销/合并: a branch with members or records is never deleted, only dissolved from this day.
+    dissolved_on: Mapped[date | None] = mapped_column(Date)
+    dissolved_reason: Mapped[str] = mapped_column(String(200), default="")
 
     township: Mapped[Township] = relationship(back_populates="branches")
     parent: Mapped[Branch | None] = relationship(remote_side="Branch.id")
@@ -45,6 +48,24 @@ class PartyGroup(Tracked, Base):
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # 组长. No foreign key on purpose: member → party_group already has one, and a cycle would leave
+    # sync without a safe insert order; services.groups checks the leader is a member of the branch.
+    leader_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    dissolved_on: Mapped[date | None] = mapped_column(Date)
+
+
+class BranchTerm(Tracked, Base):
+    """One term (届) of a branch committee; the branch's ``term_start``/``term_end`` mirror the
+    current one. ``due_on`` is when the term expires by the pack's term length, ``ended_on`` the day
+    the next election (换届) closed it."""
+
+    __tablename__ = "branch_term"
+
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
+    start_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    meeting_id: Mapped[str | None] = mapped_column(ForeignKey("meeting.id"), index=True)  # 选举大会
 
 
 class CommitteeSeat(Tracked, Base):
@@ -55,3 +76,5 @@ class CommitteeSeat(Tracked, Base):
     role: Mapped[str] = mapped_column(String(16))  # CommitteeRole
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[date | None] = mapped_column(Date)
+    elected_how: Mapped[str] = mapped_column(String(50), default="")  # 换届选举 / 补选 / 上级任命 …
+    term_id: Mapped[str | None] = mapped_column(ForeignKey("branch_term.id"), index=True)

@@ -17,10 +17,14 @@ class Choice:
 
 
 def party_groups(session: Session, branch_id: str) -> list[Choice]:
-    """The branch's party groups (党小组), in their display order."""
+    """The branch's party groups (党小组) not dissolved, in their display order."""
     rows = session.execute(
         select(PartyGroup.id, PartyGroup.name)
-        .where(PartyGroup.branch_id == branch_id, PartyGroup.deleted.is_(False))
+        .where(
+            PartyGroup.branch_id == branch_id,
+            PartyGroup.deleted.is_(False),
+            PartyGroup.dissolved_on.is_(None),
+        )
         .order_by(PartyGroup.sort_order, PartyGroup.name)
     )
     return [Choice(r[0], r[1]) for r in rows]

@@ -8,7 +8,7 @@ from datetime import date, time
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Attendance, Meeting, Member, PartyGroup
+from models import Attendance, Meeting, MeetingGuest, Member, PartyGroup
 from models.enums import AttendanceStatus, MeetingType, label
 from services.errors import ErrorCollector, NotFound, ValidationError, ValidationErrors
 from services.members import members_on
@@ -20,6 +20,14 @@ class AttendanceInput:
     member_id: str
     status: str = AttendanceStatus.PRESENT
     reason: str = ""
+
+
+@dataclass
+class GuestInput:
+    """A 列席 person who is not a member of the branch: name required, unit or title optional."""
+
+    name: str
+    unit: str = ""
 
 
 @dataclass
@@ -38,6 +46,7 @@ class MeetingInput:
     end_time: time | None = None
     recorded_on: date | None = None
     attendance: list[AttendanceInput] | None = None  # None: everyone expected, marked present
+    guests: list[GuestInput] | None = None  # 列席 outsiders; None on update: keep those recorded
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,15 @@ def _validate(session: Session, branch_id: str, data: MeetingInput, today: date)
         group = session.get(PartyGroup, data.party_group_id) if data.party_group_id else None
         if group is None or group.deleted or group.branch_id != branch_id:
             found.add("party_group_id", "党小组会须选择本支部的党小组。")
+        elif group.dissolved_on and data.held_on >= group.dissolved_on:
+            found.add("party_group_id", f"{group.name}已于 {group.dissolved_on.isoformat()} 撤销。")
+    for i, guest in enumerate(data.guests or [], start=1):
+        if not guest.name.strip():
+            found.add("guests", f"第 {i} 位列席人员：请填写姓名。")
+        elif len(guest.name.strip()) > 50:
+            found.add("guests", f"第 {i} 位列席人员：姓名不能超过 50 个字。")
+        if len(guest.unit.strip()) > 100:
+            found.add("guests", f"第 {i} 位列席人员：单位或职务不能超过 100 个字。")
     if data.recorded_on and data.recorded_on < data.held_on:
         found.add("recorded_on", "录入日期不能早于会议日期。")
     entries = data.attendance
@@ -202,6 +220,27 @@ def _apply(
     for member_id, row in existing.items():
         if member_id not in wanted and not row.deleted:
             soft_delete(row)
+    if data.guests is not None:
+        if meeting.id is not None:
+            for old in guests(session, meeting.id):
+                soft_delete(old)
+        for order, guest in enumerate(data.guests):
+            session.add(
+                MeetingGuest(
+                    meeting=meeting, name=guest.name.strip(), unit=guest.unit.strip(), sort_order=order
+                )
+            )
+
+
+def guests(session: Session, meeting_id: str) -> list[MeetingGuest]:
+    """The meeting's 列席 outsiders in their order (never counted in quorum)."""
+    return list(
+        session.scalars(
+            select(MeetingGuest)
+            .where(MeetingGuest.meeting_id == meeting_id, MeetingGuest.deleted.is_(False))
+            .order_by(MeetingGuest.sort_order)
+        )
+    )
 
 
 def create_meeting(
@@ -242,6 +281,8 @@ def delete_meeting(session: Session, meeting_id: str) -> None:
     for row in meeting.attendance:
         if not row.deleted:
             soft_delete(row)
+    for guest in guests(session, meeting.id):
+        soft_delete(guest)
     soft_delete(meeting)
     session.flush()
 

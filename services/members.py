@@ -73,6 +73,8 @@ def _validate(
         group = session.get(PartyGroup, data.party_group_id)
         if group is None or group.deleted or group.branch_id != branch.id:
             found.add("party_group_id", "所选党小组不属于本支部。")
+        elif group.dissolved_on is not None:
+            found.add("party_group_id", f"{group.name}已于 {group.dissolved_on.isoformat()} 撤销。")
     phone = data.phone.strip()
     if phone and not phone.replace("-", "").replace(" ", "").isdigit():
         found.add("phone", f"联系电话只能包含数字和“-”：{phone}。")

@@ -1,15 +1,19 @@
-"""Townships, branches, party groups and committee seats."""
+"""Townships and branches (create, edit, dissolve), party groups (党小组) and the committee lookups
+other services share. Committee seats, terms and elections live in ``services.committee``.
+
+Every function takes the caller's session (one unit of work, audited by the flush hook; a 查阅
+session writes nothing) and raises ``ValidationError(field, message)`` before writing anything."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Branch, CommitteeSeat, Member, PartyGroup, Township, utcnow
-from models.enums import BranchDomain, BranchKind, CommitteeRole
+from models.enums import BranchDomain, BranchKind
 from services.errors import NotFound, ValidationError
 
 
@@ -77,7 +81,205 @@ def create_branch(
     )
     session.add(branch)
     session.flush()
+    if term_start:
+        from services.committee import start_term
+
+        start_term(session, branch.id, term_start, due_on=term_end, today=today)
     return branch
+
+
+def get_township(session: Session, township_id: str) -> Township:
+    township = session.get(Township, township_id)
+    if township is None or township.deleted:
+        raise NotFound("找不到该乡镇，可能已被删除。")
+    return township
+
+
+def township_by_code(session: Session, code: str) -> Township:
+    township = session.scalar(
+        select(Township).where(Township.code == code.strip(), Township.deleted.is_(False))
+    )
+    if township is None:
+        raise NotFound(f"找不到代码为 {code} 的乡镇。")
+    return township
+
+
+def update_township(
+    session: Session, township_id: str, *, code: str, name: str, county: str = ""
+) -> Township:
+    """Rename / recode a township. Raises ValidationError("code"/"name") for empty or duplicate."""
+    township = get_township(session, township_id)
+    code, name = code.strip(), name.strip()
+    if not code:
+        raise ValidationError("code", "乡镇代码不能为空。")
+    if not name:
+        raise ValidationError("name", "乡镇名称不能为空。")
+    clash = session.scalar(
+        select(Township.id).where(
+            Township.code == code, Township.deleted.is_(False), Township.id != township_id
+        )
+    )
+    if clash:
+        raise ValidationError("code", f"乡镇代码 {code} 已存在。")
+    township.code, township.name, township.county = code, name, county.strip()
+    session.flush()
+    return township
+
+
+def _check_parent(session: Session, branch: Branch, parent_id: str | None) -> None:
+    if parent_id is None:
+        return
+    parent = session.get(Branch, parent_id)
+    if parent is None or parent.deleted:
+        raise ValidationError("parent_id", "找不到所选的上级党组织。")
+    if parent.township_id != branch.township_id:
+        raise ValidationError("parent_id", "上级党组织须在同一乡镇。")
+    if parent.kind == BranchKind.BRANCH:
+        raise ValidationError("parent_id", "党支部下不能再设党组织；上级须是党委或党总支。")
+    if parent.id == branch.id or parent.id in descendant_branch_ids(session, branch.id):
+        raise ValidationError("parent_id", "上级党组织不能是本组织或其下级组织。")
+
+
+def update_branch(
+    session: Session,
+    branch_id: str,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    domain: str,
+    parent_id: str | None,
+    founded_on: date | None,
+    today: date | None = None,
+) -> Branch:
+    """Edit a branch (代码、名称、组织类别 BranchKind、领域 BranchDomain、上级、成立日期).
+
+    Raises ValidationError naming the field: empty/duplicate code or name, unknown kind/domain, a
+    parent that is not a 党委/党总支 of the same township or is the branch itself or below it, a 党支部
+    that still has branches below it, a founding date in the future or after its first meeting."""
+    from models import Meeting
+
+    today = today or date.today()
+    branch = get_branch(session, branch_id)
+    code, name = code.strip(), name.strip()
+    if not code:
+        raise ValidationError("code", "支部代码不能为空。")
+    if not name:
+        raise ValidationError("name", "支部名称不能为空。")
+    if kind not in BranchKind.__members__.values():
+        raise ValidationError("kind", f"未知的组织类别：{kind}。")
+    if domain not in BranchDomain.__members__.values():
+        raise ValidationError("domain", f"未知的领域：{domain}。")
+    if founded_on and founded_on > today:
+        raise ValidationError("founded_on", "成立日期不能晚于今天。")
+    if founded_on:
+        first = session.scalar(
+            select(func.min(Meeting.held_on)).where(
+                Meeting.branch_id == branch_id, Meeting.deleted.is_(False)
+            )
+        )
+        if first and first < founded_on:
+            raise ValidationError(
+                "founded_on", f"已有 {first.isoformat()} 的会议记录，成立日期不能晚于该日。"
+            )
+    clash = session.scalar(
+        select(Branch.id).where(
+            Branch.township_id == branch.township_id,
+            Branch.code == code,
+            Branch.deleted.is_(False),
+            Branch.id != branch_id,
+        )
+    )
+    if clash:
+        raise ValidationError("code", f"支部代码 {code} 在本乡镇已存在。")
+    if kind == BranchKind.BRANCH:
+        below = session.scalar(
+            select(func.count()).where(Branch.parent_id == branch_id, Branch.deleted.is_(False))
+        )
+        if below:
+            raise ValidationError("kind", f"其下还有 {below} 个党组织，不能改为党支部。")
+    _check_parent(session, branch, parent_id)
+    branch.code, branch.name, branch.kind, branch.domain = code, name, str(kind), str(domain)
+    branch.parent_id = parent_id
+    branch.founded_on = founded_on
+    session.flush()
+    return branch
+
+
+def dissolve_branch(
+    session: Session, branch_id: str, on: date, reason: str, today: date | None = None
+) -> Branch:
+    """撤销 or 合并 a branch from ``on`` (local date; records stay, checks stop from that day).
+
+    Raises ValidationError: "reason" empty; "dissolved_on" in the future, before founding or while
+    members are still on its roll that day (transfer them first) or branches below it are not
+    dissolved."""
+    today = today or date.today()
+    branch = get_branch(session, branch_id)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("dissolved_reason", "请填写撤销或合并的原因（如：并入某某党支部）。")
+    if on > today:
+        raise ValidationError("dissolved_on", "撤销日期不能晚于今天。")
+    if branch.founded_on and on < branch.founded_on:
+        raise ValidationError("dissolved_on", "撤销日期不能早于成立日期。")
+    active = session.scalar(
+        select(func.count()).where(
+            Member.branch_id == branch_id,
+            Member.deleted.is_(False),
+            (Member.left_on.is_(None)) | (Member.left_on > on),
+        )
+    )
+    if active:
+        raise ValidationError(
+            "dissolved_on",
+            f"{branch.name}在 {on.isoformat()} 仍有在册党员 {active} 名，请先办理组织关系转接，再撤销。",
+        )
+    below = session.scalar(
+        select(func.count()).where(
+            Branch.parent_id == branch_id, Branch.deleted.is_(False), Branch.dissolved_on.is_(None)
+        )
+    )
+    if below:
+        raise ValidationError("dissolved_on", f"其下还有 {below} 个未撤销的党组织。")
+    branch.dissolved_on = on
+    branch.dissolved_reason = reason
+    for seat in session.scalars(
+        select(CommitteeSeat).where(
+            CommitteeSeat.branch_id == branch_id,
+            CommitteeSeat.deleted.is_(False),
+            (CommitteeSeat.end_on.is_(None)) | (CommitteeSeat.end_on > on),
+        )
+    ):
+        seat.end_on = max(on, seat.start_on + timedelta(days=1))
+    session.flush()
+    return branch
+
+
+def delete_branch(session: Session, branch_id: str) -> None:
+    """Move an empty branch (created by mistake) to the recycle bin. A branch with members, meetings,
+    groups or seats is never deleted, only dissolved: ValidationError("branch")."""
+    from models import Meeting
+
+    branch = get_branch(session, branch_id)
+    for model, what in (
+        (Member, "党员"),
+        (Meeting, "会议记录"),
+        (PartyGroup, "党小组"),
+        (CommitteeSeat, "支委任职"),
+    ):
+        n = session.scalar(select(func.count()).where(model.branch_id == branch_id, model.deleted.is_(False)))
+        if n:
+            raise ValidationError(
+                "branch", f"{branch.name}已有{what} {n} 条，不能删除，只能撤销（填写撤销日期和原因）。"
+            )
+    below = session.scalar(
+        select(func.count()).where(Branch.parent_id == branch_id, Branch.deleted.is_(False))
+    )
+    if below:
+        raise ValidationError("branch", f"其下还有 {below} 个党组织，不能删除。")
+    soft_delete(branch)
+    session.flush()
 
 
 def get_branch(session: Session, branch_id: str) -> Branch:
@@ -94,15 +296,13 @@ def branch_by_code(session: Session, code: str) -> Branch:
     return branch
 
 
-def create_party_group(session: Session, branch_id: str, name: str) -> PartyGroup:
-    name = name.strip()
-    if not name:
-        raise ValidationError("name", "党小组名称不能为空。")
-    get_branch(session, branch_id)
-    group = PartyGroup(branch_id=branch_id, name=name)
-    session.add(group)
-    session.flush()
-    return group
+def create_party_group(
+    session: Session, branch_id: str, name: str, leader_id: str | None = None
+) -> PartyGroup:
+    """New 党小组 (``services.groups.create_group``)."""
+    from services.groups import create_group
+
+    return create_group(session, branch_id, name, leader_id=leader_id)
 
 
 def add_committee_seat(
@@ -113,19 +313,10 @@ def add_committee_seat(
     start_on: date,
     end_on: date | None = None,
 ) -> CommitteeSeat:
-    if role not in CommitteeRole.__members__.values():
-        raise ValidationError("role", f"未知的职务：{role}。")
-    member = session.get(Member, member_id)
-    if member is None or member.deleted or member.branch_id != branch_id:
-        raise ValidationError("member_id", "支委必须是本支部的党员。")
-    if end_on and end_on < start_on:
-        raise ValidationError("end_on", "任职结束日期不能早于开始日期。")
-    seat = CommitteeSeat(
-        branch_id=branch_id, member_id=member_id, role=str(role), start_on=start_on, end_on=end_on
-    )
-    session.add(seat)
-    session.flush()
-    return seat
+    """Seat a member (``services.committee.add_seat``, which holds the rules)."""
+    from services.committee import add_seat
+
+    return add_seat(session, branch_id, member_id, role, start_on, end_on)
 
 
 def committee_on(session: Session, branch_id: str, day: date) -> list[CommitteeSeat]:

@@ -237,7 +237,12 @@ def test_bulk_load_is_summarised_in_the_audit_log(db: Database, small: demo.Demo
         entries = s.execute(
             select(AuditEntry.table_name, AuditEntry.changes).where(AuditEntry.action == "bulk")
         ).all()
-        assert {t for t, _ in entries} == {t for t, n in small.rows.items() if n}
+        by_service = {"party_group", "committee_seat", "branch_term"}  # written as a clerk would
+        assert {t for t, _ in entries} == {t for t, n in small.rows.items() if n} - by_service
+        inserted = set(
+            s.scalars(select(AuditEntry.table_name).where(AuditEntry.action == "insert").distinct())
+        )
+        assert by_service <= inserted
         assert audit.verify(s).ok
 
 
@@ -250,3 +255,29 @@ def test_viewer_may_not_generate_demo_data(db: Database) -> None:
         demo.generate(db, "small", today=TODAY)
     with db.reader() as s:
         assert s.scalar(select(func.count()).select_from(Township)) == 0
+
+
+def test_demo_organisation_is_built_through_the_services(db: Database, small: demo.DemoSummary) -> None:
+    """Committees, terms and groups obey the same rules a clerk's input does."""
+    from models import BranchTerm
+    from services import committee, demo_marker
+
+    with db.reader() as s:
+        assert demo_marker.is_demo(s)
+        for branch in s.scalars(select(Branch).where(Branch.kind == "branch")):
+            terms = committee.terms(s, branch.id)
+            assert terms and branch.term_start == terms[-1].start_on and branch.term_end == terms[-1].due_on
+            secretaries = [
+                r for r in committee.seats(s, branch.id) if r.role == "secretary" and r.end_on is None
+            ]
+            assert len(secretaries) <= 1
+        assert s.scalar(select(func.count()).select_from(BranchTerm)) >= 3
+
+
+def test_demo_is_never_written_into_a_database_with_real_records(db: Database) -> None:
+    from services import org
+
+    with db.transaction("clerk") as s:
+        org.create_township(s, "620421101", "城关镇")
+    with pytest.raises(ValidationError, match="已有真实数据"):
+        demo.generate(db, "small", seed=3, years=1, today=TODAY)

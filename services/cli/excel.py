@@ -42,6 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--confirm-updates", action="store_true", help="应用对已有记录的修改")
         p.add_argument("--today", default=None, help=argparse.SUPPRESS)
         p.add_argument("--json", action="store_true")
+        if name == "import-roster":
+            p.add_argument(
+                "--create-groups", action="store_true", help="表中本支部还没有的党小组，导入时新建"
+            )
         p.set_defaults(handler=import_cmd, kind=name.removeprefix("import-"))
 
     e = sub.add_parser("export-xlsx", help="导出 Excel")
@@ -102,7 +106,8 @@ def import_cmd(args: argparse.Namespace, ctx: Context) -> int:
     try:
         with db.transaction(ctx.user) as s:
             branch_id = _branch_id(s, args.branch)
-            plan = planner(s, branch_id, path, today=today, sheet=args.sheet)
+            extra = {"create_groups": True} if getattr(args, "create_groups", False) else {}
+            plan = planner(s, branch_id, path, today=today, sheet=args.sheet, **extra)
             if args.dry_run or (plan.problems and not args.valid_only):
                 s.rollback()
                 result = None

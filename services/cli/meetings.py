@@ -6,9 +6,11 @@ import argparse
 from dataclasses import asdict
 from datetime import time
 
+from sqlalchemy.orm import Session
+
 from models import Member
 from models.enums import AttendanceStatus, MeetingType, label
-from services import meetings, org
+from services import committee, groups, meetings, org
 from services.cli import Context, emit, parse_date
 from services.errors import ValidationError
 
@@ -29,6 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--lecturer", default="")
     add.add_argument("--leave", action="append", default=[], metavar="姓名:原因", help="请假")
     add.add_argument("--absent", action="append", default=[], metavar="姓名[:原因]", help="缺席")
+    add.add_argument(
+        "--observer",
+        action="append",
+        default=[],
+        metavar="姓名:单位或职务",
+        help="列席（非本支部党员，如驻村第一书记；不计入应到人数），可重复",
+    )
+    add.add_argument("--group", default=None, help="党小组会：党小组名称")
     add.set_defaults(handler=meeting_add)
 
     ls = m.add_parser("list", help="会议列表")
@@ -70,9 +80,19 @@ def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
     exceptions = _exceptions(args.leave, AttendanceStatus.LEAVE) | _exceptions(
         args.absent, AttendanceStatus.ABSENT
     )
+    guests = []
+    for spec in args.observer:
+        name, _, unit = spec.partition(":")
+        guests.append(meetings.GuestInput(name.strip(), unit.strip()))
     with ctx.db().transaction(ctx.user) as s:
         branch = org.branch_by_code(s, args.branch)
-        expected = meetings.expected_attendees(s, branch.id, args.type, held_on)
+        group_id = None
+        if args.group:
+            found = groups.group_by_name(s, branch.id, args.group)
+            if found is None:
+                raise ValidationError("party_group_id", f"本支部没有名为「{args.group}」的党小组。")
+            group_id = found.id
+        expected = meetings.expected_attendees(s, branch.id, args.type, held_on, group_id)
         names = {m.name for m in expected}
         unknown = sorted(set(exceptions) - names)
         if unknown:
@@ -92,12 +112,17 @@ def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
             minutes=args.minutes,
             resolutions=args.resolutions,
             lecturer=args.lecturer,
+            party_group_id=group_id,
             attendance=attendance,
+            guests=guests,
         )
         meeting = meetings.create_meeting(s, branch.id, data)
         q = meetings.meeting_quorum(s, meeting)
-        print(meeting.id)
-        print(q.describe())
+        meeting_id = meeting.id
+    print(meeting_id)
+    print(q.describe())
+    if guests:
+        print("列席：" + "、".join(f"{g.name}（{g.unit}）" if g.unit else g.name for g in guests))
     return 0
 
 
@@ -141,6 +166,11 @@ def meeting_show(args: argparse.Namespace, ctx: Context) -> int:
             "quorum": q.describe(),
             "quorum_met": q.met,
             "attendance": attendance,
+            "observers": [{"name": g.name, "unit": g.unit} for g in meetings.guests(s, m.id)],
+            "excluded": [
+                {"name": names.get(x.member_id) or _name(s, x.member_id), "ground": x.ground, "note": x.note}
+                for x in committee.exclusions(s, m.id)
+            ],
         }
     if args.json:
         emit(data, True)
@@ -149,7 +179,14 @@ def meeting_show(args: argparse.Namespace, ctx: Context) -> int:
             print(f"{key}: {data[key]}")
         for a in attendance:
             print(f"  {a['name']}\t{label(AttendanceStatus(a['status']))}\t{a['reason']}")
+        for g in data["observers"]:  # type: ignore[attr-defined]
+            print(f"  {g['name']}\t列席\t{g['unit']}")
     return 0
+
+
+def _name(session: Session, member_id: str) -> str:
+    person = session.get(Member, member_id)
+    return person.name if person else "?"
 
 
 def meeting_delete(args: argparse.Namespace, ctx: Context) -> int:

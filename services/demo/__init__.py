@@ -1,7 +1,11 @@
 """Demo data: a realistic synthetic township (or three) with ten years of records, same seed → same data.
 
-``generate(db, scale, seed)`` writes everything in one transaction with Core bulk inserts; a database
-that already holds a township with one of the demo codes is refused, so data is never duplicated.
+``generate(db, scale, seed)`` writes everything in one transaction: the bulk of the records with Core
+bulk inserts, and the organisation set-up a clerk does by hand — party groups and their leaders,
+committee terms and seats — through the same services the screens and the CLI use
+(``services.groups``, ``services.committee``), so the demo shows only what a user can do. A database
+that already holds real records (any township) is refused, so demo data never mixes with real data;
+the database is then marked as a demo (``services.demo_marker``).
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ import time as clock
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Connection, event, select
+from sqlalchemy.orm import Session
 
 from models import Township
 from models.enums import MemberState, Role
-from services import audit, dbstats
+from services import audit, committee, dbstats, demo_marker, groups
 from services.db import Database
 from services.demo.layout import BranchPlan, TownshipPlan, plans_for
 from services.demo.ledgers import write_ledgers
@@ -23,6 +28,7 @@ from services.demo.people import BranchPeople, build_people
 from services.demo.schedule import MeetingWriter, plan_meetings
 from services.demo.writer import BulkWriter, DemoRandom, at_time, new_uuid
 from services.errors import ValidationError
+from services.handbook.pack import PackHolder
 from services.roles import check_actor
 
 SCALES = ("small", "township", "county")
@@ -76,26 +82,82 @@ def generate(
                 "township",
                 f"数据库中已有乡镇 {names}，演示数据不会重复生成。请换一个数据库文件（--db 新文件路径）。",
             )
+        real = conn.execute(select(Township.name).where(Township.deleted.is_(False)).limit(1)).first()
+        if real is not None and not demo_marker.is_demo_conn(conn):
+            raise ValidationError(
+                "township",
+                f"数据库中已有真实数据（{real[0]}），演示数据不会写入其中。请换一个新的数据库文件。",
+            )
         if conn.dialect.name == "sqlite":
             # A bigger page cache keeps the random-UUID indexes in memory during the bulk load.
             conn.exec_driver_sql("PRAGMA cache_size=-262144")
         writer = BulkWriter(conn, user)
         people = People(rng)
+        session = _service_session(conn, db, user)
         for plan in plans:
-            _write_township(writer, rng, people, plan, today, window_start, summary)
+            _write_township(writer, session, rng, people, plan, today, window_start, summary)
         writer.flush()
+        session.commit()  # the organisation rows' audit entries (the outer transaction stays open)
+        made = dict(session.info["demo_created"])
+        session.close()
+        demo_marker.mark(conn, f"{scale}，种子 {seed}")
         # Core inserts bypass the ORM audit hook: one summary entry per table, same transaction.
         audit.record_bulk(conn, user, writer.counts, f"演示数据（{scale}，种子 {seed}，{years} 年）")
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA cache_size=-2000")
     dbstats.analyze(db.engine)  # table sizes changed by orders of magnitude: refresh the planner's view
     summary.rows = dict(writer.counts)
+    for name, n in made.items():
+        summary.rows[name] = summary.rows.get(name, 0) + n
     summary.seconds = clock.perf_counter() - started
     return summary
 
 
+def _service_session(conn: Connection, db: Database, user: str) -> Session:
+    """An ORM session on the demo's own connection and transaction, so service writes and bulk rows
+    commit (or roll back) together and share one change counter."""
+    session = Session(bind=conn)  # joins the open transaction; its commit leaves that open
+    session.info["user"] = user
+    session.info["role"] = db.actor.role if db.actor else None
+    session.info["pack"] = PackHolder.startup().pack  # term lengths, read once
+    created: dict[str, int] = {}
+    session.info["demo_created"] = created
+
+    def count_new(sess: Session, _ctx: object, _instances: object) -> None:
+        for obj in sess.new:
+            name = getattr(obj, "__tablename__", "")
+            created[name] = created.get(name, 0) + 1
+
+    event.listen(session, "before_flush", count_new)
+    return session
+
+
+def _organise(session: Session, branch_id: str, crowd: BranchPeople, today: date, pack: object) -> None:
+    """Terms and seats as a clerk records them: one term per election, seats through the rules."""
+    starts = sorted({s.start_on for s in crowd.seats} | ({crowd.term_start} if crowd.term_start else set()))
+    for start in starts:
+        due = crowd.term_end if start == crowd.term_start else None
+        committee.start_term(session, branch_id, start, due_on=due, pack=pack, today=today)
+    for seat in sorted(crowd.seats, key=lambda x: (x.start_on, x.role != "secretary")):
+        committee.add_seat(
+            session,
+            branch_id,
+            seat.member.id,
+            seat.role,
+            seat.start_on,
+            seat.end_on,
+            elected_how="换届选举",
+            today=today,
+        )
+    for g in crowd.groups:
+        leader = next((m for m in g.members if m.state == MemberState.ACTIVE and m.group_id == g.id), None)
+        if leader is not None:
+            groups.set_leader(session, g.id, leader.id)
+
+
 def _write_township(
     writer: BulkWriter,
+    session: Session,
     rng: DemoRandom,
     people: People,
     plan: TownshipPlan,
@@ -111,14 +173,13 @@ def _write_township(
     summary.townships.append(f"{plan.name}（{plan.code}）")
     ids: dict[str, str] = {}
     crowds: list[tuple[BranchPlan, BranchPeople]] = []
+    upper_terms: list[tuple[str, date, date]] = []
     for order, bp in enumerate(plan.branches):
         ids[bp.code] = new_uuid(rng)
         crowd = build_people(rng, people, bp, today, window_start) if bp.is_leaf else None
-        term_start = crowd.term_start if crowd else None
-        term_end = crowd.term_end if crowd else None
         if crowd is None:  # 党委/党总支: elected on their own cycle
             term_start = today - timedelta(days=rng.randint(100, 1000))
-            term_end = years_before(term_start, -5)
+            upper_terms.append((bp.code, term_start, years_before(term_start, -5)))
         writer.add(
             "branch",
             {
@@ -130,8 +191,8 @@ def _write_township(
                 "kind": str(bp.kind),
                 "domain": str(bp.domain),
                 "founded_on": bp.founded_on,
-                "term_start": term_start,
-                "term_end": term_end,
+                "term_start": None,  # derived from the term history written below
+                "term_end": None,
                 "sort_order": order,
             },
             opened,
@@ -139,8 +200,22 @@ def _write_township(
         summary.profiles[bp.code] = f"{bp.name}：{bp.profile.describe()}" if bp.is_leaf else bp.name
         if crowd is not None:
             crowds.append((bp, crowd))
+    writer.flush()  # the branches exist: groups are created through the service, then members refer to them
+    for bp, crowd in crowds:
+        for g in crowd.groups:
+            old = g.id
+            g.id = groups.create_group(session, ids[bp.code], g.name).id
+            for m in crowd.members:
+                if m.group_id == old:
+                    m.group_id = g.id
     for bp, crowd in crowds:
         _write_people(writer, rng, township_id, ids[bp.code], crowd, today, window_start)
+    writer.flush()
+    for code, start, due in upper_terms:
+        committee.start_term(session, ids[code], start, due_on=due, today=today)
+    for bp, crowd in crowds:
+        _organise(session, ids[bp.code], crowd, today, session.info["pack"])
+    session.flush()
     for bp, crowd in crowds:
         mw = MeetingWriter(rng, people, ids[bp.code], bp, crowd, today)
         for pm in plan_meetings(rng, bp, crowd, today, window_start):
@@ -164,11 +239,6 @@ def _write_people(
     today: date,
     window_start: date,
 ) -> None:
-    opened = at_time(window_start, rng)
-    for g in crowd.groups:
-        writer.add(
-            "party_group", {"id": g.id, "branch_id": branch_id, "name": g.name, "sort_order": g.order}, opened
-        )
     for m in crowd.members:
         entered = min(today, max(window_start, m.branch_since) + timedelta(days=rng.randint(0, 10)))
         writer.add(
@@ -196,17 +266,4 @@ def _write_people(
                 "notes": "流动党员，外出务工" if m.flowing and m.state == MemberState.ACTIVE else "",
             },
             at_time(entered, rng),
-        )
-    for s in crowd.seats:
-        writer.add(
-            "committee_seat",
-            {
-                "id": s.id,
-                "branch_id": branch_id,
-                "member_id": s.member.id,
-                "role": s.role,
-                "start_on": s.start_on,
-                "end_on": s.end_on,
-            },
-            at_time(min(today, max(window_start, s.start_on)), rng),
         )

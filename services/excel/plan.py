@@ -37,6 +37,7 @@ class ImportPlan:
     columns: list[tuple[str, str, str]]  # (key, header as written, column letter), in file order
     rows: list[RowPlan]
     problems: list[Problem]  # every problem, in sheet/row order, including those of no single row
+    new_groups: list[str] = field(default_factory=list)  # roster: party groups created on import
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -49,6 +50,8 @@ class ImportPlan:
         parts = [f"共 {len(self.rows)} 行"]
         parts += [f"{ACTION_LABELS[a]} {self.count(a)}" for a in ("create", "update", "unchanged", "error")]
         text = "，".join(parts)
+        if self.new_groups:
+            text += "；将新建党小组：" + "、".join(self.new_groups)
         return text + (f"；发现 {len(self.problems)} 处问题" if self.problems else "；没有发现问题")
 
     def as_dict(self) -> dict[str, Any]:
@@ -58,6 +61,7 @@ class ImportPlan:
             "sheet": self.sheet,
             "header_row": self.header_row,
             "counts": {a: self.count(a) for a in ACTION_LABELS},
+            "new_groups": list(self.new_groups),
             "problems": [p.as_dict() for p in self.problems],
             "rows": [
                 {

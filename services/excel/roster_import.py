@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import Branch, Member, PartyGroup
 from models.enums import LABELS, MemberState, MemberStatus
-from services import idcard, members
+from services import groups, idcard, members
 from services.dates import age_on
 from services.errors import ValidationError
 from services.excel import values
@@ -33,17 +33,28 @@ from services.org import get_branch
 _FIELD_COLUMN = {"party_group_id": "party_group"}
 _FIELDS = tuple(f.name for f in fields(members.MemberInput))
 _LABELLED = {"status": "MemberStatus", "discipline": "Discipline", "education": "Education"}
+NEW_GROUP = "new-group:"  # payload placeholder for a party group the import creates
 
 
 def plan_roster_import(
-    session: Session, branch_id: str, path: Path, *, today: date | None = None, sheet: str | None = None
+    session: Session,
+    branch_id: str,
+    path: Path,
+    *,
+    today: date | None = None,
+    sheet: str | None = None,
+    create_groups: bool = False,
 ) -> ImportPlan:
-    """Read and check the whole file; nothing is written."""
+    """Read and check the whole file; nothing is written. A 党小组 name the branch does not have is a
+    problem, unless ``create_groups`` (the clerk confirmed): then it is listed in ``plan.new_groups``
+    and created by :func:`apply_roster_import`."""
     today = today or date.today()
     branch = get_branch(session, branch_id)
     table = locate(path, ROSTER, sheet)
     assert table is not None
-    return _RosterChecker(session, branch, table, today).run(path)
+    checker = _RosterChecker(session, branch, table, today)
+    checker.create_groups = create_groups
+    return checker.run(path)
 
 
 class _RosterChecker:
@@ -55,10 +66,16 @@ class _RosterChecker:
         self.groups = {
             g.name.strip(): g.id
             for g in session.scalars(
-                select(PartyGroup).where(PartyGroup.branch_id == branch.id, PartyGroup.deleted.is_(False))
+                select(PartyGroup).where(
+                    PartyGroup.branch_id == branch.id,
+                    PartyGroup.deleted.is_(False),
+                    PartyGroup.dissolved_on.is_(None),
+                )
             )
         }
         self.group_names = {v: k for k, v in self.groups.items()}
+        self.create_groups = False
+        self.new_groups: list[str] = []
         self.ids: dict[int, str] = {}  # Excel row → valid ID number, for duplicates within the file
         active = session.execute(
             select(Member.id, Member.id_number, Member.branch_id, Member.name, Branch.name)
@@ -92,7 +109,14 @@ class _RosterChecker:
         match = self.table.match
         columns = [(key, match.headers[key], match.letters[key]) for _c, key in sorted(match.keys.items())]
         return ImportPlan(
-            "roster", path.name, self.table.sheet.name, match.row_index + 1, columns, rows, problems
+            "roster",
+            path.name,
+            self.table.sheet.name,
+            match.row_index + 1,
+            columns,
+            rows,
+            problems,
+            list(self.new_groups),
         )
 
     def check_row(self, row_no: int, cells: dict[str, Any]) -> RowPlan:
@@ -214,11 +238,18 @@ class _RosterChecker:
             add(self.problem(row, "phone", phone, "联系电话只能包含数字和“-”。"))
         group = got.get("party_group", "")
         if group and group not in self.groups:
-            add(
-                self.problem(
-                    row, "party_group", group, "本支部没有这个党小组。请先在程序里建立该党小组，或改正名称。"
+            if self.create_groups:
+                if group not in self.new_groups:
+                    self.new_groups.append(group)
+            else:
+                add(
+                    self.problem(
+                        row,
+                        "party_group",
+                        group,
+                        "本支部没有这个党小组。请改正名称，或选择“新建表中的党小组”在导入时建立。",
+                    )
                 )
-            )
         where = self.elsewhere.get(info.number)
         if where is not None:
             add(
@@ -235,7 +266,8 @@ class _RosterChecker:
         existing = self.mine.get(info.number)
         given = {k: v for k, v in got.items() if k not in ("gender", "birth_date", "birth_month")}
         if "party_group" in given:
-            given["party_group"] = self.groups[given["party_group"]] if given["party_group"] else None
+            name = given["party_group"]
+            given["party_group"] = self.groups.get(name, NEW_GROUP + name) if name else None
         updates = {
             name: given[_FIELD_COLUMN.get(name, name)]
             for name in _FIELDS
@@ -268,6 +300,8 @@ class _RosterChecker:
 
     def show(self, name: str, value: Any) -> str:
         if name == "party_group_id":
+            if isinstance(value, str) and value.startswith(NEW_GROUP):
+                return value.removeprefix(NEW_GROUP)
             return self.group_names.get(value, "") if value else ""
         if name == "branch_since" and value is None:
             return ""
@@ -318,7 +352,11 @@ def apply_roster_import(
             f"发现 {len(plan.problems)} 处问题，没有导入任何数据。请改正后重新导入，或选择“只导入没有错误的行”。"
         )
     result = ImportResult()
+    created = {name: groups.create_group(session, branch_id, name).id for name in plan.new_groups}
     for row in plan.rows:
+        group_ref = getattr(row.payload, "party_group_id", None)
+        if isinstance(group_ref, str) and group_ref.startswith(NEW_GROUP):
+            row.payload = replace(row.payload, party_group_id=created[group_ref.removeprefix(NEW_GROUP)])
         if row.action == "error":
             result.skipped_errors += 1
             continue

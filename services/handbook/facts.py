@@ -33,6 +33,7 @@ class BranchFact:
     founded_on: date | None
     term_start: date | None
     term_end: date | None
+    dissolved_on: date | None = None  # 撤销/合并: not judged from this day
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def load_facts(
         Branch.founded_on,
         Branch.term_start,
         Branch.term_end,
+        Branch.dissolved_on,
     ).where(Branch.deleted.is_not(True))
     if branch_ids is not None:
         bq = bq.where(Branch.id.in_(branch_ids))

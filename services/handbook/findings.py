@@ -18,7 +18,7 @@ def finding_key(rule_id: str, branch_id: str, period: str) -> str:
 class Prefill:
     """What a new-record form needs when a finding says something is missing."""
 
-    record: str  # "meeting"
+    record: str  # "meeting", or "committee" / "election" (the committee dialog, the 换届 dialog)
     branch_id: str
     meeting_type: str = ""
     party_group_id: str | None = None

@@ -59,9 +59,14 @@ class Context:
         """A window is judged once it has ended (plus grace) and the branch existed for all of it."""
         if self.as_of <= window.end + timedelta(days=grace_days):
             return False
+        if branch.dissolved_on is not None and branch.dissolved_on <= window.end:
+            return False  # 撤销/合并 before the window ended: nothing more was due from it
         return branch.founded_on is None or branch.founded_on <= window.start
 
     def exists(self, branch: BranchFact) -> bool:
+        """Founded by the reference day and not dissolved (撤销/合并) by then."""
+        if branch.dissolved_on is not None and branch.dissolved_on <= self.ref:
+            return False
         return branch.founded_on is None or branch.founded_on <= self.ref
 
     def applies(self, rule: Any, branch: BranchFact, day: date | None = None) -> bool:
@@ -265,7 +270,9 @@ def composition(rule: CompositionRule, ctx: Context) -> list[Finding]:
             # Only judged where a committee exists (a lone secretary is not a committee).
             fires = committee < (rule.min or 0) or (rule.max is not None and committee > rule.max)
         if fires:
-            out.append(ctx.finding(rule, branch, None, values, missing=missing))
+            # A missing secretary or committee is entered in the committee dialog (补录 opens it).
+            prefill = Prefill("committee", branch.id) if rule.check != "full_members" else None
+            out.append(ctx.finding(rule, branch, None, values, missing=missing, prefill=prefill))
     return out
 
 
@@ -286,7 +293,12 @@ def term(rule: TermRule, ctx: Context) -> list[Finding]:
         if fires:
             out.append(
                 ctx.finding(
-                    rule, branch, None, {"term_end": end.isoformat(), "days": left}, missing="换届选举"
+                    rule,
+                    branch,
+                    None,
+                    {"term_end": end.isoformat(), "days": left},
+                    missing="换届选举",
+                    prefill=Prefill("election", branch.id),
                 )
             )
     return out

@@ -19,7 +19,16 @@ from services.printing import sections
 from services.printing.catalog import CatalogEntry, catalog_story
 from services.printing.cover import CoverInfo, cover_story
 from services.printing.layout import Rendered, RunningHead, RunningTitle, SectionMark, esc, render, styles
-from services.printing.meeting_form import FormContext, PhotoLoader, form_context, form_story, load_thumbnail
+from services.printing.meeting_form import (
+    FormContext,
+    PhotoLoader,
+    election_meetings,
+    form_context,
+    form_story,
+    load_thumbnail,
+    meeting_exclusions,
+    meeting_guests,
+)
 from services.printing.meeting_form import meeting_photos as load_photos
 from services.printing.output import write_pdf
 
@@ -132,7 +141,15 @@ def _booklet_form_context(
         g.id: g.name
         for g in session.scalars(select(PartyGroup).where(PartyGroup.branch_id == data.branch.id))
     }
-    return FormContext(data.branch.name, members, groups, load_photos(session, meeting_ids, loader))
+    return FormContext(
+        data.branch.name,
+        members,
+        groups,
+        load_photos(session, meeting_ids, loader),
+        meeting_guests(session, meeting_ids),
+        meeting_exclusions(session, meeting_ids),
+        election_meetings(session, meeting_ids),
+    )
 
 
 def build_meeting_form(session: Session, meeting_id: str) -> Rendered:

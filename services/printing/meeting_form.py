@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 
 from PIL import Image as PILImage
@@ -29,11 +29,12 @@ from reportlab.platypus import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Attachment, Meeting, Member, PartyGroup
+from models import Attachment, BranchTerm, Meeting, MeetingExclusion, MeetingGuest, Member, PartyGroup
 from models.enums import AttendanceStatus, MeetingType, label
 from services import attachments
+from services.committee import ElectionQuorum
 from services.errors import LedgerError
-from services.meetings import quorum
+from services.meetings import Quorum, quorum
 from services.printing.fonts import FONT
 from services.printing.layout import FRAME_WIDTH, GRID, SHADE, SectionMark, esc, paragraphs, styles
 
@@ -98,6 +99,55 @@ class FormContext:
     members: dict[str, Member]
     groups: dict[str, str]
     photos: dict[str, list[Photo]]  # by meeting id
+    guests: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # 列席 (name, unit) by meeting
+    excluded: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # 不计入应到会 (name, ground)
+    elections: frozenset[str] = frozenset()  # meetings that elected a committee (换届): four-fifths quorum
+
+
+def election_meetings(session: Session, meeting_ids: list[str]) -> frozenset[str]:
+    """Which of the meetings were 换届 elections (a term was opened by them)."""
+    if not meeting_ids:
+        return frozenset()
+    return frozenset(
+        str(m)
+        for m in session.scalars(
+            select(BranchTerm.meeting_id).where(
+                BranchTerm.meeting_id.in_(meeting_ids), BranchTerm.deleted.is_(False)
+            )
+        )
+    )
+
+
+def meeting_exclusions(session: Session, meeting_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """Members left out of 应到会 at election meetings: (name, ground label and note) by meeting id."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    if not meeting_ids:
+        return out
+    rows = session.execute(
+        select(MeetingExclusion.meeting_id, Member.name, MeetingExclusion.ground, MeetingExclusion.note)
+        .join(Member, Member.id == MeetingExclusion.member_id)
+        .where(MeetingExclusion.meeting_id.in_(meeting_ids), MeetingExclusion.deleted.is_(False))
+        .order_by(MeetingExclusion.meeting_id, Member.name)
+    )
+    for meeting_id, name, ground, note in rows:
+        why = label(ground) + (f"，{note}" if note else "")
+        out.setdefault(meeting_id, []).append((name, why))
+    return out
+
+
+def meeting_guests(session: Session, meeting_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """列席 outsiders (name, unit or title) by meeting id, in their order."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    if not meeting_ids:
+        return out
+    rows = session.execute(
+        select(MeetingGuest.meeting_id, MeetingGuest.name, MeetingGuest.unit)
+        .where(MeetingGuest.meeting_id.in_(meeting_ids), MeetingGuest.deleted.is_(False))
+        .order_by(MeetingGuest.meeting_id, MeetingGuest.sort_order)
+    )
+    for meeting_id, name, unit in rows:
+        out.setdefault(meeting_id, []).append((name, unit))
+    return out
 
 
 def cn_date(d: date) -> str:
@@ -125,6 +175,14 @@ def _names(entries: list[tuple[str, str]], with_reason: bool) -> str:
     if with_reason:
         return "、".join(f"{name}（{reason}）" if reason else name for name, reason in entries)
     return "、".join(name for name, _ in entries)
+
+
+def _quorum_text(q: Quorum | None, election: bool) -> str:
+    if q is None:
+        return "出席人员中有已删除的党员，无法核算。"
+    if election:  # 选举: four-fifths of the members with voting rights (选举工作条例)
+        return ElectionQuorum(q.expected_voting, q.present_voting).describe()
+    return q.describe()
 
 
 def form_story(
@@ -160,10 +218,13 @@ def form_story(
         ["请假人员", p(_names(by_status["leave"], True)), "", ""],
         ["缺席人员", p(_names(by_status["absent"], True)), "", ""],
     ]
-    if by_status["observer"]:
-        rows.append(["列席人员", p(_names(by_status["observer"], False)), "", ""])
+    if ctx.excluded.get(meeting.id):
+        rows.append(["不计入应到会", p(_names(ctx.excluded[meeting.id], True)), "", ""])
+    observers = by_status["observer"] + ctx.guests.get(meeting.id, [])
+    if observers:
+        rows.append(["列席人员", p(_names(observers, True)), "", ""])
     rows += [
-        ["法定人数", p(q.describe() if q else "出席人员中有已删除的党员，无法核算。"), "", ""],
+        ["法定人数", p(_quorum_text(q, meeting.id in ctx.elections)), "", ""],
         ["会议议题", p(meeting.topics), "", ""],
     ]
     spans = [i for i, r in enumerate(rows) if r[2] == "" and r[3] == ""]
@@ -263,4 +324,12 @@ def form_context(session: Session, meeting: Meeting, branch_name: str) -> FormCo
         ).all()
     )
     photos = meeting_photos(session, [meeting.id])
-    return FormContext(branch_name, members, {str(k): str(v) for k, v in groups.items()}, photos)
+    return FormContext(
+        branch_name,
+        members,
+        {str(k): str(v) for k, v in groups.items()},
+        photos,
+        meeting_guests(session, [meeting.id]),
+        meeting_exclusions(session, [meeting.id]),
+        election_meetings(session, [meeting.id]),
+    )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import Attachment
 from services import attachments as attachment_store
+from services import demo_marker
 from services.db import Database, current_seq, head_revision
 from services.sync import state
 from services.sync.crypto import Sealer, new_sealer
@@ -172,6 +173,12 @@ def export_package(
             payload[f"data/{table.name}.jsonl"] = data
         blobs, missing = _attachment_blobs(s, lo, hi)
         county_x = state.get(s, state.COUNTY_X25519)
+        demo = demo_marker.is_demo(s)
+    if demo and county_x:
+        raise SyncError(
+            "这是演示数据库（由“载入演示数据”生成），不能导出给县级：演示数据不得进入真实的汇总库。"
+            "请在真实的数据库中工作后再导出。"
+        )
     total = sum(counts.values())
     if full and total == 0:
         raise SyncError("本机数据库没有任何台账数据，不能导出全量包（空包可能被误当作“清空”）。")

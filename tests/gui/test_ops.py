@@ -113,10 +113,15 @@ def test_first_run_without_demo_offers_the_new_township_dialog(
         dialog.save()
         return 1
 
+    from gui import first_start
+
+    steps: list[first_start.FirstStartDialog] = []
     monkeypatch.setattr(org_dialogs.TownshipDialog, "exec", fake_exec)
+    monkeypatch.setattr(first_start.FirstStartDialog, "exec", lambda d: steps.append(d) or 0)
     window = MainWindow(db, extensions=[])
     qtbot.addWidget(window)
     first_run(window, demo_if_empty=False)
     assert opened and "欢迎使用" in opened[0].intro.text()
+    assert len(steps) == 1 and steps[0].township_id == opened[0].result_id  # then: branches, roster, …
     assert townships(db) == 1
     assert window.tree.topLevelItem(0).text(0) == "城关镇"  # type: ignore[union-attr]

@@ -64,7 +64,8 @@ class Kit:
             b.term_start, b.term_end = term_start, term_end
             for i in range(committee):
                 role = "secretary" if i == 0 else "member"
-                org.add_committee_seat(s, branch.id, unit.members[i].id, role, date(2020, 1, 1))
+                seated = max(date(2020, 1, 1), joined_on)  # nobody sits before joining
+                org.add_committee_seat(s, branch.id, unit.members[i].id, role, seated)
             for g in range(groups):
                 unit.group_ids.append(org.create_party_group(s, branch.id, f"第{g + 1}党小组").id)
             for i, m in enumerate(unit.members):

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, delete, func, select, text
 from sqlalchemy.engine import make_url
 
-from models import Base, Township
-from services import demo
+from models import Base, DbMeta, Township
+from services import demo, demo_marker
 from services.db import Database, open_database, to_url
 from services.sync import state
 from services.sync.exporter import ExportResult, export_package
@@ -54,6 +54,8 @@ def town_templates(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, i
             with db.transaction("clerk") as s:
                 town = s.scalars(select(Township)).one()
                 town.code = code
+            with db.engine.begin() as conn:  # stands in for a real township: not marked as a demo
+                conn.execute(delete(DbMeta).where(DbMeta.key == demo_marker.KEY))
             with db.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             db.close()

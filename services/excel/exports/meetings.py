@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, and_, case, extract, func, select
 from sqlalchemy.orm import Session
 
-from models import Attendance, Branch, Meeting, Member, PartyGroup
+from models import Attendance, Branch, Meeting, MeetingGuest, Member, PartyGroup
 from models.enums import LABELS
 from services.excel.export import ExportColumn, ExportSpec, ExportTable
 from services.excel.layouts import MEETINGS
@@ -42,7 +42,20 @@ def meetings_table(session: Session, branch_ids: list[str] | None, year: int | N
         ExportColumn("实到", 6),
         ExportColumn("请假", 6),
         ExportColumn("缺席", 6),
+        ExportColumn("列席（非本支部）", 20),
     ]
+    guests: dict[str, list[str]] = {}
+    for meeting_id, name, unit in session.execute(
+        _scope(
+            select(MeetingGuest.meeting_id, MeetingGuest.name, MeetingGuest.unit)
+            .join(Meeting, Meeting.id == MeetingGuest.meeting_id)
+            .where(MeetingGuest.deleted.is_(False))
+            .order_by(MeetingGuest.meeting_id, MeetingGuest.sort_order),
+            branch_ids,
+            year,
+        )
+    ):
+        guests.setdefault(meeting_id, []).append(f"{name}（{unit}）" if unit else name)
     rows = (
         [
             i,
@@ -61,6 +74,7 @@ def meetings_table(session: Session, branch_ids: list[str] | None, year: int | N
             int(p or 0),
             int(lv or 0),
             int(ab or 0),
+            "、".join(guests.get(m.id, [])),
         ]
         for i, (m, branch, group, n, p, lv, ab) in enumerate(session.execute(stmt), start=1)
     )

@@ -1,0 +1,199 @@
+"""Party groups (党小组): create, rename, leader (组长), assign members, dissolve.
+
+A group belongs to one branch and holds only that branch's members (支部工作条例 第十三条: the 党小组
+is formed inside the branch). A dissolved group keeps its records; its members are unassigned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Member, PartyGroup
+from services.errors import NotFound, ValidationError
+from services.org import get_branch
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    id: str
+    name: str
+    leader_id: str | None
+    leader_name: str
+    members: int  # active members assigned now
+    dissolved_on: date | None
+
+
+def get_group(session: Session, group_id: str) -> PartyGroup:
+    group = session.get(PartyGroup, group_id)
+    if group is None or group.deleted:
+        raise NotFound("找不到该党小组，可能已被删除。")
+    return group
+
+
+def _live(group: PartyGroup) -> bool:
+    return not group.deleted and group.dissolved_on is None
+
+
+def _check_name(session: Session, branch_id: str, name: str, group_id: str | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError("name", "党小组名称不能为空。")
+    if len(name) > 100:
+        raise ValidationError("name", "党小组名称不能超过 100 个字。")
+    clash = session.scalar(
+        select(PartyGroup.id).where(
+            PartyGroup.branch_id == branch_id,
+            PartyGroup.name == name,
+            PartyGroup.deleted.is_(False),
+            PartyGroup.dissolved_on.is_(None),
+            PartyGroup.id != (group_id or ""),
+        )
+    )
+    if clash:
+        raise ValidationError("name", f"本支部已有名为「{name}」的党小组。")
+    return name
+
+
+def group_by_name(session: Session, branch_id: str, name: str) -> PartyGroup | None:
+    """The branch's live (not dissolved) group of that name, or None."""
+    return session.scalar(
+        select(PartyGroup).where(
+            PartyGroup.branch_id == branch_id,
+            PartyGroup.name == name.strip(),
+            PartyGroup.deleted.is_(False),
+            PartyGroup.dissolved_on.is_(None),
+        )
+    )
+
+
+def _branch_member(session: Session, branch_id: str, member_id: str, field: str) -> Member:
+    member = session.get(Member, member_id)
+    if member is None or member.deleted or member.branch_id != branch_id or member.state != "active":
+        who = member.name if member is not None else member_id
+        raise ValidationError(field, f"{who} 不是本支部在册党员，不能编入本支部的党小组。")
+    return member
+
+
+def create_group(session: Session, branch_id: str, name: str, *, leader_id: str | None = None) -> PartyGroup:
+    """New group in ``branch_id``; ``leader_id`` (optional) must be an active member of the branch
+    and is assigned to the group. Raises ValidationError("name"/"leader_id")."""
+    branch = get_branch(session, branch_id)
+    if branch.dissolved_on:
+        raise ValidationError("branch", f"{branch.name}已撤销，不能新建党小组。")
+    name = _check_name(session, branch_id, name)
+    order = session.scalar(select(func.count()).where(PartyGroup.branch_id == branch_id)) or 0
+    group = PartyGroup(branch_id=branch_id, name=name, sort_order=order)
+    session.add(group)
+    session.flush()
+    if leader_id:
+        set_leader(session, group.id, leader_id)
+    return group
+
+
+def rename_group(session: Session, group_id: str, name: str) -> PartyGroup:
+    group = get_group(session, group_id)
+    group.name = _check_name(session, group.branch_id, name, group_id)
+    session.flush()
+    return group
+
+
+def set_leader(session: Session, group_id: str, member_id: str | None) -> PartyGroup:
+    """Make ``member_id`` the 组长 (None: no leader). The leader is assigned to the group."""
+    group = get_group(session, group_id)
+    if not _live(group):
+        raise ValidationError("leader_id", f"{group.name}已撤销。")
+    if member_id:
+        member = _branch_member(session, group.branch_id, member_id, "leader_id")
+        member.party_group_id = group.id
+    group.leader_id = member_id or None
+    session.flush()
+    return group
+
+
+def assign_members(
+    session: Session, group_id: str | None, member_ids: list[str], branch_id: str | None = None
+) -> int:
+    """Put members (many at once, e.g. the roster selection) into ``group_id``; None takes them out of
+    any group (then ``branch_id`` says whose members they must be). Every member must be an active
+    member of the group's branch, else ValidationError("member_ids") and nothing changes. A member who
+    led another group stops leading it. Returns how many members changed group."""
+    if group_id is not None:
+        group = get_group(session, group_id)
+        if not _live(group):
+            raise ValidationError("party_group_id", f"{group.name}已撤销，不能再编入党员。")
+        branch_id = group.branch_id
+    if branch_id is None:
+        raise ValidationError("party_group_id", "请选择党小组。")
+    if not member_ids:
+        raise ValidationError("member_ids", "请先选择要编组的党员。")
+    members = [_branch_member(session, branch_id, mid, "member_ids") for mid in member_ids]
+    changed = 0
+    for member in members:
+        if member.party_group_id != group_id:
+            if member.party_group_id:
+                old = session.get(PartyGroup, member.party_group_id)
+                if old is not None and old.leader_id == member.id:
+                    old.leader_id = None
+            member.party_group_id = group_id
+            changed += 1
+    session.flush()
+    return changed
+
+
+def dissolve_group(session: Session, group_id: str, on: date, today: date | None = None) -> PartyGroup:
+    """Dissolve (撤销) a group from ``on`` (local date); its members are unassigned, its meetings kept.
+    Raises ValidationError("dissolved_on") for a date in the future or a group already dissolved."""
+    today = today or date.today()
+    group = get_group(session, group_id)
+    if group.dissolved_on:
+        raise ValidationError("dissolved_on", f"{group.name}已于 {group.dissolved_on.isoformat()} 撤销。")
+    if on > today:
+        raise ValidationError("dissolved_on", "撤销日期不能晚于今天。")
+    group.dissolved_on = on
+    group.leader_id = None
+    for member in session.scalars(
+        select(Member).where(Member.party_group_id == group_id, Member.deleted.is_(False))
+    ):
+        member.party_group_id = None
+    session.flush()
+    return group
+
+
+def list_groups(session: Session, branch_id: str, *, include_dissolved: bool = False) -> list[GroupRow]:
+    """The branch's groups in display order, with leader name and current member count."""
+    stmt = (
+        select(PartyGroup)
+        .where(PartyGroup.branch_id == branch_id, PartyGroup.deleted.is_(False))
+        .order_by(PartyGroup.sort_order, PartyGroup.name)
+    )
+    if not include_dissolved:
+        stmt = stmt.where(PartyGroup.dissolved_on.is_(None))
+    groups = list(session.scalars(stmt))
+    counts = dict(
+        session.execute(
+            select(Member.party_group_id, func.count())
+            .where(Member.branch_id == branch_id, Member.deleted.is_(False), Member.state == "active")
+            .group_by(Member.party_group_id)
+        ).all()
+    )
+    leaders = {
+        m.id: m.name
+        for m in session.scalars(
+            select(Member).where(Member.id.in_([g.leader_id for g in groups if g.leader_id]))
+        )
+    }
+    return [
+        GroupRow(
+            g.id,
+            g.name,
+            g.leader_id,
+            leaders.get(g.leader_id or "", ""),
+            int(counts.get(g.id, 0)),
+            g.dissolved_on,
+        )
+        for g in groups
+    ]
