@@ -607,6 +607,7 @@ class ElectionDialog(_Form):
         for f in ("attendance", "excluded", "elected", "role", "member_id"):
             s.register(f, self.grid_box, err)
         self.rows: list[_ElectionRow] = []
+        self._filled_for: date | None = None
         self.held_on.editingFinished.connect(self._fill)
         self._fill()
 
@@ -615,6 +616,9 @@ class ElectionDialog(_Form):
             day = self.held_on.value() or date.today()
         except ValidationError:
             return
+        if day == self._filled_for:
+            return  # leaving the date field unchanged keeps what was typed in the rows
+        self._filled_for = day
         branch_id = self.branch_id
         people = ops.run_read(
             self,

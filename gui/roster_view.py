@@ -88,17 +88,24 @@ class RosterView(QWidget):
             self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(lambda _i: self.edit_current())
 
+        # Search and the actions on two rows: at 1024 px one row squeezed the buttons' text.
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         bar.addWidget(self.include_inactive)
-        bar.addWidget(self.new_button)
-        bar.addWidget(self.edit_button)
-        bar.addWidget(self.delete_button)
-        bar.addWidget(self.history_button)
-        bar.addWidget(self.group_button)
+        actions = QHBoxLayout()
+        for button in (
+            self.new_button,
+            self.edit_button,
+            self.delete_button,
+            self.history_button,
+            self.group_button,
+        ):
+            actions.addWidget(button)
+        actions.addStretch(1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(bar)
+        lay.addLayout(actions)
         lay.addWidget(self.table)
 
         self.search.textChanged.connect(self._search_changed)

@@ -24,7 +24,7 @@ from pytestqt.qtbot import QtBot
 import gui
 from gui import fit
 from gui.main_window import TREE_MIN_WIDTH, MainWindow
-from services import meetings
+from services import committee, meetings
 from services.db import Database
 from services.printing import booklet
 from tests.conftest import TODAY, Builder
@@ -84,6 +84,10 @@ def _value_for(name: str, param: inspect.Parameter, w: World) -> Any:
         "title": lambda: "测试标题",
         "filename": lambda: "测试.pdf",
         "members": lambda: [(w.member_id, "王小明")],
+        "name": lambda: "青塬村党支部",
+        "seat": lambda: committee.SeatRow(
+            "seat-1", w.member_id, "王小明", "secretary", "书记", date(2024, 1, 1), None, "选举", None
+        ),
     }
     if name == "rendered":
         with w.db.reader() as s:

@@ -38,6 +38,12 @@ VILLAGE = ["张国强", "王秀兰", "李建军", "赵丽华", "刘志刚", "陈
 ORGAN = ["吴文静", "郑海涛", "孙立新"]
 
 
+def everyone_present(qtbot: QtBot, form: MeetingForm) -> None:
+    """Marks the sign-in sheet 全部出席 with the keyboard (rows start unmarked)."""
+    form.all_present.setFocus()
+    qtbot.keyClick(form.all_present, Qt.Key.Key_Space)
+
+
 def roster_book(path: Path, names: list[str], seq: int, probationary: int = 0) -> Path:
     rows: list[list[object]] = [["姓名", "公民身份号码", "入党日期", "党员类别"]]
     for i, name in enumerate(names):
@@ -188,6 +194,7 @@ def test_first_day_walk_on_an_empty_database(
     qtbot.keyClick(form.held_on, Qt.Key.Key_Return)
     assert sorted(r.name for r in form.attendance.rows) == ["张国强", "李建军", "王秀兰"]
     type_text(qtbot, form.topics, "研究发展党员工作")
+    everyone_present(qtbot, form)
     form.guests.setFocus()
     type_text(qtbot, form.guests, "戚九，驻村第一书记")
     leave_row = [r.name for r in form.attendance.rows].index("李建军")
@@ -217,6 +224,7 @@ def test_first_day_walk_on_an_empty_database(
     qtbot.keyClick(form.held_on, Qt.Key.Key_Return)
     assert len(form.attendance.rows) == 4
     type_text(qtbot, form.topics, "学习党章")
+    everyone_present(qtbot, form)
     save(qtbot, form)
     assert form.meeting_id is not None, form.support.general.text()
 
@@ -230,6 +238,7 @@ def test_first_day_walk_on_an_empty_database(
         qtbot.keyClicks(form.held_on, DAY.isoformat())
         qtbot.keyClick(form.held_on, Qt.Key.Key_Return)
         type_text(qtbot, form.topics, "学习贯彻全会精神")
+        everyone_present(qtbot, form)
         save(qtbot, form)
         assert form.meeting_id is not None, form.support.general.text()
 
