@@ -43,6 +43,7 @@ DRIVER = textwrap.dedent(
     def sign_in(db, parent=None):  # the login dialog's work, without typing into it
         actor = accounts.login(db, "admin", "Ledger-2026!")
         become(db, actor)
+        QTimer.singleShot(0, drive)  # runs once the main window is up and the event loop turns
         return actor
 
 
@@ -60,7 +61,6 @@ DRIVER = textwrap.dedent(
 
 
     gui_app.sign_in = sign_in
-    QTimer.singleShot(50, drive)
     sys.exit(gui_app.run_gui(db_path))
     """
 )
