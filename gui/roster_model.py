@@ -83,6 +83,8 @@ class RosterModel(QAbstractTableModel):
         self._all: list[RosterRow] = []  # every row loaded, in the current sort order
         self._rank: list[int] = []
         self._search: list[str] = []
+        self._initials: list[str] = []
+        self._position: dict[str, int] = {}  # member id → index in _all
         self._shown: set[str] | None = None  # ids the search matched; None: no search
         self._collator = pinyin_collator()
         self._sort: tuple[int, Qt.SortOrder] = (NAME_COLUMN, Qt.SortOrder.AscendingOrder)
@@ -99,7 +101,11 @@ class RosterModel(QAbstractTableModel):
         self.beginResetModel()
         self._all = rows
         self._rank = rank
-        self._search = [f"{r.name}\t{r.id_number}\t{r.phone}\t{initials(r.name)}".lower() for r in rows]
+        self._initials = [initials(r.name).lower() for r in rows]
+        self._search = [
+            f"{r.name}\t{r.id_number}\t{r.phone}\t{i}".lower()
+            for r, i in zip(rows, self._initials, strict=True)
+        ]
         self._apply_sort()
         self.endResetModel()
 
@@ -128,11 +134,17 @@ class RosterModel(QAbstractTableModel):
         self._all = [self._all[i] for i in perm]
         self._rank = [self._rank[i] for i in perm]
         self._search = [self._search[i] for i in perm]
+        self._initials = [self._initials[i] for i in perm]
+        self._position = {r.id: i for i, r in enumerate(self._all)}
         self._apply_filter()
 
     def _apply_filter(self) -> None:
-        shown = self._shown
-        self.rows = self._all if shown is None else [r for r in self._all if r.id in shown]
+        # Work in proportion to the matches (a dict lookup each), not to every loaded row.
+        shown, position, rows = self._shown, self._position, self._all
+        if shown is None:
+            self.rows = rows
+        else:
+            self.rows = [rows[i] for i in sorted(position[k] for k in shown if k in position)]
 
     # --- search: the view asks the database (services.members.roster_ids) which rows match ----------
     def show_only(self, ids: set[str] | None) -> None:
@@ -151,9 +163,7 @@ class RosterModel(QAbstractTableModel):
         if not needle.isascii() or not needle.isalpha():
             return set()
         needle = needle.lower()
-        return {
-            r.id for r, text in zip(self._all, self._search, strict=True) if needle in text.rsplit("\t", 1)[1]
-        }
+        return {r.id for r, text in zip(self._all, self._initials, strict=True) if needle in text}
 
     def matching(self, needle: str) -> set[str]:
         """Ids of loaded rows whose name, ID number, phone or initials contain ``needle`` (no database:

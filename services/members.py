@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -224,14 +225,15 @@ def roster(
     ]
 
 
+_ID_PART = re.compile(r"[0-9Xx]+")
+
+
 def _matches(term: str) -> ColumnElement[bool]:
-    """Name, ID number or phone contains ``term``, ignoring case (the X of an ID number), literally:
-    % and _ are not wildcards."""
-    return or_(
-        Member.name.contains(term, autoescape=True),
-        Member.id_number.icontains(term, autoescape=True),
-        Member.phone.contains(term, autoescape=True),
-    )
+    """Name, ID number (x or X) or phone contains ``term``, literally: % and _ are not wildcards."""
+    found = [Member.name.contains(term, autoescape=True), Member.phone.contains(term, autoescape=True)]
+    if _ID_PART.fullmatch(term):  # ID numbers are digits and X only (idcard.normalize): else no match
+        found.append(Member.id_number.contains(term.upper(), autoescape=True))
+    return or_(*found)
 
 
 def roster_ids(
