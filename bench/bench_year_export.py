@@ -68,14 +68,18 @@ def main() -> int:
             real = meeting_exports._scope
             meeting_exports._scope = old_scope  # type: ignore[assignment]
             try:
-                old, old_wall, old_rows = timed(lambda: meeting_exports.attendance_table(s, None, YEAR).rows, 1)
+                old, old_wall, old_rows = timed(
+                    lambda: meeting_exports.attendance_table(s, None, YEAR).rows, 1
+                )
             finally:
                 meeting_exports._scope = real  # type: ignore[assignment]
             assert len(old_rows) == len(rows), (len(old_rows), len(rows))
             n = len(rows)
             print(f"attendance {YEAR}: {n:,} rows")
             print(f"  query, date range (ours)        {ours:7.2f} s CPU ({ours_wall:6.2f} s wall)")
-            print(f"  query, extract(year) (old)      {old:7.2f} s CPU ({old_wall:6.2f} s wall)  = {old / ours:.0f}× ours")
+            print(
+                f"  query, extract(year) (old)      {old:7.2f} s CPU ({old_wall:6.2f} s wall)  = {old / ours:.0f}× ours"
+            )
             columns = meeting_exports.attendance_table(s, None, None).columns
 
             def bare() -> None:
