@@ -104,14 +104,20 @@ def _table_lines(session: Session, table: Table, lo: int, hi: int) -> tuple[int,
         raw = session.connection().connection.driver_connection  # same connection and snapshot
         assert raw is not None
         # UTF-8 bytes straight from SQLite: no decode to str and encode back for a million lines.
+        # Appended batch by batch to one buffer: no list of a million lines beside their joined copy.
         cursor = raw.cursor()
         saved, raw.text_factory = raw.text_factory, bytes
+        buf, n = bytearray(), 0
         try:
-            data = [r[0] for r in cursor.execute(sql, params).fetchall()]
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(20_000):
+                n += len(batch)
+                buf += b"\n".join(r[0] for r in batch)
+                buf += b"\n"
         finally:
             raw.text_factory = saved
             cursor.close()
-        return (len(data), b"\n".join(data) + b"\n") if data else (0, b"")
+        return n, bytes(buf)
     stmt = select(table).where(table.c.row_seq <= hi).order_by(table.c.row_seq, table.c.id)
     if lo > 0:
         stmt = stmt.where(table.c.row_seq >= lo)
@@ -210,6 +216,7 @@ def export_package(
         write_package(path, manifest, payload, key, sealer)
     except OSError as exc:
         raise SyncError(f"写入同步包失败：{exc}。请检查 U 盘是否已满或写保护。") from exc
+    payload.clear()  # written: the read-back below streams from the file, so let the table bytes go
     if progress:
         progress(len(tables) + 1, len(tables) + 2, "读回校验")
     try:
