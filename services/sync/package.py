@@ -15,7 +15,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -82,34 +82,52 @@ def _zinfo(name: str, method: int) -> zipfile.ZipInfo:
     return info
 
 
+def _file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 and size of a file, read in 1 MiB chunks."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def write_package(
     path: Path,
     manifest: mf.Manifest,
-    payload: dict[str, bytes],
+    payload: Mapping[str, bytes | Path],
     key: Ed25519PrivateKey,
     sealer: Sealer | None = None,
 ) -> None:
-    """Write ``payload`` (plain entry name -> bytes) as a signed package at ``path``, atomically.
+    """Write ``payload`` (plain entry name -> bytes, or a file holding them) as a signed package at
+    ``path``, atomically.
 
     Fills ``manifest.entries`` and ``manifest.encryption``. Encrypted entries hold
-    AES-GCM(zlib(plain)) and are stored without further compression.
+    AES-GCM(zlib(plain)) and are stored without further compression. An entry given as a file is
+    hashed and copied in chunks (never held whole) unless it must be sealed.
     """
-    stored: list[tuple[str, bytes, int]] = []
+    stored: list[tuple[str, bytes | Path, int]] = []
     manifest.entries = {}
     for name, data in payload.items():
         if sealer is not None:
+            plain = data.read_bytes() if isinstance(data, Path) else data
             sealed_name = name + ".enc"
-            blob = sealer.seal(sealed_name, zlib.compress(data, COMPRESS_LEVEL))
+            blob = sealer.seal(sealed_name, zlib.compress(plain, COMPRESS_LEVEL))
             stored.append((sealed_name, blob, zipfile.ZIP_STORED))
             manifest.entries[sealed_name] = {
                 "sha256": hashlib.sha256(blob).hexdigest(),
                 "size": len(blob),
-                "plain_size": len(data),
+                "plain_size": len(plain),
             }
+            del plain
         else:
             method = zipfile.ZIP_STORED if name.startswith("attachments/") else zipfile.ZIP_DEFLATED
             stored.append((name, data, method))
-            manifest.entries[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            if isinstance(data, Path):
+                sha, size = _file_digest(data)
+            else:
+                sha, size = hashlib.sha256(data).hexdigest(), len(data)
+            manifest.entries[name] = {"sha256": sha, "size": size}
     manifest.encryption = sealer.header() if sealer is not None else None
     manifest_bytes = manifest.to_bytes()
     manifest_sig = b64(sign(key, manifest_bytes)).encode("ascii")
@@ -120,7 +138,14 @@ def write_package(
             zf.writestr(_zinfo(MANIFEST, zipfile.ZIP_STORED), manifest_bytes)
             zf.writestr(_zinfo(SIGNATURE, zipfile.ZIP_STORED), manifest_sig)
             for name, data, method in stored:
-                zf.writestr(_zinfo(name, method), data, compresslevel=COMPRESS_LEVEL)
+                if isinstance(data, Path):
+                    info = _zinfo(name, method)
+                    info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]  # as writestr(compresslevel=)
+                    with data.open("rb") as src, zf.open(info, "w") as dst:
+                        while chunk := src.read(1 << 20):
+                            dst.write(chunk)
+                else:
+                    zf.writestr(_zinfo(name, method), data, compresslevel=COMPRESS_LEVEL)
         f.flush()
         end = f.seek(0, 2)
         f.seek(0)

@@ -63,3 +63,15 @@ def test_entry_chunks_are_bounded_and_crc_checked(tmp_path: Path) -> None:
         with pytest.raises(PackageInvalid, match="CRC"):
             for _ in entry_chunks(fp, info, len(body), path):
                 pass
+
+
+def test_export_spools_tables_next_to_the_database_and_leaves_nothing(town: Town, usb: Path) -> None:
+    folder = town.db.path.parent if town.db.path else None
+    assert folder is not None
+    before = set(folder.iterdir())
+    result = town.export(usb, full=True)
+    assert set(folder.iterdir()) == before  # the spooled table files are gone
+    assert read_package(result.path, parse_rows=False).counts == result.rows_by_table
+    with pytest.raises(SyncError):
+        town.export(usb / "missing", full=True)
+    assert set(folder.iterdir()) == before
