@@ -1,13 +1,26 @@
 # Two entry points for a fresh machine: `make run` and `make test`.
-PY ?= python3
+# Python 3.12 or newer (PySide6 6.12 on 3.11 drops references to None and aborts long GUI sessions; see
+# README "Python version"). `make PY=/path/to/python3.13` picks another; .ci/find-python.sh runs each
+# candidate (a pyenv shim for an unselected version is on PATH but fails) and prints the first that works.
+PY ?= $(shell bash .ci/find-python.sh)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY),xcb,offscreen)
+# major.minor of the wanted interpreter and of the one .venv was made with; when they differ (an old 3.11
+# .venv, or PY changed) the stamp is out of date and the recipe makes .venv afresh.
+VERSION_OF = $(shell $(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+WANT_VERSION := $(call VERSION_OF,$(PY))
+VENV_VERSION := $(call VERSION_OF,$(BIN)/python)
 
-.PHONY: run test lint typecheck pytest pytest-xcb bench dist sysdeps clean
+.PHONY: run test lint typecheck pytest pytest-xcb bench dist sysdeps clean FORCE
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(if $(filter $(WANT_VERSION),$(VENV_VERSION)),,FORCE)
+	@[ -n "$(PY)" ] || { echo "需要 Python 3.12 或更新版本（make PY=…/python3.12）" >&2; exit 1; }
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
+		{ echo "$(PY) 是 Python $(WANT_VERSION)：需要 3.12 或更新版本（make PY=…/python3.12）" >&2; exit 1; }
+	@if [ "$(VENV_VERSION)" != "$(WANT_VERSION)" ] && [ -e $(VENV) ]; then \
+		echo "recreating $(VENV): Python $(or $(VENV_VERSION),?) -> $(WANT_VERSION)"; rm -rf $(VENV); fi
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev,dist]'  # dist: tests/test_dist.py builds the bundle
@@ -36,7 +49,7 @@ pytest: $(STAMP) sysdeps
 # The GUI tests once more on the real X11 platform plugin (the one `make run` loads on a desktop) under
 # a virtual 1366x768 display, so missing xcb libraries fail CI instead of a clerk's first start.
 pytest-xcb: $(STAMP) sysdeps
-	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/pytest -q -p no:cacheprovider tests/gui
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/pytest -q -p no:cacheprovider -m "not slow" tests/gui
 
 test: lint typecheck pytest pytest-xcb
 
@@ -50,3 +63,5 @@ dist: $(STAMP) sysdeps
 
 clean:
 	rm -rf build dist .mypy_cache .ruff_cache .pytest_cache
+
+FORCE:

@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from services import cli
+from services.cli._parser import IntermixedParser, parse_command_line
 from services.errors import LedgerError
 from services.fileperms import restrict_umask
 from services.version import APP_VERSION
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="main.py", description="支部台账 — 党支部标准化台账（离线版）")
+    parser = IntermixedParser(prog="main.py", description="支部台账 — 党支部标准化台账（离线版）")
     parser.add_argument("--version", action="version", version=f"支部台账 {APP_VERSION}")
     parser.add_argument("--db", default=None, help="数据库文件路径或 URL（sqlite:///… / postgresql://…）")
     parser.add_argument("--user", default="cli", help="登录用户名（未设置账号时只记录在操作日志中）")
@@ -53,7 +54,7 @@ def _render_window(db_target: str, out_png: Path, branch_code: str | None) -> st
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_command_line(parser, argv)  # options and positionals in any order
     if args.selftest:  # before the context below: the self-test never touches the real user data
         from services import selftest
 

@@ -46,6 +46,7 @@ from gui import fit, ops  # noqa: E402
 from models.enums import label  # noqa: E402
 from services import org  # noqa: E402
 from services.db import Database  # noqa: E402
+from services.errors import NotFound  # noqa: E402
 from services.version import APP_VERSION  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -226,8 +227,15 @@ class MainWindow(QMainWindow):
         }
 
     def select_branch_code(self, code: str) -> bool:
+        """Select the branch ``code`` (``B101`` or ``T01/B101``, resolved by ``org.branch_by_code``) in the
+        tree; False when there is no such branch. Raises ValidationError for a code several townships use."""
+        try:
+            with self.db.reader() as s:
+                branch_id = org.branch_by_code(s, code).id
+        except NotFound:
+            return False
         for item in self._all_items():
-            if item.data(0, _CODE_ROLE) == code:
+            if item.data(0, _KIND_ROLE) != "township" and item.data(0, _ID_ROLE) == branch_id:
                 self.tree.setCurrentItem(item)
                 return True
         return False

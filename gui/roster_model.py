@@ -79,9 +79,13 @@ def initials(name: str) -> str:
 class RosterModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[RosterRow] = []
+        self.rows: list[RosterRow] = []  # the rows shown: every row, or those the search matched
+        self._all: list[RosterRow] = []  # every row loaded, in the current sort order
         self._rank: list[int] = []
         self._search: list[str] = []
+        self._initials: list[str] = []
+        self._position: dict[str, int] = {}  # member id → index in _all
+        self._shown: set[str] | None = None  # ids the search matched; None: no search
         self._collator = pinyin_collator()
         self._sort: tuple[int, Qt.SortOrder] = (NAME_COLUMN, Qt.SortOrder.AscendingOrder)
 
@@ -95,9 +99,13 @@ class RosterModel(QAbstractTableModel):
         for position, i in enumerate(sorted(range(len(rows)), key=functools.cmp_to_key(cmp))):
             rank[i] = position
         self.beginResetModel()
-        self.rows = rows
+        self._all = rows
         self._rank = rank
-        self._search = [f"{r.name}\t{r.id_number}\t{r.phone}\t{initials(r.name)}".lower() for r in rows]
+        self._initials = [initials(r.name).lower() for r in rows]
+        self._search = [
+            f"{r.name}\t{r.id_number}\t{r.phone}\t{i}".lower()
+            for r, i in zip(rows, self._initials, strict=True)
+        ]
         self._apply_sort()
         self.endResetModel()
 
@@ -116,19 +124,57 @@ class RosterModel(QAbstractTableModel):
         if column == NAME_COLUMN:
             keys: list[object] = list(self._rank)
         else:
-            keys = [col.key(r) if col.key else col.text(r) for r in self.rows]
+            keys = [col.key(r) if col.key else col.text(r) for r in self._all]
         # Ties keep pinyin order of names so a sort by branch lists each branch's members by name.
         perm = sorted(
-            range(len(self.rows)),
+            range(len(self._all)),
             key=lambda i: (keys[i], self._rank[i]),
             reverse=order == Qt.SortOrder.DescendingOrder,
         )
-        self.rows = [self.rows[i] for i in perm]
+        self._all = [self._all[i] for i in perm]
         self._rank = [self._rank[i] for i in perm]
         self._search = [self._search[i] for i in perm]
+        self._initials = [self._initials[i] for i in perm]
+        self._position = {r.id: i for i, r in enumerate(self._all)}
+        self._apply_filter()
 
-    def search_text(self, row: int) -> str:
-        return self._search[row]
+    def _apply_filter(self) -> None:
+        # Work in proportion to the matches (a dict lookup each), not to every loaded row.
+        shown, position, rows = self._shown, self._position, self._all
+        if shown is None:
+            self.rows = rows
+        else:
+            self.rows = [rows[i] for i in sorted(position[k] for k in shown if k in position)]
+
+    # --- search: the view asks the database (services.members.roster_ids) which rows match ----------
+    def show_only(self, ids: set[str] | None) -> None:
+        """Show only the rows whose member id is in ``ids`` (None: every row), in the current order.
+
+        One model reset, no per-row filter callback: at 100,000 members a proxy's ``filterAcceptsRow``
+        alone cost ~150 ms per keystroke."""
+        self.beginResetModel()
+        self._shown = ids
+        self._apply_filter()
+        self.endResetModel()
+
+    def initials_matching(self, needle: str) -> set[str]:
+        """Ids of loaded rows whose pinyin initials contain ``needle`` (lower-case ASCII letters), e.g.
+        "zs" for 张三. The database has no initials column; this part of the search stays in memory."""
+        if not needle.isascii() or not needle.isalpha():
+            return set()
+        needle = needle.lower()
+        return {r.id for r, text in zip(self._all, self._initials, strict=True) if needle in text}
+
+    def matching(self, needle: str) -> set[str]:
+        """Ids of loaded rows whose name, ID number, phone or initials contain ``needle`` (no database:
+        for a model on its own; the roster tab asks SQL and adds ``initials_matching``)."""
+        needle = needle.strip().lower()
+        return {r.id for r, text in zip(self._all, self._search, strict=True) if needle in text}
+
+    @property
+    def total(self) -> int:
+        """Rows loaded (shown or not)."""
+        return len(self._all)
 
     def row_id(self, row: int) -> str:
         return self.rows[row].id
@@ -162,22 +208,16 @@ class RosterModel(QAbstractTableModel):
 
 
 class RosterProxy(QSortFilterProxyModel):
-    """Instant search (case-insensitive substring over name/ID/phone/initials); sorting is the model's."""
+    """Sorting is the model's, and so is filtering (``RosterModel.show_only``): the proxy adds no
+    per-row Python callback. ``set_search`` filters a model on its own (no database) by the same rules."""
 
     def __init__(self, source: RosterModel) -> None:
         super().__init__()
         self.source = source
-        self._needle = ""
         self.setSourceModel(source)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.source.sort(column, order)
 
     def set_search(self, text: str) -> None:
-        self.beginFilterChange()
-        self._needle = text.strip().lower()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        # Reads the model's prepared search text directly: no QModelIndex/data() round trip per row.
-        return not self._needle or self._needle in self.source.search_text(source_row)
+        self.source.show_only(self.source.matching(text) if text.strip() else None)

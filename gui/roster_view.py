@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +29,8 @@ from services.db import Database
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
+
+SEARCH_DELAY_MS = 150  # pause in typing before the search runs: one query per word, not per key
 
 
 class RosterTable(QTableView):
@@ -108,6 +110,11 @@ class RosterView(QWidget):
         lay.addLayout(actions)
         lay.addWidget(self.table)
 
+        # Search: typing restarts a short timer; when it fires, one SQL query finds the matching ids.
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self.apply_search)
         self.search.textChanged.connect(self._search_changed)
         self.search.returnPressed.connect(self.to_results)
         self.search.installEventFilter(self)  # Down from the search box moves into the results
@@ -130,7 +137,7 @@ class RosterView(QWidget):
         rows = ops.run_read(self, self.db, lambda s: members.roster(s, ids, include_inactive=inactive))
         if rows is not None:
             self.model.set_rows(rows)
-            self._update_status()
+            self.apply_search()
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -138,6 +145,8 @@ class RosterView(QWidget):
 
     def to_results(self) -> None:
         """Enter or Down in the search box: into the result list, on the first match."""
+        if self.search_timer.isActive():  # typed faster than the debounce: search now
+            self.apply_search()
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         current = self.table.currentIndex()
         if (not current.isValid() or self.table.isRowHidden(current.row())) and self.proxy.rowCount():
@@ -236,12 +245,26 @@ class RosterView(QWidget):
     def _branch_of(self, member_id: str) -> str | None:
         return ops.run_read(self, self.db, lambda s: members.get_member(s, member_id).branch_id)
 
-    def _search_changed(self, text: str) -> None:
-        self.proxy.set_search(text)
+    def _search_changed(self, _text: str) -> None:
+        self.search_timer.start()  # restarts: the search runs once typing pauses
+
+    def apply_search(self) -> None:
+        """Show the rows matching the search box now: name, ID number, phone in SQL
+        (``members.roster_ids``), pinyin initials from the loaded rows; empty box: every row."""
+        self.search_timer.stop()
+        term = self.search.text().strip()
+        if not term:
+            self.model.show_only(None)
+        else:
+            ids, inactive = self.branch_ids, self.include_inactive.isChecked()
+            found = ops.run_read(self, self.db, lambda s: members.roster_ids(s, ids, term, inactive))
+            if found is None:
+                return
+            self.model.show_only(found | self.model.initials_matching(term))
         self._update_status()
 
     def _update_status(self) -> None:
-        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        shown, total = self.model.rowCount(), self.model.total
         text = f"党员 {total} 人" if shown == total else f"找到 {shown} 人 / 共 {total} 人"
         if self.window_ is not None:
             self.window_.set_view_status(self, text)

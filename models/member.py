@@ -12,7 +12,11 @@ from models.base import Base, Tracked
 
 class Member(Tracked, Base):
     __tablename__ = "member"
-    __table_args__ = (Index("ix_member_township_idnum", "township_id", "id_number"),)
+    __table_args__ = (
+        Index("ix_member_township_idnum", "township_id", "id_number"),
+        # Covering index of the roster search (services.members.roster_ids): scanned instead of the table.
+        Index("ix_member_search", "name", "id_number", "phone", "branch_id", "state", "deleted", "id"),
+    )
 
     township_id: Mapped[str] = mapped_column(ForeignKey("township.id"), index=True)
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)

@@ -6,6 +6,10 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．／－", "0123456789./-")
 _SEPARATED = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$")
@@ -39,3 +43,20 @@ def add_years(day: date, years: int) -> date:
 def age_on(birth: date, day: date) -> int:
     """Full years of age on ``day``."""
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def year_bounds(year: int) -> tuple[date, date]:
+    """The half-open range [1 January ``year``, 1 January ``year + 1``) as (first day, next year's first day)."""
+    return date(year, 1, 1), date(year + 1, 1, 1)
+
+
+def in_year(column: Any, year: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """SQL conditions "``column`` falls in ``year``" as a half-open date range, for ``.where(*in_year(…))``.
+
+    ``column`` is a Date (or DateTime) column; the result is ``(column >= date(year, 1, 1),
+    column < date(year + 1, 1, 1))``. Unlike ``extract("year", column) == year`` (``STRFTIME`` on SQLite,
+    ``EXTRACT`` on PostgreSQL) an index on the column can serve the range, and the planner can estimate
+    how selective it is. Every year filter in the app goes through this one function.
+    """
+    first, after = year_bounds(year)
+    return column >= first, column < after

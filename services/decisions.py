@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import Branch, Decision, DecisionStep, DisclosurePosting, Meeting
 from models.enums import DecisionProcedure, DecisionStepCode, label
+from services.dates import in_year
 from services.errors import NotFound, ValidationError
 from services.org import get_branch
 
@@ -119,9 +120,7 @@ def progress(
     if branch_ids is not None:
         stmt = stmt.where(Decision.branch_id.in_(branch_ids))
     if year is not None:
-        stmt = stmt.where(
-            Decision.proposed_on >= date(year, 1, 1), Decision.proposed_on <= date(year, 12, 31)
-        )
+        stmt = stmt.where(*in_year(Decision.proposed_on, year))
     out = []
     steps: dict[str, set[str]] = {}
     decisions = list(session.scalars(stmt.order_by(Decision.proposed_on)))

@@ -44,6 +44,7 @@ from models.enums import (
 )
 from services import decisions as decision_service
 from services import development
+from services.dates import in_year, year_bounds
 from services.fees import yuan
 
 
@@ -95,7 +96,7 @@ def _scope(stmt: Select[Any], column: Any, branch_ids: list[str] | None) -> Sele
 def _year(stmt: Select[Any], column: Any, year: int | None) -> Select[Any]:
     if year is None:
         return stmt
-    return stmt.where(column >= date(year, 1, 1), column <= date(year, 12, 31))
+    return stmt.where(*in_year(column, year))
 
 
 def _branch_names(session: Session) -> dict[str, str]:
@@ -211,8 +212,9 @@ register(
 def _flow(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
     stmt = _scope(select(FlowRecord).where(FlowRecord.deleted.is_(False)), FlowRecord.branch_id, branch_ids)
     if year is not None:
-        stmt = stmt.where(FlowRecord.since <= date(year, 12, 31)).where(
-            (FlowRecord.until.is_(None)) | (FlowRecord.until >= date(year, 1, 1))
+        first, after = year_bounds(year)  # away at some time in the year: the periods overlap
+        stmt = stmt.where(FlowRecord.since < after).where(
+            (FlowRecord.until.is_(None)) | (FlowRecord.until >= first)
         )
     rows = list(session.scalars(stmt.order_by(FlowRecord.since)))
     names = _member_names(session, {r.member_id for r in rows})

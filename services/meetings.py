@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import Attendance, Meeting, MeetingGuest, Member, PartyGroup
 from models.enums import AttendanceStatus, MeetingType, label
+from services.dates import in_year
 from services.errors import ErrorCollector, NotFound, ValidationError, ValidationErrors
 from services.members import members_on
 from services.org import committee_on, get_branch, soft_delete
@@ -334,8 +335,7 @@ def list_meetings(session: Session, flt: MeetingFilter) -> list[MeetingRow]:
     if flt.branch_ids is not None:
         stmt = stmt.where(Meeting.branch_id.in_(flt.branch_ids))
     if flt.year:
-        # A date range (not extract(year)) lets the (branch_id, held_on) index serve the filter.
-        stmt = stmt.where(Meeting.held_on.between(date(flt.year, 1, 1), date(flt.year, 12, 31)))
+        stmt = stmt.where(*in_year(Meeting.held_on, flt.year))
     if flt.types:
         stmt = stmt.where(Meeting.type.in_(flt.types))
     return [

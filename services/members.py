@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from models import Branch, Member, PartyGroup
@@ -242,12 +243,41 @@ def roster(
         stmt = stmt.where(Member.state == MemberState.ACTIVE)
     term = search.strip()
     if term:
-        like = f"%{term}%"
-        stmt = stmt.where(or_(Member.name.like(like), Member.id_number.like(like), Member.phone.like(like)))
+        stmt = stmt.where(_matches(term))
     return [
         RosterRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10] or "", r[11], r[12])
         for r in session.execute(stmt)
     ]
+
+
+_ID_PART = re.compile(r"[0-9Xx]+")
+
+
+def _matches(term: str) -> ColumnElement[bool]:
+    """Name, ID number (x or X) or phone contains ``term``, literally: % and _ are not wildcards."""
+    found = [Member.name.contains(term, autoescape=True), Member.phone.contains(term, autoescape=True)]
+    if _ID_PART.fullmatch(term):  # ID numbers are digits and X only (idcard.normalize): else no match
+        found.append(Member.id_number.contains(term.upper(), autoescape=True))
+    return or_(*found)
+
+
+def roster_ids(
+    session: Session,
+    branch_ids: list[str] | None,
+    search: str,
+    include_inactive: bool = False,
+) -> set[str]:
+    """Ids of the roster rows (same scope as ``roster``) whose name, ID number or phone contains
+    ``search``: the roster tab's search, one SQL query per (debounced) keystroke."""
+    term = search.strip()
+    stmt = select(Member.id).where(Member.deleted.is_(False))
+    if branch_ids is not None:
+        stmt = stmt.where(Member.branch_id.in_(branch_ids))
+    if not include_inactive:
+        stmt = stmt.where(Member.state == MemberState.ACTIVE)
+    if term:
+        stmt = stmt.where(_matches(term))
+    return set(session.scalars(stmt))
 
 
 def members_on(session: Session, branch_id: str, day: date) -> list[Member]:

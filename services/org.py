@@ -289,10 +289,36 @@ def get_branch(session: Session, branch_id: str) -> Branch:
     return branch
 
 
-def branch_by_code(session: Session, code: str) -> Branch:
-    branch = session.scalar(select(Branch).where(Branch.code == code, Branch.deleted.is_(False)))
-    if branch is None:
-        raise NotFound(f"找不到代码为 {code} 的支部。")
+def branch_by_code(session: Session, code: str, field: str = "branch") -> Branch:
+    """The live branch a clerk means by ``code``: ``B101``, or township-qualified ``T01/B101``.
+
+    Branch codes are unique only within a township; a county database built from several townships
+    repeats them. A bare code that more than one township uses is refused (``ValidationError(field)``
+    listing the qualified choices), never resolved to an arbitrary one. Raises NotFound when no live
+    branch (or township, for a qualified code) has the code. The one resolver behind every ``--branch``.
+    """
+    text = code.strip()
+    township_code, sep, branch_code = text.rpartition("/")
+    if sep and not (township_code.strip() and branch_code.strip()):
+        raise ValidationError(
+            field, f"支部代码“{code}”不完整：请写成 支部代码 或 乡镇代码/支部代码（如 T01/B101）。"
+        )
+    stmt = (
+        select(Branch, Township.code)
+        .join(Township, Township.id == Branch.township_id)
+        .where(Branch.code == branch_code.strip(), Branch.deleted.is_(False), Township.deleted.is_(False))
+        .order_by(Township.code)
+    )
+    if sep:
+        stmt = stmt.where(Township.code == township_code.strip())
+    found = session.execute(stmt).all()
+    if not found:
+        where = f"乡镇 {township_code.strip()} 中" if sep else ""
+        raise NotFound(f"找不到{where}代码为 {branch_code.strip()} 的支部。")
+    if len(found) > 1:
+        choices = "、".join(f"{t}/{b.code}" for b, t in found)
+        raise ValidationError(field, f"支部代码 {text} 在多个乡镇中都有，请写明乡镇：{choices}。")
+    branch: Branch = found[0][0]
     return branch
 
 

@@ -6,11 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Member, TrainingAttendance, TrainingSession
 from models.enums import MemberState, TrainingKind
+from services.dates import in_year
 from services.errors import ValidationError
 from services.members import members_on
 from services.org import get_branch
@@ -90,7 +91,7 @@ def yearly_hours(
         .where(
             TrainingAttendance.deleted.is_(False),
             TrainingSession.deleted.is_(False),
-            extract("year", TrainingSession.held_on) == year,
+            *in_year(TrainingSession.held_on, year),
         )
         .group_by(TrainingAttendance.member_id)
     )

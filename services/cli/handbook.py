@@ -151,7 +151,8 @@ def explain_cmd(args: argparse.Namespace, ctx: Context) -> int:
     label = period.label  # a finding is about the window it names: check exactly that period
     with ctx.db().transaction(ctx.user) as s:
         result = run_check(s, pack, period, branch_code=args.branch, as_of=_as_of(args.as_of))
-        finding = find_finding(result, args.rule, args.branch, label)
+        code = org.branch_by_code(s, args.branch).code  # T01/B101 → B101: findings carry the bare code
+        finding = find_finding(result, args.rule, code, label)
         if args.withdraw:
             n = explanations.withdraw(s, finding)
             print("已撤回说明" if n else "该问题没有说明，无需撤回")
@@ -170,7 +171,7 @@ def catalog_cmd(args: argparse.Namespace, ctx: Context) -> int:
         period = parse_period(args.period or str(date.today().year))
         with ctx.db().reader() as s:
             result = run_check(s, pack, period, branch_code=args.branch)
-        branch_id = next(b.id for b in result.branches if b.code == args.branch)
+            branch_id = org.branch_by_code(s, args.branch).id
         counts = result.evidence_counts
         filed = result.filed_counts
     evidence = pack.evidence_by_id()

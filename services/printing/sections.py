@@ -23,12 +23,13 @@ from functools import cached_property
 from typing import Any
 
 from reportlab.platypus import Flowable, Paragraph, Spacer
-from sqlalchemy import Date, String, Table, and_, extract, select
+from sqlalchemy import Date, String, Table, and_, select
 from sqlalchemy.orm import Session, selectinload
 
 import models
 from models import Branch, Meeting, Member, PartyGroup, Township
 from models.enums import LABELS, AttendanceStatus, MeetingType, label
+from services.dates import in_year
 from services.org import committee_on
 from services.printing.layout import data_table, esc, styles
 
@@ -113,7 +114,7 @@ class BookletData:
                 .where(
                     Meeting.branch_id == self.branch.id,
                     Meeting.deleted.is_(False),
-                    extract("year", Meeting.held_on) == self.year,
+                    *in_year(Meeting.held_on, self.year),
                 )
                 .order_by(Meeting.held_on, Meeting.start_time)
             )

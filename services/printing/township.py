@@ -12,9 +12,10 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import and_, extract, func, select
+from sqlalchemy import and_, func, select
 
 from models import Branch, Meeting, Member, Township
+from services.dates import in_year
 from services.db import open_database
 from services.errors import NotFound
 from services.printing.booklet import BookletOptions, PrintResult, check_year, print_branch_booklet
@@ -50,7 +51,7 @@ def branches_to_print(db_target: str, township_id: str, year: int) -> list[tuple
                         and_(
                             Branch.township_id == township_id,
                             Meeting.deleted.is_(False),
-                            extract("year", Meeting.held_on) == year,
+                            *in_year(Meeting.held_on, year),
                         )
                     )
                     .group_by(Meeting.branch_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Table, func, select
@@ -94,8 +95,10 @@ def package_name(township_code: str, device_id: str, seq_from: int, seq_to: int,
     return f"{_safe(township_code)}_{device_id[:8]}_{seq_from}-{seq_to}_{when:%Y%m%d-%H%M%S}{SUFFIX}"
 
 
-def _table_lines(session: Session, table: Table, lo: int, hi: int) -> tuple[int, bytes]:
-    """Rows with ``lo <= row_seq <= hi`` (``lo`` 0: all) as JSON Lines of canonical arrays."""
+def _table_lines(session: Session, table: Table, lo: int, hi: int, out: BinaryIO) -> int:
+    """Write rows with ``lo <= row_seq <= hi`` (``lo`` 0: all) to ``out`` as JSON Lines of canonical
+    arrays, batch by batch (never the whole table in memory); returns the number of rows."""
+    n = 0
     if session.get_bind().dialect.name == "sqlite":
         # SQLite stores exactly the canonical text, so it writes the JSON itself (10x faster than Python).
         # No ORDER BY (through the row_seq index it costs seconds on a township; the receiver orders
@@ -108,22 +111,24 @@ def _table_lines(session: Session, table: Table, lo: int, hi: int) -> tuple[int,
         cursor = raw.cursor()
         saved, raw.text_factory = raw.text_factory, bytes
         try:
-            data = [r[0] for r in cursor.execute(sql, params).fetchall()]
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(20_000):
+                n += len(batch)
+                out.write(b"\n".join(r[0] for r in batch))
+                out.write(b"\n")
         finally:
             raw.text_factory = saved
             cursor.close()
-        return (len(data), b"\n".join(data) + b"\n") if data else (0, b"")
+        return n
     stmt = select(table).where(table.c.row_seq <= hi).order_by(table.c.row_seq, table.c.id)
     if lo > 0:
         stmt = stmt.where(table.c.row_seq >= lo)
     cols = [c.name for c in table.columns]
-    lines = [
-        json.dumps(encode_values(table, cols, r), ensure_ascii=False, separators=(",", ":"))
-        for r in session.execute(stmt).mappings()
-    ]
-    if not lines:
-        return 0, b""
-    return len(lines), ("\n".join(lines) + "\n").encode("utf-8")
+    for r in session.execute(stmt.execution_options(yield_per=20_000)).mappings():
+        line = json.dumps(encode_values(table, cols, r), ensure_ascii=False, separators=(",", ":"))
+        out.write(line.encode("utf-8") + b"\n")
+        n += 1
+    return n
 
 
 def export_package(
@@ -145,8 +150,30 @@ def export_package(
     now = now or datetime.now(UTC).replace(tzinfo=None)
     with db.transaction(user) as s:
         dev = state.device_id(s)  # created once, in its own small transaction
+    payload: dict[str, bytes | Path] = {}
+    # Each table's lines go to a file of their own, next to the database (the same protection as the
+    # data itself), and from there into the package in chunks: nothing holds every table at once.
+    spool = tempfile.TemporaryDirectory(prefix=".sync-export-", dir=db.path.parent if db.path else None)
+    try:
+        return _export(db, outdir, Path(spool.name), payload, dev, full, key, user, progress, now, started)
+    finally:
+        spool.cleanup()
+
+
+def _export(
+    db: Database,
+    outdir: Path,
+    spool: Path,
+    payload: dict[str, bytes | Path],
+    dev: str,
+    full: bool,
+    key: Ed25519PrivateKey,
+    user: str,
+    progress: Progress | None,
+    now: datetime,
+    started: float,
+) -> ExportResult:
     tables = synced_tables()
-    payload: dict[str, bytes] = {}
     manifest_tables: dict[str, dict[str, Any]] = {}
     counts: dict[str, int] = {}
     with db.sessions() as s, s.begin():
@@ -165,12 +192,15 @@ def export_package(
         for i, table in enumerate(tables):
             if progress:
                 progress(i, len(tables) + 2, f"读取 {table.name}")
-            n, data = _table_lines(s, table, lo, hi)
+            lines = spool / f"{table.name}.jsonl"
+            with lines.open("wb") as out:
+                n = _table_lines(s, table, lo, hi, out)
             if not n:
+                lines.unlink()
                 continue
             counts[table.name] = n
             manifest_tables[table.name] = {"rows": n, "columns": [c.name for c in table.columns]}
-            payload[f"data/{table.name}.jsonl"] = data
+            payload[f"data/{table.name}.jsonl"] = lines
         blobs, missing = _attachment_blobs(s, lo, hi)
         county_x = state.get(s, state.COUNTY_X25519)
         demo = demo_marker.is_demo(s)
@@ -217,6 +247,7 @@ def export_package(
         write_package(path, manifest, payload, key, sealer)
     except OSError as exc:
         raise SyncError(f"写入同步包失败：{exc}。请检查 U 盘是否已满或写保护。") from exc
+    payload.clear()  # written: the read-back below streams from the package file
     if progress:
         progress(len(tables) + 1, len(tables) + 2, "读回校验")
     try:

@@ -15,7 +15,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -82,34 +82,52 @@ def _zinfo(name: str, method: int) -> zipfile.ZipInfo:
     return info
 
 
+def _file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 and size of a file, read in 1 MiB chunks."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def write_package(
     path: Path,
     manifest: mf.Manifest,
-    payload: dict[str, bytes],
+    payload: Mapping[str, bytes | Path],
     key: Ed25519PrivateKey,
     sealer: Sealer | None = None,
 ) -> None:
-    """Write ``payload`` (plain entry name -> bytes) as a signed package at ``path``, atomically.
+    """Write ``payload`` (plain entry name -> bytes, or a file holding them) as a signed package at
+    ``path``, atomically.
 
     Fills ``manifest.entries`` and ``manifest.encryption``. Encrypted entries hold
-    AES-GCM(zlib(plain)) and are stored without further compression.
+    AES-GCM(zlib(plain)) and are stored without further compression. An entry given as a file is
+    hashed and copied in chunks (never held whole) unless it must be sealed.
     """
-    stored: list[tuple[str, bytes, int]] = []
+    stored: list[tuple[str, bytes | Path, int]] = []
     manifest.entries = {}
     for name, data in payload.items():
         if sealer is not None:
+            plain = data.read_bytes() if isinstance(data, Path) else data
             sealed_name = name + ".enc"
-            blob = sealer.seal(sealed_name, zlib.compress(data, COMPRESS_LEVEL))
+            blob = sealer.seal(sealed_name, zlib.compress(plain, COMPRESS_LEVEL))
             stored.append((sealed_name, blob, zipfile.ZIP_STORED))
             manifest.entries[sealed_name] = {
                 "sha256": hashlib.sha256(blob).hexdigest(),
                 "size": len(blob),
-                "plain_size": len(data),
+                "plain_size": len(plain),
             }
+            del plain
         else:
             method = zipfile.ZIP_STORED if name.startswith("attachments/") else zipfile.ZIP_DEFLATED
             stored.append((name, data, method))
-            manifest.entries[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            if isinstance(data, Path):
+                sha, size = _file_digest(data)
+            else:
+                sha, size = hashlib.sha256(data).hexdigest(), len(data)
+            manifest.entries[name] = {"sha256": sha, "size": size}
     manifest.encryption = sealer.header() if sealer is not None else None
     manifest_bytes = manifest.to_bytes()
     manifest_sig = b64(sign(key, manifest_bytes)).encode("ascii")
@@ -120,7 +138,14 @@ def write_package(
             zf.writestr(_zinfo(MANIFEST, zipfile.ZIP_STORED), manifest_bytes)
             zf.writestr(_zinfo(SIGNATURE, zipfile.ZIP_STORED), manifest_sig)
             for name, data, method in stored:
-                zf.writestr(_zinfo(name, method), data, compresslevel=COMPRESS_LEVEL)
+                if isinstance(data, Path):
+                    info = _zinfo(name, method)
+                    info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]  # as writestr(compresslevel=)
+                    with data.open("rb") as src, zf.open(info, "w") as dst:
+                        while chunk := src.read(1 << 20):
+                            dst.write(chunk)
+                else:
+                    zf.writestr(_zinfo(name, method), data, compresslevel=COMPRESS_LEVEL)
         f.flush()
         end = f.seek(0, 2)
         f.seek(0)
@@ -162,6 +187,13 @@ def check_entry_name(name: str) -> None:
 
 def read_entry(fp: BinaryIO, info: zipfile.ZipInfo, limit: int, path: Path) -> bytes:
     """Inflate one entry ourselves: never more than its declared size, CRC checked."""
+    return b"".join(entry_chunks(fp, info, limit, path))
+
+
+def entry_chunks(fp: BinaryIO, info: zipfile.ZipInfo, limit: int, path: Path) -> Iterator[bytes]:
+    """The entry's bytes as chunks of at most ~1 MiB, with ``read_entry``'s checks (declared size and
+    limit, compression ratio, truncation, CRC); the last check runs after the last chunk, so a consumer
+    must read to the end before trusting what it computed. Nothing holds the whole entry."""
     declared = info.file_size
     if declared > limit:
         raise PackageInvalid(f"同步包条目 {info.orig_filename} 声明大小 {declared} 字节，超过上限，已拒绝。")
@@ -176,13 +208,18 @@ def read_entry(fp: BinaryIO, info: zipfile.ZipInfo, limit: int, path: Path) -> b
         raise _damaged(path, f"条目 {info.orig_filename} 的名称前后不一致")
     fp.seek(extra_len, 1)
     left = info.compress_size
-    out = bytearray()
+    crc, produced = 0, 0
     if info.compress_type == zipfile.ZIP_STORED:
         if left != declared:
             raise _damaged(path, f"条目 {info.orig_filename} 的大小前后不一致")
-        out += fp.read(left)
-        if len(out) != declared:
-            raise _damaged(path, f"条目 {info.orig_filename} 被截断")
+        while left > 0:
+            chunk = fp.read(min(1 << 20, left))
+            if not chunk:
+                raise _damaged(path, f"条目 {info.orig_filename} 被截断")
+            left -= len(chunk)
+            produced += len(chunk)
+            crc = zlib.crc32(chunk, crc)
+            yield chunk
     elif info.compress_type == zipfile.ZIP_DEFLATED:
         if declared > (1 << 20) and declared > MAX_RATIO * max(left, 1):
             raise PackageInvalid(f"同步包条目 {info.orig_filename} 的压缩比异常（疑似压缩炸弹），已拒绝。")
@@ -195,22 +232,27 @@ def read_entry(fp: BinaryIO, info: zipfile.ZipInfo, limit: int, path: Path) -> b
                 left -= len(chunk)
                 data = chunk
                 while data:
-                    out += inflater.decompress(data, declared + 1 - len(out))
-                    if len(out) > declared:
+                    out = inflater.decompress(data, min(1 << 20, declared + 1 - produced))
+                    produced += len(out)
+                    if produced > declared:
                         raise PackageInvalid(
                             f"同步包条目 {info.orig_filename} 解压后超过声明的 {declared} 字节"
                             "（疑似压缩炸弹），已拒绝，未写入任何数据。"
                         )
                     data = inflater.unconsumed_tail
+                    if out:
+                        crc = zlib.crc32(out, crc)
+                        yield out
         except zlib.error as exc:
             raise _damaged(path, f"条目 {info.orig_filename} 无法解压") from exc
-        if not inflater.eof or len(out) != declared:
+        if not inflater.eof or produced != declared:
             raise _damaged(path, f"条目 {info.orig_filename} 的解压结果与声明不符")
     else:
         raise PackageInvalid(f"同步包条目 {info.orig_filename} 使用了不支持的压缩方式。")
-    if zlib.crc32(out) != info.CRC:
+    if produced != declared:
+        raise _damaged(path, f"条目 {info.orig_filename} 被截断")
+    if crc != info.CRC:
         raise _damaged(path, f"条目 {info.orig_filename} 的 CRC 校验失败")
-    return bytes(out)
 
 
 def _inflate_limited(data: bytes, limit: int, name: str) -> bytes:
@@ -353,7 +395,21 @@ def _read_open(
         entry = manifest.entries[name]
         if info.file_size != entry["size"]:
             raise PackageInvalid(f"同步包条目 {name} 的大小与清单不符，已拒绝。")
-        data = read_entry(fp, info, min(MAX_ENTRY, int(entry["size"])), path)
+        limit = min(MAX_ENTRY, int(entry["size"]))
+        if not parse_rows and not encrypted and name.startswith("data/") and not name.endswith(".enc"):
+            # The exporter's read-back: hash and count lines chunk by chunk, never the whole table.
+            digest, lines, last = hashlib.sha256(), 0, b""
+            for chunk in entry_chunks(fp, info, limit, path):
+                digest.update(chunk)
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+            if digest.hexdigest() != entry["sha256"]:
+                raise PackageInvalid(f"同步包条目 {name} 的校验值与清单不符：内容被改动或损坏，已拒绝。")
+            _count(opened, name, lines, last)
+            if progress:
+                progress(done, len(present), name)
+            continue
+        data = read_entry(fp, info, limit, path)
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
             raise PackageInvalid(f"同步包条目 {name} 的校验值与清单不符：内容被改动或损坏，已拒绝。")
         plain_name = name
@@ -384,18 +440,13 @@ def _take(opened: OpenedPackage, name: str, data: bytes, parse_rows: bool) -> No
             raise PackageInvalid(f"附件 {sha[:12]}… 的内容与其校验值不符，已拒绝。")
         opened.blobs[sha] = data
         return
-    table = name[len("data/") : -len(".jsonl")]
-    if table not in opened.manifest.tables:
-        raise PackageInvalid(f"同步包中的数据表 {table} 不在清单中。")
-    columns = list(opened.manifest.tables[table]["columns"])
-    if "id" not in columns or len(set(columns)) != len(columns):
-        raise PackageInvalid(f"清单中表 {table} 的列名无效（缺少 id 或有重复）。")
+    table, columns = _table_of(opened, name)
     if not data:
         opened.rows[table] = []
         return
     if not data.endswith(b"\n"):
         raise PackageInvalid(f"数据表 {table} 的最后一行不完整。")
-    if not parse_rows:  # the exporter's read-back: hashes and sizes are checked, count the lines
+    if not parse_rows:  # hashes and sizes are checked, count the lines
         opened.counts[table] = data.count(b"\n")
         return
     try:
@@ -408,6 +459,28 @@ def _take(opened: OpenedPackage, name: str, data: bytes, parse_rows: bool) -> No
         if not isinstance(row, list) or len(row) != width or not isinstance(row[id_at], str):
             raise PackageInvalid(f"数据表 {table} 第 {n} 行的列数与清单不符或缺少 id。")
     opened.rows[table] = rows
+
+
+def _table_of(opened: OpenedPackage, name: str) -> tuple[str, list[str]]:
+    """The table a ``data/<table>.jsonl`` entry holds and its manifest columns (checked)."""
+    table = name[len("data/") : -len(".jsonl")]
+    if table not in opened.manifest.tables:
+        raise PackageInvalid(f"同步包中的数据表 {table} 不在清单中。")
+    columns = list(opened.manifest.tables[table]["columns"])
+    if "id" not in columns or len(set(columns)) != len(columns):
+        raise PackageInvalid(f"清单中表 {table} 的列名无效（缺少 id 或有重复）。")
+    return table, columns
+
+
+def _count(opened: OpenedPackage, name: str, lines: int, last: bytes) -> None:
+    """A streamed table entry: ``lines`` newlines, ``last`` its final byte (b"" when empty)."""
+    table, _columns = _table_of(opened, name)
+    if not last:
+        opened.rows[table] = []
+    elif last != b"\n":
+        raise PackageInvalid(f"数据表 {table} 的最后一行不完整。")
+    else:
+        opened.counts[table] = lines
 
 
 def _line_of(data: bytes, exc: Exception) -> int:

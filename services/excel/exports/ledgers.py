@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Select, Table, extract, select
+from sqlalchemy import Select, Table, select
 from sqlalchemy.orm import Session
 
 import models
+from services.dates import in_year
 from services.excel.export import ExportColumn, ExportSpec, ExportTable
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def _section(
         col = table.c[name]
         stmt = stmt.where(col.in_(wanted) if isinstance(wanted, list) else col == wanted)
     if year and sec.date_field:
-        stmt = stmt.where(extract("year", table.c[sec.date_field]) == year)
+        stmt = stmt.where(*in_year(table.c[sec.date_field], year))
     if sec.order_by:
         stmt = stmt.order_by(table.c[sec.order_by])
     with_branch = branch_col is not None and (branch_ids is None or len(branch_ids) > 1)

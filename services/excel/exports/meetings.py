@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, case, extract, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from models import Attendance, Branch, Meeting, MeetingGuest, Member, PartyGroup
 from models.enums import LABELS
+from services.dates import in_year
 from services.excel.export import ExportColumn, ExportSpec, ExportTable
 from services.excel.layouts import MEETINGS
 
@@ -16,7 +17,7 @@ def _scope(stmt: Select, branch_ids: list[str] | None, year: int | None) -> Sele
     if branch_ids is not None:
         stmt = stmt.where(Meeting.branch_id.in_(branch_ids))
     if year:
-        stmt = stmt.where(extract("year", Meeting.held_on) == year)
+        stmt = stmt.where(*in_year(Meeting.held_on, year))
     return stmt
 
 
