@@ -5,7 +5,7 @@ At 100,000 members the raw LIKE query took 85 ms scanning the table and 48 ms sc
 same machine, bench/bench_search.py).
 
 Revision ID: i22_member_search
-Revises: 0013_no_deleted_ix
+Revises: i12_org_setup
 Create Date: 2026-11-29
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "i22_member_search"
-down_revision: str | Sequence[str] | None = "0013_no_deleted_ix"
+down_revision: str | Sequence[str] | None = "i12_org_setup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
