@@ -6,6 +6,7 @@ from models.audit import AuditEntry, AuditHead
 from models.base import Base, Tracked, new_id, utcnow
 from models.decisions import Decision, DecisionStep, DisclosurePosting
 from models.development import DevelopmentRecord
+from models.exemption import MemberExemption
 from models.fees import FeeDue, FundEntry
 from models.filing import EvidenceFiling
 from models.handbook import FindingExplanation
@@ -40,6 +41,7 @@ __all__ = [
     "FundEntry",
     "Meeting",
     "Member",
+    "MemberExemption",
     "MemberTransfer",
     "PartyGroup",
     "Rectification",

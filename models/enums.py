@@ -111,6 +111,13 @@ class FeeCategory(StrEnum):
     RELIEF = "relief"  # 享受低保
 
 
+class ExemptionKind(StrEnum):
+    LEAVE = "leave"  # 请假 (approved, with dates): no organisational life owed
+    INFIRM = "infirm"  # 年老体弱、行动不便: 不作硬性要求 for organisational life
+    FEE_EXEMPT = "fee_exempt"  # 免交党费 (approved)
+    FEE_REDUCED = "fee_reduced"  # 少交党费 (approved, a reduced monthly amount)
+
+
 class FundDirection(StrEnum):
     INCOME = "income"
     EXPENSE = "expense"
@@ -223,6 +230,12 @@ LABELS: dict[str, dict[str, str]] = {
         "student": "学生",
         "unemployed": "下岗失业",
         "relief": "享受低保",
+    },
+    "ExemptionKind": {
+        "leave": "请假",
+        "infirm": "年老体弱",
+        "fee_exempt": "免交党费",
+        "fee_reduced": "少交党费",
     },
     "FundDirection": {"income": "收入", "expense": "支出"},
     "DecisionProcedure": {"four_two": "四议两公开", "ordinary": "一般程序"},

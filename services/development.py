@@ -295,7 +295,7 @@ class PipelineThresholds:
 
     min_age: int = 18
     talk_within_months: int = 1
-    activist_min_days: int = 365
+    activist_min_months: int = 12  # a calendar year (细则第十三条), not 365 days
     training_min_days: int = 3
     training_min_hours: int = 24
     conversion_warn_days: int = 30
@@ -333,15 +333,18 @@ def pipeline_issues(
                 "warning",
                 f"{r.name} 的谈话（{r.talked_on}）晚于申请后 {t.talk_within_months} 个月。",
             )
-        if r.activist_on and r.candidate_on:
-            days = (r.candidate_on - r.activist_on).days
-            if days < t.activist_min_days:
-                add(
-                    r,
-                    "activist_year",
-                    "error",
-                    f"{r.name} 作为积极分子培养 {days} 天即确定为发展对象，不足一年。",
-                )
+        if (
+            r.activist_on
+            and r.candidate_on
+            and r.candidate_on < add_months(r.activist_on, t.activist_min_months)
+        ):
+            add(
+                r,
+                "activist_year",
+                "error",
+                f"{r.name} 于 {r.activist_on} 确定为积极分子，{r.candidate_on} 即确定为发展对象，"
+                f"培养不足 {t.activist_min_months} 个月。",
+            )
         if r.stage == DevelopmentStage.ACTIVIST and r.activist_on:
             last = r.last_review_on or r.activist_on
             if today > add_months(last, t.review_every_months):

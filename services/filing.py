@@ -117,6 +117,29 @@ def filed_by_item(
     return {(b, item): int(n) for b, item, n in session.execute(stmt)}
 
 
+def filed_with_file(
+    session: Session, branch_ids: list[str], items: list[str], first_year: int, last_year: int
+) -> dict[tuple[str, str], int]:
+    """(branch id, 资料 code) → documents filed under ``items`` for the years that carry a file (a
+    highlight counts only with its evidence). One query."""
+    if not branch_ids or not items:
+        return {}
+    stmt = (
+        select(EvidenceFiling.branch_id, EvidenceFiling.catalog_item, func.count())
+        .join(Attachment, Attachment.id == EvidenceFiling.attachment_id)
+        .where(
+            EvidenceFiling.deleted.is_(False),
+            Attachment.deleted.is_(False),
+            EvidenceFiling.branch_id.in_(branch_ids),
+            EvidenceFiling.catalog_item.in_(items),
+            EvidenceFiling.year >= first_year,
+            EvidenceFiling.year <= last_year,
+        )
+        .group_by(EvidenceFiling.branch_id, EvidenceFiling.catalog_item)
+    )
+    return {(b, item): int(n) for b, item, n in session.execute(stmt)}
+
+
 @dataclass(frozen=True)
 class FiledDocument:
     """One filed document as the catalog tree lists it under its 资料 item."""

@@ -64,7 +64,7 @@ def pipeline(rule: PipelineRule, ctx: Context) -> list[Finding]:
     thresholds = development.PipelineThresholds(
         min_age=rule.min_age,
         talk_within_months=rule.months,
-        activist_min_days=rule.days,
+        activist_min_months=rule.months if rule.check == "activist_year" else 12,
         training_min_days=rule.training_days,
         training_min_hours=rule.training_hours,
         conversion_warn_days=rule.days,
@@ -137,9 +137,12 @@ def lapse(rule: LapseRule, ctx: Context) -> list[Finding]:
     lookback = max(36, (rule.max_months or 0) + 1)
     key = f"lapse|{rule.check}|{as_of}|{lookback}"
     if key not in ctx.facts._counts:
-        runner = fees.unpaid_runs if rule.check == "dues" else fees.life_gap_runs
         everyone = [b.id for b in ctx.facts.branches]
-        ctx.facts._counts[key] = runner(ctx.session, as_of, everyone, lookback_months=lookback)
+        if rule.check == "dues":  # a payment made after the check day is not known to it
+            runs = fees.unpaid_runs(ctx.session, as_of, everyone, lookback, paid_by=ctx.as_of)
+        else:
+            runs = fees.life_gap_runs(ctx.session, as_of, everyone, lookback_months=lookback)
+        ctx.facts._counts[key] = runs
     runs = [r for r in ctx.facts._counts[key] if r.branch_id in branches]
     hits: dict[str, list[fees.Lapse]] = defaultdict(list)
     for run in runs:
@@ -241,17 +244,23 @@ def venue(rule: VenueRule, ctx: Context) -> list[Finding]:
     branches = {b.id: b for b in _branches(ctx, rule)}
     if not branches:
         return []
+    # A village's venue is one place: checks filed under its sub-branches count for its 党总支.
+    head_of = {b: b for b in branches}
+    if rule.when is not None and rule.when.level == "village":
+        for head in branches:
+            for kid in ctx.facts.children.get(head, []):
+                head_of.setdefault(kid, head)
     latest: dict[tuple[str, str], VenueCheck] = {}
     for row in ctx.session.scalars(
         select(VenueCheck)
         .where(
-            VenueCheck.branch_id.in_(list(branches)),
+            VenueCheck.branch_id.in_(list(head_of)),
             VenueCheck.deleted.is_(False),
             VenueCheck.checked_on <= ctx.ref,
         )
         .order_by(VenueCheck.checked_on, VenueCheck.created_at)
     ):
-        latest[(row.branch_id, row.item)] = row
+        latest[(head_of[row.branch_id], row.item)] = row
     photos: set[str] = set()
     if rule.require_photo and latest:
         photos = set(

@@ -72,6 +72,10 @@ class Context:
             return False
         if when.domains is not None and branch.domain not in when.domains:
             return False
+        if when.outside_parent_kinds is not None and branch.parent_kind in when.outside_parent_kinds:
+            return False
+        if when.level == "village" and branch.village_head != branch.id:
+            return False  # judged once, at the village's 党总支
         if when.min_full_members is None and when.max_full_members is None:
             return True
         full = self.facts.full_members(branch.id, day or self.ref)
@@ -300,10 +304,13 @@ def deadline(rule: DeadlineRule, ctx: Context) -> list[Finding]:
         if rule.check == "probation_overdue":
             day = ctx.ref
             months = rule.months or 12
+            extended = ctx.facts.probation_extensions(ctx.session)
             overdue = [
                 m
                 for m in ctx.facts.members.get(branch.id, [])
-                if m.in_branch(day) and m.status == "probationary" and add_months(m.joined_on, months) < day
+                if m.in_branch(day)
+                and m.probationary_on(day)
+                and add_months(add_months(m.joined_on, months), extended.get(m.id, 0)) < day
             ]
             if overdue:
                 names = "、".join(f"{m.name}（{m.joined_on.isoformat()}入党）" for m in overdue)
@@ -399,11 +406,27 @@ def count(rule: CountRule, ctx: Context) -> list[Finding]:
     ids = [b.id for b in ctx.facts.branches]
     if not ids:
         return out
-    query = CountQuery(rule.records, dict(rule.filter), rule.date_field, dict(rule.numerator))
+    query = CountQuery(
+        rule.records,
+        dict(rule.filter),
+        rule.date_field,
+        dict(rule.numerator),
+        month_field=rule.month_field,
+        filled=tuple(rule.filled),
+        known_by=rule.known_by,
+        as_of=ctx.as_of if rule.known_by else None,
+    )
     data = cached_count(ctx.facts, ctx.session, query, ctx.period.start, ctx.period.end)
     ratio = rule.measure == "ratio"
+    village = rule.when is not None and rule.when.level == "village"
     for branch in ctx.facts.branches:
         counts = data.get(branch.id, {})
+        if village:  # the village counts once: its 党总支 with every sub-branch
+            counts = dict(counts)
+            for kid in ctx.facts.children.get(branch.id, []):
+                for key, (n, k) in data.get(kid, {}).items():
+                    n0, k0 = counts.get(key, (0, 0))
+                    counts[key] = (n0 + n, k0 + k)
         windows: list[Period | None]
         if rule.per is not None:
             windows = [w for w in ctx.period.windows(rule.per) if ctx.judged(w, branch)]

@@ -1,0 +1,66 @@
+"""Facts the handbook checks need: member exemptions (请假, 年老体弱, 免交/少交 党费), and on meetings
+the other kinds one activity also was (``also_types``) and whether it was 补录 from paper.
+
+Revision ID: i13_check_facts
+Revises: 0013_no_deleted_ix
+Create Date: 2026-11-29
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "i13_check_facts"
+down_revision: str | Sequence[str] | None = "0013_no_deleted_ix"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "member_exemption",
+        sa.Column("member_id", sa.String(length=36), nullable=False),
+        sa.Column("branch_id", sa.String(length=36), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("start_on", sa.Date(), nullable=False),
+        sa.Column("end_on", sa.Date(), nullable=True),
+        sa.Column("reduced_fen", sa.BigInteger(), nullable=False),
+        sa.Column("approved_by", sa.String(length=100), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.Column("row_seq", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["branch_id"], ["branch.id"], name=op.f("fk_member_exemption_branch_id_branch")
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_member_exemption_member_id_member")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_member_exemption")),
+    )
+    with op.batch_alter_table("member_exemption", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_member_exemption_branch_id"), ["branch_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_member_exemption_member_id"), ["member_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_member_exemption_row_seq"), ["row_seq"], unique=False)
+    with op.batch_alter_table("meeting", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("backfilled", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("also_types", sa.String(length=64), nullable=False, server_default=""))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("meeting", schema=None) as batch_op:
+        batch_op.drop_column("also_types")
+        batch_op.drop_column("backfilled")
+    with op.batch_alter_table("member_exemption", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_member_exemption_row_seq"))
+        batch_op.drop_index(batch_op.f("ix_member_exemption_member_id"))
+        batch_op.drop_index(batch_op.f("ix_member_exemption_branch_id"))
+    op.drop_table("member_exemption")
