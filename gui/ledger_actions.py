@@ -15,7 +15,17 @@ from sqlalchemy.orm import Session
 
 from models import FeeDue
 from models.enums import LABELS
-from services import attachments, decisions, fees, members, rectification, training, transfers, venue
+from services import (
+    attachments,
+    decisions,
+    exemptions,
+    fees,
+    members,
+    rectification,
+    training,
+    transfers,
+    venue,
+)
 from services import development as dev
 from services.errors import ValidationError
 
@@ -167,7 +177,7 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
                 Field("member", "党员", "member"),
                 Field("to", "流入地"),
                 Field("since", "外出日期", "date"),
-                Field("contact", "联系方式", required=False),
+                Field("contact", "联系方式"),
             ),
             lambda s, t, v: transfers.start_flow(s, v["member"], v["to"], v["since"], v["contact"] or ""),
             changes=frozenset({"member"}),
@@ -176,6 +186,40 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             "登记返回",
             (Field("member", "党员", "member"), Field("until", "返回日期", "date")),
             lambda s, t, v: transfers.end_flow(s, v["member"], v["until"]),
+            changes=frozenset({"member"}),
+        ),
+    ),
+    "exemptions": (
+        Action(
+            "登记请假/免于要求",
+            (
+                Field("member", "党员", "member"),
+                Field("kind", "类别", "choice", choices=_choices("ExemptionKind")),
+                Field("start_on", "开始日期", "date"),
+                Field("end_on", "截止日期", "date", required=False),
+                Field("reduced_fen", "少交后每月金额", "money", required=False),
+                Field("reason", "事由"),
+                Field("approved_by", "批准人/批准机构", required=False),
+            ),
+            lambda s, t, v: exemptions.add_exemption(
+                s,
+                v["member"],
+                exemptions.ExemptionInput(
+                    v["kind"],
+                    v["start_on"],
+                    v["end_on"],
+                    v["reason"] or "",
+                    v["approved_by"] or "",
+                    v["reduced_fen"] or 0,
+                ),
+            ),
+            changes=frozenset({"member"}),
+        ),
+        Action(
+            "删除",
+            (),
+            lambda s, t, v: exemptions.delete_exemption(s, _row(t)),
+            needs_row=True,
             changes=frozenset({"member"}),
         ),
     ),

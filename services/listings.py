@@ -24,6 +24,7 @@ from models import (
     FlowRecord,
     FundEntry,
     Member,
+    MemberExemption,
     MemberTransfer,
     Rectification,
     TrainingAttendance,
@@ -34,6 +35,7 @@ from models import (
 from models.enums import (
     DecisionStepCode,
     DevelopmentStage,
+    ExemptionKind,
     FeeCategory,
     Gender,
     RectificationStatus,
@@ -242,6 +244,52 @@ register(
             Column("contact", "联系方式", width=14),
         ),
         _flow,
+    )
+)
+
+
+def _exemptions(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(
+        select(MemberExemption).where(MemberExemption.deleted.is_(False)),
+        MemberExemption.branch_id,
+        branch_ids,
+    )
+    if year is not None:
+        stmt = stmt.where(MemberExemption.start_on <= date(year, 12, 31)).where(
+            (MemberExemption.end_on.is_(None)) | (MemberExemption.end_on >= date(year, 1, 1))
+        )
+    rows = list(session.scalars(stmt.order_by(MemberExemption.start_on)))
+    names = _member_names(session, {r.member_id for r in rows})
+    return [
+        {
+            "id": r.id,
+            "name": names.get(r.member_id, ""),
+            "kind": label(ExemptionKind(r.kind)),
+            "start_on": r.start_on,
+            "end_on": r.end_on,
+            "reduced_fen": r.reduced_fen or None,
+            "reason": r.reason,
+            "approved_by": r.approved_by,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "exemptions",
+        "请假与免于要求",
+        "members",
+        (
+            Column("name", "姓名", width=8),
+            Column("kind", "类别", width=10),
+            Column("start_on", "开始日期", "date"),
+            Column("end_on", "截止日期", "date"),
+            Column("reduced_fen", "少交后每月", "money"),
+            Column("reason", "事由", width=24),
+            Column("approved_by", "批准", width=12),
+        ),
+        _exemptions,
     )
 )
 

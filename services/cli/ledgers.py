@@ -7,8 +7,8 @@ import argparse
 from dataclasses import asdict
 from datetime import date
 
-from models.enums import DecisionStepCode, VenueItem, label
-from services import decisions, filing, org, rectification, training, transfers, venue
+from models.enums import DecisionStepCode, ExemptionKind, VenueItem, label
+from services import decisions, exemptions, fees, filing, org, rectification, training, transfers, venue
 from services.cli import Context, emit, parse_date
 
 
@@ -37,10 +37,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("member_id")
     p.add_argument("--to", required=True, help="流入地")
     p.add_argument("--since", required=True)
-    p.add_argument("--contact", default="")
+    p.add_argument("--contact", default="", help="在流入地的联系方式（必填）")
     p = _cmd(t, "return", "流动结束返回", flow_end)
     p.add_argument("member_id")
     p.add_argument("--date", required=True)
+    e = sub.add_parser("exempt", help="请假、年老体弱、免交/少交党费登记").add_subparsers(
+        dest="action", required=True
+    )
+    p = _cmd(e, "add", "登记", exempt_add)
+    p.add_argument("member_id")
+    p.add_argument("--kind", required=True, choices=[k.value for k in ExemptionKind])
+    p.add_argument("--from", dest="start_on", required=True, help="开始日期")
+    p.add_argument("--to", dest="end_on", default=None, help="截止日期（请假必填）")
+    p.add_argument("--reason", default="", help="事由（必填）")
+    p.add_argument("--approved-by", default="", help="批准人或批准机构")
+    p.add_argument("--reduced", default=None, help="少交党费：批准的每月金额（元）")
+    p = _cmd(e, "list", "列出某党员的登记", exempt_list)
+    p.add_argument("member_id")
+    p.add_argument("--json", action="store_true")
+    p = _cmd(e, "rm", "删除（移入回收站）", exempt_rm)
+    p.add_argument("id")
     p = _cmd(t, "history", "党员经历", history)
     p.add_argument("member_id")
     p.add_argument("--json", action="store_true")
@@ -138,6 +154,53 @@ def flow_start(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         transfers.start_flow(s, args.member_id, args.to, parse_date(args.since), args.contact)
     print("已登记为流动党员")
+    return 0
+
+
+def exempt_add(args: argparse.Namespace, ctx: Context) -> int:
+    data = exemptions.ExemptionInput(
+        kind=args.kind,
+        start_on=parse_date(args.start_on, "start_on"),
+        end_on=parse_date(args.end_on, "end_on") if args.end_on else None,
+        reason=args.reason,
+        approved_by=args.approved_by,
+        reduced_fen=fees.parse_yuan(args.reduced, "reduced_fen") if args.reduced else 0,
+    )
+    with ctx.db().transaction(ctx.user) as s:
+        row = exemptions.add_exemption(s, args.member_id, data)
+        row_id = row.id
+    print(row_id)
+    print("已登记")
+    return 0
+
+
+def exempt_list(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().reader() as s:
+        rows = [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "kind_label": label(ExemptionKind(r.kind)),
+                "start_on": r.start_on.isoformat(),
+                "end_on": r.end_on.isoformat() if r.end_on else None,
+                "reason": r.reason,
+                "approved_by": r.approved_by,
+                "reduced_fen": r.reduced_fen,
+            }
+            for r in exemptions.list_exemptions(s, args.member_id)
+        ]
+    if args.json:
+        emit(rows, True)
+        return 0
+    for r in rows:
+        print(f"{r['start_on']}\t{r['end_on'] or '长期'}\t{r['kind_label']}\t{r['reason']}\t{r['id']}")
+    return 0
+
+
+def exempt_rm(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        exemptions.delete_exemption(s, args.id)
+    print("已删除（可在回收站恢复）")
     return 0
 
 

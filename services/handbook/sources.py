@@ -33,6 +33,7 @@ CODED: dict[tuple[str, str], str] = {
     ("development_record", "stage"): "DevelopmentStage",
     ("member_transfer", "direction"): "TransferDirection",
     ("fee_due", "category"): "FeeCategory",
+    ("member_exemption", "kind"): "ExemptionKind",
     ("training_session", "kind"): "TrainingKind",
     ("decision_step", "step"): "DecisionStepCode",
     ("venue_check", "item"): "VenueItem",
