@@ -135,8 +135,27 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             changes=frozenset({"member"}),
         ),
         Action(
+            "登记公示",
+            (Field("start", "公示开始日期", "date"), Field("end", "公示结束日期", "date")),
+            lambda s, t, v: dev.record_publicity(s, _row(t), v["start"], v["end"]),
+            True,
+        ),
+        Action(
+            "登记上级党委审批",
+            (Field("on", "审批日期", "date"),),
+            lambda s, t, v: dev.record_approval(s, _row(t), v["on"]),
+            True,
+        ),
+        Action(
+            "登记入党宣誓",
+            (Field("on", "宣誓日期", "date"),),
+            lambda s, t, v: dev.record_oath(s, _row(t), v["on"]),
+            True,
+        ),
+        Action(
             "转为正式党员",
-            (Field("on", "转正日期", "date"),),
+            # The meeting's date; the 转正日期 itself is the day the probation ends (党章第七条).
+            (Field("on", "支部大会讨论转正日期", "date"),),
             lambda s, t, v: dev.convert(s, _row(t), v["on"]),
             True,
         ),

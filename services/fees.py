@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Attendance, FeeDue, FundEntry, Meeting, Member
@@ -362,18 +362,23 @@ def life_gap_runs(
         if member_id in ids and day is not None:
             d = day if isinstance(day, date) else date.fromisoformat(str(day))
             attended[member_id] = d.year * 12 + d.month
+    # Months with a meeting, per branch (for everyone) and per party group: one grouped query.
+    for_all = or_(
+        Meeting.type.in_(_FOR_EVERYONE), *[Meeting.also_types.like(f"%{k}%") for k in _FOR_EVERYONE]
+    )
+    year, month = extract("year", Meeting.held_on), extract("month", Meeting.held_on)
+    everyone = func.max(case((for_all, 1), else_=0))
     held: dict[str, set[int]] = {}
     held_group: dict[str, set[int]] = {}
-    for branch_id, mtype, also, group_id, day in session.execute(
-        select(Meeting.branch_id, Meeting.type, Meeting.also_types, Meeting.party_group_id, Meeting.held_on)
+    for branch_id, group_id, y, m, all_ in session.execute(
+        select(Meeting.branch_id, Meeting.party_group_id, year, month, everyone)
         .where(*in_window)
-        .distinct()
+        .group_by(Meeting.branch_id, Meeting.party_group_id, year, month)
     ):
-        index = day.year * 12 + day.month
-        kinds = {mtype, *(also or "").split(",")}
-        if kinds & set(_FOR_EVERYONE):
+        index = int(y) * 12 + int(m)
+        if all_:
             held.setdefault(branch_id, set()).add(index)
-        elif mtype == "group" and group_id:
+        elif group_id:
             held_group.setdefault(group_id, set()).add(index)
     excused = excused_months(session, branch_ids, earliest, _month_end(as_of))
     empty: set[int] = set()

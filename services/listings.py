@@ -138,7 +138,13 @@ def _development(session: Session, branch_ids: list[str] | None, year: int | Non
             "candidate_on": r.candidate_on,
             "training": f"{r.training_days} 天 / {r.training_hours} 学时" if r.candidate_on else "",
             "introducers": "、".join(intro.get(i, "") for i in (r.introducer1_id, r.introducer2_id) if i),
+            "political_review_on": r.political_review_on,
+            "publicity": f"{r.publicity_from}—{r.publicity_to}"
+            if r.publicity_from and r.publicity_to
+            else "",
             "admitted_on": r.admitted_on,
+            "approved_on": r.approved_on,
+            "oath_on": r.oath_on,
             "conversion_due": development.conversion_due(r),
             "converted_on": r.converted_on,
         }
@@ -162,9 +168,14 @@ register(
             Column("candidate_on", "确定发展对象", "date"),
             Column("training", "培训", width=14),
             Column("introducers", "入党介绍人", width=12),
+            Column("political_review_on", "政治审查", "date"),
+            Column("publicity", "公示", width=22),
             Column("admitted_on", "接收预备党员", "date"),
-            Column("conversion_due", "预备期满", "date"),
-            Column("converted_on", "转正日期", "date"),
+            Column("approved_on", "上级审批", "date"),
+            Column("oath_on", "入党宣誓", "date"),
+            # 转正日期 is the day the probation ends; the 党员大会 discussing it has its own date.
+            Column("conversion_due", "预备期满（转正日期）", "date"),
+            Column("converted_on", "讨论转正", "date"),
         ),
         _development,
     )

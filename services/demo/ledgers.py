@@ -217,6 +217,11 @@ def _record(
     # Most talks happen within the month; a few are late, as inspections find.
     talk_delay = rng.randint(5, 25) if rng.random() < 0.9 else rng.randint(35, 60)
     talked = applied + timedelta(days=talk_delay)
+    approved = admitted + timedelta(days=rng.randint(20, 80)) if admitted else None
+    if approved is not None and approved > today:
+        approved = None
+    # 公示 a fortnight before the admission (9 days, at least 5 working days); 宣誓 after the approval.
+    oath = approved + timedelta(days=10) if approved is not None else None
     writer.add(
         "development_record",
         {
@@ -243,7 +248,11 @@ def _record(
             "introducer2_id": introducers[1] if introducers else None,
             "admitted_on": admitted,
             "admission_meeting_id": None,
-            "approved_on": admitted + timedelta(days=rng.randint(20, 80)) if admitted else None,
+            "approved_on": approved,
+            "publicity_from": admitted - timedelta(days=15) if admitted else None,
+            "publicity_to": admitted - timedelta(days=7) if admitted else None,
+            "oath_on": oath if oath is not None and oath <= today else None,
+            "conversion_meeting_id": None,
             "probation_extended_months": 0,
             "converted_on": None,
             "member_id": member_id,

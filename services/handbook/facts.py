@@ -176,28 +176,26 @@ class Facts:
             return []
         return self._by_type[key][bisect_left(days, start) : bisect_right(days, end)]
 
-    def probation_extensions(self, session: Session) -> dict[str, int]:
-        """Member id → months the probation was extended (延长预备期, 党章第七条), from the 发展党员
-        files of the members in the check. Read once per evaluation."""
-        cached: dict[str, int] | None = self._counts.get("probation_extensions")
+    def probation_files(self, session: Session) -> dict[str, tuple[int, date | None]]:
+        """Member id → (months the probation was extended, day the 党员大会 discussed the conversion),
+        from the 发展党员 files of the members in the check (党章第七条). Read once per evaluation."""
+        cached: dict[str, tuple[int, date | None]] | None = self._counts.get("probation_files")
         if cached is None:
-            ids = [
-                m.id
-                for ms in self.members.values()
-                for m in ms
-                if m.status == MemberStatus.PROBATIONARY or m.full_member_on is not None
-            ]
+            ids = [m.id for ms in self.members.values() for m in ms if m.full_member_on or m.status != "full"]
             cached = {}
             for chunk in range(0, len(ids), 900):
-                for member_id, months in session.execute(
-                    select(DevelopmentRecord.member_id, DevelopmentRecord.probation_extended_months).where(
+                for member_id, months, converted in session.execute(
+                    select(
+                        DevelopmentRecord.member_id,
+                        DevelopmentRecord.probation_extended_months,
+                        DevelopmentRecord.converted_on,
+                    ).where(
                         DevelopmentRecord.deleted.is_not(True),
                         DevelopmentRecord.member_id.in_(ids[chunk : chunk + 900]),
-                        DevelopmentRecord.probation_extended_months > 0,
                     )
                 ):
-                    cached[member_id] = int(months)
-            self._counts["probation_extensions"] = cached
+                    cached[member_id] = (int(months or 0), converted)
+            self._counts["probation_files"] = cached
             self.queries += 1
         return cached
 

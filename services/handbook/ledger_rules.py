@@ -52,8 +52,14 @@ def _pipeline_event(record: DevelopmentRecord, check: str, t: development.Pipeli
         return add_months(record.applied_on, t.talk_within_months)
     if check == "activist_year":
         return record.candidate_on
-    if check == "training":
+    if check in ("training", "political_review", "publicity", "admission_meeting"):
         return record.admitted_on
+    if check == "approval" and record.admitted_on is not None:
+        return add_months(record.admitted_on, t.approval_months)
+    if check in ("early_conversion", "conversion_meeting"):
+        return record.converted_on
+    if check == "oath" and record.approved_on is not None:
+        return add_months(record.approved_on, 3)
     return None  # conversion_due and review are judged on the reference day
 
 
@@ -69,6 +75,8 @@ def pipeline(rule: PipelineRule, ctx: Context) -> list[Finding]:
         training_min_hours=rule.training_hours,
         conversion_warn_days=rule.days,
         review_every_months=rule.months,
+        publicity_days=rule.days if rule.check == "publicity" else 5,
+        approval_months=rule.months if rule.check == "approval" else 3,
     )
     records = list(
         ctx.session.scalars(
@@ -82,7 +90,12 @@ def pipeline(rule: PipelineRule, ctx: Context) -> list[Finding]:
     code = {"conversion_due": "conversion", "activist_year": "activist_year"}.get(rule.check, rule.check)
     by_id = {r.id: r for r in records}
     hits: dict[str, list[development.PipelineIssue]] = defaultdict(list)
-    for issue in development.pipeline_issues(records, ctx.ref, thresholds):
+    # Days a 支部党员大会 was held (primary kind or also), from the meetings already loaded.
+    congress_days = {
+        b: {m.held_on for m in ctx.facts.meetings_of(b, "congress", ctx.period.start, ctx.period.end)}
+        for b in branches
+    }
+    for issue in development.pipeline_issues(records, ctx.ref, thresholds, congress_days):
         if issue.code != code:
             continue
         if rule.check == "conversion_due" and issue.level != "warning":

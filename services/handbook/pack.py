@@ -220,7 +220,21 @@ class PipelineRule(_Rule):
     (``days``) as 积极分子, the 发展对象 training, conversion coming due within ``days``, reviews."""
 
     type: Literal["pipeline"]
-    check: Literal["age", "talk", "activist_year", "training", "conversion_due", "review"]
+    check: Literal[
+        "age",
+        "talk",
+        "activist_year",
+        "training",
+        "conversion_due",
+        "review",
+        "political_review",
+        "publicity",
+        "admission_meeting",
+        "approval",
+        "oath",
+        "early_conversion",
+        "conversion_meeting",
+    ]
     min_age: int = Field(default=18, ge=1)
     months: int = Field(default=1, ge=1)
     days: int = Field(default=365, ge=0)

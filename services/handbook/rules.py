@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 
 from models.enums import LABELS
 from services.dates import add_months, add_years
-from services.handbook.facts import BranchFact, CountQuery, Facts, MeetingFact, cached_count, window_total
+from services.handbook.facts import (
+    BranchFact,
+    CountQuery,
+    Facts,
+    MeetingFact,
+    MemberFact,
+    cached_count,
+    window_total,
+)
 from services.handbook.findings import Finding, Prefill
 from services.handbook.pack import (
     CompositionRule,
@@ -296,6 +304,14 @@ def term(rule: TermRule, ctx: Context) -> list[Finding]:
     return out
 
 
+def _awaiting_conversion(m: MemberFact, day: date, files: dict[str, tuple[int, date | None]]) -> bool:
+    """Still waiting on ``day`` for the 党员大会 to discuss the conversion (the roster as of then)."""
+    converted = files.get(m.id, (0, None))[1]
+    if converted is not None:
+        return m.joined_on <= day < converted
+    return m.probationary_on(day)
+
+
 def deadline(rule: DeadlineRule, ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     for branch in ctx.facts.branches:
@@ -304,13 +320,14 @@ def deadline(rule: DeadlineRule, ctx: Context) -> list[Finding]:
         if rule.check == "probation_overdue":
             day = ctx.ref
             months = rule.months or 12
-            extended = ctx.facts.probation_extensions(ctx.session)
+            files = ctx.facts.probation_files(ctx.session)
+
             overdue = [
                 m
                 for m in ctx.facts.members.get(branch.id, [])
                 if m.in_branch(day)
-                and m.probationary_on(day)
-                and add_months(add_months(m.joined_on, months), extended.get(m.id, 0)) < day
+                and _awaiting_conversion(m, day, files)
+                and add_months(add_months(m.joined_on, months), files.get(m.id, (0, None))[0]) < day
             ]
             if overdue:
                 names = "、".join(f"{m.name}（{m.joined_on.isoformat()}入党）" for m in overdue)

@@ -113,7 +113,9 @@ def test_conversion_warns_30_days_ahead_and_errors_when_overdue(build: Builder) 
     with build.db.reader() as s:
         record = s.get(DevelopmentRecord, rid)
         member = s.get(Member, record.member_id)  # type: ignore[union-attr]
-        assert member is not None and member.status == "full" and member.full_member_on == date(2026, 11, 1)
+        # 转正日期 is the end of the (extended) probation, not the date of the meeting
+        assert member is not None and member.status == "full" and member.full_member_on == date(2026, 12, 1)
+        assert record is not None and record.converted_on == date(2026, 11, 1)
 
 
 def test_training_short_of_three_days_and_24_hours_is_an_error(build: Builder) -> None:

@@ -1,5 +1,6 @@
 """Facts the handbook checks need: member exemptions (请假, 年老体弱, 免交/少交 党费), and on meetings
-the other kinds one activity also was (``also_types``) and whether it was 补录 from paper.
+the other kinds one activity also was (``also_types``) and whether it was 补录 from paper; on 发展党员
+files the 公示 dates, the 入党宣誓 date and the 支部党员大会 that discussed the conversion.
 
 Revision ID: i13_check_facts
 Revises: 0013_no_deleted_ix
@@ -53,9 +54,28 @@ def upgrade() -> None:
     with op.batch_alter_table("meeting", schema=None) as batch_op:
         batch_op.add_column(sa.Column("backfilled", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column("also_types", sa.String(length=64), nullable=False, server_default=""))
+    with op.batch_alter_table("development_record", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("publicity_from", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("publicity_to", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("oath_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("conversion_meeting_id", sa.String(length=36), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_development_record_conversion_meeting_id_meeting"),
+            "meeting",
+            ["conversion_meeting_id"],
+            ["id"],
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("development_record", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_development_record_conversion_meeting_id_meeting"), type_="foreignkey"
+        )
+        batch_op.drop_column("conversion_meeting_id")
+        batch_op.drop_column("oath_on")
+        batch_op.drop_column("publicity_to")
+        batch_op.drop_column("publicity_from")
     with op.batch_alter_table("meeting", schema=None) as batch_op:
         batch_op.drop_column("also_types")
         batch_op.drop_column("backfilled")
