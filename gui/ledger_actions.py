@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models import FeeDue
+from models import AppraisalGrade, FeeDue, FlowContact, HeartTalk
 from models.enums import LABELS
 from services import (
     attachments,
@@ -22,6 +22,7 @@ from services import (
     fees,
     members,
     rectification,
+    talks,
     training,
     transfers,
     venue,
@@ -240,6 +241,73 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             lambda s, t, v: exemptions.delete_exemption(s, _row(t)),
             needs_row=True,
             changes=frozenset({"member"}),
+        ),
+    ),
+    "talks": (
+        Action(
+            "登记谈心谈话",
+            (
+                Field("talker", "谈话人（支部委员）", "member"),
+                Field("member", "谈话对象", "member"),
+                Field("on", "谈话日期", "date"),
+                Field("topic", "主题"),
+                Field("notes", "主要内容", "multiline", required=False),
+            ),
+            lambda s, t, v: talks.record_talk(
+                s, v["talker"], v["member"], v["on"], v["topic"], v["notes"] or ""
+            ),
+        ),
+        Action(
+            "删除",
+            (),
+            lambda s, t, v: talks.delete(s, HeartTalk, _row(t)),
+            needs_row=True,
+        ),
+    ),
+    "grades": (
+        Action(
+            "评定民主评议等次",
+            (
+                Field("member", "党员", "member"),
+                Field("year", "年度", "int"),
+                Field("grade", "等次", "choice", choices=_choices("AppraisalGradeCode")),
+                Field("follow_up", "处置（不合格）", "choice", required=False, choices=_choices("FollowUp")),
+                Field("follow_up_on", "处置日期", "date", required=False),
+                Field("notes", "备注", required=False),
+            ),
+            lambda s, t, v: talks.record_grade(
+                s,
+                v["member"],
+                v["year"],
+                v["grade"],
+                v["follow_up"] or "",
+                v["follow_up_on"],
+                v["notes"] or "",
+            ),
+        ),
+        Action(
+            "删除",
+            (),
+            lambda s, t, v: talks.delete(s, AppraisalGrade, _row(t)),
+            needs_row=True,
+        ),
+    ),
+    "flow_contacts": (
+        Action(
+            "登记联系",
+            (
+                Field("member", "流动党员", "member"),
+                Field("on", "联系日期", "date"),
+                Field("way", "方式", "choice", choices=_choices("ContactWay")),
+                Field("content", "内容"),
+            ),
+            lambda s, t, v: talks.record_contact(s, v["member"], v["on"], v["way"], v["content"]),
+        ),
+        Action(
+            "删除",
+            (),
+            lambda s, t, v: talks.delete(s, FlowContact, _row(t)),
+            needs_row=True,
         ),
     ),
     "fees": (

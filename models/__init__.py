@@ -16,11 +16,13 @@ from models.meta import ChangeCounter, DbMeta
 from models.organization import Branch, CommitteeSeat, PartyGroup, Township
 from models.rectification import Rectification, WeakBranchFlag
 from models.sync import SyncConflict, SyncDevice, SyncHeld, SyncReceived
+from models.talks import AppraisalGrade, FlowContact, HeartTalk
 from models.training import TrainingAttendance, TrainingSession
 from models.transfer import FlowRecord, MemberTransfer
 from models.venue import VenueCheck
 
 __all__ = [
+    "AppraisalGrade",
     "Attachment",
     "Attendance",
     "AuditEntry",
@@ -37,8 +39,10 @@ __all__ = [
     "EvidenceFiling",
     "FeeDue",
     "FindingExplanation",
+    "FlowContact",
     "FlowRecord",
     "FundEntry",
+    "HeartTalk",
     "Meeting",
     "Member",
     "MemberExemption",

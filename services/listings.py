@@ -16,13 +16,16 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models import (
+    AppraisalGrade,
     Attachment,
     Branch,
     DevelopmentRecord,
     DisclosurePosting,
     FeeDue,
+    FlowContact,
     FlowRecord,
     FundEntry,
+    HeartTalk,
     Member,
     MemberExemption,
     MemberTransfer,
@@ -33,10 +36,13 @@ from models import (
     WeakBranchFlag,
 )
 from models.enums import (
+    AppraisalGradeCode,
+    ContactWay,
     DecisionStepCode,
     DevelopmentStage,
     ExemptionKind,
     FeeCategory,
+    FollowUp,
     Gender,
     RectificationStatus,
     TrainingKind,
@@ -301,6 +307,118 @@ register(
             Column("approved_by", "批准", width=12),
         ),
         _exemptions,
+    )
+)
+
+
+def _talks(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(select(HeartTalk).where(HeartTalk.deleted.is_(False)), HeartTalk.branch_id, branch_ids)
+    if year is not None:
+        stmt = stmt.where(HeartTalk.on >= date(year, 1, 1), HeartTalk.on <= date(year, 12, 31))
+    rows = list(session.scalars(stmt.order_by(HeartTalk.on)))
+    names = _member_names(session, {r.member_id for r in rows} | {r.talker_id for r in rows})
+    return [
+        {
+            "id": r.id,
+            "on": r.on,
+            "talker": names.get(r.talker_id, ""),
+            "name": names.get(r.member_id, ""),
+            "topic": r.topic,
+            "notes": r.notes,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "talks",
+        "谈心谈话",
+        "org_life",
+        (
+            Column("on", "日期", "date"),
+            Column("talker", "谈话人", width=8),
+            Column("name", "谈话对象", width=8),
+            Column("topic", "主题", width=24),
+            Column("notes", "主要内容", width=30),
+        ),
+        _talks,
+    )
+)
+
+
+def _grades(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(
+        select(AppraisalGrade).where(AppraisalGrade.deleted.is_(False)), AppraisalGrade.branch_id, branch_ids
+    )
+    if year is not None:
+        stmt = stmt.where(AppraisalGrade.year == year)
+    rows = list(session.scalars(stmt.order_by(AppraisalGrade.year, AppraisalGrade.grade)))
+    names = _member_names(session, {r.member_id for r in rows})
+    return [
+        {
+            "id": r.id,
+            "year": r.year,
+            "name": names.get(r.member_id, ""),
+            "grade": label(AppraisalGradeCode(r.grade)),
+            "follow_up": label(FollowUp(r.follow_up)) if r.follow_up else "",
+            "follow_up_on": r.follow_up_on,
+            "notes": r.notes,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "grades",
+        "民主评议等次",
+        "org_life",
+        (
+            Column("year", "年度", width=6),
+            Column("name", "姓名", width=8),
+            Column("grade", "等次", width=8),
+            Column("follow_up", "处置", width=10),
+            Column("follow_up_on", "处置日期", "date"),
+            Column("notes", "备注", width=24),
+        ),
+        _grades,
+    )
+)
+
+
+def _contacts(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(
+        select(FlowContact).where(FlowContact.deleted.is_(False)), FlowContact.branch_id, branch_ids
+    )
+    if year is not None:
+        stmt = stmt.where(FlowContact.on >= date(year, 1, 1), FlowContact.on <= date(year, 12, 31))
+    rows = list(session.scalars(stmt.order_by(FlowContact.on)))
+    names = _member_names(session, {r.member_id for r in rows})
+    return [
+        {
+            "id": r.id,
+            "on": r.on,
+            "name": names.get(r.member_id, ""),
+            "way": label(ContactWay(r.way)),
+            "content": r.content,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "flow_contacts",
+        "流动党员联系记录",
+        "members",
+        (
+            Column("on", "日期", "date"),
+            Column("name", "姓名", width=8),
+            Column("way", "方式", width=6),
+            Column("content", "内容", width=36),
+        ),
+        _contacts,
     )
 )
 

@@ -7,8 +7,27 @@ import argparse
 from dataclasses import asdict
 from datetime import date
 
-from models.enums import DecisionStepCode, ExemptionKind, VenueItem, label
-from services import decisions, exemptions, fees, filing, org, rectification, training, transfers, venue
+from models.enums import (
+    AppraisalGradeCode,
+    ContactWay,
+    DecisionStepCode,
+    ExemptionKind,
+    FollowUp,
+    VenueItem,
+    label,
+)
+from services import (
+    decisions,
+    exemptions,
+    fees,
+    filing,
+    org,
+    rectification,
+    talks,
+    training,
+    transfers,
+    venue,
+)
 from services.cli import Context, emit, parse_date
 
 
@@ -57,6 +76,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p = _cmd(e, "rm", "删除（移入回收站）", exempt_rm)
     p.add_argument("id")
+    tk = sub.add_parser("talk", help="谈心谈话、民主评议等次、流动党员联系").add_subparsers(
+        dest="action", required=True
+    )
+    p = _cmd(tk, "add", "登记谈心谈话", talk_add)
+    p.add_argument("--talker", required=True, help="谈话人（支部委员）党员ID")
+    p.add_argument("--member", required=True, help="谈话对象党员ID")
+    p.add_argument("--date", required=True)
+    p.add_argument("--topic", required=True)
+    p.add_argument("--notes", default="")
+    p = _cmd(tk, "grade", "评定民主评议等次", talk_grade)
+    p.add_argument("member_id")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--grade", required=True, choices=[g.value for g in AppraisalGradeCode])
+    p.add_argument("--follow-up", default="", choices=["", *[f.value for f in FollowUp]])
+    p.add_argument("--follow-up-date", default=None)
+    p = _cmd(tk, "contact", "登记与流动党员的联系", talk_contact)
+    p.add_argument("member_id")
+    p.add_argument("--date", required=True)
+    p.add_argument("--way", required=True, choices=[w.value for w in ContactWay])
+    p.add_argument("--content", required=True)
     p = _cmd(t, "history", "党员经历", history)
     p.add_argument("member_id")
     p.add_argument("--json", action="store_true")
@@ -170,6 +209,30 @@ def exempt_add(args: argparse.Namespace, ctx: Context) -> int:
         row = exemptions.add_exemption(s, args.member_id, data)
         row_id = row.id
     print(row_id)
+    print("已登记")
+    return 0
+
+
+def talk_add(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        talks.record_talk(s, args.talker, args.member, parse_date(args.date, "on"), args.topic, args.notes)
+    print("已登记")
+    return 0
+
+
+def talk_grade(args: argparse.Namespace, ctx: Context) -> int:
+    follow_on = parse_date(args.follow_up_date, "follow_up_on") if args.follow_up_date else None
+    with ctx.db().transaction(ctx.user) as s:
+        result = talks.record_grade(s, args.member_id, args.year, args.grade, args.follow_up, follow_on)
+    print("已评定")
+    if result.warning:
+        print(f"提醒：{result.warning}")
+    return 0
+
+
+def talk_contact(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        talks.record_contact(s, args.member_id, parse_date(args.date, "on"), args.way, args.content)
     print("已登记")
     return 0
 

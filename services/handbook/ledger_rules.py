@@ -14,18 +14,28 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from models import Attachment, DevelopmentRecord, Rectification, VenueCheck, WeakBranchFlag
-from models.enums import DecisionStepCode, RectificationStatus, VenueItem, label
+from models import (
+    AppraisalGrade,
+    Attachment,
+    DevelopmentRecord,
+    HeartTalk,
+    Rectification,
+    VenueCheck,
+    WeakBranchFlag,
+)
+from models.enums import AppraisalGradeCode, DecisionStepCode, RectificationStatus, VenueItem, label
 from services import decisions, development, fees, training
 from services.dates import add_months
 from services.handbook.facts import BranchFact
 from services.handbook.findings import Finding
 from services.handbook.pack import (
+    GradeRule,
     HoursRule,
     LapseRule,
     PipelineRule,
     ProcedureRule,
     RectificationRule,
+    TalkRule,
     VenueRule,
 )
 from services.handbook.period import Period, year
@@ -219,6 +229,108 @@ def hours(rule: HoursRule, ctx: Context) -> list[Finding]:
     return out
 
 
+# --- 谈心谈话与民主评议 ---------------------------------------------------------------------------------
+
+
+def talks_rule(rule: TalkRule, ctx: Context) -> list[Finding]:
+    """Members on the roster at a closed year's end without ``rule.min`` 谈心谈话 in that year."""
+    branches = {b.id: b for b in _branches(ctx, rule)}
+    out: list[Finding] = []
+    for y in range(ctx.period.start.year, ctx.period.end.year + 1):
+        window = year(y)
+        judged = [b for b in branches.values() if ctx.judged(window, b)]
+        if not judged:
+            continue
+        done: dict[str, int] = dict(
+            ctx.session.execute(
+                select(HeartTalk.member_id, func.count())
+                .where(
+                    HeartTalk.deleted.is_(False),
+                    HeartTalk.branch_id.in_([b.id for b in judged]),
+                    HeartTalk.on >= window.start,
+                    HeartTalk.on <= window.end,
+                )
+                .group_by(HeartTalk.member_id)
+            ).all()
+        )
+        ctx.facts.queries += 1
+        for b in judged:
+            missing = [
+                m
+                for m in ctx.facts.members.get(b.id, [])
+                if m.in_branch(window.end) and done.get(m.id, 0) < rule.min
+            ]
+            if missing:
+                values = {"count": len(missing), "names": _names([m.name for m in missing]), "min": rule.min}
+                out.append(
+                    ctx.finding(
+                        rule, b, window, values, record_ids=[m.id for m in missing], record_kind="member"
+                    )
+                )
+    return out
+
+
+def grades_rule(rule: GradeRule, ctx: Context) -> list[Finding]:
+    """民主评议 grades of each year in the period (党员教育管理工作条例第十八条)."""
+    branches = {b.id: b for b in _branches(ctx, rule)}
+    if not branches:
+        return []
+    rows = ctx.session.execute(
+        select(
+            AppraisalGrade.branch_id,
+            AppraisalGrade.year,
+            AppraisalGrade.member_id,
+            AppraisalGrade.grade,
+            AppraisalGrade.follow_up,
+        ).where(
+            AppraisalGrade.deleted.is_(False),
+            AppraisalGrade.branch_id.in_(list(branches)),
+            AppraisalGrade.year >= ctx.period.start.year,
+            AppraisalGrade.year <= ctx.period.end.year,
+        )
+    ).all()
+    ctx.facts.queries += 1
+    names = {m.id: m.name for ms in ctx.facts.members.values() for m in ms}
+    by_year: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    for row in rows:
+        by_year[(row[0], row[1])].append(row)
+    out: list[Finding] = []
+    for (branch_id, y), items in sorted(by_year.items()):
+        branch = branches[branch_id]
+        window = year(y)
+        if rule.check == "excellent_share":
+            full = ctx.facts.full_members(branch_id, window.end)
+            best = [r for r in items if r[3] == AppraisalGradeCode.EXCELLENT]
+            limit = int(full * rule.max_share)
+            if len(best) > limit:
+                values = {
+                    "count": len(best),
+                    "names": _names([names.get(r[2], "") for r in best]),
+                    "full": full,
+                    "limit": limit,
+                }
+                out.append(
+                    ctx.finding(
+                        rule, branch, window, values, record_ids=[r[2] for r in best], record_kind="member"
+                    )
+                )
+        else:
+            open_ = [r for r in items if r[3] == AppraisalGradeCode.UNQUALIFIED and not r[4]]
+            if open_:
+                values = {
+                    "count": len(open_),
+                    "names": _names([names.get(r[2], "") for r in open_]),
+                    "full": "",
+                    "limit": "",
+                }
+                out.append(
+                    ctx.finding(
+                        rule, branch, window, values, record_ids=[r[2] for r in open_], record_kind="member"
+                    )
+                )
+    return out
+
+
 # --- 四议两公开 --------------------------------------------------------------------------------------
 
 
@@ -368,6 +480,8 @@ LEDGER_EVALUATORS: dict[str, Callable[[Any, Context], list[Finding]]] = {
     "pipeline": pipeline,
     "lapse": lapse,
     "hours": hours,
+    "talks": talks_rule,
+    "grades": grades_rule,
     "procedure": procedure,
     "venue": venue,
     "rectification": rectification,

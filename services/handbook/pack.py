@@ -259,6 +259,22 @@ class HoursRule(_Rule):
     target_hours: int = Field(ge=1)
 
 
+class TalkRule(_Rule):
+    """谈心谈话: every member on the roster at a closed year's end was talked with ``min`` times in it."""
+
+    type: Literal["talks"]
+    min: int = Field(default=1, ge=1)
+
+
+class GradeRule(_Rule):
+    """民主评议 grades of a year: 优秀 at most ``max_share`` of the full members (``excellent_share``),
+    or every 不合格 followed up by 限期改正/劝其退党/除名 (``unqualified_follow_up``)."""
+
+    type: Literal["grades"]
+    check: Literal["excellent_share", "unqualified_follow_up"]
+    max_share: float = Field(default=1 / 3, gt=0, le=1)
+
+
 class ProcedureRule(_Rule):
     """Decisions (四议两公开) proposed in the period and older than ``days`` have every step recorded."""
 
@@ -291,6 +307,8 @@ Rule = Annotated[
     | PipelineRule
     | LapseRule
     | HoursRule
+    | TalkRule
+    | GradeRule
     | ProcedureRule
     | VenueRule
     | RectificationRule,
@@ -307,6 +325,8 @@ RULE_TYPES = [
     "pipeline",
     "lapse",
     "hours",
+    "talks",
+    "grades",
     "procedure",
     "venue",
     "rectification",
@@ -324,6 +344,8 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "pipeline": {"count", "names", "details", "min_age", "months", "days", "training_days", "training_hours"},
     "lapse": {"count", "names", "min_months", "max_months", "month"},
     "hours": {"count", "names", "target"},
+    "talks": {"count", "names", "min"},
+    "grades": {"count", "names", "full", "limit"},
     "procedure": {"count", "titles", "days"},
     "venue": {"count", "missing"},
     "rectification": {"count", "items"},

@@ -124,7 +124,7 @@ class BookletData:
         """Names for foreign keys a clerk would not recognise as ids."""
         if value is None:
             return ""
-        if field_name in ("member_id", "introducer1_id", "introducer2_id"):
+        if field_name in ("member_id", "talker_id", "introducer1_id", "introducer2_id"):
             return self.member_names.get(value, "")
         if field_name == "party_group_id":
             return self.group_names.get(value, "")
