@@ -162,10 +162,12 @@ def record_contact(
     return row
 
 
-def delete(session: Session, model: type[HeartTalk | AppraisalGrade | FlowContact], row_id: str) -> None:
+def delete(
+    session: Session, model: type[HeartTalk] | type[AppraisalGrade] | type[FlowContact], row_id: str
+) -> None:
     """Soft-delete one row of these ledgers (the recycle bin can restore it)."""
     row = session.get(model, row_id)
-    if row is None or row.deleted:
+    if row is None or getattr(row, "deleted", True):
         raise NotFound("找不到该记录。")
     soft_delete(row)
     session.flush()

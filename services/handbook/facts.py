@@ -194,7 +194,8 @@ class Facts:
                         DevelopmentRecord.member_id.in_(ids[chunk : chunk + 900]),
                     )
                 ):
-                    cached[member_id] = (int(months or 0), converted)
+                    if member_id is not None:
+                        cached[member_id] = (int(months or 0), converted)
             self._counts["probation_files"] = cached
             self.queries += 1
         return cached
@@ -248,7 +249,7 @@ def load_facts(
         )
         domains = {b.id: b.domain for b in branches}
         for head, kid, domain in session.execute(cq):
-            if domain == domains.get(head):
+            if head is not None and domain == domains.get(head):
                 children[head].append(kid)
         queries += 1
 

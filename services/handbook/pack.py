@@ -704,7 +704,8 @@ def _cross_check(pack: Pack) -> list[str]:
             if rid not in rules:
                 problems.append(f"星级“{b.name}”：否决规则“{rid}”不存在")
     feature = pack.stars.feature
-    for item in [*feature.task, *feature.highlight]:
+    scored: list[ScoreItem | Highlight] = [*feature.task, *feature.highlight]
+    for item in scored:
         for rid in item.rules:
             if rid not in rules:
                 problems.append(f"评分项“{item.name}”：规则“{rid}”不存在")

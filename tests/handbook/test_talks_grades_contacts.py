@@ -112,9 +112,9 @@ def test_contact_only_with_a_member_who_is_away(kit: Kit) -> None:
 
 
 def test_new_ledgers_are_listed_exported_and_printed(kit: Kit, tmp_path: Path) -> None:
-    from services.excel.export import export_xlsx
     from pypdf import PdfReader
 
+    from services.excel.export import export_xlsx
     from services.printing.booklet import print_branch_booklet
 
     unit = kit.branch("B01", full=4, committee=1)
