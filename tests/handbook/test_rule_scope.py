@@ -129,6 +129,33 @@ def test_general_branch_hint_not_inside_an_existing_general_branch(kit: Kit) -> 
 
 def test_every_rule_declares_its_scope_in_the_pack(kit: Kit) -> None:
     for rule in kit.pack.rule:
-        assert rule.source.strip()
-        if rule.when is not None and rule.when.level == "village":
+        assert rule.when is not None and rule.when.kinds, rule.id  # which organisation kinds, always
+        if rule.when.level == "village":
             assert rule.when.domains == ["rural"], rule.id
+    by_id = kit.pack.rules_by_id()
+    for rid in ("VEN-01", "VEN-02", "TEAM-02"):
+        assert by_id[rid].when.level == "village"
+
+
+def test_citations_follow_the_corrected_articles(kit: Kit) -> None:
+    by_id = kit.pack.rules_by_id()
+    expected = {
+        "ORG-01": "支部工作条例（试行）》第四条",
+        "LIFE-01": "支部工作条例（试行）》第十一条",
+        "LIFE-02": "支部工作条例（试行）》第十二条",
+        "LIFE-03": "支部工作条例（试行）》第十三条",
+        "ORG-05": "支部工作条例（试行）》第二十一条",
+        "LIFE-05": "党员教育管理工作条例》第十六条",
+        "LIFE-06": "党员教育管理工作条例》第十七条",
+        "LIFE-07": "党员教育管理工作条例》第十八条",
+        "EDU-02": "党员教育管理工作条例》第二十条",
+        "DEV-02": "发展党员工作细则》第十一条",
+        "DEV-03": "发展党员工作细则》第十三条",
+    }
+    for rid, citation in expected.items():
+        assert citation in by_id[rid].source, rid
+    for rule in kit.pack.rule:
+        assert "2019—2023" not in rule.source, rule.id  # the expired plan is not cited
+        assert "第十四条" not in rule.source or "发展党员" in rule.source, rule.id
+        if "明白卡" in rule.source or "全程纪实" in rule.source or "武威" in rule.source:
+            assert "地方做法" in rule.source, rule.id
