@@ -160,7 +160,7 @@ class CompositionRule(_Rule):
     """Branch make-up at the reference date."""
 
     type: Literal["composition"]
-    check: Literal["full_members", "committee_required", "secretary", "committee_size"]
+    check: Literal["full_members", "committee_required", "secretary", "committee_size", "probationary_seat"]
     min: int | None = Field(default=None, ge=0)
     max: int | None = Field(default=None, ge=0)
     threshold: int | None = Field(default=None, ge=1)  # committee_required: full members from which
@@ -336,7 +336,7 @@ RULE_TYPES = [
 PLACEHOLDERS: dict[str, set[str]] = {
     "frequency": {"min", "count", "meeting", "per", "groups"},
     "quorum": {"meetings", "share", "count"},
-    "composition": {"count", "min", "max", "threshold", "committee"},
+    "composition": {"count", "min", "max", "threshold", "committee", "names"},
     "term": {"term_end", "days"},
     "deadline": {"count", "names", "days", "months", "meetings"},
     "evidence": {"count", "meetings", "missing"},

@@ -255,12 +255,13 @@ def composition(rule: CompositionRule, ctx: Context) -> list[Finding]:
             continue
         full = ctx.facts.full_members(branch.id, day)
         committee = len(ctx.facts.committee(branch.id, day))
-        values = {
+        values: dict[str, Any] = {
             "count": full,
             "min": rule.min,
             "max": rule.max,
             "threshold": rule.threshold,
             "committee": committee,
+            "names": "",
         }
         fires = False
         missing = ""
@@ -273,6 +274,17 @@ def composition(rule: CompositionRule, ctx: Context) -> list[Finding]:
         elif rule.check == "secretary":
             fires = full > 0 and not ctx.facts.has_secretary(branch.id, day)
             missing = "书记"
+        elif rule.check == "probationary_seat":
+            # 预备党员 have no right to be elected (党章第七条): none may hold a committee seat.
+            people = {m.id: m for m in ctx.facts.members.get(branch.id, [])}
+            seated = [
+                people[s.member_id] for s in ctx.facts.committee(branch.id, day) if s.member_id in people
+            ]
+            holders = [m for m in seated if m.probationary_on(day)]
+            fires = bool(holders)
+            values["names"] = "、".join(m.name for m in holders)
+            values["count"] = len(holders)
+            missing = "调整委员"
         elif rule.check == "committee_size" and committee > 1:
             # Only judged where a committee exists (a lone secretary is not a committee).
             fires = committee < (rule.min or 0) or (rule.max is not None and committee > rule.max)

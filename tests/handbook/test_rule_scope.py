@@ -159,3 +159,12 @@ def test_citations_follow_the_corrected_articles(kit: Kit) -> None:
         assert "第十四条" not in rule.source or "发展党员" in rule.source, rule.id
         if "明白卡" in rule.source or "全程纪实" in rule.source or "武威" in rule.source:
             assert "地方做法" in rule.source, rule.id
+
+
+def test_a_probationary_member_on_the_committee_is_an_error(kit: Kit) -> None:
+    unit = kit.branch("B01", full=6, probationary=1, committee=3)
+    assert of_rule(kit.check("2026", YEAR_END), "ORG-08") == []
+    with kit.db.transaction("t") as s:
+        org.add_committee_seat(s, unit.branch.id, unit.members[6].id, "member", date(2026, 3, 1))
+    (f,) = of_rule(kit.check("2026", YEAR_END), "ORG-08")
+    assert unit.members[6].name in f.message and "1 名预备党员" in f.message
