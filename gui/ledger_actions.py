@@ -115,7 +115,7 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             True,
         ),
         Action(
-            "登记培训与政审",
+            "培训与政审",
             (
                 Field("days", "集中培训天数", "int"),
                 Field("hours", "培训学时", "int"),
@@ -136,19 +136,19 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             changes=frozenset({"member"}),
         ),
         Action(
-            "登记公示",
+            "公示",
             (Field("start", "公示开始日期", "date"), Field("end", "公示结束日期", "date")),
             lambda s, t, v: dev.record_publicity(s, _row(t), v["start"], v["end"]),
             True,
         ),
         Action(
-            "登记上级党委审批",
+            "上级审批",
             (Field("on", "审批日期", "date"),),
             lambda s, t, v: dev.record_approval(s, _row(t), v["on"]),
             True,
         ),
         Action(
-            "登记入党宣誓",
+            "宣誓",
             (Field("on", "宣誓日期", "date"),),
             lambda s, t, v: dev.record_oath(s, _row(t), v["on"]),
             True,
