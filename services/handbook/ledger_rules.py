@@ -73,40 +73,67 @@ def _pipeline_event(record: DevelopmentRecord, check: str, t: development.Pipeli
     return None  # conversion_due and review are judged on the reference day
 
 
+def _thresholds(pack_rules: list[Any]) -> development.PipelineThresholds:
+    """One set of thresholds from every pipeline rule of the pack (each check reads its own keys)."""
+    values: dict[str, int] = {}
+    for r in pack_rules:
+        if not isinstance(r, PipelineRule):
+            continue
+        keys = {
+            "age": {"min_age": r.min_age},
+            "talk": {"talk_within_months": r.months},
+            "activist_year": {"activist_min_months": r.months},
+            "training": {"training_min_days": r.training_days, "training_min_hours": r.training_hours},
+            "conversion_due": {"conversion_warn_days": r.days},
+            "review": {"review_every_months": r.months},
+            "publicity": {"publicity_days": r.days},
+            "approval": {"approval_months": r.months},
+        }.get(r.check, {})
+        values.update(keys)
+    return development.PipelineThresholds(**values)
+
+
+def _pipeline_issues(
+    ctx: Context,
+) -> tuple[development.PipelineThresholds, dict[str, DevelopmentRecord], list[development.PipelineIssue]]:
+    """The 发展党员 files of every branch in the check and their issues, computed once per evaluation
+    (thirteen pipeline rules share them)."""
+    cached = ctx.facts._counts.get("pipeline")
+    if cached is None:
+        thresholds = _thresholds(list(ctx.pack.rule))
+        ids = [b.id for b in ctx.facts.branches]
+        records = list(
+            ctx.session.scalars(
+                select(DevelopmentRecord).where(
+                    DevelopmentRecord.branch_id.in_(ids),
+                    DevelopmentRecord.deleted.is_(False),
+                    DevelopmentRecord.applied_on <= ctx.ref,
+                )
+            )
+        )
+        ctx.facts.queries += 1
+        # Days a 支部党员大会 was held (primary kind or also), from the meetings already loaded.
+        congress_days = {
+            b: {m.held_on for m in ctx.facts.meetings_of(b, "congress", ctx.period.start, ctx.period.end)}
+            for b in ids
+        }
+        issues = development.pipeline_issues(records, ctx.ref, thresholds, congress_days)
+        cached = ctx.facts._counts["pipeline"] = (thresholds, {r.id: r for r in records}, issues)
+    result: tuple[
+        development.PipelineThresholds, dict[str, DevelopmentRecord], list[development.PipelineIssue]
+    ] = cached
+    return result
+
+
 def pipeline(rule: PipelineRule, ctx: Context) -> list[Finding]:
     branches = {b.id: b for b in _branches(ctx, rule)}
     if not branches:
         return []
-    thresholds = development.PipelineThresholds(
-        min_age=rule.min_age,
-        talk_within_months=rule.months,
-        activist_min_months=rule.months if rule.check == "activist_year" else 12,
-        training_min_days=rule.training_days,
-        training_min_hours=rule.training_hours,
-        conversion_warn_days=rule.days,
-        review_every_months=rule.months,
-        publicity_days=rule.days if rule.check == "publicity" else 5,
-        approval_months=rule.months if rule.check == "approval" else 3,
-    )
-    records = list(
-        ctx.session.scalars(
-            select(DevelopmentRecord).where(
-                DevelopmentRecord.branch_id.in_(list(branches)),
-                DevelopmentRecord.deleted.is_(False),
-                DevelopmentRecord.applied_on <= ctx.ref,
-            )
-        )
-    )
+    thresholds, by_id, issues = _pipeline_issues(ctx)
     code = {"conversion_due": "conversion", "activist_year": "activist_year"}.get(rule.check, rule.check)
-    by_id = {r.id: r for r in records}
     hits: dict[str, list[development.PipelineIssue]] = defaultdict(list)
-    # Days a 支部党员大会 was held (primary kind or also), from the meetings already loaded.
-    congress_days = {
-        b: {m.held_on for m in ctx.facts.meetings_of(b, "congress", ctx.period.start, ctx.period.end)}
-        for b in branches
-    }
-    for issue in development.pipeline_issues(records, ctx.ref, thresholds, congress_days):
-        if issue.code != code:
+    for issue in issues:
+        if issue.code != code or issue.branch_id not in branches:
             continue
         if rule.check == "conversion_due" and issue.level != "warning":
             continue  # overdue probation is the deadline rule's error (TEAM-01)
