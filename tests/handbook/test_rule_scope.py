@@ -168,3 +168,16 @@ def test_a_probationary_member_on_the_committee_is_an_error(kit: Kit) -> None:
         org.add_committee_seat(s, unit.branch.id, unit.members[6].id, "member", date(2026, 3, 1))
     (f,) = of_rule(kit.check("2026", YEAR_END), "ORG-08")
     assert unit.members[6].name in f.message and "1 名预备党员" in f.message
+
+
+def test_village_decisions_are_counted_once_for_the_village(kit: Kit) -> None:
+    from services import decisions
+
+    head = _general(kit)
+    subs = [kit.branch(f"B0{i}", full=4) for i in range(1, 3)]
+    for unit in subs:
+        _under(kit, unit, head)
+    assert [f.branch_code for f in of_rule(kit.check("2026", YEAR_END), "SYS-02")] == ["Z01"]
+    with kit.db.transaction("t") as s:  # a decision recorded under a sub-branch is the village's
+        decisions.create_decision(s, subs[1].branch.id, "道路硬化", date(2026, 3, 1), today=LATER)
+    assert of_rule(kit.check("2026", YEAR_END), "SYS-02") == []
