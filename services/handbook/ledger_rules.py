@@ -265,30 +265,49 @@ def talks_rule(rule: TalkRule, ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     for y in range(ctx.period.start.year, ctx.period.end.year + 1):
         window = year(y)
-        judged = [b for b in branches.values() if ctx.judged(window, b)]
-        if not judged:
+        # By the year's end: judged once the year is over. Before the 组织生活会: once it was held.
+        deadline: dict[str, date] = {}
+        for b in branches.values():
+            if rule.by == "year_end":
+                if ctx.judged(window, b):
+                    deadline[b.id] = window.end + timedelta(days=1)
+            else:
+                held = ctx.facts.meetings_of(b.id, "life", window.start, min(window.end, ctx.ref))
+                if held:
+                    deadline[b.id] = held[0].held_on
+        if not deadline:
             continue
-        done: dict[str, int] = dict(
-            ctx.session.execute(
-                select(HeartTalk.member_id, func.count())
-                .where(
-                    HeartTalk.deleted.is_(False),
-                    HeartTalk.branch_id.in_([b.id for b in judged]),
-                    HeartTalk.on >= window.start,
-                    HeartTalk.on <= window.end,
-                )
-                .group_by(HeartTalk.member_id)
-            ).all()
-        )
+        talked: dict[str, list[date]] = defaultdict(list)
+        for member_id, on in ctx.session.execute(
+            select(HeartTalk.member_id, HeartTalk.on).where(
+                HeartTalk.deleted.is_(False),
+                HeartTalk.branch_id.in_(list(deadline)),
+                HeartTalk.on >= window.start,
+                HeartTalk.on <= window.end,
+            )
+        ):
+            talked[member_id].append(on)
         ctx.facts.queries += 1
-        for b in judged:
+        for branch_id, until in deadline.items():
+            b = branches[branch_id]
+            day = until - timedelta(days=1)
+            seats = {s.member_id for s in ctx.facts.committee(b.id, day)}
+            # A lone secretary has no one in the branch to talk with (the township committee does).
+            alone = seats if len(seats) == 1 else set()
             missing = [
                 m
                 for m in ctx.facts.members.get(b.id, [])
-                if m.in_branch(window.end) and done.get(m.id, 0) < rule.min
+                if m.in_branch(day)
+                and m.id not in alone
+                and sum(1 for on in talked.get(m.id, []) if on < until) < rule.min
             ]
             if missing:
-                values = {"count": len(missing), "names": _names([m.name for m in missing]), "min": rule.min}
+                values = {
+                    "count": len(missing),
+                    "names": _names([m.name for m in missing]),
+                    "min": rule.min,
+                    "meeting": f"{until.month}月{until.day}日" if rule.by == "life_meeting" else "",
+                }
                 out.append(
                     ctx.finding(
                         rule, b, window, values, record_ids=[m.id for m in missing], record_kind="member"

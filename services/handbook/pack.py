@@ -264,6 +264,8 @@ class TalkRule(_Rule):
 
     type: Literal["talks"]
     min: int = Field(default=1, ge=1)
+    # ``life_meeting``: the talks must come before the year's first 组织生活会 (judged once it is held)
+    by: Literal["year_end", "life_meeting"] = "year_end"
 
 
 class GradeRule(_Rule):
@@ -344,7 +346,7 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "pipeline": {"count", "names", "details", "min_age", "months", "days", "training_days", "training_hours"},
     "lapse": {"count", "names", "min_months", "max_months", "month"},
     "hours": {"count", "names", "target"},
-    "talks": {"count", "names", "min"},
+    "talks": {"count", "names", "min", "meeting"},
     "grades": {"count", "names", "full", "limit"},
     "procedure": {"count", "titles", "days"},
     "venue": {"count", "missing"},

@@ -30,8 +30,9 @@ def test_every_member_talked_with_once_a_year(kit: Kit) -> None:
     for i in (1, 2):
         _talk(kit, unit, i)
     (f,) = of_rule(kit.check("2026", YEAR_END), "LIFE-14")
-    # The secretary talks with the others; members 0 (no one talked with the secretary) and 3 are missing.
-    assert sorted(f.record_ids) == sorted([unit.members[0].id, unit.members[3].id])
+    # The lone secretary talks with the others (no one in the branch can talk with the secretary, who is
+    # not listed); member 3 was never talked with.
+    assert f.record_ids == [unit.members[3].id]
     assert of_rule(kit.check("2026", date(2026, 12, 31)), "LIFE-14") == []  # judged once the year ended
 
 
@@ -164,3 +165,18 @@ def test_cli_records_a_grade_and_warns_about_the_share(
     with pytest.raises(SystemExit):  # argparse refuses it, naming the option and the choices
         main.main(bad)
     assert "--grade" in capsys.readouterr().err
+
+
+def test_talks_before_the_life_meeting(kit: Kit) -> None:
+    unit = kit.branch("B01", full=3, committee=2)  # members 0 (secretary) and 1 on the committee
+    _talk(kit, unit, 1, on=date(2026, 11, 1))
+    _talk(kit, unit, 2, on=date(2026, 12, 10))  # after the meeting: too late for it
+    with kit.db.transaction("t") as s:
+        talks.record_talk(
+            s, unit.members[1].id, unit.members[0].id, date(2026, 11, 2), "互相谈心", today=LATER
+        )
+    assert of_rule(kit.check("2026", date(2026, 11, 30)), "LIFE-17") == []  # no meeting yet: not judged
+    kit.meeting(unit, "life", date(2026, 12, 5))
+    (f,) = of_rule(kit.check("2026", YEAR_END), "LIFE-17")
+    assert f.record_ids == [unit.members[2].id] and "（12月5日）" in f.message
+    assert of_rule(kit.check("2026", YEAR_END), "LIFE-14") == []  # everyone was talked with in the year
