@@ -439,7 +439,15 @@ def file_evidence(args: argparse.Namespace, ctx: Context) -> int:
             )
         else:
             row = filing.file_evidence(
-                s, branch_id, args.item, args.year, args.title, args.attachment, date.today(), known
+                s,
+                branch_id,
+                args.item,
+                args.year,
+                args.title,
+                args.attachment,
+                date.today(),
+                known,
+                needs_file=filing.highlight_items(pack),
             )
         print(row.id)
     return 0

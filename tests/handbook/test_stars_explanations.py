@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -181,3 +182,34 @@ def test_errors_cannot_be_explained_away_and_text_is_required(kit: Kit) -> None:
         explanations.attach(s, theme, "   ")
     with kit.db.reader() as s:
         assert explanations.explanations_for(s, [theme.branch_id]) == {}
+
+
+def test_a_highlight_without_evidence_is_refused_and_one_with_a_file_earns_its_points(
+    kit: Kit, tmp_path: Path
+) -> None:
+    from services import filing
+
+    unit = kit.branch("B01", full=3)
+    items = filing.highlight_items(PACK)
+    assert items == {"highlight_records"}
+    with pytest.raises(ValidationError) as err, kit.db.transaction("t") as s:
+        filing.file_evidence(
+            s,
+            unit.branch.id,
+            "highlight_records",
+            2026,
+            "特色产业党建",
+            None,
+            date(2026, 12, 1),
+            needs_file=items,
+        )
+    assert err.value.field == "attachment_id" and "佐证材料" in err.value.message
+    result = kit.check("2026", date(2027, 1, 5))
+    assert result.stars[unit.branch.id].highlight_score == 0
+    scan = tmp_path / "亮点.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(48)))
+    with kit.db.transaction("t") as s:
+        filing.file_document(
+            s, unit.branch.id, "highlight_records", 2026, "特色产业党建", scan, date(2026, 12, 1)
+        )
+    assert kit.check("2026", date(2027, 1, 5)).stars[unit.branch.id].highlight_score == 10
