@@ -100,10 +100,14 @@ class BranchFindings(QWidget):
             f"未获“{k}”：{'、'.join(rule_title(pack, r) for r in v)}" for k, v in star.failed_vetoes.items()
         )
         title = f"（{star.title}）" if star.title else ""
+        rating = (
+            f"★{star.total}{title} · 基本星 {star.basic_stars}/{len(star.basic)} · "
+            f"特色星 {star.feature_stars}（得分 {star.score}）"
+            if star.rated
+            else html.escape(star.label)
+        )
         self.heading.setText(
-            f"<b>{html.escape(branch.name)}</b> {result.period.title} · ★{star.total}{title} · "
-            f"基本星 {star.basic_stars}/{len(star.basic)} · 特色星 {star.feature_stars}（得分 {star.score}）"
-            f"<br>{html.escape(vetoes)}"
+            f"<b>{html.escape(branch.name)}</b> {result.period.title} · {rating}<br>{html.escape(vetoes)}"
         )
         for standard in pack.standard:
             mine = [f for f in findings if f.standard_id == standard.id]

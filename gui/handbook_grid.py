@@ -94,7 +94,7 @@ class OverviewGrid(QTableWidget):
             name.setToolTip(f"代码 {b.code}")
             self.setItem(row, 0, name)
             star = result.stars[b.id]
-            stars = QTableWidgetItem(f"★{star.total}" + (f" {star.title}" if star.title else ""))
+            stars = QTableWidgetItem(star.label)
             stars.setToolTip(
                 "基本星："
                 + "、".join(n for n, ok in star.basic.items() if ok)

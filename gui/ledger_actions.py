@@ -13,9 +13,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models import FeeDue
+from models import AppraisalGrade, FeeDue, FlowContact, HeartTalk
 from models.enums import LABELS
-from services import attachments, decisions, fees, members, rectification, training, transfers, venue
+from services import (
+    attachments,
+    decisions,
+    exemptions,
+    fees,
+    members,
+    rectification,
+    talks,
+    training,
+    transfers,
+    venue,
+)
 from services import development as dev
 from services.errors import ValidationError
 
@@ -104,7 +115,7 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             True,
         ),
         Action(
-            "登记培训与政审",
+            "培训与政审",
             (
                 Field("days", "集中培训天数", "int"),
                 Field("hours", "培训学时", "int"),
@@ -125,8 +136,27 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             changes=frozenset({"member"}),
         ),
         Action(
+            "公示",
+            (Field("start", "公示开始日期", "date"), Field("end", "公示结束日期", "date")),
+            lambda s, t, v: dev.record_publicity(s, _row(t), v["start"], v["end"]),
+            True,
+        ),
+        Action(
+            "上级审批",
+            (Field("on", "审批日期", "date"),),
+            lambda s, t, v: dev.record_approval(s, _row(t), v["on"]),
+            True,
+        ),
+        Action(
+            "宣誓",
+            (Field("on", "宣誓日期", "date"),),
+            lambda s, t, v: dev.record_oath(s, _row(t), v["on"]),
+            True,
+        ),
+        Action(
             "转为正式党员",
-            (Field("on", "转正日期", "date"),),
+            # The meeting's date; the 转正日期 itself is the day the probation ends (党章第七条).
+            (Field("on", "支部大会讨论转正日期", "date"),),
             lambda s, t, v: dev.convert(s, _row(t), v["on"]),
             True,
         ),
@@ -167,7 +197,7 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
                 Field("member", "党员", "member"),
                 Field("to", "流入地"),
                 Field("since", "外出日期", "date"),
-                Field("contact", "联系方式", required=False),
+                Field("contact", "联系方式"),
             ),
             lambda s, t, v: transfers.start_flow(s, v["member"], v["to"], v["since"], v["contact"] or ""),
             changes=frozenset({"member"}),
@@ -177,6 +207,107 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             (Field("member", "党员", "member"), Field("until", "返回日期", "date")),
             lambda s, t, v: transfers.end_flow(s, v["member"], v["until"]),
             changes=frozenset({"member"}),
+        ),
+    ),
+    "exemptions": (
+        Action(
+            "登记请假/免于要求",
+            (
+                Field("member", "党员", "member"),
+                Field("kind", "类别", "choice", choices=_choices("ExemptionKind")),
+                Field("start_on", "开始日期", "date"),
+                Field("end_on", "截止日期", "date", required=False),
+                Field("reduced_fen", "少交后每月金额", "money", required=False),
+                Field("reason", "事由"),
+                Field("approved_by", "批准人/批准机构", required=False),
+            ),
+            lambda s, t, v: exemptions.add_exemption(
+                s,
+                v["member"],
+                exemptions.ExemptionInput(
+                    v["kind"],
+                    v["start_on"],
+                    v["end_on"],
+                    v["reason"] or "",
+                    v["approved_by"] or "",
+                    v["reduced_fen"] or 0,
+                ),
+            ),
+            changes=frozenset({"member"}),
+        ),
+        Action(
+            "删除",
+            (),
+            lambda s, t, v: exemptions.delete_exemption(s, _row(t)),
+            needs_row=True,
+            changes=frozenset({"member"}),
+        ),
+    ),
+    "talks": (
+        Action(
+            "登记谈心谈话",
+            (
+                Field("talker", "谈话人（支部委员）", "member"),
+                Field("member", "谈话对象", "member"),
+                Field("on", "谈话日期", "date"),
+                Field("topic", "主题"),
+                Field("notes", "主要内容", "multiline", required=False),
+            ),
+            lambda s, t, v: talks.record_talk(
+                s, v["talker"], v["member"], v["on"], v["topic"], v["notes"] or ""
+            ),
+        ),
+        Action(
+            "删除",
+            (),
+            lambda s, t, v: talks.delete(s, HeartTalk, _row(t)),
+            needs_row=True,
+        ),
+    ),
+    "grades": (
+        Action(
+            "评定民主评议等次",
+            (
+                Field("member", "党员", "member"),
+                Field("year", "年度", "int"),
+                Field("grade", "等次", "choice", choices=_choices("AppraisalGradeCode")),
+                Field("follow_up", "处置（不合格）", "choice", required=False, choices=_choices("FollowUp")),
+                Field("follow_up_on", "处置日期", "date", required=False),
+                Field("notes", "备注", required=False),
+            ),
+            lambda s, t, v: talks.record_grade(
+                s,
+                v["member"],
+                v["year"],
+                v["grade"],
+                v["follow_up"] or "",
+                v["follow_up_on"],
+                v["notes"] or "",
+            ),
+        ),
+        Action(
+            "删除",
+            (),
+            lambda s, t, v: talks.delete(s, AppraisalGrade, _row(t)),
+            needs_row=True,
+        ),
+    ),
+    "flow_contacts": (
+        Action(
+            "登记联系",
+            (
+                Field("member", "流动党员", "member"),
+                Field("on", "联系日期", "date"),
+                Field("way", "方式", "choice", choices=_choices("ContactWay")),
+                Field("content", "内容"),
+            ),
+            lambda s, t, v: talks.record_contact(s, v["member"], v["on"], v["way"], v["content"]),
+        ),
+        Action(
+            "删除",
+            (),
+            lambda s, t, v: talks.delete(s, FlowContact, _row(t)),
+            needs_row=True,
         ),
     ),
     "fees": (

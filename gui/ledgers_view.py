@@ -158,6 +158,8 @@ class ActionDialog(QDialog):
         if f.kind in ("choice", "member"):
             combo = QComboBox()
             combo.setEditable(f.kind == "member")  # type a name to jump to it in long rosters
+            if f.kind == "choice" and not f.required:
+                combo.addItem("（无）", None)
             for code, text in f.choices if f.kind == "choice" else members:
                 combo.addItem(text, code)
             return combo

@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -106,6 +107,21 @@ class MeetingForm(QDialog):
         for t in MeetingType:
             self.type.addItem(LABELS["MeetingType"][t], str(t))
         self.held_on = DateField("held_on", "会议日期")
+        # Other kinds the same activity also was (组织生活会暨民主评议党员, 主题党日 with a 党课).
+        self.also_box = QWidget()
+        also_row = QHBoxLayout(self.also_box)
+        also_row.setContentsMargins(0, 0, 0, 0)
+        self.also: dict[str, QCheckBox] = {}
+        for t in MeetingType:
+            if t == MeetingType.OTHER:
+                continue
+            box = QCheckBox(LABELS["MeetingType"][t])
+            self.also[str(t)] = box
+            also_row.addWidget(box)
+        also_row.addStretch(1)
+        self.recorded_on = DateField("recorded_on", "记录日期", required=False)
+        self.recorded_on.setToolTip("会议记录的整理日期；从纸质记录补录时填纸质记录上的日期。不填则为今天。")
+        self.backfilled = QCheckBox("从纸质记录补录")
         self.start_time = TimeField("start_time", "开始时间")
         self.end_time = TimeField("end_time", "结束时间")
         self.place = QLineEdit()
@@ -134,6 +150,7 @@ class MeetingForm(QDialog):
         s = self.support
         s.row(form, "会议类型", "type", self.type)
         s.row(form, "会议日期", "held_on", self.held_on)
+        s.row(form, "同时作为", "also_types", self.also_box)
         times = QWidget()
         tl = QHBoxLayout(times)
         tl.setContentsMargins(0, 0, 0, 0)
@@ -152,6 +169,13 @@ class MeetingForm(QDialog):
         s.row(form, "会议记录", "minutes", self.minutes)
         s.row(form, "决议", "resolutions", self.resolutions)
         s.row(form, "列席人员", "guests", self.guests)
+        record_row = QWidget()
+        record_layout = QHBoxLayout(record_row)
+        record_layout.setContentsMargins(0, 0, 0, 0)
+        record_layout.addWidget(self.recorded_on)
+        record_layout.addWidget(self.backfilled)
+        s.row(form, "记录日期", "recorded_on", record_row)
+        s.register("recorded_on", self.recorded_on, s.labels["recorded_on"])
         details = QWidget()
         details.setLayout(form)
 
@@ -243,6 +267,9 @@ class MeetingForm(QDialog):
             self.minutes,
             self.resolutions,
             self.guests,
+            *self.also.values(),
+            self.recorded_on,
+            self.backfilled,
             self.table,
             self.all_present,
             self.reload_people,
@@ -254,6 +281,8 @@ class MeetingForm(QDialog):
             QWidget.setTabOrder(a, b)
 
         self.type.currentIndexChanged.connect(self._type_changed)
+        for box in (*self.also.values(), self.backfilled):
+            box.toggled.connect(self._kinds_changed)
         self.held_on.editingFinished.connect(self._refill_attendance)
         self.party_group.currentIndexChanged.connect(self._refill_attendance)
         self.attendance.dataChanged.connect(self._attendance_edited)
@@ -291,6 +320,9 @@ class MeetingForm(QDialog):
                     start_time=m.start_time,
                     end_time=m.end_time,
                     guests=[meetings.GuestInput(g.name, g.unit) for g in meetings.guests(s, m.id)],
+                    recorded_on=m.recorded_on,
+                    also_types=[k for k in m.also_types.split(",") if k],
+                    backfilled=m.backfilled,
                 )
                 for a in live:
                     row = attendee(people[a.member_id], m.held_on)
@@ -331,6 +363,10 @@ class MeetingForm(QDialog):
             self.guests.setPlainText(
                 "\n".join(f"{g.name}，{g.unit}" if g.unit else g.name for g in d.guests or [])
             )
+            for code, box in self.also.items():
+                box.setChecked(code in d.also_types)
+            self.recorded_on.set_date(d.recorded_on)
+            self.backfilled.setChecked(d.backfilled)
             self.attendance.set_rows(loaded.rows, keep_marks=False)
             # The stored sign-in list stands until type, date or group really change.
             self._refill_key = (str(d.type), d.held_on, self.party_group.currentData())
@@ -347,8 +383,11 @@ class MeetingForm(QDialog):
     # --- live behaviour -------------------------------------------------------------------
     def _type_changed(self, *_args: object) -> None:
         kind = self.type.currentData()
-        self.lecturer.setEnabled(kind == MeetingType.LECTURE)
-        self.party_group.setEnabled(kind == MeetingType.GROUP)
+        for code, box in self.also.items():
+            box.setEnabled(code != kind)
+            if code == kind:
+                box.setChecked(False)
+        self._kinds_changed()
         if not self._loading:
             self._refill_attendance()
 
@@ -432,6 +471,16 @@ class MeetingForm(QDialog):
             self.files.takeItem(self.files.row(item))
             self.support.mark_dirty()
 
+    def _kinds_changed(self, *_args: object) -> None:
+        kinds = {self.type.currentData(), *self._also_types()}
+        self.lecturer.setEnabled(MeetingType.LECTURE in kinds)
+        self.party_group.setEnabled(MeetingType.GROUP in kinds)
+        if not self._loading:
+            self.support.mark_dirty()
+
+    def _also_types(self) -> list[str]:
+        return [code for code, box in self.also.items() if box.isChecked() and box.isEnabled()]
+
     # --- saving ---------------------------------------------------------------------------
     def collect(self) -> meetings.MeetingInput:
         """The typed values; raises ValidationError(s) for what cannot be parsed or is unmarked."""
@@ -451,6 +500,9 @@ class MeetingForm(QDialog):
             start = self.start_time.value()
         with found.check():
             end = self.end_time.value()
+        recorded_on: date | None = None
+        with found.check():
+            recorded_on = self.recorded_on.value()
         unmarked = self.attendance.unmarked()
         if unmarked:
             names = "、".join(unmarked[:5]) + ("等" if len(unmarked) > 5 else "")
@@ -478,6 +530,9 @@ class MeetingForm(QDialog):
                 for e in self.attendance.entries()
             ],
             guests=parse_guests(self.guests.toPlainText()),
+            also_types=self._also_types(),
+            recorded_on=recorded_on,
+            backfilled=self.backfilled.isChecked(),
         )
 
     def save(self) -> bool:

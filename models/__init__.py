@@ -6,6 +6,7 @@ from models.audit import AuditEntry, AuditHead
 from models.base import Base, Tracked, new_id, utcnow
 from models.decisions import Decision, DecisionStep, DisclosurePosting
 from models.development import DevelopmentRecord
+from models.exemption import MemberExemption
 from models.fees import FeeDue, FundEntry
 from models.filing import EvidenceFiling
 from models.handbook import FindingExplanation
@@ -15,11 +16,13 @@ from models.meta import ChangeCounter, DbMeta
 from models.organization import Branch, BranchTerm, CommitteeSeat, PartyGroup, Township
 from models.rectification import Rectification, WeakBranchFlag
 from models.sync import SyncConflict, SyncDevice, SyncHeld, SyncReceived
+from models.talks import AppraisalGrade, FlowContact, HeartTalk
 from models.training import TrainingAttendance, TrainingSession
 from models.transfer import FlowRecord, MemberTransfer
 from models.venue import VenueCheck
 
 __all__ = [
+    "AppraisalGrade",
     "Attachment",
     "Attendance",
     "AuditEntry",
@@ -37,12 +40,15 @@ __all__ = [
     "EvidenceFiling",
     "FeeDue",
     "FindingExplanation",
+    "FlowContact",
     "FlowRecord",
     "FundEntry",
+    "HeartTalk",
     "Meeting",
     "MeetingExclusion",
     "MeetingGuest",
     "Member",
+    "MemberExemption",
     "MemberTransfer",
     "PartyGroup",
     "Rectification",

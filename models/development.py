@@ -35,9 +35,15 @@ class DevelopmentRecord(Tracked, Base):
     introducer2_id: Mapped[str | None] = mapped_column(ForeignKey("member.id"))
     admitted_on: Mapped[date | None] = mapped_column(Date)  # 支部大会接收为预备党员 (= 入党日期)
     admission_meeting_id: Mapped[str | None] = mapped_column(ForeignKey("meeting.id"))
-    approved_on: Mapped[date | None] = mapped_column(Date)  # 上级党委审批
+    approved_on: Mapped[date | None] = mapped_column(Date)  # 上级党委审批 (within 3 months of admission)
+    publicity_from: Mapped[date | None] = mapped_column(Date)  # 发展对象公示 (at least 5 working days)
+    publicity_to: Mapped[date | None] = mapped_column(Date)
+    oath_on: Mapped[date | None] = mapped_column(Date)  # 入党宣誓
     probation_extended_months: Mapped[int] = mapped_column(Integer, default=0)
-    converted_on: Mapped[date | None] = mapped_column(Date)  # 转为正式党员
+    # The 支部党员大会 that discussed the conversion (its date); the 转正日期 itself, from which party age
+    # counts, is the day the probation ends (``services.development.conversion_due``).
+    converted_on: Mapped[date | None] = mapped_column(Date)
+    conversion_meeting_id: Mapped[str | None] = mapped_column(ForeignKey("meeting.id"))
     member_id: Mapped[str | None] = mapped_column(ForeignKey("member.id"), index=True)
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")

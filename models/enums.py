@@ -124,6 +124,33 @@ class FeeCategory(StrEnum):
     RELIEF = "relief"  # 享受低保
 
 
+class ExemptionKind(StrEnum):
+    LEAVE = "leave"  # 请假 (approved, with dates): no organisational life owed
+    INFIRM = "infirm"  # 年老体弱、行动不便: 不作硬性要求 for organisational life
+    FEE_EXEMPT = "fee_exempt"  # 免交党费 (approved)
+    FEE_REDUCED = "fee_reduced"  # 少交党费 (approved, a reduced monthly amount)
+
+
+class AppraisalGradeCode(StrEnum):
+    EXCELLENT = "excellent"  # 优秀
+    QUALIFIED = "qualified"  # 合格
+    BASIC = "basic"  # 基本合格
+    UNQUALIFIED = "unqualified"  # 不合格
+
+
+class FollowUp(StrEnum):
+    CORRECT = "correct"  # 限期改正
+    PERSUADE = "persuade"  # 劝其退党
+    REMOVE = "remove"  # 除名
+
+
+class ContactWay(StrEnum):
+    PHONE = "phone"
+    WECHAT = "wechat"
+    VISIT = "visit"
+    LETTER = "letter"
+
+
 class FundDirection(StrEnum):
     INCOME = "income"
     EXPENSE = "expense"
@@ -237,6 +264,20 @@ LABELS: dict[str, dict[str, str]] = {
         "unemployed": "下岗失业",
         "relief": "享受低保",
     },
+    "ExemptionKind": {
+        "leave": "请假",
+        "infirm": "年老体弱",
+        "fee_exempt": "免交党费",
+        "fee_reduced": "少交党费",
+    },
+    "AppraisalGradeCode": {
+        "excellent": "优秀",
+        "qualified": "合格",
+        "basic": "基本合格",
+        "unqualified": "不合格",
+    },
+    "FollowUp": {"correct": "限期改正", "persuade": "劝其退党", "remove": "除名"},
+    "ContactWay": {"phone": "电话", "wechat": "微信", "visit": "走访", "letter": "书信"},
     "FundDirection": {"income": "收入", "expense": "支出"},
     "DecisionProcedure": {"four_two": "四议两公开", "ordinary": "一般程序"},
     "TrainingKind": {"study": "集中学习", "training": "培训班", "online": "网络学习", "lecture": "专题讲座"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Tracked
@@ -27,7 +27,13 @@ class Meeting(Tracked, Base):
     resolutions: Mapped[str] = mapped_column(Text, default="")
     lecturer: Mapped[str] = mapped_column(String(50), default="")  # 党课
     party_group_id: Mapped[str | None] = mapped_column(ForeignKey("party_group.id"), index=True)
-    recorded_on: Mapped[date | None] = mapped_column(Date)  # when the record was entered (timeliness)
+    # The record's own date of record (整理记录日期): today when typed in at once; for a record typed in
+    # from paper (补录, ``backfilled``) the date written on the paper record. Timeliness is judged from it.
+    recorded_on: Mapped[date | None] = mapped_column(Date)
+    backfilled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Other kinds this one activity also was (组织生活会暨民主评议党员, 主题党日 with a 党课): MeetingType
+    # codes joined by ",", never the primary ``type``; see services.meetings.COMPATIBLE.
+    also_types: Mapped[str] = mapped_column(String(64), default="")
 
     attendance: Mapped[list[Attendance]] = relationship(
         back_populates="meeting", order_by="Attendance.sort_order"

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import DevelopmentRecord, Member
+from models import DevelopmentRecord, Meeting, Member
 from models.enums import DevelopmentStage, MemberState, MemberStatus
 from services import idcard
 from services.dates import add_months, age_on
@@ -166,6 +167,105 @@ def record_training(
     return record
 
 
+def record_publicity(
+    session: Session, record_id: str, start: date, end: date, today: date | None = None
+) -> DevelopmentRecord:
+    """发展对象公示 before admission (细则第二十二条 as republished; at least 5 working days — a shorter
+    公示 is the check's finding, not refused, so history can be filed as it was)."""
+    record = get_record(session, record_id)
+    _require_stage(record, DevelopmentStage.CANDIDATE, DevelopmentStage.PROBATIONARY, DevelopmentStage.FULL)
+    _not_before("publicity_from", start, record.candidate_on, "确定为发展对象的日期", today or date.today())
+    if end < start:
+        raise ValidationError("publicity_to", f"公示结束日期（{end}）不能早于开始日期（{start}）。")
+    record.publicity_from, record.publicity_to = start, end
+    session.flush()
+    return record
+
+
+def record_approval(
+    session: Session, record_id: str, on: date, today: date | None = None
+) -> DevelopmentRecord:
+    """上级党委审批 of the admission (should come within 3 months of it; a later one is a finding)."""
+    record = get_record(session, record_id)
+    _require_stage(record, DevelopmentStage.PROBATIONARY, DevelopmentStage.FULL)
+    _not_before("approved_on", on, record.admitted_on, "支部大会接收的日期", today or date.today())
+    record.approved_on = on
+    session.flush()
+    return record
+
+
+def record_oath(session: Session, record_id: str, on: date, today: date | None = None) -> DevelopmentRecord:
+    """入党宣誓 (after the 上级党委 approval, 细则第二十七条 as republished)."""
+    record = get_record(session, record_id)
+    _require_stage(record, DevelopmentStage.PROBATIONARY, DevelopmentStage.FULL)
+    _not_before("oath_on", on, record.admitted_on, "支部大会接收的日期", today or date.today())
+    record.oath_on = on
+    session.flush()
+    return record
+
+
+def _admission_issues(
+    r: DevelopmentRecord,
+    today: date,
+    t: PipelineThresholds,
+    add: Any,
+    congress_days: dict[str, set[date]] | None,
+) -> None:
+    """Misses around the admission: 政治审查 before it, 公示 of at least ``publicity_days`` working
+    days, the 支部党员大会 on record, the 上级党委 approval within ``approval_months``, 入党宣誓."""
+    admitted = r.admitted_on
+    assert admitted is not None
+    if r.political_review_on is None or r.political_review_on > admitted:
+        add(r, "political_review", "error", f"{r.name} 于 {admitted} 接收为预备党员，此前没有政治审查记录。")
+    if r.publicity_from is None or r.publicity_to is None:
+        add(r, "publicity", "warning", f"{r.name} 接收为预备党员前没有公示记录。")
+    elif working_days(r.publicity_from, r.publicity_to) < t.publicity_days:
+        add(
+            r,
+            "publicity",
+            "warning",
+            f"{r.name} 公示 {r.publicity_from} 至 {r.publicity_to}，不足 {t.publicity_days} 个工作日。",
+        )
+    if (
+        congress_days is not None
+        and r.admission_meeting_id is None
+        and admitted not in congress_days.get(r.branch_id, set())
+    ):
+        add(
+            r,
+            "admission_meeting",
+            "warning",
+            f"{r.name} 于 {admitted} 接收为预备党员，没有当天的支部党员大会记录。",
+        )
+    limit = add_months(admitted, t.approval_months)
+    if r.approved_on is None and today > limit:
+        add(
+            r,
+            "approval",
+            "warning",
+            f"{r.name} 于 {admitted} 接收，{t.approval_months} 个月内没有上级党委审批记录。",
+        )
+    elif r.approved_on is not None and r.approved_on > limit:
+        add(
+            r,
+            "approval",
+            "warning",
+            f"{r.name} 的上级党委审批（{r.approved_on}）晚于接收后 {t.approval_months} 个月。",
+        )
+    if r.approved_on is not None and r.oath_on is None and today > add_months(r.approved_on, 3):
+        add(r, "oath", "info", f"{r.name} 已经上级党委审批（{r.approved_on}），没有入党宣誓记录。")
+
+
+def working_days(start: date, end: date) -> int:
+    """Monday–Friday days from ``start`` to ``end`` inclusive (public holidays are not known here)."""
+    days = 0
+    day = start
+    while day <= end:
+        days += day.weekday() < 5
+        day = date.fromordinal(day.toordinal() + 1)
+    return days
+
+
 def admit(
     session: Session,
     record_id: str,
@@ -227,18 +327,37 @@ def extend_probation(session: Session, record_id: str, months: int) -> Developme
     return record
 
 
-def convert(session: Session, record_id: str, on: date, today: date | None = None) -> DevelopmentRecord:
-    """转为正式党员 (decided by the 党员大会 when probation ends)."""
+def convert(
+    session: Session,
+    record_id: str,
+    on: date,
+    today: date | None = None,
+    meeting_id: str | None = None,
+) -> DevelopmentRecord:
+    """转为正式党员, decided by the 支部党员大会 held on ``on`` (``meeting_id``: its record).
+
+    Two dates: ``converted_on`` is the meeting's date; the member's 转正日期 (``full_member_on``, from
+    which party age counts) is the day the probation ends (党章第七条), not the meeting's date. A
+    meeting before the probation ends is the check's finding (DEV-09), not refused here."""
     record = get_record(session, record_id)
     _require_stage(record, DevelopmentStage.PROBATIONARY)
     _not_before("converted_on", on, record.admitted_on, "接收为预备党员的日期", today or date.today())
+    if meeting_id is not None:
+        meeting = session.get(Meeting, meeting_id)
+        if meeting is None or meeting.deleted or meeting.branch_id != record.branch_id:
+            raise ValidationError("conversion_meeting_id", "请选择本支部讨论转正的支部党员大会记录。")
+        if meeting.held_on != on:
+            raise ValidationError(
+                "converted_on", f"转正讨论日期应为该次党员大会的日期（{meeting.held_on}）。"
+            )
     record.converted_on = on
+    record.conversion_meeting_id = meeting_id
     record.stage = DevelopmentStage.FULL
     if record.member_id:
         member = session.get(Member, record.member_id)
         if member is not None:
             member.status = MemberStatus.FULL
-            member.full_member_on = on
+            member.full_member_on = conversion_due(record) or on
     session.flush()
     return record
 
@@ -295,17 +414,26 @@ class PipelineThresholds:
 
     min_age: int = 18
     talk_within_months: int = 1
-    activist_min_days: int = 365
+    activist_min_months: int = 12  # a calendar year (细则第十三条), not 365 days
     training_min_days: int = 3
     training_min_hours: int = 24
     conversion_warn_days: int = 30
     review_every_months: int = 6
+    publicity_days: int = 5  # 公示 working days
+    approval_months: int = 3  # 上级党委 approves within
 
 
 def pipeline_issues(
-    records: list[DevelopmentRecord], today: date, t: PipelineThresholds | None = None
+    records: list[DevelopmentRecord],
+    today: date,
+    t: PipelineThresholds | None = None,
+    congress_days: dict[str, set[date]] | None = None,
 ) -> list[PipelineIssue]:
-    """Every timing rule of the pipeline over ``records`` as of ``today``."""
+    """Every timing rule of the pipeline over ``records`` as of ``today``.
+
+    ``congress_days``: branch → days a 支部党员大会 (as its primary kind or also) is on record; when
+    given, an admission or a conversion with neither a linked meeting nor a 党员大会 that day is
+    reported (细则第二十四、二十八条 as republished: both are decided by the 支部党员大会)."""
     t = t or PipelineThresholds()
     out: list[PipelineIssue] = []
 
@@ -333,15 +461,18 @@ def pipeline_issues(
                 "warning",
                 f"{r.name} 的谈话（{r.talked_on}）晚于申请后 {t.talk_within_months} 个月。",
             )
-        if r.activist_on and r.candidate_on:
-            days = (r.candidate_on - r.activist_on).days
-            if days < t.activist_min_days:
-                add(
-                    r,
-                    "activist_year",
-                    "error",
-                    f"{r.name} 作为积极分子培养 {days} 天即确定为发展对象，不足一年。",
-                )
+        if (
+            r.activist_on
+            and r.candidate_on
+            and r.candidate_on < add_months(r.activist_on, t.activist_min_months)
+        ):
+            add(
+                r,
+                "activist_year",
+                "error",
+                f"{r.name} 于 {r.activist_on} 确定为积极分子，{r.candidate_on} 即确定为发展对象，"
+                f"培养不足 {t.activist_min_months} 个月。",
+            )
         if r.stage == DevelopmentStage.ACTIVIST and r.activist_on:
             last = r.last_review_on or r.activist_on
             if today > add_months(last, t.review_every_months):
@@ -356,7 +487,28 @@ def pipeline_issues(
                 f"{r.name} 发展对象培训 {r.training_days} 天 / {r.training_hours} 学时，"
                 f"不足 {t.training_min_days} 天或 {t.training_min_hours} 学时。",
             )
+        if r.admitted_on is not None:
+            _admission_issues(r, today, t, add, congress_days)
         due = conversion_due(r)
+        if r.converted_on is not None and due is not None and r.converted_on < due:
+            add(
+                r,
+                "early_conversion",
+                "error",
+                f"{r.name} 预备期至 {due} 届满，{r.converted_on} 即讨论转正，早于预备期满。",
+            )
+        if (
+            congress_days is not None
+            and r.converted_on is not None
+            and r.conversion_meeting_id is None
+            and r.converted_on not in congress_days.get(r.branch_id, set())
+        ):
+            add(
+                r,
+                "conversion_meeting",
+                "warning",
+                f"{r.name} 于 {r.converted_on} 转正，没有讨论转正的支部党员大会记录。",
+            )
         if r.stage == DevelopmentStage.PROBATIONARY and due is not None:
             if today > due:
                 add(r, "conversion", "error", f"{r.name} 预备期已于 {due} 届满，尚未讨论转正。")

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Attendance, FeeDue, FundEntry, Meeting, Member
 from models.enums import AttendanceStatus, FeeCategory, FundDirection, MemberState
 from services.errors import NotFound, ValidationError
+from services.exemptions import excused_months
 from services.org import get_branch, soft_delete
 
 
@@ -219,10 +220,29 @@ class Lapse:
         return None
 
 
-def _active_members(session: Session, branch_ids: list[str] | None) -> list[Any]:
-    """Id, branch, name and start dates of active members (plain rows: thousands per township)."""
-    stmt = select(Member.id, Member.branch_id, Member.name, Member.joined_on, Member.branch_since).where(
-        Member.deleted.is_(False), Member.state == MemberState.ACTIVE
+def _month_end(month: str) -> date:
+    first = parse_month(month)
+    nxt = parse_month(shift_month(month, 1))
+    return date.fromordinal(nxt.toordinal() - 1) if nxt > first else first
+
+
+def _members_as_of(session: Session, branch_ids: list[str] | None, as_of: str) -> list[Any]:
+    """Members of the branches at the end of month ``as_of`` (the roster as of then, not today's):
+    joined and in the branch by then, not yet transferred out, dead or gone. Plain rows."""
+    end = _month_end(as_of)
+    stmt = select(
+        Member.id,
+        Member.branch_id,
+        Member.name,
+        Member.joined_on,
+        Member.branch_since,
+        Member.party_group_id,
+    ).where(
+        Member.deleted.is_not(True),
+        Member.joined_on <= end,
+        Member.branch_since <= end,
+        # Gone members keep their branch; left_on says since when. Old rows without a date: not judged.
+        ((Member.left_on.is_(None)) & (Member.state == MemberState.ACTIVE)) | (Member.left_on > end),
     )
     if branch_ids is not None:
         stmt = stmt.where(Member.branch_id.in_(branch_ids))
@@ -233,32 +253,59 @@ def _month_index(month: str) -> int:
     return int(month[:4]) * 12 + int(month[5:7])
 
 
-def _runs(members: list[Any], last_ok: dict[str, str], as_of: str, earliest: dict[str, str]) -> list[Lapse]:
-    """The run of each member: the months after the last good month (or from the member's start)
-    up to ``as_of``. Same as walking back month by month, from one aggregate per member."""
+def _index_month(index: int) -> str:
+    y, m = divmod(index - 1, 12)
+    return f"{y:04d}-{m + 1:02d}"
+
+
+def _runs(
+    members: list[Any],
+    last_ok: dict[str, int],
+    as_of: str,
+    earliest: dict[str, int],
+    excused: dict[str, set[int]],
+    counted: Any = None,
+) -> list[Lapse]:
+    """The run of each member: the months after the last good or excused month (or from the member's
+    start) up to ``as_of``. ``counted(member, month index)`` says whether a month counts at all (a
+    month in which the branch held no meeting is skipped: nothing was owed, nothing breaks)."""
     out = []
     end = _month_index(as_of)
     for m in members:
-        start = max(month_key(m.joined_on), month_key(m.branch_since), earliest.get(m.id, "0000-00"))
-        ok = last_ok.get(m.id)
-        stop = max(_month_index(ok) if ok is not None else 0, _month_index(start) - 1)
-        months = max(0, end - stop)
+        start = max(_month_index(month_key(m.joined_on)), _month_index(month_key(m.branch_since)))
+        start = max(start, earliest.get(m.id, 0))
+        stop = max(last_ok.get(m.id, 0), start - 1)
+        gaps = [i for i in excused.get(m.id, ()) if stop < i <= end]
+        if gaps:
+            stop = max(gaps)
+        months = [i for i in range(stop + 1, end + 1) if counted is None or counted(m, i)]
         if months:
-            out.append(Lapse(m.id, m.branch_id, m.name, months, shift_month(as_of, -months + 1)))
+            out.append(Lapse(m.id, m.branch_id, m.name, len(months), _index_month(months[0])))
     return out
 
 
 def unpaid_runs(
-    session: Session, as_of: str, branch_ids: list[str] | None = None, lookback_months: int = 36
+    session: Session,
+    as_of: str,
+    branch_ids: list[str] | None = None,
+    lookback_months: int = 36,
+    paid_by: date | None = None,
 ) -> list[Lapse]:
-    """Members whose dues are unpaid for consecutive months up to ``as_of`` (months with dues only).
+    """Members whose dues are unpaid for consecutive months up to ``as_of`` (党章第九条).
 
-    Runs are followed back at most ``lookback_months``; a longer run is reported at that length.
-    One grouped query: each member's first month with dues and last fully paid month in the window.
+    A month counts as paid when its dues are paid, whenever the payment was made (in advance or late),
+    but only payments made by ``paid_by`` (the day the check is made) count in a past check. A short
+    payment (少交) is a payment: the difference is owed, the member has not stopped paying. A month
+    whose dues are 0, or covered by an approved 免交, owes nothing and ends a run. ``paid_by`` None:
+    every payment on record counts. Runs are followed back
+    at most ``lookback_months``. Members without any dues record are not judged (the clerk must set
+    up their dues first). Three queries.
     """
-    members = _active_members(session, branch_ids)
+    paid_by = paid_by or date.max
+    members = _members_as_of(session, branch_ids, as_of)
     earliest = shift_month(as_of, -lookback_months + 1)
-    paid_month = case((FeeDue.paid_fen >= FeeDue.due_fen, FeeDue.month), else_=None)
+    good = (FeeDue.due_fen <= 0) | ((FeeDue.paid_fen > 0) & (FeeDue.paid_on <= paid_by))
+    paid_month = case((good, FeeDue.month), else_=None)
     stmt = (
         select(FeeDue.member_id, func.min(FeeDue.month), func.max(paid_month))
         .where(FeeDue.deleted.is_not(True), FeeDue.month <= as_of, FeeDue.month >= earliest)
@@ -266,56 +313,81 @@ def unpaid_runs(
     )
     if branch_ids is not None:
         stmt = stmt.where(FeeDue.branch_id.in_(branch_ids))
-    first_due: dict[str, str] = {}
-    last_paid: dict[str, str] = {}
+    first_due: dict[str, int] = {}
+    last_paid: dict[str, int] = {}
     for member_id, first, last in session.execute(stmt):
-        first_due[member_id] = first
+        first_due[member_id] = _month_index(first)
         if last is not None:
-            last_paid[member_id] = last
-    # Members without any dues record are not judged here: the clerk must set up their dues first.
-    return _runs([m for m in members if m.id in first_due], last_paid, as_of, first_due)
+            last_paid[member_id] = _month_index(last)
+    excused = excused_months(session, branch_ids, parse_month(earliest), _month_end(as_of))
+    return _runs([m for m in members if m.id in first_due], last_paid, as_of, first_due, excused.dues)
+
+
+# Meetings every member of the branch is expected at; a 党小组会 counts for its group's members only
+# and a 支委会 for no ordinary member.
+_FOR_EVERYONE = ("congress", "lecture", "theme_day", "life", "appraisal", "other")
 
 
 def life_gap_runs(
     session: Session, as_of: str, branch_ids: list[str] | None = None, lookback_months: int = 36
 ) -> list[Lapse]:
-    """Members who attended no meeting for consecutive months up to ``as_of`` (followed back at most
-    ``lookback_months``).
+    """Members who took part in no organisational life for consecutive months up to ``as_of``
+    (党章第九条; followed back at most ``lookback_months``).
 
-    A run starts no earlier than the branch's first meeting on record in the window: before the clerk
-    has entered any meetings there is nothing to judge a member by (the branch-level frequency rules
-    report the missing meetings themselves).
+    Only months in which the member's branch (or party group) held a meeting the member was expected
+    at count; a month in which the member attended, asked leave at the meeting (请假), was on approved
+    leave, is excused as old and infirm (不作硬性要求), or was a 流动党员 taking part at the 流入地
+    (党员教育管理工作条例第二十三条) ends a run. Four queries.
     """
-    members = _active_members(session, branch_ids)
+    members = _members_as_of(session, branch_ids, as_of)
     ids = {m.id for m in members}
     earliest = parse_month(shift_month(as_of, -lookback_months + 1))
     last = parse_month(shift_month(as_of, 1))
     in_window = [Meeting.deleted.is_not(True), Meeting.held_on >= earliest, Meeting.held_on < last]
     if branch_ids is not None:  # members attend their own branch's meetings (observers aside)
         in_window.append(Meeting.branch_id.in_(branch_ids))
-    # Each member's last meeting attended in the window: one grouped query, reached meeting-first.
+    # Each member's last meeting attended (or excused at) in the window: one grouped query.
     stmt = (
         select(Attendance.member_id, func.max(Meeting.held_on))
         .join(Meeting, Meeting.id == Attendance.meeting_id)
         .where(
             Attendance.meeting_id.in_(select(Meeting.id).where(*in_window)),
             Attendance.deleted.is_not(True),
-            Attendance.status == AttendanceStatus.PRESENT,
+            Attendance.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LEAVE]),
         )
         .group_by(Attendance.member_id)
     )
-    attended: dict[str, str] = {}
+    attended: dict[str, int] = {}
     for member_id, day in session.execute(stmt):
         if member_id in ids and day is not None:
-            attended[member_id] = month_key(day if isinstance(day, date) else date.fromisoformat(str(day)))
-    first_meeting = select(Meeting.branch_id, func.min(Meeting.held_on)).where(*in_window)
-    recorded_from = {
-        branch_id: month_key(day)
-        for branch_id, day in session.execute(first_meeting.group_by(Meeting.branch_id))
-    }
-    judged = [m for m in members if m.branch_id in recorded_from]
-    floor = {m.id: recorded_from[m.branch_id] for m in judged}
-    return _runs(judged, attended, as_of, floor)
+            d = day if isinstance(day, date) else date.fromisoformat(str(day))
+            attended[member_id] = d.year * 12 + d.month
+    # Months with a meeting, per branch (for everyone) and per party group: one grouped query.
+    for_all = or_(
+        Meeting.type.in_(_FOR_EVERYONE), *[Meeting.also_types.like(f"%{k}%") for k in _FOR_EVERYONE]
+    )
+    year, month = extract("year", Meeting.held_on), extract("month", Meeting.held_on)
+    everyone = func.max(case((for_all, 1), else_=0))
+    held: dict[str, set[int]] = {}
+    held_group: dict[str, set[int]] = {}
+    for branch_id, group_id, y, m, all_ in session.execute(
+        select(Meeting.branch_id, Meeting.party_group_id, year, month, everyone)
+        .where(*in_window)
+        .group_by(Meeting.branch_id, Meeting.party_group_id, year, month)
+    ):
+        index = int(y) * 12 + int(m)
+        if all_:
+            held.setdefault(branch_id, set()).add(index)
+        elif group_id:
+            held_group.setdefault(group_id, set()).add(index)
+    excused = excused_months(session, branch_ids, earliest, _month_end(as_of))
+    empty: set[int] = set()
+
+    def counted(m: Any, index: int) -> bool:
+        return index in held.get(m.branch_id, empty) or index in held_group.get(m.party_group_id, empty)
+
+    judged = [m for m in members if m.branch_id in held or m.party_group_id in held_group]
+    return _runs(judged, attended, as_of, {}, excused.life, counted)
 
 
 def delete_due(session: Session, due_id: str) -> None:

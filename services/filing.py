@@ -29,9 +29,14 @@ def file_evidence(
     attachment_id: str | None,
     filed_on: date,
     known_items: set[str] | None = None,
+    needs_file: set[str] | None = None,
 ) -> EvidenceFiling:
-    """``known_items``: the pack's 资料 codes; an unknown code is refused so the tree stays whole."""
+    """``known_items``: the pack's 资料 codes; an unknown code is refused so the tree stays whole.
+    ``needs_file``: items that count only with their evidence (the star rating's highlights): filing
+    one without a file is refused (``ValidationError`` on ``attachment_id``)."""
     get_branch(session, branch_id)
+    if needs_file and catalog_item in needs_file and attachment_id is None:
+        raise ValidationError("attachment_id", "亮点须附佐证材料（扫描件或照片），不能只登记名称。")
     if not catalog_item.strip():
         raise ValidationError("catalog_item", "请选择归入的资料目录。")
     if known_items is not None and catalog_item not in known_items:
@@ -69,6 +74,11 @@ def filed_items(session: Session, branch_id: str, year: int) -> dict[str, list[E
     ):
         out[row.catalog_item].append(row)
     return dict(out)
+
+
+def highlight_items(pack: Pack) -> set[str]:
+    """The 资料 codes the star rating's highlights are earned under (they need a file)."""
+    return {h.evidence for h in pack.stars.feature.highlight}
 
 
 def catalog_codes(pack: Pack) -> set[str]:
@@ -109,6 +119,29 @@ def filed_by_item(
         .where(
             EvidenceFiling.deleted.is_(False),
             EvidenceFiling.branch_id.in_(branch_ids),
+            EvidenceFiling.year >= first_year,
+            EvidenceFiling.year <= last_year,
+        )
+        .group_by(EvidenceFiling.branch_id, EvidenceFiling.catalog_item)
+    )
+    return {(b, item): int(n) for b, item, n in session.execute(stmt)}
+
+
+def filed_with_file(
+    session: Session, branch_ids: list[str], items: list[str], first_year: int, last_year: int
+) -> dict[tuple[str, str], int]:
+    """(branch id, 资料 code) → documents filed under ``items`` for the years that carry a file (a
+    highlight counts only with its evidence). One query."""
+    if not branch_ids or not items:
+        return {}
+    stmt = (
+        select(EvidenceFiling.branch_id, EvidenceFiling.catalog_item, func.count())
+        .join(Attachment, Attachment.id == EvidenceFiling.attachment_id)
+        .where(
+            EvidenceFiling.deleted.is_(False),
+            Attachment.deleted.is_(False),
+            EvidenceFiling.branch_id.in_(branch_ids),
+            EvidenceFiling.catalog_item.in_(items),
             EvidenceFiling.year >= first_year,
             EvidenceFiling.year <= last_year,
         )

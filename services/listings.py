@@ -16,14 +16,18 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models import (
+    AppraisalGrade,
     Attachment,
     Branch,
     DevelopmentRecord,
     DisclosurePosting,
     FeeDue,
+    FlowContact,
     FlowRecord,
     FundEntry,
+    HeartTalk,
     Member,
+    MemberExemption,
     MemberTransfer,
     Rectification,
     TrainingAttendance,
@@ -32,9 +36,13 @@ from models import (
     WeakBranchFlag,
 )
 from models.enums import (
+    AppraisalGradeCode,
+    ContactWay,
     DecisionStepCode,
     DevelopmentStage,
+    ExemptionKind,
     FeeCategory,
+    FollowUp,
     Gender,
     RectificationStatus,
     TrainingKind,
@@ -137,7 +145,13 @@ def _development(session: Session, branch_ids: list[str] | None, year: int | Non
             "candidate_on": r.candidate_on,
             "training": f"{r.training_days} 天 / {r.training_hours} 学时" if r.candidate_on else "",
             "introducers": "、".join(intro.get(i, "") for i in (r.introducer1_id, r.introducer2_id) if i),
+            "political_review_on": r.political_review_on,
+            "publicity": f"{r.publicity_from}—{r.publicity_to}"
+            if r.publicity_from and r.publicity_to
+            else "",
             "admitted_on": r.admitted_on,
+            "approved_on": r.approved_on,
+            "oath_on": r.oath_on,
             "conversion_due": development.conversion_due(r),
             "converted_on": r.converted_on,
         }
@@ -161,9 +175,14 @@ register(
             Column("candidate_on", "确定发展对象", "date"),
             Column("training", "培训", width=14),
             Column("introducers", "入党介绍人", width=12),
+            Column("political_review_on", "政治审查", "date"),
+            Column("publicity", "公示", width=22),
             Column("admitted_on", "接收预备党员", "date"),
-            Column("conversion_due", "预备期满", "date"),
-            Column("converted_on", "转正日期", "date"),
+            Column("approved_on", "上级审批", "date"),
+            Column("oath_on", "入党宣誓", "date"),
+            # 转正日期 is the day the probation ends; the 党员大会 discussing it has its own date.
+            Column("conversion_due", "预备期满（转正日期）", "date"),
+            Column("converted_on", "讨论转正", "date"),
         ),
         _development,
     )
@@ -244,6 +263,164 @@ register(
             Column("contact", "联系方式", width=14),
         ),
         _flow,
+    )
+)
+
+
+def _exemptions(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(
+        select(MemberExemption).where(MemberExemption.deleted.is_(False)),
+        MemberExemption.branch_id,
+        branch_ids,
+    )
+    if year is not None:
+        stmt = stmt.where(MemberExemption.start_on <= date(year, 12, 31)).where(
+            (MemberExemption.end_on.is_(None)) | (MemberExemption.end_on >= date(year, 1, 1))
+        )
+    rows = list(session.scalars(stmt.order_by(MemberExemption.start_on)))
+    names = _member_names(session, {r.member_id for r in rows})
+    return [
+        {
+            "id": r.id,
+            "name": names.get(r.member_id, ""),
+            "kind": label(ExemptionKind(r.kind)),
+            "start_on": r.start_on,
+            "end_on": r.end_on,
+            "reduced_fen": r.reduced_fen or None,
+            "reason": r.reason,
+            "approved_by": r.approved_by,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "exemptions",
+        "请假与免于要求",
+        "members",
+        (
+            Column("name", "姓名", width=8),
+            Column("kind", "类别", width=10),
+            Column("start_on", "开始日期", "date"),
+            Column("end_on", "截止日期", "date"),
+            Column("reduced_fen", "少交后每月", "money"),
+            Column("reason", "事由", width=24),
+            Column("approved_by", "批准", width=12),
+        ),
+        _exemptions,
+    )
+)
+
+
+def _talks(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(select(HeartTalk).where(HeartTalk.deleted.is_(False)), HeartTalk.branch_id, branch_ids)
+    if year is not None:
+        stmt = stmt.where(HeartTalk.on >= date(year, 1, 1), HeartTalk.on <= date(year, 12, 31))
+    rows = list(session.scalars(stmt.order_by(HeartTalk.on)))
+    names = _member_names(session, {r.member_id for r in rows} | {r.talker_id for r in rows})
+    return [
+        {
+            "id": r.id,
+            "on": r.on,
+            "talker": names.get(r.talker_id, ""),
+            "name": names.get(r.member_id, ""),
+            "topic": r.topic,
+            "notes": r.notes,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "talks",
+        "谈心谈话",
+        "org_life",
+        (
+            Column("on", "日期", "date"),
+            Column("talker", "谈话人", width=8),
+            Column("name", "谈话对象", width=8),
+            Column("topic", "主题", width=24),
+            Column("notes", "主要内容", width=30),
+        ),
+        _talks,
+    )
+)
+
+
+def _grades(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(
+        select(AppraisalGrade).where(AppraisalGrade.deleted.is_(False)), AppraisalGrade.branch_id, branch_ids
+    )
+    if year is not None:
+        stmt = stmt.where(AppraisalGrade.year == year)
+    rows = list(session.scalars(stmt.order_by(AppraisalGrade.year, AppraisalGrade.grade)))
+    names = _member_names(session, {r.member_id for r in rows})
+    return [
+        {
+            "id": r.id,
+            "year": r.year,
+            "name": names.get(r.member_id, ""),
+            "grade": label(AppraisalGradeCode(r.grade)),
+            "follow_up": label(FollowUp(r.follow_up)) if r.follow_up else "",
+            "follow_up_on": r.follow_up_on,
+            "notes": r.notes,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "grades",
+        "民主评议等次",
+        "org_life",
+        (
+            Column("year", "年度", width=6),
+            Column("name", "姓名", width=8),
+            Column("grade", "等次", width=8),
+            Column("follow_up", "处置", width=10),
+            Column("follow_up_on", "处置日期", "date"),
+            Column("notes", "备注", width=24),
+        ),
+        _grades,
+    )
+)
+
+
+def _contacts(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+    stmt = _scope(
+        select(FlowContact).where(FlowContact.deleted.is_(False)), FlowContact.branch_id, branch_ids
+    )
+    if year is not None:
+        stmt = stmt.where(FlowContact.on >= date(year, 1, 1), FlowContact.on <= date(year, 12, 31))
+    rows = list(session.scalars(stmt.order_by(FlowContact.on)))
+    names = _member_names(session, {r.member_id for r in rows})
+    return [
+        {
+            "id": r.id,
+            "on": r.on,
+            "name": names.get(r.member_id, ""),
+            "way": label(ContactWay(r.way)),
+            "content": r.content,
+        }
+        for r in rows
+    ]
+
+
+register(
+    Listing(
+        "flow_contacts",
+        "流动党员联系记录",
+        "members",
+        (
+            Column("on", "日期", "date"),
+            Column("name", "姓名", width=8),
+            Column("way", "方式", width=6),
+            Column("content", "内容", width=36),
+        ),
+        _contacts,
     )
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, time
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Attendance, Meeting, MeetingGuest, Member, PartyGroup
@@ -45,9 +45,45 @@ class MeetingInput:
     party_group_id: str | None = None
     start_time: time | None = None
     end_time: time | None = None
-    recorded_on: date | None = None
+    recorded_on: date | None = None  # the record's own date of record (the paper's date when 补录)
     attendance: list[AttendanceInput] | None = None  # None: everyone expected, marked present
     guests: list[GuestInput] | None = None  # 列席 outsiders; None on update: keep those recorded
+    also_types: list[str] = field(default_factory=list)  # other kinds the same activity also was
+    backfilled: bool = False  # 补录: typed in from a paper record dated ``recorded_on``
+
+
+# Bodies that meet on their own: one activity cannot be two of them (a 支委会 is not also a 党员大会).
+EXCLUSIVE = frozenset({MeetingType.CONGRESS, MeetingType.COMMITTEE, MeetingType.GROUP})
+
+
+def kinds_label(primary: str, also: list[str] | str) -> str:
+    """“组织生活会暨民主评议党员”: the primary kind's label joined with the others it also was."""
+    extra = [k for k in (also.split(",") if isinstance(also, str) else also) if k and k != primary]
+    return "暨".join(label(MeetingType(k)) for k in [primary, *extra])
+
+
+def check_kinds(data: MeetingInput) -> list[str]:
+    """The other kinds, validated: known codes, not the primary again, not repeated, no two bodies
+    that meet on their own, and 其他 never combined (党员教育管理工作条例第十六—十八条)."""
+    also: list[str] = []
+    for k in data.also_types:
+        if k not in MeetingType.__members__.values():
+            raise ValidationError("also_types", f"未知的会议类型：{k}。")
+        if k == data.type:
+            raise ValidationError(
+                "also_types", f"“{label(MeetingType(k))}”已是主要类型，不必再选为兼作类型。"
+            )
+        if k in also:
+            raise ValidationError("also_types", f"兼作类型“{label(MeetingType(k))}”重复。")
+        also.append(k)
+    kinds = [data.type, *also]
+    if also and MeetingType.OTHER in kinds:
+        raise ValidationError("also_types", "“其他”会议不能与其他类型合并记录。")
+    bodies = [k for k in kinds if k in EXCLUSIVE]
+    if len(bodies) > 1:
+        names = "和".join(label(MeetingType(k)) for k in bodies)
+        raise ValidationError("also_types", f"{names}是不同的会议，不能记为同一次会议，请分别记录。")
+    return also
 
 
 @dataclass(frozen=True)
@@ -126,9 +162,12 @@ def _validate(session: Session, branch_id: str, data: MeetingInput, today: date)
         found.add("end_time", "结束时间必须晚于开始时间。")
     if not data.topics.strip():
         found.add("topics", "请填写会议议题。")
-    if data.type == MeetingType.LECTURE and not data.lecturer.strip():
+    kinds: list[str] = [data.type]
+    with found.check():
+        kinds = [data.type, *check_kinds(data)]
+    if MeetingType.LECTURE in kinds and not data.lecturer.strip():
         found.add("lecturer", "党课须填写授课人。")
-    if data.type == MeetingType.GROUP:
+    if MeetingType.GROUP in kinds:
         group = session.get(PartyGroup, data.party_group_id) if data.party_group_id else None
         if group is None or group.deleted or group.branch_id != branch_id:
             found.add("party_group_id", "党小组会须选择本支部的党小组。")
@@ -141,8 +180,12 @@ def _validate(session: Session, branch_id: str, data: MeetingInput, today: date)
             found.add("guests", f"第 {i} 位列席人员：姓名不能超过 50 个字。")
         if len(guest.unit.strip()) > 100:
             found.add("guests", f"第 {i} 位列席人员：单位或职务不能超过 100 个字。")
-    if data.recorded_on and data.recorded_on < data.held_on:
-        found.add("recorded_on", "录入日期不能早于会议日期。")
+    if data.backfilled and data.recorded_on is None:
+        found.add("recorded_on", "补录的会议须填写纸质记录上的记录日期。")
+    elif data.recorded_on and data.recorded_on < data.held_on:
+        found.add("recorded_on", "记录日期不能早于会议日期。")
+    elif data.recorded_on and data.recorded_on > today:
+        found.add("recorded_on", "记录日期不能晚于今天。")
     entries = data.attendance
     if entries is None:
         entries = [
@@ -205,8 +248,12 @@ def _apply(
     meeting.minutes = data.minutes
     meeting.resolutions = data.resolutions
     meeting.lecturer = data.lecturer.strip()
-    meeting.party_group_id = data.party_group_id if data.type == MeetingType.GROUP else None
+    also = [k for k in data.also_types if k != data.type]
+    meeting.also_types = ",".join(str(k) for k in also)
+    grouped = MeetingType.GROUP in (data.type, *also)
+    meeting.party_group_id = data.party_group_id if grouped else None
     meeting.recorded_on = data.recorded_on or meeting.recorded_on or today
+    meeting.backfilled = bool(data.backfilled)
     existing = {a.member_id: a for a in meeting.attendance}
     wanted = {e.member_id for e in entries}
     for order, entry in enumerate(entries):
@@ -293,12 +340,13 @@ class MeetingRow:
     id: str
     branch_id: str
     type: str
-    type_label: str
+    type_label: str  # every kind it was: “组织生活会暨民主评议党员”
     held_on: date
     place: str
     topics: str
     present: int
     expected: int
+    also_types: str = ""
 
 
 @dataclass
@@ -326,6 +374,7 @@ def list_meetings(session: Session, flt: MeetingFilter) -> list[MeetingRow]:
             Meeting.topics,
             present,
             expected,
+            Meeting.also_types,
         )
         .outerjoin(Attendance, Attendance.meeting_id == Meeting.id)
         .where(Meeting.deleted.is_(False))
@@ -337,10 +386,21 @@ def list_meetings(session: Session, flt: MeetingFilter) -> list[MeetingRow]:
     if flt.year:
         stmt = stmt.where(*in_year(Meeting.held_on, flt.year))
     if flt.types:
-        stmt = stmt.where(Meeting.type.in_(flt.types))
+        # A combined meeting is listed under every kind it was.
+        also = [Meeting.also_types.like(f"%{t}%") for t in flt.types]
+        stmt = stmt.where(or_(Meeting.type.in_(flt.types), *also))
     return [
         MeetingRow(
-            r[0], r[1], r[2], label(MeetingType(r[2])), r[3], r[4], r[5], int(r[6] or 0), int(r[7] or 0)
+            r[0],
+            r[1],
+            r[2],
+            kinds_label(r[2], r[8] or ""),
+            r[3],
+            r[4],
+            r[5],
+            int(r[6] or 0),
+            int(r[7] or 0),
+            r[8] or "",
         )
         for r in session.execute(stmt)
     ]

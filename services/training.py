@@ -84,7 +84,11 @@ class HoursRow:
 def yearly_hours(
     session: Session, year: int, target_hours: int, branch_ids: list[str] | None = None
 ) -> list[HoursRow]:
-    """Every active member's training minutes in ``year`` (zero included) against the target."""
+    """Each member's training minutes in ``year`` (zero included) against the target, for the roster
+    as of that year's end: members who joined (or came into the branch) after it are not listed, nor
+    members gone by then; a member who joined during the year owes the months from the joining month
+    on (32 学时 × months / 12, 《中国共产党党员教育管理工作条例》第二十条), in minutes, rounded down."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
     stmt = (
         select(TrainingAttendance.member_id, func.sum(TrainingAttendance.minutes))
         .join(TrainingSession, TrainingSession.id == TrainingAttendance.session_id)
@@ -97,12 +101,18 @@ def yearly_hours(
     )
     done: dict[str, int] = defaultdict(int, {k: int(v or 0) for k, v in session.execute(stmt)})
     # Plain columns, not ORM objects: a township has thousands of members and checks ask every year.
-    members = select(Member.id, Member.name, Member.branch_id).where(
-        Member.deleted.is_(False), Member.state == MemberState.ACTIVE
+    members = select(Member.id, Member.name, Member.branch_id, Member.joined_on, Member.branch_since).where(
+        Member.deleted.is_(False),
+        Member.joined_on <= last,
+        Member.branch_since <= last,
+        ((Member.left_on.is_(None)) & (Member.state == MemberState.ACTIVE)) | (Member.left_on > last),
     )
     if branch_ids is not None:
         members = members.where(Member.branch_id.in_(branch_ids))
-    return [
-        HoursRow(mid, name, branch_id, done[mid], target_hours * 60)
-        for mid, name, branch_id in session.execute(members.order_by(Member.branch_id, Member.name))
-    ]
+    out = []
+    for mid, name, branch_id, joined_on, _since in session.execute(
+        members.order_by(Member.branch_id, Member.name)
+    ):
+        months = 12 if joined_on < first else 13 - joined_on.month
+        out.append(HoursRow(mid, name, branch_id, done[mid], target_hours * 60 * months // 12))
+    return out

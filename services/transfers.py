@@ -93,6 +93,10 @@ def start_flow(
     member = get_member(session, member_id)
     if not destination.strip():
         raise ValidationError("destination", "请填写流入地（外出去向）。")
+    if not contact.strip():
+        # Without a way to reach the member at the 流入地 the branch cannot keep in touch
+        # (党员教育管理工作条例第二十三条), and the checks cannot count the member as taking part there.
+        raise ValidationError("contact", "请填写流动党员在流入地的联系方式（电话或流入地党组织联系人）。")
     if since > (today or date.today()):
         raise ValidationError("since", "外出日期不能晚于今天。")
     if since < member.joined_on:

@@ -121,7 +121,7 @@ def test_committee_meeting_expects_the_committee_only(db: Database, build: Build
         (_data(kind="lecture"), "lecturer", "党课须填写授课人"),
         (_data(kind="group"), "party_group_id", "党小组会须选择本支部的党小组"),
         (meetings.MeetingInput(type="congress", held_on=DAY, topics="  "), "topics", "请填写会议议题"),
-        (_data(recorded_on=date(2026, 6, 1)), "recorded_on", "录入日期不能早于会议日期"),
+        (_data(recorded_on=date(2026, 6, 1)), "recorded_on", "记录日期不能早于会议日期"),
         (_data(kind="banquet"), "type", "未知的会议类型"),
     ],
 )

@@ -30,12 +30,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         ("activist", "确定为入党积极分子"),
         ("review", "积极分子考察"),
         ("candidate", "确定为发展对象"),
-        ("convert", "转为正式党员"),
+        ("convert", "支部大会讨论转正（转正日期为预备期满之日）"),
+        ("approve", "上级党委审批"),
+        ("oath", "入党宣誓"),
     ):
         p = d.add_parser(name, help=help_text)
         p.add_argument("id")
         p.add_argument("--date", required=True)
         p.set_defaults(handler=step, step=name)
+
+    pb = d.add_parser("publicity", help="发展对象公示")
+    pb.add_argument("id")
+    pb.add_argument("--from", dest="start", required=True)
+    pb.add_argument("--to", dest="end", required=True)
+    pb.set_defaults(handler=publicity)
 
     tr = d.add_parser("training", help="发展对象培训与政审")
     tr.add_argument("id")
@@ -91,10 +99,20 @@ def step(args: argparse.Namespace, ctx: Context) -> int:
         "review": dev.review_activist,
         "candidate": dev.make_candidate,
         "convert": dev.convert,
+        "approve": dev.record_approval,
+        "oath": dev.record_oath,
     }
     with ctx.db().transaction(ctx.user) as s:
         record = actions[args.step](s, args.id, on)
         print(f"{record.name}：{label(DevelopmentStage(record.stage))}")
+    return 0
+
+
+def publicity(args: argparse.Namespace, ctx: Context) -> int:
+    start, end = parse_date(args.start, "publicity_from"), parse_date(args.end, "publicity_to")
+    with ctx.db().transaction(ctx.user) as s:
+        dev.record_publicity(s, args.id, start, end)
+    print(f"已记录（{dev.working_days(start, end)} 个工作日）")
     return 0
 
 

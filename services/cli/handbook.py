@@ -116,9 +116,12 @@ def print_result(result: CheckResult, pack: Pack) -> None:
         errors = sum(1 for f in found if f.importance == "error")
         warnings = sum(1 for f in found if f.importance == "warning")
         title = f"，{star.title}" if star.title else ""
-        print(
-            f"\n■ {b.name}（{b.code}）  ★{star.total}（基本星 {star.basic_stars}，特色星 {star.feature_stars}{title}）  错误 {errors}  警告 {warnings}"
+        rating = (
+            f"★{star.total}（基本星 {star.basic_stars}，特色星 {star.feature_stars}{title}）"
+            if star.rated
+            else star.label
         )
+        print(f"\n■ {b.name}（{b.code}）  {rating}  错误 {errors}  警告 {warnings}")
         for f in found:
             mark = "［已说明］" if f.explained else ""
             print(

@@ -7,8 +7,27 @@ import argparse
 from dataclasses import asdict
 from datetime import date
 
-from models.enums import DecisionStepCode, VenueItem, label
-from services import decisions, filing, org, rectification, training, transfers, venue
+from models.enums import (
+    AppraisalGradeCode,
+    ContactWay,
+    DecisionStepCode,
+    ExemptionKind,
+    FollowUp,
+    VenueItem,
+    label,
+)
+from services import (
+    decisions,
+    exemptions,
+    fees,
+    filing,
+    org,
+    rectification,
+    talks,
+    training,
+    transfers,
+    venue,
+)
 from services.cli import Context, emit, parse_date
 
 
@@ -37,10 +56,46 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("member_id")
     p.add_argument("--to", required=True, help="流入地")
     p.add_argument("--since", required=True)
-    p.add_argument("--contact", default="")
+    p.add_argument("--contact", default="", help="在流入地的联系方式（必填）")
     p = _cmd(t, "return", "流动结束返回", flow_end)
     p.add_argument("member_id")
     p.add_argument("--date", required=True)
+    e = sub.add_parser("exempt", help="请假、年老体弱、免交/少交党费登记").add_subparsers(
+        dest="action", required=True
+    )
+    p = _cmd(e, "add", "登记", exempt_add)
+    p.add_argument("member_id")
+    p.add_argument("--kind", required=True, choices=[k.value for k in ExemptionKind])
+    p.add_argument("--from", dest="start_on", required=True, help="开始日期")
+    p.add_argument("--to", dest="end_on", default=None, help="截止日期（请假必填）")
+    p.add_argument("--reason", default="", help="事由（必填）")
+    p.add_argument("--approved-by", default="", help="批准人或批准机构")
+    p.add_argument("--reduced", default=None, help="少交党费：批准的每月金额（元）")
+    p = _cmd(e, "list", "列出某党员的登记", exempt_list)
+    p.add_argument("member_id")
+    p.add_argument("--json", action="store_true")
+    p = _cmd(e, "rm", "删除（移入回收站）", exempt_rm)
+    p.add_argument("id")
+    tk = sub.add_parser("talk", help="谈心谈话、民主评议等次、流动党员联系").add_subparsers(
+        dest="action", required=True
+    )
+    p = _cmd(tk, "add", "登记谈心谈话", talk_add)
+    p.add_argument("--talker", required=True, help="谈话人（支部委员）党员ID")
+    p.add_argument("--member", required=True, help="谈话对象党员ID")
+    p.add_argument("--date", required=True)
+    p.add_argument("--topic", required=True)
+    p.add_argument("--notes", default="")
+    p = _cmd(tk, "grade", "评定民主评议等次", talk_grade)
+    p.add_argument("member_id")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--grade", required=True, choices=[g.value for g in AppraisalGradeCode])
+    p.add_argument("--follow-up", default="", choices=["", *[f.value for f in FollowUp]])
+    p.add_argument("--follow-up-date", default=None)
+    p = _cmd(tk, "contact", "登记与流动党员的联系", talk_contact)
+    p.add_argument("member_id")
+    p.add_argument("--date", required=True)
+    p.add_argument("--way", required=True, choices=[w.value for w in ContactWay])
+    p.add_argument("--content", required=True)
     p = _cmd(t, "history", "党员经历", history)
     p.add_argument("member_id")
     p.add_argument("--json", action="store_true")
@@ -138,6 +193,77 @@ def flow_start(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         transfers.start_flow(s, args.member_id, args.to, parse_date(args.since), args.contact)
     print("已登记为流动党员")
+    return 0
+
+
+def exempt_add(args: argparse.Namespace, ctx: Context) -> int:
+    data = exemptions.ExemptionInput(
+        kind=args.kind,
+        start_on=parse_date(args.start_on, "start_on"),
+        end_on=parse_date(args.end_on, "end_on") if args.end_on else None,
+        reason=args.reason,
+        approved_by=args.approved_by,
+        reduced_fen=fees.parse_yuan(args.reduced, "reduced_fen") if args.reduced else 0,
+    )
+    with ctx.db().transaction(ctx.user) as s:
+        row = exemptions.add_exemption(s, args.member_id, data)
+        row_id = row.id
+    print(row_id)
+    print("已登记")
+    return 0
+
+
+def talk_add(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        talks.record_talk(s, args.talker, args.member, parse_date(args.date, "on"), args.topic, args.notes)
+    print("已登记")
+    return 0
+
+
+def talk_grade(args: argparse.Namespace, ctx: Context) -> int:
+    follow_on = parse_date(args.follow_up_date, "follow_up_on") if args.follow_up_date else None
+    with ctx.db().transaction(ctx.user) as s:
+        result = talks.record_grade(s, args.member_id, args.year, args.grade, args.follow_up, follow_on)
+    print("已评定")
+    if result.warning:
+        print(f"提醒：{result.warning}")
+    return 0
+
+
+def talk_contact(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        talks.record_contact(s, args.member_id, parse_date(args.date, "on"), args.way, args.content)
+    print("已登记")
+    return 0
+
+
+def exempt_list(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().reader() as s:
+        rows = [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "kind_label": label(ExemptionKind(r.kind)),
+                "start_on": r.start_on.isoformat(),
+                "end_on": r.end_on.isoformat() if r.end_on else None,
+                "reason": r.reason,
+                "approved_by": r.approved_by,
+                "reduced_fen": r.reduced_fen,
+            }
+            for r in exemptions.list_exemptions(s, args.member_id)
+        ]
+    if args.json:
+        emit(rows, True)
+        return 0
+    for r in rows:
+        print(f"{r['start_on']}\t{r['end_on'] or '长期'}\t{r['kind_label']}\t{r['reason']}\t{r['id']}")
+    return 0
+
+
+def exempt_rm(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        exemptions.delete_exemption(s, args.id)
+    print("已删除（可在回收站恢复）")
     return 0
 
 
@@ -313,7 +439,15 @@ def file_evidence(args: argparse.Namespace, ctx: Context) -> int:
             )
         else:
             row = filing.file_evidence(
-                s, branch_id, args.item, args.year, args.title, args.attachment, date.today(), known
+                s,
+                branch_id,
+                args.item,
+                args.year,
+                args.title,
+                args.attachment,
+                date.today(),
+                known,
+                needs_file=filing.highlight_items(pack),
             )
         print(row.id)
     return 0

@@ -13,6 +13,7 @@ from models.enums import AttendanceStatus, MeetingType, label
 from services import committee, groups, meetings, org
 from services.cli import Context, emit, parse_date
 from services.errors import ValidationError
+from services.meetings import kinds_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +30,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--minutes", default="")
     add.add_argument("--resolutions", default="")
     add.add_argument("--lecturer", default="")
+    add.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        choices=[t.value for t in MeetingType],
+        help="同一次活动也算作的其他会议类型（可重复），如 --type life --also appraisal",
+    )
+    add.add_argument("--recorded-on", default=None, help="记录日期 YYYY-MM-DD（补录时为纸质记录上的日期）")
+    add.add_argument("--backfilled", action="store_true", help="从纸质记录补录（须给出 --recorded-on）")
     add.add_argument("--leave", action="append", default=[], metavar="姓名:原因", help="请假")
     add.add_argument("--absent", action="append", default=[], metavar="姓名[:原因]", help="缺席")
     add.add_argument(
@@ -115,6 +125,9 @@ def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
             party_group_id=group_id,
             attendance=attendance,
             guests=guests,
+            also_types=list(args.also),
+            recorded_on=parse_date(args.recorded_on, "recorded_on") if args.recorded_on else None,
+            backfilled=args.backfilled,
         )
         meeting = meetings.create_meeting(s, branch.id, data)
         q = meetings.meeting_quorum(s, meeting)
@@ -155,7 +168,10 @@ def meeting_show(args: argparse.Namespace, ctx: Context) -> int:
         data: dict[str, object] = {
             "id": m.id,
             "type": m.type,
-            "type_label": label(MeetingType(m.type)),
+            "type_label": kinds_label(m.type, m.also_types),
+            "also_types": [k for k in m.also_types.split(",") if k],
+            "recorded_on": m.recorded_on.isoformat() if m.recorded_on else None,
+            "backfilled": m.backfilled,
             "held_on": m.held_on.isoformat(),
             "place": m.place,
             "host": m.host,

@@ -64,6 +64,8 @@ def write_ledgers(
     if plan.domain in _RURAL:
         _decisions(writer, rng, branch_id, today, troubled)
         _venue(writer, rng, branch_id, today, troubled)
+    else:
+        _disclosures(writer, rng, branch_id, today)
     if troubled or plan.profile.tiny or plan.profile.expired_term:
         _problems(writer, rng, branch_id, today, plan.profile.tiny)
 
@@ -85,7 +87,9 @@ def _pipeline(
     for m in active:
         if m.status != MemberStatus.PROBATIONARY:
             continue
-        activist = add_months(m.joined_on, -rng.randint(14, 30))
+        # 发展对象 a few months before admission, after at least a calendar year as 积极分子 (细则第十三条).
+        candidate = add_months(m.joined_on, -rng.randint(3, 6))
+        activist = add_months(candidate, -rng.randint(12, 24))
         applied = activist - timedelta(days=rng.randint(40, 200))
         intro = rng.sample(full, 2)
         _record(
@@ -100,7 +104,7 @@ def _pipeline(
             stage="probationary",
             applied=applied,
             activist=activist,
-            candidate=add_months(m.joined_on, -rng.randint(3, 6)),
+            candidate=candidate,
             admitted=m.joined_on,
             member_id=m.id,
             introducers=(intro[0].id, intro[1].id),
@@ -213,6 +217,11 @@ def _record(
     # Most talks happen within the month; a few are late, as inspections find.
     talk_delay = rng.randint(5, 25) if rng.random() < 0.9 else rng.randint(35, 60)
     talked = applied + timedelta(days=talk_delay)
+    approved = admitted + timedelta(days=rng.randint(20, 80)) if admitted else None
+    if approved is not None and approved > today:
+        approved = None
+    # 公示 a fortnight before the admission (9 days, at least 5 working days); 宣誓 after the approval.
+    oath = approved + timedelta(days=10) if approved is not None else None
     writer.add(
         "development_record",
         {
@@ -239,7 +248,11 @@ def _record(
             "introducer2_id": introducers[1] if introducers else None,
             "admitted_on": admitted,
             "admission_meeting_id": None,
-            "approved_on": admitted + timedelta(days=rng.randint(20, 80)) if admitted else None,
+            "approved_on": approved,
+            "publicity_from": admitted - timedelta(days=15) if admitted else None,
+            "publicity_to": admitted - timedelta(days=7) if admitted else None,
+            "oath_on": oath if oath is not None and oath <= today else None,
+            "conversion_meeting_id": None,
             "probation_extended_months": 0,
             "converted_on": None,
             "member_id": member_id,
@@ -433,6 +446,11 @@ def _decisions(writer: BulkWriter, rng: DemoRandom, branch_id: str, today: date,
                     at_time(day, rng),
                 )
                 day += timedelta(days=rng.randint(3, 20))
+    _disclosures(writer, rng, branch_id, today)
+
+
+def _disclosures(writer: BulkWriter, rng: DemoRandom, branch_id: str, today: date) -> None:
+    """党务公开 every quarter: every party organisation discloses (党务公开条例), not only villages."""
     for quarter_start in (date(today.year, m, 1) for m in (1, 4, 7, 10)):
         posted = quarter_start + timedelta(days=rng.randint(3, 20))
         if posted > today:

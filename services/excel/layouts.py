@@ -81,6 +81,13 @@ MEETINGS = Layout(
             required=True,
             width=14,
         ),
+        Column(
+            "also_types",
+            "兼作",
+            ("同时作为", "合并召开", "兼作类型"),
+            note="同一次活动也算作的其他会议类型，多个用顿号分隔，如：民主评议党员。",
+            width=14,
+        ),
         Column("topics", "议题", ("会议议题", "主题", "会议主题", "内容"), required=True, width=30),
         Column("place", "地点", ("会议地点", "召开地点"), width=16),
         Column("host", "主持人", (), "name", width=10),
@@ -89,6 +96,15 @@ MEETINGS = Layout(
         Column("party_group", "党小组", (), note="党小组会必填：本支部党小组名称。", width=12),
         Column("minutes", "会议记录", ("记录", "会议纪要", "纪要"), width=30),
         Column("resolutions", "决议", ("会议决议", "决定事项"), width=20),
+        Column(
+            "recorded_on",
+            "记录日期",
+            ("整理日期", "记录整理日期"),
+            "date",
+            note="纸质记录上的记录日期；不填则按导入当天。",
+            width=12,
+        ),
+        Column("backfilled", "补录", ("是否补录",), "bool", note="从纸质记录补录的填“是”。", width=8),
     ),
 )
 

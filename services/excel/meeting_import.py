@@ -115,6 +115,11 @@ def _meeting_row(
         try:
             if col.kind == "date":
                 got[key] = values.date_value(raw)
+            elif col.kind == "bool":
+                got[key] = values.flag(raw)
+            elif key == "also_types":
+                parts = [p for p in str(cell_text(raw)).replace("，", "、").replace(",", "、").split("、")]
+                got[key] = [values.enum_code(p, "MeetingType") for p in parts if p.strip()]
             elif col.kind == "enum":
                 got[key] = values.enum_code(raw, col.enum)
             elif col.kind == "name":
@@ -187,6 +192,26 @@ def _meeting_row(
         )
     if plan.problems or held is None or kind is None or "topics" not in got:
         return plan
+    recorded = got.get("recorded_on")
+    try:
+        meetings.check_kinds(meetings.MeetingInput(kind, held, "", also_types=got.get("also_types", [])))
+    except ValidationError as exc:
+        add(_problem(table, MEETINGS, row_no, "also_types", shown.get("also_types", ""), exc.message))
+    if got.get("backfilled") and recorded is None:
+        add(_problem(table, MEETINGS, row_no, "recorded_on", "", "补录的会议须填写纸质记录上的记录日期。"))
+    if recorded is not None and (recorded < held or recorded > today):
+        add(
+            _problem(
+                table,
+                MEETINGS,
+                row_no,
+                "recorded_on",
+                shown.get("recorded_on", ""),
+                "记录日期须在会议日期和今天之间。",
+            )
+        )
+    if plan.problems:
+        return plan
     plan.payload = meetings.MeetingInput(
         type=kind,
         held_on=held,
@@ -197,7 +222,10 @@ def _meeting_row(
         minutes=got.get("minutes", ""),
         resolutions=got.get("resolutions", ""),
         lecturer=got.get("lecturer", ""),
-        party_group_id=group_id if kind == MeetingType.GROUP else None,
+        party_group_id=group_id if MeetingType.GROUP in (kind, *got.get("also_types", [])) else None,
+        also_types=got.get("also_types", []),
+        recorded_on=recorded,
+        backfilled=bool(got.get("backfilled")),
     )
     return plan
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.enums import LABELS
-from services.filing import filed_by_item
+from services.filing import filed_by_item, filed_with_file
 from services.handbook.explanations import explanations_for
 from services.handbook.facts import CountQuery, Facts, cached_count, load_facts, window_total
 from services.handbook.findings import Completeness, Finding, StarRating, Timeliness
@@ -79,7 +79,9 @@ class CheckResult:
                 {
                     "code": b.code,
                     "name": b.name,
-                    "stars": self.stars[b.id].total,
+                    "rated": self.stars[b.id].rated,
+                    "stars": self.stars[b.id].total if self.stars[b.id].rated else None,
+                    "star_label": self.stars[b.id].label,
                     "basic_stars": self.stars[b.id].basic,
                     "feature_stars": self.stars[b.id].feature_stars,
                     "score": self.stars[b.id].score,
@@ -177,7 +179,25 @@ def evaluate(
         evidence_counts = _evidence_counts(session, pack, ids, period, facts)
         filed_counts = filed_by_item(session, ids, period.start.year, period.end.year)
         facts.queries += 1
-    stars = {b.id: rate(pack.stars, b.id, findings) for b in facts.branches}
+    items = [h.evidence for h in pack.stars.feature.highlight]
+    highlights = (
+        filed_with_file(session, ids, items, period.start.year, period.end.year)
+        if items and period.unit == "year"
+        else {}
+    )
+    rules = pack.rules_by_id()
+    stars = {
+        b.id: rate(
+            pack.stars,
+            b,
+            findings,
+            period=period,
+            rules=rules,
+            has_groups=bool(facts.groups.get(b.id)),
+            highlight_filed=lambda ev, b=b: highlights.get((b.id, ev), 0),  # type: ignore[misc]
+        )
+        for b in facts.branches
+    }
     return CheckResult(
         pack.pack.id,
         pack.pack.version,

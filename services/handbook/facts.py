@@ -13,10 +13,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, extract, func, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, String, and_, case, extract, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from models import Attachment, Attendance, Branch, CommitteeSeat, Meeting, Member, PartyGroup
+from models import (
+    Attachment,
+    Attendance,
+    Branch,
+    CommitteeSeat,
+    DevelopmentRecord,
+    Meeting,
+    Member,
+    PartyGroup,
+)
 from models.enums import AttendanceStatus, CommitteeRole, Discipline, MemberState, MemberStatus
 from services.handbook.pack import FilterValue
 from services.handbook.period import Period
@@ -34,6 +43,17 @@ class BranchFact:
     term_start: date | None
     term_end: date | None
     dissolved_on: date | None = None  # 撤销/合并: not judged from this day
+    parent_id: str | None = None
+    parent_kind: str | None = None
+    parent_domain: str | None = None
+
+    @property
+    def village_head(self) -> str:
+        """The organisation a village counts at: a 村党总支 for its sub-branches, else the branch itself
+        (a village's 积极分子 reserve and its venue are counted once, for the whole village)."""
+        if self.parent_id and self.parent_kind == "general" and self.parent_domain == self.domain:
+            return self.parent_id
+        return self.id
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,12 @@ class MemberFact:
             and self.joined_on <= day
             and (self.left_on is None or day < self.left_on)
         )
+
+    def probationary_on(self, day: date) -> bool:
+        """A 预备党员 on ``day``: still one, or converted after it (the roster as of ``day``)."""
+        if self.status == MemberStatus.PROBATIONARY:
+            return True
+        return self.full_member_on is not None and self.joined_on <= day < self.full_member_on
 
     def full_on(self, day: date) -> bool:
         """Full member on ``day``: converted by then (old rows without a date count as full)."""
@@ -83,10 +109,16 @@ class MeetingFact:
     held_on: date
     recorded_on: date | None
     party_group_id: str | None
+    also: tuple[str, ...] = ()  # other kinds this one activity also was
+    backfilled: bool = False  # 补录 from paper: ``recorded_on`` is the paper record's date
     expected_voting: int = 0
     present_voting: int = 0
     filled: dict[str, bool] = field(default_factory=dict)
     attachments: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return (self.type, *self.also)
 
     def quorum_met(self, share: float = 0.5, strict: bool = True) -> bool:
         if self.expected_voting == 0:
@@ -105,6 +137,8 @@ class Facts:
     groups: dict[str, list[tuple[str, str]]]  # branch → [(group id, name)]
     meetings: dict[str, list[MeetingFact]]  # branch → meetings in range, by date
     queries: int = 0
+    # village head → its sub-branches (of the same domain) not themselves in ``branches``' ids or in them
+    children: dict[str, list[str]] = field(default_factory=dict)
     _spans: dict[str, tuple[list[date], list[date]]] = field(default_factory=dict, repr=False)
     _by_type: dict[tuple[str, str], list[MeetingFact]] = field(default_factory=dict, repr=False)
     _days: dict[tuple[str, str], list[date]] = field(default_factory=dict, repr=False)
@@ -129,17 +163,43 @@ class Facts:
         return bisect_right(spans[0], day) - bisect_right(spans[1], day)
 
     def meetings_of(self, branch_id: str, meeting_type: str, start: date, end: date) -> list[MeetingFact]:
-        """Meetings of one type held from ``start`` to ``end`` (bisect on the date-sorted list)."""
+        """Meetings that were of ``meeting_type`` (as their primary kind or also) held from ``start`` to
+        ``end`` (bisect on the date-sorted list): a 组织生活会暨民主评议党员 counts for both kinds."""
         if not self._by_type:
             for facts in self.meetings.values():
                 for m in facts:
-                    self._by_type.setdefault((m.branch_id, m.type), []).append(m)
+                    for kind in m.kinds:
+                        self._by_type.setdefault((m.branch_id, kind), []).append(m)
             self._days = {k: [m.held_on for m in v] for k, v in self._by_type.items()}
         key = (branch_id, meeting_type)
         days = self._days.get(key)
         if not days:
             return []
         return self._by_type[key][bisect_left(days, start) : bisect_right(days, end)]
+
+    def probation_files(self, session: Session) -> dict[str, tuple[int, date | None]]:
+        """Member id → (months the probation was extended, day the 党员大会 discussed the conversion),
+        from the 发展党员 files of the members in the check (党章第七条). Read once per evaluation."""
+        cached: dict[str, tuple[int, date | None]] | None = self._counts.get("probation_files")
+        if cached is None:
+            ids = [m.id for ms in self.members.values() for m in ms if m.full_member_on or m.status != "full"]
+            cached = {}
+            for chunk in range(0, len(ids), 900):
+                for member_id, months, converted in session.execute(
+                    select(
+                        DevelopmentRecord.member_id,
+                        DevelopmentRecord.probation_extended_months,
+                        DevelopmentRecord.converted_on,
+                    ).where(
+                        DevelopmentRecord.deleted.is_not(True),
+                        DevelopmentRecord.member_id.in_(ids[chunk : chunk + 900]),
+                    )
+                ):
+                    if member_id is not None:
+                        cached[member_id] = (int(months or 0), converted)
+            self._counts["probation_files"] = cached
+            self.queries += 1
+        return cached
 
     def committee(self, branch_id: str, day: date) -> list[SeatFact]:
         return [s for s in self.seats.get(branch_id, []) if s.held_on(day)]
@@ -159,22 +219,41 @@ def load_facts(
     attendance_types: set[str],
 ) -> Facts:
     queries = 0
-    bq = select(
-        Branch.id,
-        Branch.code,
-        Branch.name,
-        Branch.kind,
-        Branch.domain,
-        Branch.founded_on,
-        Branch.term_start,
-        Branch.term_end,
-        Branch.dissolved_on,
-    ).where(Branch.deleted.is_not(True))
+    parent = aliased(Branch)
+    bq = (
+        select(
+            Branch.id,
+            Branch.code,
+            Branch.name,
+            Branch.kind,
+            Branch.domain,
+            Branch.founded_on,
+            Branch.term_start,
+            Branch.term_end,
+            Branch.dissolved_on,
+            Branch.parent_id,
+            parent.kind,
+            parent.domain,
+        )
+        .outerjoin(parent, parent.id == Branch.parent_id)
+        .where(Branch.deleted.is_not(True))
+    )
     if branch_ids is not None:
         bq = bq.where(Branch.id.in_(branch_ids))
     branches = [BranchFact(*b) for b in session.execute(bq.order_by(Branch.sort_order, Branch.code))]
     ids = [b.id for b in branches]
     queries += 1
+    children: dict[str, list[str]] = defaultdict(list)
+    general = [b.id for b in branches if b.kind == "general"]
+    if general:
+        cq = select(Branch.parent_id, Branch.id, Branch.domain).where(
+            Branch.deleted.is_not(True), Branch.parent_id.in_(general)
+        )
+        domains = {b.id: b.domain for b in branches}
+        for head, kid, domain in session.execute(cq):
+            if head is not None and domain == domains.get(head):
+                children[head].append(kid)
+        queries += 1
 
     members: dict[str, list[MemberFact]] = defaultdict(list)
     mq = select(
@@ -232,14 +311,17 @@ def load_facts(
             Meeting.held_on,
             Meeting.recorded_on,
             Meeting.party_group_id,
+            Meeting.also_types,
+            Meeting.backfilled,
             *filled_cols,
         )
         .where(in_range)
         .order_by(Meeting.held_on)
     )
     for row in mrows:
-        fact = MeetingFact(row[0], row[1], row[2], row[3], row[4], row[5])
-        fact.filled = {f: bool(v) for f, v in zip(sorted(meeting_fields), row[6:], strict=True)}
+        also = tuple(k for k in (row[6] or "").split(",") if k and k != row[2])
+        fact = MeetingFact(row[0], row[1], row[2], row[3], row[4], row[5], also, bool(row[7]))
+        fact.filled = {f: bool(v) for f, v in zip(sorted(meeting_fields), row[8:], strict=True)}
         by_id[fact.id] = fact
     queries += 1
 
@@ -263,7 +345,9 @@ def load_facts(
             .join(Meeting, Meeting.id == Attendance.meeting_id)
             .where(
                 Attendance.meeting_id.in_(
-                    select(Meeting.id).where(in_range, Meeting.type.in_(sorted(attendance_types)))
+                    select(Meeting.id).where(
+                        in_range, or_(Meeting.type.in_(sorted(attendance_types)), Meeting.also_types != "")
+                    )
                 ),
                 Attendance.deleted.is_not(True),
             )
@@ -295,7 +379,7 @@ def load_facts(
     meetings: dict[str, list[MeetingFact]] = defaultdict(list)
     for fact in by_id.values():
         meetings[fact.branch_id].append(fact)
-    return Facts(branches, dict(members), dict(seats), dict(groups), dict(meetings), queries)
+    return Facts(branches, dict(members), dict(seats), dict(groups), dict(meetings), queries, dict(children))
 
 
 def conditions(src: Source, flt: dict[str, FilterValue]) -> list[Any]:
@@ -314,6 +398,10 @@ class CountQuery:
     filter: dict[str, FilterValue]
     date_field: str | None
     numerator: dict[str, FilterValue] = field(default_factory=dict)
+    month_field: str | None = None  # a "YYYY-MM" text column the windows are judged by (党费 month)
+    filled: tuple[str, ...] = ()  # count only records with these fields filled (not null, not 0, not "")
+    known_by: str | None = None  # a date field: records dated after the check day are not yet known
+    as_of: date | None = None
 
 
 def count_records(
@@ -341,8 +429,21 @@ def count_records(
     else:
         conds.append(branch_col.in_(branch_ids))
     num = and_(*conditions(src, q.numerator)) if q.numerator else literal(True)
+    for name in q.filled:
+        col = src.column(name)
+        conds.append(col.is_not(None))
+        if isinstance(col.type, Integer):
+            conds.append(col != 0)
+        elif isinstance(col.type, String):
+            conds.append(col != "")
+    if q.known_by and q.as_of is not None:
+        conds.append(src.column(q.known_by) <= q.as_of)
     cols: list[Any] = [branch_col]
-    if q.date_field:
+    if q.month_field:
+        month = src.column(q.month_field)
+        conds += [month >= f"{start.year:04d}-{start.month:02d}", month <= f"{end.year:04d}-{end.month:02d}"]
+        cols.append(month)
+    elif q.date_field:
         day = src.column(q.date_field)
         if "." not in q.date_field:
             conds += [day >= start, day <= end]
@@ -352,7 +453,11 @@ def count_records(
         stmt = stmt.select_from(table.join(src.parent, table.columns[src.via] == src.parent.columns["id"]))
     out: dict[str, dict[tuple[int, int] | None, tuple[int, int]]] = defaultdict(dict)
     for row in session.execute(stmt):
-        key = (int(row[1]), int(row[2])) if q.date_field else None
+        key: tuple[int, int] | None = None
+        if q.month_field:
+            key = (int(row[1][:4]), int(row[1][5:7]))
+        elif q.date_field:
+            key = (int(row[1]), int(row[2]))
         out[row[0]][key] = (int(row[-2]), int(row[-1] or 0))
     return dict(out)
 
@@ -361,9 +466,23 @@ def cached_count(
     facts: Facts, session: Session, q: CountQuery, start: date, end: date
 ) -> dict[str, dict[tuple[int, int] | None, tuple[int, int]]]:
     """``count_records`` once per distinct query in an evaluation (a rule and a 资料 often ask the same)."""
-    key = repr((q.records, sorted(q.filter.items()), q.date_field, sorted(q.numerator.items()), start, end))
+    key = repr(
+        (
+            q.records,
+            sorted(q.filter.items()),
+            q.date_field,
+            sorted(q.numerator.items()),
+            q.month_field,
+            q.filled,
+            q.known_by,
+            q.as_of,
+            start,
+            end,
+        )
+    )
     if key not in facts._counts:
-        facts._counts[key] = count_records(session, q, [b.id for b in facts.branches], start, end)
+        ids = [b.id for b in facts.branches] + [k for kids in facts.children.values() for k in kids]
+        facts._counts[key] = count_records(session, q, ids, start, end)
         facts.queries += 1
     result: dict[str, dict[tuple[int, int] | None, tuple[int, int]]] = facts._counts[key]
     return result

@@ -111,6 +111,15 @@ class StarRating:
     highlight_score: int
     feature_stars: int
     title: str
+    rated: bool = True
+    reason: str = ""  # why not rated (a month's check; a 党委/党总支 not rated)
+
+    @property
+    def label(self) -> str:
+        """How a screen shows it: “★7 堡垒支部”, or “不评星（…）”."""
+        if not self.rated:
+            return f"不评星（{self.reason}）"
+        return f"★{self.total}" + (f" {self.title}" if self.title else "")
 
     @property
     def basic_stars(self) -> int:

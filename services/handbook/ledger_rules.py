@@ -14,18 +14,28 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from models import Attachment, DevelopmentRecord, Rectification, VenueCheck, WeakBranchFlag
-from models.enums import DecisionStepCode, RectificationStatus, VenueItem, label
+from models import (
+    AppraisalGrade,
+    Attachment,
+    DevelopmentRecord,
+    HeartTalk,
+    Rectification,
+    VenueCheck,
+    WeakBranchFlag,
+)
+from models.enums import AppraisalGradeCode, DecisionStepCode, RectificationStatus, VenueItem, label
 from services import decisions, development, fees, training
 from services.dates import add_months
 from services.handbook.facts import BranchFact
 from services.handbook.findings import Finding
 from services.handbook.pack import (
+    GradeRule,
     HoursRule,
     LapseRule,
     PipelineRule,
     ProcedureRule,
     RectificationRule,
+    TalkRule,
     VenueRule,
 )
 from services.handbook.period import Period, year
@@ -52,38 +62,78 @@ def _pipeline_event(record: DevelopmentRecord, check: str, t: development.Pipeli
         return add_months(record.applied_on, t.talk_within_months)
     if check == "activist_year":
         return record.candidate_on
-    if check == "training":
+    if check in ("training", "political_review", "publicity", "admission_meeting"):
         return record.admitted_on
+    if check == "approval" and record.admitted_on is not None:
+        return add_months(record.admitted_on, t.approval_months)
+    if check in ("early_conversion", "conversion_meeting"):
+        return record.converted_on
+    if check == "oath" and record.approved_on is not None:
+        return add_months(record.approved_on, 3)
     return None  # conversion_due and review are judged on the reference day
+
+
+def _thresholds(pack_rules: list[Any]) -> development.PipelineThresholds:
+    """One set of thresholds from every pipeline rule of the pack (each check reads its own keys)."""
+    values: dict[str, int] = {}
+    for r in pack_rules:
+        if not isinstance(r, PipelineRule):
+            continue
+        keys = {
+            "age": {"min_age": r.min_age},
+            "talk": {"talk_within_months": r.months},
+            "activist_year": {"activist_min_months": r.months},
+            "training": {"training_min_days": r.training_days, "training_min_hours": r.training_hours},
+            "conversion_due": {"conversion_warn_days": r.days},
+            "review": {"review_every_months": r.months},
+            "publicity": {"publicity_days": r.days},
+            "approval": {"approval_months": r.months},
+        }.get(r.check, {})
+        values.update(keys)
+    return development.PipelineThresholds(**values)
+
+
+def _pipeline_issues(
+    ctx: Context,
+) -> tuple[development.PipelineThresholds, dict[str, DevelopmentRecord], list[development.PipelineIssue]]:
+    """The 发展党员 files of every branch in the check and their issues, computed once per evaluation
+    (thirteen pipeline rules share them)."""
+    cached = ctx.facts._counts.get("pipeline")
+    if cached is None:
+        thresholds = _thresholds(list(ctx.pack.rule))
+        ids = [b.id for b in ctx.facts.branches]
+        records = list(
+            ctx.session.scalars(
+                select(DevelopmentRecord).where(
+                    DevelopmentRecord.branch_id.in_(ids),
+                    DevelopmentRecord.deleted.is_(False),
+                    DevelopmentRecord.applied_on <= ctx.ref,
+                )
+            )
+        )
+        ctx.facts.queries += 1
+        # Days a 支部党员大会 was held (primary kind or also), from the meetings already loaded.
+        congress_days = {
+            b: {m.held_on for m in ctx.facts.meetings_of(b, "congress", ctx.period.start, ctx.period.end)}
+            for b in ids
+        }
+        issues = development.pipeline_issues(records, ctx.ref, thresholds, congress_days)
+        cached = ctx.facts._counts["pipeline"] = (thresholds, {r.id: r for r in records}, issues)
+    result: tuple[
+        development.PipelineThresholds, dict[str, DevelopmentRecord], list[development.PipelineIssue]
+    ] = cached
+    return result
 
 
 def pipeline(rule: PipelineRule, ctx: Context) -> list[Finding]:
     branches = {b.id: b for b in _branches(ctx, rule)}
     if not branches:
         return []
-    thresholds = development.PipelineThresholds(
-        min_age=rule.min_age,
-        talk_within_months=rule.months,
-        activist_min_days=rule.days,
-        training_min_days=rule.training_days,
-        training_min_hours=rule.training_hours,
-        conversion_warn_days=rule.days,
-        review_every_months=rule.months,
-    )
-    records = list(
-        ctx.session.scalars(
-            select(DevelopmentRecord).where(
-                DevelopmentRecord.branch_id.in_(list(branches)),
-                DevelopmentRecord.deleted.is_(False),
-                DevelopmentRecord.applied_on <= ctx.ref,
-            )
-        )
-    )
+    thresholds, by_id, issues = _pipeline_issues(ctx)
     code = {"conversion_due": "conversion", "activist_year": "activist_year"}.get(rule.check, rule.check)
-    by_id = {r.id: r for r in records}
     hits: dict[str, list[development.PipelineIssue]] = defaultdict(list)
-    for issue in development.pipeline_issues(records, ctx.ref, thresholds):
-        if issue.code != code:
+    for issue in issues:
+        if issue.code != code or issue.branch_id not in branches:
             continue
         if rule.check == "conversion_due" and issue.level != "warning":
             continue  # overdue probation is the deadline rule's error (TEAM-01)
@@ -137,9 +187,12 @@ def lapse(rule: LapseRule, ctx: Context) -> list[Finding]:
     lookback = max(36, (rule.max_months or 0) + 1)
     key = f"lapse|{rule.check}|{as_of}|{lookback}"
     if key not in ctx.facts._counts:
-        runner = fees.unpaid_runs if rule.check == "dues" else fees.life_gap_runs
         everyone = [b.id for b in ctx.facts.branches]
-        ctx.facts._counts[key] = runner(ctx.session, as_of, everyone, lookback_months=lookback)
+        if rule.check == "dues":  # a payment made after the check day is not known to it
+            runs = fees.unpaid_runs(ctx.session, as_of, everyone, lookback, paid_by=ctx.as_of)
+        else:
+            runs = fees.life_gap_runs(ctx.session, as_of, everyone, lookback_months=lookback)
+        ctx.facts._counts[key] = runs
     runs = [r for r in ctx.facts._counts[key] if r.branch_id in branches]
     hits: dict[str, list[fees.Lapse]] = defaultdict(list)
     for run in runs:
@@ -203,6 +256,127 @@ def hours(rule: HoursRule, ctx: Context) -> list[Finding]:
     return out
 
 
+# --- 谈心谈话与民主评议 ---------------------------------------------------------------------------------
+
+
+def talks_rule(rule: TalkRule, ctx: Context) -> list[Finding]:
+    """Members on the roster at a closed year's end without ``rule.min`` 谈心谈话 in that year."""
+    branches = {b.id: b for b in _branches(ctx, rule)}
+    out: list[Finding] = []
+    for y in range(ctx.period.start.year, ctx.period.end.year + 1):
+        window = year(y)
+        # By the year's end: judged once the year is over. Before the 组织生活会: once it was held.
+        deadline: dict[str, date] = {}
+        for b in branches.values():
+            if rule.by == "year_end":
+                if ctx.judged(window, b):
+                    deadline[b.id] = window.end + timedelta(days=1)
+            else:
+                held = ctx.facts.meetings_of(b.id, "life", window.start, min(window.end, ctx.ref))
+                if held:
+                    deadline[b.id] = held[0].held_on
+        if not deadline:
+            continue
+        talked: dict[str, list[date]] = defaultdict(list)
+        for member_id, on in ctx.session.execute(
+            select(HeartTalk.member_id, HeartTalk.on).where(
+                HeartTalk.deleted.is_(False),
+                HeartTalk.branch_id.in_(list(deadline)),
+                HeartTalk.on >= window.start,
+                HeartTalk.on <= window.end,
+            )
+        ):
+            talked[member_id].append(on)
+        ctx.facts.queries += 1
+        for branch_id, until in deadline.items():
+            b = branches[branch_id]
+            day = until - timedelta(days=1)
+            seats = {s.member_id for s in ctx.facts.committee(b.id, day)}
+            # A lone secretary has no one in the branch to talk with (the township committee does).
+            alone = seats if len(seats) == 1 else set()
+            missing = [
+                m
+                for m in ctx.facts.members.get(b.id, [])
+                if m.in_branch(day)
+                and m.id not in alone
+                and sum(1 for on in talked.get(m.id, []) if on < until) < rule.min
+            ]
+            if missing:
+                values = {
+                    "count": len(missing),
+                    "names": _names([m.name for m in missing]),
+                    "min": rule.min,
+                    "meeting": f"{until.month}月{until.day}日" if rule.by == "life_meeting" else "",
+                }
+                out.append(
+                    ctx.finding(
+                        rule, b, window, values, record_ids=[m.id for m in missing], record_kind="member"
+                    )
+                )
+    return out
+
+
+def grades_rule(rule: GradeRule, ctx: Context) -> list[Finding]:
+    """民主评议 grades of each year in the period (党员教育管理工作条例第十八条)."""
+    branches = {b.id: b for b in _branches(ctx, rule)}
+    if not branches:
+        return []
+    rows = ctx.session.execute(
+        select(
+            AppraisalGrade.branch_id,
+            AppraisalGrade.year,
+            AppraisalGrade.member_id,
+            AppraisalGrade.grade,
+            AppraisalGrade.follow_up,
+        ).where(
+            AppraisalGrade.deleted.is_(False),
+            AppraisalGrade.branch_id.in_(list(branches)),
+            AppraisalGrade.year >= ctx.period.start.year,
+            AppraisalGrade.year <= ctx.period.end.year,
+        )
+    ).all()
+    ctx.facts.queries += 1
+    names = {m.id: m.name for ms in ctx.facts.members.values() for m in ms}
+    by_year: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    for row in rows:
+        by_year[(row[0], row[1])].append(row)
+    out: list[Finding] = []
+    for (branch_id, y), items in sorted(by_year.items()):
+        branch = branches[branch_id]
+        window = year(y)
+        if rule.check == "excellent_share":
+            full = ctx.facts.full_members(branch_id, window.end)
+            best = [r for r in items if r[3] == AppraisalGradeCode.EXCELLENT]
+            limit = int(full * rule.max_share)
+            if len(best) > limit:
+                values = {
+                    "count": len(best),
+                    "names": _names([names.get(r[2], "") for r in best]),
+                    "full": full,
+                    "limit": limit,
+                }
+                out.append(
+                    ctx.finding(
+                        rule, branch, window, values, record_ids=[r[2] for r in best], record_kind="member"
+                    )
+                )
+        else:
+            open_ = [r for r in items if r[3] == AppraisalGradeCode.UNQUALIFIED and not r[4]]
+            if open_:
+                values = {
+                    "count": len(open_),
+                    "names": _names([names.get(r[2], "") for r in open_]),
+                    "full": "",
+                    "limit": "",
+                }
+                out.append(
+                    ctx.finding(
+                        rule, branch, window, values, record_ids=[r[2] for r in open_], record_kind="member"
+                    )
+                )
+    return out
+
+
 # --- 四议两公开 --------------------------------------------------------------------------------------
 
 
@@ -241,17 +415,23 @@ def venue(rule: VenueRule, ctx: Context) -> list[Finding]:
     branches = {b.id: b for b in _branches(ctx, rule)}
     if not branches:
         return []
+    # A village's venue is one place: checks filed under its sub-branches count for its 党总支.
+    head_of = {b: b for b in branches}
+    if rule.when is not None and rule.when.level == "village":
+        for head in branches:
+            for kid in ctx.facts.children.get(head, []):
+                head_of.setdefault(kid, head)
     latest: dict[tuple[str, str], VenueCheck] = {}
     for row in ctx.session.scalars(
         select(VenueCheck)
         .where(
-            VenueCheck.branch_id.in_(list(branches)),
+            VenueCheck.branch_id.in_(list(head_of)),
             VenueCheck.deleted.is_(False),
             VenueCheck.checked_on <= ctx.ref,
         )
         .order_by(VenueCheck.checked_on, VenueCheck.created_at)
     ):
-        latest[(row.branch_id, row.item)] = row
+        latest[(head_of[row.branch_id], row.item)] = row
     photos: set[str] = set()
     if rule.require_photo and latest:
         photos = set(
@@ -346,6 +526,8 @@ LEDGER_EVALUATORS: dict[str, Callable[[Any, Context], list[Finding]]] = {
     "pipeline": pipeline,
     "lapse": lapse,
     "hours": hours,
+    "talks": talks_rule,
+    "grades": grades_rule,
     "procedure": procedure,
     "venue": venue,
     "rectification": rectification,

@@ -110,12 +110,19 @@ class Ledger(_Model):
 
 
 class When(_Model):
-    """Which branches a rule applies to (all conditions must hold; counts at the reference date)."""
+    """Which branches a rule applies to (all conditions must hold; counts at the reference date).
+
+    ``level``: ``branch`` judges each organisation on its own records; ``village`` judges a village once,
+    at its 村党总支 when it has one (counting the sub-branches' records with it), never at the
+    sub-branches. ``outside_parent_kinds``: not for an organisation inside one of these kinds (ORG-07's
+    “可设党总支” means nothing inside an existing 党总支)."""
 
     kinds: list[str] | None = None
     domains: list[str] | None = None
     min_full_members: int | None = None
     max_full_members: int | None = None
+    level: Literal["branch", "village"] = "branch"
+    outside_parent_kinds: list[str] | None = None
 
 
 class _Rule(_Model):
@@ -153,7 +160,7 @@ class CompositionRule(_Rule):
     """Branch make-up at the reference date."""
 
     type: Literal["composition"]
-    check: Literal["full_members", "committee_required", "secretary", "committee_size"]
+    check: Literal["full_members", "committee_required", "secretary", "committee_size", "probationary_seat"]
     min: int | None = Field(default=None, ge=0)
     max: int | None = Field(default=None, ge=0)
     threshold: int | None = Field(default=None, ge=1)  # committee_required: full members from which
@@ -200,6 +207,12 @@ class CountRule(_Rule):
     numerator: dict[str, FilterValue] = Field(default_factory=dict)
     min: float | None = None
     max: float | None = None
+    # A "YYYY-MM" text field windows are judged by instead of a date (党费: the month the dues are for,
+    # whenever paid); fields a record must have filled to count; a date after which a record is not
+    # yet known on the check day (a payment made after it does not count in a past check).
+    month_field: str | None = None
+    filled: list[str] = Field(default_factory=list)
+    known_by: str | None = None
 
 
 class PipelineRule(_Rule):
@@ -207,7 +220,21 @@ class PipelineRule(_Rule):
     (``days``) as 积极分子, the 发展对象 training, conversion coming due within ``days``, reviews."""
 
     type: Literal["pipeline"]
-    check: Literal["age", "talk", "activist_year", "training", "conversion_due", "review"]
+    check: Literal[
+        "age",
+        "talk",
+        "activist_year",
+        "training",
+        "conversion_due",
+        "review",
+        "political_review",
+        "publicity",
+        "admission_meeting",
+        "approval",
+        "oath",
+        "early_conversion",
+        "conversion_meeting",
+    ]
     min_age: int = Field(default=18, ge=1)
     months: int = Field(default=1, ge=1)
     days: int = Field(default=365, ge=0)
@@ -230,6 +257,24 @@ class HoursRule(_Rule):
 
     type: Literal["hours"]
     target_hours: int = Field(ge=1)
+
+
+class TalkRule(_Rule):
+    """谈心谈话: every member on the roster at a closed year's end was talked with ``min`` times in it."""
+
+    type: Literal["talks"]
+    min: int = Field(default=1, ge=1)
+    # ``life_meeting``: the talks must come before the year's first 组织生活会 (judged once it is held)
+    by: Literal["year_end", "life_meeting"] = "year_end"
+
+
+class GradeRule(_Rule):
+    """民主评议 grades of a year: 优秀 at most ``max_share`` of the full members (``excellent_share``),
+    or every 不合格 followed up by 限期改正/劝其退党/除名 (``unqualified_follow_up``)."""
+
+    type: Literal["grades"]
+    check: Literal["excellent_share", "unqualified_follow_up"]
+    max_share: float = Field(default=1 / 3, gt=0, le=1)
 
 
 class ProcedureRule(_Rule):
@@ -264,6 +309,8 @@ Rule = Annotated[
     | PipelineRule
     | LapseRule
     | HoursRule
+    | TalkRule
+    | GradeRule
     | ProcedureRule
     | VenueRule
     | RectificationRule,
@@ -280,6 +327,8 @@ RULE_TYPES = [
     "pipeline",
     "lapse",
     "hours",
+    "talks",
+    "grades",
     "procedure",
     "venue",
     "rectification",
@@ -289,7 +338,7 @@ RULE_TYPES = [
 PLACEHOLDERS: dict[str, set[str]] = {
     "frequency": {"min", "count", "meeting", "per", "groups"},
     "quorum": {"meetings", "share", "count"},
-    "composition": {"count", "min", "max", "threshold", "committee"},
+    "composition": {"count", "min", "max", "threshold", "committee", "names"},
     "term": {"term_end", "days"},
     "deadline": {"count", "names", "days", "months", "meetings"},
     "evidence": {"count", "meetings", "missing"},
@@ -297,6 +346,8 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "pipeline": {"count", "names", "details", "min_age", "months", "days", "training_days", "training_hours"},
     "lapse": {"count", "names", "min_months", "max_months", "month"},
     "hours": {"count", "names", "target"},
+    "talks": {"count", "names", "min", "meeting"},
+    "grades": {"count", "names", "full", "limit"},
     "procedure": {"count", "titles", "days"},
     "venue": {"count", "missing"},
     "rectification": {"count", "items"},
@@ -314,20 +365,39 @@ class BasicStar(_Model):
 
 
 class ScoreItem(_Model):
-    """Points granted when none of ``rules`` has a finding for the branch in the period."""
+    """A domain task: points granted when none of ``rules`` has a finding for the branch in the year.
+
+    ``domains``: the branch domains whose task this is (the 100 points are the branch's own domain's
+    tasks). ``proportional``: a partly met task earns its share (windows without a finding / windows
+    judged). ``needs``: a subject the task is about (``party_groups``); a branch without it earns
+    nothing here — a task with no subject is not free points."""
 
     name: str
     points: int = Field(ge=0)
     rules: list[str] = Field(min_length=1)
+    domains: list[str] | None = None
+    proportional: bool = False
+    needs: Literal["party_groups"] | None = None
+
+
+class Highlight(_Model):
+    """A highlight (亮点): earned only when a record is filed under ``evidence`` (a 资料 item) for the
+    year — with its evidence — and none of ``rules`` (optional) has a finding. Never by default."""
+
+    name: str
+    points: int = Field(ge=0)
+    evidence: str
+    rules: list[str] = Field(default_factory=list)
 
 
 class FeatureStars(_Model):
     requires_all_basic: bool = True
     points_per_star: int = Field(ge=1)
     max_stars: int = Field(ge=0)
+    task_total: int = Field(default=100, ge=1)  # every domain's tasks add up to this
     highlight_cap: int = Field(ge=0)
     task: list[ScoreItem] = Field(default_factory=list)
-    highlight: list[ScoreItem] = Field(default_factory=list)
+    highlight: list[Highlight] = Field(default_factory=list)
 
 
 class StarTitle(_Model):
@@ -336,6 +406,10 @@ class StarTitle(_Model):
 
 
 class Stars(_Model):
+    """Star rating (赤峰做法): rated on a full calendar year only; ``rated_kinds`` are the organisation
+    kinds rated at all (the others are shown as 不评星)."""
+
+    rated_kinds: list[str] = Field(default_factory=lambda: ["branch"])
     basic: list[BasicStar] = Field(min_length=1)
     feature: FeatureStars
     title: list[StarTitle] = Field(default_factory=list)
@@ -605,6 +679,12 @@ def _cross_check(pack: Pack) -> list[str]:
                 if f not in meeting_fields:
                     problems.append(f"{where}：会议记录没有字段“{f}”")
         if isinstance(r, CountRule) and _check_source(where, r.records, r.date_field, problems):
+            fields = sources()[r.records].filter_fields
+            for f in [*r.filled, *([r.month_field] if r.month_field else [])]:
+                if f not in fields:
+                    problems.append(f"{where}：记录“{r.records}”没有字段“{f}”")
+            if r.known_by is not None and r.known_by not in sources()[r.records].date_fields():
+                problems.append(f"{where}：known_by“{r.known_by}”不是记录“{r.records}”的日期字段")
             _check_filter(where, r.records, r.filter, problems)
             _check_filter(where, r.records, r.numerator, problems)
             if r.min is None and r.max is None:
@@ -618,17 +698,37 @@ def _cross_check(pack: Pack) -> list[str]:
             for d in r.when.domains or []:
                 if d not in LABELS["BranchDomain"]:
                     problems.append(f"{where}：when.domains 中未知的领域“{d}”")
-            for k in r.when.kinds or []:
+            for k in [*(r.when.kinds or []), *(r.when.outside_parent_kinds or [])]:
                 if k not in LABELS["BranchKind"]:
                     problems.append(f"{where}：when.kinds 中未知的组织类别“{k}”")
     for b in pack.stars.basic:
         for rid in b.veto_rules:
             if rid not in rules:
                 problems.append(f"星级“{b.name}”：否决规则“{rid}”不存在")
-    for item in [*pack.stars.feature.task, *pack.stars.feature.highlight]:
+    feature = pack.stars.feature
+    scored: list[ScoreItem | Highlight] = [*feature.task, *feature.highlight]
+    for item in scored:
         for rid in item.rules:
             if rid not in rules:
                 problems.append(f"评分项“{item.name}”：规则“{rid}”不存在")
+    for task in feature.task:
+        for d in task.domains or []:
+            if d not in LABELS["BranchDomain"]:
+                problems.append(f"评分项“{task.name}”：未知的领域“{d}”")
+    for h in feature.highlight:
+        if h.evidence not in evidence:
+            problems.append(f"亮点“{h.name}”：资料“{h.evidence}”不存在（请在 [[evidence]] 中声明）")
+    if feature.task:
+        for d, word in LABELS["BranchDomain"].items():
+            total = sum(t.points for t in feature.task if t.domains is None or d in t.domains)
+            if total != feature.task_total:
+                problems.append(
+                    f"星级评分：{word}领域的任务合计 {total} 分，应为 {feature.task_total} 分"
+                    "（每个领域按本领域任务计分）"
+                )
+    for k in pack.stars.rated_kinds:
+        if k not in LABELS["BranchKind"]:
+            problems.append(f"星级 rated_kinds：未知的组织类别“{k}”")
     return problems
 
 

@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 
 from models.enums import LABELS
 from services.dates import add_months, add_years
-from services.handbook.facts import BranchFact, CountQuery, Facts, MeetingFact, cached_count, window_total
+from services.handbook.facts import (
+    BranchFact,
+    CountQuery,
+    Facts,
+    MeetingFact,
+    MemberFact,
+    cached_count,
+    window_total,
+)
 from services.handbook.findings import Finding, Prefill
 from services.handbook.pack import (
     CompositionRule,
@@ -77,6 +85,10 @@ class Context:
             return False
         if when.domains is not None and branch.domain not in when.domains:
             return False
+        if when.outside_parent_kinds is not None and branch.parent_kind in when.outside_parent_kinds:
+            return False
+        if when.level == "village" and branch.village_head != branch.id:
+            return False  # judged once, at the village's 党总支
         if when.min_full_members is None and when.max_full_members is None:
             return True
         full = self.facts.full_members(branch.id, day or self.ref)
@@ -248,12 +260,13 @@ def composition(rule: CompositionRule, ctx: Context) -> list[Finding]:
             continue
         full = ctx.facts.full_members(branch.id, day)
         committee = len(ctx.facts.committee(branch.id, day))
-        values = {
+        values: dict[str, Any] = {
             "count": full,
             "min": rule.min,
             "max": rule.max,
             "threshold": rule.threshold,
             "committee": committee,
+            "names": "",
         }
         fires = False
         missing = ""
@@ -266,6 +279,17 @@ def composition(rule: CompositionRule, ctx: Context) -> list[Finding]:
         elif rule.check == "secretary":
             fires = full > 0 and not ctx.facts.has_secretary(branch.id, day)
             missing = "书记"
+        elif rule.check == "probationary_seat":
+            # 预备党员 have no right to be elected (党章第七条): none may hold a committee seat.
+            people = {m.id: m for m in ctx.facts.members.get(branch.id, [])}
+            seated = [
+                people[s.member_id] for s in ctx.facts.committee(branch.id, day) if s.member_id in people
+            ]
+            holders = [m for m in seated if m.probationary_on(day)]
+            fires = bool(holders)
+            values["names"] = "、".join(m.name for m in holders)
+            values["count"] = len(holders)
+            missing = "调整委员"
         elif rule.check == "committee_size" and committee > 1:
             # Only judged where a committee exists (a lone secretary is not a committee).
             fires = committee < (rule.min or 0) or (rule.max is not None and committee > rule.max)
@@ -304,6 +328,14 @@ def term(rule: TermRule, ctx: Context) -> list[Finding]:
     return out
 
 
+def _awaiting_conversion(m: MemberFact, day: date, files: dict[str, tuple[int, date | None]]) -> bool:
+    """Still waiting on ``day`` for the 党员大会 to discuss the conversion (the roster as of then)."""
+    converted = files.get(m.id, (0, None))[1]
+    if converted is not None:
+        return m.joined_on <= day < converted
+    return m.probationary_on(day)
+
+
 def deadline(rule: DeadlineRule, ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     for branch in ctx.facts.branches:
@@ -312,10 +344,14 @@ def deadline(rule: DeadlineRule, ctx: Context) -> list[Finding]:
         if rule.check == "probation_overdue":
             day = ctx.ref
             months = rule.months or 12
+            files = ctx.facts.probation_files(ctx.session)
+
             overdue = [
                 m
                 for m in ctx.facts.members.get(branch.id, [])
-                if m.in_branch(day) and m.status == "probationary" and add_months(m.joined_on, months) < day
+                if m.in_branch(day)
+                and _awaiting_conversion(m, day, files)
+                and add_months(add_months(m.joined_on, months), files.get(m.id, (0, None))[0]) < day
             ]
             if overdue:
                 names = "、".join(f"{m.name}（{m.joined_on.isoformat()}入党）" for m in overdue)
@@ -411,11 +447,27 @@ def count(rule: CountRule, ctx: Context) -> list[Finding]:
     ids = [b.id for b in ctx.facts.branches]
     if not ids:
         return out
-    query = CountQuery(rule.records, dict(rule.filter), rule.date_field, dict(rule.numerator))
+    query = CountQuery(
+        rule.records,
+        dict(rule.filter),
+        rule.date_field,
+        dict(rule.numerator),
+        month_field=rule.month_field,
+        filled=tuple(rule.filled),
+        known_by=rule.known_by,
+        as_of=ctx.as_of if rule.known_by else None,
+    )
     data = cached_count(ctx.facts, ctx.session, query, ctx.period.start, ctx.period.end)
     ratio = rule.measure == "ratio"
+    village = rule.when is not None and rule.when.level == "village"
     for branch in ctx.facts.branches:
         counts = data.get(branch.id, {})
+        if village:  # the village counts once: its 党总支 with every sub-branch
+            counts = dict(counts)
+            for kid in ctx.facts.children.get(branch.id, []):
+                for key, (n, k) in data.get(kid, {}).items():
+                    n0, k0 = counts.get(key, (0, 0))
+                    counts[key] = (n0 + n, k0 + k)
         windows: list[Period | None]
         if rule.per is not None:
             windows = [w for w in ctx.period.windows(rule.per) if ctx.judged(w, branch)]

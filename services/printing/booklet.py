@@ -11,9 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Branch, Member, PartyGroup, Township
-from models.enums import MeetingType, label
 from services.errors import ValidationError
-from services.meetings import get_meeting
+from services.meetings import get_meeting, kinds_label
 from services.org import get_branch
 from services.printing import sections
 from services.printing.catalog import CatalogEntry, catalog_story
@@ -83,7 +82,7 @@ def build_branch_booklet(
         entries += [
             CatalogEntry(
                 f"meeting.{m.id}",
-                f"{label(MeetingType(m.type))}：{_one_line(m.topics)}",
+                f"{kinds_label(m.type, m.also_types)}：{_one_line(m.topics)}",
                 date=m.held_on.isoformat(),
             )
             for m in meetings
@@ -158,7 +157,9 @@ def build_meeting_form(session: Session, meeting_id: str) -> Rendered:
     township = session.get(Township, branch.township_id)
     assert township is not None
     ctx = form_context(session, meeting, branch.name)
-    title = f"{branch.name}{label(MeetingType(meeting.type))}记录（{meeting.held_on.isoformat()}）"
+    title = (
+        f"{branch.name}{kinds_label(meeting.type, meeting.also_types)}记录（{meeting.held_on.isoformat()}）"
+    )
     return render(form_story(meeting, ctx, mark_key="form", level=0), _head(township, branch), title=title)
 
 

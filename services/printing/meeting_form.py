@@ -34,7 +34,7 @@ from models.enums import AttendanceStatus, MeetingType, label
 from services import attachments
 from services.committee import ElectionQuorum
 from services.errors import LedgerError
-from services.meetings import Quorum, quorum
+from services.meetings import Quorum, kinds_label, quorum
 from services.printing.fonts import FONT
 from services.printing.layout import FRAME_WIDTH, GRID, SHADE, SectionMark, esc, paragraphs, styles
 
@@ -163,7 +163,7 @@ def time_span(start: time | None, end: time | None) -> str:
 
 
 def form_title(meeting: Meeting, ctx: FormContext) -> str:
-    kind = label(MeetingType(meeting.type))
+    kind = kinds_label(meeting.type, meeting.also_types)
     if meeting.type == MeetingType.GROUP and meeting.party_group_id:
         return f"{ctx.branch_name}{ctx.groups.get(meeting.party_group_id, '')}会议记录"
     return f"{ctx.branch_name}{kind}记录"
@@ -204,7 +204,7 @@ def form_story(
         return Paragraph(esc(text).replace("\n", "<br/>"), st.cell)
 
     rows: list[list[object]] = [
-        ["会议类型", label(MeetingType(meeting.type)), "会议日期", cn_date(meeting.held_on)],
+        ["会议类型", kinds_label(meeting.type, meeting.also_types), "会议日期", cn_date(meeting.held_on)],
         ["起止时间", time_span(meeting.start_time, meeting.end_time), "会议地点", p(meeting.place)],
         ["主 持 人", meeting.host, "记 录 人", meeting.recorder],
     ]

@@ -30,6 +30,7 @@ import models
 from models import Branch, Meeting, Member, PartyGroup, Township
 from models.enums import LABELS, AttendanceStatus, MeetingType, label
 from services.dates import in_year
+from services.meetings import kinds_label
 from services.org import committee_on
 from services.printing.layout import data_table, esc, styles
 
@@ -124,7 +125,7 @@ class BookletData:
         """Names for foreign keys a clerk would not recognise as ids."""
         if value is None:
             return ""
-        if field_name in ("member_id", "introducer1_id", "introducer2_id"):
+        if field_name in ("member_id", "talker_id", "introducer1_id", "introducer2_id"):
             return self.member_names.get(value, "")
         if field_name == "party_group_id":
             return self.group_names.get(value, "")
@@ -514,7 +515,7 @@ def meetings_list(data: BookletData) -> list[Flowable]:
             [
                 str(i),
                 _d(m.held_on),
-                label(MeetingType(m.type)),
+                kinds_label(m.type, m.also_types),
                 m.topics,
                 str(expected),
                 str(c[AttendanceStatus.PRESENT]),
@@ -528,15 +529,19 @@ def meetings_list(data: BookletData) -> list[Flowable]:
 
 @section("life.counts", "会议次数统计（按季度）", "org_life", order=20)
 def meeting_counts(data: BookletData) -> list[Flowable]:
+    # A combined meeting (组织生活会暨民主评议党员) counts under every kind it was, once in the total.
     counts: dict[str, list[int]] = {t.value: [0, 0, 0, 0] for t in MeetingType}
+    total = [0, 0, 0, 0]
     for m in data.meetings:
-        counts[m.type][(m.held_on.month - 1) // 3] += 1
+        q = (m.held_on.month - 1) // 3
+        for kind in {m.type, *(k for k in (m.also_types or "").split(",") if k)}:
+            counts[kind][q] += 1
+        total[q] += 1
     rows = [
         [label(t), *[str(n) for n in q], str(sum(q))]
         for t, q in ((MeetingType(code), q) for code, q in counts.items())
     ]
-    total = [sum(q[i] for q in counts.values()) for i in range(4)]
-    rows.append(["合计", *[str(n) for n in total], str(sum(total))])
+    rows.append(["合计（次）", *[str(n) for n in total], str(sum(total))])
     header = ["会议类型", "第一季度", "第二季度", "第三季度", "第四季度", "全年"]
     return [data_table(header, rows, [24, 12, 12, 12, 12, 12], center=[1, 2, 3, 4, 5])]
 

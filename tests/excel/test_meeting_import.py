@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from models import Meeting
 from services import meetings
 from services.db import Database
 from services.excel.errors import ImportRefused
@@ -167,3 +170,34 @@ def test_decorated_headers_are_recognised(db: Database, branch: str, book: Book)
     )
     p = plan(db, branch, path)
     assert p.problems == [] and [r.action for r in p.rows] == ["create"]
+
+
+def test_import_carries_other_kinds_and_the_paper_date_of_a_backfilled_record(
+    db: Database, branch: str, book: Book
+) -> None:
+    header = ["会议序号", "会议日期", "会议类型", "兼作", "议题", "记录日期", "补录"]
+    path = book(
+        [
+            header,
+            [1, "2025-12-20", "组织生活会", "民主评议党员", "组织生活会暨民主评议党员", "2025-12-22", "是"],
+            [2, "2025-12-25", "支部党员大会", "支委会", "学习", "", ""],
+            [3, "2025-12-26", "支部党员大会", "", "学习", "", "是"],
+        ],
+        sheet="会议",
+    )
+    result = plan(db, branch, path)
+    problems = [(p.row, p.header, p.message) for p in result.problems]
+    assert problems == [
+        (3, "兼作", "支部党员大会和支委会是不同的会议，不能记为同一次会议，请分别记录。"),
+        (4, "记录日期", "补录的会议须填写纸质记录上的记录日期。"),
+    ]
+    with db.transaction("t") as s:
+        apply_meeting_import(s, branch, result, valid_only=True, today=TODAY)
+    with db.reader() as s:
+        (m,) = s.scalars(select(Meeting).where(Meeting.deleted.is_(False)))
+        assert (m.type, m.also_types, m.recorded_on, m.backfilled) == (
+            "life",
+            "appraisal",
+            date(2025, 12, 22),
+            True,
+        )

@@ -124,6 +124,7 @@ def test_flow_start_and_return_from_the_history(qtbot: QtBot, app: QApplication,
     assert form is not None
     qtbot.addWidget(form)
     type_text(qtbot, form.widgets["to"], "新疆乌鲁木齐")
+    type_text(qtbot, form.widgets["contact"], "13800000001")
     form.save()
     assert form.result() == form.DialogCode.Accepted
     dialog.load()
@@ -197,6 +198,7 @@ def test_flow_before_joining_the_party_is_refused_at_the_field(
     assert form is not None
     qtbot.addWidget(form)
     type_text(qtbot, form.widgets["to"], "广东省东莞市")
+    type_text(qtbot, form.widgets["contact"], "13800000001")
     since = form.widgets["since"]
     assert isinstance(since, QLineEdit)
     since.setText("2025-03-01")
@@ -212,7 +214,7 @@ def test_the_same_page_on_the_command_line(
     branch = build.branch()
     member_id = _admitted(build, branch.id)
     with build.db.transaction("t") as s:
-        transfers.start_flow(s, member_id, "广东省深圳市", date(2024, 2, 1))
+        transfers.start_flow(s, member_id, "广东省深圳市", date(2024, 2, 1), "13800000001")
     assert main.main(["--db", str(db_path), "transfer", "history", member_id]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "李发展\t一村党支部\t在册\t流动在外"

@@ -27,7 +27,7 @@ def test_check_exits_zero_with_only_warnings(
     assert (
         "[警告] LIFE-05「主题党日每月 1 次」 组织生活 2026-07：B01党支部2026年7月未开展主题党日活动。" in out
     )
-    assert "★" in out and "错误 0 条" in out
+    assert "不评星（星级按整年度评定" in out and "错误 0 条" in out
 
 
 def test_check_exits_one_with_an_error(kit: Kit, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -41,9 +41,9 @@ def test_check_exits_one_with_an_error(kit: Kit, db_path: Path, capsys: pytest.C
 
 def test_check_json(kit: Kit, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     kit.branch("B02", full=2, committee=1)
-    assert run(db_path, "check", "--period", "2026Q3", "--as-of", "2026-11-01", "--json") == 1
+    assert run(db_path, "check", "--period", "2026", "--as-of", "2027-01-05", "--json") == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["period"] == "2026Q3" and data["has_errors"] is True
+    assert data["period"] == "2026" and data["has_errors"] is True
     assert data["pack"]["id"] == "default"
     org01 = [f for f in data["findings"] if f["rule_id"] == "ORG-01"]
     assert org01[0]["importance_label"] == "错误" and org01[0]["branch_code"] == "B02"

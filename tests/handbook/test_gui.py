@@ -99,7 +99,7 @@ def test_branch_view_lists_findings_by_standard_with_the_card(
     assert tops[0] == "组织设置 ✓" and tops[2].startswith("组织生活（")
     assert view.branch_view.select_finding(_finding(view, "LIFE-05").key)
     card = view.branch_view.card.toPlainText()
-    assert "每月相对固定 1 天开展主题党日活动" in card and "第十四条" in card
+    assert "每月相对固定 1 天开展主题党日活动" in card and "党员教育管理工作条例》第十六条" in card
     assert view.branch_view.explain_button.isEnabled()
     view.branch_view.select_finding(_finding(view, "LIFE-08").key)
     assert not view.branch_view.explain_button.isEnabled()  # errors are rectified, not explained

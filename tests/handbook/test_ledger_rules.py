@@ -86,6 +86,8 @@ def test_six_months_without_organisational_life(kit: Kit) -> None:
     unit = kit.branch("B01", full=3)
     kit.meeting(unit, "congress", date(2026, 4, 20), attendees=unit.members)
     kit.meeting(unit, "congress", date(2026, 5, 20), attendees=unit.members[1:])
+    for month in range(6, 11):  # the branch meets every month; nobody comes from June on
+        kit.meeting(unit, "theme_day", date(2026, month, 20), absent=3)
     result = kit.check("2026", as_of=date(2026, 11, 15))
     (err,) = of_rule(result, "MGT-04")
     assert unit.members[0].name in err.message and "6 个月" in err.message

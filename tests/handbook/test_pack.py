@@ -37,6 +37,8 @@ def test_default_pack_declares_catalog_ledgers_rules_and_stars() -> None:
         "pipeline",
         "lapse",
         "hours",
+        "talks",
+        "grades",
         "procedure",
         "venue",
         "rectification",

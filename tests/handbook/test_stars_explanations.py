@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from services.errors import ValidationError
 from services.handbook import explanations
+from services.handbook.facts import BranchFact
 from services.handbook.findings import Finding
 from services.handbook.pack import load_pack
+from services.handbook.period import parse_period
 from services.handbook.stars import rate
 from tests.handbook.conftest import Kit, of_rule
 
@@ -34,36 +37,101 @@ def _finding(rule_id: str, importance: str = "warning", explanation: str | None 
     )
 
 
-def test_a_clean_branch_gets_every_star_and_the_top_title() -> None:
-    star = rate(PACK.stars, "b1", [])
+YEAR = parse_period("2026")
+RULES = PACK.rules_by_id()
+
+
+def _branch(kind: str = "branch", domain: str = "rural") -> BranchFact:
+    return BranchFact("b1", "B01", "一村", kind, domain, None, None, None)
+
+
+def _rate(
+    findings: list[Finding],
+    *,
+    branch: BranchFact | None = None,
+    period: str = "2026",
+    groups: bool = True,
+    highlight: int = 1,
+):  # type: ignore[no-untyped-def]
+    return rate(
+        PACK.stars,
+        branch or _branch(),
+        findings,
+        period=parse_period(period),
+        rules=RULES,
+        has_groups=groups,
+        highlight_filed=lambda _ev: highlight,
+    )
+
+
+def test_a_clean_branch_with_a_filed_highlight_gets_every_star_and_may_compete() -> None:
+    star = _rate([])
     assert star.basic_stars == 5
     assert (star.task_score, star.highlight_score, star.feature_stars) == (100, 10, 5)
-    assert (star.total, star.title) == (10, "模范支部")
+    assert (star.total, star.title) == (10, "可参评模范支部")
+
+
+def test_highlights_are_never_given_by_default() -> None:
+    star = _rate([], highlight=0)
+    assert (star.task_score, star.highlight_score, star.total) == (100, 0, 10)
 
 
 def test_one_failing_veto_rule_removes_the_basic_star_and_all_feature_stars() -> None:
-    star = rate(PACK.stars, "b1", [_finding("LIFE-02", "error")])
+    star = _rate([_finding("LIFE-02", "error")])
     assert star.basic["基本活动"] is False and star.failed_vetoes == {"基本活动": ["LIFE-02"]}
     assert star.basic_stars == 4
     assert star.feature_stars == 0  # feature stars need all five basic stars
     assert (star.total, star.title) == (4, "")
 
 
-def test_feature_score_counts_points_per_task() -> None:
-    star = rate(PACK.stars, "b1", [_finding("LIFE-03"), _finding("TEAM-02", "info")])
-    assert (star.task_score, star.highlight_score, star.score) == (80, 5, 85)
-    assert (star.feature_stars, star.total, star.title) == (4, 9, "坚强堡垒支部")
+@pytest.mark.parametrize("rule_id", ["LIFE-04", "LIFE-05", "LIFE-06", "LIFE-07"])
+def test_basic_activity_star_covers_the_required_activities(rule_id: str) -> None:
+    assert _rate([_finding(rule_id)]).basic["基本活动"] is False
+
+
+def test_proportional_task_earns_its_share() -> None:
+    # 党小组会: 12 monthly windows, 3 missed → 20 × 9/12 = 15 points.
+    star = _rate([_finding("LIFE-03") for _ in range(3)])
+    assert (star.task_score, star.highlight_score, star.score) == (95, 10, 105)
+    assert (star.feature_stars, star.total, star.title) == (5, 10, "可参评模范支部")
+
+
+def test_a_task_without_its_subject_is_not_free_points() -> None:
+    star = _rate([], groups=False)  # no 党小组: the 20 points of 党小组活动 are not earned
+    assert star.task_score == 80 and star.feature_stars == 4
+
+
+def test_each_domain_is_scored_on_its_own_tasks() -> None:
+    # TEAM-02 (积极分子储备) is a village task: it costs a village branch points, not an organ branch.
+    findings = [_finding("TEAM-02", "info")]
+    assert _rate(findings).task_score == 80
+    assert _rate(findings, branch=_branch(domain="organ")).task_score == 100
+    # and REC-01 the other way round
+    rec = [_finding("REC-01", "error")]
+    assert _rate(rec).task_score == 100
+    assert _rate(rec, branch=_branch(domain="organ")).task_score == 80
+
+
+def test_stars_are_rated_on_a_full_year_only() -> None:
+    for period in ("2026-07", "2026Q3"):
+        star = _rate([], period=period)
+        assert star.rated is False and star.total == 0 and "整年度" in star.label
+
+
+def test_general_branches_and_committees_are_not_rated() -> None:
+    star = _rate([], branch=_branch(kind="general"))
+    assert star.rated is False and star.label == "不评星（党总支不评星）"
 
 
 def test_an_explanation_does_not_turn_a_failed_rule_into_a_met_one() -> None:
-    star = rate(PACK.stars, "b1", [_finding("SUP-01", explanation="本月党费随下月一并收缴")])
+    star = _rate([_finding("SUP-01", explanation="本月党费随下月一并收缴")])
     assert star.basic["基本保障"] is False
 
 
 def test_findings_of_other_branches_do_not_count() -> None:
     other = _finding("LIFE-02", "error")
     other.branch_id = "b2"
-    assert rate(PACK.stars, "b1", [other]).basic_stars == 5
+    assert _rate([other]).basic_stars == 5
 
 
 def test_completeness_counts_expected_and_present_records_per_ledger(kit: Kit) -> None:
@@ -114,3 +182,34 @@ def test_errors_cannot_be_explained_away_and_text_is_required(kit: Kit) -> None:
         explanations.attach(s, theme, "   ")
     with kit.db.reader() as s:
         assert explanations.explanations_for(s, [theme.branch_id]) == {}
+
+
+def test_a_highlight_without_evidence_is_refused_and_one_with_a_file_earns_its_points(
+    kit: Kit, tmp_path: Path
+) -> None:
+    from services import filing
+
+    unit = kit.branch("B01", full=3)
+    items = filing.highlight_items(PACK)
+    assert items == {"highlight_records"}
+    with pytest.raises(ValidationError) as err, kit.db.transaction("t") as s:
+        filing.file_evidence(
+            s,
+            unit.branch.id,
+            "highlight_records",
+            2026,
+            "特色产业党建",
+            None,
+            date(2026, 12, 1),
+            needs_file=items,
+        )
+    assert err.value.field == "attachment_id" and "佐证材料" in err.value.message
+    result = kit.check("2026", date(2027, 1, 5))
+    assert result.stars[unit.branch.id].highlight_score == 0
+    scan = tmp_path / "亮点.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(48)))
+    with kit.db.transaction("t") as s:
+        filing.file_document(
+            s, unit.branch.id, "highlight_records", 2026, "特色产业党建", scan, date(2026, 12, 1)
+        )
+    assert kit.check("2026", date(2027, 1, 5)).stars[unit.branch.id].highlight_score == 10

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -37,14 +37,18 @@ def test_applicant_under_18_is_refused_and_nothing_written(build: Builder) -> No
         assert s.scalar(select(DevelopmentRecord.id)) is None
 
 
-@pytest.mark.parametrize(("days", "fires"), [(364, True), (365, False)])
-def test_activist_needs_a_full_year(build: Builder, days: int, fires: bool) -> None:
+@pytest.mark.parametrize(
+    ("candidate_on", "fires"),
+    # A calendar year, not 365 days: 2024 is a leap year, so 365 days after 2023-04-01 is 2024-03-31.
+    [(date(2024, 3, 31), True), (date(2024, 4, 1), False)],
+)
+def test_activist_needs_a_full_calendar_year(build: Builder, candidate_on: date, fires: bool) -> None:
     branch = build.branch()
     rid = _applicant(build, branch.id)
     with build.db.transaction("t") as s:
         dev.record_talk(s, rid, date(2023, 3, 10), today=TODAY)
         dev.make_activist(s, rid, date(2023, 4, 1), today=TODAY)
-        dev.make_candidate(s, rid, date(2023, 4, 1) + timedelta(days=days), today=TODAY)
+        dev.make_candidate(s, rid, candidate_on, today=TODAY)
     assert ("activist_year" in _issues(build)) is fires
 
 
@@ -109,7 +113,9 @@ def test_conversion_warns_30_days_ahead_and_errors_when_overdue(build: Builder) 
     with build.db.reader() as s:
         record = s.get(DevelopmentRecord, rid)
         member = s.get(Member, record.member_id)  # type: ignore[union-attr]
-        assert member is not None and member.status == "full" and member.full_member_on == date(2026, 11, 1)
+        # 转正日期 is the end of the (extended) probation, not the date of the meeting
+        assert member is not None and member.status == "full" and member.full_member_on == date(2026, 12, 1)
+        assert record is not None and record.converted_on == date(2026, 11, 1)
 
 
 def test_training_short_of_three_days_and_24_hours_is_an_error(build: Builder) -> None:

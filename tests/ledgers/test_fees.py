@@ -85,11 +85,23 @@ def test_months_without_organisational_life(build: Builder) -> None:
             ),
             today=TODAY,
         )
+        for month in range(5, 11):  # then a 主题党日 every month, which neither attends
+            create_meeting(
+                s,
+                branch.id,
+                MeetingInput(
+                    "theme_day",
+                    date(2026, month, 15),
+                    "学习",
+                    attendance=[AttendanceInput(m.id, "absent"), AttendanceInput(other.id, "absent")],
+                ),
+                today=TODAY,
+            )
     with build.db.reader() as s:
         runs = {r.name: r for r in fees.life_gap_runs(s, "2026-10")}
     assert runs["张三"].months == 6 and runs["张三"].level() == "error"
-    # On leave is not organisational life; the run starts with the branch's first meeting on record.
-    assert runs["李四"].months == 7 and runs["李四"].since == "2026-04"
+    # 请假 at the April meeting is a good reason for April: the run starts in May.
+    assert runs["李四"].months == 6 and runs["李四"].since == "2026-05"
 
 
 def test_fund_balance_in_fen(build: Builder) -> None:

@@ -65,8 +65,14 @@ def test_pipeline_from_apply_to_member(township: Path, capsys: pytest.CaptureFix
     rid = capsys.readouterr().out.strip()
     for step, day in (("talk", "2023-01-20"), ("activist", "2023-02-01"), ("candidate", "2024-02-01")):
         assert run(township, "dev", step, rid, "--date", day) == 0
-    assert run(township, "dev", "training", rid, "--days", "3", "--hours", "24") == 0
+    assert (
+        run(township, "dev", "training", rid, "--days", "3", "--hours", "24", "--review", "2024-03-01") == 0
+    )
+    assert run(township, "dev", "publicity", rid, "--from", "2024-05-06", "--to", "2024-05-10") == 0
+    assert "5 个工作日" in capsys.readouterr().out
     assert run(township, "dev", "admit", rid, "--date", "2024-06-01", "--introducers", *intro) == 0
+    assert run(township, "dev", "approve", rid, "--date", "2024-07-01") == 0
+    assert run(township, "dev", "oath", rid, "--date", "2024-07-10") == 0
     capsys.readouterr()
     assert run(township, "member", "list", "--json") == 0
     people = {m["name"]: m for m in json.loads(capsys.readouterr().out)}

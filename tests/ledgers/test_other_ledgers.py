@@ -44,9 +44,9 @@ def test_second_open_flow_is_refused(build: Builder) -> None:
     branch = build.branch()
     m = build.member(branch.id)
     with build.db.transaction("t") as s:
-        transfers.start_flow(s, m.id, "兰州", date(2025, 1, 1), today=TODAY)
+        transfers.start_flow(s, m.id, "兰州", date(2025, 1, 1), "13800000001", today=TODAY)
     with pytest.raises(ValidationError, match="已登记为流动党员"), build.db.transaction("t") as s:
-        transfers.start_flow(s, m.id, "西安", date(2025, 6, 1), today=TODAY)
+        transfers.start_flow(s, m.id, "西安", date(2025, 6, 1), "13800000001", today=TODAY)
 
 
 def test_yearly_training_hours_against_target(build: Builder) -> None:

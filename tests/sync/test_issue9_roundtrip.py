@@ -62,7 +62,7 @@ def _fill_the_empty_ones(town: Town, tmp_path: Path) -> None:
         other = next(b for b in branches if b.id != moving.branch_id)
         transfers.transfer_in(s, moving.id, other.id, date(2026, 9, 1), "邻镇党委", "LZ-17", today=TODAY)
         transfers.start_flow(s, flowing.id, "浙江省宁波市", date(2026, 3, 1), "13912345678", today=TODAY)
-        transfers.start_flow(s, back.id, "新疆乌鲁木齐", date(2025, 12, 1), today=TODAY)
+        transfers.start_flow(s, back.id, "新疆乌鲁木齐", date(2025, 12, 1), "13800000001", today=TODAY)
         transfers.end_flow(s, back.id, date(2026, 6, 30))
         flag = rectification.flag_weak(
             s, branches[0].id, date(2026, 2, 1), "班子不团结，组织生活不正常", today=TODAY
