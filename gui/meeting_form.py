@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -109,16 +112,17 @@ class MeetingForm(QDialog):
         self.held_on = DateField("held_on", "会议日期")
         # Other kinds the same activity also was (组织生活会暨民主评议党员, 主题党日 with a 党课).
         self.also_box = QWidget()
-        also_row = QHBoxLayout(self.also_box)
-        also_row.setContentsMargins(0, 0, 0, 0)
+        also_grid = QGridLayout(self.also_box)  # four to a row: one row would not fit 1024 px
+        also_grid.setContentsMargins(0, 0, 0, 0)
         self.also: dict[str, QCheckBox] = {}
         for t in MeetingType:
             if t == MeetingType.OTHER:
                 continue
             box = QCheckBox(LABELS["MeetingType"][t])
+            n = len(self.also)
             self.also[str(t)] = box
-            also_row.addWidget(box)
-        also_row.addStretch(1)
+            also_grid.addWidget(box, n // 4, n % 4)
+        also_grid.setColumnStretch(4, 1)
         self.recorded_on = DateField("recorded_on", "记录日期", required=False)
         self.recorded_on.setToolTip("会议记录的整理日期；从纸质记录补录时填纸质记录上的日期。不填则为今天。")
         self.backfilled = QCheckBox("从纸质记录补录")
@@ -231,8 +235,14 @@ class MeetingForm(QDialog):
         rl.addWidget(self.files)
         rl.addWidget(self.files_error)
 
+        # The fields scroll on a short screen (1024×700) instead of pushing 保存 off it.
+        details_scroll = QScrollArea()
+        details_scroll.setWidget(details)
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         splitter = QSplitter()
-        splitter.addWidget(details)
+        splitter.addWidget(details_scroll)
         splitter.addWidget(right)
         splitter.setSizes([520, 560])
 

@@ -63,7 +63,8 @@ class Kit:
             assert b is not None
             b.term_start, b.term_end = term_start, term_end
             for i in range(committee):
-                role = "secretary" if i == 0 else "member"
+                # Under 7 full members a branch has a 书记 and at most a 副书记 (支部工作条例 第八条).
+                role = "secretary" if i == 0 else ("member" if full >= 7 else "deputy")
                 seated = max(date(2020, 1, 1), joined_on)  # nobody sits before joining
                 org.add_committee_seat(s, branch.id, unit.members[i].id, role, seated)
             for g in range(groups):
