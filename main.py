@@ -80,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return screenshot(ctx.db_target, args.out, tab=args.tab, branch_code=args.branch)
         handler: cli.Handler = args.handler
-        return handler(args, ctx)
+        with cli.OutputGate(sys.stdout).installed() as gate:
+            ctx.gate = gate
+            return handler(args, ctx)
     except LedgerError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -51,7 +52,9 @@ def to_url(target: str | Path) -> str:
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a commit is on disk when it returns, also across a power cut (NORMAL in WAL mode may lose
+    # the last commits then) — nothing may be reported saved that a power cut can take back.
+    cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
@@ -205,11 +208,15 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
     actor: Actor | None = None  # the logged-in user; their role rides on every session
+    # Wraps every write transaction from outside (the CLI holds back what a command prints until the
+    # commit has returned: services/cli OutputGate). Entered before the session, left after the commit.
+    around_transaction: Callable[[], AbstractContextManager[object]] | None = None
 
     @contextlib.contextmanager
     def transaction(self, user: str = "") -> Iterator[Session]:
         """One unit of work: commits on success, rolls back everything on any error."""
-        with self.sessions() as session:
+        outer = self.around_transaction() if self.around_transaction else contextlib.nullcontext()
+        with outer, self.sessions() as session:
             session.info["user"] = user or (self.actor.username if self.actor else "")
             session.info["role"] = self.actor.role if self.actor else None
             with session.begin():

@@ -150,11 +150,12 @@ def explain_cmd(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         result = run_check(s, pack, period, branch_code=args.branch, as_of=_as_of(args.as_of))
         finding = find_finding(result, args.rule, args.branch, label)
-        if args.withdraw:
-            n = explanations.withdraw(s, finding)
-            print("已撤回说明" if n else "该问题没有说明，无需撤回")
-            return 0
-        explanations.attach(s, finding, args.text)
+        withdrawn = explanations.withdraw(s, finding) if args.withdraw else None
+        if withdrawn is None:
+            explanations.attach(s, finding, args.text)
+    if withdrawn is not None:
+        print("已撤回说明" if withdrawn else "该问题没有说明，无需撤回")
+        return 0
     print(f"已为 {args.branch} {label} {args.rule} 附加说明")
     return 0
 

@@ -95,9 +95,9 @@ def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
             attendance=attendance,
         )
         meeting = meetings.create_meeting(s, branch.id, data)
-        q = meetings.meeting_quorum(s, meeting)
-        print(meeting.id)
-        print(q.describe())
+        quorum = meetings.meeting_quorum(s, meeting).describe()
+    print(meeting.id)
+    print(quorum)
     return 0
 
 

@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def township_add(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         t = org.create_township(s, args.code, args.name, args.county)
-        print(f"已新建乡镇 {t.name}（{t.code}）")
+    print(f"已新建乡镇 {t.name}（{t.code}）")
     return 0
 
 
@@ -66,7 +66,7 @@ def branch_add(args: argparse.Namespace, ctx: Context) -> int:
             founded_on=founded,
             parent_id=parent,
         )
-        print(f"已新建 {b.name}（{b.code}）")
+    print(f"已新建 {b.name}（{b.code}）")
     return 0
 
 
@@ -100,5 +100,5 @@ def group_add(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         branch = org.branch_by_code(s, args.branch)
         g = org.create_party_group(s, branch.id, args.name)
-        print(f"已新建党小组 {g.name}")
+    print(f"已新建党小组 {g.name}")
     return 0
