@@ -13,8 +13,11 @@ Every file written is owner-only, fsynced, checked, then renamed into place.
 from __future__ import annotations
 
 import contextlib
+import getpass
+import json
 import os
 import re
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
+from models import DbMeta
 from models.enums import Role
 from services import appversion, audit, fileperms
 from services.db import Database, alembic_config, head_revision, make_engine, migrate
@@ -29,6 +33,9 @@ from services.errors import DatabaseError, LedgerError
 from services.roles import Actor, check_actor
 
 AUTO_TAG = "auto"
+# Written into the restored copy BEFORE it replaces the live file; the first transaction after the
+# swap (or, after a kill, the next start: ``record_pending_restore``) turns it into the audit entry.
+RESTORE_PENDING_KEY = "restore_pending"
 _AUTO_NAME = re.compile(r"-auto-(\d{8})-(\d{6})(?:-\d+)?\.sqlite$")
 
 
@@ -208,10 +215,19 @@ def restore(db: Database, path: Path, actor: Actor | None = None) -> RestoreResu
             except DatabaseError as exc:
                 raise BackupError(f"不能恢复 {path.name}：{exc.message}") from exc
             if info.needs_upgrade:
-                migrate(engine, backup_dir=folder)
+                migrate(engine, in_place=True)
         finally:
             engine.dispose()
         safety = snapshot(live, _unique(folder, f"{live.stem}-before-restore-{_stamp()}"))
+        _mark_restore(
+            work,
+            {
+                "file": str(path),
+                "revision": info.revision,
+                "safety_copy": str(safety),
+                "by": actor.username if actor else "",
+            },
+        )
         db.engine.dispose()  # no pooled connection may keep pages of the old contents
         try:
             with (
@@ -228,10 +244,82 @@ def restore(db: Database, path: Path, actor: Actor | None = None) -> RestoreResu
         for suffix in ("-wal", "-shm", "-journal"):
             Path(str(work) + suffix).unlink(missing_ok=True)
     fileperms.secure_database(live)
-    with db.transaction(actor.username if actor else "") as s:
-        audit.record_event(
-            s,
-            "backup_restored",
-            {"file": str(path), "revision": info.revision, "safety_copy": str(safety)},
-        )
+    record_pending_restore(db)
     return RestoreResult(path, safety, info.revision if info.needs_upgrade else None)
+
+
+def _mark_restore(work: Path, detail: dict[str, str | None]) -> None:
+    with contextlib.closing(sqlite3.connect(work)) as conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO db_meta (key, value) VALUES (?, ?)",
+            (RESTORE_PENDING_KEY, json.dumps(detail, ensure_ascii=False)),
+        )
+        conn.commit()
+
+
+def record_pending_restore(db: Database) -> bool:
+    """Log a restore whose audit entry is still pending (the process may have died right after the
+    swap). Called after every restore and on every start; True when an entry was written."""
+    with db.reader() as s:
+        if s.get(DbMeta, RESTORE_PENDING_KEY) is None:
+            return False
+    with db.transaction() as s:
+        row = s.get(DbMeta, RESTORE_PENDING_KEY)
+        if row is None:
+            return False
+        try:
+            detail = json.loads(row.value)
+        except ValueError:
+            detail = {"note": row.value[:200]}
+        s.info["user"] = str(detail.get("by") or s.info.get("user") or "")
+        audit.record_event(s, "backup_restored", detail)
+        s.delete(row)
+    return True
+
+
+def replace_without_opening(live: Path, path: Path) -> RestoreResult:
+    """Put a backup in place of a database file that cannot be opened (a failed upgrade, a damaged
+    file) without opening that file: only the operating-system owner of ``live`` may do this.
+
+    The live file (and its -wal) is first copied aside into ``backups/`` — kept, never pruned — then
+    the checked backup is renamed over it atomically. A kill at any point leaves either the old or
+    the new file whole. The restore is written to the audit log at the next start.
+    Raises ``BackupError`` / ``PermissionDenied`` saying why.
+    """
+    from services.errors import PermissionDenied
+
+    if live.exists() and os.name == "posix" and live.stat().st_uid != os.getuid():
+        raise PermissionDenied("只有数据库文件的所有者可以这样恢复。")
+    info = inspect_backup(path)
+    folder = fileperms.secure_dir(live.parent / "backups")
+    stamp = _stamp()
+    work = live.with_name(f"{live.name}.restore-work")
+    aside = _unique(folder, f"{live.stem}-replaced-{stamp}")
+    try:
+        snapshot(path, work)
+        _mark_restore(
+            work,
+            {
+                "file": str(path),
+                "revision": info.revision,
+                "safety_copy": str(aside),
+                "by": f"local-admin:{getpass.getuser()}",
+            },
+        )
+        if live.exists():
+            fileperms.create_private(aside)
+            shutil.copyfile(live, aside)
+            wal = Path(str(live) + "-wal")
+            if wal.exists():  # the WAL belongs to the old file: it goes with it, never onto the new one
+                wal.replace(Path(str(aside) + "-wal"))
+            Path(str(live) + "-shm").unlink(missing_ok=True)
+        with open(work, "rb+") as fh:
+            os.fsync(fh.fileno())
+        work.replace(live)
+        _fsync_dir(live.parent)
+    except OSError as exc:
+        raise BackupError(f"恢复失败：{exc}。原数据库文件未改动。") from exc
+    finally:
+        work.unlink(missing_ok=True)
+    fileperms.secure_file(live)
+    return RestoreResult(path, aside, info.revision if info.needs_upgrade else None)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from services import backup, security_settings
+from services.backup import BackupError
 from services.cli import Context
 
 
@@ -17,6 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(handler=backup_auto)
     r = sub.add_parser("restore", help="从备份恢复（管理员；先校验备份并自动备份当前数据库）")
     r.add_argument("file", help="备份文件")
+    r.add_argument(
+        "--without-opening",
+        action="store_true",
+        help="数据库打不开时（如升级失败）：不打开当前文件，直接换成备份（仅限文件所有者；原文件另存到 backups）",
+    )
     r.set_defaults(handler=restore_file)
 
 
@@ -37,6 +43,13 @@ def backup_auto(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def restore_file(args: argparse.Namespace, ctx: Context) -> int:
+    if args.without_opening:
+        path = Path(ctx.db_target)
+        if "://" in ctx.db_target:
+            raise BackupError("--without-opening 只用于本机 SQLite 数据库文件。")
+        result = backup.replace_without_opening(path, Path(args.file))
+        print(f"已从 {result.restored_from} 恢复。原数据库文件已另存到 {result.safety_copy}")
+        return 0
     db = ctx.db()
     result = backup.restore(db, Path(args.file), db.actor)
     upgraded = f"（已从数据库版本 {result.upgraded_from} 升级）" if result.upgraded_from else ""
