@@ -61,25 +61,36 @@ def install(window: MainWindow) -> None:
 
 
 def daily_backup(db: Database, settings: security_settings.SecuritySettings) -> Path | None:
-    """The first start of a day makes a rolling backup; failures are logged, never block the start."""
+    """The first start of a day makes an automatic backup (not for a 查阅 account: it cannot change
+    anything). Failures never block the start; they are logged and told to the clerk."""
+    if db.actor is not None and db.actor.role == "viewer":
+        return None
     try:
         if db.path is not None and settings.backup_daily and backup.daily_due(db):
-            return backup.auto_backup(db, settings.backup_keep)
-    except LedgerError:
+            made = backup.auto_backup(db, settings.backup_keep, db.actor)
+            if made is not None and made.warnings:
+                QMessageBox.warning(None, "操作日志校验", "\n".join(made.warnings))
+            return made.path if made else None
+    except LedgerError as exc:
         log.exception("daily backup failed")
+        QMessageBox.warning(None, "今日自动备份失败", f"今天的自动备份没有做成：{exc.message}")
     return None
 
 
 def exit_backup(db: Database) -> Path | None:
     """On exit: one rolling backup (called by ``gui.app.run_gui`` before the database closes)."""
-    if db.path is None or db.actor is None:
+    if db.path is None or db.actor is None or db.actor.role == "viewer":
         return None
     try:
         with db.reader() as s:
             keep = security_settings.load(s).backup_keep
-        return backup.auto_backup(db, keep)
-    except LedgerError:
+        made = backup.auto_backup(db, keep, db.actor)
+        if made is not None and made.warnings:
+            QMessageBox.warning(None, "操作日志校验", "\n".join(made.warnings))
+        return made.path if made else None
+    except LedgerError as exc:
         log.exception("backup on exit failed")
+        QMessageBox.warning(None, "退出时自动备份失败", f"退出时的自动备份没有做成：{exc.message}")
         return None
 
 
@@ -186,7 +197,7 @@ def open_settings(window: MainWindow) -> None:
     minutes.setSuffix(" 分钟（0 = 不锁定）")
     minutes.setValue(current.lock_minutes)
     form = QFormLayout(dialog)
-    form.addRow("自动备份保留份数", keep)
+    form.addRow("自动备份至少保留最近份数", keep)
     form.addRow("", daily)
     form.addRow("无操作自动锁定", minutes)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -24,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
+from sqlalchemy import delete
 
 from models import DbMeta
 from models.enums import Role
@@ -148,16 +149,84 @@ def auto_backups(db: Database) -> list[Path]:
     return sorted(found, key=lambda p: p.name)
 
 
-def auto_backup(db: Database, keep: int) -> Path | None:
-    """One rolling backup; the oldest beyond ``keep`` are removed. Nothing for an empty/new file."""
+@dataclass(frozen=True)
+class AutoBackupResult:
+    """An automatic backup made, and what the clerk should be told about the log's earlier anchors."""
+
+    path: Path
+    warnings: tuple[str, ...] = ()
+
+
+def _auto_time(path: Path) -> datetime | None:
+    m = _AUTO_NAME.search(path.name)
+    if not m:
+        return None
+    try:
+        return datetime.strptime(m.group(1) + m.group(2), "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+
+
+def backups_to_keep(paths: list[Path], now: datetime, keep_newest: int = 1) -> set[Path]:
+    """Rotation by age (local time, from the file name):
+
+    - the ``keep_newest`` newest, whatever their age;
+    - for each of the last 7 days: the newest of that day (and today's earliest, the state the day
+      started from);
+    - for each ISO week of the last 31 days: the newest of that week;
+    - for each month of the last 365 days: the newest of that month.
+    Runs on one day replace only that day's copies, so no number of them can push out earlier days.
+    """
+    dated = sorted(((t, p) for p in paths if (t := _auto_time(p)) is not None), key=lambda x: x[0])
+    keep = {p for _t, p in dated[-max(1, keep_newest) :]}
+    newest_in: dict[tuple[str, object], Path] = {}
+    today_first: Path | None = None
+    for t, p in dated:  # oldest first: later ones overwrite, the newest of each bucket wins
+        age = (now.date() - t.date()).days
+        if age < 7:
+            newest_in[("day", t.date())] = p
+            if age == 0 and today_first is None:
+                today_first = p
+        if age < 31:
+            newest_in[("week", t.isocalendar()[:2])] = p
+        if age < 365:
+            newest_in[("month", (t.year, t.month))] = p
+    keep |= set(newest_in.values())
+    if today_first is not None:
+        keep.add(today_first)
+    return keep
+
+
+def auto_backup(
+    db: Database, keep: int, actor: Actor | None = None, now: datetime | None = None
+) -> AutoBackupResult | None:
+    """One automatic backup into ``backups/``, then rotation by age (``backups_to_keep``; ``keep`` =
+    how many of the newest are kept whatever their age). A write-side action: administrators and
+    editors only (``PermissionDenied`` for a viewer). Before the copy is made, the newest earlier
+    automatic backup's 操作日志 is checked to be a prefix of the live one; a mismatch is returned as
+    a warning (the backup is still made: the current data is kept either way). None for a new file.
+    """
+    check_actor(actor, Role.ADMIN, Role.EDITOR, what="自动备份")
     src = _db_file(db)
     if not src.exists():
         return None
-    dest = _unique(backups_dir(db), f"{src.stem}-{AUTO_TAG}-{_stamp()}")
+    now = now or datetime.now()
+    earlier = auto_backups(db)
+    warnings: list[str] = []
+    if earlier:
+        found = backup_anchor(earlier[-1])
+        if found is not None:
+            with db.reader() as s:
+                checked = audit.check_anchor(s, found[0], found[1], f"上一份自动备份 {earlier[-1].name} ")
+            if not checked.ok:
+                warnings.append(checked.message)
+    dest = _unique(backups_dir(db), f"{src.stem}-{AUTO_TAG}-{now.strftime('%Y%m%d-%H%M%S')}")
     made = snapshot(src, dest)
-    for old in auto_backups(db)[: max(0, len(auto_backups(db)) - max(1, keep))]:
-        old.unlink(missing_ok=True)
-    return made
+    wanted = backups_to_keep(auto_backups(db), now, keep)
+    for old in auto_backups(db):
+        if old not in wanted:
+            old.unlink(missing_ok=True)
+    return AutoBackupResult(made, tuple(warnings))
 
 
 def daily_due(db: Database, today: date | None = None) -> bool:
@@ -273,7 +342,7 @@ def record_pending_restore(db: Database) -> bool:
             detail = {"note": row.value[:200]}
         s.info["user"] = str(detail.get("by") or s.info.get("user") or "")
         audit.record_event(s, "backup_restored", detail)
-        s.delete(row)
+        s.connection().execute(delete(DbMeta.__table__).where(DbMeta.key == RESTORE_PENDING_KEY))
     return True
 
 
@@ -323,3 +392,32 @@ def replace_without_opening(live: Path, path: Path) -> RestoreResult:
         work.unlink(missing_ok=True)
     fileperms.secure_file(live)
     return RestoreResult(path, aside, info.revision if info.needs_upgrade else None)
+
+
+def backup_anchor(path: Path) -> tuple[int, str] | None:
+    """(number, hash) of the last audit entry in a backup file, read-only; None if unreadable."""
+    try:
+        with contextlib.closing(sqlite3.connect(_ro_uri(path), uri=True)) as conn:
+            row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    except (sqlite3.Error, OSError, ValueError):
+        return None
+    return (int(row[0]), str(row[1])) if row else (0, "")
+
+
+def check_backup_chains(db: Database) -> list[audit.VerifyResult]:
+    """Each automatic backup's 操作日志 must be a prefix of the live one: its last entry must still
+    be in the live log, with the same hash. Catches a log shortened or rewritten (even with every
+    hash recomputed) after the backup was taken. One result per backup, newest first."""
+    results: list[audit.VerifyResult] = []
+    if db.path is None:
+        return results
+    with db.reader() as s:
+        for path in reversed(auto_backups(db)):
+            found = backup_anchor(path)
+            if found is None:
+                results.append(
+                    audit.VerifyResult(False, 0, None, f"自动备份 {path.name} 无法读取，未能比对。")
+                )
+                continue
+            results.append(audit.check_anchor(s, found[0], found[1], f"自动备份 {path.name} "))
+    return results

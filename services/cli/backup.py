@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from services import backup, security_settings
@@ -14,7 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("backup", help="备份数据库到文件夹（如 U 盘）或 .sqlite 文件")
     b.add_argument("out", help="目标文件夹或 .sqlite 文件")
     b.set_defaults(handler=backup_out)
-    a = sub.add_parser("backup-auto", help="立即做一次滚动自动备份（保留最近 N 份）")
+    a = sub.add_parser(
+        "backup-auto", help="立即做一次自动备份（按日期轮换：近 7 天每天、近一月每周、近一年每月各留一份）"
+    )
     a.set_defaults(handler=backup_auto)
     r = sub.add_parser("restore", help="从备份恢复（管理员；先校验备份并自动备份当前数据库）")
     r.add_argument("file", help="备份文件")
@@ -37,8 +40,10 @@ def backup_auto(args: argparse.Namespace, ctx: Context) -> int:
     db = ctx.db()
     with db.reader() as s:
         keep = security_settings.load(s).backup_keep
-    path = backup.auto_backup(db, keep)
-    print(f"已备份到 {path}" if path else "数据库文件不存在，未备份")
+    made = backup.auto_backup(db, keep, db.actor)
+    for warning in made.warnings if made else ():
+        print(f"警告：{warning}", file=sys.stderr)
+    print(f"已备份到 {made.path}" if made else "数据库文件不存在，未备份")
     return 0
 
 

@@ -160,4 +160,8 @@ def test_main_window_has_the_trust_menu_actions(
     assert {"备份到…", "从备份恢复…", "锁定", "回收站…", "操作日志…", "用户管理…", "安全设置…"} <= texts
     who = window.findChild(QLabel, "currentUser")
     assert who is not None and "查阅" in who.text()
-    assert backup.daily_due(db) is False  # signing in made today's rolling backup
+    assert backup.daily_due(db) is True  # a 查阅 account's sign-in makes no backup: it is write-side
+    login_dialog.become(db, people.editor)
+    editor_window = MainWindow(db, extensions=["gui.trust_actions"])
+    qtbot.addWidget(editor_window)
+    assert backup.daily_due(db) is False  # an editor's first sign-in of the day made today's backup
