@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,9 +13,9 @@ from sqlalchemy import select
 from models import AuditEntry, Member, Township
 from services import audit, backup, org
 from services.db import Database
-from services.errors import LedgerError
+from services.errors import LedgerError, PermissionDenied
 from tests.conftest import Builder
-from tests.trust.conftest import People
+from tests.trust.conftest import PASSWORD, People
 from tests.trust.old_schema import make_old_database
 
 
@@ -153,3 +153,49 @@ def test_no_backup_for_a_non_sqlite_database() -> None:
     fake = Database("sqlite://", engine, sessionmaker(engine))
     with pytest.raises(LedgerError, match="SQLite"):
         backup.backup_to(fake, Path("/tmp"))
+
+
+def test_rotation_keeps_days_weeks_and_months_whatever_happens_on_one_day() -> None:
+    start = datetime(2026, 1, 1, 9, 0)
+    names = [start + timedelta(days=day) for day in range(400)]  # every day for more than a year …
+    last_day = names[-1]
+    names += [last_day + timedelta(minutes=run + 1) for run in range(30)]  # … then 30 runs in one day
+    paths = [Path(f"ledger-auto-{t:%Y%m%d-%H%M%S}.sqlite") for t in names]
+    kept = backup.backups_to_keep(paths, last_day + timedelta(hours=1), keep_newest=3)
+    days = sorted({p.name.split("-auto-")[1][:8] for p in kept})
+    recent = [(last_day - timedelta(days=d)).strftime("%Y%m%d") for d in range(7)]
+    assert set(recent) <= set(days)  # each of the last 7 days
+    assert len({d[:6] for d in days}) >= 12  # one a month for the last year
+    month_ago = (last_day - timedelta(days=30)).strftime("%Y%m%d")
+    assert len({datetime.strptime(d, "%Y%m%d").isocalendar()[:2] for d in days if d >= month_ago}) >= 5
+    assert paths[399] in kept  # today's first copy: the state the day started from
+    assert len(kept) < 35
+
+
+def test_many_runs_on_one_day_leave_earlier_days_in_place(db: Database, build: Builder) -> None:
+    build.branch()
+    start = datetime(2026, 11, 20, 9, 0)
+    for day in range(3):
+        backup.auto_backup(db, keep=1, now=start + timedelta(days=day))
+    for run in range(12):
+        backup.auto_backup(db, keep=1, now=start + timedelta(days=3, minutes=run))
+    days = sorted({p.name.split("-auto-")[1][:8] for p in backup.auto_backups(db)})
+    assert days == ["20261120", "20261121", "20261122", "20261123"]
+    assert len(backup.auto_backups(db)) == 5  # four days; today's first and newest
+
+
+def test_a_viewer_cannot_make_or_prune_automatic_backups(
+    db: Database, db_path: Path, build: Builder, people: People, tmp_path: Path
+) -> None:
+    build.branch()
+    backup.auto_backup(db, keep=1, actor=people.editor)
+    before = backup.auto_backups(db)
+    with pytest.raises(PermissionDenied, match="查阅"):
+        backup.auto_backup(db, keep=1, actor=people.viewer)
+    pw = tmp_path / "pw"
+    pw.write_text(PASSWORD, encoding="utf-8")
+    import main
+
+    argv = ["--db", str(db_path), "--user", "viewer", "--password-file", str(pw), "backup-auto"]
+    assert main.main(argv) == 1
+    assert backup.auto_backups(db) == before
