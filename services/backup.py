@@ -288,9 +288,12 @@ def restore(db: Database, path: Path, actor: Actor | None = None) -> RestoreResu
         finally:
             engine.dispose()
         safety = snapshot(live, _unique(folder, f"{live.stem}-before-restore-{_stamp()}"))
+        with db.reader() as s:
+            replaced = audit.anchor(s)  # the log being replaced: where it ended, kept in the safety copy
         _mark_restore(
             work,
             {
+                "replaced_log": f"{replaced[0]}:{replaced[1]}",
                 "file": str(path),
                 "revision": info.revision,
                 "safety_copy": str(safety),
