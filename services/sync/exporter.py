@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from models import Attachment
 from services import attachments as attachment_store
 from services.db import Database, current_seq, head_revision
+from services.sync import anchor as sync_anchor
 from services.sync import state
 from services.sync.crypto import Sealer, new_sealer
 from services.sync.errors import SyncError
@@ -172,6 +173,7 @@ def export_package(
             payload[f"data/{table.name}.jsonl"] = data
         blobs, missing = _attachment_blobs(s, lo, hi)
         county_x = state.get(s, state.COUNTY_X25519)
+        log_anchor = sync_anchor.for_manifest(s)  # i20: the audit chain's end travels with the data
     total = sum(counts.values())
     if full and total == 0:
         raise SyncError("本机数据库没有任何台账数据，不能导出全量包（空包可能被误当作“清空”）。")
@@ -197,6 +199,7 @@ def export_package(
         tables=manifest_tables,
         attachments=sorted(blobs),
         missing_attachments=missing,
+        audit_anchor=log_anchor,
     )
     sealer: Sealer | None = new_sealer(county_x) if county_x else None
     path = outdir / package_name(town.code, dev, seq_from, hi, now)
@@ -241,6 +244,7 @@ def export_package(
             state.LAST_EXPORT,
             {k: v for k, v in result.to_json().items() if k not in ("rows",)} | {"at": now.isoformat()},
         )
+        sync_anchor.remember_export(s, log_anchor)
     if progress:
         progress(len(tables) + 2, len(tables) + 2, "完成")
     return result
