@@ -200,9 +200,10 @@ def _store_anchor(conn: Connection | Session, last_id: int, last_hash: str) -> N
     """A second copy of the chain's end in db_meta, written in the same transaction as the entries:
     deleting the last entries (or all of them) and fixing ``audit_head`` no longer passes unseen."""
     value = f"{last_id}:{last_hash}"
-    done = conn.execute(update(DbMeta).where(DbMeta.key == ANCHOR_KEY).values(value=value))
-    if not done.rowcount:
+    if conn.execute(select(DbMeta.key).where(DbMeta.key == ANCHOR_KEY)).first() is None:
         conn.execute(insert(DbMeta).values(key=ANCHOR_KEY, value=value))
+    else:
+        conn.execute(update(DbMeta).where(DbMeta.key == ANCHOR_KEY).values(value=value))
 
 
 def parse_anchor(text: str | None) -> tuple[int, str] | None:

@@ -345,7 +345,7 @@ def record_pending_restore(db: Database) -> bool:
             detail = {"note": row.value[:200]}
         s.info["user"] = str(detail.get("by") or s.info.get("user") or "")
         audit.record_event(s, "backup_restored", detail)
-        s.connection().execute(delete(DbMeta.__table__).where(DbMeta.key == RESTORE_PENDING_KEY))
+        s.connection().execute(delete(DbMeta).where(DbMeta.key == RESTORE_PENDING_KEY))
     return True
 
 

@@ -79,7 +79,7 @@ class OutputGate:
     def installed(self) -> Iterator[OutputGate]:
         """Put the gate in place of ``sys.stdout`` for the duration of a command."""
         previous = sys.stdout
-        sys.stdout = self  # type: ignore[assignment]
+        sys.stdout = self
         try:
             yield self
         finally:
