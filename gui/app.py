@@ -61,8 +61,24 @@ def open_or_explain(target: str, *, offer_restore: bool = True) -> Database | No
 
     When a pre-upgrade backup is kept next to the file, the dialog offers to put it back without
     opening the failing file (``backup.replace_without_opening``) and then opens the result."""
+    from services.db import EmptyDatabaseFile
+
     try:
         return open_database(target)
+    except EmptyDatabaseFile as exc:
+        answer = QMessageBox.question(
+            None,
+            "新建台账？",
+            exc.message,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        try:
+            return open_database(target, create_if_empty=True)
+        except LedgerError as again:
+            message = again.message
     except LedgerError as exc:
         message = exc.message
     except Exception as exc:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import UserAccount, utcnow
@@ -127,7 +128,7 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
     """Check a login. Failures are counted (and logged) even though the caller gets an error,
     so call this in its own transaction and let it commit: use :func:`login`."""
     now = now or utcnow()
-    table = UserAccount.__table__
+    table = cast(Table, UserAccount.__table__)
     # Reserve this guess FIRST, in one atomic statement that also takes the write lock: parallel
     # logins queue here, and each one either gets a counted guess or sees the lock — never 19
     # guesses for 5. Core on the connection: a 查阅 session may still do its own login bookkeeping.
@@ -181,6 +182,21 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
     return Actor(user.username, user.role, user.display_name)
 
 
+def _login_read_only(db: Database, username: str, password: str) -> Actor:
+    """A file on read-only media: nothing can be counted or logged, and nothing can be changed —
+    the password is still checked, and everyone views with the 查阅 role."""
+    with db.reader() as s:
+        user = _by_name(s, username)
+    if user is None or not user.active:
+        _hasher_dummy(password)
+        raise LoginRefused(REFUSED, 1)
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise LoginRefused(REFUSED, 1) from None
+    return Actor(user.username, Role.VIEWER, user.display_name)
+
+
 _DUMMY = _hasher.hash("not a password of anyone")
 
 
@@ -196,6 +212,8 @@ def _minutes(seconds: int) -> str:
 def login(db: Database, username: str, password: str, now: datetime | None = None) -> Actor:
     """Authenticate in a transaction of its own that commits even when the login fails
     (the failure count must stick), then raise the refusal."""
+    if db.read_only:
+        return _login_read_only(db, username, password)
     refused: LoginRefused | None = None
     actor: Actor | None = None
     with db.transaction(username) as s:

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from alembic import command
 from alembic.config import Config
@@ -90,6 +91,8 @@ def sqlite_file(engine: Engine) -> Path | None:
     if engine.dialect.name != "sqlite":
         return None
     db = engine.url.database
+    if db and db.startswith("file:"):  # a read-only URI (open_database)
+        return Path(unquote(urlparse(db).path))
     return Path(db) if db and db != ":memory:" else None
 
 
@@ -328,6 +331,7 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
     actor: Actor | None = None  # the logged-in user; their role rides on every session
+    read_only: bool = False  # opened from read-only media: viewing only (``transaction`` refuses)
     # Wraps every write transaction from outside (the CLI holds back what a command prints until the
     # commit has returned: services/cli OutputGate). Entered before the session, left after the commit.
     around_transaction: Callable[[], AbstractContextManager[object]] | None = None
@@ -335,6 +339,11 @@ class Database:
     @contextlib.contextmanager
     def transaction(self, user: str = "") -> Iterator[Session]:
         """One unit of work: commits on success, rolls back everything on any error."""
+        if self.read_only:
+            raise DatabaseError(
+                "数据库文件是只读的（写保护的 U 盘或只读文件），只能查看，不能保存。"
+                "如需修改，请把文件复制到电脑上再打开。"
+            )
         outer = self.around_transaction() if self.around_transaction else contextlib.nullcontext()
         with outer, self.sessions() as session:
             session.info["user"] = user or (self.actor.username if self.actor else "")
@@ -357,11 +366,95 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(target: str | Path, *, migrate_now: bool = True) -> Database:
+SQLITE_HEADER = b"SQLite format 3\x00"
+LEDGER_TABLES = frozenset({"alembic_version", "change_counter"})
+
+
+class EmptyDatabaseFile(DatabaseError):
+    """The file exists but holds nothing (0 bytes, or a SQLite file without tables): ask the clerk
+    whether to create a new ledger in it (GUI question; CLI ``--new-ledger``) instead of doing so."""
+
+
+def inspect_sqlite_file(path: Path, *, create_if_empty: bool = False) -> bool:
+    """Check a SQLite file BEFORE anything writes to it; returns True when it must be opened
+    read-only (file or folder not writable: a write-protected stick, a read-only copy).
+
+    Raises ``EmptyDatabaseFile`` for an empty file (unless ``create_if_empty``) and
+    ``DatabaseError`` for a file of another application — in both cases the file is not touched.
+    """
+    if not path.exists():
+        return False  # a new ledger, created where the clerk chose
+    if path.is_dir():
+        raise DatabaseError(f"{path} 是一个文件夹，不是数据库文件。")
+    read_only = not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseError(f"无法读取数据库文件 {path}：{exc}。") from exc
+    empty_msg = f"文件 {path} 是空的（没有任何台账数据）。要在这个文件里新建一个台账吗？"
+    if not head:
+        if create_if_empty and not read_only:
+            return False
+        raise EmptyDatabaseFile(empty_msg + "（命令行请加 --new-ledger 确认新建）")
+    if head != SQLITE_HEADER:
+        raise DatabaseError(
+            f"{path} 不是支部台账的数据库文件（也不是 SQLite 数据库），未做任何改动。{restore_hint(path)}"
+        )
+    try:
+        uri = path.resolve().as_uri() + ("?immutable=1" if read_only else "?mode=ro")
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error as exc:
+        raise DatabaseError(
+            f"{path} 无法作为数据库读取（{exc}），未做任何改动。{restore_hint(path)}"
+        ) from exc
+    if not tables:
+        if create_if_empty and not read_only:
+            return False
+        raise EmptyDatabaseFile(empty_msg + "（命令行请加 --new-ledger 确认新建）")
+    if not tables >= LEDGER_TABLES:
+        raise DatabaseError(
+            f"{path} 是其他程序的 SQLite 数据库（不是支部台账的数据），为保护它未做任何改动。请选择台账数据库文件。"
+        )
+    return read_only
+
+
+def _read_only_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA query_only=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def open_database(target: str | Path, *, migrate_now: bool = True, create_if_empty: bool = False) -> Database:
+    """Open (and upgrade) a database. A SQLite file is checked first without writing to it
+    (``inspect_sqlite_file``): another program's file is refused, an empty one asks, and a file on
+    read-only media opens read-only (``Database.read_only``: viewing only, nothing migrated).
+    Raises ``DatabaseError`` (``EmptyDatabaseFile``) with a plain Chinese message."""
     url = to_url(target)
     parsed = make_url(url)
+    read_only = False
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
+        path = Path(parsed.database or "")
+        read_only = inspect_sqlite_file(path, create_if_empty=create_if_empty)
+        if read_only:
+            engine = create_engine(f"sqlite:///{path.resolve().as_uri()}?immutable=1&uri=true")
+            event.listen(engine, "connect", _read_only_pragmas)
+            try:
+                if current_revision(engine) != head_revision():
+                    raise DatabaseError(
+                        f"数据库 {path} 是只读的（写保护的 U 盘或只读文件），而且需要升级后才能打开。"
+                        "请把它复制到电脑上再打开。"
+                    )
+                appversion.check_not_newer(engine)
+            except DatabaseError:
+                engine.dispose()
+                raise
+            db = Database(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+            db.read_only = True
+            return db
+        path.parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = make_engine(url)
         appversion.check_not_newer(engine)  # before migrating: a newer app's data must stay untouched

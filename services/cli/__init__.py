@@ -96,13 +96,14 @@ class Context:
     local_admin: bool = False
     command: str = ""  # the command line, recorded when --local-admin is used
     gate: OutputGate | None = None  # holds stdout back until each write transaction has committed
+    new_ledger: bool = False  # --new-ledger: an empty file may become a new ledger
     _db: Database | None = field(default=None, repr=False)
 
     def db(self) -> Database:
         if self._db is None:
             from services.cli._auth import resolve_actor
 
-            database = open_database(self.db_target)
+            database = open_database(self.db_target, create_if_empty=self.new_ledger)
             if self.gate is not None:
                 database.around_transaction = self.gate.transaction
             try:

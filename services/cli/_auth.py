@@ -38,6 +38,8 @@ def local_admin(db: Database, command: str = "") -> Actor:
     path = db.path
     if path is not None and os.name == "posix" and path.exists() and path.stat().st_uid != os.getuid():
         raise PermissionDenied("--local-admin 只能由数据库文件的所有者使用。")
+    if db.read_only:  # nothing can be changed (or logged) on read-only media: view only
+        return Actor(f"local-admin:{getpass.getuser()}", Role.VIEWER, "本机查看（只读）")
     actor = Actor(f"local-admin:{getpass.getuser()}", Role.ADMIN, "本机管理员")
     with db.transaction(actor.username) as s:
         audit.record_event(s, "local_admin", {"command": command[:500]})
@@ -52,7 +54,7 @@ def resolve_actor(
     with db.reader() as s:
         has = accounts.has_accounts(s)
     if not has:
-        return Actor(user, Role.ADMIN, "未设置账号")
+        return Actor(user, Role.VIEWER if db.read_only else Role.ADMIN, "未设置账号")
     password = read_password(password_file)
     if password is None:
         raise PermissionDenied(
