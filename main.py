@@ -90,6 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LedgerError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a traceback may carry names and ID numbers: private log, plain words
+        from services import crashlog
+
+        print(f"错误：{crashlog.report(exc)}", file=sys.stderr)
+        return 1
     finally:
         ctx.close()
 

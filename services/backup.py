@@ -95,8 +95,9 @@ def _integrity(conn: sqlite3.Connection) -> str:
 
 
 def snapshot(src: Path, dest: Path) -> Path:
-    """Copy ``src`` to ``dest`` through the online backup API; verified before it gets its name."""
-    fileperms.secure_dir(dest.parent)
+    """Copy ``src`` to ``dest`` through the online backup API; verified before it gets its name.
+    Only the file is made owner-only: ``dest``'s folder may be the clerk's own (not chmod-ed)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = fileperms.create_private(dest.with_name(dest.name + ".part"))
     try:
         with (

@@ -496,3 +496,7 @@ def remove_upgrade_leftovers_of(engine: Engine) -> None:
     if folder.is_dir():
         for leftover in [*folder.glob("*.sqlite.part"), *folder.glob(f"{path.stem}-restore-work-*.sqlite*")]:
             leftover.unlink(missing_ok=True)
+    store = path.parent / "attachments"  # services/attachments.py: a photo half-written (full disk)
+    if store.is_dir():
+        for leftover in store.glob("*/*.part"):
+            leftover.unlink(missing_ok=True)

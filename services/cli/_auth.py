@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import stat
 from pathlib import Path
 
 from models.enums import Role
@@ -26,8 +27,14 @@ PASSWORD_ENV = "LEDGER_PASSWORD"
 
 def read_password(password_file: str | None) -> str | None:
     if password_file:
+        path = Path(password_file)
         try:
-            text = Path(password_file).read_text(encoding="utf-8")
+            if os.name == "posix" and path.stat().st_mode & stat.S_IROTH:
+                raise PermissionDenied(
+                    f"密码文件 {password_file} 所有人都能读取，不安全，已拒绝。请先运行 chmod 600 {password_file}。"
+                )
+            # utf-8-sig: a file saved by Windows Notepad starts with a BOM that is not part of the password
+            text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise PermissionDenied(f"无法读取密码文件 {password_file}：{exc}") from exc
         return text.splitlines()[0] if text else ""

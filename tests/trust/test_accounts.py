@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -172,6 +173,7 @@ def test_cli_needs_credentials_once_accounts_exist(
     assert "--password-file" in capsys.readouterr().err
     pw = tmp_path / "pw"
     pw.write_text(PASSWORD + "\n", encoding="utf-8")
+    pw.chmod(0o600)
     assert (
         _main("--db", d, "--user", "editor", "--password-file", str(pw), "township", "add", "T01", "城关镇")
         == 0
@@ -201,6 +203,7 @@ def test_cli_account_management(db: Database, db_path: Path, tmp_path: Path) -> 
     d = str(db_path)
     pw = tmp_path / "pw"
     pw.write_text(PASSWORD, encoding="utf-8")
+    pw.chmod(0o600)
     assert _main("--db", d, "account", "init", "boss", "--new-password-file", str(pw)) == 0
     login = ["--db", d, "--user", "boss", "--password-file", str(pw)]
     assert _main(*login, "account", "add", "clerk", "--role", "editor", "--new-password-file", str(pw)) == 0
@@ -208,3 +211,30 @@ def test_cli_account_management(db: Database, db_path: Path, tmp_path: Path) -> 
     assert _main(*login, "account", "list") == 0
     with db.reader() as s:
         assert s.scalars(select(UserAccount.role).where(UserAccount.username == "clerk")).one() == "viewer"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_world_readable_password_file_is_refused_and_a_notepad_bom_is_not_part_of_the_password(
+    db: Database, db_path: Path, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import main
+
+    pw = tmp_path / "pw.txt"
+    pw.write_bytes(b"\xef\xbb\xbf" + PASSWORD.encode() + b"\r\n")  # Notepad: BOM and CRLF
+    pw.chmod(0o644)
+    argv = [
+        "--db",
+        str(db_path),
+        "--user",
+        "admin",
+        "--password-file",
+        str(pw),
+        "township",
+        "add",
+        "T01",
+        "镇",
+    ]
+    assert main.main(argv) == 1
+    assert "所有人都能读取" in capsys.readouterr().err
+    pw.chmod(0o600)
+    assert main.main(argv) == 0, capsys.readouterr().err

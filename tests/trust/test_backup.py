@@ -194,6 +194,7 @@ def test_a_viewer_cannot_make_or_prune_automatic_backups(
         backup.auto_backup(db, keep=1, actor=people.viewer)
     pw = tmp_path / "pw"
     pw.write_text(PASSWORD, encoding="utf-8")
+    pw.chmod(0o600)
     import main
 
     argv = ["--db", str(db_path), "--user", "viewer", "--password-file", str(pw), "backup-auto"]
