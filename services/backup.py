@@ -269,8 +269,66 @@ def inspect_backup(path: Path) -> BackupInfo:
     return BackupInfo(path, revision, revision != head_revision(), path.stat().st_size)
 
 
-def restore(db: Database, path: Path, actor: Actor | None = None) -> RestoreResult:
-    """Replace the open database's contents with a checked backup (admin only)."""
+@dataclass(frozen=True)
+class NewAdmin:
+    """The administrator to create inside a backup that has no accounts (restore)."""
+
+    username: str
+    password: str
+    display_name: str = "管理员"
+
+
+def _check_restored_copy(
+    work: Path, path: Path, new_admin: NewAdmin | None, accept_broken_log: bool, protected: bool
+) -> dict[str, str]:
+    """A backup without accounts would let anyone act as administrator afterwards, and one with a
+    broken 操作日志 would silently replace an intact one: both need an explicit decision.
+    Creates ``new_admin`` in the work copy when given. Returns facts for the restore's audit entry."""
+    from sqlalchemy.orm import Session
+
+    from services import accounts
+
+    engine = make_engine(f"sqlite:///{work}")
+    facts: dict[str, str] = {}
+    try:
+        with Session(engine) as s:
+            has = accounts.has_accounts(s)
+            checked = audit.verify(s)
+        if not checked.ok:
+            if not accept_broken_log:
+                raise BackupError(
+                    f"备份 {path.name} 的操作日志不完整：{checked.message}恢复后当前完整的日志将被它取代。"
+                    "如确认仍要恢复，请勾选“确认日志状态”（命令行加 --accept-broken-log），这一确认会记入操作日志。"
+                )
+            facts["log_state_acknowledged"] = checked.message
+        if not has and (protected or new_admin is not None):  # ``protected``: the live one has accounts
+            if new_admin is None:
+                raise BackupError(
+                    f"备份 {path.name} 里没有任何账号：恢复后任何人都能以管理员身份操作。"
+                    "请在恢复的同时创建管理员（命令行加 --new-admin 用户名 --new-password-file 密码文件）。"
+                )
+            with Session(engine) as s, s.begin():
+                s.info["user"] = new_admin.username
+                accounts.create_first_admin(s, new_admin.username, new_admin.display_name, new_admin.password)
+            facts["admin_created"] = new_admin.username
+    finally:
+        engine.dispose()
+    return facts
+
+
+def restore(
+    db: Database,
+    path: Path,
+    actor: Actor | None = None,
+    *,
+    new_admin: NewAdmin | None = None,
+    accept_broken_log: bool = False,
+) -> RestoreResult:
+    """Replace the open database's contents with a checked backup (admin only).
+
+    Refused (``BackupError``, nothing changed) for a backup without accounts over a ledger that
+    has them unless ``new_admin`` is given (created in it before the swap), and for one whose 操作日志 fails verification unless
+    ``accept_broken_log`` (the acknowledgement is written to the restore's audit entry)."""
     check_actor(actor, Role.ADMIN, what="从备份恢复")
     live = _db_file(db)
     info = inspect_backup(path)
@@ -288,12 +346,19 @@ def restore(db: Database, path: Path, actor: Actor | None = None) -> RestoreResu
                 migrate(engine, in_place=True)
         finally:
             engine.dispose()
+        from services.accounts import has_accounts
+
+        with db.reader() as s:
+            protected = has_accounts(s)
+        facts = _check_restored_copy(work, path, new_admin, accept_broken_log, protected)
         safety = snapshot(live, _unique(folder, f"{live.stem}-before-restore-{_stamp()}"))
         with db.reader() as s:
             replaced = audit.anchor(s)  # the log being replaced: where it ended, kept in the safety copy
+        detail: dict[str, str | None] = {**facts}
         _mark_restore(
             work,
-            {
+            detail
+            | {
                 "replaced_log": f"{replaced[0]}:{replaced[1]}",
                 "file": str(path),
                 "revision": info.revision,

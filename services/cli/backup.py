@@ -9,6 +9,8 @@ from pathlib import Path
 from services import backup, security_settings
 from services.backup import BackupError
 from services.cli import Context
+from services.cli._auth import read_password
+from services.errors import ValidationError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--without-opening",
         action="store_true",
         help="数据库打不开时（如升级失败）：不打开当前文件，直接换成备份（仅限文件所有者；原文件另存到 backups）",
+    )
+    r.add_argument("--new-admin", default=None, help="备份里没有账号时：同时创建的管理员用户名")
+    r.add_argument("--new-password-file", default=None, help="该管理员的密码文件（第一行为密码）")
+    r.add_argument(
+        "--accept-broken-log",
+        action="store_true",
+        help="备份的操作日志不完整时，确认仍要恢复（记入操作日志）",
     )
     r.set_defaults(handler=restore_file)
 
@@ -56,7 +65,15 @@ def restore_file(args: argparse.Namespace, ctx: Context) -> int:
         print(f"已从 {result.restored_from} 恢复。原数据库文件已另存到 {result.safety_copy}")
         return 0
     db = ctx.db()
-    result = backup.restore(db, Path(args.file), db.actor)
+    new_admin = None
+    if args.new_admin:
+        password = read_password(args.new_password_file) if args.new_password_file else None
+        if not password:
+            raise ValidationError("new_password_file", "创建管理员需要 --new-password-file 密码文件。")
+        new_admin = backup.NewAdmin(args.new_admin, password)
+    result = backup.restore(
+        db, Path(args.file), db.actor, new_admin=new_admin, accept_broken_log=args.accept_broken_log
+    )
     upgraded = f"（已从数据库版本 {result.upgraded_from} 升级）" if result.upgraded_from else ""
     print(f"已从 {result.restored_from} 恢复{upgraded}。恢复前的数据库已备份到 {result.safety_copy}")
     return 0
