@@ -316,6 +316,40 @@ def _check_restored_copy(
     return facts
 
 
+@dataclass(frozen=True)
+class RestoreNeeds:
+    """What a clerk must decide before ``restore`` accepts a backup (the GUI asks for these)."""
+
+    new_admin: bool  # the backup has no accounts while this ledger has
+    log_problem: str  # "" when the backup's 操作日志 verifies
+
+
+def restore_needs(db: Database, path: Path) -> RestoreNeeds:
+    """Read-only look at a backup (already passed ``inspect_backup``)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from services.accounts import has_accounts
+
+    with db.reader() as s:
+        protected = has_accounts(s)
+    engine = create_engine(f"sqlite:///{path.resolve().as_uri()}?mode=ro&uri=true")
+    try:
+        with Session(engine) as s:
+            try:
+                has = has_accounts(s)
+            except Exception:  # an old revision without the accounts table
+                has = False
+            try:
+                checked = audit.verify(s)
+                problem = "" if checked.ok else checked.message
+            except Exception:  # an old revision without the log: upgraded to an empty, valid one
+                problem = ""
+    finally:
+        engine.dispose()
+    return RestoreNeeds(new_admin=protected and not has, log_problem=problem)
+
+
 def restore(
     db: Database,
     path: Path,

@@ -213,6 +213,7 @@ def test_a_backup_without_accounts_needs_an_administrator_created_with_it(
         org.create_township(s, "T07", "无账号镇")
     other.close()
     build.township()
+    assert backup.restore_needs(db, bare) == backup.RestoreNeeds(new_admin=True, log_problem="")
     with pytest.raises(LedgerError, match="没有任何账号"):
         backup.restore(db, bare, people.admin)
     assert _townships(db) == ["T01"]  # refused: nothing changed
@@ -237,6 +238,7 @@ def test_a_backup_with_a_broken_log_needs_the_log_state_acknowledged(
     conn.close()
     with db.transaction("x") as s:
         org.create_township(s, "T02", "乙镇")
+    assert "第 1 条" in backup.restore_needs(db, saved).log_problem  # what the window asks about
     with pytest.raises(LedgerError, match="操作日志不完整"):
         backup.restore(db, saved, people.admin)
     assert _townships(db) == ["T01", "T02"]
