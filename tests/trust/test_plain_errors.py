@@ -41,3 +41,38 @@ def test_database_failures_are_told_in_plain_words_and_logged_privately(
     assert "Traceback" not in err and "620421" not in err and "INSERT" not in err
     log = crashlog.log_path().read_text(encoding="utf-8")
     assert "Traceback" in log and raw in log
+
+
+@pytest.mark.slow
+def test_four_concurrent_local_admin_commands_all_succeed(db_path: Path, tmp_path: Path) -> None:
+    """Each write takes the write lock at its start and waits for the others (no "database is
+    locked" because one read before another process wrote)."""
+    import os
+    import subprocess
+    import sys
+
+    from services.db import open_database
+
+    open_database(db_path).close()
+    root = Path(main.__file__).resolve().parent
+    env = os.environ | {"PYTHONPATH": str(root)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(root / "main.py"), "--db", str(db_path), "--local-admin",
+             "township", "add", f"T0{i}", f"并发镇{i}"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        for i in range(4)
+    ]  # fmt: skip
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], [err for _out, err in results]
+    assert all("已新建乡镇" in out and not err for out, err in results)
+    db = open_database(db_path)
+    try:
+        from services import audit
+
+        with db.reader() as s:
+            assert audit.verify(s).ok
+            assert len(org.organization_tree(s)) == 4
+    finally:
+        db.close()
