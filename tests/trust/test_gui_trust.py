@@ -165,3 +165,20 @@ def test_main_window_has_the_trust_menu_actions(
     editor_window = MainWindow(db, extensions=["gui.trust_actions"])
     qtbot.addWidget(editor_window)
     assert backup.daily_due(db) is False  # an editor's first sign-in of the day made today's backup
+
+
+def test_a_failed_daily_or_exit_backup_is_told_to_the_clerk(
+    app: QApplication, db: Database, people: People, boxes: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gui import trust_actions
+    from services import security_settings
+
+    def full_disk(*_args: object, **_kw: object) -> None:
+        raise backup.BackupError("无法写入备份：磁盘空间已满。")
+
+    monkeypatch.setattr(backup, "auto_backup", full_disk)
+    login_dialog.become(db, people.editor)
+    assert trust_actions.daily_backup(db, security_settings.SecuritySettings()) is None
+    assert trust_actions.exit_backup(db) is None
+    assert len(boxes) == 2 and all("磁盘空间已满" in text for text in boxes)
+    assert "今天" in boxes[0] and "退出" in boxes[1]
