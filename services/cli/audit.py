@@ -9,6 +9,7 @@ from services import audit, backup
 from services.cli import Context, emit, parse_date
 from services.errors import ValidationError
 from services.recycle import table_label
+from services.sync import anchor as sync_anchor
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,6 +50,8 @@ def audit_verify(args: argparse.Namespace, ctx: Context) -> int:
     with db.reader() as s:
         results = [audit.verify(s)]
         results += [audit.check_anchor(s, n, h, f"给出的锚点 {n}:{h[:12]}… ") for n, h in anchors]
+        if (confirmed := sync_anchor.county_confirmed(s)) is not None:
+            results.append(audit.check_anchor(s, *confirmed, "县里回执确认收到的日志 "))
     results += backup.check_backup_chains(db)
     for result in results:
         print(("" if result.ok else "不通过：") + result.message)

@@ -103,3 +103,37 @@ def check_received(session: Session, device_id: str, data: dict[str, Any] | None
     if not warning or int(data["last"][0]) >= int((previous or [0])[0]):
         state.put(session, key, json.dumps(data["last"]))
     return warning
+
+
+COUNTY_SAW_KEY = "sync.county_audit_anchor"  # township: the anchor the county's signed ack confirmed
+
+
+def for_ack(session: Session, device_id: str) -> list[Any] | None:
+    """County: the last anchor received from ``device_id``, for its signed acknowledgement."""
+    try:
+        value = json.loads(state.get(session, RECEIVED_PREFIX + device_id) or "null")
+    except ValueError:
+        return None
+    return value if isinstance(value, list) and len(value) == 2 else None
+
+
+def remember_ack(session: Session, value: Any) -> None:
+    """Township: keep the anchor the county confirmed (checked by ``audit verify``)."""
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], int)
+        and isinstance(value[1], str)
+    ):
+        state.put(session, COUNTY_SAW_KEY, json.dumps(value))
+
+
+def county_confirmed(session: Session) -> tuple[int, str] | None:
+    """The anchor from the last applied acknowledgement, if any."""
+    try:
+        value = json.loads(state.get(session, COUNTY_SAW_KEY) or "null")
+    except ValueError:
+        return None
+    if isinstance(value, list) and len(value) == 2:
+        return int(value[0]), str(value[1])
+    return None

@@ -60,3 +60,27 @@ def test_a_shortened_or_rewritten_township_log_is_reported_by_the_county(
     with county.reader() as s:  # … and the county's own log records the finding
         events = [c for c in s.scalars(select(AuditEntry.changes)) if "sync_audit_anchor_mismatch" in c]
     assert len(events) == 1
+
+
+def test_audit_verify_on_the_township_checks_the_anchor_in_the_county_acknowledgement(
+    make_town, county: Database, usb: Path, capsys
+) -> None:
+    import main
+    from services.sync.ack import apply_ack, write_ack
+
+    town = make_town("T01", seed=1)
+    package = town.export(usb)
+    assert import_package(county, package.path).status == "imported"
+    ack = write_ack(county, package.device_id, usb)
+    assert "audit_anchor" in ack.payload  # signed by the county
+    apply_ack(town.db, ack.path)
+    path = town.db.path
+    assert path is not None
+    capsys.readouterr()
+    assert main.main(["--db", str(path), "audit", "verify"]) == 0
+    assert "县里回执" in capsys.readouterr().out
+    confirmed = int(ack.payload["audit_anchor"][0])  # the log end the county saw
+    _cut_log(town.db, confirmed - 2)
+    assert main.main(["--db", str(path), "audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert "不通过" in out and "县里回执" in out and "截短" in out
