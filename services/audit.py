@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, func, insert, inspect, select, update
+from sqlalchemy import Connection, Table, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from models import AuditEntry, AuditHead, Base, DbMeta, new_id, utcnow
@@ -158,8 +158,16 @@ def append(conn: Connection | Session, user: str, tx: str, items: Sequence[Pendi
     """Chain ``items`` onto the log. Locks the head row first, so concurrent writers queue up."""
     if not items:
         return
+    # A write first (a no-op UPDATE … RETURNING, which locks the row on PostgreSQL): on SQLite it takes
+    # the write lock waiting up to busy_timeout, where a SELECT first would have taken a read
+    # snapshot and then failed at once with "database is locked" if another process wrote meanwhile
+    # (concurrent --local-admin, logins). Concurrent writers queue up here.
+    table = cast(Table, AuditHead.__table__)
     head = conn.execute(
-        select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
+        update(table)
+        .where(table.c.id == 1)
+        .values(last_id=table.c.last_id)
+        .returning(table.c.last_id, table.c.last_hash)
     ).one_or_none()
     if head is None:
         # A missing head row (deleted by hand) must not stop anyone from working: continue the chain

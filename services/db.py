@@ -349,13 +349,6 @@ class Database:
             session.info["user"] = user or (self.actor.username if self.actor else "")
             session.info["role"] = self.actor.role if self.actor else None
             with session.begin():
-                if self.engine.dialect.name == "sqlite":
-                    # Take the write lock at the start (waiting up to busy_timeout, 10 s): a
-                    # transaction that reads first and writes later would otherwise fail at once
-                    # with "database is locked" when another process wrote in between.
-                    raw = session.connection().connection.driver_connection
-                    if raw is not None and not raw.in_transaction:
-                        raw.execute("BEGIN IMMEDIATE")
                 yield session
 
     @contextlib.contextmanager
