@@ -182,3 +182,18 @@ def test_a_failed_daily_or_exit_backup_is_told_to_the_clerk(
     assert trust_actions.exit_backup(db) is None
     assert len(boxes) == 2 and all("磁盘空间已满" in text for text in boxes)
     assert "今天" in boxes[0] and "退出" in boxes[1]
+
+
+def test_an_unexpected_database_error_in_the_window_is_told_plainly_without_data(
+    app: QApplication, boxes: list[str]
+) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    exc = OperationalError(
+        "UPDATE member SET phone=?", ("13912345678",), sqlite3.OperationalError("database or disk is full")
+    )
+    ops.show_error(None, exc)
+    assert len(boxes) == 1 and "磁盘空间已满" in boxes[0]
+    assert "13912345678" not in boxes[0] and "UPDATE" not in boxes[0]
