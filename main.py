@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--demo-if-empty", action="store_true", help="GUI：数据库为空时载入演示数据")
     parser.add_argument(
+        "--new-ledger", action="store_true", help="--db 指向一个空文件（0 字节）时，确认在其中新建台账"
+    )
+    parser.add_argument(
         "--selftest",
         action="store_true",
         help="自检：在临时目录中试用各项功能（不碰真实数据），全部通过返回 0",
@@ -65,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         user=args.user,
         password_file=args.password_file,
         local_admin=args.local_admin,
+        new_ledger=args.new_ledger,
         command=" ".join(argv if argv is not None else sys.argv[1:]),
     )
     try:
@@ -81,9 +85,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return screenshot(ctx.db_target, args.out, tab=args.tab, branch_code=args.branch)
         handler: cli.Handler = args.handler
-        return handler(args, ctx)
+        with cli.OutputGate(sys.stdout).installed() as gate:
+            ctx.gate = gate
+            return handler(args, ctx)
     except LedgerError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a traceback may carry names and ID numbers: private log, plain words
+        from services import crashlog
+
+        print(f"错误：{crashlog.report(exc)}", file=sys.stderr)
         return 1
     finally:
         ctx.close()

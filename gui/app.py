@@ -57,14 +57,55 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def open_or_explain(target: str) -> Database | None:
-    """Open (and migrate) the database; on failure explain it in a dialog and return None."""
+def open_or_explain(target: str, *, offer_restore: bool = True) -> Database | None:
+    """Open (and migrate) the database; on failure explain it in a dialog and return None.
+
+    When a pre-upgrade backup is kept next to the file, the dialog offers to put it back without
+    opening the failing file (``backup.replace_without_opening``) and then opens the result."""
+    from services.db import EmptyDatabaseFile
+
     try:
         return open_database(target)
+    except EmptyDatabaseFile as exc:
+        answer = QMessageBox.question(
+            None,
+            "新建台账？",
+            exc.message,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        try:
+            return open_database(target, create_if_empty=True)
+        except LedgerError as again:
+            message = again.message
     except LedgerError as exc:
-        QMessageBox.critical(None, "无法打开数据库", f"{exc.message}\n\n数据库位置：{target}")
+        message = exc.message
     except Exception as exc:
-        QMessageBox.critical(None, "无法打开数据库", f"打开数据库时出错：{exc}\n\n数据库位置：{target}")
+        message = f"打开数据库时出错：{exc}"
+    from services import backup
+    from services.db import pre_upgrade_backup, to_url
+
+    url = to_url(target)
+    live = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    keep = pre_upgrade_backup(live) if live is not None else None
+    box = QMessageBox(QMessageBox.Icon.Critical, "无法打开数据库", f"{message}\n\n数据库位置：{target}")
+    restore_button = None
+    if offer_restore and live is not None and keep is not None and keep.exists():
+        restore_button = box.addButton("恢复升级前的备份", QMessageBox.ButtonRole.ActionRole)
+    box.addButton("关闭", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if restore_button is not None and box.clickedButton() is restore_button and live and keep:
+        try:
+            result = backup.replace_without_opening(live, keep)
+        except LedgerError as exc:
+            QMessageBox.critical(None, "恢复失败", exc.message)
+            return None
+        QMessageBox.information(
+            None, "已恢复", f"已换回升级前的备份。原数据库文件另存为：{result.safety_copy}"
+        )
+        return open_or_explain(target, offer_restore=False)
     return None
 
 

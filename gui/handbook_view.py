@@ -229,7 +229,16 @@ class HandbookView(QWidget):
         return file_evidence(self, self.db, self.holder.pack, self.branch_id, evidence_id, self.year.value())
 
     def load_pack(self, path: str | Path | None = None) -> bool:
-        """Replace the pack; a bad file is refused with its problems and the current pack stays."""
+        """Replace the pack; a bad file is refused with its problems and the current pack stays.
+        Administrators only (it changes everyone's results on this computer); logged."""
+        from services import machine_settings
+        from services.errors import PermissionDenied
+
+        try:
+            machine_settings.require_admin(self.db, "更换本机使用的手册包")
+        except PermissionDenied as exc:
+            QMessageBox.warning(self, "需要管理员", exc.message)
+            return False
         if path is None:
             chosen = files.open_file(self, "载入手册包", "手册包 (*.toml)", kind="pack")
             if not chosen:
@@ -244,6 +253,11 @@ class HandbookView(QWidget):
             )
             return False
         self.holder.remember()
+        machine_settings.record_change(
+            self.db,
+            "handbook_pack_changed",
+            {"pack": f"{self.holder.pack.pack.name} {self.holder.pack.pack.version}", "path": str(path)},
+        )
         self._show_pack()
         self.refresh()
         return True

@@ -45,7 +45,6 @@ API
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -139,13 +138,11 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
     if isinstance(exc, LedgerError):
         QMessageBox.warning(parent, "无法完成操作", exc.message)
         return
-    log.error("unexpected error", exc_info=exc)
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Critical)
-    box.setWindowTitle("程序错误")
-    box.setText(f"操作没有完成，数据未作修改。\n\n{type(exc).__name__}: {exc}")
-    box.setDetailedText("".join(traceback.format_exception(exc)))
-    box.exec()
+    # The traceback (and the SQL error text) can carry names, phones, ID numbers: it goes to the
+    # private log only; the clerk reads the cause in plain words (full disk, locked, read-only).
+    from services import crashlog
+
+    QMessageBox.critical(parent, "程序错误", f"操作没有完成，数据未作修改。\n\n{crashlog.report(exc)}")
 
 
 def _handle_failure(

@@ -59,25 +59,36 @@ def install(window: MainWindow) -> None:
 
 
 def daily_backup(db: Database, settings: security_settings.SecuritySettings) -> Path | None:
-    """The first start of a day makes a rolling backup; failures are logged, never block the start."""
+    """The first start of a day makes an automatic backup (not for a 查阅 account: it cannot change
+    anything). Failures never block the start; they are logged and told to the clerk."""
+    if db.actor is not None and db.actor.role == "viewer":
+        return None
     try:
         if db.path is not None and settings.backup_daily and backup.daily_due(db):
-            return backup.auto_backup(db, settings.backup_keep)
-    except LedgerError:
+            made = backup.auto_backup(db, settings.backup_keep, db.actor)
+            if made is not None and made.warnings:
+                QMessageBox.warning(None, "操作日志校验", "\n".join(made.warnings))
+            return made.path if made else None
+    except LedgerError as exc:
         log.exception("daily backup failed")
+        QMessageBox.warning(None, "今日自动备份失败", f"今天的自动备份没有做成：{exc.message}")
     return None
 
 
 def exit_backup(db: Database) -> Path | None:
     """On exit: one rolling backup (called by ``gui.app.run_gui`` before the database closes)."""
-    if db.path is None or db.actor is None:
+    if db.path is None or db.actor is None or db.actor.role == "viewer":
         return None
     try:
         with db.reader() as s:
             keep = security_settings.load(s).backup_keep
-        return backup.auto_backup(db, keep)
-    except LedgerError:
+        made = backup.auto_backup(db, keep, db.actor)
+        if made is not None and made.warnings:
+            QMessageBox.warning(None, "操作日志校验", "\n".join(made.warnings))
+        return made.path if made else None
+    except LedgerError as exc:
         log.exception("backup on exit failed")
+        QMessageBox.warning(None, "退出时自动备份失败", f"退出时的自动备份没有做成：{exc.message}")
         return None
 
 
@@ -113,13 +124,63 @@ def restore_from(window: MainWindow) -> None:
     if sure != QMessageBox.StandardButton.Yes:
         return
     db = window.db
-    result = ops.run_job(window, lambda: backup.restore(db, Path(name), db.actor), background=False)
+    try:
+        backup.inspect_backup(Path(name))
+        needs = backup.restore_needs(db, Path(name))
+    except LedgerError as exc:
+        QMessageBox.warning(window, "不能恢复", exc.message)
+        return
+    accept_log = False
+    if needs.log_problem:
+        answer = QMessageBox.question(
+            window,
+            "确认日志状态",
+            f"这份备份的操作日志不完整：{needs.log_problem}\n\n恢复后当前的日志将被它取代。仍要恢复吗？"
+            "（这一确认会记入操作日志）",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        accept_log = True
+    new_admin = None
+    if needs.new_admin:
+        new_admin = _ask_new_admin(window)
+        if new_admin is None:
+            return
+    result = ops.run_job(
+        window,
+        lambda: backup.restore(db, Path(name), db.actor, new_admin=new_admin, accept_broken_log=accept_log),
+        background=False,
+    )
     if result is None:
         return
     ops.bus().changed.emit(OpChanges(ALL_CHANGES, everything=True))  # a whole other file
     window.reload_tree()
     QMessageBox.information(window, "恢复完成", f"已恢复。恢复前的数据已备份到：\n{result.safety_copy}")
     lock_now(window)  # the restored file has its own accounts: sign in again
+
+
+def _ask_new_admin(window: MainWindow) -> backup.NewAdmin | None:
+    """A backup without accounts: the administrator to create in it (refused without one)."""
+    dialog = QDialog(window)
+    dialog.setWindowTitle("备份里没有账号")
+    form = QFormLayout(dialog)
+    form.addRow(QLabel("这份备份里没有任何账号，恢复后任何人都能以管理员身份操作。\n请同时创建一个管理员："))
+    name, first, second = QLineEdit("admin"), QLineEdit(), QLineEdit()
+    for field in (first, second):
+        field.setEchoMode(QLineEdit.EchoMode.Password)
+    form.addRow("用户名", name)
+    form.addRow("密码", first)
+    form.addRow("再输入一次", second)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form.addRow(buttons)
+    while dialog.exec() == QDialog.DialogCode.Accepted:
+        if first.text() != second.text():
+            QMessageBox.warning(window, "密码不一致", "两次输入的密码不一样，请重新输入。")
+            continue
+        return backup.NewAdmin(name.text().strip(), first.text())
+    return None
 
 
 def change_password(window: MainWindow) -> None:
@@ -184,7 +245,7 @@ def open_settings(window: MainWindow) -> None:
     minutes.setSuffix(" 分钟（0 = 不锁定）")
     minutes.setValue(current.lock_minutes)
     form = QFormLayout(dialog)
-    form.addRow("自动备份保留份数", keep)
+    form.addRow("自动备份至少保留最近份数", keep)
     form.addRow("", daily)
     form.addRow("无操作自动锁定", minutes)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

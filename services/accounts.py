@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import UserAccount, utcnow
@@ -30,6 +31,12 @@ LOCK_MINUTES = 15
 MAX_DELAY_SECONDS = 30
 
 _hasher = PasswordHasher()
+# One answer for every refused login (unknown name, wrong password, waiting, locked): which names
+# exist must not show. The rules themselves are told, so a clerk knows what to do.
+REFUSED = (
+    f"用户名或密码不正确。连续输错后需稍候再试，输错 {LOCK_AFTER} 次账号将锁定 {LOCK_MINUTES} 分钟"
+    "（可请管理员解锁）。"
+)
 
 
 class LoginRefused(PermissionDenied):
@@ -38,6 +45,7 @@ class LoginRefused(PermissionDenied):
     def __init__(self, message: str, wait_seconds: int = 0) -> None:
         super().__init__(message)
         self.wait_seconds = wait_seconds
+        self.dummy_check = False  # refused without a real check: login() spends the same time
 
 
 @dataclass(frozen=True)
@@ -120,35 +128,46 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
     """Check a login. Failures are counted (and logged) even though the caller gets an error,
     so call this in its own transaction and let it commit: use :func:`login`."""
     now = now or utcnow()
-    user = _by_name(session, username)
-    generic = "用户名或密码不正确。"
-    if user is None:
-        _hasher_dummy(password)  # same time as a real check: no hint which names exist
-        raise LoginRefused(generic)
-    if user.locked_until and user.locked_until > now:
-        wait = int((user.locked_until - now).total_seconds()) + 1
-        if user.failed_attempts >= LOCK_AFTER:
-            raise LoginRefused(
-                f"连续输错密码次数过多，账号已临时锁定，请 {_minutes(wait)} 后再试，或请管理员解锁。", wait
+    table = cast(Table, UserAccount.__table__)
+    # Reserve this guess FIRST, in one atomic statement that also takes the write lock: parallel
+    # logins queue here, and each one either gets a counted guess or sees the lock — never 19
+    # guesses for 5. Core on the connection: a 查阅 session may still do its own login bookkeeping.
+    reserved = (
+        session.connection()
+        .execute(
+            update(table)
+            .where(
+                table.c.username == username,
+                or_(table.c.locked_until.is_(None), table.c.locked_until <= now),
             )
-        raise LoginRefused(f"请等 {wait} 秒后再试。", wait)
+            .values(failed_attempts=table.c.failed_attempts + 1)
+            .returning(table.c.failed_attempts)
+        )
+        .scalar_one_or_none()
+    )
+    user = _by_name(session, username)
+    if user is None or reserved is None:
+        # Unknown name, locked account or still waiting: the same words and the same time as a
+        # real check (``login`` runs the dummy hash once the write lock is released), so neither
+        # reveals which user names exist.
+        refused = LoginRefused(REFUSED, 1)
+        refused.dummy_check = True
+        raise refused
+    session.refresh(user)
     try:
         _hasher.verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        user.failed_attempts += 1
         if user.failed_attempts >= LOCK_AFTER:
             user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            msg = f"密码连续输错 {user.failed_attempts} 次，账号已锁定 {LOCK_MINUTES} 分钟。"
         else:
-            delay = min(2 ** (user.failed_attempts - 1), MAX_DELAY_SECONDS)
-            user.locked_until = now + timedelta(seconds=delay)
-            left = LOCK_AFTER - user.failed_attempts
-            msg = f"{generic}再输错 {left} 次账号将被锁定 {LOCK_MINUTES} 分钟。"
+            user.locked_until = now + timedelta(
+                seconds=min(2 ** (user.failed_attempts - 1), MAX_DELAY_SECONDS)
+            )
         session.info["user"] = user.username
         audit.record_event(
             session, "login_failed", {"username": user.username}, table="user_account", row_id=user.id
         )
-        raise LoginRefused(msg, int((user.locked_until - now).total_seconds())) from None
+        raise LoginRefused(REFUSED, 1) from None
     if not user.active:
         raise LoginRefused("该账号已停用，请联系管理员。")
     if _hasher.check_needs_rehash(user.password_hash):
@@ -161,6 +180,21 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
         session, "login", {"username": user.username, "role": user.role}, table="user_account", row_id=user.id
     )
     return Actor(user.username, user.role, user.display_name)
+
+
+def _login_read_only(db: Database, username: str, password: str) -> Actor:
+    """A file on read-only media: nothing can be counted or logged, and nothing can be changed —
+    the password is still checked, and everyone views with the 查阅 role."""
+    with db.reader() as s:
+        user = _by_name(s, username)
+    if user is None or not user.active:
+        _hasher_dummy(password)
+        raise LoginRefused(REFUSED, 1)
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise LoginRefused(REFUSED, 1) from None
+    return Actor(user.username, Role.VIEWER, user.display_name)
 
 
 _DUMMY = _hasher.hash("not a password of anyone")
@@ -178,6 +212,8 @@ def _minutes(seconds: int) -> str:
 def login(db: Database, username: str, password: str, now: datetime | None = None) -> Actor:
     """Authenticate in a transaction of its own that commits even when the login fails
     (the failure count must stick), then raise the refusal."""
+    if db.read_only:
+        return _login_read_only(db, username, password)
     refused: LoginRefused | None = None
     actor: Actor | None = None
     with db.transaction(username) as s:
@@ -186,6 +222,8 @@ def login(db: Database, username: str, password: str, now: datetime | None = Non
         except LoginRefused as exc:
             refused = exc
     if refused is not None:
+        if refused.dummy_check:
+            _hasher_dummy(password)
         raise refused
     assert actor is not None
     return actor

@@ -8,6 +8,7 @@ attached twice are stored once.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import mimetypes
 import os
@@ -18,9 +19,11 @@ from sqlalchemy.orm import Session
 
 from models import Attachment, Branch, EvidenceFiling, Meeting, Member, VenueCheck
 from models.base import Tracked
-from services.errors import LedgerError, NotFound, ValidationError
+from models.enums import Role
+from services.errors import LedgerError, NotFound, PermissionDenied, ValidationError
 from services.org import soft_delete
 from services.paths import data_dir
+from services.roles import VIEWER_REFUSED, session_role
 
 MAX_BYTES = 50 * 1024 * 1024
 KINDS = {"photo": "照片", "signin": "签到表", "scan": "扫描件", "document": "文件"}
@@ -68,13 +71,25 @@ def _write_blob(target: Path, data: bytes, sha256: str) -> None:
         return  # stored before: same bytes, nothing to write
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)  # no partial photo left behind (a kill is cleaned at next start)
+        raise LedgerError(f"附件无法保存：{_disk_reason(exc)}") from exc
     if hashlib.sha256(target.read_bytes()).hexdigest() != sha256:
         raise LedgerError(f"附件写入后校验失败：{target}。请检查磁盘空间后重试。")
+
+
+def _disk_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "磁盘空间已满，请清理磁盘后重试。"
+    if exc.errno == errno.EROFS:
+        return "磁盘是只读的（写保护），不能保存附件。"
+    return f"{exc.strerror or exc}。"
 
 
 def _owner(session: Session, owner_type: str, owner_id: str) -> Tracked:
@@ -91,6 +106,8 @@ def store_file(
     session: Session, owner_type: str, owner_id: str, path: str | Path, kind: str = "photo", caption: str = ""
 ) -> Attachment:
     """Attach the file at ``path`` to a record. Photos must really be images (JPEG/PNG/GIF/BMP/WebP)."""
+    if session_role(session) == Role.VIEWER:  # refused before a byte is stored
+        raise PermissionDenied(VIEWER_REFUSED)
     if kind not in KINDS:
         raise ValidationError("kind", f"未知的附件类别：{kind}（可选：{'、'.join(KINDS)}）。")
     _owner(session, owner_type, owner_id)

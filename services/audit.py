@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, func, insert, inspect, select, update
+from sqlalchemy import Connection, Table, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
-from models import AuditEntry, AuditHead, Base, new_id, utcnow
+from models import AuditEntry, AuditHead, Base, DbMeta, new_id, utcnow
 from models.enums import AuditAction
 
 # Local bookkeeping that is not a user's change: the log itself and the change counter.
@@ -158,12 +158,25 @@ def append(conn: Connection | Session, user: str, tx: str, items: Sequence[Pendi
     """Chain ``items`` onto the log. Locks the head row first, so concurrent writers queue up."""
     if not items:
         return
+    # A write first (a no-op UPDATE … RETURNING, which locks the row on PostgreSQL): on SQLite it takes
+    # the write lock waiting up to busy_timeout, where a SELECT first would have taken a read
+    # snapshot and then failed at once with "database is locked" if another process wrote meanwhile
+    # (concurrent --local-admin, logins). Concurrent writers queue up here.
+    table = cast(Table, AuditHead.__table__)
     head = conn.execute(
-        select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
+        update(table)
+        .where(table.c.id == 1)
+        .values(last_id=table.c.last_id)
+        .returning(table.c.last_id, table.c.last_hash)
     ).one_or_none()
     if head is None:
-        conn.execute(insert(AuditHead).values(id=1, last_id=0, last_hash=""))
-        last_id, last_hash = 0, ""
+        # A missing head row (deleted by hand) must not stop anyone from working: continue the chain
+        # from its last entry. ``verify`` still reports the anchor in db_meta if entries went too.
+        last = conn.execute(
+            select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+        ).one_or_none()
+        last_id, last_hash = (int(last.id), str(last.hash)) if last is not None else (0, "")
+        conn.execute(insert(AuditHead).values(id=1, last_id=last_id, last_hash=last_hash))
     else:
         last_id, last_hash = int(head.last_id), str(head.last_hash)
     now = utcnow()
@@ -185,6 +198,57 @@ def append(conn: Connection | Session, user: str, tx: str, items: Sequence[Pendi
         rows.append(row)
     conn.execute(insert(AuditEntry), rows)
     conn.execute(update(AuditHead).where(AuditHead.id == 1).values(last_id=last_id, last_hash=last_hash))
+    _store_anchor(conn, last_id, last_hash)
+
+
+ANCHOR_KEY = "audit_anchor"
+
+
+def _store_anchor(conn: Connection | Session, last_id: int, last_hash: str) -> None:
+    """A second copy of the chain's end in db_meta, written in the same transaction as the entries:
+    deleting the last entries (or all of them) and fixing ``audit_head`` no longer passes unseen."""
+    value = f"{last_id}:{last_hash}"
+    if conn.execute(select(DbMeta.key).where(DbMeta.key == ANCHOR_KEY)).first() is None:
+        conn.execute(insert(DbMeta).values(key=ANCHOR_KEY, value=value))
+    else:
+        conn.execute(update(DbMeta).where(DbMeta.key == ANCHOR_KEY).values(value=value))
+
+
+def parse_anchor(text: str | None) -> tuple[int, str] | None:
+    """``"12:ab…"`` → ``(12, "ab…")``; None for anything else."""
+    if not text or ":" not in text:
+        return None
+    number, _, digest = text.partition(":")
+    return (int(number), digest) if number.isdigit() else None
+
+
+def anchor(session: Session | Connection) -> tuple[int, str]:
+    """(number, hash) of the last entry of the chain — what is written outside the file (sync
+    manifest, booklet cover, automatic backups) so that a shortened or rewritten log is caught later.
+    (0, "") for an empty log."""
+    last = session.execute(
+        select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).one_or_none()
+    return (int(last.id), str(last.hash)) if last is not None else (0, "")
+
+
+def check_anchor(session: Session | Connection, number: int, digest: str, where: str) -> VerifyResult:
+    """Is an anchor taken earlier (``where``: its source, e.g. "县里上次收到的同步包") still part of
+    this chain? Entry ``number`` must exist with hash ``digest``. Does not walk the chain (see verify)."""
+    if number <= 0:
+        return VerifyResult(True, 0, None, f"{where}：当时操作日志为空，无需比对。")
+    row = session.execute(select(AuditEntry.hash).where(AuditEntry.id == number)).one_or_none()
+    last = anchor(session)[0]
+    if row is None:
+        return VerifyResult(
+            False,
+            0,
+            number,
+            f"{where}记录操作日志已有 {number} 条，现在只剩 {last} 条：日志被截短（删除了最后的记录）。",
+        )
+    if str(row.hash) != digest:
+        return VerifyResult(False, 0, number, f"{where}记录的第 {number} 条与现在的日志不符：日志被改写过。")
+    return VerifyResult(True, 0, None, f"{where}（第 {number} 条）与现在的日志一致。")
 
 
 def _tx(session: Session) -> str:
@@ -305,6 +369,20 @@ def verify(session: Session, batch: int = 5000) -> VerifyResult:
         select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)
     ).one_or_none()
     last_id = expected_id - 1
+    stored = parse_anchor(session.scalar(select(DbMeta.value).where(DbMeta.key == ANCHOR_KEY)))
+    if stored is not None and stored != (last_id, prev_hash):
+        if stored[0] > last_id:
+            msg = f"操作日志最后的第 {last_id + 1} 条到第 {stored[0]} 条不见了（被删除）。"
+        else:
+            msg = "操作日志的末尾与数据库中另存的链尾记录不符：日志被改动过。"
+        return VerifyResult(False, checked, last_id + 1, msg)
+    if head is None and checked:
+        return VerifyResult(
+            False,
+            checked,
+            None,
+            "操作日志的链头记录（audit_head）被删除了；日志条目本身完整，下次保存时会重建。",
+        )
     if head is not None and (int(head.last_id), str(head.last_hash)) != (last_id, prev_hash):
         if int(head.last_id) > last_id:
             msg = f"操作日志最后的第 {last_id + 1} 条到第 {head.last_id} 条不见了（被删除）。"

@@ -13,15 +13,20 @@ Every file written is owner-only, fsynced, checked, then renamed into place.
 from __future__ import annotations
 
 import contextlib
+import getpass
+import json
 import os
 import re
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
+from sqlalchemy import delete
 
+from models import DbMeta
 from models.enums import Role
 from services import appversion, audit, fileperms
 from services.db import Database, alembic_config, head_revision, make_engine, migrate
@@ -29,6 +34,9 @@ from services.errors import DatabaseError, LedgerError
 from services.roles import Actor, check_actor
 
 AUTO_TAG = "auto"
+# Written into the restored copy BEFORE it replaces the live file; the first transaction after the
+# swap (or, after a kill, the next start: ``record_pending_restore``) turns it into the audit entry.
+RESTORE_PENDING_KEY = "restore_pending"
 _AUTO_NAME = re.compile(r"-auto-(\d{8})-(\d{6})(?:-\d+)?\.sqlite$")
 
 
@@ -87,8 +95,9 @@ def _integrity(conn: sqlite3.Connection) -> str:
 
 
 def snapshot(src: Path, dest: Path) -> Path:
-    """Copy ``src`` to ``dest`` through the online backup API; verified before it gets its name."""
-    fileperms.secure_dir(dest.parent)
+    """Copy ``src`` to ``dest`` through the online backup API; verified before it gets its name.
+    Only the file is made owner-only: ``dest``'s folder may be the clerk's own (not chmod-ed)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = fileperms.create_private(dest.with_name(dest.name + ".part"))
     try:
         with (
@@ -141,16 +150,84 @@ def auto_backups(db: Database) -> list[Path]:
     return sorted(found, key=lambda p: p.name)
 
 
-def auto_backup(db: Database, keep: int) -> Path | None:
-    """One rolling backup; the oldest beyond ``keep`` are removed. Nothing for an empty/new file."""
+@dataclass(frozen=True)
+class AutoBackupResult:
+    """An automatic backup made, and what the clerk should be told about the log's earlier anchors."""
+
+    path: Path
+    warnings: tuple[str, ...] = ()
+
+
+def _auto_time(path: Path) -> datetime | None:
+    m = _AUTO_NAME.search(path.name)
+    if not m:
+        return None
+    try:
+        return datetime.strptime(m.group(1) + m.group(2), "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+
+
+def backups_to_keep(paths: list[Path], now: datetime, keep_newest: int = 1) -> set[Path]:
+    """Rotation by age (local time, from the file name):
+
+    - the ``keep_newest`` newest, whatever their age;
+    - for each of the last 7 days: the newest of that day (and today's earliest, the state the day
+      started from);
+    - for each ISO week of the last 31 days: the newest of that week;
+    - for each month of the last 365 days: the newest of that month.
+    Runs on one day replace only that day's copies, so no number of them can push out earlier days.
+    """
+    dated = sorted(((t, p) for p in paths if (t := _auto_time(p)) is not None), key=lambda x: x[0])
+    keep = {p for _t, p in dated[-max(1, keep_newest) :]}
+    newest_in: dict[tuple[str, object], Path] = {}
+    today_first: Path | None = None
+    for t, p in dated:  # oldest first: later ones overwrite, the newest of each bucket wins
+        age = (now.date() - t.date()).days
+        if age < 7:
+            newest_in[("day", t.date())] = p
+            if age == 0 and today_first is None:
+                today_first = p
+        if age < 31:
+            newest_in[("week", t.isocalendar()[:2])] = p
+        if age < 365:
+            newest_in[("month", (t.year, t.month))] = p
+    keep |= set(newest_in.values())
+    if today_first is not None:
+        keep.add(today_first)
+    return keep
+
+
+def auto_backup(
+    db: Database, keep: int, actor: Actor | None = None, now: datetime | None = None
+) -> AutoBackupResult | None:
+    """One automatic backup into ``backups/``, then rotation by age (``backups_to_keep``; ``keep`` =
+    how many of the newest are kept whatever their age). A write-side action: administrators and
+    editors only (``PermissionDenied`` for a viewer). Before the copy is made, the newest earlier
+    automatic backup's 操作日志 is checked to be a prefix of the live one; a mismatch is returned as
+    a warning (the backup is still made: the current data is kept either way). None for a new file.
+    """
+    check_actor(actor, Role.ADMIN, Role.EDITOR, what="自动备份")
     src = _db_file(db)
     if not src.exists():
         return None
-    dest = _unique(backups_dir(db), f"{src.stem}-{AUTO_TAG}-{_stamp()}")
+    now = now or datetime.now()
+    earlier = auto_backups(db)
+    warnings: list[str] = []
+    if earlier:
+        found = backup_anchor(earlier[-1])
+        if found is not None:
+            with db.reader() as s:
+                checked = audit.check_anchor(s, found[0], found[1], f"上一份自动备份 {earlier[-1].name} ")
+            if not checked.ok:
+                warnings.append(checked.message)
+    dest = _unique(backups_dir(db), f"{src.stem}-{AUTO_TAG}-{now.strftime('%Y%m%d-%H%M%S')}")
     made = snapshot(src, dest)
-    for old in auto_backups(db)[: max(0, len(auto_backups(db)) - max(1, keep))]:
-        old.unlink(missing_ok=True)
-    return made
+    wanted = backups_to_keep(auto_backups(db), now, keep)
+    for old in auto_backups(db):
+        if old not in wanted:
+            old.unlink(missing_ok=True)
+    return AutoBackupResult(made, tuple(warnings))
 
 
 def daily_due(db: Database, today: date | None = None) -> bool:
@@ -192,8 +269,100 @@ def inspect_backup(path: Path) -> BackupInfo:
     return BackupInfo(path, revision, revision != head_revision(), path.stat().st_size)
 
 
-def restore(db: Database, path: Path, actor: Actor | None = None) -> RestoreResult:
-    """Replace the open database's contents with a checked backup (admin only)."""
+@dataclass(frozen=True)
+class NewAdmin:
+    """The administrator to create inside a backup that has no accounts (restore)."""
+
+    username: str
+    password: str
+    display_name: str = "管理员"
+
+
+def _check_restored_copy(
+    work: Path, path: Path, new_admin: NewAdmin | None, accept_broken_log: bool, protected: bool
+) -> dict[str, str]:
+    """A backup without accounts would let anyone act as administrator afterwards, and one with a
+    broken 操作日志 would silently replace an intact one: both need an explicit decision.
+    Creates ``new_admin`` in the work copy when given. Returns facts for the restore's audit entry."""
+    from sqlalchemy.orm import Session
+
+    from services import accounts
+
+    engine = make_engine(f"sqlite:///{work}")
+    facts: dict[str, str] = {}
+    try:
+        with Session(engine) as s:
+            has = accounts.has_accounts(s)
+            checked = audit.verify(s)
+        if not checked.ok:
+            if not accept_broken_log:
+                raise BackupError(
+                    f"备份 {path.name} 的操作日志不完整：{checked.message}恢复后当前完整的日志将被它取代。"
+                    "如确认仍要恢复，请勾选“确认日志状态”（命令行加 --accept-broken-log），这一确认会记入操作日志。"
+                )
+            facts["log_state_acknowledged"] = checked.message
+        if not has and (protected or new_admin is not None):  # ``protected``: the live one has accounts
+            if new_admin is None:
+                raise BackupError(
+                    f"备份 {path.name} 里没有任何账号：恢复后任何人都能以管理员身份操作。"
+                    "请在恢复的同时创建管理员（命令行加 --new-admin 用户名 --new-password-file 密码文件）。"
+                )
+            with Session(engine) as s, s.begin():
+                s.info["user"] = new_admin.username
+                accounts.create_first_admin(s, new_admin.username, new_admin.display_name, new_admin.password)
+            facts["admin_created"] = new_admin.username
+    finally:
+        engine.dispose()
+    return facts
+
+
+@dataclass(frozen=True)
+class RestoreNeeds:
+    """What a clerk must decide before ``restore`` accepts a backup (the GUI asks for these)."""
+
+    new_admin: bool  # the backup has no accounts while this ledger has
+    log_problem: str  # "" when the backup's 操作日志 verifies
+
+
+def restore_needs(db: Database, path: Path) -> RestoreNeeds:
+    """Read-only look at a backup (already passed ``inspect_backup``)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from services.accounts import has_accounts
+
+    with db.reader() as s:
+        protected = has_accounts(s)
+    engine = create_engine(f"sqlite:///{path.resolve().as_uri()}?mode=ro&uri=true")
+    try:
+        with Session(engine) as s:
+            try:
+                has = has_accounts(s)
+            except Exception:  # an old revision without the accounts table
+                has = False
+            try:
+                checked = audit.verify(s)
+                problem = "" if checked.ok else checked.message
+            except Exception:  # an old revision without the log: upgraded to an empty, valid one
+                problem = ""
+    finally:
+        engine.dispose()
+    return RestoreNeeds(new_admin=protected and not has, log_problem=problem)
+
+
+def restore(
+    db: Database,
+    path: Path,
+    actor: Actor | None = None,
+    *,
+    new_admin: NewAdmin | None = None,
+    accept_broken_log: bool = False,
+) -> RestoreResult:
+    """Replace the open database's contents with a checked backup (admin only).
+
+    Refused (``BackupError``, nothing changed) for a backup without accounts over a ledger that
+    has them unless ``new_admin`` is given (created in it before the swap), and for one whose 操作日志 fails verification unless
+    ``accept_broken_log`` (the acknowledgement is written to the restore's audit entry)."""
     check_actor(actor, Role.ADMIN, what="从备份恢复")
     live = _db_file(db)
     info = inspect_backup(path)
@@ -208,10 +377,29 @@ def restore(db: Database, path: Path, actor: Actor | None = None) -> RestoreResu
             except DatabaseError as exc:
                 raise BackupError(f"不能恢复 {path.name}：{exc.message}") from exc
             if info.needs_upgrade:
-                migrate(engine, backup_dir=folder)
+                migrate(engine, in_place=True)
         finally:
             engine.dispose()
+        from services.accounts import has_accounts
+
+        with db.reader() as s:
+            protected = has_accounts(s)
+        facts = _check_restored_copy(work, path, new_admin, accept_broken_log, protected)
         safety = snapshot(live, _unique(folder, f"{live.stem}-before-restore-{_stamp()}"))
+        with db.reader() as s:
+            replaced = audit.anchor(s)  # the log being replaced: where it ended, kept in the safety copy
+        detail: dict[str, str | None] = {**facts}
+        _mark_restore(
+            work,
+            detail
+            | {
+                "replaced_log": f"{replaced[0]}:{replaced[1]}",
+                "file": str(path),
+                "revision": info.revision,
+                "safety_copy": str(safety),
+                "by": actor.username if actor else "",
+            },
+        )
         db.engine.dispose()  # no pooled connection may keep pages of the old contents
         try:
             with (
@@ -228,10 +416,111 @@ def restore(db: Database, path: Path, actor: Actor | None = None) -> RestoreResu
         for suffix in ("-wal", "-shm", "-journal"):
             Path(str(work) + suffix).unlink(missing_ok=True)
     fileperms.secure_database(live)
-    with db.transaction(actor.username if actor else "") as s:
-        audit.record_event(
-            s,
-            "backup_restored",
-            {"file": str(path), "revision": info.revision, "safety_copy": str(safety)},
-        )
+    record_pending_restore(db)
     return RestoreResult(path, safety, info.revision if info.needs_upgrade else None)
+
+
+def _mark_restore(work: Path, detail: dict[str, str | None]) -> None:
+    with contextlib.closing(sqlite3.connect(work)) as conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO db_meta (key, value) VALUES (?, ?)",
+            (RESTORE_PENDING_KEY, json.dumps(detail, ensure_ascii=False)),
+        )
+        conn.commit()
+
+
+def record_pending_restore(db: Database) -> bool:
+    """Log a restore whose audit entry is still pending (the process may have died right after the
+    swap). Called after every restore and on every start; True when an entry was written."""
+    with db.reader() as s:
+        if s.get(DbMeta, RESTORE_PENDING_KEY) is None:
+            return False
+    with db.transaction() as s:
+        row = s.get(DbMeta, RESTORE_PENDING_KEY)
+        if row is None:
+            return False
+        try:
+            detail = json.loads(row.value)
+        except ValueError:
+            detail = {"note": row.value[:200]}
+        s.info["user"] = str(detail.get("by") or s.info.get("user") or "")
+        audit.record_event(s, "backup_restored", detail)
+        s.connection().execute(delete(DbMeta).where(DbMeta.key == RESTORE_PENDING_KEY))
+    return True
+
+
+def replace_without_opening(live: Path, path: Path) -> RestoreResult:
+    """Put a backup in place of a database file that cannot be opened (a failed upgrade, a damaged
+    file) without opening that file: only the operating-system owner of ``live`` may do this.
+
+    The live file (and its -wal) is first copied aside into ``backups/`` — kept, never pruned — then
+    the checked backup is renamed over it atomically. A kill at any point leaves either the old or
+    the new file whole. The restore is written to the audit log at the next start.
+    Raises ``BackupError`` / ``PermissionDenied`` saying why.
+    """
+    from services.errors import PermissionDenied
+
+    if live.exists() and os.name == "posix" and live.stat().st_uid != os.getuid():
+        raise PermissionDenied("只有数据库文件的所有者可以这样恢复。")
+    info = inspect_backup(path)
+    folder = fileperms.secure_dir(live.parent / "backups")
+    stamp = _stamp()
+    work = live.with_name(f"{live.name}.restore-work")
+    aside = _unique(folder, f"{live.stem}-replaced-{stamp}")
+    try:
+        snapshot(path, work)
+        _mark_restore(
+            work,
+            {
+                "file": str(path),
+                "revision": info.revision,
+                "safety_copy": str(aside),
+                "by": f"local-admin:{getpass.getuser()}",
+            },
+        )
+        if live.exists():
+            fileperms.create_private(aside)
+            shutil.copyfile(live, aside)
+            wal = Path(str(live) + "-wal")
+            if wal.exists():  # the WAL belongs to the old file: it goes with it, never onto the new one
+                wal.replace(Path(str(aside) + "-wal"))
+            Path(str(live) + "-shm").unlink(missing_ok=True)
+        with open(work, "rb+") as fh:
+            os.fsync(fh.fileno())
+        work.replace(live)
+        _fsync_dir(live.parent)
+    except OSError as exc:
+        raise BackupError(f"恢复失败：{exc}。原数据库文件未改动。") from exc
+    finally:
+        work.unlink(missing_ok=True)
+    fileperms.secure_file(live)
+    return RestoreResult(path, aside, info.revision if info.needs_upgrade else None)
+
+
+def backup_anchor(path: Path) -> tuple[int, str] | None:
+    """(number, hash) of the last audit entry in a backup file, read-only; None if unreadable."""
+    try:
+        with contextlib.closing(sqlite3.connect(_ro_uri(path), uri=True)) as conn:
+            row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    except (sqlite3.Error, OSError, ValueError):
+        return None
+    return (int(row[0]), str(row[1])) if row else (0, "")
+
+
+def check_backup_chains(db: Database) -> list[audit.VerifyResult]:
+    """Each automatic backup's 操作日志 must be a prefix of the live one: its last entry must still
+    be in the live log, with the same hash. Catches a log shortened or rewritten (even with every
+    hash recomputed) after the backup was taken. One result per backup, newest first."""
+    results: list[audit.VerifyResult] = []
+    if db.path is None:
+        return results
+    with db.reader() as s:
+        for path in reversed(auto_backups(db)):
+            found = backup_anchor(path)
+            if found is None:
+                results.append(
+                    audit.VerifyResult(False, 0, None, f"自动备份 {path.name} 无法读取，未能比对。")
+                )
+                continue
+            results.append(audit.check_anchor(s, found[0], found[1], f"自动备份 {path.name} "))
+    return results

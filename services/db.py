@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from alembic import command
 from alembic.config import Config
@@ -53,7 +55,9 @@ def to_url(target: str | Path) -> str:
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a commit is on disk when it returns, also across a power cut (NORMAL in WAL mode may lose
+    # the last commits then) — nothing may be reported saved that a power cut can take back.
+    cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
@@ -89,51 +93,173 @@ def sqlite_file(engine: Engine) -> Path | None:
     if engine.dialect.name != "sqlite":
         return None
     db = engine.url.database
+    if db and db.startswith("file:"):  # a read-only URI (open_database)
+        return Path(unquote(urlparse(db).path))
     return Path(db) if db and db != ":memory:" else None
 
 
+UPGRADE_WORK_SUFFIX = ".upgrade-work"
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+    if os.name == "posix":
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def backup_sqlite(src: Path, dest: Path) -> Path:
-    """Consistent copy through SQLite's online backup API (safe while WAL holds pages)."""
+    """Consistent copy through SQLite's online backup API (safe while WAL holds pages).
+
+    Written as ``dest.part`` (owner-only), fsynced, then renamed: ``dest`` is whole or absent."""
     tmp = fileperms.create_private(dest.with_name(dest.name + ".part"))  # owner-only from the start
-    with contextlib.closing(sqlite3.connect(src)) as s, contextlib.closing(sqlite3.connect(tmp)) as d:
-        s.backup(d)
-    tmp.replace(dest)
+    try:
+        with contextlib.closing(sqlite3.connect(src)) as s, contextlib.closing(sqlite3.connect(tmp)) as d:
+            s.backup(d)
+            d.execute("PRAGMA journal_mode=DELETE")  # a backup is one self-contained file
+        _fsync(tmp)
+        tmp.replace(dest)
+        _fsync(dest)
+    finally:
+        tmp.unlink(missing_ok=True)
     return dest
 
 
-def migrate(engine: Engine, backup_dir: Path | None = None) -> Path | None:
-    """Upgrade to head. A SQLite file that already has data is backed up first; returns the backup."""
+def pre_upgrade_backup(path: Path, backup_dir: Path | None = None) -> Path:
+    """Where the one kept copy of ``path`` from before the last upgrade lives (it may not exist)."""
+    folder = backup_dir or path.parent / "backups"
+    return folder / f"{path.stem}-before-upgrade.sqlite"
+
+
+def restore_hint(path: Path) -> str:
+    """How a clerk puts the kept pre-upgrade backup back without opening ``path`` ("" if none)."""
+    keep = pre_upgrade_backup(path)
+    if not keep.exists():
+        return ""
+    return (
+        f"如需换回升级前的备份 {keep}：在“无法打开数据库”窗口中选择“恢复升级前的备份”，或运行 "
+        f'main.py --db "{path}" restore "{keep}" --without-opening（原文件会另存到 backups 文件夹）。'
+    )
+
+
+def remove_upgrade_leftovers(path: Path, backup_dir: Path | None = None) -> None:
+    """Work copies and half-written backups of an upgrade killed part-way (the live file is intact)."""
+    work = path.with_name(path.name + UPGRADE_WORK_SUFFIX)
+    for leftover in (work, *(Path(str(work) + x) for x in ("-journal", "-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)
+    keep = pre_upgrade_backup(path, backup_dir)
+    keep.with_name(keep.name + ".part").unlink(missing_ok=True)
+
+
+def _migrate_connection(conn: Connection, dialect: str) -> None:
+    if dialect == "sqlite":
+        # Batch migrations recreate tables; with FKs on SQLite would cascade-delete children.
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    command.upgrade(alembic_config(conn), "head")
+    if dialect == "sqlite":
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise DatabaseError(f"数据库升级后发现 {len(broken)} 处外键不一致，已放弃升级，请联系技术支持。")
+
+
+def _upgrade_sqlite_on_copy(path: Path, backup_dir: Path | None) -> Path:
+    """All-or-nothing upgrade of a SQLite file: the live file is never written by a migration.
+
+    1. The live file is switched out of WAL (possible only when no other program has it open) and
+       write-locked, so nobody writes while we work and no stale WAL can outlive the swap.
+    2. It is copied to ``backups/<name>-before-upgrade.sqlite.part`` and to ``<name>.upgrade-work``.
+    3. The work copy is migrated and checked (foreign keys, integrity), then fsynced.
+    4. The .part becomes the ONE pre-upgrade backup (replacing the previous upgrade's), and the work
+       copy is renamed over the live file — an atomic rename: a kill leaves either the old file or
+       the new one. Leftovers of a killed attempt are removed at the next start.
+    Raises ``DatabaseError`` (live file unchanged) when anything fails. Returns the kept backup.
+    """
+    remove_upgrade_leftovers(path, backup_dir)
+    keep = pre_upgrade_backup(path, backup_dir)
+    fileperms.secure_dir(keep.parent)
+    work = path.with_name(path.name + UPGRADE_WORK_SUFFIX)
+    lock = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
+        try:
+            lock.execute("PRAGMA journal_mode=DELETE")
+            lock.execute("BEGIN IMMEDIATE")  # other writers wait; readers may still read the old data
+        except sqlite3.OperationalError as exc:
+            raise DatabaseError(
+                "数据库需要升级，但它正被另一个支部台账窗口或程序使用。请关闭其他窗口后重新打开。"
+            ) from exc
+        part = keep.with_name(keep.name + ".part")
+        try:
+            fileperms.create_private(part)
+            with (
+                contextlib.closing(sqlite3.connect(path, timeout=10)) as src,
+                contextlib.closing(sqlite3.connect(part)) as dst,
+            ):
+                src.backup(dst)
+            fileperms.create_private(work)
+            with (
+                contextlib.closing(sqlite3.connect(part)) as src,
+                contextlib.closing(sqlite3.connect(work)) as dst,
+            ):
+                src.backup(dst)
+            engine = create_engine(f"sqlite:///{work}")
+            try:
+                with engine.begin() as conn:
+                    _migrate_connection(conn, "sqlite")
+                with engine.connect() as conn:
+                    status = conn.exec_driver_sql("PRAGMA integrity_check").scalar()
+                    if status != "ok":
+                        raise DatabaseError(f"升级后的数据库校验失败（{status}），已放弃升级。")
+            finally:
+                engine.dispose()
+            _fsync(part)
+            _fsync(work)
+            part.replace(keep)
+            if os.name != "posix":
+                lock.close()  # Windows cannot rename over a file that is open
+            work.replace(path)
+            _fsync(path)
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            raise DatabaseError(
+                f"数据库升级失败：{exc}。数据库文件没有被改动（仍是升级前的版本）。"
+                f"请检查磁盘空间后重新打开；仍失败请联系技术支持。{restore_hint(path)}"
+            ) from exc
+        finally:
+            remove_upgrade_leftovers(path, backup_dir)
+    finally:
+        lock.close()
+    fileperms.secure_file(keep)
+    return keep
+
+
+def migrate(engine: Engine, backup_dir: Path | None = None, *, in_place: bool = False) -> Path | None:
+    """Upgrade to head. A SQLite file that already has data is upgraded on a copy that replaces it
+    atomically (``_upgrade_sqlite_on_copy``); returns the kept pre-upgrade backup, if one was made.
+    ``in_place``: the file is itself a throw-away work copy (restoring an old backup) — no backup."""
     current = current_revision(engine)
     head = head_revision()
     if current == head:
         return None
-    backup: Path | None = None
     path = sqlite_file(engine)
-    if path is not None and current is not None and path.exists():
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        folder = backup_dir or path.parent / "backups"
-        backup = backup_sqlite(path, folder / f"{path.stem}-before-{head}-{stamp}.sqlite")
+    if path is not None and current is not None and path.exists() and not in_place:
+        engine.dispose()  # no pooled connection may keep the old file open across the swap
+        return _upgrade_sqlite_on_copy(path, backup_dir)
     try:
         with engine.begin() as conn:
-            if engine.dialect.name == "sqlite":
-                # Batch migrations recreate tables; with FKs on SQLite would cascade-delete children.
-                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            command.upgrade(alembic_config(conn), "head")
-            if engine.dialect.name == "sqlite":
-                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise DatabaseError(
-                        f"数据库升级后发现 {len(broken)} 处外键不一致，已回滚，请联系技术支持。"
-                    )
+            _migrate_connection(conn, engine.dialect.name)
         if engine.dialect.name == "sqlite":
             with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
     except DatabaseError:
         raise
     except Exception as exc:
-        hint = f"升级前的备份在：{backup}" if backup else ""
-        raise DatabaseError(f"数据库升级失败：{exc}。{hint}") from exc
-    return backup
+        raise DatabaseError(f"数据库升级失败：{exc}。") from exc
+    return None
 
 
 # --- session hooks: timestamps, user, change sequence, no real deletes ----------------------
@@ -311,12 +437,22 @@ class Database:
     sessions: sessionmaker[Session]
     actor: Actor | None = None  # the logged-in user; their role rides on every session
     journal: ChangeJournal = field(default_factory=ChangeJournal)  # what committed writes changed
+    read_only: bool = False  # opened from read-only media: viewing only (``transaction`` refuses)
+    # Wraps every write transaction from outside (the CLI holds back what a command prints until the
+    # commit has returned: services/cli OutputGate). Entered before the session, left after the commit.
+    around_transaction: Callable[[], AbstractContextManager[object]] | None = None
 
     @contextlib.contextmanager
     def transaction(self, user: str = "") -> Iterator[Session]:
         """One unit of work: commits on success, rolls back everything on any error. After the
         commit, the tables and rows it changed go to ``journal`` (screens refresh from them)."""
-        with self.sessions() as session:
+        if self.read_only:
+            raise DatabaseError(
+                "数据库文件是只读的（写保护的 U 盘或只读文件），只能查看，不能保存。"
+                "如需修改，请把文件复制到电脑上再打开。"
+            )
+        outer = self.around_transaction() if self.around_transaction else contextlib.nullcontext()
+        with outer, self.sessions() as session:
             session.info["user"] = user or (self.actor.username if self.actor else "")
             session.info["role"] = self.actor.role if self.actor else None
             session.info.pop("op_changes", None)
@@ -339,21 +475,137 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(target: str | Path, *, migrate_now: bool = True) -> Database:
+SQLITE_HEADER = b"SQLite format 3\x00"
+LEDGER_TABLES = frozenset({"alembic_version", "change_counter"})
+
+
+class EmptyDatabaseFile(DatabaseError):
+    """The file exists but holds nothing (0 bytes, or a SQLite file without tables): ask the clerk
+    whether to create a new ledger in it (GUI question; CLI ``--new-ledger``) instead of doing so."""
+
+
+def inspect_sqlite_file(path: Path, *, create_if_empty: bool = False) -> bool:
+    """Check a SQLite file BEFORE anything writes to it; returns True when it must be opened
+    read-only (file or folder not writable: a write-protected stick, a read-only copy).
+
+    Raises ``EmptyDatabaseFile`` for an empty file (unless ``create_if_empty``) and
+    ``DatabaseError`` for a file of another application — in both cases the file is not touched.
+    """
+    if not path.exists():
+        return False  # a new ledger, created where the clerk chose
+    if path.is_dir():
+        raise DatabaseError(f"{path} 是一个文件夹，不是数据库文件。")
+    read_only = not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseError(f"无法读取数据库文件 {path}：{exc}。") from exc
+    empty_msg = f"文件 {path} 是空的（没有任何台账数据）。要在这个文件里新建一个台账吗？"
+    if not head:
+        if create_if_empty and not read_only:
+            return False
+        raise EmptyDatabaseFile(empty_msg + "（命令行请加 --new-ledger 确认新建）")
+    if head != SQLITE_HEADER:
+        raise DatabaseError(
+            f"{path} 不是支部台账的数据库文件（也不是 SQLite 数据库），未做任何改动。{restore_hint(path)}"
+        )
+    try:
+        uri = path.resolve().as_uri() + ("?immutable=1" if read_only else "?mode=ro")
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error as exc:
+        raise DatabaseError(
+            f"{path} 无法作为数据库读取（{exc}），未做任何改动。{restore_hint(path)}"
+        ) from exc
+    if not tables:
+        if create_if_empty and not read_only:
+            return False
+        raise EmptyDatabaseFile(empty_msg + "（命令行请加 --new-ledger 确认新建）")
+    if not tables >= LEDGER_TABLES:
+        raise DatabaseError(
+            f"{path} 是其他程序的 SQLite 数据库（不是支部台账的数据），为保护它未做任何改动。请选择台账数据库文件。"
+        )
+    return read_only
+
+
+def _read_only_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA query_only=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def open_database(target: str | Path, *, migrate_now: bool = True, create_if_empty: bool = False) -> Database:
+    """Open (and upgrade) a database. A SQLite file is checked first without writing to it
+    (``inspect_sqlite_file``): another program's file is refused, an empty one asks, and a file on
+    read-only media opens read-only (``Database.read_only``: viewing only, nothing migrated).
+    Raises ``DatabaseError`` (``EmptyDatabaseFile``) with a plain Chinese message."""
     url = to_url(target)
     parsed = make_url(url)
+    read_only = False
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
+        path = Path(parsed.database or "")
+        read_only = inspect_sqlite_file(path, create_if_empty=create_if_empty)
+        if read_only:
+            engine = create_engine(f"sqlite:///{path.resolve().as_uri()}?immutable=1&uri=true")
+            event.listen(engine, "connect", _read_only_pragmas)
+            try:
+                if current_revision(engine) != head_revision():
+                    raise DatabaseError(
+                        f"数据库 {path} 是只读的（写保护的 U 盘或只读文件），而且需要升级后才能打开。"
+                        "请把它复制到电脑上再打开。"
+                    )
+                appversion.check_not_newer(engine)
+            except DatabaseError:
+                engine.dispose()
+                raise
+            db = Database(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+            db.read_only = True
+            return db
+        path.parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = make_engine(url)
         appversion.check_not_newer(engine)  # before migrating: a newer app's data must stay untouched
         if migrate_now:
+            remove_upgrade_leftovers_of(engine)
             migrate(engine)
             appversion.record(engine)
             dbstats.ensure_statistics(engine)
     except DatabaseError:
         raise
     except Exception as exc:
-        raise DatabaseError(f"无法打开数据库 {parsed.render_as_string(hide_password=True)}：{exc}") from exc
+        hint = (
+            restore_hint(Path(parsed.database))
+            if parsed.get_backend_name() == "sqlite" and parsed.database
+            else ""
+        )
+        raise DatabaseError(
+            f"无法打开数据库 {parsed.render_as_string(hide_password=True)}：{exc}。{hint}"
+        ) from exc
     fileperms.secure_database(sqlite_file(engine))
-    return Database(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    database = Database(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    if migrate_now:
+        from services.backup import record_pending_restore  # backup imports this module
+
+        record_pending_restore(database)
+    return database
+
+
+def remove_upgrade_leftovers_of(engine: Engine) -> None:
+    """Start-up clean-up of copies a killed upgrade or restore left next to a SQLite file."""
+    path = sqlite_file(engine)
+    if path is None:
+        return
+    remove_upgrade_leftovers(path)
+    work = path.with_name(path.name + ".restore-work")
+    for leftover in (work, *(Path(str(work) + x) for x in ("-journal", "-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)
+    folder = path.parent / "backups"
+    if folder.is_dir():
+        for leftover in [*folder.glob("*.sqlite.part"), *folder.glob(f"{path.stem}-restore-work-*.sqlite*")]:
+            leftover.unlink(missing_ok=True)
+    store = path.parent / "attachments"  # services/attachments.py: a photo half-written (full disk)
+    if store.is_dir():
+        for leftover in store.glob("*/*.part"):
+            leftover.unlink(missing_ok=True)

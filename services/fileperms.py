@@ -37,8 +37,9 @@ def secure_file(path: Path) -> Path:
 
 
 def create_private(path: Path) -> Path:
-    """An empty owner-only file (SQLite accepts an empty file as an empty database)."""
-    secure_dir(path.parent)
+    """An empty owner-only file (SQLite accepts an empty file as an empty database). The folder is
+    created if missing but never chmod-ed: it may be one the clerk chose (a USB stick)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     os.close(fd)
     return secure_file(path)

@@ -90,8 +90,9 @@ _ROLE_KEY = "ledger_role"
 _WRITE_SQL = re.compile(
     r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b(?:\s+OR\s+\w+)?\s+(?:INTO\s+|FROM\s+)?[\"`]?(\w+)", re.IGNORECASE
 )
-# What a viewer's own actions write: the login bookkeeping, their password and the audit entries.
-SELF_SERVICE_TABLES = frozenset({"user_account", "audit_log", "audit_head"})
+# What a viewer's own actions write: the login bookkeeping, their password and the audit entries
+# (with the chain's anchor copy in db_meta, services/audit.py). ORM writes of db_meta stay refused.
+SELF_SERVICE_TABLES = frozenset({"user_account", "audit_log", "audit_head", "db_meta"})
 
 
 def on_session_begin(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:

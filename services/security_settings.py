@@ -19,7 +19,7 @@ LOCK_KEY = "trust.lock_minutes"
 
 @dataclass(frozen=True)
 class SecuritySettings:
-    backup_keep: int = 10  # automatic backups kept (oldest removed first)
+    backup_keep: int = 10  # newest automatic backups always kept, besides the by-age rotation
     backup_daily: bool = True  # one automatic backup on the first start of each day
     lock_minutes: int = 10  # idle minutes before the window locks; 0 = never
 

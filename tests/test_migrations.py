@@ -157,7 +157,7 @@ def test_opening_an_old_database_backs_it_up_next_to_it(tmp_path: Path) -> None:
     _make_first_release_db(path)
     db = open_database(path)
     db.close()
-    backups = list((tmp_path / "backups").glob("old-before-*.sqlite"))
+    backups = list((tmp_path / "backups").glob("old-before-upgrade.sqlite"))
     assert len(backups) == 1
 
 

@@ -3,16 +3,23 @@
 A module defines ``register(sub)`` adding parsers to the argparse sub-parser group; each parser sets
 ``handler=fn`` where ``fn(args, ctx) -> int`` returns the exit code. Errors derived from
 ``LedgerError`` are printed to stderr by ``main.py`` and give exit code 1.
+
+Nothing is reported before it is committed: handlers print after their ``with ….transaction()``
+block (checked for every module by tests/trust/test_cli_commit_output.py), and as a second line of
+defence ``main.py`` runs every handler under an ``OutputGate``: whatever is written to stdout while a
+write transaction is open is held back, shown only once that transaction has committed, and dropped
+if it rolls back or the process dies first.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import pkgutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +33,59 @@ from services.paths import default_db_path
 Handler = Callable[[argparse.Namespace, "Context"], int]
 
 
+class OutputGate:
+    """A stand-in for ``sys.stdout`` that holds back what is written inside write transactions.
+
+    ``transaction()`` is installed as ``Database.around_transaction``: text written while one (or
+    nested ones) is open is kept in memory and written through after the outermost one has committed;
+    on an exception (rollback) it is dropped. Outside transactions text passes straight through.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._held: list[str] = []
+        self._depth = 0
+
+    def write(self, text: str) -> int:
+        if self._depth:
+            self._held.append(text)
+        else:
+            self._stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._depth:
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, isatty, buffer … of the real stream
+        return getattr(self._stream, name)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._depth += 1
+        committed = False
+        try:
+            yield
+            committed = True
+        finally:
+            self._depth -= 1
+            if not self._depth:
+                held, self._held = self._held, []
+                if committed:
+                    self._stream.write("".join(held))
+                    self._stream.flush()
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[OutputGate]:
+        """Put the gate in place of ``sys.stdout`` for the duration of a command."""
+        previous = sys.stdout
+        sys.stdout = self
+        try:
+            yield self
+        finally:
+            sys.stdout = previous
+
+
 @dataclass
 class Context:
     """What every command gets: the database target (opened lazily) and the acting user."""
@@ -35,13 +95,17 @@ class Context:
     password_file: str | None = None
     local_admin: bool = False
     command: str = ""  # the command line, recorded when --local-admin is used
+    gate: OutputGate | None = None  # holds stdout back until each write transaction has committed
+    new_ledger: bool = False  # --new-ledger: an empty file may become a new ledger
     _db: Database | None = field(default=None, repr=False)
 
     def db(self) -> Database:
         if self._db is None:
             from services.cli._auth import resolve_actor
 
-            database = open_database(self.db_target)
+            database = open_database(self.db_target, create_if_empty=self.new_ledger)
+            if self.gate is not None:
+                database.around_transaction = self.gate.transaction
             try:
                 database.actor = resolve_actor(
                     database, self.user, self.password_file, self.local_admin, self.command

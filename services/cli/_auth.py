@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import stat
 from pathlib import Path
 
 from models.enums import Role
@@ -26,8 +27,14 @@ PASSWORD_ENV = "LEDGER_PASSWORD"
 
 def read_password(password_file: str | None) -> str | None:
     if password_file:
+        path = Path(password_file)
         try:
-            text = Path(password_file).read_text(encoding="utf-8")
+            if os.name == "posix" and path.stat().st_mode & stat.S_IROTH:
+                raise PermissionDenied(
+                    f"密码文件 {password_file} 所有人都能读取，不安全，已拒绝。请先运行 chmod 600 {password_file}。"
+                )
+            # utf-8-sig: a file saved by Windows Notepad starts with a BOM that is not part of the password
+            text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise PermissionDenied(f"无法读取密码文件 {password_file}：{exc}") from exc
         return text.splitlines()[0] if text else ""
@@ -38,6 +45,8 @@ def local_admin(db: Database, command: str = "") -> Actor:
     path = db.path
     if path is not None and os.name == "posix" and path.exists() and path.stat().st_uid != os.getuid():
         raise PermissionDenied("--local-admin 只能由数据库文件的所有者使用。")
+    if db.read_only:  # nothing can be changed (or logged) on read-only media: view only
+        return Actor(f"local-admin:{getpass.getuser()}", Role.VIEWER, "本机查看（只读）")
     actor = Actor(f"local-admin:{getpass.getuser()}", Role.ADMIN, "本机管理员")
     with db.transaction(actor.username) as s:
         audit.record_event(s, "local_admin", {"command": command[:500]})
@@ -52,7 +61,7 @@ def resolve_actor(
     with db.reader() as s:
         has = accounts.has_accounts(s)
     if not has:
-        return Actor(user, Role.ADMIN, "未设置账号")
+        return Actor(user, Role.VIEWER if db.read_only else Role.ADMIN, "未设置账号")
     password = read_password(password_file)
     if password is None:
         raise PermissionDenied(

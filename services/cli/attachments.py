@@ -42,10 +42,10 @@ class _Row:
 def attach_add(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         att = attachments.store_file(s, "meeting", args.meeting_id, args.file, args.kind, args.caption)
-        print(att.id)
-        print(
-            f"已添加{attachments.KINDS[att.kind]} {att.filename}（{att.size} 字节，SHA-256 {att.sha256[:12]}…）"
-        )
+    print(att.id)
+    print(
+        f"已添加{attachments.KINDS[att.kind]} {att.filename}（{att.size} 字节，SHA-256 {att.sha256[:12]}…）"
+    )
     return 0
 
 

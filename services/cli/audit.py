@@ -5,14 +5,23 @@ from __future__ import annotations
 import argparse
 
 from models.enums import label
-from services import audit
+from services import audit, backup
 from services.cli import Context, emit, parse_date
+from services.errors import ValidationError
 from services.recycle import table_label
+from services.sync import anchor as sync_anchor
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     a = sub.add_parser("audit", help="操作日志").add_subparsers(dest="action", required=True)
     v = a.add_parser("verify", help="校验操作日志是否被改动（失败时退出码 1）")
+    v.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        metavar="N:HASH",
+        help="另外比对一个日志锚点（台账封面上印的“末条校验值”、县里回执中的锚点），可多次给出",
+    )
     v.set_defaults(handler=audit_verify)
     ls = a.add_parser("list", help="查看操作日志（新的在前）")
     ls.add_argument("--user", dest="by", default="", help="操作人")
@@ -30,10 +39,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def audit_verify(args: argparse.Namespace, ctx: Context) -> int:
-    with ctx.db().reader() as s:
-        result = audit.verify(s)
-    print(result.message)
-    return 0 if result.ok else 1
+    """The chain itself, then every anchor kept outside it: automatic backups and given anchors."""
+    anchors = []
+    for text in args.anchor:
+        parsed = audit.parse_anchor(text.strip())
+        if parsed is None:
+            raise ValidationError("anchor", f"无法识别的日志锚点：{text}（格式：条数:校验值，如 120:ab12…）")
+        anchors.append(parsed)
+    db = ctx.db()
+    with db.reader() as s:
+        results = [audit.verify(s)]
+        results += [audit.check_anchor(s, n, h, f"给出的锚点 {n}:{h[:12]}… ") for n, h in anchors]
+        if (confirmed := sync_anchor.county_confirmed(s)) is not None:
+            results.append(audit.check_anchor(s, *confirmed, "县里回执确认收到的日志 "))
+    results += backup.check_backup_chains(db)
+    for result in results:
+        print(("" if result.ok else "不通过：") + result.message)
+    return 0 if all(r.ok for r in results) else 1
 
 
 def audit_list(args: argparse.Namespace, ctx: Context) -> int:

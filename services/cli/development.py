@@ -87,7 +87,8 @@ def apply(args: argparse.Namespace, ctx: Context) -> int:
         data = dev.ApplicantInput(
             args.name, args.id_number, parse_date(args.applied, "applied_on"), args.phone
         )
-        print(dev.create_applicant(s, branch.id, data).id)
+        applicant_id = dev.create_applicant(s, branch.id, data).id
+    print(applicant_id)
     return 0
 
 
@@ -104,7 +105,7 @@ def step(args: argparse.Namespace, ctx: Context) -> int:
     }
     with ctx.db().transaction(ctx.user) as s:
         record = actions[args.step](s, args.id, on)
-        print(f"{record.name}：{label(DevelopmentStage(record.stage))}")
+    print(f"{record.name}：{label(DevelopmentStage(record.stage))}")
     return 0
 
 
@@ -127,7 +128,7 @@ def training(args: argparse.Namespace, ctx: Context) -> int:
 def admit(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         member = dev.admit(s, args.id, parse_date(args.date, "admitted_on"), tuple(args.introducers))
-        print(member.id)
+    print(member.id)
     return 0
 
 

@@ -66,7 +66,7 @@ def set_due(args: argparse.Namespace, ctx: Context) -> int:
             fees.parse_yuan(args.income, "income_fen"),
             fees.current_schedule(),
         )
-        print(f"{args.month} 应交 {fees.yuan(row.due_fen)} 元")
+    print(f"{args.month} 应交 {fees.yuan(row.due_fen)} 元")
     return 0
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from services import org
+from services import machine_settings, org
 from services.cli import Context, emit, parse_date
 from services.handbook import explanations
 from services.handbook.engine import CheckResult
@@ -75,15 +75,26 @@ def _pack(path: str | None) -> Pack:
 
 def use_cmd(args: argparse.Namespace, ctx: Context) -> int:
     holder = PackHolder.default()
-    if not args.default:
-        if not args.path:
-            current = chosen_pack_path()
-            print(f"当前使用：{current or default_pack_path()}")
-            return 0
-        if not holder.reload(Path(args.path)):
-            assert holder.last_error is not None
-            raise holder.last_error
+    if not args.default and not args.path:
+        current = chosen_pack_path()
+        print(f"当前使用：{current or default_pack_path()}")
+        return 0
+    db = ctx.db()  # the pack changes everyone's results on this computer: administrators only
+    machine_settings.require_admin(db, "更换本机使用的手册包")
+    if not args.default and not holder.reload(Path(args.path)):
+        assert holder.last_error is not None
+        raise holder.last_error
+    previous = chosen_pack_path()
     holder.remember()
+    machine_settings.record_change(
+        db,
+        "handbook_pack_changed",
+        {
+            "pack": f"{holder.pack.pack.name} {holder.pack.pack.version}",
+            "path": str(holder.path),
+            "previous": str(previous or "默认"),
+        },
+    )
     print(f"今后在本机使用手册包：{holder.pack.pack.name} {holder.pack.pack.version}（{holder.path}）")
     return 0
 
@@ -156,11 +167,12 @@ def explain_cmd(args: argparse.Namespace, ctx: Context) -> int:
         result = run_check(s, pack, period, branch_code=args.branch, as_of=_as_of(args.as_of))
         code = org.branch_by_code(s, args.branch).code  # T01/B101 → B101: findings carry the bare code
         finding = find_finding(result, args.rule, code, label)
-        if args.withdraw:
-            n = explanations.withdraw(s, finding)
-            print("已撤回说明" if n else "该问题没有说明，无需撤回")
-            return 0
-        explanations.attach(s, finding, args.text)
+        withdrawn = explanations.withdraw(s, finding) if args.withdraw else None
+        if withdrawn is None:
+            explanations.attach(s, finding, args.text)
+    if withdrawn is not None:
+        print("已撤回说明" if withdrawn else "该问题没有说明，无需撤回")
+        return 0
     print(f"已为 {args.branch} {label} {args.rule} 附加说明")
     return 0
 

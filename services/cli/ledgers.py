@@ -299,7 +299,8 @@ def training_add(args: argparse.Namespace, ctx: Context) -> int:
         data = training.TrainingInput(
             args.title, parse_date(args.date), round(args.hours * 60), kind=args.kind
         )
-        print(training.create_session(s, org.branch_by_code(s, args.branch).id, data).id)
+        session_id = training.create_session(s, org.branch_by_code(s, args.branch).id, data).id
+    print(session_id)
     return 0
 
 
@@ -324,7 +325,7 @@ def decision_add(args: argparse.Namespace, ctx: Context) -> int:
             parse_date(args.date),
             procedure="ordinary" if args.ordinary else "four_two",
         )
-        print(d.id)
+    print(d.id)
     return 0
 
 
@@ -363,7 +364,7 @@ def venue_check(args: argparse.Namespace, ctx: Context) -> int:
         row = venue.record_check(
             s, org.branch_by_code(s, args.branch).id, args.item, parse_date(args.date), args.met, args.notes
         )
-        print(row.id)
+    print(row.id)
     return 0
 
 
@@ -387,7 +388,7 @@ def problem_add(args: argparse.Namespace, ctx: Context) -> int:
             parse_date(args.deadline),
             args.responsible,
         )
-        print(row.id)
+    print(row.id)
     return 0
 
 
@@ -420,7 +421,7 @@ def weak_flag(args: argparse.Namespace, ctx: Context) -> int:
         row = rectification.flag_weak(
             s, org.branch_by_code(s, args.branch).id, parse_date(args.date), args.reason
         )
-        print(row.id)
+    print(row.id)
     return 0
 
 
@@ -449,5 +450,5 @@ def file_evidence(args: argparse.Namespace, ctx: Context) -> int:
                 known,
                 needs_file=filing.highlight_items(pack),
             )
-        print(row.id)
+    print(row.id)
     return 0

@@ -60,7 +60,7 @@ def member_add(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         branch = org.branch_by_code(s, args.branch)
         m = members.create_member(s, branch.id, data)
-        print(m.id)
+    print(m.id)
     return 0
 
 
@@ -89,5 +89,5 @@ def member_delete(args: argparse.Namespace, ctx: Context) -> int:
 def member_state(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         m = members.set_member_state(s, args.id, args.state, parse_date(args.date, "left_on"))
-        print(f"{m.name}：{label(MemberState(m.state))}")
+    print(f"{m.name}：{label(MemberState(m.state))}")
     return 0

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from services import machine_settings
 from services.cli import Context, emit, existing_file
 from services.sync import keys
 from services.sync.ack import apply_ack, write_ack
@@ -276,7 +277,15 @@ def key_device(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def key_county_generate(args: argparse.Namespace, ctx: Context) -> int:
+    db = ctx.db()  # the county key decrypts every township's packages: administrators only, logged
+    machine_settings.require_admin(db, "生成县级密钥")
+    before = keys.county_show()
     info = keys.county_generate(args.out, force=args.force)
+    machine_settings.record_change(
+        db,
+        "county_key_generated",
+        {"key_id": info["key_id"], "replaced": before["key_id"] if before else "", "force": args.force},
+    )
     emit(
         info
         if args.json

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Branch, Member, PartyGroup, Township
+from services import audit
 from services.errors import ValidationError
 from services.meetings import get_meeting, kinds_label
 from services.org import get_branch
@@ -98,6 +99,7 @@ def build_branch_booklet(
         date_from=min((m.held_on for m in data.meetings), default=data.start),
         date_to=max((m.held_on for m in data.meetings), default=data.end),
         made_on=opts.made_on or date.today(),
+        audit_anchor=audit.anchor(session),
     )
     st = styles()
 

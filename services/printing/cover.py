@@ -24,6 +24,9 @@ class CoverInfo:
     date_to: date | None = None
     made_on: date | None = None
     retention: str = "永久"
+    # The 操作日志's last number and hash when this volume was printed (services.audit.anchor): a
+    # later `audit verify --anchor N:HASH` proves the log has not been shortened or rewritten since.
+    audit_anchor: tuple[int, str] | None = None
 
 
 def cn_date(d: date | None) -> str:
@@ -77,6 +80,15 @@ def cover_story(info: CoverInfo) -> list[Flowable]:
         Paragraph(f"（{info.year} 年度）", st.cover_sub),
         Spacer(1, 22 * mm),
         table,
+        *_anchor_story(info.audit_anchor),
         NextPageTemplate("body"),
         PageBreak(),
     ]
+
+
+def _anchor_story(anchor: tuple[int, str] | None) -> list[Flowable]:
+    if anchor is None:
+        return []
+    number, digest = anchor
+    text = f"操作日志校验：共 {number} 条，末条校验值 {number}:{digest or '（空）'}"
+    return [Spacer(1, 8 * mm), Paragraph(esc(text), styles().note)]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from models import SyncDevice, SyncHeld, SyncReceived
 from services.db import Database
+from services.sync import anchor as sync_anchor
 from services.sync import state
 from services.sync.errors import AckInvalid, PackageInvalid, SyncError
 from services.sync.exporter import _safe
@@ -84,6 +85,7 @@ def write_ack(db: Database, device_id: str, outdir: Path, *, key: Ed25519Private
         ).all()
         now = datetime.now(UTC).replace(tzinfo=None)
         pub = public_raw(key)
+        log_anchor = sync_anchor.for_ack(s, device_id)  # i20: the log end the county saw, signed
         payload: dict[str, Any] = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -112,7 +114,7 @@ def write_ack(db: Database, device_id: str, outdir: Path, *, key: Ed25519Private
                 }
                 for h in held
             ],
-        }
+        } | ({"audit_anchor": log_anchor} if log_anchor else {})
     body = canonical(payload)
     doc = {"ack": payload, "signature": b64(sign(key, body))}
     path = (
@@ -206,6 +208,7 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         held = list(p.get("held") or [])
         if acked != previous:
             state.put(s, state.ACKED_SEQ, str(acked))
+        sync_anchor.remember_ack(s, p.get("audit_anchor"))  # i20: checked by `audit verify`
         state.put_json(
             s,
             state.LAST_ACK,

@@ -43,12 +43,26 @@ def generate_county_key(folder: Path | None = None, *, overwrite: bool = False) 
         raise KeyMissing(
             f"本机已有县级密钥（{path}）。重新生成会使已配置旧公钥的乡镇无法加密给本机，如确需更换请加 --force。"
         )
+    if path.exists():  # kept for decryption: packages sealed for the old key may still be on the way
+        old = load_county_key(folder)
+        if old is not None:
+            path.replace(path.with_name(f"{path.stem}.{county_key_id(x_public_raw(old))}.retired.pem"))
     key = X25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     save_private_key(path, pem)
     return key
+
+
+def _retired_county_key(wanted: str, folder: Path | None = None) -> X25519PrivateKey | None:
+    """A county key replaced by ``county-generate --force`` (kept as …<key id>.retired.pem)."""
+    current = county_key_path(folder)
+    path = current.with_name(f"{current.stem}.{wanted}.retired.pem")
+    if not wanted or "/" in wanted or "\\" in wanted or not path.exists():
+        return None
+    key = load_private_pem(path)
+    return key if isinstance(key, X25519PrivateKey) else None
 
 
 def load_county_key(folder: Path | None = None) -> X25519PrivateKey | None:
@@ -118,6 +132,8 @@ def open_sealer(private: X25519PrivateKey | None, header: dict[str, object]) -> 
             "或用 `sync key county-generate` 生成本机密钥并把公钥发给乡镇。"
         )
     mine = county_key_id(x_public_raw(private))
+    if wanted != mine and (retired := _retired_county_key(wanted)) is not None:
+        private, mine = retired, wanted  # replaced with --force: the old key still opens its packages
     if wanted != mine:
         raise PackageInvalid(
             f"此包是为另一把县级密钥加密的（指纹 {wanted}），本机密钥指纹为 {mine}，无法解密。"

@@ -20,6 +20,7 @@ from models import Attachment
 from services import attachments as attachment_store
 from services import demo_marker
 from services.db import Database, current_seq, head_revision
+from services.sync import anchor as sync_anchor
 from services.sync import state
 from services.sync.crypto import Sealer, new_sealer
 from services.sync.errors import SyncError
@@ -204,6 +205,7 @@ def _export(
         blobs, missing = _attachment_blobs(s, lo, hi)
         county_x = state.get(s, state.COUNTY_X25519)
         demo = demo_marker.is_demo(s)
+        log_anchor = sync_anchor.for_manifest(s)  # i20: the audit chain's end travels with the data
     if demo and county_x:
         raise SyncError(
             "这是演示数据库（由“载入演示数据”生成），不能导出给县级：演示数据不得进入真实的汇总库。"
@@ -234,6 +236,7 @@ def _export(
         tables=manifest_tables,
         attachments=sorted(blobs),
         missing_attachments=missing,
+        audit_anchor=log_anchor,
     )
     sealer: Sealer | None = new_sealer(county_x) if county_x else None
     path = outdir / package_name(town.code, dev, seq_from, hi, now)
@@ -279,6 +282,7 @@ def _export(
             state.LAST_EXPORT,
             {k: v for k, v in result.to_json().items() if k not in ("rows",)} | {"at": now.isoformat()},
         )
+        sync_anchor.remember_export(s, log_anchor)
     if progress:
         progress(len(tables) + 2, len(tables) + 2, "完成")
     return result

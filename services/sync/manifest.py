@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.sync import anchor as sync_anchor
 from services.sync.errors import PackageInvalid
 
 FORMAT = "ltpkg"
@@ -34,6 +35,7 @@ class Manifest:
     missing_attachments: list[str] = field(default_factory=list)
     encryption: dict[str, str] | None = None
     format_version: int = FORMAT_VERSION
+    audit_anchor: dict[str, Any] | None = None  # services/sync/anchor.py; absent in older packages
 
     @property
     def total_rows(self) -> int:
@@ -60,7 +62,7 @@ class Manifest:
             "attachments": self.attachments,
             "missing_attachments": self.missing_attachments,
             "encryption": self.encryption,
-        }
+        } | ({"audit_anchor": self.audit_anchor} if self.audit_anchor is not None else {})
 
     def to_bytes(self) -> bytes:
         return canonical(self.to_json())
@@ -137,6 +139,7 @@ def parse(data: dict[str, Any]) -> Manifest:
         attachments=[str(a) for a in data.get("attachments") or []],
         missing_attachments=[str(a) for a in data.get("missing_attachments") or []],
         encryption={str(k): str(v) for k, v in encryption.items()} if encryption else None,
+        audit_anchor=sync_anchor.valid(data.get("audit_anchor")),
     )
     if m.seq_from < 1 or m.seq_to < m.seq_from - 1:
         raise PackageInvalid(f"清单中的序号范围 {m.seq_from}–{m.seq_to} 无效。")

@@ -30,6 +30,7 @@ from services import attachments as attachment_store
 from services import audit
 from services.db import Database, allocate_seq
 from services.paths import data_dir
+from services.sync import anchor as sync_anchor
 from services.sync import state
 from services.sync.crypto import load_county_key
 from services.sync.errors import PackageRejected, SyncError
@@ -158,6 +159,8 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
             plan = _plan(s, opened)
             _write_blobs(s, opened)
             result, first, last = _execute(s, opened, plan)
+            if warning := sync_anchor.check_received(s, m.device_id, m.audit_anchor):  # i20
+                result.message = f"{result.message}\n警告：{warning}".strip()
             _record(s, opened, device, result, (first, last))
             audit.record_bulk(
                 s,

@@ -47,7 +47,12 @@ def test_unexpected_exception_shows_an_error_dialog_instead_of_crashing(
     done: list[int] = []
     assert ops.run_read(None, db, broken, done.append) is None
     assert done == []
-    assert boxes.shown[0][0] == "exec" and "ZeroDivisionError" in boxes.shown[0][2]
+    kind, _title, text = boxes.shown[0]
+    assert kind == "critical" and "程序内部出错" in text  # plain words; details in the private log
+    assert "ZeroDivisionError" not in text
+    from services import crashlog
+
+    assert "ZeroDivisionError" in crashlog.log_path().read_text(encoding="utf-8")
 
 
 def test_ledger_error_without_form_is_a_warning(app: QApplication, db: Database, boxes: Boxes) -> None:

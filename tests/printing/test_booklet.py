@@ -203,3 +203,16 @@ def test_characters_missing_from_the_font_are_reported(
 
 def test_ordinary_names_need_no_warning(booklet: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "打印字体中没有" not in capsys.readouterr().out
+
+
+def test_the_cover_carries_the_audit_log_anchor_that_audit_verify_accepts(
+    booklet: Path, db: Database, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from services import audit
+
+    with db.reader() as s:
+        number, digest = audit.anchor(s)
+    cover = pdfcheck.compact(pdfcheck.texts(booklet)[0])
+    assert f"{number}:{digest}" in cover  # printed in full, so it can be typed back in later
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "audit", "verify", "--anchor", f"{number}:{digest}"]) == 0

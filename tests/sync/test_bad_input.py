@@ -142,6 +142,8 @@ def test_encrypted_for_another_county_key_is_rejected(
     keys.county_generate(tmp_path / "first.json")
     keys.county_set(town.db, tmp_path / "first.json")
     keys.county_generate(tmp_path / "second.json", force=True)  # the county now holds another key
+    for retired in keys.keys_dir().glob("*.retired.pem"):  # … and not the first one (never had it)
+        retired.unlink()
     pkg = town.export(usb).path
     refused(county_sqlite, pkg, PackageInvalid, "另一把县级密钥")
 

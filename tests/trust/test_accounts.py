@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,20 +35,28 @@ def test_weak_passwords_are_refused_with_a_reason(db: Database, bad: str) -> Non
     assert err.value.field == "password" and "密码" in err.value.message
 
 
+def _lock_state(db: Database, name: str) -> tuple[int, object]:
+    with db.reader() as s:
+        user = s.scalars(select(UserAccount).where(UserAccount.username == name)).one()
+        return user.failed_attempts, user.locked_until
+
+
 def test_wrong_password_delays_grow_then_the_account_locks(db: Database, people: People) -> None:
     now = utcnow()
     waits = []
-    for attempt in range(accounts.LOCK_AFTER):
+    for _attempt in range(accounts.LOCK_AFTER):
         with pytest.raises(accounts.LoginRefused) as err:
             accounts.login(db, "editor", "wrong-password", now=now)
-        waits.append(err.value.wait_seconds)
-        # trying again at once is refused without even checking the password
-        with pytest.raises(accounts.LoginRefused, match="再试"):
+        assert err.value.message == accounts.REFUSED
+        _count, until = _lock_state(db, "editor")
+        waits.append(round((until - now).total_seconds()))  # type: ignore[operator]
+        # trying again at once is refused without even checking the password, in the same words
+        with pytest.raises(accounts.LoginRefused) as again:
             accounts.login(db, "editor", PASSWORD, now=now)
-        now += timedelta(seconds=err.value.wait_seconds + 1)
-        assert attempt < accounts.LOCK_AFTER
+        assert again.value.message == accounts.REFUSED
+        now += timedelta(seconds=waits[-1] + 1)
     assert waits[:4] == [1, 2, 4, 8] and waits[-1] == accounts.LOCK_MINUTES * 60
-    with pytest.raises(accounts.LoginRefused, match="锁定"):
+    with pytest.raises(accounts.LoginRefused):
         accounts.login(db, "editor", PASSWORD, now=now - timedelta(minutes=1))
     with db.transaction("admin") as s:  # an administrator unlocks
         accounts.unlock(s, "editor")
@@ -56,6 +66,74 @@ def test_wrong_password_delays_grow_then_the_account_locks(db: Database, people:
             select(AuditEntry.changes).where(AuditEntry.changes.like("%login_failed%"))
         ).all()
     assert len(failures) == accounts.LOCK_AFTER
+
+
+def test_parallel_logins_get_exactly_five_guesses(
+    db: Database, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(accounts, "MAX_DELAY_SECONDS", 0)  # no pause between guesses: only the count
+    checks: list[str] = []
+    real = accounts._hasher
+
+    class Counting(type(real)):  # type: ignore[misc]
+        def verify(self, hash: str, password: str) -> bool:
+            if hash != accounts._DUMMY:
+                checks.append(password)
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(accounts, "_hasher", Counting(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(accounts, "_DUMMY", accounts._hasher.hash("not a password of anyone"))
+
+    errors: list[BaseException] = []
+
+    def guess(n: int) -> None:
+        for k in range(3):
+            try:
+                accounts.login(db, "editor", f"guess-{n}-{k}")
+            except accounts.LoginRefused:
+                pass
+            except Exception as exc:  # e.g. "database is locked": must not happen
+                errors.append(exc)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(checks) == accounts.LOCK_AFTER  # 30 tries at once, exactly 5 real password checks
+    count, until = _lock_state(db, "editor")
+    assert count == accounts.LOCK_AFTER and until is not None
+    with pytest.raises(accounts.LoginRefused):  # locked: even the right password is refused now
+        accounts.login(db, "editor", PASSWORD)
+
+
+def test_unknown_and_locked_accounts_answer_like_a_real_check(
+    db: Database, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashed: list[str] = []
+    real = accounts._hasher
+
+    class Counting(type(real)):  # type: ignore[misc]
+        def verify(self, hash: str, password: str) -> bool:
+            hashed.append(hash)
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(accounts, "_hasher", Counting(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(accounts, "_DUMMY", accounts._hasher.hash("not a password of anyone"))
+
+    def refused(name: str, password: str) -> str:
+        before = len(hashed)
+        with pytest.raises(accounts.LoginRefused) as err:
+            accounts.login(db, name, password)
+        assert len(hashed) == before + 1  # one full argon2 check whatever the case: same time
+        return err.value.message
+
+    wrong = refused("editor", "wrong-password")
+    unknown = refused("nobody-here", "wrong-password")
+    waiting = refused("editor", "wrong-again")  # inside the pause after a failure
+    assert wrong == unknown == waiting == accounts.REFUSED  # nothing tells which names exist
+    assert hashed[-2] == hashed[-1] == accounts._DUMMY  # unknown and waiting: the dummy hash
 
 
 def test_unknown_user_and_disabled_account_are_refused(db: Database, people: People) -> None:
@@ -95,6 +173,7 @@ def test_cli_needs_credentials_once_accounts_exist(
     assert "--password-file" in capsys.readouterr().err
     pw = tmp_path / "pw"
     pw.write_text(PASSWORD + "\n", encoding="utf-8")
+    pw.chmod(0o600)
     assert (
         _main("--db", d, "--user", "editor", "--password-file", str(pw), "township", "add", "T01", "城关镇")
         == 0
@@ -124,6 +203,7 @@ def test_cli_account_management(db: Database, db_path: Path, tmp_path: Path) -> 
     d = str(db_path)
     pw = tmp_path / "pw"
     pw.write_text(PASSWORD, encoding="utf-8")
+    pw.chmod(0o600)
     assert _main("--db", d, "account", "init", "boss", "--new-password-file", str(pw)) == 0
     login = ["--db", d, "--user", "boss", "--password-file", str(pw)]
     assert _main(*login, "account", "add", "clerk", "--role", "editor", "--new-password-file", str(pw)) == 0
@@ -131,3 +211,30 @@ def test_cli_account_management(db: Database, db_path: Path, tmp_path: Path) -> 
     assert _main(*login, "account", "list") == 0
     with db.reader() as s:
         assert s.scalars(select(UserAccount.role).where(UserAccount.username == "clerk")).one() == "viewer"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_world_readable_password_file_is_refused_and_a_notepad_bom_is_not_part_of_the_password(
+    db: Database, db_path: Path, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import main
+
+    pw = tmp_path / "pw.txt"
+    pw.write_bytes(b"\xef\xbb\xbf" + PASSWORD.encode() + b"\r\n")  # Notepad: BOM and CRLF
+    pw.chmod(0o644)
+    argv = [
+        "--db",
+        str(db_path),
+        "--user",
+        "admin",
+        "--password-file",
+        str(pw),
+        "township",
+        "add",
+        "T01",
+        "镇",
+    ]
+    assert main.main(argv) == 1
+    assert "所有人都能读取" in capsys.readouterr().err
+    pw.chmod(0o600)
+    assert main.main(argv) == 0, capsys.readouterr().err

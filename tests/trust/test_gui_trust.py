@@ -160,4 +160,40 @@ def test_main_window_has_the_trust_menu_actions(
     assert {"备份到…", "从备份恢复…", "锁定", "回收站…", "操作日志…", "用户管理…", "安全设置…"} <= texts
     who = window.findChild(QLabel, "currentUser")
     assert who is not None and "查阅" in who.text()
-    assert backup.daily_due(db) is False  # signing in made today's rolling backup
+    assert backup.daily_due(db) is True  # a 查阅 account's sign-in makes no backup: it is write-side
+    login_dialog.become(db, people.editor)
+    editor_window = MainWindow(db, extensions=["gui.trust_actions"])
+    qtbot.addWidget(editor_window)
+    assert backup.daily_due(db) is False  # an editor's first sign-in of the day made today's backup
+
+
+def test_a_failed_daily_or_exit_backup_is_told_to_the_clerk(
+    app: QApplication, db: Database, people: People, boxes: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gui import trust_actions
+    from services import security_settings
+
+    def full_disk(*_args: object, **_kw: object) -> None:
+        raise backup.BackupError("无法写入备份：磁盘空间已满。")
+
+    monkeypatch.setattr(backup, "auto_backup", full_disk)
+    login_dialog.become(db, people.editor)
+    assert trust_actions.daily_backup(db, security_settings.SecuritySettings()) is None
+    assert trust_actions.exit_backup(db) is None
+    assert len(boxes) == 2 and all("磁盘空间已满" in text for text in boxes)
+    assert "今天" in boxes[0] and "退出" in boxes[1]
+
+
+def test_an_unexpected_database_error_in_the_window_is_told_plainly_without_data(
+    app: QApplication, boxes: list[str]
+) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    exc = OperationalError(
+        "UPDATE member SET phone=?", ("13912345678",), sqlite3.OperationalError("database or disk is full")
+    )
+    ops.show_error(None, exc)
+    assert len(boxes) == 1 and "磁盘空间已满" in boxes[0]
+    assert "13912345678" not in boxes[0] and "UPDATE" not in boxes[0]

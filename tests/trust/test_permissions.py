@@ -122,6 +122,7 @@ def test_cli_viewer_is_refused_with_a_chinese_message(
         member_id = s.scalars(select(Member.id)).one()
     pw = tmp_path / "pw"
     pw.write_text(PASSWORD + "\n", encoding="utf-8")
+    pw.chmod(0o600)
     base = ["--db", str(db_path), "--user", "viewer", "--password-file", str(pw)]
     assert main([*base, "member", "delete", member_id]) == 1
     assert "查阅" in capsys.readouterr().err

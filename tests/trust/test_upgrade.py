@@ -37,5 +37,5 @@ def test_revision_0001_database_upgrades_and_keeps_every_row(tmp_path: Path) -> 
             assert audit.verify(s).ok and audit.count_entries(s, audit.AuditFilter(user="升级后")) == 1
     finally:
         db.close()
-    copies = list((tmp_path / "backups").glob("ledger-before-*.sqlite"))
+    copies = list((tmp_path / "backups").glob("ledger-before-upgrade.sqlite"))
     assert len(copies) == 1 and stat.S_IMODE(copies[0].stat().st_mode) == 0o600
