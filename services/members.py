@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import Branch, Member, PartyGroup
 from models.enums import Discipline, Education, MemberState, MemberStatus
-from services import idcard
+from services import idcard, textclean
 from services.dates import age_on
 from services.errors import NotFound, ValidationError
 from services.org import get_branch, soft_delete
@@ -38,6 +38,7 @@ class MemberInput:
 def _validate(
     session: Session, branch: Branch, data: MemberInput, today: date, member_id: str | None
 ) -> idcard.IdInfo:
+    # ``data`` arrives cleaned (textclean.cleaned_input): an invisible-only name is empty here.
     name = data.name.strip()
     if not name:
         raise ValidationError("name", "姓名不能为空。")
@@ -113,6 +114,7 @@ def _apply(member: Member, data: MemberInput, info: idcard.IdInfo) -> None:
 
 def create_member(session: Session, branch_id: str, data: MemberInput, today: date | None = None) -> Member:
     branch = get_branch(session, branch_id)
+    data = textclean.cleaned_input(data)
     info = _validate(session, branch, data, today or date.today(), None)
     member = Member(township_id=branch.township_id, branch_id=branch.id, state=MemberState.ACTIVE)
     _apply(member, data, info)
@@ -131,6 +133,7 @@ def get_member(session: Session, member_id: str) -> Member:
 def update_member(session: Session, member_id: str, data: MemberInput, today: date | None = None) -> Member:
     member = get_member(session, member_id)
     branch = get_branch(session, member.branch_id)
+    data = textclean.cleaned_input(data)
     info = _validate(session, branch, data, today or date.today(), member.id)
     _apply(member, data, info)
     session.flush()
