@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from gui import ops
 from models.enums import AuditAction, label
-from services import audit
+from services import audit, localtime
 from services.db import Database
 from services.recycle import table_label
 
@@ -143,7 +143,7 @@ class AuditDialog(QDialog):
         for i, r in enumerate(rows):
             values = (
                 str(r.id),
-                f"{r.at:%Y-%m-%d %H:%M:%S}",
+                localtime.show(r.at, seconds=True),
                 r.user,
                 label(r.action),
                 table_label(r.table_name) if r.table_name else "",
