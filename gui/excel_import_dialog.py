@@ -274,9 +274,11 @@ class ExcelImportDialog(QDialog):
         self.preview_model.show(plan)
         if len(plan.rows) <= 2000:  # measuring every cell of a huge preview would stall the dialog
             self.preview.resizeColumnsToContents()
-        self.problems.setRowCount(len(plan.problems))
-        for i, p in enumerate(plan.problems):
-            for j, text in enumerate((p.sheet, str(p.row or ""), p.column, p.value, p.message)):
+        listed = [*plan.problems, *plan.notices]  # notices (cleaned characters, hidden rows) last
+        self.problems.setRowCount(len(listed))
+        for i, p in enumerate(listed):
+            message = p.message if i < len(plan.problems) else f"提示：{p.message}"
+            for j, text in enumerate((p.sheet, str(p.row or ""), p.column, p.value, message)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.problems.setItem(i, j, item)

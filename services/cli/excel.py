@@ -84,6 +84,8 @@ def _print_plan(plan: ImportPlan) -> None:
             print(f"  第 {row.row} 行 {ACTION_LABELS[row.action]}：{changes}")
     for p in plan.problems:
         print(f"  {p.describe()}")
+    for p in plan.notices:
+        print(f"  提示：{p.describe()}")
     print(plan.summary())
 
 

@@ -22,7 +22,7 @@ class Column:
     key: str
     header: str
     synonyms: tuple[str, ...] = ()
-    kind: str = "text"  # text | name | id | date | enum | bool | people
+    kind: str = "text"  # text | name | id | phone | date | enum | bool | people
     enum: str = ""  # models.enums LABELS table for kind "enum"
     required: bool = False
     note: str = ""

@@ -30,7 +30,7 @@ ROSTER = Layout(
             width=21,
         ),
         Column("education", "学历", ("文化程度", "最高学历"), "enum", "Education", width=10),
-        Column("phone", "联系电话", ("电话", "手机", "手机号", "手机号码", "联系方式"), width=14),
+        Column("phone", "联系电话", ("电话", "手机", "手机号", "手机号码", "联系方式"), "phone", width=14),
         Column(
             "joined_on",
             "入党日期",

@@ -120,7 +120,9 @@ def _meeting_row(
             elif col.kind == "name":
                 got[key] = values.name(raw)
             else:
-                got[key] = values.text(raw)
+                got[key] = values.text(raw, key)
+            if col.kind in ("text", "name") and (note := values.cleaning_note(raw, key)):
+                plan.notices.append(_problem(table, MEETINGS, row_no, key, shown[key], note))
         except values.CellError as exc:
             plan.problems.append(_problem(table, MEETINGS, row_no, key, shown[key], exc.message))
     held = got.get("held_on")
@@ -245,7 +247,7 @@ def _attendance(
             tainted.add(meeting.row)
             continue
         name = values.name(cells.get("name"))
-        reason = values.text(cells.get("reason"))
+        reason = values.text(cells.get("reason"), "reason")
         if status == AttendanceStatus.LEAVE and not reason:
             problem("reason" if "reason" in cells else "status", "请假须填写原因。")
             tainted.add(meeting.row)
@@ -255,7 +257,7 @@ def _attendance(
         if day not in roster:
             roster[day] = members_on(session, branch_id, day)
         candidates = [m for m in roster[day] if m.name == name]
-        idn = values.text(cells.get("id_number")).upper()
+        idn = values.text(cells.get("id_number"), "id_number").upper()
         if idn:
             candidates = [m for m in candidates if m.id_number == idn]
         if status == AttendanceStatus.OBSERVER and not candidates:

@@ -26,6 +26,7 @@ class RowPlan:
     changes: list[Change] = field(default_factory=list)
     target_id: str | None = None  # the existing record an update applies to
     payload: Any = None  # the service input (MemberInput, MeetingInput) when the row is valid
+    notices: list[Problem] = field(default_factory=list)  # not errors: what entry cleaning changed
 
 
 @dataclass
@@ -37,6 +38,13 @@ class ImportPlan:
     columns: list[tuple[str, str, str]]  # (key, header as written, column letter), in file order
     rows: list[RowPlan]
     problems: list[Problem]  # every problem, in sheet/row order, including those of no single row
+    sheet_notices: list[Problem] = field(default_factory=list)  # hidden rows/sheets, filters
+
+    @property
+    def notices(self) -> list[Problem]:
+        """What the clerk should know but that blocks nothing: characters removed or replaced on entry
+        (control characters, zero-width spaces, name dots), hidden rows and sheets."""
+        return [*self.sheet_notices, *(n for r in self.rows for n in r.notices)]
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -49,7 +57,9 @@ class ImportPlan:
         parts = [f"共 {len(self.rows)} 行"]
         parts += [f"{ACTION_LABELS[a]} {self.count(a)}" for a in ("create", "update", "unchanged", "error")]
         text = "，".join(parts)
-        return text + (f"；发现 {len(self.problems)} 处问题" if self.problems else "；没有发现问题")
+        text += f"；发现 {len(self.problems)} 处问题" if self.problems else "；没有发现问题"
+        notices = self.notices
+        return text + (f"；另有 {len(notices)} 处提示（如已清理的不可见字符）" if notices else "")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +69,7 @@ class ImportPlan:
             "header_row": self.header_row,
             "counts": {a: self.count(a) for a in ACTION_LABELS},
             "problems": [p.as_dict() for p in self.problems],
+            "notices": [p.as_dict() for p in self.notices],
             "rows": [
                 {
                     "row": r.row,

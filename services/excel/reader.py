@@ -157,15 +157,20 @@ def _column_index(letters: str) -> int:
 
 # --- cell values -------------------------------------------------------------------------------
 
-_FULLWIDTH = {i + 0xFF10: ord("0") + i for i in range(10)} | {0xFF21 + i: ord("A") + i for i in range(26)}
-_FULLWIDTH |= {0xFF41 + i: ord("a") + i for i in range(26)}
-_FULLWIDTH |= {0x3000: ord(" "), 0xFF0D: ord("-"), 0xFF0E: ord("."), 0xFF0F: ord("/"), 0xFF1A: ord(":")}
+
+
+_CONTROL_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f])_")
 
 
 def cell_text(value: Cell) -> str:
-    """A cell as text: numbers without a trailing '.0', full-width digits/letters folded, trimmed."""
+    """A cell as text, trimmed: numbers without a trailing '.0'. Text is kept as typed — full-width
+    punctuation stays (``：`` in 备注); identifying columns are normalised by ``services.textclean``.
+    An OOXML escape of a control character left in the text (``_x000B_``, a Word line break) is
+    decoded, so the cleaning on entry sees — and reports — the character itself."""
     if type(value) is str:  # the common case first: most cells are plain text
-        return value.strip() if value.isascii() else value.translate(_FULLWIDTH).strip()
+        if "_x" in value:
+            value = _CONTROL_ESCAPE.sub(lambda m: chr(int(m[1], 16)), value)
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float):
@@ -182,7 +187,7 @@ def cell_text(value: Cell) -> str:
         return value.isoformat()
     if isinstance(value, bool):
         return "是" if value else "否"
-    return str(value).translate(_FULLWIDTH).strip()
+    return str(value).strip()
 
 
 def serial_to_date(serial: float) -> date | None:

@@ -121,9 +121,13 @@ class _RosterChecker:
                 elif col.kind == "bool":
                     got[key] = values.flag(raw)
                 elif col.kind == "name":
-                    got[key] = "".join(shown[key].split())  # stray spaces, also full-width ones
+                    got[key] = values.name(raw)  # stray spaces, invisible characters, name dots
+                elif col.kind == "phone":
+                    got[key] = values.phone(raw)
                 else:
-                    got[key] = shown[key]
+                    got[key] = values.text(raw, key)
+                if col.kind in ("text", "name", "phone") and (note := values.cleaning_note(raw, key)):
+                    plan.notices.append(self.problem(row_no, key, shown[key], note))
             except values.CellError as exc:
                 if key == "birth_date" and (ym := values.year_month(raw)) is not None:
                     got["birth_month"] = ym  # 出生年月 is often kept to the month: checked against the ID

@@ -91,9 +91,7 @@ def _fill_sheet(ws: Worksheet, layout: Layout) -> None:
             )
             dv.add(cells)
             ws.add_data_validation(dv)
-        number_format = {"date": "yyyy-mm-dd", "id": "@"}.get(col.kind)
-        if col.key == "phone":
-            number_format = "@"
+        number_format = {"date": "yyyy-mm-dd", "id": "@", "phone": "@"}.get(col.kind)
         if number_format:
             for row in ws.iter_rows(min_row=2, max_row=ROWS + 1, min_col=i + 1, max_col=i + 1):
                 row[0].number_format = number_format

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 
 from models.enums import LABELS, code_for
-from services import idcard
+from services import idcard, textclean
 from services.dates import parse_date
 from services.errors import ValidationError
 from services.excel.reader import Cell, cell_text, serial_to_date
@@ -54,13 +55,38 @@ _SPACES = re.compile(r"\s+")
 _YEAR_MONTH = re.compile(r"^\d{4}\s*[-./年]\s*(\d{1,2})\s*月?$")
 
 
-def text(value: Cell) -> str:
-    return cell_text(value)
+def text(value: Cell, key: str = "") -> str:
+    """A text cell cleaned the way the column ``key`` is stored (``textclean.policy_for``: identifying
+    columns such as phone are NFKC-normalised, free text keeps its full-width punctuation)."""
+    return textclean.clean(cell_text(value), textclean.policy_for(key) or textclean.FREE)
 
 
 def name(value: Cell) -> str:
-    """Chinese names carry no spaces; stray ones (also full-width) come from copy and paste."""
-    return _SPACES.sub("", cell_text(value))
+    """Chinese names carry no spaces; stray ones (also full-width) come from copy and paste.
+    Invisible characters go and middle-dot variants become ``·`` (``textclean.clean_key``)."""
+    return _SPACES.sub("", textclean.clean_key(cell_text(value), person=True))
+
+
+def folded(value: Cell) -> str:
+    """A cell as text with full-width letters, digits and signs folded (NFKC): for codes, choices,
+    dates and numbers, never for free text."""
+    return textclean.clean_key(cell_text(value))
+
+
+def cleaning_note(value: Cell, key: str) -> str:
+    """What entry cleaning removes or replaces in this cell, for the import preview ("" if nothing)."""
+    raw = cell_text(value)
+    policy = textclean.policy_for(key) or textclean.FREE
+    if policy == textclean.FREE:
+        return textclean.explain(raw, textclean.clean(raw, policy))
+    cleaned = textclean.clean(raw, policy)
+    # folding full-width digits or collapsing spaces is expected there: only invisible/control chars
+    # and the name dot are worth a word
+    invisible = textclean.clean_free(raw) != raw or any(unicodedata.category(c) == "Cf" for c in raw)
+    dots = policy == textclean.PERSON and textclean.MIDDLE_DOT in cleaned and cleaned.count(
+        textclean.MIDDLE_DOT
+    ) > raw.count(textclean.MIDDLE_DOT)
+    return textclean.explain(raw, cleaned) if invisible or dots else ""
 
 
 def date_value(value: Cell) -> date | None:
@@ -99,9 +125,9 @@ def year_month(value: Cell) -> tuple[int, int] | None:
     if isinstance(value, float) and 1900 <= value < 2101:
         year, frac = divmod(round(value * 100), 100)
         return (int(year), int(frac)) if 1 <= frac <= 12 else None
-    match = _YEAR_MONTH.match(cell_text(value))
+    match = _YEAR_MONTH.match(folded(value))
     if match and 1 <= int(match[1]) <= 12:
-        return int(cell_text(value)[:4]), int(match[1])
+        return int(folded(value)[:4]), int(match[1])
     return None
 
 
@@ -116,7 +142,7 @@ def id_number(value: Cell, today: date) -> idcard.IdInfo:
                 f"最后几位已变成 0，无法恢复。{fix}"
             )
         raise CellError(f"身份证号被 Excel 存成了数字，只有 {len(digits)} 位。{fix}")
-    raw = cell_text(value)
+    raw = folded(value)
     if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", raw.replace(" ", "")):
         raise CellError(f"身份证号显示为科学计数法（{raw}），后几位已丢失。{fix}")
     try:
@@ -130,6 +156,23 @@ def id_number(value: Cell, today: date) -> idcard.IdInfo:
         raise CellError(exc.message) from None
 
 
+def phone(value: Cell) -> str:
+    """A phone number, recognising Excel's damage when the column is not text: a number cell loses a
+    landline's leading 0 (0931-8123456 typed as 09318123456 becomes 9318123456). An 11-digit number
+    starting with 1 (a mobile) or a 7–8 digit local number is taken as is; any other number is refused
+    with the fix."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        digits = str(int(Decimal(f"{value:.15g}"))) if float(value).is_integer() else cell_text(value)
+        mobile = len(digits) == 11 and digits.startswith("1")
+        if mobile or len(digits) in (7, 8):
+            return digits
+        raise CellError(
+            f"联系电话被 Excel 存成了数字（{digits}），开头的 0 可能已丢失（如 0{digits}）。"
+            "请把该列设置为“文本”格式（选中整列 → 设置单元格格式 → 文本），重新输入这些号码后再导入。"
+        )
+    return textclean.clean_key(cell_text(value))
+
+
 # Label, code or alias → code, per enum table (one dict lookup per cell).
 _LOOKUP: dict[str, dict[str, str]] = {
     name: {**{c: c for c in table}, **{lab: c for c, lab in table.items()}, **ALIASES.get(name, {})}
@@ -138,7 +181,7 @@ _LOOKUP: dict[str, dict[str, str]] = {
 
 
 def enum_code(value: Cell, enum: str) -> str:
-    s = "".join(cell_text(value).split())
+    s = "".join(folded(value).split())
     code = _LOOKUP[enum].get(s) if s else None
     if code is None and s:
         code = code_for(enum, s)
@@ -151,7 +194,7 @@ def enum_code(value: Cell, enum: str) -> str:
 def flag(value: Cell) -> bool:
     if isinstance(value, bool):
         return value
-    s = cell_text(value).lower()
+    s = folded(value).lower()
     if s in _TRUE:
         return True
     if s in _FALSE:

@@ -53,7 +53,8 @@ class ConflictView:
             "differences": [{"field": k, "current": a, "other": b} for k, a, b in self.differences],
             "winner": self.winner,
             "loser": self.loser,
-            "detected_at": self.detected_at.isoformat(timespec="seconds"),
+            "detected_at": self.detected_at.isoformat(timespec="seconds") + "Z",
+            "detected_at_local": localtime.show(self.detected_at),
         }
 
 
