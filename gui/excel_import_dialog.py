@@ -198,6 +198,14 @@ class ExcelImportDialog(QDialog):
         group.addButton(self.all_or_nothing)
         group.addButton(self.valid_only)
         self.confirm_updates = QCheckBox("应用对已有记录的修改")
+        # Rows the clerk cannot see in Excel (hidden, filtered out, hidden sheet) are never imported
+        # silently: the check reports them and asks; the choice here re-checks the file.
+        self.hidden_box = QComboBox()
+        self.hidden_box.setObjectName("hiddenRowsBox")
+        self.hidden_box.addItem("隐藏/筛选掉的行：先询问", None)
+        self.hidden_box.addItem("隐藏/筛选掉的行：导入", "include")
+        self.hidden_box.addItem("隐藏/筛选掉的行：跳过", "exclude")
+        self.hidden_box.currentIndexChanged.connect(self._recheck)
         for w in (self.all_or_nothing, self.valid_only, self.confirm_updates):
             w.toggled.connect(self._update_buttons)
         self.import_button = QPushButton("导入")
@@ -210,6 +218,7 @@ class ExcelImportDialog(QDialog):
         bottom.addWidget(self.all_or_nothing)
         bottom.addWidget(self.valid_only)
         bottom.addWidget(self.confirm_updates)
+        bottom.addWidget(self.hidden_box)
         bottom.addStretch(1)
         bottom.addWidget(self.import_button)
         bottom.addWidget(close)
@@ -255,15 +264,20 @@ class ExcelImportDialog(QDialog):
             self.summary.setText("请选择要导入到哪个支部。")
             return
         planner = _FUNCS[self.kind][0]
+        hidden = self.hidden_box.currentData()
 
         def work(s: Session) -> ImportPlan | ExcelFileError:
             try:
-                return planner(s, branch_id, path, today=self.today)
+                return planner(s, branch_id, path, today=self.today, hidden_rows=hidden)
             except ExcelFileError as exc:  # shown in the dialog, not as a pop-up
                 return exc
 
         # Large sheets take a second or more: read on a worker while a busy indicator shows.
         ops.run_read(self, self.db, work, self._show_plan, background=True, label="正在检查…")
+
+    def _recheck(self) -> None:
+        if self.path_edit.text().strip():
+            self.check()
 
     def _show_plan(self, outcome: ImportPlan | ExcelFileError) -> None:
         if isinstance(outcome, ExcelFileError):

@@ -62,6 +62,15 @@ ROSTER = Layout(
             width=14,
         ),
         Column("notes", "备注", (), width=20),
+        Column(
+            "branch",
+            "所在支部",
+            ("所属支部", "支部", "支部名称", "所在党组织", "所属党组织", "党组织名称"),
+            "branch",
+            note="全镇名单里的这一列须是导入目标支部。",
+            width=16,
+            in_template=False,
+        ),
     ),
 )
 

@@ -38,13 +38,20 @@ class _Exception:
 
 
 def plan_meeting_import(
-    session: Session, branch_id: str, path: Path, *, today: date | None = None, sheet: str | None = None
+    session: Session,
+    branch_id: str,
+    path: Path,
+    *,
+    today: date | None = None,
+    sheet: str | None = None,
+    hidden_rows: str | None = None,
 ) -> ImportPlan:
+    """Read and check the whole file; nothing is written. ``hidden_rows``: see ``table.locate``."""
     today = today or date.today()
     branch = get_branch(session, branch_id)
-    table = locate(path, MEETINGS, sheet)
+    table = locate(path, MEETINGS, sheet, hidden_rows=hidden_rows)
     assert table is not None
-    people = locate(path, ATTENDANCE, must_find=False, exclude=(table.sheet.name,))
+    people = locate(path, ATTENDANCE, must_find=False, exclude=(table.sheet.name,), hidden_rows=hidden_rows)
     groups = {
         g.name.strip(): g.id
         for g in session.scalars(
@@ -84,7 +91,10 @@ def plan_meeting_import(
     problems.sort(key=lambda p: (p.sheet != table.sheet.name, p.sheet, p.row, p.column))
     match = table.match
     columns = [(key, match.headers[key], match.letters[key]) for _c, key in sorted(match.keys.items())]
-    return ImportPlan("meetings", path.name, table.sheet.name, match.row_index + 1, columns, rows, problems)
+    notices = [*table.notices, *(people.notices if people is not None else [])]
+    return ImportPlan(
+        "meetings", path.name, table.sheet.name, match.row_index + 1, columns, rows, problems, notices
+    )
 
 
 def _problem(table: Table, layout: Layout, row: int, key: str, value: str, message: str) -> Problem:

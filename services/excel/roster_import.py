@@ -36,12 +36,18 @@ _LABELLED = {"status": "MemberStatus", "discipline": "Discipline", "education": 
 
 
 def plan_roster_import(
-    session: Session, branch_id: str, path: Path, *, today: date | None = None, sheet: str | None = None
+    session: Session,
+    branch_id: str,
+    path: Path,
+    *,
+    today: date | None = None,
+    sheet: str | None = None,
+    hidden_rows: str | None = None,
 ) -> ImportPlan:
-    """Read and check the whole file; nothing is written."""
+    """Read and check the whole file; nothing is written. ``hidden_rows``: see ``table.locate``."""
     today = today or date.today()
     branch = get_branch(session, branch_id)
-    table = locate(path, ROSTER, sheet)
+    table = locate(path, ROSTER, sheet, hidden_rows=hidden_rows)
     assert table is not None
     return _RosterChecker(session, branch, table, today).run(path)
 
@@ -92,7 +98,14 @@ class _RosterChecker:
         match = self.table.match
         columns = [(key, match.headers[key], match.letters[key]) for _c, key in sorted(match.keys.items())]
         return ImportPlan(
-            "roster", path.name, self.table.sheet.name, match.row_index + 1, columns, rows, problems
+            "roster",
+            path.name,
+            self.table.sheet.name,
+            match.row_index + 1,
+            columns,
+            rows,
+            problems,
+            sheet_notices=list(self.table.notices),
         )
 
     def check_row(self, row_no: int, cells: dict[str, Any]) -> RowPlan:
@@ -124,6 +137,9 @@ class _RosterChecker:
                     got[key] = values.name(raw)  # stray spaces, invisible characters, name dots
                 elif col.kind == "phone":
                     got[key] = values.phone(raw)
+                elif col.kind == "branch":
+                    self.check_branch(plan, key, raw)
+                    continue
                 else:
                     got[key] = values.text(raw, key)
                 if col.kind in ("text", "name", "phone") and (note := values.cleaning_note(raw, key)):
@@ -139,6 +155,20 @@ class _RosterChecker:
             return plan
         self.decide(plan, got, info)
         return plan
+
+    def check_branch(self, plan: RowPlan, key: str, raw: Any) -> None:
+        """A 所在支部 column (a township list) must name the branch the rows are imported into."""
+        named = values.branch_matches(raw, self.branch.name, self.branch.code)
+        if not named:
+            plan.problems.append(
+                self.problem(
+                    plan.row,
+                    key,
+                    plan.cells[key],
+                    f"这一行属于“{plan.cells[key]}”，不是导入目标“{self.branch.name}”。"
+                    "请只导入本支部的行（在全镇名单中删去其他支部的行），或改为导入到该支部。",
+                )
+            )
 
     def check_rules(self, plan: RowPlan, got: dict[str, Any], info: idcard.IdInfo) -> None:
         """The member rules of ``services.members``, reported per column and all at once."""

@@ -62,13 +62,13 @@ def write_template(kind: str, path: Path) -> Path:
         guide.cell(i, 1, line)
     save_atomically(wb, path)
     title, layout = TEMPLATES[kind][0]
-    verify(path, title, [c.header for c in layout.columns], 0)
+    verify(path, title, [c.header for c in layout.columns if c.in_template], 0)
     return path
 
 
 def _fill_sheet(ws: Worksheet, layout: Layout) -> None:
     ws.freeze_panes = "A2"
-    for i, col in enumerate(layout.columns):
+    for i, col in enumerate(c for c in layout.columns if c.in_template):
         letter = column_letter(i)
         cell = ws.cell(1, i + 1, col.header)
         cell.font = Font(bold=True, color="FFFFFF" if col.required else "000000")

@@ -173,6 +173,17 @@ def phone(value: Cell) -> str:
     return textclean.clean_key(cell_text(value))
 
 
+def branch_matches(value: Cell, name: str, code: str) -> bool:
+    """Whether a 所在支部 cell names this branch: its code or its name, also written with the
+    township before it or without 党 (城关镇一村党支部, 一村支部); spaces and width do not matter."""
+    said = "".join(folded(value).split())
+    full = "".join(textclean.clean_key(name).split())
+    if not said or said in (full, textclean.clean_key(code)):
+        return True
+    short = full.replace("党", "")
+    return said.endswith(full) or said.replace("党", "").endswith(short)
+
+
 # Label, code or alias → code, per enum table (one dict lookup per cell).
 _LOOKUP: dict[str, dict[str, str]] = {
     name: {**{c: c for c in table}, **{lab: c for c, lab in table.items()}, **ALIASES.get(name, {})}
