@@ -12,8 +12,9 @@ by ``services/db.py``) and to every input that is checked before it is stored (`
   every invisible format character is removed (zero-width joiners, direction marks, soft hyphen),
   NFKC (full-width letters and digits become ASCII, U+3000 a space) except for CJK compatibility
   ideographs, which NFKC would replace by a different character of a person's name; line breaks and
-  runs of spaces become one space, ends trimmed; in person names the middle-dot variants of minority
-  names (•, ・, ･, ‧, ∙, ⋅, ．) become the one the national standard uses, U+00B7 ``·``.
+  runs of spaces become one space, ends trimmed; in person names spaces next to Chinese characters go
+  and the middle-dot variants of minority names (•, ・, ･, ‧, ∙, ⋅, ．) become the one the national
+  standard uses, U+00B7 ``·``.
 
 ``for_output`` is the exit defence for data stored before cleaning existed (or written by a tool that
 bypasses the ORM): it removes what XML (xlsx, PDF text) and UTF-8 cannot carry.
@@ -47,6 +48,7 @@ _SPACES = re.compile(r"\s+")
 _MIDDLE_DOTS = re.compile("[\u2022\u2027\u2219\u22c5\u30fb\uff65\u0387\u2e31\ua78f\u16eb\u00b7]")
 _DOT_BETWEEN_NAMES = re.compile(r"(?<=[^\x00-\x7f])\s*[.．]\s*(?=[^\x00-\x7f])")
 MIDDLE_DOT = "\u00b7"
+_SPACE_NEAR_CJK = re.compile(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])")
 
 FREE = "free"
 KEY = "key"
@@ -70,7 +72,14 @@ class Cleaned:
     note: str = ""
 
 
+# OOXML's escape of a control character (``_x000B_`` for a Word line break) as some readers hand it
+# over: taken to mean the character on every entry path, so a value round-trips through Excel.
+_CONTROL_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f])_")
+
+
 def _free(text: str) -> str:
+    if "_x" in text:
+        text = _CONTROL_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
     text = _BREAKS.sub("\n", text)
     text = _DROP.sub("", text)
     return _DROP_ASTRAL.sub("", text) if not text.isascii() else text
@@ -79,9 +88,9 @@ def _free(text: str) -> str:
 def clean_free(text: str) -> str:
     """Free text (minutes, notes, reasons): line breaks unified to ``\\n``, tab kept, control characters,
     lone surrogates, non-characters, BOM and zero-width space removed; nothing else changes."""
-    if text.isascii() and text.isprintable():
+    if "_x" not in text and text.isascii() and text.isprintable():
         return text
-    if not _NEEDS_FREE.search(text) and not _DROP_ASTRAL.search(text):
+    if "_x" not in text and not _NEEDS_FREE.search(text) and not _DROP_ASTRAL.search(text):
         return text
     return _free(text)
 
@@ -99,7 +108,7 @@ def clean_key(text: str, *, person: bool = False) -> str:
     """Identifying text (names, ID numbers, codes, phones): free-text cleaning, invisible format
     characters removed, NFKC (not for CJK compatibility ideographs), whitespace collapsed to one space
     and trimmed; with ``person`` the middle-dot variants of minority names become U+00B7."""
-    if text.isascii() and text.isprintable() and "  " not in text and text == text.strip():
+    if text.isascii() and text.isprintable() and "  " not in text and text == text.strip() and "_x" not in text:
         return text
     text = _free(text)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
@@ -109,6 +118,9 @@ def clean_key(text: str, *, person: bool = False) -> str:
         text = _DOT_BETWEEN_NAMES.sub(MIDDLE_DOT, text)
         text = _MIDDLE_DOTS.sub(MIDDLE_DOT, text)
         text = re.sub(r"\s*·\s*", MIDDLE_DOT, text)
+        # Chinese names carry no spaces (stray ones come from copy and paste); a Latin name keeps one
+        # space between its words.
+        text = _SPACE_NEAR_CJK.sub("", text)
     return text
 
 
@@ -251,12 +263,22 @@ def install(base: Any, tracked: type) -> None:
             policy = policy_for(prop.key)
             if policy is None or not isinstance(column.type, String) or column.foreign_keys:
                 continue
-            event.listen(getattr(cls, prop.key), "set", _setter(policy), retval=True)
+            length = getattr(column.type, "length", None)
+            event.listen(getattr(cls, prop.key), "set", _setter(policy, prop.key, length), retval=True)
     base._textclean_installed = True
 
 
-def _setter(policy: str) -> Any:
+def _setter(policy: str, key: str, length: int | None) -> Any:
     def on_set(_target: object, value: object, _old: object, _initiator: object) -> object:
-        return clean(value, policy) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        value = clean(value, policy)
+        if length is not None and len(value) > length:
+            # PostgreSQL would refuse it at commit with a traceback; SQLite would keep what no other
+            # copy of the ledger can hold. Say so at the field instead.
+            from services.errors import ValidationError
+
+            raise ValidationError(key, f"内容过长：{len(value)} 个字，这一项最多 {length} 个字，请删减后再保存。")
+        return value
 
     return on_set

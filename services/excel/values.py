@@ -64,7 +64,7 @@ def text(value: Cell, key: str = "") -> str:
 def name(value: Cell) -> str:
     """Chinese names carry no spaces; stray ones (also full-width) come from copy and paste.
     Invisible characters go and middle-dot variants become ``·`` (``textclean.clean_key``)."""
-    return _SPACES.sub("", textclean.clean_key(cell_text(value), person=True))
+    return textclean.clean_key(cell_text(value), person=True)
 
 
 def folded(value: Cell) -> str:
