@@ -9,7 +9,6 @@ stay in the bin.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -114,14 +113,19 @@ def _parent_links(model: type[Any]) -> list[tuple[Column[Any], type[Any]]]:
     return links
 
 
-@functools.cache
+_CHILD_LINKS: dict[type[Any], list[tuple[type[Any], Column[Any]]]] = {}  # mappers never change
+
+
 def _child_links(model: type[Any]) -> list[tuple[type[Any], Column[Any]]]:
+    if model in _CHILD_LINKS:
+        return _CHILD_LINKS[model]
     table = model.__table__.name
     out = []
     for child in tracked_models().values():
         for col in child.__table__.columns:
             if any(fk.column.table.name == table for fk in col.foreign_keys) and child is not model:
                 out.append((child, col))
+    _CHILD_LINKS[model] = out
     return out
 
 

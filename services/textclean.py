@@ -25,8 +25,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
+
+from services.errors import ValidationError
 
 T = TypeVar("T")
 
@@ -108,7 +110,13 @@ def clean_key(text: str, *, person: bool = False) -> str:
     """Identifying text (names, ID numbers, codes, phones): free-text cleaning, invisible format
     characters removed, NFKC (not for CJK compatibility ideographs), whitespace collapsed to one space
     and trimmed; with ``person`` the middle-dot variants of minority names become U+00B7."""
-    if text.isascii() and text.isprintable() and "  " not in text and text == text.strip() and "_x" not in text:
+    if (
+        text.isascii()
+        and text.isprintable()
+        and "  " not in text
+        and text == text.strip()
+        and "_x" not in text
+    ):
         return text
     text = _free(text)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
@@ -276,9 +284,9 @@ def _setter(policy: str, key: str, length: int | None) -> Any:
         if length is not None and len(value) > length:
             # PostgreSQL would refuse it at commit with a traceback; SQLite would keep what no other
             # copy of the ledger can hold. Say so at the field instead.
-            from services.errors import ValidationError
-
-            raise ValidationError(key, f"内容过长：{len(value)} 个字，这一项最多 {length} 个字，请删减后再保存。")
+            raise ValidationError(
+                key, f"内容过长：{len(value)} 个字，这一项最多 {length} 个字，请删减后再保存。"
+            )
         return value
 
     return on_set

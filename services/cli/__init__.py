@@ -94,7 +94,9 @@ def emit(data: Any, as_json: bool) -> None:
     """Print a result: JSON (machine-readable; timestamps ISO 8601 UTC with "Z") or a plain line per
     item (text defended by ``textclean.for_output``)."""
     if as_json:
-        json.dump(textclean.output_value(data), sys.stdout, ensure_ascii=False, indent=2, default=_json_default)
+        json.dump(
+            textclean.output_value(data), sys.stdout, ensure_ascii=False, indent=2, default=_json_default
+        )
         sys.stdout.write("\n")
     elif isinstance(data, list):
         for item in data:

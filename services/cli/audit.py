@@ -49,7 +49,13 @@ def audit_list(args: argparse.Namespace, ctx: Context) -> int:
         rows = audit.list_entries(s, flt, limit=args.limit, offset=args.offset)
         total = audit.count_entries(s, flt)
     if args.json:
-        emit([{**r.__dict__, "at": r.at.isoformat() + "Z", "at_local": localtime.show(r.at, seconds=True)} for r in rows], True)
+        emit(
+            [
+                {**r.__dict__, "at": r.at.isoformat() + "Z", "at_local": localtime.show(r.at, seconds=True)}
+                for r in rows
+            ],
+            True,
+        )
         return 0
     if not rows:
         print(f"没有符合条件的操作日志（共 {total} 条）。" if total else "没有符合条件的操作日志。")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import errno
 import importlib
 import os
-import re
 import pkgutil
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -291,7 +291,9 @@ def _os_error(exc: BaseException) -> OSError | None:
 def disk_message(path: Path, exc: OSError) -> str:
     """A clerk's message for a failed file write (disk full gets its own advice)."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"无法写入 {path}：磁盘空间已满。请清理磁盘或另选保存位置（如 U 盘）后重试，未留下不完整的文件。"
+        return (
+            f"无法写入 {path}：磁盘空间已满。请清理磁盘或另选保存位置（如 U 盘）后重试，未留下不完整的文件。"
+        )
     return f"无法写入 {path}：{exc.strerror or exc}。"
 
 
@@ -307,7 +309,8 @@ def _read_back(path: Path, sheet: str) -> list[list[object]]:
     try:
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
         try:
-            return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)  # type: ignore[no-any-return]
+            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            return [list(r) for r in rows]
         finally:
             wb.close()
     except Exception as exc:

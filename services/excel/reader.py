@@ -185,7 +185,6 @@ def _column_index(letters: str) -> int:
 # --- cell values -------------------------------------------------------------------------------
 
 
-
 _CONTROL_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f])_")
 
 

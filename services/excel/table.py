@@ -105,14 +105,24 @@ def _rows_text(rows: list[int]) -> str:
     return f"第 {shown} 行" + (f"等 {len(rows)} 行" if len(rows) > 12 else "")
 
 
-def _hidden(data: SheetData, rows: list[int], mode: str | None) -> tuple[list[int], list[Problem], list[Problem]]:
+def _hidden(
+    data: SheetData, rows: list[int], mode: str | None
+) -> tuple[list[int], list[Problem], list[Problem]]:
     """(rows to read, problems, notices) for the rows the clerk cannot see."""
     unseen = rows if data.hidden else [r for r in rows if r in data.hidden_rows]
     if not unseen:
         return rows, [], []
-    what = f"工作表“{data.name}”是隐藏的工作表" if data.hidden else f"{_rows_text(unseen)}在 Excel 中被隐藏或被筛选掉了"
+    what = (
+        f"工作表“{data.name}”是隐藏的工作表"
+        if data.hidden
+        else f"{_rows_text(unseen)}在 Excel 中被隐藏或被筛选掉了"
+    )
     if mode == "include":
-        return rows, [], [Problem(data.name, 0, "", "", "", f"{what}，按您的选择一并导入（{len(unseen)} 行）。")]
+        return (
+            rows,
+            [],
+            [Problem(data.name, 0, "", "", "", f"{what}，按您的选择一并导入（{len(unseen)} 行）。")],
+        )
     kept = [r for r in rows if r not in set(unseen)]
     if mode == "exclude":
         return kept, [], [Problem(data.name, 0, "", "", "", f"{what}，按您的选择跳过（{len(unseen)} 行）。")]

@@ -83,9 +83,11 @@ def cleaning_note(value: Cell, key: str) -> str:
     # folding full-width digits or collapsing spaces is expected there: only invisible/control chars
     # and the name dot are worth a word
     invisible = textclean.clean_free(raw) != raw or any(unicodedata.category(c) == "Cf" for c in raw)
-    dots = policy == textclean.PERSON and textclean.MIDDLE_DOT in cleaned and cleaned.count(
-        textclean.MIDDLE_DOT
-    ) > raw.count(textclean.MIDDLE_DOT)
+    dots = (
+        policy == textclean.PERSON
+        and textclean.MIDDLE_DOT in cleaned
+        and cleaned.count(textclean.MIDDLE_DOT) > raw.count(textclean.MIDDLE_DOT)
+    )
     return textclean.explain(raw, cleaned) if invisible or dots else ""
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Base, SyncConflict, utcnow
+from services import localtime
 from services.db import Database
 from services.errors import NotFound
 from services.sync.errors import SyncError

@@ -27,8 +27,7 @@ from sqlalchemy.orm import Session
 
 from models import SyncConflict, SyncDevice, SyncHeld, SyncReceived, Township, utcnow
 from services import attachments as attachment_store
-from services import localtime
-from services import audit
+from services import audit, localtime
 from services.db import Database, allocate_seq
 from services.paths import data_dir
 from services.sync import state

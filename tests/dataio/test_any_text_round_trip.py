@@ -31,7 +31,9 @@ RARE_CJK = st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF)  # CJK Ex
 TOKEN = st.one_of(
     CONTROL,
     RARE_CJK,
-    st.sampled_from(["😀", "👨\u200d👩\u200d👧", "🇨🇳", "❤️", "\u200d", "\ufe0f", "：", "，", "·", "•", "_x000B_"]),
+    st.sampled_from(
+        ["😀", "👨\u200d👩\u200d👧", "🇨🇳", "❤️", "\u200d", "\ufe0f", "：", "，", "·", "•", "_x000B_"]
+    ),
     st.sampled_from(["\u200b", "\ufeff", "\u2028", "\u00ad", "\u202e", "\ud800", "\udfff", "\uffff", "\r\n"]),
 )
 PIECE = st.one_of(st.text(max_size=20), st.lists(TOKEN, max_size=20).map("".join))
@@ -56,9 +58,15 @@ def _joined(header: list[str], row: list[object], name: str) -> str:
     max_examples=8,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: each example exports everything
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
-@given(name=st.lists(PIECE, max_size=3).map(lambda p: "张" + "".join(p)), notes=PIECE, minutes=TEXT, topics=PIECE)
+@given(
+    name=st.lists(PIECE, max_size=3).map(lambda p: "张" + "".join(p)), notes=PIECE, minutes=TEXT, topics=PIECE
+)
 @example(
     name="买买提•艾力\u200b",
     notes="备注：_x000B_第二行\ud800",

@@ -97,7 +97,9 @@ def test_meeting_show_leaves_out_a_deleted_member(
     assert shown["quorum"].startswith("应到 2 人")
 
 
-def test_deleted_meeting_photos_are_not_live_and_not_sent(db: Database, build: Builder, tmp_path: Path) -> None:
+def test_deleted_meeting_photos_are_not_live_and_not_sent(
+    db: Database, build: Builder, tmp_path: Path
+) -> None:
     _branch_id, _ids, meeting_id = _three_members_and_a_meeting(db, build)
     photo = tmp_path / "现场.png"
     photo.write_bytes(PNG)
@@ -129,7 +131,9 @@ def test_audit_list_since_today_includes_the_local_morning(
     build.branch("B01")
     # 07:30 Beijing time today is 23:30 UTC yesterday.
     today = localtime.local_today()
-    morning_utc = localtime.to_utc(datetime.combine(today, datetime.min.time()) + timedelta(hours=7, minutes=30))
+    morning_utc = localtime.to_utc(
+        datetime.combine(today, datetime.min.time()) + timedelta(hours=7, minutes=30)
+    )
     with db.transaction("t") as s:
         s.execute(update(AuditEntry).values(at=morning_utc))
     capsys.readouterr()
@@ -151,7 +155,9 @@ def test_recycle_bin_shows_local_time(
     member_id = build.member(branch.id, "张三").id
     with db.transaction("t") as s:
         members.delete_member(s, member_id)
-        s.execute(update(Member).where(Member.id == member_id).values(deleted_at=datetime(2026, 11, 23, 23, 30)))
+        s.execute(
+            update(Member).where(Member.id == member_id).values(deleted_at=datetime(2026, 11, 23, 23, 30))
+        )
     capsys.readouterr()
     assert main.main(["--db", str(db_path), "recycle", "list"]) == 0
     assert "2026-11-24 07:30" in capsys.readouterr().out

@@ -26,7 +26,9 @@ from tests.excel.conftest import ROSTER_HEADER, person, write_book
 
 
 def _meeting(db: Database, branch_id: str, **text: str) -> str:
-    data = meetings.MeetingInput(type="congress", held_on=date(2026, 10, 10), topics=text.pop("topics", "学习"))
+    data = meetings.MeetingInput(
+        type="congress", held_on=date(2026, 10, 10), topics=text.pop("topics", "学习")
+    )
     for key, value in text.items():
         setattr(data, key, value)
     with db.transaction("t") as s:
@@ -77,11 +79,45 @@ def test_cli_meeting_add_with_control_characters_and_json_output(
     for argv in (["township", "add", "T01", "城关镇"], ["branch", "add", "B01", "一村", "--township", "T01"]):
         assert main.main(["--db", str(db_path), *argv]) == 0
     number = person(33)
-    assert main.main(["--db", str(db_path), "member", "add", "--branch", "B01", "--name", "张\u200b三",
-                      "--id-number", number, "--joined", "2005-07-01"]) == 0
-    code = main.main(["--db", str(db_path), "meeting", "add", "--branch", "B01", "--type", "congress",
-                      "--date", "2026-10-10", "--topics", "学\x0b习", "--minutes", "甲\x0b乙\x08",
-                      "--leave", "张三:生病"])
+    assert (
+        main.main(
+            [
+                "--db",
+                str(db_path),
+                "member",
+                "add",
+                "--branch",
+                "B01",
+                "--name",
+                "张\u200b三",
+                "--id-number",
+                number,
+                "--joined",
+                "2005-07-01",
+            ]
+        )
+        == 0
+    )
+    code = main.main(
+        [
+            "--db",
+            str(db_path),
+            "meeting",
+            "add",
+            "--branch",
+            "B01",
+            "--type",
+            "congress",
+            "--date",
+            "2026-10-10",
+            "--topics",
+            "学\x0b习",
+            "--minutes",
+            "甲\x0b乙\x08",
+            "--leave",
+            "张三:生病",
+        ]
+    )
     assert code == 0
     capsys.readouterr()
     assert main.main(["--db", str(db_path), "meeting", "list", "--json"]) == 0
@@ -93,7 +129,10 @@ def test_import_preview_says_what_was_removed(db: Database, build: Builder, tmp_
     branch = build.branch("B01")
     path = write_book(
         tmp_path / "r.xlsx",
-        [ROSTER_HEADER + ["备注"], ["张\u200b三", person(35), "2005-07-01", "", "", "", "上午：开会_x000B_下午：学习"]],
+        [
+            [*ROSTER_HEADER, "备注"],
+            ["张\u200b三", person(35), "2005-07-01", "", "", "", "上午：开会_x000B_下午：学习"],
+        ],
     )
     with db.transaction("t") as s:
         plan = plan_roster_import(s, branch.id, path, today=TODAY)
@@ -126,7 +165,9 @@ def test_minutes_longer_than_an_excel_cell_continue_in_the_next_column(
     assert str(rows[1][first]) + str(rows[1][first + 1]) == minutes
 
 
-def test_rows_beyond_a_sheet_continue_in_the_next_sheet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rows_beyond_a_sheet_continue_in_the_next_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(export_mod, "SHEET_ROWS_MAX", 4)  # the real limit, 1,048,576, scaled down
     path = tmp_path / "many.xlsx"
     n = write_xlsx(ExportTable("名单", [ExportColumn("序号")], [[i] for i in range(7)]), path)
@@ -192,7 +233,11 @@ def test_landline_that_lost_its_leading_zero_is_found_by_the_dry_run(
     branch = build.branch("B01")
     path = write_book(
         tmp_path / "r.xlsx",
-        [ROSTER_HEADER, ["张三", person(41), "2005-07-01", "", "", 9318123456], ["李四", person(43), "2005-07-01", "", "", 13800138000]],
+        [
+            ROSTER_HEADER,
+            ["张三", person(41), "2005-07-01", "", "", 9318123456],
+            ["李四", person(43), "2005-07-01", "", "", 13800138000],
+        ],
     )
     with db.reader() as s:
         plan = plan_roster_import(s, branch.id, path, today=TODAY)
@@ -234,9 +279,14 @@ def test_reimport_of_identical_looking_names_reports_no_change(
     db: Database, build: Builder, tmp_path: Path
 ) -> None:
     branch = build.branch("B01")
-    rows = [ROSTER_HEADER + ["备注"], ["张三", person(45), "2005-07-01", "", "", "", "备注：无"]]
+    rows = [[*ROSTER_HEADER, "备注"], ["张三", person(45), "2005-07-01", "", "", "", "备注：无"]]
     with db.transaction("t") as s:
-        apply_roster_import(s, branch.id, plan_roster_import(s, branch.id, write_book(tmp_path / "a.xlsx", rows), today=TODAY), today=TODAY)
+        apply_roster_import(
+            s,
+            branch.id,
+            plan_roster_import(s, branch.id, write_book(tmp_path / "a.xlsx", rows), today=TODAY),
+            today=TODAY,
+        )
     rows[1][0] = "张\u200b三\ufeff"
     with db.reader() as s:
         plan = plan_roster_import(s, branch.id, write_book(tmp_path / "b.xlsx", rows), today=TODAY)
@@ -256,7 +306,9 @@ def test_meeting_import_leave_name_with_zero_width_space_matches_the_member(
         tmp_path / "m.xlsx",
         [["会议序号", "会议日期", "会议类型", "议题"], [1, "2026-10-10", "支部党员大会", "学习"]],
         sheet="会议",
-        extra_sheets={"出席情况": [["会议序号", "姓名", "出席情况", "原因"], [1, "李\u200b四", "请假", "生病"]]},
+        extra_sheets={
+            "出席情况": [["会议序号", "姓名", "出席情况", "原因"], [1, "李\u200b四", "请假", "生病"]]
+        },
     )
     with db.reader() as s:
         plan = plan_meeting_import(s, branch.id, path, today=TODAY)
