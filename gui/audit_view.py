@@ -29,7 +29,7 @@ from services.db import Database
 from services.recycle import table_label
 
 PAGE = 100
-COLUMNS = ("序号", "时间（UTC）", "操作人", "操作", "数据表", "记录", "内容（原值 → 新值）")
+COLUMNS = ("序号", "时间（本地）", "操作人", "操作", "数据表", "记录", "内容（原值 → 新值）")
 
 
 class AuditDialog(QDialog):

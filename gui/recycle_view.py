@@ -21,7 +21,7 @@ from gui import ops
 from services import localtime, recycle
 from services.db import Database
 
-COLUMNS = ("类别", "内容", "删除时间（UTC）", "删除人")
+COLUMNS = ("类别", "内容", "删除时间（本地）", "删除人")
 
 
 class RecycleDialog(QDialog):

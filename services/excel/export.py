@@ -26,7 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
-from services import textclean
+from services import localtime, textclean
 from services.excel.errors import ExcelFileError, column_letter
 
 # Excel would evaluate text starting with these if it were a formula cell (CSV/DDE injection).
@@ -232,7 +232,8 @@ def _text_cell(ws: Worksheet, value: str) -> object:
 
 def _plain(value: object) -> object:
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
+        # A stored timestamp (naive UTC, or aware) is shown in local time, like on screen.
+        return localtime.to_local(value)
     if isinstance(value, bool):
         return "是" if value else "否"
     return value
