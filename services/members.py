@@ -218,7 +218,8 @@ def roster(
         stmt = stmt.where(Member.branch_id.in_(branch_ids))
     if not include_inactive:
         stmt = stmt.where(Member.state == MemberState.ACTIVE)
-    term = search.strip()
+    # The search is cleaned like the names it looks for (full-width digits, name dots, invisible chars).
+    term = textclean.clean_key(search, person=True) if search.strip() else ""
     if term:
         like = f"%{term}%"
         stmt = stmt.where(or_(Member.name.like(like), Member.id_number.like(like), Member.phone.like(like)))

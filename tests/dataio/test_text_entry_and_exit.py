@@ -345,3 +345,52 @@ def test_output_piped_into_head_ends_quietly(db_path: Path, tmp_path: Path) -> N
     _out, err = proc.communicate(timeout=60)
     assert b"Traceback" not in err and b"BrokenPipe" not in err
     time.sleep(0)
+
+
+def test_cli_leave_name_with_invisible_characters_and_full_width_colon_matches(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv in (
+        ["township", "add", "T01", "城关镇"],
+        ["branch", "add", "B01", "一村", "--township", "T01", "--founded", "2000-01-01"],
+        [
+            "member",
+            "add",
+            "--branch",
+            "B01",
+            "--name",
+            "阿依古丽・买买提",
+            "--id-number",
+            person(61),
+            "--joined",
+            "2005-07-01",
+        ],
+    ):
+        assert main.main(["--db", str(db_path), *argv]) == 0
+    code = main.main(
+        [
+            "--db",
+            str(db_path),
+            "meeting",
+            "add",
+            "--branch",
+            "B01",
+            "--type",
+            "congress",
+            "--date",
+            "2026-10-10",
+            "--topics",
+            "学习",
+            "--leave",
+            "阿依古丽•买买提\u200b：外出务工",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert "实到 0 人" in capsys.readouterr().out
+
+
+def test_roster_search_finds_a_name_typed_with_a_different_dot(db: Database, build: Builder) -> None:
+    branch = build.branch("B01")
+    build.member(branch.id, "买买提·艾力")
+    with db.reader() as s:
+        assert [r.name for r in members.roster(s, [branch.id], search="买买提・艾力")] == ["买买提·艾力"]
