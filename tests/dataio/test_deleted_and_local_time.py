@@ -178,3 +178,35 @@ def test_stored_timestamps_are_utc(db: Database, build: Builder, beijing: None) 
     with db.reader() as s:
         stamp = s.scalars(select(Member.created_at)).one()
     assert abs((datetime.now(UTC).replace(tzinfo=None) - stamp).total_seconds()) < 120
+
+
+def test_upgrade_puts_dependants_of_rows_deleted_earlier_in_the_bin(
+    db: Database, build: Builder, tmp_path: Path
+) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from models import Attendance
+    from services.db import alembic_config, migrate
+
+    _branch_id, ids, meeting_id = _three_members_and_a_meeting(db, build)
+    photo = tmp_path / "现场.png"
+    photo.write_bytes(PNG)
+    with db.transaction("t") as s:
+        attachments.store_file(s, "meeting", meeting_id, photo)
+    # what an older version left behind: the member and the meeting deleted alone
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE member SET deleted = 1, deleted_at = '2026-11-01 08:00:00' WHERE id = :i"),
+            {"i": ids[0]},
+        )
+    with db.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0013_no_deleted_ix")
+    migrate(db.engine, backup_dir=tmp_path / "backups")
+    with db.reader() as s:
+        q = meetings.meeting_quorum(s, meetings.get_meeting(s, meeting_id))
+        assert (q.expected, q.present) == (2, 2)
+        gone = s.scalars(select(Attendance).where(Attendance.member_id == ids[0])).one()
+        assert gone.deleted and gone.deleted_at == datetime(2026, 11, 1, 8, 0)
+    with db.transaction("t") as s:
+        assert recycle.restore(s, "member", ids[0]).also == {"attendance": 1}
