@@ -62,6 +62,34 @@ PERSON_COLUMNS = frozenset({"name", "host", "recorder", "lecturer", "responsible
 KEY_COLUMNS = frozenset(
     {"id_number", "phone", "code", "receipt_no", "voucher_no", "letter_no", "ethnicity", "username"}
 )
+# How a column is named in a message when its text is refused (the CLI has no field to point at).
+FIELD_LABELS = {
+    "name": "姓名",
+    "id_number": "身份证号",
+    "phone": "联系电话",
+    "ethnicity": "民族",
+    "notes": "备注",
+    "place": "地点",
+    "host": "主持人",
+    "recorder": "记录人",
+    "lecturer": "授课人",
+    "reason": "原因",
+    "title": "标题",
+    "caption": "说明",
+    "filename": "文件名",
+    "counterpart": "对方党组织",
+    "destination": "外出地点",
+    "contact": "联系方式",
+    "organizer": "组织单位",
+    "category": "类别",
+    "description": "说明",
+    "responsible": "责任人",
+    "receipt_no": "收据号",
+    "voucher_no": "凭证号",
+    "letter_no": "介绍信编号",
+    "code": "代码",
+}
+
 # Columns the app itself fills (keys, codes of enums, hashes) are left alone.
 _SKIPPED = frozenset({"id", "created_by", "updated_by", "sha256", "password_hash"})
 
@@ -284,9 +312,8 @@ def _setter(policy: str, key: str, length: int | None) -> Any:
         if length is not None and len(value) > length:
             # PostgreSQL would refuse it at commit with a traceback; SQLite would keep what no other
             # copy of the ledger can hold. Say so at the field instead.
-            raise ValidationError(
-                key, f"内容过长：{len(value)} 个字，这一项最多 {length} 个字，请删减后再保存。"
-            )
+            what = FIELD_LABELS.get(key, f"“{key}”")
+            raise ValidationError(key, f"{what}过长：{len(value)} 个字，最多 {length} 个字，请删减后再保存。")
         return value
 
     return on_set

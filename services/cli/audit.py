@@ -58,7 +58,11 @@ def audit_list(args: argparse.Namespace, ctx: Context) -> int:
         )
         return 0
     if not rows:
-        print(f"共 {total} 条，第 {args.offset + 1} 条以后没有更多记录。" if total else "没有符合条件的操作日志。")
+        print(
+            f"共 {total} 条，第 {args.offset + 1} 条以后没有更多记录。"
+            if total
+            else "没有符合条件的操作日志。"
+        )
         return 0
     for r in rows:
         where = f"{table_label(r.table_name)} {r.row_id}".strip()

@@ -394,3 +394,17 @@ def test_roster_search_finds_a_name_typed_with_a_different_dot(db: Database, bui
     build.member(branch.id, "买买提·艾力")
     with db.reader() as s:
         assert [r.name for r in members.roster(s, [branch.id], search="买买提・艾力")] == ["买买提·艾力"]
+
+
+def test_text_longer_than_its_column_is_refused_at_the_field_and_nothing_written(
+    db: Database, build: Builder
+) -> None:
+    branch = build.branch("B01")
+    data = members.MemberInput(
+        name="王五", id_number=person(63), joined_on=date(2005, 7, 1), notes="长" * 501
+    )
+    with pytest.raises(members.ValidationError) as err, db.transaction("t") as s:
+        members.create_member(s, branch.id, data, today=TODAY)
+    assert err.value.field == "notes" and "备注过长：501 个字，最多 500 个字" in err.value.message
+    with db.reader() as s:
+        assert s.scalars(select(Member).where(Member.name == "王五")).all() == []
