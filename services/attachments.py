@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from models import Attachment, Branch, EvidenceFiling, Meeting, Member, VenueCheck
 from models.base import Tracked
-from services.errors import LedgerError, NotFound, ValidationError
+from services.errors import LedgerError, NotFound, ValidationError, write_failed
 from services.org import soft_delete
 from services.paths import data_dir
 
@@ -68,12 +68,17 @@ def _write_blob(target: Path, data: bytes, sha256: str) -> None:
         return  # stored before: same bytes, nothing to write
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:  # a full disk, a pulled USB drive: say so, leave no .part behind
+        tmp.unlink(missing_ok=True)
+        raise LedgerError("附件未保存。" + write_failed(target.name, exc)) from exc
     if hashlib.sha256(target.read_bytes()).hexdigest() != sha256:
+        target.unlink(missing_ok=True)
         raise LedgerError(f"附件写入后校验失败：{target}。请检查磁盘空间后重试。")
 
 
@@ -119,7 +124,7 @@ def store_file(
         filename=source.name[:255],
         mime=mime,
         size=size,
-        caption=caption.strip()[:200],
+        caption=caption.strip(),  # longer than 200 characters: refused at the field, not cut
     )
     session.add(attachment)
     session.flush()

@@ -7,7 +7,6 @@ Files are written atomically (temporary file, fsync, rename) and re-opened to ve
 
 from __future__ import annotations
 
-import errno
 import importlib
 import os
 import pkgutil
@@ -27,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from services import localtime, textclean
+from services.errors import write_failed
 from services.excel.errors import ExcelFileError, column_letter
 
 # Excel would evaluate text starting with these if it were a formula cell (CSV/DDE injection).
@@ -291,11 +291,7 @@ def _os_error(exc: BaseException) -> OSError | None:
 
 def disk_message(path: Path, exc: OSError) -> str:
     """A clerk's message for a failed file write (disk full gets its own advice)."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return (
-            f"无法写入 {path}：磁盘空间已满。请清理磁盘或另选保存位置（如 U 盘）后重试，未留下不完整的文件。"
-        )
-    return f"无法写入 {path}：{exc.strerror or exc}。"
+    return write_failed(path, exc)
 
 
 def verify(path: Path, sheet: str, headers: list[str], rows: int) -> None:

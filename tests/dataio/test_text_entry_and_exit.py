@@ -408,3 +408,33 @@ def test_text_longer_than_its_column_is_refused_at_the_field_and_nothing_written
     assert err.value.field == "notes" and "备注过长：501 个字，最多 500 个字" in err.value.message
     with db.reader() as s:
         assert s.scalars(select(Member).where(Member.name == "王五")).all() == []
+
+
+def test_full_disk_while_storing_an_attachment_gives_a_message_and_leaves_no_part_file(
+    db: Database, build: Builder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from models import Attachment
+    from services import attachments
+    from services.errors import LedgerError
+
+    branch = build.branch("B01", members=2)
+    meeting_id = _meeting(db, branch.id)
+    photo = tmp_path / "现场.png"
+    photo.write_bytes(
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+        b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
+
+    def no_space(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(attachments.os, "fsync", no_space)
+    with pytest.raises(LedgerError, match="磁盘空间已满"), db.transaction("t") as s:
+        store = attachments.store_dir(s)
+        attachments.store_file(s, "meeting", meeting_id, photo)
+    leftovers = [p for p in store.rglob("*") if p.is_file()] if store.exists() else []
+    assert leftovers == []
+    with db.reader() as s:
+        assert s.scalars(select(Attachment)).all() == []
