@@ -44,6 +44,21 @@ _DROP_ASTRAL = re.compile("[\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0010fffe\U
 _NEEDS_FREE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\ufeff\u200b\u2060\u2028\u2029]"
 )
+# Unicode's format characters (category Cf), all invisible: soft hyphen, Arabic marks, Mongolian vowel
+# separator, zero-width and direction marks, word joiners, BOM, interlinear annotation, tags.
+_FORMAT = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+# Anything that makes identifying text take the slow path (controls, format characters, whitespace
+# other than a single space, name dots, OOXML escapes).
+_KEY_SUSPECT = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\u00ad\u0600-\u0605\u061c\u06dd"
+    "\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\ufff9-\ufffb\u2028\u2029\u3000\u00a0.．\u2022\u2027\u2219\u22c5\u30fb\uff65\u0387\u2e31"
+    "\ua78f\u16eb\u00b7]|  |_x|\\s(?! )(?<! )|^\\s|\\s$|[^\x00-\x7f] | [^\x00-\x7f]"
+)
 _CJK_COMPAT = re.compile("([\uf900-\ufaff\U0002f800-\U0002fa1f]+)")
 _SPACES = re.compile(r"\s+")
 # Middle-dot variants seen in minority names (typed on phones, copied from Japanese IMEs, Word bullets).
@@ -138,16 +153,10 @@ def clean_key(text: str, *, person: bool = False) -> str:
     """Identifying text (names, ID numbers, codes, phones): free-text cleaning, invisible format
     characters removed, NFKC (not for CJK compatibility ideographs), whitespace collapsed to one space
     and trimmed; with ``person`` the middle-dot variants of minority names become U+00B7."""
-    if (
-        text.isascii()
-        and text.isprintable()
-        and "  " not in text
-        and text == text.strip()
-        and "_x" not in text
-    ):
-        return text
+    if not _KEY_SUSPECT.search(text) and (text.isascii() or unicodedata.is_normalized("NFKC", text)):
+        return text  # the common case: nothing to change (checked in C, no per-character loop)
     text = _free(text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    text = _FORMAT.sub("", text)
     text = _nfkc(text)
     text = _SPACES.sub(" ", text).strip()
     if person:
@@ -158,6 +167,11 @@ def clean_key(text: str, *, person: bool = False) -> str:
         # space between its words.
         text = _SPACE_NEAR_CJK.sub("", text)
     return text
+
+
+def has_format_characters(text: str) -> bool:
+    """Whether ``text`` holds invisible format characters (zero-width space, BOM, direction marks …)."""
+    return _FORMAT.search(text) is not None
 
 
 def clean(text: str, policy: str = FREE) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -77,16 +76,16 @@ def cleaning_note(value: Cell, key: str) -> str:
     """What entry cleaning removes or replaces in this cell, for the import preview ("" if nothing)."""
     raw = cell_text(value)
     policy = textclean.policy_for(key) or textclean.FREE
-    if policy == textclean.FREE:
-        return textclean.explain(raw, textclean.clean(raw, policy))
     cleaned = textclean.clean(raw, policy)
+    if cleaned == raw:
+        return ""
+    if policy == textclean.FREE:
+        return textclean.explain(raw, cleaned)
     # folding full-width digits or collapsing spaces is expected there: only invisible/control chars
     # and the name dot are worth a word
-    invisible = textclean.clean_free(raw) != raw or any(unicodedata.category(c) == "Cf" for c in raw)
-    dots = (
-        policy == textclean.PERSON
-        and textclean.MIDDLE_DOT in cleaned
-        and cleaned.count(textclean.MIDDLE_DOT) > raw.count(textclean.MIDDLE_DOT)
+    invisible = textclean.clean_free(raw) != raw or textclean.has_format_characters(raw)
+    dots = policy == textclean.PERSON and cleaned.count(textclean.MIDDLE_DOT) > raw.count(
+        textclean.MIDDLE_DOT
     )
     return textclean.explain(raw, cleaned) if invisible or dots else ""
 
