@@ -131,7 +131,8 @@ def _meeting_row(
                 got[key] = values.name(raw)
             else:
                 got[key] = values.text(raw, key)
-            if col.kind in ("text", "name") and (note := values.cleaning_note(raw, key)):
+            changed = col.kind in ("text", "name") and got.get(key) != shown[key]
+            if changed and (note := values.cleaning_note(raw, key)):
                 plan.notices.append(_problem(table, MEETINGS, row_no, key, shown[key], note))
         except values.CellError as exc:
             plan.problems.append(_problem(table, MEETINGS, row_no, key, shown[key], exc.message))

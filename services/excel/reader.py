@@ -158,7 +158,7 @@ def _scan_sheet(path: Path, name: str) -> tuple[set[tuple[int, int]], set[int]]:
             data = zf.read(part)
     except (KeyError, zipfile.BadZipFile, OSError):
         return set(), set()
-    hidden = {int(m[1]) - 1 for m in _HIDDEN_ROW.finditer(data)}
+    hidden = {int(m[1]) - 1 for m in _HIDDEN_ROW.finditer(data)} if b"hidden=" in data else set()
     return _formulas(data), hidden
 
 

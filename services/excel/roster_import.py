@@ -142,7 +142,8 @@ class _RosterChecker:
                     continue
                 else:
                     got[key] = values.text(raw, key)
-                if col.kind in ("text", "name", "phone") and (note := values.cleaning_note(raw, key)):
+                changed = col.kind in ("text", "name", "phone") and got.get(key) != shown[key]
+                if changed and (note := values.cleaning_note(raw, key)):
                     plan.notices.append(self.problem(row_no, key, shown[key], note))
             except values.CellError as exc:
                 if key == "birth_date" and (ym := values.year_month(raw)) is not None:
