@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 
 from sqlalchemy import and_, case, func, select
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import Attendance, Meeting, Member, PartyGroup
 from models.enums import AttendanceStatus, MeetingType, label
+from services import textclean
 from services.errors import NotFound, ValidationError
 from services.members import members_on
 from services.org import committee_on, get_branch, soft_delete
@@ -182,10 +183,20 @@ def _apply(
             soft_delete(row)
 
 
+def _cleaned(data: MeetingInput) -> MeetingInput:
+    """The input as it will be stored (``textclean``), so an invisible-only topic or leave reason is
+    refused by validation rather than stored empty."""
+    data = textclean.cleaned_input(data)
+    if data.attendance is not None:
+        data = replace(data, attendance=[textclean.cleaned_input(e) for e in data.attendance])
+    return data
+
+
 def create_meeting(
     session: Session, branch_id: str, data: MeetingInput, today: date | None = None
 ) -> Meeting:
     today = today or date.today()
+    data = _cleaned(data)
     entries = _validate(session, branch_id, data, today)
     meeting = Meeting(branch_id=branch_id)
     session.add(meeting)
@@ -208,6 +219,7 @@ def update_meeting(
 ) -> Meeting:
     today = today or date.today()
     meeting = get_meeting(session, meeting_id)
+    data = _cleaned(data)
     entries = _validate(session, meeting.branch_id, data, today)
     _apply(session, meeting, data, entries, today)
     session.flush()

@@ -438,3 +438,20 @@ def test_full_disk_while_storing_an_attachment_gives_a_message_and_leaves_no_par
     assert leftovers == []
     with db.reader() as s:
         assert s.scalars(select(Attachment)).all() == []
+
+
+def test_invisible_only_topic_and_leave_reason_are_refused(db: Database, build: Builder) -> None:
+    branch = build.branch("B01")
+    member = build.member(branch.id, "张三")
+    bad = meetings.MeetingInput(type="congress", held_on=date(2026, 10, 10), topics="\u200b\ufeff")
+    with pytest.raises(meetings.ValidationError) as err, db.transaction("t") as s:
+        meetings.create_meeting(s, branch.id, bad, today=TODAY)
+    assert err.value.field == "topics"
+    leave = meetings.MeetingInput(
+        type="congress",
+        held_on=date(2026, 10, 10),
+        topics="学习",
+        attendance=[meetings.AttendanceInput(member.id, "leave", "\u200b\x07")],
+    )
+    with pytest.raises(meetings.ValidationError, match="请假须填写原因"), db.transaction("t") as s:
+        meetings.create_meeting(s, branch.id, leave, today=TODAY)
