@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from services.excel.headers import Column, Layout
 
+# A township-wide list names each row's branch: read when present and checked against the target
+# branch (a roster filtered to one branch still holds the others' rows), never offered in a template.
+BRANCH_COLUMN = Column(
+    "branch",
+    "所在支部",
+    ("所属支部", "支部", "支部名称", "所在党组织", "所属党组织", "党组织名称"),
+    "branch",
+    note="全镇名单里的这一列须是导入目标支部。",
+    width=16,
+    in_template=False,
+)
+
 ROSTER = Layout(
     "党员花名册",
     (
@@ -62,15 +74,7 @@ ROSTER = Layout(
             width=14,
         ),
         Column("notes", "备注", (), width=20),
-        Column(
-            "branch",
-            "所在支部",
-            ("所属支部", "支部", "支部名称", "所在党组织", "所属党组织", "党组织名称"),
-            "branch",
-            note="全镇名单里的这一列须是导入目标支部。",
-            width=16,
-            in_template=False,
-        ),
+        BRANCH_COLUMN,
     ),
 )
 
@@ -98,6 +102,7 @@ MEETINGS = Layout(
         Column("party_group", "党小组", (), note="党小组会必填：本支部党小组名称。", width=12),
         Column("minutes", "会议记录", ("记录", "会议纪要", "纪要"), width=30),
         Column("resolutions", "决议", ("会议决议", "决定事项"), width=20),
+        BRANCH_COLUMN,
     ),
 )
 

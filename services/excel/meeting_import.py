@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Meeting, Member, PartyGroup
+from models import Branch, Meeting, Member, PartyGroup
 from models.enums import AttendanceStatus, MeetingType
 from services import meetings
 from services.errors import ValidationError
@@ -62,7 +62,7 @@ def plan_meeting_import(
     by_seq: dict[str, RowPlan] = {}
     problems: list[Problem] = list(table.problems)
     for row_no, cells in table:
-        plan = _meeting_row(table, row_no, cells, groups, today, branch.founded_on)
+        plan = _meeting_row(table, row_no, cells, groups, today, branch)
         seq = plan.cells.get("seq", "")
         if seq:
             if seq in by_seq:
@@ -107,8 +107,9 @@ def _meeting_row(
     cells: dict[str, Any],
     groups: dict[str, str],
     today: date,
-    founded: date | None,
+    branch: Branch,
 ) -> RowPlan:
+    founded = branch.founded_on
     shown = {k: cell_text(v) for k, v in cells.items()}
     plan = RowPlan(row_no, "error", shown)
     got: dict[str, Any] = {}
@@ -129,6 +130,19 @@ def _meeting_row(
                 got[key] = values.enum_code(raw, col.enum)
             elif col.kind == "name":
                 got[key] = values.name(raw)
+            elif col.kind == "branch":
+                if not values.branch_matches(raw, branch.name, branch.code):
+                    plan.problems.append(
+                        _problem(
+                            table,
+                            MEETINGS,
+                            row_no,
+                            key,
+                            shown[key],
+                            values.other_branch(shown[key], branch.name),
+                        )
+                    )
+                continue
             else:
                 got[key] = values.text(raw, key)
             changed = col.kind in ("text", "name") and got.get(key) != shown[key]

@@ -166,8 +166,7 @@ class _RosterChecker:
                     plan.row,
                     key,
                     plan.cells[key],
-                    f"这一行属于“{plan.cells[key]}”，不是导入目标“{self.branch.name}”。"
-                    "请只导入本支部的行（在全镇名单中删去其他支部的行），或改为导入到该支部。",
+                    values.other_branch(plan.cells[key], self.branch.name),
                 )
             )
 

@@ -185,6 +185,14 @@ def branch_matches(value: Cell, name: str, code: str) -> bool:
     return said.endswith(full) or said.replace("党", "").endswith(short)
 
 
+def other_branch(said: str, target: str) -> str:
+    """The message for a row whose 所在支部 names another branch than the import's target."""
+    return (
+        f"这一行属于“{said}”，不是导入目标“{target}”。"
+        "请只导入本支部的行（在全镇名单中删去其他支部的行），或改为导入到该支部。"
+    )
+
+
 # Label, code or alias → code, per enum table (one dict lookup per cell).
 _LOOKUP: dict[str, dict[str, str]] = {
     name: {**{c: c for c in table}, **{lab: c for c, lab in table.items()}, **ALIASES.get(name, {})}

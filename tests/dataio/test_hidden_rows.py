@@ -127,3 +127,22 @@ def test_cli_import_refuses_hidden_rows_unless_told(
     assert "--hidden-rows" in capsys.readouterr().out
     assert main.main([*base, "--hidden-rows", "exclude"]) == 0
     assert "已导入" in capsys.readouterr().out
+
+
+def test_meeting_rows_naming_another_branch_are_checked_against_the_target(
+    db: Database, build: Builder, tmp_path: Path
+) -> None:
+    branch = build.branch("B01", "一村党支部", members=2)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "会议"
+    ws.append(["会议序号", "会议日期", "会议类型", "议题", "支部"])
+    ws.append([1, "2026-10-10", "支部党员大会", "学习", "城关镇一村党支部"])
+    ws.append([2, "2026-10-11", "支部党员大会", "学习", "二村党支部"])
+    path = tmp_path / "m.xlsx"
+    wb.save(path)
+    with db.reader() as s:
+        plan = plan_meeting_import(s, branch.id, path, today=TODAY)
+    assert [(p.row, p.column) for p in plan.problems] == [(3, "E")]
+    assert [r.action for r in plan.rows] == ["create", "error"]
