@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import date
 from pathlib import Path
 
@@ -344,7 +343,6 @@ def test_output_piped_into_head_ends_quietly(db_path: Path, tmp_path: Path) -> N
     proc.stdout.close()
     _out, err = proc.communicate(timeout=60)
     assert b"Traceback" not in err and b"BrokenPipe" not in err
-    time.sleep(0)
 
 
 def test_cli_leave_name_with_invisible_characters_and_full_width_colon_matches(
