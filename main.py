@@ -7,6 +7,7 @@ python main.py [--db …] COMMAND …              run a command (see --help)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -91,6 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LedgerError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`main.py audit list | head`): stop quietly. Later writes (the flush at
+        # exit) go to devnull instead of raising again (Python docs, "Note on SIGPIPE").
+        _silence_stdout()
+        return 1
     except Exception as exc:  # a traceback may carry names and ID numbers: private log, plain words
         from services import crashlog
 
@@ -98,6 +104,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         ctx.close()
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout already closed or not a real file (tests)
+        pass
 
 
 if __name__ == "__main__":

@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session
 
 from gui import ops
 from models.enums import AuditAction, label
-from services import audit, audit_labels
+from services import audit, audit_labels, localtime
 from services.db import Database
 
 PAGE = 100
-COLUMNS = ("序号", "时间（UTC）", "操作人", "操作", "数据表", "记录", "内容（原值 → 新值）")
+COLUMNS = ("序号", "时间（本地）", "操作人", "操作", "数据表", "记录", "内容（原值 → 新值）")
 
 
 class AuditDialog(QDialog):
@@ -145,7 +145,7 @@ class AuditDialog(QDialog):
             # Chinese table and field names, the record's name instead of its id, no "→ None".
             values = (
                 str(r.id),
-                f"{r.at:%Y-%m-%d %H:%M:%S}",
+                localtime.show(r.at, seconds=True),
                 r.user,
                 label(r.action),
                 w.table,

@@ -203,6 +203,14 @@ class ExcelImportDialog(QDialog):
         self.create_groups.toggled.connect(
             lambda _on: self.check() if self.path_edit.text().strip() else None
         )
+        # Rows the clerk cannot see in Excel (hidden, filtered out, hidden sheet) are never imported
+        # silently: the check reports them and asks; the choice here re-checks the file.
+        self.hidden_box = QComboBox()
+        self.hidden_box.setObjectName("hiddenRowsBox")
+        self.hidden_box.addItem("隐藏/筛选掉的行：先询问", None)
+        self.hidden_box.addItem("隐藏/筛选掉的行：导入", "include")
+        self.hidden_box.addItem("隐藏/筛选掉的行：跳过", "exclude")
+        self.hidden_box.currentIndexChanged.connect(self._recheck)
         for w in (self.all_or_nothing, self.valid_only, self.confirm_updates):
             w.toggled.connect(self._update_buttons)
         self.import_button = QPushButton("导入")
@@ -216,6 +224,7 @@ class ExcelImportDialog(QDialog):
         bottom.addWidget(self.valid_only)
         bottom.addWidget(self.confirm_updates)
         bottom.addWidget(self.create_groups)
+        bottom.addWidget(self.hidden_box)
         bottom.addStretch(1)
         bottom.addWidget(self.import_button)
         bottom.addWidget(close)
@@ -260,15 +269,20 @@ class ExcelImportDialog(QDialog):
             return
         planner = _FUNCS[self.kind][0]
         extra = {"create_groups": True} if self.kind == "roster" and self.create_groups.isChecked() else {}
+        hidden = self.hidden_box.currentData()
 
         def work(s: Session) -> ImportPlan | ExcelFileError:
             try:
-                return planner(s, branch_id, path, today=self.today, **extra)
+                return planner(s, branch_id, path, today=self.today, hidden_rows=hidden, **extra)
             except ExcelFileError as exc:  # shown in the dialog, not as a pop-up
                 return exc
 
         # Large sheets take a second or more: read on a worker while a busy indicator shows.
         ops.run_read(self, self.db, work, self._show_plan, background=True, label="正在检查…")
+
+    def _recheck(self) -> None:
+        if self.path_edit.text().strip():
+            self.check()
 
     def _show_plan(self, outcome: ImportPlan | ExcelFileError) -> None:
         if isinstance(outcome, ExcelFileError):
@@ -279,9 +293,11 @@ class ExcelImportDialog(QDialog):
         self.preview_model.show(plan)
         if len(plan.rows) <= 2000:  # measuring every cell of a huge preview would stall the dialog
             self.preview.resizeColumnsToContents()
-        self.problems.setRowCount(len(plan.problems))
-        for i, p in enumerate(plan.problems):
-            for j, text in enumerate((p.sheet, str(p.row or ""), p.column, p.value, p.message)):
+        listed = [*plan.problems, *plan.notices]  # notices (cleaned characters, hidden rows) last
+        self.problems.setRowCount(len(listed))
+        for i, p in enumerate(listed):
+            message = p.message if i < len(plan.problems) else f"提示：{p.message}"
+            for j, text in enumerate((p.sheet, str(p.row or ""), p.column, p.value, message)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.problems.setItem(i, j, item)

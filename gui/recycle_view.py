@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from gui import ops
-from services import recycle
+from services import localtime, recycle
 from services.db import Database
 
-COLUMNS = ("类别", "内容", "删除时间（UTC）", "删除人")
+COLUMNS = ("类别", "内容", "删除时间（本地）", "删除人")
 
 
 class RecycleDialog(QDialog):
@@ -65,7 +65,7 @@ class RecycleDialog(QDialog):
         self.rows = rows or []
         self.grid.setRowCount(len(self.rows))
         for i, r in enumerate(self.rows):
-            when = f"{r.deleted_at:%Y-%m-%d %H:%M}" if r.deleted_at else ""
+            when = localtime.show(r.deleted_at)
             for j, v in enumerate((r.table_label, r.title, when, r.deleted_by)):
                 self.grid.setItem(i, j, QTableWidgetItem(v))
         self.status.setText(f"回收站中共 {len(self.rows)} 条（删除的记录随同出席、附件一起恢复）")

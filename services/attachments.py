@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from models import Attachment, Branch, EvidenceFiling, Meeting, Member, VenueCheck
 from models.base import Tracked
 from models.enums import Role
-from services.errors import LedgerError, NotFound, PermissionDenied, ValidationError
+from services.errors import LedgerError, NotFound, PermissionDenied, ValidationError, write_failed
 from services.org import soft_delete
 from services.paths import data_dir
 from services.roles import VIEWER_REFUSED, session_role
@@ -77,10 +77,11 @@ def _write_blob(target: Path, data: bytes, sha256: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)  # no partial photo left behind (a kill is cleaned at next start)
-        raise LedgerError(f"附件无法保存：{_disk_reason(exc)}") from exc
+    except OSError as exc:  # a full disk, a pulled USB drive: say so, leave no .part behind
+        tmp.unlink(missing_ok=True)
+        raise LedgerError("附件未保存。" + write_failed(target.name, exc)) from exc
     if hashlib.sha256(target.read_bytes()).hexdigest() != sha256:
+        target.unlink(missing_ok=True)
         raise LedgerError(f"附件写入后校验失败：{target}。请检查磁盘空间后重试。")
 
 
@@ -136,7 +137,7 @@ def store_file(
         filename=source.name[:255],
         mime=mime,
         size=size,
-        caption=caption.strip()[:200],
+        caption=caption.strip(),  # longer than 200 characters: refused at the field, not cut
     )
     session.add(attachment)
     session.flush()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from models import AuditEntry, AuditHead, Base, DbMeta, new_id, utcnow
 from models.enums import AuditAction
+from services import localtime
 
 # Local bookkeeping that is not a user's change: the log itself and the change counter.
 SKIP_TABLES = frozenset({"audit_log", "audit_head", "change_counter", "alembic_version"})
@@ -436,10 +437,12 @@ def _where(flt: AuditFilter) -> list[Any]:
         conds.append(AuditEntry.row_id == flt.row_id)
     if flt.action:
         conds.append(AuditEntry.action == flt.action)
-    if flt.since:
-        conds.append(AuditEntry.at >= datetime.combine(flt.since, time.min))
-    if flt.until:
-        conds.append(AuditEntry.at <= datetime.combine(flt.until, time.max))
+    # The filter's days are local calendar days; entries are stored in UTC (services/localtime.py).
+    start, end = localtime.day_range_utc(flt.since, flt.until)
+    if start is not None:
+        conds.append(AuditEntry.at >= start)
+    if end is not None:
+        conds.append(AuditEntry.at < end)
     return conds
 
 

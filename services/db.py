@@ -27,8 +27,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.pool import Pool
 
-from models import ChangeCounter, Tracked, utcnow
-from services import appversion, audit, dbstats, fileperms
+from models import Base, ChangeCounter, Tracked, utcnow
+from services import appversion, audit, dbstats, fileperms, textclean
 from services.errors import DatabaseError
 from services.roles import (
     Actor,
@@ -417,6 +417,8 @@ event.listen(Session, "after_flush", _collect_flush)
 event.listen(Session, "do_orm_execute", _collect_bulk)
 event.listen(Session, "after_soft_rollback", lambda session, _previous: _forget_changes(session))
 event.listen(Session, "before_flush", _before_flush)
+# Every text column of every synced table is cleaned as it is assigned (services/textclean.py).
+textclean.install(Base, Tracked)
 # The audit log is written in the same transaction, from the same flush (services/audit.py).
 event.listen(Session, "after_flush", audit.after_flush)
 event.listen(Session, "before_commit", audit.before_commit)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import DevelopmentRecord, Meeting, Member
 from models.enums import DevelopmentStage, MemberState, MemberStatus
-from services import idcard
+from services import idcard, textclean
 from services.dates import add_months, age_on
 from services.errors import NotFound, ValidationError
 from services.members import MemberInput, create_member
@@ -40,6 +40,7 @@ def create_applicant(
 ) -> DevelopmentRecord:
     today = today or date.today()
     branch = get_branch(session, branch_id)
+    data = textclean.cleaned_input(data)  # validation sees what will be stored
     if not data.name.strip():
         raise ValidationError("name", "姓名不能为空。")
     info = idcard.parse(data.id_number, "id_number", today)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class LedgerError(Exception):
     """Base of every error the app reports to the user instead of crashing."""
@@ -91,3 +93,13 @@ class DatabaseError(LedgerError):
 
 class PermissionDenied(LedgerError):
     pass
+
+
+def write_failed(path: object, exc: OSError) -> str:
+    """A clerk's message for a failed file write; a full disk gets its own advice. The caller has
+    removed any partial file."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"无法写入 {path}：磁盘空间已满。请清理磁盘或另选保存位置（如 U 盘）后重试，未留下不完整的文件。"
+        )
+    return f"无法写入 {path}：{exc.strerror or exc}。"

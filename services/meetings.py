@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 
 from sqlalchemy import and_, case, func, or_, select
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import Attendance, Meeting, MeetingGuest, Member, PartyGroup
 from models.enums import AttendanceStatus, MeetingType, label
+from services import textclean
 from services.dates import in_year
 from services.errors import ErrorCollector, NotFound, ValidationError, ValidationErrors
 from services.members import members_on
@@ -291,10 +292,20 @@ def guests(session: Session, meeting_id: str) -> list[MeetingGuest]:
     )
 
 
+def _cleaned(data: MeetingInput) -> MeetingInput:
+    """The input as it will be stored (``textclean``), so an invisible-only topic or leave reason is
+    refused by validation rather than stored empty."""
+    data = textclean.cleaned_input(data)
+    if data.attendance is not None:
+        data = replace(data, attendance=[textclean.cleaned_input(e) for e in data.attendance])
+    return data
+
+
 def create_meeting(
     session: Session, branch_id: str, data: MeetingInput, today: date | None = None
 ) -> Meeting:
     today = today or date.today()
+    data = _cleaned(data)
     entries = _validate(session, branch_id, data, today)
     meeting = Meeting(branch_id=branch_id)
     session.add(meeting)
@@ -317,6 +328,7 @@ def update_meeting(
 ) -> Meeting:
     today = today or date.today()
     meeting = get_meeting(session, meeting_id)
+    data = _cleaned(data)
     entries = _validate(session, meeting.branch_id, data, today)
     _apply(session, meeting, data, entries, today)
     session.flush()

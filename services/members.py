@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import Branch, Member, PartyGroup
 from models.enums import Discipline, Education, MemberState, MemberStatus
-from services import idcard
+from services import idcard, textclean
 from services.dates import age_on
 from services.errors import ErrorCollector, NotFound, ValidationError, ValidationErrors
 from services.org import get_branch, soft_delete
@@ -41,6 +41,7 @@ def _validate(
 ) -> idcard.IdInfo:
     """Checks every field and raises all problems together (``ValidationErrors`` when several), so
     a form marks each bad field in one save; returns the parsed ID number."""
+    # ``data`` arrives cleaned (textclean.cleaned_input): an invisible-only name is empty here.
     found = ErrorCollector()
     name = data.name.strip()
     if not name:
@@ -139,6 +140,7 @@ def _apply(member: Member, data: MemberInput, info: idcard.IdInfo) -> None:
 
 def create_member(session: Session, branch_id: str, data: MemberInput, today: date | None = None) -> Member:
     branch = get_branch(session, branch_id)
+    data = textclean.cleaned_input(data)
     info = _validate(session, branch, data, today or date.today(), None)
     member = Member(township_id=branch.township_id, branch_id=branch.id, state=MemberState.ACTIVE)
     _apply(member, data, info)
@@ -157,6 +159,7 @@ def get_member(session: Session, member_id: str) -> Member:
 def update_member(session: Session, member_id: str, data: MemberInput, today: date | None = None) -> Member:
     member = get_member(session, member_id)
     branch = get_branch(session, member.branch_id)
+    data = textclean.cleaned_input(data)
     info = _validate(session, branch, data, today or date.today(), member.id)
     _apply(member, data, info)
     session.flush()
@@ -241,7 +244,8 @@ def roster(
         stmt = stmt.where(Member.branch_id.in_(branch_ids))
     if not include_inactive:
         stmt = stmt.where(Member.state == MemberState.ACTIVE)
-    term = search.strip()
+    # The search is cleaned like the names it looks for (full-width digits, name dots, invisible chars).
+    term = textclean.clean_key(search, person=True) if search.strip() else ""
     if term:
         stmt = stmt.where(_matches(term))
     return [

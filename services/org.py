@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from models import Branch, CommitteeSeat, Member, PartyGroup, Township, utcnow
 from models.enums import BranchDomain, BranchKind
+from services import recycle
 from services.errors import NotFound, ValidationError
 
 
@@ -359,9 +360,17 @@ def committee_on(session: Session, branch_id: str, day: date) -> list[CommitteeS
 
 
 def soft_delete(obj: object) -> None:
-    """Mark a tracked row deleted; the session hook bumps its change number."""
+    """Mark a tracked row deleted — and, with the same time stamp, every row that depends on it
+    (``recycle.dependents``: attendance, dues, seats of a deleted member; a meeting's attendance and
+    photos), so nothing deleted is still counted, shown or sent; restoring brings them back together.
+    The session hook bumps the change numbers."""
+    now = utcnow()
+    session = object_session(obj)
+    for row in recycle.dependents(session, obj) if session is not None else []:
+        row.deleted = True
+        row.deleted_at = now
     obj.deleted = True  # type: ignore[attr-defined]
-    obj.deleted_at = utcnow()  # type: ignore[attr-defined]
+    obj.deleted_at = now  # type: ignore[attr-defined]
 
 
 @dataclass

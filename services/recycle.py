@@ -69,6 +69,41 @@ def tracked_models() -> dict[str, type[Any]]:
     return dict(sorted(out.items()))
 
 
+def dependent_links(model: type[Any]) -> list[tuple[type[Any], Column[Any]]]:
+    """(child model, foreign-key column) for each tracked table that cannot exist without a row of
+    ``model``: its foreign key to ``model`` is NOT NULL (attendance → member and meeting, dues →
+    member). Nullable links (a member's party group) are references, not dependence."""
+    return [(child, col) for child, col in _child_links(model) if not col.nullable]
+
+
+def dependents(session: Session, obj: Any) -> list[Any]:
+    """Live rows that depend on ``obj`` (derived from the models, see ``dependent_links``), their own
+    dependents, and the attachments owned by any of them: what goes to the bin with ``obj``."""
+    out: list[Any] = []
+    todo = [obj]
+    seen = {id(obj)}
+    while todo:
+        parent = todo.pop()
+        table = parent.__table__.name
+        found = list(
+            session.scalars(
+                select(Attachment).where(
+                    Attachment.owner_type == table,
+                    Attachment.owner_id == parent.id,
+                    Attachment.deleted.is_(False),
+                )
+            )
+        )
+        for child, col in dependent_links(type(parent)):
+            found += session.scalars(select(child).where(col == parent.id, child.deleted.is_(False)))
+        for row in found:
+            if id(row) not in seen:
+                seen.add(id(row))
+                out.append(row)
+                todo.append(row)
+    return out
+
+
 def _parent_links(model: type[Any]) -> list[tuple[Column[Any], type[Any]]]:
     """(foreign-key column, parent model) for each link to another tracked table."""
     models = tracked_models()
@@ -81,13 +116,19 @@ def _parent_links(model: type[Any]) -> list[tuple[Column[Any], type[Any]]]:
     return links
 
 
+_CHILD_LINKS: dict[type[Any], list[tuple[type[Any], Column[Any]]]] = {}  # mappers never change
+
+
 def _child_links(model: type[Any]) -> list[tuple[type[Any], Column[Any]]]:
+    if model in _CHILD_LINKS:
+        return _CHILD_LINKS[model]
     table = model.__table__.name
     out = []
     for child in tracked_models().values():
         for col in child.__table__.columns:
             if any(fk.column.table.name == table for fk in col.foreign_keys) and child is not model:
                 out.append((child, col))
+    _CHILD_LINKS[model] = out
     return out
 
 

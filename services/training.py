@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import Member, TrainingAttendance, TrainingSession
 from models.enums import MemberState, TrainingKind
+from services import textclean
 from services.dates import in_year
 from services.errors import ValidationError
 from services.members import members_on
@@ -34,6 +35,7 @@ def create_session(
 ) -> TrainingSession:
     today = today or date.today()
     branch = get_branch(session, branch_id)
+    data = textclean.cleaned_input(data)  # validation sees what will be stored
     if not data.title.strip():
         raise ValidationError("title", "请填写学习培训主题。")
     if data.kind not in TrainingKind.__members__.values():

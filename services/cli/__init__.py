@@ -21,10 +21,11 @@ import pkgutil
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from services import localtime, textclean
 from services.dates import parse_date as parse
 from services.db import Database, open_database
 from services.errors import ValidationError
@@ -138,23 +139,35 @@ def register_all(sub: argparse._SubParsersAction) -> None:
 
 
 def parse_date(text: str, field_name: str = "date") -> date:
-    """Dates on the command line: 2026-07-01, 2026.7.1, 2026/7/1, 2026年7月1日."""
-    value = parse(text)
+    """Dates on the command line: 2026-07-01, 2026.7.1, 2026/7/1, 2026年7月1日, today/今天 (the local
+    date)."""
+    value = localtime.local_today() if text.strip().lower() in ("today", "今天") else parse(text)
     if value is None:
         raise ValidationError(field_name, f"无法识别的日期：{text}（请用 2026-07-01 的格式）。")
     return value
 
 
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):  # stored timestamps are naive UTC: say so ("Z")
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    return textclean.for_output(str(value))
+
+
 def emit(data: Any, as_json: bool) -> None:
-    """Print a result: JSON (machine-readable) or a plain line per item."""
+    """Print a result: JSON (machine-readable; timestamps ISO 8601 UTC with "Z") or a plain line per
+    item (text defended by ``textclean.for_output``)."""
     if as_json:
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        json.dump(
+            textclean.output_value(data), sys.stdout, ensure_ascii=False, indent=2, default=_json_default
+        )
         sys.stdout.write("\n")
     elif isinstance(data, list):
         for item in data:
-            print(item if not isinstance(item, dict) else "  ".join(str(v) for v in item.values()))
+            line = str(item) if not isinstance(item, dict) else "  ".join(str(v) for v in item.values())
+            print(textclean.for_output(line))
     else:
-        print(data)
+        print(textclean.for_output(str(data)))
 
 
 def existing_file(text: str) -> Path:

@@ -10,7 +10,7 @@ import argparse
 import getpass
 from pathlib import Path
 
-from services import accounts
+from services import accounts, localtime
 from services.cli import Context, emit
 from services.errors import ValidationError
 
@@ -98,7 +98,7 @@ def account_list(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     for r in rows:
         state = "启用" if r.active else "停用"
-        locked = f"  锁定至 {r.locked_until:%Y-%m-%d %H:%M}" if r.locked_until else ""
+        locked = f"  锁定至 {localtime.show(r.locked_until)}" if r.locked_until else ""
         print(f"{r.username}\t{r.display_name}\t{r.role_label}\t{state}{locked}")
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from models.enums import label
-from services import audit, backup
+from services import audit, backup, localtime
 from services.cli import Context, emit, parse_date
 from services.errors import ValidationError
 from services.recycle import table_label
@@ -30,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument(
         "--action", dest="kind", default="", choices=["", *audit.AuditAction.__members__.values()]
     )
-    ls.add_argument("--since", default=None, help="起始日期")
-    ls.add_argument("--until", default=None, help="截止日期（含）")
+    ls.add_argument("--since", default=None, help="起始日期（本地日期，含当天）")
+    ls.add_argument("--until", default=None, help="截止日期（本地日期，含当天）")
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--offset", type=int, default=0)
     ls.add_argument("--json", action="store_true")
@@ -71,10 +71,24 @@ def audit_list(args: argparse.Namespace, ctx: Context) -> int:
         rows = audit.list_entries(s, flt, limit=args.limit, offset=args.offset)
         total = audit.count_entries(s, flt)
     if args.json:
-        emit([r.__dict__ for r in rows], True)
+        emit(
+            [
+                {**r.__dict__, "at": r.at.isoformat() + "Z", "at_local": localtime.show(r.at, seconds=True)}
+                for r in rows
+            ],
+            True,
+        )
+        return 0
+    if not rows:
+        print(
+            f"共 {total} 条，第 {args.offset + 1} 条以后没有更多记录。"
+            if total
+            else "没有符合条件的操作日志。"
+        )
         return 0
     for r in rows:
         where = f"{table_label(r.table_name)} {r.row_id}".strip()
-        print(f"{r.id}\t{r.at:%Y-%m-%d %H:%M:%S}\t{r.user}\t{label(r.action)}\t{where}\t{r.describe()}")
-    print(f"共 {total} 条，显示第 {args.offset + 1}–{args.offset + len(rows)} 条")
+        when = localtime.show(r.at, seconds=True)
+        print(f"{r.id}\t{when}\t{r.user}\t{label(r.action)}\t{where}\t{r.describe()}")
+    print(f"共 {total} 条，显示第 {args.offset + 1}–{args.offset + len(rows)} 条（时间为本地时间）")
     return 0

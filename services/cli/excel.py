@@ -40,6 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--dry-run", action="store_true", help="只检查并列出问题，不写入")
         p.add_argument("--valid-only", action="store_true", help="只导入没有错误的行")
         p.add_argument("--confirm-updates", action="store_true", help="应用对已有记录的修改")
+        p.add_argument(
+            "--hidden-rows",
+            choices=["include", "exclude"],
+            default=None,
+            help="Excel 中隐藏或被筛选掉的行（及隐藏的工作表）：include 一并导入，exclude 跳过；不指定时有这样的行就不导入并提示",
+        )
         p.add_argument("--today", default=None, help=argparse.SUPPRESS)
         p.add_argument("--json", action="store_true")
         if name == "import-roster":
@@ -88,6 +94,8 @@ def _print_plan(plan: ImportPlan) -> None:
             print(f"  第 {row.row} 行 {ACTION_LABELS[row.action]}：{changes}")
     for p in plan.problems:
         print(f"  {p.describe()}")
+    for p in plan.notices:
+        print(f"  提示：{p.describe()}")
     print(plan.summary())
 
 
@@ -107,7 +115,9 @@ def import_cmd(args: argparse.Namespace, ctx: Context) -> int:
         with db.transaction(ctx.user) as s:
             branch_id = _branch_id(s, args.branch)
             extra = {"create_groups": True} if getattr(args, "create_groups", False) else {}
-            plan = planner(s, branch_id, path, today=today, sheet=args.sheet, **extra)
+            plan = planner(
+                s, branch_id, path, today=today, sheet=args.sheet, hidden_rows=args.hidden_rows, **extra
+            )
             if args.dry_run or (plan.problems and not args.valid_only):
                 s.rollback()
                 result = None

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import Member
 from models.enums import AttendanceStatus, MeetingType, label
-from services import committee, groups, meetings, org
+from services import committee, groups, meetings, org, textclean
 from services.cli import Context, emit, parse_date
 from services.errors import ValidationError
 from services.meetings import kinds_label
@@ -71,8 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _exceptions(specs: list[str], status: str) -> dict[str, tuple[str, str]]:
     out = {}
     for spec in specs:
-        name, _, reason = spec.partition(":")
-        out[name.strip()] = (status, reason.strip())
+        name, _, reason = spec.replace("：", ":").partition(":")  # a full-width colon typed in Chinese IME
+        out[textclean.clean_key(name, person=True)] = (status, textclean.clean_free(reason).strip())
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from services import recycle
+from services import localtime, recycle
 from services.cli import Context, emit
 
 
@@ -25,10 +25,10 @@ def recycle_list(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().reader() as s:
         rows = recycle.list_deleted(s, args.table, limit=args.limit)
     if args.json:
-        emit([r.__dict__ for r in rows], True)
+        emit([{**r.__dict__, "deleted_at_local": localtime.show(r.deleted_at)} for r in rows], True)
         return 0
     for r in rows:
-        when = f"{r.deleted_at:%Y-%m-%d %H:%M}" if r.deleted_at else ""
+        when = localtime.show(r.deleted_at)
         print(f"{r.table}\t{r.id}\t{r.table_label}\t{r.title}\t{when}\t{r.deleted_by}")
     print(f"回收站共 {len(rows)} 条")
     return 0

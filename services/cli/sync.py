@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from services import machine_settings
+from services import localtime, machine_settings
 from services.cli import Context, emit, existing_file
 from services.sync import keys
 from services.sync.ack import apply_ack, write_ack
@@ -127,6 +127,7 @@ def sync_verify(args: argparse.Namespace, ctx: Context) -> int:
         "seq_to": m.seq_to,
         "kind": "full" if m.full else "incremental",
         "created_at": m.created_at,
+        "created_at_local": localtime.show_iso(m.created_at, seconds=True),
         "encrypted": m.encryption is not None,
         "contents_checked": decrypted,
         "rows": {t: int(i["rows"]) for t, i in m.tables.items()},
@@ -138,7 +139,8 @@ def sync_verify(args: argparse.Namespace, ctx: Context) -> int:
     print(f"同步包 {opened.file_name} 校验通过：签名有效，所有条目的校验值与清单一致。")
     print(
         f"乡镇 {m.township_code}，设备 {m.device_id[:8]}（密钥指纹 {m.device_key_id}），"
-        f"第 {m.seq_from}–{m.seq_to} 号更改，{m.total_rows} 条记录，{len(m.attachments)} 个附件。"
+        f"第 {m.seq_from}–{m.seq_to} 号更改，{m.total_rows} 条记录，{len(m.attachments)} 个附件，"
+        f"生成于 {localtime.show_iso(m.created_at)}（本地时间）。"
     )
     if m.encryption is not None and not decrypted:
         print("内容已加密：本机没有县级私钥，未解密内容（加密条目的完整性已校验）。")

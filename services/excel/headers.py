@@ -22,11 +22,12 @@ class Column:
     key: str
     header: str
     synonyms: tuple[str, ...] = ()
-    kind: str = "text"  # text | name | id | date | enum | bool | people
+    kind: str = "text"  # text | name | id | phone | date | enum | bool | people | branch
     enum: str = ""  # models.enums LABELS table for kind "enum"
     required: bool = False
     note: str = ""
     width: int = 12
+    in_template: bool = True  # False: read when a file has it (所在支部), not offered in the template
 
     def names(self) -> tuple[str, ...]:
         return (self.header, *self.synonyms)

@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from services.excel.headers import Column, Layout
 
+# A township-wide list names each row's branch: read when present and checked against the target
+# branch (a roster filtered to one branch still holds the others' rows), never offered in a template.
+BRANCH_COLUMN = Column(
+    "branch",
+    "所在支部",
+    ("所属支部", "支部", "支部名称", "所在党组织", "所属党组织", "党组织名称"),
+    "branch",
+    note="全镇名单里的这一列须是导入目标支部。",
+    width=16,
+    in_template=False,
+)
+
 ROSTER = Layout(
     "党员花名册",
     (
@@ -30,7 +42,7 @@ ROSTER = Layout(
             width=21,
         ),
         Column("education", "学历", ("文化程度", "最高学历"), "enum", "Education", width=10),
-        Column("phone", "联系电话", ("电话", "手机", "手机号", "手机号码", "联系方式"), width=14),
+        Column("phone", "联系电话", ("电话", "手机", "手机号", "手机号码", "联系方式"), "phone", width=14),
         Column(
             "joined_on",
             "入党日期",
@@ -62,6 +74,7 @@ ROSTER = Layout(
             width=14,
         ),
         Column("notes", "备注", (), width=20),
+        BRANCH_COLUMN,
     ),
 )
 
@@ -105,6 +118,7 @@ MEETINGS = Layout(
             width=12,
         ),
         Column("backfilled", "补录", ("是否补录",), "bool", note="从纸质记录补录的填“是”。", width=8),
+        BRANCH_COLUMN,
     ),
 )
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Meeting, Member, PartyGroup
+from models import Branch, Meeting, Member, PartyGroup
 from models.enums import AttendanceStatus, MeetingType
 from services import meetings
 from services.errors import ValidationError
@@ -38,13 +38,20 @@ class _Exception:
 
 
 def plan_meeting_import(
-    session: Session, branch_id: str, path: Path, *, today: date | None = None, sheet: str | None = None
+    session: Session,
+    branch_id: str,
+    path: Path,
+    *,
+    today: date | None = None,
+    sheet: str | None = None,
+    hidden_rows: str | None = None,
 ) -> ImportPlan:
+    """Read and check the whole file; nothing is written. ``hidden_rows``: see ``table.locate``."""
     today = today or date.today()
     branch = get_branch(session, branch_id)
-    table = locate(path, MEETINGS, sheet)
+    table = locate(path, MEETINGS, sheet, hidden_rows=hidden_rows)
     assert table is not None
-    people = locate(path, ATTENDANCE, must_find=False, exclude=(table.sheet.name,))
+    people = locate(path, ATTENDANCE, must_find=False, exclude=(table.sheet.name,), hidden_rows=hidden_rows)
     groups = {
         g.name.strip(): g.id
         for g in session.scalars(
@@ -55,7 +62,7 @@ def plan_meeting_import(
     by_seq: dict[str, RowPlan] = {}
     problems: list[Problem] = list(table.problems)
     for row_no, cells in table:
-        plan = _meeting_row(table, row_no, cells, groups, today, branch.founded_on)
+        plan = _meeting_row(table, row_no, cells, groups, today, branch)
         seq = plan.cells.get("seq", "")
         if seq:
             if seq in by_seq:
@@ -84,7 +91,17 @@ def plan_meeting_import(
     problems.sort(key=lambda p: (p.sheet != table.sheet.name, p.sheet, p.row, p.column))
     match = table.match
     columns = [(key, match.headers[key], match.letters[key]) for _c, key in sorted(match.keys.items())]
-    return ImportPlan("meetings", path.name, table.sheet.name, match.row_index + 1, columns, rows, problems)
+    notices = [*table.notices, *(people.notices if people is not None else [])]
+    return ImportPlan(
+        "meetings",
+        path.name,
+        table.sheet.name,
+        match.row_index + 1,
+        columns,
+        rows,
+        problems,
+        sheet_notices=notices,
+    )
 
 
 def _problem(table: Table, layout: Layout, row: int, key: str, value: str, message: str) -> Problem:
@@ -97,8 +114,9 @@ def _meeting_row(
     cells: dict[str, Any],
     groups: dict[str, str],
     today: date,
-    founded: date | None,
+    branch: Branch,
 ) -> RowPlan:
+    founded = branch.founded_on
     shown = {k: cell_text(v) for k, v in cells.items()}
     plan = RowPlan(row_no, "error", shown)
     got: dict[str, Any] = {}
@@ -124,8 +142,24 @@ def _meeting_row(
                 got[key] = values.enum_code(raw, col.enum)
             elif col.kind == "name":
                 got[key] = values.name(raw)
+            elif col.kind == "branch":
+                if not values.branch_matches(raw, branch.name, branch.code):
+                    plan.problems.append(
+                        _problem(
+                            table,
+                            MEETINGS,
+                            row_no,
+                            key,
+                            shown[key],
+                            values.other_branch(shown[key], branch.name),
+                        )
+                    )
+                continue
             else:
-                got[key] = values.text(raw)
+                got[key] = values.text(raw, key)
+            changed = col.kind in ("text", "name") and got.get(key) != shown[key]
+            if changed and (note := values.cleaning_note(raw, key)):
+                plan.notices.append(_problem(table, MEETINGS, row_no, key, shown[key], note))
         except values.CellError as exc:
             plan.problems.append(_problem(table, MEETINGS, row_no, key, shown[key], exc.message))
     held = got.get("held_on")
@@ -273,7 +307,7 @@ def _attendance(
             tainted.add(meeting.row)
             continue
         name = values.name(cells.get("name"))
-        reason = values.text(cells.get("reason"))
+        reason = values.text(cells.get("reason"), "reason")
         if status == AttendanceStatus.LEAVE and not reason:
             problem("reason" if "reason" in cells else "status", "请假须填写原因。")
             tainted.add(meeting.row)
@@ -283,7 +317,7 @@ def _attendance(
         if day not in roster:
             roster[day] = members_on(session, branch_id, day)
         candidates = [m for m in roster[day] if m.name == name]
-        idn = values.text(cells.get("id_number")).upper()
+        idn = values.text(cells.get("id_number"), "id_number").upper()
         if idn:
             candidates = [m for m in candidates if m.id_number == idn]
         if status == AttendanceStatus.OBSERVER and not candidates:

@@ -26,6 +26,7 @@ class RowPlan:
     changes: list[Change] = field(default_factory=list)
     target_id: str | None = None  # the existing record an update applies to
     payload: Any = None  # the service input (MemberInput, MeetingInput) when the row is valid
+    notices: list[Problem] = field(default_factory=list)  # not errors: what entry cleaning changed
 
 
 @dataclass
@@ -38,6 +39,13 @@ class ImportPlan:
     rows: list[RowPlan]
     problems: list[Problem]  # every problem, in sheet/row order, including those of no single row
     new_groups: list[str] = field(default_factory=list)  # roster: party groups created on import
+    sheet_notices: list[Problem] = field(default_factory=list)  # hidden rows/sheets, filters
+
+    @property
+    def notices(self) -> list[Problem]:
+        """What the clerk should know but that blocks nothing: characters removed or replaced on entry
+        (control characters, zero-width spaces, name dots), hidden rows and sheets."""
+        return [*self.sheet_notices, *(n for r in self.rows for n in r.notices)]
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -52,7 +60,9 @@ class ImportPlan:
         text = "，".join(parts)
         if self.new_groups:
             text += "；将新建党小组：" + "、".join(self.new_groups)
-        return text + (f"；发现 {len(self.problems)} 处问题" if self.problems else "；没有发现问题")
+        text += f"；发现 {len(self.problems)} 处问题" if self.problems else "；没有发现问题"
+        notices = self.notices
+        return text + (f"；另有 {len(notices)} 处提示（如已清理的不可见字符）" if notices else "")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +73,7 @@ class ImportPlan:
             "counts": {a: self.count(a) for a in ACTION_LABELS},
             "new_groups": list(self.new_groups),
             "problems": [p.as_dict() for p in self.problems],
+            "notices": [p.as_dict() for p in self.notices],
             "rows": [
                 {
                     "row": r.row,

@@ -34,6 +34,8 @@ class SheetData:
     rows: list[list[Cell]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # 0-based
     formulas: set[tuple[int, int]] = field(default_factory=set)  # 0-based (row, col)
+    hidden_rows: set[int] = field(default_factory=set)  # 0-based rows hidden or filtered out in Excel
+    hidden: bool = False  # the sheet itself is hidden
 
 
 def sniff(path: Path) -> None:
@@ -103,9 +105,20 @@ def read_sheet(path: Path, workbook: python_calamine.CalamineWorkbook, name: str
         sheet = workbook.get_sheet_by_name(name)
         rows = sheet.to_python(skip_empty_area=False)
         merged = [tuple(map(tuple, r)) for r in (sheet.merged_cell_ranges or [])]
+        hidden = any(
+            m.name == name and not str(m.visible).endswith("Visible") for m in workbook.sheets_metadata
+        )
     except Exception as exc:
         raise ExcelFileError(f"工作表“{name}”无法读取，文件可能已损坏：{exc}") from exc
-    return SheetData(name=name, rows=rows, merged=merged, formulas=formula_cells(path, name))  # type: ignore[arg-type]
+    formulas, hidden_rows = _scan_sheet(path, name)
+    return SheetData(
+        name=name,
+        rows=rows,  # type: ignore[arg-type]
+        merged=merged,  # type: ignore[arg-type]
+        formulas=formulas,
+        hidden_rows=hidden_rows,
+        hidden=hidden,
+    )
 
 
 def _sheet_part(zf: zipfile.ZipFile, name: str) -> str | None:
@@ -133,14 +146,28 @@ def _unescape(text: str) -> str:
 
 def formula_cells(path: Path, name: str) -> set[tuple[int, int]]:
     """0-based (row, col) of every cell holding a formula in the named sheet."""
+    return _scan_sheet(path, name)[0]
+
+
+def _scan_sheet(path: Path, name: str) -> tuple[set[tuple[int, int]], set[int]]:
+    """Formula cells (0-based row, col) and hidden rows (0-based; rows an AutoFilter filtered out are
+    hidden rows too) of the named sheet, by a byte scan of its XML."""
     try:
         with zipfile.ZipFile(path) as zf:
             part = _sheet_part(zf, name)
             if part is None:
-                return set()
+                return set(), set()
             data = zf.read(part)
     except (KeyError, zipfile.BadZipFile, OSError):
-        return set()
+        return set(), set()
+    hidden = {int(m[1]) - 1 for m in _HIDDEN_ROW.finditer(data)} if b"hidden=" in data else set()
+    return _formulas(data), hidden
+
+
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b(?=[^>]*\bhidden="(?:1|true)")[^>]*?\br="(\d+)"')
+
+
+def _formulas(data: bytes) -> set[tuple[int, int]]:
     out: set[tuple[int, int]] = set()
     for m in _FORMULA.finditer(data):
         start = max(data.rfind(b"<c ", 0, m.start()), data.rfind(b":c ", 0, m.start()))
@@ -159,15 +186,19 @@ def _column_index(letters: str) -> int:
 
 # --- cell values -------------------------------------------------------------------------------
 
-_FULLWIDTH = {i + 0xFF10: ord("0") + i for i in range(10)} | {0xFF21 + i: ord("A") + i for i in range(26)}
-_FULLWIDTH |= {0xFF41 + i: ord("a") + i for i in range(26)}
-_FULLWIDTH |= {0x3000: ord(" "), 0xFF0D: ord("-"), 0xFF0E: ord("."), 0xFF0F: ord("/"), 0xFF1A: ord(":")}
+
+_CONTROL_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f])_")
 
 
 def cell_text(value: Cell) -> str:
-    """A cell as text: numbers without a trailing '.0', full-width digits/letters folded, trimmed."""
+    """A cell as text, trimmed: numbers without a trailing '.0'. Text is kept as typed — full-width
+    punctuation stays (``：`` in 备注); identifying columns are normalised by ``services.textclean``.
+    An OOXML escape of a control character left in the text (``_x000B_``, a Word line break) is
+    decoded, so the cleaning on entry sees — and reports — the character itself."""
     if type(value) is str:  # the common case first: most cells are plain text
-        return value.strip() if value.isascii() else value.translate(_FULLWIDTH).strip()
+        if "_x" in value:
+            value = _CONTROL_ESCAPE.sub(lambda m: chr(int(m[1], 16)), value)
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float):
@@ -184,7 +215,7 @@ def cell_text(value: Cell) -> str:
         return value.isoformat()
     if isinstance(value, bool):
         return "是" if value else "否"
-    return str(value).translate(_FULLWIDTH).strip()
+    return str(value).strip()
 
 
 def serial_to_date(serial: float) -> date | None:

@@ -44,13 +44,14 @@ def plan_roster_import(
     today: date | None = None,
     sheet: str | None = None,
     create_groups: bool = False,
+    hidden_rows: str | None = None,
 ) -> ImportPlan:
     """Read and check the whole file; nothing is written. A 党小组 name the branch does not have is a
     problem, unless ``create_groups`` (the clerk confirmed): then it is listed in ``plan.new_groups``
-    and created by :func:`apply_roster_import`."""
+    and created by :func:`apply_roster_import`. ``hidden_rows``: see ``table.locate``."""
     today = today or date.today()
     branch = get_branch(session, branch_id)
-    table = locate(path, ROSTER, sheet)
+    table = locate(path, ROSTER, sheet, hidden_rows=hidden_rows)
     assert table is not None
     checker = _RosterChecker(session, branch, table, today)
     checker.create_groups = create_groups
@@ -116,7 +117,8 @@ class _RosterChecker:
             columns,
             rows,
             problems,
-            list(self.new_groups),
+            new_groups=list(self.new_groups),
+            sheet_notices=list(self.table.notices),
         )
 
     def check_row(self, row_no: int, cells: dict[str, Any]) -> RowPlan:
@@ -145,9 +147,17 @@ class _RosterChecker:
                 elif col.kind == "bool":
                     got[key] = values.flag(raw)
                 elif col.kind == "name":
-                    got[key] = "".join(shown[key].split())  # stray spaces, also full-width ones
+                    got[key] = values.name(raw)  # stray spaces, invisible characters, name dots
+                elif col.kind == "phone":
+                    got[key] = values.phone(raw)
+                elif col.kind == "branch":
+                    self.check_branch(plan, key, raw)
+                    continue
                 else:
-                    got[key] = shown[key]
+                    got[key] = values.text(raw, key)
+                changed = col.kind in ("text", "name", "phone") and got.get(key) != shown[key]
+                if changed and (note := values.cleaning_note(raw, key)):
+                    plan.notices.append(self.problem(row_no, key, shown[key], note))
             except values.CellError as exc:
                 if key == "birth_date" and (ym := values.year_month(raw)) is not None:
                     got["birth_month"] = ym  # 出生年月 is often kept to the month: checked against the ID
@@ -159,6 +169,19 @@ class _RosterChecker:
             return plan
         self.decide(plan, got, info)
         return plan
+
+    def check_branch(self, plan: RowPlan, key: str, raw: Any) -> None:
+        """A 所在支部 column (a township list) must name the branch the rows are imported into."""
+        named = values.branch_matches(raw, self.branch.name, self.branch.code)
+        if not named:
+            plan.problems.append(
+                self.problem(
+                    plan.row,
+                    key,
+                    plan.cells[key],
+                    values.other_branch(plan.cells[key], self.branch.name),
+                )
+            )
 
     def check_rules(self, plan: RowPlan, got: dict[str, Any], info: idcard.IdInfo) -> None:
         """The member rules of ``services.members``, reported per column and all at once."""

@@ -20,6 +20,7 @@ class Table:
     problems: list[Problem] = field(default_factory=list)  # structural: merged cells, formulas
     bad_rows: set[int] = field(default_factory=set)  # Excel row numbers with structural problems
     covered: set[tuple[int, str]] = field(default_factory=set)  # (Excel row, key) already reported
+    notices: list[Problem] = field(default_factory=list)  # hidden rows included or skipped
 
     def cells(self, index: int) -> dict[str, Cell]:
         row = self.sheet.rows[index]
@@ -32,6 +33,10 @@ class Table:
 
 class _NoData(ExcelFileError):
     """A header without rows below it: another sheet may still hold the data."""
+
+
+class _AllHidden(ExcelFileError):
+    """A table whose every row is hidden (or on a hidden sheet): says more than any other failure."""
 
 
 # Footer lines clerks put under a table ("合计 60 人", "填表人：…"): not data, when alone on their row.
@@ -52,8 +57,13 @@ def locate(
     *,
     must_find: bool = True,
     exclude: tuple[str, ...] = (),
+    hidden_rows: str | None = None,
 ) -> Table | None:
-    """The first sheet (or the named one) whose header names the layout's columns."""
+    """The first sheet (or the named one) whose header names the layout's columns.
+
+    Rows the clerk cannot see in Excel (hidden, filtered out by an AutoFilter, or on a hidden sheet)
+    are never imported silently: ``hidden_rows`` "include" imports them, "exclude" skips them, both
+    with a notice; None (the default) skips them and reports a problem that asks which is meant."""
     workbook = open_workbook(path)
     try:
         names = sheet_names(workbook)
@@ -63,12 +73,15 @@ def locate(
             names = [sheet]
         names = [n for n in names if n not in exclude]
         first_error: ExcelFileError | None = None
+        hidden_error: ExcelFileError | None = None
         for name in names:
             data = read_sheet(path, workbook, name)
             if not any(any(v not in ("", None) for v in r) for r in data.rows):
                 continue
             try:
-                return _table(data, find_header(name, data.rows, layout))
+                return _table(data, find_header(name, data.rows, layout), hidden_rows)
+            except _AllHidden as exc:
+                hidden_error = exc
             except _NoData as exc:
                 first_error = exc  # a header-only sheet explains more than a header-less one
             except ExcelFileError as exc:
@@ -77,14 +90,60 @@ def locate(
         workbook.close()
     if not must_find:
         return None
+    if hidden_error is not None:
+        raise hidden_error
     if first_error is not None:
         raise first_error
     raise ExcelFileError(f"文件 {path.name} 的工作表都是空的，没有可导入的数据。")
 
 
-def _table(data: SheetData, match: HeaderMatch) -> Table:
+HIDDEN_CHOICES = {"include": "导入", "exclude": "跳过"}
+
+
+def _rows_text(rows: list[int]) -> str:
+    shown = "、".join(str(r + 1) for r in rows[:12])
+    return f"第 {shown} 行" + (f"等 {len(rows)} 行" if len(rows) > 12 else "")
+
+
+def _hidden(
+    data: SheetData, rows: list[int], mode: str | None
+) -> tuple[list[int], list[Problem], list[Problem]]:
+    """(rows to read, problems, notices) for the rows the clerk cannot see."""
+    unseen = rows if data.hidden else [r for r in rows if r in data.hidden_rows]
+    if not unseen:
+        return rows, [], []
+    what = (
+        f"工作表“{data.name}”是隐藏的工作表"
+        if data.hidden
+        else f"{_rows_text(unseen)}在 Excel 中被隐藏或被筛选掉了"
+    )
+    if mode == "include":
+        return (
+            rows,
+            [],
+            [Problem(data.name, 0, "", "", "", f"{what}，按您的选择一并导入（{len(unseen)} 行）。")],
+        )
+    kept = [r for r in rows if r not in set(unseen)]
+    if mode == "exclude":
+        return kept, [], [Problem(data.name, 0, "", "", "", f"{what}，按您的选择跳过（{len(unseen)} 行）。")]
+    ask = Problem(
+        data.name,
+        0,
+        "",
+        "",
+        "",
+        f"{what}，共 {len(unseen)} 行看不到的数据（常见于按支部筛选过的全镇名单）。请确认是否导入："
+        "在预览中选择“隐藏的行：导入/跳过”，命令行加 --hidden-rows include 或 --hidden-rows exclude。",
+    )
+    return kept, [ask], []
+
+
+def _table(data: SheetData, match: HeaderMatch, hidden_rows: str | None = None) -> Table:
     cols = sorted(match.keys)
     rows = [i for i in range(match.row_index + 1, len(data.rows)) if not _blank(data.rows[i], cols)]
+    rows, hidden_problems, hidden_notices = _hidden(data, rows, hidden_rows)
+    if not rows and hidden_problems:
+        raise _AllHidden(hidden_problems[0].message)
     if not rows:
         raise _NoData(
             f"工作表“{data.name}”第 {match.row_index + 1} 行是表头，但下面没有数据。请填好数据后再导入。"
@@ -94,7 +153,7 @@ def _table(data: SheetData, match: HeaderMatch) -> Table:
             f"工作表“{data.name}”有 {len(rows):,} 行数据，超过一次导入的上限 {MAX_ROWS:,} 行。"
             "请按支部拆分成几个文件分批导入。"
         )
-    table = Table(data, match, rows)
+    table = Table(data, match, rows, problems=hidden_problems, notices=hidden_notices)
     mapped = set(cols)
     for (r1, c1), (r2, c2) in data.merged:
         if r2 <= match.row_index or not any(c in mapped for c in range(c1, c2 + 1)):

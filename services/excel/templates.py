@@ -62,13 +62,13 @@ def write_template(kind: str, path: Path) -> Path:
         guide.cell(i, 1, line)
     save_atomically(wb, path)
     title, layout = TEMPLATES[kind][0]
-    verify(path, title, [c.header for c in layout.columns], 0)
+    verify(path, title, [c.header for c in layout.columns if c.in_template], 0)
     return path
 
 
 def _fill_sheet(ws: Worksheet, layout: Layout) -> None:
     ws.freeze_panes = "A2"
-    for i, col in enumerate(layout.columns):
+    for i, col in enumerate(c for c in layout.columns if c.in_template):
         letter = column_letter(i)
         cell = ws.cell(1, i + 1, col.header)
         cell.font = Font(bold=True, color="FFFFFF" if col.required else "000000")
@@ -91,9 +91,7 @@ def _fill_sheet(ws: Worksheet, layout: Layout) -> None:
             )
             dv.add(cells)
             ws.add_data_validation(dv)
-        number_format = {"date": "yyyy-mm-dd", "id": "@"}.get(col.kind)
-        if col.key == "phone":
-            number_format = "@"
+        number_format = {"date": "yyyy-mm-dd", "id": "@", "phone": "@"}.get(col.kind)
         if number_format:
             for row in ws.iter_rows(min_row=2, max_row=ROWS + 1, min_col=i + 1, max_col=i + 1):
                 row[0].number_format = number_format

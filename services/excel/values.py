@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from models.enums import LABELS, code_for
-from services import idcard
+from services import idcard, textclean
 from services.dates import parse_date
 from services.errors import ValidationError
 from services.excel.reader import Cell, cell_text, serial_to_date
@@ -54,13 +54,40 @@ _SPACES = re.compile(r"\s+")
 _YEAR_MONTH = re.compile(r"^\d{4}\s*[-./年]\s*(\d{1,2})\s*月?$")
 
 
-def text(value: Cell) -> str:
-    return cell_text(value)
+def text(value: Cell, key: str = "") -> str:
+    """A text cell cleaned the way the column ``key`` is stored (``textclean.policy_for``: identifying
+    columns such as phone are NFKC-normalised, free text keeps its full-width punctuation)."""
+    return textclean.clean(cell_text(value), textclean.policy_for(key) or textclean.FREE)
 
 
 def name(value: Cell) -> str:
-    """Chinese names carry no spaces; stray ones (also full-width) come from copy and paste."""
-    return _SPACES.sub("", cell_text(value))
+    """Chinese names carry no spaces; stray ones (also full-width) come from copy and paste.
+    Invisible characters go and middle-dot variants become ``·`` (``textclean.clean_key``)."""
+    return textclean.clean_key(cell_text(value), person=True)
+
+
+def folded(value: Cell) -> str:
+    """A cell as text with full-width letters, digits and signs folded (NFKC): for codes, choices,
+    dates and numbers, never for free text."""
+    return textclean.clean_key(cell_text(value))
+
+
+def cleaning_note(value: Cell, key: str) -> str:
+    """What entry cleaning removes or replaces in this cell, for the import preview ("" if nothing)."""
+    raw = cell_text(value)
+    policy = textclean.policy_for(key) or textclean.FREE
+    cleaned = textclean.clean(raw, policy)
+    if cleaned == raw:
+        return ""
+    if policy == textclean.FREE:
+        return textclean.explain(raw, cleaned)
+    # folding full-width digits or collapsing spaces is expected there: only invisible/control chars
+    # and the name dot are worth a word
+    invisible = textclean.clean_free(raw) != raw or textclean.has_format_characters(raw)
+    dots = policy == textclean.PERSON and cleaned.count(textclean.MIDDLE_DOT) > raw.count(
+        textclean.MIDDLE_DOT
+    )
+    return textclean.explain(raw, cleaned) if invisible or dots else ""
 
 
 def date_value(value: Cell) -> date | None:
@@ -99,9 +126,9 @@ def year_month(value: Cell) -> tuple[int, int] | None:
     if isinstance(value, float) and 1900 <= value < 2101:
         year, frac = divmod(round(value * 100), 100)
         return (int(year), int(frac)) if 1 <= frac <= 12 else None
-    match = _YEAR_MONTH.match(cell_text(value))
+    match = _YEAR_MONTH.match(folded(value))
     if match and 1 <= int(match[1]) <= 12:
-        return int(cell_text(value)[:4]), int(match[1])
+        return int(folded(value)[:4]), int(match[1])
     return None
 
 
@@ -116,7 +143,7 @@ def id_number(value: Cell, today: date) -> idcard.IdInfo:
                 f"最后几位已变成 0，无法恢复。{fix}"
             )
         raise CellError(f"身份证号被 Excel 存成了数字，只有 {len(digits)} 位。{fix}")
-    raw = cell_text(value)
+    raw = folded(value)
     if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", raw.replace(" ", "")):
         raise CellError(f"身份证号显示为科学计数法（{raw}），后几位已丢失。{fix}")
     try:
@@ -130,6 +157,42 @@ def id_number(value: Cell, today: date) -> idcard.IdInfo:
         raise CellError(exc.message) from None
 
 
+def phone(value: Cell) -> str:
+    """A phone number, recognising Excel's damage when the column is not text: a number cell loses a
+    landline's leading 0 (0931-8123456 typed as 09318123456 becomes 9318123456). An 11-digit number
+    starting with 1 (a mobile) or a 7–8 digit local number is taken as is; any other number is refused
+    with the fix."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        digits = str(int(Decimal(f"{value:.15g}"))) if float(value).is_integer() else cell_text(value)
+        mobile = len(digits) == 11 and digits.startswith("1")
+        if mobile or len(digits) in (7, 8):
+            return digits
+        raise CellError(
+            f"联系电话被 Excel 存成了数字（{digits}），开头的 0 可能已丢失（如 0{digits}）。"
+            "请把该列设置为“文本”格式（选中整列 → 设置单元格格式 → 文本），重新输入这些号码后再导入。"
+        )
+    return textclean.clean_key(cell_text(value))
+
+
+def branch_matches(value: Cell, name: str, code: str) -> bool:
+    """Whether a 所在支部 cell names this branch: its code or its name, also written with the
+    township before it or without 党 (城关镇一村党支部, 一村支部); spaces and width do not matter."""
+    said = "".join(folded(value).split())
+    full = "".join(textclean.clean_key(name).split())
+    if not said or said in (full, textclean.clean_key(code)):
+        return True
+    short = full.replace("党", "")
+    return said.endswith(full) or said.replace("党", "").endswith(short)
+
+
+def other_branch(said: str, target: str) -> str:
+    """The message for a row whose 所在支部 names another branch than the import's target."""
+    return (
+        f"这一行属于“{said}”，不是导入目标“{target}”。"
+        "请只导入本支部的行（在全镇名单中删去其他支部的行），或改为导入到该支部。"
+    )
+
+
 # Label, code or alias → code, per enum table (one dict lookup per cell).
 _LOOKUP: dict[str, dict[str, str]] = {
     name: {**{c: c for c in table}, **{lab: c for c, lab in table.items()}, **ALIASES.get(name, {})}
@@ -138,7 +201,7 @@ _LOOKUP: dict[str, dict[str, str]] = {
 
 
 def enum_code(value: Cell, enum: str) -> str:
-    s = "".join(cell_text(value).split())
+    s = "".join(folded(value).split())
     code = _LOOKUP[enum].get(s) if s else None
     if code is None and s:
         code = code_for(enum, s)
@@ -151,7 +214,7 @@ def enum_code(value: Cell, enum: str) -> str:
 def flag(value: Cell) -> bool:
     if isinstance(value, bool):
         return value
-    s = cell_text(value).lower()
+    s = folded(value).lower()
     if s in _TRUE:
         return True
     if s in _FALSE:

@@ -37,6 +37,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from services import textclean
 from services.printing.fonts import FONT, missing_in, register
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -88,7 +89,8 @@ def styles() -> Styles:
 
 
 def esc(text: str) -> str:
-    return escape(text or "")
+    """Text for a Paragraph: XML-escaped, minus what XML cannot hold (``textclean.for_output``)."""
+    return escape(textclean.for_output(text or ""))
 
 
 def paragraphs(text: str, style: ParagraphStyle) -> list[Flowable]:
@@ -105,7 +107,7 @@ def paragraphs(text: str, style: ParagraphStyle) -> list[Flowable]:
 
 def _cell(value: Any, width: float, style: ParagraphStyle) -> Any:
     """Plain strings are cheap to draw; only text wider than its column becomes a wrapping paragraph."""
-    text = "" if value is None else str(value)
+    text = "" if value is None else textclean.for_output(str(value))
     if isinstance(value, Flowable):
         return value
     if "\n" in text or stringWidth(text, FONT, style.fontSize) > width - 4:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Base, SyncConflict, utcnow
+from services import localtime
 from services.db import Database
 from services.errors import NotFound
 from services.sync.errors import SyncError
@@ -53,7 +54,8 @@ class ConflictView:
             "differences": [{"field": k, "current": a, "other": b} for k, a, b in self.differences],
             "winner": self.winner,
             "loser": self.loser,
-            "detected_at": self.detected_at.isoformat(timespec="seconds"),
+            "detected_at": self.detected_at.isoformat(timespec="seconds") + "Z",
+            "detected_at_local": localtime.show(self.detected_at),
         }
 
 

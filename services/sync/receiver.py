@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from models import SyncConflict, SyncDevice, SyncHeld, SyncReceived, Township, utcnow
 from services import attachments as attachment_store
-from services import audit
+from services import audit, localtime
 from services.db import Database, allocate_seq
 from services.paths import data_dir
 from services.sync import anchor as sync_anchor
@@ -137,7 +137,7 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
                 return _result(
                     opened,
                     "duplicate",
-                    f"此包已于 {seen.received_at:%Y-%m-%d %H:%M} 导入过，本次未做任何更改。",
+                    f"此包已于 {localtime.show(seen.received_at)} 导入过，本次未做任何更改。",
                 )
             device = s.get(SyncDevice, m.device_id)
             _check_identity(s, opened, device)

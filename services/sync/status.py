@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from models import SyncConflict, SyncDevice, SyncHeld, Township
+from services import localtime
 from services.db import Database, current_seq
 from services.sync import state
 from services.sync.crypto import county_key_id, load_county_key, x_public_raw
@@ -62,5 +63,5 @@ def last_ack_text(db: Database) -> str:
         changes = current_seq(s) - state.acked_seq(s)
     if not ack:
         return f"同步：尚未收到县里回执（{changes} 次更改待送达）"
-    day = str(ack.get("applied_at", ""))[:10]
+    day = localtime.show_iso(str(ack.get("applied_at", "")))[:10]  # stored UTC, the clerk's local day
     return f"同步：县里已确认到第 {ack.get('acked')} 号（{day}），之后 {changes} 次更改待送达"

@@ -36,8 +36,9 @@ def test_deleted_meeting_comes_back_with_its_attendance_and_photo(
         attachment_id = attachments.store_file(s, "meeting", meeting_id, photo).id
     with db.transaction("x") as s:
         meetings.delete_meeting(s, meeting_id)
-        attachments.remove_attachment(s, attachment_id)
     with db.reader() as s:
+        # the photo went to the bin with its meeting: not live, not listed, not sent
+        assert attachments.list_attachments(s, "meeting", meeting_id) == []
         rows = recycle.list_deleted(s)
     # one line for the meeting; its attendance and photo are not listed separately
     assert [(r.table, r.id) for r in rows] == [("meeting", meeting_id)]

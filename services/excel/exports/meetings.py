@@ -37,7 +37,7 @@ def meetings_table(session: Session, branch_ids: list[str] | None, year: int | N
         branch_ids,
         year,
     )
-    columns = [ExportColumn(c.header, c.width) for c in MEETINGS.columns] + [
+    columns = [ExportColumn(c.header, c.width) for c in MEETINGS.columns if c.key != "branch"] + [
         ExportColumn("支部", 16),
         ExportColumn("应到", 6),
         ExportColumn("实到", 6),

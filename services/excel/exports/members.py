@@ -25,7 +25,7 @@ def roster_table(session: Session, branch_ids: list[str] | None, year: int | Non
     )
     if branch_ids is not None:
         stmt = stmt.where(Member.branch_id.in_(branch_ids))
-    columns = [ExportColumn(c.header, c.width) for c in ROSTER.columns] + [ExportColumn("所在支部", 16)]
+    columns = [ExportColumn(c.header, c.width) for c in ROSTER.columns]  # 所在支部 last, as in ROSTER
     rows = (
         [
             m.name,
