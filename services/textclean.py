@@ -59,7 +59,10 @@ _KEY_SUSPECT = re.compile(
     "\ufff9-\ufffb\u2028\u2029\u3000\u00a0.．\u2022\u2027\u2219\u22c5\u30fb\uff65\u0387\u2e31"
     "\ua78f\u16eb\u00b7]|  |_x|\\s(?! )(?<! )|^\\s|\\s$|[^\x00-\x7f] | [^\x00-\x7f]"
 )
-_CJK_COMPAT = re.compile("([\uf900-\ufaff\U0002f800-\U0002fa1f]+)")
+# Kept through NFKC: CJK compatibility ideographs (NFKC would put another character into a person's
+# name) and the full-width brackets and punctuation of Chinese names (“二村党支部（社区）” is the
+# official name; NFKC would make it “二村党支部(社区)”).
+_CJK_COMPAT = re.compile("([\uf900-\ufaff\U0002f800-\U0002fa1f（）［］｛｝，：；！？]+)")
 _SPACES = re.compile(r"\s+")
 # Middle-dot variants seen in minority names (typed on phones, copied from Japanese IMEs, Word bullets).
 _MIDDLE_DOTS = re.compile("[\u2022\u2027\u2219\u22c5\u30fb\uff65\u0387\u2e31\ua78f\u16eb\u00b7]")
@@ -151,7 +154,8 @@ def _nfkc(text: str) -> str:
 
 def clean_key(text: str, *, person: bool = False) -> str:
     """Identifying text (names, ID numbers, codes, phones): free-text cleaning, invisible format
-    characters removed, NFKC (not for CJK compatibility ideographs), whitespace collapsed to one space
+    characters removed, NFKC (not for CJK compatibility ideographs nor the full-width brackets and
+    punctuation of Chinese names), whitespace collapsed to one space
     and trimmed; with ``person`` the middle-dot variants of minority names become U+00B7."""
     if not _KEY_SUSPECT.search(text) and (text.isascii() or unicodedata.is_normalized("NFKC", text)):
         return text  # the common case: nothing to change (checked in C, no per-character loop)

@@ -184,6 +184,7 @@ def test_upgrade_puts_dependants_of_rows_deleted_earlier_in_the_bin(
     db: Database, build: Builder, tmp_path: Path
 ) -> None:
     from alembic import command
+    from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
     from models import Attendance
@@ -201,7 +202,9 @@ def test_upgrade_puts_dependants_of_rows_deleted_earlier_in_the_bin(
             {"i": ids[0]},
         )
     with db.engine.begin() as conn:
-        command.downgrade(alembic_config(conn), "0013_no_deleted_ix")
+        config = alembic_config(conn)
+        before = ScriptDirectory.from_config(config).get_revision("i19_deleted_dependants").down_revision
+        command.downgrade(config, str(before))  # the schema just before this upgrade step
     migrate(db.engine, backup_dir=tmp_path / "backups")
     with db.reader() as s:
         q = meetings.meeting_quorum(s, meetings.get_meeting(s, meeting_id))

@@ -453,3 +453,11 @@ def test_invisible_only_topic_and_leave_reason_are_refused(db: Database, build: 
     )
     with pytest.raises(meetings.ValidationError, match="请假须填写原因"), db.transaction("t") as s:
         meetings.create_meeting(s, branch.id, leave, today=TODAY)
+
+
+def test_official_names_keep_their_full_width_brackets_while_letters_become_ascii() -> None:
+    from services import textclean
+
+    assert textclean.clean_key("二村党支部（社区）", person=True) == "二村党支部（社区）"
+    assert textclean.clean_key("第一党小组：东片", person=True) == "第一党小组：东片"
+    assert textclean.clean_key("Ｂ０１", person=False) == "B01"
