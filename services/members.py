@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from sqlalchemy import or_, select
@@ -35,45 +35,77 @@ class MemberInput:
     notes: str = ""
 
 
+def member_problems(data: MemberInput, info: idcard.IdInfo | None, today: date) -> list[ValidationError]:
+    """Every broken member rule that needs no database, in the order of the form's fields.
+
+    Pure (no session): the member form (through ``_validate``) and the roster import's preview
+    (``services.excel.roster_import``, which reports all of them per cell) share it, so the import
+    writes what the preview checked without validating each row again. ``info`` is the parsed ID
+    number (None when it could not be parsed: the age at joining is then not checked); a ``joined_on``
+    of None (unreadable in an imported row, already reported there) skips the rules that need it. Rules:
+    name 1–50 characters; 入党日期 not in the future and at 18 or older (《中国共产党章程》第一条,
+    年满十八岁); 转正日期 not before 入党日期 nor in the future, and absent while still a 预备党员;
+    转入本支部日期 not in the future; codes from their enums;
+    phone digits and “-”. Each problem is a ``ValidationError(field, Chinese message)``.
+    """
+    out: list[ValidationError] = []
+    name = data.name.strip()
+    if not name:
+        out.append(ValidationError("name", "姓名不能为空。"))
+    elif len(name) > 50:
+        out.append(ValidationError("name", "姓名过长（最多 50 个字）。"))
+    joined: date | None = data.joined_on
+    if joined is not None and joined > today:
+        out.append(ValidationError("joined_on", "入党日期不能晚于今天。"))
+    if info is not None and joined is not None:
+        age_at_join = age_on(info.birth_date, joined)
+        if age_at_join < 18:
+            out.append(
+                ValidationError(
+                    "joined_on",
+                    f"入党时年龄为 {age_at_join} 岁，入党须年满十八岁，请核对入党日期或身份证号。",
+                )
+            )
+    if data.status not in MemberStatus.__members__.values():
+        out.append(ValidationError("status", f"未知的党员类别：{data.status}。"))
+    if data.discipline not in Discipline.__members__.values():
+        out.append(ValidationError("discipline", f"未知的处分状态：{data.discipline}。"))
+    if data.education and data.education not in Education.__members__.values():
+        out.append(ValidationError("education", f"未知的学历：{data.education}。"))
+    if data.status == MemberStatus.FULL and data.full_member_on is not None:
+        if joined is not None and data.full_member_on < joined:
+            out.append(ValidationError("full_member_on", "转正日期不能早于入党日期。"))
+        elif data.full_member_on > today:
+            out.append(ValidationError("full_member_on", "转正日期不能晚于今天。"))
+    if data.status == MemberStatus.PROBATIONARY and data.full_member_on is not None:
+        out.append(ValidationError("full_member_on", "预备党员还没有转正日期；转正后再填写。"))
+    if data.branch_since is not None and data.branch_since > today:  # else 入党日期, checked above
+        out.append(ValidationError("branch_since", "转入本支部日期不能晚于今天。"))
+    phone = data.phone.strip()
+    if phone and not phone.replace("-", "").replace(" ", "").isdigit():
+        out.append(ValidationError("phone", f"联系电话只能包含数字和“-”：{phone}。"))
+    return out
+
+
 def _validate(
     session: Session, branch: Branch, data: MemberInput, today: date, member_id: str | None
 ) -> idcard.IdInfo:
-    name = data.name.strip()
-    if not name:
-        raise ValidationError("name", "姓名不能为空。")
-    if len(name) > 50:
-        raise ValidationError("name", "姓名过长（最多 50 个字）。")
-    info = idcard.parse(data.id_number, "id_number", today)
-    if data.joined_on > today:
-        raise ValidationError("joined_on", "入党日期不能晚于今天。")
-    age_at_join = age_on(info.birth_date, data.joined_on)
-    if age_at_join < 18:
-        raise ValidationError(
-            "joined_on", f"入党时年龄为 {age_at_join} 岁，入党须年满十八岁，请核对入党日期或身份证号。"
-        )
-    if data.status not in MemberStatus.__members__.values():
-        raise ValidationError("status", f"未知的党员类别：{data.status}。")
-    if data.discipline not in Discipline.__members__.values():
-        raise ValidationError("discipline", f"未知的处分状态：{data.discipline}。")
-    if data.education and data.education not in Education.__members__.values():
-        raise ValidationError("education", f"未知的学历：{data.education}。")
-    if data.status == MemberStatus.FULL and data.full_member_on is not None:
-        if data.full_member_on < data.joined_on:
-            raise ValidationError("full_member_on", "转正日期不能早于入党日期。")
-        if data.full_member_on > today:
-            raise ValidationError("full_member_on", "转正日期不能晚于今天。")
-    if data.status == MemberStatus.PROBATIONARY and data.full_member_on is not None:
-        raise ValidationError("full_member_on", "预备党员还没有转正日期；转正后再填写。")
-    since = data.branch_since or data.joined_on
-    if since > today:
-        raise ValidationError("branch_since", "转入本支部日期不能晚于今天。")
+    info: idcard.IdInfo | None = None
+    id_error: ValidationError | None = None
+    try:
+        info = idcard.parse(data.id_number, "id_number", today)
+    except ValidationError as exc:
+        id_error = exc
+    problems = member_problems(data, info, today)
+    if id_error is not None:  # the form's order: name, then the ID number, then the rest
+        problems.insert(sum(1 for p in problems if p.field == "name"), id_error)
+    if problems:
+        raise problems[0]
+    assert info is not None
     if data.party_group_id:
         group = session.get(PartyGroup, data.party_group_id)
         if group is None or group.deleted or group.branch_id != branch.id:
             raise ValidationError("party_group_id", "所选党小组不属于本支部。")
-    phone = data.phone.strip()
-    if phone and not phone.replace("-", "").replace(" ", "").isdigit():
-        raise ValidationError("phone", f"联系电话只能包含数字和“-”：{phone}。")
     dup = session.scalar(
         select(Member)
         .where(
@@ -93,11 +125,12 @@ def _validate(
     return info
 
 
-def _apply(member: Member, data: MemberInput, info: idcard.IdInfo) -> None:
+def apply_input(member: Member, data: MemberInput, birth_date: date, gender: str) -> None:
+    """Copy checked input onto a member; birth date and gender are the ID number's."""
     member.name = data.name.strip()
-    member.id_number = info.number
-    member.birth_date = info.birth_date
-    member.gender = info.gender
+    member.id_number = data.id_number
+    member.birth_date = birth_date
+    member.gender = gender
     member.ethnicity = data.ethnicity.strip() or "汉族"
     member.education = data.education
     member.phone = data.phone.strip()
@@ -115,7 +148,7 @@ def create_member(session: Session, branch_id: str, data: MemberInput, today: da
     branch = get_branch(session, branch_id)
     info = _validate(session, branch, data, today or date.today(), None)
     member = Member(township_id=branch.township_id, branch_id=branch.id, state=MemberState.ACTIVE)
-    _apply(member, data, info)
+    apply_input(member, replace(data, id_number=info.number), info.birth_date, info.gender)
     session.add(member)
     session.flush()
     return member
@@ -132,7 +165,7 @@ def update_member(session: Session, member_id: str, data: MemberInput, today: da
     member = get_member(session, member_id)
     branch = get_branch(session, member.branch_id)
     info = _validate(session, branch, data, today or date.today(), member.id)
-    _apply(member, data, info)
+    apply_input(member, replace(data, id_number=info.number), info.birth_date, info.gender)
     session.flush()
     return member
 

@@ -1,8 +1,9 @@
 """Importing a branch roster (党员花名册) from a clerk's own workbook: preview, then apply.
 
-The preview checks every cell and row in memory (the branch's and township's members are loaded once),
-so a 10,000-row sheet is checked in about the time it takes to read it. Applying goes through
-``services.members`` again, which stays the authority: if it disagrees, nothing is written.
+The preview checks every cell and row in memory (the branch's and township's members are loaded once)
+with the member rules of ``services.members.member_problems``, so a 10,000-row sheet is checked in about
+the time it takes to read it. Applying writes what the preview checked in bulk (the way the sync receiver
+does), after re-checking in a few set-based queries what the database may have changed since.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from models import Branch, Member, PartyGroup
 from models.enums import LABELS, MemberState, MemberStatus
-from services import idcard, members
+from models.base import new_id, utcnow
+from services import audit, idcard, members
+from services.db import allocate_seq
 from services.dates import age_on
 from services.errors import ValidationError
 from services.excel import values
@@ -129,18 +132,34 @@ class _RosterChecker:
                     got["birth_month"] = ym  # 出生年月 is often kept to the month: checked against the ID
                     continue
                 plan.problems.append(self.problem(row_no, key, shown[key], exc.message))
-        if info is not None:
-            self.check_rules(plan, got, info)
-        if plan.problems or info is None or row_no in self.table.bad_rows:
+        if info is None:
             return plan
-        self.decide(plan, got, info)
+        self.check_rules(plan, got, info)
+        existing = self.mine.get(info.number)
+        candidate = self.candidate(got, info, existing)
+        self.shared_rules(plan, candidate, info)
+        if plan.problems or candidate.joined_on is None or row_no in self.table.bad_rows:
+            return plan
+        self.decide(plan, candidate, existing)
         return plan
 
+    def shared_rules(self, plan: RowPlan, candidate: members.MemberInput, info: idcard.IdInfo) -> None:
+        """``services.members.member_problems`` on what the row would store (blank cells keep the stored
+        values), each reported under its column unless that cell already has a problem."""
+        reported = {p.column for p in plan.problems}
+        for error in members.member_problems(candidate, info, self.today):
+            key = _FIELD_COLUMN.get(error.field, error.field)
+            if (plan.row, key) in self.table.covered:
+                continue  # a merged or formula cell, already reported
+            problem = self.problem(plan.row, key, plan.cells.get(key, ""), error.message)
+            if problem.column not in reported:
+                reported.add(problem.column)
+                plan.problems.append(problem)
+
     def check_rules(self, plan: RowPlan, got: dict[str, Any], info: idcard.IdInfo) -> None:
-        """The member rules of ``services.members``, reported per column and all at once."""
+        """What only an import can get wrong: gender or birth columns that contradict the ID number, a
+        party group named that the branch does not have, an ID number registered in another branch."""
         row, add = plan.row, plan.problems.append
-        if len(got.get("name", "")) > 50:
-            add(self.problem(row, "name", got["name"], "姓名过长（最多 50 个字）。"))
         if "gender" in got and got["gender"] != info.gender:
             add(
                 self.problem(
@@ -168,50 +187,6 @@ class _RosterChecker:
                     f"与身份证号中的出生年月 {info.birth_date:%Y.%m} 不符。",
                 )
             )
-        joined = got.get("joined_on")
-        if joined is not None:
-            if joined > self.today:
-                add(self.problem(row, "joined_on", plan.cells["joined_on"], "入党日期不能晚于今天。"))
-            b = info.birth_date
-            age = age_on(b, joined)
-            if age < 18:
-                add(
-                    self.problem(
-                        row,
-                        "joined_on",
-                        plan.cells["joined_on"],
-                        f"入党时年龄为 {age} 岁，入党须年满十八岁，请核对入党日期或身份证号。",
-                    )
-                )
-        full_on = got.get("full_member_on")
-        if full_on is not None:
-            if got.get("status") == MemberStatus.PROBATIONARY:
-                add(
-                    self.problem(
-                        row,
-                        "full_member_on",
-                        plan.cells["full_member_on"],
-                        "预备党员还没有转正日期；转正后再填写。",
-                    )
-                )
-            elif joined is not None and full_on < joined:
-                add(
-                    self.problem(
-                        row, "full_member_on", plan.cells["full_member_on"], "转正日期不能早于入党日期。"
-                    )
-                )
-            elif full_on > self.today:
-                add(
-                    self.problem(
-                        row, "full_member_on", plan.cells["full_member_on"], "转正日期不能晚于今天。"
-                    )
-                )
-        since = got.get("branch_since")
-        if since is not None and since > self.today:
-            add(self.problem(row, "branch_since", plan.cells["branch_since"], "转入本支部日期不能晚于今天。"))
-        phone = got.get("phone", "")
-        if phone and not phone.replace("-", "").replace(" ", "").isdigit():
-            add(self.problem(row, "phone", phone, "联系电话只能包含数字和“-”。"))
         group = got.get("party_group", "")
         if group and group not in self.groups:
             add(
@@ -230,27 +205,33 @@ class _RosterChecker:
                 )
             )
 
-    def decide(self, plan: RowPlan, got: dict[str, Any], info: idcard.IdInfo) -> None:
-        """Create, update (with the changed fields) or unchanged; blank cells keep stored values."""
-        existing = self.mine.get(info.number)
+    def candidate(
+        self, got: dict[str, Any], info: idcard.IdInfo, existing: Member | None
+    ) -> members.MemberInput:
+        """What the row would store: the typed cells over the stored values (blank cells keep them).
+        A new member without a readable 入党日期 (already reported) gets ``joined_on`` None."""
         given = {k: v for k, v in got.items() if k not in ("gender", "birth_date", "birth_month")}
         if "party_group" in given:
-            given["party_group"] = self.groups[given["party_group"]] if given["party_group"] else None
+            given["party_group"] = self.groups.get(given["party_group"]) if given["party_group"] else None
         updates = {
             name: given[_FIELD_COLUMN.get(name, name)]
             for name in _FIELDS
             if _FIELD_COLUMN.get(name, name) in given
         }
         updates["id_number"] = info.number
+        if existing is not None:
+            return replace(members.member_input(existing), **updates)
+        joined = got.get("joined_on")  # None only when already reported: the row is not written then
+        return replace(members.MemberInput(name="", id_number=info.number, joined_on=joined), **updates)
+
+    def decide(self, plan: RowPlan, new: members.MemberInput, existing: Member | None) -> None:
+        """Create, update (with the changed fields) or unchanged."""
+        plan.payload = new
         if existing is None:
-            base = members.MemberInput(name="", id_number=info.number, joined_on=got["joined_on"])
-            plan.payload = replace(base, **updates)
             plan.action = "create"
             return
         old = members.member_input(existing)
-        new = replace(old, **updates)
         plan.target_id = existing.id
-        plan.payload = new
         plan.changes = [
             Change(
                 self.field_label(f.name),
@@ -312,34 +293,150 @@ def apply_roster_import(
     confirm_updates: bool = False,
     today: date | None = None,
 ) -> ImportResult:
-    """Write the previewed rows inside the caller's transaction; raises ``ImportRefused`` on problems."""
+    """Write the previewed rows inside the caller's transaction (all-or-nothing: the caller's
+    transaction rolls back on any error).
+
+    The preview already checked every row with ``services.members.member_problems``; what may have
+    changed since — another member registered under one of the ID numbers, a party group deleted, a
+    member to update deleted — is checked again here for all rows in a few set-based queries.
+    New members are inserted in bulk (one ``executemany``, change numbers from ``allocate_seq``, one
+    ``audit.record_bulk`` summary); updates, which only happen when ``confirm_updates``, go through
+    the ORM in one flush, so each gets its own audit entry with the old and new values.
+    Raises ``ImportRefused`` (nothing written) when the plan has problems (unless ``valid_only``) or a
+    row no longer fits the database. ``today`` is unused since the rules ran in the preview; kept
+    for callers.
+    """
+    del today
     if plan.problems and not valid_only:
         raise ImportRefused(
             f"发现 {len(plan.problems)} 处问题，没有导入任何数据。请改正后重新导入，或选择“只导入没有错误的行”。"
         )
     result = ImportResult()
+    creates: list[RowPlan] = []
+    updates: list[RowPlan] = []
     for row in plan.rows:
         if row.action == "error":
             result.skipped_errors += 1
-            continue
-        if row.action == "unchanged":
+        elif row.action == "unchanged":
             result.unchanged += 1
-            continue
-        if row.action == "update" and not confirm_updates:
+        elif row.action == "update" and not confirm_updates:
             result.skipped_updates += 1
-            continue
-        try:
-            if row.action == "create":
-                result.created_ids.append(members.create_member(session, branch_id, row.payload, today).id)
-                result.created += 1
-            else:
-                assert row.target_id is not None
-                members.update_member(session, row.target_id, row.payload, today)
-                result.updated += 1
-        except ValidationError as exc:
-            key = _FIELD_COLUMN.get(exc.field, exc.field)
-            column = next((f"（{c.header}）" for c in ROSTER.columns if c.key == key), "")
-            raise ImportRefused(
-                f"工作表“{plan.sheet}”第 {row.row} 行{column}：{exc.message} 没有导入任何数据。"
-            ) from exc
+        elif row.action == "create":
+            creates.append(row)
+        else:
+            updates.append(row)
+    if not creates and not updates:
+        return result
+    branch = get_branch(session, branch_id)
+    _recheck(session, branch, plan, creates, updates)
+    if updates:
+        _update_members(session, updates)
+        result.updated = len(updates)
+    if creates:
+        result.created_ids = _insert_members(session, branch, creates)
+        result.created = len(creates)
+        audit.record_bulk(
+            session,
+            str(session.info.get("user", "")),
+            {"member": len(creates)},
+            f"花名册导入：{plan.file}（工作表“{plan.sheet}”，{branch.name}），新增党员 {len(creates)} 名",
+        )
     return result
+
+
+def _refuse(plan: ImportPlan, row: RowPlan, key: str, message: str) -> ImportRefused:
+    column = next((f"（{c.header}）" for c in ROSTER.columns if c.key == key), "")
+    return ImportRefused(f"工作表“{plan.sheet}”第 {row.row} 行{column}：{message} 没有导入任何数据。")
+
+
+def _recheck(
+    session: Session, branch: Branch, plan: ImportPlan, creates: list[RowPlan], updates: list[RowPlan]
+) -> None:
+    """What the database may have changed since the preview, for every row at once."""
+    active = {
+        number: (member_id, name, branch_name)
+        for member_id, number, name, branch_name in session.execute(
+            select(Member.id, Member.id_number, Member.name, Branch.name)
+            .join(Branch, Branch.id == Member.branch_id)
+            .where(
+                Member.township_id == branch.township_id,
+                Member.deleted.is_(False),
+                Member.state == MemberState.ACTIVE,
+            )
+        )
+    }
+    groups = set(
+        session.scalars(
+            select(PartyGroup.id).where(PartyGroup.branch_id == branch.id, PartyGroup.deleted.is_(False))
+        )
+    )
+    targets = {row.target_id for row in updates}
+    alive = set(
+        session.scalars(select(Member.id).where(Member.id.in_(targets), Member.deleted.is_(False)))
+        if targets
+        else ()
+    )
+    for row in [*creates, *updates]:
+        data: members.MemberInput = row.payload
+        holder = active.get(data.id_number)
+        if holder is not None and holder[0] != row.target_id:
+            raise _refuse(
+                plan,
+                row,
+                "id_number",
+                f"身份证号 {data.id_number} 已登记在{holder[2]}的党员“{holder[1]}”名下。",
+            )
+        if data.party_group_id and data.party_group_id not in groups:
+            raise _refuse(plan, row, "party_group", "所选党小组不属于本支部（可能刚被删除）。")
+        if row.target_id is not None and row.target_id not in alive:
+            raise _refuse(plan, row, "name", "找不到该党员，可能已被删除。请重新预览后再导入。")
+
+
+def _update_members(session: Session, updates: list[RowPlan]) -> None:
+    """Confirmed updates through the ORM (one SELECT, one flush): per-row audit with old and new values."""
+    ids = [row.target_id for row in updates]
+    loaded = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(ids)))}
+    for row in updates:
+        data: members.MemberInput = row.payload
+        member = loaded[str(row.target_id)]
+        birth, gender = idcard.birth_and_gender(data.id_number)
+        members.apply_input(member, data, birth, gender)
+    session.flush()
+
+
+def _insert_members(session: Session, branch: Branch, creates: list[RowPlan]) -> list[str]:
+    """New members in one executemany of plain values, with change numbers from ``allocate_seq``."""
+    last = allocate_seq(session, len(creates))
+    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+    user = str(session.info.get("user", ""))
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    table = Member.__table__
+    defaults = {c.name: c.default.arg for c in table.columns if c.default is not None and c.default.is_scalar}
+    columns = [c.name for c in table.columns]
+    rows: list[tuple[Any, ...]] = []
+    ids: list[str] = []
+    seq = last - len(creates)
+    for row in creates:
+        data: members.MemberInput = row.payload
+        birth, gender = idcard.birth_and_gender(data.id_number)
+        full_on = data.full_member_on
+        seq += 1
+        values_ = {
+            "id": new_id(), "created_at": now, "updated_at": now, "created_by": user, "updated_by": user,
+            "deleted": False, "deleted_at": None, "row_seq": seq, "township_id": branch.township_id,
+            "branch_id": branch.id, "party_group_id": data.party_group_id, "name": data.name.strip(),
+            "gender": gender, "ethnicity": data.ethnicity.strip() or "汉族", "birth_date": birth.isoformat(),
+            "id_number": data.id_number, "education": data.education, "phone": data.phone.strip(),
+            "joined_on": data.joined_on.isoformat(), "full_member_on": full_on.isoformat() if full_on else None,
+            "status": str(data.status), "discipline": str(data.discipline), "is_flowing": bool(data.is_flowing),
+            "state": MemberState.ACTIVE.value, "branch_since": (data.branch_since or data.joined_on).isoformat(),
+            "left_on": None, "notes": data.notes.strip(),
+        }  # fmt: skip
+        ids.append(values_["id"])
+        # A column added later (another feature) gets its declared default, like an ORM insert would.
+        rows.append(tuple(values_[c] if c in values_ else defaults.get(c) for c in columns))
+    names = ", ".join(f'"{c}"' for c in columns)
+    conn.exec_driver_sql(f"INSERT INTO member ({names}) VALUES ({', '.join([mark] * len(columns))})", rows)
+    return ids
+
