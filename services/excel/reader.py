@@ -140,6 +140,8 @@ def formula_cells(path: Path, name: str) -> set[tuple[int, int]]:
     except (KeyError, zipfile.BadZipFile, OSError):
         return set()
     out: set[tuple[int, int]] = set()
+    if b"<f" not in data and b":f" not in data:  # no formula element at all (the usual case): no regex pass
+        return out
     for m in _FORMULA.finditer(data):
         start = max(data.rfind(b"<c ", 0, m.start()), data.rfind(b":c ", 0, m.start()))
         ref = _CELL_REF.match(data, data.rfind(b"<", 0, start + 1)) if start >= 0 else None

@@ -25,16 +25,19 @@ from services.dates import age_on
 from services.errors import ValidationError
 from services.excel import values
 from services.excel.errors import ImportRefused, Problem
-from services.excel.headers import header_problem
+from services.excel.headers import Column, header_problem
 from services.excel.layouts import ROSTER
 from services.excel.plan import Change, ImportPlan, ImportResult, RowPlan
-from services.excel.reader import cell_text
+from services.excel.reader import Cell, cell_text
 from services.excel.table import Table, locate
 from services.org import get_branch
+
+_OK, _MONTH, _BAD = 0, 1, 2  # how a cell converted (see _RosterChecker.convert)
 
 # MemberInput field → column key, where they differ.
 _FIELD_COLUMN = {"party_group_id": "party_group"}
 _FIELDS = tuple(f.name for f in fields(members.MemberInput))
+_INPUT_COLUMNS = tuple((name, _FIELD_COLUMN.get(name, name)) for name in _FIELDS)  # (field, column key)
 _LABELLED = {"status": "MemberStatus", "discipline": "Discipline", "education": "Education"}
 
 
@@ -62,6 +65,8 @@ class _RosterChecker:
             )
         }
         self.group_names = {v: k for k, v in self.groups.items()}
+        self.columns = {key: ROSTER.column(key) for key in table.match.keys.values()}
+        self.caches: dict[str, dict[tuple[type, Any], tuple[int, Any]]] = {k: {} for k in self.columns}
         self.ids: dict[int, str] = {}  # Excel row → valid ID number, for duplicates within the file
         active = session.execute(
             select(Member.id, Member.id_number, Member.branch_id, Member.name, Branch.name)
@@ -98,40 +103,69 @@ class _RosterChecker:
             "roster", path.name, self.table.sheet.name, match.row_index + 1, columns, rows, problems
         )
 
+    def convert(self, col: Column, raw: Cell) -> tuple[int, Any]:
+        """One cell of a date/enum/bool column as (_OK, value), (_MONTH, (year, month)) or (_BAD, message).
+
+        Remembered per column and value: a roster repeats the same labels, flags and many dates.
+        """
+        cache = self.caches[col.key]
+        key = (type(raw), raw)  # 1, 1.0 and True are equal keys but not the same cell
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        try:
+            if col.kind == "date":
+                out: tuple[int, Any] = (_OK, values.date_value(raw))
+            elif col.kind == "enum":
+                out = (_OK, values.enum_code(raw, col.enum))
+            else:
+                out = (_OK, values.flag(raw))
+        except values.CellError as exc:
+            ym = values.year_month(raw) if col.key == "birth_date" else None
+            # 出生年月 is often kept to the month: checked against the ID number instead
+            out = (_MONTH, ym) if ym is not None else (_BAD, exc.message)
+        cache[key] = out
+        return out
+
     def check_row(self, row_no: int, cells: dict[str, Any]) -> RowPlan:
-        shown = {k: cell_text(v) for k, v in cells.items()}
+        # cell_text inlined for the common case (plain ASCII text): it runs for every cell
+        shown = {
+            k: v.strip() if type(v) is str and v.isascii() else cell_text(v) for k, v in cells.items()
+        }
         plan = RowPlan(row_no, "error", shown)
         got: dict[str, Any] = {}
         info: idcard.IdInfo | None = None
+        covered = self.table.covered
         for key, raw in cells.items():
-            if (row_no, key) in self.table.covered:
+            if covered and (row_no, key) in covered:
                 continue  # a merged or formula cell, already reported
-            col = ROSTER.column(key)
-            blank = raw is None or (isinstance(raw, str) and not raw.strip())
-            if blank:
+            col = self.columns[key]
+            text = shown[key]
+            if not text and (raw is None or type(raw) is str):
                 if col.required:
                     plan.problems.append(self.problem(row_no, key, "", f"“{col.header}”必填，不能为空。"))
                 continue
-            try:
-                if col.kind == "id":
+            kind = col.kind
+            if kind == "text":
+                got[key] = text
+            elif kind == "name":
+                got[key] = "".join(text.split())  # stray spaces, also full-width ones
+            elif kind == "id":
+                try:
                     info = values.id_number(raw, self.today)
-                    self.ids[row_no] = info.number
-                    shown[key] = info.number
-                elif col.kind == "date":
-                    got[key] = values.date_value(raw)
-                elif col.kind == "enum":
-                    got[key] = values.enum_code(raw, col.enum)
-                elif col.kind == "bool":
-                    got[key] = values.flag(raw)
-                elif col.kind == "name":
-                    got[key] = "".join(shown[key].split())  # stray spaces, also full-width ones
-                else:
-                    got[key] = shown[key]
-            except values.CellError as exc:
-                if key == "birth_date" and (ym := values.year_month(raw)) is not None:
-                    got["birth_month"] = ym  # 出生年月 is often kept to the month: checked against the ID
+                except values.CellError as exc:
+                    plan.problems.append(self.problem(row_no, key, text, exc.message))
                     continue
-                plan.problems.append(self.problem(row_no, key, shown[key], exc.message))
+                self.ids[row_no] = info.number
+                shown[key] = info.number
+            else:
+                how, value = self.convert(col, raw)
+                if how == _OK:
+                    got[key] = value
+                elif how == _MONTH:
+                    got["birth_month"] = value
+                else:
+                    plan.problems.append(self.problem(row_no, key, text, value))
         if info is None:
             return plan
         self.check_rules(plan, got, info)
@@ -210,19 +244,16 @@ class _RosterChecker:
     ) -> members.MemberInput:
         """What the row would store: the typed cells over the stored values (blank cells keep them).
         A new member without a readable 入党日期 (already reported) gets ``joined_on`` None."""
-        given = {k: v for k, v in got.items() if k not in ("gender", "birth_date", "birth_month")}
-        if "party_group" in given:
-            given["party_group"] = self.groups.get(given["party_group"]) if given["party_group"] else None
-        updates = {
-            name: given[_FIELD_COLUMN.get(name, name)]
-            for name in _FIELDS
-            if _FIELD_COLUMN.get(name, name) in given
-        }
+        updates = {name: got[key] for name, key in _INPUT_COLUMNS if key in got}
+        if "party_group_id" in updates:
+            group = updates["party_group_id"]
+            updates["party_group_id"] = self.groups.get(group) if group else None
         updates["id_number"] = info.number
         if existing is not None:
             return replace(members.member_input(existing), **updates)
-        joined = got.get("joined_on")  # None only when already reported: the row is not written then
-        return replace(members.MemberInput(name="", id_number=info.number, joined_on=joined), **updates)
+        updates.setdefault("name", "")
+        updates.setdefault("joined_on", None)  # None only when already reported: the row is not written
+        return members.MemberInput(**updates)
 
     def decide(self, plan: RowPlan, new: members.MemberInput, existing: Member | None) -> None:
         """Create, update (with the changed fields) or unchanged."""

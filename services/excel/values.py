@@ -51,6 +51,7 @@ ALIASES: dict[str, dict[str, str]] = {
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "流动", "流动党员"}
 _FALSE = {"", "否", "n", "no", "false", "0", "×", "不是"}
 _SPACES = re.compile(r"\s+")
+_SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 _YEAR_MONTH = re.compile(r"^\d{4}\s*[-./年]\s*(\d{1,2})\s*月?$")
 
 
@@ -117,7 +118,7 @@ def id_number(value: Cell, today: date) -> idcard.IdInfo:
             )
         raise CellError(f"身份证号被 Excel 存成了数字，只有 {len(digits)} 位。{fix}")
     raw = cell_text(value)
-    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", raw.replace(" ", "")):
+    if _SCIENTIFIC.fullmatch(raw.replace(" ", "")):
         raise CellError(f"身份证号显示为科学计数法（{raw}），后几位已丢失。{fix}")
     try:
         return idcard.parse(raw, "id_number", today)
