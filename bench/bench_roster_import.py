@@ -209,7 +209,9 @@ def main() -> int:
                 shutil.copyfile(seed, copy)
             raw.append(timed(lambda raw_copy=raw_copy: raw_write(raw_copy, rows)))
             applied.append(product_write(product_copy, branch_id, plan))
-        report(f"apply (write step) of {args.rows:,} rows", applied, raw, "goal: product ≤ 2× raw, speed ≥ 0.5×")
+        report(
+            f"apply (write step) of {args.rows:,} rows", applied, raw, "goal: product ≤ 2× raw, speed ≥ 0.5×"
+        )
         speed = [r / p for p, r in zip(applied, raw, strict=True)]
         print(
             f"  write speed: {args.rows / statistics.median(applied):,.0f} rows/s, "

@@ -66,7 +66,9 @@ sys.exit(app.exec())
 def run_once(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float, float] | None:
     """(seconds to first paint, CPU by then, whole-process wall seconds, peak RSS MiB) of one start."""
     started = time.perf_counter()
-    proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     out, err = proc.communicate()
     elapsed = time.perf_counter() - started
     match = PROBE.search(out)
@@ -146,8 +148,12 @@ def main() -> int:
         scales = ["small"] if args.no_township else ["small", "township"]
         for scale in scales:
             db = work / f"{scale}.sqlite"
-            subprocess.run([*command, "--db", str(db), "demo", "--scale", scale, "--quiet"], env=env, check=True)
-            if not series(f"{scale} demo", [*command, "--db", str(db), "--startup-probe"], bare, env, work, args.runs):
+            subprocess.run(
+                [*command, "--db", str(db), "demo", "--scale", scale, "--quiet"], env=env, check=True
+            )
+            if not series(
+                f"{scale} demo", [*command, "--db", str(db), "--startup-probe"], bare, env, work, args.runs
+            ):
                 return 1
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"runs: {args.runs} alternating, load average at the end: {load:.1f} on {os.cpu_count()} cores")

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from pypinyin import Style, lazy_pinyin
 from PySide6.QtCore import (
     QAbstractTableModel,
     QCollator,
@@ -68,6 +67,9 @@ def pinyin_collator() -> QCollator:
 
 @functools.lru_cache(maxsize=8192)
 def _initial(char: str) -> str:
+    # pypinyin loads its phrase tables on import (≈0.4 s): only when a search first needs initials.
+    from pypinyin import Style, lazy_pinyin
+
     return "".join(lazy_pinyin(char, style=Style.FIRST_LETTER, errors="ignore"))
 
 
@@ -97,7 +99,7 @@ class RosterModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = rows
         self._rank = rank
-        self._search = [f"{r.name}\t{r.id_number}\t{r.phone}\t{initials(r.name)}".lower() for r in rows]
+        self._search = []  # built on the first search (pinyin initials need pypinyin): see search_text
         self._apply_sort()
         self.endResetModel()
 
@@ -125,9 +127,15 @@ class RosterModel(QAbstractTableModel):
         )
         self.rows = [self.rows[i] for i in perm]
         self._rank = [self._rank[i] for i in perm]
-        self._search = [self._search[i] for i in perm]
+        if self._search:
+            self._search = [self._search[i] for i in perm]
 
     def search_text(self, row: int) -> str:
+        """Name, ID number, phone and pinyin initials, lower-case; built for all rows on first use."""
+        if len(self._search) != len(self.rows):
+            self._search = [
+                f"{r.name}\t{r.id_number}\t{r.phone}\t{initials(r.name)}".lower() for r in self.rows
+            ]
         return self._search[row]
 
     def row_id(self, row: int) -> str:

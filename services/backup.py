@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
-
 from models.enums import Role
 from services import appversion, audit, fileperms
 from services.db import Database, alembic_config, head_revision, make_engine, migrate
@@ -160,6 +158,8 @@ def daily_due(db: Database, today: date | None = None) -> bool:
 
 
 def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory  # only when a backup is inspected, not at start-up
+
     script = ScriptDirectory.from_config(alembic_config())
     return {rev.revision for rev in script.walk_revisions()}
 

@@ -17,12 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Branch, Member, PartyGroup
-from models.enums import LABELS, MemberState, MemberStatus
 from models.base import new_id, utcnow
+from models.enums import LABELS, MemberState
 from services import audit, idcard, members
 from services.db import allocate_seq
-from services.dates import age_on
-from services.errors import ValidationError
 from services.excel import values
 from services.excel.errors import ImportRefused, Problem
 from services.excel.headers import Column, header_problem
@@ -129,9 +127,7 @@ class _RosterChecker:
 
     def check_row(self, row_no: int, cells: dict[str, Any]) -> RowPlan:
         # cell_text inlined for the common case (plain ASCII text): it runs for every cell
-        shown = {
-            k: v.strip() if type(v) is str and v.isascii() else cell_text(v) for k, v in cells.items()
-        }
+        shown = {k: v.strip() if type(v) is str and v.isascii() else cell_text(v) for k, v in cells.items()}
         plan = RowPlan(row_no, "error", shown)
         got: dict[str, Any] = {}
         info: idcard.IdInfo | None = None
@@ -464,10 +460,9 @@ def _insert_members(session: Session, branch: Branch, creates: list[RowPlan]) ->
             "state": MemberState.ACTIVE.value, "branch_since": (data.branch_since or data.joined_on).isoformat(),
             "left_on": None, "notes": data.notes.strip(),
         }  # fmt: skip
-        ids.append(values_["id"])
+        ids.append(str(values_["id"]))
         # A column added later (another feature) gets its declared default, like an ORM insert would.
         rows.append(tuple(values_[c] if c in values_ else defaults.get(c) for c in columns))
     names = ", ".join(f'"{c}"' for c in columns)
     conn.exec_driver_sql(f"INSERT INTO member ({names}) VALUES ({', '.join([mark] * len(columns))})", rows)
     return ids
-
