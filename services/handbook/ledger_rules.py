@@ -70,20 +70,29 @@ def pipeline(rule: PipelineRule, ctx: Context) -> list[Finding]:
         conversion_warn_days=rule.days,
         review_every_months=rule.months,
     )
-    records = list(
-        ctx.session.scalars(
-            select(DevelopmentRecord).where(
-                DevelopmentRecord.branch_id.in_(list(branches)),
-                DevelopmentRecord.deleted.is_(False),
-                DevelopmentRecord.applied_on <= ctx.ref,
+    # The pack has several pipeline rules: the records are read, and each set of thresholds judged,
+    # once per evaluation for every branch checked (per-record rules), then each rule takes its branches.
+    records_key = f"pipeline|records|{ctx.ref}"
+    if records_key not in ctx.facts._counts:
+        ctx.facts._counts[records_key] = list(
+            ctx.session.scalars(
+                select(DevelopmentRecord).where(
+                    DevelopmentRecord.branch_id.in_([b.id for b in ctx.facts.branches]),
+                    DevelopmentRecord.deleted.is_(False),
+                    DevelopmentRecord.applied_on <= ctx.ref,
+                )
             )
         )
-    )
+    records: list[DevelopmentRecord] = ctx.facts._counts[records_key]
+    issues_key = f"pipeline|issues|{ctx.ref}|{thresholds!r}"
+    if issues_key not in ctx.facts._counts:
+        ctx.facts._counts[issues_key] = development.pipeline_issues(records, ctx.ref, thresholds)
+    all_issues: list[development.PipelineIssue] = ctx.facts._counts[issues_key]
     code = {"conversion_due": "conversion", "activist_year": "activist_year"}.get(rule.check, rule.check)
     by_id = {r.id: r for r in records}
     hits: dict[str, list[development.PipelineIssue]] = defaultdict(list)
-    for issue in development.pipeline_issues(records, ctx.ref, thresholds):
-        if issue.code != code:
+    for issue in all_issues:
+        if issue.branch_id not in branches or issue.code != code:
             continue
         if rule.check == "conversion_due" and issue.level != "warning":
             continue  # overdue probation is the deadline rule's error (TEAM-01)
