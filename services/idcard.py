@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -26,10 +25,14 @@ class IdInfo:
 
 
 def check_char(first17: str) -> str:
-    if len(first17) != 17:
-        raise ValueError(f"17 digits expected, got {len(first17)}")
-    total = sum(map(operator.mul, map(int, first17), WEIGHTS))
-    return CHECK_CHARS[total % 11]
+    """The check character of GB 11643-1999: Σ digit × WEIGHTS mod 11 mapped through CHECK_CHARS.
+
+    The weights are 2^(17-i) mod 11, so the sum is ≡ 2 × (the digits read in base 13, as 13 ≡ 2 mod 11):
+    one C-level ``int(…, 13)`` instead of 17 multiplications (an import checks tens of thousands).
+    """
+    if len(first17) != 17 or not first17.isdigit() or not first17.isascii():
+        raise ValueError(f"17 digits expected: {first17!r}")
+    return CHECK_CHARS[2 * int(first17, 13) % 11]
 
 
 def normalize(raw: str) -> str:
