@@ -120,6 +120,7 @@ def series(label: str, app: list[str], bare: list[str], env: dict[str, str], cwd
         f"peak RSS {max(x[3] for x in a):.0f} MiB); bare PySide6 window min {min(x[0] for x in b):.2f} s / "
         f"median {med(x[0] for x in b):.2f} s (CPU {med(x[1] for x in b):.2f} s, peak RSS "
         f"{max(x[3] for x in b):.0f} MiB); ratio app/bare min {min(ratios):.1f}× median {med(ratios):.1f}× "
+        f"(CPU {med(x[1] for x in a) / max(med(x[1] for x in b), 1e-3):.1f}×) "
         f"({'OK' if med(x[0] for x in a) < 1.5 else 'OVER'} the 1.5 s goal)"
     )
     return True
