@@ -439,30 +439,38 @@ def _insert_members(session: Session, branch: Branch, creates: list[RowPlan]) ->
     conn = session.connection()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     table = Member.__table__
-    defaults = {c.name: c.default.arg for c in table.columns if c.default is not None and c.default.is_scalar}
-    columns = [c.name for c in table.columns]
+    # A column added later (another feature) gets its declared default, as an ORM insert would give it.
+    extra = [c for c in table.columns if c.name not in _INSERTED]
+    tail = tuple(c.default.arg if c.default is not None and c.default.is_scalar else None for c in extra)
+    active, township_id, branch_id = MemberState.ACTIVE.value, branch.township_id, branch.id
     rows: list[tuple[Any, ...]] = []
     ids: list[str] = []
     seq = last - len(creates)
     for row in creates:
         data: members.MemberInput = row.payload
-        birth, gender = idcard.birth_and_gender(data.id_number)
+        number = data.id_number  # checked by the preview: 18 characters, a real birth date
         full_on = data.full_member_on
+        member_id = new_id()
+        ids.append(member_id)
         seq += 1
-        values_ = {
-            "id": new_id(), "created_at": now, "updated_at": now, "created_by": user, "updated_by": user,
-            "deleted": False, "deleted_at": None, "row_seq": seq, "township_id": branch.township_id,
-            "branch_id": branch.id, "party_group_id": data.party_group_id, "name": data.name.strip(),
-            "gender": gender, "ethnicity": data.ethnicity.strip() or "汉族", "birth_date": birth.isoformat(),
-            "id_number": data.id_number, "education": data.education, "phone": data.phone.strip(),
-            "joined_on": data.joined_on.isoformat(), "full_member_on": full_on.isoformat() if full_on else None,
-            "status": str(data.status), "discipline": str(data.discipline), "is_flowing": bool(data.is_flowing),
-            "state": MemberState.ACTIVE.value, "branch_since": (data.branch_since or data.joined_on).isoformat(),
-            "left_on": None, "notes": data.notes.strip(),
-        }  # fmt: skip
-        ids.append(str(values_["id"]))
-        # A column added later (another feature) gets its declared default, like an ORM insert would.
-        rows.append(tuple(values_[c] if c in values_ else defaults.get(c) for c in columns))
-    names = ", ".join(f'"{c}"' for c in columns)
-    conn.exec_driver_sql(f"INSERT INTO member ({names}) VALUES ({', '.join([mark] * len(columns))})", rows)
+        rows.append(
+            (member_id, now, now, user, user, False, None, seq, township_id, branch_id, data.party_group_id,
+             data.name.strip(), "male" if int(number[16]) % 2 else "female", data.ethnicity.strip() or "汉族",
+             f"{number[6:10]}-{number[10:12]}-{number[12:14]}", number, data.education, data.phone.strip(),
+             data.joined_on.isoformat(), full_on.isoformat() if full_on else None, str(data.status),
+             str(data.discipline), bool(data.is_flowing), active,
+             (data.branch_since or data.joined_on).isoformat(), None, data.notes.strip()) + tail
+        )  # fmt: skip
+    names = ", ".join(f'"{c}"' for c in [*_INSERTED, *(c.name for c in extra)])
+    marks = ", ".join([mark] * (len(_INSERTED) + len(extra)))
+    conn.exec_driver_sql(f"INSERT INTO member ({names}) VALUES ({marks})", rows)
     return ids
+
+
+# The member columns _insert_members writes, in the order of its value tuples.
+_INSERTED = (
+    "id", "created_at", "updated_at", "created_by", "updated_by", "deleted", "deleted_at", "row_seq",
+    "township_id", "branch_id", "party_group_id", "name", "gender", "ethnicity", "birth_date", "id_number",
+    "education", "phone", "joined_on", "full_member_on", "status", "discipline", "is_flowing", "state",
+    "branch_since", "left_on", "notes",
+)  # fmt: skip
