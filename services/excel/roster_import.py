@@ -459,7 +459,7 @@ def _insert_members(session: Session, branch: Branch, creates: list[RowPlan]) ->
              f"{number[6:10]}-{number[10:12]}-{number[12:14]}", number, data.education, data.phone.strip(),
              data.joined_on.isoformat(), full_on.isoformat() if full_on else None, str(data.status),
              str(data.discipline), bool(data.is_flowing), active,
-             (data.branch_since or data.joined_on).isoformat(), None, data.notes.strip()) + tail
+             (data.branch_since or data.joined_on).isoformat(), None, data.notes.strip(), *tail)
         )  # fmt: skip
     names = ", ".join(f'"{c}"' for c in [*_INSERTED, *(c.name for c in extra)])
     marks = ", ".join([mark] * (len(_INSERTED) + len(extra)))
