@@ -74,9 +74,10 @@ def pipeline(rule: PipelineRule, ctx: Context) -> list[Finding]:
     # once per evaluation for every branch checked (per-record rules), then each rule takes its branches.
     records_key = f"pipeline|records|{ctx.ref}"
     if records_key not in ctx.facts._counts:
+        # Plain rows with every column (attribute access like the model's), not ORM objects: read-only.
         ctx.facts._counts[records_key] = list(
-            ctx.session.scalars(
-                select(DevelopmentRecord).where(
+            ctx.session.execute(
+                select(*DevelopmentRecord.__table__.columns).where(
                     DevelopmentRecord.branch_id.in_([b.id for b in ctx.facts.branches]),
                     DevelopmentRecord.deleted.is_(False),
                     DevelopmentRecord.applied_on <= ctx.ref,
