@@ -75,12 +75,29 @@ app.processEvents()
 ops.wait_idle()
 app.processEvents()
 print(json.dumps({{"heavy": {_loaded_heavy()}, "errors": window.extension_errors,
-                  "tabs": window.tabs.count(), "extensions": len(EXTENSIONS)}}))
+                  "tabs": window.tabs.count(), "extensions": len(EXTENSIONS),
+                  "titles": [window.tabs.tabText(i) for i in range(window.tabs.count())]}}))
 """
     result = _run(code, tmp_path)
     assert result["errors"] == []
     assert result["tabs"], "the window shows its tabs"
     assert result["heavy"] == [], f"imported before first use: {result['heavy']}"
+    assert "对标检查" in result["titles"]
+
+
+def test_opening_the_check_tab_builds_it_on_first_use(qtbot, db: Database) -> None:  # type: ignore[no-untyped-def]
+    from gui.handbook_view import HandbookView
+    from gui.main_window import MainWindow
+
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    assert window.extension_errors == []
+    assert window.findChild(HandbookView, "handbookView") is None  # not built while another tab shows
+    assert window.select_tab("对标检查")
+    view = window.findChild(HandbookView, "handbookView")
+    assert view is not None and view.isVisibleTo(window)
+    texts = [a.text() for a in window.menus["工具"].actions()]
+    assert "载入手册包…" in texts
 
 
 def test_version_help_and_member_list_import_no_command_implementations(db: Database, tmp_path: Path) -> None:
