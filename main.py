@@ -19,7 +19,22 @@ from services.fileperms import restrict_umask
 from services.version import APP_VERSION
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line parser for ``argv`` (default: this process's arguments).
+
+    Only the module of the command ``argv`` names is imported (found with a first parse in which
+    every command is a stub); the others are listed by name and help line (``services.cli.COMMANDS``).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    probe, sub = _parser()
+    cli.register_all(sub)
+    known, _rest = probe.parse_known_args(args)  # --help and --version print and exit here
+    parser, sub = _parser()
+    cli.register_all(sub, known.command)
+    return parser
+
+
+def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     parser = IntermixedParser(prog="main.py", description="支部台账 — 党支部标准化台账（离线版）")
     parser.add_argument("--version", action="version", version=f"支部台账 {APP_VERSION}")
     parser.add_argument("--db", default=None, help="数据库文件路径或 URL（sqlite:///… / postgresql://…）")
@@ -45,8 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("out", help="输出 PNG 路径")
     shot.add_argument("--tab", default=None, help="要显示的标签页（名称或序号）")
     shot.add_argument("--branch", default=None, help="选中的支部代码")
-    cli.register_all(sub)
-    return parser
+    return parser, sub
 
 
 def _render_window(db_target: str, out_png: Path, branch_code: str | None) -> str:
@@ -57,7 +71,7 @@ def _render_window(db_target: str, out_png: Path, branch_code: str | None) -> st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parse_command_line(parser, argv)  # options and positionals in any order
     if args.selftest:  # before the context below: the self-test never touches the real user data
         from services import selftest

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -112,6 +113,38 @@ def sync_import(db: Database, packages: list[Path]) -> tuple[int, float, list[fl
     return rows_total, sum(each), each
 
 
+RSS_CHILD = """
+import resource, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from services.db import open_database
+from services.sync.receiver import import_package
+db = open_database(Path(sys.argv[2]))
+started, rows = time.perf_counter(), 0
+for path in sys.argv[3:]:
+    result = import_package(db, Path(path), user="bench")
+    assert result.status == "imported", result.message
+    rows += result.rows_written
+db.close()
+print(rows, time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def county_import_rss(workdir: Path, packages: list[Path]) -> None:
+    """Peak RSS of a process that does nothing but a county import of every package (SQLite)."""
+    target = workdir / "county-rss.sqlite"
+    for p in workdir.glob("county-rss.sqlite*"):
+        p.unlink()
+    out = subprocess.run(
+        [sys.executable, "-c", RSS_CHILD, str(Path(__file__).resolve().parent.parent), str(target), *map(str, packages)],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+    rows, seconds, peak = int(out[0]), float(out[1]), float(out[2])
+    print(
+        f"county import in its own process: {rows:,} rows from {len(packages)} packages in {seconds:.1f} s, peak RSS {peak:.0f} MiB"
+    )
+
+
 def pg_database(admin: str, name: str) -> Database:
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
@@ -157,6 +190,7 @@ def main() -> int:
         "--keep", action="store_true", help="keep the work folder (township DB reused next time)"
     )
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--no-rss", action="store_true", help="skip the peak-RSS run of a county import")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-sync-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -204,6 +238,8 @@ def main() -> int:
                 return open_database(path)
 
             compare("SQLite", sqlite_db, packages, report)
+            if not args.no_rss:
+                county_import_rss(workdir, packages)
         if args.pg:
             admin = to_url(args.pg)
             compare("PostgreSQL", lambda kind: pg_database(admin, f"bench_sync_{kind}"), packages, report)

@@ -8,16 +8,18 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QInputDialog, QMenu
 from sqlalchemy.orm import Session
 
 from gui import files, ops
 from gui.excel_import_dialog import KINDS, ExcelImportDialog
-from services.excel.export import ExportReport, ExportSpec, export_xlsx, registry
-from services.excel.templates import write_template
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
+    from services.excel.export import ExportReport, ExportSpec
+
+# openpyxl and the export registry (which reads the handbook pack) load on first use: the export menu
+# is filled when it is first opened, templates and exports import their writers when run.
 
 ALL_YEARS = "全部年度"
 
@@ -33,12 +35,23 @@ def install(window: MainWindow) -> None:
             lambda _c=False, k=kind: save_template(window, k)
         )
     exports = window.menus["数据"].addMenu("导出到 Excel")
+    exports.setObjectName("exportMenu")
+    exports.aboutToShow.connect(lambda: fill_export_menu(window, exports))
+
+
+def fill_export_menu(window: MainWindow, menu: QMenu) -> None:
+    """The registered exports in sections (``export_sections``), added the first time the menu opens
+    (the export registry imports openpyxl: not at start-up)."""
+    if menu.actions():
+        return
+    from services.excel.export import registry
+
     specs = registry()
     for section, names in export_sections(specs):
-        exports.addSection(section)
+        menu.addSection(section)
         for name in names:
             spec = specs[name]
-            exports.addAction(f"{spec.label}…").triggered.connect(
+            menu.addAction(f"{spec.label}…").triggered.connect(
                 lambda _c=False, sp=spec: export_table(window, sp)
             )
 
@@ -113,6 +126,8 @@ def save_template(window: MainWindow, kind: str) -> Path | None:
         return None
     target = Path(path)
 
+    from services.excel.templates import write_template
+
     def work() -> Path:
         return write_template(kind, target)
 
@@ -138,6 +153,7 @@ def export_table(window: MainWindow, spec: ExportSpec) -> None:
         return
     branch_ids = window.current_branch_ids()
     target = Path(path)
+    from services.excel.export import export_xlsx
 
     def work(s: Session) -> ExportReport:
         return export_xlsx(s, spec.name, target, branch_ids=branch_ids, year=year)

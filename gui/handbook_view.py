@@ -4,6 +4,9 @@ Three views of one check result: the township overview grid, one branch's findin
 and the 3+7 catalog. A finding opens its record, or a new-record form pre-filled from the rule when
 something is missing; a warning can carry an explanation (说明). The pack can be replaced from the
 工具 menu; a bad pack is refused with its problems and the last good one stays in use.
+
+The check engine and the pack (pydantic) load when the tab is first opened, not at start-up: ``install``
+adds a placeholder page and builds the view on first use.
 """
 
 from __future__ import annotations
@@ -30,18 +33,14 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from gui import files, ops
-from gui.handbook_branch import BranchFindings, CatalogTree
-from gui.handbook_grid import OverviewGrid
 from services.db import Database
-from services.filing import filed_documents
-from services.handbook import explanations
-from services.handbook.engine import CheckResult, evaluate
-from services.handbook.findings import Finding, Prefill
-from services.handbook.pack import PackHolder
 from services.handbook.period import Period, month, quarter, year
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
+    from services.handbook.engine import CheckResult
+    from services.handbook.findings import Finding, Prefill
+    from services.handbook.pack import PackHolder
 
 
 class HandbookView(QWidget):
@@ -58,6 +57,10 @@ class HandbookView(QWidget):
         holder: PackHolder | None = None,
         today: date | None = None,
     ) -> None:
+        from gui.handbook_branch import BranchFindings, CatalogTree
+        from gui.handbook_grid import OverviewGrid
+        from services.handbook.pack import PackHolder
+
         super().__init__(window)
         self.window_ = window
         self.db = db
@@ -159,6 +162,8 @@ class HandbookView(QWidget):
             self._refresh_when_seen()
 
     def refresh(self) -> None:
+        from services.handbook.engine import evaluate
+
         self._stale = False
         pack, period, ids, as_of = self.holder.pack, self.period(), self.branch_ids, self.today
         result = ops.run_read(self, self.db, lambda s: evaluate(s, pack, period, branch_ids=ids, as_of=as_of))
@@ -189,6 +194,8 @@ class HandbookView(QWidget):
         if self.result is None:
             return
         self.branch_view.show_branch(self.holder.pack, self.result, self.branch_id)
+        from services.filing import filed_documents
+
         documents = None
         branch_id, period = self.branch_id, self.result.period
         if branch_id is not None:
@@ -317,6 +324,8 @@ class HandbookView(QWidget):
             if not ok:
                 return False
 
+        from services.handbook import explanations
+
         def write(s: Session) -> bool:
             explanations.attach(s, finding, text or "")
             return True
@@ -328,19 +337,58 @@ class HandbookView(QWidget):
         return True
 
     def withdraw(self, finding: Finding) -> None:
+        from services.handbook import explanations
+
         ops.run_write(self, self.db, lambda s: explanations.withdraw(s, finding), changes={"explanation"})
         self.refresh()
 
 
+class _Page(QWidget):
+    """The tab's page: holds the view once built (first time the tab is opened or the pack menu used)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("handbookPage")
+        self.window_ = window
+        self.view: HandbookView | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+    def built(self) -> HandbookView:
+        if self.view is None:
+            from services.handbook.pack import PackHolder
+
+            window = self.window_
+            holder = PackHolder.startup()
+            view = HandbookView(window, window.db, holder=holder)
+            view.setObjectName("handbookView")
+            if holder.last_error is not None:
+                # The pack chosen earlier is no longer usable: say so, and check with the default meanwhile.
+                window.statusBar().showMessage(f"{holder.last_error.message}（暂用默认手册包）", 30000)
+            layout = self.layout()
+            assert layout is not None
+            layout.addWidget(view)
+            self.view = view
+            window.selectionChanged.connect(view.set_branches)
+            view.set_branches(window.current_branch_ids())
+        return self.view
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.built()
+        super().showEvent(event)
+
+    def refresh(self) -> None:  # F5 on this tab
+        if self.view is not None:
+            self.view.refresh()
+
+
 def install(window: MainWindow) -> None:
-    holder = PackHolder.startup()
-    view = HandbookView(window, window.db, holder=holder)
-    view.setObjectName("handbookView")
-    if holder.last_error is not None:
-        # The pack chosen earlier is no longer usable: say so, and check with the default meanwhile.
-        window.statusBar().showMessage(f"{holder.last_error.message}（暂用默认手册包）", 30000)
-    window.add_tab(view, "对标检查")
-    window.add_action("工具", "载入手册包…", lambda: view.load_pack())
-    window.add_action("工具", "重新载入手册包", lambda: view.load_pack(view.holder.path))
-    window.selectionChanged.connect(view.set_branches)
-    view.set_branches(window.current_branch_ids())
+    page = _Page(window)
+    window.add_tab(page, "对标检查")
+    if window.tabs.currentWidget() is page:  # the only tab (or the first): nothing to wait for
+        page.built()
+    window.tabs.currentChanged.connect(
+        lambda _i: page.built() if window.tabs.currentWidget() is page else None
+    )
+    window.add_action("工具", "载入手册包…", lambda: page.built().load_pack())
+    window.add_action("工具", "重新载入手册包", lambda: page.built().load_pack(page.built().holder.path))

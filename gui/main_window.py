@@ -241,7 +241,11 @@ class MainWindow(QMainWindow):
         return False
 
     def set_view_status(self, widget: QWidget, text: str) -> None:
-        """A tab's own status line (row counts …), shown while that tab is current."""
+        """A tab's own status line (row counts …), shown while that tab is current. ``widget`` may be the
+        tab's page or a widget inside it (a view built into its page later)."""
+        parent = widget.parentWidget()
+        while self.tabs.indexOf(widget) < 0 and parent is not None:
+            widget, parent = parent, parent.parentWidget()
         index = self.tabs.indexOf(widget)
         self._view_status[id(widget)] = text
         if index == self.tabs.currentIndex():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,11 @@ def demo_generator() -> Callable[..., Any] | None:
 
 
 def demo_available() -> bool:
-    return demo_generator() is not None
+    """Whether the demo module is shipped; found without importing it (the menu is built at start-up)."""
+    try:
+        return importlib.util.find_spec("services.demo") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def run_demo(parent: QWidget | None, db: Database, on_done: Callable[[object], None] | None = None) -> None:

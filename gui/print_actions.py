@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QImage, QKeySequence, QPageLayout, QPageSize, QPainter, QPixmap, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -32,12 +31,14 @@ from sqlalchemy.orm import Session
 from gui import files, ops
 from gui.forms import no_branch_message
 from services.org import get_branch
-from services.printing.booklet import build_branch_booklet, build_meeting_form, save
-from services.printing.layout import Rendered
-from services.printing.render import PdfPages
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from gui.main_window import MainWindow
+    from services.printing.layout import Rendered
+
+# reportlab, pypdfium2 and PIL load when something is first previewed or printed, not at start-up.
 
 PREVIEW_DPI = 96.0
 PRINT_DPI = 300  # enough for 9 pt Chinese text; higher only makes the spool file bigger
@@ -59,6 +60,8 @@ class PdfPreviewDialog(QDialog):
         self.setWindowTitle(f"打印预览 — {title}")
         self.rendered = rendered
         self.filename = filename
+        from services.printing.render import PdfPages
+
         self.pages = PdfPages(rendered.data)
         self.zoom = 1.0
         self._shown: list[int] = []  # indexes with a rendered pixmap, oldest first
@@ -209,6 +212,8 @@ class PdfPreviewDialog(QDialog):
             self.save_to(path)
 
     def save_to(self, path: str) -> None:
+        from services.printing.booklet import save
+
         result = ops.run_job(self, lambda: save(self.rendered, path), background=False)
         if result is not None:
             QMessageBox.information(self, "已保存", result.describe())
@@ -239,6 +244,8 @@ def preview_meeting(window: MainWindow) -> None:
     picked = _selected_meeting(window)
     if picked is None:
         return
+    from services.printing.booklet import build_meeting_form  # reportlab: imported on first use
+
     meeting_id, filename = picked
     ops.run_read(
         window,
@@ -264,6 +271,7 @@ def preview_booklet(window: MainWindow, year: int | None = None) -> None:
         if not ok:
             return
     chosen = year
+    from services.printing.booklet import build_branch_booklet  # reportlab: imported on first use
 
     def build(s: Session) -> tuple[Rendered, str]:
         return build_branch_booklet(s, branch_id, chosen), get_branch(s, branch_id).name

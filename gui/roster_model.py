@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from pypinyin import Style, lazy_pinyin
 from PySide6.QtCore import (
     QAbstractTableModel,
     QCollator,
@@ -68,6 +67,9 @@ def pinyin_collator() -> QCollator:
 
 @functools.lru_cache(maxsize=8192)
 def _initial(char: str) -> str:
+    # pypinyin loads its phrase tables on import (≈0.4 s): only when a search first needs initials.
+    from pypinyin import Style, lazy_pinyin
+
     return "".join(lazy_pinyin(char, style=Style.FIRST_LETTER, errors="ignore"))
 
 
@@ -101,11 +103,9 @@ class RosterModel(QAbstractTableModel):
         self.beginResetModel()
         self._all = rows
         self._rank = rank
-        self._initials = [initials(r.name).lower() for r in rows]
-        self._search = [
-            f"{r.name}\t{r.id_number}\t{r.phone}\t{i}".lower()
-            for r, i in zip(rows, self._initials, strict=True)
-        ]
+        # Built on the first search (pinyin initials need pypinyin, ≈0.4 s): see _ensure_search.
+        self._initials = []
+        self._search = []
         self._apply_sort()
         self.endResetModel()
 
@@ -133,8 +133,9 @@ class RosterModel(QAbstractTableModel):
         )
         self._all = [self._all[i] for i in perm]
         self._rank = [self._rank[i] for i in perm]
-        self._search = [self._search[i] for i in perm]
-        self._initials = [self._initials[i] for i in perm]
+        if self._search:
+            self._search = [self._search[i] for i in perm]
+            self._initials = [self._initials[i] for i in perm]
         self._position = {r.id: i for i, r in enumerate(self._all)}
         self._apply_filter()
 
@@ -163,13 +164,25 @@ class RosterModel(QAbstractTableModel):
         if not needle.isascii() or not needle.isalpha():
             return set()
         needle = needle.lower()
+        self._ensure_search()
         return {r.id for r, text in zip(self._all, self._initials, strict=True) if needle in text}
 
     def matching(self, needle: str) -> set[str]:
         """Ids of loaded rows whose name, ID number, phone or initials contain ``needle`` (no database:
         for a model on its own; the roster tab asks SQL and adds ``initials_matching``)."""
         needle = needle.strip().lower()
+        self._ensure_search()
         return {r.id for r, text in zip(self._all, self._search, strict=True) if needle in text}
+
+    def _ensure_search(self) -> None:
+        """Initials and search texts of every loaded row (in ``_all``'s order), on first use."""
+        if len(self._search) == len(self._all):
+            return
+        self._initials = [initials(r.name).lower() for r in self._all]
+        self._search = [
+            f"{r.name}\t{r.id_number}\t{r.phone}\t{i}".lower()
+            for r, i in zip(self._all, self._initials, strict=True)
+        ]
 
     @property
     def total(self) -> int:

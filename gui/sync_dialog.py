@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
 
 from gui import ops
 from services.db import Database
-from services.sync.ack import AckResult, apply_ack
-from services.sync.exporter import ExportResult, export_package
 from services.sync.status import last_ack_text, sync_status
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
+    from services.sync.ack import AckResult
+    from services.sync.exporter import ExportResult
 
 TABLE_LABELS = {
     "township": "乡镇",
@@ -193,6 +193,8 @@ class SyncDialog(QDialog):
         emit = self.relay.progress.emit
 
         def work() -> ExportResult:
+            from services.sync.exporter import export_package  # cryptography: on first use
+
             return export_package(self.db, Path(folder), full=full, user=ops.current_user(), progress=emit)
 
         def done(result: ExportResult) -> None:
@@ -218,6 +220,8 @@ class SyncDialog(QDialog):
             self.import_ack(path)
 
     def import_ack(self, path: str) -> AckResult | None:
+        from services.sync.ack import apply_ack  # cryptography: on first use
+
         def done(result: AckResult) -> None:
             self.result_label.setText(result.message)
             self.refresh()

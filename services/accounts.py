@@ -11,10 +11,8 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -25,12 +23,37 @@ from services.db import Database
 from services.errors import NotFound, PermissionDenied, ValidationError
 from services.roles import Actor, require_admin, session_role
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 MIN_PASSWORD = 8
 LOCK_AFTER = 5
 LOCK_MINUTES = 15
 MAX_DELAY_SECONDS = 30
 
-_hasher = PasswordHasher()
+
+_hasher: PasswordHasher | None = None  # created on first use (tests put a cheaper one here)
+_dummy: str | None = None
+
+
+def _get_hasher() -> PasswordHasher:
+    """argon2 is loaded on the first password check, not when the module is imported (start-up)."""
+    global _hasher
+    if _hasher is None:
+        from argon2 import PasswordHasher
+
+        _hasher = PasswordHasher()
+    return _hasher
+
+
+def _dummy_hash() -> str:
+    """A hash no password matches, computed once on first use (0.25–0.5 s and 64 MiB: never at import)."""
+    global _dummy
+    if _dummy is None:
+        _dummy = _get_hasher().hash("not a password of anyone")
+    return _dummy
+
+
 # One answer for every refused login (unknown name, wrong password, waiting, locked): which names
 # exist must not show. The rules themselves are told, so a clerk knows what to do.
 REFUSED = (
@@ -61,7 +84,7 @@ class UserRow:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _get_hasher().hash(password)
 
 
 def _check_password(password: str, field: str = "password") -> None:
@@ -154,8 +177,10 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
         refused.dummy_check = True
         raise refused
     session.refresh(user)
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
-        _hasher.verify(user.password_hash, password)
+        _get_hasher().verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         if user.failed_attempts >= LOCK_AFTER:
             user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
@@ -170,7 +195,7 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
         raise LoginRefused(REFUSED, 1) from None
     if not user.active:
         raise LoginRefused("该账号已停用，请联系管理员。")
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _get_hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_attempts = 0
     user.locked_until = None
@@ -185,24 +210,25 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
 def _login_read_only(db: Database, username: str, password: str) -> Actor:
     """A file on read-only media: nothing can be counted or logged, and nothing can be changed —
     the password is still checked, and everyone views with the 查阅 role."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     with db.reader() as s:
         user = _by_name(s, username)
     if user is None or not user.active:
         _hasher_dummy(password)
         raise LoginRefused(REFUSED, 1)
     try:
-        _hasher.verify(user.password_hash, password)
+        _get_hasher().verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise LoginRefused(REFUSED, 1) from None
     return Actor(user.username, Role.VIEWER, user.display_name)
 
 
-_DUMMY = _hasher.hash("not a password of anyone")
-
-
 def _hasher_dummy(password: str) -> None:
+    from argon2.exceptions import VerificationError
+
     with contextlib.suppress(VerificationError):
-        _hasher.verify(_DUMMY, password)
+        _get_hasher().verify(_dummy_hash(), password)
 
 
 def _minutes(seconds: int) -> str:
@@ -234,8 +260,10 @@ def change_password(session: Session, username: str, old: str, new: str) -> None
     user = _by_name(session, username)
     if user is None:
         raise NotFound(f"找不到用户 {username}。")
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        _hasher.verify(user.password_hash, old)
+        _get_hasher().verify(user.password_hash, old)
     except (VerificationError, InvalidHashError):
         raise ValidationError("old_password", "原密码不正确。") from None
     if old == new:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import delete
 
 from models import DbMeta
@@ -237,6 +236,8 @@ def daily_due(db: Database, today: date | None = None) -> bool:
 
 
 def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory  # only when a backup is inspected, not at start-up
+
     script = ScriptDirectory.from_config(alembic_config())
     return {rev.revision for rev in script.walk_revisions()}
 

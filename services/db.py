@@ -6,23 +6,21 @@ next change sequence number, and that refuse real deletes (the app only soft-del
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import itertools
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text, update
+from sqlalchemy import Engine, create_engine, event, inspect, text, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.pool import Pool
@@ -39,7 +37,13 @@ from services.roles import (
     on_session_begin,
 )
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
+# Alembic (≈0.7 s to import) is loaded only when an upgrade is due: the revision a database is at and
+# the head of the migration files are read without it.
+_REVISION_LINE = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
 
 
 def to_url(target: str | Path) -> str:
@@ -71,6 +75,8 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -78,15 +84,51 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+def _scanned_head() -> str | None:
+    """The head revision from the ``revision``/``down_revision`` lines of the migration files (no
+    Alembic import); None when the files do not give exactly one head (Alembic then decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found: dict[str, str] = {
+            m.group(1): m.group(2) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8"))
+        }
+        try:
+            revision = ast.literal_eval(found["revision"])
+            down = ast.literal_eval(found.get("down_revision", "None"))
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(revision, str):
+            return None
+        revisions.add(revision)
+        parents.update([down] if isinstance(down, str) else list(down or ()))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest migration's revision id."""
+    head = _scanned_head()
+    if head is None:
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The revision recorded in the database's ``alembic_version`` table (None for a new database)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:  # several heads recorded: let Alembic say what that means
+        from alembic.runtime.migration import MigrationContext
+
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    return str(rows[0]) if rows else None
 
 
 def sqlite_file(engine: Engine) -> Path | None:
@@ -156,6 +198,8 @@ def remove_upgrade_leftovers(path: Path, backup_dir: Path | None = None) -> None
 
 
 def _migrate_connection(conn: Connection, dialect: str) -> None:
+    from alembic import command  # only when an upgrade is due (≈0.7 s to import)
+
     if dialect == "sqlite":
         # Batch migrations recreate tables; with FKs on SQLite would cascade-delete children.
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")

@@ -12,6 +12,8 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SPACES = re.compile(r"\s+")
+_AS_NUMBER = re.compile(r"\d+(\.\d+)?E\+?\d+|\d{15,18}\.0+")
 
 
 @dataclass(frozen=True)
@@ -23,13 +25,22 @@ class IdInfo:
 
 
 def check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
-    return CHECK_CHARS[total % 11]
+    """The check character of GB 11643-1999: Σ digit × WEIGHTS mod 11 mapped through CHECK_CHARS.
+
+    The weights are 2^(17-i) mod 11, so the sum is ≡ 2 × (the digits read in base 13, as 13 ≡ 2 mod 11):
+    one C-level ``int(…, 13)`` instead of 17 multiplications (an import checks tens of thousands).
+    """
+    if len(first17) != 17 or not first17.isdigit() or not first17.isascii():
+        raise ValueError(f"17 digits expected: {first17!r}")
+    return CHECK_CHARS[2 * int(first17, 13) % 11]
 
 
 def normalize(raw: str) -> str:
     """Full-width digits, lower-case x and stray spaces are what clerks actually type."""
-    return re.sub(r"\s+", "", str(raw)).translate(_FULLWIDTH).upper()
+    text = str(raw)
+    if text.isascii() and text.isalnum():  # the common case: nothing to fold
+        return text.upper()
+    return _SPACES.sub("", text).translate(_FULLWIDTH).upper()
 
 
 def parse(raw: str, field: str = "id_number", today: date | None = None) -> IdInfo:
@@ -37,7 +48,7 @@ def parse(raw: str, field: str = "id_number", today: date | None = None) -> IdIn
     number = normalize(raw)
     if not number:
         raise ValidationError(field, "身份证号不能为空。")
-    if re.fullmatch(r"\d+(\.\d+)?E\+?\d+", number) or re.fullmatch(r"\d{15,18}\.0+", number):
+    if _AS_NUMBER.fullmatch(number):
         raise ValidationError(
             field,
             f"身份证号“{raw}”被 Excel 当成了数字（科学计数法），后几位已丢失。"
@@ -67,3 +78,10 @@ def make(area: str, birth: date, sequence: int) -> str:
     """Build a valid number (demo data and tests). ``sequence`` odd → male, even → female."""
     first17 = f"{area}{birth:%Y%m%d}{sequence % 1000:03d}"
     return first17 + check_char(first17)
+
+
+def birth_and_gender(number: str) -> tuple[date, str]:
+    """Birth date and gender ("male"/"female") of a number ``parse`` already accepted (no checks)."""
+    return date(int(number[6:10]), int(number[10:12]), int(number[12:14])), (
+        "male" if int(number[16]) % 2 == 1 else "female"
+    )

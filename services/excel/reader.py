@@ -169,6 +169,8 @@ _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b(?=[^>]*\bhidden="(?:1|true)")[^>]*?\
 
 def _formulas(data: bytes) -> set[tuple[int, int]]:
     out: set[tuple[int, int]] = set()
+    if b"<f" not in data and b":f" not in data:  # no formula element at all (the usual case): no regex pass
+        return out
     for m in _FORMULA.finditer(data):
         start = max(data.rfind(b"<c ", 0, m.start()), data.rfind(b":c ", 0, m.start()))
         ref = _CELL_REF.match(data, data.rfind(b"<", 0, start + 1)) if start >= 0 else None

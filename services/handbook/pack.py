@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic import ValidationError as PydanticError
 
 from models.enums import LABELS
@@ -459,9 +459,15 @@ class Pack(_Model):
     rule: list[Rule] = Field(min_length=1)
     stars: Stars
 
-    # Derived look-ups (not part of the file).
+    # Derived look-ups (not part of the file). The pack is frozen, so the norm table is built once: a
+    # township check asks for it once per finding.
+    # Keyed by the standard list itself: a model_copy(update={"standard": …}) gets a fresh table.
+    _norms: tuple[object, dict[str, tuple[Standard, Norm]]] | None = PrivateAttr(default=None)
+
     def norms(self) -> dict[str, tuple[Standard, Norm]]:
-        return {n.id: (s, n) for s in self.standard for n in s.norm}
+        if self._norms is None or self._norms[0] is not self.standard:
+            self._norms = (self.standard, {n.id: (s, n) for s in self.standard for n in s.norm})
+        return self._norms[1]
 
     def rules_by_id(self) -> dict[str, Any]:
         return {r.id: r for r in self.rule}

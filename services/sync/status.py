@@ -10,12 +10,14 @@ from models import SyncConflict, SyncDevice, SyncHeld, Township
 from services import localtime
 from services.db import Database, current_seq
 from services.sync import state
-from services.sync.crypto import county_key_id, load_county_key, x_public_raw
-from services.sync.exporter import pending_by_table
-from services.sync.signing import unb64
 
 
 def sync_status(db: Database) -> dict[str, Any]:
+    # Key handling loads ``cryptography``: only here, not for the status bar line (start-up).
+    from services.sync.crypto import county_key_id, load_county_key, x_public_raw
+    from services.sync.exporter import pending_by_table
+    from services.sync.signing import unb64
+
     with db.reader() as s:
         towns = s.scalars(select(Township.code).where(Township.deleted.is_(False)).limit(2)).all()
         county_x = state.get(s, state.COUNTY_X25519)

@@ -136,7 +136,10 @@ def test_menu_actions_export_and_save_templates(
     file_texts = [a.text() for a in window.menus["文件"].actions()]
     assert "从 Excel 导入党员花名册…" in file_texts and "从 Excel 导入会议记录…" in file_texts
     export_menu = next(a.menu() for a in window.menus["数据"].actions() if a.text() == "导出到 Excel")
+    export_menu.aboutToShow.emit()  # the clerk opens the menu: its entries are filled then
+    export_menu.aboutToShow.emit()  # opening it again adds nothing twice
     exports = {a.text(): a for a in export_menu.actions()}
+    assert len(exports) == len(export_menu.actions())
     assert {"党员花名册…", "会议记录…", "出席情况…", "支部委员会…", "党小组…", "党组织…"} <= set(exports)
 
     target = tmp_path / "导出.xlsx"
