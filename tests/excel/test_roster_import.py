@@ -278,66 +278,6 @@ def test_unknown_party_group_is_named(db: Database, branch_id: str, book: Book) 
     assert "党小组" in p.problems[0].message
 
 
-def test_applied_rows_get_change_numbers_an_audit_summary_and_the_previewed_values(
-    db: Database, build: Builder, branch_id: str, book: Book
-) -> None:
-    from models import AuditEntry
-    from services import audit, org
-    from services.db import current_seq
-
-    with db.transaction("t") as s:
-        group_id = org.create_party_group(s, branch_id, "第一党小组").id
-    path = book(
-        [
-            [
-                "姓名",
-                "公民身份号码",
-                "入党日期",
-                "转正日期",
-                "党员类别",
-                "党小组",
-                "流动党员",
-                "转入本支部日期",
-            ],
-            ["张三", person(11), "2005-07-01", "2006-07-01", "正式党员", "第一党小组", "是", "2010-03-01"],
-            ["李四", person(13), "2025-07-01", "", "预备党员", "", "否", ""],
-        ]
-    )
-    p = plan(db, branch_id, path)
-    with db.reader() as s:
-        before = current_seq(s)
-    with db.transaction("录入员") as s:
-        result = apply_roster_import(s, branch_id, p, today=TODAY)
-    assert result.created == 2 and len(result.created_ids) == 2
-    with db.reader() as s:
-        stored = {m.name: m for m in s.scalars(select(Member).where(Member.id.in_(result.created_ids)))}
-        assert sorted(m.row_seq for m in stored.values()) == [before + 1, before + 2]
-        assert current_seq(s) == before + 2
-        zhang, li = stored["张三"], stored["李四"]
-        assert (zhang.party_group_id, zhang.is_flowing, zhang.branch_since) == (
-            group_id,
-            True,
-            date(2010, 3, 1),
-        )
-        assert (zhang.birth_date, zhang.gender, zhang.full_member_on) == (
-            date(1980, 5, 17),
-            "male",
-            date(2006, 7, 1),
-        )
-        assert (li.status, li.branch_since, li.party_group_id, li.deleted) == (
-            "probationary",
-            date(2025, 7, 1),
-            None,
-            False,
-        )
-        assert zhang.created_by == "录入员" and zhang.created_at is not None and zhang.ethnicity == "汉族"
-        assert {r.name for r in members.roster(s, [branch_id])} == {"张三", "李四"}
-        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
-        assert (entry.user, entry.table_name, entry.action) == ("录入员", "member", "bulk")
-        assert "新增党员 2 名" in entry.changes and path.name in entry.changes
-        assert audit.verify(s).ok
-
-
 def test_what_changed_since_the_preview_refuses_the_whole_import(
     db: Database, build: Builder, branch_id: str, book: Book
 ) -> None:
@@ -380,24 +320,3 @@ def test_what_changed_since_the_preview_refuses_the_whole_import(
     with pytest.raises(ImportRefused, match=r"第 2 行（党小组）"), db.transaction("t") as s:
         apply_roster_import(s, branch_id, p, today=TODAY)
     assert member_count(db) == 1
-
-
-def test_confirmed_update_of_a_member_deleted_since_the_preview_is_refused(
-    db: Database, build: Builder, branch_id: str, book: Book
-) -> None:
-    existing = build.member(branch_id, "张三")
-    p = plan(
-        db,
-        branch_id,
-        book(
-            [
-                ["姓名", "公民身份号码", "入党日期", "联系电话"],
-                ["张三", existing.id_number, "2005-07-01", "13900001111"],
-            ]
-        ),
-    )
-    assert [r.action for r in p.rows] == ["update"]
-    with db.transaction("t") as s:
-        members.delete_member(s, existing.id)
-    with pytest.raises(ImportRefused, match="已被删除"), db.transaction("t") as s:
-        apply_roster_import(s, branch_id, p, confirm_updates=True, today=TODAY)

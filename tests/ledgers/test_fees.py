@@ -113,30 +113,3 @@ def test_fund_balance_in_fen(build: Builder) -> None:
         assert fees.fund_balance_fen(s, branch.id) == 287_655
     with pytest.raises(ValidationError), build.db.transaction("t") as s:
         fees.add_fund_entry(s, branch.id, date(2026, 4, 1), "expense", "x", 0, today=TODAY)
-
-
-def test_months_without_organisational_life_count_from_each_members_own_last_meeting(build: Builder) -> None:
-    """One member last attended recently, the other months ago: both runs are measured correctly."""
-    branch = build.branch(members=0)
-    recent = build.member(branch.id, "王五", joined_on=date(2026, 1, 1))
-    earlier = build.member(branch.id, "赵六", joined_on=date(2026, 1, 1))
-    with build.db.transaction("t") as s:
-        for day, absent in ((date(2026, 5, 10), []), (date(2026, 9, 10), [earlier.id])):
-            create_meeting(
-                s,
-                branch.id,
-                MeetingInput(
-                    "congress",
-                    day,
-                    "学习",
-                    attendance=[
-                        AttendanceInput(m.id, "absent" if m.id in absent else "present")
-                        for m in (recent, earlier)
-                    ],
-                ),
-                today=TODAY,
-            )
-    with build.db.reader() as s:
-        runs = {r.name: r for r in fees.life_gap_runs(s, "2026-10")}
-    assert (runs["王五"].months, runs["王五"].since) == (1, "2026-10")
-    assert (runs["赵六"].months, runs["赵六"].since) == (5, "2026-06")

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import main as entry
-from services import idcard, members
+from services import cli, idcard, members
 from services.db import open_database
 
 TODAY = date(2026, 11, 24)
@@ -92,7 +92,8 @@ def _work(db_path: str, branch_id: str, cmd: str, args: list[str]) -> None:
 
 
 def main(db_path: str, branch_id: str) -> None:
-    entry.build_parser()  # imports every command module once, before forking
+    _parser, sub = entry._parser()
+    cli.register_every(sub)  # imports every command module once, before forking
     print("ready", flush=True)
     for line in sys.stdin:
         cmd, *args = line.split()

@@ -73,16 +73,16 @@ def test_parallel_logins_get_exactly_five_guesses(
 ) -> None:
     monkeypatch.setattr(accounts, "MAX_DELAY_SECONDS", 0)  # no pause between guesses: only the count
     checks: list[str] = []
-    real = accounts._hasher
+    real = accounts._get_hasher()
 
     class Counting(type(real)):  # type: ignore[misc]
         def verify(self, hash: str, password: str) -> bool:
-            if hash != accounts._DUMMY:
+            if hash != accounts._dummy:
                 checks.append(password)
             return super().verify(hash, password)
 
     monkeypatch.setattr(accounts, "_hasher", Counting(time_cost=1, memory_cost=1024, parallelism=1))
-    monkeypatch.setattr(accounts, "_DUMMY", accounts._hasher.hash("not a password of anyone"))
+    monkeypatch.setattr(accounts, "_dummy", accounts._hasher.hash("not a password of anyone"))
 
     errors: list[BaseException] = []
 
@@ -112,7 +112,7 @@ def test_unknown_and_locked_accounts_answer_like_a_real_check(
     db: Database, people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hashed: list[str] = []
-    real = accounts._hasher
+    real = accounts._get_hasher()
 
     class Counting(type(real)):  # type: ignore[misc]
         def verify(self, hash: str, password: str) -> bool:
@@ -120,7 +120,7 @@ def test_unknown_and_locked_accounts_answer_like_a_real_check(
             return super().verify(hash, password)
 
     monkeypatch.setattr(accounts, "_hasher", Counting(time_cost=1, memory_cost=1024, parallelism=1))
-    monkeypatch.setattr(accounts, "_DUMMY", accounts._hasher.hash("not a password of anyone"))
+    monkeypatch.setattr(accounts, "_dummy", accounts._hasher.hash("not a password of anyone"))
 
     def refused(name: str, password: str) -> str:
         before = len(hashed)
@@ -133,7 +133,7 @@ def test_unknown_and_locked_accounts_answer_like_a_real_check(
     unknown = refused("nobody-here", "wrong-password")
     waiting = refused("editor", "wrong-again")  # inside the pause after a failure
     assert wrong == unknown == waiting == accounts.REFUSED  # nothing tells which names exist
-    assert hashed[-2] == hashed[-1] == accounts._DUMMY  # unknown and waiting: the dummy hash
+    assert hashed[-2] == hashed[-1] == accounts._dummy  # unknown and waiting: the dummy hash
 
 
 def test_unknown_user_and_disabled_account_are_refused(db: Database, people: People) -> None:
