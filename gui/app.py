@@ -19,6 +19,7 @@ from services import org
 from services.db import Database, open_database
 from services.errors import LedgerError
 from services.paths import font_path, resources_dir
+from services.sync import state as sync_state
 
 APP_TITLE = "支部台账"
 FONT_FAMILY = "WenQuanYi Micro Hei"
@@ -59,7 +60,9 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 def open_or_explain(target: str) -> Database | None:
     """Open (and migrate) the database; on failure explain it in a dialog and return None."""
     try:
-        return open_database(target)
+        db = open_database(target)
+        sync_state.check_on_open(db)  # a restored or copied file starts a new sync generation
+        return db
     except LedgerError as exc:
         QMessageBox.critical(None, "无法打开数据库", f"{exc.message}\n\n数据库位置：{target}")
     except Exception as exc:

@@ -14,7 +14,7 @@ from models.member import Member
 from models.meta import ChangeCounter, DbMeta
 from models.organization import Branch, CommitteeSeat, PartyGroup, Township
 from models.rectification import Rectification, WeakBranchFlag
-from models.sync import SyncConflict, SyncDevice, SyncHeld, SyncReceived
+from models.sync import SyncConflict, SyncDevice, SyncEnrollment, SyncHeld, SyncReceived
 from models.training import TrainingAttendance, TrainingSession
 from models.transfer import FlowRecord, MemberTransfer
 from models.venue import VenueCheck
@@ -45,6 +45,7 @@ __all__ = [
     "Rectification",
     "SyncConflict",
     "SyncDevice",
+    "SyncEnrollment",
     "SyncHeld",
     "SyncReceived",
     "Township",

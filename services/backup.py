@@ -27,6 +27,7 @@ from services import appversion, audit, fileperms
 from services.db import Database, alembic_config, head_revision, make_engine, migrate
 from services.errors import DatabaseError, LedgerError
 from services.roles import Actor, check_actor
+from services.sync import state as sync_state
 
 AUTO_TAG = "auto"
 _AUTO_NAME = re.compile(r"-auto-(\d{8})-(\d{6})(?:-\d+)?\.sqlite$")
@@ -234,4 +235,7 @@ def restore(db: Database, path: Path, actor: Actor | None = None) -> RestoreResu
             "backup_restored",
             {"file": str(path), "revision": info.revision, "safety_copy": str(safety)},
         )
+        # The restored change numbers were issued once already: sync continues in a new generation.
+        if sync_state.device_id(s, create=False):
+            sync_state.new_generation(s, "restore")
     return RestoreResult(path, safety, info.revision if info.needs_upgrade else None)

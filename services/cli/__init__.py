@@ -41,7 +41,10 @@ class Context:
         if self._db is None:
             from services.cli._auth import resolve_actor
 
+            from services.sync import state as sync_state
+
             database = open_database(self.db_target)
+            sync_state.check_on_open(database)  # a restored or copied file starts a new sync generation
             try:
                 database.actor = resolve_actor(
                     database, self.user, self.password_file, self.local_admin, self.command

@@ -144,6 +144,7 @@ def export_package(
     now = now or datetime.now(UTC).replace(tzinfo=None)
     with db.transaction(user) as s:
         dev = state.device_id(s)  # created once, in its own small transaction
+        state.check_generation(s)  # a restored or copied file starts a new generation here
     tables = synced_tables()
     payload: dict[str, bytes] = {}
     manifest_tables: dict[str, dict[str, Any]] = {}
@@ -172,6 +173,7 @@ def export_package(
             payload[f"data/{table.name}.jsonl"] = data
         blobs, missing = _attachment_blobs(s, lo, hi)
         county_x = state.get(s, state.COUNTY_X25519)
+        generation, lineage = state.generation(s), state.lineage(s)
     total = sum(counts.values())
     if full and total == 0:
         raise SyncError("本机数据库没有任何台账数据，不能导出全量包（空包可能被误当作“清空”）。")
@@ -197,6 +199,8 @@ def export_package(
         tables=manifest_tables,
         attachments=sorted(blobs),
         missing_attachments=missing,
+        generation=generation,
+        lineage=lineage,
     )
     sealer: Sealer | None = new_sealer(county_x) if county_x else None
     path = outdir / package_name(town.code, dev, seq_from, hi, now)
@@ -236,10 +240,13 @@ def export_package(
         seconds=time.perf_counter() - started,
     )
     with db.transaction(user) as s:
+        if state.generation(s) != generation:
+            raise SyncError("导出期间本库的数据库世代发生了变化（恢复或复制），请重新导出。")
+        state.note_counter(s)
         state.put_json(
             s,
             state.LAST_EXPORT,
-            {k: v for k, v in result.to_json().items() if k not in ("rows",)} | {"at": now.isoformat()},
+            {k: v for k, v in result.to_json().items() if k not in ("rows",)} | {"at": now.isoformat(), "generation": generation},
         )
     if progress:
         progress(len(tables) + 2, len(tables) + 2, "完成")
