@@ -40,7 +40,6 @@ class Context:
     def db(self) -> Database:
         if self._db is None:
             from services.cli._auth import resolve_actor
-
             from services.sync import state as sync_state
 
             database = open_database(self.db_target)

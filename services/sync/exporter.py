@@ -246,7 +246,8 @@ def export_package(
         state.put_json(
             s,
             state.LAST_EXPORT,
-            {k: v for k, v in result.to_json().items() if k not in ("rows",)} | {"at": now.isoformat(), "generation": generation},
+            {k: v for k, v in result.to_json().items() if k not in ("rows",)}
+            | {"at": now.isoformat(), "generation": generation},
         )
     if progress:
         progress(len(tables) + 2, len(tables) + 2, "完成")

@@ -41,8 +41,8 @@ class Manifest:
 
     @property
     def stream(self) -> str:
-        """The county's key for this change-number stream: device id and generation."""
-        return f"{self.device_id}.{self.generation}" if self.generation else self.device_id
+        """The county's key for this change-number stream: device id and (the first 16 hex of) generation."""
+        return f"{self.device_id}.{self.generation[:16]}" if self.generation else self.device_id
 
     @property
     def total_rows(self) -> int:
@@ -79,9 +79,23 @@ class Manifest:
 
 KNOWN_KEYS = frozenset(
     {
-        "format", "format_version", "schema_revision", "app_version", "township", "device", "seq_from",
-        "seq_to", "kind", "created_at", "tables", "entries", "attachments", "missing_attachments",
-        "encryption", "generation", "lineage",
+        "format",
+        "format_version",
+        "schema_revision",
+        "app_version",
+        "township",
+        "device",
+        "seq_from",
+        "seq_to",
+        "kind",
+        "created_at",
+        "tables",
+        "entries",
+        "attachments",
+        "missing_attachments",
+        "encryption",
+        "generation",
+        "lineage",
     }
 )
 HEX32 = re.compile(r"^[0-9a-f]{32}$")

@@ -27,7 +27,7 @@ from services.sync import manifest as mf
 from services.sync.crypto import Sealer, open_sealer
 from services.sync.errors import PackageInvalid, SyncError
 from services.sync.fileio import atomic_file
-from services.sync.signing import b64, sign, unb64, verify
+from services.sync.signing import b64, key_id, sign, unb64, verify
 
 SUFFIX = ".ltpkg"
 MANIFEST = "manifest.json"
@@ -148,6 +148,20 @@ def _damaged(path: Path, detail: str = "") -> PackageInvalid:
     )
 
 
+def _refuse_ack(path: Path) -> None:
+    """An acknowledgement handed to the package reader: say what it is and where it goes."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64).lstrip()
+    except OSError:
+        return
+    if path.suffix.lower() == ".ltack" or (head.startswith(b"{") and b'"ack"' in head):
+        raise PackageInvalid(
+            f"{path.name} 是县里出具的回执（.ltack），不是同步包。请在乡镇电脑上用 `sync ack {path.name}`"
+            "（或数据同步窗口的“导入回执”）导入它。"
+        )
+
+
 def check_entry_name(name: str) -> None:
     """Refuse names that could escape a folder or that the format does not define."""
     if "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
@@ -213,6 +227,24 @@ def read_entry(fp: BinaryIO, info: zipfile.ZipInfo, limit: int, path: Path) -> b
     return bytes(out)
 
 
+def _refuse_zip64(fp: BinaryIO, size: int, infos: list[zipfile.ZipInfo], path: Path) -> None:
+    """The format forbids ZIP64 (no package needs it; it hides sizes from the simple checks)."""
+    tail_len = min(size, 22 + COMMENT_LEN + 20 + 56 + 64)
+    fp.seek(size - tail_len)
+    tail = fp.read(tail_len)
+    zip64 = b"PK\x06\x06" in tail or b"PK\x06\x07" in tail
+    for info in infos:
+        extra = info.extra
+        while len(extra) >= 4 and not zip64:
+            head, length = struct.unpack("<HH", extra[:4])
+            zip64 = head == 0x0001
+            extra = extra[4 + length :]
+    if zip64:
+        raise PackageInvalid(
+            f"{path.name} 使用了 ZIP64 格式，同步包格式不允许，已拒绝（不是本软件导出的包，可能是恶意文件）。"
+        )
+
+
 def _inflate_limited(data: bytes, limit: int, name: str) -> bytes:
     inflater = zlib.decompressobj()
     try:
@@ -265,6 +297,7 @@ def read_package(
         size = path.stat().st_size
     except OSError as exc:
         raise PackageInvalid(f"无法读取同步包 {path}：{exc.strerror}。") from exc
+    _refuse_ack(path)
     if size < 22 + COMMENT_LEN:
         raise _damaged(path, f"只有 {size} 字节")
     if size > MAX_PACKAGE:
@@ -295,6 +328,11 @@ def read_package(
         raise
     except OSError as exc:
         raise PackageInvalid(f"读取同步包 {path.name} 时出错：{exc}。请检查 U 盘后重试。") from exc
+    except (RecursionError, MemoryError, ValueError, TypeError, KeyError, struct.error) as exc:
+        raise PackageInvalid(
+            f"{path.name} 的内部结构异常（{type(exc).__name__}：嵌套过深、字段类型不符或目录被改动），"
+            "不是本软件导出的同步包，已拒绝，未读取其内容（可能是恶意文件）。"
+        ) from exc
     except Exception as exc:  # the container lied in a way zipfile or json did not expect
         raise _damaged(path, type(exc).__name__) from exc
 
@@ -326,6 +364,7 @@ def _read_open(
         raise _damaged(path, "文件末尾的签名不完整，文件可能被截断")
     if SIGNATURE not in by_name or zf.comment != tail or not tail.startswith(SIG_PREFIX):
         raise PackageInvalid(f"同步包 {path.name} 缺少签名，无法确认来源，已拒绝。")
+    _refuse_zip64(fp, size, infos, path)
     manifest_bytes = read_entry(fp, by_name[MANIFEST], MAX_MANIFEST, path)
     raw = mf.peek_version(manifest_bytes)
     manifest = mf.parse(raw)
@@ -334,6 +373,12 @@ def _read_open(
     verify(manifest.device_public_key, FILE_SIG_CONTEXT + prefix_digest, file_sig, f"同步包 {path.name} ")
     sig = unb64(read_entry(fp, by_name[SIGNATURE], 1024, path).decode("ascii", "replace"), "清单签名")
     verify(manifest.device_public_key, manifest_bytes, sig, f"同步包 {path.name} 的清单")
+    computed = key_id(unb64(manifest.device_public_key, "签名公钥"))
+    if manifest.device_key_id != computed:
+        raise PackageInvalid(
+            f"同步包 {path.name} 清单中写的密钥指纹 {manifest.device_key_id} 与实际签名密钥的指纹 {computed} 不符，"
+            "已拒绝（可能是伪造的包）。"
+        )
 
     present = set(by_name) - {MANIFEST, SIGNATURE}
     declared = set(manifest.entries)

@@ -115,7 +115,9 @@ def note_counter(session: Session) -> None:
     gen, dev = generation(session), device_id(session, create=False)
     if not gen or not dev:
         return
-    seq = int(session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0)
+    seq = int(
+        session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0
+    )
     marks = _read_marks()
     key = f"{dev}.{gen}"
     if marks.get(key, -1) >= seq:
@@ -144,14 +146,16 @@ def new_generation(session: Session, reason: str) -> str:
 
     ``reason`` (restore / copy / reuse / first) goes to the audit log. Returns the new generation.
     """
-    seq = int(session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0)
+    seq = int(
+        session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0
+    )
     old = generation(session)
     chain = lineage(session)
     if old:
         chain = [[old, seq]] + [x for x in chain if x[0] != old]
     gen = uuid.uuid4().hex
     put(session, GENERATION, gen)
-    put(session, LINEAGE, json.dumps([[gen, None]] + chain[:50]))
+    put(session, LINEAGE, json.dumps([[gen, None], *chain[:50]]))
     put(session, FILE_ID, file_identity(session))
     if old:  # nothing of the new generation has been delivered; a first generation keeps format-1 progress
         put(session, ACKED_SEQ, "0")

@@ -48,13 +48,22 @@ def test_cli_export_verify_import_ack_status(
     code, out, _ = run(town_db, capsys, "sync", "verify", pkg)
     assert code == 0 and "校验通过" in out
 
+    # The county has not enrolled this laptop yet: held as 待登记, nothing imported, no ack.
     code, out, _ = run(county_db, capsys, "sync", "import", pkg, "--json")
     report = json.loads(out)
-    assert code == 0 and report["results"][0]["status"] == "imported"
+    assert code == 1 and report["results"][0]["status"] == "pending" and report["acks"] == []
+    code, out, _ = run(county_db, capsys, "sync", "device", "list", "--json")
+    [device] = json.loads(out)
+    fingerprint = json.loads(run(town_db, capsys, "sync", "key", "device", "--json")[1])["key_id"]
+    assert device["key_id"] == fingerprint and device["status"] == "pending" and device["held"] == 1
+    code, out, _ = run(county_db, capsys, "sync", "device", "approve", fingerprint)
+    assert code == 0 and "已登记" in out and "[已导入]" in out
+
+    code, out, _ = run(county_db, capsys, "sync", "import", pkg, "--json")
+    report = json.loads(out)
+    assert code == 0 and report["results"][0]["status"] == "duplicate"
     [ack] = report["acks"]
 
-    code, out, _ = run(county_db, capsys, "sync", "import", pkg)
-    assert code == 0 and "[重复]" in out
 
     code, out, _ = run(town_db, capsys, "sync", "ack", ack)
     assert code == 0 and f"第 {exported['seq_to']} 号" in out

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from models import Township
+
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -41,6 +45,12 @@ def test_dialog_exports_and_takes_the_acknowledgement(
 
     county = open_database(tmp_path / "county.sqlite")
     try:
+        from services.sync.enrollment import register
+        from services.sync.signing import b64, device_key, public_raw
+
+        with town.db.reader() as s:
+            township = s.scalars(select(Township)).one()
+        register(county, b64(public_raw(device_key())), township.code, township.id)
         import_package(county, result.path)
         ack = write_ack(county, result.device_id, usb)
     finally:

@@ -10,10 +10,10 @@ Create Date: 2026-11-29
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
-import hashlib
-import base64
 
 import sqlalchemy as sa
 from alembic import op
@@ -55,7 +55,9 @@ def upgrade() -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
     seen: dict[str, dict[str, object]] = {}
     for device_id, code, town_id, key in conn.execute(
-        sa.text("SELECT device_id, township_code, township_id, public_key FROM sync_device ORDER BY first_seen")
+        sa.text(
+            "SELECT device_id, township_code, township_id, public_key FROM sync_device ORDER BY first_seen"
+        )
     ):
         try:
             raw = base64.b64decode(key, validate=True)
