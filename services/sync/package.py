@@ -358,13 +358,13 @@ def _read_open(
         if info.orig_filename in by_name:
             raise PackageInvalid(f"同步包中条目 {info.orig_filename} 出现了两次，已拒绝。")
         by_name[info.orig_filename] = info
+    _refuse_zip64(fp, size, infos, path)
     if MANIFEST not in by_name:
         raise PackageInvalid(f"{path.name} 中没有清单（manifest.json），不是有效的同步包。")
     if zf.comment.startswith(SIG_PREFIX) and (len(zf.comment) != COMMENT_LEN or zf.comment != tail):
         raise _damaged(path, "文件末尾的签名不完整，文件可能被截断")
     if SIGNATURE not in by_name or zf.comment != tail or not tail.startswith(SIG_PREFIX):
         raise PackageInvalid(f"同步包 {path.name} 缺少签名，无法确认来源，已拒绝。")
-    _refuse_zip64(fp, size, infos, path)
     manifest_bytes = read_entry(fp, by_name[MANIFEST], MAX_MANIFEST, path)
     raw = mf.peek_version(manifest_bytes)
     manifest = mf.parse(raw)
