@@ -234,11 +234,18 @@ def _refuse_zip64(fp: BinaryIO, size: int, infos: list[zipfile.ZipInfo], path: P
     tail = fp.read(tail_len)
     zip64 = b"PK\x06\x06" in tail or b"PK\x06\x07" in tail
     for info in infos:
-        extra = info.extra
-        while len(extra) >= 4 and not zip64:
-            head, length = struct.unpack("<HH", extra[:4])
-            zip64 = head == 0x0001
-            extra = extra[4 + length :]
+        fp.seek(info.header_offset)
+        local = fp.read(30)
+        local_extra = b""
+        if len(local) == 30 and local[:4] == b"PK\x03\x04":
+            name_len, extra_len = struct.unpack("<HH", local[26:30])
+            fp.seek(name_len, 1)
+            local_extra = fp.read(extra_len)
+        for extra in (info.extra, local_extra):
+            while len(extra) >= 4 and not zip64:
+                head, length = struct.unpack("<HH", extra[:4])
+                zip64 = head == 0x0001
+                extra = extra[4 + length :]
     if zip64:
         raise PackageInvalid(
             f"{path.name} 使用了 ZIP64 格式，同步包格式不允许，已拒绝（不是本软件导出的包，可能是恶意文件）。"
