@@ -317,8 +317,8 @@ def _result(
         gaps = "、".join(f"第 {h['missing_from']}–{h['missing_to']} 号" for h in held if h.get("missing_to"))
         if gaps:
             message += (
-                f"县里暂存了 {len(held)} 个包，缺少{gaps}更改：请在本机运行 `sync export --full` 导出全量包交给县里"
-                "（增量包只从县里确认的位置之后开始，补不上这段）。"
+                f"县里暂存了 {len(held)} 个包，缺少{gaps}更改：请再导出一次同步包交给县里"
+                f"（会从第 {acked + 1} 号起重新发送，补上这段）。"
             )
         else:
             message += f"县里暂存了 {len(held)} 个包，等待县里登记本机设备。"
