@@ -79,7 +79,9 @@ def variants(source: Path, outdir: Path, count: int) -> list[Path]:
     return paths
 
 
-ENROLL: dict[Path, tuple[str, str, str]] = {}  # package -> (device key, township code, id) the county approves
+ENROLL: dict[
+    Path, tuple[str, str, str]
+] = {}  # package -> (device key, township code, id) the county approves
 
 
 def raw_rows(path: Path) -> list[tuple[str, list[str], list[tuple[object, ...]]]]:

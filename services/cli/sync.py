@@ -168,9 +168,13 @@ def sync_verify(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _print_import(r: ImportResult) -> None:
-    label = {"imported": "已导入", "duplicate": "重复", "held": "暂存", "pending": "待登记", "rejected": "未导入"}.get(
-        r.status, r.status
-    )
+    label = {
+        "imported": "已导入",
+        "duplicate": "重复",
+        "held": "暂存",
+        "pending": "待登记",
+        "rejected": "未导入",
+    }.get(r.status, r.status)
     print(f"[{label}] {r.message}")
     for inner in r.released:
         _print_import(inner)

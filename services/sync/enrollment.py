@@ -205,7 +205,9 @@ def _view(db: Database, fp: str) -> DeviceView:
     return next(v for v in list_devices(db) if v.key_id == fp.strip().lower())
 
 
-def register(db: Database, public_key_b64: str, township_code: str, township_id: str, *, user: str = "") -> DeviceView:
+def register(
+    db: Database, public_key_b64: str, township_code: str, township_id: str, *, user: str = ""
+) -> DeviceView:
     """Enroll a key handed over in advance (its fingerprint checked by a person) for one township.
 
     For a county that registers a laptop before its first package arrives. Raises ``SyncError`` if
@@ -220,7 +222,9 @@ def register(db: Database, public_key_b64: str, township_code: str, township_id:
     with db.transaction(user) as s:
         row = s.get(SyncEnrollment, public_key_b64)
         if row is not None and row.township_id != township_id:
-            raise SyncError(f"该设备已登记为乡镇 {row.township_code} 的设备，不能再登记给乡镇 {township_code}。")
+            raise SyncError(
+                f"该设备已登记为乡镇 {row.township_code} 的设备，不能再登记给乡镇 {township_code}。"
+            )
         if row is not None and row.status == "revoked":
             raise SyncError(f"设备 {row.key_id} 已注销，不能再登记。")
         if row is None:

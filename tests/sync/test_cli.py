@@ -64,7 +64,6 @@ def test_cli_export_verify_import_ack_status(
     assert code == 0 and report["results"][0]["status"] == "duplicate"
     [ack] = report["acks"]
 
-
     code, out, _ = run(town_db, capsys, "sync", "ack", ack)
     assert code == 0 and f"第 {exported['seq_to']} 号" in out
     code, out, _ = run(town_db, capsys, "sync", "status", "--json")

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from models import Township
-
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from gui import ops
 from gui.app import create_app
 from gui.sync_dialog import SyncDialog
+from models import Township
 from services.db import open_database
 from services.sync.ack import write_ack
 from services.sync.receiver import import_package

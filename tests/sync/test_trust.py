@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from models import Attachment, Branch, Meeting, Member, SyncHeld, Township
+from models import Branch, Meeting, Member, SyncHeld, Township
 from services import backup
 from services.db import Database, open_database
 from services.sync import enrollment, state
@@ -120,7 +120,9 @@ def test_an_older_row_from_a_restored_township_becomes_a_conflict_not_an_overwri
     assert ("phone", "v3", "v2") in c.differences
 
 
-def test_a_copied_database_file_starts_a_new_generation(make_town, county: Database, usb: Path, tmp_path: Path) -> None:
+def test_a_copied_database_file_starts_a_new_generation(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
     t = make_town("T01").enroll(county)
     sync_round(t, county, usb)
     with t.db.reader() as s:
@@ -167,7 +169,9 @@ def test_a_file_put_back_over_the_live_one_is_detected_by_its_counter(
         assert s.get(Member, again) is not None
 
 
-def test_an_ack_from_before_a_restore_is_not_applied(make_town, county: Database, usb: Path, tmp_path: Path) -> None:
+def test_an_ack_from_before_a_restore_is_not_applied(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
     t = make_town("T01").enroll(county)
     sync_round(t, county, usb)
     saved = backup.backup_to(t.db, tmp_path / "b.sqlite")
@@ -191,7 +195,9 @@ def _forge(ack_path: Path, out: Path, key: Ed25519PrivateKey, **changes: Any) ->
     payload["county"] = payload["county"] | {"public_key": b64(pub), "key_id": key_id(pub)}
     from services.sync.manifest import canonical
 
-    out.write_text(json.dumps({"ack": payload, "signature": b64(sign(key, canonical(payload)))}), encoding="utf-8")
+    out.write_text(
+        json.dumps({"ack": payload, "signature": b64(sign(key, canonical(payload)))}), encoding="utf-8"
+    )
     return out
 
 
@@ -262,7 +268,9 @@ def test_the_same_ack_twice_changes_nothing_and_unsigned_is_not_called_forged(
     assert "签名无效" not in info.value.message
 
 
-def test_a_county_restore_makes_the_ack_ask_for_a_resend(make_town, county_sqlite: Database, usb: Path, tmp_path: Path) -> None:
+def test_a_county_restore_makes_the_ack_ask_for_a_resend(
+    make_town, county_sqlite: Database, usb: Path, tmp_path: Path
+) -> None:
     county = county_sqlite
     t = make_town("T01").enroll(county)
     sync_round(t, county, usb)
@@ -329,7 +337,9 @@ def test_reinstalled_laptop_is_re_registered_and_a_revoked_one_refused(
     refused(county, t.export(tmp_path, full=True).path, PackageRejected, "已注销")
 
 
-def test_a_key_enrolled_for_one_township_cannot_send_for_another(make_town, county: Database, usb: Path) -> None:
+def test_a_key_enrolled_for_one_township_cannot_send_for_another(
+    make_town, county: Database, usb: Path
+) -> None:
     a = make_town("T01").enroll(county)
     import_package(county, a.export(usb).path)
     b = make_town("T02", seed=2)
@@ -352,8 +362,13 @@ def test_forged_key_id_in_the_manifest_is_refused_and_verify_shows_the_real_fing
     from services.sync import manifest as mf
     from services.sync.package import write_package
 
-    m = mf.Manifest(**{k: v for k, v in opened.manifest.__dict__.items() if k not in ("entries", "encryption")})
-    payload = {f"data/{n}.jsonl": b"".join(json.dumps(r).encode() + b"\n" for r in rows) for n, rows in opened.rows.items()}
+    m = mf.Manifest(
+        **{k: v for k, v in opened.manifest.__dict__.items() if k not in ("entries", "encryption")}
+    )
+    payload = {
+        f"data/{n}.jsonl": b"".join(json.dumps(r).encode() + b"\n" for r in rows)
+        for n, rows in opened.rows.items()
+    }
     m.device_public_key = b64(public_raw(impostor))
     lie(m)
     forged = tmp_path / "forged.ltpkg"
@@ -389,7 +404,13 @@ def _hostile(b: Town, opened: Any, usb: Path, name: str, rows: dict[str, list[di
 
 @pytest.mark.parametrize(
     "attack",
-    ["move_member", "reparent_meeting", "attendance_to_foreign_member", "soft_delete_foreign", "attachment_owner"],
+    [
+        "move_member",
+        "reparent_meeting",
+        "attendance_to_foreign_member",
+        "soft_delete_foreign",
+        "attachment_owner",
+    ],
 )
 def test_one_township_cannot_change_another_through_any_reference(
     two_towns: tuple[Town, Town, Any], county: Database, usb: Path, attack: str
@@ -414,7 +435,11 @@ def test_one_township_cannot_change_another_through_any_reference(
         att = dict(b_rows["meeting"][0])
         rows["attachment"] = [
             {
-                **{k: v for k, v in att.items() if k in ("created_at", "updated_at", "created_by", "updated_by")},
+                **{
+                    k: v
+                    for k, v in att.items()
+                    if k in ("created_at", "updated_at", "created_by", "updated_by")
+                },
                 "id": "0a0a0a0a-0000-4000-8000-000000000001",
                 "deleted": False,
                 "deleted_at": None,
@@ -435,10 +460,14 @@ def test_one_township_cannot_change_another_through_any_reference(
     assert content(county) == before_a
 
 
-def test_a_package_cannot_rename_its_township_code(two_towns: tuple[Town, Town, Any], county: Database, usb: Path) -> None:
+def test_a_package_cannot_rename_its_township_code(
+    two_towns: tuple[Town, Town, Any], county: Database, usb: Path
+) -> None:
     _a, b, opened = two_towns
     town_row = dict(opened.dicts("township")[0]) | {"code": "T99"}
-    refused(county, _hostile(b, opened, usb, "rename.ltpkg", {"township": [town_row]}), PackageRejected, "代码")
+    refused(
+        county, _hostile(b, opened, usb, "rename.ltpkg", {"township": [town_row]}), PackageRejected, "代码"
+    )
 
 
 # --- 5. values ----------------------------------------------------------------------------------
@@ -525,7 +554,9 @@ def test_only_referenced_attachments_are_stored_with_a_suffix_from_their_content
     assert stored.suffix == ".bin" and stored.read_bytes() == script
 
 
-def test_no_attachment_file_is_left_when_the_import_rolls_back(make_town, county: Database, usb: Path) -> None:
+def test_no_attachment_file_is_left_when_the_import_rolls_back(
+    make_town, county: Database, usb: Path
+) -> None:
     t = make_town("T01").enroll(county)
     opened = read_package(t.export(usb).path)
     rows = {n: opened.dicts(n) for n in opened.rows}
@@ -563,7 +594,10 @@ def test_no_attachment_file_is_left_when_the_import_rolls_back(make_town, county
 # --- 7. time and bounds -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("column", "value"), [("created_at", "2099-01-01 00:00:00.000000"), ("updated_at", "1970-01-01 00:00:00.000000")])
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("created_at", "2099-01-01 00:00:00.000000"), ("updated_at", "1970-01-01 00:00:00.000000")],
+)
 def test_timestamps_far_from_the_county_clock_are_refused(
     make_town, county: Database, usb: Path, column: str, value: str
 ) -> None:
@@ -580,7 +614,9 @@ def test_a_package_from_a_clock_years_ahead_and_an_absurd_range_are_refused(
 ) -> None:
     t = make_town("T01").enroll(county)
     opened = read_package(t.export(usb).path)
-    ahead = craft(opened, usb / "ahead.ltpkg", t.key, edit=lambda m: setattr(m, "created_at", "2031-01-01T00:00:00Z"))
+    ahead = craft(
+        opened, usb / "ahead.ltpkg", t.key, edit=lambda m: setattr(m, "created_at", "2031-01-01T00:00:00Z")
+    )
     refused(county, ahead, PackageRejected, "时钟")
     huge = craft(opened, usb / "huge.ltpkg", t.key, edit=lambda m: setattr(m, "seq_to", 2**63 - 1))
     refused(county, huge, PackageRejected, "远超")
@@ -603,7 +639,11 @@ def test_a_held_package_damaged_on_release_is_kept_and_reported(
     later_dir.mkdir()
     late = t.export(later_dir)
     held = import_package(county, late.path)
-    assert held.status == "held" and "乡镇 T01" in held.message and f"第 {late.seq_from}–{late.seq_to} 号" in held.message
+    assert (
+        held.status == "held"
+        and "乡镇 T01" in held.message
+        and f"第 {late.seq_from}–{late.seq_to} 号" in held.message
+    )
     with county.reader() as s:
         [row] = s.scalars(select(SyncHeld)).all()
     stored = Path(row.stored_path)
@@ -662,6 +702,7 @@ def test_zip64_containers_are_refused(make_town, usb: Path, tmp_path: Path) -> N
 def test_a_deeply_nested_manifest_is_called_malicious_not_a_usb_fault(make_town, usb: Path) -> None:
     t = make_town("T01")
     opened = read_package(t.export(usb).path)
+
     def nest(m: Any) -> None:
         plain = m.to_bytes()
         m.to_bytes = lambda: plain[:-1] + b',"x":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
