@@ -183,7 +183,7 @@ def parse(data: dict[str, Any]) -> Manifest:
             raise PackageInvalid("清单缺少数据库世代（generation）或格式不对，文件不是有效的同步包。")
         if not _valid_lineage(lineage, gen):
             raise PackageInvalid("清单中的数据库世代历史（lineage）无效，文件不是有效的同步包。")
-        m.generation, m.lineage = gen, [list(x) for x in lineage]
+        m.generation, m.lineage = gen, [list(x) for x in lineage or []]
     m.extensions = {k: v for k, v in data.items() if k not in KNOWN_KEYS}
     return m
 

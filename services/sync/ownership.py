@@ -121,7 +121,7 @@ def check(s: Session, opened: OpenedPackage, tables: Mapping[str, _Rows]) -> dic
     present: dict[str, set[str]] = {}
     pkg_ids = {name: {r[tp.columns.index("id")] for r in tp.rows} for name, tp in tables.items()}
     # 1. Rows that already exist here must already belong to this township.
-    for name, tp in tables.items():
+    for name in tables:
         ids = pkg_ids[name]
         existing = owners.of(name, ids)
         present[name] = owners.found.get(name, set()) & ids

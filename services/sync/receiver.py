@@ -266,9 +266,7 @@ def _stream(s: Session, opened: OpenedPackage) -> SyncDevice | None:
         if legacy is not None and legacy.generation == "":
             # First format-2 package of a database that synced under format 1: same numbers, same stream.
             for model in (SyncDevice, SyncReceived, SyncHeld):
-                s.execute(
-                    update(model).where(model.device_id == m.device_id).values(device_id=m.stream)  # type: ignore[attr-defined]
-                )
+                s.execute(update(model).where(model.device_id == m.device_id).values(device_id=m.stream))
             s.execute(
                 update(SyncDevice).where(SyncDevice.device_id == m.stream).values(generation=m.generation)
             )

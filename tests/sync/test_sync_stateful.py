@@ -8,6 +8,7 @@ conflict for it; and no package of one township ever changes a row of the other.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -115,10 +116,8 @@ class SyncLife(RuleBasedStateMachine):
     def export(self, code: str, full: bool) -> None:
         usb = self.root / "usb" / str(next(self.counter))
         usb.mkdir(parents=True)
-        try:
+        with contextlib.suppress(SyncError):  # nothing to send
             self.sticks.append((code, self.towns[code].export(usb, full=full).path))
-        except SyncError:
-            pass  # nothing to send
 
     @precondition(lambda self: self.sticks)
     @rule(pick=st.integers(0, 50), keep=st.booleans())
@@ -142,10 +141,8 @@ class SyncLife(RuleBasedStateMachine):
     def take_ack(self, pick: int, lose: bool) -> None:
         code, path = self.acks.pop(pick % len(self.acks))
         if not lose:
-            try:
+            with contextlib.suppress(SyncError):  # from an older generation, or superseded
                 apply_ack(self.towns[code].db, path)
-            except SyncError:
-                pass  # from an older generation, or superseded
 
     @rule(code=st.sampled_from(TOWNS))
     def back_up_town(self, code: str) -> None:
