@@ -74,6 +74,7 @@ class SyncHeld(Base):
     missing_to: Mapped[int] = mapped_column(BigInteger)
     held_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     reason: Mapped[str] = mapped_column(String(16), default="gap", server_default="gap")  # gap / enroll
+    township_id: Mapped[str] = mapped_column(String(36), default="", server_default="")
     error: Mapped[str] = mapped_column(Text, default="", server_default="")  # why a release failed
 
 

@@ -83,8 +83,21 @@ def write_ack(db: Database, device_id: str, outdir: Path, *, key: Ed25519Private
                 .where(SyncDevice.device_id.startswith(device_id))
                 .order_by(SyncDevice.last_seen.desc())
             ).first()
-        if device is None:
-            raise SyncError(f"本库还没有收到过设备 {device_id[:8]} 的同步包，无法出具回执。")
+        waiting = None
+        if device is None:  # nothing received from this stream (yet, or since a county restore)
+            waiting = s.scalars(
+                select(SyncHeld).where(SyncHeld.device_id == device_id, SyncHeld.reason == "gap")
+            ).first()
+            if waiting is None or not waiting.township_id:
+                raise SyncError(f"本库还没有收到过设备 {device_id[:8]} 的同步包，无法出具回执。")
+            device = SyncDevice(
+                device_id=device_id,
+                township_code=waiting.township_code,
+                township_id=waiting.township_id,
+                public_key="",
+                high_seq=0,
+                generation=device_id.split(".")[1] if "." in device_id else "",
+            )
         device_id = device.device_id
         received = s.scalars(
             select(SyncReceived)
@@ -240,7 +253,7 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
                 f"本机认可的是 {county_db[:8]}，未做任何更改。请在县里的正式数据库上导入同步包后再出具回执。"
             )
         generation = state.generation(s)
-        if p["generation"] != generation:
+        if not generation or p["generation"][:16] != generation[:16]:  # the stream names 16 hex of it
             raise AckInvalid(
                 f"回执 {ack.file_name} 针对的是本库恢复备份或复制之前的数据库世代，已不适用，未做任何更改。"
                 "请导出同步包（会自动包含全部数据）交给县里，再使用新的回执。"

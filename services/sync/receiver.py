@@ -311,6 +311,7 @@ def _hold(
                 package_id=opened.package_id,
                 device_id=m.stream,
                 township_code=m.township_code,
+                township_id=m.township_id,
                 seq_from=m.seq_from,
                 seq_to=m.seq_to,
                 file_name=opened.file_name,

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from models import Member, SyncConflict
 from services import backup
 from services.db import Database, open_database
+from services.sync import keys
 from services.sync.ack import apply_ack, write_ack
 from services.sync.errors import SyncError
 from services.sync.receiver import import_package
@@ -53,6 +54,9 @@ class SyncLife(RuleBasedStateMachine):
 
     @initialize()
     def set_up(self) -> None:
+        # The county sets up first: its key file names this county database; townships pin it.
+        bundle = self.root / "county-key.json"
+        keys.county_generate(bundle, db=self.county)
         for code in TOWNS:
             folder = self.root / code
             folder.mkdir()
@@ -63,6 +67,7 @@ class SyncLife(RuleBasedStateMachine):
             branch = b.branch("B01", f"{code}一村党支部", members=2)
             town = Town(code=code, db=db, key=Ed25519PrivateKey.generate(), folder=folder)
             town.enroll(self.county)
+            keys.county_set(db, bundle)
             self.towns[code] = town
             self.builders[code] = (b, branch.id)
             self.ids[code] = self._ids(db)

@@ -34,6 +34,7 @@ def upgrade() -> None:
     with op.batch_alter_table("sync_held", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reason", sa.String(length=16), nullable=False, server_default="gap"))
         batch_op.add_column(sa.Column("error", sa.Text(), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("township_id", sa.String(length=36), nullable=False, server_default=""))
     enrollment = op.create_table(
         "sync_enrollment",
         sa.Column("public_key", sa.String(length=100), nullable=False),
@@ -88,6 +89,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sync_enrollment_key_id"))
     op.drop_table("sync_enrollment")
     with op.batch_alter_table("sync_held", schema=None) as batch_op:
+        batch_op.drop_column("township_id")
         batch_op.drop_column("error")
         batch_op.drop_column("reason")
     with op.batch_alter_table("sync_received", schema=None) as batch_op:
