@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import Boolean, Integer, String, Table, bindparam, select, update
+from sqlalchemy import Boolean, Integer, String, Table, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -705,9 +705,13 @@ def _generation_of(lineage: list[list[Any]], dev_seq: int) -> str:
     return ""
 
 
-def _known(lineage: list[list[Any]], version: tuple[str, str, int] | None, device_id: str) -> bool:
-    """Whether the sender had seen this version (so its row is a successor, not a rival)."""
-    if version is None or version[0] != device_id or not version[1]:
+def _known(lineage: list[list[Any]], version: tuple[str, str, int] | None) -> bool:
+    """Whether the sender had seen this version (so its row is a successor, not a rival).
+
+    Generations are unique across databases, so a copy (another device id) that forked from the
+    version's generation at or after the version's number has seen it too.
+    """
+    if version is None or not version[1]:
         return False
     for gen, fork in lineage:
         if gen == version[1]:
@@ -750,7 +754,7 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
                 if other_dev == m.stream:
                     upd.append((row, dev_seq))  # the same stream's later version (packages apply in order)
                     continue
-                if m.generation and _known(m.lineage, origins.version(int(old["row_seq"])), m.device_id):
+                if m.generation and _known(m.lineage, origins.version(int(old["row_seq"]))):
                     upd.append((row, dev_seq))  # written after a version this database had seen
                     continue
                 # Changed here, by another device, or in a history the sender never saw (a restored or
@@ -815,6 +819,8 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
             ]
             s.execute(update(tp.table).where(tp.table.c.id == bindparam("_pk")), params)
             result.updated[name] = len(upd_rows)
+    lost = _lost_on_township(s, opened, plan, origins) if m.seq_from == 1 and len(m.lineage) > 1 else []
+    conflicts.extend(lost)
     s.add_all(conflicts)
     result.conflicts = len(conflicts)
     result.attachments = len(opened.blobs)
@@ -822,12 +828,59 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
     if result.unchanged:
         parts.append(f"{result.unchanged} 条已是最新")
     result.message = f"已导入乡镇 {m.township_code} 的 {opened.file_name}（第 {m.seq_from}–{m.seq_to} 号）：{'，'.join(parts)}。"
-    if conflicts:
+    if len(conflicts) > len(lost):
         result.message += (
-            f"有 {len(conflicts)} 条记录在两处都被修改过，已按“修改时间较晚者优先”处理，"
+            f"有 {len(conflicts) - len(lost)} 条记录在两处都被修改过，已按“修改时间较晚者优先”处理，"
             "请在“同步冲突”列表中逐条确认。"
         )
+    if lost:
+        result.message += (
+            f"乡镇恢复备份后已没有 {len(lost)} 条此前送达县里的记录，县里仍保留，已列入“同步冲突”请逐条确认。"
+        )
     return result, first, seq, device_seqs
+
+
+def _lost_on_township(s: Session, opened: OpenedPackage, plan: Plan, origins: _Origins) -> list[SyncConflict]:
+    """Rows this laptop sent before a restore that its re-base no longer has: listed, never dropped.
+
+    The first package of a new generation holds every row of the database. A row here last written
+    by this same device in an ancestor generation *after* the fork point was lost on the township
+    (the restore went back past it); the county keeps it and lists it for a person.
+    """
+    m = opened.manifest
+    forks = {str(g): int(f) for g, f in m.lineage[1:]}
+    blocks = [
+        (b[0], b[1])
+        for b in origins.blocks
+        if str(b[2]).split(".")[0] == m.device_id and str(b[2]) != m.stream
+    ]
+    if not blocks:
+        return []
+    found: list[SyncConflict] = []
+    for table in synced_tables():
+        tp = plan.tables.get(table.name)
+        sent = {r[tp.index("id")] for r in tp.rows} if tp is not None else set()
+        cond = or_(*[table.c.row_seq.between(a, b) for a, b in blocks])
+        for row in s.execute(select(table).where(cond, table.c.deleted.is_(False))).mappings():
+            if row["id"] in sent:
+                continue
+            version = origins.version(int(row["row_seq"]))
+            if version is None or version[1] not in forks or version[2] <= forks[version[1]]:
+                continue
+            here = comparable(encode_row(table, row))
+            found.append(
+                SyncConflict(
+                    table_name=table.name,
+                    row_id=row["id"],
+                    package_id=opened.package_id,
+                    winner_device=origins.device(int(row["row_seq"])),
+                    loser_device=m.stream,
+                    winner_json=json.dumps(here, ensure_ascii=False, sort_keys=True),
+                    loser_json=json.dumps(here | {"deleted": True}, ensure_ascii=False, sort_keys=True),
+                    loser_seq=0,
+                )
+            )
+    return found
 
 
 def _record(

@@ -154,6 +154,9 @@ def new_generation(session: Session, reason: str) -> str:
     if old:
         chain = [[old, seq]] + [x for x in chain if x[0] != old]
     gen = uuid.uuid4().hex
+    if reason == "copy" and old:
+        # A copy is another laptop (the original may go on working): its own device id as well.
+        put(session, DEVICE_ID, uuid.uuid4().hex)
     put(session, GENERATION, gen)
     put(session, LINEAGE, json.dumps([[gen, None], *chain[:50]]))
     put(session, FILE_ID, file_identity(session))

@@ -211,12 +211,17 @@ class SyncLife(RuleBasedStateMachine):
         with self.county.reader() as s:
             disputed = set(s.scalars(select(SyncConflict.row_id)))
         for code, town in self.towns.items():
-            for table, rows in content(town.db).items():
+            live = content(town.db)
+            for table, rows in live.items():
                 for row_id, row in rows.items():
                     at_county = county[table].get(row_id)
                     assert at_county == row or row_id in disputed, (
                         f"{code} {table} {row_id}: county {at_county!r} != township {row!r}, no conflict listed"
                     )
+                # and nothing the township no longer has stays at the county unmentioned
+                for row_id, row in county[table].items():
+                    if row_id in self.ids[code] and row_id not in rows and not row["deleted"]:
+                        assert row_id in disputed, f"{code} {table} {row_id}: at the county only, not listed"
 
 
 TestSyncLife = SyncLife.TestCase

@@ -92,6 +92,9 @@ def test_records_made_after_a_township_restore_reach_the_county(
     assert result.status == "imported" and result.seq_from == 1
     with county.reader() as s:
         assert s.get(Member, after) is not None and s.get(Member, lost) is not None
+        # the county keeps the record the township lost, and lists it for a person
+        [gone] = [c for c in list_conflicts(s) if c.row_id == lost]
+    assert ("deleted", False, True) in gone.differences and "恢复备份后已没有" in result.message
     # The acknowledgement of the new generation is accepted; the old one no longer applies.
     ack = write_ack(county, result.device_id, usb)
     assert apply_ack(t.db, ack.path).acked == result.seq_to
