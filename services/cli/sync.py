@@ -16,7 +16,7 @@ from services.sync.errors import SyncError
 from services.sync.exporter import export_package
 from services.sync.package import read_package
 from services.sync.receiver import ImportResult, import_package, release_enrolled
-from services.sync.status import sync_status
+from services.sync.status import local_text, sync_status
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -237,7 +237,7 @@ def sync_status_cmd(args: argparse.Namespace, ctx: Context) -> int:
         + ("" if not pending else "（" + "，".join(f"{t} {n}" for t, n in pending.items()) + "）")
     )
     le, la = st["last_export"], st["last_ack"]
-    print(f"上次导出：{le['file_name'] + '（' + le['at'][:16] + '）' if le else '无'}")
+    print(f"上次导出：{le['file_name'] + '（' + local_text(le.get('at')) + '）' if le else '无'}")
     print(f"上次回执：{la['file_name'] + '，确认到第 ' + str(la['acked']) + ' 号' if la else '无'}")
     print(f"县级公钥：{st['county_public_key_id'] or '未配置（导出的包不加密）'}")
     if st["county_private_key_id"] or st["received_devices"]:
@@ -245,7 +245,11 @@ def sync_status_cmd(args: argparse.Namespace, ctx: Context) -> int:
         for d in st["received_devices"]:
             print(f"  已接收 乡镇 {d['township']} 设备 {d['device_id'][:8]}：到第 {d['received_through']} 号")
         for h in st["held"]:
-            print(f"  暂存 {h['file_name']}：缺第 {h['missing_from']}–{h['missing_to']} 号")
+            why = (
+                "待登记设备" if h["reason"] == "enroll" else f"缺第 {h['missing_from']}–{h['missing_to']} 号"
+            )
+            failed = f"；上次导入失败：{h['error']}" if h["error"] else ""
+            print(f"  暂存 乡镇 {h['township']} {h['file_name']}：{why}{failed}")
         print(f"待确认冲突：{st['open_conflicts']} 条")
     return 0
 

@@ -14,6 +14,21 @@ from services.sync.exporter import pending_by_table
 from services.sync.signing import unb64
 
 
+def local_text(utc_iso: str | None) -> str:
+    """A stored naive-UTC ISO time as local ``YYYY-MM-DD HH:MM（本地时间）``; "—" if missing."""
+    from datetime import UTC, datetime
+
+    if not utc_iso:
+        return "—"
+    try:
+        when = datetime.fromisoformat(str(utc_iso).rstrip("Z"))
+    except ValueError:
+        return str(utc_iso)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return f"{when.astimezone():%Y-%m-%d %H:%M}（本地时间）"
+
+
 def sync_status(db: Database) -> dict[str, Any]:
     with db.reader() as s:
         towns = s.scalars(select(Township.code).where(Township.deleted.is_(False)).limit(2)).all()
@@ -22,6 +37,7 @@ def sync_status(db: Database) -> dict[str, Any]:
         devices = s.scalars(select(SyncDevice).order_by(SyncDevice.township_code)).all()
         return {
             "device_id": state.get(s, state.DEVICE_ID),
+            "generation": state.generation(s),
             "township": towns[0] if len(towns) == 1 else None,
             "current_seq": current_seq(s),
             "acked_seq": state.acked_seq(s),
@@ -35,6 +51,7 @@ def sync_status(db: Database) -> dict[str, Any]:
                     "device_id": d.device_id,
                     "township": d.township_code,
                     "received_through": d.high_seq,
+                    "generation": d.generation,
                     "last_seen": d.last_seen.isoformat(timespec="seconds"),
                 }
                 for d in devices
@@ -45,6 +62,8 @@ def sync_status(db: Database) -> dict[str, Any]:
                     "township": h.township_code,
                     "missing_from": h.missing_from,
                     "missing_to": h.missing_to,
+                    "reason": h.reason,
+                    "error": h.error,
                 }
                 for h in s.scalars(select(SyncHeld).order_by(SyncHeld.held_at))
             ],
@@ -62,5 +81,5 @@ def last_ack_text(db: Database) -> str:
         changes = current_seq(s) - state.acked_seq(s)
     if not ack:
         return f"同步：尚未收到县里回执（{changes} 次更改待送达）"
-    day = str(ack.get("applied_at", ""))[:10]
+    day = local_text(ack.get("applied_at"))
     return f"同步：县里已确认到第 {ack.get('acked')} 号（{day}），之后 {changes} 次更改待送达"

@@ -714,3 +714,36 @@ def test_a_deeply_nested_manifest_is_called_malicious_not_a_usb_fault(make_town,
     with pytest.raises(PackageInvalid) as info:
         read_package(path)
     assert "U 盘" not in info.value.message
+
+
+def _db_error(county: Database, sql: str) -> Any:
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError) as info, county.engine.begin() as conn:
+        conn.exec_driver_sql(sql)
+    return info.value
+
+
+def test_database_errors_are_named_for_what_they_are(make_town, county: Database, usb: Path) -> None:
+    from services.sync.receiver import _db_error_message
+
+    t = make_town("T01").enroll(county)
+    opened = read_package(t.export(usb).path)
+    import_package(county, opened.path)
+    town_id = first(county, Township).id
+    dup = _db_error(county, f"INSERT INTO township SELECT * FROM township WHERE id = '{town_id}'")
+    message = _db_error_message(opened, dup)
+    assert "重复" in message and "回滚" in message and "长度" not in message
+    if county.engine.dialect.name == "postgresql":
+        long = _db_error(county, "CREATE TEMP TABLE t (v varchar(2)); INSERT INTO t VALUES ('xxx')")
+        assert "长度上限" in _db_error_message(opened, long)
+        bad_date = _db_error(county, "SELECT '2026-02-31'::date")
+        assert "无效的日期" in _db_error_message(opened, bad_date)
+        assert "唯一性" not in _db_error_message(opened, long) + _db_error_message(opened, bad_date)
+
+
+def test_status_shows_times_in_local_time_with_a_label() -> None:
+    from services.sync.status import local_text
+
+    assert local_text("2026-11-24T22:03:15").endswith("（本地时间）")
+    assert local_text(None) == "—"
