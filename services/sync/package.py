@@ -227,6 +227,30 @@ def read_entry(fp: BinaryIO, info: zipfile.ZipInfo, limit: int, path: Path) -> b
     return bytes(out)
 
 
+MAX_ATTACHMENTS = 5000  # files per package
+MAX_ATTACHMENT_BYTES = 2 << 30  # all attachment files of one package together
+MAX_ATTACHMENT_FILE = 50 << 20  # one file (services.attachments.MAX_BYTES)
+
+
+def _check_attachment_bounds(path: Path, manifest: mf.Manifest, present: set[str]) -> None:
+    """Refuse before inflating anything: too many attachment files, one too large, or too much in all."""
+    sizes = []
+    for name in present:
+        if name.startswith("attachments/"):
+            entry = manifest.entries[name]
+            size = entry.get("plain_size", entry["size"]) if name.endswith(".enc") else entry["size"]
+            sizes.append(int(size) if isinstance(size, int) else MAX_ATTACHMENT_FILE + 1)
+    if len(sizes) > MAX_ATTACHMENTS or sum(sizes) > MAX_ATTACHMENT_BYTES:
+        raise PackageInvalid(
+            f"同步包 {path.name} 含 {len(sizes)} 个附件、共 {sum(sizes) >> 20} MB，超过每个包的上限"
+            f"（{MAX_ATTACHMENTS} 个、{MAX_ATTACHMENT_BYTES >> 20} MB），已拒绝，未读取其内容。"
+        )
+    if sizes and max(sizes) > MAX_ATTACHMENT_FILE:
+        raise PackageInvalid(
+            f"同步包 {path.name} 中有附件大于 {MAX_ATTACHMENT_FILE >> 20} MB（单个附件的上限），已拒绝，未读取其内容。"
+        )
+
+
 def _refuse_zip64(fp: BinaryIO, size: int, infos: list[zipfile.ZipInfo], path: Path) -> None:
     """The format forbids ZIP64 (no package needs it; it hides sizes from the simple checks)."""
     tail_len = min(size, 22 + COMMENT_LEN + 20 + 56 + 64)
@@ -395,6 +419,7 @@ def _read_open(
     total = sum(by_name[n].file_size for n in present)
     if total > MAX_PACKAGE:
         raise PackageInvalid(f"同步包 {path.name} 解压后总大小超过上限，已拒绝。")
+    _check_attachment_bounds(path, manifest, present)
     encrypted = manifest.encryption is not None
     if encrypted and sealer is None and (decrypt or county_key is not None):
         sealer = open_sealer(county_key, dict(manifest.encryption or {}))

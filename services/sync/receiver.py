@@ -36,7 +36,7 @@ from services.sync import enrollment, ownership, state
 from services.sync.crypto import load_county_key
 from services.sync.errors import PackageRejected, SyncError
 from services.sync.fileio import write_atomic
-from services.sync.package import OpenedPackage, Progress, read_package
+from services.sync.package import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, OpenedPackage, Progress, read_package
 from services.sync.tables import (
     check_text_column,
     comparable,
@@ -556,8 +556,6 @@ SAFE_SUFFIXES = {
     "image/webp": ".webp",
     "application/pdf": ".pdf",
 }
-MAX_ATTACHMENTS = 5000  # per package
-MAX_ATTACHMENT_BYTES = 2 << 30  # per package, all files together
 
 
 def safe_suffix(head: bytes) -> str:

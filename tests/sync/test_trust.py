@@ -747,3 +747,19 @@ def test_status_shows_times_in_local_time_with_a_label() -> None:
 
     assert local_text("2026-11-24T22:03:15").endswith("（本地时间）")
     assert local_text(None) == "—"
+
+
+def test_too_many_attachment_files_are_refused_before_any_is_read(make_town, usb: Path) -> None:
+    import hashlib
+
+    from services.sync.package import MAX_ATTACHMENTS
+
+    t = make_town("T01")
+    opened = read_package(t.export(usb).path)
+    count = MAX_ATTACHMENTS + 1
+    opened.blobs = {hashlib.sha256(str(i).encode()).hexdigest(): str(i).encode() for i in range(count)}
+    many = craft(
+        opened, usb / "many.ltpkg", t.key, edit=lambda m: setattr(m, "attachments", sorted(opened.blobs))
+    )
+    with pytest.raises(PackageInvalid, match="超过每个包的上限"):
+        read_package(many)
