@@ -140,6 +140,7 @@ def import_package(
 def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> ImportResult:
     """Merge one verified package in one transaction (or hold it, or refuse it naming why)."""
     m = opened.manifest
+    staged: Staged | None = None
     try:
         with db.transaction(user) as s:
             if (seen := s.get(SyncReceived, opened.package_id)) is not None:
@@ -171,23 +172,23 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
                 )
             plan = _plan(s, opened, high)
             staged = _stage_blobs(s, opened, plan)
-            try:
-                result, first, last, seqs = _execute(s, opened, plan)
-                _record(s, opened, device, result, (first, last), seqs)
-                audit.record_bulk(
-                    s,
-                    user,
-                    {t: result.inserted.get(t, 0) + result.updated.get(t, 0) for t in plan.order},
-                    note=f"导入同步包 {opened.file_name}",
-                )
-                s.flush()
-            except BaseException:
-                staged.discard()
-                raise
-        staged.commit()
+            result, first, last, seqs = _execute(s, opened, plan)
+            _record(s, opened, device, result, (first, last), seqs)
+            audit.record_bulk(
+                s,
+                user,
+                {t: result.inserted.get(t, 0) + result.updated.get(t, 0) for t in plan.order},
+                note=f"导入同步包 {opened.file_name}",
+            )
+            s.flush()
+        staged.commit()  # files take their names only once the rows are committed
         return result
-    except DBAPIError as exc:
-        raise PackageRejected(_db_error_message(opened, exc)) from exc
+    except BaseException as exc:
+        if staged is not None:
+            staged.discard()  # rolled back (or the commit failed): no file stays behind
+        if isinstance(exc, DBAPIError):
+            raise PackageRejected(_db_error_message(opened, exc)) from exc
+        raise
 
 
 def _local(when: Any) -> str:
