@@ -763,3 +763,39 @@ def test_too_many_attachment_files_are_refused_before_any_is_read(make_town, usb
     )
     with pytest.raises(PackageInvalid, match="超过每个包的上限"):
         read_package(many)
+
+
+def test_existing_county_databases_keep_their_devices_enrolled_after_the_upgrade(county: Database) -> None:
+    """Migration i15_sync_trust: down to the previous revision, a format-1 device, up again."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from services.db import alembic_config, head_revision
+
+    key = Ed25519PrivateKey.generate()
+    public = b64(public_raw(key))
+    with county.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0013_no_deleted_ix")
+    with county.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sync_device (device_id, township_code, township_id, public_key, high_seq, "
+                "first_seen, last_seen) VALUES (:d, 'T01', :t, :k, 42, :now, :now)"
+            ),
+            {
+                "d": "a" * 32,
+                "t": "00000000-0000-4000-8000-000000000001",
+                "k": public,
+                "now": "2026-11-01 08:00:00",
+            },
+        )
+    with county.engine.begin() as conn:
+        command.upgrade(alembic_config(conn), head_revision())
+    [device] = enrollment.list_devices(county)
+    assert (
+        device.key_id == key_id(public_raw(key))
+        and device.status == "enrolled"
+        and device.township_code == "T01"
+    )
+    with county.reader() as s:
+        assert s.execute(text("SELECT high_seq, generation FROM sync_device")).one() == (42, "")
