@@ -799,3 +799,28 @@ def test_existing_county_databases_keep_their_devices_enrolled_after_the_upgrade
     )
     with county.reader() as s:
         assert s.execute(text("SELECT high_seq, generation FROM sync_device")).one() == (42, "")
+
+
+def test_a_format_1_stream_is_continued_by_the_same_laptop_after_the_upgrade(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    exported = t.export(usb)
+    opened = read_package(exported.path)
+
+    def old_format(m: Any) -> None:
+        m.format_version, m.generation, m.lineage = 1, "", []
+
+    legacy = craft(opened, tmp_path / "v1.ltpkg", t.key, edit=old_format)
+    assert import_package(county, legacy).status == "imported"
+    again = import_package(county, exported.path)  # the same numbers, now with a generation
+    assert again.status == "duplicate"
+    with t.db.transaction() as s:
+        state.put(s, state.ACKED_SEQ, str(exported.seq_to))
+    member_id = first(t.db, Member).id
+    touch_member(t.db, member_id, phone="13800000000")
+    later = import_package(county, t.export(usb).path)
+    assert later.status == "imported" and later.conflicts == 0
+    with county.reader() as s:
+        m = s.get(Member, member_id)
+        assert m is not None and m.phone == "13800000000"
