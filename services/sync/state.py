@@ -93,8 +93,8 @@ def generation(session: Session) -> str:
 
 def lineage(session: Session) -> list[list[Any]]:
     """``[[generation, fork_seq or None], …]`` newest first: versions this database has seen."""
-    text = get(session, LINEAGE)
-    data = json.loads(text) if text else []
+    raw = get(session, LINEAGE)
+    data = json.loads(raw) if raw else []
     return [list(x) for x in data] if isinstance(data, list) else []
 
 
