@@ -268,7 +268,7 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         if ack.received_through > exported_to:
             # The county has numbers this database never exported in this generation: they were
             # issued before (a restore or copy that went unnoticed). Continue in a new generation.
-            state.new_generation(s, "reuse")
+            state.new_generation(s, "reuse", fork=exported_to)
             reused = AckInvalid(
                 f"回执确认收到第 {ack.received_through} 号，但本机在当前世代最多只导出到第 {exported_to} 号："
                 "本库的更改序号已被使用过（恢复过备份或复制过数据库）。本机已开始新的数据库世代，"

@@ -114,12 +114,15 @@ class Owners:
 def check(s: Session, opened: OpenedPackage, tables: Mapping[str, _Rows]) -> dict[str, set[str]]:
     """Refuse the package if any row leads to, or already belongs to, another township.
 
-    Returns the ids per table that already exist here (the merge needs them anyway).
+    Column by column (set operations, not row by row): every reference to a row outside the package
+    must lead to this township here; every row of the package must be anchored — reach the township
+    through references to anchored rows or rows here. Returns the ids per table that already exist.
     """
     town = opened.manifest.township_id
     owners = Owners(s)
     present: dict[str, set[str]] = {}
-    pkg_ids = {name: {r[tp.columns.index("id")] for r in tp.rows} for name, tp in tables.items()}
+    ids_of = {name: [r[tp.columns.index("id")] for r in tp.rows] for name, tp in tables.items()}
+    pkg_ids = {name: set(ids) for name, ids in ids_of.items()}
     # 1. Rows that already exist here must already belong to this township.
     for name in tables:
         ids = pkg_ids[name]
@@ -128,57 +131,65 @@ def check(s: Session, opened: OpenedPackage, tables: Mapping[str, _Rows]) -> dic
         foreign = next((i for i in sorted(present[name]) if existing.get(i) != town), None)
         if foreign is not None:
             _refuse(opened, name, foreign, "这条记录在县库中属于另一个乡镇")
-    # 2. Every reference of every incoming row: (table, row index, column, target table, value).
-    edges: list[tuple[str, list[Any], int, str, str, Any]] = []
-    outside: dict[str, set[str]] = {}
+    # 2. References: (table, column) -> values, split by target table (polymorphic: owner_type).
+    columns: dict[str, list[tuple[str, str, list[Any]]]] = {}
     for name, tp in tables.items():
-        id_at = tp.columns.index("id")
-        type_at = tp.columns.index("owner_type") if "owner_type" in tp.columns else None
         refs = references(tp.table)
         if not refs and name != ROOT and tp.rows:
-            _refuse(opened, name, tp.rows[0][id_at], "这张表的记录无法追溯到任何乡镇")
+            _refuse(opened, name, ids_of[name][0], "这张表的记录无法追溯到任何乡镇")
+        cols: list[tuple[str, str, list[Any]]] = []
         for col, target in refs:
             at = tp.columns.index(col)
-            for r in tp.rows:
-                value = r[at]
-                if value is None:
-                    continue
-                tgt = target if target is not None else str(r[type_at] if type_at is not None else "")
-                if tgt not in owners.tables:
-                    _refuse(opened, name, r[id_at], f"{col} 指向未知的数据表 {tgt!r}")
-                edges.append((name, r, id_at, col, tgt, value))
-                if value not in pkg_ids.get(tgt, ()):
-                    outside.setdefault(tgt, set()).add(value)
-    db_owner = {tgt: owners.of(tgt, values) for tgt, values in outside.items()}
-    # 3. Owners of incoming rows: the township row is its own; others through any resolved reference,
-    # repeated until nothing changes (references may run both ways, e.g. attachment ↔ evidence_filing).
-    mine: dict[str, dict[str, str | None]] = {name: {} for name in tables}
+            values = [r[at] for r in tp.rows]
+            if target is not None:
+                cols.append((col, target, values))
+                continue
+            type_at = tp.columns.index("owner_type")
+            kinds = {r[type_at] for r, v in zip(tp.rows, values, strict=True) if v is not None}
+            for kind in sorted(kinds, key=str):
+                if kind not in owners.tables:
+                    row = next(r for r in tp.rows if r[type_at] == kind and r[at] is not None)
+                    _refuse(opened, name, row[tp.columns.index("id")], f"{col} 指向未知的数据表 {kind!r}")
+                cols.append(
+                    (
+                        col,
+                        str(kind),
+                        [v if r[type_at] == kind else None for r, v in zip(tp.rows, values, strict=True)],
+                    )
+                )
+        columns[name] = cols
+    # 3. Outside the package: must belong to this township here.
+    town_rows: dict[str, set[Any]] = {}
+    for name, cols in columns.items():
+        for col, target, values in cols:
+            outside = set(values) - pkg_ids.get(target, set()) - {None} - town_rows.get(target, set())
+            if not outside:
+                continue
+            found = owners.of(target, outside)
+            bad = {v for v in outside if found.get(v) != town}
+            if bad:
+                i = next(k for k, v in enumerate(values) if v in bad)
+                _refuse(opened, name, ids_of[name][i], f"{col} 指向的 {target} 记录 {values[i]} 不属于本乡镇")
+            town_rows.setdefault(target, set()).update(outside)
+    # 4. Anchoring: a row is anchored when a reference leads to an anchored row or a row here.
+    anchored: dict[str, set[Any]] = {name: set() for name in tables}
     if ROOT in tables:
-        mine[ROOT] = {i: i for i in pkg_ids[ROOT]}
-
-    def owner(tgt: str, value: Any) -> str | None:
-        if value in pkg_ids.get(tgt, ()):
-            return mine[tgt].get(value)
-        return db_owner.get(tgt, {}).get(value)
-
+        anchored[ROOT] = pkg_ids[ROOT] & {town}
     changed = True
     while changed:
         changed = False
-        for name, r, id_at, _col, tgt, value in edges:
-            if r[id_at] in mine[name]:
+        for name, cols in columns.items():
+            if len(anchored[name]) == len(pkg_ids[name]):
                 continue
-            found = owner(tgt, value)
-            if found is not None:
-                mine[name][r[id_at]] = found
-                changed = True
-    # 4. Every reference must lead to this township, and every row must have an owner.
-    for name, r, id_at, col, tgt, value in edges:
-        if owner(tgt, value) != town:
-            _refuse(opened, name, r[id_at], f"{col} 指向的 {tgt} 记录 {value} 不属于本乡镇")
+            before = len(anchored[name])
+            for _col, target, values in cols:
+                good = anchored.get(target, set()) | town_rows.get(target, set())
+                anchored[name].update(i for i, v in zip(ids_of[name], values, strict=True) if v in good)
+            changed = changed or len(anchored[name]) != before
     for name, ids in pkg_ids.items():
-        lost = sorted(ids - set(mine[name]))
-        if lost:
-            _refuse(opened, name, lost[0], "这条记录没有指向任何上级记录，无法确认属于哪个乡镇")
+        loose = ids - anchored[name]
+        if loose:
+            _refuse(opened, name, sorted(loose)[0], "这条记录没有通向本乡镇的上级记录，无法确认属于哪个乡镇")
     return present
 
 

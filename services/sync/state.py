@@ -141,14 +141,16 @@ def file_identity(session: Session) -> str:
     return f"{st.st_dev}:{st.st_ino}"
 
 
-def new_generation(session: Session, reason: str) -> str:
-    """Start a new generation forked at the current change number: nothing acknowledged in it yet.
+def new_generation(session: Session, reason: str, fork: int | None = None) -> str:
+    """Start a new generation: nothing acknowledged in it yet. Returns the new generation.
 
-    ``reason`` (restore / copy / reuse / first) goes to the audit log. Returns the new generation.
+    ``fork``: the highest change number known to belong to the old generation (default: the current
+    number — exact right after a restore). ``reason`` (restore / copy / reuse / first) is audited.
     """
-    seq = int(
+    current = int(
         session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0
     )
+    seq = current if fork is None else min(fork, current)
     old = generation(session)
     chain = lineage(session)
     if old:
@@ -199,7 +201,11 @@ def check_generation(session: Session) -> str | None:
         if _read_marks().get(f"{dev}.{gen}", -1) > seq:
             reason = "reuse"
     if reason:
-        new_generation(session, reason)
+        # Found after the fact: edits may have been made since the copy or restore, so only numbers
+        # this file had already exported count as the old generation's (a few false conflicts, never
+        # a silent overwrite).
+        last = get_json(session, LAST_EXPORT) or {}
+        new_generation(session, reason, fork=int(last.get("seq_to", 0) or 0))
     elif here and not recorded:
         put(session, FILE_ID, here)
     note_counter(session)
