@@ -402,8 +402,9 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
             rows = [[r[where[c]] if c in where else fill[c] for c in ours] for r in raw_rows]
         seq_at = ours.index("row_seq")
         tp = TablePlan(table=table, columns=ours, rows=rows, device_seq=[int(r[seq_at] or 0) for r in rows])
-        _check_values(opened, tp)
-        _check_rules(opened, tp)
+        columns = list(zip(*tp.rows, strict=True))  # column-wise once, for both checks
+        _check_values(opened, tp, columns)
+        _check_rules(opened, tp, columns)
         plan.order.append(name)
         plan.tables[name] = tp
     _check_seq_bounds(opened, plan, high)
@@ -413,12 +414,14 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
     return plan
 
 
-def _check_rules(opened: OpenedPackage, tp: TablePlan) -> None:
-    """The entry rules per column (services/sync/values.py) and timestamps against the county clock."""
+def _check_rules(opened: OpenedPackage, tp: TablePlan, columns: list[tuple[Any, ...]]) -> None:
+    """The entry rules per column (services/sync/values.py) and timestamps against the county clock.
+
+    ``columns``: the rows column by column (after ``_check_values``: types are already right).
+    """
     from datetime import timedelta
 
     m = opened.manifest
-    columns = list(zip(*tp.rows, strict=True))
     for i, col in enumerate(tp.columns):
         if col in LOCAL_COLUMNS_SET:
             continue
@@ -434,10 +437,9 @@ def _check_rules(opened: OpenedPackage, tp: TablePlan) -> None:
         if col not in tp.columns:
             continue
         at = tp.index(col)
-        values = [v for v in columns[at] if v is not None]
-        if not values:
+        hi, lo = max(filter(None, columns[at]), default=None), min(filter(None, columns[at]), default=None)
+        if hi is None or lo is None:
             continue
-        hi, lo = max(values), min(values)
         if hi > latest or lo < EARLIEST_STAMP:
             bad_value = hi if hi > latest else lo
             row = next(r for r in tp.rows if r[at] == bad_value)
@@ -479,9 +481,8 @@ def _check_seq_bounds(opened: OpenedPackage, plan: Plan, high: int) -> None:
         )
 
 
-def _check_values(opened: OpenedPackage, tp: TablePlan) -> None:
+def _check_values(opened: OpenedPackage, tp: TablePlan, columns: list[tuple[Any, ...]]) -> None:
     """Types and canonical text per column, one pass each: what is stored must read back."""
-    columns = list(zip(*tp.rows, strict=True))
     for i, col in enumerate(tp.table.columns):
         values = columns[i]
         pattern = text_pattern(col.type)

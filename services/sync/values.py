@@ -54,15 +54,13 @@ class BadValue(Exception):
 
 def _parse_all(values: Sequence[Any], parse: Any, what: str, column: str) -> None:
     """Each distinct value parsed once (dates repeat a lot); a timestamp as its date and its second."""
-    present = [v for v in values if v is not None]
+    present = list(filter(None, values))
     try:
-        if parse is datetime.fromisoformat and all(isinstance(v, str) and len(v) >= 19 for v in present):
+        if parse is datetime.fromisoformat:  # canonical "YYYY-MM-DD HH:MM:SS.ffffff" (checked before)
             for d in {v[:10] for v in present}:
                 date.fromisoformat(d)
             for t in {v[11:19] for v in present}:
                 time.fromisoformat(t)
-            for v in {v for v in present if len(v) != 26}:
-                parse(v)
         else:
             for v in set(present):
                 parse(v)
@@ -79,12 +77,14 @@ def _parse_all(values: Sequence[Any], parse: Any, what: str, column: str) -> Non
 
 
 def check_column(table: Table, column: str, values: Sequence[Any], *, app_version: str) -> None:
-    """Raise ``BadValue`` for the first value of ``column`` an entry form would not accept."""
+    """Raise ``BadValue`` for the first value of ``column`` an entry form would not accept.
+
+    ``values`` are already of the column's JSON type and canonical text form (the receiver's
+    ``_check_values``); this adds what the form checks: real dates, lengths, required, codes.
+    """
     col = table.c[column]
-    if not col.nullable and not col.primary_key:
-        for i, v in enumerate(values):
-            if v is None:
-                raise BadValue(i, column, "是必填项，但为空")
+    if not col.nullable and not col.primary_key and None in values:
+        raise BadValue(list(values).index(None), column, "是必填项，但为空")
     if isinstance(col.type, DateTime):
         _parse_all(values, datetime.fromisoformat, "日期时间", column)
     elif isinstance(col.type, Date):
@@ -93,7 +93,7 @@ def check_column(table: Table, column: str, values: Sequence[Any], *, app_versio
         _parse_all(values, time.fromisoformat, "时间", column)
     elif isinstance(col.type, String) and col.type.length:
         limit = col.type.length
-        if max((len(v) for v in values if isinstance(v, str)), default=0) > limit:
+        if max(map(len, filter(None, values)), default=0) > limit:  # str or None (types checked before)
             for i, v in enumerate(values):
                 if isinstance(v, str) and len(v) > limit:
                     raise BadValue(i, column, f"长度 {len(v)} 超过上限 {limit} 个字符")
