@@ -19,6 +19,7 @@ from services import org
 from services.db import Database, open_database
 from services.errors import LedgerError
 from services.paths import font_path, resources_dir
+from services.sync import state as sync_state
 
 APP_TITLE = "支部台账"
 FONT_FAMILY = "WenQuanYi Micro Hei"
@@ -57,6 +58,13 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def _checked(db: Database) -> Database:
+    """A restored or copied file starts a new sync generation (``services.sync.state``)."""
+    if not db.read_only:
+        sync_state.check_on_open(db)
+    return db
+
+
 def open_or_explain(target: str, *, offer_restore: bool = True) -> Database | None:
     """Open (and migrate) the database; on failure explain it in a dialog and return None.
 
@@ -65,7 +73,7 @@ def open_or_explain(target: str, *, offer_restore: bool = True) -> Database | No
     from services.db import EmptyDatabaseFile
 
     try:
-        return open_database(target)
+        return _checked(open_database(target))
     except EmptyDatabaseFile as exc:
         answer = QMessageBox.question(
             None,
@@ -77,7 +85,7 @@ def open_or_explain(target: str, *, offer_restore: bool = True) -> Database | No
         if answer != QMessageBox.StandardButton.Yes:
             return None
         try:
-            return open_database(target, create_if_empty=True)
+            return _checked(open_database(target, create_if_empty=True))
         except LedgerError as again:
             message = again.message
     except LedgerError as exc:

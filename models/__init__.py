@@ -15,7 +15,7 @@ from models.member import Member
 from models.meta import ChangeCounter, DbMeta
 from models.organization import Branch, BranchTerm, CommitteeSeat, PartyGroup, Township
 from models.rectification import Rectification, WeakBranchFlag
-from models.sync import SyncConflict, SyncDevice, SyncHeld, SyncReceived
+from models.sync import SyncConflict, SyncDevice, SyncEnrollment, SyncHeld, SyncReceived
 from models.talks import AppraisalGrade, FlowContact, HeartTalk
 from models.training import TrainingAttendance, TrainingSession
 from models.transfer import FlowRecord, MemberTransfer
@@ -54,6 +54,7 @@ __all__ = [
     "Rectification",
     "SyncConflict",
     "SyncDevice",
+    "SyncEnrollment",
     "SyncHeld",
     "SyncReceived",
     "Township",

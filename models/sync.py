@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -18,10 +18,13 @@ class SyncDevice(Base):
 
     __tablename__ = "sync_device"
 
+    # The stream: "<device id>.<generation>" (format 2), or the bare device id of a format-1 stream
+    # not yet seen in a generation. Change numbers are only comparable inside one stream.
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     township_code: Mapped[str] = mapped_column(String(32))
     township_id: Mapped[str] = mapped_column(String(36))
-    public_key: Mapped[str] = mapped_column(String(100))  # Ed25519, base64; pinned at first package
+    public_key: Mapped[str] = mapped_column(String(100))  # Ed25519, base64; the last key that signed
+    generation: Mapped[str] = mapped_column(String(32), default="", server_default="")
     high_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # all of 1..high_seq received
     first_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -48,6 +51,11 @@ class SyncReceived(Base):
     county_seq_from: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     county_seq_to: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    generation: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # JSON [[generation, fork_seq|null], …] newest first: which versions the sender had seen.
+    lineage: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    # The device change number of every row written, in county change-number order (int64 LE).
+    device_seqs: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class SyncHeld(Base):
@@ -65,6 +73,30 @@ class SyncHeld(Base):
     missing_from: Mapped[int] = mapped_column(BigInteger)
     missing_to: Mapped[int] = mapped_column(BigInteger)
     held_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(16), default="gap", server_default="gap")  # gap / enroll
+    township_id: Mapped[str] = mapped_column(String(36), default="", server_default="")
+    error: Mapped[str] = mapped_column(Text, default="", server_default="")  # why a release failed
+
+
+class SyncEnrollment(Base):
+    """A device key allowed (or asking, or no longer allowed) to send packages for one township.
+
+    Decided by a person at the county (``sync device approve/replace/revoke``); the fingerprint is
+    computed from the key itself. status: pending (待登记) / enrolled / revoked.
+    """
+
+    __tablename__ = "sync_enrollment"
+
+    public_key: Mapped[str] = mapped_column(String(100), primary_key=True)  # Ed25519, base64
+    key_id: Mapped[str] = mapped_column(String(16), index=True)
+    township_id: Mapped[str] = mapped_column(String(36), index=True)
+    township_code: Mapped[str] = mapped_column(String(32))
+    device_id: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    requested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    note: Mapped[str] = mapped_column(String(200), default="")
 
 
 class SyncConflict(Base):

@@ -61,9 +61,24 @@ def _image_mime(head: bytes) -> str | None:
     return None
 
 
+# Suffixes a stored file may carry: opening one with the system's default program runs nothing.
+SAFE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".pdf", ".txt", ".docx", ".xlsx"}
+)
+
+
 def blob_path(session: Session, sha256: str, filename: str) -> Path:
-    suffix = Path(filename).suffix.lower()[:10]
-    return store_dir(session) / sha256[:2] / f"{sha256}{suffix}"
+    """Where the bytes with this hash are (or go): the file name's suffix only if it is a safe one,
+    else ``.bin``; a file stored under another name (by sync, or an older version) is found too."""
+    folder = store_dir(session) / sha256[:2]
+    own = Path(filename).suffix.lower()[:10]
+    preferred = folder / f"{sha256}{own if own in SAFE_SUFFIXES else '.bin'}"
+    if preferred.exists() or not folder.is_dir():
+        return preferred
+    for candidate in (folder / f"{sha256}{own}", *sorted(folder.glob(f"{sha256}.*"))):
+        if candidate.is_file() and not candidate.name.endswith(".part") and len(candidate.suffixes) == 1:
+            return candidate
+    return preferred
 
 
 def _write_blob(target: Path, data: bytes, sha256: str) -> None:

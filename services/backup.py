@@ -31,6 +31,7 @@ from services import appversion, audit, fileperms
 from services.db import Database, alembic_config, head_revision, make_engine, migrate
 from services.errors import DatabaseError, LedgerError
 from services.roles import Actor, check_actor
+from services.sync import state as sync_state
 
 AUTO_TAG = "auto"
 # Written into the restored copy BEFORE it replaces the live file; the first transaction after the
@@ -418,6 +419,10 @@ def restore(
             Path(str(work) + suffix).unlink(missing_ok=True)
     fileperms.secure_database(live)
     record_pending_restore(db)
+    with db.transaction(actor.username if actor else "") as s:
+        # The restored change numbers were issued once already: sync continues in a new generation.
+        if sync_state.device_id(s, create=False):
+            sync_state.new_generation(s, "restore")
     return RestoreResult(path, safety, info.revision if info.needs_upgrade else None)
 
 

@@ -111,10 +111,13 @@ class Context:
         if self._db is None:
             from services.cli._auth import resolve_actor
             from services.db import open_database
+            from services.sync import state as sync_state
 
             database = open_database(self.db_target, create_if_empty=self.new_ledger)
             if self.gate is not None:
                 database.around_transaction = self.gate.transaction
+            if not database.read_only:
+                sync_state.check_on_open(database)  # a restored or copied file starts a new sync generation
             try:
                 database.actor = resolve_actor(
                     database, self.user, self.password_file, self.local_admin, self.command

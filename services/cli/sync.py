@@ -9,15 +9,15 @@ from typing import Any
 
 from services import localtime, machine_settings
 from services.cli import Context, emit, existing_file
-from services.sync import keys
+from services.sync import enrollment, keys
 from services.sync.ack import apply_ack, write_ack
 from services.sync.conflicts import STATUS, list_conflicts, resolve
 from services.sync.crypto import load_county_key
 from services.sync.errors import SyncError
 from services.sync.exporter import export_package
 from services.sync.package import read_package
-from services.sync.receiver import ImportResult, import_package
-from services.sync.status import sync_status
+from services.sync.receiver import ImportResult, import_package, release_enrolled
+from services.sync.status import local_text, sync_status
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,6 +68,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     co_res.add_argument("--keep", required=True, choices=["current", "other"])
     co_res.add_argument("--json", action="store_true")
     co_res.set_defaults(handler=conflicts_resolve)
+
+    dv = sync.add_parser("device", help="县级：设备登记（待登记、批准、更换、注销）").add_subparsers(
+        dest="device_action", required=True
+    )
+    dl = dv.add_parser("list", help="列出设备及其登记状态")
+    dl.add_argument("--json", action="store_true")
+    dl.set_defaults(handler=device_list)
+    da = dv.add_parser("approve", help="核对指纹后批准一台待登记的设备")
+    da.add_argument("fingerprint")
+    da.add_argument("--additional", action="store_true", help="该乡镇已有登记设备时，作为第二台电脑登记")
+    da.add_argument("--json", action="store_true")
+    da.set_defaults(handler=device_approve)
+    dr = dv.add_parser("replace", help="重装或更换的电脑：注销旧设备并登记新设备（同一乡镇）")
+    dr.add_argument("old_fingerprint")
+    dr.add_argument("new_fingerprint")
+    dr.add_argument("--json", action="store_true")
+    dr.set_defaults(handler=device_replace)
+    dk = dv.add_parser("revoke", help="注销一台设备（丢失或停用），此后它的包一律拒收")
+    dk.add_argument("fingerprint")
+    dk.add_argument("--json", action="store_true")
+    dk.set_defaults(handler=device_revoke)
 
     ky = sync.add_parser("key", help="密钥：本机签名密钥、县级加密密钥").add_subparsers(
         dest="key_action", required=True
@@ -122,7 +143,8 @@ def sync_verify(args: argparse.Namespace, ctx: Context) -> int:
         "schema_revision": m.schema_revision,
         "township": m.township_code,
         "device_id": m.device_id,
-        "device_key_id": m.device_key_id,
+        "device_key_id": enrollment.fingerprint(m.device_public_key),
+        "generation": m.generation,
         "seq_from": m.seq_from,
         "seq_to": m.seq_to,
         "kind": "full" if m.full else "incremental",
@@ -138,7 +160,8 @@ def sync_verify(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     print(f"同步包 {opened.file_name} 校验通过：签名有效，所有条目的校验值与清单一致。")
     print(
-        f"乡镇 {m.township_code}，设备 {m.device_id[:8]}（密钥指纹 {m.device_key_id}），"
+        f"乡镇 {m.township_code}，设备 {m.device_id[:8]}（密钥指纹 {enrollment.fingerprint(m.device_public_key)}，"
+        "由签名密钥算出），"
         f"第 {m.seq_from}–{m.seq_to} 号更改，{m.total_rows} 条记录，{len(m.attachments)} 个附件，"
         f"生成于 {localtime.show_iso(m.created_at)}（本地时间）。"
     )
@@ -148,9 +171,13 @@ def sync_verify(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _print_import(r: ImportResult) -> None:
-    label = {"imported": "已导入", "duplicate": "重复", "held": "暂存", "rejected": "未导入"}.get(
-        r.status, r.status
-    )
+    label = {
+        "imported": "已导入",
+        "duplicate": "重复",
+        "held": "暂存",
+        "pending": "待登记",
+        "rejected": "未导入",
+    }.get(r.status, r.status)
     print(f"[{label}] {r.message}")
     for inner in r.released:
         _print_import(inner)
@@ -171,7 +198,7 @@ def sync_import(args: argparse.Namespace, ctx: Context) -> int:
                 print(f"[未导入] {path.name}：{exc.message}", file=sys.stderr)
             continue
         results.append(result.to_json())
-        if result.status == "held":
+        if result.status in ("held", "pending"):
             failed = True
         if result.status in ("imported", "duplicate", "held"):
             devices.setdefault(result.device_id, args.ack_dir or path.parent)
@@ -213,7 +240,7 @@ def sync_status_cmd(args: argparse.Namespace, ctx: Context) -> int:
         + ("" if not pending else "（" + "，".join(f"{t} {n}" for t, n in pending.items()) + "）")
     )
     le, la = st["last_export"], st["last_ack"]
-    print(f"上次导出：{le['file_name'] + '（' + le['at'][:16] + '）' if le else '无'}")
+    print(f"上次导出：{le['file_name'] + '（' + local_text(le.get('at')) + '）' if le else '无'}")
     print(f"上次回执：{la['file_name'] + '，确认到第 ' + str(la['acked']) + ' 号' if la else '无'}")
     print(f"县级公钥：{st['county_public_key_id'] or '未配置（导出的包不加密）'}")
     if st["county_private_key_id"] or st["received_devices"]:
@@ -221,7 +248,11 @@ def sync_status_cmd(args: argparse.Namespace, ctx: Context) -> int:
         for d in st["received_devices"]:
             print(f"  已接收 乡镇 {d['township']} 设备 {d['device_id'][:8]}：到第 {d['received_through']} 号")
         for h in st["held"]:
-            print(f"  暂存 {h['file_name']}：缺第 {h['missing_from']}–{h['missing_to']} 号")
+            why = (
+                "待登记设备" if h["reason"] == "enroll" else f"缺第 {h['missing_from']}–{h['missing_to']} 号"
+            )
+            failed = f"；上次导入失败：{h['error']}" if h["error"] else ""
+            print(f"  暂存 乡镇 {h['township']} {h['file_name']}：{why}{failed}")
         print(f"待确认冲突：{st['open_conflicts']} 条")
     return 0
 
@@ -267,6 +298,54 @@ def conflicts_resolve(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def device_list(args: argparse.Namespace, ctx: Context) -> int:
+    views = enrollment.list_devices(ctx.db())
+    if args.json:
+        emit([v.to_json() for v in views], True)
+        return 0
+    if not views:
+        print("还没有任何设备提交过同步包。")
+    for v in views:
+        extra = f"，{v.held} 个包待登记后导入" if v.held else ""
+        print(
+            f"{v.key_id}  乡镇 {v.township_code}  {enrollment.STATUS.get(v.status, v.status)}"
+            f"  设备号 {v.device_id[:8]}{extra}"
+        )
+    return 0
+
+
+def _after_enroll(args: argparse.Namespace, ctx: Context, view: enrollment.DeviceView, what: str) -> int:
+    results = release_enrolled(ctx.db(), view.key_id, user=ctx.user)
+    if args.json:
+        emit({"device": view.to_json(), "released": [r.to_json() for r in results]}, True)
+    else:
+        print(f"{what}：设备 {view.key_id}（乡镇 {view.township_code}）。")
+        for r in results:
+            _print_import(r)
+    return 1 if any(r.status == "rejected" for r in results) else 0
+
+
+def device_approve(args: argparse.Namespace, ctx: Context) -> int:
+    fn = enrollment.approve_additional if args.additional else enrollment.approve
+    return _after_enroll(args, ctx, fn(ctx.db(), args.fingerprint, user=ctx.user), "已登记")
+
+
+def device_replace(args: argparse.Namespace, ctx: Context) -> int:
+    view = enrollment.replace(ctx.db(), args.old_fingerprint, args.new_fingerprint, user=ctx.user)
+    return _after_enroll(args, ctx, view, f"已注销旧设备 {args.old_fingerprint} 并登记新设备")
+
+
+def device_revoke(args: argparse.Namespace, ctx: Context) -> int:
+    view = enrollment.revoke(ctx.db(), args.fingerprint, user=ctx.user)
+    emit(
+        view.to_json()
+        if args.json
+        else f"已注销设备 {view.key_id}（乡镇 {view.township_code}），此后它的包一律拒收。",
+        args.json,
+    )
+    return 0
+
+
 def key_device(args: argparse.Namespace, ctx: Context) -> int:
     info = keys.device_info()
     emit(
@@ -282,7 +361,7 @@ def key_county_generate(args: argparse.Namespace, ctx: Context) -> int:
     db = ctx.db()  # the county key decrypts every township's packages: administrators only, logged
     machine_settings.require_admin(db, "生成县级密钥")
     before = keys.county_show()
-    info = keys.county_generate(args.out, force=args.force)
+    info = keys.county_generate(args.out, force=args.force, db=db)
     machine_settings.record_change(
         db,
         "county_key_generated",

@@ -22,7 +22,7 @@ from services.sync.manifest import canonical
 from services.sync.signing import b64, device_key, key_id, public_raw, sign, unb64, verify
 
 FORMAT = "ltack"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: bound to the county database id and the device's generation
 SUFFIX = ".ltack"
 MAX_ACK = 4 << 20
 RECENT = 100  # packages listed in one acknowledgement
@@ -36,6 +36,8 @@ class AckFile:
     @property
     def file_name(self) -> str:
         return self.path.name
+
+    signature: str = ""
 
     @property
     def received_through(self) -> int:
@@ -67,13 +69,37 @@ class AckResult:
 
 
 def write_ack(db: Database, device_id: str, outdir: Path, *, key: Ed25519PrivateKey | None = None) -> AckFile:
-    """Write (atomically) and read back the signed acknowledgement for one device."""
+    """Write (atomically) and read back the signed acknowledgement for one device stream.
+
+    ``device_id`` is the stream (``<device id>.<generation>``, as in ``ImportResult.device_id``) or a
+    bare device id (its latest stream). The acknowledgement names this county database's id.
+    """
     key = key or device_key()
     with db.transaction() as s:
         local = state.device_id(s)
         device = s.get(SyncDevice, device_id)
         if device is None:
-            raise SyncError(f"本库还没有收到过设备 {device_id[:8]} 的同步包，无法出具回执。")
+            device = s.scalars(
+                select(SyncDevice)
+                .where(SyncDevice.device_id.startswith(device_id))
+                .order_by(SyncDevice.last_seen.desc())
+            ).first()
+        waiting = None
+        if device is None:  # nothing received from this stream (yet, or since a county restore)
+            waiting = s.scalars(
+                select(SyncHeld).where(SyncHeld.device_id == device_id, SyncHeld.reason == "gap")
+            ).first()
+            if waiting is None or not waiting.township_id:
+                raise SyncError(f"本库还没有收到过设备 {device_id[:8]} 的同步包，无法出具回执。")
+            device = SyncDevice(
+                device_id=device_id,
+                township_code=waiting.township_code,
+                township_id=waiting.township_id,
+                public_key="",
+                high_seq=0,
+                generation=device_id.split(".")[1] if "." in device_id else "",
+            )
+        device_id = device.device_id
         received = s.scalars(
             select(SyncReceived)
             .where(SyncReceived.device_id == device_id)
@@ -92,7 +118,8 @@ def write_ack(db: Database, device_id: str, outdir: Path, *, key: Ed25519Private
             "created_at": now.isoformat(timespec="seconds") + "Z",
             "county": {"device_id": local, "public_key": b64(pub), "key_id": key_id(pub)},
             "township": {"code": device.township_code, "id": device.township_id},
-            "device_id": device_id,
+            "device_id": device_id.split(".")[0],
+            "generation": device.generation,
             "received_through": device.high_seq,
             "packages": [
                 {
@@ -154,30 +181,54 @@ def read_ack(path: Path) -> AckFile:
     if payload.get("format") != FORMAT:
         raise AckInvalid(f"{path.name} 不是支部台账的同步回执。")
     version = payload.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise AckInvalid(f"回执 {path.name} 的格式版本 {version!r} 无效，文件已损坏或是伪造的。")
+    if version > FORMAT_VERSION:
         raise AckInvalid(f"回执格式版本 {version} 比本软件支持的 {FORMAT_VERSION} 新，请先升级软件。")
+    if version < FORMAT_VERSION:
+        raise AckInvalid(
+            f"回执 {path.name} 是旧格式（版本 {version}），没有绑定县级数据库，不能使用。请县里升级软件后重新出具回执。"
+        )
     county = payload.get("county")
     through = payload.get("received_through")
     if (
         not isinstance(county, dict)
         or not isinstance(through, int)
+        or isinstance(through, bool)
+        or through < 0
         or not isinstance(payload.get("device_id"), str)
+        or not isinstance(payload.get("generation"), str)
+        or not isinstance(county.get("device_id"), str)
+        or not county.get("device_id")
     ):
         raise AckInvalid(f"回执 {path.name} 缺少必要的字段，文件已损坏。")
+    if not doc["signature"]:
+        raise AckInvalid(
+            f"回执 {path.name} 没有签名，无法确认是县里出具的，未做任何更改。请让县里重新出具回执。"
+        )
     try:
         verify(
             str(county.get("public_key", "")), canonical(payload), unb64(doc["signature"], "回执签名"), "回执"
         )
     except PackageInvalid as exc:
         raise AckInvalid(f"回执 {path.name} {exc.message}") from exc
-    return AckFile(path=path, payload=payload)
+    return AckFile(path=path, payload=payload, signature=doc["signature"])
 
 
 def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
-    """Township side: verify the acknowledgement is for this device and mark its range delivered."""
+    """Township side: verify the acknowledgement is for this device and mark its range delivered.
+
+    Trust: the ack must be signed by the county key this township pinned — from the county's key
+    file (`sync key county-set`) or, without one, the first acknowledgement applied — and name the
+    same county database. It must be for this device and this generation. Applying it twice
+    changes nothing. Raises ``AckInvalid`` (nothing written) otherwise.
+    """
     ack = read_ack(path)
     p = ack.payload
+    county = p["county"]
+    reused: AckInvalid | None = None
     with db.transaction(user) as s:
+        state.check_generation(s)
         mine = state.device_id(s, create=False)
         if not mine:
             raise AckInvalid("本机还没有导出过同步包，这份回执不是给本机的。")
@@ -192,19 +243,50 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
                 f"回执 {ack.file_name} 属于乡镇 {ack_town.get('code')}，本库是乡镇 {town.code}，未做任何更改。"
             )
         county_ed = state.get(s, state.COUNTY_ED25519)
-        if county_ed and p["county"].get("public_key") != county_ed:
+        county_db = state.get(s, state.COUNTY_DB_ID)
+        if county_ed and county.get("public_key") != county_ed:
             raise AckInvalid(
-                f"回执 {ack.file_name} 不是由已配置的县级密钥签发的（指纹 {p['county'].get('key_id')}），未做任何更改。"
+                f"回执 {ack.file_name} 不是由本机认可的县级密钥签发的（回执的密钥指纹 {county.get('key_id')}，"
+                f"本机认可的是 {_fp(county_ed)}），未做任何更改。请确认回执来自县里的正式接收电脑。"
             )
+        if county_db and county.get("device_id") != county_db:
+            raise AckInvalid(
+                f"回执 {ack.file_name} 来自另一个县级数据库（{str(county.get('device_id'))[:8]}），"
+                f"本机认可的是 {county_db[:8]}，未做任何更改。请在县里的正式数据库上导入同步包后再出具回执。"
+            )
+        generation = state.generation(s)
+        if not generation or p["generation"][:16] != generation[:16]:  # the stream names 16 hex of it
+            raise AckInvalid(
+                f"回执 {ack.file_name} 针对的是本库恢复备份或复制之前的数据库世代，已不适用，未做任何更改。"
+                "请导出同步包（会自动包含全部数据）交给县里，再使用新的回执。"
+            )
+        last_ack = state.get_json(s, state.LAST_ACK) or {}
+        if last_ack.get("signature") == ack.signature:
+            acked = previous = state.acked_seq(s)
+            held = list(last_ack.get("held") or [])
+            return _result(ack, town.code, mine, previous, acked, held, repeat=True)
         last_export = state.get_json(s, state.LAST_EXPORT) or {}
         exported_to = int(last_export.get("seq_to", 0))
         if ack.received_through > exported_to:
-            raise AckInvalid(
-                f"回执确认收到第 {ack.received_through} 号，但本机最多只导出到第 {exported_to} 号，"
-                "回执与本库不符（是否换过数据库？），未做任何更改。"
+            # The county has numbers this database never exported in this generation: they were
+            # issued before (a restore or copy that went unnoticed). Continue in a new generation.
+            state.new_generation(s, "reuse", fork=exported_to)
+            reused = AckInvalid(
+                f"回执确认收到第 {ack.received_through} 号，但本机在当前世代最多只导出到第 {exported_to} 号："
+                "本库的更改序号已被使用过（恢复过备份或复制过数据库）。本机已开始新的数据库世代，"
+                "请重新导出同步包（会包含全部数据）交给县里。"
             )
+    if reused is not None:
+        raise reused  # after the commit: the new generation must stay
+    with db.transaction(user) as s:
+        if not county_ed:  # first seen: pin the county's signing key and database
+            state.put(s, state.COUNTY_ED25519, str(county.get("public_key")))
+        if not county_db:
+            state.put(s, state.COUNTY_DB_ID, str(county.get("device_id")))
         previous = state.acked_seq(s)
-        acked = max(previous, ack.received_through)
+        # The county's word is final: lower than before means the county restored a backup and asks
+        # for everything after ``received_through`` again (the next incremental export resends it).
+        acked = ack.received_through
         held = list(p.get("held") or [])
         if acked != previous:
             state.put(s, state.ACKED_SEQ, str(acked))
@@ -219,19 +301,46 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
                 "received_through": ack.received_through,
                 "acked": acked,
                 "held": held,
-                "county_key_id": p["county"].get("key_id"),
+                "county_key_id": county.get("key_id"),
+                "signature": ack.signature,
             },
         )
-    if acked == previous:
-        message = f"回执已处理过：县里已确认收到第 {acked} 号及以前的全部更改，无新变化。"
+    return _result(ack, town.code, mine, previous, acked, held, repeat=False)
+
+
+def _fp(public_b64: str) -> str:
+    try:
+        return key_id(unb64(public_b64, "县级签名公钥"))
+    except PackageInvalid:
+        return "（无效）"
+
+
+def _result(
+    ack: AckFile, town: str, mine: str, previous: int, acked: int, held: list[dict[str, Any]], *, repeat: bool
+) -> AckResult:
+    if repeat:
+        message = f"这份回执已处理过：县里已确认收到第 {acked} 号及以前的全部更改，本次未做任何更改。"
+    elif acked == previous:
+        message = f"县里已确认收到第 {acked} 号及以前的全部更改，无新变化。"
+    elif acked < previous:
+        message = (
+            f"县里的数据库只收到第 {acked} 号及以前的更改（此前确认到第 {previous} 号，县里可能恢复过备份）。"
+            f"下次导出会从第 {acked + 1} 号起重新发送，请导出后交给县里。"
+        )
     else:
         message = f"县里已确认收到第 {acked} 号及以前的全部更改（此前确认到第 {previous} 号）。"
     if held:
-        gaps = "、".join(f"第 {h['missing_from']}–{h['missing_to']} 号" for h in held)
-        message += f"县里暂存了 {len(held)} 个包，缺少{gaps}更改，请重新导出（增量导出会自动包含）。"
+        gaps = "、".join(f"第 {h['missing_from']}–{h['missing_to']} 号" for h in held if h.get("missing_to"))
+        if gaps:
+            message += (
+                f"县里暂存了 {len(held)} 个包，缺少{gaps}更改：请再导出一次同步包交给县里"
+                f"（会从第 {acked + 1} 号起重新发送，补上这段）。"
+            )
+        else:
+            message += f"县里暂存了 {len(held)} 个包，等待县里登记本机设备。"
     return AckResult(
         file_name=ack.file_name,
-        township_code=town.code,
+        township_code=town,
         device_id=mine,
         received_through=ack.received_through,
         previous=previous,

@@ -151,6 +151,7 @@ def export_package(
     now = now or datetime.now(UTC).replace(tzinfo=None)
     with db.transaction(user) as s:
         dev = state.device_id(s)  # created once, in its own small transaction
+        state.check_generation(s)  # a restored or copied file starts a new generation here
     payload: dict[str, bytes | Path] = {}
     # Each table's lines go to a file of their own, next to the database (the same protection as the
     # data itself), and from there into the package in chunks: nothing holds every table at once.
@@ -206,6 +207,7 @@ def _export(
         county_x = state.get(s, state.COUNTY_X25519)
         demo = demo_marker.is_demo(s)
         log_anchor = sync_anchor.for_manifest(s)  # i20: the audit chain's end travels with the data
+        generation, lineage = state.generation(s), state.lineage(s)
     if demo and county_x:
         raise SyncError(
             "这是演示数据库（由“载入演示数据”生成），不能导出给县级：演示数据不得进入真实的汇总库。"
@@ -237,6 +239,8 @@ def _export(
         attachments=sorted(blobs),
         missing_attachments=missing,
         audit_anchor=log_anchor,
+        generation=generation,
+        lineage=lineage,
     )
     sealer: Sealer | None = new_sealer(county_x) if county_x else None
     path = outdir / package_name(town.code, dev, seq_from, hi, now)
@@ -277,10 +281,14 @@ def _export(
         seconds=time.perf_counter() - started,
     )
     with db.transaction(user) as s:
+        if state.generation(s) != generation:
+            raise SyncError("导出期间本库的数据库世代发生了变化（恢复或复制），请重新导出。")
+        state.note_counter(s)
         state.put_json(
             s,
             state.LAST_EXPORT,
-            {k: v for k, v in result.to_json().items() if k not in ("rows",)} | {"at": now.isoformat()},
+            {k: v for k, v in result.to_json().items() if k not in ("rows",)}
+            | {"at": now.isoformat(), "generation": generation},
         )
         sync_anchor.remember_export(s, log_anchor)
     if progress:

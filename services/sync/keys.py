@@ -23,8 +23,12 @@ def device_info(create: bool = True) -> dict[str, Any]:
     return {"public_key": b64(pub), "key_id": key_id(pub), "file": str(keys_dir() / DEVICE_KEY_FILE)}
 
 
-def county_generate(out: Path, *, force: bool = False) -> dict[str, Any]:
-    """County: create the X25519 key pair (0600) and write the public bundle the townships import."""
+def county_generate(out: Path, *, force: bool = False, db: Database | None = None) -> dict[str, Any]:
+    """County: create the X25519 key pair (0600) and write the public bundle the townships import.
+
+    The bundle is also the county's enrollment file: it names this county database (``county_db``),
+    so a township that sets it accepts acknowledgements only from this key *and* this database.
+    """
     if out.exists() and not force:
         raise SyncError(f"文件已存在：{out}。请换一个文件名，或加 --force 覆盖。")
     x = generate_county_key(overwrite=force)
@@ -37,6 +41,9 @@ def county_generate(out: Path, *, force: bool = False) -> dict[str, Any]:
         "signer_key_id": key_id(public_raw(signer)),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    if db is not None:
+        with db.transaction() as s:
+            bundle["county_db"] = state.device_id(s)
     write_atomic(out, json.dumps(bundle, ensure_ascii=False, indent=1).encode("utf-8"))
     return bundle | {"file": str(out)}
 
@@ -59,9 +66,14 @@ def county_set(db: Database, bundle_path: Path, *, user: str = "") -> dict[str, 
     x, ed = str(data.get("x25519", "")), str(data.get("ed25519", ""))
     if len(unb64(x, "县级加密公钥")) != 32 or len(unb64(ed, "县级签名公钥")) != 32:
         raise KeyMissing(f"县级公钥文件 {bundle_path} 中的密钥长度不对，文件已损坏。")
+    county_db = data.get("county_db")
+    if county_db is not None and (not isinstance(county_db, str) or len(county_db) != 32):
+        raise KeyMissing(f"县级公钥文件 {bundle_path} 中的县级数据库编号无效，文件已损坏。")
     with db.transaction(user) as s:
         state.put(s, state.COUNTY_X25519, x)
         state.put(s, state.COUNTY_ED25519, ed)
+        if county_db:
+            state.put(s, state.COUNTY_DB_ID, county_db)
     return {
         "key_id": county_key_id(unb64(x, "县级加密公钥")),
         "signer_key_id": key_id(unb64(ed, "县级签名公钥")),

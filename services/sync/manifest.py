@@ -11,7 +11,7 @@ from services.sync import anchor as sync_anchor
 from services.sync.errors import PackageInvalid
 
 FORMAT = "ltpkg"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: generation and lineage (docs/sync-package.md)
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -36,6 +36,15 @@ class Manifest:
     encryption: dict[str, str] | None = None
     format_version: int = FORMAT_VERSION
     audit_anchor: dict[str, Any] | None = None  # services/sync/anchor.py; absent in older packages
+    generation: str = ""  # empty only in format-1 packages
+    lineage: list[list[Any]] = field(default_factory=list)  # [[generation, fork_seq|None], …] newest first
+    # Further signed fields a later format adds (e.g. the audit-chain anchor), kept as they are.
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stream(self) -> str:
+        """The county's key for this change-number stream: device id and (the first 16 hex of) generation."""
+        return f"{self.device_id}.{self.generation[:16]}" if self.generation else self.device_id
 
     @property
     def total_rows(self) -> int:
@@ -62,10 +71,40 @@ class Manifest:
             "attachments": self.attachments,
             "missing_attachments": self.missing_attachments,
             "encryption": self.encryption,
-        } | ({"audit_anchor": self.audit_anchor} if self.audit_anchor is not None else {})
+            "generation": self.generation,
+            "lineage": self.lineage,
+        } | (
+            ({"audit_anchor": self.audit_anchor} if self.audit_anchor is not None else {})
+            | {k: v for k, v in self.extensions.items() if k not in KNOWN_KEYS}
+        )
 
     def to_bytes(self) -> bytes:
         return canonical(self.to_json())
+
+
+KNOWN_KEYS = frozenset(
+    {
+        "format",
+        "format_version",
+        "schema_revision",
+        "app_version",
+        "township",
+        "device",
+        "seq_from",
+        "seq_to",
+        "kind",
+        "created_at",
+        "tables",
+        "entries",
+        "attachments",
+        "missing_attachments",
+        "encryption",
+        "generation",
+        "lineage",
+        "audit_anchor",
+    }
+)
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 
 def canonical(data: Any) -> bytes:
@@ -143,4 +182,31 @@ def parse(data: dict[str, Any]) -> Manifest:
     )
     if m.seq_from < 1 or m.seq_to < m.seq_from - 1:
         raise PackageInvalid(f"清单中的序号范围 {m.seq_from}–{m.seq_to} 无效。")
+    if not HEX32.match(m.device_id):
+        raise PackageInvalid("清单中的设备号无效，文件不是有效的同步包。")
+    if m.format_version >= 2:
+        gen, lineage = data.get("generation"), data.get("lineage")
+        if not isinstance(gen, str) or not HEX32.match(gen):
+            raise PackageInvalid("清单缺少数据库世代（generation）或格式不对，文件不是有效的同步包。")
+        if not _valid_lineage(lineage, gen):
+            raise PackageInvalid("清单中的数据库世代历史（lineage）无效，文件不是有效的同步包。")
+        m.generation, m.lineage = gen, [list(x) for x in lineage or []]
+    m.extensions = {k: v for k, v in data.items() if k not in KNOWN_KEYS}
     return m
+
+
+def _valid_lineage(lineage: Any, gen: str) -> bool:
+    if not isinstance(lineage, list) or not lineage or len(lineage) > 64:
+        return False
+    for i, item in enumerate(lineage):
+        if not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], str):
+            return False
+        if not HEX32.match(item[0]):
+            return False
+        fork = item[1]
+        if i == 0:
+            if item[0] != gen or fork is not None:
+                return False
+        elif not isinstance(fork, int) or isinstance(fork, bool) or fork < 0:
+            return False
+    return True

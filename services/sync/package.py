@@ -27,7 +27,7 @@ from services.sync import manifest as mf
 from services.sync.crypto import Sealer, open_sealer
 from services.sync.errors import PackageInvalid, SyncError
 from services.sync.fileio import atomic_file
-from services.sync.signing import b64, sign, unb64, verify
+from services.sync.signing import b64, key_id, sign, unb64, verify
 
 SUFFIX = ".ltpkg"
 MANIFEST = "manifest.json"
@@ -173,6 +173,20 @@ def _damaged(path: Path, detail: str = "") -> PackageInvalid:
     )
 
 
+def _refuse_ack(path: Path) -> None:
+    """An acknowledgement handed to the package reader: say what it is and where it goes."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64).lstrip()
+    except OSError:
+        return
+    if path.suffix.lower() == ".ltack" or (head.startswith(b"{") and b'"ack"' in head):
+        raise PackageInvalid(
+            f"{path.name} 是县里出具的回执（.ltack），不是同步包。请在乡镇电脑上用 `sync ack {path.name}`"
+            "（或数据同步窗口的“导入回执”）导入它。"
+        )
+
+
 def check_entry_name(name: str) -> None:
     """Refuse names that could escape a folder or that the format does not define."""
     if "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
@@ -255,6 +269,55 @@ def entry_chunks(fp: BinaryIO, info: zipfile.ZipInfo, limit: int, path: Path) ->
         raise _damaged(path, f"条目 {info.orig_filename} 的 CRC 校验失败")
 
 
+MAX_ATTACHMENTS = 5000  # files per package
+MAX_ATTACHMENT_BYTES = 2 << 30  # all attachment files of one package together
+MAX_ATTACHMENT_FILE = 50 << 20  # one file (services.attachments.MAX_BYTES)
+
+
+def _check_attachment_bounds(path: Path, manifest: mf.Manifest, present: set[str]) -> None:
+    """Refuse before inflating anything: too many attachment files, one too large, or too much in all."""
+    sizes = []
+    for name in present:
+        if name.startswith("attachments/"):
+            entry = manifest.entries[name]
+            size = entry.get("plain_size", entry["size"]) if name.endswith(".enc") else entry["size"]
+            sizes.append(int(size) if isinstance(size, int) else MAX_ATTACHMENT_FILE + 1)
+    if len(sizes) > MAX_ATTACHMENTS or sum(sizes) > MAX_ATTACHMENT_BYTES:
+        raise PackageInvalid(
+            f"同步包 {path.name} 含 {len(sizes)} 个附件、共 {sum(sizes) >> 20} MB，超过每个包的上限"
+            f"（{MAX_ATTACHMENTS} 个、{MAX_ATTACHMENT_BYTES >> 20} MB），已拒绝，未读取其内容。"
+        )
+    if sizes and max(sizes) > MAX_ATTACHMENT_FILE:
+        raise PackageInvalid(
+            f"同步包 {path.name} 中有附件大于 {MAX_ATTACHMENT_FILE >> 20} MB（单个附件的上限），已拒绝，未读取其内容。"
+        )
+
+
+def _refuse_zip64(fp: BinaryIO, size: int, infos: list[zipfile.ZipInfo], path: Path) -> None:
+    """The format forbids ZIP64 (no package needs it; it hides sizes from the simple checks)."""
+    tail_len = min(size, 22 + COMMENT_LEN + 20 + 56 + 64)
+    fp.seek(size - tail_len)
+    tail = fp.read(tail_len)
+    zip64 = b"PK\x06\x06" in tail or b"PK\x06\x07" in tail
+    for info in infos:
+        fp.seek(info.header_offset)
+        local = fp.read(30)
+        local_extra = b""
+        if len(local) == 30 and local[:4] == b"PK\x03\x04":
+            name_len, extra_len = struct.unpack("<HH", local[26:30])
+            fp.seek(name_len, 1)
+            local_extra = fp.read(extra_len)
+        for extra in (info.extra, local_extra):
+            while len(extra) >= 4 and not zip64:
+                head, length = struct.unpack("<HH", extra[:4])
+                zip64 = head == 0x0001
+                extra = extra[4 + length :]
+    if zip64:
+        raise PackageInvalid(
+            f"{path.name} 使用了 ZIP64 格式，同步包格式不允许，已拒绝（不是本软件导出的包，可能是恶意文件）。"
+        )
+
+
 def _inflate_limited(data: bytes, limit: int, name: str) -> bytes:
     inflater = zlib.decompressobj()
     try:
@@ -307,6 +370,7 @@ def read_package(
         size = path.stat().st_size
     except OSError as exc:
         raise PackageInvalid(f"无法读取同步包 {path}：{exc.strerror}。") from exc
+    _refuse_ack(path)
     if size < 22 + COMMENT_LEN:
         raise _damaged(path, f"只有 {size} 字节")
     if size > MAX_PACKAGE:
@@ -337,6 +401,11 @@ def read_package(
         raise
     except OSError as exc:
         raise PackageInvalid(f"读取同步包 {path.name} 时出错：{exc}。请检查 U 盘后重试。") from exc
+    except (RecursionError, MemoryError, ValueError, TypeError, KeyError, struct.error) as exc:
+        raise PackageInvalid(
+            f"{path.name} 的内部结构异常（{type(exc).__name__}：嵌套过深、字段类型不符或目录被改动），"
+            "不是本软件导出的同步包，已拒绝，未读取其内容（可能是恶意文件）。"
+        ) from exc
     except Exception as exc:  # the container lied in a way zipfile or json did not expect
         raise _damaged(path, type(exc).__name__) from exc
 
@@ -362,6 +431,7 @@ def _read_open(
         if info.orig_filename in by_name:
             raise PackageInvalid(f"同步包中条目 {info.orig_filename} 出现了两次，已拒绝。")
         by_name[info.orig_filename] = info
+    _refuse_zip64(fp, size, infos, path)
     if MANIFEST not in by_name:
         raise PackageInvalid(f"{path.name} 中没有清单（manifest.json），不是有效的同步包。")
     if zf.comment.startswith(SIG_PREFIX) and (len(zf.comment) != COMMENT_LEN or zf.comment != tail):
@@ -376,6 +446,12 @@ def _read_open(
     verify(manifest.device_public_key, FILE_SIG_CONTEXT + prefix_digest, file_sig, f"同步包 {path.name} ")
     sig = unb64(read_entry(fp, by_name[SIGNATURE], 1024, path).decode("ascii", "replace"), "清单签名")
     verify(manifest.device_public_key, manifest_bytes, sig, f"同步包 {path.name} 的清单")
+    computed = key_id(unb64(manifest.device_public_key, "签名公钥"))
+    if manifest.device_key_id != computed:
+        raise PackageInvalid(
+            f"同步包 {path.name} 清单中写的密钥指纹 {manifest.device_key_id} 与实际签名密钥的指纹 {computed} 不符，"
+            "已拒绝（可能是伪造的包）。"
+        )
 
     present = set(by_name) - {MANIFEST, SIGNATURE}
     declared = set(manifest.entries)
@@ -385,6 +461,7 @@ def _read_open(
     total = sum(by_name[n].file_size for n in present)
     if total > MAX_PACKAGE:
         raise PackageInvalid(f"同步包 {path.name} 解压后总大小超过上限，已拒绝。")
+    _check_attachment_bounds(path, manifest, present)
     encrypted = manifest.encryption is not None
     if encrypted and sealer is None and (decrypt or county_key is not None):
         sealer = open_sealer(county_key, dict(manifest.encryption or {}))

@@ -14,28 +14,30 @@ from __future__ import annotations
 
 import json
 import time
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC as UTC_TZ
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import Boolean, Integer, String, Table, bindparam, select, update
+from sqlalchemy import Boolean, Integer, String, Table, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from models import SyncConflict, SyncDevice, SyncHeld, SyncReceived, Township, utcnow
+from models import SyncConflict, SyncDevice, SyncEnrollment, SyncHeld, SyncReceived, Township, utcnow
 from services import attachments as attachment_store
 from services import audit, localtime
 from services.db import Database, allocate_seq
 from services.paths import data_dir
 from services.sync import anchor as sync_anchor
-from services.sync import state
+from services.sync import enrollment, ownership, state
 from services.sync.crypto import load_county_key
 from services.sync.errors import PackageRejected, SyncError
 from services.sync.fileio import write_atomic
-from services.sync.package import OpenedPackage, Progress, read_package
+from services.sync.package import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, OpenedPackage, Progress, read_package
 from services.sync.tables import (
     check_text_column,
     comparable,
@@ -46,6 +48,7 @@ from services.sync.tables import (
     synced_tables,
     text_pattern,
 )
+from services.sync.values import BadValue, check_column
 
 CHUNK = 2000
 LOCAL = "county"  # label of edits made in this database itself (no package origin)
@@ -55,7 +58,7 @@ LOCAL = "county"  # label of edits made in this database itself (no package orig
 class ImportResult:
     file_name: str
     package_id: str
-    status: str  # imported / duplicate / held
+    status: str  # imported / duplicate / held (gap) / pending (待登记) / rejected
     message: str
     township_code: str
     device_id: str
@@ -105,7 +108,7 @@ def _result(opened: OpenedPackage, status: str, message: str) -> ImportResult:
         status=status,
         message=message,
         township_code=m.township_code,
-        device_id=m.device_id,
+        device_id=m.stream,
         seq_from=m.seq_from,
         seq_to=m.seq_to,
     )
@@ -121,16 +124,24 @@ def import_package(
 ) -> ImportResult:
     """Verify and merge one package; then apply any held packages it made contiguous."""
     started = time.perf_counter()
-    opened = read_package(Path(path), county_key=county_key or load_county_key(), progress=progress)
+    key = county_key or load_county_key()
+    opened = read_package(Path(path), county_key=key, progress=progress)
+    if key is not None and opened.manifest.encryption is None:
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 没有加密，但本机已有县级密钥：按规定县里只接收加密的包。"
+            "请在乡镇电脑上运行 `sync key county-set 县级公钥文件` 后重新导出。"
+        )
     result = apply_package(db, opened, user=user)
     result.seconds = time.perf_counter() - started
     if result.status == "imported":
-        result.released = release_held(db, opened.manifest.device_id, user=user, county_key=county_key)
+        result.released = release_held(db, opened.manifest.stream, user=user, county_key=county_key)
     return result
 
 
 def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> ImportResult:
+    """Merge one verified package in one transaction (or hold it, or refuse it naming why)."""
     m = opened.manifest
+    staged: Staged | None = None
     try:
         with db.transaction(user) as s:
             if (seen := s.get(SyncReceived, opened.package_id)) is not None:
@@ -139,14 +150,18 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
                     "duplicate",
                     f"此包已于 {localtime.show(seen.received_at)} 导入过，本次未做任何更改。",
                 )
-            device = s.get(SyncDevice, m.device_id)
-            _check_identity(s, opened, device)
+            _check_clock(opened)
+            trust = enrollment.check(s, opened)
+            if trust is not None:
+                return _hold(s, opened, 0, reason="enroll", message=trust)
+            _check_identity(s, opened)
+            device = _stream(s, opened)
             high = device.high_seq if device is not None else 0
             if m.seq_to <= high:
                 return _result(
                     opened,
                     "duplicate",
-                    f"此包的第 {m.seq_from}–{m.seq_to} 号更改已全部收到（该设备已收到第 {high} 号及以前），"
+                    f"此包的第 {m.seq_from}–{m.seq_to} 号更改已全部收到（该设备本世代已收到第 {high} 号及以前），"
                     "本次未做任何更改。",
                 )
             if m.seq_from > high + 1:
@@ -156,39 +171,83 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
                     f"同步包 {opened.file_name} 是空的{'全量包' if m.full else '包'}（来源数据库没有数据），"
                     "不会用它覆盖县里的数据。请检查乡镇电脑上的数据库是否正确。"
                 )
-            plan = _plan(s, opened)
-            _write_blobs(s, opened)
-            result, first, last = _execute(s, opened, plan)
+            plan = _plan(s, opened, high)
+            staged = _stage_blobs(s, opened, plan)
+            result, first, last, seqs = _execute(s, opened, plan)
             if warning := sync_anchor.check_received(s, m.device_id, m.audit_anchor):  # i20
                 result.message = f"{result.message}\n警告：{warning}".strip()
-            _record(s, opened, device, result, (first, last))
+            _record(s, opened, device, result, (first, last), seqs)
             audit.record_bulk(
                 s,
                 user,
                 {t: result.inserted.get(t, 0) + result.updated.get(t, 0) for t in plan.order},
                 note=f"导入同步包 {opened.file_name}",
             )
-            return result
-    except DBAPIError as exc:
-        raise PackageRejected(
-            f"同步包 {opened.file_name} 与县库中已有的数据冲突（唯一性约束），已整体回滚，未写入任何数据："
-            f"{str(exc.orig).splitlines()[0]}"
-        ) from exc
+            s.flush()
+        staged.commit()  # files take their names only once the rows are committed
+        return result
+    except BaseException as exc:
+        if staged is not None:
+            staged.discard()  # rolled back (or the commit failed): no file stays behind
+        if isinstance(exc, DBAPIError):
+            raise PackageRejected(_db_error_message(opened, exc)) from exc
+        raise
 
 
-def _check_identity(s: Session, opened: OpenedPackage, device: SyncDevice | None) -> None:
+def _local(when: Any) -> str:
+    """A stored naive-UTC time as local time with its label (the county clerk reads local time)."""
+    from datetime import UTC
+
+    if when is None:
+        return "—"
+    local = when.replace(tzinfo=UTC).astimezone()
+    return f"{local:%Y-%m-%d %H:%M}（本地时间）"
+
+
+def _db_error_message(opened: OpenedPackage, exc: DBAPIError) -> str:
+    """Classify a database error for the clerk: size, date, concurrency, constraint."""
+    detail = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
+    low = detail.lower()
+    head = f"同步包 {opened.file_name} 未能写入县库，已整体回滚，未写入任何数据："
+    if "too long" in low or "value too long" in low or "string data, right truncated" in low:
+        return head + f"有文字超过了字段长度上限（{detail}）。"
+    if "date" in low and ("invalid" in low or "out of range" in low):
+        return head + f"有无效的日期（{detail}）。"
+    if "could not serialize" in low or "deadlock" in low or "database is locked" in low or "lock" in low:
+        return head + f"另一项导入或修改正在同时进行（{detail}）。请稍后重试。"
+    if "unique" in low or "duplicate key" in low:
+        return head + f"与县库中已有的记录重复（唯一性约束：{detail}）。"
+    if "foreign key" in low:
+        return head + f"有记录指向不存在的上级记录（外键约束：{detail}）。"
+    return head + f"数据库拒绝了写入（{detail}）。"
+
+
+CLOCK_SLACK_DAYS = 1
+MAX_SEQ_STEP = 1_000_000  # change numbers a device may skip beyond the rows it sends
+
+
+def _check_clock(opened: OpenedPackage) -> None:
+    """The package's own time must not be ahead of the county clock (a wrong clock wins conflicts)."""
+    from datetime import datetime, timedelta
+
     m = opened.manifest
-    if device is not None:
-        if device.public_key != m.device_public_key:
-            raise PackageRejected(
-                f"同步包 {opened.file_name} 的签名密钥（指纹 {m.device_key_id}）与设备 {m.device_id[:8]} "
-                "此前使用的密钥不同，已拒绝。如乡镇电脑重装过系统，请联系县里重新登记该设备。"
-            )
-        if device.township_code != m.township_code or device.township_id != m.township_id:
-            raise PackageRejected(
-                f"同步包 {opened.file_name} 声明属于乡镇 {m.township_code}，但该设备此前属于乡镇 "
-                f"{device.township_code}，已拒绝。请确认拿的是哪个乡镇的 U 盘。"
-            )
+    try:
+        made = datetime.fromisoformat(m.created_at.rstrip("Z"))
+    except ValueError as exc:
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 的导出时间 {m.created_at!r} 无效，已拒绝。"
+        ) from exc
+    if made.tzinfo is not None:
+        made = made.astimezone(UTC_TZ).replace(tzinfo=None)
+    if made > utcnow() + timedelta(days=CLOCK_SLACK_DAYS):
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 的导出时间 {m.created_at} 晚于县里电脑的当前时间：乡镇电脑的时钟可能不准。"
+            "请先校准乡镇电脑的日期和时间，再重新导出。"
+        )
+
+
+def _check_identity(s: Session, opened: OpenedPackage) -> None:
+    m = opened.manifest
     by_code = s.execute(select(Township.id).where(Township.code == m.township_code)).scalar_one_or_none()
     if by_code is not None and by_code != m.township_id:
         raise PackageRejected(
@@ -202,31 +261,73 @@ def _check_identity(s: Session, opened: OpenedPackage, device: SyncDevice | None
         )
 
 
-def _hold(s: Session, opened: OpenedPackage, high: int) -> ImportResult:
+def _stream(s: Session, opened: OpenedPackage) -> SyncDevice | None:
+    """The county's record of this device's current generation (a format-1 stream is adopted once)."""
     m = opened.manifest
-    missing = f"第 {high + 1}–{m.seq_from - 1} 号"
-    message = (
-        f"同步包 {opened.file_name}（第 {m.seq_from}–{m.seq_to} 号）暂不导入：还缺该设备{missing}更改的包。"
-        f"已暂存，收到缺少的包后会自动导入。请让乡镇 {m.township_code} 补交包含{missing}更改的包"
-        "（或重新导出全量包）。"
-    )
-    if s.get(SyncHeld, opened.package_id) is None:
-        target = held_dir() / f"{opened.package_id}.ltpkg"
+    device = s.get(SyncDevice, m.stream)
+    if device is None and m.generation and len(m.lineage) == 1:
+        legacy = s.get(SyncDevice, m.device_id)
+        if legacy is not None and legacy.generation == "":
+            # First format-2 package of a database that synced under format 1: same numbers, same stream.
+            for model in (SyncDevice, SyncReceived, SyncHeld):
+                s.execute(update(model).where(model.device_id == m.device_id).values(device_id=m.stream))
+            s.execute(
+                update(SyncDevice).where(SyncDevice.device_id == m.stream).values(generation=m.generation)
+            )
+            s.expire_all()
+            device = s.get(SyncDevice, m.stream)
+    if device is not None and device.township_id != m.township_id:
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 声明属于乡镇 {m.township_code}，但该设备此前属于乡镇 "
+            f"{device.township_code}，已拒绝。请确认拿的是哪个乡镇的 U 盘。"
+        )
+    return device
+
+
+def _safe_code(code: str) -> str:
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in code)[:32] or "township"
+
+
+def _hold(
+    s: Session, opened: OpenedPackage, high: int, *, reason: str = "gap", message: str = ""
+) -> ImportResult:
+    """Keep a verified package for later (a gap before it, or its device awaits enrollment)."""
+    m = opened.manifest
+    name = f"乡镇 {m.township_code} 第 {m.seq_from}–{m.seq_to} 号更改的包（{opened.file_name}）"
+    if reason == "gap":
+        missing = f"第 {high + 1}–{m.seq_from - 1} 号"
+        message = (
+            f"{name}暂不导入：还缺该设备{missing}更改的包。已暂存，收到缺少的包后会自动导入。"
+            f"请让乡镇 {m.township_code} 补交包含{missing}更改的包（或在乡镇电脑上运行 `sync export --full` 导出全量包）。"
+        )
+        missing_from, missing_to = high + 1, m.seq_from - 1
+    else:
+        message = f"{name}暂存为“待登记”，未导入：{message}"
+        missing_from = missing_to = 0
+    row = s.get(SyncHeld, opened.package_id)
+    if row is None:
+        target = held_dir() / (
+            f"{_safe_code(m.township_code)}_{m.seq_from}-{m.seq_to}_{opened.package_id[:12]}.ltpkg"
+        )
         write_atomic(target, opened.path.read_bytes())
         s.add(
             SyncHeld(
                 package_id=opened.package_id,
-                device_id=m.device_id,
+                device_id=m.stream,
                 township_code=m.township_code,
+                township_id=m.township_id,
                 seq_from=m.seq_from,
                 seq_to=m.seq_to,
                 file_name=opened.file_name,
                 stored_path=str(target),
-                missing_from=high + 1,
-                missing_to=m.seq_from - 1,
+                missing_from=missing_from,
+                missing_to=missing_to,
+                reason=reason,
             )
         )
-    return _result(opened, "held", message)
+    else:
+        row.reason, row.missing_from, row.missing_to, row.error = reason, missing_from, missing_to, ""
+    return _result(opened, "held" if reason == "gap" else "pending", message)
 
 
 @dataclass
@@ -244,6 +345,11 @@ class TablePlan:
 class Plan:
     order: list[str]
     tables: dict[str, TablePlan]
+    present: dict[str, set[str]] = field(default_factory=dict)  # ids already in this database, per table
+
+
+LOCAL_COLUMNS_SET = frozenset({"row_seq"})
+EARLIEST_STAMP = "2000-01-01 00:00:00.000000"
 
 
 _PY_TYPES: list[tuple[type, frozenset[type]]] = [
@@ -260,7 +366,7 @@ def _allowed_types(col_type: Any) -> frozenset[type] | None:
     return None
 
 
-def _plan(s: Session, opened: OpenedPackage) -> Plan:
+def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
     """Every check that needs the database, before anything is written."""
     m = opened.manifest
     known = {t.name: t for t in synced_tables()}
@@ -299,17 +405,87 @@ def _plan(s: Session, opened: OpenedPackage) -> Plan:
             rows = [[r[where[c]] if c in where else fill[c] for c in ours] for r in raw_rows]
         seq_at = ours.index("row_seq")
         tp = TablePlan(table=table, columns=ours, rows=rows, device_seq=[int(r[seq_at] or 0) for r in rows])
-        _check_values(opened, tp)
+        columns = list(zip(*tp.rows, strict=True))  # column-wise once, for both checks
+        _check_values(opened, tp, columns)
+        _check_rules(opened, tp, columns)
         plan.order.append(name)
         plan.tables[name] = tp
+    _check_seq_bounds(opened, plan, high)
     _check_township(opened, plan)
     _check_parents(s, plan)
+    plan.present = ownership.check(s, opened, plan.tables)
     return plan
 
 
-def _check_values(opened: OpenedPackage, tp: TablePlan) -> None:
+def _check_rules(opened: OpenedPackage, tp: TablePlan, columns: list[tuple[Any, ...]]) -> None:
+    """The entry rules per column (services/sync/values.py) and timestamps against the county clock.
+
+    ``columns``: the rows column by column (after ``_check_values``: types are already right).
+    """
+    from datetime import timedelta
+
+    m = opened.manifest
+    for i, col in enumerate(tp.columns):
+        if col in LOCAL_COLUMNS_SET:
+            continue
+        try:
+            check_column(tp.table, col, columns[i], app_version=m.app_version)
+        except BadValue as bad:
+            raise PackageRejected(
+                f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {tp.rows[bad.index][tp.index('id')]} "
+                f"的 {col} 值 {_short(tp.rows[bad.index][i])} {bad.reason}，本机无法保存，已拒绝整个包，未写入任何数据。"
+            ) from None
+    latest = (utcnow() + timedelta(days=CLOCK_SLACK_DAYS)).isoformat(sep=" ", timespec="microseconds")
+    for col in ("created_at", "updated_at"):
+        if col not in tp.columns:
+            continue
+        at = tp.index(col)
+        hi, lo = max(filter(None, columns[at]), default=None), min(filter(None, columns[at]), default=None)
+        if hi is None or lo is None:
+            continue
+        if hi > latest or lo < EARLIEST_STAMP:
+            bad_value = hi if hi > latest else lo
+            row = next(r for r in tp.rows if r[at] == bad_value)
+            when = (
+                "晚于县里电脑的当前时间"
+                if bad_value == hi and hi > latest
+                else f"早于 {EARLIEST_STAMP[:4]} 年"
+            )
+            raise PackageRejected(
+                f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {row[tp.index('id')]} 的 {col} 为 "
+                f"{bad_value[:19]}（UTC），{when}：乡镇电脑的时钟可能不准。请校准时钟并核对该记录后重新导出。"
+            )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:30]}…（共 {len(str(value))} 个字符）"
+
+
+def _check_seq_bounds(opened: OpenedPackage, plan: Plan, high: int) -> None:
+    """Rows' change numbers inside the declared range; the range no further than the rows justify."""
+    m = opened.manifest
+    top = 0
+    for tp in plan.tables.values():
+        if not tp.device_seq:
+            continue
+        lo, hi = min(tp.device_seq), max(tp.device_seq)
+        top = max(top, hi)
+        floor = 1 if m.full else m.seq_from
+        if lo < floor or hi > m.seq_to:
+            raise PackageRejected(
+                f"同步包 {opened.file_name} 中表 {tp.table.name} 有记录的更改序号（{lo}–{hi}）不在包声明的范围 "
+                f"{m.seq_from}–{m.seq_to} 内，已拒绝。"
+            )
+    if m.seq_to - max(top, high) > MAX_SEQ_STEP:
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 声明的更改序号到第 {m.seq_to} 号，远超包内记录的最大序号 {top}，"
+            "疑似伪造或设备计数器损坏，已拒绝。请在乡镇电脑上重新导出。"
+        )
+
+
+def _check_values(opened: OpenedPackage, tp: TablePlan, columns: list[tuple[Any, ...]]) -> None:
     """Types and canonical text per column, one pass each: what is stored must read back."""
-    columns = list(zip(*tp.rows, strict=True))
     for i, col in enumerate(tp.table.columns):
         values = columns[i]
         pattern = text_pattern(col.type)
@@ -331,6 +507,12 @@ def _check_township(opened: OpenedPackage, plan: Plan) -> None:
     m = opened.manifest
     for name, tp in plan.tables.items():
         if name == "township":
+            code_at = tp.index("code") if "code" in tp.columns else None
+            if code_at is not None and any(r[code_at] != m.township_code for r in tp.rows):
+                raise PackageRejected(
+                    f"同步包声明属于乡镇 {m.township_code}，但包中的乡镇记录把代码改成了其他值，已拒绝，未写入任何数据。"
+                    "乡镇代码只能在县里更改。"
+                )
             at = tp.index("id")
         elif "township_id" in tp.columns:
             at = tp.index("township_id")
@@ -371,12 +553,76 @@ def _check_parents(s: Session, plan: Plan) -> None:
                 )
 
 
-def _write_blobs(s: Session, opened: OpenedPackage) -> None:
-    names = {r.get("sha256"): r.get("filename", "") for r in opened.dicts("attachment")}
-    for sha, data in opened.blobs.items():
-        target = attachment_store.blob_path(s, sha, str(names.get(sha) or ""))
-        if not target.exists():
-            write_atomic(target, data)
+SAFE_SUFFIXES = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/bmp": ".bmp",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+}
+
+
+def safe_suffix(head: bytes) -> str:
+    """The stored file's suffix from its content (never from the package): a safe list or ``.bin``."""
+    if head.startswith(b"%PDF-"):
+        return SAFE_SUFFIXES["application/pdf"]
+    mime = attachment_store._image_mime(head)
+    return SAFE_SUFFIXES.get(mime or "", ".bin")
+
+
+@dataclass
+class Staged:
+    """Attachment files written under temporary names; renamed into place after the commit."""
+
+    moves: list[tuple[Path, Path]] = field(default_factory=list)
+
+    def commit(self) -> None:
+        for tmp, target in self.moves:
+            if target.exists():
+                tmp.unlink(missing_ok=True)
+            else:
+                tmp.replace(target)
+        self.moves.clear()
+
+    def discard(self) -> None:
+        for tmp, _target in self.moves:
+            tmp.unlink(missing_ok=True)
+        self.moves.clear()
+
+
+def _stage_blobs(s: Session, opened: OpenedPackage, plan: Plan) -> Staged:
+    """Only files a non-deleted attachment row of this package refers to, within the bounds."""
+    tp = plan.tables.get("attachment")
+    wanted: set[str] = set()
+    if tp is not None:
+        sha_at, del_at = tp.index("sha256"), tp.index("deleted")
+        wanted = {r[sha_at] for r in tp.rows if not r[del_at]}
+    loose = sorted(set(opened.blobs) - wanted)
+    if loose:
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 含有 {len(loose)} 个没有任何附件记录引用的文件（例如 {loose[0][:12]}…），"
+            "已拒绝，未写入任何数据。"
+        )
+    blobs = {sha: opened.blobs[sha] for sha in wanted if sha in opened.blobs}
+    if len(blobs) > MAX_ATTACHMENTS or sum(len(b) for b in blobs.values()) > MAX_ATTACHMENT_BYTES:
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 的附件超过每个包的上限（{MAX_ATTACHMENTS} 个、"
+            f"{MAX_ATTACHMENT_BYTES >> 20} MB），已拒绝。请在乡镇电脑上分批导出。"
+        )
+    staged = Staged()
+    try:
+        for sha, data in blobs.items():
+            target = attachment_store.store_dir(s) / sha[:2] / f"{sha}{safe_suffix(data[:16])}"
+            if target.exists():
+                continue
+            tmp = target.with_name(f"{target.name}.{opened.package_id[:8]}.part")
+            write_atomic(tmp, data)
+            staged.moves.append((tmp, target))
+    except OSError as exc:
+        staged.discard()
+        raise SyncError(f"无法写入附件文件：{exc}。请检查磁盘空间后重试。") from exc
+    return staged
 
 
 def _topo(rows: list[list[Any]], id_at: int, parents: list[int]) -> list[list[Any]]:
@@ -396,42 +642,101 @@ def _topo(rows: list[list[Any]], id_at: int, parents: list[int]) -> list[list[An
 
 
 class _Origins:
-    """Which device last wrote a row here, from the block of change numbers its package used."""
+    """Who last wrote a row here, and which version: from the block of change numbers each package used.
+
+    For a row written by a package, ``version`` gives the sending device, the generation the version
+    was written in (resolved through the package's lineage) and its change number on the device.
+    """
 
     def __init__(self, s: Session, local: str) -> None:
         blocks = s.execute(
-            select(SyncReceived.county_seq_from, SyncReceived.county_seq_to, SyncReceived.device_id)
+            select(
+                SyncReceived.county_seq_from,
+                SyncReceived.county_seq_to,
+                SyncReceived.device_id,
+                SyncReceived.package_id,
+                SyncReceived.lineage,
+            )
             .where(SyncReceived.county_seq_to > 0)
             .order_by(SyncReceived.county_seq_from)
         ).all()
+        self.s = s
         self.starts = [b[0] for b in blocks]
         self.blocks = blocks
         self.local = local
+        self._seqs: dict[str, array[int] | None] = {}
 
-    def device(self, row_seq: int) -> str:
+    def _block(self, row_seq: int) -> Any:
         i = bisect_right(self.starts, row_seq) - 1
         if i >= 0 and self.blocks[i][0] <= row_seq <= self.blocks[i][1]:
-            return str(self.blocks[i][2])
-        return self.local
+            return self.blocks[i]
+        return None
+
+    def device(self, row_seq: int) -> str:
+        block = self._block(row_seq)
+        return str(block[2]) if block is not None else self.local
+
+    def version(self, row_seq: int) -> tuple[str, str, int] | None:
+        """(device id, generation of the version, device change number), or None if not known."""
+        block = self._block(row_seq)
+        if block is None:
+            return None
+        package_id = block[3]
+        if package_id not in self._seqs:
+            raw = self.s.execute(
+                select(SyncReceived.device_seqs).where(SyncReceived.package_id == package_id)
+            ).scalar_one_or_none()
+            seqs: array[int] | None = None
+            if raw:
+                seqs = array("q")
+                seqs.frombytes(bytes(raw))
+            self._seqs[package_id] = seqs
+        seqs = self._seqs[package_id]
+        offset = row_seq - block[0]
+        if seqs is None or offset >= len(seqs):
+            return None
+        dev_seq = int(seqs[offset])
+        lineage = json.loads(block[4] or "[]")
+        return str(block[2]).split(".")[0], _generation_of(lineage, dev_seq), dev_seq
 
 
-def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResult, int, int]:
+def _generation_of(lineage: list[list[Any]], dev_seq: int) -> str:
+    """The generation a change number belongs to: the oldest ancestor whose fork point covers it."""
+    for gen, fork in reversed(lineage):
+        if fork is None or dev_seq <= int(fork):
+            return str(gen)
+    return ""
+
+
+def _known(lineage: list[list[Any]], version: tuple[str, str, int] | None) -> bool:
+    """Whether the sender had seen this version (so its row is a successor, not a rival).
+
+    Generations are unique across databases, so a copy (another device id) that forked from the
+    version's generation at or after the version's number has seen it too.
+    """
+    if version is None or not version[1]:
+        return False
+    for gen, fork in lineage:
+        if gen == version[1]:
+            return fork is None or version[2] <= int(fork)
+    return False
+
+
+def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResult, int, int, list[int]]:
     m = opened.manifest
     result = _result(opened, "imported", "")
     origins = _Origins(s, f"{LOCAL}:{state.device_id(s)}")
-    inserts: dict[str, list[list[Any]]] = {}
-    updates: dict[str, list[list[Any]]] = {}
+    inserts: dict[str, list[tuple[list[Any], int]]] = {}
+    updates: dict[str, list[tuple[list[Any], int]]] = {}
     conflicts: list[SyncConflict] = []
     for name in plan.order:
         tp = plan.tables[name]
         table, id_at = tp.table, tp.index("id")
-        present: set[str] = set()
-        for chunk in _chunks(r[id_at] for r in tp.rows):
-            present.update(s.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars())
-        ins: list[list[Any]] = []
-        upd: list[list[Any]] = []
+        present = plan.present.get(name, set())
+        ins: list[tuple[list[Any], int]] = []
+        upd: list[tuple[list[Any], int]] = []
         if not present:
-            ins = list(tp.rows)
+            ins = list(zip(tp.rows, tp.device_seq, strict=True))
         else:
             existing: dict[str, Any] = {}
             for chunk in _chunks(present):
@@ -441,7 +746,7 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
             for row, dev_seq in zip(tp.rows, tp.device_seq, strict=True):
                 old = existing.get(row[id_at])
                 if old is None:
-                    ins.append(row)
+                    ins.append((row, dev_seq))
                     continue
                 theirs = comparable(encode_row(table, old))
                 ours = comparable(dict(zip(tp.columns, row, strict=True)))
@@ -449,51 +754,63 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
                     result.unchanged += 1
                     continue
                 other_dev = origins.device(int(old["row_seq"]))
-                if other_dev == m.device_id:
-                    upd.append(row)  # the same device's later version (packages apply in order)
+                if other_dev == m.stream:
+                    upd.append((row, dev_seq))  # the same stream's later version (packages apply in order)
                     continue
-                # Changed here (or by another device) and on this device: a conflict, never silent.
-                incoming_wins = (ours["updated_at"], m.device_id) > (theirs["updated_at"], other_dev)
+                if m.generation and _known(m.lineage, origins.version(int(old["row_seq"]))):
+                    upd.append((row, dev_seq))  # written after a version this database had seen
+                    continue
+                # Changed here, by another device, or in a history the sender never saw (a restored or
+                # copied database): a conflict, never silent.
+                incoming_wins = (ours["updated_at"], m.stream) > (theirs["updated_at"], other_dev)
                 winner, loser = (ours, theirs) if incoming_wins else (theirs, ours)
                 conflicts.append(
                     SyncConflict(
                         table_name=name,
                         row_id=row[id_at],
                         package_id=opened.package_id,
-                        winner_device=m.device_id if incoming_wins else other_dev,
-                        loser_device=other_dev if incoming_wins else m.device_id,
+                        winner_device=m.stream if incoming_wins else other_dev,
+                        loser_device=other_dev if incoming_wins else m.stream,
                         winner_json=json.dumps(winner, ensure_ascii=False, sort_keys=True),
                         loser_json=json.dumps(loser, ensure_ascii=False, sort_keys=True),
                         loser_seq=0 if incoming_wins else dev_seq,
                     )
                 )
                 if incoming_wins:
-                    upd.append(row)
+                    upd.append((row, dev_seq))
         parents = [tp.index(c) for c in self_fk_columns(table)]
-        inserts[name] = _topo(ins, id_at, parents)
+        if parents and ins:
+            order = {id(r): q for r, q in ins}
+            inserts[name] = [(r, order[id(r)]) for r in _topo([r for r, _q in ins], id_at, parents)]
+        else:
+            inserts[name] = ins
         updates[name] = upd
     total = sum(len(v) for v in inserts.values()) + sum(len(v) for v in updates.values())
     first = allocate_seq(s, total) - total + 1 if total else 0
     seq = first - 1
+    device_seqs: list[int] = []
     conn = s.connection()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for name in plan.order:
         tp = plan.tables[name]
         seq_at = tp.index("row_seq")
-        ins, upd = inserts[name], updates[name]
-        for row in ins:
+        ins_rows = [r for r, _q in inserts[name]]
+        upd_rows = [r for r, _q in updates[name]]
+        device_seqs.extend(q for _r, q in inserts[name])
+        device_seqs.extend(q for _r, q in updates[name])
+        for row in ins_rows:
             seq += 1
             row[seq_at] = seq
-        for row in upd:
+        for row in upd_rows:
             seq += 1
             row[seq_at] = seq
-        if ins:
+        if ins_rows:
             # Plain executemany of canonical values: SQLite stores this exact text, PostgreSQL casts it.
             cols = ", ".join(f'"{c}"' for c in tp.columns)
             sql = f'INSERT INTO "{name}" ({cols}) VALUES ({", ".join([mark] * len(tp.columns))})'
-            conn.exec_driver_sql(sql, [tuple(r) for r in ins])
-            result.inserted[name] = len(ins)
-        if upd:
+            conn.exec_driver_sql(sql, [tuple(r) for r in ins_rows])
+            result.inserted[name] = len(ins_rows)
+        if upd_rows:
             params = [
                 {"_pk": r[tp.index("id")]}
                 | {
@@ -501,46 +818,102 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
                     for k, v in decode_row(tp.table, dict(zip(tp.columns, r, strict=True))).items()
                     if k != "id"
                 }
-                for r in upd
+                for r in upd_rows
             ]
             s.execute(update(tp.table).where(tp.table.c.id == bindparam("_pk")), params)
-            result.updated[name] = len(upd)
+            result.updated[name] = len(upd_rows)
+    lost = _lost_on_township(s, opened, plan, origins) if m.seq_from == 1 and len(m.lineage) > 1 else []
+    conflicts.extend(lost)
     s.add_all(conflicts)
     result.conflicts = len(conflicts)
     result.attachments = len(opened.blobs)
     parts = [f"新增 {sum(result.inserted.values())} 条", f"更新 {sum(result.updated.values())} 条"]
     if result.unchanged:
         parts.append(f"{result.unchanged} 条已是最新")
-    result.message = f"已导入 {opened.file_name}（第 {m.seq_from}–{m.seq_to} 号）：{'，'.join(parts)}。"
-    if conflicts:
+    result.message = f"已导入乡镇 {m.township_code} 的 {opened.file_name}（第 {m.seq_from}–{m.seq_to} 号）：{'，'.join(parts)}。"
+    if len(conflicts) > len(lost):
         result.message += (
-            f"有 {len(conflicts)} 条记录在两处都被修改过，已按“修改时间较晚者优先”处理，"
+            f"有 {len(conflicts) - len(lost)} 条记录在两处都被修改过，已按“修改时间较晚者优先”处理，"
             "请在“同步冲突”列表中逐条确认。"
         )
-    return result, first, seq
+    if lost:
+        result.message += (
+            f"乡镇恢复备份后已没有 {len(lost)} 条此前送达县里的记录，县里仍保留，已列入“同步冲突”请逐条确认。"
+        )
+    return result, first, seq, device_seqs
+
+
+def _lost_on_township(s: Session, opened: OpenedPackage, plan: Plan, origins: _Origins) -> list[SyncConflict]:
+    """Rows this laptop sent before a restore that its re-base no longer has: listed, never dropped.
+
+    The first package of a new generation holds every row of the database. A row here last written
+    by this same device in an ancestor generation *after* the fork point was lost on the township
+    (the restore went back past it); the county keeps it and lists it for a person.
+    """
+    m = opened.manifest
+    forks = {str(g): int(f) for g, f in m.lineage[1:]}
+    blocks = [
+        (b[0], b[1])
+        for b in origins.blocks
+        if str(b[2]).split(".")[0] == m.device_id and str(b[2]) != m.stream
+    ]
+    if not blocks:
+        return []
+    found: list[SyncConflict] = []
+    for table in synced_tables():
+        tp = plan.tables.get(table.name)
+        sent = {r[tp.index("id")] for r in tp.rows} if tp is not None else set()
+        cond = or_(*[table.c.row_seq.between(a, b) for a, b in blocks])
+        for row in s.execute(select(table).where(cond, table.c.deleted.is_(False))).mappings():
+            if row["id"] in sent:
+                continue
+            version = origins.version(int(row["row_seq"]))
+            if version is None or version[1] not in forks or version[2] <= forks[version[1]]:
+                continue
+            here = comparable(encode_row(table, row))
+            found.append(
+                SyncConflict(
+                    table_name=table.name,
+                    row_id=row["id"],
+                    package_id=opened.package_id,
+                    winner_device=origins.device(int(row["row_seq"])),
+                    loser_device=m.stream,
+                    winner_json=json.dumps(here, ensure_ascii=False, sort_keys=True),
+                    loser_json=json.dumps(here | {"deleted": True}, ensure_ascii=False, sort_keys=True),
+                    loser_seq=0,
+                )
+            )
+    return found
 
 
 def _record(
-    s: Session, opened: OpenedPackage, device: SyncDevice | None, result: ImportResult, block: tuple[int, int]
+    s: Session,
+    opened: OpenedPackage,
+    device: SyncDevice | None,
+    result: ImportResult,
+    block: tuple[int, int],
+    device_seqs: list[int],
 ) -> None:
     m = opened.manifest
     now = utcnow()
     if device is None:
         device = SyncDevice(
-            device_id=m.device_id,
+            device_id=m.stream,
             township_code=m.township_code,
             township_id=m.township_id,
             public_key=m.device_public_key,
+            generation=m.generation,
             high_seq=0,
             first_seen=now,
         )
         s.add(device)
     device.high_seq = max(device.high_seq, m.seq_to)
+    device.public_key = m.device_public_key
     device.last_seen = now
     s.add(
         SyncReceived(
             package_id=opened.package_id,
-            device_id=m.device_id,
+            device_id=m.stream,
             township_code=m.township_code,
             seq_from=m.seq_from,
             seq_to=m.seq_to,
@@ -552,43 +925,108 @@ def _record(
             county_seq_from=block[0],
             county_seq_to=block[1],
             received_at=now,
+            generation=m.generation,
+            lineage=json.dumps(m.lineage),
+            device_seqs=array("q", device_seqs).tobytes(),
         )
     )
     s.flush()
 
 
 def release_held(
-    db: Database, device_id: str, *, user: str = "", county_key: X25519PrivateKey | None = None
+    db: Database, stream: str, *, user: str = "", county_key: X25519PrivateKey | None = None
 ) -> list[ImportResult]:
-    """Apply held packages of ``device_id`` that no longer leave a gap, oldest first."""
+    """Apply held packages of ``stream`` that no longer leave a gap, oldest first.
+
+    A held copy that no longer verifies or is refused stays held with the reason recorded, and is
+    reported (status ``rejected``) — never deleted silently.
+    """
     released: list[ImportResult] = []
+    tried: set[str] = set()
     while True:
         with db.reader() as s:
-            device = s.get(SyncDevice, device_id)
+            device = s.get(SyncDevice, stream)
             high = device.high_seq if device is not None else 0
             held = s.scalars(
-                select(SyncHeld).where(SyncHeld.device_id == device_id).order_by(SyncHeld.seq_from)
+                select(SyncHeld)
+                .where(
+                    SyncHeld.device_id == stream, SyncHeld.reason == "gap", SyncHeld.package_id.not_in(tried)
+                )
+                .order_by(SyncHeld.seq_from)
             ).first()
         if held is None or held.seq_from > high + 1:
             return released
-        stored = Path(held.stored_path)
-        try:
-            opened = read_package(stored, county_key=county_key or load_county_key())
-            result = apply_package(db, opened, user=user)
-        except SyncError as exc:
-            result = ImportResult(
-                file_name=held.file_name,
-                package_id=held.package_id,
-                status="rejected",
-                message=exc.message,
-                township_code=held.township_code,
-                device_id=device_id,
-                seq_from=held.seq_from,
-                seq_to=held.seq_to,
-            )
+        tried.add(held.package_id)
+        released.append(retry_held(db, held.package_id, user=user, county_key=county_key))
+
+
+def retry_held(
+    db: Database, package_id: str, *, user: str = "", county_key: X25519PrivateKey | None = None
+) -> ImportResult:
+    """Import one held package again (its gap filled, or its device enrolled)."""
+    with db.reader() as s:
+        held = s.get(SyncHeld, package_id)
+        assert held is not None
+    stored = Path(held.stored_path)
+    try:
+        opened = read_package(stored, county_key=county_key or load_county_key())
+        result = apply_package(db, opened, user=user)
+    except SyncError as exc:
+        message = (
+            f"暂存的乡镇 {held.township_code} 第 {held.seq_from}–{held.seq_to} 号更改的包（{held.file_name}）"
+            f"未能导入，仍保留在暂存区：{exc.message}"
+        )
         with db.transaction(user) as s:
-            row = s.get(SyncHeld, held.package_id)
+            row = s.get(SyncHeld, package_id)
+            if row is not None:
+                row.error = exc.message[:2000]
+        return ImportResult(
+            file_name=held.file_name,
+            package_id=held.package_id,
+            status="rejected",
+            message=message,
+            township_code=held.township_code,
+            device_id=held.device_id,
+            seq_from=held.seq_from,
+            seq_to=held.seq_to,
+        )
+    if result.status in ("imported", "duplicate"):
+        with db.transaction(user) as s:
+            row = s.get(SyncHeld, package_id)
             if row is not None:
                 s.delete(row)
         stored.unlink(missing_ok=True)
-        released.append(result)
+    return result
+
+
+def release_enrolled(
+    db: Database, fingerprint: str, *, user: str = "", county_key: X25519PrivateKey | None = None
+) -> list[ImportResult]:
+    """After ``sync device approve/replace``: import the packages held as 待登记 for that key."""
+    with db.reader() as s:
+        rows = s.scalars(
+            select(SyncEnrollment).where(SyncEnrollment.key_id == fingerprint.strip().lower())
+        ).all()
+        prefixes = [r.device_id for r in rows if r.status == "enrolled"]
+        held = [
+            h.package_id
+            for h in s.scalars(
+                select(SyncHeld).where(SyncHeld.reason == "enroll").order_by(SyncHeld.seq_from)
+            )
+            if any(h.device_id.startswith(p) for p in prefixes)
+        ]
+    results: list[ImportResult] = []
+    for package_id in held:
+        result = retry_held(db, package_id, user=user, county_key=county_key)
+        results.append(result)
+        if result.status == "imported":
+            result.released = release_held(
+                db, _stream_of(db, package_id, result), user=user, county_key=county_key
+            )
+    return results
+
+
+def _stream_of(db: Database, package_id: str, result: ImportResult) -> str:
+    with db.reader() as s:
+        row = s.get(SyncReceived, package_id)
+        return row.device_id if row is not None else result.device_id

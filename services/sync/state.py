@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from models import DbMeta, Township
+from services import audit
+from services.paths import data_dir
 from services.sync.errors import SyncError
+from services.sync.fileio import write_atomic
 
 DEVICE_ID = "sync.device_id"
 ACKED_SEQ = "sync.acked_seq"
@@ -67,3 +72,159 @@ def township(session: Session) -> Township:
     if len(towns) > 1:
         raise SyncError("本库有多个乡镇（像是县级汇总库）。同步包只能从单个乡镇的台账库导出。")
     return towns[0]
+
+
+# --- generations -------------------------------------------------------------------------------
+# A generation names one unbroken history of this database's change numbers. It changes when the
+# same numbers could be issued twice: a restore, a copy of the file, or a counter found behind the
+# highest number this machine has seen for the generation. Packages and acknowledgements carry it;
+# the county keeps one stream of change numbers per device *and* generation.
+
+GENERATION = "sync.generation"
+LINEAGE = "sync.lineage"  # JSON [[generation, fork_seq|null], …], newest first
+FILE_ID = "sync.file_id"  # identity of the SQLite file the generation belongs to
+COUNTY_DB_ID = "sync.county_db_id"  # the county database whose acknowledgements this township accepts
+MARKS_FILE = "generations.json"
+
+
+def generation(session: Session) -> str:
+    return get(session, GENERATION)
+
+
+def lineage(session: Session) -> list[list[Any]]:
+    """``[[generation, fork_seq or None], …]`` newest first: versions this database has seen."""
+    raw = get(session, LINEAGE)
+    data = json.loads(raw) if raw else []
+    return [list(x) for x in data] if isinstance(data, list) else []
+
+
+def _marks_path() -> Path:
+    return data_dir() / "sync" / MARKS_FILE
+
+
+def _read_marks() -> dict[str, int]:
+    try:
+        data = json.loads(_marks_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): int(v) for k, v in data.items() if isinstance(v, int)} if isinstance(data, dict) else {}
+
+
+def note_counter(session: Session) -> None:
+    """Remember outside the database file how far this generation's counter has gone on this machine."""
+    gen, dev = generation(session), device_id(session, create=False)
+    if not gen or not dev:
+        return
+    seq = int(
+        session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0
+    )
+    marks = _read_marks()
+    key = f"{dev}.{gen}"
+    if marks.get(key, -1) >= seq:
+        return
+    marks[key] = seq
+    path = _marks_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps(marks, sort_keys=True).encode("utf-8"))
+
+
+def file_identity(session: Session) -> str:
+    """``device:inode`` of the SQLite file (a copy has another); empty for a server database."""
+    bind = session.get_bind()
+    url = bind.engine.url if hasattr(bind, "engine") else None
+    if url is None or url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return ""
+    try:
+        st = os.stat(url.database or "")
+    except OSError:
+        return ""
+    return f"{st.st_dev}:{st.st_ino}"
+
+
+def new_generation(session: Session, reason: str, fork: int | None = None) -> str:
+    """Start a new generation: nothing acknowledged in it yet. Returns the new generation.
+
+    ``fork``: the highest change number known to belong to the old generation (default: the current
+    number — exact right after a restore). ``reason`` (restore / copy / reuse / first) is audited.
+    """
+    current = int(
+        session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0
+    )
+    seq = current if fork is None else min(fork, current)
+    old = generation(session)
+    chain = lineage(session)
+    if old:
+        chain = [[old, seq]] + [x for x in chain if x[0] != old]
+    gen = uuid.uuid4().hex
+    if reason == "copy" and old:
+        # A copy is another laptop (the original may go on working): its own device id as well.
+        put(session, DEVICE_ID, uuid.uuid4().hex)
+    put(session, GENERATION, gen)
+    put(session, LINEAGE, json.dumps([[gen, None], *chain[:50]]))
+    put(session, FILE_ID, file_identity(session))
+    if old:  # nothing of the new generation has been delivered; a first generation keeps format-1 progress
+        put(session, ACKED_SEQ, "0")
+        for key in (LAST_EXPORT, LAST_ACK):
+            row = session.get(DbMeta, key)
+            if row is not None:
+                session.delete(row)
+        session.flush()
+    audit.record_event(
+        session, "sync_generation", {"generation": gen, "previous": old, "fork_seq": seq, "reason": reason}
+    )
+    return gen
+
+
+def check_generation(session: Session) -> str | None:
+    """The per-open check: a new generation if this file is a copy or its counter went back.
+
+    Returns the reason a new generation was started, or None. A database that has never exported
+    gets its first generation lazily (at the first export).
+    """
+    dev = device_id(session, create=False)
+    if not dev:
+        return None
+    gen = generation(session)
+    if not gen:
+        new_generation(session, "first")
+        note_counter(session)
+        return None
+    reason: str | None = None
+    recorded = get(session, FILE_ID)
+    here = file_identity(session)
+    if recorded and here and recorded != here:
+        reason = "copy"
+    else:
+        seq = int(
+            session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0
+        )
+        if _read_marks().get(f"{dev}.{gen}", -1) > seq:
+            reason = "reuse"
+    if reason:
+        # Found after the fact: edits may have been made since the copy or restore, so only numbers
+        # this file had already exported count as the old generation's (a few false conflicts, never
+        # a silent overwrite).
+        last = get_json(session, LAST_EXPORT) or {}
+        new_generation(session, reason, fork=int(last.get("seq_to", 0) or 0))
+    elif here and not recorded:
+        put(session, FILE_ID, here)
+    note_counter(session)
+    return reason
+
+
+def check_on_open(db: Any) -> str | None:
+    """Run ``check_generation`` right after a database is opened (CLI and app start-up).
+
+    Takes a ``services.db.Database``; returns the reason a new generation began, or None. A file that
+    cannot be written (read-only) is left alone: the export repeats the check before anything leaves.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with db.reader() as s:
+            if not get(s, DEVICE_ID):
+                return None  # never exported: nothing to protect yet, and no write on every start
+        with db.transaction() as s:
+            return check_generation(s)
+    except (SQLAlchemyError, OSError):
+        return None

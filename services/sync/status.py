@@ -12,6 +12,21 @@ from services.db import Database, current_seq
 from services.sync import state
 
 
+def local_text(utc_iso: str | None) -> str:
+    """A stored naive-UTC ISO time as local ``YYYY-MM-DD HH:MM（本地时间）``; "—" if missing."""
+    from datetime import UTC, datetime
+
+    if not utc_iso:
+        return "—"
+    try:
+        when = datetime.fromisoformat(str(utc_iso).rstrip("Z"))
+    except ValueError:
+        return str(utc_iso)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return f"{when.astimezone():%Y-%m-%d %H:%M}（本地时间）"
+
+
 def sync_status(db: Database) -> dict[str, Any]:
     # Key handling loads ``cryptography``: only here, not for the status bar line (start-up).
     from services.sync.crypto import county_key_id, load_county_key, x_public_raw
@@ -25,6 +40,7 @@ def sync_status(db: Database) -> dict[str, Any]:
         devices = s.scalars(select(SyncDevice).order_by(SyncDevice.township_code)).all()
         return {
             "device_id": state.get(s, state.DEVICE_ID),
+            "generation": state.generation(s),
             "township": towns[0] if len(towns) == 1 else None,
             "current_seq": current_seq(s),
             "acked_seq": state.acked_seq(s),
@@ -38,6 +54,7 @@ def sync_status(db: Database) -> dict[str, Any]:
                     "device_id": d.device_id,
                     "township": d.township_code,
                     "received_through": d.high_seq,
+                    "generation": d.generation,
                     "last_seen": d.last_seen.isoformat(timespec="seconds"),
                 }
                 for d in devices
@@ -48,6 +65,8 @@ def sync_status(db: Database) -> dict[str, Any]:
                     "township": h.township_code,
                     "missing_from": h.missing_from,
                     "missing_to": h.missing_to,
+                    "reason": h.reason,
+                    "error": h.error,
                 }
                 for h in s.scalars(select(SyncHeld).order_by(SyncHeld.held_at))
             ],

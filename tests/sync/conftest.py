@@ -40,6 +40,17 @@ class Town:
     def export(self, outdir: Path, *, full: bool = False) -> ExportResult:
         return export_package(self.db, outdir, full=full, key=self.key, user="clerk")
 
+    def enroll(self, county: Database) -> Town:
+        """The county registers this laptop's key for its township (fingerprint compared by phone)."""
+        from services.sync.enrollment import register
+        from services.sync.signing import b64, public_raw
+
+        with self.db.reader() as s:
+            town = s.scalars(select(Township)).one()
+            code, town_id = town.code, town.id
+        register(county, b64(public_raw(self.key)), code, town_id, user="county-admin")
+        return self
+
 
 @pytest.fixture(scope="session")
 def town_templates(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, int], Path]:

@@ -17,7 +17,7 @@ from services.sync.errors import KeyMissing, PackageInvalid, PackageRejected, Sy
 from services.sync.manifest import Manifest
 from services.sync.package import COMMENT_LEN, read_entry, read_package
 from services.sync.receiver import import_package
-from tests.sync.conftest import Town, craft, resign, snapshot
+from tests.sync.conftest import Town, content, craft, resign, snapshot
 
 
 @pytest.fixture
@@ -59,6 +59,7 @@ def test_flipped_byte_anywhere_is_rejected(make_town, usb: Path, county_sqlite: 
     b.township("T09", "小镇")
     branch = b.branch(members=1)
     assert branch.id
+    town.enroll(county_sqlite)
     pkg = export_package(town.db, usb, key=town.key).path
     data = pkg.read_bytes()
     assert len(data) < 8000
@@ -86,12 +87,24 @@ def test_missing_signature_is_rejected(pkg: Path, county: Database) -> None:
     refused(county, pkg, PackageInvalid, "缺少签名")
 
 
-def test_signature_from_another_key_is_rejected(town: Town, pkg: Path, county: Database, usb: Path) -> None:
+def test_package_signed_by_a_key_not_enrolled_is_held_not_imported(
+    town: Town, pkg: Path, county: Database, usb: Path
+) -> None:
+    town.enroll(county)
     opened = read_package(pkg)
     import_package(county, pkg)
-    # The same device id, the same township, but signed by a key the county has not seen for it.
-    forged = craft(opened, usb / "forged.ltpkg", Ed25519PrivateKey.generate(), edit=lambda m: _bump(m))
-    refused(county, forged, PackageRejected, "签名密钥", "不同")
+    # The same device id, the same township, but signed by a key the county has not enrolled.
+    other = Ed25519PrivateKey.generate()
+    forged = craft(opened, usb / "forged.ltpkg", other, edit=lambda m: _bump(m))
+    before = content(county)
+    result = import_package(county, forged)
+    assert result.status == "pending" and "待登记" in result.message
+    assert content(county) == before
+    from services.sync.enrollment import list_devices
+    from services.sync.signing import key_id, public_raw
+
+    pending = [d for d in list_devices(county) if d.status == "pending"]
+    assert [d.key_id for d in pending] == [key_id(public_raw(other))]
 
 
 def _bump(m: Manifest) -> None:
@@ -112,16 +125,18 @@ def test_manifest_edited_after_signing_is_rejected(pkg: Path, county: Database) 
 
 
 def test_package_for_another_township_is_rejected(town: Town, pkg: Path, county: Database, usb: Path) -> None:
+    town.enroll(county)
     opened = read_package(pkg)
     import_package(county, pkg)
     # the same device now claims to send for T02
     other = craft(
         opened, usb / "other.ltpkg", town.key, edit=lambda m: (_bump(m), setattr(m, "township_code", "T02"))
     )
-    refused(county, other, PackageRejected, "T02", "此前属于乡镇 T01")
+    refused(county, other, PackageRejected, "T02", "T01")
 
 
 def test_rows_of_another_township_are_rejected(town: Town, pkg: Path, county: Database, usb: Path) -> None:
+    town.enroll(county)
     opened = read_package(pkg)
     rows = {t: opened.dicts(t) for t in opened.rows}
     rows["member"][0]["township_id"] = "00000000-0000-4000-8000-000000000000"
@@ -131,6 +146,8 @@ def test_rows_of_another_township_are_rejected(town: Town, pkg: Path, county: Da
 
 def test_township_code_taken_by_another_township_is_rejected(make_town, county: Database, usb: Path) -> None:
     a, b = make_town("T01", seed=1), make_town("T01", seed=2)
+    a.enroll(county)
+    b.enroll(county)
     import_package(county, a.export(usb).path)
     pkg_b = b.export(usb).path
     refused(county, pkg_b, PackageRejected, "已属于另一个乡镇记录")
@@ -139,6 +156,7 @@ def test_township_code_taken_by_another_township_is_rejected(make_town, county: 
 def test_encrypted_for_another_county_key_is_rejected(
     town: Town, county_sqlite: Database, usb: Path, tmp_path: Path
 ) -> None:
+    town.enroll(county_sqlite)
     keys.county_generate(tmp_path / "first.json")
     keys.county_set(town.db, tmp_path / "first.json")
     keys.county_generate(tmp_path / "second.json", force=True)  # the county now holds another key
@@ -151,6 +169,7 @@ def test_encrypted_for_another_county_key_is_rejected(
 def test_encrypted_package_without_any_county_key_says_so(
     town: Town, county_sqlite: Database, usb: Path, tmp_path: Path
 ) -> None:
+    town.enroll(county_sqlite)
     keys.county_generate(tmp_path / "k.json")
     keys.county_set(town.db, tmp_path / "k.json")
     (Path(keys.county_show() and keys.keys_dir()) / "county_x25519.pem").unlink()
@@ -159,9 +178,10 @@ def test_encrypted_package_without_any_county_key_says_so(
 
 
 def test_unknown_newer_format_version_is_rejected(town: Town, pkg: Path, county: Database, usb: Path) -> None:
+    town.enroll(county)
     opened = read_package(pkg)
-    newer = craft(opened, usb / "v2.ltpkg", town.key, edit=lambda m: setattr(m, "format_version", 2))
-    refused(county, newer, PackageInvalid, "格式版本为 2", "升级")
+    newer = craft(opened, usb / "v3.ltpkg", town.key, edit=lambda m: setattr(m, "format_version", 3))
+    refused(county, newer, PackageInvalid, "格式版本为 3", "升级")
 
 
 def _add_entry(pkg: Path, name: str, body: bytes) -> None:
@@ -206,6 +226,7 @@ def _bomb_zip(path: Path, name: str, inflated: int, declared: int) -> None:
 def test_zip_bomb_entry_is_rejected_while_inflating(
     town: Town, pkg: Path, county: Database, usb: Path
 ) -> None:
+    town.enroll(county)
     # A correctly signed package whose member table inflates to 50 MB while headers and manifest
     # declare its real (small) size: the reader must stop at the declared size.
     with zipfile.ZipFile(pkg) as zf:
@@ -261,6 +282,7 @@ def _rezip_with_bomb(src: Path, dst: Path, name: str, inflated: int, declared: i
 def test_row_referencing_a_missing_parent_is_rejected(
     town: Town, pkg: Path, county: Database, usb: Path
 ) -> None:
+    town.enroll(county)
     opened = read_package(pkg)
     rows = {"township": opened.dicts("township"), "attendance": opened.dicts("attendance")[:3]}
     bad = craft(opened, usb / "orphans.ltpkg", town.key, rows=rows)
@@ -269,6 +291,7 @@ def test_row_referencing_a_missing_parent_is_rejected(
 
 def test_empty_full_package_never_overwrites(make_town, county: Database, usb: Path) -> None:
     real = make_town("T03", seed=3)
+    real.enroll(county)
     import_package(county, real.export(usb).path)
     opened = read_package(real.export(usb, full=True).path)
     # what a reinstalled laptop with an empty database would send (our exporter refuses to write it)
@@ -295,6 +318,7 @@ def test_exporter_refuses_full_export_of_an_empty_database(make_town, usb: Path)
 def test_schema_the_receiver_cannot_map_is_rejected(
     town: Town, pkg: Path, county: Database, usb: Path
 ) -> None:
+    town.enroll(county)
     opened = read_package(pkg)
     rows = {
         t: [{k: v for k, v in r.items() if not (t == "member" and k == "name")} for r in rs]
@@ -310,6 +334,7 @@ def test_schema_the_receiver_cannot_map_is_rejected(
 
 
 def test_table_from_a_newer_version_is_rejected(town: Town, pkg: Path, county: Database, usb: Path) -> None:
+    town.enroll(county)
     opened = read_package(pkg)
     rows = {t: opened.dicts(t) for t in opened.rows} | {"star_rating": [{"id": "x", "stars": 5}]}
     bad = craft(opened, usb / "newer.ltpkg", town.key, rows=rows)
@@ -334,6 +359,7 @@ def test_wrong_file_is_not_a_package(county: Database, tmp_path: Path) -> None:
 def test_value_not_in_canonical_form_is_rejected(
     town: Town, pkg: Path, county_sqlite: Database, usb: Path, column: str, value: object
 ) -> None:
+    town.enroll(county_sqlite)
     opened = read_package(pkg)
     rows = {t: opened.dicts(t) for t in opened.rows}
     rows["member"][-1][column] = value

@@ -7,8 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 import main
+from models import Member
 
 
 def run(db: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -48,13 +50,21 @@ def test_cli_export_verify_import_ack_status(
     code, out, _ = run(town_db, capsys, "sync", "verify", pkg)
     assert code == 0 and "校验通过" in out
 
+    # The county has not enrolled this laptop yet: held as 待登记, nothing imported, no ack.
     code, out, _ = run(county_db, capsys, "sync", "import", pkg, "--json")
     report = json.loads(out)
-    assert code == 0 and report["results"][0]["status"] == "imported"
-    [ack] = report["acks"]
+    assert code == 1 and report["results"][0]["status"] == "pending" and report["acks"] == []
+    code, out, _ = run(county_db, capsys, "sync", "device", "list", "--json")
+    [device] = json.loads(out)
+    fingerprint = json.loads(run(town_db, capsys, "sync", "key", "device", "--json")[1])["key_id"]
+    assert device["key_id"] == fingerprint and device["status"] == "pending" and device["held"] == 1
+    code, out, _ = run(county_db, capsys, "sync", "device", "approve", fingerprint)
+    assert code == 0 and "已登记" in out and "[已导入]" in out
 
-    code, out, _ = run(county_db, capsys, "sync", "import", pkg)
-    assert code == 0 and "[重复]" in out
+    code, out, _ = run(county_db, capsys, "sync", "import", pkg, "--json")
+    report = json.loads(out)
+    assert code == 0 and report["results"][0]["status"] == "duplicate"
+    [ack] = report["acks"]
 
     code, out, _ = run(town_db, capsys, "sync", "ack", ack)
     assert code == 0 and f"第 {exported['seq_to']} 号" in out
@@ -84,3 +94,43 @@ def test_cli_import_of_a_damaged_package_fails_with_message(
     assert code == 1 and "不完整或已损坏" in err
     code, _out, err = run(tmp_path / "county.sqlite", capsys, "sync", "verify", str(pkg))
     assert code == 1 and err.startswith("错误：") and "不完整或已损坏" in err
+
+
+def test_cli_reregisters_a_reinstalled_laptop_and_revokes_a_lost_one(
+    make_town, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from services.sync.signing import key_id, public_raw
+
+    town = make_town("T01")
+    county_db = tmp_path / "county.sqlite"
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    first = town.export(usb).path
+    code, out, _ = run(county_db, capsys, "sync", "verify", str(first))
+    old_fp = key_id(public_raw(town.key))
+    assert code == 0 and f"密钥指纹 {old_fp}" in out
+    assert run(county_db, capsys, "sync", "import", str(first))[0] == 1  # 待登记
+    code, out, _ = run(county_db, capsys, "sync", "device", "approve", old_fp)
+    assert code == 0 and "[已导入]" in out
+
+    town.key = Ed25519PrivateKey.generate()  # reinstalled laptop, same database
+    new_fp = key_id(public_raw(town.key))
+    with town.db.transaction("clerk") as s:
+        member = s.scalars(select(Member)).first()
+        assert member is not None
+        member.phone = "13900000000"
+    second = town.export(usb).path
+    code, out, _ = run(county_db, capsys, "sync", "import", str(second))
+    assert code == 1 and "[待登记]" in out and new_fp in out
+    code, _out, err = run(county_db, capsys, "sync", "device", "approve", new_fp)
+    assert code == 1 and "replace" in err  # the township already has a laptop: say how to re-register
+    code, out, _ = run(county_db, capsys, "sync", "device", "replace", old_fp, new_fp)
+    assert code == 0 and "[已导入]" in out
+    code, out, _ = run(county_db, capsys, "sync", "device", "list", "--json")
+    states = {d["key_id"]: d["status"] for d in json.loads(out)}
+    assert states == {old_fp: "revoked", new_fp: "enrolled"}
+    code, out, _ = run(county_db, capsys, "sync", "device", "revoke", new_fp)
+    assert code == 0 and "已注销" in out
+    town.db.close()

@@ -37,6 +37,7 @@ def test_out_of_order_package_is_held_then_applied(
     make_town, county: Database, usb: Path, tmp_path: Path
 ) -> None:
     t = make_town("T01")
+    t.enroll(county)
     first = t.export(usb)
     import_package(county, first.path)
     member_id = _first_member(t.db)
@@ -92,9 +93,10 @@ def test_concurrent_edits_are_a_conflict_kept_for_a_person(
     make_town, county: Database, usb: Path, tmp_path: Path
 ) -> None:
     a = make_town("T01")
+    a.enroll(county)
     import_package(county, a.export(usb).path)
     _mark_acked(a)
-    b = _second_laptop(a, tmp_path)
+    b = _second_laptop(a, tmp_path).enroll(county)
     member_id = _first_member(a.db)
     touch_member(a.db, member_id, phone="111")
     touch_member(b.db, member_id, phone="222")  # later: wins by default
@@ -128,9 +130,10 @@ def test_older_incoming_version_loses_but_is_kept(
     make_town, county: Database, usb: Path, tmp_path: Path
 ) -> None:
     a = make_town("T01")
+    a.enroll(county)
     import_package(county, a.export(usb).path)
     _mark_acked(a)
-    b = _second_laptop(a, tmp_path)
+    b = _second_laptop(a, tmp_path).enroll(county)
     member_id = _first_member(a.db)
     touch_member(b.db, member_id, phone="old")
     touch_member(a.db, member_id, phone="new")
@@ -147,6 +150,8 @@ def test_older_incoming_version_loses_but_is_kept(
 
 def test_ack_for_another_device_or_tampered_changes_nothing(make_town, county: Database, usb: Path) -> None:
     a, b = make_town("T01", seed=1), make_town("T02", seed=2)
+    a.enroll(county)
+    b.enroll(county)
     pa, pb = a.export(usb), b.export(usb)
     import_package(county, pa.path)
     import_package(county, pb.path)

@@ -79,6 +79,7 @@ def test_every_issue9_table_arrives_identical(
     make_town: Callable[..., Town], county: Database, usb: Path, tmp_path: Path
 ) -> None:
     town = make_town("T01")
+    town.enroll(county)
     _fill_the_empty_ones(town, tmp_path)
     sent = content(town.db)
     for table in ISSUE9_TABLES:

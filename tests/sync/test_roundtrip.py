@@ -25,6 +25,8 @@ def _merged(*dbs: Database) -> dict[str, dict[str, dict[str, object]]]:
 
 def test_two_townships_arrive_identical_table_by_table(make_town, county: Database, usb: Path) -> None:
     a, b = make_town("T01", seed=1), make_town("T02", seed=2)
+    a.enroll(county)
+    b.enroll(county)
     pa, pb = a.export(usb), b.export(usb)
     assert pa.file_name.startswith("T01_") and pa.file_name.endswith(".ltpkg")
     ra = import_package(county, pa.path)
@@ -39,6 +41,7 @@ def test_two_townships_arrive_identical_table_by_table(make_town, county: Databa
 
 def test_reimport_changes_nothing(make_town, county: Database, usb: Path) -> None:
     a = make_town("T01")
+    a.enroll(county)
     pkg = a.export(usb)
     import_package(county, pkg.path)
     before = snapshot(county)
@@ -50,6 +53,7 @@ def test_reimport_changes_nothing(make_town, county: Database, usb: Path) -> Non
 
 def test_same_range_in_a_new_file_is_a_no_op(make_town, county: Database, usb: Path, tmp_path: Path) -> None:
     a = make_town("T01")
+    a.enroll(county)
     first = a.export(usb)
     import_package(county, first.path)
     other = tmp_path / "usb2"
@@ -65,6 +69,7 @@ def test_ack_round_trip_then_incremental_carries_only_new_changes(
     make_town, county: Database, usb: Path
 ) -> None:
     a = make_town("T01")
+    a.enroll(county)
     first = a.export(usb)
     import_package(county, first.path)
     ack = write_ack(county, first.device_id, usb)
@@ -95,6 +100,7 @@ def test_encrypted_round_trip_and_verify_without_key(
 
     bundle = keys.county_generate(tmp_path / "county-key.json")
     a = make_town("T01")
+    a.enroll(county_sqlite)
     keys.county_set(a.db, tmp_path / "county-key.json")
     pkg = a.export(usb)
     assert pkg.encrypted
@@ -108,6 +114,7 @@ def test_encrypted_round_trip_and_verify_without_key(
 
 def test_import_records_the_package_once(make_town, county: Database, usb: Path) -> None:
     a = make_town("T01")
+    a.enroll(county)
     pkg = a.export(usb)
     import_package(county, pkg.path)
     import_package(county, pkg.path)

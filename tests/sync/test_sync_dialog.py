@@ -7,10 +7,12 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from gui import ops
 from gui.app import create_app
 from gui.sync_dialog import SyncDialog
+from models import Township
 from services.db import open_database
 from services.sync.ack import write_ack
 from services.sync.receiver import import_package
@@ -41,6 +43,12 @@ def test_dialog_exports_and_takes_the_acknowledgement(
 
     county = open_database(tmp_path / "county.sqlite")
     try:
+        from services.sync.enrollment import register
+        from services.sync.signing import b64, device_key, public_raw
+
+        with town.db.reader() as s:
+            township = s.scalars(select(Township)).one()
+        register(county, b64(public_raw(device_key())), township.code, township.id)
         import_package(county, result.path)
         ack = write_ack(county, result.device_id, usb)
     finally:

@@ -1,0 +1,201 @@
+"""Ownership by foreign key: every row a package brings, and every row it would change, must belong
+to the package's township.
+
+Derived from the models, not from a list: a row belongs to the township its foreign keys lead to
+(``township_id`` directly, or through ``branch_id`` → branch → township, ``meeting_id`` → meeting →
+branch → …). A polymorphic reference (``owner_type`` + ``owner_id``, as attachments use) is
+followed the same way. Every non-empty reference of an incoming row must lead to the manifest's
+township — a T02 package cannot point a meeting at a T01 branch — and a row that already exists
+here must already belong to that township, so one township's package can never move, rewrite or
+delete another's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from services.sync.errors import PackageRejected
+from services.sync.package import OpenedPackage
+from services.sync.tables import table_by_name
+
+CHUNK = 2000
+ROOT = "township"
+
+
+class _Rows(Protocol):
+    table: Table
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+def references(table: Table) -> list[tuple[str, str | None]]:
+    """``(column, target table)`` of every reference to a synced table; target None: polymorphic."""
+    synced = table_by_name()
+    refs: list[tuple[str, str | None]] = [
+        (fk.parent.name, fk.column.table.name)
+        for fk in sorted(table.foreign_keys, key=lambda f: f.parent.name)
+        if fk.column.table.name in synced and fk.column.name == "id"
+    ]
+    if "owner_type" in table.c and "owner_id" in table.c:
+        refs.append(("owner_id", None))
+    return refs
+
+
+def _chunks(items: Iterable[Any]) -> Iterable[list[Any]]:
+    values = list(items)
+    for i in range(0, len(values), CHUNK):
+        yield values[i : i + CHUNK]
+
+
+class Owners:
+    """Township of rows in this database, looked up in batches and remembered."""
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+        self.known: dict[str, dict[str, str | None]] = {}
+        self.found: dict[str, set[str]] = {}  # ids seen to exist here, per table
+        self.tables = table_by_name()
+
+    def of(self, table: str, ids: Iterable[str]) -> dict[str, str | None]:
+        cache = self.known.setdefault(table, {})
+        wanted = {i for i in ids if i is not None and i not in cache}
+        if wanted:
+            self._load(table, wanted, cache)
+        return cache
+
+    def _load(self, name: str, wanted: set[str], cache: dict[str, str | None]) -> None:
+        table = self.tables.get(name)
+        if table is None:
+            cache.update(dict.fromkeys(wanted))
+            return
+        if name == ROOT:
+            for chunk in _chunks(wanted):
+                found = set(self.s.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+                self.found.setdefault(name, set()).update(found)
+                cache.update({i: (i if i in found else None) for i in chunk})
+            return
+        refs = references(table)
+        cols = (
+            [table.c.id]
+            + [table.c[c] for c, _t in refs]
+            + ([table.c.owner_type] if any(t is None for _c, t in refs) else [])
+        )
+        rows: list[Any] = []
+        for chunk in _chunks(wanted):
+            rows.extend(self.s.execute(select(*cols).where(table.c.id.in_(chunk))).all())
+        cache.update(dict.fromkeys(wanted))
+        self.found.setdefault(name, set()).update(r[0] for r in rows)
+        if not refs:
+            return
+        # Follow the first non-empty reference; the others were checked when the row was written.
+        pending: dict[tuple[str, str], list[str]] = {}
+        for r in rows:
+            for k, (_col, target) in enumerate(refs, start=1):
+                value = r[k]
+                if value is None:
+                    continue
+                tgt = target if target is not None else str(r[len(refs) + 1])
+                pending.setdefault((tgt, value), []).append(r[0])
+                break
+        by_table: dict[str, set[str]] = {}
+        for tgt, value in pending:
+            by_table.setdefault(tgt, set()).add(value)
+        for tgt, values in by_table.items():
+            owners = self.of(tgt, values)
+            for value in values:
+                for row_id in pending[(tgt, value)]:
+                    cache[row_id] = owners.get(value)
+
+
+def check(s: Session, opened: OpenedPackage, tables: Mapping[str, _Rows]) -> dict[str, set[str]]:
+    """Refuse the package if any row leads to, or already belongs to, another township.
+
+    Column by column (set operations, not row by row): every reference to a row outside the package
+    must lead to this township here; every row of the package must be anchored — reach the township
+    through references to anchored rows or rows here. Returns the ids per table that already exist.
+    """
+    town = opened.manifest.township_id
+    owners = Owners(s)
+    present: dict[str, set[str]] = {}
+    ids_of = {name: [r[tp.columns.index("id")] for r in tp.rows] for name, tp in tables.items()}
+    pkg_ids = {name: set(ids) for name, ids in ids_of.items()}
+    # 1. Rows that already exist here must already belong to this township.
+    for name in tables:
+        ids = pkg_ids[name]
+        existing = owners.of(name, ids)
+        present[name] = owners.found.get(name, set()) & ids
+        foreign = next((i for i in sorted(present[name]) if existing.get(i) != town), None)
+        if foreign is not None:
+            _refuse(opened, name, foreign, "这条记录在县库中属于另一个乡镇")
+    # 2. References: (table, column) -> values, split by target table (polymorphic: owner_type).
+    columns: dict[str, list[tuple[str, str, list[Any]]]] = {}
+    for name, tp in tables.items():
+        refs = references(tp.table)
+        if not refs and name != ROOT and tp.rows:
+            _refuse(opened, name, ids_of[name][0], "这张表的记录无法追溯到任何乡镇")
+        cols: list[tuple[str, str, list[Any]]] = []
+        for col, target in refs:
+            at = tp.columns.index(col)
+            values = [r[at] for r in tp.rows]
+            if target is not None:
+                cols.append((col, target, values))
+                continue
+            type_at = tp.columns.index("owner_type")
+            kinds = {r[type_at] for r, v in zip(tp.rows, values, strict=True) if v is not None}
+            for kind in sorted(kinds, key=str):
+                if kind not in owners.tables:
+                    row = next(r for r in tp.rows if r[type_at] == kind and r[at] is not None)
+                    _refuse(opened, name, row[tp.columns.index("id")], f"{col} 指向未知的数据表 {kind!r}")
+                cols.append(
+                    (
+                        col,
+                        str(kind),
+                        [v if r[type_at] == kind else None for r, v in zip(tp.rows, values, strict=True)],
+                    )
+                )
+        columns[name] = cols
+    # 3. Outside the package: must belong to this township here.
+    town_rows: dict[str, set[Any]] = {}
+    for name, cols in columns.items():
+        for col, target, values in cols:
+            outside = set(values) - pkg_ids.get(target, set()) - {None} - town_rows.get(target, set())
+            if not outside:
+                continue
+            found = owners.of(target, outside)
+            bad = {v for v in outside if found.get(v) != town}
+            if bad:
+                i = next(k for k, v in enumerate(values) if v in bad)
+                _refuse(opened, name, ids_of[name][i], f"{col} 指向的 {target} 记录 {values[i]} 不属于本乡镇")
+            town_rows.setdefault(target, set()).update(outside)
+    # 4. Anchoring: a row is anchored when a reference leads to an anchored row or a row here.
+    anchored: dict[str, set[Any]] = {name: set() for name in tables}
+    if ROOT in tables:
+        anchored[ROOT] = pkg_ids[ROOT] & {town}
+    changed = True
+    while changed:
+        changed = False
+        for name, cols in columns.items():
+            if len(anchored[name]) == len(pkg_ids[name]):
+                continue
+            before = len(anchored[name])
+            for _col, target, values in cols:
+                good = anchored.get(target, set()) | town_rows.get(target, set())
+                anchored[name].update(i for i, v in zip(ids_of[name], values, strict=True) if v in good)
+            changed = changed or len(anchored[name]) != before
+    for name, ids in pkg_ids.items():
+        loose = ids - anchored[name]
+        if loose:
+            _refuse(opened, name, sorted(loose)[0], "这条记录没有通向本乡镇的上级记录，无法确认属于哪个乡镇")
+    return present
+
+
+def _refuse(opened: OpenedPackage, table: str, row_id: str, why: str) -> None:
+    m = opened.manifest
+    raise PackageRejected(
+        f"同步包 {opened.file_name} 属于乡镇 {m.township_code}，但表 {table} 的记录 {row_id}：{why}。"
+        "一个乡镇的包不能新增、修改或删除其他乡镇的记录，已拒绝整个包，未写入任何数据。"
+    )
