@@ -24,7 +24,7 @@ from services import audit
 from services.sync import state
 
 EXPORTED_KEY = "sync.audit_exported"  # township: ids sent as "last" in earlier packages
-RECEIVED_PREFIX = "sync.audit_anchor."  # county: + device id -> [n, hash] last received
+RECEIVED_PREFIX = "sync.anchor."  # county: + change stream (device.generation) -> [n, hash]; key <= 64
 KEEP_EXPORTED = 20
 
 

@@ -174,7 +174,7 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
             plan = _plan(s, opened, high)
             staged = _stage_blobs(s, opened, plan)
             result, first, last, seqs = _execute(s, opened, plan)
-            if warning := sync_anchor.check_received(s, m.device_id, m.audit_anchor):  # i20
+            if warning := sync_anchor.check_received(s, m.stream, m.audit_anchor):  # per change stream
                 result.message = f"{result.message}\n警告：{warning}".strip()
             _record(s, opened, device, result, (first, last), seqs)
             audit.record_bulk(

@@ -31,7 +31,7 @@ def _cut_log(db: Database, keep: int) -> None:
 def test_packages_carry_the_log_anchor_and_an_honest_township_raises_no_warning(
     make_town, county: Database, usb: Path
 ) -> None:
-    town = make_town("T01", seed=1)
+    town = make_town("T01", seed=1).enroll(county)
     first = town.export(usb)
     with town.db.reader() as s:
         number = audit.anchor(s)[0]
@@ -46,7 +46,7 @@ def test_packages_carry_the_log_anchor_and_an_honest_township_raises_no_warning(
 def test_a_shortened_or_rewritten_township_log_is_reported_by_the_county(
     make_town, county: Database, usb: Path
 ) -> None:
-    town = make_town("T01", seed=1)
+    town = make_town("T01", seed=1).enroll(county)
     assert import_package(county, town.export(usb).path).status == "imported"
     with town.db.reader() as s:
         seen = audit.anchor(s)[0]
@@ -68,7 +68,7 @@ def test_audit_verify_on_the_township_checks_the_anchor_in_the_county_acknowledg
     import main
     from services.sync.ack import apply_ack, write_ack
 
-    town = make_town("T01", seed=1)
+    town = make_town("T01", seed=1).enroll(county)
     package = town.export(usb)
     assert import_package(county, package.path).status == "imported"
     ack = write_ack(county, package.device_id, usb)

@@ -68,7 +68,7 @@ def _record(town: Town) -> str:
 def test_check_facts_arrive_identical(
     make_town: Callable[..., Town], county: Database, usb: Path, tmp_path: Path
 ) -> None:
-    town = make_town("T01")
+    town = make_town("T01").enroll(county)
     meeting_id = _record(town)
     sent = content(town.db)
     for table in TABLES:

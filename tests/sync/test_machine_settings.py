@@ -46,7 +46,7 @@ def test_only_an_administrator_replaces_the_county_key_and_old_packages_still_op
     bundle = tmp_path / "county-key.json"
     assert main.main([*admin, "sync", "key", "county-generate", str(bundle)]) == 0
     old_id = keys.county_show()["key_id"]  # type: ignore[index]
-    town = make_town("T01", seed=1)
+    town = make_town("T01", seed=1).enroll(county_sqlite)
     keys.county_set(town.db, bundle, user="clerk")
     in_transit = town.export(usb)  # sealed for the old county key
     assert in_transit.encrypted
