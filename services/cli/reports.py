@@ -1,0 +1,95 @@
+"""`report birthdays|month`: township reports from the records (政治生日, 一月一分析).
+
+Each command reads in one read-only session, then writes at most one file (xlsx or PDF, atomic and
+verified) and prints only after the file is in place. Bad input (a month in the future, before the
+township existed, an unknown branch) names the field and exits 1 with nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from services.cli import Context, emit, parse_date
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    rep = sub.add_parser("report", help="乡镇报表：政治生日名单、一月一分析").add_subparsers(
+        dest="report", required=True
+    )
+    b = rep.add_parser("birthdays", help="某月过政治生日的党员（入党周年、党龄，光荣在党50年标记）")
+    b.add_argument("--month", required=True, help="月份，如 2026-12（最多可查到一年后）")
+    _common(b)
+    b.set_defaults(handler=birthdays_cmd)
+
+    m = rep.add_parser("month", help="一月一分析：各支部本月记录、问题和下月到期事项")
+    m.add_argument("--period", required=True, help="月份，如 2026-11（不能是将来的月份）")
+    _common(m)
+    m.set_defaults(handler=month_cmd)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--branch", default=None, help="支部代码（默认全乡镇）")
+    p.add_argument("--json", action="store_true")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--xlsx", default=None, metavar="F", help="保存为 Excel 文件")
+    out.add_argument("--pdf", default=None, metavar="F", help="保存为 PDF 文件")
+    p.add_argument("--today", default=None, help=argparse.SUPPRESS)
+
+
+def _today(args: argparse.Namespace) -> date:
+    return parse_date(args.today, "today") if args.today else date.today()
+
+
+def _save(args: argparse.Namespace, document: object) -> str | None:
+    from services.reports import output
+
+    if args.xlsx:
+        rows = output.write_xlsx(document, args.xlsx)  # type: ignore[arg-type]
+        return f"已保存 {args.xlsx}（{rows} 行）"
+    if args.pdf:
+        pages = output.write_pdf(document, args.pdf)  # type: ignore[arg-type]
+        return f"已保存 {args.pdf}（{pages} 页）"
+    return None
+
+
+def birthdays_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    from services.reports.birthdays import birthdays, document
+
+    today = _today(args)
+    with ctx.db().reader() as s:
+        report = birthdays(s, args.month, args.branch, today=today)
+    saved = _save(args, document(report))
+    if args.json:
+        emit(
+            {
+                "month": str(report.month),
+                "title": report.title,
+                "members": [r.as_dict() for r in report.rows],
+            },
+            True,
+        )
+    elif saved is None:
+        print(f"{report.title} {report.month.label()} 政治生日：{len(report.rows)} 人")
+        for line in report.table():
+            print("  ".join(str(v) for v in line if v != ""))
+    if saved:
+        print(saved)
+    return 0
+
+
+def month_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    from services.reports.monthly import document, month_report
+
+    today = _today(args)
+    with ctx.db().reader() as s:
+        report = month_report(s, args.period, args.branch, today=today)
+    saved = _save(args, document(report))
+    if args.json:
+        emit(report.as_dict(), True)
+    elif saved is None:
+        for line in report.lines():
+            print(line)
+    if saved:
+        print(saved)
+    return 0
