@@ -1,4 +1,4 @@
-"""`report birthdays|month`: township reports from the records (政治生日, 一月一分析).
+"""`report birthdays|month|stats`: township reports from the records (政治生日, 一月一分析, 党内统计年报).
 
 Each command reads in one read-only session, then writes at most one file (xlsx or PDF, atomic and
 verified) and prints only after the file is in place. Bad input (a month in the future, before the
@@ -14,7 +14,7 @@ from services.cli import Context, emit, parse_date
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    rep = sub.add_parser("report", help="乡镇报表：政治生日名单、一月一分析").add_subparsers(
+    rep = sub.add_parser("report", help="乡镇报表：政治生日名单、一月一分析、党内统计年报").add_subparsers(
         dest="report", required=True
     )
     b = rep.add_parser("birthdays", help="某月过政治生日的党员（入党周年、党龄，光荣在党50年标记）")
@@ -26,6 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--period", required=True, help="月份，如 2026-11（不能是将来的月份）")
     _common(m)
     m.set_defaults(handler=month_cmd)
+
+    st = rep.add_parser("stats", help="党内统计年报（按12月31日统计，附核对结果）")
+    st.add_argument("--year", required=True, type=int, help="年度，如 2025（须已结束）")
+    st.add_argument("--pack", default=None, help="统计表式文件（默认内置表式）")
+    _common(st)
+    st.set_defaults(handler=stats_cmd)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -90,6 +96,35 @@ def month_cmd(args: argparse.Namespace, ctx: Context) -> int:
     elif saved is None:
         for line in report.lines():
             print(line)
+    if saved:
+        print(saved)
+    return 0
+
+
+def stats_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    from services.reports.statistics import document, load_stats_pack, statistics
+
+    today = _today(args)
+    pack = load_stats_pack(args.pack)
+    with ctx.db().reader() as s:
+        report = statistics(s, args.year, args.branch, today=today, pack=pack)
+    saved = _save(args, document(report))
+    if args.json:
+        emit(report.as_dict(), True)
+    elif saved is None:
+        print(f"{report.title} {report.year}年 党内统计年报（{report.pack}）")
+        for t in report.tables:
+            print(f"【{t.title}】  " + "  ".join(t.columns))
+            for line in t.matrix():
+                print("  " + "  ".join(str(v) for v in line))
+        if report.failures:
+            print(f"核对未通过 {len(report.failures)} 处：")
+            for f in report.failures:
+                print(f"  {f.cell}：{f.message}：{'、'.join(f.members)}")
+        else:
+            print("核对全部通过。")
+        if report.uncountable:
+            print("无法统计：" + "、".join(report.uncountable))
     if saved:
         print(saved)
     return 0

@@ -32,13 +32,20 @@ class People:
         full_member_on: date | None = None,
         status: str = "full",
         birth: date = date(1940, 3, 3),
+        male: bool = True,
+        education: str = "",
+        ethnicity: str = "汉族",
+        branch_since: date | None = None,
     ) -> Member:
         data = members.MemberInput(
             name=name,
-            id_number=self.build.id_number(birth),
+            id_number=self.build.id_number(birth, male),
             joined_on=joined_on,
             full_member_on=full_member_on,
             status=status,
+            education=education,
+            ethnicity=ethnicity,
+            branch_since=branch_since,
         )
         with self.db.transaction("test") as s:
             return members.create_member(s, branch_id, data, today=TODAY)
