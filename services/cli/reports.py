@@ -77,8 +77,13 @@ def birthdays_cmd(args: argparse.Namespace, ctx: Context) -> int:
         )
     elif saved is None:
         print(f"{report.title} {report.month.label()} 政治生日：{len(report.rows)} 人")
-        for line in report.table():
-            print("  ".join(str(v) for v in line if v != ""))
+        for r in report.rows:
+            age = "党龄—" if r.party_age.years is None else f"党龄{r.party_age.years}年"
+            marks = f"  【{'、'.join(r.marks)}】" if r.marks else ""
+            note = f"（{r.party_age.note}）" if r.party_age.note else ""
+            print(
+                f"{r.celebrated_on.isoformat()}  {r.branch_name}  {r.name}  入党{r.years}周年  {age}{note}{marks}"
+            )
     if saved:
         print(saved)
     return 0

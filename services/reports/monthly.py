@@ -264,7 +264,9 @@ def _due(session: Session, branches: list[Branch], month: Month) -> list[DueItem
                 b.id,
                 "",
                 f"支委会任期{'已于' if overdue else '将于'} {b.term_end.isoformat()} 届满",
-                "提前向上级党委报告，启动换届选举（支部工作条例第二十一条；选举工作条例）",
+                "任期已满，尽快报告上级党委并按期换届，不得无故拖延（支部工作条例第二十一条；选举工作条例）"
+                if overdue
+                else "提前向上级党委报告，启动换届选举（支部工作条例第二十一条；选举工作条例）",
                 "term",
             )
 

@@ -154,3 +154,14 @@ def test_cli_future_month_exits_1_and_writes_nothing(
     assert "month：2030年1月太远" in err
     assert not out_file.exists()
     assert list(tmp_path.glob("*.xlsx")) == []
+
+
+def test_cli_text_lines(db_path: Path, town: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(db_path, capsys, "report", "birthdays", "--month", "2026-12", "--branch", "B01")
+    assert code == 0
+    assert out.splitlines() == [
+        "一村党支部 2026年12月 政治生日：3 人",
+        "2026-12-05  一村党支部  小钱  入党1周年  党龄—（预备党员，尚无党龄）",
+        "2026-12-10  一村党支部  老王  入党51周年  党龄50年  【光荣在党50年】",
+        "2026-12-20  一村党支部  老赵  入党51周年  党龄49年",
+    ]

@@ -227,3 +227,36 @@ def test_cli_json_xlsx_and_bad_pack(
     )
     assert code == 1 and out == "" and "区间重叠" in err
     assert not target.exists()
+
+
+def test_demo_township_yearly_tables_pass_every_cross_check(db: Database) -> None:
+    from services import demo
+
+    demo.generate(db, "small", seed=7, today=TODAY)
+    with db.reader() as s:
+        report = statistics(s, 2025, today=TODAY)
+    assert report.failures == []
+    assert report.uncountable == []
+    change = report.table("change").matrix()[0]
+    start, *flows, end = change[1:]
+    assert isinstance(start, int) and isinstance(end, int)
+    assert start + sum(flows[:2]) - sum(flows[2:]) == end  # type: ignore[arg-type]
+    basic = report.table("basic")
+    assert basic.value("党员总数", "合计") == end
+    assert basic.value("正式党员", "合计") + basic.value("预备党员", "合计") == end
+
+
+def test_cli_text_and_pdf(
+    db_path: Path, town: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pypdf import PdfReader
+
+    code, out, _ = run(db_path, capsys, "report", "stats", "--year", "2025")
+    assert code == 0
+    assert "  党员数  5  1  1  1  1  0  5" in out.splitlines()
+    assert out.splitlines()[-1] == "核对全部通过。"
+    pdf = tmp_path / "年报.pdf"
+    code, out, _ = run(db_path, capsys, "report", "stats", "--year", "2025", "--pdf", str(pdf))
+    assert code == 0 and out.startswith(f"已保存 {pdf}")
+    text = "".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
+    assert "党员数量变化" in text and "全部核对通过" in text
