@@ -33,7 +33,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Branch, Member
-from models.enums import MemberState
+from models.enums import MemberState, TransferDirection
+from models.transfer import MemberTransfer
 from services.dates import age_on
 from services.errors import ValidationError
 from services.handbook.errors import PackError
@@ -372,12 +373,53 @@ def _status_on(m: Member, day: date) -> str:
     return m.status
 
 
-def _in_roster(m: Member, day: date) -> bool:
-    if m.joined_on is None or m.joined_on > day or (m.branch_since is not None and m.branch_since > day):
-        return False
-    if m.left_on is not None:
-        return m.left_on > day
-    return m.state == MemberState.ACTIVE
+class _Roster:
+    """Who was in the scope's roster on a day, from the member rows and their transfer records.
+
+    A transfer record (组织关系转接) into or out of a branch in scope on day d puts the member in or out of
+    the scope from d on; a member whose first in-scope record is a transfer out was in the scope before it.
+    Moving between two branches of the scope is therefore neither 转入 nor 转出 for the scope. Without
+    transfer records the member row's 转入本支部日期 and 离开日期 decide."""
+
+    def __init__(self, session: Session, members: list[Member], scope_ids: list[str]) -> None:
+        self.events: dict[str, list[tuple[date, str]]] = {}
+        if members:
+            rows = session.execute(
+                select(MemberTransfer.member_id, MemberTransfer.on, MemberTransfer.direction).where(
+                    MemberTransfer.branch_id.in_(scope_ids), MemberTransfer.deleted.is_(False)
+                )
+            )
+            wanted = {m.id for m in members}
+            for member_id, on, direction in rows:
+                if member_id in wanted:
+                    self.events.setdefault(member_id, []).append((on, direction))
+            for ev in self.events.values():
+                ev.sort(key=lambda e: (e[0], 0 if e[1] == TransferDirection.OUT else 1))
+
+    def present(self, m: Member, day: date) -> bool:
+        if m.joined_on is None or m.joined_on > day:
+            return False
+        if m.state in (MemberState.DECEASED, MemberState.LEFT) and (m.left_on is None or m.left_on <= day):
+            return False
+        ev = self.events.get(m.id)
+        if ev:
+            past = [e for e in ev if e[0] <= day]
+            return past[-1][1] == TransferDirection.IN if past else ev[0][1] == TransferDirection.OUT
+        if m.left_on is not None:
+            if m.left_on <= day:
+                return False
+        elif m.state != MemberState.ACTIVE:
+            return False
+        return m.branch_since is None or m.branch_since <= day
+
+    def moved(self, m: Member, direction: str, first: date, last: date) -> bool:
+        """A transfer record of ``direction`` in [first, last]; without records, the member row's dates."""
+        ev = self.events.get(m.id)
+        if ev:
+            return any(first <= on <= last and d == direction for on, d in ev)
+        if direction == TransferDirection.IN:
+            return m.branch_since is not None and first <= m.branch_since <= last
+        return m.state == MemberState.TRANSFERRED_OUT and m.left_on is not None and first <= m.left_on <= last
 
 
 def _who(m: Member, branches: dict[str, Branch]) -> str:
@@ -411,11 +453,21 @@ def statistics(
             f"year：{year}年早于{where.title()}建立的时间（{start_day.isoformat()}），没有可统计的记录。",
         )
     prev_end = date(year - 1, 12, 31)
-    branches = {b.id: b for b in where.branches}
-    members = list(
-        session.scalars(select(Member).where(Member.branch_id.in_(where.ids), Member.deleted.is_(False)))
+    # every branch by id (a member who moved out of the scope is named with the branch they are in now)
+    branches = {b.id: b for b in session.scalars(select(Branch))}
+    moved_through = select(MemberTransfer.member_id).where(
+        MemberTransfer.branch_id.in_(where.ids), MemberTransfer.deleted.is_(False)
     )
-    roster = [m for m in members if _in_roster(m, end)]
+    members = list(
+        session.scalars(
+            select(Member).where(
+                Member.deleted.is_(False),
+                Member.branch_id.in_(where.ids) | Member.id.in_(moved_through),
+            )
+        )
+    )
+    book = _Roster(session, members, where.ids)
+    roster = [m for m in members if book.present(m, end)]
     uncountable: list[str] = []
     people: dict[str, Person] = {}
     for m in roster:
@@ -435,9 +487,22 @@ def statistics(
         people[m.id] = Person(m.id, _who(m, branches), m.branch_id, facts)
     results: list[TableResult] = []
     failures: list[CheckFailure] = []
+    by_number: dict[str, list[Member]] = {}
+    for m in roster:
+        by_number.setdefault(m.id_number, []).append(m)
+    for number, rows in sorted(by_number.items()):
+        if len(rows) > 1:
+            failures.append(
+                CheckFailure(
+                    "花名册",
+                    f"{end.isoformat()} 在册名单",
+                    f"身份证号 {number} 在册 {len(rows)} 次，每张表会把同一人数 {len(rows)} 次，请删除重复的记录",
+                    tuple(sorted(_who(m, branches) for m in rows)),
+                )
+            )
     for t in pack.table:
         if t.kind == "flow":
-            res, fails = _flow(t, members, branches, prev_end, end, year, people)
+            res, fails = _flow(t, members, book, branches, prev_end, end, year, people)
         else:
             res, fails = _grid(t, roster, people)
         results.append(res)
@@ -523,27 +588,26 @@ def _grid(
 def _flow(
     t: Table,
     members: list[Member],
+    book: _Roster,
     branches: dict[str, Branch],
     prev_end: date,
     end: date,
     year: int,
     people: dict[str, Person],
 ) -> tuple[TableResult, list[CheckFailure]]:
-    before = {m.id: m for m in members if _in_roster(m, prev_end)}
-    after = {m.id: m for m in members if _in_roster(m, end)}
+    before = {m.id: m for m in members if book.present(m, prev_end)}
+    after = {m.id: m for m in members if book.present(m, end)}
     came = [m for i, m in after.items() if i not in before]
     went = [m for i, m in before.items() if i not in after]
     start_of_year = date(year, 1, 1)
     tests: dict[str, Callable[[Member], bool]] = {
         "admitted": lambda m: start_of_year <= m.joined_on <= end,
         "transferred_in": lambda m: (
-            m.joined_on < start_of_year
-            and m.branch_since is not None
-            and start_of_year <= m.branch_since <= end
+            m.joined_on < start_of_year and book.moved(m, TransferDirection.IN, start_of_year, end)
         ),
-        "transferred_out": lambda m: m.state == MemberState.TRANSFERRED_OUT,
-        "deceased": lambda m: m.state == MemberState.DECEASED,
-        "left": lambda m: m.state == MemberState.LEFT,
+        "transferred_out": lambda m: book.moved(m, TransferDirection.OUT, start_of_year, end),
+        "deceased": lambda m: m.state == MemberState.DECEASED and m.left_on is not None and m.left_on <= end,
+        "left": lambda m: m.state == MemberState.LEFT and m.left_on is not None and m.left_on <= end,
     }
     cols = ["上年末", *(c.label for c in t.increase), *(c.label for c in t.decrease), "本年末"]
     row = "党员数"

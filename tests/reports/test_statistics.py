@@ -260,3 +260,45 @@ def test_cli_text_and_pdf(
     assert code == 0 and out.startswith(f"已保存 {pdf}")
     text = "".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
     assert "党员数量变化" in text and "全部核对通过" in text
+
+
+def test_move_between_branches_is_no_change_for_the_township_but_counts_for_each_branch(
+    db: Database, build: Builder, people: People, town: dict[str, str]
+) -> None:
+    from services import transfers
+
+    two = build.branch("B02", "二村党支部", founded_on=date(2000, 1, 1)).id
+    with db.transaction("test") as s:
+        transfers.transfer_out(s, town["辛"], date(2025, 4, 1), "二村党支部", today=TODAY)
+        transfers.transfer_in(s, town["辛"], two, date(2025, 4, 1), "一村党支部", today=TODAY)
+    with db.reader() as s:
+        township = statistics(s, 2025, today=TODAY)
+        one_only = statistics(s, 2025, "B01", today=TODAY)
+        two_only = statistics(s, 2025, "B02", today=TODAY)
+    assert township.table("change").matrix() == [["党员数", 5, 1, 1, 1, 1, 0, 5]]
+    assert one_only.table("change").matrix() == [["党员数", 5, 1, 1, 2, 1, 0, 4]]
+    assert two_only.table("change").matrix() == [["党员数", 0, 0, 1, 0, 0, 0, 1]]
+    assert one_only.members_of("change", "党员数", "转出") == ["一村党支部 己", "二村党支部 辛"]
+    assert township.failures == one_only.failures == two_only.failures == []
+    assert township.table("basic").value("党员总数", "合计") == 5
+
+
+def test_the_same_person_twice_in_the_roster_is_named(
+    db: Database, build: Builder, town: dict[str, str]
+) -> None:
+    from models import Member
+
+    with db.transaction("test") as s:  # a duplicate that slipped in before the duplicate check existed
+        original = s.get(Member, town["甲"])
+        assert original is not None
+        copy = Member(
+            **{c.name: getattr(original, c.name) for c in Member.__table__.columns if c.name not in ("id",)}
+        )
+        copy.name = "甲（重复）"
+        s.add(copy)
+    with db.reader() as s:
+        report = statistics(s, 2025, today=TODAY)
+    dup = [f for f in report.failures if f.table == "花名册"]
+    assert len(dup) == 1
+    assert dup[0].members == ("一村党支部 甲", "一村党支部 甲（重复）")
+    assert "在册 2 次" in dup[0].message
