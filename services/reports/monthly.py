@@ -285,6 +285,7 @@ def _due(session: Session, branches: list[Branch], month: Month) -> list[DueItem
             Member.deleted.is_(False),
             Member.state == MemberState.ACTIVE,
             Member.status == MemberStatus.PROBATIONARY,
+            Member.full_member_on.is_(None),  # 转正 already recorded: nothing falls due
         )
     )
     for m in probationers:
