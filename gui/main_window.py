@@ -20,6 +20,7 @@ EXTENSIONS: list[str] = [
     "gui.handbook_view",
     "gui.sync_dialog",
     "gui.print_actions",
+    "gui.reports_view",
 ]
 
 import importlib  # noqa: E402

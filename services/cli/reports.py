@@ -76,14 +76,8 @@ def birthdays_cmd(args: argparse.Namespace, ctx: Context) -> int:
             True,
         )
     elif saved is None:
-        print(f"{report.title} {report.month.label()} 政治生日：{len(report.rows)} 人")
-        for r in report.rows:
-            age = "党龄—" if r.party_age.years is None else f"党龄{r.party_age.years}年"
-            marks = f"  【{'、'.join(r.marks)}】" if r.marks else ""
-            note = f"（{r.party_age.note}）" if r.party_age.note else ""
-            print(
-                f"{r.celebrated_on.isoformat()}  {r.branch_name}  {r.name}  入党{r.years}周年  {age}{note}{marks}"
-            )
+        for line in report.lines():
+            print(line)
     if saved:
         print(saved)
     return 0
@@ -117,19 +111,8 @@ def stats_cmd(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit(report.as_dict(), True)
     elif saved is None:
-        print(f"{report.title} {report.year}年 党内统计年报（{report.pack}）")
-        for t in report.tables:
-            print(f"【{t.title}】  " + "  ".join(t.columns))
-            for line in t.matrix():
-                print("  " + "  ".join(str(v) for v in line))
-        if report.failures:
-            print(f"核对未通过 {len(report.failures)} 处：")
-            for f in report.failures:
-                print(f"  {f.cell}：{f.message}：{'、'.join(f.members)}")
-        else:
-            print("核对全部通过。")
-        if report.uncountable:
-            print("无法统计：" + "、".join(report.uncountable))
+        for line in report.lines():
+            print(line)
     if saved:
         print(saved)
     return 0

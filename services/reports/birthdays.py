@@ -86,6 +86,18 @@ class BirthdayReport:
 
     COLUMNS = ("支部", "姓名", "入党日期", "政治生日", "入党周年", "党龄（年）", "党龄起算", "标记")
 
+    def lines(self) -> list[str]:
+        """Plain text: a heading, then one line per member."""
+        out = [f"{self.title} {self.month.label()} 政治生日：{len(self.rows)} 人"]
+        for r in self.rows:
+            age = "党龄—" if r.party_age.years is None else f"党龄{r.party_age.years}年"
+            marks = f"  【{'、'.join(r.marks)}】" if r.marks else ""
+            note = f"（{r.party_age.note}）" if r.party_age.note else ""
+            out.append(
+                f"{r.celebrated_on.isoformat()}  {r.branch_name}  {r.name}  入党{r.years}周年  {age}{note}{marks}"
+            )
+        return out
+
     def table(self) -> list[list[object]]:
         """The rows as printed / exported, in COLUMNS order."""
         out: list[list[object]] = []

@@ -353,6 +353,21 @@ class StatsReport:
         cell = self.table(table_id).cells[(row, column)]
         return sorted(self.people[i].name for i in cell.member_ids)
 
+    def lines(self) -> list[str]:
+        """Plain text: each table, then the cross-checks and 无法统计."""
+        out = [f"{self.title} {self.year}年 党内统计年报（{self.pack}）"]
+        for t in self.tables:
+            out.append(f"【{t.title}】  " + "  ".join(t.columns))
+            out += ["  " + "  ".join(str(v) for v in line) for line in t.matrix()]
+        if self.failures:
+            out.append(f"核对未通过 {len(self.failures)} 处：")
+            out += [f"  {f.cell}：{f.message}：{'、'.join(f.members)}" for f in self.failures]
+        else:
+            out.append("核对全部通过。")
+        if self.uncountable:
+            out.append("无法统计：" + "、".join(self.uncountable))
+        return out
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "year": self.year,
