@@ -8,6 +8,7 @@ township existed, an unknown branch) names the field and exits 1 with nothing wr
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 
 from services.cli import Context, emit, parse_date
@@ -24,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     m = rep.add_parser("month", help="一月一分析：各支部本月记录、问题和下月到期事项")
     m.add_argument("--period", required=True, help="月份，如 2026-11（不能是将来的月份）")
+    m.add_argument("--pack", default=None, help="手册包文件（默认本机选用的手册包，同 check）")
     _common(m)
     m.set_defaults(handler=month_cmd)
 
@@ -79,16 +81,24 @@ def birthdays_cmd(args: argparse.Namespace, ctx: Context) -> int:
         for line in report.lines():
             print(line)
     if saved:
-        print(saved)
+        print(saved, file=sys.stderr if args.json else sys.stdout)  # --json keeps stdout parseable
     return 0
 
 
 def month_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    from services.handbook.pack import PackHolder, load_pack
     from services.reports.monthly import document, month_report
 
     today = _today(args)
+    if args.pack:
+        pack = load_pack(args.pack)
+    else:
+        holder = PackHolder.startup()
+        if holder.last_error is not None:
+            print(f"注意：{holder.last_error.message}（暂用默认手册包）", file=sys.stderr)
+        pack = holder.pack
     with ctx.db().reader() as s:
-        report = month_report(s, args.period, args.branch, today=today)
+        report = month_report(s, args.period, args.branch, today=today, pack=pack)
     saved = _save(args, document(report))
     if args.json:
         emit(report.as_dict(), True)
@@ -96,7 +106,7 @@ def month_cmd(args: argparse.Namespace, ctx: Context) -> int:
         for line in report.lines():
             print(line)
     if saved:
-        print(saved)
+        print(saved, file=sys.stderr if args.json else sys.stdout)  # --json keeps stdout parseable
     return 0
 
 
@@ -114,5 +124,5 @@ def stats_cmd(args: argparse.Namespace, ctx: Context) -> int:
         for line in report.lines():
             print(line)
     if saved:
-        print(saved)
+        print(saved, file=sys.stderr if args.json else sys.stdout)  # --json keeps stdout parseable
     return 0

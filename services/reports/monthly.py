@@ -11,7 +11,8 @@ Sources of the due items (see ../shared/domain.md):
 - lapses: 党章 第九条 (6 months without organisational life or dues: regarded as having left), warned at 3
   and 5 months — the same runs the handbook's lapse rules judge (services.fees.unpaid_runs / life_gap_runs);
 - 组织生活会: 党员教育管理工作条例 第十七条 (at least once a year), listed in the last three months of the
-  year while none is on record.
+  year while none is on record;
+- 积极分子 reserve: the pack's reserve rule (TEAM-02: at least 10 per village, services.pipeline).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from services.development import conversion_due
 from services.handbook.pack import Pack
 from services.handbook.period import month as month_period
 from services.handbook.service import run_check
+from services.pipeline import pipeline_table, reserve_from_pack
 from services.reports.common import Month, check_month, parse_month, scope
 from services.reports.output import Document, Section
 
@@ -183,9 +185,10 @@ def month_report(
     ids = where.ids
     branches = [_empty_month(b) for b in where.branches]
     _fill_counts(session, ids, month, {b.code: b for b in branches}, {b.id: b.code for b in where.branches})
+    pack = pack or load_pack()
     result = run_check(
         session,
-        pack or load_pack(),
+        pack,
         month_period(month.year, month.month),
         branch_code=branch_code,
         as_of=today,
@@ -194,7 +197,7 @@ def month_report(
     findings = sorted(
         result.findings, key=lambda f: (order.get(f.branch_id, 0), -f.rank, f.rule_id, f.period)
     )
-    due = _due(session, where.branches, month)
+    due = _due(session, where.branches, month, pack)
     notes = []
     if month.year == today.year and month.month == today.month:
         notes.append(f"注：{month.label()}尚未结束，截至 {today.isoformat()} 的记录。")
@@ -242,7 +245,7 @@ def _fill_counts(
             by_code[code_of[branch_id]].ledgers[label] += n
 
 
-def _due(session: Session, branches: list[Branch], month: Month) -> list[DueItem]:
+def _due(session: Session, branches: list[Branch], month: Month, pack: Pack) -> list[DueItem]:
     """What falls due in the month after ``month`` (and what is already overdue by then)."""
     nxt = month.next()
     start, end = nxt.first, nxt.last
@@ -392,6 +395,20 @@ def _due(session: Session, branches: list[Branch], month: Month) -> list[DueItem
                 "life_meeting",
             )
 
+    reserve = reserve_from_pack(pack)
+    if reserve is not None:
+        for row in pipeline_table(session, ids, reserve):
+            if row.short:
+                have = row.counts.get(DevelopmentStage.ACTIVIST.value, 0)
+                add(
+                    REMIND,
+                    end,
+                    row.branch_id,
+                    "",
+                    f"入党积极分子 {have} 名，少于储备要求的 {reserve.minimum} 名",
+                    f"从入党申请人中推荐确定积极分子，指定培养联系人（{reserve.rule_id}；发展党员工作细则）",
+                    "reserve",
+                )
     out.sort(key=lambda d: (d.urgency, d.due_on, order[d.branch_code], d.who))
     return out
 

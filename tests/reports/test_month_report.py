@@ -131,6 +131,7 @@ def test_due_next_month_sorted_by_urgency_each_saying_what_to_do(db: Database, t
         (3, date(2026, 11, 1), "B01", "缺会", "life"),
         (3, date(2026, 11, 20), "B01", "积一", "activist_year"),
         (3, date(2026, 11, 25), "B01", "积一", "activist_review"),
+        (3, date(2026, 11, 30), "B01", "", "reserve"),
     ]
     by_kind = {d.kind: d for d in report.due}
     assert by_kind["dues"].what == "未交党费已连续 4 个月（2026-07 起），2026年11月将满 5 个月"
@@ -138,6 +139,7 @@ def test_due_next_month_sorted_by_urgency_each_saying_what_to_do(db: Database, t
     assert "党章第七条" in by_kind["probation"].todo
     assert "发展对象" in by_kind["activist_year"].todo
     assert by_kind["life_meeting"].what == "2026年尚未召开组织生活会（年底前还剩 2 个月）"
+    assert by_kind["reserve"].what == "入党积极分子 2 名，少于储备要求的 10 名"
     assert all(d.todo for d in report.due)
 
 
@@ -212,7 +214,7 @@ def test_cli_json_xlsx_pdf_and_refusal(
     assert due_rows[0] == ("紧急程度", "到期日", "支部", "对象", "事项", "应做")
     assert due_rows[1][:4] == ("紧急", datetime(2026, 11, 10), "一村党支部", "预备一")
     assert due_rows[1][5] == "本人提交转正申请，支部党员大会讨论能否按期转正（党章第七条）"
-    assert len(due_rows) == 9
+    assert len(due_rows) == 10
 
     pdf = tmp_path / "分析.pdf"
     code, out, _ = run(db_path, capsys, "report", "month", "--period", "2026-10", "--pdf", str(pdf))
@@ -224,3 +226,14 @@ def test_cli_json_xlsx_pdf_and_refusal(
     code, out, err = run(db_path, capsys, "report", "month", "--period", "2027-01", "--pdf", str(bad))
     assert code == 1 and out == "" and "period：2027年1月还没有到" in err
     assert not bad.exists()
+
+
+def test_cli_json_with_a_file_keeps_stdout_json(
+    db_path: Path, town: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    xlsx = tmp_path / "a.xlsx"
+    code, out, err = run(
+        db_path, capsys, "report", "month", "--period", "2026-10", "--json", "--xlsx", str(xlsx)
+    )
+    assert code == 0 and json.loads(out)["period"] == "2026-10"
+    assert err.strip().startswith(f"已保存 {xlsx}")
