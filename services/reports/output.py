@@ -50,19 +50,29 @@ def write_xlsx(doc: Document, path: str | Path) -> int:
 
 def write_pdf(doc: Document, path: str | Path) -> int:
     """The report as an A4 PDF; returns the page count. Raises PrintError subclasses on failure."""
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Flowable, Paragraph, Spacer
 
     from services.printing.layout import RunningHead, data_table, esc, render, styles
     from services.printing.output import write_pdf as write
 
     st = styles()
+    heading = ParagraphStyle("report_h2", parent=st.h2, keepWithNext=1)  # never alone at a page's foot
+    note = ParagraphStyle("report_note", parent=st.note, keepWithNext=1)
     story: list[Flowable] = [Paragraph(esc(doc.title), st.title)]
     for s in doc.sections:
-        story.append(Paragraph(esc(s.title), st.h2))
+        story.append(Paragraph(esc(s.title), heading))
         if s.note:
-            story.append(Paragraph(esc(s.note), st.note))
-            story.append(Spacer(1, 2))
-        story.append(data_table(s.columns, s.rows, _widths(s), small=len(s.columns) > 7, empty=s.empty))
+            story.append(Paragraph(esc(s.note), note))
+        numeric = [
+            i
+            for i in range(len(s.columns))
+            if s.rows and all(isinstance(r[i], int) or r[i] in ("", "—") for r in s.rows)
+        ]
+        story.append(
+            data_table(s.columns, s.rows, _widths(s), center=numeric, small=len(s.columns) > 7, empty=s.empty)
+        )
+        story.append(Spacer(1, 2))
     rendered = render(story, RunningHead(doc.head, doc.title), title=doc.title)
     write(rendered.data, path, rendered.pages)
     return rendered.pages
