@@ -1,4 +1,5 @@
-"""`report birthdays|month|stats`: township reports from the records (政治生日, 一月一分析, 党内统计年报).
+"""`report birthdays|month|quarter|stats`: township reports from the records (政治生日, 一月一分析, 一季一调度,
+党内统计年报).
 
 Each command reads in one read-only session, then writes at most one file (xlsx or PDF, atomic and
 verified) and prints only after the file is in place. Bad input (a month in the future, before the
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from typing import Any
 
 from services.cli import Context, emit, parse_date
 
@@ -29,6 +31,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(m)
     m.set_defaults(handler=month_cmd)
 
+    qp = rep.add_parser("quarter", help="一季一调度：各支部逐月趋势和本季度问题")
+    qp.add_argument("--period", required=True, help="季度，如 2026Q3（须已开始）")
+    qp.add_argument("--pack", default=None, help="手册包文件（默认本机选用的手册包，同 check）")
+    _common(qp)
+    qp.set_defaults(handler=quarter_cmd)
+
     st = rep.add_parser("stats", help="党内统计年报（按12月31日统计，附核对结果）")
     st.add_argument("--year", required=True, type=int, help="年度，如 2025（须已结束）")
     st.add_argument("--pack", default=None, help="统计表式文件（默认内置表式）")
@@ -47,6 +55,18 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def _today(args: argparse.Namespace) -> date:
     return parse_date(args.today, "today") if args.today else date.today()
+
+
+def _handbook_pack(path: str | None) -> Any:
+    """``--pack`` when given, else the pack chosen on this computer (as ``check`` and the GUI)."""
+    from services.handbook.pack import PackHolder, load_pack
+
+    if path:
+        return load_pack(path)
+    holder = PackHolder.startup()
+    if holder.last_error is not None:
+        print(f"注意：{holder.last_error.message}（暂用默认手册包）", file=sys.stderr)
+    return holder.pack
 
 
 def _save(args: argparse.Namespace, document: object) -> str | None:
@@ -86,17 +106,10 @@ def birthdays_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def month_cmd(args: argparse.Namespace, ctx: Context) -> int:
-    from services.handbook.pack import PackHolder, load_pack
     from services.reports.monthly import document, month_report
 
     today = _today(args)
-    if args.pack:
-        pack = load_pack(args.pack)
-    else:
-        holder = PackHolder.startup()
-        if holder.last_error is not None:
-            print(f"注意：{holder.last_error.message}（暂用默认手册包）", file=sys.stderr)
-        pack = holder.pack
+    pack = _handbook_pack(args.pack)
     with ctx.db().reader() as s:
         report = month_report(s, args.period, args.branch, today=today, pack=pack)
     saved = _save(args, document(report))
@@ -117,6 +130,24 @@ def stats_cmd(args: argparse.Namespace, ctx: Context) -> int:
     pack = load_stats_pack(args.pack)
     with ctx.db().reader() as s:
         report = statistics(s, args.year, args.branch, today=today, pack=pack)
+    saved = _save(args, document(report))
+    if args.json:
+        emit(report.as_dict(), True)
+    elif saved is None:
+        for line in report.lines():
+            print(line)
+    if saved:
+        print(saved, file=sys.stderr if args.json else sys.stdout)  # --json keeps stdout parseable
+    return 0
+
+
+def quarter_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    from services.reports.quarterly import document, quarter_report
+
+    today = _today(args)
+    pack = _handbook_pack(args.pack)
+    with ctx.db().reader() as s:
+        report = quarter_report(s, args.period, args.branch, today=today, pack=pack)
     saved = _save(args, document(report))
     if args.json:
         emit(report.as_dict(), True)

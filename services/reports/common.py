@@ -100,15 +100,24 @@ def earliest_record(session: Session, scope_: Scope) -> date | None:
 
 
 def check_month(
-    session: Session, scope_: Scope, month: Month, today: date, *, field: str, months_ahead: int = 0
+    session: Session,
+    scope_: Scope,
+    month: Month,
+    today: date,
+    *,
+    field: str,
+    months_ahead: int = 0,
+    future: bool = True,
+    past: bool = True,
 ) -> None:
-    """Refuse a month after ``today``'s month (plus ``months_ahead``) or before the township existed.
+    """Refuse a month after ``today``'s month (plus ``months_ahead``; when ``future``) or before the township
+    existed (when ``past``).
 
     Raises ValidationError(field) with a Chinese message naming the field."""
     limit = Month(today.year, today.month)
     for _ in range(months_ahead):
         limit = limit.next()
-    if (month.year, month.month) > (limit.year, limit.month):
+    if future and (month.year, month.month) > (limit.year, limit.month):
         if months_ahead:
             raise ValidationError(
                 field,
@@ -117,7 +126,7 @@ def check_month(
         raise ValidationError(
             field, f"{field}：{month.label()}还没有到（今天是 {today.isoformat()}），不能统计将来的月份。"
         )
-    start = earliest_record(session, scope_)
+    start = earliest_record(session, scope_) if past else None
     if start is not None and month.last < start:
         raise ValidationError(
             field,

@@ -9,7 +9,7 @@ import pytest
 
 import main
 from models import Member
-from services import members
+from services import meetings, members
 from services.db import Database
 from tests.conftest import Builder
 
@@ -58,6 +58,24 @@ class People:
 @pytest.fixture
 def people(build: Builder, db: Database) -> People:
     return People(build, db)
+
+
+def meeting(db: Database, branch_id: str, kind: str, day: date, att: dict[str, str]) -> None:
+    """Record a meeting with attendance (member id → status) through services.meetings."""
+    data = meetings.MeetingInput(
+        type=kind,
+        held_on=day,
+        topics="议题",
+        minutes="记录",
+        lecturer="书记" if kind == "lecture" else "",
+        recorded_on=day,
+        attendance=[
+            meetings.AttendanceInput(mid, status, "生病" if status == "leave" else "")
+            for mid, status in att.items()
+        ],
+    )
+    with db.transaction("test") as s:
+        meetings.create_meeting(s, branch_id, data, today=TODAY)
 
 
 def run(db_path: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

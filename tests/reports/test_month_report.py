@@ -12,31 +12,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from models import Branch
-from services import development, fees, meetings
+from services import development, fees
 from services.db import Database
 from services.errors import ValidationError
 from services.handbook.pack import load_pack
 from services.handbook.service import run_check
 from services.reports.monthly import month_report
 from tests.conftest import Builder
-from tests.reports.conftest import TODAY, People, run
-
-
-def _meeting(db: Database, branch_id: str, kind: str, day: date, att: dict[str, str]) -> None:
-    data = meetings.MeetingInput(
-        type=kind,
-        held_on=day,
-        topics="议题",
-        minutes="记录",
-        lecturer="书记" if kind == "lecture" else "",
-        recorded_on=day,
-        attendance=[
-            meetings.AttendanceInput(mid, status, "生病" if status == "leave" else "")
-            for mid, status in att.items()
-        ],
-    )
-    with db.transaction("test") as s:
-        meetings.create_meeting(s, branch_id, data, today=TODAY)
+from tests.reports.conftest import TODAY, People, meeting, run
 
 
 def _activist(
@@ -68,7 +51,7 @@ def town(db: Database, build: Builder, people: People) -> dict[str, str]:
         branch.term_start, branch.term_end = date(2021, 11, 16), date(2026, 11, 15)
     everyone = [v for k, v in ids.items()]
     # September: 缺会 absent (a run of organisational life starts); October: 缺会 absent again → 2 months
-    _meeting(
+    meeting(
         db,
         one.id,
         "congress",
@@ -77,16 +60,16 @@ def town(db: Database, build: Builder, people: People) -> dict[str, str]:
     )
     oct_congress = {m: "present" for m in everyone}
     oct_congress.update({ids["丁"]: "absent", ids["预备一"]: "leave", ids["缺会"]: "absent"})
-    _meeting(db, one.id, "congress", date(2026, 10, 10), oct_congress)
-    _meeting(
+    meeting(db, one.id, "congress", date(2026, 10, 10), oct_congress)
+    meeting(
         db,
         one.id,
         "theme_day",
         date(2026, 10, 20),
         {m: "absent" if m == ids["缺会"] else "present" for m in everyone},
     )
-    _meeting(db, two.id, "life", date(2026, 6, 20), dict.fromkeys(b2, "present"))
-    _meeting(db, two.id, "theme_day", date(2026, 10, 18), dict.fromkeys(b2, "present"))
+    meeting(db, two.id, "life", date(2026, 6, 20), dict.fromkeys(b2, "present"))
+    meeting(db, two.id, "theme_day", date(2026, 10, 18), dict.fromkeys(b2, "present"))
     with db.transaction("test") as s:
         for month in ("2026-06", "2026-07", "2026-08", "2026-09", "2026-10"):
             fees.set_due(s, ids["欠费"], month, "farmer")
