@@ -1,5 +1,5 @@
-"""Township reports on a demo township (≈3000 members, 10 years of meetings): 党内统计年报, 一月一分析
-and 政治生日, each timed in-process (min / median of 3 runs), with the raw-library baseline of the same
+"""Township reports on a demo township (≈3000 members, 10 years of meetings): 党内统计年报, 一月一分析,
+一季一调度 and 政治生日, each timed in-process (min / median of 3 runs), with the raw-library baseline of the same
 run: one SQLAlchemy Core select of every member row (what any roster-wide report must read at least).
 Usage: python bench/bench_reports.py [DB] — without DB a township demo is generated first (~30 s)."""
 
@@ -22,6 +22,7 @@ from services import demo
 from services.db import Database, open_database
 from services.reports.birthdays import birthdays
 from services.reports.monthly import month_report
+from services.reports.quarterly import quarter_report
 from services.reports.statistics import statistics
 
 TODAY = date(2026, 11, 24)
@@ -49,6 +50,7 @@ def main() -> None:
         for label, fn in (
             ("report stats --year 2025", lambda s: statistics(s, 2025, today=TODAY)),
             ("report month --period 2026-10", lambda s: month_report(s, "2026-10", today=TODAY)),
+            ("report quarter --period 2026Q3", lambda s: quarter_report(s, "2026Q3", today=TODAY)),
             ("report birthdays --month 2026-12", lambda s: birthdays(s, "2026-12", today=TODAY)),
         ):
             low, mid = timed(db, fn)

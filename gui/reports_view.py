@@ -1,5 +1,5 @@
-"""数据 → 乡镇报表: 政治生日名单, 一月一分析 and 党内统计年报 for the selected branch (or the township),
-shown as text and saved as Excel or PDF — the same reports as ``report birthdays|month|stats``."""
+"""数据 → 乡镇报表: 政治生日名单, 一月一分析, 一季一调度 and 党内统计年报 for the selected branch (or the township),
+shown as text and saved as Excel or PDF — the same reports as ``report birthdays|month|quarter|stats``."""
 
 from __future__ import annotations
 
@@ -29,7 +29,12 @@ from services.org import get_branch
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
-KINDS = [("birthdays", "政治生日名单"), ("month", "一月一分析"), ("stats", "党内统计年报")]
+KINDS = [
+    ("birthdays", "政治生日名单"),
+    ("month", "一月一分析"),
+    ("quarter", "一季一调度"),
+    ("stats", "党内统计年报"),
+]
 
 
 def _defaults(today: date) -> dict[str, str]:
@@ -38,6 +43,7 @@ def _defaults(today: date) -> dict[str, str]:
     return {
         "birthdays": f"{nxt.year}-{nxt.month:02d}",
         "month": f"{last_month.year}-{last_month.month:02d}",
+        "quarter": f"{today.year}Q{(today.month - 1) // 3 + 1}",
         "stats": str(today.year - 1),
     }
 
@@ -56,6 +62,11 @@ def build_report(kind: str, period: str, branch_code: str | None) -> Callable[[S
 
             m_report = monthly.month_report(session, period, branch_code)
             return m_report, monthly.document(m_report)
+        if kind == "quarter":
+            from services.reports import quarterly
+
+            q_report = quarterly.quarter_report(session, period, branch_code)
+            return q_report, quarterly.document(q_report)
         from services.reports import statistics
 
         text = period.strip().removesuffix("年")
@@ -168,5 +179,7 @@ class ReportsDialog(QDialog):
 
 def install(window: MainWindow) -> None:
     window.add_action(
-        "数据", "乡镇报表（政治生日、一月一分析、统计年报）…", lambda: ReportsDialog(window).exec()
+        "数据",
+        "乡镇报表（政治生日、一月一分析、一季一调度、统计年报）…",
+        lambda: ReportsDialog(window).exec(),
     )

@@ -31,11 +31,11 @@ def test_menu_offers_the_reports_and_the_yearly_tables_show_and_save(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     texts = [a.text() for a in window.menus["数据"].actions()]
-    assert "乡镇报表（政治生日、一月一分析、统计年报）…" in texts
+    assert "乡镇报表（政治生日、一月一分析、一季一调度、统计年报）…" in texts
     dialog = ReportsDialog(window)
     qtbot.addWidget(dialog)
     assert dialog.xlsx_button.isEnabled() is False
-    dialog.kind.setCurrentIndex(2)  # 党内统计年报
+    dialog.kind.setCurrentIndex(3)  # 党内统计年报
     dialog.period.setText("2025")
     dialog.make()
     text = dialog.text.toPlainText()
@@ -56,3 +56,23 @@ def test_bad_period_is_shown_under_the_field_and_nothing_is_shown(qtbot: QtBot, 
     assert dialog.period_error.text().startswith("1999年12月早于测试镇建立的时间（2000-01-01）")
     assert dialog.text.toPlainText() == ""
     assert dialog.pdf_button.isEnabled() is False
+
+
+def test_each_report_kind_fills_its_own_default_period(qtbot: QtBot, window: MainWindow) -> None:
+    dialog = ReportsDialog(window)
+    qtbot.addWidget(dialog)
+    shown = []
+    for i in range(dialog.kind.count()):
+        dialog.kind.setCurrentIndex(i)
+        shown.append(
+            (dialog.kind.currentText(), dialog.period.text() == dialog.defaults[dialog.kind.currentData()])
+        )
+    assert shown == [
+        ("政治生日名单", True),
+        ("一月一分析", True),
+        ("一季一调度", True),
+        ("党内统计年报", True),
+    ]
+    dialog.kind.setCurrentIndex(2)
+    dialog.make()
+    assert "一季一调度" in dialog.text.toPlainText().splitlines()[0]
