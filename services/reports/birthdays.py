@@ -126,8 +126,8 @@ def birthdays(
 ) -> BirthdayReport:
     """Members whose 政治生日 falls in the month ``month_text`` (2026-12), in date then branch order.
 
-    Members counted: not deleted, in the roster at the month's end (not transferred out, deceased or left
-    before it), who joined before the month's year. A month up to 12 months ahead of ``today`` is allowed
+    Members counted: not deleted, in the roster at the month's end (transferred in on or before it, not
+    transferred out, deceased or left before it), who joined before the month's year. A month up to 12 months ahead of ``today`` is allowed
     (to plan 主题党日); further ahead, or before the township's first branch was founded, raises
     ValidationError("month")."""
     today = today or date.today()
@@ -145,6 +145,8 @@ def birthdays(
     for m in session.scalars(stmt):
         if m.left_on is not None and m.left_on <= month.last:
             continue
+        if m.branch_since is not None and m.branch_since > month.last:
+            continue  # transferred in after the month: not this branch's member then
         if m.left_on is None and m.state != MemberState.ACTIVE:
             continue
         years = month.year - m.joined_on.year

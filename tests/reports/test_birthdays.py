@@ -40,6 +40,8 @@ def town(build: Builder, people: People) -> dict[str, str]:
         # left before December 2026
         "故人": people.add(two.id, "故人", date(1980, 12, 3)).id,
     }
+    # transferred in from outside the township in June 2026
+    ids["转来"] = people.add(two.id, "转来", date(1990, 3, 5), branch_since=date(2026, 6, 1)).id
     people.leave(ids["故人"], "deceased", date(2026, 10, 1))
     return ids
 
@@ -165,3 +167,13 @@ def test_cli_text_lines(db_path: Path, town: dict[str, str], capsys: pytest.Capt
         "2026-12-10  一村党支部  老王  入党51周年  党龄50年  【光荣在党50年】",
         "2026-12-20  一村党支部  老赵  入党51周年  党龄49年",
     ]
+
+
+def test_member_transferred_in_later_is_listed_from_the_month_they_belong(
+    db: Database, town: dict[str, str]
+) -> None:
+    with db.reader() as s:
+        before = birthdays(s, "2026-03", today=TODAY)
+        after = birthdays(s, "2027-03", today=TODAY)
+    assert before.rows == []
+    assert [(r.name, r.years, r.party_age.years) for r in after.rows] == [("转来", 37, 36)]
