@@ -48,6 +48,13 @@ def _defaults(today: date) -> dict[str, str]:
     }
 
 
+def _chosen_pack() -> Any:
+    """The handbook pack chosen on this computer (工具 → 载入手册包), as the 对标检查 tab uses."""
+    from services.handbook.pack import PackHolder
+
+    return PackHolder.startup().pack
+
+
 def build_report(kind: str, period: str, branch_code: str | None) -> Callable[[Session], Any]:
     """The report function for ``kind``; raises ValidationError("period") for a bad period."""
 
@@ -60,12 +67,12 @@ def build_report(kind: str, period: str, branch_code: str | None) -> Callable[[S
         if kind == "month":
             from services.reports import monthly
 
-            m_report = monthly.month_report(session, period, branch_code)
+            m_report = monthly.month_report(session, period, branch_code, pack=_chosen_pack())
             return m_report, monthly.document(m_report)
         if kind == "quarter":
             from services.reports import quarterly
 
-            q_report = quarterly.quarter_report(session, period, branch_code)
+            q_report = quarterly.quarter_report(session, period, branch_code, pack=_chosen_pack())
             return q_report, quarterly.document(q_report)
         from services.reports import statistics
 
