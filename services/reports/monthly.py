@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from models import Attendance, Branch, Meeting, Member
@@ -159,6 +159,19 @@ class MonthReport:
         return out
 
 
+def _also_types() -> Any:
+    """``Meeting.also_types`` (other kinds one record also was, comma-separated) where the schema has it."""
+    return getattr(Meeting, "also_types", None)
+
+
+def _is_kind(kind: str) -> Any:
+    """A meeting of ``kind``, as its main kind or one it was held together with."""
+    also = _also_types()
+    if also is None:
+        return Meeting.type == kind
+    return or_(Meeting.type == kind, also.like(f"%{kind}%"))
+
+
 def _kind(code: str) -> str:
     return LABELS["MeetingType"].get(code, code)
 
@@ -215,12 +228,17 @@ def _fill_counts(
 ) -> None:
     """Meetings by kind, attendance and ledger entries of the month: a few grouped queries."""
     in_month = (Meeting.held_on >= month.first, Meeting.held_on <= month.last)
-    meetings = select(Meeting.branch_id, Meeting.type, func.count()).where(
+    kinds_col = _also_types() if _also_types() is not None else literal("")
+    meetings = select(Meeting.branch_id, Meeting.type, kinds_col, func.count()).where(
         Meeting.branch_id.in_(ids), Meeting.deleted.is_(False), *in_month
     )
-    for branch_id, kind, n in session.execute(meetings.group_by(Meeting.branch_id, Meeting.type)):
+    for branch_id, kind, also, n in session.execute(
+        meetings.group_by(Meeting.branch_id, Meeting.type, kinds_col)
+    ):
         row = by_code[code_of[branch_id]]
-        row.meetings[kind] = row.meetings.get(kind, 0) + n
+        # one record counts for every kind it was (主题党日暨党员大会; 党员教育管理工作条例 第十六–十八条)
+        for k in {kind, *(x for x in str(also or "").split(",") if x)}:
+            row.meetings[k] = row.meetings.get(k, 0) + n
     att = (
         select(Meeting.branch_id, Attendance.status, func.count())
         .join(Meeting, Meeting.id == Attendance.meeting_id)
@@ -375,7 +393,7 @@ def _due(session: Session, branches: list[Branch], month: Month, pack: Pack) -> 
                 select(Meeting.branch_id).where(
                     Meeting.branch_id.in_(ids),
                     Meeting.deleted.is_(False),
-                    Meeting.type == MeetingType.LIFE,
+                    _is_kind(MeetingType.LIFE),
                     Meeting.held_on >= date(month.year, 1, 1),
                     Meeting.held_on <= month.last,
                 )

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from models import Branch
-from services import development, fees
+from services import development, fees, meetings
 from services.db import Database
 from services.errors import ValidationError
 from services.handbook.pack import load_pack
@@ -220,3 +220,31 @@ def test_cli_json_with_a_file_keeps_stdout_json(
     )
     assert code == 0 and json.loads(out)["period"] == "2026-10"
     assert err.strip().startswith(f"已保存 {xlsx}")
+
+
+@pytest.mark.skipif(
+    not hasattr(meetings.MeetingInput, "__dataclass_fields__")
+    or "also_types" not in meetings.MeetingInput.__dataclass_fields__,
+    reason="combined meeting kinds (also_types) arrive with the merge of the handbook-checks branch",
+)
+def test_a_combined_meeting_counts_for_every_kind_it_was(
+    db: Database, build: Builder, people: People
+) -> None:
+    one = build.branch("B01", "一村党支部", founded_on=date(2000, 1, 1))
+    ids = [people.add(one.id, n, date(2005, 7, 1)).id for n in ("甲", "乙", "丙")]
+    data = meetings.MeetingInput(  # type: ignore[call-arg]
+        type="appraisal",
+        held_on=date(2026, 10, 12),
+        topics="组织生活会暨民主评议党员",
+        minutes="记录",
+        recorded_on=date(2026, 10, 12),
+        attendance=[meetings.AttendanceInput(m, "present") for m in ids],
+        also_types=["life"],
+    )
+    with db.transaction("test") as s:
+        meetings.create_meeting(s, one.id, data, today=TODAY)
+    with db.reader() as s:
+        report = month_report(s, "2026-10", today=TODAY)
+    (row,) = report.branches
+    assert (row.meetings["appraisal"], row.meetings["life"]) == (1, 1)
+    assert [d for d in report.due if d.kind == "life_meeting"] == []

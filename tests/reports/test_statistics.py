@@ -294,11 +294,11 @@ def test_the_same_person_twice_in_the_roster_is_named(
         copy = Member(
             **{c.name: getattr(original, c.name) for c in Member.__table__.columns if c.name not in ("id",)}
         )
-        copy.name = "甲（重复）"
+        copy.name = "甲二"
         s.add(copy)
     with db.reader() as s:
         report = statistics(s, 2025, today=TODAY)
     dup = [f for f in report.failures if f.table == "花名册"]
     assert len(dup) == 1
-    assert dup[0].members == ("一村党支部 甲", "一村党支部 甲（重复）")
+    assert dup[0].members == ("一村党支部 甲", "一村党支部 甲二")
     assert "在册 2 次" in dup[0].message
