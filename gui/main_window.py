@@ -21,6 +21,7 @@ EXTENSIONS: list[str] = [
     "gui.sync_dialog",
     "gui.print_actions",
     "gui.org_setup",
+    "gui.reports_view",
 ]
 
 import importlib  # noqa: E402

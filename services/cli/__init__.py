@@ -182,6 +182,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "print-archive": ("printing", "打印支部年度台账（封面、目录清单、各台账、会议记录）为 PDF"),
     "print-meeting": ("printing", "打印一次会议的会议记录表为 PDF"),
     "recycle": ("recycle", "回收站"),
+    "report": ("reports", "乡镇报表：政治生日名单、一月一分析、党内统计年报"),
     "sync": ("sync", "数据同步（同步包、回执、冲突、密钥）"),
 }
 

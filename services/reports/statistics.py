@@ -1,0 +1,696 @@
+"""党内统计年报: tables declared as data (a statistics pack, TOML beside the handbook pack), computed
+from the roster as of 31 December, with cross-checks that name the cell and the members behind a failure.
+
+Pack format (see resources/statistics/default.toml and docs/statistics-pack.md):
+- ``[[table]]`` with ``kind = "grid"`` (default): ``rows`` and ``columns``, each a list of
+  ``{label, field?, values?, not_values?, min?, max?, sum_of?}``; a cell counts the members in the roster
+  on 31 December matching its row and its column. ``min``/``max`` are inclusive bands (integers for
+  ``age``, dates for ``joined_on``); bands (or value lists) of one field must not overlap.
+  ``partition``: fields whose rows must count every member of the first (合计) row exactly once.
+- ``kind = "flow"``: 上年末, ``increase`` and ``decrease`` causes, 本年末; checked
+  上年末 + Σ增加 − Σ减少 = 本年末 and each member who came or went counted under exactly one cause.
+The pack is validated with pydantic on load; an unknown field, a wrong type or overlapping bands raise
+PackError naming the table and the row.
+
+Roster on a day (the same rule as services.members.members_on, township-wide): not deleted, 入党日期 and
+转入本支部日期 on or before the day, not left (转出/死亡/出党) on or before it. Member status on the day:
+full when the 转正日期 is on or before it (or, without one, the member is recorded as full).
+Members without a birth date or 入党日期 are listed by name as 无法统计, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ValidationError as PydanticError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Branch, Member
+from models.enums import MemberState, TransferDirection
+from models.transfer import MemberTransfer
+from services.dates import age_on
+from services.errors import ValidationError
+from services.handbook.errors import PackError
+from services.paths import resources_dir
+from services.reports.common import earliest_record, scope
+from services.reports.output import Document, Section
+
+Bound = int | date
+FIELDS: dict[str, str] = {
+    "gender": "category",
+    "ethnicity": "category",
+    "education": "category",
+    "status": "category",
+    "branch_domain": "category",
+    "flowing": "category",
+    "age": "number",
+    "joined_on": "date",
+}
+CAUSES = {
+    "admitted": "increase",
+    "transferred_in": "increase",
+    "transferred_out": "decrease",
+    "deceased": "decrease",
+    "left": "decrease",
+}
+
+
+def default_stats_path() -> Path:
+    return resources_dir() / "statistics" / "default.toml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Line(_Strict):
+    """A row or a column: 合计 (no field), categories (values / not_values) or a band (min / max)."""
+
+    label: str = Field(min_length=1)
+    field: str | None = None
+    values: list[str | bool] | None = None
+    not_values: list[str] | None = None
+    min: Bound | None = None
+    max: Bound | None = None
+    sum_of: list[str] = []
+
+    @model_validator(mode="after")
+    def _shape(self) -> Line:
+        where = f"“{self.label}”"
+        if self.field is None:
+            if (
+                self.values is not None
+                or self.not_values is not None
+                or self.min is not None
+                or self.max is not None
+            ):
+                raise ValueError(f"{where}：写了取值或区间，却没有写 field")
+            return self
+        kind = FIELDS.get(self.field)
+        if kind is None:
+            raise ValueError(f"{where}：未知的统计字段“{self.field}”，可用：{'、'.join(FIELDS)}")
+        if kind == "category":
+            if self.min is not None or self.max is not None:
+                raise ValueError(f"{where}：字段 {self.field} 是类别，不能用 min/max，请用 values")
+            if (self.values is None) == (self.not_values is None):
+                raise ValueError(f"{where}：字段 {self.field} 须写 values 或 not_values 之一")
+        else:
+            if self.values is not None or self.not_values is not None:
+                raise ValueError(f"{where}：字段 {self.field} 是区间，请用 min/max，不能用 values")
+            if self.min is None and self.max is None:
+                raise ValueError(f"{where}：字段 {self.field} 须写 min 或 max")
+            want = date if kind == "date" else int
+            for bound in (self.min, self.max):
+                if bound is not None and (not isinstance(bound, want) or isinstance(bound, bool)):
+                    raise ValueError(
+                        f"{where}：字段 {self.field} 的 min/max 应为{'日期（如 1949-09-30）' if want is date else '整数'}"
+                    )
+            if self.min is not None and self.max is not None and self.min > self.max:  # type: ignore[operator]
+                raise ValueError(f"{where}：min 大于 max")
+        return self
+
+    def matches(self, facts: dict[str, Any]) -> bool | None:
+        """True/False, or None when the member's value for the field is unknown (无法统计)."""
+        if self.field is None:
+            return True
+        value = facts.get(self.field)
+        if value is None:
+            return None
+        if self.values is not None:
+            return value in self.values
+        if self.not_values is not None:
+            return value not in self.not_values
+        return (self.min is None or self.min <= value) and (self.max is None or value <= self.max)
+
+
+class Cause(_Strict):
+    label: str = Field(min_length=1)
+    cause: Literal["admitted", "transferred_in", "transferred_out", "deceased", "left"]
+
+
+class Table(_Strict):
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    kind: Literal["grid", "flow"] = "grid"
+    rows: list[Line] = []
+    columns: list[Line] = []
+    partition: list[str] = []
+    increase: list[Cause] = []
+    decrease: list[Cause] = []
+
+
+class PackInfo(_Strict):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+
+
+class StatsPack(_Strict):
+    pack: PackInfo
+    table: list[Table] = Field(min_length=1)
+
+
+def _overlaps(table: Table, lines: list[Line], what: str) -> list[str]:
+    """Rows (or columns) of one field whose bands or values overlap, each pair once."""
+    problems: list[str] = []
+    by_field: dict[str, list[Line]] = {}
+    for line in lines:
+        if line.field is not None:
+            by_field.setdefault(line.field, []).append(line)
+    for fld, group in by_field.items():
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if a.values is not None and b.values is not None:
+                    common = set(a.values) & set(b.values)
+                    if common:
+                        shown = "、".join(str(v) for v in common)
+                        problems.append(
+                            f"表“{table.title}”的{what}“{a.label}”与“{b.label}”都包含 {fld} = {shown}，同一人会被数两次"
+                        )
+                elif FIELDS[fld] != "category":
+                    lo = (
+                        max(x for x in (a.min, b.min) if x is not None)
+                        if a.min is not None or b.min is not None
+                        else None
+                    )
+                    hi = (
+                        min(x for x in (a.max, b.max) if x is not None)
+                        if a.max is not None or b.max is not None
+                        else None
+                    )
+                    if lo is None or hi is None or lo <= hi:  # type: ignore[operator]
+                        problems.append(
+                            f"表“{table.title}”的{what}“{a.label}”与“{b.label}”的区间重叠（字段 {fld}），请调整 min/max"
+                        )
+    return problems
+
+
+def _cross_check(pack: StatsPack) -> list[str]:
+    problems: list[str] = []
+    seen: set[str] = set()
+    for t in pack.table:
+        if t.id in seen:
+            problems.append(f"表编号“{t.id}”重复")
+        seen.add(t.id)
+        if t.kind == "flow":
+            if t.rows or t.columns or t.partition:
+                problems.append(f"表“{t.title}”是变化表（flow），不能写 rows/columns/partition")
+            if not t.increase or not t.decrease:
+                problems.append(f"表“{t.title}”须写 increase 和 decrease")
+            for c in [*t.increase, *t.decrease]:
+                side = "increase" if c in t.increase else "decrease"
+                if CAUSES[c.cause] != side:
+                    problems.append(f"表“{t.title}”：原因 {c.cause} 不能写在 {side} 中")
+            continue
+        if not t.rows or not t.columns:
+            problems.append(f"表“{t.title}”须写 rows 和 columns")
+            continue
+        if t.rows[0].field is not None:
+            problems.append(f"表“{t.title}”的第一行应为合计行（不写 field）")
+        problems += _overlaps(t, t.rows, "行")
+        problems += _overlaps(t, t.columns, "列")
+        labels = [r.label for r in t.rows]
+        for dup in {x for x in labels if labels.count(x) > 1}:
+            problems.append(f"表“{t.title}”：行名“{dup}”重复")
+        for r in t.rows:
+            for name in r.sum_of:
+                if name not in labels:
+                    problems.append(f"表“{t.title}”的行“{r.label}”：sum_of 中的“{name}”不是本表的行")
+        for fld in t.partition:
+            if fld not in {r.field for r in t.rows}:
+                problems.append(f"表“{t.title}”：partition 中的字段“{fld}”没有对应的行")
+    return problems
+
+
+def _describe(raw: dict[str, Any], err: Any) -> str:
+    loc = list(err["loc"])
+    parts: list[str] = []
+    node: Any = raw
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list) and key < len(node):
+            node = node[key]
+            label = (
+                node.get("title") or node.get("label") or node.get("id") if isinstance(node, dict) else None
+            )
+            parts[-1] = f"{parts[-1]}“{label}”" if label else f"{parts[-1]} 第 {key + 1} 项"
+        elif isinstance(key, str):
+            words = {"table": "表", "rows": "行", "columns": "列", "increase": "增加", "decrease": "减少"}
+            parts.append(words.get(key, key))
+            node = node.get(key) if isinstance(node, dict) else None
+    where = " → ".join(parts) or "（文件顶层）"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"{where}：不认识的设置项（拼写错误？）"
+    if kind == "missing":
+        return f"{where}：缺少此项"
+    if kind == "value_error":
+        return f"{where}：{err['ctx']['error']!s}"
+    if kind == "literal_error":
+        return f"{where}：取值“{err.get('input')}”无效，可选：{err.get('ctx', {}).get('expected', '')}"
+    return f"{where}：{err.get('msg', kind)}（现为“{err.get('input')}”）"
+
+
+def parse_stats_pack(text: str, file: str) -> StatsPack:
+    """Parse and validate a statistics pack; raises PackError listing every problem (Chinese, one per line)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError(file, [f"TOML 语法错误：{exc}（请检查引号、括号和等号）"]) from None
+    try:
+        pack = StatsPack.model_validate(raw)
+    except PydanticError as exc:
+        raise PackError(file, [_describe(raw, e) for e in exc.errors()]) from None
+    problems = _cross_check(pack)
+    if problems:
+        raise PackError(file, problems)
+    return pack
+
+
+def load_stats_pack(path: str | Path | None = None) -> StatsPack:
+    """The statistics pack at ``path`` (default: the built-in one). Raises PackError."""
+    target = Path(path) if path else default_stats_path()
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PackError(str(target), ["文件不存在"]) from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise PackError(str(target), [f"无法读取：{exc}"]) from None
+    return parse_stats_pack(text, str(target))
+
+
+# --- computing ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    branch: str
+    facts: dict[str, Any]
+
+
+@dataclass
+class Cell:
+    row: str
+    column: str
+    count: int
+    member_ids: list[str]
+
+
+@dataclass
+class TableResult:
+    id: str
+    title: str
+    columns: list[str]
+    rows: list[str]
+    cells: dict[tuple[str, str], Cell]
+
+    def value(self, row: str, column: str) -> int:
+        return self.cells[(row, column)].count
+
+    def matrix(self) -> list[list[object]]:
+        return [[r, *(self.cells[(r, c)].count for c in self.columns)] for r in self.rows]
+
+
+@dataclass(frozen=True)
+class CheckFailure:
+    table: str
+    cell: str  # e.g. 党员基本情况 · 党员总数 × 合计
+    message: str
+    members: tuple[str, ...]  # names (支部 姓名)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "cell": self.cell,
+            "message": self.message,
+            "members": list(self.members),
+        }
+
+
+@dataclass
+class StatsReport:
+    year: int
+    title: str
+    pack: str
+    tables: list[TableResult]
+    failures: list[CheckFailure]
+    uncountable: list[str]  # 无法统计: "支部 姓名（缺出生日期）"
+    people: dict[str, Person] = field(default_factory=dict)
+
+    def table(self, table_id: str) -> TableResult:
+        return next(t for t in self.tables if t.id == table_id)
+
+    def members_of(self, table_id: str, row: str, column: str) -> list[str]:
+        """Drill-down: the names counted in one cell, sorted."""
+        cell = self.table(table_id).cells[(row, column)]
+        return sorted(self.people[i].name for i in cell.member_ids)
+
+    def lines(self) -> list[str]:
+        """Plain text: each table, then the cross-checks and 无法统计."""
+        out = [f"{self.title} {self.year}年 党内统计年报（{self.pack}）"]
+        for t in self.tables:
+            out.append(f"【{t.title}】  " + "  ".join(t.columns))
+            out += ["  " + "  ".join(str(v) for v in line) for line in t.matrix()]
+        if self.failures:
+            out.append(f"核对未通过 {len(self.failures)} 处：")
+            out += [f"  {f.cell}：{f.message}：{'、'.join(f.members)}" for f in self.failures]
+        else:
+            out.append("核对全部通过。")
+        if self.uncountable:
+            out.append("无法统计：" + "、".join(self.uncountable))
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "title": self.title,
+            "pack": self.pack,
+            "tables": [
+                {"id": t.id, "title": t.title, "columns": t.columns, "rows": t.matrix()} for t in self.tables
+            ],
+            "checks_passed": not self.failures,
+            "failures": [f.as_dict() for f in self.failures],
+            "uncountable": self.uncountable,
+        }
+
+
+def _status_on(m: Member, day: date) -> str:
+    if m.full_member_on is not None:
+        return "full" if m.full_member_on <= day else "probationary"
+    return m.status
+
+
+class _Roster:
+    """Who was in the scope's roster on a day, from the member rows and their transfer records.
+
+    A transfer record (组织关系转接) into or out of a branch in scope on day d puts the member in or out of
+    the scope from d on; a member whose first in-scope record is a transfer out was in the scope before it.
+    Moving between two branches of the scope is therefore neither 转入 nor 转出 for the scope. Without
+    transfer records the member row's 转入本支部日期 and 离开日期 decide."""
+
+    def __init__(self, session: Session, members: list[Member], scope_ids: list[str]) -> None:
+        self.events: dict[str, list[tuple[date, str]]] = {}
+        if members:
+            rows = session.execute(
+                select(MemberTransfer.member_id, MemberTransfer.on, MemberTransfer.direction).where(
+                    MemberTransfer.branch_id.in_(scope_ids), MemberTransfer.deleted.is_(False)
+                )
+            )
+            wanted = {m.id for m in members}
+            for member_id, on, direction in rows:
+                if member_id in wanted:
+                    self.events.setdefault(member_id, []).append((on, direction))
+            for ev in self.events.values():
+                ev.sort(key=lambda e: (e[0], 0 if e[1] == TransferDirection.OUT else 1))
+
+    def present(self, m: Member, day: date) -> bool:
+        if m.joined_on is None or m.joined_on > day:
+            return False
+        if m.state in (MemberState.DECEASED, MemberState.LEFT) and (m.left_on is None or m.left_on <= day):
+            return False
+        ev = self.events.get(m.id)
+        if ev:
+            past = [e for e in ev if e[0] <= day]
+            return past[-1][1] == TransferDirection.IN if past else ev[0][1] == TransferDirection.OUT
+        if m.left_on is not None:
+            if m.left_on <= day:
+                return False
+        elif m.state != MemberState.ACTIVE:
+            return False
+        return m.branch_since is None or m.branch_since <= day
+
+    def moved(self, m: Member, direction: str, first: date, last: date) -> bool:
+        """A transfer record of ``direction`` in [first, last]; without records, the member row's dates."""
+        ev = self.events.get(m.id)
+        if ev:
+            return any(first <= on <= last and d == direction for on, d in ev)
+        if direction == TransferDirection.IN:
+            return m.branch_since is not None and first <= m.branch_since <= last
+        return m.state == MemberState.TRANSFERRED_OUT and m.left_on is not None and first <= m.left_on <= last
+
+
+def _who(m: Member, branches: dict[str, Branch]) -> str:
+    return f"{branches[m.branch_id].name} {m.name}"
+
+
+def statistics(
+    session: Session,
+    year: int,
+    branch_code: str | None = None,
+    *,
+    today: date | None = None,
+    pack: StatsPack | None = None,
+) -> StatsReport:
+    """The yearly tables of ``pack`` (default: the built-in pack) as of 31 December ``year``.
+
+    Raises ValidationError("year") for a year not yet over on ``today`` or before the township's first
+    branch was founded; NotFound for an unknown branch code."""
+    today = today or date.today()
+    pack = pack or load_stats_pack()
+    where = scope(session, branch_code)
+    end = date(year, 12, 31)
+    if end > today:
+        raise ValidationError(
+            "year", f"year：{year}年还没有结束（今天是 {today.isoformat()}），年报按12月31日统计。"
+        )
+    start_day = earliest_record(session, where)
+    if start_day is not None and end < start_day:
+        raise ValidationError(
+            "year",
+            f"year：{year}年早于{where.title()}建立的时间（{start_day.isoformat()}），没有可统计的记录。",
+        )
+    prev_end = date(year - 1, 12, 31)
+    # every branch by id (a member who moved out of the scope is named with the branch they are in now)
+    branches = {b.id: b for b in session.scalars(select(Branch))}
+    moved_through = select(MemberTransfer.member_id).where(
+        MemberTransfer.branch_id.in_(where.ids), MemberTransfer.deleted.is_(False)
+    )
+    members = list(
+        session.scalars(
+            select(Member).where(
+                Member.deleted.is_(False),
+                Member.branch_id.in_(where.ids) | Member.id.in_(moved_through),
+            )
+        )
+    )
+    book = _Roster(session, members, where.ids)
+    roster = [m for m in members if book.present(m, end)]
+    uncountable: list[str] = []
+    people: dict[str, Person] = {}
+    for m in roster:
+        facts: dict[str, Any] = {
+            "gender": m.gender,
+            "ethnicity": m.ethnicity,
+            "education": m.education or "",
+            "status": _status_on(m, end),
+            "branch_domain": branches[m.branch_id].domain,
+            "flowing": m.is_flowing,
+            "age": age_on(m.birth_date, end) if m.birth_date is not None else None,
+            "joined_on": m.joined_on,
+        }
+        missing = [w for w, v in (("出生日期", m.birth_date), ("入党日期", m.joined_on)) if v is None]
+        if missing:
+            uncountable.append(f"{_who(m, branches)}（缺{'、'.join(missing)}）")
+        people[m.id] = Person(m.id, _who(m, branches), m.branch_id, facts)
+    results: list[TableResult] = []
+    failures: list[CheckFailure] = []
+    by_number: dict[str, list[Member]] = {}
+    for m in roster:
+        by_number.setdefault(m.id_number, []).append(m)
+    for number, rows in sorted(by_number.items()):
+        if len(rows) > 1:
+            failures.append(
+                CheckFailure(
+                    "花名册",
+                    f"{end.isoformat()} 在册名单",
+                    f"身份证号 {number} 在册 {len(rows)} 次，每张表会把同一人数 {len(rows)} 次，请删除重复的记录",
+                    tuple(sorted(_who(m, branches) for m in rows)),
+                )
+            )
+    for t in pack.table:
+        if t.kind == "flow":
+            res, fails = _flow(t, members, book, branches, prev_end, end, year, people)
+        else:
+            res, fails = _grid(t, roster, people)
+        results.append(res)
+        failures += fails
+    return StatsReport(
+        year, where.title(), f"{pack.pack.name} {pack.pack.version}", results, failures, uncountable, people
+    )
+
+
+def _grid(
+    t: Table, roster: list[Member], people: dict[str, Person]
+) -> tuple[TableResult, list[CheckFailure]]:
+    cols, rows = [c.label for c in t.columns], [r.label for r in t.rows]
+    cells: dict[tuple[str, str], Cell] = {(r, c): Cell(r, c, 0, []) for r in rows for c in cols}
+    unknown: dict[str, set[str]] = {}  # field → members whose value is missing
+    for m in roster:
+        facts = people[m.id].facts
+        col_hits = []
+        for col in t.columns:
+            hit = col.matches(facts)
+            if hit is None:
+                unknown.setdefault(col.field or "", set()).add(m.id)
+            elif hit:
+                col_hits.append(col.label)
+        for r in t.rows:
+            hit = r.matches(facts)
+            if hit is None:
+                unknown.setdefault(r.field or "", set()).add(m.id)
+                continue
+            if hit:
+                for c in col_hits:
+                    cell = cells[(r.label, c)]
+                    cell.count += 1
+                    cell.member_ids.append(m.id)
+    res = TableResult(t.id, t.title, cols, rows, cells)
+    fails: list[CheckFailure] = []
+    total_row = rows[0]
+    names = lambda ids: tuple(sorted(people[i].name for i in ids))  # noqa: E731
+    for fld in t.partition:
+        parts = [r.label for r in t.rows if r.field == fld]
+        for c in cols:
+            counted: dict[str, int] = {}
+            for p in parts:
+                for i in cells[(p, c)].member_ids:
+                    counted[i] = counted.get(i, 0) + 1
+            total_ids = cells[(total_row, c)].member_ids
+            once = sum(1 for i in total_ids if counted.get(i) == 1)
+            if once != len(total_ids):
+                missing = [i for i in total_ids if counted.get(i, 0) != 1]
+                why = (
+                    "无法统计（缺少数据）"
+                    if any(i in unknown.get(fld, set()) for i in missing)
+                    else "不在任何一档"
+                )
+                fails.append(
+                    CheckFailure(
+                        t.title,
+                        f"{t.title} · {total_row} × {c}",
+                        f"按 {fld} 分档合计 {sum(cells[(p, c)].count for p in parts)}，不等于{total_row} "
+                        f"{len(total_ids)}：{len(missing)} 人{why}",
+                        names(missing),
+                    )
+                )
+    for r in t.rows:
+        if not r.sum_of:
+            continue
+        for c in cols:
+            whole = set(cells[(r.label, c)].member_ids)
+            part_ids = [i for p in r.sum_of for i in cells[(p, c)].member_ids]
+            if len(part_ids) != len(whole) or set(part_ids) != whole:
+                odd = (whole ^ set(part_ids)) | {i for i in part_ids if part_ids.count(i) > 1}
+                fails.append(
+                    CheckFailure(
+                        t.title,
+                        f"{t.title} · {r.label} × {c}",
+                        f"{r.label} {len(whole)} ≠ {'+'.join(r.sum_of)} {len(part_ids)}",
+                        names(odd),
+                    )
+                )
+    return res, fails
+
+
+def _flow(
+    t: Table,
+    members: list[Member],
+    book: _Roster,
+    branches: dict[str, Branch],
+    prev_end: date,
+    end: date,
+    year: int,
+    people: dict[str, Person],
+) -> tuple[TableResult, list[CheckFailure]]:
+    before = {m.id: m for m in members if book.present(m, prev_end)}
+    after = {m.id: m for m in members if book.present(m, end)}
+    came = [m for i, m in after.items() if i not in before]
+    went = [m for i, m in before.items() if i not in after]
+    start_of_year = date(year, 1, 1)
+    tests: dict[str, Callable[[Member], bool]] = {
+        "admitted": lambda m: start_of_year <= m.joined_on <= end,
+        "transferred_in": lambda m: (
+            m.joined_on < start_of_year and book.moved(m, TransferDirection.IN, start_of_year, end)
+        ),
+        "transferred_out": lambda m: book.moved(m, TransferDirection.OUT, start_of_year, end),
+        "deceased": lambda m: m.state == MemberState.DECEASED and m.left_on is not None and m.left_on <= end,
+        "left": lambda m: m.state == MemberState.LEFT and m.left_on is not None and m.left_on <= end,
+    }
+    cols = ["上年末", *(c.label for c in t.increase), *(c.label for c in t.decrease), "本年末"]
+    row = "党员数"
+    cells = {(row, c): Cell(row, c, 0, []) for c in cols}
+    cells[(row, "上年末")] = Cell(row, "上年末", len(before), list(before))
+    cells[(row, "本年末")] = Cell(row, "本年末", len(after), list(after))
+    fails: list[CheckFailure] = []
+
+    def label(m: Member) -> str:
+        return f"{branches[m.branch_id].name} {m.name}"
+
+    for side, group, causes in (("增加", came, t.increase), ("减少", went, t.decrease)):
+        for m in group:
+            hits = [c.label for c in causes if tests[c.cause](m)]
+            for h in hits:
+                cells[(row, h)].count += 1
+                cells[(row, h)].member_ids.append(m.id)
+            if len(hits) != 1:
+                why = "没有对应的原因" if not hits else f"同时计入 {'、'.join(hits)}"
+                fails.append(
+                    CheckFailure(
+                        t.title,
+                        f"{t.title} · {side}",
+                        f"{label(m)} {side}{why}，请核对其入党、转入或离开记录",
+                        (label(m),),
+                    )
+                )
+    for m in [*came, *went]:
+        people.setdefault(m.id, Person(m.id, label(m), m.branch_id, {}))
+    inc = sum(cells[(row, c.label)].count for c in t.increase)
+    dec = sum(cells[(row, c.label)].count for c in t.decrease)
+    if len(before) + inc - dec != len(after):
+        fails.append(
+            CheckFailure(
+                t.title,
+                f"{t.title} · 本年末",
+                f"上年末 {len(before)} + 增加 {inc} − 减少 {dec} = {len(before) + inc - dec}，不等于本年末 {len(after)}",
+                tuple(
+                    sorted(
+                        label(m)
+                        for m in [*came, *went]
+                        if sum(1 for c in [*t.increase, *t.decrease] if tests[c.cause](m)) != 1
+                    )
+                ),
+            )
+        )
+    return TableResult(t.id, t.title, cols, [row], cells), fails
+
+
+def document(report: StatsReport) -> Document:
+    """The tables as sections (xlsx: one sheet each), then the cross-checks and 无法统计."""
+    sections = [
+        Section(t.title, ["项目", *t.columns], t.matrix(), widths=[22, *([9] * len(t.columns))])
+        for t in report.tables
+    ]
+    sections.append(
+        Section(
+            "核对",
+            ["表", "单元格", "问题", "涉及党员"],
+            [[f.table, f.cell, f.message, "、".join(f.members)] for f in report.failures],
+            widths=[14, 22, 40, 30],
+            empty="全部核对通过。",
+        )
+    )
+    sections.append(
+        Section(
+            "无法统计", ["党员（缺少的数据）"], [[u] for u in report.uncountable], widths=[60], empty="无。"
+        )
+    )
+    title = f"{report.title} {report.year}年 党内统计年报"
+    return Document(title, report.title, sections)
