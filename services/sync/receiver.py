@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from models import SyncConflict, SyncDevice, SyncEnrollment, SyncHeld, SyncReceived, Township, utcnow
 from services import attachments as attachment_store
-from services import audit, localtime
+from services import audit, localtime, textclean
 from services.db import Database, allocate_seq
 from services.paths import data_dir
 from services.sync import anchor as sync_anchor
@@ -403,6 +403,7 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
                 fill[col] = value
             where = {c: i for i, c in enumerate(theirs)}
             rows = [[r[where[c]] if c in where else fill[c] for c in ours] for r in raw_rows]
+        rows = _clean_text(table, ours, rows)
         seq_at = ours.index("row_seq")
         tp = TablePlan(table=table, columns=ours, rows=rows, device_seq=[int(r[seq_at] or 0) for r in rows])
         columns = list(zip(*tp.rows, strict=True))  # column-wise once, for both checks
@@ -415,6 +416,32 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
     _check_parents(s, plan)
     plan.present = ownership.check(s, opened, plan.tables)
     return plan
+
+
+def _clean_text(table: Table, columns: list[str], rows: list[list[Any]]) -> list[list[Any]]:
+    """Text cleaned as entry cleans it (``services.textclean``): a package from an older version may
+    carry what this version never stores (control characters, zero-width spaces, name-dot variants),
+    and what the county keeps must be writable in every output. Rows untouched are returned as they are."""
+    text_columns = [
+        (i, policy)
+        for i, name in enumerate(columns)
+        if (policy := textclean.policy_for(name)) is not None and isinstance(table.c[name].type, String)
+    ]
+    if not text_columns:
+        return rows
+    out: list[list[Any]] = []
+    for row in rows:
+        new: list[Any] | None = None
+        for i, policy in text_columns:
+            value = row[i]
+            if isinstance(value, str) and value:
+                cleaned = textclean.clean(value, policy)
+                if cleaned != value:
+                    if new is None:
+                        new = list(row)
+                    new[i] = cleaned
+        out.append(row if new is None else new)
+    return out
 
 
 def _check_rules(opened: OpenedPackage, tp: TablePlan, columns: list[tuple[Any, ...]]) -> None:

@@ -824,3 +824,25 @@ def test_a_format_1_stream_is_continued_by_the_same_laptop_after_the_upgrade(
     with county.reader() as s:
         m = s.get(Member, member_id)
         assert m is not None and m.phone == "13800000000"
+
+
+def test_text_from_an_older_version_is_cleaned_as_entry_cleans_it(
+    make_town, county: Database, usb: Path
+) -> None:
+    """A control character or zero-width space an older township version stored reaches the county
+    cleaned, so every county output (xlsx, PDF, --json) can write it."""
+    t = make_town("T01").enroll(county)
+    opened = read_package(t.export(usb).path)
+    rows = {n: opened.dicts(n) for n in opened.rows}
+    member = rows["member"][-1]
+    member["name"] = "张\u200b三"
+    member["notes"] = "第一行\x0b第二行：备注"
+    meeting = rows["meeting"][-1]
+    meeting["minutes"] = "记录\x07要点"
+    package = craft(opened, usb / "old-version.ltpkg", t.key, rows=rows)
+    assert import_package(county, package).status == "imported"
+    with county.reader() as s:
+        got = s.get(Member, member["id"])
+        assert got is not None and (got.name, got.notes) == ("张三", "第一行\n第二行：备注")
+        held = s.get(Meeting, meeting["id"])
+        assert held is not None and held.minutes == "记录要点"
