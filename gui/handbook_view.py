@@ -343,7 +343,7 @@ class HandbookView(QWidget):
         self.refresh()
 
 
-class _Page(QWidget):
+class HandbookPage(QWidget):
     """The tab's page: holds the view once built (first time the tab is opened or the pack menu used)."""
 
     def __init__(self, window: MainWindow) -> None:
@@ -383,7 +383,7 @@ class _Page(QWidget):
 
 
 def install(window: MainWindow) -> None:
-    page = _Page(window)
+    page = HandbookPage(window)
     window.add_tab(page, "对标检查")
     if window.tabs.currentWidget() is page:  # the only tab (or the first): nothing to wait for
         page.built()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from sqlalchemy import select
 
 from gui import fit, ops
-from gui.handbook_view import HandbookView
+from gui.handbook_view import HandbookPage, HandbookView
 from gui.ledgers_view import LedgersView
 from gui.main_window import MainWindow
 from models import Meeting, Member
@@ -85,6 +85,8 @@ def screenshot_walk(db: Database, out_dir: Path, branch_code: str | None = None)
             window.tabs.setCurrentIndex(i)
             page = window.tabs.widget(i)
             title = window.tabs.tabText(i).replace("&", "")
+            if isinstance(page, HandbookPage):
+                page = page.built()
             if isinstance(page, HandbookView):
                 for j in range(page.inner.count()):
                     page.inner.setCurrentIndex(j)

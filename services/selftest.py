@@ -327,7 +327,7 @@ def _pdf_fonts(reader: PdfReader) -> set[str]:
 
 
 def step_sync(ws: Workspace) -> str:
-    from services.sync import exporter, package, receiver
+    from services.sync import enrollment, exporter, package, receiver
 
     outdir = ws.root / "u-disk"
     outdir.mkdir(exist_ok=True)
@@ -348,6 +348,8 @@ def step_sync(ws: Workspace) -> str:
     # Then merge it as the county would, into a database of its own.
     county = open_database(ws.root / "county.sqlite")
     try:
+        m = opened.manifest  # the county enrols this laptop first (a person compares the fingerprint)
+        enrollment.register(county, m.device_public_key, m.township_code, m.township_id, user="selftest")
         merged = receiver.import_package(county, result.path, user="selftest")
     finally:
         county.close()

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from python_calamine import CalamineWorkbook
 
 from gui import files, ops
-from gui.excel_actions import export_sections
+from gui.excel_actions import export_sections, fill_export_menu
 from gui.main_window import MainWindow
 from services.db import Database
 from services.excel.export import export_xlsx, registry
@@ -69,6 +69,7 @@ def test_export_default_name_and_pinyin_order(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_save))
     monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("2026", True)))
     export_menu = next(a.menu() for a in window.menus["数据"].actions() if a.text() == "导出到 Excel")
+    fill_export_menu(window, export_menu)  # the menu is filled the first time it opens
     actions = {a.text(): a for a in export_menu.actions()}
     actions["会议记录…"].trigger()
     ops.wait_idle()
@@ -91,5 +92,6 @@ def test_export_menu_is_grouped_and_lists_every_export_once(
     window = MainWindow(db, extensions=["gui.excel_actions"])
     qtbot.addWidget(window)
     export_menu = next(a.menu() for a in window.menus["数据"].actions() if a.text() == "导出到 Excel")
+    fill_export_menu(window, export_menu)  # the menu is filled the first time it opens
     titles = [a.text() for a in export_menu.actions() if a.isSeparator() and a.text()]
     assert titles[:2] == ["党员与组织", "组织生活"]
