@@ -156,9 +156,21 @@ def clean_key(text: str, *, person: bool = False) -> str:
     """Identifying text (names, ID numbers, codes, phones): free-text cleaning, invisible format
     characters removed, NFKC (not for CJK compatibility ideographs nor the full-width brackets and
     punctuation of Chinese names), whitespace collapsed to one space
-    and trimmed; with ``person`` the middle-dot variants of minority names become U+00B7."""
+    and trimmed; with ``person`` the middle-dot variants of minority names become U+00B7.
+
+    Idempotent: a stored value cleaned again is unchanged (removing a space can bring a combining
+    mark next to its letter, which NFKC then composes, so the steps repeat until nothing changes)."""
     if not _KEY_SUSPECT.search(text) and (text.isascii() or unicodedata.is_normalized("NFKC", text)):
         return text  # the common case: nothing to change (checked in C, no per-character loop)
+    for _ in range(5):
+        cleaned = _clean_key_once(text, person)
+        if cleaned == text:
+            break
+        text = cleaned
+    return text
+
+
+def _clean_key_once(text: str, person: bool) -> str:
     text = _free(text)
     text = _FORMAT.sub("", text)
     text = _nfkc(text)

@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 from sqlalchemy import select
 
@@ -456,8 +458,22 @@ def test_invisible_only_topic_and_leave_reason_are_refused(db: Database, build: 
 
 
 def test_official_names_keep_their_full_width_brackets_while_letters_become_ascii() -> None:
-    from services import textclean
 
     assert textclean.clean_key("二村党支部（社区）", person=True) == "二村党支部（社区）"
     assert textclean.clean_key("第一党小组：东片", person=True) == "第一党小组：东片"
     assert textclean.clean_key("Ｂ０１", person=False) == "B01"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=40), person=st.booleans())
+def test_cleaning_identifying_text_twice_changes_nothing(text: str, person: bool) -> None:
+
+    once = textclean.clean_key(text, person=person)
+    assert textclean.clean_key(once, person=person) == once
+
+
+def test_a_spacing_accent_next_to_a_letter_is_cleaned_the_same_on_reimport() -> None:
+
+    name = '张n\x98K%ø´±¹\x0e\r\x1a"\x92R❤️\x04'
+    once = textclean.clean_key(name, person=True)
+    assert textclean.clean_key(once, person=True) == once
