@@ -195,8 +195,26 @@ def _validate(session: Session, branch_id: str, data: MeetingInput, today: date)
         ]
     with found.check():
         _check_attendance(session, branch_id, data, entries)
+    with found.check():
+        _check_guests(session, branch_id, data)
     found.raise_if_any()
     return entries
+
+
+def _check_guests(session: Session, branch_id: str, data: MeetingInput) -> None:
+    """列席 is for people outside the branch (驻村第一书记, 包村干部, a member of another branch): a
+    member of this branch is recorded in the attendance, never also as a guest; nobody twice."""
+    members = {m.name for m in members_on(session, branch_id, data.held_on)}
+    seen: set[str] = set()
+    for i, guest in enumerate(data.guests or [], start=1):
+        name = textclean.clean_key(guest.name, person=True)
+        if name in members:
+            raise ValidationError(
+                "guests", f"第 {i} 位列席人员 {name} 是本支部党员：请在出席情况中登记，不作列席。"
+            )
+        if name and name in seen:
+            raise ValidationError("guests", f"第 {i} 位列席人员 {name} 重复填写。")
+        seen.add(name)
 
 
 def _check_attendance(
@@ -219,7 +237,8 @@ def _check_attendance(
                 "不能登记为出席/请假/缺席（可登记为列席）。",
             )
         if entry.status == AttendanceStatus.LEAVE and not entry.reason.strip():
-            raise ValidationError("attendance", f"第 {i} 行：请假须填写原因。")
+            who = in_branch.get(entry.member_id)
+            raise ValidationError("attendance", f"第 {i} 行：{who.name if who else ''}请假须填写原因。")
 
 
 def check_meeting_input(

@@ -69,10 +69,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _exceptions(specs: list[str], status: str) -> dict[str, tuple[str, str]]:
-    out = {}
+    out: dict[str, tuple[str, str]] = {}
     for spec in specs:
         name, _, reason = spec.replace("：", ":").partition(":")  # a full-width colon typed in Chinese IME
-        out[textclean.clean_key(name, person=True)] = (status, textclean.clean_free(reason).strip())
+        name = textclean.clean_key(name, person=True)
+        if name in out:
+            raise ValidationError("attendance", f"{name} 的出席情况写了两次，请只写一次。")
+        out[name] = (status, textclean.clean_free(reason).strip())
     return out
 
 
@@ -87,9 +90,11 @@ def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
             raise ValidationError(
                 "start_time", f"无法识别的时间：{args.time}（请用 09:30 的格式）。"
             ) from None
-    exceptions = _exceptions(args.leave, AttendanceStatus.LEAVE) | _exceptions(
-        args.absent, AttendanceStatus.ABSENT
-    )
+    on_leave = _exceptions(args.leave, AttendanceStatus.LEAVE)
+    absent = _exceptions(args.absent, AttendanceStatus.ABSENT)
+    if both := sorted(on_leave.keys() & absent.keys()):
+        raise ValidationError("attendance", f"{'、'.join(both)} 不能既请假又缺席，请只写一种。")
+    exceptions = on_leave | absent
     guests = []
     for spec in args.observer:
         name, _, unit = spec.partition(":")

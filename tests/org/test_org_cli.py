@@ -535,6 +535,39 @@ def test_observer_is_shown_and_not_counted_and_needs_a_name(
     assert len(json.loads(ok(town, capsys, "meeting", "list", "--branch", "B02", "--json"))) == 1
 
 
+@pytest.mark.parametrize(
+    ("extra", "field_words"),
+    [
+        (["--observer", "冯甲:本村"], ("冯甲", "本支部党员", "出席情况")),  # a member is not a 列席 guest
+        (["--observer", "戚九:驻村", "--observer", "戚九:驻村"], ("戚九", "重复")),
+        (["--leave", "冯甲:外出", "--absent", "冯甲"], ("冯甲", "既请假又缺席")),
+        (["--leave", "冯甲:外出", "--leave", "冯甲:生病"], ("冯甲", "两次")),
+        (["--leave", "冯甲"], ("冯甲", "请假须填写原因")),
+    ],
+)
+def test_attendance_and_guests_that_contradict_themselves_are_refused_naming_the_person(
+    town: Path, capsys: pytest.CaptureFixture[str], extra: list[str], field_words: tuple[str, ...]
+) -> None:
+    before = json.loads(ok(town, capsys, "meeting", "list", "--branch", "B02", "--json"))
+    err = refused(
+        town,
+        capsys,
+        "meeting",
+        "add",
+        "--branch",
+        "B02",
+        "--type",
+        "congress",
+        "--date",
+        "2026-11-03",
+        "--topics",
+        "学习",
+        *extra,
+    )
+    assert all(word in err for word in field_words), err
+    assert json.loads(ok(town, capsys, "meeting", "list", "--branch", "B02", "--json")) == before
+
+
 def test_township_edit_renames_and_refuses_a_taken_code(
     town: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
