@@ -173,7 +173,7 @@ def test_leave_without_reason_is_refused(db: Database, build: Builder) -> None:
     branch = build.branch(members=3)
     ids = [m.id for m in _people(db, branch.id)]
     att = [A(ids[0]), A(ids[1]), A(ids[2], "leave", "  ")]
-    with pytest.raises(ValidationError, match="第 3 行：请假须填写原因"), db.transaction() as s:
+    with pytest.raises(ValidationError, match="第 3 行：党员B0102请假须填写原因"), db.transaction() as s:
         meetings.create_meeting(s, branch.id, _data(attendance=att), today=TODAY)
     assert _counts(db) == (0, 0)
 
