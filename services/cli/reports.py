@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -81,28 +82,31 @@ def _save(args: argparse.Namespace, document: object) -> str | None:
     return None
 
 
+def _show(args: argparse.Namespace, as_json: object, lines: Iterable[str], saved: str | None) -> int:
+    """One way out for every report: ``--json`` on stdout, else the text unless a file was written;
+    the "已保存" line only after the file is in place (stderr with ``--json``, keeping stdout parseable)."""
+    if args.json:
+        emit(as_json, True)
+    elif saved is None:
+        for line in lines:
+            print(line)
+    if saved:
+        print(saved, file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
 def birthdays_cmd(args: argparse.Namespace, ctx: Context) -> int:
     from services.reports.birthdays import birthdays, document
 
     today = _today(args)
     with ctx.db().reader() as s:
         report = birthdays(s, args.month, args.branch, today=today)
-    saved = _save(args, document(report))
-    if args.json:
-        emit(
-            {
-                "month": str(report.month),
-                "title": report.title,
-                "members": [r.as_dict() for r in report.rows],
-            },
-            True,
-        )
-    elif saved is None:
-        for line in report.lines():
-            print(line)
-    if saved:
-        print(saved, file=sys.stderr if args.json else sys.stdout)  # --json keeps stdout parseable
-    return 0
+    as_json = {
+        "month": str(report.month),
+        "title": report.title,
+        "members": [r.as_dict() for r in report.rows],
+    }
+    return _show(args, as_json, report.lines(), _save(args, document(report)))
 
 
 def month_cmd(args: argparse.Namespace, ctx: Context) -> int:
@@ -112,15 +116,7 @@ def month_cmd(args: argparse.Namespace, ctx: Context) -> int:
     pack = _handbook_pack(args.pack)
     with ctx.db().reader() as s:
         report = month_report(s, args.period, args.branch, today=today, pack=pack)
-    saved = _save(args, document(report))
-    if args.json:
-        emit(report.as_dict(), True)
-    elif saved is None:
-        for line in report.lines():
-            print(line)
-    if saved:
-        print(saved, file=sys.stderr if args.json else sys.stdout)  # --json keeps stdout parseable
-    return 0
+    return _show(args, report.as_dict(), report.lines(), _save(args, document(report)))
 
 
 def stats_cmd(args: argparse.Namespace, ctx: Context) -> int:
@@ -130,15 +126,7 @@ def stats_cmd(args: argparse.Namespace, ctx: Context) -> int:
     pack = load_stats_pack(args.pack)
     with ctx.db().reader() as s:
         report = statistics(s, args.year, args.branch, today=today, pack=pack)
-    saved = _save(args, document(report))
-    if args.json:
-        emit(report.as_dict(), True)
-    elif saved is None:
-        for line in report.lines():
-            print(line)
-    if saved:
-        print(saved, file=sys.stderr if args.json else sys.stdout)  # --json keeps stdout parseable
-    return 0
+    return _show(args, report.as_dict(), report.lines(), _save(args, document(report)))
 
 
 def quarter_cmd(args: argparse.Namespace, ctx: Context) -> int:
@@ -148,12 +136,4 @@ def quarter_cmd(args: argparse.Namespace, ctx: Context) -> int:
     pack = _handbook_pack(args.pack)
     with ctx.db().reader() as s:
         report = quarter_report(s, args.period, args.branch, today=today, pack=pack)
-    saved = _save(args, document(report))
-    if args.json:
-        emit(report.as_dict(), True)
-    elif saved is None:
-        for line in report.lines():
-            print(line)
-    if saved:
-        print(saved, file=sys.stderr if args.json else sys.stdout)  # --json keeps stdout parseable
-    return 0
+    return _show(args, report.as_dict(), report.lines(), _save(args, document(report)))
