@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ctx.gate = gate
             return handler(args, ctx)
     except LedgerError as exc:
-        print(f"错误：{exc.message}", file=sys.stderr)
+        print(f"错误：{cli.error_text(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # The reader went away (`main.py audit list | head`): stop quietly. Later writes (the flush at

@@ -4,6 +4,7 @@ the command, and branch codes qualified by township (T01/B101) wherever --branch
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 import main
 from services import cli, meetings, org
-from services.db import Database
+from services.db import Database, open_database
 from tests.conftest import TODAY, Builder
 
 
@@ -187,3 +188,71 @@ def test_cli_branch_option_takes_qualified_codes_and_names_the_choices(
         "2026",
     )
     assert code == 0, err
+
+
+def test_coded_options_take_the_chinese_label_as_well_as_the_code(
+    db: Database, build: Builder, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build.township("T01", "城关镇")
+    db.close()
+    code, _out, err = run(
+        db_path, capsys, "branch", "add", "B1", "一村党支部", "--township", "T01", "--domain", "农村"
+    )
+    assert code == 0, err
+    code, _out, err = run(
+        db_path, capsys, "branch", "add", "B2", "二村", "--township", "T01", "--domain", "rural"
+    )
+    assert code == 0, err
+    again = open_database(db_path)
+    with again.reader() as s:
+        assert org.branch_by_code(s, "B1").domain == org.branch_by_code(s, "B2").domain == "rural"
+    again.close()
+    with pytest.raises(SystemExit) as exc:
+        main.main(
+            ["--db", str(db_path), "branch", "add", "B3", "三村", "--township", "T01", "--domain", "乡下"]
+        )
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "乡下" in err and "rural=农村" in err
+
+
+def test_a_date_the_cli_cannot_read_names_its_field(
+    db: Database, build: Builder, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build.branch("B01", members=2)
+    db.close()
+    code, out, err = run(
+        db_path,
+        capsys,
+        "meeting",
+        "add",
+        "--branch",
+        "B01",
+        "--type",
+        "committee",
+        "--date",
+        "2026-13-45",
+        "--topics",
+        "议题",
+    )
+    assert code == 1 and not out
+    assert err.startswith("错误：日期：无法识别的日期：2026-13-45")
+    code, out, err = run(
+        db_path,
+        capsys,
+        "meeting",
+        "add",
+        "--branch",
+        "B01",
+        "--type",
+        "支委会",
+        "--date",
+        "2026-10-10",
+        "--time",
+        "9点半",
+        "--topics",
+        "议题",
+    )
+    assert code == 1 and "开始时间：无法识别的时间" in err
+    code, out, err = run(db_path, capsys, "meeting", "list", "--branch", "B01", "--json")
+    assert code == 0 and json.loads(out) == []

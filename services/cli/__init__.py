@@ -27,12 +27,13 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from services import localtime, textclean
 from services.dates import parse_date as parse
-from services.errors import LedgerError, ValidationError
+from services.errors import LedgerError, ValidationError, ValidationErrors
 from services.paths import default_db_path
 
 if TYPE_CHECKING:  # SQLAlchemy and the models load when a command opens the database, not for --help
@@ -215,6 +216,32 @@ def register_every(sub: argparse._SubParsersAction) -> None:
         importlib.import_module(f"{__name__}.{name}").register(sub)
 
 
+def coded(enum: type[StrEnum], help: str = "") -> dict[str, Any]:
+    """``add_argument`` keywords for an option that takes one member of ``enum``: its stable code
+    (``rural``) or its Chinese label (``农村``), as a clerk reads it on screen; the value stored in the
+    namespace is always the code. An unknown word exits 2 with the choices, code and label.
+
+    ``help`` goes before the list of choices. Example:
+    ``add.add_argument("--domain", default="rural", **coded(BranchDomain, "领域"))``."""
+    from models.enums import label
+
+    table = {m.value: m.value for m in enum} | {label(m): m.value for m in enum}
+    listing = "、".join(f"{m.value}={label(m)}" for m in enum)
+
+    def convert(text: str) -> str:
+        key = text.strip()
+        if key in table:
+            return table[key]
+        raise argparse.ArgumentTypeError(f"无法识别“{text}”，可选：{listing}")
+
+    convert.__name__ = enum.__name__
+    return {
+        "type": convert,
+        "choices": [m.value for m in enum],
+        "help": f"{help}（{listing}）" if help else listing,
+    }
+
+
 def parse_date(text: str, field_name: str = "date") -> date:
     """Dates on the command line: 2026-07-01, 2026.7.1, 2026/7/1, 2026年7月1日, today/今天 (the local
     date)."""
@@ -222,6 +249,25 @@ def parse_date(text: str, field_name: str = "date") -> date:
     if value is None:
         raise ValidationError(field_name, f"无法识别的日期：{text}（请用 2026-07-01 的格式）。")
     return value
+
+
+def error_text(exc: LedgerError) -> str:
+    """The text ``main.py`` prints after "错误：" for a failed command.
+
+    A ``ValidationError`` names its field: the field's Chinese name (``services.audit_labels``) is put
+    before each message that does not already start with it (``出生日期：无法识别的日期：…``), one line
+    per problem of a ``ValidationErrors``. Other errors print their message unchanged."""
+    if not isinstance(exc, ValidationError):
+        return exc.message
+    from services.audit_labels import field_label  # only on the error path
+
+    errors = exc.errors if isinstance(exc, ValidationErrors) else [exc]
+    lines = []
+    for err in errors:
+        name = field_label(err.field)
+        known = name != err.field
+        lines.append(err.message if not known or err.message.startswith(name) else f"{name}：{err.message}")
+    return "\n".join(lines)
 
 
 def _json_default(value: object) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models import Member
 from models.enums import AttendanceStatus, MeetingType, label
 from services import committee, groups, meetings, org, textclean
-from services.cli import Context, emit, parse_date
+from services.cli import Context, coded, emit, parse_date
 from services.errors import ValidationError
 from services.meetings import kinds_label
 
@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     m = sub.add_parser("meeting", help="会议记录").add_subparsers(dest="action", required=True)
     add = m.add_parser("add", help="记录一次会议（默认全员出席，用 --leave/--absent 标出例外）")
     add.add_argument("--branch", required=True, help="支部代码")
-    add.add_argument("--type", required=True, choices=[t.value for t in MeetingType])
+    add.add_argument("--type", required=True, **coded(MeetingType))
     add.add_argument("--date", required=True)
     add.add_argument("--time", default=None, help="开始时间 HH:MM")
     add.add_argument("--topics", required=True)
@@ -34,8 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--also",
         action="append",
         default=[],
-        choices=[t.value for t in MeetingType],
-        help="同一次活动也算作的其他会议类型（可重复），如 --type life --also appraisal",
+        **coded(MeetingType, "同一次活动也算作的其他会议类型（可重复），如 --type life --also appraisal"),
     )
     add.add_argument("--recorded-on", default=None, help="记录日期 YYYY-MM-DD（补录时为纸质记录上的日期）")
     add.add_argument("--backfilled", action="store_true", help="从纸质记录补录（须给出 --recorded-on）")
@@ -54,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls = m.add_parser("list", help="会议列表")
     ls.add_argument("--branch", default=None)
     ls.add_argument("--year", type=int, default=None)
-    ls.add_argument("--type", default=None, choices=[t.value for t in MeetingType])
+    ls.add_argument("--type", default=None, **coded(MeetingType))
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(handler=meeting_list)
 

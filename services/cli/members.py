@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from models.enums import Discipline, MemberState, MemberStatus, label
 from services import members, org
-from services.cli import Context, emit, parse_date
+from services.cli import Context, coded, emit, parse_date
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,8 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--id-number", required=True, help="公民身份号码")
     add.add_argument("--joined", required=True, help="入党日期")
     add.add_argument("--full-on", default=None, help="转正日期")
-    add.add_argument("--status", default="full", choices=[s.value for s in MemberStatus])
-    add.add_argument("--discipline", default="none", choices=[d.value for d in Discipline])
+    add.add_argument("--status", default="full", **coded(MemberStatus))
+    add.add_argument("--discipline", default="none", **coded(Discipline))
     add.add_argument("--ethnicity", default="汉族")
     add.add_argument("--education", default="")
     add.add_argument("--phone", default="")

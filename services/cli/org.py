@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from models import Member, Township
 from models.enums import BranchDomain, BranchKind, CommitteeRole, ExclusionGround, code_for, label
 from services import committee, groups, org
-from services.cli import Context, emit, parse_date
+from services.cli import Context, coded, emit, parse_date
 from services.errors import NotFound, ValidationError
 
 
@@ -35,8 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("code")
     add.add_argument("name")
     add.add_argument("--township", required=True, help="乡镇代码")
-    add.add_argument("--kind", default="branch", choices=[k.value for k in BranchKind])
-    add.add_argument("--domain", default="rural", choices=[d.value for d in BranchDomain])
+    add.add_argument("--kind", default="branch", **coded(BranchKind))
+    add.add_argument("--domain", default="rural", **coded(BranchDomain))
     add.add_argument("--founded", default=None, help="成立日期")
     add.add_argument("--parent", default=None, help="上级党组织代码")
     add.add_argument("--term-start", default=None, help="本届任期开始日期（届满按领域自动计算）")
@@ -51,8 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ed.add_argument("code", help="现在的支部代码")
     ed.add_argument("--code", dest="new_code", default=None, help="新代码")
     ed.add_argument("--name", default=None)
-    ed.add_argument("--kind", default=None, choices=[k.value for k in BranchKind])
-    ed.add_argument("--domain", default=None, choices=[d.value for d in BranchDomain])
+    ed.add_argument("--kind", default=None, **coded(BranchKind))
+    ed.add_argument("--domain", default=None, **coded(BranchDomain))
     ed.add_argument("--parent", default=None, help="上级党组织代码；空字符串表示直属乡镇党委")
     ed.add_argument("--founded", default=None, help="成立日期")
     ed.add_argument("--term-start", default=None, help="登记本届任期开始（未经本系统换届的现任一届）")
