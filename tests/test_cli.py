@@ -106,6 +106,10 @@ def test_township_branch_member_meeting_round_trip(town: Path, capsys: pytest.Ca
         "李四": ("leave", "外出务工"),
     }
     assert shown["quorum_met"] is False
+    code, out, _ = run(town, capsys, "meeting", "show", meeting["id"])
+    assert code == 0
+    assert "类型：支部党员大会" in out and "日期：2026-10-10" in out and "议题：学习党章" in out
+    assert "到会：" in out and "李四\t请假\t外出务工" in out
 
 
 def test_bad_id_number_exits_1_with_chinese_message_and_writes_nothing(

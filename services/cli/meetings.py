@@ -177,9 +177,12 @@ def meeting_show(args: argparse.Namespace, ctx: Context) -> int:
             "recorded_on": m.recorded_on.isoformat() if m.recorded_on else None,
             "backfilled": m.backfilled,
             "held_on": m.held_on.isoformat(),
+            "start_time": m.start_time.strftime("%H:%M") if m.start_time else None,
+            "end_time": m.end_time.strftime("%H:%M") if m.end_time else None,
             "place": m.place,
             "host": m.host,
             "recorder": m.recorder,
+            "lecturer": m.lecturer,
             "topics": m.topics,
             "minutes": m.minutes,
             "resolutions": m.resolutions,
@@ -195,8 +198,24 @@ def meeting_show(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit(data, True)
     else:
-        for key in ("type_label", "held_on", "place", "host", "recorder", "topics", "resolutions", "quorum"):
-            print(f"{key}: {data[key]}")
+        when = " – ".join(t for t in (data["start_time"], data["end_time"]) if t)
+        lines = {
+            "类型": data["type_label"],
+            "日期": f"{data['held_on']} {when}".strip(),
+            "地点": m.place,
+            "主持人": m.host,
+            "记录人": m.recorder,
+            "授课人": m.lecturer,
+            "议题": m.topics,
+            "会议记录": m.minutes,
+            "决议": m.resolutions,
+            "到会": data["quorum"],
+        }
+        for key, value in lines.items():
+            if value:
+                print(f"{key}：{value}")
+        if m.backfilled:
+            print(f"补录：记录日期 {data['recorded_on'] or '未填'}")
         for a in attendance:
             print(f"  {a['name']}\t{label(AttendanceStatus(a['status']))}\t{a['reason']}")
         for g in data["observers"]:  # type: ignore[attr-defined]

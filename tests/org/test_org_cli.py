@@ -610,3 +610,34 @@ def test_meeting_export_lists_the_outside_attendees(
     column = header.index("列席（非本支部）")
     assert rows[rows.index(header) + 1][column] == "戚九（驻村第一书记）、蒋十"
     assert rows[rows.index(header) + 1][header.index("应到")] == 3
+
+
+def test_meeting_show_gives_the_time_minutes_and_lecturer_a_clerk_typed(
+    town: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = ok(
+        town,
+        capsys,
+        "meeting",
+        "add",
+        "--branch",
+        "B02",
+        "--type",
+        "lecture",
+        "--date",
+        "2026-11-02",
+        "--time",
+        "09:30",
+        "--topics",
+        "党课：学习党章",
+        "--lecturer",
+        "王书记",
+        "--minutes",
+        "王书记讲授党章第一章。",
+    )
+    meeting_id = out.splitlines()[0]
+    shown = ok(town, capsys, "meeting", "show", meeting_id)
+    assert "日期：2026-11-02 09:30" in shown
+    assert "授课人：王书记" in shown and "会议记录：王书记讲授党章第一章。" in shown
+    data = json.loads(ok(town, capsys, "meeting", "show", meeting_id, "--json"))
+    assert (data["start_time"], data["lecturer"]) == ("09:30", "王书记")
