@@ -91,11 +91,38 @@ def print_township(
     jobs: int = 1,
     options: BookletOptions | None = None,
 ) -> list[PrintResult]:
-    """Writes one verified booklet per branch into ``out_dir``; returns them sorted by file name."""
+    """Writes one verified booklet per branch into ``out_dir``; returns them sorted by file name.
+
+    A folder that does not exist yet is created when its parent exists (a clerk types a new folder
+    name), and removed again if nothing could be printed into it; a missing parent or a file in the
+    way raises ``OutputError``."""
     check_year(year)
-    folder = Path(out_dir)
+    folder = Path(out_dir).expanduser()
+    created = False
+    if not folder.exists() and folder.parent.is_dir():
+        try:
+            folder.mkdir()
+        except OSError as exc:
+            raise OutputError(f"无法建立文件夹 {folder}（{exc.strerror}）。请检查权限或换一个位置。") from exc
+        created = True
     if not folder.is_dir():
         raise OutputError(f"保存位置不存在：{folder}。请先建立该文件夹或换一个位置。")
+    try:
+        return _print_into(db_target, township_id, year, folder, jobs, options)
+    except BaseException:
+        if created and not any(folder.iterdir()):
+            folder.rmdir()
+        raise
+
+
+def _print_into(
+    db_target: str,
+    township_id: str,
+    year: int,
+    folder: Path,
+    jobs: int,
+    options: BookletOptions | None,
+) -> list[PrintResult]:
     todo = branches_to_print(db_target, township_id, year)
     opts = options or BookletOptions()
     work = [

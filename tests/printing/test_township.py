@@ -36,12 +36,19 @@ def test_township_prints_one_booklet_per_branch_in_parallel(
     assert all(f["fontfile2"] for f in pdfcheck.fonts(out / files[1]))
 
 
-def test_township_needs_an_existing_folder_and_township(
+def test_township_creates_a_new_folder_but_needs_its_parent_and_the_township(
     db: Database, db_path: Path, branch_year: PrintFixture, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     base = ["--db", str(db_path), "print-archive", "--year", str(YEAR)]
-    assert main([*base, "--township", "T01", str(tmp_path / "nope")]) == 1
+    assert main([*base, "--township", "T01", str(tmp_path / "nope" / "deeper")]) == 1
     assert "保存位置不存在" in capsys.readouterr().err
+    assert not (tmp_path / "nope").exists()
+    assert main([*base, "--township", "T01", "--no-forms", str(tmp_path / "新文件夹")]) == 0, (
+        capsys.readouterr().err
+    )
+    assert [p.name for p in (tmp_path / "新文件夹").iterdir()] == [f"B01-红旗村党支部-{YEAR}.pdf"]
+    assert main([*base, "--township", "T01", "--year", "1800", str(tmp_path / "旧年")]) == 1
+    assert not (tmp_path / "旧年").exists()
     assert main([*base, "--township", "T99", str(tmp_path)]) == 1
     assert "找不到代码为 T99 的乡镇" in capsys.readouterr().err
     assert list(tmp_path.glob("*.pdf")) == []
