@@ -433,13 +433,20 @@ def groups_with_members(data: BookletData) -> list[Flowable]:
     for m in data.members:
         if m.in_branch_on(data.end):
             by_group[m.party_group_id].append(m.name)
+    names = {m.id: m.name for m in data.members}
     rows = [
-        [str(i), g.name, f"{len(by_group[g.id])} 人", "、".join(by_group[g.id])]
+        [
+            str(i),
+            g.name,
+            names.get(g.leader_id or "", ""),
+            f"{len(by_group[g.id])} 人",
+            "、".join(by_group[g.id]),
+        ]
         for i, g in enumerate(data.groups, start=1)
     ]
     if by_group.get(None) and data.groups:
-        rows.append(["", "未编入党小组", f"{len(by_group[None])} 人", "、".join(by_group[None])])
-    return [data_table(["序号", "党小组", "人数", "成员"], rows, [6, 20, 10, 64], center=[0, 2])]
+        rows.append(["", "未编入党小组", "", f"{len(by_group[None])} 人", "、".join(by_group[None])])
+    return [data_table(["序号", "党小组", "组长", "人数", "成员"], rows, [6, 18, 12, 10, 54], center=[0, 3])]
 
 
 @section("members.roster", "党员花名册", "team", order=10, fallback=True)

@@ -178,3 +178,25 @@ def test_every_registered_export_writes_a_verified_workbook_on_demo_data(
     fees = ledger.get_sheet_by_name(ledger.sheet_names[0]).to_python()
     money = [r[3] for r in fees[1:] if isinstance(r[3], float)]
     assert money and all(round(m, 2) == m for m in money)  # fen written as yuan
+
+
+def test_party_groups_export_names_each_groups_leader(db: Database, build: Builder, tmp_path: Path) -> None:
+    from services import groups
+
+    branch = build.branch("B01", members=0)
+    lead = build.member(branch.id, "王组长")
+    other = build.member(branch.id, "李党员")
+    with db.transaction("t") as s:
+        first = groups.create_group(s, branch.id, "第一党小组", leader_id=lead.id)
+        groups.create_group(s, branch.id, "第二党小组")
+        groups.assign_members(s, first.id, [lead.id, other.id])
+    path = tmp_path / "groups.xlsx"
+    with db.reader() as s:
+        export_xlsx(s, "party-groups", path)
+    ws = openpyxl.load_workbook(path).active
+    assert ws is not None
+    rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
+    assert rows[0] == ("支部", "党小组", "组长", "党员人数")
+    assert sorted(rows[1:]) == sorted(
+        [(branch.name, "第一党小组", "王组长", 2), (branch.name, "第二党小组", None, 0)]
+    )

@@ -13,8 +13,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from models import Member
-from services import attachments, meetings, org
+from services import attachments, groups, meetings, org
 from services.db import Database
 from tests.conftest import TODAY, Builder
 from tests.gui.conftest import app, boxes  # noqa: F401 - GUI fixtures for test_gui_print.py
@@ -73,11 +72,8 @@ def populate(
         for i in range(members)
     ]
     with db.transaction("test") as s:
-        group = org.create_party_group(s, branch.id, "第一党小组")
-        for m in people[: members // 2]:
-            row = s.get(Member, m.id)
-            assert row is not None
-            row.party_group_id = group.id
+        group = groups.create_group(s, branch.id, "第一党小组", leader_id=people[5].id)
+        groups.assign_members(s, group.id, [m.id for m in people[: members // 2]])
         org.add_committee_seat(s, branch.id, people[0].id, "secretary", date(2024, 1, 1))
         org.add_committee_seat(s, branch.id, people[1].id, "organization", date(2024, 1, 1))
         org.add_committee_seat(s, branch.id, people[2].id, "propaganda", date(2024, 1, 1))

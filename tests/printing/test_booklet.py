@@ -55,6 +55,8 @@ def test_booklet_text_extracts_names_topics_and_cover(booklet: Path, branch_year
     assert pdfcheck.compact(branch_year.topics) in whole
     assert f"{branch_year.leave_name}（{branch_year.leave_reason}）" in whole
     assert "目录清单" in pdfcheck.compact(pages[1])
+    groups_page = next(pdfcheck.compact(p) for p in pages if "党小组及成员" in p and "组长" in p)
+    assert f"第一党小组{branch_year.member_names[5]}" in groups_page  # the 组长 column after the name
 
 
 def test_every_font_is_an_embedded_truetype_subset(booklet: Path) -> None:

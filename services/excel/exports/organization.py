@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models import Branch, CommitteeSeat, Member, PartyGroup
 from models.enums import LABELS
@@ -63,8 +63,18 @@ def party_groups_table(session: Session, branch_ids: list[str] | None, year: int
     )
     if branch_ids is not None:
         stmt = stmt.where(PartyGroup.branch_id.in_(branch_ids))
-    columns = [ExportColumn("支部", 16), ExportColumn("党小组", 16), ExportColumn("党员人数", 8)]
-    rows = ([branch, g.name, int(sizes.get(g.id, 0))] for g, branch in session.execute(stmt))
+    leader = aliased(Member)
+    stmt = stmt.add_columns(leader.name).outerjoin(leader, leader.id == PartyGroup.leader_id)
+    columns = [
+        ExportColumn("支部", 16),
+        ExportColumn("党小组", 16),
+        ExportColumn("组长", 10),
+        ExportColumn("党员人数", 8),
+    ]
+    rows = (
+        [branch, g.name, leader_name or "", int(sizes.get(g.id, 0))]
+        for g, branch, leader_name in session.execute(stmt)
+    )
     return ExportTable("党小组", columns, rows)
 
 
