@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, NextPageTemplate, PageBreak, Paragraph, Spacer, Table, TableStyle
 
@@ -90,5 +91,12 @@ def _anchor_story(anchor: tuple[int, str] | None) -> list[Flowable]:
     if anchor is None:
         return []
     number, digest = anchor
-    text = f"操作日志校验：共 {number} 条，末条校验值 {number}:{digest or '（空）'}"
-    return [Spacer(1, 8 * mm), Paragraph(esc(text), styles().note)]
+    head = f"操作日志校验：共 {number} 条，末条校验值（核对时原样输入）："
+    # The value on a line of its own, small enough never to wrap on the frame width: a clerk
+    # types it back into `audit verify --anchor` from the paper, so it must read as one unbroken string.
+    value = ParagraphStyle("anchor", fontName=FONT, fontSize=7, leading=9)
+    return [
+        Spacer(1, 8 * mm),
+        Paragraph(esc(head), styles().note),
+        Paragraph(esc(f"{number}:{digest}"), value),
+    ]
