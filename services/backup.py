@@ -38,6 +38,11 @@ AUTO_TAG = "auto"
 # swap (or, after a kill, the next start: ``record_pending_restore``) turns it into the audit entry.
 RESTORE_PENDING_KEY = "restore_pending"
 _AUTO_NAME = re.compile(r"-auto-(\d{8})-(\d{6})(?:-\d+)?\.sqlite$")
+_SAFETY_NAME = re.compile(r"-before-restore-(\d{8})-(\d{6})(?:-\d+)?\.sqlite$")
+# Safety copies made before a restore (the way back from a wrong restore): the newest few are kept
+# whatever their age, the others for SAFETY_KEEP_DAYS days; pruned with the automatic backups.
+SAFETY_KEEP_NEWEST = 3
+SAFETY_KEEP_DAYS = 90
 
 
 class BackupError(LedgerError):
@@ -202,7 +207,8 @@ def auto_backup(
     db: Database, keep: int, actor: Actor | None = None, now: datetime | None = None
 ) -> AutoBackupResult | None:
     """One automatic backup into ``backups/``, then rotation by age (``backups_to_keep``; ``keep`` =
-    how many of the newest are kept whatever their age). A write-side action: administrators and
+    how many of the newest are kept whatever their age) and of the before-restore safety copies
+    (``safety_copies_to_keep``). A write-side action: administrators and
     editors only (``PermissionDenied`` for a viewer). Before the copy is made, the newest earlier
     automatic backup's 操作日志 is checked to be a prefix of the live one; a mismatch is returned as
     a warning (the backup is still made: the current data is kept either way). None for a new file.
@@ -227,7 +233,39 @@ def auto_backup(
     for old in auto_backups(db):
         if old not in wanted:
             old.unlink(missing_ok=True)
+    copies = safety_copies(db)
+    wanted = safety_copies_to_keep(copies, now)
+    for old in copies:
+        if old not in wanted:
+            old.unlink(missing_ok=True)
     return AutoBackupResult(made, tuple(warnings))
+
+
+def safety_copies(db: Database) -> list[Path]:
+    """The copies ``restore`` made of the live file before replacing it, oldest first."""
+    stem = _db_file(db).stem
+    found = [
+        p for p in backups_dir(db).glob(f"{stem}-before-restore-*.sqlite") if _SAFETY_NAME.search(p.name)
+    ]
+    return sorted(found, key=lambda p: p.name)
+
+
+def safety_copies_to_keep(paths: list[Path], now: datetime) -> set[Path]:
+    """Which before-restore copies to keep: the ``SAFETY_KEEP_NEWEST`` newest whatever their age, and
+    every one younger than ``SAFETY_KEEP_DAYS`` days (local time, from the file name). A name whose
+    time cannot be read is kept: only copies known to be old are removed."""
+    dated: list[tuple[datetime, Path]] = []
+    keep: set[Path] = set()
+    for p in paths:
+        m = _SAFETY_NAME.search(p.name)
+        try:
+            dated.append((datetime.strptime(m.group(1) + m.group(2), "%Y%m%d%H%M%S"), p))  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            keep.add(p)
+    dated.sort(key=lambda x: x[0])
+    keep |= {p for _t, p in dated[-SAFETY_KEEP_NEWEST:]}
+    keep |= {p for t, p in dated if (now - t).days < SAFETY_KEEP_DAYS}
+    return keep
 
 
 def daily_due(db: Database, today: date | None = None) -> bool:

@@ -247,3 +247,22 @@ def test_a_backup_with_a_broken_log_needs_the_log_state_acknowledged(
     with db.reader() as s:
         entry = s.scalar(select(AuditEntry.changes).where(AuditEntry.changes.like("%backup_restored%")))
     assert entry is not None and "log_state_acknowledged" in entry
+
+
+def test_old_before_restore_copies_are_pruned_with_the_automatic_backups(
+    db: Database, build: Builder
+) -> None:
+    build.branch()
+    folder = backup.backups_dir(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = db.path.stem  # type: ignore[union-attr]
+    now = datetime(2026, 11, 29, 9, 0)
+    ages = [400, 200, 120, 100, 95, 30, 2]  # days
+    made = [folder / f"{stem}-before-restore-{now - timedelta(days=d):%Y%m%d-%H%M%S}.sqlite" for d in ages]
+    strange = folder / f"{stem}-before-restore-20261399-999999.sqlite"  # unreadable time: kept
+    for p in [*made, strange]:
+        p.write_bytes(b"copy")
+    backup.auto_backup(db, keep=1, now=now)
+    left = {p.name for p in folder.glob("*before-restore*")}
+    # younger than 90 days (30, 2) and the three newest whatever their age (95, 30, 2); the rest go
+    assert left == {made[4].name, made[5].name, made[6].name, strange.name}

@@ -55,16 +55,16 @@ def party_groups_table(session: Session, branch_ids: list[str] | None, year: int
             .group_by(Member.party_group_id)
         ).all()
     )
+    leader = aliased(Member)
     stmt = (
-        select(PartyGroup, Branch.name)
+        select(PartyGroup, Branch.name, leader.name)
         .join(Branch, Branch.id == PartyGroup.branch_id)
+        .outerjoin(leader, leader.id == PartyGroup.leader_id)
         .where(PartyGroup.deleted.is_(False))
         .order_by(Branch.sort_order, PartyGroup.sort_order, PartyGroup.name)
     )
     if branch_ids is not None:
         stmt = stmt.where(PartyGroup.branch_id.in_(branch_ids))
-    leader = aliased(Member)
-    stmt = stmt.add_columns(leader.name).outerjoin(leader, leader.id == PartyGroup.leader_id)
     columns = [
         ExportColumn("支部", 16),
         ExportColumn("党小组", 16),
