@@ -1,7 +1,7 @@
 """Roster benchmark: open the roster of a demo township (~3,000 members) and filter it.
 
 Service figures: ``services.members.roster`` for the whole township, and with a search term (the
-filter runs in SQL). GUI figures (offscreen): loading the rows into ``gui.roster_model.RosterModel``,
+filter runs in SQL). GUI figures (offscreen): loading the rows into ``gui.roster.model.RosterModel``,
 sorting by name through the proxy, and typing a search into the proxy filter.
 Run: .venv/bin/python bench/bench_roster.py [--db PATH]   (without --db a township demo is generated)
 """
@@ -62,7 +62,7 @@ def bench_gui(rows: list[Any]) -> None:
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QApplication
 
-        from gui.roster_model import NAME_COLUMN, RosterModel, RosterProxy
+        from gui.roster.model import NAME_COLUMN, RosterModel, RosterProxy
     except ImportError as exc:
         print(f"GUI model not measured: {exc}")
         return

@@ -102,7 +102,7 @@ def seed(path: Path) -> None:
 
 def main() -> int:
     app = QApplication.instance() or QApplication([])
-    from gui.roster_model import RosterModel, RosterProxy
+    from gui.roster.model import RosterModel, RosterProxy
 
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
         path = Path(tmp) / "search.sqlite"

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 # Add one line per screen; each module exposes ``install(window: MainWindow) -> None``.
 EXTENSIONS: list[str] = [
-    "gui.roster_view",
-    "gui.meetings_view",
-    "gui.trust_actions",
-    "gui.excel_actions",
+    "gui.roster.view",
+    "gui.meetings.view",
+    "gui.sync.trust",
+    "gui.excel.actions",
     "gui.ledgers_view",
-    "gui.handbook_view",
-    "gui.sync_dialog",
-    "gui.print_actions",
-    "gui.org_setup",
-    "gui.reports_view",
+    "gui.handbook.view",
+    "gui.sync.dialog",
+    "gui.printing.actions",
+    "gui.org.setup",
+    "gui.reports.view",
 ]
 
 import importlib  # noqa: E402
@@ -43,7 +43,8 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
-from gui import fit, ops  # noqa: E402
+from gui import ops  # noqa: E402
+from gui.widgets import fit  # noqa: E402
 from models.enums import label  # noqa: E402
 from services import org  # noqa: E402
 from services.db import Database  # noqa: E402
@@ -330,7 +331,7 @@ class MainWindow(QMainWindow):
             fn()
 
     def _build_actions(self) -> None:
-        from gui import org_dialogs
+        from gui.org import dialogs as org_dialogs
 
         self.add_action("文件", "新建乡镇…", lambda: org_dialogs.new_township(self))
         self.add_action("文件", "新建支部…", lambda: org_dialogs.new_branch(self))

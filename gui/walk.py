@@ -2,7 +2,7 @@
 for review (``bench/screenshot_walk.py``; ``tests/gui/test_screenshot_walk.py`` keeps it working).
 
 Each window is laid out at the size the app gives it on that screen (the main window maximised
-under a 40 px task bar: 1366×728; forms and previews fitted by ``gui.fit``) and grabbed offscreen.
+under a 40 px task bar: 1366×728; forms and previews fitted by ``gui.widgets.fit``) and grabbed offscreen.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from PySide6.QtCore import QCoreApplication, QRect, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from sqlalchemy import select
 
-from gui import fit, ops
-from gui.handbook_view import HandbookPage, HandbookView
+from gui import ops
+from gui.handbook.view import HandbookPage, HandbookView
 from gui.ledgers_view import LedgersView
 from gui.main_window import MainWindow
+from gui.widgets import fit
 from models import Meeting, Member
 from services.db import Database
 from services.errors import LedgerError
@@ -111,15 +112,15 @@ def screenshot_walk(db: Database, out_dir: Path, branch_code: str | None = None)
                 )
         dialogs: list[tuple[str, Callable[[], QDialog]]] = []
         if branch_id is not None:
-            from gui.member_form import MemberForm
+            from gui.roster.member_form import MemberForm
 
             dialogs.append(("修改党员", lambda: MemberForm(window, db, branch_id, member_id)))
         if branch_id is not None:
-            from gui.meeting_form import MeetingForm
+            from gui.meetings.form import MeetingForm
 
             dialogs.append(("会议记录表单", lambda: MeetingForm(window, db, branch_id, meeting_id)))
         if meeting_id is not None:
-            from gui.print_actions import PdfPreviewDialog
+            from gui.printing.actions import PdfPreviewDialog
             from services.printing import booklet
 
             def preview() -> QDialog:
@@ -128,8 +129,8 @@ def screenshot_walk(db: Database, out_dir: Path, branch_code: str | None = None)
                 return PdfPreviewDialog(window, rendered, "会议记录", "会议记录.pdf")
 
             dialogs.append(("打印预览", preview))
-        from gui.audit_view import AuditDialog
-        from gui.recycle_view import RecycleDialog
+        from gui.admin.audit import AuditDialog
+        from gui.admin.recycle import RecycleDialog
 
         dialogs += [
             ("操作日志", lambda: AuditDialog(db, window)),

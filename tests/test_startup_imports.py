@@ -86,7 +86,7 @@ print(json.dumps({{"heavy": {_loaded_heavy()}, "errors": window.extension_errors
 
 
 def test_opening_the_check_tab_builds_it_on_first_use(qtbot, db: Database) -> None:  # type: ignore[no-untyped-def]
-    from gui.handbook_view import HandbookView
+    from gui.handbook.view import HandbookView
     from gui.main_window import MainWindow
 
     window = MainWindow(db)

@@ -10,11 +10,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
-from gui import login_dialog
-from gui.lock import IdleLock
-from gui.login_dialog import LoginDialog
+from gui.admin import login as login_dialog
+from gui.admin.lock import IdleLock
+from gui.admin.login import LoginDialog
 from gui.main_window import MainWindow
-from gui.member_form import MemberForm
+from gui.roster.member_form import MemberForm
 from services import accounts
 from services.accounts import Actor
 from services.db import Database

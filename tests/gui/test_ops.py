@@ -95,7 +95,7 @@ def test_change_bus_drops_slots_of_deleted_widgets(app: QApplication) -> None:
 def test_first_run_fills_an_empty_database_with_the_demo(
     app: QApplication, qtbot: QtBot, db: Database
 ) -> None:
-    window = MainWindow(db, extensions=["gui.roster_view"])
+    window = MainWindow(db, extensions=["gui.roster.view"])
     qtbot.addWidget(window)
     first_run(window, demo_if_empty=True)
     assert ops.wait_idle(120_000)
@@ -107,7 +107,7 @@ def test_first_run_fills_an_empty_database_with_the_demo(
 def test_first_run_without_demo_offers_the_new_township_dialog(
     app: QApplication, qtbot: QtBot, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gui import org_dialogs
+    from gui.org import dialogs as org_dialogs
 
     opened: list[org_dialogs.TownshipDialog] = []
 
@@ -118,7 +118,7 @@ def test_first_run_without_demo_offers_the_new_township_dialog(
         dialog.save()
         return 1
 
-    from gui import first_start
+    from gui.org import first_start
 
     steps: list[first_start.FirstStartDialog] = []
     monkeypatch.setattr(org_dialogs.TownshipDialog, "exec", fake_exec)

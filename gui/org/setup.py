@@ -39,8 +39,8 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.forms import DateField, FormSupport
-from gui.meeting_form import parse_guests
+from gui.meetings.form import parse_guests
+from gui.widgets.forms import DateField, FormSupport
 from models.enums import LABELS, CommitteeRole, ExclusionGround, label
 from services import committee, demo_marker, groups, org
 from services.db import Database
@@ -883,7 +883,7 @@ def _branch_or_explain(window: MainWindow, what: str) -> str | None:
 
 def edit_selected(window: MainWindow) -> None:
     """修改 the selected township or branch."""
-    from gui import org_dialogs
+    from gui.org import dialogs as org_dialogs
 
     if window.current_node_kind() == "township":
         township_id = window.current_township_id()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.forms import DateField, FormSupport, may_close, merge_errors
+from gui.widgets.forms import DateField, FormSupport, may_close, merge_errors
 from models.enums import LABELS, Discipline, Education, MemberStatus, label
 from services import idcard, lookups, members, org
 from services.db import Database

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui import ops
-from gui.forms import no_branch_message
-from gui.meeting_form import MeetingForm
+from gui.meetings.form import MeetingForm
+from gui.widgets.forms import no_branch_message
 from models.enums import LABELS, MeetingType
 from services import meetings
 from services.db import Database

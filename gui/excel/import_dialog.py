@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gui import files, ops
+from gui import ops
+from gui.widgets import files
 from models import Branch
 from services.db import Database
 from services.excel.errors import ExcelFileError

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import files, ops
+from gui import ops
+from gui.widgets import files
 from services.errors import ValidationError
 from services.org import get_branch
 

@@ -23,8 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.org_dialogs import BranchDialog, TownshipDialog
-from gui.org_setup import CommitteeDialog, PartyGroupsDialog
+from gui.org.dialogs import BranchDialog, TownshipDialog
+from gui.org.setup import CommitteeDialog, PartyGroupsDialog
 from models import Branch, Member
 from models.enums import label
 from services.db import Database
@@ -145,7 +145,7 @@ class FirstStartDialog(QDialog):
             self.reload()
 
     def roster(self) -> None:
-        from gui.excel_import_dialog import ExcelImportDialog
+        from gui.excel.import_dialog import ExcelImportDialog
 
         branch_id = self.current_branch()
         if branch_id is None:

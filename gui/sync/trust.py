@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import files, ops
-from gui.lock import IdleLock
+from gui import ops
+from gui.admin.lock import IdleLock
+from gui.widgets import files
 from services import accounts, backup, security_settings
 from services.db import Database, OpChanges
 from services.errors import LedgerError
@@ -216,14 +217,14 @@ def change_password(window: MainWindow) -> None:
 
 
 def open_recycle(window: MainWindow) -> None:
-    from gui.recycle_view import RecycleDialog
+    from gui.admin.recycle import RecycleDialog
 
     RecycleDialog(window.db, window).exec()
     window.reload_tree()
 
 
 def open_audit(window: MainWindow) -> None:
-    from gui.audit_view import AuditDialog
+    from gui.admin.audit import AuditDialog
 
     AuditDialog(window.db, window).exec()
 
@@ -263,8 +264,8 @@ def open_settings(window: MainWindow) -> None:
 
 def open_users(window: MainWindow) -> None:
     """Administrators: every user in a list, with add, change role, reset password, unlock and
-    disable/enable beside it (``gui.users_view.UsersDialog``)."""
-    from gui.users_view import UsersDialog
+    disable/enable beside it (``gui.admin.users.UsersDialog``)."""
+    from gui.admin.users import UsersDialog
 
     UsersDialog(window.db, window, add_user=lambda: _add_user(window)).exec()
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.forms import DateField, FormSupport
+from gui.widgets.forms import DateField, FormSupport
 from models import Branch
 from models.enums import LABELS, BranchDomain, BranchKind
 from services import org

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import fit, ops
+from gui import ops
+from gui.widgets import fit
 from services import accounts
 from services.db import Database
 from services.errors import LedgerError

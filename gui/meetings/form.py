@@ -33,10 +33,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import files, ops
-from gui.attendance_model import UNSET, AttendanceModel, AttendanceTable, AttendeeRow
-from gui.forms import DateField, FormSupport, TimeField, may_close, merge_errors
-from gui.roster_model import pinyin_collator
+from gui import ops
+from gui.meetings.attendance import UNSET, AttendanceModel, AttendanceTable, AttendeeRow
+from gui.roster.model import pinyin_collator
+from gui.widgets import files
+from gui.widgets.forms import DateField, FormSupport, TimeField, may_close, merge_errors
 from models import Member
 from models.enums import LABELS, AttendanceStatus, MeetingType, label
 from services import attachments, lookups, meetings, org

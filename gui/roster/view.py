@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.forms import no_branch_message
-from gui.member_form import MemberForm
-from gui.roster_model import NAME_COLUMN, RosterModel, RosterProxy
+from gui.roster.member_form import MemberForm
+from gui.roster.model import NAME_COLUMN, RosterModel, RosterProxy
+from gui.widgets.forms import no_branch_message
 from services import members
 from services.db import Database
 
@@ -207,7 +207,7 @@ class RosterView(QWidget):
             ops.run_write(self, self.db, lambda s: members.delete_member(s, row.id), changes={"member"})
 
     def history_current(self) -> None:
-        from gui.member_history import MemberHistoryDialog  # imported late: it pulls in the ledger forms
+        from gui.roster.history import MemberHistoryDialog  # imported late: it pulls in the ledger forms
 
         row = self.current_row()
         if row is None:
@@ -221,7 +221,7 @@ class RosterView(QWidget):
 
     def assign_group(self) -> None:
         """Open the party-group dialog of the selected members' branch with them checked."""
-        from gui.org_setup import PartyGroupsDialog
+        from gui.org.setup import PartyGroupsDialog
 
         chosen = self.selected_rows()
         current = self.current_row()

@@ -1,0 +1,1 @@
+"""Administration: users, sign-in and idle lock, audit log, recycle bin."""

@@ -1,0 +1,1 @@
+"""数据同步 and trust: sync packages, keys, backups."""
