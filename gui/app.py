@@ -11,9 +11,9 @@ from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gui import ops
+from gui.admin.actions import exit_backup
 from gui.admin.login import sign_in
 from gui.main_window import MainWindow
-from gui.sync.trust import exit_backup
 from gui.widgets import fit
 from gui.widgets.translations import install_qt_translations
 from services import org

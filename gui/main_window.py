@@ -14,7 +14,7 @@ from __future__ import annotations
 EXTENSIONS: list[str] = [
     "gui.roster.view",
     "gui.meetings.view",
-    "gui.sync.trust",
+    "gui.admin.actions",
     "gui.excel.actions",
     "gui.ledgers_view",
     "gui.handbook.view",

@@ -1,1 +1,1 @@
-"""Administration: users, sign-in and idle lock, audit log, recycle bin."""
+"""Administration: sign-in and idle lock, users, audit log, recycle bin, backup and restore, security settings."""

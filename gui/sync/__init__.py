@@ -1,1 +1,1 @@
-"""数据同步 and trust: sync packages, keys, backups."""
+"""数据同步: making and receiving sync packages."""

@@ -154,7 +154,7 @@ def test_main_window_has_the_trust_menu_actions(
     app: QApplication, qtbot: QtBot, db: Database, people: People
 ) -> None:
     login_dialog.become(db, people.viewer)
-    window = MainWindow(db, extensions=["gui.sync.trust"])
+    window = MainWindow(db, extensions=["gui.admin.actions"])
     qtbot.addWidget(window)
     assert window.extension_errors == []
     texts = {a.text() for m in window.menus.values() for a in m.actions()}
@@ -163,7 +163,7 @@ def test_main_window_has_the_trust_menu_actions(
     assert who is not None and "查阅" in who.text()
     assert backup.daily_due(db) is True  # a 查阅 account's sign-in makes no backup: it is write-side
     login_dialog.become(db, people.editor)
-    editor_window = MainWindow(db, extensions=["gui.sync.trust"])
+    editor_window = MainWindow(db, extensions=["gui.admin.actions"])
     qtbot.addWidget(editor_window)
     assert backup.daily_due(db) is False  # an editor's first sign-in of the day made today's backup
 
@@ -171,7 +171,7 @@ def test_main_window_has_the_trust_menu_actions(
 def test_a_failed_daily_or_exit_backup_is_told_to_the_clerk(
     app: QApplication, db: Database, people: People, boxes: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gui.sync import trust as trust_actions
+    from gui.admin import actions as trust_actions
     from services import security_settings
 
     def full_disk(*_args: object, **_kw: object) -> None:
