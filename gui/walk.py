@@ -13,16 +13,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QRect, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
-from sqlalchemy import select
 
 from gui import ops
 from gui.handbook.view import HandbookPage, HandbookView
 from gui.ledgers_view import LedgersView
 from gui.main_window import MainWindow
 from gui.widgets import fit
-from models import Meeting, Member
+from services import meetings, members
 from services.db import Database
 from services.errors import LedgerError
+from services.meetings import MeetingFilter
 
 SCREEN = QRect(0, 0, 1366, 728)  # 1366×768 less a 40 px task bar
 
@@ -100,16 +100,10 @@ def screenshot_walk(db: Database, out_dir: Path, branch_code: str | None = None)
         member_id = meeting_id = None
         branch_id = window.current_branch_id()
         if branch_id is not None:
-            with db.reader() as s:
-                member_id = s.scalar(
-                    select(Member.id).where(Member.branch_id == branch_id, Member.deleted.is_(False)).limit(1)
-                )
-                meeting_id = s.scalar(
-                    select(Meeting.id)
-                    .where(Meeting.branch_id == branch_id, Meeting.deleted.is_(False))
-                    .order_by(Meeting.held_on.desc())
-                    .limit(1)
-                )
+            first_member = ops.query(db, lambda s: members.roster(s, [branch_id])[:1])
+            last_meeting = ops.query(db, lambda s: meetings.list_meetings(s, MeetingFilter([branch_id]))[:1])
+            member_id = first_member[0].id if first_member else None
+            meeting_id = last_meeting[0].id if last_meeting else None
         dialogs: list[tuple[str, Callable[[], QDialog]]] = []
         if branch_id is not None:
             from gui.roster.member_form import MemberForm
@@ -124,8 +118,7 @@ def screenshot_walk(db: Database, out_dir: Path, branch_code: str | None = None)
             from services.printing import booklet
 
             def preview() -> QDialog:
-                with db.reader() as s:
-                    rendered = booklet.build_meeting_form(s, meeting_id)
+                rendered = ops.query(db, lambda s: booklet.build_meeting_form(s, meeting_id))
                 return PdfPreviewDialog(window, rendered, "会议记录", "会议记录.pdf")
 
             dialogs.append(("打印预览", preview))

@@ -53,8 +53,7 @@ def install(window: MainWindow) -> None:
         who = QLabel(f"当前用户：{db.actor.display_name or db.actor.username}（{db.actor.role_label}）")
         who.setObjectName("currentUser")
         window.statusBar().addPermanentWidget(who)
-        with db.reader() as s:
-            settings = security_settings.load(s)
+        settings = ops.query(db, security_settings.load)
         window.idle_lock = IdleLock(window, db, settings.lock_minutes)  # type: ignore[attr-defined]
         daily_backup(db, settings)
 
@@ -81,8 +80,7 @@ def exit_backup(db: Database) -> Path | None:
     if db.path is None or db.actor is None or db.actor.role == "viewer":
         return None
     try:
-        with db.reader() as s:
-            keep = security_settings.load(s).backup_keep
+        keep = ops.query(db, security_settings.load).backup_keep
         made = backup.auto_backup(db, keep, db.actor)
         if made is not None and made.warnings:
             QMessageBox.warning(None, "操作日志校验", "\n".join(made.warnings))

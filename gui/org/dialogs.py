@@ -19,12 +19,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gui import ops
 from gui.widgets.forms import DateField, FormSupport
-from models import Branch
 from models.enums import LABELS, BranchDomain, BranchKind
 from services import org
 from services.db import Database
@@ -35,13 +33,12 @@ if TYPE_CHECKING:
 
 
 def demo_generator() -> Callable[..., Any] | None:
-    """``services.demo.generate`` when that module is present (it is written separately)."""
+    """``services.demo.generate`` when that package is shipped (a build may leave it out)."""
     try:
-        module = importlib.import_module("services.demo")
+        from services.demo import generate
     except ImportError:
         return None
-    fn = getattr(module, "generate", None)
-    return fn if callable(fn) else None
+    return generate
 
 
 def demo_available() -> bool:
@@ -211,18 +208,7 @@ class BranchDialog(_Dialog):
                 k: getattr(b, k)
                 for k in ("township_id", "code", "name", "kind", "domain", "founded_on", "parent_id")
             }
-            below = set(org.descendant_branch_ids(s, branch_id))
-            parents = [
-                (p.id, p.name)
-                for p in s.scalars(
-                    select(Branch).where(
-                        Branch.township_id == b.township_id,
-                        Branch.deleted.is_(False),
-                        Branch.kind != BranchKind.BRANCH,
-                    )
-                )
-                if p.id not in below
-            ]
+            parents = org.parent_choices(s, branch_id)
             return values, parents
 
         got = ops.run_read(self, self.db, read)

@@ -34,7 +34,7 @@ def setup(
         accounts.create_first_admin(s, "admin", "管理员", PASSWORD)
     login_dialog.become(db, Actor("admin", Role.ADMIN, "管理员"))
     branch = build.branch(members=2)
-    window = MainWindow(db, extensions=[])
+    window = MainWindow(db, screens=[])
     qtbot.addWidget(window)
     window.show()
     form = MemberForm(window, db, branch.id)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from gui.main_window import MainWindow
+from gui.reports import view as reports_view
 from gui.reports.view import ReportsDialog
 from gui.widgets import files
 from services.db import Database
@@ -22,7 +23,7 @@ def window(qtbot: QtBot, app: QApplication, db: Database, build: Builder) -> Mai
     branch = build.branch("B01", "一村党支部", founded_on=date(2000, 1, 1))
     for i in range(3):
         build.member(branch.id, f"党员{i}", joined_on=date(2005, 7, 1))
-    win = MainWindow(db, extensions=["gui.reports.view"])
+    win = MainWindow(db, screens=[reports_view.install])
     qtbot.addWidget(win)
     return win
 

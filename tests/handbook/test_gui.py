@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from gui.handbook import view as handbook_view
 from gui.handbook.grid import COLOURS, NOT_JUDGED
 from gui.handbook.view import HandbookView
 from gui.meetings.form import MeetingForm
@@ -221,7 +222,7 @@ def test_main_window_has_the_check_tab_and_pack_menu(
 ) -> None:
     from gui.main_window import MainWindow
 
-    window = MainWindow(kit.db, extensions=["gui.handbook.view"])
+    window = MainWindow(kit.db, screens=[handbook_view.install])
     qtbot.addWidget(window)
     assert window.extension_errors == []
     assert window.select_tab("对标检查")

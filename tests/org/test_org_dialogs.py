@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from gui.meetings.form import MeetingForm
+from gui.org import setup as org_setup
 from gui.org.dialogs import BranchDialog
 from gui.org.setup import CommitteeDialog, DissolveBranchDialog, ElectionDialog, GroupDialog, SeatDialog
 from models import Branch, BranchTerm, CommitteeSeat, Meeting, PartyGroup
@@ -291,7 +292,7 @@ def test_the_file_menu_reaches_every_organisation_dialog(
 ) -> None:
     from gui.main_window import MainWindow
 
-    window = MainWindow(db, extensions=["gui.org.setup"])
+    window = MainWindow(db, screens=[org_setup.install])
     qtbot.addWidget(window)
     texts = [a.text() for a in window.menus["文件"].actions()]
     for entry in (

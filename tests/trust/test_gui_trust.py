@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from gui import ops
+from gui.admin import actions as admin_actions
 from gui.admin import login as login_dialog
 from gui.admin.audit import AuditDialog
 from gui.admin.lock import IdleLock
@@ -83,7 +84,7 @@ def test_idle_window_locks_and_unlocks_only_with_the_password(
     app: QApplication, qtbot: QtBot, db: Database, people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     login_dialog.become(db, people.editor)
-    window = MainWindow(db, extensions=[])
+    window = MainWindow(db, screens=[])
     qtbot.addWidget(window)
     window.show()
     lock = IdleLock(window, db, 1)
@@ -154,7 +155,7 @@ def test_main_window_has_the_trust_menu_actions(
     app: QApplication, qtbot: QtBot, db: Database, people: People
 ) -> None:
     login_dialog.become(db, people.viewer)
-    window = MainWindow(db, extensions=["gui.admin.actions"])
+    window = MainWindow(db, screens=[admin_actions.install])
     qtbot.addWidget(window)
     assert window.extension_errors == []
     texts = {a.text() for m in window.menus.values() for a in m.actions()}
@@ -163,7 +164,7 @@ def test_main_window_has_the_trust_menu_actions(
     assert who is not None and "查阅" in who.text()
     assert backup.daily_due(db) is True  # a 查阅 account's sign-in makes no backup: it is write-side
     login_dialog.become(db, people.editor)
-    editor_window = MainWindow(db, extensions=["gui.admin.actions"])
+    editor_window = MainWindow(db, screens=[admin_actions.install])
     qtbot.addWidget(editor_window)
     assert backup.daily_due(db) is False  # an editor's first sign-in of the day made today's backup
 
