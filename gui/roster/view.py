@@ -264,7 +264,7 @@ class RosterView(QWidget):
         self._update_status()
 
     def _update_status(self) -> None:
-        shown, total = self.model.rowCount(), self.model.total
+        shown, total = len(self.model.rows), self.model.total
         text = f"党员 {total} 人" if shown == total else f"找到 {shown} 人 / 共 {total} 人"
         if self.window_ is not None:
             self.window_.set_view_status(self, text)
@@ -274,13 +274,10 @@ class RosterView(QWidget):
             self.lazy.request()  # reloads now when on screen, else when next shown
 
     def _select_member(self, member_id: str) -> None:
-        for row, r in enumerate(self.model.rows):
-            if r.id == member_id:
-                index = self.proxy.mapFromSource(self.model.index(row, NAME_COLUMN))
-                if index.isValid():
-                    self.table.setCurrentIndex(index)
-                    self.table.scrollTo(index)
-                return
+        index = self.proxy.mapFromSource(self.model.index_of(member_id, NAME_COLUMN))
+        if index.isValid():
+            self.table.setCurrentIndex(index)
+            self.table.scrollTo(index)
 
     def first_index(self) -> QModelIndex:
         return self.proxy.index(0, NAME_COLUMN)
