@@ -325,10 +325,7 @@ class MainWindow(QMainWindow):
             fn()
 
     def _build_actions(self) -> None:
-        from gui.org import dialogs as org_dialogs
-
-        self.add_action("文件", "新建乡镇…", lambda: org_dialogs.new_township(self))
-        self.add_action("文件", "新建支部…", lambda: org_dialogs.new_branch(self))
+        # 新建乡镇/支部 and the other organisation entries come first, from gui/org (its install).
         self.menus["文件"].addSeparator()
         self.add_action("文件", "退出", self.close, QKeySequence.StandardKey.Quit)
         self.add_action("数据", "新建记录", lambda: self._route("new_record"), "Ctrl+N")
@@ -341,8 +338,6 @@ class MainWindow(QMainWindow):
         # Ctrl+Tab as in browsers and Office; as window shortcuts so no child widget swallows them.
         for keys, step in (("Ctrl+Tab", 1), ("Ctrl+Shift+Tab", -1), ("Ctrl+Shift+Backtab", -1)):
             QShortcut(QKeySequence(keys), self, lambda step=step: self.step_tab(step))
-        if org_dialogs.demo_available():
-            self.add_action("工具", "载入演示数据…", lambda: org_dialogs.load_demo(self))
         self.add_action("帮助", "关于支部台账", self.show_about)
 
     def focus_tree(self) -> None:

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from gui import ops
 from gui.meetings.form import parse_guests
+from gui.org import dialogs as org_dialogs
 from gui.widgets.forms import DateField, FormDialog, submit
 from models.enums import LABELS, CommitteeRole, ExclusionGround, label
 from services import committee, demo_marker, groups, org
@@ -803,7 +804,6 @@ def _branch_or_explain(window: MainWindow, what: str) -> str | None:
 
 def edit_selected(window: MainWindow) -> None:
     """修改 the selected township or branch."""
-    from gui.org import dialogs as org_dialogs
 
     if window.current_node_kind() == "township":
         township_id = window.current_township_id()
@@ -854,8 +854,10 @@ def install(window: MainWindow) -> None:
     update_demo_title(window)
     ops.bus().changed.connect(lambda tags: update_demo_title(window) if "all" in tags else None)
     menu = window.menus["文件"]
-    first = menu.actions()[2] if len(menu.actions()) > 2 else None  # after 新建乡镇/新建支部
+    first = menu.actions()[0] if menu.actions() else None  # the organisation comes first, before 退出
     actions = [
+        ("新建乡镇…", lambda: org_dialogs.new_township(window)),
+        ("新建支部…", lambda: org_dialogs.new_branch(window)),
         ("修改乡镇/党组织…", lambda: edit_selected(window)),
         ("撤销党组织…", lambda: dissolve_selected(window)),
         ("党小组…", lambda: party_groups(window)),
@@ -867,3 +869,10 @@ def install(window: MainWindow) -> None:
         if first is not None:
             menu.removeAction(action)
             menu.insertAction(first, action)
+    if org_dialogs.demo_available():
+        tools = window.menus["工具"]
+        top = tools.actions()[0] if tools.actions() else None
+        demo = window.add_action("工具", "载入演示数据…", lambda: org_dialogs.load_demo(window))
+        if top is not None:
+            tools.removeAction(demo)
+            tools.insertAction(top, demo)
