@@ -128,7 +128,8 @@ def main() -> int:
                 with db.reader() as s:
                     found = members.roster_ids(s, None, term)
                 model.show_only(found | model.initials_matching(term))
-                return len(model.rows)  # rowCount() is what the view has fetched so far
+                proxy.rowCount()  # what the view asks after the reset
+                return len(model.rows)  # rowCount() is only what the view has fetched so far
 
             o_min, o_med, n = timed(ours)
             like = f"%{term}%"
