@@ -30,7 +30,7 @@ from gui import ops
 from gui.app import create_app
 from gui.ledgers_view import LedgersView
 from gui.main_window import MainWindow
-from gui.meetings_view import MeetingsView
+from gui.meetings.view import MeetingsView
 from services import demo, members
 from services.db import Database, open_database
 

@@ -10,11 +10,12 @@ from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from gui import fit, ops
-from gui.login_dialog import sign_in
+from gui import ops
+from gui.admin.actions import exit_backup
+from gui.admin.login import sign_in
 from gui.main_window import MainWindow
-from gui.translations import install_qt_translations
-from gui.trust_actions import exit_backup
+from gui.widgets import fit
+from gui.widgets.translations import install_qt_translations
 from services import org
 from services.db import Database, open_database
 from services.errors import LedgerError
@@ -124,7 +125,7 @@ def has_township(db: Database) -> bool:
 
 def first_run(window: MainWindow, demo_if_empty: bool) -> None:
     """An empty database gets demo data (when asked and available) or the new-township dialog."""
-    from gui import org_dialogs
+    from gui.org import dialogs as org_dialogs
 
     if has_township(window.db):
         return
@@ -132,7 +133,7 @@ def first_run(window: MainWindow, demo_if_empty: bool) -> None:
         org_dialogs.run_demo(window, window.db)
         return
     # Without a township the window stays usable: 文件 → 新建乡镇 remains available.
-    from gui.first_start import first_start
+    from gui.org.first_start import first_start
 
     first_start(window, window.db)
 

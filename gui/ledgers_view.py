@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import files, ops
-from gui.forms import DateField, FormSupport, may_close, no_branch_message
+from gui import ops
 from gui.ledger_actions import ACTIONS, Action, Field, Target
+from gui.widgets import files
+from gui.widgets.forms import DateField, FormSupport, may_close, no_branch_message
 from services.db import Database
 from services.errors import ErrorCollector, ValidationError
 from services.fees import parse_month, parse_yuan

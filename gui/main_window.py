@@ -1,8 +1,8 @@
 """The main window: township → branch tree on the left, tabs on the right, menus, status bar.
 
-Screens plug in through ``EXTENSIONS``: each entry is a module path whose ``install(window)`` adds its
+Screens plug in as functions (``gui.screens.SCREENS`` by default): each ``install(window)`` adds its
 tabs (``window.add_tab``), menu actions (``window.menus["打印"]`` …) and dialogs, and connects to
-``selectionChanged``, which the window emits once after every extension is installed (load data then,
+``selectionChanged``, which the window emits once after every screen is installed (load data then,
 not in ``install``). A tab widget may
 implement ``new_record()`` (Ctrl+N), ``focus_search()`` (Ctrl+F) and ``refresh()``
 (F5); the window routes those shortcuts to the current tab.
@@ -10,27 +10,13 @@ implement ``new_record()`` (Ctrl+N), ``focus_search()`` (Ctrl+F) and ``refresh()
 
 from __future__ import annotations
 
-# Add one line per screen; each module exposes ``install(window: MainWindow) -> None``.
-EXTENSIONS: list[str] = [
-    "gui.roster_view",
-    "gui.meetings_view",
-    "gui.trust_actions",
-    "gui.excel_actions",
-    "gui.ledgers_view",
-    "gui.handbook_view",
-    "gui.sync_dialog",
-    "gui.print_actions",
-    "gui.org_setup",
-    "gui.reports_view",
-]
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import importlib  # noqa: E402
-import logging  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-
-from PySide6.QtCore import QSize, Qt, Signal  # noqa: E402
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent  # noqa: E402
-from PySide6.QtWidgets import (  # noqa: E402
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
@@ -43,12 +29,16 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
-from gui import fit, ops  # noqa: E402
-from models.enums import label  # noqa: E402
-from services import org  # noqa: E402
-from services.db import Database  # noqa: E402
-from services.errors import NotFound  # noqa: E402
-from services.version import APP_VERSION  # noqa: E402
+from gui import ops
+from gui.widgets import fit
+from models.enums import label
+from services import org
+from services.db import Database
+from services.errors import NotFound
+from services.version import APP_VERSION
+
+if TYPE_CHECKING:
+    from gui.screens import Install
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +57,9 @@ class MainWindow(QMainWindow):
 
     selectionChanged = Signal(object)
 
-    def __init__(self, db: Database, *, extensions: list[str] | None = None) -> None:
+    def __init__(self, db: Database, *, screens: Sequence[Install] | None = None) -> None:
+        """``screens``: the ``install`` functions to plug in, in order; None = every township screen
+        (``gui.screens.SCREENS``), [] = the bare window."""
         super().__init__()
         self.db = db
         self.setWindowTitle(f"支部台账 {APP_VERSION}")
@@ -114,7 +106,11 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.reload_tree()
         ops.bus().changed.connect(self._on_changed)
-        self._install_extensions(EXTENSIONS if extensions is None else extensions)
+        if screens is None:
+            from gui.screens import SCREENS
+
+            screens = SCREENS
+        self._install_screens(screens)
         self._restored = fit.restore_state(self, STATE_KEY)
         self._restore_selection()
 
@@ -175,7 +171,7 @@ class MainWindow(QMainWindow):
         slot: Callable[[], object],
         shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
     ) -> QAction:
-        """Convenience for extensions: an action in one of ``self.menus``."""
+        """Convenience for screens: an action in one of ``self.menus``."""
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -231,8 +227,7 @@ class MainWindow(QMainWindow):
         """Select the branch ``code`` (``B101`` or ``T01/B101``, resolved by ``org.branch_by_code``) in the
         tree; False when there is no such branch. Raises ValidationError for a code several townships use."""
         try:
-            with self.db.reader() as s:
-                branch_id = org.branch_by_code(s, code).id
+            branch_id = ops.query(self.db, lambda s: org.branch_by_code(s, code).id)
         except NotFound:
             return False
         for item in self._all_items():
@@ -330,10 +325,7 @@ class MainWindow(QMainWindow):
             fn()
 
     def _build_actions(self) -> None:
-        from gui import org_dialogs
-
-        self.add_action("文件", "新建乡镇…", lambda: org_dialogs.new_township(self))
-        self.add_action("文件", "新建支部…", lambda: org_dialogs.new_branch(self))
+        # 新建乡镇/支部 and the other organisation entries come first, from gui/org (its install).
         self.menus["文件"].addSeparator()
         self.add_action("文件", "退出", self.close, QKeySequence.StandardKey.Quit)
         self.add_action("数据", "新建记录", lambda: self._route("new_record"), "Ctrl+N")
@@ -346,8 +338,6 @@ class MainWindow(QMainWindow):
         # Ctrl+Tab as in browsers and Office; as window shortcuts so no child widget swallows them.
         for keys, step in (("Ctrl+Tab", 1), ("Ctrl+Shift+Tab", -1), ("Ctrl+Shift+Backtab", -1)):
             QShortcut(QKeySequence(keys), self, lambda step=step: self.step_tab(step))
-        if org_dialogs.demo_available():
-            self.add_action("工具", "载入演示数据…", lambda: org_dialogs.load_demo(self))
         self.add_action("帮助", "关于支部台账", self.show_about)
 
     def focus_tree(self) -> None:
@@ -380,13 +370,13 @@ class MainWindow(QMainWindow):
             "<p>字体：文泉驿微米黑（Apache-2.0 / GPLv3）。</p>",
         )
 
-    def _install_extensions(self, modules: list[str]) -> None:
-        for path in modules:
+    def _install_screens(self, screens: Sequence[Install]) -> None:
+        for install in screens:
             try:
-                importlib.import_module(path).install(self)
+                install(self)
             except Exception as exc:  # one broken screen must not keep the app from starting
-                log.exception("extension %s failed", path)
-                self.extension_errors.append(f"{path}: {exc}")
+                log.exception("screen %s failed", install.__module__)
+                self.extension_errors.append(f"{install.__module__}: {exc}")
         if self.extension_errors:
             self.statusBar().showMessage("部分功能未能加载：" + "；".join(self.extension_errors), 15000)
         self._on_tab_changed(self.tabs.currentIndex())

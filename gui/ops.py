@@ -33,6 +33,9 @@ API
   the error handling run later on the GUI thread. Use it for long jobs (demo data, imports, printing).
   Without it the call is synchronous and returns the result (every single-record save and every
   roster/meeting query is fast enough to run inline).
+- ``query(db, fn) -> T``: ``fn(session)`` with a read-only session, on the GUI thread, errors raised to
+  the caller: for the few reads whose failure decides what happens next (start-up, sign-in, a tree
+  lookup that must raise) rather than being shown.
 - ``run_job(parent, fn, on_done=None, *, changes=(), background=True, label="", db=None)``: for
   service functions that manage their own transactions and take the ``Database`` (e.g.
   ``services.demo.generate``): ``fn()`` is called without a session; errors are handled as for
@@ -204,6 +207,12 @@ def run_read(
             on_done(result)
 
     return _run(parent, work, done, on_invalid, background, label or "正在读取…")
+
+
+def query(db: Database, fn: Callable[[Session], T]) -> T:
+    """``fn(session)`` with a read-only session (``db.reader()``); any error is raised to the caller."""
+    with db.reader() as session:
+        return fn(session)
 
 
 def run_job(

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from gui import ops
 from gui.app import FONT_FAMILY, create_app, open_or_explain
 from gui.main_window import MainWindow
-from gui.translations import qt_ok_text
+from gui.widgets.translations import qt_ok_text
 from services.db import open_database
 from services.errors import LedgerError
 

@@ -2,7 +2,7 @@
 for review (``bench/screenshot_walk.py``; ``tests/gui/test_screenshot_walk.py`` keeps it working).
 
 Each window is laid out at the size the app gives it on that screen (the main window maximised
-under a 40 px task bar: 1366×728; forms and previews fitted by ``gui.fit``) and grabbed offscreen.
+under a 40 px task bar: 1366×728; forms and previews fitted by ``gui.widgets.fit``) and grabbed offscreen.
 """
 
 from __future__ import annotations
@@ -13,15 +13,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QRect, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
-from sqlalchemy import select
 
-from gui import fit, ops
-from gui.handbook_view import HandbookPage, HandbookView
+from gui import ops
+from gui.handbook.view import HandbookPage, HandbookView
 from gui.ledgers_view import LedgersView
 from gui.main_window import MainWindow
-from models import Meeting, Member
+from gui.widgets import fit
+from services import meetings, members
 from services.db import Database
 from services.errors import LedgerError
+from services.meetings import MeetingFilter
 
 SCREEN = QRect(0, 0, 1366, 728)  # 1366×768 less a 40 px task bar
 
@@ -99,37 +100,30 @@ def screenshot_walk(db: Database, out_dir: Path, branch_code: str | None = None)
         member_id = meeting_id = None
         branch_id = window.current_branch_id()
         if branch_id is not None:
-            with db.reader() as s:
-                member_id = s.scalar(
-                    select(Member.id).where(Member.branch_id == branch_id, Member.deleted.is_(False)).limit(1)
-                )
-                meeting_id = s.scalar(
-                    select(Meeting.id)
-                    .where(Meeting.branch_id == branch_id, Meeting.deleted.is_(False))
-                    .order_by(Meeting.held_on.desc())
-                    .limit(1)
-                )
+            first_member = ops.query(db, lambda s: members.roster(s, [branch_id])[:1])
+            last_meeting = ops.query(db, lambda s: meetings.list_meetings(s, MeetingFilter([branch_id]))[:1])
+            member_id = first_member[0].id if first_member else None
+            meeting_id = last_meeting[0].id if last_meeting else None
         dialogs: list[tuple[str, Callable[[], QDialog]]] = []
         if branch_id is not None:
-            from gui.member_form import MemberForm
+            from gui.roster.member_form import MemberForm
 
             dialogs.append(("修改党员", lambda: MemberForm(window, db, branch_id, member_id)))
         if branch_id is not None:
-            from gui.meeting_form import MeetingForm
+            from gui.meetings.form import MeetingForm
 
             dialogs.append(("会议记录表单", lambda: MeetingForm(window, db, branch_id, meeting_id)))
         if meeting_id is not None:
-            from gui.print_actions import PdfPreviewDialog
+            from gui.printing.actions import PdfPreviewDialog
             from services.printing import booklet
 
             def preview() -> QDialog:
-                with db.reader() as s:
-                    rendered = booklet.build_meeting_form(s, meeting_id)
+                rendered = ops.query(db, lambda s: booklet.build_meeting_form(s, meeting_id))
                 return PdfPreviewDialog(window, rendered, "会议记录", "会议记录.pdf")
 
             dialogs.append(("打印预览", preview))
-        from gui.audit_view import AuditDialog
-        from gui.recycle_view import RecycleDialog
+        from gui.admin.audit import AuditDialog
+        from gui.admin.recycle import RecycleDialog
 
         dialogs += [
             ("操作日志", lambda: AuditDialog(db, window)),

@@ -430,3 +430,52 @@ def descendant_branch_ids(session: Session, node_id: str) -> list[str]:
         out.append(current)
         stack.extend(children.get(current, []))
     return out
+
+
+@dataclass(frozen=True)
+class BranchRow:
+    """One branch as a picker or a set-up list shows it."""
+
+    id: str
+    code: str
+    name: str
+    kind: str  # a BranchKind code
+    domain: str  # a BranchDomain code
+    member_count: int  # members on record (any state), deleted ones left out
+
+
+def list_branches(session: Session, township_id: str | None = None) -> list[BranchRow]:
+    """Branches not deleted (of one township, or all), in tree order (``sort_order``, code), with
+    their member counts in one grouped query."""
+    counts = dict(
+        session.execute(
+            select(Member.branch_id, func.count()).where(Member.deleted.is_(False)).group_by(Member.branch_id)
+        ).all()
+    )
+    stmt = select(Branch).where(Branch.deleted.is_(False)).order_by(Branch.sort_order, Branch.code)
+    if township_id is not None:
+        stmt = stmt.where(Branch.township_id == township_id)
+    return [
+        BranchRow(b.id, b.code, b.name, b.kind, b.domain, int(counts.get(b.id, 0)))
+        for b in session.scalars(stmt)
+    ]
+
+
+def parent_choices(session: Session, branch_id: str) -> list[tuple[str, str]]:
+    """(id, name) of the 党委/党总支 of ``branch_id``'s township that may become its parent: not a
+    plain 支部, and neither the branch itself nor one below it (that would make a loop)."""
+    branch = get_branch(session, branch_id)
+    below = set(descendant_branch_ids(session, branch_id))
+    return [
+        (p.id, p.name)
+        for p in session.scalars(
+            select(Branch)
+            .where(
+                Branch.township_id == branch.township_id,
+                Branch.deleted.is_(False),
+                Branch.kind != BranchKind.BRANCH,
+            )
+            .order_by(Branch.sort_order, Branch.code)
+        )
+        if p.id not in below
+    ]

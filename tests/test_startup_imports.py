@@ -65,7 +65,8 @@ def test_main_window_shows_on_an_up_to_date_database_without_heavy_modules(
 import json, sys
 import main
 from gui.app import create_app, open_or_explain
-from gui.main_window import EXTENSIONS, MainWindow
+from gui.main_window import MainWindow
+from gui.screens import SCREENS
 from gui import ops
 app = create_app()
 db = open_or_explain({target!r})
@@ -75,7 +76,7 @@ app.processEvents()
 ops.wait_idle()
 app.processEvents()
 print(json.dumps({{"heavy": {_loaded_heavy()}, "errors": window.extension_errors,
-                  "tabs": window.tabs.count(), "extensions": len(EXTENSIONS),
+                  "tabs": window.tabs.count(), "screens": len(SCREENS),
                   "titles": [window.tabs.tabText(i) for i in range(window.tabs.count())]}}))
 """
     result = _run(code, tmp_path)
@@ -86,7 +87,7 @@ print(json.dumps({{"heavy": {_loaded_heavy()}, "errors": window.extension_errors
 
 
 def test_opening_the_check_tab_builds_it_on_first_use(qtbot, db: Database) -> None:  # type: ignore[no-untyped-def]
-    from gui.handbook_view import HandbookView
+    from gui.handbook.view import HandbookView
     from gui.main_window import MainWindow
 
     window = MainWindow(db)

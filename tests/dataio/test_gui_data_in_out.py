@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from gui import ops
 from gui.app import create_app
-from gui.excel_import_dialog import ExcelImportDialog
+from gui.excel.import_dialog import ExcelImportDialog
 from models import Member
 from services import members
 from services.db import Database
@@ -92,8 +92,8 @@ def _grid_texts(grid: QTableWidget) -> str:
 def test_recycle_and_audit_screens_show_local_time(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder, beijing: None
 ) -> None:
-    from gui.audit_view import AuditDialog
-    from gui.recycle_view import RecycleDialog
+    from gui.admin.audit import AuditDialog
+    from gui.admin.recycle import RecycleDialog
     from models import AuditEntry
 
     branch = build.branch("B01")

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from gui.app import create_app
-from gui.translations import install_qt_translations, qt_ok_text
+from gui.widgets.translations import install_qt_translations, qt_ok_text
 
 
 def test_standard_buttons_are_chinese_after_start_up(qtbot: QtBot) -> None:

@@ -13,7 +13,8 @@ from python_calamine import CalamineWorkbook
 
 from gui import ops
 from gui.app import create_app
-from gui.excel_import_dialog import ERROR_BRUSH, UPDATE_BRUSH, ExcelImportDialog
+from gui.excel import actions as excel_actions
+from gui.excel.import_dialog import ERROR_BRUSH, UPDATE_BRUSH, ExcelImportDialog
 from gui.main_window import MainWindow
 from services import members
 from services.db import Database
@@ -130,7 +131,7 @@ def test_menu_actions_export_and_save_templates(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     build.branch("B01", members=3)
-    window = MainWindow(db, extensions=["gui.excel_actions"])
+    window = MainWindow(db, screens=[excel_actions.install])
     qtbot.addWidget(window)
     assert window.extension_errors == []
     file_texts = [a.text() for a in window.menus["文件"].actions()]

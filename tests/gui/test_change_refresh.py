@@ -9,12 +9,12 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from gui import ops
-from gui.handbook_view import HandbookPage, HandbookView
+from gui.handbook.view import HandbookPage, HandbookView
 from gui.ledger_actions import ACTIONS
 from gui.ledgers_view import LedgersView
 from gui.main_window import MainWindow
-from gui.meetings_view import MeetingsView
-from gui.member_form import MemberForm
+from gui.meetings.view import MeetingsView
+from gui.roster.member_form import MemberForm
 from models.enums import FeeCategory
 from services import fees, members
 from services.db import Database

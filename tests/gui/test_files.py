@@ -11,9 +11,11 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog
 from pytestqt.qtbot import QtBot
 from python_calamine import CalamineWorkbook
 
-from gui import files, ops
-from gui.excel_actions import export_sections, fill_export_menu
+from gui import ops
+from gui.excel import actions as excel_actions
+from gui.excel.actions import export_sections, fill_export_menu
 from gui.main_window import MainWindow
+from gui.widgets import files
 from services.db import Database
 from services.excel.export import export_xlsx, registry
 from tests.conftest import Builder
@@ -56,7 +58,7 @@ def test_export_default_name_and_pinyin_order(
     branch = build.branch("B01", "马坪村党支部")
     for name in ("赵敏", "安娜", "陈红", "曹操"):
         build.member(branch.id, name)
-    window = MainWindow(db, extensions=["gui.excel_actions"])
+    window = MainWindow(db, screens=[excel_actions.install])
     qtbot.addWidget(window)
     window.select_branch_code("B01")
     suggested: list[str] = []
@@ -89,7 +91,7 @@ def test_export_menu_is_grouped_and_lists_every_export_once(
     listed = [n for _title, names in sections for n in names]
     assert sorted(listed) == sorted(specs) and len(listed) == len(set(listed))
     assert sections[0] == ("党员与组织", ["members", "branches", "party-groups", "committee"])
-    window = MainWindow(db, extensions=["gui.excel_actions"])
+    window = MainWindow(db, screens=[excel_actions.install])
     qtbot.addWidget(window)
     export_menu = next(a.menu() for a in window.menus["数据"].actions() if a.text() == "导出到 Excel")
     fill_export_menu(window, export_menu)  # the menu is filled the first time it opens

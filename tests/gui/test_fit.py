@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QMainWindo
 from pytestqt.qtbot import QtBot
 
 import gui
-from gui import fit
 from gui.main_window import TREE_MIN_WIDTH, MainWindow
+from gui.widgets import fit
 from services import committee, meetings
 from services.db import Database
 from services.printing import booklet
@@ -34,7 +34,7 @@ SCREENS = {"1366x768": QRect(0, 0, 1366, 728), "1024x700": QRect(0, 0, 1024, 700
 
 def window_classes() -> list[type[QWidget]]:
     """All concrete dialog and main-window classes defined in the ``gui`` package."""
-    for info in pkgutil.iter_modules(gui.__path__, "gui."):
+    for info in pkgutil.walk_packages(gui.__path__, "gui."):
         importlib.import_module(info.name)
     found: dict[str, type[QWidget]] = {}
     stack: list[type[QWidget]] = [QDialog, QMainWindow]

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from gui.meeting_form import MeetingForm
-from gui.member_form import MemberForm
+from gui.meetings.form import MeetingForm
+from gui.roster.member_form import MemberForm
 from models import Meeting, Member
 from services import meetings
 from services.db import Database

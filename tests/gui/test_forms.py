@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from gui.forms import DateField, TimeField
 from gui.main_window import MainWindow
+from gui.widgets.forms import DateField, TimeField
 from services.db import Database
 from services.errors import ValidationError
 from tests.conftest import Builder

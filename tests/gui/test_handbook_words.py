@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from gui.handbook_branch import rule_title
-from gui.handbook_view import HandbookView
+from gui.handbook.branch import rule_title
+from gui.handbook.view import HandbookView
 from main import main
 from services.db import Database
 from services.handbook.pack import PackHolder

@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 import main
-from gui.handbook_branch import CatalogTree
-from gui.handbook_view import HandbookView
+from gui.handbook.branch import CatalogTree
+from gui.handbook.view import HandbookView
 from models import Attachment, EvidenceFiling
 from services import filing
 from services.attachments import file_of

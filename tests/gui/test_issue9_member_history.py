@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 import main
-from gui.member_history import MemberHistoryDialog
-from gui.roster_view import RosterView
+from gui.roster.history import MemberHistoryDialog
+from gui.roster.view import RosterView
 from models import FlowRecord, Member, MemberTransfer
 from models.enums import MemberState
 from services import development as dev

@@ -10,13 +10,13 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from gui import org_dialogs
 from gui.main_window import MainWindow
-from gui.meeting_form import MeetingForm
-from gui.meetings_view import MeetingsView
-from gui.org_dialogs import BranchDialog, TownshipDialog
-from gui.print_actions import PdfPreviewDialog
-from gui.roster_view import RosterView
+from gui.meetings.form import MeetingForm
+from gui.meetings.view import MeetingsView
+from gui.org import dialogs as org_dialogs
+from gui.org.dialogs import BranchDialog, TownshipDialog
+from gui.printing.actions import PdfPreviewDialog
+from gui.roster.view import RosterView
 from services import meetings
 from services.db import Database
 from services.printing import booklet

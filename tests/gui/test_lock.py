@@ -10,11 +10,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
-from gui import login_dialog
-from gui.lock import IdleLock
-from gui.login_dialog import LoginDialog
+from gui.admin import login as login_dialog
+from gui.admin.lock import IdleLock
+from gui.admin.login import LoginDialog
 from gui.main_window import MainWindow
-from gui.member_form import MemberForm
+from gui.roster.member_form import MemberForm
 from services import accounts
 from services.accounts import Actor
 from services.db import Database
@@ -34,7 +34,7 @@ def setup(
         accounts.create_first_admin(s, "admin", "管理员", PASSWORD)
     login_dialog.become(db, Actor("admin", Role.ADMIN, "管理员"))
     branch = build.branch(members=2)
-    window = MainWindow(db, extensions=[])
+    window = MainWindow(db, screens=[])
     qtbot.addWidget(window)
     window.show()
     form = MemberForm(window, db, branch.id)

@@ -32,7 +32,7 @@ DRIVER = textwrap.dedent(
     from PySide6.QtWidgets import QApplication
 
     from gui import app as gui_app, ops
-    from gui.login_dialog import become
+    from gui.admin.login import become
     from gui.main_window import MainWindow
     from services import accounts
     from services.backup import auto_backups

@@ -1,4 +1,4 @@
-"""Main window, start-up font, extensions and the screenshot command."""
+"""Main window, start-up font, screens and the screenshot command."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 import main
-from gui.main_window import EXTENSIONS, MENU_TITLES, MainWindow
+from gui.main_window import MENU_TITLES, MainWindow
+from gui.screens import SCREENS
 from services.db import Database
 from tests.conftest import Builder
 
@@ -29,7 +30,7 @@ def test_window_tree_tabs_menus_and_selection(
     assert window.extension_errors == []
     assert list(window.menus) == list(MENU_TITLES)
     assert [window.tabs.tabText(i) for i in range(2)] == ["党员名册", "会议记录"]
-    assert len(EXTENSIONS) >= 2
+    assert len(SCREENS) >= 2
     assert "在册党员 5 人" in window.counts_label.text()
     assert sorted(window.current_branch_ids() or []) == sorted([one.id, two.id])  # township selected
 

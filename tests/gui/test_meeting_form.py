@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from gui.meeting_form import MeetingForm
+from gui.meetings.form import MeetingForm
 from models import Attachment, Attendance, Meeting
 from services import attachments
 from services.db import Database

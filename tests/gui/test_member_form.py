@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from gui.member_form import MemberForm
+from gui.roster.member_form import MemberForm
 from models import Member
 from services import idcard
 from services.db import Database

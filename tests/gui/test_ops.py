@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from gui import ops
 from gui.app import first_run
 from gui.main_window import MainWindow
+from gui.roster import view as roster_view
 from models import Township
 from services import org
 from services.db import Database
@@ -95,7 +96,7 @@ def test_change_bus_drops_slots_of_deleted_widgets(app: QApplication) -> None:
 def test_first_run_fills_an_empty_database_with_the_demo(
     app: QApplication, qtbot: QtBot, db: Database
 ) -> None:
-    window = MainWindow(db, extensions=["gui.roster_view"])
+    window = MainWindow(db, screens=[roster_view.install])
     qtbot.addWidget(window)
     first_run(window, demo_if_empty=True)
     assert ops.wait_idle(120_000)
@@ -107,7 +108,7 @@ def test_first_run_fills_an_empty_database_with_the_demo(
 def test_first_run_without_demo_offers_the_new_township_dialog(
     app: QApplication, qtbot: QtBot, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gui import org_dialogs
+    from gui.org import dialogs as org_dialogs
 
     opened: list[org_dialogs.TownshipDialog] = []
 
@@ -118,12 +119,12 @@ def test_first_run_without_demo_offers_the_new_township_dialog(
         dialog.save()
         return 1
 
-    from gui import first_start
+    from gui.org import first_start
 
     steps: list[first_start.FirstStartDialog] = []
     monkeypatch.setattr(org_dialogs.TownshipDialog, "exec", fake_exec)
     monkeypatch.setattr(first_start.FirstStartDialog, "exec", lambda d: steps.append(d) or 0)
-    window = MainWindow(db, extensions=[])
+    window = MainWindow(db, screens=[])
     qtbot.addWidget(window)
     first_run(window, demo_if_empty=False)
     assert opened and "欢迎使用" in opened[0].intro.text()

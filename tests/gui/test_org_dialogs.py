@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from gui.org_dialogs import BranchDialog, TownshipDialog
+from gui.org.dialogs import BranchDialog, TownshipDialog
 from models import Branch
 from services.db import Database
 from tests.conftest import Builder

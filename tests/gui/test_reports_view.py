@@ -10,9 +10,10 @@ from openpyxl import load_workbook
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from gui import files
 from gui.main_window import MainWindow
-from gui.reports_view import ReportsDialog
+from gui.reports import view as reports_view
+from gui.reports.view import ReportsDialog
+from gui.widgets import files
 from services.db import Database
 from tests.conftest import Builder
 
@@ -22,7 +23,7 @@ def window(qtbot: QtBot, app: QApplication, db: Database, build: Builder) -> Mai
     branch = build.branch("B01", "一村党支部", founded_on=date(2000, 1, 1))
     for i in range(3):
         build.member(branch.id, f"党员{i}", joined_on=date(2005, 7, 1))
-    win = MainWindow(db, extensions=["gui.reports_view"])
+    win = MainWindow(db, screens=[reports_view.install])
     qtbot.addWidget(win)
     return win
 

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from gui.member_form import MemberForm
-from gui.roster_model import NAME_COLUMN, RosterModel, RosterProxy
-from gui.roster_view import RosterView
+from gui.roster.member_form import MemberForm
+from gui.roster.model import NAME_COLUMN, RosterModel, RosterProxy
+from gui.roster.view import RosterView
 from models import Member
 from services import members
 from services.db import Database

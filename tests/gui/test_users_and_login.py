@@ -6,9 +6,9 @@ import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QInputDialog
 from pytestqt.qtbot import QtBot
 
-from gui import login_dialog
-from gui.login_dialog import LoginDialog, sign_in
-from gui.users_view import UsersDialog
+from gui.admin import login as login_dialog
+from gui.admin.login import LoginDialog, sign_in
+from gui.admin.users import UsersDialog
 from services import accounts
 from services.accounts import Actor
 from services.db import Database

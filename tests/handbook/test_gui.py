@@ -11,9 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from gui.handbook_grid import COLOURS, NOT_JUDGED
-from gui.handbook_view import HandbookView
-from gui.meeting_form import MeetingForm
+from gui.handbook import view as handbook_view
+from gui.handbook.grid import COLOURS, NOT_JUDGED
+from gui.handbook.view import HandbookView
+from gui.meetings.form import MeetingForm
 from services.handbook.findings import Finding, Prefill
 from services.handbook.pack import chosen_pack_path, default_pack_path
 from tests.handbook.conftest import ALT_PACK, Kit, Unit
@@ -221,7 +222,7 @@ def test_main_window_has_the_check_tab_and_pack_menu(
 ) -> None:
     from gui.main_window import MainWindow
 
-    window = MainWindow(kit.db, extensions=["gui.handbook_view"])
+    window = MainWindow(kit.db, screens=[handbook_view.install])
     qtbot.addWidget(window)
     assert window.extension_errors == []
     assert window.select_tab("对标检查")

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from gui.main_window import MainWindow
-from gui.org_setup import DEMO_TITLE
+from gui.org import setup as org_setup
+from gui.org.setup import DEMO_TITLE
 from services import demo
 from services.db import Database
 from services.sync import keys
@@ -24,11 +25,11 @@ TODAY = date(2026, 11, 24)
 def test_demo_database_is_marked_in_the_title_and_refused_by_sync_export_to_a_county_key(
     app: QApplication, qtbot: QtBot, db: Database, tmp_path: Path
 ) -> None:
-    window = MainWindow(db, extensions=["gui.org_setup"])
+    window = MainWindow(db, screens=[org_setup.install])
     qtbot.addWidget(window)
     assert DEMO_TITLE not in window.windowTitle()  # an empty, real database
     demo.generate(db, "small", seed=2, years=1, today=TODAY)
-    window2 = MainWindow(db, extensions=["gui.org_setup"])
+    window2 = MainWindow(db, screens=[org_setup.install])
     qtbot.addWidget(window2)
     assert window2.windowTitle().endswith(DEMO_TITLE)
 

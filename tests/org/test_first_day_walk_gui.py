@@ -15,10 +15,10 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from gui import ops
-from gui.excel_import_dialog import ExcelImportDialog
-from gui.meeting_form import MeetingForm
-from gui.org_dialogs import BranchDialog, TownshipDialog
-from gui.org_setup import GroupDialog, PartyGroupsDialog, SeatDialog
+from gui.excel.import_dialog import ExcelImportDialog
+from gui.meetings.form import MeetingForm
+from gui.org.dialogs import BranchDialog, TownshipDialog
+from gui.org.setup import GroupDialog, PartyGroupsDialog, SeatDialog
 from models import Branch, Meeting, MeetingGuest, Township
 from services import committee, idcard
 from services.db import Database

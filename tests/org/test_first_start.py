@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from gui.first_start import FirstStartDialog
+from gui.org.first_start import FirstStartDialog
 from models import Branch
 from services.db import Database
 from tests.conftest import Builder

@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from gui.meeting_form import MeetingForm
-from gui.org_dialogs import BranchDialog
-from gui.org_setup import CommitteeDialog, DissolveBranchDialog, ElectionDialog, GroupDialog, SeatDialog
+from gui.meetings.form import MeetingForm
+from gui.org import setup as org_setup
+from gui.org.dialogs import BranchDialog
+from gui.org.setup import CommitteeDialog, DissolveBranchDialog, ElectionDialog, GroupDialog, SeatDialog
 from models import Branch, BranchTerm, CommitteeSeat, Meeting, PartyGroup
 from services import committee
 from services.db import Database
@@ -204,7 +205,7 @@ def test_committee_dialog_lists_current_seats_and_term_history(
 def test_missing_secretary_finding_opens_the_committee_dialog_to_fill_it(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder
 ) -> None:
-    from gui.handbook_view import HandbookView
+    from gui.handbook.view import HandbookView
     from services.handbook.pack import load_pack
     from services.handbook.service import run_check
 
@@ -225,8 +226,8 @@ def test_roster_selection_goes_to_the_group_dialog_checked(
 ) -> None:
     from PySide6.QtCore import QItemSelectionModel
 
-    from gui import org_setup
-    from gui.roster_view import RosterView
+    from gui.org import setup as org_setup
+    from gui.roster.view import RosterView
 
     branch = build.branch(members=4)
     with db.transaction("test") as s:
@@ -291,7 +292,7 @@ def test_the_file_menu_reaches_every_organisation_dialog(
 ) -> None:
     from gui.main_window import MainWindow
 
-    window = MainWindow(db, extensions=["gui.org_setup"])
+    window = MainWindow(db, screens=[org_setup.install])
     qtbot.addWidget(window)
     texts = [a.text() for a in window.menus["文件"].actions()]
     for entry in (
@@ -310,7 +311,7 @@ def test_the_file_menu_reaches_every_organisation_dialog(
 def test_township_dialog_edits_the_selected_township(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder
 ) -> None:
-    from gui.org_dialogs import TownshipDialog
+    from gui.org.dialogs import TownshipDialog
     from models import Township
 
     township_id = build.township("T01", "城关镇")

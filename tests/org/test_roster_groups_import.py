@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from gui import ops
-from gui.excel_import_dialog import ExcelImportDialog
+from gui.excel.import_dialog import ExcelImportDialog
 from models import Member, PartyGroup
 from services import groups
 from services.db import Database

@@ -10,8 +10,10 @@ from pytestqt.qtbot import QtBot
 
 from gui import ops
 from gui.main_window import MainWindow
-from gui.meetings_view import MeetingsView
-from gui.print_actions import KEEP_RENDERED, PdfPreviewDialog
+from gui.meetings import view as meetings_view
+from gui.meetings.view import MeetingsView
+from gui.printing import actions as print_actions
+from gui.printing.actions import KEEP_RENDERED, PdfPreviewDialog
 from services.db import Database
 from tests.gui.conftest import Boxes
 from tests.printing import pdfcheck
@@ -19,7 +21,7 @@ from tests.printing.conftest import YEAR, PrintFixture
 
 
 def _window(qtbot: QtBot, db: Database) -> MainWindow:
-    window = MainWindow(db, extensions=["gui.meetings_view", "gui.print_actions"])
+    window = MainWindow(db, screens=[meetings_view.install, print_actions.install])
     qtbot.addWidget(window)
     assert window.extension_errors == []
     assert window.select_branch_code("B01")
@@ -82,7 +84,7 @@ def test_preview_print_and_save_the_selected_meeting(
 def test_preview_the_branch_booklet_for_a_year(
     app: QApplication, qtbot: QtBot, db: Database, branch_year: PrintFixture
 ) -> None:
-    from gui.print_actions import preview_booklet
+    from gui.printing.actions import preview_booklet
 
     window = _window(qtbot, db)
     preview_booklet(window, YEAR)
@@ -104,7 +106,7 @@ def test_preview_the_branch_booklet_for_a_year(
 def test_print_without_a_selection_explains_what_to_do(
     app: QApplication, qtbot: QtBot, db: Database, branch_year: PrintFixture, boxes: Boxes
 ) -> None:
-    window = MainWindow(db, extensions=["gui.meetings_view", "gui.print_actions"])
+    window = MainWindow(db, screens=[meetings_view.install, print_actions.install])
     qtbot.addWidget(window)
     _menu_action(window, "打印会议记录…")
     assert "请先在“会议记录”标签页中选中要打印的会议" in boxes.texts()[-1]

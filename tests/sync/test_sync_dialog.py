@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from gui import ops
 from gui.app import create_app
-from gui.sync_dialog import SyncDialog
+from gui.sync import dialog as sync_dialog
+from gui.sync.dialog import SyncDialog
 from models import Township
 from services.db import open_database
 from services.sync.ack import write_ack
@@ -76,7 +77,7 @@ def test_installed_in_the_main_window(qapp: QApplication, qtbot: QtBot, make_tow
 
     create_app()
     town = make_town("T01")
-    window = MainWindow(town.db, extensions=["gui.sync_dialog"])
+    window = MainWindow(town.db, screens=[sync_dialog.install])
     qtbot.addWidget(window)
     assert "尚未收到县里回执" in window.sync_status_label.text()  # type: ignore[attr-defined]
     actions = [a.text() for a in window.menus["数据"].actions()]

@@ -11,13 +11,15 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from gui import login_dialog, ops
+from gui import ops
+from gui.admin import actions as admin_actions
+from gui.admin import login as login_dialog
+from gui.admin.audit import AuditDialog
+from gui.admin.lock import IdleLock
+from gui.admin.login import FirstAdminDialog, LoginDialog
+from gui.admin.recycle import RecycleDialog
 from gui.app import create_app
-from gui.audit_view import AuditDialog
-from gui.lock import IdleLock
-from gui.login_dialog import FirstAdminDialog, LoginDialog
 from gui.main_window import MainWindow
-from gui.recycle_view import RecycleDialog
 from models import Member
 from services import accounts, backup, members
 from services.db import Database
@@ -82,7 +84,7 @@ def test_idle_window_locks_and_unlocks_only_with_the_password(
     app: QApplication, qtbot: QtBot, db: Database, people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     login_dialog.become(db, people.editor)
-    window = MainWindow(db, extensions=[])
+    window = MainWindow(db, screens=[])
     qtbot.addWidget(window)
     window.show()
     lock = IdleLock(window, db, 1)
@@ -153,7 +155,7 @@ def test_main_window_has_the_trust_menu_actions(
     app: QApplication, qtbot: QtBot, db: Database, people: People
 ) -> None:
     login_dialog.become(db, people.viewer)
-    window = MainWindow(db, extensions=["gui.trust_actions"])
+    window = MainWindow(db, screens=[admin_actions.install])
     qtbot.addWidget(window)
     assert window.extension_errors == []
     texts = {a.text() for m in window.menus.values() for a in m.actions()}
@@ -162,7 +164,7 @@ def test_main_window_has_the_trust_menu_actions(
     assert who is not None and "查阅" in who.text()
     assert backup.daily_due(db) is True  # a 查阅 account's sign-in makes no backup: it is write-side
     login_dialog.become(db, people.editor)
-    editor_window = MainWindow(db, extensions=["gui.trust_actions"])
+    editor_window = MainWindow(db, screens=[admin_actions.install])
     qtbot.addWidget(editor_window)
     assert backup.daily_due(db) is False  # an editor's first sign-in of the day made today's backup
 
@@ -170,7 +172,7 @@ def test_main_window_has_the_trust_menu_actions(
 def test_a_failed_daily_or_exit_backup_is_told_to_the_clerk(
     app: QApplication, db: Database, people: People, boxes: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gui import trust_actions
+    from gui.admin import actions as trust_actions
     from services import security_settings
 
     def full_disk(*_args: object, **_kw: object) -> None:

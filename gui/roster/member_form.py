@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.forms import DateField, FormSupport, may_close, merge_errors
+from gui.widgets.forms import DateField, FormSupport, may_close, submit
 from models.enums import LABELS, Discipline, Education, MemberStatus, label
 from services import idcard, lookups, members, org
 from services.db import Database
@@ -241,27 +241,27 @@ class MemberForm(QDialog):
         )
 
     def save(self) -> bool:
-        self.support.clear()
         found = ErrorCollector()
         data = self.gather(found)
         member_id, branch_id = self.member_id, self.branch_id
-        if found.errors:  # show the service's complaints about the other fields in the same go
-            more = ops.run_read(
-                self, self.db, lambda s: members.check_member_input(s, branch_id, data, member_id)
-            )
-            self.support.show_all(merge_errors(found, more or []))
-            return False
 
         def write(s: Session) -> str:
             if member_id:
                 return members.update_member(s, member_id, data).id
             return members.create_member(s, branch_id, data).id
 
-        saved = ops.run_write(self, self.db, write, on_invalid=self.support.show, changes={"member"})
+        saved = submit(
+            self,
+            self.support,
+            self.db,
+            write,
+            changes={"member"},
+            found=found,  # with parse errors: the service's complaints about the other fields too
+            check=lambda s: members.check_member_input(s, branch_id, data, member_id),
+        )
         if saved is None:
             return False
         self.member_id = saved
-        self.support.set_clean()
         self.saved.emit(saved)
         self.accept()
         return True

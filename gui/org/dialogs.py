@@ -7,41 +7,32 @@ import importlib.util
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
-    QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.forms import DateField, FormSupport
-from models import Branch
+from gui.widgets.forms import DateField, FormDialog
 from models.enums import LABELS, BranchDomain, BranchKind
 from services import org
 from services.db import Database
-from services.errors import ValidationError
+from services.errors import ErrorCollector
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
 
 def demo_generator() -> Callable[..., Any] | None:
-    """``services.demo.generate`` when that module is present (it is written separately)."""
+    """``services.demo.generate`` when that package is shipped (a build may leave it out)."""
     try:
-        module = importlib.import_module("services.demo")
+        from services.demo import generate
     except ImportError:
         return None
-    fn = getattr(module, "generate", None)
-    return fn if callable(fn) else None
+    return generate
 
 
 def demo_available() -> bool:
@@ -75,35 +66,7 @@ def load_demo(window: MainWindow) -> None:
         run_demo(window, window.db)
 
 
-class _Dialog(QDialog):
-    """A small form dialog: fields with inline errors, OK/Cancel, Ctrl+S saves."""
-
-    def __init__(self, parent: QWidget | None, title: str) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.support = FormSupport(self)
-        self.form = QFormLayout()
-        self.intro = QLabel()
-        self.intro.setWordWrap(True)
-        self.intro.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.intro)
-        lay.addLayout(self.form)
-        lay.addWidget(self.support.general)
-        lay.addWidget(self.buttons)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
-        self.result_id: str | None = None
-
-    def save(self) -> None:
-        raise NotImplementedError
-
-
-class TownshipDialog(_Dialog):
+class TownshipDialog(FormDialog):
     """New township, or (``township_id``) edit its code, name and county."""
 
     def __init__(
@@ -140,7 +103,6 @@ class TownshipDialog(_Dialog):
                 self.county.setText(t[2])
 
     def save(self) -> None:
-        self.support.clear()
         code, name, county = self.code.text(), self.name.text(), self.county.text()
         township_id = self.township_id
 
@@ -149,13 +111,10 @@ class TownshipDialog(_Dialog):
                 return org.update_township(s, township_id, code=code, name=name, county=county).id
             return org.create_township(s, code, name, county).id
 
-        done = ops.run_write(self, self.db, write, on_invalid=self.support.show, changes={"township"})
-        if done is not None:
-            self.result_id = done
-            self.accept()
+        self.submit(self.db, write, changes={"township"})
 
 
-class BranchDialog(_Dialog):
+class BranchDialog(FormDialog):
     """New branch under a township (and a 党委/党总支), or (``branch_id``) edit one: code, name, kind,
     domain, parent, founding date. The term is set in 支部委员会 (登记本届任期 / 换届选举)."""
 
@@ -211,18 +170,7 @@ class BranchDialog(_Dialog):
                 k: getattr(b, k)
                 for k in ("township_id", "code", "name", "kind", "domain", "founded_on", "parent_id")
             }
-            below = set(org.descendant_branch_ids(s, branch_id))
-            parents = [
-                (p.id, p.name)
-                for p in s.scalars(
-                    select(Branch).where(
-                        Branch.township_id == b.township_id,
-                        Branch.deleted.is_(False),
-                        Branch.kind != BranchKind.BRANCH,
-                    )
-                )
-                if p.id not in below
-            ]
+            parents = org.parent_choices(s, branch_id)
             return values, parents
 
         got = ops.run_read(self, self.db, read)
@@ -241,12 +189,8 @@ class BranchDialog(_Dialog):
         self.parent_choice.setCurrentIndex(max(0, self.parent_choice.findData(b["parent_id"])))
 
     def save(self) -> None:
-        self.support.clear()
-        try:
-            founded, start, end = self.founded.value(), self.term_start.value(), self.term_end.value()
-        except ValidationError as exc:
-            self.support.show(exc)
-            return
+        found = ErrorCollector()
+        founded, start, end = self.dates(found, self.founded, self.term_start, self.term_end)
         code, name = self.code.text(), self.name.text()
         kind, domain = str(self.kind.currentData()), str(self.domain.currentData())
         branch_id, parent_id = self.branch_id, self.parent_choice.currentData()
@@ -276,10 +220,7 @@ class BranchDialog(_Dialog):
                 term_end=end,
             ).id
 
-        branch_id = ops.run_write(self, self.db, create, on_invalid=self.support.show, changes={"branch"})
-        if branch_id is not None:
-            self.result_id = branch_id
-            self.accept()
+        self.submit(self.db, create, changes={"branch"}, found=found)
 
 
 def new_township(window: MainWindow) -> None:

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import files, ops
-from gui.forms import no_branch_message
+from gui import ops
+from gui.widgets import files
+from gui.widgets.forms import no_branch_message
 from services.org import get_branch
 
 if TYPE_CHECKING:
@@ -229,7 +230,7 @@ class PdfPreviewDialog(QDialog):
 
 
 def _selected_meeting(window: MainWindow) -> tuple[str, str] | None:
-    from gui.meetings_view import MeetingsView
+    from gui.meetings.view import MeetingsView
 
     view = window.findChild(MeetingsView, "meetingsView")
     row = view.current_row() if view is not None else None

@@ -19,14 +19,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.org_dialogs import BranchDialog, TownshipDialog
-from gui.org_setup import CommitteeDialog, PartyGroupsDialog
-from models import Branch, Member
+from gui.org.dialogs import BranchDialog, TownshipDialog
+from gui.org.setup import CommitteeDialog, PartyGroupsDialog
 from models.enums import label
+from services import org
 from services.db import Database
 from services.excel.branch_import import import_branches
 
@@ -91,20 +90,7 @@ class FirstStartDialog(QDialog):
         township_id = self.township_id
 
         def read(s: Session) -> list[tuple[str, str, str, int]]:
-            rows = s.execute(
-                select(Branch.id, Branch.name, Branch.domain)
-                .where(Branch.township_id == township_id, Branch.deleted.is_(False))
-                .order_by(Branch.sort_order, Branch.code)
-            ).all()
-            counts = {
-                bid: len(
-                    s.scalars(
-                        select(Member.id).where(Member.branch_id == bid, Member.deleted.is_(False))
-                    ).all()
-                )
-                for bid, _n, _d in rows
-            }
-            return [(bid, name, domain, counts[bid]) for bid, name, domain in rows]
+            return [(b.id, b.name, b.domain, b.member_count) for b in org.list_branches(s, township_id)]
 
         rows = ops.run_read(self, self.db, read) or []
         keep = self.current_branch()
@@ -145,7 +131,7 @@ class FirstStartDialog(QDialog):
             self.reload()
 
     def roster(self) -> None:
-        from gui.excel_import_dialog import ExcelImportDialog
+        from gui.excel.import_dialog import ExcelImportDialog
 
         branch_id = self.current_branch()
         if branch_id is None:

@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import files, ops
+from gui import ops
+from gui.widgets import files
 from services.db import Database
 from services.handbook.period import Period, month, quarter, year
 
@@ -57,8 +58,8 @@ class HandbookView(QWidget):
         holder: PackHolder | None = None,
         today: date | None = None,
     ) -> None:
-        from gui.handbook_branch import BranchFindings, CatalogTree
-        from gui.handbook_grid import OverviewGrid
+        from gui.handbook.branch import BranchFindings, CatalogTree
+        from gui.handbook.grid import OverviewGrid
         from services.handbook.pack import PackHolder
 
         super().__init__(window)
@@ -230,7 +231,7 @@ class HandbookView(QWidget):
 
     def file_evidence(self, evidence_id: str) -> str | None:
         """归档文件… on a catalog item: file a scan under it for the branch and year in view."""
-        from gui.evidence_filing import file_evidence
+        from gui.handbook.evidence_filing import file_evidence
 
         # The tree refreshes through the change bus ("filing"), like after any other write.
         return file_evidence(self, self.db, self.holder.pack, self.branch_id, evidence_id, self.year.value())
@@ -272,13 +273,13 @@ class HandbookView(QWidget):
     def open_finding(self, finding: Finding) -> None:
         """The record behind a finding, or a new record pre-filled from the rule when something is missing."""
         if finding.record_ids and finding.record_kind == "meeting":
-            from gui.meeting_form import MeetingForm
+            from gui.meetings.form import MeetingForm
 
             self._show_form(
                 MeetingForm(self, self.db, finding.branch_id, finding.record_ids[0], today=self.today)
             )
         elif finding.record_ids and finding.record_kind == "member":
-            from gui.member_form import MemberForm
+            from gui.roster.member_form import MemberForm
 
             self._show_form(MemberForm(self, self.db, finding.branch_id, finding.record_ids[0]))
         elif finding.prefill is not None:
@@ -288,10 +289,10 @@ class HandbookView(QWidget):
             QMessageBox.information(self, "对标检查", f"{finding.message}\n\n请按明白卡整改。")
 
     def prefilled_form(self, prefill: Prefill) -> QDialog:
-        from gui.meeting_form import MeetingForm
+        from gui.meetings.form import MeetingForm
 
         if prefill.record in ("committee", "election"):
-            from gui.org_setup import CommitteeDialog, ElectionDialog
+            from gui.org.setup import CommitteeDialog, ElectionDialog
 
             if prefill.record == "election":
                 return ElectionDialog(self, self.db, prefill.branch_id, today=self.today)

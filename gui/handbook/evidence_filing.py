@@ -11,7 +11,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 from sqlalchemy.orm import Session
 
-from gui import files, ops
+from gui import ops
+from gui.widgets import files
 from services import filing
 from services.db import Database
 from services.handbook.pack import Pack

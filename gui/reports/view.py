@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import files, ops
+from gui import ops
+from gui.widgets import files
 from services.errors import ValidationError
 from services.org import get_branch
 
@@ -145,8 +146,7 @@ class ReportsDialog(QDialog):
         branch_id = self.window_.current_branch_id()
         if branch_id is None:
             return None
-        with self.window_.db.reader() as s:
-            return get_branch(s, branch_id).code
+        return ops.run_read(self, self.window_.db, lambda s: get_branch(s, branch_id).code)
 
     def _kind_changed(self) -> None:
         self.period.setText(self.defaults[str(self.kind.currentData())])

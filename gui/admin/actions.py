@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import files, ops
-from gui.lock import IdleLock
+from gui import ops
+from gui.admin.lock import IdleLock
+from gui.widgets import files
 from services import accounts, backup, security_settings
 from services.db import Database, OpChanges
 from services.errors import LedgerError
@@ -52,8 +53,7 @@ def install(window: MainWindow) -> None:
         who = QLabel(f"当前用户：{db.actor.display_name or db.actor.username}（{db.actor.role_label}）")
         who.setObjectName("currentUser")
         window.statusBar().addPermanentWidget(who)
-        with db.reader() as s:
-            settings = security_settings.load(s)
+        settings = ops.query(db, security_settings.load)
         window.idle_lock = IdleLock(window, db, settings.lock_minutes)  # type: ignore[attr-defined]
         daily_backup(db, settings)
 
@@ -80,8 +80,7 @@ def exit_backup(db: Database) -> Path | None:
     if db.path is None or db.actor is None or db.actor.role == "viewer":
         return None
     try:
-        with db.reader() as s:
-            keep = security_settings.load(s).backup_keep
+        keep = ops.query(db, security_settings.load).backup_keep
         made = backup.auto_backup(db, keep, db.actor)
         if made is not None and made.warnings:
             QMessageBox.warning(None, "操作日志校验", "\n".join(made.warnings))
@@ -216,14 +215,14 @@ def change_password(window: MainWindow) -> None:
 
 
 def open_recycle(window: MainWindow) -> None:
-    from gui.recycle_view import RecycleDialog
+    from gui.admin.recycle import RecycleDialog
 
     RecycleDialog(window.db, window).exec()
     window.reload_tree()
 
 
 def open_audit(window: MainWindow) -> None:
-    from gui.audit_view import AuditDialog
+    from gui.admin.audit import AuditDialog
 
     AuditDialog(window.db, window).exec()
 
@@ -263,8 +262,8 @@ def open_settings(window: MainWindow) -> None:
 
 def open_users(window: MainWindow) -> None:
     """Administrators: every user in a list, with add, change role, reset password, unlock and
-    disable/enable beside it (``gui.users_view.UsersDialog``)."""
-    from gui.users_view import UsersDialog
+    disable/enable beside it (``gui.admin.users.UsersDialog``)."""
+    from gui.admin.users import UsersDialog
 
     UsersDialog(window.db, window, add_user=lambda: _add_user(window)).exec()
 

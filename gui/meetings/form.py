@@ -33,10 +33,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from gui import files, ops
-from gui.attendance_model import UNSET, AttendanceModel, AttendanceTable, AttendeeRow
-from gui.forms import DateField, FormSupport, TimeField, may_close, merge_errors
-from gui.roster_model import pinyin_collator
+from gui import ops
+from gui.meetings.attendance import UNSET, AttendanceModel, AttendanceTable, AttendeeRow
+from gui.roster.model import pinyin_collator
+from gui.widgets import files
+from gui.widgets.forms import DateField, FormSupport, TimeField, may_close, submit
 from models import Member
 from models.enums import LABELS, AttendanceStatus, MeetingType, label
 from services import attachments, lookups, meetings, org
@@ -549,14 +550,7 @@ class MeetingForm(QDialog):
         self.support.clear()
         found = ErrorCollector()
         data = self.gather(found)
-        if found.errors:  # the service's word on the other fields too, all shown at once
-            branch_id, today = self.branch_id, self.today
-            more = ops.run_read(
-                self, self.db, lambda s: meetings.check_meeting_input(s, branch_id, data, today)
-            )
-            self.support.show_all(merge_errors(found, more or [], keep=frozenset({"attendance"})))
-            return False
-        if not data.attendance:
+        if not found.errors and not data.attendance:
             answer = QMessageBox.question(self, "没有出席人员", "出席名单是空的，仍要保存这次会议吗？")
             if answer != QMessageBox.StandardButton.Yes:
                 return False
@@ -574,13 +568,21 @@ class MeetingForm(QDialog):
                 attachments.store_file(s, "meeting", m.id, path, "photo")
             return m.id
 
-        saved = ops.run_write(self, self.db, write, on_invalid=self.support.show, changes={"meeting"})
+        saved = submit(
+            self,
+            self.support,
+            self.db,
+            write,
+            changes={"meeting"},
+            found=found,  # with parse errors: the service's word on the other fields too, all at once
+            check=lambda s: meetings.check_meeting_input(s, branch_id, data, today),
+            keep=frozenset({"attendance"}),
+        )
         if saved is None:
             return False
         self.meeting_id = saved
         self.pending_files.clear()
         self.removed_files.clear()
-        self.support.set_clean()
         self.saved.emit(saved)
         self.accept()
         return True

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QInputDialog, QMenu
 from sqlalchemy.orm import Session
 
-from gui import files, ops
-from gui.excel_import_dialog import KINDS, ExcelImportDialog
+from gui import ops
+from gui.excel.import_dialog import KINDS, ExcelImportDialog
+from gui.widgets import files
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow

@@ -2,7 +2,7 @@
 folder, never the program's folder), and suggested names say which branch and year a file is for.
 
 ``open_file`` / ``open_files`` / ``save_file`` / ``choose_folder`` wrap ``QFileDialog``; the last
-folder is kept per purpose (``kind``) in the window-state settings (``gui.fit.settings()``).
+folder is kept per purpose (``kind``) in the window-state settings (``gui.widgets.fit.settings()``).
 ``suggested_name(what, scope, year)`` builds names like ``马坪村党支部_党员花名册_2026.xlsx``.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from gui import fit
+from gui.widgets import fit
 
 _KEY = "files/last_dir/{kind}"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')

@@ -15,8 +15,8 @@ from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
-from gui.forms import FormSupport
-from gui.login_dialog import LoginDialog, become
+from gui.admin.login import LoginDialog, become
+from gui.widgets.forms import FormSupport
 from services.db import Database
 
 _INPUT_EVENTS = {

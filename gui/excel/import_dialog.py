@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gui import files, ops
-from models import Branch
+from gui import ops
+from gui.widgets import files
+from services import org
 from services.db import Database
 from services.excel.errors import ExcelFileError
 from services.excel.meeting_import import apply_meeting_import, plan_meeting_import
@@ -57,12 +57,8 @@ _FUNCS: dict[str, tuple[_Planner, _Applier, set[str]]] = {
 
 
 def branch_choices(s: Session) -> list[tuple[str, str]]:
-    rows = s.execute(
-        select(Branch.id, Branch.code, Branch.name)
-        .where(Branch.deleted.is_(False))
-        .order_by(Branch.sort_order, Branch.code)
-    ).all()
-    return [(r[0], f"{r[2]}（{r[1]}）") for r in rows]
+    """(id, "name（code）") of every branch, in tree order: the import's target picker."""
+    return [(b.id, f"{b.name}（{b.code}）") for b in org.list_branches(s)]
 
 
 class PreviewModel(QAbstractTableModel):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.handbook_grid import COLOURS
+from gui.handbook.grid import COLOURS
 from services.filing import FiledDocument
 from services.handbook.engine import CheckResult
 from services.handbook.findings import Finding

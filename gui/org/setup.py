@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -39,61 +38,19 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.forms import DateField, FormSupport
-from gui.meeting_form import parse_guests
+from gui.meetings.form import parse_guests
+from gui.org import dialogs as org_dialogs
+from gui.widgets.forms import DateField, FormDialog, submit
 from models.enums import LABELS, CommitteeRole, ExclusionGround, label
 from services import committee, demo_marker, groups, org
 from services.db import Database
-from services.errors import ValidationError
+from services.errors import ErrorCollector, ValidationError
 from services.members import members_on
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
 WARN_STYLE = "color: #8a5a00;"
-
-
-class _Form(QDialog):
-    """A form dialog: inline errors, Save/Cancel, Ctrl+S saves, Enter moves on."""
-
-    def __init__(self, parent: QWidget | None, title: str) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.support = FormSupport(self)
-        self.form = QFormLayout()
-        self.intro = QLabel()
-        self.intro.setWordWrap(True)
-        self.intro.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText("保存 (Ctrl+S)")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        self.body = QVBoxLayout(self)
-        self.body.addWidget(self.intro)
-        self.body.addLayout(self.form)
-        self.body.addWidget(self.support.general)
-        self.body.addWidget(self.buttons)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
-        self.result_id: str | None = None
-
-    def say(self, text: str) -> None:
-        self.intro.setText(text)
-        self.intro.show()
-
-    def save(self) -> None:
-        raise NotImplementedError
-
-    def dates(self, *fields: DateField) -> list[date | None] | None:
-        """Values of date fields, or None after showing the first bad one."""
-        try:
-            return [f.value() for f in fields]
-        except ValidationError as exc:
-            self.support.show(exc)
-            return None
 
 
 def _member_choices(db: Database, parent: QWidget, branch_id: str, day: date) -> list[tuple[str, str]]:
@@ -105,7 +62,7 @@ def _member_choices(db: Database, parent: QWidget, branch_id: str, day: date) ->
 # --- branch: dissolve --------------------------------------------------------------------------
 
 
-class DissolveBranchDialog(_Form):
+class DissolveBranchDialog(FormDialog):
     """撤销/合并: date and reason; refused while members are on the roll (services.org.dissolve_branch)."""
 
     def __init__(self, parent: QWidget | None, db: Database, branch_id: str, name: str) -> None:
@@ -121,28 +78,21 @@ class DissolveBranchDialog(_Form):
         self.support.row(self.form, "原因", "dissolved_reason", self.reason)
 
     def save(self) -> None:
-        self.support.clear()
-        got = self.dates(self.on)
-        if got is None:
-            return
-        on, reason, branch_id = got[0], self.reason.text(), self.branch_id
-        assert on is not None
-        done = ops.run_write(
-            self,
-            self.db,
-            lambda s: org.dissolve_branch(s, branch_id, on, reason).id,
-            on_invalid=self.support.show,
-            changes={"branch"},
-        )
-        if done is not None:
-            self.result_id = done
-            self.accept()
+        found = ErrorCollector()
+        (on,) = self.dates(found, self.on)
+        reason, branch_id = self.reason.text(), self.branch_id
+
+        def write(s: Session) -> str:
+            assert on is not None  # a required field: parsed, or its error stopped the save
+            return org.dissolve_branch(s, branch_id, on, reason).id
+
+        self.submit(self.db, write, changes={"branch"}, found=found)
 
 
 # --- party groups ------------------------------------------------------------------------------
 
 
-class GroupDialog(_Form):
+class GroupDialog(FormDialog):
     """New party group, or rename / change leader of one."""
 
     def __init__(
@@ -163,7 +113,6 @@ class GroupDialog(_Form):
         self.support.row(self.form, "组长", "leader_id", self.leader)
 
     def save(self) -> None:
-        self.support.clear()
         name, leader, branch_id, group = (
             self.name.text(),
             self.leader.currentData(),
@@ -178,10 +127,7 @@ class GroupDialog(_Form):
             groups.set_leader(s, group.id, leader)
             return group.id
 
-        done = ops.run_write(self, self.db, write, on_invalid=self.support.show, changes={"member", "org"})
-        if done is not None:
-            self.result_id = done
-            self.accept()
+        self.submit(self.db, write, changes={"member", "org"})
 
 
 class PartyGroupsDialog(QDialog):
@@ -368,7 +314,7 @@ class PartyGroupsDialog(QDialog):
 # --- committee ---------------------------------------------------------------------------------
 
 
-class SeatDialog(_Form):
+class SeatDialog(FormDialog):
     """登记任职: member (full members of the branch), role (only 书记/副书记 under 7 full members),
     from–to, how elected; the 书记 party-age warning shows before saving."""
 
@@ -463,12 +409,8 @@ class SeatDialog(_Form):
         self.warning.setText("提示：" + "；".join(warnings) if warnings else "")
 
     def save(self) -> None:
-        self.support.clear()
-        got = self.dates(self.start, self.end)
-        if got is None:
-            return
-        start, end = got
-        assert start is not None
+        found = ErrorCollector()
+        start, end = self.dates(found, self.start, self.end)
         member_id, role, how, branch_id = (
             self.member.currentData(),
             self.role.currentData(),
@@ -476,21 +418,16 @@ class SeatDialog(_Form):
             self.branch_id,
         )
         if not member_id:
-            self.support.show(ValidationError("member_id", "请选择党员（只有正式党员可以任职）。"))
-            return
-        done = ops.run_write(
-            self,
-            self.db,
-            lambda s: committee.add_seat(s, branch_id, member_id, str(role), start, end, elected_how=how).id,
-            on_invalid=self.support.show,
-            changes={"committee", "org"},
-        )
-        if done is not None:
-            self.result_id = done
-            self.accept()
+            found.add("member_id", "请选择党员（只有正式党员可以任职）。")
+
+        def write(s: Session) -> str:
+            assert start is not None
+            return committee.add_seat(s, branch_id, member_id, str(role), start, end, elected_how=how).id
+
+        self.submit(self.db, write, changes={"committee", "org"}, found=found)
 
 
-class EndSeatDialog(_Form):
+class EndSeatDialog(FormDialog):
     def __init__(self, parent: QWidget | None, db: Database, seat: committee.SeatRow) -> None:
         super().__init__(parent, f"结束任职 — {seat.member_name}（{seat.role_label}）")
         self.db, self.seat = db, seat
@@ -500,24 +437,18 @@ class EndSeatDialog(_Form):
         self.support.row(self.form, "离任日期", "end_on", self.on)
 
     def save(self) -> None:
-        self.support.clear()
-        got = self.dates(self.on)
-        if got is None:
-            return
-        on, seat_id = got[0], self.seat.id
-        assert on is not None
-        done = ops.run_write(
-            self,
-            self.db,
-            lambda s: committee.end_seat(s, seat_id, on).id,
-            on_invalid=self.support.show,
-            changes={"committee", "org"},
-        )
-        if done is not None:
-            self.accept()
+        found = ErrorCollector()
+        (on,) = self.dates(found, self.on)
+        seat_id = self.seat.id
+
+        def write(s: Session) -> str:
+            assert on is not None
+            return committee.end_seat(s, seat_id, on).id
+
+        self.submit(self.db, write, changes={"committee", "org"}, found=found)
 
 
-class TermDialog(_Form):
+class TermDialog(FormDialog):
     """登记现任一届 for a branch set up mid-term (its last 换届 was before this program)."""
 
     def __init__(self, parent: QWidget | None, db: Database, branch_id: str) -> None:
@@ -532,22 +463,15 @@ class TermDialog(_Form):
         self.support.row(self.form, "届满日期", "term_end", self.due)
 
     def save(self) -> None:
-        self.support.clear()
-        got = self.dates(self.start, self.due)
-        if got is None:
-            return
-        start, due = got
-        assert start is not None
+        found = ErrorCollector()
+        start, due = self.dates(found, self.start, self.due)
         branch_id = self.branch_id
-        done = ops.run_write(
-            self,
-            self.db,
-            lambda s: committee.start_term(s, branch_id, start, due_on=due).id,
-            on_invalid=self.support.show,
-            changes={"branch", "committee"},
-        )
-        if done is not None:
-            self.accept()
+
+        def write(s: Session) -> str:
+            assert start is not None
+            return committee.start_term(s, branch_id, start, due_on=due).id
+
+        self.submit(self.db, write, changes={"branch", "committee"}, found=found)
 
 
 @dataclass
@@ -564,7 +488,7 @@ _PRESENT, _LEAVE, _ABSENT, _EXCLUDED = "present", "leave", "absent", "excluded"
 _STATUS_LABELS = {_PRESENT: "出席", _LEAVE: "请假", _ABSENT: "缺席", _EXCLUDED: "不计入应到会"}
 
 
-class ElectionDialog(_Form):
+class ElectionDialog(FormDialog):
     """换届选举大会: per member — elected role, attendance (出席/请假/缺席/不计入应到会 with an allowed
     ground), reason; 列席 outsiders; the four-fifths line updates as marks change."""
 
@@ -702,24 +626,21 @@ class ElectionDialog(_Form):
         self.quorum.setStyleSheet("color: #1b6e20;" if q.met else "color: #b3261e;")
 
     def save(self) -> None:
-        self.support.clear()
-        try:
+        found = ErrorCollector()
+        data = None
+        with found.check():
             data = self.collect()
-        except ValidationError as exc:
-            self.support.show(exc)
-            return
         for row in self.rows:
             if row.status.currentData() == _EXCLUDED and not row.ground.currentData():
-                self.support.show(ValidationError("excluded", f"{row.name}：不计入应到会须选择规定的理由。"))
-                return
+                found.add("excluded", f"{row.name}：不计入应到会须选择规定的理由。")
         branch_id = self.branch_id
-        result = ops.run_write(
-            self,
-            self.db,
-            lambda s: committee.record_election(s, branch_id, data),
-            on_invalid=self.support.show,
-            changes={"committee", "meeting", "branch", "org"},
-        )
+
+        def write(s: Session) -> committee.ElectionResult:
+            assert data is not None  # collected, or its error stopped the save
+            return committee.record_election(s, branch_id, data)
+
+        changes = {"committee", "meeting", "branch", "org"}
+        result = submit(self, self.support, self.db, write, changes=changes, found=found)
         if result is None:
             return
         if result.warnings:
@@ -883,7 +804,6 @@ def _branch_or_explain(window: MainWindow, what: str) -> str | None:
 
 def edit_selected(window: MainWindow) -> None:
     """修改 the selected township or branch."""
-    from gui import org_dialogs
 
     if window.current_node_kind() == "township":
         township_id = window.current_township_id()
@@ -934,8 +854,10 @@ def install(window: MainWindow) -> None:
     update_demo_title(window)
     ops.bus().changed.connect(lambda tags: update_demo_title(window) if "all" in tags else None)
     menu = window.menus["文件"]
-    first = menu.actions()[2] if len(menu.actions()) > 2 else None  # after 新建乡镇/新建支部
+    first = menu.actions()[0] if menu.actions() else None  # the organisation comes first, before 退出
     actions = [
+        ("新建乡镇…", lambda: org_dialogs.new_township(window)),
+        ("新建支部…", lambda: org_dialogs.new_branch(window)),
         ("修改乡镇/党组织…", lambda: edit_selected(window)),
         ("撤销党组织…", lambda: dissolve_selected(window)),
         ("党小组…", lambda: party_groups(window)),
@@ -947,3 +869,10 @@ def install(window: MainWindow) -> None:
         if first is not None:
             menu.removeAction(action)
             menu.insertAction(first, action)
+    if org_dialogs.demo_available():
+        tools = window.menus["工具"]
+        top = tools.actions()[0] if tools.actions() else None
+        demo = window.add_action("工具", "载入演示数据…", lambda: org_dialogs.load_demo(window))
+        if top is not None:
+            tools.removeAction(demo)
+            tools.insertAction(top, demo)

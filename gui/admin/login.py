@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import fit, ops
+from gui import ops
+from gui.widgets import fit
 from services import accounts
 from services.db import Database
 from services.errors import LedgerError
@@ -138,9 +139,16 @@ class FirstAdminDialog(QDialog):
             self.message.setText("两次输入的密码不一致。")
             return
         name, password = self.username.text().strip(), self.password.text()
+        made = ops.run_write(
+            self,
+            self.db,
+            lambda s: accounts.create_first_admin(s, name, self.display_name.text(), password),
+            on_invalid=lambda exc: self.message.setText(exc.message),
+            user=name,
+        )
+        if made is None:
+            return
         try:
-            with self.db.transaction(name) as s:
-                accounts.create_first_admin(s, name, self.display_name.text(), password)
             self.actor = accounts.login(self.db, name, password)
         except LedgerError as exc:
             self.message.setText(exc.message)
@@ -156,8 +164,7 @@ def become(db: Database, actor: Actor) -> None:
 
 def sign_in(db: Database, parent: QWidget | None = None) -> Actor | None:
     """At start-up: first-start administrator, else the login dialog. ``None``: the user gave up."""
-    with db.reader() as s:
-        first = not accounts.has_accounts(s)
+    first = not ops.query(db, accounts.has_accounts)
     dialog: FirstAdminDialog | LoginDialog = (
         FirstAdminDialog(db, parent) if first else LoginDialog(db, parent, username=last_username())
     )

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.forms import no_branch_message
-from gui.member_form import MemberForm
-from gui.roster_model import NAME_COLUMN, RosterModel, RosterProxy
+from gui.roster.member_form import MemberForm
+from gui.roster.model import NAME_COLUMN, RosterModel, RosterProxy
+from gui.widgets.forms import no_branch_message
 from services import members
 from services.db import Database
 
@@ -207,7 +207,7 @@ class RosterView(QWidget):
             ops.run_write(self, self.db, lambda s: members.delete_member(s, row.id), changes={"member"})
 
     def history_current(self) -> None:
-        from gui.member_history import MemberHistoryDialog  # imported late: it pulls in the ledger forms
+        from gui.roster.history import MemberHistoryDialog  # imported late: it pulls in the ledger forms
 
         row = self.current_row()
         if row is None:
@@ -221,7 +221,7 @@ class RosterView(QWidget):
 
     def assign_group(self) -> None:
         """Open the party-group dialog of the selected members' branch with them checked."""
-        from gui.org_setup import PartyGroupsDialog
+        from gui.org.setup import PartyGroupsDialog
 
         chosen = self.selected_rows()
         current = self.current_row()
@@ -264,7 +264,7 @@ class RosterView(QWidget):
         self._update_status()
 
     def _update_status(self) -> None:
-        shown, total = self.model.rowCount(), self.model.total
+        shown, total = len(self.model.rows), self.model.total
         text = f"党员 {total} 人" if shown == total else f"找到 {shown} 人 / 共 {total} 人"
         if self.window_ is not None:
             self.window_.set_view_status(self, text)
@@ -274,13 +274,10 @@ class RosterView(QWidget):
             self.lazy.request()  # reloads now when on screen, else when next shown
 
     def _select_member(self, member_id: str) -> None:
-        for row, r in enumerate(self.model.rows):
-            if r.id == member_id:
-                index = self.proxy.mapFromSource(self.model.index(row, NAME_COLUMN))
-                if index.isValid():
-                    self.table.setCurrentIndex(index)
-                    self.table.scrollTo(index)
-                return
+        index = self.proxy.mapFromSource(self.model.index_of(member_id, NAME_COLUMN))
+        if index.isValid():
+            self.table.setCurrentIndex(index)
+            self.table.scrollTo(index)
 
     def first_index(self) -> QModelIndex:
         return self.proxy.index(0, NAME_COLUMN)

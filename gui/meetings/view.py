@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from gui import ops
-from gui.forms import no_branch_message
-from gui.meeting_form import MeetingForm
+from gui.meetings.form import MeetingForm
+from gui.widgets.forms import no_branch_message
+from gui.widgets.table_model import Column, RowTableModel
 from models.enums import LABELS, MeetingType
 from services import meetings
 from services.db import Database
@@ -36,69 +37,45 @@ HEADERS = ["日期", "类型", "支部", "地点", "议题", "出席/应到"]
 YEARS_BACK = 15
 
 
-class MeetingsModel(QAbstractTableModel):
+class MeetingsModel(RowTableModel[meetings.MeetingRow]):
+    """Meetings newest first on the listing base; every sort breaks ties by date."""
+
     def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[meetings.MeetingRow] = []
+        super().__init__([], (0, Qt.SortOrder.DescendingOrder))
         self.branch_names: dict[str, str] = {}
-        self._sort: tuple[int, Qt.SortOrder] = (0, Qt.SortOrder.DescendingOrder)
+        branch = self._branch_name
+        self.columns = [
+            Column(HEADERS[0], lambda r: r.held_on.isoformat(), key=lambda r: (r.held_on, r.type)),
+            Column(HEADERS[1], lambda r: r.type_label, key=lambda r: (r.type_label, r.held_on)),
+            Column(HEADERS[2], branch, key=lambda r: (branch(r), r.held_on)),
+            Column(HEADERS[3], lambda r: r.place, key=lambda r: (r.place, r.held_on)),
+            Column(
+                HEADERS[4],
+                lambda r: r.topics.replace("\n", " ")[:80],
+                key=lambda r: (r.topics, r.held_on),
+                tooltip=lambda r: r.topics,
+            ),
+            Column(
+                HEADERS[5],
+                lambda r: f"{r.present}/{r.expected}",
+                key=lambda r: (r.present / r.expected if r.expected else 0.0, r.held_on),
+            ),
+        ]
 
-    def set_rows(self, rows: list[meetings.MeetingRow], branch_names: dict[str, str]) -> None:
-        self.beginResetModel()
-        self.rows = rows
+    def _branch_name(self, row: meetings.MeetingRow) -> str:
+        return self.branch_names.get(row.branch_id, "")
+
+    def set_meetings(self, rows: list[meetings.MeetingRow], branch_names: dict[str, str]) -> None:
         self.branch_names = branch_names
-        self._apply_sort()
-        self.endResetModel()
+        self.set_rows(rows)
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sorted here in one Python call (a proxy would call ``data()`` per comparison)."""
-        self._sort = (column, order)
-        self.beginResetModel()
-        self._apply_sort()
-        self.endResetModel()
+    def words_matching(self, words: list[str]) -> set[str]:
+        """Ids of meetings whose 议题, 地点, type or branch contain every one of ``words``."""
 
-    def _apply_sort(self) -> None:
-        column, order = self._sort
-        keys = {
-            0: lambda r: (r.held_on, r.type),
-            1: lambda r: (r.type_label, r.held_on),
-            2: lambda r: (self.branch_names.get(r.branch_id, ""), r.held_on),
-            3: lambda r: (r.place, r.held_on),
-            4: lambda r: (r.topics, r.held_on),
-            5: lambda r: (r.present / r.expected if r.expected else 0.0, r.held_on),
-        }
-        key = keys.get(column)
-        if key is not None:
-            self.rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        def text(r: meetings.MeetingRow) -> str:
+            return " ".join((r.topics, r.place, r.type_label, self._branch_name(r)))
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> object:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = 0) -> object:
-        if not index.isValid():
-            return None
-        r = self.rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return [
-                r.held_on.isoformat(),
-                r.type_label,
-                self.branch_names.get(r.branch_id, ""),
-                r.place,
-                r.topics.replace("\n", " ")[:80],
-                f"{r.present}/{r.expected}",
-            ][col]
-        if role == Qt.ItemDataRole.ToolTipRole and col == 4:
-            return r.topics
-        return None
+        return self.matching(lambda r: all(w in text(r) for w in words))
 
 
 class MeetingsTable(QTableView):
@@ -182,8 +159,6 @@ class MeetingsView(QWidget):
         self.search.textChanged.connect(lambda _t: self._apply_search())
         self.search.returnPressed.connect(self.to_results)
         self.search.installEventFilter(self)
-        for signal in (self.model.modelReset, self.model.layoutChanged):  # sorting re-shows all rows
-            signal.connect(lambda *_a: self._apply_search() if self.search.text() else None)
         self.new_button.clicked.connect(self.new_record)
         self.edit_button.clicked.connect(self.edit_current)
         self.delete_button.clicked.connect(self.delete_current)
@@ -202,10 +177,9 @@ class MeetingsView(QWidget):
         if rows is None:
             return
         names = self.window_.branch_names() if self.window_ is not None else {}
-        self.model.set_rows(rows, names)
+        self.model.set_meetings(rows, names)
         self.table.setColumnHidden(2, self.branch_ids is not None and len(self.branch_ids) == 1)
-        if self.window_ is not None:
-            self.window_.set_view_status(self, f"会议 {len(rows)} 次")
+        self._apply_search()
 
     def focus_search(self) -> None:
         """Ctrl+F: the search box (议题, 地点, 会议类型, 支部 of the listed meetings)."""
@@ -215,11 +189,8 @@ class MeetingsView(QWidget):
     def to_results(self) -> None:
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         current = self.table.currentIndex()
-        if not current.isValid() or self.table.isRowHidden(current.row()):
-            for row in range(self.model.rowCount()):
-                if not self.table.isRowHidden(row):
-                    self.table.selectRow(row)
-                    break
+        if not current.isValid() and self.model.rowCount():
+            self.table.selectRow(0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -234,14 +205,9 @@ class MeetingsView(QWidget):
 
     def _apply_search(self) -> None:
         words = self.search.text().split()
-        shown = 0
-        for row, r in enumerate(self.model.rows):
-            text = " ".join((r.topics, r.place, r.type_label, self.model.branch_names.get(r.branch_id, "")))
-            hide = not all(w in text for w in words)
-            self.table.setRowHidden(row, hide)
-            shown += not hide
+        self.model.show_only(self.model.words_matching(words) if words else None)
         if self.window_ is not None:
-            total = len(self.model.rows)
+            shown, total = len(self.model.rows), self.model.total
             status = f"会议 {total} 次" if shown == total else f"找到 {shown} 次 / 共 {total} 次"
             self.window_.set_view_status(self, status)
 
@@ -297,12 +263,10 @@ class MeetingsView(QWidget):
             self.lazy.request()
 
     def _select_meeting(self, meeting_id: str) -> None:
-        for row, r in enumerate(self.model.rows):
-            if r.id == meeting_id:
-                index = self.model.index(row, 0)
-                self.table.setCurrentIndex(index)
-                self.table.scrollTo(index)
-                return
+        index = self.model.index_of(meeting_id)
+        if index.isValid():
+            self.table.setCurrentIndex(index)
+            self.table.scrollTo(index)
 
 
 def install(window: MainWindow) -> None:

@@ -1,16 +1,20 @@
-"""Building blocks for data-entry dialogs: lenient date fields, inline errors, unsaved-changes prompt."""
+"""Building blocks for data-entry dialogs: lenient date fields, inline errors, unsaved-changes prompt, and
+the one save path (``submit``) with the base of the small record dialogs (``FormDialog``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, time
+from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -21,10 +25,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
+from gui import ops
 from services.dates import parse_date
+from services.db import Database
 from services.errors import ErrorCollector, ValidationError, ValidationErrors
 
+T = TypeVar("T")
 ERROR_STYLE = "color: #b3261e;"
 INVALID_STYLE = "border: 1px solid #b3261e;"
 
@@ -291,3 +299,97 @@ def may_close(parent: QWidget, support: FormSupport, what: str, save: Callable[[
         save()
         return False
     return answer == QMessageBox.StandardButton.Discard
+
+
+def submit(
+    parent: QWidget,
+    support: FormSupport,
+    db: Database,
+    write: Callable[[Session], T],
+    *,
+    changes: Iterable[str] = (),
+    found: ErrorCollector | None = None,
+    check: Callable[[Session], list[ValidationError]] | None = None,
+    keep: frozenset[str] = frozenset(),
+) -> T | None:
+    """The one save path of a form: collect → validate → one write through ``gui.ops`` → errors at
+    their field. ``found`` holds the form's own parse errors; when there are any nothing is written,
+    and ``check`` (the service's validation of the other fields, with stand-ins for the bad ones)
+    adds its word so every error shows at once (``merge_errors``, ``keep``). Otherwise ``write`` runs
+    in one transaction; its ``ValidationError`` lands next to its field. Returns ``write``'s result
+    after the commit (the form is then clean), or None when nothing was saved."""
+    support.clear()
+    if found is not None and found.errors:
+        more = ops.run_read(parent, db, check) if check is not None else []
+        support.show_all(merge_errors(found, more or [], keep))
+        return None
+    result = ops.run_write(parent, db, write, on_invalid=support.show, changes=changes)
+    if result is not None:
+        support.set_clean()
+    return result
+
+
+class FormDialog(QDialog):
+    """The base of the small record dialogs: an intro line, fields with inline errors under them
+    (``self.support.row(self.form, …)``), 保存 (Ctrl+S) / 取消, and ``submit`` that saves and closes."""
+
+    def __init__(self, parent: QWidget | None, title: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.support = FormSupport(self)
+        self.form = QFormLayout()
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        self.intro.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText("保存 (Ctrl+S)")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.body = QVBoxLayout(self)
+        self.body.addWidget(self.intro)
+        self.body.addLayout(self.form)
+        self.body.addWidget(self.support.general)
+        self.body.addWidget(self.buttons)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        self.result_id: str | None = None
+
+    def say(self, text: str) -> None:
+        self.intro.setText(text)
+        self.intro.show()
+
+    def save(self) -> None:
+        """Gather the fields and call ``submit``."""
+        raise NotImplementedError
+
+    @staticmethod
+    def dates(found: ErrorCollector, *fields: DateField) -> list[date | None]:
+        """Values of date fields; a bad one is None and its error goes to ``found``."""
+        out: list[date | None] = []
+        for field in fields:
+            value = None
+            with found.check():
+                value = field.value()
+            out.append(value)
+        return out
+
+    def submit(
+        self,
+        db: Database,
+        write: Callable[[Session], T],
+        *,
+        changes: Iterable[str] = (),
+        found: ErrorCollector | None = None,
+        check: Callable[[Session], list[ValidationError]] | None = None,
+    ) -> T | None:
+        """``submit`` for this dialog; after the commit the dialog closes, and a ``str`` result (the
+        record's id) is kept in ``result_id``."""
+        result = submit(self, self.support, db, write, changes=changes, found=found, check=check)
+        if result is not None:
+            if isinstance(result, str):
+                self.result_id = result
+            self.accept()
+        return result

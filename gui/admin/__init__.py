@@ -1,0 +1,1 @@
+"""Administration: sign-in and idle lock, users, audit log, recycle bin, backup and restore, security settings."""

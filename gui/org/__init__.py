@@ -1,0 +1,1 @@
+"""Organisation set-up: townships, branches, committee, party groups, the first-start path."""

@@ -1,0 +1,1 @@
+"""Printing: the booklet and PDF preview."""

@@ -1,0 +1,1 @@
+"""名册 (roster) screen: the member table, the member form, a member's history."""

@@ -1,0 +1,1 @@
+"""数据同步: making and receiving sync packages."""

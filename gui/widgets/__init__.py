@@ -1,0 +1,1 @@
+"""Shared widget helpers: form fields and save logic, window fitting, file pickers, translations."""
