@@ -198,7 +198,7 @@ def meeting_show(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit(data, True)
     else:
-        when = " – ".join(t for t in (data["start_time"], data["end_time"]) if t)
+        when = " – ".join(t.strftime("%H:%M") for t in (m.start_time, m.end_time) if t)
         lines = {
             "类型": data["type_label"],
             "日期": f"{data['held_on']} {when}".strip(),
