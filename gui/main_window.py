@@ -22,6 +22,7 @@ EXTENSIONS: list[str] = [
     "gui.print_actions",
     "gui.org_setup",
     "gui.reports_view",
+    "gui.county",  # county mode only: 接收, 设备登记, 冲突, 待补, 全县总览
 ]
 
 import importlib  # noqa: E402

@@ -225,7 +225,15 @@ def grid_rows(overview: CountyOverview, *, short: bool = False) -> list[list[obj
 
 
 def star_headers(overview: CountyOverview) -> list[str]:
-    return ["乡镇", "支部数", "评星支部", *[f"★{k}" for k in range(overview.max_stars + 1)], "平均星级", "不评星", "有错误的支部"]
+    return [
+        "乡镇",
+        "支部数",
+        "评星支部",
+        *[f"★{k}" for k in range(overview.max_stars + 1)],
+        "平均星级",
+        "不评星",
+        "有错误的支部",
+    ]
 
 
 def star_rows(overview: CountyOverview) -> list[list[object]]:
