@@ -207,36 +207,18 @@ class BranchDialog(QDialog):
     """Drill-down of one branch (read-only): rating, findings of the year, ledgers' completeness;
     “在组织树中打开” selects the branch in the main window, whose tabs show its ledgers."""
 
-    def __init__(self, window: MainWindow, detail: BranchDetail) -> None:
+    def __init__(self, window: MainWindow, detail: BranchDetail | None = None) -> None:
         super().__init__(window)
         self.window_ = window
         self.detail = detail
-        ln = detail.line
-        self.setWindowTitle(f"{ln.township_name} · {ln.branch_name}")
+        self.setWindowTitle("支部详情")
         self.resize(900, 600)
-        head = QLabel(
-            f"{ln.township_name}（{ln.township_code}） {ln.branch_name}（{ln.branch_code}）  {ln.rating.label}  "
-            f"错误 {ln.errors} 条，未说明的警告 {ln.warnings} 条"
-        )
-        head.setWordWrap(True)
         self.findings = make_table(["级别", "规则", "期间", "问题", "说明"], "branchFindings")
-        fill(
-            self.findings,
-            [
-                [f.importance_label, f"{f.rule_id} {f.rule_name}", f.period, f.message, f.explanation or ""]
-                for f in detail.findings
-            ],
-        )
         self.catalog = make_table(["台账", "应有", "已有"], "branchCatalog")
-        fill(
-            self.catalog,
-            [[c.ledger_name, str(c.expected), str(c.present)] for c in detail.completeness],
-        )
-        open_button = QPushButton("在组织树中打开（查看台账）(&T)")
-        open_button.clicked.connect(self.open_in_tree)
+        head = QLabel("没有选中支部。")
+        head.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        buttons.addButton(open_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
         layout.addWidget(head)
         layout.addWidget(QLabel("本年度发现的问题："))
@@ -244,8 +226,29 @@ class BranchDialog(QDialog):
         layout.addWidget(QLabel("台账完整情况（目录）："))
         layout.addWidget(self.catalog, 1)
         layout.addWidget(buttons)
+        if detail is None:
+            return
+        ln = detail.line
+        self.setWindowTitle(f"{ln.township_name} · {ln.branch_name}")
+        head.setText(
+            f"{ln.township_name}（{ln.township_code}） {ln.branch_name}（{ln.branch_code}）  {ln.rating.label}  "
+            f"错误 {ln.errors} 条，未说明的警告 {ln.warnings} 条"
+        )
+        fill(
+            self.findings,
+            [
+                [f.importance_label, f"{f.rule_id} {f.rule_name}", f.period, f.message, f.explanation or ""]
+                for f in detail.findings
+            ],
+        )
+        fill(self.catalog, [[c.ledger_name, str(c.expected), str(c.present)] for c in detail.completeness])
+        open_button = QPushButton("在组织树中打开（查看台账）(&T)")
+        open_button.clicked.connect(self.open_in_tree)
+        buttons.addButton(open_button, QDialogButtonBox.ButtonRole.ActionRole)
 
     def open_in_tree(self) -> bool:
+        if self.detail is None:
+            return False
         ln = self.detail.line
         found = self.window_.select_branch_code(f"{ln.township_code}/{ln.branch_code}")
         if found:

@@ -134,7 +134,9 @@ def county_overview(session: Session, pack: Pack, year: int, *, as_of: date | No
         t.id: t
         for t in session.scalars(select(Township).where(Township.deleted.is_(False)).order_by(Township.code))
     }
-    branch_town = dict(session.execute(select(Branch.id, Branch.township_id)).tuples().all())
+    branch_town: dict[str, str] = {
+        bid: tid for bid, tid in session.execute(select(Branch.id, Branch.township_id))
+    }
     worst: dict[tuple[str, int], int] = {}
     errors: dict[str, int] = {}
     warnings: dict[str, int] = {}
