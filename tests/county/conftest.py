@@ -152,26 +152,24 @@ def _desk(templates: Callable[[str, int], Path], root: Path, *, receive: bool = 
 
 
 @pytest.fixture
-def desk(town_templates: Callable[[str, int], Path], tmp_path: Path) -> Iterator[Desk]:
+def desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Desk]:
     """A county desk of this test's own (for tests that change it)."""
-    with _desk(town_templates, tmp_path) as built:
+    with _desk(request.getfixturevalue("town_templates"), tmp_path) as built:
         yield built
 
 
 @pytest.fixture
-def desk_unreceived(town_templates: Callable[[str, int], Path], tmp_path: Path) -> Iterator[Desk]:
+def desk_unreceived(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Desk]:
     """The county before the USB folder is received (it holds T02's first visit only)."""
-    with _desk(town_templates, tmp_path, receive=False) as built:
+    with _desk(request.getfixturevalue("town_templates"), tmp_path, receive=False) as built:
         yield built
 
 
 @pytest.fixture(scope="module")
-def shared_desk(
-    town_templates: Callable[[str, int], Path], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Desk]:
+def shared_desk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     """One county desk for the tests of a module that only look (built with its own data folder)."""
     root = tmp_path_factory.mktemp("shared-desk")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LEDGER_DATA_DIR", str(root / "userdata"))
-        with _desk(town_templates, root) as built:
+        with _desk(request.getfixturevalue("town_templates"), root) as built:
             yield built
