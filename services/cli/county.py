@@ -10,7 +10,7 @@ from services.cli import Context, emit, parse_date
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("county", help="县级：全县总览")
+    p = sub.add_parser("county", help="县级：全县总览（各乡镇支部逐月对标和星级分布，可导出 Excel/PDF）")
     cs = p.add_subparsers(dest="county_cmd", required=True, metavar="子命令")
     ov = cs.add_parser("overview", help="全县总览：各乡镇支部逐月对标结果和星级分布")
     ov.add_argument("--year", type=int, required=True, help="年度，如 2026")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
@@ -270,3 +271,38 @@ def test_every_county_action_is_refused_for_a_viewer_and_the_attempt_is_logged(
     with desk.db.reader() as s:
         events = s.scalars(select(AuditEntry.changes).where(AuditEntry.user == "chayue")).all()
     assert sum(REFUSED_EVENT in str(e) for e in events) == 4
+
+
+def test_county_screens_fit_1366x768_and_are_reached_by_keyboard(
+    app: QApplication, qtbot: QtBot, shared_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QRect
+
+    from gui import fit
+    from gui.county.overview_tab import BranchDialog
+    from tests.gui.test_fit import problems
+
+    area = QRect(0, 0, 1366, 728)  # 1366×768 less a task bar
+    monkeypatch.setattr(fit, "available_geometry", lambda _w=None: QRect(area))
+    window = _window(qtbot, shared_desk)
+    window.show()
+    QApplication.processEvents()
+    for title in COUNTY_TABS:
+        tab = _tab(window, title)
+        QApplication.processEvents()
+        assert not problems(window, area), title
+        assert tab.focusProxy() is not None  # Ctrl+Tab lands in the screen's first field
+    overview = window.tabs.currentWidget()
+    overview.year.setValue(2026)
+    overview.refresh()
+    qtbot.waitUntil(lambda: overview.overview is not None, timeout=120_000)
+    overview.grid.selectRow(0)
+    dialog = overview.open_selected()
+    assert isinstance(dialog, BranchDialog)
+    QApplication.processEvents()
+    assert not problems(dialog, area)
+    dialog.close()
+    # Every county button has a keyboard accelerator or is reached with Tab from its table.
+    window.select_tab_title("接收")
+    window.step_tab(1)
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "设备登记"
