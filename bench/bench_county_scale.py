@@ -75,7 +75,9 @@ def main() -> int:
             flush=True,
         )
         path.unlink()
-    print(f"imported {imported_rows:,} rows in {import_seconds:.0f} s ({imported_rows / max(import_seconds, 1e-9):,.0f} rows/s)")
+    print(
+        f"imported {imported_rows:,} rows in {import_seconds:.0f} s ({imported_rows / max(import_seconds, 1e-9):,.0f} rows/s)"
+    )
     county.close()
     bench = Path(__file__).with_name("bench_county_overview.py")
     return subprocess.call([sys.executable, str(bench), "--db", args.county])

@@ -1,7 +1,8 @@
 """County mode of the main window: when the open database is a county database
 (``services.county.mode.is_county``), the township tabs stay as views over every township and the
 county screens are added: 接收, 设备登记, 冲突, 待补, 全县总览. Entries that create township records
-(新建乡镇/新建支部/新建记录) are disabled: township records come from the townships' packages.
+(新建乡镇/新建支部/新建记录) are disabled and any edit of a township record is refused
+(``services.county.mode.protect_township_records``): township records come from their packages.
 
 Every action goes through ``gui.ops`` to a service in ``services/county`` that refuses a 查阅 account.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gui import ops
-from services.county.mode import is_county
+from services.county.mode import is_county, protect_township_records
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -28,6 +29,7 @@ def install(window: MainWindow) -> None:
     from gui.county.overview_tab import CountyOverviewTab
     from gui.county.screens import ConflictsTab, DevicesTab, PendingTab, ReceiveTab
 
+    protect_township_records(window.db)  # the township tabs are views here
     window.setWindowTitle(f"{window.windowTitle()} · 县级接收")
     for menu in window.menus.values():
         for action in menu.actions():

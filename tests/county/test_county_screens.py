@@ -173,6 +173,17 @@ def test_conflict_shows_both_versions_side_by_side_and_keeping_the_other_writes_
     tab = _tab(window, "冲突")
     assert isinstance(tab, ConflictsTab)
     assert tab.queue.rowCount() >= 1
+
+    def phones_shown() -> set[str]:
+        rows = {tab.sides.item(r, 0).text(): r for r in range(tab.sides.rowCount())}
+        r = rows.get("phone")
+        return set() if r is None else {tab.sides.item(r, 1).text(), tab.sides.item(r, 2).text()}
+
+    # The two laptops' edits (the queue may also hold the copy's first package against the old row).
+    for row in range(tab.queue.rowCount()):
+        tab.queue.selectRow(row)
+        if phones_shown() == {"13800000001", "13800000002"}:
+            break
     v = tab.current()
     assert v is not None and v.status == "open" and v.table == "member"
     assert "phone" in tab.differing_fields()
@@ -306,3 +317,24 @@ def test_county_screens_fit_1366x768_and_are_reached_by_keyboard(
     window.select_tab_title("接收")
     window.step_tab(1)
     assert window.tabs.tabText(window.tabs.currentIndex()) == "设备登记"
+
+
+def test_township_records_are_views_at_the_county_and_an_edit_is_refused(
+    app: QApplication, qtbot: QtBot, shared_desk: Desk, boxes: Boxes
+) -> None:
+    from dataclasses import replace
+
+    from services import members
+    from tests.county.conftest import first_member
+
+    window = _window(qtbot, shared_desk)
+    member_id = first_member(shared_desk.db)
+    before = snapshot(shared_desk.db)
+
+    def edit(s):  # type: ignore[no-untyped-def]
+        m = members.get_member(s, member_id)
+        return members.update_member(s, member_id, replace(members.member_input(m), phone="13700000000"))
+
+    assert ops.run_write(window, shared_desk.db, edit) is None
+    assert any("不能在县里修改" in t for t in boxes.texts())
+    assert snapshot(shared_desk.db) == before
