@@ -138,17 +138,32 @@ def build_desk(
 
 
 @contextmanager
-def _desk(templates: Callable[[str, int], Path], root: Path, *, receive: bool = True) -> Iterator[Desk]:
+def _desk(
+    templates: Callable[[str, int], Path], root: Path, *, receive: bool = True, county: Database | None = None
+) -> Iterator[Desk]:
+    """``county``: a given (PostgreSQL) database; default a new SQLite file under ``root``."""
     opened: list[Database] = []
-    folder = root / "county"
-    folder.mkdir()
-    county = open_database(folder / "county.sqlite")
+    if county is None:
+        folder = root / "county"
+        folder.mkdir()
+        county = open_database(folder / "county.sqlite")
+        opened.append(county)
     try:
         yield build_desk(county, town_factory(templates, root, opened), root, opened, receive=receive)
     finally:
-        county.close()
         for db in opened:
             db.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Desk]:
+    """The county desk on SQLite (the module's shared one) and on PostgreSQL (built for the test)."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("shared_desk")
+        return
+    pg = request.getfixturevalue("pg_database")
+    with _desk(request.getfixturevalue("town_templates"), tmp_path, county=pg) as built:
+        yield built
 
 
 @pytest.fixture

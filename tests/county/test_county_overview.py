@@ -22,7 +22,8 @@ from tests.county.conftest import Desk
 AS_OF = date(2026, 11, 24)
 
 
-def test_overview_judges_every_branch_as_its_townships_own_check_does(shared_desk: Desk) -> None:
+def test_overview_judges_every_branch_as_its_townships_own_check_does(any_desk: Desk) -> None:
+    shared_desk = any_desk
     pack = load_pack()
     with shared_desk.db.reader() as s:
         ov = county_overview(s, pack, 2026, as_of=AS_OF)
