@@ -32,6 +32,7 @@ from services.county.overview import (
     branch_detail,
     county_overview,
     grid_rows,
+    render_overview_pdf,
     star_headers,
     star_rows,
     write_overview_pdf,
@@ -62,7 +63,9 @@ class CountyOverviewTab(QWidget):
         self.run_button.clicked.connect(self.refresh)
         self.xlsx_button = QPushButton("导出 Excel(&X)…")
         self.xlsx_button.clicked.connect(self._export_xlsx)
-        self.pdf_button = QPushButton("打印 PDF(&P)…")
+        self.print_button = QPushButton("打印预览(&P)…")
+        self.print_button.clicked.connect(self.preview)
+        self.pdf_button = QPushButton("保存 PDF…")
         self.pdf_button.clicked.connect(self._export_pdf)
         self.drill_button = QPushButton("查看支部(&D)…")
         self.drill_button.clicked.connect(self.open_selected)
@@ -74,7 +77,14 @@ class CountyOverviewTab(QWidget):
         self.grid = make_table(GRID_HEADERS, "countyGrid")
         self.grid.cellDoubleClicked.connect(lambda _r, _c: self.open_selected())
         top = QHBoxLayout()
-        for w in (self.year, self.run_button, self.drill_button, self.xlsx_button, self.pdf_button):
+        for w in (
+            self.year,
+            self.run_button,
+            self.drill_button,
+            self.print_button,
+            self.xlsx_button,
+            self.pdf_button,
+        ):
             top.addWidget(w)
         top.addStretch(1)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -98,7 +108,7 @@ class CountyOverviewTab(QWidget):
         return self._pack
 
     def _set_enabled(self, ready: bool) -> None:
-        for b in (self.xlsx_button, self.pdf_button, self.drill_button):
+        for b in (self.xlsx_button, self.pdf_button, self.print_button, self.drill_button):
             b.setEnabled(ready)
 
     def refresh(self) -> None:
@@ -183,6 +193,26 @@ class CountyOverviewTab(QWidget):
         rows = ops.run_job(self, lambda: write_overview_xlsx(ov, path), background=False)
         if rows is not None:
             self.info.setText(f"已导出并读回校验：{path}（{rows} 行）。")
+
+    def preview(self) -> QDialog | None:
+        """The printable overview in the app's PDF preview (print or save from there)."""
+        ov = self.overview
+        if ov is None:
+            return None
+        from gui.print_actions import PdfPreviewDialog
+
+        rendered = ops.run_job(self, lambda: render_overview_pdf(ov), background=False)
+        if rendered is None:
+            return None
+        dialog = PdfPreviewDialog(
+            self.window_,
+            rendered,
+            f"{ov.year}年全县总览",
+            str(files.start_dir("print") / f"全县总览-{ov.year}.pdf"),
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _export_pdf(self) -> None:
         ov = self.overview

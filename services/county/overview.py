@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,6 +35,9 @@ MONTHS = 13  # 1–12 and 全年
 CELL_WORDS = {NOT_JUDGED: "", 0: "达标", 1: "提示", 2: "警告", 3: "错误"}
 CELL_SHORT = {NOT_JUDGED: "—", 0: "达", 1: "提", 2: "警", 3: "错"}
 MIN_YEAR, MAX_YEAR = 2000, 2100
+
+if TYPE_CHECKING:
+    from services.printing.layout import Rendered
 
 
 def column_of(finding: Finding) -> int:
@@ -273,9 +277,9 @@ def write_overview_xlsx(overview: CountyOverview, path: Path) -> int:
     return write_xlsx([grid, dist], Path(path))
 
 
-def render_overview_pdf(overview: CountyOverview) -> tuple[bytes, int]:
+def render_overview_pdf(overview: CountyOverview) -> Rendered:
     """The printable overview (A4, embedded CJK font): title, star distribution, the grid with
-    one character per month (达/提/警/错, — not yet judged). Returns (PDF bytes, pages)."""
+    one character per month (达/提/警/错, — not yet judged). Returns the laid-out PDF (bytes, pages)."""
     from reportlab.platypus import Paragraph, Spacer
 
     from services.printing.layout import RunningHead, data_table, esc, render, styles
@@ -302,13 +306,12 @@ def render_overview_pdf(overview: CountyOverview) -> tuple[bytes, int]:
     rows = [[r[0], r[2], r[3], *r[4:17]] for r in grid_rows(overview, short=True)]
     story.append(data_table(headers, rows, [18, 40, 18, *[6.5] * 12, 8], center=list(range(3, 16)),
                             small=True, empty="没有支部。"))  # fmt: skip
-    rendered = render(story, RunningHead("全县总览", title), title=title)
-    return rendered.data, rendered.pages
+    return render(story, RunningHead("全县总览", title), title=title)
 
 
 def write_overview_pdf(overview: CountyOverview, path: Path) -> Path:
     """Render and write atomically (read back with pypdf); ``OutputError`` names what went wrong."""
     from services.printing.output import write_pdf
 
-    data, pages = render_overview_pdf(overview)
-    return write_pdf(data, path, pages)
+    rendered = render_overview_pdf(overview)
+    return write_pdf(rendered.data, path, rendered.pages)

@@ -57,7 +57,8 @@ def test_county_database_opens_with_the_county_screens_and_no_township_entry(
 
 
 def test_township_database_has_no_county_screens(app: QApplication, qtbot: QtBot, shared_desk: Desk) -> None:
-    window = _window(qtbot, Desk(shared_desk.t03.db, *list(shared_desk.__dict__.values())[1:]))
+    window = MainWindow(shared_desk.t03.db)  # the township laptop that has not been enrolled
+    qtbot.addWidget(window)
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert not any(t in titles for t in COUNTY_TABS)
     assert "县级接收" not in window.windowTitle()
@@ -253,6 +254,9 @@ def test_overview_grid_stars_drilldown_and_exports(
     assert sheets == ["2026年全县总览", "星级分布"]
     assert len(PdfReader(str(pdf)).pages) >= 1
     assert "已生成 PDF" in tab.info.text()
+    preview = tab.preview()
+    assert preview is not None and preview.isVisible() and "全县总览" in preview.windowTitle()
+    preview.close()
 
 
 def test_every_county_action_is_refused_for_a_viewer_and_the_attempt_is_logged(
