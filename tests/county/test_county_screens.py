@@ -127,6 +127,10 @@ def test_devices_lists_the_waiting_laptop_by_fingerprint_and_approval_imports_it
     assert tab.table.item(row, 2).text() == "已登记"
     with desk.db.reader() as s:
         assert s.scalar(select(func.count()).select_from(Township)) == 3
+        decided = s.scalars(
+            select(AuditEntry.changes).where(AuditEntry.table_name == "sync_enrollment")
+        ).all()
+    assert any('"enrolled"' in c for c in decided)  # the approval is in the 操作日志
     assert window.tree.topLevelItemCount() == 3
 
     # A lost laptop: revoked after the clerk confirms; its packages are refused from then on.
