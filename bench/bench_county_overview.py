@@ -8,13 +8,15 @@ Goal (#17): < 5 s for a county of 12 townships on PostgreSQL.
 
 The database: ``--db URL`` (a county database, or one filled by ``demo --scale county``: three
 townships of ~30 branches and 10 years each), or generated here with ``--generate`` into ``--db``
-(PostgreSQL URL or SQLite path; takes minutes on a loaded machine).
+(PostgreSQL URL or SQLite path; takes minutes on a loaded machine); without ``--db`` a demo county
+of ``--years`` years is generated into a temporary SQLite file (what ``make bench`` runs).
 Run: .venv/bin/python bench/bench_county_overview.py --db postgresql://…/ledger_bench [--generate]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -37,15 +39,22 @@ TODAY = date(2026, 11, 24)
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--db", required=True, help="county database URL or SQLite path")
+    parser.add_argument("--db", default=None, help="county database URL or SQLite path (default: generated)")
     parser.add_argument("--generate", action="store_true", help="fill --db with demo --scale county first")
+    parser.add_argument("--years", type=int, default=2, help="years of records when generating")
     parser.add_argument("--year", type=int, default=TODAY.year)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    os.environ.setdefault("LEDGER_DATA_DIR", tempfile.mkdtemp(prefix="bench_county_data_"))
+    if args.db is None:  # make bench: a demo county (3 townships) in a temporary SQLite file
+        args.db, args.generate = (
+            str(Path(tempfile.mkdtemp(prefix="bench_county_db_")) / "county.sqlite"),
+            True,
+        )
     db = open_database(args.db)
     if args.generate:
         started = time.perf_counter()
-        summary = demo.generate(db, "county", seed=1, today=TODAY)
+        summary = demo.generate(db, "county", seed=1, years=args.years, today=TODAY)
         print(f"demo county generated in {time.perf_counter() - started:.0f} s: {summary.rows}")
     with db.reader() as s:
         towns = s.scalar(select(func.count()).select_from(Township).where(Township.deleted.is_(False)))

@@ -6,11 +6,13 @@ county, each township exports a full package and the county imports it (``servic
 ``bench/bench_county_overview.py`` is run on the county database for the overview figures.
 
 Run: .venv/bin/python bench/bench_county_scale.py --county postgresql://…/ledger_county --towns 12 --years 2
+(without arguments: 3 townships of 1 year into a temporary SQLite file, as ``make bench`` runs it).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -36,13 +38,16 @@ TODAY = date(2026, 11, 24)
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--county", required=True, help="county database (URL or SQLite path), empty")
-    parser.add_argument("--towns", type=int, default=12)
-    parser.add_argument("--years", type=int, default=2)
+    parser.add_argument("--county", default=None, help="county database (URL or SQLite path), empty")
+    parser.add_argument("--towns", type=int, default=3)
+    parser.add_argument("--years", type=int, default=1)
     parser.add_argument("--first", type=int, default=1, help="first township number (to add more later)")
     args = parser.parse_args()
-    county = open_database(args.county)
+    os.environ.setdefault("LEDGER_DATA_DIR", tempfile.mkdtemp(prefix="bench_county_data_"))
     work = Path(tempfile.mkdtemp(prefix="bench_county_scale_"))
+    if args.county is None:  # make bench: a small county in a temporary SQLite file
+        args.county = str(work / "county.sqlite")
+    county = open_database(args.county)
     imported_rows = 0
     import_seconds = 0.0
     for i in range(args.first, args.first + args.towns):
