@@ -22,6 +22,7 @@ def require_clerk(db: Database, what: str) -> None:
     try:
         check_actor(db.actor, Role.ADMIN, Role.EDITOR, what=what)
     except PermissionDenied:
-        with db.transaction() as s:
-            audit.record_event(s, REFUSED_EVENT, {"action": what})
+        if not db.read_only:  # a write-protected file cannot take the log entry either
+            with db.transaction() as s:
+                audit.record_event(s, REFUSED_EVENT, {"action": what})
         raise
