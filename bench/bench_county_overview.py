@@ -106,8 +106,12 @@ def main() -> int:
         f"DBAPI fetchall) min {min(raw):.2f} s / median {statistics.median(raw):.2f} s wall, "
         f"{statistics.median(raw_cpu):.2f} s CPU; ratio overview/raw min {min(ratios):.1f}× median "
         f"{statistics.median(ratios):.1f}× wall; {len(ov.lines)} branches, {len(ov.result.findings)} findings; "
-        f"per township {statistics.median(runs) / max(towns or 1, 1):.2f} s → 12 townships ≈ "
-        f"{statistics.median(runs) / max(towns or 1, 1) * 12:.1f} s (linear projection, not measured)"
+        f"per township {statistics.median(runs) / max(towns or 1, 1):.2f} s"
+        + (
+            ""
+            if towns == 12
+            else f" → 12 townships ≈ {statistics.median(runs) / max(towns or 1, 1) * 12:.1f} s (linear projection)"
+        )
     )
     out = Path(tempfile.mkdtemp(prefix="bench_county_"))
     t = time.perf_counter()
