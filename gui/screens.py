@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from gui import ledgers_view
+from gui import county, ledgers_view
 from gui.admin import actions as admin_actions
 from gui.excel import actions as excel_actions
 from gui.handbook import view as handbook_view
@@ -39,4 +39,5 @@ SCREENS: tuple[Install, ...] = (
     print_actions.install,
     org_setup.install,
     reports_view.install,
+    county.install,  # county databases only: 接收, 设备登记, 冲突, 待补, 全县总览
 )

@@ -155,6 +155,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "立即做一次自动备份（按日期轮换：近 7 天每天、近一月每周、近一年每月各留一份）",
     ),
     "restore": ("backup", "从备份恢复（管理员；先校验备份并自动备份当前数据库）"),
+    "county": ("county", "县级：全县总览（各乡镇支部逐月对标和星级分布，可导出 Excel/PDF）"),
     "demo": ("demo", "生成演示数据（乡镇、支部、党员、十年会议记录）"),
     "dev": ("development", "发展党员"),
     "template": ("excel", "生成 Excel 导入模板"),

@@ -1,0 +1,627 @@
+"""County screens: 接收 (a folder of packages), 设备登记, 冲突 (side by side), 待补 (held packages).
+
+Thin: every read and write goes through ``gui.ops`` to ``services.county`` / ``services.sync``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import ops
+from gui.sync.dialog import TABLE_LABELS
+from gui.widgets import files
+from services import localtime
+from services.county import actions
+from services.county.pending import pending_by_township
+from services.county.receive import STATUS_LABELS, FolderReceipt, receive_folder
+from services.errors import LedgerError
+from services.sync import enrollment
+from services.sync.conflicts import STATUS as CONFLICT_STATUS
+from services.sync.conflicts import ConflictView, list_conflicts
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+    from services.sync.receiver import ImportResult
+
+DIFFERS = "#fbd99b"  # a field whose two versions differ
+STATUS_COLOURS = {"imported": "#cdebc9", "duplicate": "#eeeeee", "held": "#fff3c4", "pending": "#fff3c4"}
+REJECTED = "#f4b4ae"
+_DATA = Qt.ItemDataRole.UserRole
+
+
+def make_table(headers: list[str], name: str) -> QTableWidget:
+    """A read-only, row-selecting table whose last column stretches."""
+    table = QTableWidget(0, len(headers))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().setVisible(False)
+    table.setWordWrap(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    return table
+
+
+def fill(table: QTableWidget, rows: list[list[str]], data: list[Any] | None = None) -> None:
+    """Replace the rows; ``data[i]`` rides on row i's first cell (``_DATA``)."""
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            if c == 0 and data is not None:
+                item.setData(_DATA, data[r])
+            table.setItem(r, c, item)
+    table.resizeRowsToContents()
+
+
+def row_data(table: QTableWidget) -> Any:
+    """The data of the selected row's first cell, None when no row is selected."""
+    row = table.currentRow()
+    item = table.item(row, 0) if row >= 0 else None
+    return item.data(_DATA) if item is not None else None
+
+
+def local_of_iso(text: str) -> str:
+    """A stored naive-UTC ISO time (a service's view) shown in local time."""
+    return localtime.show(datetime.fromisoformat(text)) if text else ""
+
+
+class _Relay(QObject):
+    progress = Signal(int, int, str)
+
+
+# --- 接收 ------------------------------------------------------------------------------------------
+
+
+class ReceiveTab(QWidget):
+    """Choose a folder (a USB stick), import every package in it, one result line per package;
+    acknowledgements are written back into the same folder."""
+
+    received = Signal(object)  # FolderReceipt
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.window_ = window
+        self.db = window.db
+        self.relay = _Relay(self)
+        self.relay.progress.connect(self._on_progress)
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setObjectName("receiveFolder")
+        self.folder_edit.setPlaceholderText("插入乡镇送来的 U 盘，选择存放同步包的文件夹")
+        browse = QPushButton("选择文件夹(&B)…")
+        browse.clicked.connect(self._browse)
+        self.receive_button = QPushButton("全部接收(&R)")
+        self.receive_button.setObjectName("receiveButton")
+        self.receive_button.clicked.connect(lambda: self.receive(self.folder_edit.text().strip()))
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.summary = QLabel("每个同步包单独导入；导入后回执写回同一文件夹，交给各乡镇带回。")
+        self.summary.setWordWrap(True)
+        self.results = make_table(["同步包", "乡镇", "结果", "导入条数", "说明"], "receiveResults")
+        row = QHBoxLayout()
+        row.addWidget(QLabel("文件夹："))
+        row.addWidget(self.folder_edit, 1)
+        row.addWidget(browse)
+        row.addWidget(self.receive_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.results, 1)
+        self.setFocusProxy(self.folder_edit)
+
+    def refresh(self) -> None:  # F5: nothing to reload here
+        return
+
+    def _browse(self) -> None:
+        folder = files.choose_folder(self, "选择存放同步包的文件夹（U 盘）", kind="sync")
+        if folder:
+            self.folder_edit.setText(folder)
+
+    def _on_progress(self, done: int, total: int, name: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done}/{total}  {name}" if name else f"{done}/{total}")
+
+    def receive(self, folder: str) -> None:
+        """Import every package of ``folder`` in the background; the table fills when it is done."""
+        if not folder:
+            self.summary.setText("请先选择存放同步包的文件夹（U 盘）。")
+            return
+        self.receive_button.setEnabled(False)
+        self.summary.setText("正在接收…")
+        self.results.setRowCount(0)
+        emit = self.relay.progress.emit
+        db = self.db
+
+        def work() -> FolderReceipt | LedgerError:
+            try:
+                return receive_folder(db, Path(folder), user=ops.current_user(), progress=emit)
+            except LedgerError as exc:  # said in the tab, next to the folder
+                return exc
+
+        def done(out: FolderReceipt | LedgerError) -> None:
+            self.receive_button.setEnabled(True)
+            if isinstance(out, LedgerError):
+                self.summary.setText(out.message)
+                return
+            self.show_receipt(out)
+            self.window_.reload_tree()
+            self.received.emit(out)
+
+        ops.run_job(self, work, done, background=True, label="正在接收同步包…", db=db)
+
+    def show_receipt(self, receipt: FolderReceipt) -> None:
+        self.receive_button.setEnabled(True)
+        lines: list[ImportResult] = []
+        for r in receipt.results:
+            lines.append(r)
+            lines.extend(r.released)
+        fill(
+            self.results,
+            [
+                [
+                    r.file_name,
+                    r.township_code,
+                    STATUS_LABELS.get(r.status, r.status),
+                    str(r.rows_written) if r.status == "imported" else "",
+                    r.message,
+                ]
+                for r in lines
+            ],
+            [r.status for r in lines],
+        )
+        for row, r in enumerate(lines):
+            item = self.results.item(row, 2)
+            if item is not None:
+                item.setBackground(QBrush(QColor(STATUS_COLOURS.get(r.status, REJECTED))))
+        text = receipt.summary()
+        if receipt.acks:
+            text += f"\n回执已写入 {receipt.folder}，请把 U 盘交还乡镇。"
+        if receipt.ack_errors:
+            text += "\n未能写出的回执：" + "；".join(receipt.ack_errors)
+        self.summary.setText(text)
+        self.progress.setValue(self.progress.maximum())
+
+    def result_statuses(self) -> list[str]:
+        """Stable status codes of the result rows, top to bottom."""
+        return [str(row_data_at(self.results, r)) for r in range(self.results.rowCount())]
+
+
+def row_data_at(table: QTableWidget, row: int) -> Any:
+    item = table.item(row, 0)
+    return item.data(_DATA) if item is not None else None
+
+
+# --- 设备登记 ----------------------------------------------------------------------------------------
+
+
+class DevicesTab(QWidget):
+    """Devices that sent packages or were registered: fingerprint (computed from the key), township,
+    first package time, status; 登记 / 登记为第二台电脑 / 更换旧电脑 / 注销."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.window_ = window
+        self.db = window.db
+        self.hint = QLabel(
+            "登记前请电话核对：乡镇电脑“数据同步”里显示的设备指纹必须与这里一致。待登记设备的包已暂存，登记后自动导入。"
+        )
+        self.hint.setWordWrap(True)
+        self.table = make_table(
+            [
+                "密钥指纹",
+                "乡镇",
+                "状态",
+                "首次提交（本地）",
+                "待导入的包",
+                "设备号",
+                "处理人",
+                "处理时间（本地）",
+            ],
+            "deviceTable",
+        )
+        self.approve_button = QPushButton("登记(&A)")
+        self.second_button = QPushButton("登记为第二台电脑")
+        self.replace_button = QPushButton("更换旧电脑(&E)…")
+        self.revoke_button = QPushButton("注销(&V)…")
+        self.approve_button.clicked.connect(lambda: self.approve())
+        self.second_button.clicked.connect(lambda: self.approve(additional=True))
+        self.replace_button.clicked.connect(self.replace)
+        self.revoke_button.clicked.connect(self.revoke)
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        buttons = QHBoxLayout()
+        for b in (self.approve_button, self.second_button, self.replace_button, self.revoke_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.result)
+        self.setFocusProxy(self.table)
+        self.views: list[enrollment.DeviceView] = []
+        self._lazy = ops.LazyRefresh(self, self.refresh)
+        ops.bus().changed.connect(self._on_changed)
+        self.refresh()
+
+    def _on_changed(self, changed: object) -> None:
+        if ops.touches(changed, "sync_enrollment", "sync_held", "sync_device"):
+            self._lazy.request()
+
+    def refresh(self) -> None:
+        views = ops.run_job(self, lambda: enrollment.list_devices(self.db), background=False)
+        if views is None:
+            return
+        self.views = views
+        fill(
+            self.table,
+            [
+                [
+                    v.key_id,
+                    v.township_code,
+                    enrollment.STATUS.get(v.status, v.status),
+                    local_of_iso(v.requested_at),
+                    str(v.held) if v.held else "",
+                    v.device_id[:8],
+                    v.decided_by,
+                    local_of_iso(v.decided_at),
+                ]
+                for v in views
+            ],
+            [v.key_id for v in views],
+        )
+        for row, v in enumerate(views):
+            if v.status == "pending":
+                for col in range(self.table.columnCount()):
+                    item = self.table.item(row, col)
+                    if item is not None:
+                        item.setBackground(QBrush(QColor("#fff3c4")))
+
+    def select_fingerprint(self, fingerprint: str) -> bool:
+        for row in range(self.table.rowCount()):
+            if row_data_at(self.table, row) == fingerprint:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def _selected(self) -> enrollment.DeviceView | None:
+        fp = row_data(self.table)
+        view = next((v for v in self.views if v.key_id == fp), None)
+        if view is None:
+            self.result.setText("请先在表中选中一台设备。")
+        return view
+
+    def _done(self, outcome: actions.DeviceOutcome, what: str) -> None:
+        lines = [f"{what}：设备 {outcome.device.key_id}（乡镇 {outcome.device.township_code}）。"]
+        for r in outcome.released:
+            lines.append(f"[{STATUS_LABELS.get(r.status, r.status)}] {r.message}")
+        self.result.setText("\n".join(lines))
+        self.refresh()
+        self.window_.reload_tree()
+
+    def approve(self, *, additional: bool = False) -> None:
+        view = self._selected()
+        if view is None:
+            return
+        ops.run_job(
+            self,
+            lambda: actions.approve_device(
+                self.db, view.key_id, additional=additional, user=ops.current_user()
+            ),
+            lambda out: self._done(out, "已登记为第二台电脑" if additional else "已登记"),
+            background=False,
+            db=self.db,
+        )
+
+    def replace(self) -> None:
+        view = self._selected()
+        if view is None:
+            return
+        old = [
+            v
+            for v in self.views
+            if v.township_id == view.township_id and v.status == "enrolled" and v is not view
+        ]
+        if not old:
+            self.result.setText(f"乡镇 {view.township_code} 没有已登记的旧电脑可以更换，请直接“登记”。")
+            return
+        choices = [f"{v.key_id}（设备号 {v.device_id[:8]}）" for v in old]
+        if len(old) == 1:
+            sure = QMessageBox.question(
+                self,
+                "更换旧电脑",
+                f"注销乡镇 {view.township_code} 的旧电脑 {old[0].key_id}，登记新电脑 {view.key_id}？\n"
+                "旧电脑此后送来的包一律拒收。",
+            )
+            if sure != QMessageBox.StandardButton.Yes:
+                return
+            chosen = old[0]
+        else:
+            text, ok = QInputDialog.getItem(self, "更换旧电脑", "要注销的旧电脑：", choices, 0, False)
+            if not ok:
+                return
+            chosen = old[choices.index(text)]
+        ops.run_job(
+            self,
+            lambda: actions.replace_device(self.db, chosen.key_id, view.key_id, user=ops.current_user()),
+            lambda out: self._done(out, f"已注销旧电脑 {chosen.key_id} 并登记新电脑"),
+            background=False,
+            db=self.db,
+        )
+
+    def revoke(self) -> None:
+        view = self._selected()
+        if view is None:
+            return
+        sure = QMessageBox.question(
+            self,
+            "注销设备",
+            f"注销乡镇 {view.township_code} 的设备 {view.key_id}？\n此后它送来的包一律拒收，已收到的数据保留。",
+        )
+        if sure != QMessageBox.StandardButton.Yes:
+            return
+
+        def done(v: enrollment.DeviceView) -> None:
+            self.result.setText(f"已注销设备 {v.key_id}（乡镇 {v.township_code}），此后它的包一律拒收。")
+            self.refresh()
+
+        ops.run_job(
+            self,
+            lambda: actions.revoke_device(self.db, view.key_id, user=ops.current_user()),
+            done,
+            background=False,
+            db=self.db,
+        )
+
+
+# --- 冲突 ----------------------------------------------------------------------------------------
+
+
+def _who_when(row: dict[str, Any]) -> str:
+    who = str(row.get("updated_by") or "—")
+    when = row.get("updated_at")
+    try:
+        shown = localtime.show(datetime.fromisoformat(str(when))) if when else "—"
+    except ValueError:
+        shown = str(when)
+    return f"{who}，{shown}"
+
+
+class ConflictsTab(QWidget):
+    """The conflict queue; the selected conflict's two versions side by side, differing fields
+    highlighted, with who changed each version when; keep the current result or the other version."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.window_ = window
+        self.db = window.db
+        self.queue = make_table(["编号", "数据", "记录", "状态", "发现时间（本地）"], "conflictQueue")
+        self.queue.currentCellChanged.connect(lambda *_a: self._show_selected())
+        self.sides = make_table(["字段", "当前版本", "另一版本"], "conflictSides")
+        self.sides.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.heading = QLabel("选中左边的一条冲突查看两个版本。")
+        self.heading.setWordWrap(True)
+        self.keep_button = QPushButton("保留当前版本(&K)")
+        self.other_button = QPushButton("改用另一版本(&O)")
+        self.keep_button.clicked.connect(lambda: self.resolve("current"))
+        self.other_button.clicked.connect(lambda: self.resolve("other"))
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.heading)
+        rl.addWidget(self.sides, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.keep_button)
+        buttons.addWidget(self.other_button)
+        buttons.addStretch(1)
+        rl.addLayout(buttons)
+        rl.addWidget(self.result)
+        split = QSplitter()
+        split.setObjectName("conflictSplitter")
+        split.addWidget(self.queue)
+        split.addWidget(right)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        self.setFocusProxy(self.queue)
+        self.views: list[ConflictView] = []
+        self._lazy = ops.LazyRefresh(self, self.refresh)
+        ops.bus().changed.connect(self._on_changed)
+        self.refresh()
+
+    def _on_changed(self, changed: object) -> None:
+        if ops.touches(changed, "sync_conflict"):
+            self._lazy.request()
+
+    def refresh(self) -> None:
+        views = ops.run_read(self, self.db, lambda s: list_conflicts(s, include_resolved=True))
+        if views is None:
+            return
+        views.sort(key=lambda v: (v.status != "open", v.id))
+        self.views = views
+        fill(
+            self.queue,
+            [
+                [
+                    f"#{v.id}",
+                    TABLE_LABELS.get(v.table, v.table),
+                    _record_name(v),
+                    CONFLICT_STATUS.get(v.status, v.status),
+                    localtime.show(v.detected_at),
+                ]
+                for v in views
+            ],
+            [v.id for v in views],
+        )
+        open_count = sum(1 for v in views if v.status == "open")
+        self.window_.set_view_status(self, f"待确认冲突 {open_count} 条，共 {len(views)} 条")
+        if views:
+            self.queue.selectRow(0)
+        self._show_selected()
+
+    def current(self) -> ConflictView | None:
+        cid = row_data(self.queue)
+        return next((v for v in self.views if v.id == cid), None)
+
+    def differing_fields(self) -> list[str]:
+        """Field names of the rows highlighted as different (what the clerk sees marked)."""
+        out = []
+        for row in range(self.sides.rowCount()):
+            item = self.sides.item(row, 0)
+            if item is not None and item.background().color() == QColor(DIFFERS):
+                out.append(str(item.data(_DATA)))
+        return out
+
+    def _show_selected(self) -> None:
+        v = self.current()
+        is_open = v is not None and v.status == "open"
+        self.keep_button.setEnabled(is_open)
+        self.other_button.setEnabled(is_open)
+        if v is None:
+            self.sides.setRowCount(0)
+            self.heading.setText("没有同步冲突。" if not self.views else "选中左边的一条冲突查看两个版本。")
+            return
+        self.heading.setText(
+            f"冲突 #{v.id}：{TABLE_LABELS.get(v.table, v.table)} {_record_name(v)}（{CONFLICT_STATUS.get(v.status, v.status)}）。"
+            "“当前版本”是现在县里数据库中的内容（较晚修改者优先），“另一版本”是被替下的内容。"
+        )
+        self.sides.setHorizontalHeaderLabels(
+            [
+                "字段",
+                f"当前版本（设备 {v.winner_device[:8]}：{_who_when(v.winner)}）",
+                f"另一版本（设备 {v.loser_device[:8]}：{_who_when(v.loser)}）",
+            ]
+        )
+        keys = sorted(set(v.winner) | set(v.loser))
+        differ = {k for k, _a, _b in v.differences}
+        fill(
+            self.sides,
+            [[k, _text(v.winner.get(k)), _text(v.loser.get(k))] for k in keys],
+            keys,
+        )
+        for row, k in enumerate(keys):
+            if k in differ:
+                for col in range(3):
+                    item = self.sides.item(row, col)
+                    if item is not None:
+                        item.setBackground(QBrush(QColor(DIFFERS)))
+
+    def resolve(self, keep: str) -> None:
+        v = self.current()
+        if v is None:
+            self.result.setText("请先选中一条冲突。")
+            return
+
+        def done(view: ConflictView) -> None:
+            self.result.setText(f"冲突 #{view.id} {CONFLICT_STATUS.get(view.status, view.status)}。")
+            self.refresh()
+
+        ops.run_job(
+            self,
+            lambda: actions.resolve_conflict(self.db, v.id, keep, user=ops.current_user()),
+            done,
+            background=False,
+            db=self.db,
+        )
+
+
+def _record_name(v: ConflictView) -> str:
+    row = v.winner or v.loser
+    for key in ("name", "title", "topic", "code"):
+        if row.get(key):
+            return str(row[key])
+    return v.row_id[:8]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+# --- 待补 ----------------------------------------------------------------------------------------
+
+
+class PendingTab(QWidget):
+    """Per township: the last package received, packages held and the gap each waits for, and what
+    to tell the township clerk."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.window_ = window
+        self.db = window.db
+        self.table = make_table(
+            ["乡镇", "最近收到的包", "收到时间（本地）", "暂存的包", "缺少的更改", "应告知乡镇 / 应办理"],
+            "pendingTable",
+        )
+        self.summary = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        self.setFocusProxy(self.table)
+        self._lazy = ops.LazyRefresh(self, self.refresh)
+        ops.bus().changed.connect(self._on_changed)
+        self.refresh()
+
+    def _on_changed(self, changed: object) -> None:
+        if ops.touches(changed, "sync_held", "sync_received", "sync_enrollment"):
+            self._lazy.request()
+
+    def refresh(self) -> None:
+        towns = ops.run_read(self, self.db, pending_by_township)
+        if towns is None:
+            return
+        rows: list[list[str]] = []
+        data: list[str] = []
+        held = 0
+        for t in towns:
+            name = f"{t.name}（{t.code}）" if t.name else t.code
+            last = t.last_file or "尚未收到"
+            if not t.held:
+                rows.append([name, last, t.last_at, "无", "", "无需补交"])
+                data.append(t.code)
+            for h in t.held:
+                held += 1
+                waits = h.gap or "待登记设备"
+                rows.append([name, last, t.last_at, h.file_name, waits, h.instruction])
+                data.append(t.code)
+        fill(self.table, rows, data)
+        self.summary.setText(
+            f"乡镇 {len(towns)} 个，暂存待补的包 {held} 个。"
+            if held
+            else f"乡镇 {len(towns)} 个，没有暂存的包。"
+        )

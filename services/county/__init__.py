@@ -1,0 +1,1 @@
+"""The county desk: the same app opened on a county database (received townships' packages)."""

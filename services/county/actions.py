@@ -1,0 +1,58 @@
+"""County actions on devices and conflicts, each refused for a 查阅 account (and the refusal
+audited, ``services.county.access``); the actions themselves are audited by the services they call
+(``services.sync.enrollment``, ``services.sync.conflicts``: ordinary audited transactions).
+
+After a device is approved or replaced, the packages held as 待登记 for it are imported at once
+(``services.sync.receiver.release_enrolled``); their results are returned for the screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from services.county.access import require_clerk
+from services.county.mode import county_action
+from services.db import Database
+from services.sync import enrollment
+from services.sync.conflicts import ConflictView, resolve
+from services.sync.receiver import ImportResult, release_enrolled
+
+
+@dataclass
+class DeviceOutcome:
+    device: enrollment.DeviceView
+    released: list[ImportResult] = field(default_factory=list)
+
+
+def approve_device(
+    db: Database, fingerprint: str, *, additional: bool = False, user: str = ""
+) -> DeviceOutcome:
+    """登记: enroll a pending key for its township (``additional``: as a second computer).
+    Raises ``PermissionDenied`` for 查阅, ``SyncError`` naming the reason (township already has a
+    device, key revoked, no such fingerprint)."""
+    require_clerk(db, "登记设备")
+    fn = enrollment.approve_additional if additional else enrollment.approve
+    view = fn(db, fingerprint, user=user)
+    return DeviceOutcome(view, release_enrolled(db, view.key_id, user=user))
+
+
+def replace_device(
+    db: Database, old_fingerprint: str, new_fingerprint: str, *, user: str = ""
+) -> DeviceOutcome:
+    """更换: a reinstalled laptop — revoke the old key and enroll the new one for the same township."""
+    require_clerk(db, "更换设备")
+    view = enrollment.replace(db, old_fingerprint, new_fingerprint, user=user)
+    return DeviceOutcome(view, release_enrolled(db, view.key_id, user=user))
+
+
+def revoke_device(db: Database, fingerprint: str, *, user: str = "") -> enrollment.DeviceView:
+    """注销: a lost or retired laptop; its packages are refused from now on, what it sent stays."""
+    require_clerk(db, "注销设备")
+    return enrollment.revoke(db, fingerprint, user=user)
+
+
+def resolve_conflict(db: Database, conflict_id: int, keep: str, *, user: str = "") -> ConflictView:
+    """保留当前 (``keep="current"``) or 改用另一版本 (``"other"``); audited as an ordinary edit."""
+    require_clerk(db, "处理同步冲突")
+    with county_action():  # the chosen version is written into the township's row on purpose
+        return resolve(db, conflict_id, keep, user=user)
