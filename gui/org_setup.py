@@ -159,11 +159,21 @@ class GroupDialog(_Form):
             self.leader.addItem(name, member_id)
         if group and group.leader_id:
             self.leader.setCurrentIndex(max(0, self.leader.findData(group.leader_id)))
+        self.founded = DateField("founded_on", "成立日期")
+        self.founded.setObjectName("groupFounded")
+        self.founded.set_date(group.founded_on if group else date.today())
+        self.founded.setToolTip("成立以前的月份不检查党小组会")
         self.support.row(self.form, "党小组名称", "name", self.name)
         self.support.row(self.form, "组长", "leader_id", self.leader)
+        self.support.row(self.form, "成立日期", "founded_on", self.founded)
 
     def save(self) -> None:
         self.support.clear()
+        got = self.dates(self.founded)
+        if got is None:
+            return
+        founded = got[0]
+        assert founded is not None
         name, leader, branch_id, group = (
             self.name.text(),
             self.leader.currentData(),
@@ -173,9 +183,11 @@ class GroupDialog(_Form):
 
         def write(s: Session) -> str:
             if group is None:
-                return groups.create_group(s, branch_id, name, leader_id=leader).id
+                return groups.create_group(s, branch_id, name, leader_id=leader, founded_on=founded).id
             groups.rename_group(s, group.id, name)
             groups.set_leader(s, group.id, leader)
+            if founded != group.founded_on:
+                groups.set_founded(s, group.id, founded)
             return group.id
 
         done = ops.run_write(self, self.db, write, on_invalid=self.support.show, changes={"member", "org"})
