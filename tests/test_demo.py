@@ -281,3 +281,35 @@ def test_demo_is_never_written_into_a_database_with_real_records(db: Database) -
         org.create_township(s, "620421101", "城关镇")
     with pytest.raises(ValidationError, match="已有真实数据"):
         demo.generate(db, "small", seed=3, years=1, today=TODAY)
+
+
+def test_demo_keeps_the_records_the_checks_need_and_links_admissions_to_their_meeting(
+    db: Database, small: demo.DemoSummary
+) -> None:
+    from models import AppraisalGrade, DevelopmentRecord, FlowContact, HeartTalk, MemberExemption
+
+    with db.reader() as s:
+        for model in (HeartTalk, AppraisalGrade, FlowContact, MemberExemption):
+            assert s.scalar(select(func.count()).select_from(model)), model.__tablename__
+        admitted = s.scalars(
+            select(DevelopmentRecord).where(DevelopmentRecord.admitted_on >= date(TODAY.year - 1, 1, 1))
+        ).all()
+        linked = [r for r in admitted if r.admission_meeting_id]
+        assert linked
+        for r in linked:
+            meeting = s.get(Meeting, r.admission_meeting_id)
+            assert meeting is not None and meeting.type == "congress" and meeting.held_on == r.admitted_on
+        year = TODAY.year - 1
+        for branch_id, graded in s.execute(
+            select(AppraisalGrade.branch_id, func.count())
+            .where(AppraisalGrade.year == year)
+            .group_by(AppraisalGrade.branch_id)
+        ):
+            best = s.scalar(
+                select(func.count()).where(
+                    AppraisalGrade.branch_id == branch_id,
+                    AppraisalGrade.year == year,
+                    AppraisalGrade.grade == "excellent",
+                )
+            )
+            assert best is not None and best * 3 <= graded  # never more than a third 优秀

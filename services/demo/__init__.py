@@ -23,7 +23,7 @@ from services import audit, committee, dbstats, demo_marker, groups
 from services.db import Database
 from services.demo.layout import BranchPlan, TownshipPlan, plans_for
 from services.demo.ledgers import write_ledgers
-from services.demo.life import write_life_records
+from services.demo.life import link_admissions, write_admission_meetings, write_life_records
 from services.demo.names import People, years_before
 from services.demo.people import BranchPeople, build_people
 from services.demo.schedule import MeetingWriter, plan_meetings
@@ -231,6 +231,13 @@ def _write_township(
     for bp, crowd in crowds:
         write_ledgers(writer, rng, people, township_id, ids[bp.code], bp, crowd, today, window_start)
     writer.flush()  # the records below read the meetings, pipeline and flow records just written
+    links = []
+    for bp, crowd in crowds:
+        links += write_admission_meetings(
+            writer, session, rng, people, ids[bp.code], bp, crowd, today, window_start
+        )
+    writer.flush()
+    link_admissions(session, links)
     for bp, _crowd in crowds:
         write_life_records(session, rng, ids[bp.code], bp, today, window_start)
 

@@ -1,5 +1,6 @@
-"""The demo's records the 对标检查 needs beyond meetings, written through the same services a clerk's
-actions use: the 党员大会 that admitted each new member (linked to the admission), 谈心谈话 before each
+"""The demo's records the 对标检查 needs beyond meetings: the 党员大会 that admitted each new member
+(written like the other demo meetings, linked to the admission), and, through the same services a
+clerk's actions use, 谈心谈话 before each
 year's 组织生活会, 民主评议 grades, contacts with 流动党员 while away, and approved exemptions (年老体弱,
 请假).
 
@@ -21,7 +22,10 @@ from models.enums import AppraisalGradeCode, ContactWay, ExemptionKind, MeetingT
 from services import exemptions, meetings, talks
 from services.dates import age_on
 from services.demo.layout import BranchPlan
-from services.demo.writer import DemoRandom
+from services.demo.names import People
+from services.demo.people import BranchPeople
+from services.demo.schedule import MeetingWriter, PlannedMeeting
+from services.demo.writer import BulkWriter, DemoRandom, at_time, new_uuid
 from services.errors import ValidationError
 from services.org import committee_on
 
@@ -46,7 +50,6 @@ def write_life_records(
     people = list(
         session.scalars(select(Member).where(Member.branch_id == branch_id).order_by(Member.name, Member.id))
     )
-    _link_admissions(session, rng, branch_id, today, window_start, patchy)
     _exemptions(session, rng, people, today, first_year)
     for year in range(first_year, today.year + 1):
         _talks(session, rng, branch_id, people, year, today, patchy)
@@ -56,44 +59,68 @@ def write_life_records(
     session.flush()
 
 
-def _link_admissions(
-    session: Session, rng: DemoRandom, branch_id: str, today: date, window_start: date, patchy: bool
-) -> None:
-    """Each admission in the window gets its 支部党员大会 that day (an existing one, or one recorded
-    then): the 细则 has the branch meeting decide it. A patchy branch misses about half of them."""
-    records = session.scalars(
-        select(DevelopmentRecord)
+def write_admission_meetings(
+    writer: BulkWriter,
+    session: Session,
+    rng: DemoRandom,
+    people: People,
+    branch_id: str,
+    plan: BranchPlan,
+    crowd: BranchPeople,
+    today: date,
+    window_start: date,
+) -> list[tuple[str, str]]:
+    """The 支部党员大会 that admitted each new member in the window (细则: the branch meeting decides),
+    written like the demo's other meetings; returns (development record id, meeting id) to link once
+    written (``link_admissions``). A branch meeting already held that day is used as it is. A patchy
+    branch (会议不全, 录入滞后) has no record of about half of them: the check's DEV-10 there is real."""
+    profile = plan.profile
+    patchy = profile.skip_rate > 0 or profile.gap_months > 0 or profile.late
+    records = session.execute(
+        select(DevelopmentRecord.id, DevelopmentRecord.name, DevelopmentRecord.admitted_on)
         .where(
             DevelopmentRecord.branch_id == branch_id,
             DevelopmentRecord.admitted_on.is_not(None),
-            DevelopmentRecord.admitted_on >= window_start,
+            DevelopmentRecord.admitted_on >= max(window_start, plan.founded_on),
             DevelopmentRecord.admission_meeting_id.is_(None),
         )
         .order_by(DevelopmentRecord.admitted_on, DevelopmentRecord.name)
     ).all()
-    for rec in records:
+    mw = MeetingWriter(rng, people, branch_id, plan, crowd, today)
+    links: list[tuple[str, str]] = []
+    for record_id, name, admitted in records:
+        assert admitted is not None
         if patchy and rng.random() < 0.5:
             continue
-        admitted = rec.admitted_on
-        assert admitted is not None
         held = meetings.same_day_meetings(session, branch_id, MeetingType.CONGRESS, admitted)
         if held:
-            meeting_id = held[0].id
-        else:
-            data = meetings.MeetingInput(
-                MeetingType.CONGRESS,
-                admitted,
-                f"讨论接收{rec.name}为预备党员",
-                place="党员活动室",
-                recorded_on=min(today, admitted + timedelta(days=rng.randint(0, 3))),
-                minutes=f"介绍人介绍{rec.name}的情况，支部委员会报告审查情况，与会党员讨论后举手表决，同意接收。",
-                resolutions=f"同意接收{rec.name}为中共预备党员，报上级党委审批。",
-            )
-            try:
-                meeting_id = meetings.create_meeting(session, branch_id, data, today=today).id
-            except ValidationError:
-                continue  # e.g. before the branch was founded: left as the paper record has it
-        rec.admission_meeting_id = meeting_id
+            links.append((record_id, held[0].id))
+            continue
+        attendees = [m for m in crowd.members if m.in_branch(admitted) and m.joined_on < admitted]
+        if not attendees:
+            continue
+        built = mw.build(
+            PlannedMeeting(MeetingType.CONGRESS, admitted, attendees), new_uuid(rng), lambda: new_uuid(rng)
+        )
+        if built is None:
+            continue
+        built.row["topics"] = f"讨论接收{name}为预备党员"
+        built.row["resolutions"] = f"同意接收{name}为中共预备党员，报上级党委审批。"
+        at = at_time(built.recorded_on, rng)
+        writer.add("meeting", built.row, at)
+        for row in built.attendance:
+            writer.add("attendance", row, at)
+        links.append((record_id, str(built.row["id"])))
+    return links
+
+
+def link_admissions(session: Session, links: list[tuple[str, str]]) -> None:
+    """Record on each admission the 党员大会 that decided it (the meetings are written by now)."""
+    for record_id, meeting_id in links:
+        record = session.get(DevelopmentRecord, record_id)
+        if record is not None:
+            record.admission_meeting_id = meeting_id
+    session.flush()
 
 
 def _exemptions(
