@@ -282,7 +282,8 @@ class PartyGroupsDialog(QDialog):
         self.groups.clear()
         for g in rows:
             leader = f"组长 {g.leader_name}，" if g.leader_name else ""
-            item = QListWidgetItem(f"{g.name}（{leader}{g.members} 人）")
+            since = f"，{g.founded_on.isoformat()} 成立" if g.founded_on else ""
+            item = QListWidgetItem(f"{g.name}（{leader}{g.members} 人{since}）")
             item.setData(Qt.ItemDataRole.UserRole, g.id)
             self.groups.addItem(item)
             if keep and g.id == keep.id:

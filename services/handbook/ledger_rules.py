@@ -347,7 +347,9 @@ def grades_rule(rule: GradeRule, ctx: Context) -> list[Finding]:
         branch = branches[branch_id]
         window = year(y)
         if rule.check == "excellent_share":
-            full = ctx.facts.full_members(branch_id, window.end)
+            # The share is of the full members who took part: one graded and then transferred out (or
+            # died) before the year's end still counts, as the service's warning at entry counts them.
+            full = max(ctx.facts.full_members(branch_id, window.end), len(items))
             best = [r for r in items if r[3] == AppraisalGradeCode.EXCELLENT]
             limit = int(full * rule.max_share)
             if len(best) > limit:

@@ -73,6 +73,15 @@ def test_excellent_beyond_a_third_is_a_warning_with_the_count(kit: Kit) -> None:
     assert "评为优秀 3 人" in f.message and "最多 2 人" in f.message
 
 
+def test_a_member_graded_then_transferred_out_still_counts_in_the_share(kit: Kit) -> None:
+    unit = kit.branch("B01", full=6)
+    with kit.db.transaction("t") as s:
+        for i, m in enumerate(unit.members):
+            talks.record_grade(s, m.id, 2026, "excellent" if i < 2 else "qualified", today=LATER)
+        transfers.transfer_out(s, unit.members[5].id, date(2026, 12, 20), "县教育局党组", today=LATER)
+    assert of_rule(kit.check("2026", YEAR_END), "LIFE-15") == []  # 2 of the 6 who took part: a third
+
+
 def test_probationary_members_take_part_without_a_grade(kit: Kit) -> None:
     unit = kit.branch("B01", full=3, probationary=1)
     with pytest.raises(ValidationError) as err, kit.db.transaction("t") as s:
