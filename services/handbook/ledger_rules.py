@@ -296,10 +296,14 @@ def talks_rule(rule: TalkRule, ctx: Context) -> list[Finding]:
             seats = {s.member_id for s in ctx.facts.committee(b.id, day)}
             # A lone secretary has no one in the branch to talk with (the township committee does).
             alone = seats if len(seats) == 1 else set()
+            # Someone who arrived in the branch (admitted, transferred in) just before the deadline is
+            # judged the next year: the rule counts members only from when they could be talked with.
+            arrived_by = until - timedelta(days=rule.settle_days)
             missing = [
                 m
                 for m in ctx.facts.members.get(b.id, [])
                 if m.in_branch(day)
+                and max(m.branch_since, m.joined_on) < arrived_by
                 and m.id not in alone
                 and sum(1 for on in talked.get(m.id, []) if on < until) < rule.min
             ]
