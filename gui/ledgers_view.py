@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -140,6 +141,9 @@ class ActionDialog(QDialog):
             widget = self._widget(f, members)
             self.widgets[f.key] = widget
             self.support.row(form, f.label + ("" if f.required else "（可空）"), f.key, widget)
+            if f.kind == "member":  # services name a person field ``member_id`` / ``talker_id``
+                self.support.labels[f"{f.key}_id"] = self.support.labels[f.key]
+                self.support.widgets[f"{f.key}_id"] = widget
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -251,6 +255,9 @@ class ActionDialog(QDialog):
         )
         if result is not None:
             self.result_value = result
+            warning = getattr(result, "warning", "")  # e.g. 优秀 beyond one third: saved, but say so
+            if isinstance(warning, str) and warning:
+                QMessageBox.warning(self, self.action.title, f"已保存。{warning}")
             self.accept()
 
 
@@ -389,8 +396,6 @@ class LedgersView(QWidget):
 
     def dialog_for(self, action: Action) -> ActionDialog | None:
         """The form for ``action`` on the current branch/row, or None (with a message) when it can't apply."""
-        from PySide6.QtWidgets import QMessageBox
-
         target = Target(self.branch_id(), self.selected_row_id())
         if action.needs_branch and target.branch_id is None and not action.needs_row:
             QMessageBox.information(self, action.title, no_branch_message(self.window(), "一个支部"))

@@ -51,6 +51,8 @@ class PartyGroup(Tracked, Base):
     # 组长. No foreign key on purpose: member → party_group already has one, and a cycle would leave
     # sync without a safe insert order; services.groups checks the leader is a member of the branch.
     leader_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # 成立日期: the group is judged (党小组会 each month) only from this day; None = unknown (always).
+    founded_on: Mapped[date | None] = mapped_column(Date)
     dissolved_on: Mapped[date | None] = mapped_column(Date)
 
 

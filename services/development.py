@@ -22,6 +22,7 @@ from services.dates import add_months, age_on
 from services.errors import NotFound, ValidationError
 from services.members import MemberInput, create_member
 from services.org import get_branch, soft_delete
+from services.workdays import working_days
 
 STAGE_ORDER = [s.value for s in DevelopmentStage if s != DevelopmentStage.WITHDRAWN]
 
@@ -213,20 +214,31 @@ def _admission_issues(
     congress_days: dict[str, set[date]] | None,
 ) -> None:
     """Misses around the admission: 政治审查 before it, 公示 of at least ``publicity_days`` working
-    days, the 支部党员大会 on record, the 上级党委 approval within ``approval_months``, 入党宣誓."""
+    days (by the State Council holiday calendar, ``services.workdays``; beyond its years only a hint), the 支部党员大会 on record, the 上级党委 approval within ``approval_months``, 入党宣誓."""
     admitted = r.admitted_on
     assert admitted is not None
     if r.political_review_on is None or r.political_review_on > admitted:
         add(r, "political_review", "error", f"{r.name} 于 {admitted} 接收为预备党员，此前没有政治审查记录。")
     if r.publicity_from is None or r.publicity_to is None:
         add(r, "publicity", "warning", f"{r.name} 接收为预备党员前没有公示记录。")
-    elif working_days(r.publicity_from, r.publicity_to) < t.publicity_days:
-        add(
-            r,
-            "publicity",
-            "warning",
-            f"{r.name} 公示 {r.publicity_from} 至 {r.publicity_to}，不足 {t.publicity_days} 个工作日。",
-        )
+    else:
+        days = working_days(r.publicity_from, r.publicity_to)
+        if days.at_most < t.publicity_days:  # short whatever the holidays: a finding
+            add(
+                r,
+                "publicity",
+                "warning",
+                f"{r.name} 公示 {r.publicity_from} 至 {r.publicity_to}，{days.describe()}，"
+                f"不足 {t.publicity_days} 个工作日。",
+            )
+        elif days.count < t.publicity_days:  # short only if the unknown year had no 调休: ask, don't accuse
+            add(
+                r,
+                "publicity",
+                "info",
+                f"{r.name} 公示 {r.publicity_from} 至 {r.publicity_to}，{days.describe()}，"
+                f"可能不足 {t.publicity_days} 个工作日。",
+            )
     if (
         congress_days is not None
         and r.admission_meeting_id is None
@@ -255,16 +267,6 @@ def _admission_issues(
         )
     if r.approved_on is not None and r.oath_on is None and today > add_months(r.approved_on, 3):
         add(r, "oath", "info", f"{r.name} 已经上级党委审批（{r.approved_on}），没有入党宣誓记录。")
-
-
-def working_days(start: date, end: date) -> int:
-    """Monday–Friday days from ``start`` to ``end`` inclusive (public holidays are not known here)."""
-    days = 0
-    day = start
-    while day <= end:
-        days += day.weekday() < 5
-        day = date.fromordinal(day.toordinal() + 1)
-    return days
 
 
 def admit(

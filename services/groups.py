@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Member, PartyGroup
+from models import Meeting, Member, PartyGroup
 from services.errors import NotFound, ValidationError
 from services.org import get_branch
 
@@ -25,6 +25,7 @@ class GroupRow:
     leader_name: str
     members: int  # active members assigned now
     dissolved_on: date | None
+    founded_on: date | None = None  # 成立日期 (None: unknown, rows from before it was kept)
 
 
 def get_group(session: Session, group_id: str) -> PartyGroup:
@@ -78,15 +79,37 @@ def _branch_member(session: Session, branch_id: str, member_id: str, field: str)
     return member
 
 
-def create_group(session: Session, branch_id: str, name: str, *, leader_id: str | None = None) -> PartyGroup:
+def _check_founded(branch_founded: date | None, founded_on: date, today: date) -> date:
+    if founded_on > today:
+        raise ValidationError("founded_on", "党小组成立日期不能晚于今天。")
+    if branch_founded is not None and founded_on < branch_founded:
+        raise ValidationError(
+            "founded_on", f"党小组成立日期（{founded_on}）不能早于支部成立日期（{branch_founded}）。"
+        )
+    return founded_on
+
+
+def create_group(
+    session: Session,
+    branch_id: str,
+    name: str,
+    *,
+    leader_id: str | None = None,
+    founded_on: date | None = None,
+    today: date | None = None,
+) -> PartyGroup:
     """New group in ``branch_id``; ``leader_id`` (optional) must be an active member of the branch
-    and is assigned to the group. Raises ValidationError("name"/"leader_id")."""
+    and is assigned to the group. ``founded_on`` (成立日期, local date; default today) is the first day
+    the group is judged on (党小组会 each month, 支部工作条例 第十三条). Raises
+    ValidationError("name"/"leader_id"/"founded_on": in the future or before the branch was founded)."""
+    today = today or date.today()
     branch = get_branch(session, branch_id)
     if branch.dissolved_on:
         raise ValidationError("branch", f"{branch.name}已撤销，不能新建党小组。")
     name = _check_name(session, branch_id, name)
+    founded = _check_founded(branch.founded_on, founded_on or today, today)
     order = session.scalar(select(func.count()).where(PartyGroup.branch_id == branch_id)) or 0
-    group = PartyGroup(branch_id=branch_id, name=name, sort_order=order)
+    group = PartyGroup(branch_id=branch_id, name=name, sort_order=order, founded_on=founded)
     session.add(group)
     session.flush()
     if leader_id:
@@ -97,6 +120,27 @@ def create_group(session: Session, branch_id: str, name: str, *, leader_id: str 
 def rename_group(session: Session, group_id: str, name: str) -> PartyGroup:
     group = get_group(session, group_id)
     group.name = _check_name(session, group.branch_id, name, group_id)
+    session.flush()
+    return group
+
+
+def set_founded(session: Session, group_id: str, founded_on: date, today: date | None = None) -> PartyGroup:
+    """Correct the group's 成立日期 (local date). Raises ValidationError("founded_on") for a date in the
+    future, before the branch was founded, after the group was dissolved or after its first 党小组会."""
+    today = today or date.today()
+    group = get_group(session, group_id)
+    branch = get_branch(session, group.branch_id)
+    _check_founded(branch.founded_on, founded_on, today)
+    if group.dissolved_on is not None and founded_on > group.dissolved_on:
+        raise ValidationError("founded_on", f"成立日期不能晚于撤销日期（{group.dissolved_on}）。")
+    first = session.scalar(
+        select(func.min(Meeting.held_on)).where(
+            Meeting.party_group_id == group_id, Meeting.deleted.is_(False)
+        )
+    )
+    if first is not None and founded_on > first:
+        raise ValidationError("founded_on", f"本党小组 {first} 已开过党小组会，成立日期不能晚于这一天。")
+    group.founded_on = founded_on
     session.flush()
     return group
 
@@ -153,6 +197,8 @@ def dissolve_group(session: Session, group_id: str, on: date, today: date | None
         raise ValidationError("dissolved_on", f"{group.name}已于 {group.dissolved_on.isoformat()} 撤销。")
     if on > today:
         raise ValidationError("dissolved_on", "撤销日期不能晚于今天。")
+    if group.founded_on is not None and on < group.founded_on:
+        raise ValidationError("dissolved_on", f"撤销日期不能早于成立日期（{group.founded_on}）。")
     group.dissolved_on = on
     group.leader_id = None
     for member in session.scalars(
@@ -194,6 +240,7 @@ def list_groups(session: Session, branch_id: str, *, include_dissolved: bool = F
             leaders.get(g.leader_id or "", ""),
             int(counts.get(g.id, 0)),
             g.dissolved_on,
+            g.founded_on,
         )
         for g in groups
     ]

@@ -254,6 +254,79 @@ def check_meeting_input(
     return []
 
 
+@dataclass(frozen=True)
+class EntryWarning:
+    """Something odd about a meeting being entered that paper records may still show: the clerk
+    confirms and saves (GUI dialog, CLI ``--force``), or corrects it. ``code``: ``nobody_present`` or
+    ``duplicate`` (stable); ``field``: the form field it concerns; ``message``: Chinese, for the clerk."""
+
+    code: str
+    field: str
+    message: str
+
+
+def entry_warnings(
+    session: Session, branch_id: str, data: MeetingInput, meeting_id: str | None = None
+) -> list[EntryWarning]:
+    """Warnings to confirm before saving ``data`` (``meeting_id``: the record being edited, else new):
+
+    - nobody present (出席 0): the check would count the meeting as below quorum (LIFE-08/09);
+    - a duplicate: the branch already has a meeting of the same primary type on the same day (for a
+      党小组会, of the same group) — the Excel meeting import shows the same notice on its row.
+
+    Reads only; never raises for these (real validation stays in ``create_meeting``)."""
+    out: list[EntryWarning] = []
+    entries = data.attendance
+    if entries is None:
+        entries = [
+            AttendanceInput(m.id)
+            for m in expected_attendees(session, branch_id, data.type, data.held_on, data.party_group_id)
+        ]
+    expected = [e for e in entries if e.status != AttendanceStatus.OBSERVER]
+    if not any(e.status == AttendanceStatus.PRESENT for e in expected):
+        out.append(EntryWarning("nobody_present", "attendance", nobody_present_message(len(expected))))
+    for other in same_day_meetings(session, branch_id, data.type, data.held_on, data.party_group_id):
+        if other.id == meeting_id:
+            continue
+        out.append(EntryWarning("duplicate", "held_on", duplicate_message(other)))
+        break
+    return out
+
+
+def same_day_meetings(
+    session: Session, branch_id: str, type: str, held_on: date, party_group_id: str | None = None
+) -> list[Meeting]:
+    """Live meetings of ``branch_id`` with primary ``type`` on ``held_on`` (for 党小组会, of that group)."""
+    stmt = select(Meeting).where(
+        Meeting.branch_id == branch_id,
+        Meeting.deleted.is_(False),
+        Meeting.type == type,
+        Meeting.held_on == held_on,
+    )
+    if type == MeetingType.GROUP:
+        stmt = stmt.where(Meeting.party_group_id == party_group_id)
+    return list(session.scalars(stmt.order_by(Meeting.created_at)))
+
+
+def nobody_present_message(expected: int) -> str:
+    """The one wording for "nobody present" (form, CLI, Excel); ``expected``: 应到 members."""
+    return (
+        f"本次会议没有党员出席（应到 {expected} 人，实到 0 人）。"
+        "如纸质记录确实如此，可确认后保存；对标检查会提示到会人数不足。"
+    )
+
+
+def duplicate_message(other: Meeting) -> str:
+    """ "本支部 2026-07-05 已有一次支部委员会记录（议题：…）" — the one wording for form, CLI and Excel."""
+    what = label(MeetingType(other.type))
+    topics = other.topics.strip()
+    short = topics if len(topics) <= 30 else topics[:30] + "…"
+    return (
+        f"本支部 {other.held_on.isoformat()} 已有一次{what}记录（议题：{short}），"
+        "同一天同类型的会议可能是重复登记。"
+    )
+
+
 def _apply(
     session: Session, meeting: Meeting, data: MeetingInput, entries: list[AttendanceInput], today: date
 ) -> None:

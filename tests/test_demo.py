@@ -100,9 +100,9 @@ def test_small_scale_has_expected_shape(db: Database, small: demo.DemoSummary) -
         assert s.scalar(select(func.count()).select_from(Township)) == 1
         assert s.scalar(select(func.count()).select_from(Branch)) == 3
         types = Counter(s.scalars(select(Meeting.type)))
-        # Two years: about 24 支委会 per branch with a committee, 8 党员大会, monthly 主题党日.
+        # Two years: about 24 支委会 per branch with a committee, 8 党员大会 (and one per admission), monthly 主题党日.
         assert types["committee"] >= 20
-        assert 12 <= types["congress"] <= 24
+        assert 12 <= types["congress"] <= 32
         assert types["theme_day"] >= 50
         assert types["group"] > 0 and types["lecture"] > 0 and types["life"] >= 2
         active = roster(s)
@@ -237,7 +237,15 @@ def test_bulk_load_is_summarised_in_the_audit_log(db: Database, small: demo.Demo
         entries = s.execute(
             select(AuditEntry.table_name, AuditEntry.changes).where(AuditEntry.action == "bulk")
         ).all()
-        by_service = {"party_group", "committee_seat", "branch_term"}  # written as a clerk would
+        by_service = {  # written as a clerk would
+            "party_group",
+            "committee_seat",
+            "branch_term",
+            "heart_talk",
+            "appraisal_grade",
+            "flow_contact",
+            "member_exemption",
+        }
         assert {t for t, _ in entries} == {t for t, n in small.rows.items() if n} - by_service
         inserted = set(
             s.scalars(select(AuditEntry.table_name).where(AuditEntry.action == "insert").distinct())
@@ -281,3 +289,35 @@ def test_demo_is_never_written_into_a_database_with_real_records(db: Database) -
         org.create_township(s, "620421101", "城关镇")
     with pytest.raises(ValidationError, match="已有真实数据"):
         demo.generate(db, "small", seed=3, years=1, today=TODAY)
+
+
+def test_demo_keeps_the_records_the_checks_need_and_links_admissions_to_their_meeting(
+    db: Database, small: demo.DemoSummary
+) -> None:
+    from models import AppraisalGrade, DevelopmentRecord, FlowContact, HeartTalk, MemberExemption
+
+    with db.reader() as s:
+        for model in (HeartTalk, AppraisalGrade, FlowContact, MemberExemption):
+            assert s.scalar(select(func.count()).select_from(model)), model.__tablename__
+        admitted = s.scalars(
+            select(DevelopmentRecord).where(DevelopmentRecord.admitted_on >= date(TODAY.year - 1, 1, 1))
+        ).all()
+        linked = [r for r in admitted if r.admission_meeting_id]
+        assert linked
+        for r in linked:
+            meeting = s.get(Meeting, r.admission_meeting_id)
+            assert meeting is not None and meeting.type == "congress" and meeting.held_on == r.admitted_on
+        year = TODAY.year - 1
+        for branch_id, graded in s.execute(
+            select(AppraisalGrade.branch_id, func.count())
+            .where(AppraisalGrade.year == year)
+            .group_by(AppraisalGrade.branch_id)
+        ):
+            best = s.scalar(
+                select(func.count()).where(
+                    AppraisalGrade.branch_id == branch_id,
+                    AppraisalGrade.year == year,
+                    AppraisalGrade.grade == "excellent",
+                )
+            )
+            assert best is not None and best * 3 <= graded  # never more than a third 优秀

@@ -550,11 +550,17 @@ class MeetingForm(QDialog):
         self.support.clear()
         found = ErrorCollector()
         data = self.gather(found)
-        if not found.errors and not data.attendance:
-            answer = QMessageBox.question(self, "没有出席人员", "出席名单是空的，仍要保存这次会议吗？")
-            if answer != QMessageBox.StandardButton.Yes:
-                return False
         meeting_id, branch_id, today = self.meeting_id, self.branch_id, self.today
+        if not found.errors:  # with parse errors, submit() shows them first; confirm only a clean form
+            warnings = ops.run_read(
+                self, self.db, lambda s: meetings.entry_warnings(s, branch_id, data, meeting_id)
+            )
+            if warnings:  # nobody present / the same meeting already on record: paper may say so — ask
+                text = "\n\n".join(w.message for w in warnings) + "\n\n仍要保存这次会议吗？"
+                answer = QMessageBox.question(self, "请确认", text)
+                if answer != QMessageBox.StandardButton.Yes:
+                    self.support.show_all([ValidationError(w.field, w.message) for w in warnings])
+                    return False
         new_files, gone = list(self.pending_files), set(self.removed_files)
 
         def write(s: Session) -> str:

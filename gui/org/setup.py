@@ -109,10 +109,17 @@ class GroupDialog(FormDialog):
             self.leader.addItem(name, member_id)
         if group and group.leader_id:
             self.leader.setCurrentIndex(max(0, self.leader.findData(group.leader_id)))
+        self.founded = DateField("founded_on", "成立日期")
+        self.founded.setObjectName("groupFounded")
+        self.founded.set_date(group.founded_on if group else date.today())
+        self.founded.setToolTip("成立以前的月份不检查党小组会")
         self.support.row(self.form, "党小组名称", "name", self.name)
         self.support.row(self.form, "组长", "leader_id", self.leader)
+        self.support.row(self.form, "成立日期", "founded_on", self.founded)
 
     def save(self) -> None:
+        found = ErrorCollector()
+        (founded,) = self.dates(found, self.founded)
         name, leader, branch_id, group = (
             self.name.text(),
             self.leader.currentData(),
@@ -122,12 +129,14 @@ class GroupDialog(FormDialog):
 
         def write(s: Session) -> str:
             if group is None:
-                return groups.create_group(s, branch_id, name, leader_id=leader).id
+                return groups.create_group(s, branch_id, name, leader_id=leader, founded_on=founded).id
             groups.rename_group(s, group.id, name)
             groups.set_leader(s, group.id, leader)
+            if founded is not None and founded != group.founded_on:
+                groups.set_founded(s, group.id, founded)
             return group.id
 
-        self.submit(self.db, write, changes={"member", "org"})
+        self.submit(self.db, write, changes={"member", "org"}, found=found)
 
 
 class PartyGroupsDialog(QDialog):
@@ -216,7 +225,8 @@ class PartyGroupsDialog(QDialog):
         self.groups.clear()
         for g in rows:
             leader = f"组长 {g.leader_name}，" if g.leader_name else ""
-            item = QListWidgetItem(f"{g.name}（{leader}{g.members} 人）")
+            since = f"，{g.founded_on.isoformat()} 成立" if g.founded_on else ""
+            item = QListWidgetItem(f"{g.name}（{leader}{g.members} 人{since}）")
             item.setData(Qt.ItemDataRole.UserRole, g.id)
             self.groups.addItem(item)
             if keep and g.id == keep.id:

@@ -13,6 +13,7 @@ from models.enums import DevelopmentStage, label
 from services import development as dev
 from services import org
 from services.cli import Context, emit, parse_date
+from services.workdays import working_days
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -113,7 +114,7 @@ def publicity(args: argparse.Namespace, ctx: Context) -> int:
     start, end = parse_date(args.start, "publicity_from"), parse_date(args.end, "publicity_to")
     with ctx.db().transaction(ctx.user) as s:
         dev.record_publicity(s, args.id, start, end)
-    print(f"已记录（{dev.working_days(start, end)} 个工作日）")
+    print(f"已记录（{working_days(start, end).describe()}）")
     return 0
 
 

@@ -12,7 +12,7 @@ from models import Member
 from models.enums import AttendanceStatus, MeetingType, label
 from services import committee, groups, meetings, org, textclean
 from services.cli import Context, coded, emit, parse_date
-from services.errors import ValidationError
+from services.errors import ValidationError, ValidationErrors
 from services.meetings import kinds_label
 
 
@@ -48,6 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="列席（非本支部党员，如驻村第一书记；不计入应到人数），可重复",
     )
     add.add_argument("--group", default=None, help="党小组会：党小组名称")
+    add.add_argument(
+        "--force",
+        action="store_true",
+        help="确认保存：无人出席、或同一天已有同类型会议记录时（纸质记录确实如此）",
+    )
     add.set_defaults(handler=meeting_add)
 
     ls = m.add_parser("list", help="会议列表")
@@ -133,10 +138,20 @@ def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
             recorded_on=parse_date(args.recorded_on, "recorded_on") if args.recorded_on else None,
             backfilled=args.backfilled,
         )
+        warnings = meetings.entry_warnings(s, branch.id, data)
+        if warnings and not args.force:
+            raise ValidationErrors(
+                [
+                    ValidationError(w.field, f"{w.message}确认无误请加 --force 再保存；本次没有保存。")
+                    for w in warnings
+                ]
+            )
         meeting = meetings.create_meeting(s, branch.id, data)
         q = meetings.meeting_quorum(s, meeting)
         meeting_id = meeting.id
     print(meeting_id)
+    for w in warnings:
+        print(f"已确认保存：{w.message}")
     print(q.describe())
     if guests:
         print("列席：" + "、".join(f"{g.name}（{g.unit}）" if g.unit else g.name for g in guests))

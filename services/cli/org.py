@@ -75,7 +75,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--name", dest="name_opt", default=None, help="党小组名称")
     add.add_argument("--branch", required=True, help="支部代码")
     add.add_argument("--leader", default=None, help="组长（党员编号或姓名）")
+    add.add_argument("--founded", default=None, help="成立日期（默认今天；此前的月份不检查党小组会）")
     add.set_defaults(handler=group_add)
+    fnd = g.add_parser("founded", help="更正党小组成立日期")
+    fnd.add_argument("--branch", required=True)
+    fnd.add_argument("--group", required=True)
+    fnd.add_argument("--date", required=True, help="成立日期")
+    fnd.set_defaults(handler=group_founded)
     ren = g.add_parser("rename", help="党小组改名")
     ren.add_argument("--branch", required=True)
     ren.add_argument("--group", required=True, help="现在的名称")
@@ -325,13 +331,23 @@ def group_add(args: argparse.Namespace, ctx: Context) -> int:
     name = args.name_opt if args.name_opt is not None else args.name
     if name is None:
         raise ValidationError("name", "请用 --name 给出党小组名称。")
+    founded = parse_date(args.founded, "founded_on") if args.founded else None
     with ctx.db().transaction(ctx.user) as s:
         branch = org.branch_by_code(s, args.branch)
         leader = member_ref(s, branch.id, args.leader, "leader_id").id if args.leader else None
-        g = groups.create_group(s, branch.id, name, leader_id=leader)
+        g = groups.create_group(s, branch.id, name, leader_id=leader, founded_on=founded)
         name, gid = g.name, g.id
     print(gid)
     print(f"已新建党小组 {name}")
+    return 0
+
+
+def group_founded(args: argparse.Namespace, ctx: Context) -> int:
+    on = parse_date(args.date, "founded_on")
+    with ctx.db().transaction(ctx.user) as s:
+        branch = org.branch_by_code(s, args.branch)
+        groups.set_founded(s, _group(s, branch.id, args.group), on)
+    print(f"已更正成立日期为 {on.isoformat()}")
     return 0
 
 
@@ -386,6 +402,7 @@ def group_list(args: argparse.Namespace, ctx: Context) -> int:
                 "leader_id": g.leader_id,
                 "leader": g.leader_name,
                 "members": g.members,
+                "founded_on": g.founded_on.isoformat() if g.founded_on else None,
                 "dissolved_on": g.dissolved_on.isoformat() if g.dissolved_on else None,
             }
             for g in groups.list_groups(s, branch.id, include_dissolved=args.all)
@@ -394,7 +411,8 @@ def group_list(args: argparse.Namespace, ctx: Context) -> int:
         emit(rows, True)
     else:
         for r in rows:
-            print(f"{r['name']}\t组长 {r['leader'] or '—'}\t{r['members']} 人")
+            since = f"\t{r['founded_on']} 成立" if r["founded_on"] else ""
+            print(f"{r['name']}\t组长 {r['leader'] or '—'}\t{r['members']} 人{since}")
     return 0
 
 

@@ -23,6 +23,7 @@ from services import audit, committee, dbstats, demo_marker, groups
 from services.db import Database
 from services.demo.layout import BranchPlan, TownshipPlan, plans_for
 from services.demo.ledgers import write_ledgers
+from services.demo.life import link_admissions, write_admission_meetings, write_life_records
 from services.demo.names import People, years_before
 from services.demo.people import BranchPeople, build_people
 from services.demo.schedule import MeetingWriter, plan_meetings
@@ -204,7 +205,8 @@ def _write_township(
     for bp, crowd in crowds:
         for g in crowd.groups:
             old = g.id
-            g.id = groups.create_group(session, ids[bp.code], g.name).id
+            founded = max(window_start, bp.founded_on) if bp.founded_on else window_start
+            g.id = groups.create_group(session, ids[bp.code], g.name, founded_on=founded, today=today).id
             for m in crowd.members:
                 if m.group_id == old:
                     m.group_id = g.id
@@ -228,6 +230,16 @@ def _write_township(
                 writer.add("attendance", row, at)
     for bp, crowd in crowds:
         write_ledgers(writer, rng, people, township_id, ids[bp.code], bp, crowd, today, window_start)
+    writer.flush()  # the records below read the meetings, pipeline and flow records just written
+    links = []
+    for bp, crowd in crowds:
+        links += write_admission_meetings(
+            writer, session, rng, people, ids[bp.code], bp, crowd, today, window_start
+        )
+    writer.flush()
+    link_admissions(session, links)
+    for bp, _crowd in crowds:
+        write_life_records(session, rng, ids[bp.code], bp, today, window_start)
 
 
 def _write_people(

@@ -14,6 +14,7 @@ from services.demo.names import People, years_before
 from services.demo.people import BranchPeople, DemoMember
 from services.demo.writer import BulkWriter, DemoRandom, at_time, new_uuid
 from services.fees import DEFAULT_SCHEDULE, month_key, shift_month
+from services.workdays import working_days
 
 _TRAININGS = (
     "学习贯彻党的二十大精神专题培训",
@@ -222,6 +223,7 @@ def _record(
         approved = None
     # 公示 a fortnight before the admission (9 days, at least 5 working days); 宣誓 after the approval.
     oath = approved + timedelta(days=10) if approved is not None else None
+    publicity = _publicity(admitted) if admitted else None
     writer.add(
         "development_record",
         {
@@ -249,8 +251,8 @@ def _record(
             "admitted_on": admitted,
             "admission_meeting_id": None,
             "approved_on": approved,
-            "publicity_from": admitted - timedelta(days=15) if admitted else None,
-            "publicity_to": admitted - timedelta(days=7) if admitted else None,
+            "publicity_from": publicity[0] if publicity else None,
+            "publicity_to": publicity[1] if publicity else None,
             "oath_on": oath if oath is not None and oath <= today else None,
             "conversion_meeting_id": None,
             "probation_extended_months": 0,
@@ -261,6 +263,16 @@ def _record(
         },
         at_time(applied + timedelta(days=rng.randint(0, 10)), rng),
     )
+
+
+def _publicity(admitted: date) -> tuple[date, date]:
+    """公示 from three weeks before the admission for seven working days by the official calendar (so a
+    公示 over 国庆 or 春节 runs longer, as township practice does); ends at least a day before."""
+    start = admitted - timedelta(days=21)
+    end = start
+    while working_days(start, end).count < 7 and end < admitted - timedelta(days=1):
+        end += timedelta(days=1)
+    return start, end
 
 
 def _last_review(activist: date, today: date, rng: DemoRandom) -> date | None:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Branch, Meeting, Member, PartyGroup
-from models.enums import AttendanceStatus, MeetingType
+from models.enums import AttendanceStatus, MeetingType, label
 from services import meetings
 from services.errors import ValidationError
 from services.excel import values
@@ -78,13 +78,28 @@ def plan_meeting_import(
     if people is not None:
         problems += people.problems
         listed = _attendance(session, branch_id, people, by_seq, problems)
+    in_file: dict[tuple[str, date, str | None], int] = {}
+    on_record: dict[tuple[str, date, str | None], Meeting] = {}
+    for m in session.scalars(
+        select(Meeting)
+        .where(Meeting.branch_id == branch_id, Meeting.deleted.is_(False))
+        .order_by(Meeting.created_at.desc())
+    ):
+        on_record[(m.type, m.held_on, m.party_group_id if m.type == MeetingType.GROUP else None)] = m
     for plan in rows:
         if plan.payload is not None and not plan.problems:
             plan.action = _existing(session, branch_id, plan.payload) or "create"
             if plan.action == "create":
+                _duplicate_notice(table, plan, on_record, in_file)
+            if plan.action == "create":
                 plan.payload.attendance = _attendance_list(
                     session, branch_id, plan, listed.get(plan.row, []), problems, people
                 )
+                expected = [a for a in plan.payload.attendance or [] if a.status != AttendanceStatus.OBSERVER]
+                if not any(a.status == AttendanceStatus.PRESENT for a in expected):
+                    shown = plan.cells.get("topics", "")
+                    message = meetings.nobody_present_message(len(expected))
+                    plan.notices.append(_problem(table, MEETINGS, plan.row, "topics", shown, message))
         if plan.problems or plan.payload is None or plan.row in table.bad_rows:
             plan.action, plan.payload = "error", None
     problems += [p for r in rows for p in r.problems]
@@ -262,6 +277,38 @@ def _meeting_row(
         backfilled=bool(got.get("backfilled")),
     )
     return plan
+
+
+def _duplicate_notice(
+    table: Table,
+    plan: RowPlan,
+    on_record: dict[tuple[str, date, str | None], Meeting],
+    in_file: dict[tuple[str, date, str | None], int],
+) -> None:
+    """The same notice the meeting form and `meeting add` give (``meetings.entry_warnings``): a meeting
+    of the same type on the same day (same group for 党小组会) already recorded, or on an earlier row."""
+    data = plan.payload
+    assert data is not None
+    key = (data.type, data.held_on, data.party_group_id if data.type == MeetingType.GROUP else None)
+    shown = plan.cells.get("held_on", data.held_on.isoformat())
+    same = on_record.get(key)
+    if same is not None:
+        plan.notices.append(
+            _problem(table, MEETINGS, plan.row, "held_on", shown, meetings.duplicate_message(same))
+        )
+    elif key in in_file:
+        what = label(MeetingType(data.type))
+        plan.notices.append(
+            _problem(
+                table,
+                MEETINGS,
+                plan.row,
+                "held_on",
+                shown,
+                f"与第 {in_file[key]} 行同一天、同为{what}，同一天同类型的会议可能是重复登记。",
+            )
+        )
+    in_file.setdefault(key, plan.row)
 
 
 def _existing(session: Session, branch_id: str, data: meetings.MeetingInput) -> str | None:

@@ -193,7 +193,7 @@ def evaluate(
             findings,
             period=period,
             rules=rules,
-            has_groups=bool(facts.groups.get(b.id)),
+            has_groups=any(g.existed_during(period.start, period.end) for g in facts.groups.get(b.id, [])),
             highlight_filed=lambda ev, b=b: highlights.get((b.id, ev), 0),  # type: ignore[misc]
         )
         for b in facts.branches

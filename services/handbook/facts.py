@@ -101,6 +101,30 @@ class SeatFact:
         return self.start_on <= day and (self.end_on is None or day < self.end_on)
 
 
+@dataclass(frozen=True)
+class GroupFact:
+    """A 党小组 and the days it existed: from ``founded_on`` (None: unknown, always) until
+    ``dissolved_on`` (撤销; None: still in being)."""
+
+    id: str
+    name: str
+    founded_on: date | None = None
+    dissolved_on: date | None = None
+
+    def existed_throughout(self, start: date, end: date) -> bool:
+        """In being for the whole window [start, end]: founded by its first day, not dissolved by its last
+        (the same test as a branch's, ``Context.judged``)."""
+        if self.dissolved_on is not None and self.dissolved_on <= end:
+            return False
+        return self.founded_on is None or self.founded_on <= start
+
+    def existed_during(self, start: date, end: date) -> bool:
+        """In being on any day of [start, end]."""
+        if self.dissolved_on is not None and self.dissolved_on <= start:
+            return False
+        return self.founded_on is None or self.founded_on <= end
+
+
 @dataclass
 class MeetingFact:
     id: str
@@ -134,7 +158,7 @@ class Facts:
     branches: list[BranchFact]
     members: dict[str, list[MemberFact]]
     seats: dict[str, list[SeatFact]]
-    groups: dict[str, list[tuple[str, str]]]  # branch → [(group id, name)]
+    groups: dict[str, list[GroupFact]]  # branch → its groups (dissolved ones too), in display order
     meetings: dict[str, list[MeetingFact]]  # branch → meetings in range, by date
     queries: int = 0
     # village head → its sub-branches (of the same domain) not themselves in ``branches``' ids or in them
@@ -284,14 +308,20 @@ def load_facts(
         seats[srow[0]].append(SeatFact(*srow[1:]))
     queries += 1
 
-    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    groups: dict[str, list[GroupFact]] = defaultdict(list)
     gq = (
-        select(PartyGroup.branch_id, PartyGroup.id, PartyGroup.name)
+        select(
+            PartyGroup.branch_id,
+            PartyGroup.id,
+            PartyGroup.name,
+            PartyGroup.founded_on,
+            PartyGroup.dissolved_on,
+        )
         .where(PartyGroup.deleted.is_not(True), PartyGroup.branch_id.in_(ids))
         .order_by(PartyGroup.sort_order, PartyGroup.name)
     )
     for grow in session.execute(gq):
-        groups[grow[0]].append((grow[1], grow[2]))
+        groups[grow[0]].append(GroupFact(*grow[1:]))
     queries += 1
 
     # "IS NOT 1" rather than "IS 0": SQLite would otherwise walk the low-selectivity index on `deleted`.

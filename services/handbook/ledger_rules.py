@@ -137,6 +137,8 @@ def pipeline(rule: PipelineRule, ctx: Context) -> list[Finding]:
             continue
         if rule.check == "conversion_due" and issue.level != "warning":
             continue  # overdue probation is the deadline rule's error (TEAM-01)
+        if issue.code == "publicity" and issue.level == "info":
+            continue  # short only if an uncovered year had no 调休: a hint in the pipeline, never a finding
         event = _pipeline_event(by_id[issue.record_id], rule.check, thresholds)
         if event is not None and not (ctx.period.start <= event <= ctx.period.end):
             continue
@@ -294,10 +296,14 @@ def talks_rule(rule: TalkRule, ctx: Context) -> list[Finding]:
             seats = {s.member_id for s in ctx.facts.committee(b.id, day)}
             # A lone secretary has no one in the branch to talk with (the township committee does).
             alone = seats if len(seats) == 1 else set()
+            # Someone who arrived in the branch (admitted, transferred in) just before the deadline is
+            # judged the next year: the rule counts members only from when they could be talked with.
+            arrived_by = until - timedelta(days=rule.settle_days)
             missing = [
                 m
                 for m in ctx.facts.members.get(b.id, [])
                 if m.in_branch(day)
+                and max(m.branch_since, m.joined_on) < arrived_by
                 and m.id not in alone
                 and sum(1 for on in talked.get(m.id, []) if on < until) < rule.min
             ]
@@ -345,7 +351,9 @@ def grades_rule(rule: GradeRule, ctx: Context) -> list[Finding]:
         branch = branches[branch_id]
         window = year(y)
         if rule.check == "excellent_share":
-            full = ctx.facts.full_members(branch_id, window.end)
+            # The share is of the full members who took part: one graded and then transferred out (or
+            # died) before the year's end still counts, as the service's warning at entry counts them.
+            full = max(ctx.facts.full_members(branch_id, window.end), len(items))
             best = [r for r in items if r[3] == AppraisalGradeCode.EXCELLENT]
             limit = int(full * rule.max_share)
             if len(best) > limit:

@@ -266,6 +266,9 @@ class TalkRule(_Rule):
     min: int = Field(default=1, ge=1)
     # ``life_meeting``: the talks must come before the year's first 组织生活会 (judged once it is held)
     by: Literal["year_end", "life_meeting"] = "year_end"
+    # A member who joined the branch (admitted or transferred in) fewer than ``settle_days`` before the
+    # deadline is not judged for that year: nobody can be talked with on the day they arrive.
+    settle_days: int = Field(default=30, ge=0)
 
 
 class GradeRule(_Rule):

@@ -166,7 +166,12 @@ def frequency(rule: FrequencyRule, ctx: Context) -> list[Finding]:
                 held = [m for m in held if m.quorum_met()]
             suggest = min(window.end, ctx.as_of)
             if rule.scope == "group":
-                groups = ctx.facts.groups.get(branch.id, [])
+                # only groups in being for the whole window: none is due before its founding or after 撤销
+                groups = [
+                    (g.id, g.name)
+                    for g in ctx.facts.groups.get(branch.id, [])
+                    if g.existed_throughout(window.start, window.end)
+                ]
                 per_group: dict[str | None, int] = defaultdict(int)
                 for m in held:
                     per_group[m.party_group_id] += 1

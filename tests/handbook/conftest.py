@@ -68,7 +68,9 @@ class Kit:
                 seated = max(date(2020, 1, 1), joined_on)  # nobody sits before joining
                 org.add_committee_seat(s, branch.id, unit.members[i].id, role, seated)
             for g in range(groups):
-                unit.group_ids.append(org.create_party_group(s, branch.id, f"第{g + 1}党小组").id)
+                unit.group_ids.append(
+                    org.create_party_group(s, branch.id, f"第{g + 1}党小组", founded_on=founded_on).id
+                )
             for i, m in enumerate(unit.members):
                 if unit.group_ids:
                     row = s.get(Member, m.id)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 import main
 from models import AppraisalGrade, FlowContact, HeartTalk
-from services import talks, transfers
+from services import members, talks, transfers
 from services.errors import ValidationError
 from services.listings import LISTINGS
 from tests.handbook.conftest import LATER, Kit, Unit, of_rule
@@ -34,6 +34,31 @@ def test_every_member_talked_with_once_a_year(kit: Kit) -> None:
     # not listed); member 3 was never talked with.
     assert f.record_ids == [unit.members[3].id]
     assert of_rule(kit.check("2026", date(2026, 12, 31)), "LIFE-14") == []  # judged once the year ended
+
+
+def test_a_member_who_arrived_in_the_last_days_of_the_year_is_judged_the_next_year(kit: Kit) -> None:
+    unit = kit.branch("B01", full=4, committee=1)
+    for i in (1, 2, 3):
+        _talk(kit, unit, i)
+    with kit.db.transaction("t") as s:
+        late = members.create_member(
+            s,
+            unit.branch.id,
+            members.MemberInput(
+                "迟到者", kit.build.id_number(), date(2010, 7, 1), branch_since=date(2026, 12, 28)
+            ),
+            today=LATER,
+        )
+        early = members.create_member(
+            s,
+            unit.branch.id,
+            members.MemberInput(
+                "早到者", kit.build.id_number(), date(2010, 7, 1), branch_since=date(2026, 11, 20)
+            ),
+            today=LATER,
+        )
+    (f,) = of_rule(kit.check("2026", YEAR_END), "LIFE-14")
+    assert f.record_ids == [early.id] and late.id not in f.record_ids  # 41 days in the branch: judged
 
 
 @pytest.mark.parametrize(
@@ -71,6 +96,15 @@ def test_excellent_beyond_a_third_is_a_warning_with_the_count(kit: Kit) -> None:
     assert "优秀 3 人" in result.warning and "6 人" in result.warning
     (f,) = of_rule(kit.check("2026", YEAR_END), "LIFE-15")
     assert "评为优秀 3 人" in f.message and "最多 2 人" in f.message
+
+
+def test_a_member_graded_then_transferred_out_still_counts_in_the_share(kit: Kit) -> None:
+    unit = kit.branch("B01", full=6)
+    with kit.db.transaction("t") as s:
+        for i, m in enumerate(unit.members):
+            talks.record_grade(s, m.id, 2026, "excellent" if i < 2 else "qualified", today=LATER)
+        transfers.transfer_out(s, unit.members[5].id, date(2026, 12, 20), "县教育局党组", today=LATER)
+    assert of_rule(kit.check("2026", YEAR_END), "LIFE-15") == []  # 2 of the 6 who took part: a third
 
 
 def test_probationary_members_take_part_without_a_grade(kit: Kit) -> None:

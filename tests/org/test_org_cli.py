@@ -115,7 +115,7 @@ def test_groups_created_assigned_many_at_once_led_and_dissolved(
     town: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ok(town, capsys, "group", "add", "--branch", "B01", "--name", "第一党小组", "--leader", "张一")
-    ok(town, capsys, "group", "add", "--branch", "B01", "--name", "第二党小组")
+    ok(town, capsys, "group", "add", "--branch", "B01", "--name", "第二党小组", "--founded", "2026-01-05")
     out = ok(
         town, capsys, "group", "assign", "--branch", "B01", "--group", "第一党小组", "王二", "李三", "赵四"
     )

@@ -30,7 +30,7 @@ def test_a_dissolved_branch_is_not_judged_after_its_dissolution(db: Database, bu
 def test_a_dissolved_group_holds_no_meeting(db: Database, build: Builder) -> None:
     branch = build.branch(members=3)
     with db.transaction("test") as s:
-        group = groups.create_group(s, branch.id, "第一党小组")
+        group = groups.create_group(s, branch.id, "第一党小组", founded_on=date(2026, 1, 5), today=TODAY)
         groups.assign_members(s, group.id, [m.id for m in members_on(s, branch.id, TODAY)])
         groups.dissolve_group(s, group.id, date(2026, 10, 1), today=TODAY)
         assert all(m.party_group_id is None for m in members_on(s, branch.id, TODAY))
@@ -140,7 +140,7 @@ def test_a_member_is_not_put_in_a_dissolved_group(db: Database, build: Builder) 
 
     branch = build.branch(members=1)
     with db.transaction("test") as s:
-        group = groups.create_group(s, branch.id, "第一党小组")
+        group = groups.create_group(s, branch.id, "第一党小组", founded_on=date(2026, 1, 5), today=TODAY)
         groups.dissolve_group(s, group.id, date(2026, 10, 1), today=TODAY)
         person = members_on(s, branch.id, TODAY)[0]
         data = members.member_input(person)
