@@ -641,12 +641,14 @@ def _cross_check(pack: Pack) -> list[str]:
             if not _check_source(where, sec.records, sec.date_field, problems):
                 continue
             _check_filter(where, sec.records, sec.filter, problems)
-            fields = sources()[sec.records].fields
+            fields = sources()[sec.records].filter_fields  # own fields and ``parent.field``
             for col in sec.columns:
                 if col.field not in fields:
-                    problems.append(f"{where}：记录“{sec.records}”没有字段“{col.field}”")
+                    problems.append(
+                        f"{where}：记录“{sec.records}”没有字段“{col.field}”，可用：{'、'.join(fields)}"
+                    )
             if sec.order_by and sec.order_by.lstrip("-") not in fields:
-                problems.append(f"{where}：排序字段“{sec.order_by}”不存在")
+                problems.append(f"{where}：排序字段“{sec.order_by}”不存在，可用：{'、'.join(fields)}")
     for r in pack.rule:
         where = f"规则“{r.id}”"
         if r.norm not in norms:
@@ -809,3 +811,10 @@ class PackHolder:
             return False
         self.pack, self.path, self.last_error = pack, target, None
         return True
+
+
+def pack_in_use() -> Pack:
+    """The pack chosen on this computer (工具 → 载入手册包, ``handbook use``), as the check uses it; the
+    default pack when none is chosen or the chosen file is now bad. Raises PackError only when even the
+    default pack cannot be read."""
+    return PackHolder.startup().pack
