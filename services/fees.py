@@ -213,7 +213,7 @@ class Lapse:
     since: str  # first month of the run
 
     def level(self, warn_from: int | None = 3, error_from: int | None = 6) -> str | None:
-        """"error", "warning" or None for a run of ``months``; thresholds in months (None: never).
+        """ "error", "warning" or None for a run of ``months``; thresholds in months (None: never).
         Callers pass the pack's lapse rules (``lapse_thresholds``); 3 and 6 are 党章第九条's defaults."""
         if error_from is not None and self.months >= error_from:
             return "error"

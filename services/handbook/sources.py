@@ -19,6 +19,7 @@ from services.ledgers.schema import CODED
 # Columns every tracked table has; packs never need them.
 _INTERNAL = {"created_at", "updated_at", "created_by", "updated_by", "deleted", "deleted_at", "row_seq"}
 
+
 @dataclass(frozen=True)
 class Source:
     """A table reachable from a branch: directly (``branch_id``) or via one foreign key to such a table."""
