@@ -1,8 +1,11 @@
-"""Declared listings of the ledgers: columns and a loader per ledger, in one place.
+"""Each ledger declared once: its columns (key, title, kind, width) and a loader.
 
-The same listing feeds the screen (a table per ledger), the Excel export and the printed section,
-so a column added here shows up in all three. Loaders take the branch ids in view (None: all) and
-an optional year, and return plain dicts keyed by column.
+The same declaration feeds the screen (a table per ledger), the Excel export (``services/excel/exports/
+listings.py``), the printed section (a pack ``[[ledger.section]]`` with ``listing = "<code>"``, read by
+``services.handbook.ledgers``) and ``ledger list`` on the command line; the ledger's actions (forms and
+``ledger do``) are declared beside it in ``services.ledgers.actions``. Loaders take the branch ids in view
+(None: all) and an optional year, and return plain dicts keyed by column: stored values (codes, fen,
+dates), which the column's kind shows (labels, yuan, ISO dates).
 """
 
 from __future__ import annotations
@@ -35,33 +38,27 @@ from models import (
     VenueCheck,
     WeakBranchFlag,
 )
-from models.enums import (
-    AppraisalGradeCode,
-    ContactWay,
-    DecisionStepCode,
-    DevelopmentStage,
-    ExemptionKind,
-    FeeCategory,
-    FollowUp,
-    Gender,
-    RectificationStatus,
-    TrainingKind,
-    TransferDirection,
-    VenueItem,
-    label,
-)
+from models.enums import DecisionStepCode, label
 from services import decisions as decision_service
 from services import development
 from services.dates import in_year, year_bounds
-from services.fees import yuan
+from services.ledgers import kinds
+from services.ledgers.kinds import COUNT, DATE, HOURS, MONEY, MONTH, Kind, choice
 
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a ledger: ``key`` in the loader's rows, ``title`` shown, ``kind`` (how the value is
+    parsed, shown and exported), ``width`` in characters (Excel and print; 0: the kind's default)."""
+
     key: str
     title: str
-    kind: str = "text"  # text / date / int / money (fen) / bool / hours (minutes)
-    width: int = 12  # characters, for Excel and print
+    kind: Kind = kinds.TEXT
+    width: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.width:
+            object.__setattr__(self, "width", 12 if self.kind is kinds.TEXT else self.kind.width)
 
 
 @dataclass(frozen=True)
@@ -72,21 +69,20 @@ class Listing:
     columns: tuple[Column, ...]
     load: Callable[[Session, list[str] | None, int | None], list[dict[str, Any]]]
 
+    def column(self, key: str) -> Column:
+        """The declared column ``key``; KeyError naming the ledger's keys when there is none."""
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(f"{self.title}没有列“{key}”，可用：{'、'.join(c.key for c in self.columns)}")
+
     def display(self, row: dict[str, Any], key: str) -> str:
-        """The text a clerk sees for one cell (money in yuan, dates ISO, booleans 是/否)."""
-        column = next(c for c in self.columns if c.key == key)
-        value = row.get(key)
-        if value is None:
-            return ""
-        if column.kind == "money":
-            return yuan(int(value))
-        if column.kind == "bool":
-            return "是" if value else "否"
-        if column.kind == "hours":
-            return f"{int(value) / 60:g}"
-        if isinstance(value, date):
-            return value.isoformat()
-        return str(value)
+        """The text a clerk sees for one cell (labels of codes, money in yuan, dates ISO, 是/否)."""
+        return self.column(key).kind.display(row.get(key))
+
+    def cell(self, row: dict[str, Any], key: str) -> object:
+        """The Excel cell of one value (real dates, exact yuan)."""
+        return self.column(key).kind.cell(row.get(key))
 
 
 LISTINGS: dict[str, Listing] = {}
@@ -137,8 +133,8 @@ def _development(session: Session, branch_ids: list[str] | None, year: int | Non
             "id": r.id,
             "branch": branches.get(r.branch_id, ""),
             "name": r.name,
-            "gender": label(Gender(r.gender)),
-            "stage": label(DevelopmentStage(r.stage)),
+            "gender": r.gender,
+            "stage": r.stage,
             "applied_on": r.applied_on,
             "talked_on": r.talked_on,
             "activist_on": r.activist_on,
@@ -167,22 +163,22 @@ register(
         (
             Column("branch", "支部", width=16),
             Column("name", "姓名", width=8),
-            Column("gender", "性别", width=4),
-            Column("stage", "阶段", width=10),
-            Column("applied_on", "申请日期", "date"),
-            Column("talked_on", "谈话日期", "date"),
-            Column("activist_on", "确定积极分子", "date"),
-            Column("candidate_on", "确定发展对象", "date"),
+            Column("gender", "性别", choice("Gender"), width=4),
+            Column("stage", "阶段", choice("DevelopmentStage"), width=10),
+            Column("applied_on", "申请日期", DATE),
+            Column("talked_on", "谈话日期", DATE),
+            Column("activist_on", "确定积极分子", DATE),
+            Column("candidate_on", "确定发展对象", DATE),
             Column("training", "培训", width=14),
             Column("introducers", "入党介绍人", width=12),
-            Column("political_review_on", "政治审查", "date"),
+            Column("political_review_on", "政治审查", DATE),
             Column("publicity", "公示", width=22),
-            Column("admitted_on", "接收预备党员", "date"),
-            Column("approved_on", "上级审批", "date"),
-            Column("oath_on", "入党宣誓", "date"),
+            Column("admitted_on", "接收预备党员", DATE),
+            Column("approved_on", "上级审批", DATE),
+            Column("oath_on", "入党宣誓", DATE),
             # 转正日期 is the day the probation ends; the 党员大会 discussing it has its own date.
-            Column("conversion_due", "预备期满（转正日期）", "date"),
-            Column("converted_on", "讨论转正", "date"),
+            Column("conversion_due", "预备期满（转正日期）", DATE),
+            Column("converted_on", "讨论转正", DATE),
         ),
         _development,
     )
@@ -201,7 +197,7 @@ def _transfers(session: Session, branch_ids: list[str] | None, year: int | None)
             "id": r.id,
             "branch": branches.get(r.branch_id, ""),
             "name": names.get(r.member_id, ""),
-            "direction": label(TransferDirection(r.direction)),
+            "direction": r.direction,
             "on": r.on,
             "counterpart": r.counterpart,
             "letter_no": r.letter_no,
@@ -218,8 +214,8 @@ register(
         (
             Column("branch", "支部", width=16),
             Column("name", "姓名", width=8),
-            Column("direction", "转入/转出", width=8),
-            Column("on", "日期", "date"),
+            Column("direction", "转入/转出", choice("TransferDirection"), width=8),
+            Column("on", "日期", DATE),
             Column("counterpart", "转自/转往", width=24),
             Column("letter_no", "介绍信编号", width=14),
         ),
@@ -258,8 +254,8 @@ register(
         (
             Column("name", "姓名", width=8),
             Column("destination", "流入地", width=20),
-            Column("since", "外出日期", "date"),
-            Column("until", "返回日期", "date"),
+            Column("since", "外出日期", DATE),
+            Column("until", "返回日期", DATE),
             Column("contact", "联系方式", width=14),
         ),
         _flow,
@@ -283,7 +279,7 @@ def _exemptions(session: Session, branch_ids: list[str] | None, year: int | None
         {
             "id": r.id,
             "name": names.get(r.member_id, ""),
-            "kind": label(ExemptionKind(r.kind)),
+            "kind": r.kind,
             "start_on": r.start_on,
             "end_on": r.end_on,
             "reduced_fen": r.reduced_fen or None,
@@ -301,10 +297,10 @@ register(
         "members",
         (
             Column("name", "姓名", width=8),
-            Column("kind", "类别", width=10),
-            Column("start_on", "开始日期", "date"),
-            Column("end_on", "截止日期", "date"),
-            Column("reduced_fen", "少交后每月", "money"),
+            Column("kind", "类别", choice("ExemptionKind"), width=10),
+            Column("start_on", "开始日期", DATE),
+            Column("end_on", "截止日期", DATE),
+            Column("reduced_fen", "少交后每月", MONEY),
             Column("reason", "事由", width=24),
             Column("approved_by", "批准", width=12),
         ),
@@ -338,7 +334,7 @@ register(
         "谈心谈话",
         "org_life",
         (
-            Column("on", "日期", "date"),
+            Column("on", "日期", DATE),
             Column("talker", "谈话人", width=8),
             Column("name", "谈话对象", width=8),
             Column("topic", "主题", width=24),
@@ -362,8 +358,8 @@ def _grades(session: Session, branch_ids: list[str] | None, year: int | None) ->
             "id": r.id,
             "year": r.year,
             "name": names.get(r.member_id, ""),
-            "grade": label(AppraisalGradeCode(r.grade)),
-            "follow_up": label(FollowUp(r.follow_up)) if r.follow_up else "",
+            "grade": r.grade,
+            "follow_up": r.follow_up,
             "follow_up_on": r.follow_up_on,
             "notes": r.notes,
         }
@@ -377,11 +373,11 @@ register(
         "民主评议等次",
         "org_life",
         (
-            Column("year", "年度", width=6),
+            Column("year", "年度", kinds.INT, width=6),
             Column("name", "姓名", width=8),
-            Column("grade", "等次", width=8),
-            Column("follow_up", "处置", width=10),
-            Column("follow_up_on", "处置日期", "date"),
+            Column("grade", "等次", choice("AppraisalGradeCode"), width=8),
+            Column("follow_up", "处置", choice("FollowUp"), width=10),
+            Column("follow_up_on", "处置日期", DATE),
             Column("notes", "备注", width=24),
         ),
         _grades,
@@ -402,7 +398,7 @@ def _contacts(session: Session, branch_ids: list[str] | None, year: int | None) 
             "id": r.id,
             "on": r.on,
             "name": names.get(r.member_id, ""),
-            "way": label(ContactWay(r.way)),
+            "way": r.way,
             "content": r.content,
         }
         for r in rows
@@ -415,9 +411,9 @@ register(
         "流动党员联系记录",
         "members",
         (
-            Column("on", "日期", "date"),
+            Column("on", "日期", DATE),
             Column("name", "姓名", width=8),
-            Column("way", "方式", width=6),
+            Column("way", "方式", choice("ContactWay"), width=6),
             Column("content", "内容", width=36),
         ),
         _contacts,
@@ -446,13 +442,12 @@ def _fees(session: Session, branch_ids: list[str] | None, year: int | None) -> l
     )
     if year is not None:
         stmt = stmt.where(FeeDue.month >= f"{year:04d}-01", FeeDue.month <= f"{year:04d}-12")
-    categories = {c.value: label(c) for c in FeeCategory}
     return [
         {
             "id": fid,
             "month": month_,
             "name": name or "",
-            "category": categories.get(category, category),
+            "category": category,
             "income_fen": income or None,
             "due_fen": due,
             "paid_fen": paid,
@@ -471,13 +466,13 @@ register(
         "党费收缴",
         "support",
         (
-            Column("month", "月份", width=8),
+            Column("month", "月份", MONTH),
             Column("name", "姓名", width=8),
-            Column("category", "类别", width=8),
-            Column("income_fen", "月收入（元）", "money"),
-            Column("due_fen", "应交（元）", "money", width=10),
-            Column("paid_fen", "实交（元）", "money", width=10),
-            Column("paid_on", "交纳日期", "date"),
+            Column("category", "类别", choice("FeeCategory"), width=8),
+            Column("income_fen", "月收入（元）", MONEY),
+            Column("due_fen", "应交（元）", MONEY, width=10),
+            Column("paid_fen", "实交（元）", MONEY, width=10),
+            Column("paid_on", "交纳日期", DATE),
             Column("receipt_no", "收据号", width=14),
         ),
         _fees,
@@ -492,7 +487,7 @@ def _funds(session: Session, branch_ids: list[str] | None, year: int | None) -> 
         {
             "id": r.id,
             "on": r.on,
-            "direction": "收入" if r.direction == "income" else "支出",
+            "direction": r.direction,
             "category": r.category,
             "amount_fen": r.amount_fen,
             "description": r.description,
@@ -508,10 +503,10 @@ register(
         "活动经费",
         "support",
         (
-            Column("on", "日期", "date"),
-            Column("direction", "收支", width=6),
+            Column("on", "日期", DATE),
+            Column("direction", "收支", choice("FundDirection"), width=6),
             Column("category", "类别", width=14),
-            Column("amount_fen", "金额（元）", "money", width=12),
+            Column("amount_fen", "金额（元）", MONEY, width=12),
             Column("description", "摘要", width=24),
             Column("voucher_no", "凭证号", width=12),
         ),
@@ -541,7 +536,7 @@ def _training(session: Session, branch_ids: list[str] | None, year: int | None) 
             "id": r.id,
             "held_on": r.held_on,
             "title": r.title,
-            "kind": label(TrainingKind(r.kind)),
+            "kind": r.kind,
             "minutes": r.minutes,
             "organizer": r.organizer,
             "attendees": int(counts.get(r.id, 0)),
@@ -556,12 +551,12 @@ register(
         "教育培训",
         "education",
         (
-            Column("held_on", "日期", "date"),
+            Column("held_on", "日期", DATE),
             Column("title", "主题", width=30),
-            Column("kind", "形式", width=8),
-            Column("minutes", "学时", "hours", width=6),
+            Column("kind", "形式", choice("TrainingKind"), width=8),
+            Column("minutes", "学时", HOURS, width=6),
             Column("organizer", "组织单位", width=12),
-            Column("attendees", "参加人数", "int", width=8),
+            Column("attendees", "参加人数", COUNT, width=8),
         ),
         _training,
     )
@@ -587,7 +582,7 @@ register(
         "决策（四议两公开）",
         "rules",
         (
-            Column("proposed_on", "提议日期", "date"),
+            Column("proposed_on", "提议日期", DATE),
             Column("title", "事项", width=24),
             Column("done", "已完成步骤", width=40),
             Column("missing", "待完成步骤", width=30),
@@ -618,10 +613,10 @@ register(
         "党务公开",
         "rules",
         (
-            Column("posted_on", "公开日期", "date"),
+            Column("posted_on", "公开日期", DATE),
             Column("title", "公开事项", width=30),
             Column("channel", "公开形式", width=10),
-            Column("until_on", "公开截止", "date"),
+            Column("until_on", "公开截止", DATE),
         ),
         _disclosures,
     )
@@ -640,7 +635,7 @@ def _venue(session: Session, branch_ids: list[str] | None, year: int | None) -> 
         {
             "id": r.id,
             "branch": branches.get(r.branch_id, ""),
-            "item": label(VenueItem(r.item)),
+            "item": r.item,
             "checked_on": r.checked_on,
             "met": r.met,
             "photos": photos.get(r.id, 0),
@@ -674,10 +669,10 @@ register(
         "venue",
         (
             Column("branch", "支部", width=16),
-            Column("item", "项目", width=14),
-            Column("checked_on", "检查日期", "date"),
-            Column("met", "达标", "bool", width=6),
-            Column("photos", "照片", "int", width=6),
+            Column("item", "项目", choice("VenueItem"), width=14),
+            Column("checked_on", "检查日期", DATE),
+            Column("met", "达标", kinds.BOOL, width=6),
+            Column("photos", "照片", COUNT, width=6),
             Column("notes", "说明", width=24),
         ),
         _venue,
@@ -700,7 +695,7 @@ def _problems(session: Session, branch_ids: list[str] | None, year: int | None) 
             "found_on": r.found_on,
             "deadline": r.deadline,
             "responsible": r.responsible,
-            "status": label(RectificationStatus(r.status)),
+            "status": r.status,
             "closed_on": r.closed_on,
         }
         for r in rows
@@ -716,11 +711,11 @@ register(
             Column("branch", "支部", width=16),
             Column("category", "问题类别", width=14),
             Column("description", "问题描述", width=30),
-            Column("found_on", "发现日期", "date"),
-            Column("deadline", "整改时限", "date"),
+            Column("found_on", "发现日期", DATE),
+            Column("deadline", "整改时限", DATE),
             Column("responsible", "责任人", width=8),
-            Column("status", "状态", width=8),
-            Column("closed_on", "销号日期", "date"),
+            Column("status", "状态", choice("RectificationStatus"), width=8),
+            Column("closed_on", "销号日期", DATE),
         ),
         _problems,
     )
@@ -753,9 +748,9 @@ register(
         "rules",
         (
             Column("branch", "支部", width=16),
-            Column("flagged_on", "列入日期", "date"),
+            Column("flagged_on", "列入日期", DATE),
             Column("reason", "原因", width=30),
-            Column("closed_on", "销号日期", "date"),
+            Column("closed_on", "销号日期", DATE),
         ),
         _weak,
     )
