@@ -45,7 +45,7 @@ class SectionRows:
     values: list[list[Any]]
     rows: list[list[str]]
     record_ids: list[str]
-    branch_ids: list[str]
+    branch_ids: list[str] | None  # None: a declared ledger's rows (they carry their 支部 column if any)
     dated: bool  # True when the rows are the period's (date field or month), False: records as of now
 
     def cells(self) -> list[list[object]]:
@@ -101,6 +101,8 @@ def section_rows(
     """Reads one declared section for ``branch_ids`` (None: every branch) and ``period`` (None: all).
 
     Raises KeyError only for a section the pack check would have refused (unknown records or field)."""
+    if sec.listing:
+        return _listing_rows(session, sec, branch_ids, period)
     src = sources()[sec.records]
     table = src.table
     cols = [src.column(c.field) for c in sec.columns]
@@ -144,6 +146,32 @@ def section_rows(
         [r[0] for r in result],
         [r[1] for r in result],
         bool(sec.date_field or month),
+    )
+
+
+def _listing_rows(
+    session: Session, sec: LedgerSection, branch_ids: list[str] | None, period: Period | None
+) -> SectionRows:
+    """A section naming a declared ledger (``listing = "fees"``): its loader for the period's year, its
+    columns by declared key, each shown by the column's kind."""
+    from services.ledgers.catalog import LISTINGS
+
+    listing = LISTINGS[sec.listing]
+    year = period.start.year if period is not None and period.start.year == period.end.year else None
+    loaded = listing.load(session, branch_ids, year)
+    columns = [listing.column(c.field) for c in sec.columns]
+    values = [[r.get(c.key) for c in columns] for r in loaded]
+    col_kinds = [c.kind for c in columns]
+    return SectionRows(
+        sec.title,
+        [header(c.title, k) for c, k in zip(sec.columns, col_kinds, strict=True)],
+        [c.width or d.width for c, d in zip(sec.columns, columns, strict=True)],
+        col_kinds,
+        values,
+        [[k.display(v) for k, v in zip(col_kinds, row, strict=True)] for row in values],
+        [str(r.get("id", "")) for r in loaded],
+        None,
+        year is not None,
     )
 
 

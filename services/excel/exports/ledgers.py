@@ -54,7 +54,7 @@ def _sheet(session: Session, sec: Any, branch_ids: list[str] | None, period: Per
         ExportColumn(h, w or k.width) for h, w, k in zip(read.headers, read.widths, read.kinds, strict=True)
     ]
     rows: list[list[object]] = read.cells()
-    if branch_ids is None or len(branch_ids) > 1:
+    if read.branch_ids is not None and (branch_ids is None or len(branch_ids) > 1):
         names = _branch_names(session, set(read.branch_ids))
         columns.insert(0, ExportColumn("支部", 16))
         rows = [[names.get(b, ""), *row] for b, row in zip(read.branch_ids, rows, strict=True)]
