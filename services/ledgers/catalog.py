@@ -124,7 +124,8 @@ def _development(session: Session, branch_ids: list[str] | None, year: int | Non
         records = [
             r
             for r in records
-            if r.applied_on.year <= year and (r.converted_on is None or r.converted_on.year >= year)
+            if r.applied_on.year <= year
+            and ((end := r.converted_on or r.withdrawn_on) is None or end.year >= year)
         ]
     branches = _branch_names(session)
     intro = _member_names(session, {i for r in records for i in (r.introducer1_id, r.introducer2_id) if i})
@@ -150,6 +151,7 @@ def _development(session: Session, branch_ids: list[str] | None, year: int | Non
             "oath_on": r.oath_on,
             "conversion_due": development.conversion_due(r),
             "converted_on": r.converted_on,
+            "withdrawn_on": r.withdrawn_on,
         }
         for r in records
     ]
@@ -179,6 +181,7 @@ register(
             # 转正日期 is the day the probation ends; the 党员大会 discussing it has its own date.
             Column("conversion_due", "预备期满（转正日期）", DATE),
             Column("converted_on", "讨论转正", DATE),
+            Column("withdrawn_on", "终止培养", DATE),
         ),
         _development,
     )

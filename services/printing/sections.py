@@ -23,11 +23,23 @@ from functools import cached_property
 from typing import Any
 
 from reportlab.platypus import Flowable, Paragraph, Spacer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Branch, Meeting, Member, PartyGroup, Township
-from models.enums import AttendanceStatus, MeetingType, label
+from models import Branch, Meeting, Member, MemberTransfer, PartyGroup, Township
+from models.enums import (
+    AttendanceStatus,
+    BranchDomain,
+    BranchKind,
+    CommitteeRole,
+    Education,
+    Gender,
+    MeetingType,
+    MemberState,
+    MemberStatus,
+    TransferDirection,
+    label,
+)
 from services.dates import in_year
 from services.handbook.ledgers import section_rows
 from services.handbook.pack import Ledger, LedgerSection, Pack
@@ -73,24 +85,58 @@ class BookletData:
         return date(self.year, 12, 31)
 
     @cached_property
+    def moved_out(self) -> dict[str, date]:
+        """Members who left this branch during or after the year by a transfer and now belong to another
+        branch (their row moved with them): member id → the day they left this branch."""
+        rows = self.session.execute(
+            select(MemberTransfer.member_id, func.max(MemberTransfer.on))
+            .join(Member, Member.id == MemberTransfer.member_id)
+            .where(
+                MemberTransfer.branch_id == self.branch.id,
+                MemberTransfer.direction == TransferDirection.OUT,
+                MemberTransfer.deleted.is_(False),
+                MemberTransfer.on >= self.start,
+                Member.branch_id != self.branch.id,
+                Member.deleted.is_(False),
+                Member.joined_on <= self.end,
+            )
+            .group_by(MemberTransfer.member_id)
+        )
+        return {member_id: on for member_id, on in rows}
+
+    @cached_property
     def members(self) -> list[Member]:
-        """Everyone who belonged to the branch at some time in the year (including who left)."""
+        """Everyone who belonged to the branch at some time in the year (including who left, and who
+        moved to another branch since: they stay in this branch's roster and statistics for the year)."""
+        moved = list(self.moved_out)
         return list(
             self.session.scalars(
                 select(Member)
                 .where(
-                    Member.branch_id == self.branch.id,
                     Member.deleted.is_(False),
-                    Member.branch_since <= self.end,
-                    (Member.left_on.is_(None)) | (Member.left_on >= self.start),
+                    (
+                        (Member.branch_id == self.branch.id)
+                        & (Member.branch_since <= self.end)
+                        & ((Member.left_on.is_(None)) | (Member.left_on >= self.start))
+                    )
+                    | Member.id.in_(moved),
                 )
                 .order_by(Member.joined_on, Member.name)
             )
         )
 
+    def in_branch_on(self, member: Member, day: date) -> bool:
+        """Whether ``member`` belonged to THIS branch on ``day`` (a moved member: until they left it)."""
+        if member.id in self.moved_out:
+            return day < self.moved_out[member.id]
+        return member.in_branch_on(day)
+
     @cached_property
     def member_names(self) -> dict[str, str]:
-        rows = self.session.execute(select(Member.id, Member.name).where(Member.branch_id == self.branch.id))
+        """Names of the township's members by id (a member who moved on is still named here)."""
+        rows = self.session.execute(
+            select(Member.id, Member.name).where(Member.township_id == self.branch.township_id)
+        )
         return {r[0]: r[1] for r in rows}
 
     @cached_property
@@ -268,7 +314,7 @@ def _d(value: date | None) -> str:
 @section("org.basic", "党组织基本情况", "org_setup", order=10)
 def basic_info(data: BookletData) -> list[Flowable]:
     b = data.branch
-    active = [m for m in data.members if m.in_branch_on(data.end) and m.state == "active"]
+    active = [m for m in data.members if data.in_branch_on(m, data.end) and m.state == "active"]
     full = sum(1 for m in active if m.status == "full")
     women = sum(1 for m in active if m.gender == "female")
     flowing = sum(1 for m in active if m.is_flowing)
@@ -276,8 +322,8 @@ def basic_info(data: BookletData) -> list[Flowable]:
     secretary = next((data.member_names.get(s.member_id, "") for s in seats if s.role == "secretary"), "")
     rows = [
         ["党组织名称", b.name, "组织代码", b.code],
-        ["所属乡镇", data.township.name, "组织类别", label(b.kind)],
-        ["所属领域", label(b.domain), "成立日期", _d(b.founded_on)],
+        ["所属乡镇", data.township.name, "组织类别", label(BranchKind(b.kind))],
+        ["所属领域", label(BranchDomain(b.domain)), "成立日期", _d(b.founded_on)],
         ["本届换届日期", _d(b.term_start), "届满日期", _d(b.term_end)],
         ["支部书记", secretary, "党小组数", f"{len(data.groups)} 个"],
         ["年末党员数", f"{len(active)} 人", "其中正式党员", f"{full} 人"],
@@ -292,7 +338,7 @@ def basic_info(data: BookletData) -> list[Flowable]:
 def groups_with_members(data: BookletData) -> list[Flowable]:
     by_group: dict[str | None, list[str]] = defaultdict(list)
     for m in data.members:
-        if m.in_branch_on(data.end):
+        if data.in_branch_on(m, data.end):
             by_group[m.party_group_id].append(m.name)
     rows = [
         [str(i), g.name, f"{len(by_group[g.id])} 人", "、".join(by_group[g.id])]
@@ -303,6 +349,12 @@ def groups_with_members(data: BookletData) -> list[Flowable]:
     return [data_table(["序号", "党小组", "人数", "成员"], rows, [6, 20, 10, 64], center=[0, 2])]
 
 
+def _roster_note(data: BookletData, m: Member) -> str:
+    if m.id in data.moved_out:
+        return f"转出 {_d(data.moved_out[m.id])}"
+    return "" if m.state == "active" else f"{label(MemberState(m.state))} {_d(m.left_on)}"
+
+
 @section("members.roster", "党员花名册", "team", order=10, fallback=True)
 def roster(data: BookletData) -> list[Flowable]:
     groups = {g.id: g.name for g in data.groups}
@@ -310,15 +362,15 @@ def roster(data: BookletData) -> list[Flowable]:
         [
             str(i),
             m.name,
-            label(m.gender),
+            label(Gender(m.gender)),
             m.ethnicity,
             _d(m.birth_date),
-            label(m.education) if m.education else "",
+            label(Education(m.education)) if m.education else "",
             _d(m.joined_on),
-            label(m.status),
+            label(MemberStatus(m.status)),
             groups.get(m.party_group_id or "", ""),
             m.id_number,
-            "" if m.state == "active" else f"{label(m.state)} {_d(m.left_on)}",
+            _roster_note(data, m),
         ]
         for i, m in enumerate(data.members, start=1)
     ]
@@ -354,7 +406,13 @@ def committee(data: BookletData) -> list[Flowable]:
         .order_by(CommitteeSeat.start_on)
     )
     rows = [
-        [str(i), data.member_names.get(s.member_id, ""), label(s.role), _d(s.start_on), _d(s.end_on)]
+        [
+            str(i),
+            data.member_names.get(s.member_id, ""),
+            label(CommitteeRole(s.role)),
+            _d(s.start_on),
+            _d(s.end_on),
+        ]
         for i, s in enumerate(seats, start=1)
     ]
     return [
