@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 from gui import fit, ops  # noqa: E402
-from models.enums import label  # noqa: E402
+from models.enums import BranchKind, label  # noqa: E402
 from services import org  # noqa: E402
 from services.db import Database  # noqa: E402
 from services.errors import NotFound  # noqa: E402
@@ -273,7 +273,9 @@ class MainWindow(QMainWindow):
             if node.kind != "township":
                 branches += 1
                 # The full name too: a long one is elided in a narrow tree.
-                item.setToolTip(0, f"{node.name}\n{label(node.kind) if node.kind else ''} · 代码 {node.code}")
+                item.setToolTip(
+                    0, f"{node.name}\n{label(BranchKind(node.kind)) if node.kind else ''} · 代码 {node.code}"
+                )
             if node.id == keep:
                 restore = item
             below = sum(int(add(item, child).text(1)) for child in node.children)
