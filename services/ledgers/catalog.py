@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -43,7 +42,8 @@ from services import decisions as decision_service
 from services import development
 from services.dates import in_year, year_bounds
 from services.ledgers import kinds
-from services.ledgers.kinds import COUNT, DATE, HOURS, MONEY, MONTH, Kind, choice
+from services.ledgers.kinds import COUNT, DATE, HOURS, MEMBER, MONEY, MONTH, Kind, choice
+from services.ledgers.schema import NAMED
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class Column:
     title: str
     kind: Kind = kinds.TEXT
     width: int = 0
+    source: str = ""  # the model attribute a table ledger reads (default: ``key``); ids become names
+    blank_zero: bool = False  # 0 shown as empty (an optional amount)
 
     def __post_init__(self) -> None:
         if not self.width:
@@ -111,6 +113,64 @@ def _member_names(session: Session, ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
     return dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all())
+
+
+def _table(
+    model: Any,
+    columns: tuple[Column, ...],
+    *,
+    date: str | None = None,
+    until: str | None = None,
+    year_attr: str | None = None,
+    order: tuple[str, ...] = (),
+) -> Callable[[Session, list[str] | None, int | None], list[dict[str, Any]]]:
+    """The loader of a ledger that is one table: its live rows in the branches, for a year when asked
+    (``date`` in the year; with ``until``, a period overlapping the year; or ``year_attr`` equal to it),
+    one dict per row keyed by column, ids in ``schema.NAMED`` columns turned into names."""
+
+    def load(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
+        stmt = _scope(select(model).where(model.deleted.is_(False)), model.branch_id, branch_ids)
+        if year is not None and year_attr is not None:
+            stmt = stmt.where(getattr(model, year_attr) == year)
+        elif year is not None and date is not None and until is not None:
+            first, after = year_bounds(year)  # a period overlapping the year
+            end = getattr(model, until)
+            stmt = stmt.where(getattr(model, date) < after, end.is_(None) | (end >= first))
+        elif year is not None and date is not None:
+            stmt = stmt.where(*in_year(getattr(model, date), year))
+        keys = order or ((date,) if date else ())
+        rows = list(session.scalars(stmt.order_by(*(getattr(model, k) for k in keys))))
+        sources = [(c.key, c.source or c.key, c.blank_zero) for c in columns]
+        names: dict[str, dict[str, str]] = {}
+        for _key, src, _zero in sources:
+            if NAMED.get(src) == "member":
+                names[src] = _member_names(session, {getattr(r, src) for r in rows if getattr(r, src)})
+            elif NAMED.get(src) == "branch":
+                names[src] = _branch_names(session)
+        return [
+            {"id": r.id}
+            | {
+                key: names[src].get(getattr(r, src), "")
+                if src in names
+                else (getattr(r, src) or None if zero else getattr(r, src))
+                for key, src, zero in sources
+            }
+            for r in rows
+        ]
+
+    return load
+
+
+def declare(
+    code: str,
+    title: str,
+    ledger: str,
+    model: Any,
+    columns: tuple[Column, ...],
+    **period: Any,
+) -> Listing:
+    """Registers a ledger that is one table (``_table``'s ``date``/``until``/``year_attr``/``order``)."""
+    return register(Listing(code, title, ledger, columns, _table(model, columns, **period)))
 
 
 def _development(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
@@ -188,242 +248,6 @@ register(
 )
 
 
-def _transfers(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
-    stmt = _scope(
-        select(MemberTransfer).where(MemberTransfer.deleted.is_(False)), MemberTransfer.branch_id, branch_ids
-    )
-    rows = list(session.scalars(_year(stmt, MemberTransfer.on, year).order_by(MemberTransfer.on)))
-    names = _member_names(session, {r.member_id for r in rows})
-    branches = _branch_names(session)
-    return [
-        {
-            "id": r.id,
-            "branch": branches.get(r.branch_id, ""),
-            "name": names.get(r.member_id, ""),
-            "direction": r.direction,
-            "on": r.on,
-            "counterpart": r.counterpart,
-            "letter_no": r.letter_no,
-        }
-        for r in rows
-    ]
-
-
-register(
-    Listing(
-        "transfers",
-        "组织关系转接",
-        "members",
-        (
-            Column("branch", "支部", width=16),
-            Column("name", "姓名", width=8),
-            Column("direction", "转入/转出", choice("TransferDirection"), width=8),
-            Column("on", "日期", DATE),
-            Column("counterpart", "转自/转往", width=24),
-            Column("letter_no", "介绍信编号", width=14),
-        ),
-        _transfers,
-    )
-)
-
-
-def _flow(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
-    stmt = _scope(select(FlowRecord).where(FlowRecord.deleted.is_(False)), FlowRecord.branch_id, branch_ids)
-    if year is not None:
-        first, after = year_bounds(year)  # away at some time in the year: the periods overlap
-        stmt = stmt.where(FlowRecord.since < after).where(
-            (FlowRecord.until.is_(None)) | (FlowRecord.until >= first)
-        )
-    rows = list(session.scalars(stmt.order_by(FlowRecord.since)))
-    names = _member_names(session, {r.member_id for r in rows})
-    return [
-        {
-            "id": r.id,
-            "name": names.get(r.member_id, ""),
-            "destination": r.destination,
-            "since": r.since,
-            "until": r.until,
-            "contact": r.contact,
-        }
-        for r in rows
-    ]
-
-
-register(
-    Listing(
-        "flow",
-        "流动党员",
-        "members",
-        (
-            Column("name", "姓名", width=8),
-            Column("destination", "流入地", width=20),
-            Column("since", "外出日期", DATE),
-            Column("until", "返回日期", DATE),
-            Column("contact", "联系方式", width=14),
-        ),
-        _flow,
-    )
-)
-
-
-def _exemptions(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
-    stmt = _scope(
-        select(MemberExemption).where(MemberExemption.deleted.is_(False)),
-        MemberExemption.branch_id,
-        branch_ids,
-    )
-    if year is not None:
-        stmt = stmt.where(MemberExemption.start_on <= date(year, 12, 31)).where(
-            (MemberExemption.end_on.is_(None)) | (MemberExemption.end_on >= date(year, 1, 1))
-        )
-    rows = list(session.scalars(stmt.order_by(MemberExemption.start_on)))
-    names = _member_names(session, {r.member_id for r in rows})
-    return [
-        {
-            "id": r.id,
-            "name": names.get(r.member_id, ""),
-            "kind": r.kind,
-            "start_on": r.start_on,
-            "end_on": r.end_on,
-            "reduced_fen": r.reduced_fen or None,
-            "reason": r.reason,
-            "approved_by": r.approved_by,
-        }
-        for r in rows
-    ]
-
-
-register(
-    Listing(
-        "exemptions",
-        "请假与免于要求",
-        "members",
-        (
-            Column("name", "姓名", width=8),
-            Column("kind", "类别", choice("ExemptionKind"), width=10),
-            Column("start_on", "开始日期", DATE),
-            Column("end_on", "截止日期", DATE),
-            Column("reduced_fen", "少交后每月", MONEY),
-            Column("reason", "事由", width=24),
-            Column("approved_by", "批准", width=12),
-        ),
-        _exemptions,
-    )
-)
-
-
-def _talks(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
-    stmt = _scope(select(HeartTalk).where(HeartTalk.deleted.is_(False)), HeartTalk.branch_id, branch_ids)
-    if year is not None:
-        stmt = stmt.where(HeartTalk.on >= date(year, 1, 1), HeartTalk.on <= date(year, 12, 31))
-    rows = list(session.scalars(stmt.order_by(HeartTalk.on)))
-    names = _member_names(session, {r.member_id for r in rows} | {r.talker_id for r in rows})
-    return [
-        {
-            "id": r.id,
-            "on": r.on,
-            "talker": names.get(r.talker_id, ""),
-            "name": names.get(r.member_id, ""),
-            "topic": r.topic,
-            "notes": r.notes,
-        }
-        for r in rows
-    ]
-
-
-register(
-    Listing(
-        "talks",
-        "谈心谈话",
-        "org_life",
-        (
-            Column("on", "日期", DATE),
-            Column("talker", "谈话人", width=8),
-            Column("name", "谈话对象", width=8),
-            Column("topic", "主题", width=24),
-            Column("notes", "主要内容", width=30),
-        ),
-        _talks,
-    )
-)
-
-
-def _grades(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
-    stmt = _scope(
-        select(AppraisalGrade).where(AppraisalGrade.deleted.is_(False)), AppraisalGrade.branch_id, branch_ids
-    )
-    if year is not None:
-        stmt = stmt.where(AppraisalGrade.year == year)
-    rows = list(session.scalars(stmt.order_by(AppraisalGrade.year, AppraisalGrade.grade)))
-    names = _member_names(session, {r.member_id for r in rows})
-    return [
-        {
-            "id": r.id,
-            "year": r.year,
-            "name": names.get(r.member_id, ""),
-            "grade": r.grade,
-            "follow_up": r.follow_up,
-            "follow_up_on": r.follow_up_on,
-            "notes": r.notes,
-        }
-        for r in rows
-    ]
-
-
-register(
-    Listing(
-        "grades",
-        "民主评议等次",
-        "org_life",
-        (
-            Column("year", "年度", kinds.INT, width=6),
-            Column("name", "姓名", width=8),
-            Column("grade", "等次", choice("AppraisalGradeCode"), width=8),
-            Column("follow_up", "处置", choice("FollowUp"), width=10),
-            Column("follow_up_on", "处置日期", DATE),
-            Column("notes", "备注", width=24),
-        ),
-        _grades,
-    )
-)
-
-
-def _contacts(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
-    stmt = _scope(
-        select(FlowContact).where(FlowContact.deleted.is_(False)), FlowContact.branch_id, branch_ids
-    )
-    if year is not None:
-        stmt = stmt.where(FlowContact.on >= date(year, 1, 1), FlowContact.on <= date(year, 12, 31))
-    rows = list(session.scalars(stmt.order_by(FlowContact.on)))
-    names = _member_names(session, {r.member_id for r in rows})
-    return [
-        {
-            "id": r.id,
-            "on": r.on,
-            "name": names.get(r.member_id, ""),
-            "way": r.way,
-            "content": r.content,
-        }
-        for r in rows
-    ]
-
-
-register(
-    Listing(
-        "flow_contacts",
-        "流动党员联系记录",
-        "members",
-        (
-            Column("on", "日期", DATE),
-            Column("name", "姓名", width=8),
-            Column("way", "方式", choice("ContactWay"), width=6),
-            Column("content", "内容", width=36),
-        ),
-        _contacts,
-    )
-)
-
-
 def _fees(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
     """One row per member and month. Reads only the shown columns (no ORM objects) with the member's
     name joined in SQL: a township's ten years of 党费 (~35,000 rows) load in a fraction of a second."""
@@ -479,41 +303,6 @@ register(
             Column("receipt_no", "收据号", width=14),
         ),
         _fees,
-    )
-)
-
-
-def _funds(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
-    stmt = _scope(select(FundEntry).where(FundEntry.deleted.is_(False)), FundEntry.branch_id, branch_ids)
-    rows = list(session.scalars(_year(stmt, FundEntry.on, year).order_by(FundEntry.on)))
-    return [
-        {
-            "id": r.id,
-            "on": r.on,
-            "direction": r.direction,
-            "category": r.category,
-            "amount_fen": r.amount_fen,
-            "description": r.description,
-            "voucher_no": r.voucher_no,
-        }
-        for r in rows
-    ]
-
-
-register(
-    Listing(
-        "funds",
-        "活动经费",
-        "support",
-        (
-            Column("on", "日期", DATE),
-            Column("direction", "收支", choice("FundDirection"), width=6),
-            Column("category", "类别", width=14),
-            Column("amount_fen", "金额（元）", MONEY, width=12),
-            Column("description", "摘要", width=24),
-            Column("voucher_no", "凭证号", width=12),
-        ),
-        _funds,
     )
 )
 
@@ -595,37 +384,6 @@ register(
 )
 
 
-def _disclosures(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
-    stmt = _scope(
-        select(DisclosurePosting).where(DisclosurePosting.deleted.is_(False)),
-        DisclosurePosting.branch_id,
-        branch_ids,
-    )
-    rows = session.scalars(
-        _year(stmt, DisclosurePosting.posted_on, year).order_by(DisclosurePosting.posted_on)
-    )
-    return [
-        {"id": r.id, "posted_on": r.posted_on, "title": r.title, "channel": r.channel, "until_on": r.until_on}
-        for r in rows
-    ]
-
-
-register(
-    Listing(
-        "disclosures",
-        "党务公开",
-        "rules",
-        (
-            Column("posted_on", "公开日期", DATE),
-            Column("title", "公开事项", width=30),
-            Column("channel", "公开形式", width=10),
-            Column("until_on", "公开截止", DATE),
-        ),
-        _disclosures,
-    )
-)
-
-
 def _venue(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
     stmt = _scope(select(VenueCheck).where(VenueCheck.deleted.is_(False)), VenueCheck.branch_id, branch_ids)
     rows = session.scalars(
@@ -683,78 +441,172 @@ register(
 )
 
 
-def _problems(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
-    stmt = _scope(
-        select(Rectification).where(Rectification.deleted.is_(False)), Rectification.branch_id, branch_ids
-    )
-    rows = session.scalars(_year(stmt, Rectification.found_on, year).order_by(Rectification.found_on))
-    branches = _branch_names(session)
-    return [
-        {
-            "id": r.id,
-            "branch": branches.get(r.branch_id, ""),
-            "category": r.category,
-            "description": r.description,
-            "found_on": r.found_on,
-            "deadline": r.deadline,
-            "responsible": r.responsible,
-            "status": r.status,
-            "closed_on": r.closed_on,
-        }
-        for r in rows
-    ]
-
-
-register(
-    Listing(
-        "rectification",
-        "督查整改",
-        "rules",
-        (
-            Column("branch", "支部", width=16),
-            Column("category", "问题类别", width=14),
-            Column("description", "问题描述", width=30),
-            Column("found_on", "发现日期", DATE),
-            Column("deadline", "整改时限", DATE),
-            Column("responsible", "责任人", width=8),
-            Column("status", "状态", choice("RectificationStatus"), width=8),
-            Column("closed_on", "销号日期", DATE),
-        ),
-        _problems,
-    )
+declare(
+    "transfers",
+    "组织关系转接",
+    "members",
+    MemberTransfer,
+    (
+        Column("branch", "支部", width=16, source="branch_id"),
+        Column("name", "姓名", MEMBER, source="member_id"),
+        Column("direction", "转入/转出", choice("TransferDirection"), width=8),
+        Column("on", "日期", DATE),
+        Column("counterpart", "转自/转往", width=24),
+        Column("letter_no", "介绍信编号", width=14),
+    ),
+    date="on",
+)
+declare(
+    "flow",
+    "流动党员",
+    "members",
+    FlowRecord,
+    (
+        Column("name", "姓名", MEMBER, source="member_id"),
+        Column("destination", "流入地", width=20),
+        Column("since", "外出日期", DATE),
+        Column("until", "返回日期", DATE),
+        Column("contact", "联系方式", width=14),
+    ),
+    date="since",
+    until="until",
+)
+declare(
+    "exemptions",
+    "请假与免于要求",
+    "members",
+    MemberExemption,
+    (
+        Column("name", "姓名", MEMBER, source="member_id"),
+        Column("kind", "类别", choice("ExemptionKind"), width=10),
+        Column("start_on", "开始日期", DATE),
+        Column("end_on", "截止日期", DATE),
+        Column("reduced_fen", "少交后每月", MONEY, blank_zero=True),
+        Column("reason", "事由", width=24),
+        Column("approved_by", "批准", width=12),
+    ),
+    date="start_on",
+    until="end_on",
+)
+declare(
+    "talks",
+    "谈心谈话",
+    "org_life",
+    HeartTalk,
+    (
+        Column("on", "日期", DATE),
+        Column("talker", "谈话人", MEMBER, source="talker_id"),
+        Column("name", "谈话对象", MEMBER, source="member_id"),
+        Column("topic", "主题", width=24),
+        Column("notes", "主要内容", width=30),
+    ),
+    date="on",
+)
+declare(
+    "grades",
+    "民主评议等次",
+    "org_life",
+    AppraisalGrade,
+    (
+        Column("year", "年度", kinds.INT, width=6),
+        Column("name", "姓名", MEMBER, source="member_id"),
+        Column("grade", "等次", choice("AppraisalGradeCode"), width=8),
+        Column("follow_up", "处置", choice("FollowUp"), width=10),
+        Column("follow_up_on", "处置日期", DATE),
+        Column("notes", "备注", width=24),
+    ),
+    year_attr="year",
+    order=("year", "grade"),
+)
+declare(
+    "flow_contacts",
+    "流动党员联系记录",
+    "members",
+    FlowContact,
+    (
+        Column("on", "日期", DATE),
+        Column("name", "姓名", MEMBER, source="member_id"),
+        Column("way", "方式", choice("ContactWay"), width=6),
+        Column("content", "内容", width=36),
+    ),
+    date="on",
+)
+declare(
+    "funds",
+    "活动经费",
+    "support",
+    FundEntry,
+    (
+        Column("on", "日期", DATE),
+        Column("direction", "收支", choice("FundDirection"), width=6),
+        Column("category", "类别", width=14),
+        Column("amount_fen", "金额（元）", MONEY, width=12),
+        Column("description", "摘要", width=24),
+        Column("voucher_no", "凭证号", width=12),
+    ),
+    date="on",
+)
+declare(
+    "disclosures",
+    "党务公开",
+    "rules",
+    DisclosurePosting,
+    (
+        Column("posted_on", "公开日期", DATE),
+        Column("title", "公开事项", width=30),
+        Column("channel", "公开形式", width=10),
+        Column("until_on", "公开截止", DATE),
+    ),
+    date="posted_on",
+)
+declare(
+    "rectification",
+    "督查整改",
+    "rules",
+    Rectification,
+    (
+        Column("branch", "支部", width=16, source="branch_id"),
+        Column("category", "问题类别", width=14),
+        Column("description", "问题描述", width=30),
+        Column("found_on", "发现日期", DATE),
+        Column("deadline", "整改时限", DATE),
+        Column("responsible", "责任人", width=8),
+        Column("status", "状态", choice("RectificationStatus"), width=8),
+        Column("closed_on", "销号日期", DATE),
+    ),
+    date="found_on",
+)
+declare(
+    "weak-branches",
+    "软弱涣散党组织整顿",
+    "rules",
+    WeakBranchFlag,
+    (
+        Column("branch", "支部", width=16, source="branch_id"),
+        Column("flagged_on", "列入日期", DATE),
+        Column("reason", "原因", width=30),
+        Column("closed_on", "销号日期", DATE),
+    ),
+    date="flagged_on",
+    until="closed_on",
 )
 
-
-def _weak(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
-    stmt = _scope(
-        select(WeakBranchFlag).where(WeakBranchFlag.deleted.is_(False)), WeakBranchFlag.branch_id, branch_ids
-    )
-    rows = session.scalars(stmt.order_by(WeakBranchFlag.flagged_on))
-    branches = _branch_names(session)
-    return [
-        {
-            "id": r.id,
-            "branch": branches.get(r.branch_id, ""),
-            "flagged_on": r.flagged_on,
-            "reason": r.reason,
-            "closed_on": r.closed_on,
-        }
-        for r in rows
-        if year is None or (r.flagged_on.year <= year and (r.closed_on is None or r.closed_on.year >= year))
-    ]
-
-
-register(
-    Listing(
-        "weak-branches",
-        "软弱涣散党组织整顿",
-        "rules",
-        (
-            Column("branch", "支部", width=16),
-            Column("flagged_on", "列入日期", DATE),
-            Column("reason", "原因", width=30),
-            Column("closed_on", "销号日期", DATE),
-        ),
-        _weak,
-    )
+# The order of the 其他台账 list (and of ``ledger list``'s choices): the paper ledgers' order.
+_ORDER = (
+    "development",
+    "transfers",
+    "flow",
+    "exemptions",
+    "talks",
+    "grades",
+    "flow_contacts",
+    "fees",
+    "funds",
+    "training",
+    "decisions",
+    "disclosures",
+    "venue",
+    "rectification",
+    "weak-branches",
 )
+LISTINGS.update({code: LISTINGS.pop(code) for code in _ORDER})
