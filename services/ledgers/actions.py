@@ -105,8 +105,9 @@ def _row(t: Target) -> str:
     return t.row_id
 
 
-def _on(key: str, label: str) -> tuple[Field]:
-    return (Field(key, label, DATE),)
+def _step(title: str, key: str, label: str, record: Callable[[Session, str, Any], object]) -> Action:
+    """A 发展党员 step recorded on the selected record with one date (the service's field ``key``)."""
+    return Action(title, (Field(key, label, DATE),), lambda s, t, v: record(s, _row(t), v[key]), True)
 
 
 ACTIONS: dict[str, tuple[Action, ...]] = {
@@ -125,24 +126,9 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
                 dev.ApplicantInput(v["name"], v["id_number"], v["applied_on"], v["phone"] or ""),
             ),
         ),
-        Action(
-            "登记谈话",
-            _on("talked_on", "谈话日期"),
-            lambda s, t, v: dev.record_talk(s, _row(t), v["talked_on"]),
-            True,
-        ),
-        Action(
-            "确定为积极分子",
-            _on("activist_on", "确定日期"),
-            lambda s, t, v: dev.make_activist(s, _row(t), v["activist_on"]),
-            True,
-        ),
-        Action(
-            "确定为发展对象",
-            _on("candidate_on", "确定日期"),
-            lambda s, t, v: dev.make_candidate(s, _row(t), v["candidate_on"]),
-            True,
-        ),
+        _step("登记谈话", "talked_on", "谈话日期", dev.record_talk),
+        _step("确定为积极分子", "activist_on", "确定日期", dev.make_activist),
+        _step("确定为发展对象", "candidate_on", "确定日期", dev.make_candidate),
         Action(
             "培训与政审",
             (
@@ -172,25 +158,10 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             lambda s, t, v: dev.record_publicity(s, _row(t), v["publicity_from"], v["publicity_to"]),
             True,
         ),
-        Action(
-            "上级审批",
-            _on("approved_on", "审批日期"),
-            lambda s, t, v: dev.record_approval(s, _row(t), v["approved_on"]),
-            True,
-        ),
-        Action(
-            "宣誓",
-            _on("oath_on", "宣誓日期"),
-            lambda s, t, v: dev.record_oath(s, _row(t), v["oath_on"]),
-            True,
-        ),
-        Action(
-            "转为正式党员",
-            # The meeting's date; the 转正日期 itself is the day the probation ends (党章第七条).
-            _on("converted_on", "支部大会讨论转正日期"),
-            lambda s, t, v: dev.convert(s, _row(t), v["converted_on"]),
-            True,
-        ),
+        _step("上级审批", "approved_on", "审批日期", dev.record_approval),
+        _step("宣誓", "oath_on", "宣誓日期", dev.record_oath),
+        # The meeting's date; the 转正日期 itself is the day the probation ends (党章第七条).
+        _step("转为正式党员", "converted_on", "支部大会讨论转正日期", dev.convert),
         Action(
             "终止培养",
             (Field("on", "日期", DATE), Field("notes", "原因", MULTILINE)),
