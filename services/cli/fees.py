@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
+from models.enums import FeeCategory, FundDirection
 from services import fees, org
 from services.cli import Context, emit, parse_date
 from services.ledgers.values import normalise_month
@@ -18,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     due.add_argument(
         "--category",
         required=True,
-        choices=["salaried", "retired", "farmer", "student", "unemployed", "relief"],
+        choices=[c.value for c in FeeCategory],
     )
     due.add_argument("--income", default="0", help="税后月收入（元）")
     due.set_defaults(handler=set_due)
@@ -46,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add = fund.add_parser("add", help="登记收支")
     add.add_argument("--branch", required=True)
     add.add_argument("--date", required=True)
-    add.add_argument("--direction", required=True, choices=["income", "expense"])
+    add.add_argument("--direction", required=True, choices=[d.value for d in FundDirection])
     add.add_argument("--category", required=True)
     add.add_argument("--amount", required=True, help="金额（元）")
     add.add_argument("--description", default="")
@@ -67,7 +68,7 @@ def set_due(args: argparse.Namespace, ctx: Context) -> int:
             fees.parse_yuan(args.income, "income_fen"),
             fees.current_schedule(),
         )
-    print(f"{args.month} 应交 {fees.yuan(row.due_fen)} 元")
+    print(f"{row.month} 应交 {fees.yuan(row.due_fen)} 元")
     return 0
 
 
