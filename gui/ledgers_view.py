@@ -1,5 +1,6 @@
 """The 其他台账 tab: every declared listing (发展党员, 党费, 经费, 培训, 决策, 公开, 八有, 整改…) as a table
-for the selected branch and year, with the actions of ``gui.ledger_actions`` as buttons and forms."""
+for the selected branch and year, with the actions of ``services.ledgers.actions`` as buttons and forms:
+each field's widget comes from its column kind, and its text is read by the kind."""
 
 from __future__ import annotations
 
@@ -31,13 +32,12 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.ledger_actions import ACTIONS, Action, Field, Target
 from gui.widgets import files
 from gui.widgets.forms import DateField, FormSupport, may_close, no_branch_message
 from services.db import Database
 from services.errors import ErrorCollector, ValidationError
-from services.fees import parse_month, parse_yuan
-from services.listings import LISTINGS, Listing
+from services.ledgers.actions import ACTIONS, Action, Field, Target
+from services.ledgers.catalog import LISTINGS, Listing
 from services.members import members_on
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class ListingModel(QAbstractTableModel):
         column = self.listing.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self.listing.display(self.rows[index.row()], column.key)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.kind in ("money", "int", "hours"):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.kind.name in ("money", "int", "hours"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -141,9 +141,6 @@ class ActionDialog(QDialog):
             widget = self._widget(f, members)
             self.widgets[f.key] = widget
             self.support.row(form, f.label + ("" if f.required else "（可空）"), f.key, widget)
-            if f.kind == "member":  # services name a person field ``member_id`` / ``talker_id``
-                self.support.labels[f"{f.key}_id"] = self.support.labels[f.key]
-                self.support.widgets[f"{f.key}_id"] = widget
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -156,34 +153,35 @@ class ActionDialog(QDialog):
         self.result_value: object = None
 
     def _widget(self, f: Field, members: list[tuple[str, str]]) -> QWidget:
-        if f.kind == "date":
+        kind = f.kind.name
+        if kind == "date":
             w = DateField(f.key, f.label, required=f.required)
             w.set_date(f.default if isinstance(f.default, date) else (date.today() if f.required else None))
             return w
-        if f.kind in ("choice", "member"):
+        if kind in ("choice", "member"):
             combo = QComboBox()
-            combo.setEditable(f.kind == "member")  # type a name to jump to it in long rosters
-            if f.kind == "choice" and not f.required:
+            combo.setEditable(kind == "member")  # type a name to jump to it in long rosters
+            if kind == "choice" and not f.required:
                 combo.addItem("（无）", None)
-            for code, text in f.choices if f.kind == "choice" else members:
+            for code, text in f.choices if kind == "choice" else members:
                 combo.addItem(text, code)
             return combo
-        if f.kind == "bool":
+        if kind == "bool":
             return QCheckBox()
-        if f.kind == "int":
+        if kind == "int":
             spin = QSpinBox()
             spin.setRange(0, 100_000)
             return spin
-        if f.kind == "multiline":
+        if kind == "multiline":
             edit = QPlainTextEdit()
             edit.setFixedHeight(80)
             return edit
-        if f.kind == "image":
+        if kind == "image":
             return ImageField(self)
         line = QLineEdit()
         if f.default is not None:
             line.setText(str(f.default))
-        if f.kind == "month":
+        if kind == "month":
             line.setText(date.today().strftime("%Y-%m"))
         return line
 
@@ -204,36 +202,18 @@ class ActionDialog(QDialog):
         if isinstance(w, DateField):
             value = w.value()
         elif isinstance(w, QComboBox):
-            value = w.currentData()
-            if value is None and f.required:
-                raise ValidationError(f.key, f"请选择{f.label}。")
+            value = f.parse(w.currentData())
         elif isinstance(w, QCheckBox):
             value = w.isChecked()
         elif isinstance(w, QSpinBox):
             value = w.value()
         elif isinstance(w, QPlainTextEdit):
-            value = w.toPlainText()
+            value = f.parse(w.toPlainText())
         elif isinstance(w, ImageField):
-            value = w.path.text().strip()
-            if not value and f.required:
-                raise ValidationError(f.key, f"请选择{f.label}。")
+            value = f.parse(w.path.text())
         elif isinstance(w, QLineEdit):
-            value = self._text_value(f, w.text().strip())
+            value = f.parse(w.text())  # the kind reads money, hours (学时 → minutes), months
         return value
-
-    @staticmethod
-    def _text_value(f: Field, text: str) -> Any:
-        if not text:
-            if f.required:
-                raise ValidationError(f.key, f"请填写{f.label}。")
-            return None
-        if f.kind == "money":
-            return parse_yuan(text, f.key)
-        if f.kind == "hours":
-            return parse_yuan(text, f.key) * 60 // 100  # "1.5" 学时 → 90 minutes
-        if f.kind == "month":
-            parse_month(text)
-        return text
 
     def reject(self) -> None:
         if may_close(self, self.support, self.action.title, self.save):
@@ -405,7 +385,7 @@ class LedgersView(QWidget):
             return None
         branch = target.branch_id
         members: list[tuple[str, str]] = []
-        if branch is not None and any(f.kind == "member" for f in action.fields):
+        if branch is not None and any(f.kind.name == "member" for f in action.fields):
             people = ops.run_read(
                 self, self.db, lambda s: [(m.id, m.name) for m in members_on(s, branch, date.today())]
             )

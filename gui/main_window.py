@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from gui import ops
 from gui.widgets import fit
-from models.enums import label
+from models.enums import BranchKind, label
 from services import org
 from services.db import Database
 from services.errors import NotFound
@@ -268,7 +268,9 @@ class MainWindow(QMainWindow):
             if node.kind != "township":
                 branches += 1
                 # The full name too: a long one is elided in a narrow tree.
-                item.setToolTip(0, f"{node.name}\n{label(node.kind) if node.kind else ''} · 代码 {node.code}")
+                item.setToolTip(
+                    0, f"{node.name}\n{label(BranchKind(node.kind)) if node.kind else ''} · 代码 {node.code}"
+                )
             if node.id == keep:
                 restore = item
             below = sum(int(add(item, child).text(1)) for child in node.children)

@@ -331,16 +331,12 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def label(value: StrEnum | str | None) -> str:
-    """Chinese label of an enum member (or of a code, looked up in every table)."""
+def label(value: StrEnum | None) -> str:
+    """Chinese label of an enum member. A bare code is ambiguous ("committee" is a meeting type and a
+    branch kind): wrap it in its enum (``label(Gender(m.gender))``) or ask its column's kind."""
     if value is None:
         return ""
-    if isinstance(value, StrEnum):
-        return LABELS.get(type(value).__name__, {}).get(value.value, value.value)
-    for table in LABELS.values():
-        if value in table:
-            return table[value]
-    return str(value)
+    return LABELS.get(type(value).__name__, {}).get(value.value, value.value)
 
 
 def code_for(enum_name: str, text: str) -> str | None:

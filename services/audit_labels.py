@@ -15,20 +15,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models import Base
-from models.enums import label
+from models.enums import LABELS, DevelopmentStage, MeetingType, label
 from services.audit import AuditRow
-from services.recycle import TABLE_LABELS
-
-EXTRA_TABLE_LABELS = {
-    "user_account": "用户",
-    "db_meta": "系统设置",
-    "audit_log": "操作日志",
-    "sync_device": "同步设备",
-    "sync_received": "收到的同步包",
-    "sync_held": "暂存的同步包",
-    "sync_conflict": "同步冲突",
-    "change_counter": "变更计数",
-}
+from services.ledgers.schema import coded, table_label
 
 SETTING_LABELS = {
     "trust.lock_minutes": "无操作自动锁定（分钟）",
@@ -170,7 +159,7 @@ _TABLE_CLASSES = {m.class_.__tablename__: m.class_ for m in Base.registry.mapper
 
 def table_name_label(table: str) -> str:
     """Chinese name of a table (``user_account`` → 用户); the code itself only when unknown."""
-    return TABLE_LABELS.get(table) or EXTRA_TABLE_LABELS.get(table) or table
+    return table_label(table)
 
 
 def field_label(field: str) -> str:
@@ -178,16 +167,18 @@ def field_label(field: str) -> str:
     return FIELD_LABELS.get(field, field)
 
 
-def value_text(value: Any) -> str:
-    """A stored value as a clerk reads it: （空） for nothing, 是/否, enum labels instead of codes."""
+def value_text(value: Any, table: str = "", field: str = "") -> str:
+    """A stored value as a clerk reads it: （空） for nothing, 是/否, the label of a code of the coded
+    column ``table.field`` (``services.ledgers.schema.CODED``; the column decides, codes repeat)."""
     if value is None or value == "":
         return "（空）"
     if value is True:
         return "是"
     if value is False:
         return "否"
-    if isinstance(value, str):
-        return label(value)
+    enum = coded(table, field)
+    if enum is not None and isinstance(value, str):
+        return LABELS[enum].get(value, value)
     return str(value)
 
 
@@ -217,11 +208,12 @@ class _Names:
         if obj is None:
             return f"（已不存在的记录 {row_id[:8]}）"
         if table == "meeting":
-            return f"{obj.held_on.isoformat()} {label(obj.type)}"
+            return f"{obj.held_on.isoformat()} {label(MeetingType(obj.type))}"
         if table in ("attendance", "fee_due", "training_attendance", "development_record", "flow_record"):
             who = self.of("member", str(getattr(obj, "member_id", "") or ""))
-            extra = getattr(obj, "month", None) or getattr(obj, "stage", None)
-            return f"{who}{' ' + label(extra) if extra else ''}"
+            stage = getattr(obj, "stage", None)
+            extra = getattr(obj, "month", None) or (label(DevelopmentStage(stage)) if stage else None)
+            return f"{who}{' ' + extra if extra else ''}"
         for attr in ("name", "display_name", "username", "title", "caption", "filename"):
             text = getattr(obj, attr, None)
             if text:
@@ -251,8 +243,8 @@ def readable(session: Session, rows: Iterable[AuditRow]) -> list[ReadableEntry]:
                 pair = [{"1": True, "0": False}.get(str(v), v) if v is not None else None for v in pair]
             old, new = [*pair, None, None][:2] if isinstance(pair, list | tuple) else (None, pair)
             ref = REFERENCE_FIELDS.get(key)
-            shown_old = names.of(ref, str(old)) if ref and old else value_text(old)
-            shown_new = names.of(ref, str(new)) if ref and new else value_text(new)
+            shown_old = names.of(ref, str(old)) if ref and old else value_text(old, r.table_name, key)
+            shown_new = names.of(ref, str(new)) if ref and new else value_text(new, r.table_name, key)
             name = field_label(key) if r.table_name != "db_meta" else SETTING_LABELS.get(r.row_id, "值")
             if key == "deleted" and new is True:
                 parts.append("移入回收站")

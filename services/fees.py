@@ -17,6 +17,7 @@ from models import Attendance, FeeDue, FundEntry, Meeting, Member
 from models.enums import AttendanceStatus, FeeCategory, FundDirection, MemberState
 from services.errors import NotFound, ValidationError
 from services.exemptions import excused_months
+from services.ledgers.values import Money, Month, normalise_month
 from services.org import get_branch, soft_delete
 
 
@@ -79,21 +80,18 @@ def current_schedule() -> FeeSchedule:
 
 
 def month_key(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
+    """``YYYY-MM`` of a day."""
+    return str(Month.of(day))
 
 
 def parse_month(text: str) -> date:
-    try:
-        year, month = text.split("-")
-        return date(int(year), int(month), 1)
-    except ValueError:
-        raise ValidationError("month", f"月份格式应为 2026-07：{text}。") from None
+    """First day of a month typed as ``2026-07`` / ``2026-7`` / ``2026年7月``; raises ValidationError("month")."""
+    return Month.parse(text).first_day
 
 
 def shift_month(month: str, delta: int) -> str:
-    d = parse_month(month)
-    y, m = divmod(d.month - 1 + delta, 12)
-    return f"{d.year + y:04d}-{m + 1:02d}"
+    """``YYYY-MM`` ``delta`` months later (earlier when negative)."""
+    return str(Month.parse(month).shift(delta))
 
 
 def set_due(
@@ -107,7 +105,7 @@ def set_due(
     """Create or update what a member owes for a month (category and income decide the amount)."""
     if category not in FeeCategory.__members__.values():
         raise ValidationError("category", f"未知的党费类别：{category}。")
-    parse_month(month)
+    month = normalise_month(month)
     member = session.get(Member, member_id)
     if member is None or member.deleted:
         raise NotFound("找不到该党员。")
@@ -138,6 +136,7 @@ def generate_month(
     others repeat their previous month. Returns the number of rows created or updated.
     """
     get_branch(session, branch_id)
+    month = normalise_month(month)
     first = parse_month(month)
     members = session.scalars(
         select(Member).where(
@@ -184,6 +183,7 @@ def record_payment(
     today: date | None = None,
 ) -> FeeDue:
     today = today or date.today()
+    month = normalise_month(month)
     if paid_fen <= 0:
         raise ValidationError("paid_fen", "交纳金额必须大于 0。")
     if paid_on > today:
@@ -212,12 +212,24 @@ class Lapse:
     months: int
     since: str  # first month of the run
 
-    def level(self, warn_at: tuple[int, ...] = (3, 5), error_at: int = 6) -> str | None:
-        if self.months >= error_at:
+    def level(self, warn_from: int | None = 3, error_from: int | None = 6) -> str | None:
+        """ "error", "warning" or None for a run of ``months``; thresholds in months (None: never).
+        Callers pass the pack's lapse rules (``lapse_thresholds``); 3 and 6 are 党章第九条's defaults."""
+        if error_from is not None and self.months >= error_from:
             return "error"
-        if self.months >= min(warn_at):
+        if warn_from is not None and self.months >= warn_from:
             return "warning"
         return None
+
+
+def lapse_thresholds(pack: Any, check: str) -> tuple[int | None, int | None]:
+    """(warning from, error from) months of the pack's ``type = "lapse"`` rules for ``check``
+    ("dues" or "life"): the smallest ``min_months`` of its warning rules and of its error rules; None
+    where the pack has no such rule (that level is never reached)."""
+    rules = [r for r in pack.rule if getattr(r, "type", "") == "lapse" and r.check == check]
+    warn = [r.min_months for r in rules if r.importance == "warning"]
+    err = [r.min_months for r in rules if r.importance == "error"]
+    return (min(warn) if warn else None, min(err) if err else None)
 
 
 def _month_end(month: str) -> date:
@@ -444,15 +456,9 @@ def fund_balance_fen(session: Session, branch_id: str, until: date | None = None
 
 def yuan(fen: int) -> str:
     """Display fen as yuan with two decimals, exactly (no float)."""
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
+    return Money(fen).yuan
 
 
 def parse_yuan(text: str, field_name: str = "amount") -> int:
-    """'12.5' / '12.50' / '１２' → fen, exactly; refuses more than two decimals."""
-    s = text.strip().translate(str.maketrans("０１２３４５６７８９．", "0123456789.")).replace("元", "")
-    whole, _, frac = s.partition(".")
-    if not whole.isdigit() or (frac and (not frac.isdigit() or len(frac) > 2)):
-        raise ValidationError(field_name, f"金额格式不正确：{text}（例如 12.50）。")
-    return int(whole) * 100 + int((frac + "00")[:2])
+    """'12.5' / '12.50' / '１２' → fen, exactly; refuses more than two decimals (ValidationError)."""
+    return Money.parse(text, field_name).fen

@@ -20,42 +20,11 @@ from sqlalchemy.orm import Session, aliased
 from models import Attachment, Base, Tracked
 from models.enums import Role
 from services.errors import NotFound, ValidationError
+from services.ledgers.schema import table_label
 from services.roles import require_role
 
 TOGETHER = timedelta(seconds=5)
 TITLE_FIELDS = ("name", "title", "topics", "filename", "caption", "code", "status")
-TABLE_LABELS = {
-    "township": "乡镇",
-    "branch": "党组织",
-    "party_group": "党小组",
-    "committee_seat": "支委任职",
-    "branch_term": "支委会任期",
-    "meeting_guest": "列席人员",
-    "meeting_exclusion": "不计入应到会",
-    "member": "党员",
-    "meeting": "会议记录",
-    "attendance": "会议出席",
-    "attachment": "附件",
-    "development_record": "发展党员",
-    "member_transfer": "组织关系转接",
-    "flow_record": "流动党员",
-    "fee_due": "党费",
-    "fund_entry": "经费",
-    "training_session": "培训",
-    "training_attendance": "培训出席",
-    "decision": "决策事项",
-    "decision_step": "决策步骤",
-    "disclosure_posting": "党务公开",
-    "venue_check": "阵地检查",
-    "rectification": "整改",
-    "weak_branch_flag": "软弱涣散标记",
-    "evidence_filing": "资料归档",
-    "finding_explanation": "检查说明",
-}
-
-
-def table_label(table: str) -> str:
-    return TABLE_LABELS.get(table, table)
 
 
 def tracked_models() -> dict[str, type[Any]]:

@@ -49,7 +49,9 @@ def require_role(session: Session, *allowed: str, what: str = "此操作") -> No
     if role is None or role in allowed:
         return
     need = "、".join(label(Role(r)) for r in allowed)
-    raise PermissionDenied(f"{what}需要{need}权限，当前账号是“{label(role)}”。请用有权限的账号登录后再试。")
+    raise PermissionDenied(
+        f"{what}需要{need}权限，当前账号是“{label(Role(role))}”。请用有权限的账号登录后再试。"
+    )
 
 
 def require_admin(session: Session, what: str = "此操作") -> None:

@@ -18,7 +18,7 @@ from services import dbstats, meetings, training
 from services.dates import in_year, year_bounds
 from services.db import Database
 from services.excel.export import ExportTable, registry
-from services.listings import LISTINGS
+from services.ledgers.catalog import LISTINGS
 from services.printing.sections import BookletData
 from services.printing.township import branches_to_print
 from tests.conftest import TODAY, Builder

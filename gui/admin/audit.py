@@ -147,7 +147,7 @@ class AuditDialog(QDialog):
                 str(r.id),
                 localtime.show(r.at, seconds=True),
                 r.user,
-                label(r.action),
+                label(AuditAction(r.action)),
                 w.table,
                 w.record,
                 w.text,

@@ -30,13 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from gui import ops
-from gui.sync.dialog import TABLE_LABELS
 from gui.widgets import files
 from services import localtime
 from services.county import actions
 from services.county.pending import pending_by_township
 from services.county.receive import STATUS_LABELS, FolderReceipt, receive_folder
 from services.errors import LedgerError
+from services.ledgers.schema import TABLE_LABELS
 from services.sync import enrollment
 from services.sync.conflicts import STATUS as CONFLICT_STATUS
 from services.sync.conflicts import ConflictView, list_conflicts

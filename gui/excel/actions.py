@@ -75,30 +75,18 @@ EXPORT_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ledger-support",
         ),
     ),
-    (
-        "单项台账",
-        (
-            "development",
-            "transfers",
-            "flow",
-            "fees",
-            "funds",
-            "training",
-            "decisions",
-            "disclosures",
-            "venue",
-            "rectification",
-            "weak-branches",
-        ),
-    ),
+    ("单项台账", ()),  # every declared ledger, in its declared order (services.ledgers.catalog)
 )
 
 
 def export_sections(specs: Mapping[str, object]) -> list[tuple[str, list[str]]]:
     """(section title, export names) in menu order; every name in ``specs`` appears exactly once."""
+    from services.ledgers.catalog import LISTINGS
+
     out: list[tuple[str, list[str]]] = []
     placed: set[str] = set()
-    for title, names in EXPORT_SECTIONS:
+    for title, declared in EXPORT_SECTIONS:
+        names = declared or tuple(LISTINGS)
         present = [n for n in names if n in specs]
         placed.update(present)
         if present:

@@ -39,7 +39,7 @@ from gui.roster.model import pinyin_collator
 from gui.widgets import files
 from gui.widgets.forms import DateField, FormSupport, TimeField, may_close, submit
 from models import Member
-from models.enums import LABELS, AttendanceStatus, MeetingType, label
+from models.enums import LABELS, AttendanceStatus, MeetingType, MemberStatus, label
 from services import attachments, lookups, meetings, org
 from services.db import Database
 from services.errors import ErrorCollector, ValidationError
@@ -51,7 +51,7 @@ IMAGE_FILTER = "图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp)"
 
 def attendee(member: Member, day: date) -> AttendeeRow:
     """A checklist row; voting rights as they were on the meeting's day."""
-    kind = label(member.status)
+    kind = label(MemberStatus(member.status))
     if member.status == "full" and not member.can_vote_on(day) and member.discipline != "probation":
         kind = "预备党员"  # converted after this meeting
     if member.discipline == "probation":

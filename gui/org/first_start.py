@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from gui import ops
 from gui.org.dialogs import BranchDialog, TownshipDialog
 from gui.org.setup import CommitteeDialog, PartyGroupsDialog
-from models.enums import label
+from models.enums import BranchDomain, label
 from services import org
 from services.db import Database
 from services.excel.branch_import import import_branches
@@ -96,7 +96,7 @@ class FirstStartDialog(QDialog):
         keep = self.current_branch()
         self.branches.clear()
         for bid, name, domain, members in rows:
-            item = QListWidgetItem(f"{name}（{label(domain)}）　党员 {members} 人")
+            item = QListWidgetItem(f"{name}（{label(BranchDomain(domain))}）　党员 {members} 人")
             item.setData(Qt.ItemDataRole.UserRole, bid)
             self.branches.addItem(item)
             if bid == keep:

@@ -1,7 +1,7 @@
 """The member page's history: joining, conversion, transfers and flow, leaving; the 发展党员 file; dues.
 
 Opened from the roster (经历… button). 转出 / 登记流动 / 流动返回 reuse the declared forms of
-``gui.ledger_actions`` with the member fixed, so the same services and checks apply as in 其他台账.
+``services.ledgers.actions`` with the member fixed, so the same services and checks apply as in 其他台账.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from gui import ops
-from gui.ledger_actions import ACTIONS, Action, Target
 from gui.ledgers_view import ActionDialog
 from services.db import Database
+from services.ledgers.actions import ACTIONS, Action, Target
 from services.member_page import MemberPage, member_page
 
 

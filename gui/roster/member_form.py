@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from gui import ops
 from gui.widgets.forms import DateField, FormSupport, may_close, submit
-from models.enums import LABELS, Discipline, Education, MemberStatus, label
+from models.enums import LABELS, Discipline, Education, Gender, MemberStatus, label
 from services import idcard, lookups, members, org
 from services.db import Database
 from services.errors import ErrorCollector, ValidationError
@@ -200,7 +200,7 @@ class MemberForm(QDialog):
             return
         err.hide()
         self.id_number.setStyleSheet("")
-        self.derived.setText(f"出生 {info.birth_date.isoformat()} · {label(info.gender)}")
+        self.derived.setText(f"出生 {info.birth_date.isoformat()} · {label(Gender(info.gender))}")
 
     def _status_changed(self, *_args: object) -> None:
         probationary = self.status.currentData() == MemberStatus.PROBATIONARY

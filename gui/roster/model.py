@@ -19,7 +19,7 @@ from PySide6.QtCore import (
 )
 
 from gui.widgets.table_model import Column, RowTableModel
-from models.enums import label
+from models.enums import Education, Gender, MemberState, MemberStatus, label
 from services.members import RosterRow
 
 
@@ -29,17 +29,17 @@ def _day(value: date | None) -> str:
 
 COLUMNS: list[Column[RosterRow]] = [
     Column("姓名", lambda r: r.name),
-    Column("性别", lambda r: label(r.gender)),
+    Column("性别", lambda r: label(Gender(r.gender))),
     Column("出生日期", lambda r: _day(r.birth_date)),
     Column("身份证号", lambda r: r.id_number),
-    Column("学历", lambda r: label(r.education) if r.education else ""),
+    Column("学历", lambda r: label(Education(r.education)) if r.education else ""),
     Column("联系电话", lambda r: r.phone),
     Column("入党日期", lambda r: _day(r.joined_on)),
-    Column("类别", lambda r: label(r.status)),
+    Column("类别", lambda r: label(MemberStatus(r.status))),
     Column("所在支部", lambda r: r.branch_name),
     Column("党小组", lambda r: r.party_group),
     Column("流动党员", lambda r: "是" if r.is_flowing else ""),
-    Column("状态", lambda r: label(r.state)),
+    Column("状态", lambda r: label(MemberState(r.state))),
 ]
 NAME_COLUMN = 0
 

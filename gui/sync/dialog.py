@@ -25,41 +25,13 @@ from PySide6.QtWidgets import (
 
 from gui import ops
 from services.db import Database
+from services.ledgers.schema import table_label
 from services.sync.status import last_ack_text, sync_status
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
     from services.sync.ack import AckResult
     from services.sync.exporter import ExportResult
-
-TABLE_LABELS = {
-    "township": "乡镇",
-    "branch": "党组织",
-    "party_group": "党小组",
-    "committee_seat": "支委成员",
-    "branch_term": "支委会任期",
-    "meeting_guest": "列席人员",
-    "meeting_exclusion": "不计入应到会",
-    "member": "党员",
-    "meeting": "会议记录",
-    "attendance": "会议出席",
-    "attachment": "附件",
-    "development_record": "发展党员",
-    "member_transfer": "组织关系转接",
-    "flow_record": "流动党员",
-    "fee_due": "党费",
-    "fund_entry": "经费",
-    "training_session": "教育培训",
-    "training_attendance": "培训出席",
-    "decision": "议事决策",
-    "decision_step": "决策步骤",
-    "disclosure_posting": "党务公开",
-    "venue_check": "阵地建设",
-    "rectification": "问题整改",
-    "weak_branch_flag": "软弱涣散",
-    "evidence_filing": "资料归档",
-    "finding_explanation": "检查说明",
-}
 
 
 class _Relay(QObject):
@@ -138,7 +110,7 @@ class SyncDialog(QDialog):
         pending: dict[str, int] = st["pending"]
         self.pending_table.setRowCount(len(pending))
         for row, (table, count) in enumerate(pending.items()):
-            self.pending_table.setItem(row, 0, QTableWidgetItem(TABLE_LABELS.get(table, table)))
+            self.pending_table.setItem(row, 0, QTableWidgetItem(table_label(table)))
             item = QTableWidgetItem(str(count))
             item.setData(Qt.ItemDataRole.UserRole, table)  # the stable table name
             self.pending_table.setItem(row, 1, item)

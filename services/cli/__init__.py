@@ -174,6 +174,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "exempt": ("ledgers", "请假、年老体弱、免交/少交党费登记"),
     "talk": ("ledgers", "谈心谈话、民主评议等次、流动党员联系"),
     "file-evidence": ("ledgers", "资料归档到目录"),
+    "ledger": ("ledger", "任一台账：列出记录或执行登记操作"),
     "meeting": ("meetings", "会议记录"),
     "member": ("members", "党员"),
     "township": ("org", "乡镇"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from models.enums import label
+from models.enums import AuditAction, label
 from services import audit, backup, localtime
 from services.cli import Context, emit, parse_date
 from services.errors import ValidationError
@@ -89,6 +89,6 @@ def audit_list(args: argparse.Namespace, ctx: Context) -> int:
     for r in rows:
         where = f"{table_label(r.table_name)} {r.row_id}".strip()
         when = localtime.show(r.at, seconds=True)
-        print(f"{r.id}\t{when}\t{r.user}\t{label(r.action)}\t{where}\t{r.describe()}")
+        print(f"{r.id}\t{when}\t{r.user}\t{label(AuditAction(r.action))}\t{where}\t{r.describe()}")
     print(f"共 {total} 条，显示第 {args.offset + 1}–{args.offset + len(rows)} 条（时间为本地时间）")
     return 0

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
+from models.enums import FeeCategory, FundDirection
 from services import fees, org
 from services.cli import Context, emit, parse_date
+from services.ledgers.values import normalise_month
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     due.add_argument(
         "--category",
         required=True,
-        choices=["salaried", "retired", "farmer", "student", "unemployed", "relief"],
+        choices=[c.value for c in FeeCategory],
     )
     due.add_argument("--income", default="0", help="税后月收入（元）")
     due.set_defaults(handler=set_due)
@@ -45,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add = fund.add_parser("add", help="登记收支")
     add.add_argument("--branch", required=True)
     add.add_argument("--date", required=True)
-    add.add_argument("--direction", required=True, choices=["income", "expense"])
+    add.add_argument("--direction", required=True, choices=[d.value for d in FundDirection])
     add.add_argument("--category", required=True)
     add.add_argument("--amount", required=True, help="金额（元）")
     add.add_argument("--description", default="")
@@ -66,7 +68,7 @@ def set_due(args: argparse.Namespace, ctx: Context) -> int:
             fees.parse_yuan(args.income, "income_fen"),
             fees.current_schedule(),
         )
-    print(f"{args.month} 应交 {fees.yuan(row.due_fen)} 元")
+    print(f"{row.month} 应交 {fees.yuan(row.due_fen)} 元")
     return 0
 
 
@@ -94,25 +96,35 @@ def pay_fee(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def arrears(args: argparse.Namespace, ctx: Context) -> int:
-    fees.parse_month(args.month)
+    """Runs judged by the lapse rules of the pack in use (as the check judges them), not fixed 3/5/6."""
+    from services.handbook.pack import pack_in_use
+
+    month = normalise_month(args.month)
+    pack = pack_in_use()
     with ctx.db().reader() as s:
         ids = org.descendant_branch_ids(s, org.branch_by_code(s, args.branch).id) if args.branch else None
-        unpaid = [r for r in fees.unpaid_runs(s, args.month, ids) if r.level()]
-        no_life = [r for r in fees.life_gap_runs(s, args.month, ids) if r.level()]
+        judged = [
+            (title, [(r, r.level(*levels)) for r in runs(s, month, ids)])
+            for title, runs, levels in (
+                ("连续未交党费", fees.unpaid_runs, fees.lapse_thresholds(pack, "dues")),
+                ("连续未参加组织生活", fees.life_gap_runs, fees.lapse_thresholds(pack, "life")),
+            )
+        ]
+    shown = [[(r, lvl) for r, lvl in runs if lvl] for _title, runs in judged]
     if args.json:
         emit(
             {
-                "unpaid": [asdict(r) | {"level": r.level()} for r in unpaid],
-                "no_organisational_life": [asdict(r) | {"level": r.level()} for r in no_life],
+                key: [asdict(r) | {"level": lvl} for r, lvl in runs]
+                for key, runs in zip(("unpaid", "no_organisational_life"), shown, strict=True)
             },
             True,
         )
     else:
-        for title, runs in (("连续未交党费", unpaid), ("连续未参加组织生活", no_life)):
-            for r in runs:
-                tag = "错误" if r.level() == "error" else "警告"
+        for (title, _), runs in zip(judged, shown, strict=True):
+            for r, lvl in runs:
+                tag = "错误" if lvl == "error" else "警告"
                 print(f"[{tag}] {r.name}：{title} {r.months} 个月（自 {r.since} 起）")
-    return 1 if any(r.level() == "error" for r in unpaid + no_life) else 0
+    return 1 if any(lvl == "error" for runs in shown for _r, lvl in runs) else 0
 
 
 def fund_add(args: argparse.Namespace, ctx: Context) -> int:

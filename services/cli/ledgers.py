@@ -151,6 +151,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--found", required=True)
     p.add_argument("--deadline", required=True)
     p.add_argument("--responsible", default="")
+    p = _cmd(r, "start", "开始整改（状态改为“整改中”）", problem_start)
+    p.add_argument("id")
     p = _cmd(r, "close", "整改销号", problem_close)
     p.add_argument("id")
     p.add_argument("--date", required=True)
@@ -389,6 +391,13 @@ def problem_add(args: argparse.Namespace, ctx: Context) -> int:
             args.responsible,
         )
     print(row.id)
+    return 0
+
+
+def problem_start(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        rectification.start_work(s, args.id)
+    print("已改为整改中")
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from models.enums import Discipline, MemberState, MemberStatus, label
+from models.enums import Discipline, Gender, MemberState, MemberStatus, label
 from services import members, org
 from services.cli import Context, coded, emit, parse_date
 
@@ -73,7 +73,7 @@ def member_list(args: argparse.Namespace, ctx: Context) -> int:
     else:
         for r in rows:
             print(
-                f"{r.name}\t{label(r.gender)}\t{r.id_number}\t{label(r.status)}\t{r.branch_name}\t{r.phone}"
+                f"{r.name}\t{label(Gender(r.gender))}\t{r.id_number}\t{label(MemberStatus(r.status))}\t{r.branch_name}\t{r.phone}"
             )
         print(f"共 {len(rows)} 人")
     return 0

@@ -213,7 +213,7 @@ def _write_sheet(wb: Workbook, sheet: _Sheet) -> None:
         header.append(cell)
     ws.append(header)
     for row in sheet.rows:
-        ws.append([_text_cell(ws, v) if isinstance(v, str) else v for v in row])
+        ws.append([_text_cell(ws, v) if isinstance(v, str) else _number_cell(ws, v) for v in row])
 
 
 def safe_cell(ws: Worksheet, value: object) -> object:
@@ -221,6 +221,15 @@ def safe_cell(ws: Worksheet, value: object) -> object:
     if isinstance(value, str) and value.startswith(RISKY_START):
         cell = WriteOnlyCell(ws, value)
         cell.data_type = "s"
+        return cell
+    return value
+
+
+def _number_cell(ws: Worksheet, value: object) -> object:
+    """Money arrives as an exact Decimal (yuan): written as a number shown with two decimals."""
+    if isinstance(value, Decimal) and value.as_tuple().exponent == -2:
+        cell = WriteOnlyCell(ws, value)
+        cell.number_format = "0.00"
         return cell
     return value
 

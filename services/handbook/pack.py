@@ -92,8 +92,12 @@ class LedgerColumn(_Model):
 
 
 class LedgerSection(_Model):
+    """A section of a ledger: either stored ``records`` (a table, with filter/date field/order) or a
+    ``listing`` declared in ``services.ledgers.catalog`` (its columns by declared key)."""
+
     title: str
-    records: str
+    records: str = ""
+    listing: str = ""
     filter: dict[str, FilterValue] = Field(default_factory=dict)
     date_field: str | None = None
     order_by: str | None = None
@@ -641,15 +645,20 @@ def _cross_check(pack: Pack) -> list[str]:
     for lg in pack.ledger:
         for sec in lg.section:
             where = f"台账“{lg.id}”的“{sec.title}”"
+            if sec.listing or not sec.records:
+                problems += _listing_problems(where, sec)
+                continue
             if not _check_source(where, sec.records, sec.date_field, problems):
                 continue
             _check_filter(where, sec.records, sec.filter, problems)
-            fields = sources()[sec.records].fields
+            fields = sources()[sec.records].filter_fields  # own fields and ``parent.field``
             for col in sec.columns:
                 if col.field not in fields:
-                    problems.append(f"{where}：记录“{sec.records}”没有字段“{col.field}”")
+                    problems.append(
+                        f"{where}：记录“{sec.records}”没有字段“{col.field}”，可用：{'、'.join(fields)}"
+                    )
             if sec.order_by and sec.order_by.lstrip("-") not in fields:
-                problems.append(f"{where}：排序字段“{sec.order_by}”不存在")
+                problems.append(f"{where}：排序字段“{sec.order_by}”不存在，可用：{'、'.join(fields)}")
     for r in pack.rule:
         where = f"规则“{r.id}”"
         if r.norm not in norms:
@@ -741,6 +750,26 @@ def _cross_check(pack: Pack) -> list[str]:
     return problems
 
 
+def _listing_problems(where: str, sec: LedgerSection) -> list[str]:
+    """A section naming a declared ledger: it exists, and every column is one of its declared keys."""
+    from services.ledgers.catalog import LISTINGS
+
+    if bool(sec.listing) == bool(sec.records):
+        return [f"{where}：须写 records（数据表）或 listing（台账声明）二者之一"]
+    listing = LISTINGS.get(sec.listing)
+    if listing is None:
+        return [f"{where}：台账声明“{sec.listing}”不存在，可用：{'、'.join(LISTINGS)}"]
+    keys = [c.key for c in listing.columns]
+    out = [
+        f"{where}：台账“{sec.listing}”没有列“{col.field}”，可用：{'、'.join(keys)}"
+        for col in sec.columns
+        if col.field not in keys
+    ]
+    if sec.filter or sec.date_field or sec.order_by:
+        out.append(f"{where}：listing 段不用 filter、date_field、order_by（按台账声明的年度和顺序）")
+    return out
+
+
 def parse_pack(text: str, file: str) -> Pack:
     """Parse and validate pack text; raises PackError listing every problem."""
     try:
@@ -812,3 +841,10 @@ class PackHolder:
             return False
         self.pack, self.path, self.last_error = pack, target, None
         return True
+
+
+def pack_in_use() -> Pack:
+    """The pack chosen on this computer (工具 → 载入手册包, ``handbook use``), as the check uses it; the
+    default pack when none is chosen or the chosen file is now bad. Raises PackError only when even the
+    default pack cannot be read."""
+    return PackHolder.startup().pack

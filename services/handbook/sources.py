@@ -14,34 +14,10 @@ from sqlalchemy import Column, Date, Table
 
 import models
 from models.enums import LABELS
+from services.ledgers.schema import CODED
 
 # Columns every tracked table has; packs never need them.
 _INTERNAL = {"created_at", "updated_at", "created_by", "updated_by", "deleted", "deleted_at", "row_seq"}
-
-# Enum-coded columns: (table, column) → the LABELS table holding the closed set.
-CODED: dict[tuple[str, str], str] = {
-    ("meeting", "type"): "MeetingType",
-    ("attendance", "status"): "AttendanceStatus",
-    ("member", "status"): "MemberStatus",
-    ("member", "state"): "MemberState",
-    ("member", "gender"): "Gender",
-    ("member", "discipline"): "Discipline",
-    ("member", "education"): "Education",
-    ("committee_seat", "role"): "CommitteeRole",
-    ("branch", "domain"): "BranchDomain",
-    ("branch", "kind"): "BranchKind",
-    ("development_record", "stage"): "DevelopmentStage",
-    ("member_transfer", "direction"): "TransferDirection",
-    ("fee_due", "category"): "FeeCategory",
-    ("member_exemption", "kind"): "ExemptionKind",
-    ("appraisal_grade", "grade"): "AppraisalGradeCode",
-    ("appraisal_grade", "follow_up"): "FollowUp",
-    ("flow_contact", "way"): "ContactWay",
-    ("training_session", "kind"): "TrainingKind",
-    ("decision_step", "step"): "DecisionStepCode",
-    ("venue_check", "item"): "VenueItem",
-    ("rectification", "status"): "RectificationStatus",
-}
 
 
 @dataclass(frozen=True)

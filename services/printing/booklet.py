@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from models import Branch, Member, PartyGroup, Township
 from services import audit
 from services.errors import ValidationError
+from services.handbook.pack import Ledger
 from services.meetings import get_meeting, kinds_label
 from services.org import get_branch
 from services.printing import sections
@@ -41,7 +42,7 @@ class BookletOptions:
     keeper: str = ""
     ledger_name: str = ""  # default: 「<branch>工作台账」
     made_on: date | None = None
-    ledgers: list[sections.DeclaredLedger] | None = None  # None: the default handbook pack
+    ledgers: list[Ledger] | None = None  # None: the ledgers of the handbook pack in use
     extra_sections: list[sections.SectionSpec] | None = None  # None: every registered section
     include_forms: bool = True
     photo_loader: PhotoLoader = field(default=load_thumbnail)
@@ -66,7 +67,7 @@ def build_branch_booklet(
     township = session.get(Township, branch.township_id)
     assert township is not None
     data = sections.BookletData(session, branch, township, year)
-    declared = opts.ledgers if opts.ledgers is not None else sections.default_ledgers()
+    declared = opts.ledgers if opts.ledgers is not None else sections.pack_ledgers()
     plan = sections.plan(declared, opts.extra_sections)
     meetings = data.meetings if opts.include_forms else []
 

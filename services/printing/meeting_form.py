@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Attachment, BranchTerm, Meeting, MeetingExclusion, MeetingGuest, Member, PartyGroup
-from models.enums import AttendanceStatus, MeetingType, label
+from models.enums import AttendanceStatus, ExclusionGround, MeetingType, label
 from services import attachments
 from services.committee import ElectionQuorum
 from services.errors import LedgerError
@@ -130,7 +130,7 @@ def meeting_exclusions(session: Session, meeting_ids: list[str]) -> dict[str, li
         .order_by(MeetingExclusion.meeting_id, Member.name)
     )
     for meeting_id, name, ground, note in rows:
-        why = label(ground) + (f"，{note}" if note else "")
+        why = label(ExclusionGround(ground)) + (f"，{note}" if note else "")
         out.setdefault(meeting_id, []).append((name, why))
     return out
 

@@ -17,19 +17,33 @@ from __future__ import annotations
 import importlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import Any
 
 from reportlab.platypus import Flowable, Paragraph, Spacer
-from sqlalchemy import Date, String, Table, and_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-import models
-from models import Branch, Meeting, Member, PartyGroup, Township
-from models.enums import LABELS, AttendanceStatus, MeetingType, label
+from models import Branch, Meeting, Member, MemberTransfer, PartyGroup, Township
+from models.enums import (
+    AttendanceStatus,
+    BranchDomain,
+    BranchKind,
+    CommitteeRole,
+    Education,
+    Gender,
+    MeetingType,
+    MemberState,
+    MemberStatus,
+    TransferDirection,
+    label,
+)
 from services.dates import in_year
+from services.handbook.ledgers import section_rows
+from services.handbook.pack import Ledger, LedgerSection, Pack
+from services.handbook.period import Period
 from services.meetings import kinds_label
 from services.org import committee_on
 from services.printing.layout import data_table, esc, styles
@@ -71,24 +85,58 @@ class BookletData:
         return date(self.year, 12, 31)
 
     @cached_property
+    def moved_out(self) -> dict[str, date]:
+        """Members who left this branch during or after the year by a transfer and now belong to another
+        branch (their row moved with them): member id → the day they left this branch."""
+        rows = self.session.execute(
+            select(MemberTransfer.member_id, func.max(MemberTransfer.on))
+            .join(Member, Member.id == MemberTransfer.member_id)
+            .where(
+                MemberTransfer.branch_id == self.branch.id,
+                MemberTransfer.direction == TransferDirection.OUT,
+                MemberTransfer.deleted.is_(False),
+                MemberTransfer.on >= self.start,
+                Member.branch_id != self.branch.id,
+                Member.deleted.is_(False),
+                Member.joined_on <= self.end,
+            )
+            .group_by(MemberTransfer.member_id)
+        )
+        return {member_id: on for member_id, on in rows}
+
+    @cached_property
     def members(self) -> list[Member]:
-        """Everyone who belonged to the branch at some time in the year (including who left)."""
+        """Everyone who belonged to the branch at some time in the year (including who left, and who
+        moved to another branch since: they stay in this branch's roster and statistics for the year)."""
+        moved = list(self.moved_out)
         return list(
             self.session.scalars(
                 select(Member)
                 .where(
-                    Member.branch_id == self.branch.id,
                     Member.deleted.is_(False),
-                    Member.branch_since <= self.end,
-                    (Member.left_on.is_(None)) | (Member.left_on >= self.start),
+                    (
+                        (Member.branch_id == self.branch.id)
+                        & (Member.branch_since <= self.end)
+                        & ((Member.left_on.is_(None)) | (Member.left_on >= self.start))
+                    )
+                    | Member.id.in_(moved),
                 )
                 .order_by(Member.joined_on, Member.name)
             )
         )
 
+    def in_branch_on(self, member: Member, day: date) -> bool:
+        """Whether ``member`` belonged to THIS branch on ``day`` (a moved member: until they left it)."""
+        if member.id in self.moved_out:
+            return day < self.moved_out[member.id]
+        return member.in_branch_on(day)
+
     @cached_property
     def member_names(self) -> dict[str, str]:
-        rows = self.session.execute(select(Member.id, Member.name).where(Member.branch_id == self.branch.id))
+        """Names of the township's members by id (a member who moved on is still named here)."""
+        rows = self.session.execute(
+            select(Member.id, Member.name).where(Member.township_id == self.branch.township_id)
+        )
         return {r[0]: r[1] for r in rows}
 
     @cached_property
@@ -179,180 +227,41 @@ def registered_sections() -> list[SectionSpec]:
 # --- sections declared in the handbook pack ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DeclaredColumn:
-    field: str
-    title: str
-    width: int | None = None
-
-
-@dataclass(frozen=True)
-class DeclaredSection:
-    title: str
-    records: str
-    columns: tuple[DeclaredColumn, ...]
-    filter: dict[str, Any] = field(default_factory=dict)
-    date_field: str | None = None
-    order_by: str | None = None
-
-
-@dataclass(frozen=True)
-class DeclaredLedger:
-    code: str
-    name: str
-    sections: tuple[DeclaredSection, ...] = ()
-
-
-def ledgers_from_pack(pack: Any) -> list[DeclaredLedger]:
-    """The pack's ``[[ledger]]`` list as plain values (the pack module owns parsing and validation)."""
-    out = []
-    for lg in pack.ledger:
-        sections = tuple(
-            DeclaredSection(
-                title=s.title,
-                records=s.records,
-                columns=tuple(DeclaredColumn(c.field, c.title, c.width) for c in s.columns),
-                filter=dict(s.filter),
-                date_field=s.date_field,
-                order_by=s.order_by,
-            )
-            for s in lg.section
-        )
-        out.append(DeclaredLedger(lg.id, lg.name, sections))
-    return out
-
-
-def default_ledgers() -> list[DeclaredLedger] | None:
-    """The default pack's ledgers, or None when the pack cannot be loaded (fallback sections print)."""
+def pack_ledgers(pack: Pack | None = None) -> list[Ledger] | None:
+    """The ledgers of ``pack`` (default: the pack IN USE on this computer, as the check uses it), or
+    None when no pack can be loaded (then the built-in fallback sections print)."""
+    if pack is not None:
+        return list(pack.ledger)
     try:
-        from services.handbook.pack import load_pack
+        from services.handbook.pack import pack_in_use
 
-        return ledgers_from_pack(load_pack())
+        return list(pack_in_use().ledger)
     except Exception:
         # A broken or missing pack must not stop printing; the built-in sections cover the basics.
         return None
 
 
-def _source_query(data: BookletData, decl: DeclaredSection) -> tuple[Table, Any]:
-    """Rows of ``decl.records`` belonging to the branch: directly or through a parent row."""
-    tables = models.Base.metadata.tables
-    table = tables[decl.records]
-    stmt = select(table)
-    if "branch_id" in table.c:
-        stmt = stmt.where(table.c.branch_id == data.branch.id)
-    else:
-        for col in table.c:
-            parents = [fk.column.table for fk in col.foreign_keys]
-            if col.name != "member_id" and parents and "branch_id" in parents[0].c:
-                parent = parents[0]
-                stmt = stmt.join(parent, parent.c.id == col).where(
-                    parent.c.branch_id == data.branch.id, parent.c.deleted.is_(False)
-                )
-                break
-        else:
-            raise KeyError(decl.records)
-    if "deleted" in table.c:
-        stmt = stmt.where(table.c.deleted.is_(False))
-    for name, value in decl.filter.items():
-        col = table.c[name]
-        stmt = stmt.where(col.in_(value) if isinstance(value, list) else col == value)
-    if decl.date_field:
-        col = table.c[decl.date_field]
-        stmt = stmt.where(and_(col >= data.start, col <= data.end))
-    elif _by_month(table):
-        # Monthly records (党费: month = "2026-03") belong to the year of their month.
-        stmt = stmt.where(table.c.month.like(f"{data.year}-%"))
-    if decl.order_by:
-        stmt = stmt.order_by(table.c[decl.order_by])
-    return table, stmt
+def declared_builder(decl: LedgerSection) -> Builder:
+    """Prints one pack section through the one ledger reader (``services.handbook.ledgers``)."""
 
-
-# Enum-coded columns → their LABELS table. Codes repeat across enums ("committee" is a meeting type
-# and a branch kind), so the column decides which label applies.
-CODED: dict[tuple[str, str], str] = {
-    ("meeting", "type"): "MeetingType",
-    ("attendance", "status"): "AttendanceStatus",
-    ("member", "gender"): "Gender",
-    ("member", "education"): "Education",
-    ("member", "status"): "MemberStatus",
-    ("member", "discipline"): "Discipline",
-    ("member", "state"): "MemberState",
-    ("branch", "kind"): "BranchKind",
-    ("branch", "domain"): "BranchDomain",
-    ("committee_seat", "role"): "CommitteeRole",
-    ("development_record", "gender"): "Gender",
-    ("development_record", "stage"): "DevelopmentStage",
-    ("member_transfer", "direction"): "TransferDirection",
-    ("fee_due", "category"): "FeeCategory",
-    ("training_session", "kind"): "TrainingKind",
-    ("decision_step", "step"): "DecisionStepCode",
-    ("venue_check", "item"): "VenueItem",
-    ("rectification", "status"): "RectificationStatus",
-    ("fund_entry", "direction"): "FundDirection",
-    ("decision", "procedure"): "DecisionProcedure",
-}
-
-
-def format_value(data: BookletData, table: Table, field_name: str, value: Any) -> str:
-    named = data.lookup(field_name, value)
-    if named is not None:
-        return named
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int) and field_name.endswith("_fen"):
-        sign = "-" if value < 0 else ""
-        return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
-    enum = CODED.get((table.name, field_name))
-    if enum and isinstance(value, str):
-        return LABELS.get(enum, {}).get(value, value)
-    return "" if value is None else str(value)
-
-
-def _by_month(table: Table) -> bool:
-    return "month" in table.c and isinstance(table.c.month.type, String) and table.c.month.type.length == 7
-
-
-def column_title(title: str, field_name: str) -> str:
-    """Money is printed in yuan (x.xx), so a header that says 分 is corrected to 元."""
-    return title.replace("（分）", "（元）").replace("(分)", "(元)") if field_name.endswith("_fen") else title
-
-
-def declared_builder(decl: DeclaredSection) -> Builder:
     def build(data: BookletData) -> list[Flowable]:
-        table, stmt = _source_query(data, decl)
-        rows = [
-            [str(i)] + [format_value(data, table, c.field, row._mapping[c.field]) for c in decl.columns]
-            for i, row in enumerate(data.session.execute(stmt), start=1)
-        ]
-        widths = [5.0] + [float(c.width or _default_width(table, c.field)) for c in decl.columns]
-        note = ""
-        if decl.date_field or _by_month(table):
+        read = section_rows(data.session, decl, [data.branch.id], Period(data.start, data.end, "year"))
+        rows = [[str(i), *row] for i, row in enumerate(read.rows, start=1)]
+        widths = [5.0] + [float(w or k.width) for w, k in zip(read.widths, read.kinds, strict=True)]
+        if read.dated:
             note = f"统计期间：{data.start.isoformat()} 至 {data.end.isoformat()}　共 {len(rows)} 条"
         else:
             note = f"截至打印时的记录　共 {len(rows)} 条"
-        header = ["序号", *[column_title(c.title, c.field) for c in decl.columns]]
         return [
             Paragraph(esc(note), styles().note),
             Spacer(1, 2),
-            data_table(header, rows, widths, center=[0]),
+            data_table(["序号", *read.headers], rows, widths, center=[0]),
         ]
 
     return build
 
 
-def _default_width(table: Table, field_name: str) -> float:
-    col = table.c[field_name]
-    if isinstance(col.type, Date):
-        return 11
-    length = getattr(col.type, "length", None)
-    if isinstance(col.type, String) and length and length <= 16:
-        return 8
-    return 20
-
-
-def declared_spec(ledger: str, decl: DeclaredSection, position: int) -> SectionSpec:
+def declared_spec(ledger: str, decl: LedgerSection, position: int) -> SectionSpec:
     return SectionSpec(f"pack.{ledger}.{position}", decl.title, ledger, declared_builder(decl), position)
 
 
@@ -366,9 +275,7 @@ class LedgerPlan:
     sections: list[SectionSpec]
 
 
-def plan(
-    declared: Sequence[DeclaredLedger] | None, extra: Iterable[SectionSpec] | None = None
-) -> list[LedgerPlan]:
+def plan(declared: Sequence[Ledger] | None, extra: Iterable[SectionSpec] | None = None) -> list[LedgerPlan]:
     """Ledgers in pack order with their sections: the pack's, then the registered ones.
 
     Registered sections of a ledger the pack does not know still print, under the default name.
@@ -378,8 +285,8 @@ def plan(
     have_pack = declared is not None
     ledgers: dict[str, LedgerPlan] = {}
     for lg in declared or []:
-        ledgers[lg.code] = LedgerPlan(
-            lg.code, lg.name, [declared_spec(lg.code, s, i) for i, s in enumerate(lg.sections)]
+        ledgers[lg.id] = LedgerPlan(
+            lg.id, lg.name, [declared_spec(lg.id, s, i) for i, s in enumerate(lg.section)]
         )
     if not have_pack:
         for code, name in DEFAULT_LEDGERS.items():
@@ -407,7 +314,7 @@ def _d(value: date | None) -> str:
 @section("org.basic", "党组织基本情况", "org_setup", order=10)
 def basic_info(data: BookletData) -> list[Flowable]:
     b = data.branch
-    active = [m for m in data.members if m.in_branch_on(data.end) and m.state == "active"]
+    active = [m for m in data.members if data.in_branch_on(m, data.end) and m.state == "active"]
     full = sum(1 for m in active if m.status == "full")
     women = sum(1 for m in active if m.gender == "female")
     flowing = sum(1 for m in active if m.is_flowing)
@@ -415,8 +322,8 @@ def basic_info(data: BookletData) -> list[Flowable]:
     secretary = next((data.member_names.get(s.member_id, "") for s in seats if s.role == "secretary"), "")
     rows = [
         ["党组织名称", b.name, "组织代码", b.code],
-        ["所属乡镇", data.township.name, "组织类别", label(b.kind)],
-        ["所属领域", label(b.domain), "成立日期", _d(b.founded_on)],
+        ["所属乡镇", data.township.name, "组织类别", label(BranchKind(b.kind))],
+        ["所属领域", label(BranchDomain(b.domain)), "成立日期", _d(b.founded_on)],
         ["本届换届日期", _d(b.term_start), "届满日期", _d(b.term_end)],
         ["支部书记", secretary, "党小组数", f"{len(data.groups)} 个"],
         ["年末党员数", f"{len(active)} 人", "其中正式党员", f"{full} 人"],
@@ -431,7 +338,7 @@ def basic_info(data: BookletData) -> list[Flowable]:
 def groups_with_members(data: BookletData) -> list[Flowable]:
     by_group: dict[str | None, list[str]] = defaultdict(list)
     for m in data.members:
-        if m.in_branch_on(data.end):
+        if data.in_branch_on(m, data.end):
             by_group[m.party_group_id].append(m.name)
     names = {m.id: m.name for m in data.members}
     rows = [
@@ -449,6 +356,12 @@ def groups_with_members(data: BookletData) -> list[Flowable]:
     return [data_table(["序号", "党小组", "组长", "人数", "成员"], rows, [6, 18, 12, 10, 54], center=[0, 3])]
 
 
+def _roster_note(data: BookletData, m: Member) -> str:
+    if m.id in data.moved_out:
+        return f"转出 {_d(data.moved_out[m.id])}"
+    return "" if m.state == "active" else f"{label(MemberState(m.state))} {_d(m.left_on)}"
+
+
 @section("members.roster", "党员花名册", "team", order=10, fallback=True)
 def roster(data: BookletData) -> list[Flowable]:
     groups = {g.id: g.name for g in data.groups}
@@ -456,15 +369,15 @@ def roster(data: BookletData) -> list[Flowable]:
         [
             str(i),
             m.name,
-            label(m.gender),
+            label(Gender(m.gender)),
             m.ethnicity,
             _d(m.birth_date),
-            label(m.education) if m.education else "",
+            label(Education(m.education)) if m.education else "",
             _d(m.joined_on),
-            label(m.status),
+            label(MemberStatus(m.status)),
             groups.get(m.party_group_id or "", ""),
             m.id_number,
-            "" if m.state == "active" else f"{label(m.state)} {_d(m.left_on)}",
+            _roster_note(data, m),
         ]
         for i, m in enumerate(data.members, start=1)
     ]
@@ -500,7 +413,13 @@ def committee(data: BookletData) -> list[Flowable]:
         .order_by(CommitteeSeat.start_on)
     )
     rows = [
-        [str(i), data.member_names.get(s.member_id, ""), label(s.role), _d(s.start_on), _d(s.end_on)]
+        [
+            str(i),
+            data.member_names.get(s.member_id, ""),
+            label(CommitteeRole(s.role)),
+            _d(s.start_on),
+            _d(s.end_on),
+        ]
         for i, s in enumerate(seats, start=1)
     ]
     return [

@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import and_, func, select
@@ -18,6 +19,7 @@ from models import Branch, Meeting, Member, Township
 from services.dates import in_year
 from services.db import open_database
 from services.errors import NotFound
+from services.printing import sections
 from services.printing.booklet import BookletOptions, PrintResult, check_year, print_branch_booklet
 from services.printing.errors import OutputError
 
@@ -125,6 +127,8 @@ def _print_into(
 ) -> list[PrintResult]:
     todo = branches_to_print(db_target, township_id, year)
     opts = options or BookletOptions()
+    if opts.ledgers is None:  # read the pack in use once, not once per branch (workers get the result)
+        opts = replace(opts, ledgers=sections.pack_ledgers())
     work = [
         (db_target, bid, year, str(folder / booklet_filename(code, name, year)), opts)
         for bid, code, name, _ in todo

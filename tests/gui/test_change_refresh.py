@@ -10,7 +10,6 @@ from pytestqt.qtbot import QtBot
 
 from gui import ops
 from gui.handbook.view import HandbookPage, HandbookView
-from gui.ledger_actions import ACTIONS
 from gui.ledgers_view import LedgersView
 from gui.main_window import MainWindow
 from gui.meetings.view import MeetingsView
@@ -19,6 +18,7 @@ from models.enums import FeeCategory
 from services import fees, members
 from services.db import Database
 from services.handbook.period import month
+from services.ledgers.actions import ACTIONS
 from tests.conftest import Builder
 from tests.gui.conftest import show_active, type_text
 
@@ -90,7 +90,7 @@ def test_handbook_check_follows_a_fee_payment_saved_in_other_ledgers(
     dialog = ledgers.dialog_for(pay)
     assert dialog is not None
     qtbot.addWidget(dialog)
-    amount, paid_on = dialog.widgets["amount"], dialog.widgets["paid_on"]
+    amount, paid_on = dialog.widgets["paid_fen"], dialog.widgets["paid_on"]
     assert isinstance(amount, QLineEdit) and isinstance(paid_on, QLineEdit)
     amount.setText("0.2")
     paid_on.setText("2026-10-15")
@@ -141,7 +141,7 @@ def test_a_change_that_no_screen_shows_reloads_nothing(window: MainWindow) -> No
 
 def test_a_long_listing_is_handed_to_the_view_in_batches(app: QApplication) -> None:
     from gui.ledgers_view import ListingModel
-    from services.listings import LISTINGS
+    from services.ledgers.catalog import LISTINGS
 
     model = ListingModel()
     rows = [{"id": str(i), "month": "2026-01", "name": f"党员{i}"} for i in range(ListingModel.BATCH * 2 + 5)]

@@ -10,11 +10,11 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from gui.ledger_actions import ACTIONS
 from gui.ledgers_view import ActionDialog, LedgersView
 from models import AppraisalGrade, FlowContact, HeartTalk, MemberExemption
 from services import committee, transfers
 from services.db import Database
+from services.ledgers.actions import ACTIONS
 from services.members import members_on
 from tests.conftest import Builder
 from tests.gui.conftest import Boxes, type_text
@@ -69,7 +69,7 @@ def test_leave_form_refuses_an_end_before_the_start_then_records_the_leave(
     branch = build.branch(members=3)
     member_id, _name = _people(build, branch.id)[0]
     dialog = _form(qtbot, build, branch.id, "exemptions", "登记请假/免于要求")
-    _pick(dialog, "member", member_id)
+    _pick(dialog, "member_id", member_id)
     _pick(dialog, "kind", "leave")
     _type(qtbot, dialog, "start_on", "2026-03-10")
     _type(qtbot, dialog, "end_on", "2026-03-01")
@@ -96,7 +96,7 @@ def test_leave_form_refuses_an_overlap_a_missing_reason_and_a_bad_date_at_their_
     branch = build.branch(members=3)
     member_id, _name = _people(build, branch.id)[0]
     first = _form(qtbot, build, branch.id, "exemptions", "登记请假/免于要求")
-    _pick(first, "member", member_id)
+    _pick(first, "member_id", member_id)
     _pick(first, "kind", "leave")
     _type(qtbot, first, "start_on", "2026-03-01")
     _type(qtbot, first, "end_on", "2026-04-30")
@@ -104,7 +104,7 @@ def test_leave_form_refuses_an_overlap_a_missing_reason_and_a_bad_date_at_their_
     first.save()
     assert _saved(first)
     again = _form(qtbot, build, branch.id, "exemptions", "登记请假/免于要求")
-    _pick(again, "member", member_id)
+    _pick(again, "member_id", member_id)
     _pick(again, "kind", "leave")
     _type(qtbot, again, "start_on", "2026-04-15")
     _type(qtbot, again, "end_on", "三月底")
@@ -133,17 +133,17 @@ def test_talk_form_refuses_a_talker_off_the_committee_and_no_topic_then_records(
 ) -> None:
     branch_id, secretary, people = _with_secretary(build)
     dialog = _form(qtbot, build, branch_id, "talks", "登记谈心谈话")
-    _pick(dialog, "talker", people[1][0])
-    _pick(dialog, "member", people[2][0])
+    _pick(dialog, "talker_id", people[1][0])
+    _pick(dialog, "member_id", people[2][0])
     _type(qtbot, dialog, "on", DAY.isoformat())
     _type(qtbot, dialog, "topic", "思想动态")
     dialog.save()
     assert "不是本支部委员（书记），请选择支部委员作为谈话人" in dialog.support.message_for("talker_id")
-    _pick(dialog, "talker", secretary)
-    _pick(dialog, "member", secretary)
+    _pick(dialog, "talker_id", secretary)
+    _pick(dialog, "member_id", secretary)
     dialog.save()
     assert dialog.support.message_for("member_id") == "谈话对象不能是谈话人本人。"
-    _pick(dialog, "member", people[2][0])
+    _pick(dialog, "member_id", people[2][0])
     _type(qtbot, dialog, "on", (TODAY + timedelta(days=3)).isoformat())
     dialog.save()
     assert dialog.support.message_for("on") == "谈话日期不能晚于今天。"
@@ -179,11 +179,11 @@ def test_grade_form_refuses_a_probationary_member_and_a_follow_up_on_a_pass_and_
         return dialog
 
     dialog = form()
-    _pick(dialog, "member", probationary)
+    _pick(dialog, "member_id", probationary)
     _pick(dialog, "grade", "excellent")
     dialog.save()
     assert "是预备党员，参加民主评议但不评定等次" in dialog.support.message_for("grade")
-    _pick(dialog, "member", full[0])
+    _pick(dialog, "member_id", full[0])
     _pick(dialog, "grade", "qualified")
     _pick(dialog, "follow_up", "correct")
     dialog.save()
@@ -195,7 +195,7 @@ def test_grade_form_refuses_a_probationary_member_and_a_follow_up_on_a_pass_and_
     assert _saved(dialog)
     assert boxes.shown and "超过参评正式党员 1 人的三分之一" in boxes.shown[-1][2]  # 1 of 1 graded so far
     second = form()
-    _pick(second, "member", full[1])
+    _pick(second, "member_id", full[1])
     _pick(second, "grade", "qualified")
     second.save()
     assert _saved(second) and _count(build.db, AppraisalGrade) == 2
@@ -210,13 +210,13 @@ def test_contact_form_refuses_a_member_not_away_and_empty_content_then_records(
     with build.db.transaction("t") as s:
         transfers.start_flow(s, away, "江苏省苏州市", DAY - timedelta(days=60), "13912345678", today=TODAY)
     dialog = _form(qtbot, build, branch.id, "flow_contacts", "登记联系")
-    _pick(dialog, "member", people[0][0])
+    _pick(dialog, "member_id", people[0][0])
     _type(qtbot, dialog, "on", DAY.isoformat())
     _pick(dialog, "way", "phone")
     _type(qtbot, dialog, "content", "了解务工情况")
     dialog.save()
     assert "没有外出流动登记，请先登记外出流动" in dialog.support.message_for("member_id")
-    _pick(dialog, "member", away)
+    _pick(dialog, "member_id", away)
     _type(qtbot, dialog, "content", "")
     dialog.save()
     assert dialog.support.message_for("content") == "请填写内容。"

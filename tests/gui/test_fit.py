@@ -107,7 +107,7 @@ def instances(cls: type[QWidget], w: World) -> Iterator[QWidget]:
         yield w.window
         return
     if cls.__name__ == "ActionDialog":
-        from gui.ledger_actions import ACTIONS, Target
+        from services.ledgers.actions import ACTIONS, Target
 
         for actions in ACTIONS.values():
             for action in actions:

@@ -176,16 +176,16 @@ def test_a_real_change_of_date_still_counts_as_unsaved(
 def test_ledger_action_form_shows_every_bad_field_in_one_save(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder
 ) -> None:
-    from gui.ledger_actions import ACTIONS, Target
     from gui.ledgers_view import ActionDialog
+    from services.ledgers.actions import ACTIONS, Target
 
     branch = build.branch(members=1)
     action = next(a for a in ACTIONS["funds"] if a.title == "登记收支")
     dialog = ActionDialog(None, db, action, Target(branch.id, None), [])  # type: ignore[arg-type]
     qtbot.addWidget(dialog)
     dialog.widgets["on"].setText("2026-99-99")  # type: ignore[attr-defined]
-    dialog.widgets["amount"].setText("")  # type: ignore[attr-defined]
+    dialog.widgets["amount_fen"].setText("")  # type: ignore[attr-defined]
     dialog.save()
     shown = dialog.support.messages()
-    assert "无法识别" in shown["on"] and "金额" in shown["amount"] and "类别" in shown["category"]
+    assert "无法识别" in shown["on"] and "金额" in shown["amount_fen"] and "类别" in shown["category"]
     assert dialog.result_value is None

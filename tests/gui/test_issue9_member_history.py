@@ -103,8 +103,8 @@ def test_transfer_out_from_the_history_writes_letter_and_shows_it(
     on = form.widgets["on"]
     assert isinstance(on, QLineEdit)
     on.setText((date.today() - timedelta(days=3)).isoformat())
-    type_text(qtbot, form.widgets["to"], "县教育局党委")
-    qtbot.keyClicks(form.widgets["letter"], "No.2024-017")
+    type_text(qtbot, form.widgets["counterpart"], "县教育局党委")
+    qtbot.keyClicks(form.widgets["letter_no"], "No.2024-017")
     form.save()
     assert form.result() == form.DialogCode.Accepted
     dialog.load()
@@ -123,7 +123,7 @@ def test_flow_start_and_return_from_the_history(qtbot: QtBot, app: QApplication,
     form = dialog.dialog_for(next(a for a in _actions("flow") if a.title == "登记外出流动"))
     assert form is not None
     qtbot.addWidget(form)
-    type_text(qtbot, form.widgets["to"], "新疆乌鲁木齐")
+    type_text(qtbot, form.widgets["destination"], "新疆乌鲁木齐")
     type_text(qtbot, form.widgets["contact"], "13800000001")
     form.save()
     assert form.result() == form.DialogCode.Accepted
@@ -153,7 +153,7 @@ def test_flow_with_empty_destination_is_refused_at_the_field(
     assert form is not None
     qtbot.addWidget(form)
     form.save()
-    assert "流入地" in form.support.message_for("to")
+    assert "流入地" in form.support.message_for("destination")
     assert form.result() != form.DialogCode.Accepted
     with build.db.reader() as s:
         assert s.scalar(select(FlowRecord.id)) is None
@@ -183,7 +183,7 @@ def test_roster_history_button_opens_the_selected_member(
 
 
 def _actions(code: str):  # type: ignore[no-untyped-def]
-    from gui.ledger_actions import ACTIONS
+    from services.ledgers.actions import ACTIONS
 
     return ACTIONS[code]
 
@@ -197,7 +197,7 @@ def test_flow_before_joining_the_party_is_refused_at_the_field(
     form = dialog.dialog_for(next(a for a in _actions("flow") if a.title == "登记外出流动"))
     assert form is not None
     qtbot.addWidget(form)
-    type_text(qtbot, form.widgets["to"], "广东省东莞市")
+    type_text(qtbot, form.widgets["destination"], "广东省东莞市")
     type_text(qtbot, form.widgets["contact"], "13800000001")
     since = form.widgets["since"]
     assert isinstance(since, QLineEdit)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from gui.ledger_actions import ACTIONS, Action
 from gui.ledgers_view import ImageField, LedgersView
 from models import Attachment
 from models.enums import VenueItem
@@ -19,6 +18,7 @@ from services.attachments import file_of
 from services.handbook.engine import evaluate
 from services.handbook.pack import VenueRule, load_pack
 from services.handbook.period import year
+from services.ledgers.actions import ACTIONS, Action
 from tests.conftest import Builder
 from tests.gui.conftest import Boxes
 

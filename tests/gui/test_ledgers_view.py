@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from gui.ledger_actions import ACTIONS
 from gui.ledgers_view import LedgersView
 from models import DevelopmentRecord, FeeDue, Rectification
 from services import fees, idcard
+from services.ledgers.actions import ACTIONS
 from tests.conftest import Builder
 from tests.gui.conftest import Boxes, type_text
 
@@ -77,7 +77,7 @@ def test_pay_selected_due_in_yuan(qtbot: QtBot, app: QApplication, build: Builde
     dialog = view.dialog_for(_action("fees", "登记交纳"))
     assert dialog is not None
     qtbot.addWidget(dialog)
-    qtbot.keyClicks(dialog.widgets["amount"], "45.67")
+    qtbot.keyClicks(dialog.widgets["paid_fen"], "45.67")
     dialog.save()
     assert dialog.result() == dialog.DialogCode.Accepted
     with build.db.reader() as s:

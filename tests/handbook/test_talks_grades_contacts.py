@@ -14,7 +14,7 @@ import main
 from models import AppraisalGrade, FlowContact, HeartTalk
 from services import members, talks, transfers
 from services.errors import ValidationError
-from services.listings import LISTINGS
+from services.ledgers.catalog import LISTINGS
 from tests.handbook.conftest import LATER, Kit, Unit, of_rule
 
 YEAR_END = date(2027, 1, 5)
@@ -161,8 +161,9 @@ def test_new_ledgers_are_listed_exported_and_printed(kit: Kit, tmp_path: Path) -
     ids = [unit.branch.id]
     with kit.db.reader() as s:
         assert [r["talker"] for r in LISTINGS["talks"].load(s, ids, 2026)] == [unit.members[0].name]
-        assert [r["grade"] for r in LISTINGS["grades"].load(s, ids, 2026)] == ["优秀"]
-        assert [r["way"] for r in LISTINGS["flow_contacts"].load(s, ids, 2026)] == ["微信"]
+        grades, contacts = LISTINGS["grades"], LISTINGS["flow_contacts"]
+        assert [grades.display(r, "grade") for r in grades.load(s, ids, 2026)] == ["优秀"]
+        assert [contacts.display(r, "way") for r in contacts.load(s, ids, 2026)] == ["微信"]
         for code in ("talks", "grades", "flow_contacts"):
             export_xlsx(s, code, tmp_path / f"{code}.xlsx", branch_ids=ids)
         print_branch_booklet(s, unit.branch.id, 2026, tmp_path / "booklet.pdf")

@@ -21,7 +21,7 @@ from services import demo
 from services.db import Database
 from services.development import pipeline_issues
 from services.fees import DEFAULT_SCHEDULE, month_key
-from services.listings import LISTINGS
+from services.ledgers.catalog import LISTINGS
 
 TODAY = date(2026, 11, 24)
 

@@ -10,7 +10,7 @@ import openpyxl
 
 from services import fees, rectification, training
 from services.excel.export import export_xlsx
-from services.listings import LISTINGS
+from services.ledgers.catalog import LISTINGS
 from tests.conftest import TODAY, Builder
 
 
@@ -57,4 +57,4 @@ def test_training_and_problem_listings(build: Builder) -> None:
         (t,) = LISTINGS["training"].load(s, None, 2026)
         (p,) = LISTINGS["rectification"].load(s, None, None)
     assert t["attendees"] == 3 and LISTINGS["training"].display(t, "minutes") == "1.5"
-    assert p["status"] == "待整改" and p["branch"] == "一村党支部"
+    assert LISTINGS["rectification"].display(p, "status") == "待整改" and p["branch"] == "一村党支部"

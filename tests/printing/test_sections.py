@@ -8,6 +8,7 @@ import pytest
 from reportlab.platypus import Flowable, Paragraph
 
 from services.db import Database
+from services.handbook.pack import Ledger, LedgerColumn, LedgerSection
 from services.printing import sections
 from services.printing.booklet import BookletOptions, build_branch_booklet
 from services.printing.layout import styles
@@ -47,23 +48,23 @@ def test_a_registered_section_prints_under_its_ledger_with_a_catalog_entry(
 
 def test_a_section_declared_in_the_pack_prints_its_records(db: Database, branch_year: PrintFixture) -> None:
     declared = [
-        sections.DeclaredLedger(
-            "org_life",
-            "组织生活台账（省定）",
-            (
-                sections.DeclaredSection(
+        Ledger(
+            id="org_life",
+            name="组织生活台账（省定）",
+            section=[
+                LedgerSection(
                     title="支委会记录一览",
                     records="meeting",
-                    columns=(
-                        sections.DeclaredColumn("held_on", "日期", 11),
-                        sections.DeclaredColumn("type", "类型", 10),
-                        sections.DeclaredColumn("topics", "议题", 30),
-                    ),
+                    columns=[
+                        LedgerColumn(field="held_on", title="日期", width=11),
+                        LedgerColumn(field="type", title="类型", width=10),
+                        LedgerColumn(field="topics", title="议题", width=30),
+                    ],
                     filter={"type": "committee"},
                     date_field="held_on",
                     order_by="held_on",
                 ),
-            ),
+            ],
         )
     ]
     with db.reader() as s:
@@ -83,7 +84,7 @@ def test_a_section_declared_in_the_pack_prints_its_records(db: Database, branch_
 def test_without_a_pack_the_builtin_roster_and_meeting_list_print(
     db: Database, branch_year: PrintFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sections, "default_ledgers", lambda: None)
+    monkeypatch.setattr(sections, "pack_ledgers", lambda pack=None: None)
     with db.reader() as s:
         rendered = build_branch_booklet(s, branch_year.branch_id, YEAR, BookletOptions(include_forms=False))
     titles = [t for _level, t in _catalog_titles(rendered.data)]
@@ -143,21 +144,21 @@ def test_monthly_fee_records_print_for_the_year_in_yuan(db: Database, branch_yea
                 )
             )
     declared = [
-        sections.DeclaredLedger(
-            "support",
-            "保障落实台账",
-            (
-                sections.DeclaredSection(
+        Ledger(
+            id="support",
+            name="保障落实台账",
+            section=[
+                LedgerSection(
                     title="党费收缴",
                     records="fee_due",
-                    columns=(
-                        sections.DeclaredColumn("month", "月份"),
-                        sections.DeclaredColumn("member_id", "姓名"),
-                        sections.DeclaredColumn("paid_fen", "实交（分）"),
-                    ),
+                    columns=[
+                        LedgerColumn(field="month", title="月份"),
+                        LedgerColumn(field="member_id", title="姓名"),
+                        LedgerColumn(field="paid_fen", title="实交（分）"),
+                    ],
                     order_by="month",
                 ),
-            ),
+            ],
         )
     ]
     with db.reader() as s:

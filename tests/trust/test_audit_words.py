@@ -60,6 +60,9 @@ def test_a_setting_change_names_the_setting(db: Database) -> None:
 def test_values_read_as_words() -> None:
     assert audit_labels.value_text(None) == "（空）"
     assert audit_labels.value_text(True) == "是"
-    assert audit_labels.value_text("probationary") == "预备党员"
+    assert audit_labels.value_text("probationary", "member", "status") == "预备党员"
+    # A code means what its column says: "committee" is a 支委会 meeting and a 党委 organisation.
+    assert audit_labels.value_text("committee", "meeting", "type") == "支委会"
+    assert audit_labels.value_text("committee", "branch", "kind") == "党委"
     assert audit_labels.table_name_label("user_account") == "用户"
     assert audit_labels.field_label("joined_on") == "入党日期"

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 import main
-from services import cli, development, idcard
+from services import cli, development, idcard, rectification
 from services.db import Database
 from tests.conftest import Builder
 from tests.trust.conftest import add_meeting
@@ -61,6 +61,9 @@ def _writing_commands(db: Database, build: Builder, tmp_path: Path) -> list[list
             branch.id,
             development.ApplicantInput("钱七", build.id_number(date(1995, 3, 3)), date(2026, 1, 5), ""),
         )
+        problem = rectification.open_problem(
+            s, branch.id, "台账", "记录不全", date(2026, 9, 1), date(2026, 12, 1)
+        )
     photo = tmp_path / "合影.jpg"
     photo.write_bytes(b"\xff\xd8\xff\xe0" + b"0" * 200)
     new_number = idcard.make("620421", date(1970, 2, 2), 501)
@@ -84,6 +87,8 @@ def _writing_commands(db: Database, build: Builder, tmp_path: Path) -> list[list
         ["venue", "check", "--branch", "B01", "--item", "site", "--date", "2026-10-01", "--met"],
         ["problem", "add", "--branch", "B01", "--category", "组织生活", "--description", "会议记录不全", "--found", "2026-10-01", "--deadline", "2026-12-01"],
         ["problem", "weak", "--branch", "B01", "--date", "2026-10-01", "--reason", "班子不全"],
+        ["problem", "start", problem.id],
+        ["ledger", "do", "funds", "登记收支", "--branch", "B01", "--on", "2026-10-02", "--direction", "支出", "--category", "活动", "--amount-fen", "12.5"],
         ["transfer", "out", moving_id, "--date", "2026-10-01", "--to", "外县某支部"],
     ]  # fmt: skip
 
