@@ -749,6 +749,19 @@ def _known(lineage: list[list[Any]], version: tuple[str, str, int] | None) -> bo
     return False
 
 
+def _already_listed(s: Session, table: str, row_id: str, version: dict[str, Any]) -> bool:
+    """True when ``version`` is one side of a conflict already recorded for the row: a package sent
+    again before its acknowledgement (or its conflict decision) came back brings nothing new."""
+    for w, lo in s.execute(
+        select(SyncConflict.winner_json, SyncConflict.loser_json).where(
+            SyncConflict.table_name == table, SyncConflict.row_id == row_id
+        )
+    ):
+        if json.loads(w) == version or json.loads(lo) == version:
+            return True
+    return False
+
+
 def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResult, int, int, list[int]]:
     m = opened.manifest
     result = _result(opened, "imported", "")
@@ -786,6 +799,9 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
                     continue
                 if m.generation and _known(m.lineage, origins.version(int(old["row_seq"]))):
                     upd.append((row, dev_seq))  # written after a version this database had seen
+                    continue
+                if _already_listed(s, name, row[id_at], ours):
+                    result.unchanged += 1  # a re-sent version a conflict already holds (decided or open)
                     continue
                 # Changed here, by another device, or in a history the sender never saw (a restored or
                 # copied database): a conflict, never silent.
