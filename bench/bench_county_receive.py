@@ -67,14 +67,20 @@ def raw_insert(db: Database, packages: list[Path]) -> tuple[int, float]:
     prepared = []
     for path in packages:
         opened = read_package(path, county_key=key)
-        prepared += [(t, opened.columns(t), [tuple(r) for r in opened.rows[t]]) for t in table_by_name() if opened.rows.get(t)]
+        prepared += [
+            (t, opened.columns(t), [tuple(r) for r in opened.rows[t]])
+            for t in table_by_name()
+            if opened.rows.get(t)
+        ]
     rows = 0
     started = time.perf_counter()
     with db.engine.begin() as conn:
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         for table, cols, data in prepared:
             names = ", ".join(f'"{c}"' for c in cols)
-            conn.exec_driver_sql(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join([mark] * len(cols))})', data)
+            conn.exec_driver_sql(
+                f'INSERT INTO "{table}" ({names}) VALUES ({", ".join([mark] * len(cols))})', data
+            )
             rows += len(data)
     return rows, time.perf_counter() - started
 

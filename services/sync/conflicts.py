@@ -48,6 +48,16 @@ class ConflictView:
             if self.winner.get(k) != self.loser.get(k)
         ]
 
+    def changed_by(self) -> tuple[tuple[str, str], tuple[str, str]]:
+        """Who last changed each version and when (local time): ((current), (other)) as (user, time)."""
+
+        def who(v: dict[str, Any]) -> tuple[str, str]:
+            at = v.get("updated_at")
+            when = localtime.show(datetime.fromisoformat(at)) if isinstance(at, str) and at else ""
+            return str(v.get("updated_by") or ""), when
+
+        return who(self.winner), who(self.loser)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,

@@ -19,13 +19,13 @@ from services.county.outbox import publish_notice, publish_pack
 from services.county.pending import pending_by_township
 from services.county.receive import EmptyFolder, receive_folder
 from services.db import Database, current_seq
-from services.errors import PermissionDenied, ValidationError
+from services.errors import NotFound, PermissionDenied, ValidationError
 from services.handbook.errors import PackError
 from services.handbook.pack import PackHolder, default_pack_path
 from services.roles import Actor
 from services.sync import keys, state
 from services.sync.ack import apply_ack
-from services.sync.conflicts import list_conflicts, merge
+from services.sync.conflicts import choosable_fields, list_conflicts, merge
 from services.sync.errors import SyncError
 from services.sync.inbox import install_pack_update, list_items, open_notice
 from tests.sync.conftest import Town, snapshot, touch_member
@@ -137,7 +137,9 @@ def test_folder_of_three_townships_imported_in_one_go_with_acks_written_back(
     shutil.copy(key_file, usb / "county-key.json")
 
     seen: list[tuple[int, int, str]] = []
-    results = receive_folder(county, usb, user="county-clerk", progress=lambda d, n, f: seen.append((d, n, f)))
+    results = receive_folder(
+        county, usb, user="county-clerk", progress=lambda d, n, f: seen.append((d, n, f))
+    )
     by_town = {r.township_code: r for r in results if r.township_code}
     assert by_town["T01"].status == "imported" and by_town["T01"].rows > 100
     assert by_town["T02"].status == "held" and f"第 1–{late.seq_from - 1} 号" in by_town["T02"].message
@@ -162,11 +164,15 @@ def test_folder_of_three_townships_imported_in_one_go_with_acks_written_back(
     assert pending["T01"].ok and "无需补交" in pending["T01"].instruction
     [held] = pending["T02"].held
     assert (held.missing_from, held.missing_to) == (1, late.seq_from - 1)
-    assert "导出" in pending["T02"].instruction and f"第 1–{late.seq_from - 1} 号" in pending["T02"].instruction
+    assert (
+        "导出" in pending["T02"].instruction and f"第 1–{late.seq_from - 1} 号" in pending["T02"].instruction
+    )
     from services.sync.signing import key_id, public_raw
 
     assert pending["T03"].pending_keys == [key_id(public_raw(t3.key))]
-    assert key_id(public_raw(t3.key)) in pending["T03"].instruction and "设备登记" in pending["T03"].instruction
+    assert (
+        key_id(public_raw(t3.key)) in pending["T03"].instruction and "设备登记" in pending["T03"].instruction
+    )
 
     # the lost stick arrives: the held package follows it
     folder2 = tmp_path / "usb2"
@@ -178,10 +184,12 @@ def test_folder_of_three_townships_imported_in_one_go_with_acks_written_back(
         assert pending_by_township(s)[1].ok
 
 
-def test_empty_folder_and_folder_without_packages_are_refused(county: Database, usb: Path, tmp_path: Path) -> None:
+def test_empty_folder_and_folder_without_packages_are_refused(
+    county: Database, usb: Path, tmp_path: Path
+) -> None:
     _county(county, tmp_path)
     before = snapshot(county)
-    with pytest.raises(EmptyFolder, match="没有同步包.*是空的"):
+    with pytest.raises(EmptyFolder, match=r"没有同步包.*是空的"):
         receive_folder(county, usb, user="county-clerk")
     (usb / "T01_ack.ltack").write_text("{}", encoding="utf-8")
     (usb / "照片.jpg").write_bytes(b"\xff\xd8")
@@ -252,6 +260,9 @@ def test_field_by_field_merge_travels_back_and_both_sides_agree(
     with county.reader() as s:
         [c] = list_conflicts(s)
     assert c.winner["phone"] == "town-phone" and c.loser["phone"] == "county-phone"
+    assert choosable_fields(c) == ["notes", "phone"]
+    (cur_by, _cur_at), (other_by, _other_at) = c.changed_by()
+    assert (cur_by, other_by) == ("clerk", "clerk")
 
     with pytest.raises(ValidationError) as bad:
         merge(county, c.id, {"gender": "other"}, user="county-clerk")
@@ -305,7 +316,7 @@ def test_pack_update_round_trip_township_installs_and_check_uses_it(
     t = _town(make_town, "T01", 1, county, key_file)
     view = publish_pack(county, _bumped_pack(tmp_path, "2026.2"), user="county-admin")
     assert view.kind == "pack" and "2026.2" in view.title
-    with pytest.raises(ValidationError, match="不比已发布的版本 2026.2 新"):
+    with pytest.raises(ValidationError, match=r"不比已发布的版本 2026\.2 新"):
         publish_pack(county, _bumped_pack(tmp_path / "", "2026.1.5", name="旧"), user="county-admin")
     t.export(usb)
     receive_folder(county, usb, user="county-clerk")
@@ -343,7 +354,7 @@ def test_pack_update_older_than_installed_or_invalid_is_refused(
     t.export(usb)
     receive_folder(county, usb, user="county-clerk")
     apply_ack(t.db, _ack_for(usb, "T01"), user="clerk")
-    with pytest.raises(SyncError, match="不比本机正在使用的版本 2026.1 新"):
+    with pytest.raises(SyncError, match=r"不比本机正在使用的版本 2026\.1 新"):
         install_pack_update(t.db, user="clerk")
     assert PackHolder.startup().pack.pack.name != "青塬县手册包"
     with t.db.reader() as s:
@@ -362,7 +373,9 @@ def test_notice_travels_in_the_ack_and_is_shown_at_the_township(
     doc = tmp_path / "安排.pdf"
     doc.write_bytes(b"%PDF-1.4 test")
     due = date.today() + timedelta(days=10)
-    publish_notice(county, "关于报送年度台账的通知", "请于月底前报送。", attachments=[doc], due=due, user="county-admin")
+    publish_notice(
+        county, "关于报送年度台账的通知", "请于月底前报送。", attachments=[doc], due=due, user="county-admin"
+    )
     publish_notice(county, "只给二镇", "二镇专看", township="T02", user="county-admin")
     t.export(usb)
     other.export(usb)
@@ -376,7 +389,11 @@ def test_notice_travels_in_the_ack_and_is_shown_at_the_township(
     t.db.close()
     code, out, _ = _run(db_path, capsys, "notice", "list", "--json")
     [n] = json.loads(out)
-    assert n["title"] == "关于报送年度台账的通知" and n["status"] == "new" and n["payload"]["due"] == due.isoformat()
+    assert (
+        n["title"] == "关于报送年度台账的通知"
+        and n["status"] == "new"
+        and n["payload"]["due"] == due.isoformat()
+    )
     code, out, _ = _run(db_path, capsys, "notice", "show", n["id"][:8])
     assert code == 0 and "请于月底前报送。" in out and "安排.pdf" in out
     attached = Path(out.split("附件：")[1].strip())
@@ -406,7 +423,7 @@ def test_notice_bad_input_refused_at_the_county(county: Database, tmp_path: Path
 
 def test_notice_open_unknown_id(make_town) -> None:
     t = make_town("T01")
-    with pytest.raises(Exception, match="没有编号为 zz 的通知"):
+    with pytest.raises(NotFound, match="没有编号为 zz 的通知"):
         open_notice(t.db, "zz")
 
 
@@ -424,7 +441,9 @@ def test_cli_county_init_receive_pending_notice(
 ) -> None:
     county_db = tmp_path / "county.sqlite"
     key_file = tmp_path / "county-key.json"
-    code, out, _ = _run(tmp_path / "unused.sqlite", capsys, "county", "init", str(county_db), "--key-file", str(key_file))
+    code, out, _ = _run(
+        tmp_path / "unused.sqlite", capsys, "county", "init", str(county_db), "--key-file", str(key_file)
+    )
     assert code == 0 and "已建立县级接收数据库" in out and key_file.exists()
     t = make_town("T01")
     keys.county_set(t.db, key_file)
@@ -435,13 +454,17 @@ def test_cli_county_init_receive_pending_notice(
     assert code == 0 and "乡镇 T01" in out and "设备登记" in out
     code, out, err = _run(county_db, capsys, "county", "receive", str(tmp_path / "empty"))
     assert code == 1 and "找不到文件夹" in err
-    code, out, err = _run(county_db, capsys, "county", "notice", "--title", "通知", "--text", "正文", "--due", "2026-02-31")
-    assert code == 1 and "due" in err or "日期" in err
+    code, out, err = _run(
+        county_db, capsys, "county", "notice", "--title", "通知", "--text", "正文", "--due", "2026-02-31"
+    )
+    assert code == 1 and "2026-02-31" in err
     code, out, _ = _run(county_db, capsys, "county", "notice", "--title", "通知", "--text", "正文")
     assert code == 0 and "已下发通知" in out
     code, out, _ = _run(county_db, capsys, "county", "outbox", "--json")
     assert [v["kind"] for v in json.loads(out)] == ["notice"]
     code, out, err = _run(t.folder / "ledger.sqlite", capsys, "county", "pending")
     assert code == 0  # reading is allowed anywhere; writing county actions is not:
-    code, out, err = _run(t.folder / "ledger.sqlite", capsys, "county", "notice", "--title", "x", "--text", "y")
+    code, out, err = _run(
+        t.folder / "ledger.sqlite", capsys, "county", "notice", "--title", "x", "--text", "y"
+    )
     assert code == 1 and "县级接收数据库" in err
