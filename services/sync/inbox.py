@@ -207,7 +207,7 @@ def notice_dir() -> Path:
 
 
 def open_notice(db: Database, notice_id: str, *, user: str = "") -> tuple[ItemView, list[Path]]:
-    """A notice by id (or a unique prefix), marked read; its attachments are written (once) to
+    """A notice by id (or a unique prefix), marked read (not for a 查阅 user); its attachments are written (once) to
     ``<data>/sync/notices/<id>/`` and their paths returned. Raises ``NotFound``."""
     with db.transaction(user) as s:
         rows = s.scalars(
@@ -220,7 +220,7 @@ def open_notice(db: Database, notice_id: str, *, user: str = "") -> tuple[ItemVi
                 else f"编号 {notice_id} 对应多个通知，请多写几位。"
             )
         row = rows[0]
-        if row.status == "new":
+        if row.status == "new" and s.info.get("role") != "viewer":  # a 查阅 user reads without marking
             row.status = "read"
         view = _view(row)
     from services.sync.fileio import write_atomic
