@@ -468,3 +468,48 @@ def test_cli_county_init_receive_pending_notice(
         t.folder / "ledger.sqlite", capsys, "county", "notice", "--title", "x", "--text", "y"
     )
     assert code == 1 and "县级接收数据库" in err
+
+
+def test_decision_not_applied_over_a_later_township_edit(
+    make_town, county_sqlite: Database, usb: Path, tmp_path: Path
+) -> None:
+    county = county_sqlite
+    key_file = _county(county, tmp_path)
+    t = _town(make_town, "T01", 1, county, key_file)
+    t.export(usb)
+    receive_folder(county, usb, user="county-clerk")
+    apply_ack(t.db, _ack_for(usb, "T01"))
+    member_id = _first_member(t.db)
+    touch_member(county, member_id, phone="county-phone")
+    touch_member(t.db, member_id, phone="town-phone")
+    second = tmp_path / "usb2"
+    second.mkdir()
+    t.export(second)
+    receive_folder(county, second, user="county-clerk")
+    with county.reader() as s:
+        [c] = list_conflicts(s)
+    merge(county, c.id, {}, default="other", user="county-clerk")  # the county's version
+    touch_member(t.db, member_id, phone="town-phone-2")  # edited again before the ack comes back
+    third = tmp_path / "usb3"
+    third.mkdir()
+    t.export(third)
+    receive_folder(county, third, user="county-clerk")
+    result = apply_ack(t.db, _ack_for(third, "T01"))
+    assert result.county_items["skipped"] == 1 and "未采用" in result.message
+    with t.db.reader() as s:
+        m = s.get(Member, member_id)
+        assert m is not None and m.phone == "town-phone-2"
+        [item] = list_items(s, "decision")
+        assert item.status == "skipped" and "又修改过" in item.note
+
+
+def test_cli_conflict_field_choice_badly_written_names_the_field(
+    make_town, capsys: pytest.CaptureFixture[str]
+) -> None:
+    t = make_town("T01")
+    path = t.folder / "ledger.sqlite"
+    t.db.close()
+    code, _out, err = _run(path, capsys, "sync", "conflicts", "resolve", "1", "--field", "phone")
+    assert code == 1 and "--field phone" in err and "字段名=current" in err
+    code, _out, err = _run(path, capsys, "sync", "conflicts", "resolve", "1")
+    assert code == 1 and "--keep" in err
