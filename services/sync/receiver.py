@@ -750,13 +750,17 @@ def _known(lineage: list[list[Any]], version: tuple[str, str, int] | None) -> bo
 
 
 def _already_listed(s: Session, table: str, row_id: str, version: dict[str, Any]) -> bool:
-    """True when ``version`` is one side of a conflict already recorded for the row: a package sent
-    again before its acknowledgement (or its conflict decision) came back brings nothing new."""
-    for w, lo in s.execute(
-        select(SyncConflict.winner_json, SyncConflict.loser_json).where(
-            SyncConflict.table_name == table, SyncConflict.row_id == row_id
-        )
-    ):
+    """True when ``version`` is one side of a conflict still open for the row, or — on a county
+    database, where the decision travels back to the township — of one already decided: a package
+    sent again before its acknowledgement (or the decision) came back brings nothing new."""
+    from services.county.mode import is_county
+
+    stmt = select(SyncConflict.winner_json, SyncConflict.loser_json).where(
+        SyncConflict.table_name == table, SyncConflict.row_id == row_id
+    )
+    if not is_county(s):
+        stmt = stmt.where(SyncConflict.status == "open")
+    for w, lo in s.execute(stmt):
         if json.loads(w) == version or json.loads(lo) == version:
             return True
     return False
