@@ -760,10 +760,7 @@ def _already_listed(s: Session, table: str, row_id: str, version: dict[str, Any]
     )
     if not is_county(s):
         stmt = stmt.where(SyncConflict.status == "open")
-    for w, lo in s.execute(stmt):
-        if json.loads(w) == version or json.loads(lo) == version:
-            return True
-    return False
+    return any(json.loads(w) == version or json.loads(lo) == version for w, lo in s.execute(stmt))
 
 
 def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResult, int, int, list[int]]:
