@@ -223,6 +223,8 @@ def test_mixed_folder_other_county_packages_refused_nothing_written_for_them(
     foreign.export(usb)
     mine.export(usb)
     (usb / "notes.docx").write_bytes(b"PK\x03\x04")
+    [good] = list(usb.glob("T01_*.ltpkg"))
+    (usb / "T05_0badf00d_1-9_20261130-000000.ltpkg").write_bytes(good.read_bytes()[:5000])  # a broken copy
 
     results = receive_folder(county, usb, user="county-clerk")
     by_name = {r.file_name: r for r in results}
@@ -231,6 +233,8 @@ def test_mixed_folder_other_county_packages_refused_nothing_written_for_them(
     [ok] = [r for r in results if r.file_name.startswith("T01_")]
     assert ok.status == "imported"
     assert by_name["notes.docx"].status == "skipped"
+    broken = by_name["T05_0badf00d_1-9_20261130-000000.ltpkg"]
+    assert broken.status == "rejected" and "T05_0badf00d" in broken.message and not broken.ack_file
     with county.reader() as s:
         from models import Township
 
