@@ -44,6 +44,7 @@ from services.sync.tables import (
     decode_row,
     default_for,
     encode_row,
+    in_values,
     self_fk_columns,
     synced_tables,
     text_pattern,
@@ -569,7 +570,7 @@ def _check_parents(s: Session, plan: Plan) -> None:
                 wanted -= ids.get(ref.table.name, set())
             found: set[Any] = set()
             for chunk in _chunks(wanted):
-                found.update(s.execute(select(ref).where(ref.in_(chunk))).scalars())
+                found.update(s.execute(select(ref).where(in_values(s, ref, chunk))).scalars())
             missing = wanted - found
             if missing:
                 example = next(r for r in tp.rows if r[at] in missing)
@@ -782,7 +783,10 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
             existing: dict[str, Any] = {}
             for chunk in _chunks(present):
                 existing.update(
-                    {e["id"]: e for e in s.execute(select(table).where(table.c.id.in_(chunk))).mappings()}
+                    {
+                        e["id"]: e
+                        for e in s.execute(select(table).where(in_values(s, table.c.id, chunk))).mappings()
+                    }
                 )
             for row, dev_seq in zip(tp.rows, tp.device_seq, strict=True):
                 old = existing.get(row[id_at])
