@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import DbMeta, Township
+from models import DbMeta, SyncReceived, Township
 from models.enums import Role
 from services import audit
 from services.db import Database
@@ -68,7 +68,8 @@ def county_action(
 def init_county(
     db: Database, *, name: str = "", key_file: Path | None = None, user: str = ""
 ) -> dict[str, Any]:
-    """Mark ``db`` (empty, or already a county database) as the county database and create the county's
+    """Mark ``db`` (empty, or a database that has received packages — a county database from before
+    county mode — or already marked) as the county database and create the county's
     X25519 key on this computer when there is none (an existing key is kept: townships already hold
     its public file). Writes the public key file for the townships to ``key_file`` when given.
 
@@ -82,7 +83,8 @@ def init_county(
     with db.transaction(user) as s:
         require_role(s, Role.ADMIN, what="建立县级接收数据库")
         already = is_county(s)
-        if not already and s.scalars(select(Township.id).limit(1)).first() is not None:
+        received = s.scalars(select(SyncReceived.package_id).limit(1)).first() is not None
+        if not already and not received and s.scalars(select(Township.id).limit(1)).first() is not None:
             raise NotCounty(
                 "该数据库里已有乡镇台账数据，不能改作县级接收库。请为县级接收新建一个空数据库（SQLite 文件或 PostgreSQL 库）。"
             )

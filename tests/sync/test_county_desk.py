@@ -94,6 +94,20 @@ def test_county_init_refuses_a_township_ledger(make_town, tmp_path: Path) -> Non
         assert not mode.is_county(s)
 
 
+def test_county_init_adopts_a_county_database_from_before_county_mode(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    from services.sync.receiver import import_package
+
+    t = make_town("T01")
+    t.enroll(county)
+    assert import_package(county, t.export(usb).path).status == "imported"  # received before `county init`
+    info = mode.init_county(county, user="county-admin")
+    assert info["created"]
+    with county.reader() as s:
+        assert mode.is_county(s)
+
+
 def test_county_actions_refused_on_a_township_database_and_for_a_viewer(
     county: Database, make_town, usb: Path, tmp_path: Path
 ) -> None:
