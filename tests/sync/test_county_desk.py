@@ -84,6 +84,16 @@ def test_county_init_marks_the_database_and_is_audited(county: Database, tmp_pat
     assert not again["created"]
     bundle = json.loads((tmp_path / "county-key.json").read_text(encoding="utf-8"))
     assert bundle["key_id"] == again["key_id"] and bundle["county_db"] == again["county_db"]
+    assert _events(county, "county_init") == [("county-admin", True), ("county-admin", True)]
+
+
+def _events(db: Database, event: str) -> list[tuple[str, bool]]:
+    """Audit entries of ``event``: (user, whether the entry names the event)."""
+    from models import AuditEntry
+
+    with db.reader() as s:
+        rows = s.scalars(select(AuditEntry).where(AuditEntry.changes.contains(f'"{event}"'))).all()
+    return [(r.user, event in r.changes) for r in rows]
 
 
 def test_county_init_refuses_a_township_ledger(make_town, tmp_path: Path) -> None:
@@ -196,6 +206,7 @@ def test_folder_of_three_townships_imported_in_one_go_with_acks_written_back(
     assert r.status == "imported" and [x.status for x in r.released] == ["imported"]
     with county.reader() as s:
         assert pending_by_township(s)[1].ok
+    assert _events(county, "county_receive_done")[0][0] == "county-clerk"
 
 
 def test_empty_folder_and_folder_without_packages_are_refused(
