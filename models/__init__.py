@@ -15,7 +15,15 @@ from models.member import Member
 from models.meta import ChangeCounter, DbMeta
 from models.organization import Branch, BranchTerm, CommitteeSeat, PartyGroup, Township
 from models.rectification import Rectification, WeakBranchFlag
-from models.sync import SyncConflict, SyncDevice, SyncEnrollment, SyncHeld, SyncReceived
+from models.sync import (
+    CountyItem,
+    CountyOutbox,
+    SyncConflict,
+    SyncDevice,
+    SyncEnrollment,
+    SyncHeld,
+    SyncReceived,
+)
 from models.talks import AppraisalGrade, FlowContact, HeartTalk
 from models.training import TrainingAttendance, TrainingSession
 from models.transfer import FlowRecord, MemberTransfer
@@ -32,6 +40,8 @@ __all__ = [
     "BranchTerm",
     "ChangeCounter",
     "CommitteeSeat",
+    "CountyItem",
+    "CountyOutbox",
     "DbMeta",
     "Decision",
     "DecisionStep",

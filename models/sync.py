@@ -117,3 +117,40 @@ class SyncConflict(Base):
     detected_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     resolved_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class CountyOutbox(Base):
+    """County → township: what the county sends back inside its acknowledgements (the return channel).
+
+    kind: notice (通知) / pack (手册包更新) / decision (冲突处理结果). ``township_code`` empty = every
+    township. ``payload`` is canonical JSON (services/county/outbox.py defines its shape per kind).
+    """
+
+    __tablename__ = "county_outbox"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    township_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class CountyItem(Base):
+    """Township side: an item of the return channel received in a verified acknowledgement.
+
+    status: new (未读/待安装) / read / installed / applied / skipped / refused; ``note`` says why.
+    """
+
+    __tablename__ = "county_item"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the county's outbox id
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    payload: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ack_file: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    status: Mapped[str] = mapped_column(String(16), default="new", server_default="new")
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -34,7 +34,7 @@ from gui.widgets import files
 from services import localtime
 from services.county import actions
 from services.county.pending import pending_by_township
-from services.county.receive import STATUS_LABELS, FolderReceipt, receive_folder
+from services.county.receive import STATUS_LABELS, FolderReceipt, PackageResult, receive
 from services.errors import LedgerError
 from services.ledgers.schema import TABLE_LABELS
 from services.sync import enrollment
@@ -43,7 +43,6 @@ from services.sync.conflicts import ConflictView, list_conflicts
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
-    from services.sync.receiver import ImportResult
 
 DIFFERS = "#fbd99b"  # a field whose two versions differ
 STATUS_COLOURS = {"imported": "#cdebc9", "duplicate": "#eeeeee", "held": "#fff3c4", "pending": "#fff3c4"}
@@ -163,7 +162,7 @@ class ReceiveTab(QWidget):
 
         def work() -> FolderReceipt | LedgerError:
             try:
-                return receive_folder(db, Path(folder), user=ops.current_user(), progress=emit)
+                return receive(db, Path(folder), user=ops.current_user(), progress=emit)
             except LedgerError as exc:  # said in the tab, next to the folder
                 return exc
 
@@ -180,8 +179,8 @@ class ReceiveTab(QWidget):
 
     def show_receipt(self, receipt: FolderReceipt) -> None:
         self.receive_button.setEnabled(True)
-        lines: list[ImportResult] = []
-        for r in receipt.results:
+        lines: list[PackageResult] = []
+        for r in receipt.packages:
             lines.append(r)
             lines.extend(r.released)
         fill(
@@ -191,7 +190,7 @@ class ReceiveTab(QWidget):
                     r.file_name,
                     r.township_code,
                     STATUS_LABELS.get(r.status, r.status),
-                    str(r.rows_written) if r.status == "imported" else "",
+                    str(r.rows) if r.status == "imported" else "",
                     r.message,
                 ]
                 for r in lines
@@ -611,13 +610,14 @@ class PendingTab(QWidget):
         for t in towns:
             name = f"{t.name}（{t.code}）" if t.name else t.code
             last = t.last_file or "尚未收到"
+            when = localtime.show(t.last_received_at) if t.last_received_at else ""
             if not t.held:
-                rows.append([name, last, t.last_at, "无", "", "无需补交"])
+                rows.append([name, last, when, "无", "", t.instruction or "无需补交"])
                 data.append(t.code)
             for h in t.held:
                 held += 1
-                waits = h.gap or "待登记设备"
-                rows.append([name, last, t.last_at, h.file_name, waits, h.instruction])
+                waits = f"第 {h.missing_from}–{h.missing_to} 号" if h.reason == "gap" else "待登记设备"
+                rows.append([name, last, when, h.file_name, waits, t.instruction])
                 data.append(t.code)
         fill(self.table, rows, data)
         self.summary.setText(

@@ -1,18 +1,60 @@
-"""`county …`: the county desk from the command line (全县总览; receiving lives in `sync`)."""
+"""`county …`: the county desk from the command line (建库、接收、待补、全县总览、下发手册包和通知)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from services.cli import Context, emit, parse_date
+from services.cli import Context, emit, existing_file, parse_date
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("county", help="县级：全县总览（各乡镇支部逐月对标和星级分布，可导出 Excel/PDF）")
-    cs = p.add_subparsers(dest="county_cmd", required=True, metavar="子命令")
-    ov = cs.add_parser("overview", help="全县总览：各乡镇支部逐月对标结果和星级分布")
+    county = sub.add_parser(
+        "county", help="县级接收：建库、接收整个文件夹、待补、下发手册包和通知"
+    ).add_subparsers(dest="action", required=True)
+    ini = county.add_parser("init", help="建立县级接收数据库（SQLite 文件或 PostgreSQL URL）并生成县级密钥")
+    ini.add_argument("target", help="数据库：文件路径或 postgresql://…")
+    ini.add_argument("--name", default="", help="县名，如 青塬县")
+    ini.add_argument(
+        "--key-file", type=Path, default=None, help="写出给乡镇的县级公钥文件（如 county-key.json）"
+    )
+    ini.add_argument("--json", action="store_true")
+    ini.set_defaults(handler=init_cmd)
+
+    rc = county.add_parser("receive", help="导入文件夹（U 盘）里的全部同步包，并把回执写回同一文件夹")
+    rc.add_argument("folder", type=Path)
+    rc.add_argument("--no-ack", action="store_true", help="不写回执")
+    rc.add_argument("--json", action="store_true")
+    rc.set_defaults(handler=receive_cmd)
+
+    pe = county.add_parser("pending", help="待补：各乡镇最后收到的包、暂存的包和缺的号，以及该怎样告诉乡镇")
+    pe.add_argument("--json", action="store_true")
+    pe.set_defaults(handler=pending_cmd)
+
+    pp = county.add_parser("pack-publish", help="下发手册包更新（随下一次回执带给各乡镇）")
+    pp.add_argument("pack", type=existing_file)
+    pp.add_argument("--json", action="store_true")
+    pp.set_defaults(handler=pack_publish_cmd)
+
+    no = county.add_parser("notice", help="下发通知（随下一次回执带给乡镇）")
+    no.add_argument("--title", required=True)
+    no.add_argument("--text", required=True)
+    no.add_argument(
+        "--attach", action="append", type=Path, default=[], help="附件，可重复（每个不超过 5 MB）"
+    )
+    no.add_argument("--due", default=None, help="截止日期 YYYY-MM-DD")
+    no.add_argument("--township", default="", help="只发给这个乡镇（代码）；默认发给全部乡镇")
+    no.add_argument("--json", action="store_true")
+    no.set_defaults(handler=notice_cmd)
+
+    ob = county.add_parser("outbox", help="县里已下发的通知、手册包更新和冲突处理结果")
+    ob.add_argument("--json", action="store_true")
+    ob.set_defaults(handler=outbox_cmd)
+
+    ov = county.add_parser("overview", help="全县总览：各乡镇支部逐月对标结果和星级分布")
     ov.add_argument("--year", type=int, required=True, help="年度，如 2026")
     ov.add_argument("--as-of", default=None, help="以该日期为截止（默认今天）")
     ov.add_argument("--pack", default=None, help="手册包文件（默认本机使用的手册包）")
@@ -20,6 +62,118 @@ def register(sub: argparse._SubParsersAction) -> None:
     ov.add_argument("--pdf", type=Path, default=None, help="打印为 PDF 文件")
     ov.add_argument("--json", action="store_true")
     ov.set_defaults(handler=overview_cmd)
+
+
+def init_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    from services.county.mode import init_county
+
+    ctx.close()
+    ctx.db_target, ctx.new_ledger = args.target, True
+    info = init_county(ctx.db(), name=args.name, key_file=args.key_file, user=ctx.user)
+    if args.json:
+        emit(info, True)
+        return 0
+    what = "已建立县级接收数据库" if info["created"] else "该数据库已是县级接收数据库，已核对"
+    print(f"{what}：{args.target}\n县级密钥指纹：{info['key_id']}，县级数据库编号：{info['county_db'][:8]}")
+    if info["key_file"]:
+        print(f"请把公钥文件 {info['key_file']} 发给各乡镇，在乡镇电脑上运行 `sync key county-set 文件`。")
+    return 0
+
+
+def _progress(done: int, total: int, name: str) -> None:
+    if sys.stderr.isatty():
+        print(
+            f"\r[{done}/{total}] {name}\033[K", end="" if done < total else "\n", file=sys.stderr, flush=True
+        )
+
+
+def receive_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    from services.county.receive import receive_folder
+
+    results = receive_folder(
+        ctx.db(), args.folder, user=ctx.user, progress=_progress, write_acks=not args.no_ack
+    )
+    if args.json:
+        emit([r.to_json() for r in results], True)
+    else:
+        for r in results:
+            print(f"[{r.status_label}] {r.file_name}：{r.message}")
+            for inner in r.released:
+                print(f"    [{inner.status_label}] {inner.file_name}：{inner.message}")
+        for ack in sorted({r.ack_file for r in results if r.ack_file}):
+            print(f"已写回执：{args.folder / ack}")
+    bad = any(r.status in ("rejected", "held", "pending") for r in results)
+    return 1 if bad else 0
+
+
+def pending_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    from services import localtime
+    from services.county.pending import pending_by_township
+
+    with ctx.db().reader() as s:
+        towns = pending_by_township(s)
+    if args.json:
+        emit([t.to_json() for t in towns], True)
+        return 0
+    if not towns:
+        print("还没有收到任何乡镇的同步包。")
+    for t in towns:
+        last = f"{t.last_file}（{localtime.show(t.last_received_at)}）" if t.last_file else "无"
+        print(f"乡镇 {t.code} {t.name}  最后收到：{last}  已收到第 {t.received_through} 号为止")
+        for h in t.held:
+            failed = f"；上次导入失败：{h.error}" if h.error else ""
+            print(f"    暂存 {h.file_name}（第 {h.seq_from}–{h.seq_to} 号）：{h.waits_for}{failed}")
+        print(f"    → {t.instruction}")
+    return 0
+
+
+def pack_publish_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    from services.county.outbox import publish_pack
+
+    view = publish_pack(ctx.db(), args.pack, user=ctx.user)
+    emit(
+        view.to_json()
+        if args.json
+        else f"已发布手册包更新：{view.title}。它会随下一次回执送到各乡镇，由乡镇确认后安装。",
+        args.json,
+    )
+    return 0
+
+
+def notice_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    from services.county.outbox import publish_notice
+
+    due = parse_date(args.due, "due") if args.due else None
+    view = publish_notice(
+        ctx.db(),
+        args.title,
+        args.text,
+        attachments=args.attach,
+        due=due,
+        township=args.township,
+        user=ctx.user,
+    )
+    to = f"乡镇 {args.township}" if args.township else "各乡镇"
+    emit(view.to_json() if args.json else f"已下发通知“{view.title}”，会随下一次回执送到{to}。", args.json)
+    return 0
+
+
+def outbox_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    from services.county.outbox import KIND_LABELS, list_outbox
+
+    with ctx.db().reader() as s:
+        views = list_outbox(s)
+    if args.json:
+        emit([v.to_json() for v in views], True)
+        return 0
+    if not views:
+        print("县里还没有下发过通知或手册包更新。")
+    for v in views:
+        data: dict[str, Any] = v.to_json()
+        print(
+            f"{data['created_at_local']}  {KIND_LABELS.get(v.kind, v.kind)}  {v.title}  {v.township_code or '全部乡镇'}"
+        )
+    return 0
 
 
 def overview_cmd(args: argparse.Namespace, ctx: Context) -> int:

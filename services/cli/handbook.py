@@ -54,6 +54,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     use.add_argument("--default", action="store_true", help="改回内置默认手册包")
     use.set_defaults(handler=use_cmd)
 
+    iu = hb.add_parser("install-update", help="安装县里随回执下发的手册包更新（先显示，加 --yes 确认安装）")
+    iu.add_argument("--yes", action="store_true", help="确认安装")
+    iu.add_argument("--json", action="store_true")
+    iu.set_defaults(handler=install_update_cmd)
+
     led = hb.add_parser("ledger", help="按手册包列出某个台账的内容（七个工作台账）")
     led.add_argument("ledger", help="台账编号，如 org_life")
     led.add_argument("--branch", required=True, help="支部代码")
@@ -96,6 +101,36 @@ def use_cmd(args: argparse.Namespace, ctx: Context) -> int:
         },
     )
     print(f"今后在本机使用手册包：{holder.pack.pack.name} {holder.pack.pack.version}（{holder.path}）")
+    return 0
+
+
+def install_update_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    from services.sync.errors import SyncError
+    from services.sync.inbox import install_pack_update, pending_pack
+
+    db = ctx.db()
+    with db.reader() as s:
+        item = pending_pack(s)
+    if item is None:
+        raise SyncError("没有待安装的手册包更新（县里下发的手册包随回执送达，导入回执后才会出现）。")
+    if not args.yes:
+        current = PackHolder.startup().pack.pack
+        print(
+            f"县里下发了手册包 {item.payload.get('name', '')} {item.payload.get('version', '')}"
+            f"（本机正在使用 {current.name} {current.version}）。\n"
+            "安装后本机的对标检查按新手册包计算，原手册包保留。确认安装请运行：handbook install-update --yes"
+        )
+        return 1
+    result = install_pack_update(db, user=ctx.user)
+    emit(
+        result.to_json()
+        if args.json
+        else (
+            f"已安装县里下发的手册包 {result.name} {result.version}（{result.path}），原手册包保留（{result.previous}）。\n"
+            f"今年的对标检查问题数：原手册包 {result.findings_before} 条，新手册包 {result.findings_after} 条。"
+        ),
+        args.json,
+    )
     return 0
 
 

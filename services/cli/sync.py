@@ -11,7 +11,7 @@ from services import localtime, machine_settings
 from services.cli import Context, emit, existing_file
 from services.sync import enrollment, keys
 from services.sync.ack import apply_ack, write_ack
-from services.sync.conflicts import STATUS, list_conflicts, resolve
+from services.sync.conflicts import STATUS, list_conflicts, merge
 from services.sync.crypto import load_county_key
 from services.sync.errors import SyncError
 from services.sync.exporter import export_package
@@ -63,9 +63,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     co_show.add_argument("id", type=int)
     co_show.add_argument("--json", action="store_true")
     co_show.set_defaults(handler=conflicts_show)
-    co_res = co.add_parser("resolve", help="确认冲突：保留当前结果，或改用另一版本")
+    co_res = co.add_parser("resolve", help="处理冲突：保留当前结果、改用另一版本，或逐字段合并（--field）")
     co_res.add_argument("id", type=int)
-    co_res.add_argument("--keep", required=True, choices=["current", "other"])
+    co_res.add_argument(
+        "--keep", default=None, choices=["current", "other"], help="未用 --field 指定的字段取哪一版"
+    )
+    co_res.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="字段=current|other",
+        help="逐字段选择，可重复，如 --field name=other --field phone=current",
+    )
     co_res.add_argument("--json", action="store_true")
     co_res.set_defaults(handler=conflicts_resolve)
 
@@ -290,7 +299,22 @@ def conflicts_show(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def conflicts_resolve(args: argparse.Namespace, ctx: Context) -> int:
-    v = resolve(ctx.db(), args.id, args.keep, user=ctx.user)
+    from services.errors import ValidationError
+
+    if args.keep is None and not args.field:
+        raise ValidationError(
+            "keep",
+            "请用 --keep current|other 选择整条保留哪一版，或用 --field 字段=current|other 逐字段选择。",
+        )
+    choices: dict[str, str] = {}
+    for item in args.field:
+        name, sep, side = item.partition("=")
+        if not sep or not name.strip():
+            raise ValidationError(
+                "field", f"--field {item} 的写法不对，应为 字段名=current 或 字段名=other。"
+            )
+        choices[name.strip()] = side.strip()
+    v = merge(ctx.db(), args.id, choices, default=args.keep or "current", user=ctx.user)
     if args.json:
         emit(v.to_json(), True)
     else:

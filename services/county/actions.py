@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from services.county.access import require_clerk
-from services.county.mode import county_action
+from services.county.mode import county_writes
 from services.db import Database
 from services.sync import enrollment
 from services.sync.conflicts import ConflictView, resolve
@@ -54,5 +54,5 @@ def revoke_device(db: Database, fingerprint: str, *, user: str = "") -> enrollme
 def resolve_conflict(db: Database, conflict_id: int, keep: str, *, user: str = "") -> ConflictView:
     """保留当前 (``keep="current"``) or 改用另一版本 (``"other"``); audited as an ordinary edit."""
     require_clerk(db, "处理同步冲突")
-    with county_action():  # the chosen version is written into the township's row on purpose
+    with county_writes():  # the chosen version is written into the township's row on purpose
         return resolve(db, conflict_id, keep, user=user)

@@ -1,50 +1,171 @@
-"""Is the open database a county database? (The same binary opens it in county mode.)
+"""County mode: a county database is marked in ``db_meta`` and every county action is guarded.
 
-A county database is the one township packages are imported into. It is recognised by what only
-receiving leaves behind — rows in ``sync_enrollment`` (a device asked or was registered),
-``sync_device`` (a package was imported), ``sync_held`` (one was held) — or by the ``db_meta`` mark
-``county init`` writes (``COUNTY_MARK``). A township database never has any of them: townships send,
-they do not receive. Each check is one ``EXISTS`` on an indexed table, so opening stays cheap.
+A county database is the same schema as a township's; ``county init`` marks it (``county.mode`` =
+``county``) and creates the county's encryption key on this computer. The same binary then opens
+it in county mode (``is_county``). Every county action runs through :func:`county_action`: one
+transaction, refused for a 查阅 user, refused on a township database, one audit entry.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event, exists, select
+from sqlalchemy import event as sa_event
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from models import DbMeta, SyncDevice, SyncEnrollment, SyncHeld
+from models import DbMeta, SyncReceived, Township
 from models.base import Tracked
+from models.enums import Role
+from services import audit
 from services.db import Database
-from services.errors import PermissionDenied
+from services.errors import LedgerError, PermissionDenied
+from services.roles import require_role
 
-COUNTY_MARK = "county_database"  # db_meta key written when a county database is created
+MODE_KEY = "county.mode"
+COUNTY = "county"
+KEY_ID = "county.key_id"
+CREATED_AT = "county.created_at"
+NAME = "county.name"
+
+
+class NotCounty(LedgerError):
+    """A county action on a database that is not a county database."""
 
 
 def is_county(session: Session) -> bool:
-    """True when ``session``'s database is a county (receiving) database; reads only, four EXISTS."""
-    if session.get(DbMeta, COUNTY_MARK) is not None:
+    """True when this is a county (receiving) database: marked by ``county init``, or one from before
+    county mode that already enrols devices or receives packages (a township database never holds
+    those rows). At most five cheap reads."""
+    row = session.get(DbMeta, MODE_KEY)
+    if row is not None and row.value == COUNTY:
         return True
-    for model in (SyncEnrollment, SyncDevice, SyncHeld):
-        if session.scalar(select(exists().select_from(model))):
-            return True
-    return False
+    from models import SyncDevice, SyncEnrollment, SyncHeld
+
+    return any(
+        session.scalar(select(exists().select_from(model)))
+        for model in (SyncEnrollment, SyncDevice, SyncHeld, SyncReceived)
+    )
+
+
+def require_county(session: Session, what: str) -> None:
+    """Raises ``NotCounty`` (Chinese, naming ``what``) unless this is a county database."""
+    if not is_county(session):
+        raise NotCounty(
+            f"{what}只能在县级接收数据库上进行。本数据库是乡镇台账库；县里请先运行 `county init 数据库` 建立县级库。"
+        )
+
+
+@contextlib.contextmanager
+def county_action(
+    db: Database, what: str, event: str, detail: dict[str, Any] | None = None, *, user: str = ""
+) -> Iterator[Session]:
+    """One transaction for a county action: county database only, 录入员 or 管理员 only (a 查阅 user is
+    refused with ``PermissionDenied``), and one audit entry ``event`` with ``detail``. The caller may
+    add to ``detail`` inside the block (it is recorded at the end, in the same transaction)."""
+    info = dict(detail or {})
+    with db.transaction(user) as s:
+        require_role(s, Role.ADMIN, Role.EDITOR, what=what)
+        require_county(s, what)
+        s.info["county_detail"] = info
+        yield s
+        audit.record_event(s, event, s.info.pop("county_detail", info))
+
+
+def init_county(
+    db: Database, *, name: str = "", key_file: Path | None = None, user: str = ""
+) -> dict[str, Any]:
+    """Mark ``db`` (empty, or a database that has received packages — a county database from before
+    county mode — or already marked) as the county database and create the county's
+    X25519 key on this computer when there is none (an existing key is kept: townships already hold
+    its public file). Writes the public key file for the townships to ``key_file`` when given.
+
+    Returns ``{"key_id", "county_db", "key_file", "created": bool}``. Raises ``PermissionDenied`` for a
+    查阅 user, ``NotCounty`` when ``db`` holds a township's ledger (it has a township and is not a
+    county database): nothing is written then.
+    """
+    from services.sync import keys, state
+    from services.sync.crypto import county_key_id, load_county_key, x_public_raw
+
+    with db.transaction(user) as s:
+        require_role(s, Role.ADMIN, what="建立县级接收数据库")
+        marker = s.get(DbMeta, MODE_KEY)
+        already = marker is not None and marker.value == COUNTY
+        received = s.scalars(select(SyncReceived.package_id).limit(1)).first() is not None
+        if not already and not received and s.scalars(select(Township.id).limit(1)).first() is not None:
+            raise NotCounty(
+                "该数据库里已有乡镇台账数据，不能改作县级接收库。请为县级接收新建一个空数据库（SQLite 文件或 PostgreSQL 库）。"
+            )
+    key = load_county_key()
+    if key_file is not None:
+        bundle = keys.county_generate(key_file, force=True, db=db) if key is None else None
+        if bundle is None:  # keep the existing key; only (re)write its public file
+            bundle = _bundle_for_existing(db, key_file)
+    elif key is None:
+        from services.sync.crypto import generate_county_key
+
+        generate_county_key()
+    key = load_county_key()
+    assert key is not None
+    key_id = county_key_id(x_public_raw(key))
+    with db.transaction(user) as s:
+        county_db = state.device_id(s)
+        state.put(s, MODE_KEY, COUNTY)
+        state.put(s, KEY_ID, key_id)
+        if name:
+            state.put(s, NAME, name[:200])
+        if not state.get(s, CREATED_AT):
+            state.put(s, CREATED_AT, datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"))
+        audit.record_event(
+            s, "county_init", {"key_id": key_id, "county_db": county_db, "already": already, "name": name}
+        )
+    return {"key_id": key_id, "county_db": county_db, "key_file": str(key_file or ""), "created": not already}
+
+
+def _bundle_for_existing(db: Database, out: Path) -> dict[str, Any]:
+    """The public key file of the county key already on this computer (no new key)."""
+    import json
+
+    from services.sync import state
+    from services.sync.crypto import county_key_id, load_county_key, x_public_raw
+    from services.sync.fileio import write_atomic
+    from services.sync.keys import BUNDLE_FORMAT
+    from services.sync.signing import b64, device_key, key_id, public_raw
+
+    x = load_county_key()
+    assert x is not None
+    signer = device_key()
+    with db.transaction() as s:
+        county_db = state.device_id(s)
+    bundle = {
+        "format": BUNDLE_FORMAT,
+        "x25519": b64(x_public_raw(x)),
+        "ed25519": b64(public_raw(signer)),
+        "key_id": county_key_id(x_public_raw(x)),
+        "signer_key_id": key_id(public_raw(signer)),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "county_db": county_db,
+    }
+    write_atomic(out, json.dumps(bundle, ensure_ascii=False, indent=1).encode("utf-8"))
+    return bundle
 
 
 # --- township records are read-only at the county ---------------------------------------------------
 
-_ACTING: ContextVar[bool] = ContextVar("county_action", default=False)
+_ACTING: ContextVar[bool] = ContextVar("county_writes", default=False)
 TOWNSHIP_RECORDS_READ_ONLY = (
     "县级数据库中的乡镇数据来自各乡镇报送的同步包，不能在县里修改。"
     "如需更正，请通知乡镇在本乡镇电脑上修改后重新报送。"
 )
 
 
-@contextmanager
-def county_action() -> Iterator[None]:
+@contextlib.contextmanager
+def county_writes() -> Iterator[None]:
     """Marks the county's own writes (resolving a conflict writes the chosen version of a township
     row) as allowed while ``protect_township_records`` is in force (this thread only)."""
     token = _ACTING.set(True)
@@ -66,9 +187,9 @@ def _refuse_township_edits(session: Session, _ctx: object, _instances: object) -
 def protect_township_records(db: Database) -> None:
     """In county mode the township screens are views: an ORM write of a township record (any
     ``Tracked`` row: member, meeting, fee …) through ``db`` raises ``PermissionDenied`` with a
-    Chinese message, unless inside ``county_action()``. Receiving (Core bulk writes) and the sync
+    Chinese message, unless inside ``county_writes()``. Receiving (Core bulk writes) and the sync
     bookkeeping tables are not affected. Idempotent."""
     if getattr(db.sessions, "_county_guard", False):
         return
-    event.listen(db.sessions, "before_flush", _refuse_township_edits)
+    sa_event.listen(db.sessions, "before_flush", _refuse_township_edits)
     db.sessions._county_guard = True  # type: ignore[attr-defined]

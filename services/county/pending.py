@@ -1,102 +1,155 @@
-"""待补: per township, the last package received, the packages held and what each waits for, and
-the exact instruction to give the township clerk (docs/sync-package.md, held packages).
+"""待补: per township, the last package received, the packages held and what each waits for, and the
+exact instruction to give the township clerk (Chinese).
 
-Times are stored naive UTC and returned as local text (``services.localtime.show``).
+Read-only: a 查阅 user may look. Times are stored UTC and shown in local time (``*_local``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import SyncHeld, SyncReceived, Township
+from models import SyncDevice, SyncEnrollment, SyncHeld, SyncReceived, Township
 from services import localtime
 
 
-@dataclass(frozen=True)
+@dataclass
 class HeldPackage:
-    package_id: str
+    """A package kept at the county. ``reason``: gap (waits for change numbers ``missing_from``–
+    ``missing_to`` of the same device) or enroll (its device awaits 设备登记). ``error``: why its
+    release failed last time ("" when none)."""
+
     file_name: str
-    reason: str  # gap / enroll
     seq_from: int
     seq_to: int
+    reason: str
     missing_from: int
     missing_to: int
-    held_at: str  # local time text
-    error: str  # why the last release failed ("" when it did not)
-    instruction: str  # what to tell the township clerk, in Chinese
+    held_at: datetime  # UTC
+    error: str = ""
 
     @property
-    def gap(self) -> str:
-        """The missing change numbers in words ("" for a package waiting for enrolment)."""
-        return f"第 {self.missing_from}–{self.missing_to} 号" if self.reason == "gap" else ""
+    def waits_for(self) -> str:
+        if self.reason == "enroll":
+            return "等待县里登记发送它的电脑（设备登记）"
+        return f"缺第 {self.missing_from}–{self.missing_to} 号更改"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file_name": self.file_name,
+            "seq_from": self.seq_from,
+            "seq_to": self.seq_to,
+            "reason": self.reason,
+            "missing_from": self.missing_from,
+            "missing_to": self.missing_to,
+            "held_at_local": localtime.show(self.held_at),
+            "waits_for": self.waits_for,
+            "error": self.error,
+        }
 
 
 @dataclass
 class TownshipPending:
+    """One township's line on the 待补 screen. ``instruction`` is what to tell its clerk (Chinese);
+    ``ok`` is True when nothing is held and nothing is awaited."""
+
     code: str
     name: str
-    last_file: str = ""  # the last package imported ("" when none)
-    last_at: str = ""  # when, local time
-    packages: int = 0  # packages imported in all
+    last_file: str = ""
+    last_received_at: datetime | None = None  # UTC
+    received_through: int = 0  # of its latest device stream
     held: list[HeldPackage] = field(default_factory=list)
+    pending_keys: list[str] = field(default_factory=list)  # fingerprints awaiting enrollment
+    instruction: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.held and not self.pending_keys
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "township": self.code,
+            "name": self.name,
+            "last_file": self.last_file,
+            "last_received_at_local": localtime.show(self.last_received_at),
+            "received_through": self.received_through,
+            "held": [h.to_json() for h in self.held],
+            "pending_keys": self.pending_keys,
+            "instruction": self.instruction,
+            "ok": self.ok,
+        }
 
 
-def instruction(code: str, reason: str, missing_from: int, missing_to: int, error: str = "") -> str:
-    """What the county clerk tells township ``code`` (or does) for one held package."""
-    if reason == "enroll":
-        return (
-            "签发该包的电脑尚未登记：请电话核对乡镇电脑“数据同步”里显示的设备指纹，"
-            "一致后在“设备登记”中登记（重装的电脑选“更换”），该包随即自动导入。"
+def _instruction(t: TownshipPending) -> str:
+    parts: list[str] = []
+    gaps = [h for h in t.held if h.reason == "gap"]
+    failed = [h for h in t.held if h.error]
+    if t.pending_keys:
+        fps = "、".join(t.pending_keys)
+        parts.append(
+            f"请给乡镇 {t.code} 的同志打电话：在乡镇电脑“数据同步”里（或命令 `sync key device`）念出本机密钥指纹，"
+            f"与 {fps} 逐字核对一致后，在“设备登记”中批准；不一致则不要批准，请对方检查是否用错了电脑。"
         )
-    text = (
-        f"请乡镇 {code} 的管理员在“数据同步”中重新导出包含第 {missing_from}–{missing_to} 号更改的包"
-        "（或勾选“全量导出”），送来后本包会自动导入。"
-    )
-    if error:
-        text += f"上次尝试导入失败：{error}"
-    return text
+    if gaps:
+        lo = min(h.missing_from for h in gaps)
+        hi = max(h.missing_to for h in gaps)
+        parts.append(
+            f"请乡镇 {t.code} 的同志先在乡镇电脑上导入县里最新的回执（数据同步 → 导入回执），再导出一次同步包"
+            f"（数据同步 → 导出同步包）交来：新包会从第 {t.received_through + 1} 号更改起，补上缺少的第 {lo}–{hi} 号。"
+            "如果交来后仍显示缺包，请对方导出全量包（勾选“全量”，或命令 `sync export --full`）。"
+        )
+    if failed:
+        names = "、".join(h.file_name for h in failed)
+        parts.append(
+            f"暂存的包 {names} 复核或导入失败（原因见列表），请乡镇 {t.code} 导出全量包（`sync export --full`）重新交来。"
+        )
+    if not parts:
+        if t.last_file:
+            return f"无需补交：乡镇 {t.code} 的包已全部导入（收到第 {t.received_through} 号更改为止）。"
+        return f"乡镇 {t.code} 还没有交过同步包：请对方在乡镇电脑上导出同步包交来。"
+    return "".join(parts)
 
 
 def pending_by_township(session: Session) -> list[TownshipPending]:
-    """Every township the county knows (its own rows, or one that only sent held packages), by code."""
-    out: dict[str, TownshipPending] = {}
-    for t in session.scalars(select(Township).where(Township.deleted.is_(False)).order_by(Township.code)):
-        out[t.code] = TownshipPending(t.code, t.name)
-    last = (
-        select(
-            SyncReceived.township_code,
-            func.max(SyncReceived.received_at).label("at"),
-            func.count().label("n"),
-        )
-        .group_by(SyncReceived.township_code)
-        .subquery()
-    )
-    rows = session.execute(
-        select(last.c.township_code, last.c.at, last.c.n, SyncReceived.file_name).join(
-            SyncReceived,
-            (SyncReceived.township_code == last.c.township_code) & (SyncReceived.received_at == last.c.at),
-        )
-    ).all()
-    for code, at, n, file_name in rows:
-        entry = out.setdefault(code, TownshipPending(code, ""))
-        entry.last_file, entry.last_at, entry.packages = file_name, localtime.show(at), int(n)
+    """Every township known here (received, held or asking for enrollment), ordered by code, with its
+    last package, held packages and the instruction for its clerk. Read-only, any role."""
+    towns: dict[str, TownshipPending] = {}
+
+    def town(code: str) -> TownshipPending:
+        if code not in towns:
+            towns[code] = TownshipPending(code=code, name="")
+        return towns[code]
+
+    for t in session.scalars(select(Township).where(Township.deleted.is_(False))):
+        town(t.code).name = t.name
+    for r in session.scalars(select(SyncReceived).order_by(SyncReceived.received_at)):
+        tp = town(r.township_code)
+        tp.last_file, tp.last_received_at = r.file_name, r.received_at
+    latest: dict[str, datetime] = {}
+    for d in session.scalars(select(SyncDevice)):
+        tp = town(d.township_code)
+        if d.township_code not in latest or d.last_seen >= latest[d.township_code]:
+            latest[d.township_code] = d.last_seen
+            tp.received_through = d.high_seq
     for h in session.scalars(select(SyncHeld).order_by(SyncHeld.township_code, SyncHeld.seq_from)):
-        entry = out.setdefault(h.township_code, TownshipPending(h.township_code, ""))
-        entry.held.append(
+        town(h.township_code).held.append(
             HeldPackage(
-                h.package_id,
-                h.file_name,
-                h.reason,
-                h.seq_from,
-                h.seq_to,
-                h.missing_from,
-                h.missing_to,
-                localtime.show(h.held_at),
-                h.error,
-                instruction(h.township_code, h.reason, h.missing_from, h.missing_to, h.error),
+                file_name=h.file_name,
+                seq_from=h.seq_from,
+                seq_to=h.seq_to,
+                reason=h.reason,
+                missing_from=h.missing_from,
+                missing_to=h.missing_to,
+                held_at=h.held_at,
+                error=h.error or "",
             )
         )
-    return sorted(out.values(), key=lambda t: t.code)
+    for e in session.scalars(select(SyncEnrollment).where(SyncEnrollment.status == "pending")):
+        town(e.township_code).pending_keys.append(e.key_id)
+    for tp in towns.values():
+        tp.instruction = _instruction(tp)
+    return [towns[c] for c in sorted(towns)]

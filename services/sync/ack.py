@@ -14,7 +14,7 @@ from sqlalchemy import select
 from models import SyncDevice, SyncHeld, SyncReceived
 from services.db import Database
 from services.sync import anchor as sync_anchor
-from services.sync import state
+from services.sync import inbox, state
 from services.sync.errors import AckInvalid, PackageInvalid, SyncError
 from services.sync.exporter import _safe
 from services.sync.fileio import write_atomic
@@ -24,7 +24,7 @@ from services.sync.signing import b64, device_key, key_id, public_raw, sign, unb
 FORMAT = "ltack"
 FORMAT_VERSION = 2  # 2: bound to the county database id and the device's generation
 SUFFIX = ".ltack"
-MAX_ACK = 4 << 20
+MAX_ACK = 96 << 20  # the return channel (notices with attachments, pack updates) rides inside
 RECENT = 100  # packages listed in one acknowledgement
 
 
@@ -54,6 +54,7 @@ class AckResult:
     acked: int
     held: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
+    county_items: dict[str, int] = field(default_factory=dict)  # new notices/packs/decisions received
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class AckResult:
             "acked": self.acked,
             "held": self.held,
             "message": self.message,
+            "county_items": self.county_items,
         }
 
 
@@ -112,6 +114,9 @@ def write_ack(db: Database, device_id: str, outdir: Path, *, key: Ed25519Private
         now = datetime.now(UTC).replace(tzinfo=None)
         pub = public_raw(key)
         log_anchor = sync_anchor.for_ack(s, device_id)  # i20: the log end the county saw, signed
+        from services.county.outbox import items_for_ack  # the return channel (#17)
+
+        county_items = items_for_ack(s, device.township_code)
         payload: dict[str, Any] = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -142,6 +147,8 @@ def write_ack(db: Database, device_id: str, outdir: Path, *, key: Ed25519Private
                 for h in held
             ],
         } | ({"audit_anchor": log_anchor} if log_anchor else {})
+        if county_items:
+            payload["county_items"] = county_items
     body = canonical(payload)
     doc = {"ack": payload, "signature": b64(sign(key, body))}
     path = (
@@ -212,6 +219,7 @@ def read_ack(path: Path) -> AckFile:
         )
     except PackageInvalid as exc:
         raise AckInvalid(f"回执 {path.name} {exc.message}") from exc
+    inbox.validate_items(payload.get("county_items"), path.name)  # signed: now check their shape
     return AckFile(path=path, payload=payload, signature=doc["signature"])
 
 
@@ -291,6 +299,10 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         if acked != previous:
             state.put(s, state.ACKED_SEQ, str(acked))
         sync_anchor.remember_ack(s, p.get("audit_anchor"))  # i20: checked by `audit verify`
+        # The return channel (#17): signed by the county key pinned above, stored once each.
+        items = inbox.receive_items(
+            s, inbox.validate_items(p.get("county_items"), ack.file_name), ack.file_name
+        )
         state.put_json(
             s,
             state.LAST_ACK,
@@ -305,7 +317,25 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
                 "signature": ack.signature,
             },
         )
-    return _result(ack, town.code, mine, previous, acked, held, repeat=False)
+    result = _result(ack, town.code, mine, previous, acked, held, repeat=False)
+    result.county_items = items
+    result.message += _items_message(items)
+    return result
+
+
+def _items_message(items: dict[str, int]) -> str:
+    parts = []
+    if items.get("notice"):
+        parts.append(f"县里发来 {items['notice']} 个新通知（`notice list` 查看）。")
+    if items.get("pack"):
+        parts.append("县里下发了手册包更新，确认后运行 `handbook install-update --yes` 安装。")
+    if items.get("applied"):
+        parts.append(f"已按县里的决定更新 {items['applied']} 条冲突记录。")
+    if items.get("skipped"):
+        parts.append(
+            f"{items['skipped']} 条县里的冲突决定未采用（本机之后又修改过或没有该记录），下次同步时县里会再次核对。"
+        )
+    return "".join(parts)
 
 
 def _fp(public_b64: str) -> str:

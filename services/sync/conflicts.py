@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,9 +16,14 @@ from services import localtime
 from services.db import Database
 from services.errors import NotFound
 from services.sync.errors import SyncError
-from services.sync.tables import LOCAL_COLUMNS, decode_row, table_by_name
+from services.sync.tables import LOCAL_COLUMNS, comparable, decode_row, encode_row, table_by_name
 
-STATUS = {"open": "待确认", "kept": "已确认（保留默认结果）", "swapped": "已改用另一版本"}
+STATUS = {
+    "open": "待确认",
+    "kept": "已确认（保留默认结果）",
+    "swapped": "已改用另一版本",
+    "merged": "已逐字段合并",
+}
 UNTOUCHED = frozenset({"id", "created_at", "created_by", "updated_at", "updated_by", *LOCAL_COLUMNS})
 
 
@@ -41,6 +47,16 @@ class ConflictView:
             for k in keys
             if self.winner.get(k) != self.loser.get(k)
         ]
+
+    def changed_by(self) -> tuple[tuple[str, str], tuple[str, str]]:
+        """Who last changed each version and when (local time): ((current), (other)) as (user, time)."""
+
+        def who(v: dict[str, Any]) -> tuple[str, str]:
+            at = v.get("updated_at")
+            when = localtime.show(datetime.fromisoformat(at)) if isinstance(at, str) and at else ""
+            return str(v.get("updated_by") or ""), when
+
+        return who(self.winner), who(self.loser)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,34 +110,120 @@ def _model(table: str) -> type[Any]:
 def resolve(db: Database, conflict_id: int, keep: str, *, user: str = "") -> ConflictView:
     """``keep="current"`` confirms the default result; ``keep="other"`` writes the losing version back.
 
-    Writing the other version is an ordinary edit by ``user`` (stamped, numbered, in the audit log),
-    so it is itself sent on in the next package.
+    The same as :func:`merge` with every differing field taken from one side.
     """
     if keep not in ("current", "other"):
         raise SyncError("请选择保留“current”（当前结果）或“other”（另一版本）。")
+    return merge(db, conflict_id, {}, default=keep, user=user)
+
+
+def choosable_fields(view: ConflictView) -> list[str]:
+    """The fields of a conflict a person may choose between (they differ; bookkeeping columns excluded)."""
+    return [k for k, _a, _b in view.differences if k not in UNTOUCHED]
+
+
+def merge(
+    db: Database,
+    conflict_id: int,
+    choices: Mapping[str, str],
+    *,
+    default: str = "current",
+    user: str = "",
+) -> ConflictView:
+    """Resolve a conflict field by field: ``choices`` maps a differing field to ``"current"`` (the
+    version applied now, the winner) or ``"other"`` (the kept losing version); fields not named take
+    ``default``. All ``current`` = confirm (status ``kept``), all ``other`` = ``swapped``, a mix =
+    ``merged``.
+
+    Writing is an ordinary edit by ``user`` (stamped, numbered, audited) plus one audit event
+    ``sync_conflict_resolved`` with the choices. On a county database the decision — the row as it
+    now stands — is queued for the township whose package caused the conflict and travels in its next
+    acknowledgement (``services.county.outbox``), where ``sync ack`` applies it, so both sides agree.
+    Raises ``NotFound`` (no such conflict or row), ``SyncError`` (already resolved),
+    ``ValidationError("field", …)`` for a field that is not a differing field or a choice that is
+    neither ``current`` nor ``other``; nothing is written then. Refused for a 查阅 user.
+    """
+    from services import audit
+    from services.errors import ValidationError
+    from services.roles import require_role
+
+    if default not in ("current", "other"):
+        raise ValidationError("keep", "请选择保留“current”（当前结果）或“other”（另一版本）。")
     with db.transaction(user) as s:
+        require_role(s, "admin", "editor", what="处理同步冲突")
         c = s.get(SyncConflict, conflict_id)
         if c is None:
             raise NotFound(f"没有编号为 {conflict_id} 的同步冲突。")
         if c.status != "open":
             raise SyncError(f"冲突 {conflict_id} 已处理过（{STATUS.get(c.status, c.status)}）。")
-        if keep == "other":
-            table = table_by_name().get(c.table_name)
-            if table is None:
-                raise SyncError(f"本机不认识数据表 {c.table_name}，无法处理该冲突。")
-            obj = s.get(_model(c.table_name), c.row_id)
-            if obj is None:
-                raise NotFound(f"冲突涉及的记录 {c.row_id} 已不存在。")
-            values = decode_row(table, json.loads(c.loser_json))
-            for k, v in values.items():
-                if k not in UNTOUCHED:
-                    setattr(obj, k, v)
+        view = _view(c)
+        fields = choosable_fields(view)
+        for k, v in choices.items():
+            if k not in fields:
+                raise ValidationError(
+                    k,
+                    f"字段 {k} 在冲突 {conflict_id} 的两个版本中没有不同，可选的字段：{'、'.join(fields) or '无'}。",
+                )
+            if v not in ("current", "other"):
+                raise ValidationError(
+                    k, f"字段 {k} 请选择“current”（当前结果）或“other”（另一版本），不能是“{v}”。"
+                )
+        picked = {k: choices.get(k, default) for k in fields}
+        table = table_by_name().get(c.table_name)
+        if table is None:
+            raise SyncError(f"本机不认识数据表 {c.table_name}，无法处理该冲突。")
+        take = {k: view.loser.get(k) for k, side in picked.items() if side == "other"}
+        obj = s.get(_model(c.table_name), c.row_id)
+        if obj is None:
+            raise NotFound(f"冲突涉及的记录 {c.row_id} 已不存在。")
+        if take:
+            for k, v in decode_row(table, take).items():
+                setattr(obj, k, v)
             # The flush gives the row a new local change number: from now on it counts as edited
             # here, and a later package changing it again is compared against this choice.
-            c.status = "swapped"
-        else:
-            c.status = "kept"
+            s.flush()
+        sides = set(picked.values())
+        c.status = "swapped" if sides == {"other"} else "merged" if len(sides) > 1 else "kept"
         c.resolved_at = utcnow()
-        c.resolved_by = user
+        c.resolved_by = user or str(s.info.get("user", ""))
+        audit.record_event(
+            s,
+            "sync_conflict_resolved",
+            {"conflict": c.id, "table": c.table_name, "status": c.status, "choices": picked},
+            table=c.table_name,
+            row_id=c.row_id,
+        )
+        _queue_decision(s, c, view, picked)
         s.flush()
         return _view(c)
+
+
+def _queue_decision(s: Session, c: SyncConflict, view: ConflictView, picked: dict[str, str]) -> None:
+    """On a county database: send the resolved row to the township whose package caused the conflict."""
+    from models import SyncReceived
+    from services.county import mode, outbox
+
+    if not mode.is_county(s):
+        return
+    received = s.get(SyncReceived, c.package_id)
+    if received is None:
+        return
+    table = table_by_name()[c.table_name]
+    row = s.execute(select(table).where(table.c.id == c.row_id)).mappings().first()
+    if row is None:
+        return
+    final = comparable(encode_row(table, row))
+    township_version = view.winner if c.winner_device == received.device_id else view.loser
+    outbox.record_decision(
+        s,
+        received.township_code,
+        {
+            "conflict_id": c.id,
+            "table": c.table_name,
+            "row_id": c.row_id,
+            "values": final,
+            "base_updated_at": township_version.get("updated_at"),
+            "choices": picked,
+            "status": c.status,
+        },
+    )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from services.sync.errors import PackageRejected
 from services.sync.package import OpenedPackage
-from services.sync.tables import table_by_name
+from services.sync.tables import in_values, table_by_name
 
 CHUNK = 2000
 ROOT = "township"
@@ -74,7 +74,9 @@ class Owners:
             return
         if name == ROOT:
             for chunk in _chunks(wanted):
-                found = set(self.s.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+                found = set(
+                    self.s.execute(select(table.c.id).where(in_values(self.s, table.c.id, chunk))).scalars()
+                )
                 self.found.setdefault(name, set()).update(found)
                 cache.update({i: (i if i in found else None) for i in chunk})
             return
@@ -86,7 +88,7 @@ class Owners:
         )
         rows: list[Any] = []
         for chunk in _chunks(wanted):
-            rows.extend(self.s.execute(select(*cols).where(table.c.id.in_(chunk))).all())
+            rows.extend(self.s.execute(select(*cols).where(in_values(self.s, table.c.id, chunk))).all())
         cache.update(dict.fromkeys(wanted))
         self.found.setdefault(name, set()).update(r[0] for r in rows)
         if not refs:

@@ -44,6 +44,7 @@ from services.sync.tables import (
     decode_row,
     default_for,
     encode_row,
+    in_values,
     self_fk_columns,
     synced_tables,
     text_pattern,
@@ -569,7 +570,7 @@ def _check_parents(s: Session, plan: Plan) -> None:
                 wanted -= ids.get(ref.table.name, set())
             found: set[Any] = set()
             for chunk in _chunks(wanted):
-                found.update(s.execute(select(ref).where(ref.in_(chunk))).scalars())
+                found.update(s.execute(select(ref).where(in_values(s, ref, chunk))).scalars())
             missing = wanted - found
             if missing:
                 example = next(r for r in tp.rows if r[at] in missing)
@@ -749,6 +750,20 @@ def _known(lineage: list[list[Any]], version: tuple[str, str, int] | None) -> bo
     return False
 
 
+def _already_listed(s: Session, table: str, row_id: str, version: dict[str, Any]) -> bool:
+    """True when ``version`` is one side of a conflict still open for the row, or — on a county
+    database, where the decision travels back to the township — of one already decided: a package
+    sent again before its acknowledgement (or the decision) came back brings nothing new."""
+    from services.county.mode import is_county
+
+    stmt = select(SyncConflict.winner_json, SyncConflict.loser_json).where(
+        SyncConflict.table_name == table, SyncConflict.row_id == row_id
+    )
+    if not is_county(s):
+        stmt = stmt.where(SyncConflict.status == "open")
+    return any(json.loads(w) == version or json.loads(lo) == version for w, lo in s.execute(stmt))
+
+
 def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResult, int, int, list[int]]:
     m = opened.manifest
     result = _result(opened, "imported", "")
@@ -768,7 +783,10 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
             existing: dict[str, Any] = {}
             for chunk in _chunks(present):
                 existing.update(
-                    {e["id"]: e for e in s.execute(select(table).where(table.c.id.in_(chunk))).mappings()}
+                    {
+                        e["id"]: e
+                        for e in s.execute(select(table).where(in_values(s, table.c.id, chunk))).mappings()
+                    }
                 )
             for row, dev_seq in zip(tp.rows, tp.device_seq, strict=True):
                 old = existing.get(row[id_at])
@@ -786,6 +804,9 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
                     continue
                 if m.generation and _known(m.lineage, origins.version(int(old["row_seq"]))):
                     upd.append((row, dev_seq))  # written after a version this database had seen
+                    continue
+                if _already_listed(s, name, row[id_at], ours):
+                    result.unchanged += 1  # a re-sent version a conflict already holds (decided or open)
                     continue
                 # Changed here, by another device, or in a history the sender never saw (a restored or
                 # copied database): a conflict, never silent.

@@ -147,3 +147,15 @@ def default_for(table: Table, column: str) -> tuple[bool, Any]:
 
 def self_fk_columns(table: Table) -> list[str]:
     return [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
+
+
+def in_values(session: Any, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN values`` for look-ups of many ids: on PostgreSQL one array parameter
+    (``= ANY(%s::VARCHAR(36)[])``: one bind instead of thousands, so the statement is converted and
+    planned once), elsewhere the usual ``IN`` list."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import any_, literal
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(literal(list(values), type_=ARRAY(column.type)))
+    return column.in_(values)

@@ -21,7 +21,8 @@ from sqlalchemy import select
 
 from models import Member
 from services import members
-from services.county.receive import FolderReceipt, receive_folder
+from services.county.receive import FolderReceipt
+from services.county.receive import receive as receive_usb
 from services.db import Database, open_database
 from services.sync import state
 from services.sync.ack import apply_ack
@@ -97,9 +98,11 @@ def build_desk(
         m01 = first_member(t01.db)
         edit_phone(t01.db, m01, "13900000001")
         p2 = t01.export(scratch_dir)
-        receive_folder(lost, scratch_dir)
+        got = receive_usb(lost, scratch_dir)
         acks = sorted(scratch_dir.glob("*.ltack"))
-        assert acks, "the lost county wrote no acknowledgement"
+        assert acks, (
+            f"the lost county wrote no acknowledgement: {[(r.status, r.message) for r in got.results]}"
+        )
         apply_ack(t01.db, acks[-1], user="clerk")
         with t01.db.reader() as s:
             assert state.acked_seq(s) == p2.seq_to
@@ -114,7 +117,7 @@ def build_desk(
     first = tmp / "first-visit"
     first.mkdir()
     t02a.export(first)
-    receive_folder(county, first)
+    receive_usb(county, first)
     apply_ack(t02a.db, next(first.glob("*.ltack")), user="clerk")
     b_dir = tmp / "laptop-b"
     b_dir.mkdir()
@@ -133,7 +136,7 @@ def build_desk(
     t03 = make("T03", 3)
     t03.export(usb)
 
-    receipt = receive_folder(county, usb) if receive else FolderReceipt(usb)
+    receipt = receive_usb(county, usb) if receive else FolderReceipt(usb)
     return Desk(county, usb, receipt, t01, t02a, t02b, t03, member)
 
 

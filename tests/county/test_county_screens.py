@@ -217,11 +217,11 @@ def test_pending_names_each_townships_gap_and_what_to_ask_for(
     t01 = next(r for r in rows if "T01" in r[0])
     assert t01[1].endswith(".ltpkg") and t01[2]  # last package received and when
     assert t01[4].startswith("第 ") and "号" in t01[4]  # the gap
-    assert "请乡镇 T01" in t01[5] and "重新导出" in t01[5]
+    assert "请乡镇 T01" in t01[5] and "全量" in t01[5]
     t03 = next(r for r in rows if "T03" in r[0])
     assert t03[1] == "尚未收到" and t03[4] == "待登记设备" and "设备登记" in t03[5]
     t02 = next(r for r in rows if "T02" in r[0])
-    assert t02[3] == "无" and t02[5] == "无需补交"
+    assert t02[3] == "无" and t02[5].startswith("无需补交")
     assert "暂存待补的包 2 个" in tab.summary.text()
 
 

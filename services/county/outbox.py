@@ -1,0 +1,273 @@
+"""The return channel, county side: notices (通知) and handbook pack updates the county issues, and
+conflict decisions, all travelling to the townships inside the next signed acknowledgement.
+
+Each item is a row of ``county_outbox``; ``items_for_ack`` picks what one township's acknowledgement
+carries (see docs/sync-package.md, *Return channel*). The acknowledgement's Ed25519 signature covers
+the items, so a township that verifies it against the county key it pinned knows they come from the
+county. The township side is ``services.sync.inbox``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import CountyOutbox, utcnow
+from services.county.mode import county_action
+from services.db import Database
+from services.errors import ValidationError
+
+NOTICE = "notice"
+PACK = "pack"
+DECISION = "decision"
+KIND_LABELS = {NOTICE: "通知", PACK: "手册包更新", DECISION: "冲突处理结果"}
+
+MAX_TITLE = 200
+MAX_TEXT = 20_000
+MAX_ATTACHMENT_BYTES = 5 << 20  # one notice attachment, bytes
+MAX_NOTICE_BYTES = 10 << 20  # all attachments of one notice, bytes
+MAX_ATTACHMENTS = 10
+MAX_PACK_BYTES = 2 << 20
+WINDOW_DAYS = 180  # notices and decisions travel in every acknowledgement for this many days
+SAFE_NAME = re.compile(r"[^\w.\-（）()]+")
+
+
+@dataclass
+class OutboxView:
+    """One item the county has issued. ``township_code`` "" = every township; ``created_at`` UTC."""
+
+    id: str
+    kind: str
+    title: str
+    township_code: str
+    created_at: datetime
+    created_by: str
+    payload: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        from services import localtime
+
+        body = {k: v for k, v in self.payload.items() if k not in ("toml", "attachments")}
+        if "attachments" in self.payload:
+            body["attachments"] = [
+                {"name": a["name"], "size": a["size"], "sha256": a["sha256"]}
+                for a in self.payload["attachments"]
+            ]
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "kind_label": KIND_LABELS.get(self.kind, self.kind),
+            "title": self.title,
+            "township": self.township_code,
+            "created_at_local": localtime.show(self.created_at),
+            "created_by": self.created_by,
+            "payload": body,
+        }
+
+
+def _view(row: CountyOutbox) -> OutboxView:
+    return OutboxView(
+        id=row.id,
+        kind=row.kind,
+        title=row.title,
+        township_code=row.township_code,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        payload=json.loads(row.payload),
+    )
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``"2026.10"`` → ``(2026, 10)``: pack versions compare by their numbers, left to right."""
+    return tuple(int(n) for n in re.findall(r"\d+", version))
+
+
+def _add(s: Session, kind: str, title: str, payload: dict[str, Any], township: str = "") -> OutboxView:
+    row = CountyOutbox(
+        id=str(uuid.uuid4()),
+        kind=kind,
+        title=title[:MAX_TITLE],
+        township_code=township,
+        payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        created_at=utcnow(),
+        created_by=str(s.info.get("user", "")),
+    )
+    s.add(row)
+    s.flush()
+    return _view(row)
+
+
+def publish_pack(db: Database, path: Path, *, user: str = "") -> OutboxView:
+    """Issue a handbook pack update to every township (``county pack-publish``).
+
+    The file must be a valid pack (``services.handbook.pack.load_pack``: every problem listed, Chinese),
+    at most ``MAX_PACK_BYTES``, and newer than any version of the same pack id issued before
+    (``version_key``). Raises ``PackError`` / ``ValidationError("pack", …)``; nothing is written then.
+    County database only; refused for a 查阅 user; audited (``county_pack_published``).
+    """
+    from services.handbook.pack import load_pack
+
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ValidationError("pack", f"找不到手册包文件 {path}：{exc.strerror}。") from exc
+    if size > MAX_PACK_BYTES:
+        raise ValidationError(
+            "pack", f"手册包文件 {path.name} 有 {size} 字节，超过上限 {MAX_PACK_BYTES} 字节。"
+        )
+    pack = load_pack(path)  # PackError lists every problem
+    text = path.read_text(encoding="utf-8")
+    info = pack.pack
+    if not version_key(info.version):
+        raise ValidationError(
+            "pack", f"手册包的版本号“{info.version}”里没有数字，无法判断新旧，请写成如 2026.2。"
+        )
+    with county_action(
+        db, "发布手册包更新", "county_pack_published", {"pack": info.id, "version": info.version}, user=user
+    ) as s:
+        for row in s.scalars(select(CountyOutbox).where(CountyOutbox.kind == PACK)):
+            old = json.loads(row.payload)
+            if old.get("pack_id") == info.id and version_key(str(old.get("version"))) >= version_key(
+                info.version
+            ):
+                raise ValidationError(
+                    "pack",
+                    f"手册包 {info.name} 的版本 {info.version} 不比已发布的版本 {old.get('version')} 新，未发布。"
+                    "请在手册包文件的 [pack] version 中写一个更大的版本号。",
+                )
+        payload = {
+            "pack_id": info.id,
+            "name": info.name,
+            "version": info.version,
+            "toml": text,
+            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        }
+        return _add(s, PACK, f"{info.name} {info.version}", payload)
+
+
+def publish_notice(
+    db: Database,
+    title: str,
+    text: str,
+    *,
+    attachments: list[Path] | None = None,
+    due: date | None = None,
+    township: str = "",
+    user: str = "",
+) -> OutboxView:
+    """Issue a notice (通知) to every township, or to one (``township`` code).
+
+    ``title`` 1–200 characters, ``text`` ≤ 20,000; ``due`` a local calendar date (or None); at most
+    10 attachments, each ≤ 5 MiB and together ≤ 10 MiB (checked here, at the county, before anything
+    is written). Raises ``ValidationError(field, message)`` naming title / text / attach / due.
+    County database only; refused for a 查阅 user; audited (``county_notice_published``).
+    """
+    from services import textclean
+
+    title = textclean.clean_free(title).strip()
+    if not title:
+        raise ValidationError("title", "通知标题不能为空。")
+    if len(title) > MAX_TITLE:
+        raise ValidationError("title", f"通知标题最多 {MAX_TITLE} 个字，现在有 {len(title)} 个。")
+    if len(text) > MAX_TEXT:
+        raise ValidationError("text", f"通知正文最多 {MAX_TEXT} 个字，现在有 {len(text)} 个。")
+    if due is not None and due < date.today() - timedelta(days=1):
+        raise ValidationError("due", f"截止日期 {due.isoformat()} 已经过去，请填写今天或以后的日期。")
+    files = list(attachments or [])
+    if len(files) > MAX_ATTACHMENTS:
+        raise ValidationError("attach", f"一个通知最多带 {MAX_ATTACHMENTS} 个附件，现在有 {len(files)} 个。")
+    packed: list[dict[str, Any]] = []
+    total = 0
+    for f in files:
+        f = Path(f)
+        try:
+            size = f.stat().st_size
+        except OSError as exc:
+            raise ValidationError("attach", f"找不到附件 {f}：{exc.strerror}。") from exc
+        if size > MAX_ATTACHMENT_BYTES:
+            raise ValidationError(
+                "attach",
+                f"附件 {f.name} 有 {size / (1 << 20):.1f} MB，超过每个附件 {MAX_ATTACHMENT_BYTES >> 20} MB 的上限"
+                "（附件随回执经 U 盘带回乡镇）。请压缩或拆分后再发。",
+            )
+        total += size
+        if total > MAX_NOTICE_BYTES:
+            raise ValidationError(
+                "attach", f"附件合计超过 {MAX_NOTICE_BYTES >> 20} MB 的上限，请减少附件或分成几个通知发送。"
+            )
+        data = f.read_bytes()
+        packed.append(
+            {
+                "name": SAFE_NAME.sub("_", f.name)[:120] or "附件",
+                "size": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "data": base64.b64encode(data).decode("ascii"),
+            }
+        )
+    payload = {
+        "title": textclean.clean_free(title),
+        "text": textclean.clean_free(text),
+        "due": due.isoformat() if due else None,
+        "attachments": packed,
+    }
+    with county_action(
+        db,
+        "发布通知",
+        "county_notice_published",
+        {"title": title, "township": township, "attachments": len(packed), "due": payload["due"]},
+        user=user,
+    ) as s:
+        return _add(s, NOTICE, title, payload, township)
+
+
+def record_decision(s: Session, township: str, payload: dict[str, Any]) -> OutboxView:
+    """Queue a conflict decision for ``township`` (inside the caller's transaction; see
+    ``services.sync.conflicts.merge`` for the payload)."""
+    return _add(s, DECISION, f"冲突 #{payload['conflict_id']} {payload['table']}", payload, township)
+
+
+def list_outbox(session: Session) -> list[OutboxView]:
+    """Everything the county has issued, newest first (read-only, any role)."""
+    return [_view(r) for r in session.scalars(select(CountyOutbox).order_by(CountyOutbox.created_at.desc()))]
+
+
+def items_for_ack(session: Session, township_code: str) -> list[dict[str, Any]]:
+    """What one township's acknowledgement carries: its notices and decisions of the last
+    ``WINDOW_DAYS`` days, and the newest pack update of each pack id (any age). The township keeps
+    each item once (by id), so carrying it again costs only bytes."""
+    since = utcnow() - timedelta(days=WINDOW_DAYS)
+    rows = session.scalars(
+        select(CountyOutbox)
+        .where(CountyOutbox.township_code.in_(["", township_code]))
+        .order_by(CountyOutbox.created_at)
+    ).all()
+    newest_pack: dict[str, CountyOutbox] = {}
+    out: list[CountyOutbox] = []
+    for r in rows:
+        if r.kind == PACK:
+            pid = str(json.loads(r.payload).get("pack_id"))
+            newest_pack[pid] = r
+        elif r.created_at >= since:
+            out.append(r)
+    out.extend(newest_pack.values())
+    return [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "title": r.title,
+            "issued_at": r.created_at.isoformat(timespec="seconds") + "Z",
+            "payload": json.loads(r.payload),
+        }
+        for r in out
+    ]
