@@ -1,8 +1,20 @@
-"""Shared fixtures: a fresh migrated database per test and builders for test data."""
+"""Shared fixtures: a fresh migrated database per test and builders for test data.
+
+Migrating an empty database to head costs 0.5–1 s (Alembic import, a dozen batch migrations), which
+would be paid by every test. Instead one template is migrated per test process (per xdist worker)
+and each test gets a byte copy of it (``fresh_database``), a few milliseconds. Tests that are ABOUT
+migrating (tests/test_migrations.py, tests/trust/test_upgrade*.py, test_crash.py …) still call
+``open_database`` on an empty or old file themselves.
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import shutil
+import sqlite3
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,6 +28,34 @@ from services import idcard, members, org
 from services.db import Database, open_database
 
 TODAY = date(2026, 11, 24)
+
+_template: Path | None = None
+
+
+def migrated_template() -> Path:
+    """A SQLite database migrated to head, made once per test process and removed at its exit.
+
+    Kept in rollback-journal mode (one self-contained file, no -wal beside it) so a plain file copy is
+    a complete database; ``open_database`` switches each copy back to WAL."""
+    global _template
+    if _template is None:
+        folder = Path(tempfile.mkdtemp(prefix="ledger-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "template.sqlite"
+        open_database(path).close()
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.execute("PRAGMA journal_mode=DELETE")
+        _template = path
+    return _template
+
+
+def fresh_database(path: Path) -> Database:
+    """An empty ledger at ``path`` (which must not exist yet), migrated to head: a copy of the template."""
+    if path.exists():
+        raise FileExistsError(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_template(), path)
+    return open_database(path)
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +71,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def db(db_path: Path) -> Iterator[Database]:
-    database = open_database(db_path)
+    database = fresh_database(db_path)
     yield database
     database.close()
 

@@ -26,6 +26,7 @@ from services.sync.exporter import ExportResult, export_package
 from services.sync.manifest import Manifest
 from services.sync.package import OpenedPackage, write_package
 from services.sync.tables import comparable, encode_row, synced_tables
+from tests.conftest import fresh_database
 
 TODAY = date(2026, 11, 24)
 
@@ -60,7 +61,7 @@ def town_templates(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, i
     def template(code: str, seed: int) -> Path:
         if (code, seed) not in made:
             path = tmp_path_factory.mktemp("template") / "ledger.sqlite"
-            db = open_database(path)
+            db = fresh_database(path)
             demo.generate(db, "small", seed=seed, years=1, today=TODAY)
             with db.transaction("clerk") as s:
                 town = s.scalars(select(Township)).one()
@@ -85,7 +86,9 @@ def make_town(tmp_path: Path, town_templates: Callable[[str, int], Path]) -> Ite
         folder.mkdir()
         if data:
             shutil.copyfile(town_templates(code, seed), folder / "ledger.sqlite")
-        db = open_database(folder / "ledger.sqlite")
+            db = open_database(folder / "ledger.sqlite")
+        else:
+            db = fresh_database(folder / "ledger.sqlite")
         opened.append(db)
         return Town(code=code, db=db, key=Ed25519PrivateKey.generate(), folder=folder)
 
@@ -147,7 +150,7 @@ def county(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
         return
     folder = tmp_path / "county"
     folder.mkdir()
-    db = open_database(folder / "county.sqlite")
+    db = fresh_database(folder / "county.sqlite")
     yield db
     db.close()
 
@@ -156,7 +159,7 @@ def county(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
 def county_sqlite(tmp_path: Path) -> Iterator[Database]:
     folder = tmp_path / "county-sqlite"
     folder.mkdir()
-    db = open_database(folder / "county.sqlite")
+    db = fresh_database(folder / "county.sqlite")
     yield db
     db.close()
 

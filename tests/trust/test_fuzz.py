@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from services import backup, dates, idcard, org
 from services.cli import parse_date as cli_parse_date
-from services.db import Database, open_database
+from services.db import Database
 from services.errors import LedgerError, ValidationError
+from tests.conftest import fresh_database
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 TODAY = date(2026, 11, 24)
@@ -81,7 +82,7 @@ def _mutate(data: bytes, flips: list[tuple[int, int]], keep: float) -> bytes:
 @pytest.fixture(scope="module")
 def sample_db() -> Iterator[Database]:
     with tempfile.TemporaryDirectory() as tmp:
-        db = open_database(Path(tmp) / "ledger.sqlite")
+        db = fresh_database(Path(tmp) / "ledger.sqlite")
         with db.transaction("fuzz") as s:
             t = org.create_township(s, "T01", "城关镇")
             org.create_branch(s, t.id, "B01", "一村党支部", founded_on=date(2000, 1, 1), today=TODAY)
