@@ -10,6 +10,7 @@ import pytest
 
 from main import main
 from services import idcard
+from tests.conftest import fresh_database
 
 
 def run(db: Path, *args: str) -> int:
