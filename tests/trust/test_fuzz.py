@@ -16,6 +16,8 @@ from services import backup, dates, idcard, org
 from services.cli import parse_date as cli_parse_date
 from services.db import Database
 from services.errors import LedgerError, ValidationError
+from services.excel import templates
+from services.sync import exporter
 from tests.conftest import fresh_database
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -115,7 +117,6 @@ def test_backup_loader_raises_only_backup_errors(backup_bytes: bytes, junk: byte
 
 @pytest.fixture(scope="module")
 def roster_bytes() -> bytes:
-    templates = pytest.importorskip("services.excel.templates")
     with tempfile.TemporaryDirectory() as tmp:
         return templates.write_template("roster", Path(tmp) / "花名册.xlsx").read_bytes()
 
@@ -139,7 +140,6 @@ def test_xlsx_roster_import_raises_only_app_errors(
 
 @pytest.fixture(scope="module")
 def package_bytes(sample_db: Database) -> bytes:
-    exporter = pytest.importorskip("services.sync.exporter")
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:

@@ -1,5 +1,5 @@
-"""The other ledgers (issue 9) travel through a sync package: every new table arrives identical, the
-filed scans and 八有 photos with their bytes; soft delete and restore of their rows are audited."""
+"""The other ledgers (development, transfers, flow, dues, training, decisions, 公示, 八有, filing) travel
+through a sync package: every one of their tables arrives identical, the filed scans and 八有 photos with their bytes; soft delete and restore of their rows are audited."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from services.fees import delete_due
 from services.sync.receiver import import_package
 from tests.sync.conftest import TODAY, Town, content
 
-ISSUE9_TABLES = (
+OTHER_LEDGER_TABLES = (
     "development_record",
     "member_transfer",
     "flow_record",
@@ -75,21 +75,21 @@ def _fill_the_empty_ones(town: Town, tmp_path: Path) -> None:
         store_file(s, "venue_check", check.id, scan, kind="photo", caption="党员活动室")
 
 
-def test_every_issue9_table_arrives_identical(
+def test_every_other_ledger_table_arrives_identical(
     make_town: Callable[..., Town], county: Database, usb: Path, tmp_path: Path
 ) -> None:
     town = make_town("T01")
     town.enroll(county)
     _fill_the_empty_ones(town, tmp_path)
     sent = content(town.db)
-    for table in ISSUE9_TABLES:
+    for table in OTHER_LEDGER_TABLES:
         assert sent[table], f"{table} is empty in the township: the round trip would prove nothing"
 
     package = town.export(usb)
     result = import_package(county, package.path)
     assert result.status == "imported"
     got = content(county)
-    for table in ISSUE9_TABLES:
+    for table in OTHER_LEDGER_TABLES:
         assert len(got[table]) == len(sent[table]), table
         assert got[table] == sent[table], table
     # The bytes came along: the county can open the filed scan and the 八有 photo.
