@@ -17,7 +17,7 @@ from models import Attendance, FeeDue, FundEntry, Meeting, Member
 from models.enums import AttendanceStatus, FeeCategory, FundDirection, MemberState
 from services.errors import NotFound, ValidationError
 from services.exemptions import excused_months
-from services.org import get_branch, soft_delete
+from services.org import get_branch
 
 
 @dataclass(frozen=True)
@@ -388,14 +388,6 @@ def life_gap_runs(
 
     judged = [m for m in members if m.branch_id in held or m.party_group_id in held_group]
     return _runs(judged, attended, as_of, {}, excused.life, counted)
-
-
-def delete_due(session: Session, due_id: str) -> None:
-    row = session.get(FeeDue, due_id)
-    if row is None or row.deleted:
-        raise NotFound("找不到该党费记录。")
-    soft_delete(row)
-    session.flush()
 
 
 def add_fund_entry(

@@ -356,7 +356,3 @@ def _same(want: object, got: object) -> bool:
 
 
 _UNESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
-
-def as_date(value: date | datetime | None) -> date | None:
-    return value.date() if isinstance(value, datetime) else value

@@ -478,9 +478,6 @@ class Pack(_Model):
     def ledger_by_id(self) -> dict[str, Ledger]:
         return {lg.id: lg for lg in self.ledger}
 
-    def standard_of_rule(self, rule_id: str) -> Standard:
-        return self.norms()[self.rules_by_id()[rule_id].norm][0]
-
 
 # --- loading -------------------------------------------------------------------------------
 
