@@ -15,6 +15,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -23,9 +24,12 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
 from models import Branch, Member
 from services import idcard, members, org
-from services.db import Database, open_database
+from services.db import Database, open_database, to_url
 
 TODAY = date(2026, 11, 24)
 
@@ -56,6 +60,53 @@ def fresh_database(path: Path) -> Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(migrated_template(), path)
     return open_database(path)
+
+
+def _pg_admin_url() -> str:
+    url = os.environ.get("LEDGER_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(
+                "CI 中必须运行 PostgreSQL 测试，但没有设置 LEDGER_TEST_PG_URL（请先运行 .ci/postgres.sh）。"
+            )
+        pytest.skip("LEDGER_TEST_PG_URL 未设置（运行 .ci/postgres.sh 启动测试用 PostgreSQL）")
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A PostgreSQL database migrated to head once per test process (its name is unique, so xdist
+    workers and engineers sharing a server never meet); each test copies it (CREATE DATABASE … TEMPLATE)."""
+    admin = to_url(_pg_admin_url())
+    name = f"ledger_tmpl_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    open_database(make_url(admin).set(database=name).render_as_string(hide_password=False)).close()
+    try:
+        yield name
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture
+def pg_database(pg_template: str) -> Iterator[Database]:
+    """A fresh, migrated PostgreSQL database per test, dropped afterwards."""
+    admin = to_url(_pg_admin_url())
+    name = f"ledger_t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    db = open_database(make_url(admin).set(database=name).render_as_string(hide_password=False))
+    try:
+        yield db
+    finally:
+        db.close()
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,7 @@ device keys, and a helper that crafts validly signed but malicious packages."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -15,12 +13,11 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import create_engine, delete, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, func, select, text
 
 from models import Base, DbMeta, Township
 from services import demo, demo_marker
-from services.db import Database, open_database, to_url
+from services.db import Database, open_database
 from services.sync import state
 from services.sync.exporter import ExportResult, export_package
 from services.sync.manifest import Manifest
@@ -95,52 +92,6 @@ def make_town(tmp_path: Path, town_templates: Callable[[str, int], Path]) -> Ite
     yield make
     for db in opened:
         db.close()
-
-
-def _pg_admin_url() -> str | None:
-    url = os.environ.get("LEDGER_TEST_PG_URL")
-    if not url:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(
-                "CI 中必须运行 PostgreSQL 测试，但没有设置 LEDGER_TEST_PG_URL（请先运行 .ci/postgres.sh）。"
-            )
-        pytest.skip("LEDGER_TEST_PG_URL 未设置（运行 .ci/postgres.sh 启动测试用 PostgreSQL）")
-    return url
-
-
-@pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
-    """A migrated PostgreSQL database built once; each test copies it (CREATE DATABASE … TEMPLATE)."""
-    admin = to_url(str(_pg_admin_url()))
-    name = f"ledger_tmpl_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    open_database(make_url(admin).set(database=name).render_as_string(hide_password=False)).close()
-    try:
-        yield name
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
-
-
-@pytest.fixture
-def pg_database(pg_template: str) -> Iterator[Database]:
-    """A fresh, migrated PostgreSQL database per test, dropped afterwards."""
-    admin = to_url(str(_pg_admin_url()))
-    name = f"ledger_t_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
-    db = open_database(make_url(admin).set(database=name).render_as_string(hide_password=False))
-    try:
-        yield db
-    finally:
-        db.close()
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
