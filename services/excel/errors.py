@@ -52,7 +52,9 @@ class Problem:
 
 
 def column_letter(index: int) -> str:
-    """0-based column index → Excel letters (0 → A, 26 → AA)."""
+    """0-based column index → Excel letters (0 → A, 26 → AA): ``openpyxl.utils.get_column_letter(index + 1)``
+    for the READ path's messages, which must not import openpyxl (0.3–0.7 s; the preview reads with
+    python-calamine alone). Writers use openpyxl's own; a test pins the two together."""
     letters = ""
     index += 1
     while index:
