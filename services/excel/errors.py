@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from services.errors import LedgerError
 
@@ -41,14 +41,7 @@ class Problem:
         return f"{self.where()}{shown} —— {self.message}"
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "header": self.header,
-            "value": self.value,
-            "message": self.message,
-        }
+        return asdict(self)
 
 
 def column_letter(index: int) -> str:
