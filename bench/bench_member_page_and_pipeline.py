@@ -1,5 +1,5 @@
-"""The member page, pipeline and filing screens on a demo township (~3,000 members): the member page (history, 发展党员 file, dues),
-the township pipeline table, and the cost of counting filed documents in the 3+7 catalog.
+"""The member page (history, 发展党员 file, dues), the township pipeline table and the cost of counting
+filed documents in the 3+7 catalog, on a demo township (~3,000 members).
 
 Figures: median milliseconds of ``member_page`` over members of different branches, ``pipeline_table``
 for the township, and ``evaluate`` for one branch-year with and without the 资料 counts (the filed
