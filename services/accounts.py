@@ -231,10 +231,6 @@ def _hasher_dummy(password: str) -> None:
         _get_hasher().verify(_dummy_hash(), password)
 
 
-def _minutes(seconds: int) -> str:
-    return f"{max(1, (seconds + 59) // 60)} 分钟"
-
-
 def login(db: Database, username: str, password: str, now: datetime | None = None) -> Actor:
     """Authenticate in a transaction of its own that commits even when the login fails
     (the failure count must stick), then raise the refusal."""

@@ -8,7 +8,6 @@ attached twice are stored once.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import mimetypes
 import os
@@ -98,14 +97,6 @@ def _write_blob(target: Path, data: bytes, sha256: str) -> None:
     if hashlib.sha256(target.read_bytes()).hexdigest() != sha256:
         target.unlink(missing_ok=True)
         raise LedgerError(f"附件写入后校验失败：{target}。请检查磁盘空间后重试。")
-
-
-def _disk_reason(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "磁盘空间已满，请清理磁盘后重试。"
-    if exc.errno == errno.EROFS:
-        return "磁盘是只读的（写保护），不能保存附件。"
-    return f"{exc.strerror or exc}。"
 
 
 def _owner(session: Session, owner_type: str, owner_id: str) -> Tracked:

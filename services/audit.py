@@ -469,7 +469,3 @@ def distinct_values(session: Session) -> tuple[list[str], list[str]]:
         .order_by(AuditEntry.table_name)
     ).all()
     return list(users), list(tables)
-
-
-def history_of(session: Session, table: str, row_id: str) -> list[AuditRow]:
-    return list(reversed(list_entries(session, AuditFilter(table=table, row_id=row_id), limit=10_000)))

@@ -22,7 +22,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Branch, BranchTerm, CommitteeSeat, Meeting, MeetingExclusion, Member
+from models import Branch, BranchTerm, CommitteeSeat, MeetingExclusion, Member
 from models.enums import AttendanceStatus, CommitteeRole, ExclusionGround, MeetingType, label
 from services.dates import add_years
 from services.errors import NotFound, ValidationError
@@ -518,8 +518,3 @@ def exclusions(session: Session, meeting_id: str) -> list[MeetingExclusion]:
             )
         )
     )
-
-
-def election_meeting(session: Session, term_id: str) -> Meeting | None:
-    term = session.get(BranchTerm, term_id)
-    return session.get(Meeting, term.meeting_id) if term and term.meeting_id else None

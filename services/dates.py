@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．／－", "0123456789./-")
 _SEPARATED = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
@@ -23,7 +23,7 @@ def parse_date(text: str) -> date | None:
             return date.fromisoformat(text)
         except ValueError:
             pass  # e.g. 2020-7-1x: the lenient patterns below decide
-    s = str(text).strip().translate(_FULLWIDTH)
+    s = unicodedata.normalize("NFKC", str(text)).strip()  # full-width digits and ．／－
     match = _SEPARATED.match(s) or _COMPACT.match(s)
     if not match:
         return None

@@ -154,23 +154,6 @@ def _fsync(path: Path) -> None:
             os.close(fd)
 
 
-def backup_sqlite(src: Path, dest: Path) -> Path:
-    """Consistent copy through SQLite's online backup API (safe while WAL holds pages).
-
-    Written as ``dest.part`` (owner-only), fsynced, then renamed: ``dest`` is whole or absent."""
-    tmp = fileperms.create_private(dest.with_name(dest.name + ".part"))  # owner-only from the start
-    try:
-        with contextlib.closing(sqlite3.connect(src)) as s, contextlib.closing(sqlite3.connect(tmp)) as d:
-            s.backup(d)
-            d.execute("PRAGMA journal_mode=DELETE")  # a backup is one self-contained file
-        _fsync(tmp)
-        tmp.replace(dest)
-        _fsync(dest)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return dest
-
-
 def pre_upgrade_backup(path: Path, backup_dir: Path | None = None) -> Path:
     """Where the one kept copy of ``path`` from before the last upgrade lives (it may not exist)."""
     folder = backup_dir or path.parent / "backups"

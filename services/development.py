@@ -21,7 +21,7 @@ from services import idcard, textclean
 from services.dates import add_months, age_on
 from services.errors import NotFound, ValidationError
 from services.members import MemberInput, create_member
-from services.org import get_branch, soft_delete
+from services.org import get_branch
 from services.workdays import working_days
 
 STAGE_ORDER = [s.value for s in DevelopmentStage if s != DevelopmentStage.WITHDRAWN]
@@ -377,11 +377,6 @@ def withdraw(session: Session, record_id: str, on: date, reason: str) -> Develop
     ) + f"{on.isoformat()} 终止培养：{reason.strip()}"
     session.flush()
     return record
-
-
-def delete_record(session: Session, record_id: str) -> None:
-    soft_delete(get_record(session, record_id))
-    session.flush()
 
 
 def pipeline_by_branch(session: Session, branch_ids: list[str] | None = None) -> dict[str, dict[str, int]]:

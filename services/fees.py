@@ -18,7 +18,7 @@ from models.enums import AttendanceStatus, FeeCategory, FundDirection, MemberSta
 from services.errors import NotFound, ValidationError
 from services.exemptions import excused_months
 from services.ledgers.values import Money, Month, normalise_month
-from services.org import get_branch, soft_delete
+from services.org import get_branch
 
 
 @dataclass(frozen=True)
@@ -400,14 +400,6 @@ def life_gap_runs(
 
     judged = [m for m in members if m.branch_id in held or m.party_group_id in held_group]
     return _runs(judged, attended, as_of, {}, excused.life, counted)
-
-
-def delete_due(session: Session, due_id: str) -> None:
-    row = session.get(FeeDue, due_id)
-    if row is None or row.deleted:
-        raise NotFound("找不到该党费记录。")
-    soft_delete(row)
-    session.flush()
 
 
 def add_fund_entry(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,7 +11,6 @@ from services.errors import ValidationError
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-_FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
 _SPACES = re.compile(r"\s+")
 _AS_NUMBER = re.compile(r"\d+(\.\d+)?E\+?\d+|\d{15,18}\.0+")
@@ -36,11 +36,11 @@ def check_char(first17: str) -> str:
 
 
 def normalize(raw: str) -> str:
-    """Full-width digits, lower-case x and stray spaces are what clerks actually type."""
+    """Full-width digits (folded by NFKC), lower-case x and stray spaces are what clerks actually type."""
     text = str(raw)
     if text.isascii() and text.isalnum():  # the common case: nothing to fold
         return text.upper()
-    return _SPACES.sub("", text).translate(_FULLWIDTH).upper()
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text)).upper()
 
 
 def parse(raw: str, field: str = "id_number", today: date | None = None) -> IdInfo:
@@ -78,10 +78,3 @@ def make(area: str, birth: date, sequence: int) -> str:
     """Build a valid number (demo data and tests). ``sequence`` odd → male, even → female."""
     first17 = f"{area}{birth:%Y%m%d}{sequence % 1000:03d}"
     return first17 + check_char(first17)
-
-
-def birth_and_gender(number: str) -> tuple[date, str]:
-    """Birth date and gender ("male"/"female") of a number ``parse`` already accepted (no checks)."""
-    return date(int(number[6:10]), int(number[10:12]), int(number[12:14])), (
-        "male" if int(number[16]) % 2 == 1 else "female"
-    )

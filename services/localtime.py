@@ -53,8 +53,3 @@ def day_range_utc(first: date | None, last: date | None) -> tuple[datetime | Non
     start = to_utc(datetime.combine(first, time.min)) if first else None
     end = to_utc(datetime.combine(last + timedelta(days=1), time.min)) if last else None
     return start, end
-
-
-def local_day(stored: datetime) -> date:
-    """The local calendar day of a stored timestamp."""
-    return to_local(stored).date()

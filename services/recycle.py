@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, and_, exists, func, select
+from sqlalchemy import Column, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -147,15 +147,6 @@ def list_deleted(session: Session, table: str = "", limit: int = 200, offset: in
         ]
     rows.sort(key=lambda r: r.deleted_at or datetime.min, reverse=True)
     return rows[offset : offset + limit]
-
-
-def count_deleted(session: Session) -> dict[str, int]:
-    out = {}
-    for name, model in tracked_models().items():
-        n = session.scalar(select(func.count()).select_from(model).where(model.deleted.is_(True))) or 0
-        if n:
-            out[name] = int(n)
-    return out
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from services.errors import ValidationError
@@ -110,14 +109,6 @@ FIELD_LABELS = {
 
 # Columns the app itself fills (keys, codes of enums, hashes) are left alone.
 _SKIPPED = frozenset({"id", "created_by", "updated_by", "sha256", "password_hash"})
-
-
-@dataclasses.dataclass(frozen=True)
-class Cleaned:
-    """A cleaned value and, when something was removed or replaced, a Chinese note saying what."""
-
-    value: str
-    note: str = ""
 
 
 # OOXML's escape of a control character (``_x000B_`` for a Word line break) as some readers hand it
@@ -253,12 +244,6 @@ def explain(original: str, cleaned: str) -> str:
     return "；".join(parts) + "。"
 
 
-def clean_with_note(text: str, policy: str = FREE) -> Cleaned:
-    """``clean`` plus the note ``explain`` gives."""
-    value = clean(text, policy)
-    return Cleaned(value, explain(text, value))
-
-
 def cleaned_input(obj: T) -> T:
     """A copy of an input dataclass (``MemberInput``, ``MeetingInput`` …) whose str fields are cleaned
     by the policy their names imply, so validation sees what will be stored."""
@@ -271,17 +256,6 @@ def cleaned_input(obj: T) -> T:
             if new != value:
                 changes[f.name] = new
     return dataclasses.replace(obj, **changes) if changes else obj  # type: ignore[type-var]
-
-
-def clean_row(values: Mapping[str, object]) -> dict[str, object]:
-    """A row for a bulk (Core) insert/update, each str value cleaned by its column's policy; bulk
-    writers and the sync receiver call this because they bypass the ORM attribute hooks."""
-    out = dict(values)
-    for key, value in values.items():
-        policy = policy_for(key)
-        if isinstance(value, str) and policy is not None:
-            out[key] = clean(value, policy)
-    return out
 
 
 # --- exit defence --------------------------------------------------------------------------------

@@ -1,8 +1,21 @@
-"""Shared fixtures: a fresh migrated database per test and builders for test data."""
+"""Shared fixtures: a fresh migrated database per test and builders for test data.
+
+Migrating an empty database to head costs 0.5–1 s (Alembic import, a dozen batch migrations), which
+would be paid by every test. Instead one template is migrated per test process (per xdist worker)
+and each test gets a byte copy of it (``fresh_database``), a few milliseconds. Tests that are ABOUT
+migrating (tests/test_migrations.py, tests/trust/test_upgrade*.py, test_crash.py …) still call
+``open_database`` on an empty or old file themselves.
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import shutil
+import sqlite3
+import tempfile
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -11,11 +24,89 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
 from models import Branch, Member
 from services import idcard, members, org
-from services.db import Database, open_database
+from services.db import Database, open_database, to_url
 
 TODAY = date(2026, 11, 24)
+
+_template: Path | None = None
+
+
+def migrated_template() -> Path:
+    """A SQLite database migrated to head, made once per test process and removed at its exit.
+
+    Kept in rollback-journal mode (one self-contained file, no -wal beside it) so a plain file copy is
+    a complete database; ``open_database`` switches each copy back to WAL."""
+    global _template
+    if _template is None:
+        folder = Path(tempfile.mkdtemp(prefix="ledger-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "template.sqlite"
+        open_database(path).close()
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.execute("PRAGMA journal_mode=DELETE")
+        _template = path
+    return _template
+
+
+def fresh_database(path: Path) -> Database:
+    """An empty ledger at ``path`` (which must not exist yet), migrated to head: a copy of the template."""
+    if path.exists():
+        raise FileExistsError(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_template(), path)
+    return open_database(path)
+
+
+def _pg_admin_url() -> str:
+    url = os.environ.get("LEDGER_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(
+                "CI 中必须运行 PostgreSQL 测试，但没有设置 LEDGER_TEST_PG_URL（请先运行 .ci/postgres.sh）。"
+            )
+        pytest.skip("LEDGER_TEST_PG_URL 未设置（运行 .ci/postgres.sh 启动测试用 PostgreSQL）")
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A PostgreSQL database migrated to head once per test process (its name is unique, so xdist
+    workers and engineers sharing a server never meet); each test copies it (CREATE DATABASE … TEMPLATE)."""
+    admin = to_url(_pg_admin_url())
+    name = f"ledger_tmpl_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    open_database(make_url(admin).set(database=name).render_as_string(hide_password=False)).close()
+    try:
+        yield name
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture
+def pg_database(pg_template: str) -> Iterator[Database]:
+    """A fresh, migrated PostgreSQL database per test, dropped afterwards."""
+    admin = to_url(_pg_admin_url())
+    name = f"ledger_t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    db = open_database(make_url(admin).set(database=name).render_as_string(hide_password=False))
+    try:
+        yield db
+    finally:
+        db.close()
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +122,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def db(db_path: Path) -> Iterator[Database]:
-    database = open_database(db_path)
+    database = fresh_database(db_path)
     yield database
     database.close()
 

@@ -10,6 +10,7 @@ import pytest
 
 import main
 from services import idcard
+from tests.conftest import fresh_database
 
 
 def run(db: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -20,6 +21,7 @@ def run(db: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, 
 
 @pytest.fixture
 def town(db_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    fresh_database(db_path).close()  # an empty ledger, as `township add` would create
     assert run(db_path, capsys, "township", "add", "T01", "城关镇")[0] == 0
     assert (
         run(

@@ -17,6 +17,7 @@ from services import demo, idcard, meetings
 from services.db import Database, open_database
 from services.errors import ValidationError
 from services.members import roster
+from tests.conftest import fresh_database
 
 TODAY = date(2026, 11, 24)
 
@@ -153,7 +154,7 @@ def _fingerprint(db: Database) -> list[tuple[object, ...]]:
 def test_same_seed_gives_same_data_other_seed_differs(tmp_path: Path) -> None:
     prints = []
     for name, seed in (("a", 3), ("c", 4)):
-        database = open_database(tmp_path / f"{name}.sqlite")
+        database = fresh_database(tmp_path / f"{name}.sqlite")
         demo.generate(database, "small", seed=seed, today=TODAY)
         prints.append(_fingerprint(database))
         database.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+from dataclasses import asdict
 from pathlib import Path
 
 from services import accounts, localtime
@@ -94,7 +95,7 @@ def account_list(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         rows = accounts.list_users(s)
     if args.json:
-        emit([r.__dict__ for r in rows], True)
+        emit([asdict(r) for r in rows], True)
         return 0
     for r in rows:
         state = "启用" if r.active else "停用"

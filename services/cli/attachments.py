@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from services import attachments
 from services.cli import Context, emit
@@ -67,7 +67,7 @@ def attach_list(args: argparse.Namespace, ctx: Context) -> int:
             for a in attachments.list_attachments(s, "meeting", args.meeting_id)
         ]
     if args.json:
-        emit([r.__dict__ for r in rows], True)
+        emit([asdict(r) for r in rows], True)
     else:
         for r in rows:
             print(f"{r.id}\t{attachments.KINDS.get(r.kind, r.kind)}\t{r.filename}\t{r.size}\t{r.caption}")

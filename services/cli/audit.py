@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 
 from models.enums import AuditAction, label
 from services import audit, backup, localtime
@@ -73,7 +74,7 @@ def audit_list(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit(
             [
-                {**r.__dict__, "at": r.at.isoformat() + "Z", "at_local": localtime.show(r.at, seconds=True)}
+                {**asdict(r), "at": r.at.isoformat() + "Z", "at_local": localtime.show(r.at, seconds=True)}
                 for r in rows
             ],
             True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 
 from services import localtime, recycle
 from services.cli import Context, emit
@@ -25,7 +26,7 @@ def recycle_list(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().reader() as s:
         rows = recycle.list_deleted(s, args.table, limit=args.limit)
     if args.json:
-        emit([{**r.__dict__, "deleted_at_local": localtime.show(r.deleted_at)} for r in rows], True)
+        emit([{**asdict(r), "deleted_at_local": localtime.show(r.deleted_at)} for r in rows], True)
         return 0
     for r in rows:
         when = localtime.show(r.deleted_at)

@@ -22,12 +22,13 @@ import python_calamine
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from services import localtime, textclean
 from services.errors import write_failed
-from services.excel.errors import ExcelFileError, column_letter
+from services.excel.errors import ExcelFileError
 
 # Excel would evaluate text starting with these if it were a formula cell (CSV/DDE injection).
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
@@ -202,9 +203,9 @@ def _write_sheet(wb: Workbook, sheet: _Sheet) -> None:
     ws = wb.create_sheet(sheet.title)
     ncols = len(sheet.headers)
     for i, (_header, width) in enumerate(sheet.headers):
-        ws.column_dimensions[column_letter(i)].width = width
+        ws.column_dimensions[get_column_letter(i + 1)].width = width
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{column_letter(max(ncols, 1) - 1)}{len(sheet.rows) + 1}"
+    ws.auto_filter.ref = f"A1:{get_column_letter(max(ncols, 1))}{len(sheet.rows) + 1}"
     header = []
     for text, _width in sheet.headers:
         cell = WriteOnlyCell(ws, text)
@@ -339,7 +340,7 @@ def verify_content(path: Path, sheet: _Sheet) -> None:
             got = got_row[c] if c < len(got_row) else None
             if not _same(want, got):
                 raise ExcelFileError(
-                    f"写入后校验失败：{path} 的工作表“{sheet.title}”第 {r + 1} 行 {column_letter(c)} 列"
+                    f"写入后校验失败：{path} 的工作表“{sheet.title}”第 {r + 1} 行 {get_column_letter(c + 1)} 列"
                     "读回的内容与导出的数据不同，请重试。"
                 )
 
@@ -365,7 +366,3 @@ def _same(want: object, got: object) -> bool:
 
 
 _UNESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
-
-def as_date(value: date | datetime | None) -> date | None:
-    return value.date() if isinstance(value, datetime) else value

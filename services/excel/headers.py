@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -11,7 +12,6 @@ from services.excel.errors import ExcelFileError, Problem, column_letter
 # How far down a sheet the header may be (title rows, notes, blank lines above it).
 HEADER_SCAN_ROWS = 30
 
-_FULLWIDTH = str.maketrans("（）：＊　", "():* ")
 _DECORATION = re.compile(r"\(必填\)|\(选填\)|\(可选\)|\([^)]*格式[^)]*\)|[*※★\s:]")
 
 
@@ -57,7 +57,7 @@ class Layout:
 
 def normalize_header(text: object) -> str:
     """'入党 日期（必填）*' and '入党日期' are the same column."""
-    s = str(text or "").translate(_FULLWIDTH)
+    s = unicodedata.normalize("NFKC", str(text or ""))  # （）：＊ and the ideographic space
     return _DECORATION.sub("", s).lower()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from services.excel.errors import Problem
@@ -79,7 +79,7 @@ class ImportPlan:
                     "row": r.row,
                     "action": r.action,
                     "cells": r.cells,
-                    "changes": [c.__dict__ for c in r.changes],
+                    "changes": [asdict(c) for c in r.changes],
                 }
                 for r in self.rows
                 if r.action != "unchanged"
@@ -105,4 +105,4 @@ class ImportResult:
         return text
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "created_ids"}
+        return {k: v for k, v in asdict(self).items() if k != "created_ids"}

@@ -144,11 +144,6 @@ def _unescape(text: str) -> str:
     ).replace("&amp;", "&")
 
 
-def formula_cells(path: Path, name: str) -> set[tuple[int, int]]:
-    """0-based (row, col) of every cell holding a formula in the named sheet."""
-    return _scan_sheet(path, name)[0]
-
-
 def _scan_sheet(path: Path, name: str) -> tuple[set[tuple[int, int]], set[int]]:
     """Formula cells (0-based row, col) and hidden rows (0-based; rows an AutoFilter filtered out are
     hidden rows too) of the named sheet, by a byte scan of its XML."""

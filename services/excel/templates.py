@@ -7,11 +7,12 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.enums import LABELS
-from services.excel.errors import ExcelFileError, column_letter
+from services.excel.errors import ExcelFileError
 from services.excel.export import save_atomically, verify
 from services.excel.headers import Column, Layout
 from services.excel.layouts import ATTENDANCE, MEETINGS, ROSTER
@@ -69,7 +70,7 @@ def write_template(kind: str, path: Path) -> Path:
 def _fill_sheet(ws: Worksheet, layout: Layout) -> None:
     ws.freeze_panes = "A2"
     for i, col in enumerate(c for c in layout.columns if c.in_template):
-        letter = column_letter(i)
+        letter = get_column_letter(i + 1)
         cell = ws.cell(1, i + 1, col.header)
         cell.font = Font(bold=True, color="FFFFFF" if col.required else "000000")
         cell.fill = REQUIRED_FILL if col.required else OPTIONAL_FILL

@@ -61,14 +61,6 @@ class CheckResult:
     def for_branch(self, branch_id: str) -> list[Finding]:
         return [f for f in self.findings if f.branch_id == branch_id]
 
-    def worst_by_month(self, branch_id: str) -> dict[str, int]:
-        """Period label → worst importance rank (3 error, 2 warning, 1 info); explained warnings rank 1."""
-        out: dict[str, int] = {}
-        for f in self.for_branch(branch_id):
-            rank = 1 if f.explained else f.rank
-            out[f.period] = max(out.get(f.period, 0), rank)
-        return out
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "pack": {"id": self.pack_id, "version": self.pack_version},

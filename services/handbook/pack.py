@@ -11,20 +11,20 @@ from __future__ import annotations
 import string
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic import ValidationError as PydanticError
 
 from models.enums import LABELS
 from services.handbook.errors import PackError
+from services.handbook.period import Unit
 from services.handbook.sources import meeting_types, sources
 from services.paths import data_dir, resources_dir
 
 Importance = Literal["error", "warning", "info"]
 IMPORTANCE_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
 IMPORTANCE_RANK: dict[str, int] = {"error": 3, "warning": 2, "info": 1}
-Unit = Literal["month", "quarter", "year"]
 FilterValue = str | int | bool | list[str] | list[int]
 
 
@@ -323,22 +323,9 @@ Rule = Annotated[
     | RectificationRule,
     Field(discriminator="type"),
 ]
-RULE_TYPES = [
-    "frequency",
-    "quorum",
-    "composition",
-    "term",
-    "deadline",
-    "evidence",
-    "count",
-    "pipeline",
-    "lapse",
-    "hours",
-    "talks",
-    "grades",
-    "procedure",
-    "venue",
-    "rectification",
+# The ``type`` tag of each rule class, in the order of ``Rule`` (read from the classes, never listed twice).
+RULE_TYPES: list[str] = [
+    tag for cls in get_args(get_args(Rule)[0]) for tag in get_args(cls.model_fields["type"].annotation)
 ]
 
 # What each rule type can put into its message; {branch} {period} {rule} work everywhere.
@@ -484,9 +471,6 @@ class Pack(_Model):
 
     def ledger_by_id(self) -> dict[str, Ledger]:
         return {lg.id: lg for lg in self.ledger}
-
-    def standard_of_rule(self, rule_id: str) -> Standard:
-        return self.norms()[self.rules_by_id()[rule_id].norm][0]
 
 
 # --- loading -------------------------------------------------------------------------------

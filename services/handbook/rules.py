@@ -150,10 +150,6 @@ def _month_of(day: date) -> Period:
     return containing(day, "month")
 
 
-def _dates(meetings: list[MeetingFact]) -> str:
-    return "、".join(f"{m.held_on.month}月{m.held_on.day}日" for m in meetings)
-
-
 def frequency(rule: FrequencyRule, ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     what = meeting_type_label(rule.meeting_type)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -327,12 +327,7 @@ class CheckFailure:
     members: tuple[str, ...]  # names (支部 姓名)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "table": self.table,
-            "cell": self.cell,
-            "message": self.message,
-            "members": list(self.members),
-        }
+        return asdict(self) | {"members": list(self.members)}
 
 
 @dataclass

@@ -96,10 +96,6 @@ def list_conflicts(session: Session, *, include_resolved: bool = False) -> list[
     return [_view(c) for c in session.scalars(stmt)]
 
 
-def open_count(session: Session) -> int:
-    return len(session.scalars(select(SyncConflict.id).where(SyncConflict.status == "open")).all())
-
-
 def _model(table: str) -> type[Any]:
     for mapper in Base.registry.mappers:
         if getattr(mapper.local_table, "name", None) == table:

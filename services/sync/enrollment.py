@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -89,7 +89,7 @@ class DeviceView:
     held: int
 
     def to_json(self) -> dict[str, Any]:
-        return self.__dict__ | {"status_label": STATUS.get(self.status, self.status)}
+        return asdict(self) | {"status_label": STATUS.get(self.status, self.status)}
 
 
 def list_devices(db: Database) -> list[DeviceView]:

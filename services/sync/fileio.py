@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -41,8 +41,3 @@ def atomic_file(path: Path, mode: int = 0o644) -> Iterator[BinaryIO]:
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     with atomic_file(path, mode) as f:
         f.write(data)
-
-
-def write_with(path: Path, writer: Callable[[BinaryIO], None], mode: int = 0o644) -> None:
-    with atomic_file(path, mode) as f:
-        writer(f)

@@ -195,16 +195,6 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
         raise
 
 
-def _local(when: Any) -> str:
-    """A stored naive-UTC time as local time with its label (the county clerk reads local time)."""
-    from datetime import UTC
-
-    if when is None:
-        return "—"
-    local = when.replace(tzinfo=UTC).astimezone()
-    return f"{local:%Y-%m-%d %H:%M}（本地时间）"
-
-
 def _db_error_message(opened: OpenedPackage, exc: DBAPIError) -> str:
     """Classify a database error for the clerk: size, date, concurrency, constraint."""
     detail = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)

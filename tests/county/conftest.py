@@ -29,8 +29,6 @@ from services.sync.ack import apply_ack
 from tests.gui.conftest import app, boxes  # noqa: F401  (the GUI tests' fixtures)
 from tests.sync.conftest import (  # noqa: F401  (fixtures shared with the sync tests)
     Town,
-    pg_database,
-    pg_template,
     town_templates,
 )
 

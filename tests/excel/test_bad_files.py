@@ -212,3 +212,13 @@ def test_hidden_lookup_sheet_is_not_taken_for_the_data(db: Database, branch_id: 
     with db.reader() as s:
         p = plan_roster_import(s, branch_id, path, today=TODAY)
     assert p.sheet == "花名册" and len(p.rows) == 1
+
+
+def test_column_letters_in_read_messages_are_the_ones_excel_shows() -> None:
+    """The read path names columns without importing openpyxl; its letters are openpyxl's for every
+    column a worksheet can have (A … XFD)."""
+    from openpyxl.utils import get_column_letter
+
+    from services.excel.errors import column_letter
+
+    assert [column_letter(i) for i in range(16384)] == [get_column_letter(i + 1) for i in range(16384)]

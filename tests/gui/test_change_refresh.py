@@ -69,6 +69,7 @@ def sup01(view: HandbookView) -> list[str]:
     return [f.message for f in view.result.findings if f.rule_id == "SUP-01"]
 
 
+@pytest.mark.display
 def test_handbook_check_follows_a_fee_payment_saved_in_other_ledgers(
     window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -102,6 +103,7 @@ def test_handbook_check_follows_a_fee_payment_saved_in_other_ledgers(
     assert not sup01(handbook)
 
 
+@pytest.mark.display
 def test_a_save_elsewhere_does_not_reload_a_hidden_listing(
     window: MainWindow, qtbot: QtBot, db: Database, build: Builder
 ) -> None:
@@ -128,6 +130,7 @@ def test_a_save_elsewhere_does_not_reload_a_hidden_listing(
     assert ledgers.lazy.loads == loads + 1 and not ledgers.lazy.stale  # reloaded once, when shown
 
 
+@pytest.mark.display
 def test_a_change_that_no_screen_shows_reloads_nothing(window: MainWindow) -> None:
     ledgers = tab(window, LedgersView)
     assert isinstance(ledgers, LedgersView)

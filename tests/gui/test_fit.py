@@ -29,6 +29,8 @@ from services.db import Database
 from services.printing import booklet
 from tests.conftest import TODAY, Builder
 
+pytestmark = pytest.mark.display  # real-display behaviour: also run under xcb (Makefile)
+
 SCREENS = {"1366x768": QRect(0, 0, 1366, 728), "1024x700": QRect(0, 0, 1024, 700)}
 
 

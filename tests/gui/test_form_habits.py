@@ -3,6 +3,7 @@ tabbing through, several 议题 on separate lines, and nobody marked present unt
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -22,6 +23,7 @@ def count(db: Database, model: type) -> int:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
+@pytest.mark.display
 def test_member_form_shows_every_bad_field_in_one_save(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder
 ) -> None:
@@ -63,6 +65,7 @@ def open_meeting(qtbot: QtBot, db: Database, branch_id: str, meeting_id: str | N
     return form
 
 
+@pytest.mark.display
 def test_meeting_form_shows_every_bad_field_in_one_save(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder
 ) -> None:
@@ -80,6 +83,7 @@ def test_meeting_form_shows_every_bad_field_in_one_save(
     assert count(db, Meeting) == 0
 
 
+@pytest.mark.display
 def test_attendees_start_unmarked_and_cannot_be_saved_unmarked(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder
 ) -> None:
@@ -100,6 +104,7 @@ def test_attendees_start_unmarked_and_cannot_be_saved_unmarked(
         assert s.scalar(select(func.count()).select_from(Meeting)) == 1
 
 
+@pytest.mark.display
 def test_topics_take_several_lines(app: QApplication, qtbot: QtBot, db: Database, build: Builder) -> None:
     branch = build.branch(members=2)
     form = open_meeting(qtbot, db, branch.id)
@@ -122,6 +127,7 @@ def tab_through(qtbot: QtBot, form: MeetingForm) -> None:
         qtbot.keyClick(widget, Qt.Key.Key_Tab)
 
 
+@pytest.mark.display
 def test_tabbing_through_a_saved_meeting_asks_nothing_and_keeps_its_attendance(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder, boxes: Boxes
 ) -> None:
@@ -147,6 +153,7 @@ def test_tabbing_through_a_saved_meeting_asks_nothing_and_keeps_its_attendance(
     assert not boxes.shown and not form.isVisible()
 
 
+@pytest.mark.display
 def test_tabbing_through_a_new_meeting_asks_nothing(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder, boxes: Boxes
 ) -> None:
@@ -157,6 +164,7 @@ def test_tabbing_through_a_new_meeting_asks_nothing(
     assert not boxes.shown and not form.isVisible()
 
 
+@pytest.mark.display
 def test_a_real_change_of_date_still_counts_as_unsaved(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder, boxes: Boxes
 ) -> None:

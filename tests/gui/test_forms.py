@@ -52,6 +52,7 @@ def test_time_field_rejects_nonsense(app: QApplication) -> None:
         field.value()
 
 
+@pytest.mark.display
 def test_ctrl_f_focuses_the_roster_search_and_ctrl_n_needs_a_branch(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder, boxes: Boxes
 ) -> None:

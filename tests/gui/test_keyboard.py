@@ -23,6 +23,8 @@ from services.printing import booklet
 from tests.conftest import TODAY, Builder
 from tests.gui.conftest import show_active, type_text
 
+pytestmark = pytest.mark.display  # real-display behaviour: also run under xcb (Makefile)
+
 
 @pytest.fixture
 def window(app: QApplication, qtbot: QtBot, db: Database, build: Builder) -> MainWindow:

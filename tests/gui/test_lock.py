@@ -22,6 +22,8 @@ from services.roles import Role
 from tests.conftest import Builder
 from tests.gui.conftest import Boxes, type_text
 
+pytestmark = pytest.mark.display  # real-display behaviour: also run under xcb (Makefile)
+
 PASSWORD = "Sicherheit-2026"
 REAL_ASK = IdleLock._ask
 

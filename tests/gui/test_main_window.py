@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QFontInfo, QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -13,6 +14,8 @@ from gui.main_window import MENU_TITLES, MainWindow
 from gui.screens import SCREENS
 from services.db import Database
 from tests.conftest import Builder
+
+pytestmark = pytest.mark.display  # real-display behaviour: also run under xcb (Makefile)
 
 
 def test_app_font_is_the_embedded_wenquanyi(app: QApplication) -> None:

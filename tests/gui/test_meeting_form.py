@@ -6,6 +6,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -37,6 +38,7 @@ def open_form(qtbot: QtBot, db: Database, branch_id: str) -> MeetingForm:
     return form
 
 
+@pytest.mark.display
 def test_record_meeting_with_leave_and_photo(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder, tmp_path: Path
 ) -> None:
@@ -90,6 +92,7 @@ def test_record_meeting_with_leave_and_photo(
         assert attachments.file_of(s, photo).read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.display
 def test_leave_without_reason_is_shown_at_attendance_and_nothing_saved(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder
 ) -> None:
@@ -105,6 +108,7 @@ def test_leave_without_reason_is_shown_at_attendance_and_nothing_saved(
         assert s.scalars(select(Meeting)).first() is None
 
 
+@pytest.mark.display
 def test_missing_topics_and_bad_date_are_shown_next_to_the_fields(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder
 ) -> None:
@@ -126,6 +130,7 @@ def test_missing_topics_and_bad_date_are_shown_next_to_the_fields(
         assert s.scalars(select(Meeting)).first() is None
 
 
+@pytest.mark.display
 def test_probationary_members_do_not_count_towards_quorum(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder
 ) -> None:
@@ -138,6 +143,7 @@ def test_probationary_members_do_not_count_towards_quorum(
     assert "不符合" in form.quorum_label.text()  # 1 of 2 voting present is not more than half
 
 
+@pytest.mark.display
 def test_editing_a_meeting_keeps_its_attendance(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder
 ) -> None:

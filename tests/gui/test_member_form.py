@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -30,6 +31,7 @@ def fill(qtbot: QtBot, form: MemberForm, id_number: str) -> None:
     qtbot.keyClicks(form.joined_on, "2005-07-01")
 
 
+@pytest.mark.display
 def test_bad_id_number_shows_chinese_message_at_the_field_and_saves_nothing(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder
 ) -> None:
@@ -71,6 +73,7 @@ def test_valid_member_is_saved(app: QApplication, qtbot: QtBot, db: Database, bu
         assert (member.name, member.phone, member.gender) == ("王小明", "13800000000", "male")
 
 
+@pytest.mark.display
 def test_unsaved_changes_prompt_cancel_keeps_form_discard_closes(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder, boxes: Boxes
 ) -> None:

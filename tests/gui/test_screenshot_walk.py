@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
@@ -11,6 +12,8 @@ from gui.walk import SCREEN, screenshot_walk
 from services import meetings
 from services.db import Database
 from tests.conftest import TODAY, Builder
+
+pytestmark = pytest.mark.display  # real-display behaviour: also run under xcb (Makefile)
 
 
 def test_walk_saves_the_main_screens_and_forms_at_laptop_size(

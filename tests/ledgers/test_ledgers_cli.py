@@ -10,6 +10,7 @@ import pytest
 
 from main import main
 from services import idcard
+from tests.conftest import fresh_database
 
 
 def run(db: Path, *args: str) -> int:
@@ -19,6 +20,7 @@ def run(db: Path, *args: str) -> int:
 @pytest.fixture
 def township(tmp_path: Path) -> Path:
     db = tmp_path / "cli.sqlite"
+    fresh_database(db).close()
     assert run(db, "township", "add", "T01", "测试镇") == 0
     assert run(db, "branch", "add", "B01", "一村党支部", "--township", "T01", "--founded", "2000-01-01") == 0
     return db

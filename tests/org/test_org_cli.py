@@ -11,6 +11,7 @@ import pytest
 
 import main
 from services import idcard
+from tests.conftest import fresh_database
 from tests.printing.pdfcheck import texts
 
 MEMBERS = ["张一", "王二", "李三", "赵四", "钱五", "孙六", "周七", "吴八"]
@@ -50,6 +51,7 @@ def add_member(
 
 @pytest.fixture
 def town(db_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    fresh_database(db_path).close()  # an empty ledger, as `township add` would create
     ok(db_path, capsys, "township", "add", "T01", "城关镇")
     ok(db_path, capsys, "branch", "add", "B01", "一村党支部", "--township", "T01", "--founded", "2000-01-01")
     ok(

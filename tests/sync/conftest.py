@@ -4,9 +4,7 @@ device keys, and a helper that crafts validly signed but malicious packages."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -15,17 +13,17 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import create_engine, delete, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, func, select, text
 
 from models import Base, DbMeta, Township
 from services import demo, demo_marker
-from services.db import Database, open_database, to_url
+from services.db import Database, open_database
 from services.sync import state
 from services.sync.exporter import ExportResult, export_package
 from services.sync.manifest import Manifest
 from services.sync.package import OpenedPackage, write_package
 from services.sync.tables import comparable, encode_row, synced_tables
+from tests.conftest import fresh_database
 
 TODAY = date(2026, 11, 24)
 
@@ -60,7 +58,7 @@ def town_templates(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, i
     def template(code: str, seed: int) -> Path:
         if (code, seed) not in made:
             path = tmp_path_factory.mktemp("template") / "ledger.sqlite"
-            db = open_database(path)
+            db = fresh_database(path)
             demo.generate(db, "small", seed=seed, years=1, today=TODAY)
             with db.transaction("clerk") as s:
                 town = s.scalars(select(Township)).one()
@@ -85,59 +83,15 @@ def make_town(tmp_path: Path, town_templates: Callable[[str, int], Path]) -> Ite
         folder.mkdir()
         if data:
             shutil.copyfile(town_templates(code, seed), folder / "ledger.sqlite")
-        db = open_database(folder / "ledger.sqlite")
+            db = open_database(folder / "ledger.sqlite")
+        else:
+            db = fresh_database(folder / "ledger.sqlite")
         opened.append(db)
         return Town(code=code, db=db, key=Ed25519PrivateKey.generate(), folder=folder)
 
     yield make
     for db in opened:
         db.close()
-
-
-def _pg_admin_url() -> str | None:
-    url = os.environ.get("LEDGER_TEST_PG_URL")
-    if not url:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(
-                "CI 中必须运行 PostgreSQL 测试，但没有设置 LEDGER_TEST_PG_URL（请先运行 .ci/postgres.sh）。"
-            )
-        pytest.skip("LEDGER_TEST_PG_URL 未设置（运行 .ci/postgres.sh 启动测试用 PostgreSQL）")
-    return url
-
-
-@pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
-    """A migrated PostgreSQL database built once; each test copies it (CREATE DATABASE … TEMPLATE)."""
-    admin = to_url(str(_pg_admin_url()))
-    name = f"ledger_tmpl_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    open_database(make_url(admin).set(database=name).render_as_string(hide_password=False)).close()
-    try:
-        yield name
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
-
-
-@pytest.fixture
-def pg_database(pg_template: str) -> Iterator[Database]:
-    """A fresh, migrated PostgreSQL database per test, dropped afterwards."""
-    admin = to_url(str(_pg_admin_url()))
-    name = f"ledger_t_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
-    db = open_database(make_url(admin).set(database=name).render_as_string(hide_password=False))
-    try:
-        yield db
-    finally:
-        db.close()
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -147,7 +101,7 @@ def county(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
         return
     folder = tmp_path / "county"
     folder.mkdir()
-    db = open_database(folder / "county.sqlite")
+    db = fresh_database(folder / "county.sqlite")
     yield db
     db.close()
 
@@ -156,7 +110,7 @@ def county(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
 def county_sqlite(tmp_path: Path) -> Iterator[Database]:
     folder = tmp_path / "county-sqlite"
     folder.mkdir()
-    db = open_database(folder / "county.sqlite")
+    db = fresh_database(folder / "county.sqlite")
     yield db
     db.close()
 

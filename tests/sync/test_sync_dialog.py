@@ -14,9 +14,9 @@ from gui.app import create_app
 from gui.sync import dialog as sync_dialog
 from gui.sync.dialog import SyncDialog
 from models import Township
-from services.db import open_database
 from services.sync.ack import write_ack
 from services.sync.receiver import import_package
+from tests.conftest import fresh_database
 
 
 def test_dialog_exports_and_takes_the_acknowledgement(
@@ -42,7 +42,7 @@ def test_dialog_exports_and_takes_the_acknowledgement(
     assert result.path.exists() and result.file_name in dialog.result_label.text()
     assert dialog.progress.value() == dialog.progress.maximum() and len(seen) > 2
 
-    county = open_database(tmp_path / "county.sqlite")
+    county = fresh_database(tmp_path / "county.sqlite")
     try:
         from services.sync.enrollment import register
         from services.sync.signing import b64, device_key, public_raw

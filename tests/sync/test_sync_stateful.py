@@ -25,12 +25,12 @@ from sqlalchemy import select
 
 from models import Member, SyncConflict
 from services import backup
-from services.db import Database, open_database
+from services.db import Database
 from services.sync import keys
 from services.sync.ack import apply_ack, write_ack
 from services.sync.errors import SyncError
 from services.sync.receiver import import_package
-from tests.conftest import Builder
+from tests.conftest import Builder, fresh_database
 from tests.sync.conftest import Town, content
 
 TOWNS = ("T01", "T02")
@@ -42,7 +42,7 @@ class SyncLife(RuleBasedStateMachine):
         self.root = Path(tempfile.mkdtemp(prefix="sync-life-"))
         self.saved_env = os.environ.get("LEDGER_DATA_DIR")
         os.environ["LEDGER_DATA_DIR"] = str(self.root / "userdata")
-        self.county = open_database(self.root / "county" / "county.sqlite")
+        self.county = fresh_database(self.root / "county" / "county.sqlite")
         self.towns: dict[str, Town] = {}
         self.ids: dict[str, set[str]] = {}
         self.builders: dict[str, tuple[Builder, str]] = {}
@@ -60,7 +60,7 @@ class SyncLife(RuleBasedStateMachine):
         for code in TOWNS:
             folder = self.root / code
             folder.mkdir()
-            db = open_database(folder / "ledger.sqlite")
+            db = fresh_database(folder / "ledger.sqlite")
             b = Builder(db)
             b._seq = 100 if code == "T01" else 300
             b.township(code, f"{code}镇")

@@ -24,7 +24,7 @@ from services.sync.errors import AckInvalid, PackageInvalid, PackageRejected
 from services.sync.package import read_package
 from services.sync.receiver import import_package
 from services.sync.signing import b64, key_id, public_raw, sign
-from tests.conftest import Builder
+from tests.conftest import Builder, fresh_database
 from tests.sync.conftest import Town, content, craft, snapshot, touch_member
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def test_acks_must_come_from_the_pinned_county_key_and_database(
     with pytest.raises(AckInvalid, match="县级密钥"):
         apply_ack(t.db, forged)
     # a scratch county database on the real county machine (same key, other database id)
-    scratch = open_database(tmp_path / "scratch.sqlite")
+    scratch = fresh_database(tmp_path / "scratch.sqlite")
     try:
         t.enroll(scratch)
         import_package(scratch, t.export(tmp_path, full=True).path)

@@ -17,7 +17,8 @@ from tests.conftest import TODAY, Builder
 
 def _entries(db: Database, table: str, row_id: str) -> list[audit.AuditRow]:
     with db.reader() as s:
-        return audit.history_of(s, table, row_id)
+        rows = audit.list_entries(s, audit.AuditFilter(table=table, row_id=row_id), limit=10_000)
+        return list(reversed(rows))
 
 
 def test_insert_update_delete_restore_are_logged_with_old_and_new_values(db: Database) -> None:

@@ -14,7 +14,7 @@ from models import AuditEntry, Member, Township
 from services import audit, backup, org
 from services.db import Database
 from services.errors import LedgerError, PermissionDenied
-from tests.conftest import Builder
+from tests.conftest import Builder, fresh_database
 from tests.trust.conftest import PASSWORD, People
 from tests.trust.old_schema import make_old_database
 
@@ -205,10 +205,8 @@ def test_a_viewer_cannot_make_or_prune_automatic_backups(
 def test_a_backup_without_accounts_needs_an_administrator_created_with_it(
     db: Database, db_path: Path, build: Builder, tmp_path: Path, people: People
 ) -> None:
-    from services.db import open_database
-
     bare = tmp_path / "bare.sqlite"
-    other = open_database(bare)  # a ledger never given accounts
+    other = fresh_database(bare)  # a ledger never given accounts
     with other.transaction("x") as s:
         org.create_township(s, "T07", "无账号镇")
     other.close()

@@ -14,8 +14,11 @@ from hypothesis import strategies as st
 
 from services import backup, dates, idcard, org
 from services.cli import parse_date as cli_parse_date
-from services.db import Database, open_database
+from services.db import Database
 from services.errors import LedgerError, ValidationError
+from services.excel import templates
+from services.sync import exporter
+from tests.conftest import fresh_database
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 TODAY = date(2026, 11, 24)
@@ -81,7 +84,7 @@ def _mutate(data: bytes, flips: list[tuple[int, int]], keep: float) -> bytes:
 @pytest.fixture(scope="module")
 def sample_db() -> Iterator[Database]:
     with tempfile.TemporaryDirectory() as tmp:
-        db = open_database(Path(tmp) / "ledger.sqlite")
+        db = fresh_database(Path(tmp) / "ledger.sqlite")
         with db.transaction("fuzz") as s:
             t = org.create_township(s, "T01", "城关镇")
             org.create_branch(s, t.id, "B01", "一村党支部", founded_on=date(2000, 1, 1), today=TODAY)
@@ -114,7 +117,6 @@ def test_backup_loader_raises_only_backup_errors(backup_bytes: bytes, junk: byte
 
 @pytest.fixture(scope="module")
 def roster_bytes() -> bytes:
-    templates = pytest.importorskip("services.excel.templates")
     with tempfile.TemporaryDirectory() as tmp:
         return templates.write_template("roster", Path(tmp) / "花名册.xlsx").read_bytes()
 
@@ -138,7 +140,6 @@ def test_xlsx_roster_import_raises_only_app_errors(
 
 @pytest.fixture(scope="module")
 def package_bytes(sample_db: Database) -> bytes:
-    exporter = pytest.importorskip("services.sync.exporter")
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:

@@ -1,10 +1,10 @@
-"""Issue-9 screens on a demo township (~3,000 members): the member page (history, 发展党员 file, dues),
-the township pipeline table, and the cost of counting filed documents in the 3+7 catalog.
+"""The member page (history, 发展党员 file, dues), the township pipeline table and the cost of counting
+filed documents in the 3+7 catalog, on a demo township (~3,000 members).
 
 Figures: median milliseconds of ``member_page`` over members of different branches, ``pipeline_table``
 for the township, and ``evaluate`` for one branch-year with and without the 资料 counts (the filed
 counts are one grouped query on top of the record counts).
-Run: .venv/bin/python bench/bench_issue9_pages.py [--db PATH]   (without --db a township demo is generated)
+Run: .venv/bin/python bench/bench_member_page_and_pipeline.py [--db PATH]   (without --db a township demo is generated)
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def main() -> int:
     if args.db:
         db = open_database(args.db)
     else:
-        folder = tempfile.mkdtemp(prefix="bench-issue9-")
+        folder = tempfile.mkdtemp(prefix="bench-member-page-")
         db = open_database(Path(folder) / "ledger.sqlite")
         started = time.perf_counter()
         demo.generate(db, "township", today=TODAY)
