@@ -38,9 +38,8 @@ from services.dates import add_months, add_years
 from services.development import conversion_due
 from services.handbook.pack import Pack
 from services.handbook.period import month as month_period
-from services.handbook.service import run_check
 from services.pipeline import pipeline_table, reserve_from_pack
-from services.reports.common import Month, check_month, parse_month, scope
+from services.reports.common import Month, Scope, check_month, parse_month, scope, scoped_check
 from services.reports.output import Document, Section
 
 URGENT, SOON, REMIND = 1, 2, 3
@@ -183,43 +182,46 @@ def month_report(
     *,
     today: date | None = None,
     pack: Pack | None = None,
+    township_code: str | None = None,
 ) -> MonthReport:
     """一月一分析 of the month ``period_text`` (2026-11) for the township or one branch (and those below it).
 
     ``pack``: the handbook pack whose findings are listed (default: the built-in pack). Raises
     ValidationError("period") for a month after ``today``'s month or before the first branch was founded,
-    NotFound for an unknown branch code."""
+    NotFound for an unknown branch code. Without ``branch_code``: the township ``township_code``, else
+    every township of the database (see ``common.scope``)."""
     from services.handbook.pack import load_pack
 
     today = today or date.today()
     month = parse_month(period_text, "period")
-    where = scope(session, branch_code)
+    where = scope(session, branch_code, township_code)
     check_month(session, where, month, today, field="period")
     ids = where.ids
-    branches = [_empty_month(b) for b in where.branches]
-    _fill_counts(session, ids, month, {b.code: b for b in branches}, {b.id: b.code for b in where.branches})
-    pack = pack or load_pack()
-    result = run_check(
-        session,
-        pack,
-        month_period(month.year, month.month),
-        branch_code=branch_code,
-        as_of=today,
+    branches = [_empty_month(b, where) for b in where.branches]
+    _fill_counts(
+        session, ids, month, {b.code: b for b in branches}, {b.id: where.code(b) for b in where.branches}
     )
+    pack = pack or load_pack()
+    result = scoped_check(session, pack, month_period(month.year, month.month), where, today)
     order = {b.id: i for i, b in enumerate(where.branches)}
     findings = sorted(
         result.findings, key=lambda f: (order.get(f.branch_id, 0), -f.rank, f.rule_id, f.period)
     )
-    due = _due(session, where.branches, month, pack)
+    due = _due(session, where, month, pack)
     notes = []
     if month.year == today.year and month.month == today.month:
         notes.append(f"注：{month.label()}尚未结束，截至 {today.isoformat()} 的记录。")
     return MonthReport(month, where.title(), branches, [f.to_dict() for f in findings], due, notes)
 
 
-def _empty_month(branch: Branch) -> BranchMonth:
+def _empty_month(branch: Branch, where: Scope) -> BranchMonth:
     return BranchMonth(
-        branch.code, branch.name, dict.fromkeys(MEETING_KINDS, 0), 0, 0, {k: 0 for k, *_ in LEDGERS}
+        where.code(branch),
+        where.name(branch),
+        dict.fromkeys(MEETING_KINDS, 0),
+        0,
+        0,
+        {k: 0 for k, *_ in LEDGERS},
     )
 
 
@@ -263,18 +265,19 @@ def _fill_counts(
             by_code[code_of[branch_id]].ledgers[label] += n
 
 
-def _due(session: Session, branches: list[Branch], month: Month, pack: Pack) -> list[DueItem]:
+def _due(session: Session, where: Scope, month: Month, pack: Pack) -> list[DueItem]:
     """What falls due in the month after ``month`` (and what is already overdue by then)."""
     nxt = month.next()
     start, end = nxt.first, nxt.last
+    branches = where.branches
     info = {b.id: b for b in branches}
     ids = list(info)
-    order = {b.code: i for i, b in enumerate(branches)}
+    order = {where.code(b): i for i, b in enumerate(branches)}
     out: list[DueItem] = []
 
     def add(urgency: int, due_on: date, branch_id: str, who: str, what: str, todo: str, kind: str) -> None:
         b = info[branch_id]
-        out.append(DueItem(urgency, due_on, b.code, b.name, who, what, todo, kind))
+        out.append(DueItem(urgency, due_on, where.code(b), where.name(b), who, what, todo, kind))
 
     for b in branches:
         if b.term_end is not None and b.term_end <= end:

@@ -437,8 +437,9 @@ class _Roster:
         return m.state == MemberState.TRANSFERRED_OUT and m.left_on is not None and first <= m.left_on <= last
 
 
-def _who(m: Member, branches: dict[str, Branch]) -> str:
-    return f"{branches[m.branch_id].name} {m.name}"
+def _who(m: Member, names: dict[str, str]) -> str:
+    """支部 姓名; ``names``: branch id → its name, qualified with the township's when the scope holds several."""
+    return f"{names[m.branch_id]} {m.name}"
 
 
 def statistics(
@@ -448,6 +449,7 @@ def statistics(
     *,
     today: date | None = None,
     pack: StatsPack | None = None,
+    township_code: str | None = None,
 ) -> StatsReport:
     """The yearly tables of ``pack`` (default: the built-in pack) as of 31 December ``year``.
 
@@ -455,7 +457,7 @@ def statistics(
     branch was founded; NotFound for an unknown branch code."""
     today = today or date.today()
     pack = pack or load_stats_pack()
-    where = scope(session, branch_code)
+    where = scope(session, branch_code, township_code)
     end = date(year, 12, 31)
     if end > today:
         raise ValidationError(
@@ -470,6 +472,7 @@ def statistics(
     prev_end = date(year - 1, 12, 31)
     # every branch by id (a member who moved out of the scope is named with the branch they are in now)
     branches = {b.id: b for b in session.scalars(select(Branch))}
+    names = {i: where.name(b) if b.township_id in where.townships else b.name for i, b in branches.items()}
     moved_through = select(MemberTransfer.member_id).where(
         MemberTransfer.branch_id.in_(where.ids), MemberTransfer.deleted.is_(False)
     )
@@ -498,8 +501,8 @@ def statistics(
         }
         missing = [w for w, v in (("出生日期", m.birth_date), ("入党日期", m.joined_on)) if v is None]
         if missing:
-            uncountable.append(f"{_who(m, branches)}（缺{'、'.join(missing)}）")
-        people[m.id] = Person(m.id, _who(m, branches), m.branch_id, facts)
+            uncountable.append(f"{_who(m, names)}（缺{'、'.join(missing)}）")
+        people[m.id] = Person(m.id, _who(m, names), m.branch_id, facts)
     results: list[TableResult] = []
     failures: list[CheckFailure] = []
     by_number: dict[str, list[Member]] = {}
@@ -512,12 +515,12 @@ def statistics(
                     "花名册",
                     f"{end.isoformat()} 在册名单",
                     f"身份证号 {number} 在册 {len(rows)} 次，每张表会把同一人数 {len(rows)} 次，请删除重复的记录",
-                    tuple(sorted(_who(m, branches) for m in rows)),
+                    tuple(sorted(_who(m, names) for m in rows)),
                 )
             )
     for t in pack.table:
         if t.kind == "flow":
-            res, fails = _flow(t, members, book, branches, prev_end, end, year, people)
+            res, fails = _flow(t, members, book, names, prev_end, end, year, people)
         else:
             res, fails = _grid(t, roster, people)
         results.append(res)
@@ -604,7 +607,7 @@ def _flow(
     t: Table,
     members: list[Member],
     book: _Roster,
-    branches: dict[str, Branch],
+    names: dict[str, str],
     prev_end: date,
     end: date,
     year: int,
@@ -632,7 +635,7 @@ def _flow(
     fails: list[CheckFailure] = []
 
     def label(m: Member) -> str:
-        return f"{branches[m.branch_id].name} {m.name}"
+        return _who(m, names)
 
     for side, group, causes in (("增加", came, t.increase), ("减少", went, t.decrease)):
         for m in group:
