@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from models.enums import label
+from models.enums import LABELS, label
 from services.members import RosterRow
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 12
@@ -55,6 +55,9 @@ COLUMNS: list[Column] = [
     Column("党小组", lambda r: r.party_group),
     Column("流动党员", lambda r: "是" if r.is_flowing else ""),
     Column("状态", lambda r: label(r.state)),
+    Column("职业", lambda r: LABELS["Occupation"].get(r.occupation, r.occupation)),
+    Column("农民工", lambda r: "是" if r.is_migrant_worker else ""),
+    Column("困难党员", lambda r: "是" if r.is_hardship else ""),
 ]
 NAME_COLUMN = 0
 

@@ -66,6 +66,17 @@ ROSTER = Layout(
         Column("party_group", "党小组", ("所在党小组",), note="须是本支部已有的党小组名称。", width=12),
         Column("is_flowing", "流动党员", ("是否流动党员",), "bool", note="填“是”或“否”。", width=8),
         Column(
+            "occupation",
+            "职业",
+            ("工作岗位", "职业（工作岗位）", "现职业", "职业类别"),
+            "enum",
+            "Occupation",
+            note="党内统计的职业类别，如 农牧渔民、工人（工勤技能人员）、离退休人员。",
+            width=16,
+        ),
+        Column("is_migrant_worker", "农民工", ("是否农民工",), "bool", note="填“是”或“否”。", width=8),
+        Column("is_hardship", "困难党员", ("是否困难党员", "生活困难党员"), "bool", note="填“是”或“否”。", width=8),
+        Column(
             "branch_since",
             "转入本支部日期",
             ("转入日期", "转入时间"),

@@ -7,6 +7,8 @@ Pack format (see resources/statistics/default.toml and docs/statistics-pack.md):
   on 31 December matching its row and its column. ``min``/``max`` are inclusive bands (integers for
   ``age``, dates for ``joined_on``); bands (or value lists) of one field must not overlap.
   ``partition``: fields whose rows must count every member of the first (合计) row exactly once.
+  Fields: gender, ethnicity, education, status, branch_domain, flowing, occupation (职业, the 党内统计
+  categories of models.enums.Occupation), migrant_worker (农民工), hardship (困难党员), age, joined_on.
 - ``kind = "flow"``: 上年末, ``increase`` and ``decrease`` causes, 本年末; checked
   上年末 + Σ增加 − Σ减少 = 本年末 and each member who came or went counted under exactly one cause.
 The pack is validated with pydantic on load; an unknown field, a wrong type or overlapping bands raise
@@ -33,7 +35,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Branch, Member
-from models.enums import MemberState, TransferDirection
+from models.enums import (
+    BranchDomain,
+    Education,
+    Gender,
+    MemberState,
+    MemberStatus,
+    Occupation,
+    TransferDirection,
+)
 from models.transfer import MemberTransfer
 from services.dates import age_on
 from services.errors import ValidationError
@@ -50,8 +60,22 @@ FIELDS: dict[str, str] = {
     "status": "category",
     "branch_domain": "category",
     "flowing": "category",
+    "occupation": "category",
+    "migrant_worker": "category",
+    "hardship": "category",
     "age": "number",
     "joined_on": "date",
+}
+# The values a category field can take (a value outside them would silently count nobody).
+_KNOWN: dict[str, set[str | bool]] = {
+    "gender": set(Gender),
+    "education": {*Education, ""},
+    "status": set(MemberStatus),
+    "branch_domain": set(BranchDomain),
+    "occupation": set(Occupation),
+    "flowing": {True, False},
+    "migrant_worker": {True, False},
+    "hardship": {True, False},
 }
 CAUSES = {
     "admitted": "increase",
@@ -101,6 +125,12 @@ class Line(_Strict):
                 raise ValueError(f"{where}：字段 {self.field} 是类别，不能用 min/max，请用 values")
             if (self.values is None) == (self.not_values is None):
                 raise ValueError(f"{where}：字段 {self.field} 须写 values 或 not_values 之一")
+            known = _KNOWN.get(self.field)
+            odd = [v for v in [*(self.values or []), *(self.not_values or [])] if known and v not in known]
+            if known and odd:
+                shown = "、".join(repr(v) if isinstance(v, bool) else str(v) for v in odd)
+                allowed = "、".join(sorted(str(v).lower() for v in known))
+                raise ValueError(f"{where}：字段 {self.field} 没有取值 {shown}，可用：{allowed}")
         else:
             if self.values is not None or self.not_values is not None:
                 raise ValueError(f"{where}：字段 {self.field} 是区间，请用 min/max，不能用 values")
@@ -488,6 +518,9 @@ def statistics(
     roster = [m for m in members if book.present(m, end)]
     uncountable: list[str] = []
     people: dict[str, Person] = {}
+    counts_occupation = any(
+        line.field == "occupation" for t in pack.table for line in [*t.rows, *t.columns]
+    )
     for m in roster:
         facts: dict[str, Any] = {
             "gender": m.gender,
@@ -496,10 +529,17 @@ def statistics(
             "status": _status_on(m, end),
             "branch_domain": branches[m.branch_id].domain,
             "flowing": m.is_flowing,
+            "occupation": m.occupation or None,  # not recorded: 无法统计 in a table that counts 职业
+            "migrant_worker": m.is_migrant_worker,
+            "hardship": m.is_hardship,
             "age": age_on(m.birth_date, end) if m.birth_date is not None else None,
             "joined_on": m.joined_on,
         }
-        missing = [w for w, v in (("出生日期", m.birth_date), ("入党日期", m.joined_on)) if v is None]
+        missing = [
+            w
+            for w, v in (("出生日期", m.birth_date), ("入党日期", m.joined_on), ("职业", m.occupation))
+            if not v and (w != "职业" or counts_occupation)
+        ]
         if missing:
             uncountable.append(f"{_who(m, names)}（缺{'、'.join(missing)}）")
         people[m.id] = Person(m.id, _who(m, names), m.branch_id, facts)
