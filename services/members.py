@@ -266,7 +266,22 @@ def roster(
         stmt = stmt.where(_matches(term))
     return [
         RosterRow(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10] or "", r[11], r[12], r[13], r[14], r[15]
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            r[10] or "",
+            r[11],
+            r[12],
+            r[13],
+            r[14],
+            r[15],
         )
         for r in session.execute(stmt)
     ]

@@ -75,7 +75,14 @@ ROSTER = Layout(
             width=16,
         ),
         Column("is_migrant_worker", "农民工", ("是否农民工",), "bool", note="填“是”或“否”。", width=8),
-        Column("is_hardship", "困难党员", ("是否困难党员", "生活困难党员"), "bool", note="填“是”或“否”。", width=8),
+        Column(
+            "is_hardship",
+            "困难党员",
+            ("是否困难党员", "生活困难党员"),
+            "bool",
+            note="填“是”或“否”。",
+            width=8,
+        ),
         Column(
             "branch_since",
             "转入本支部日期",

@@ -39,6 +39,7 @@ from services.development import conversion_due
 from services.handbook.pack import Pack
 from services.handbook.period import month as month_period
 from services.pipeline import pipeline_table, reserve_from_pack
+from services.reports.charts import Chart
 from services.reports.common import Month, Scope, check_month, parse_month, scope, scoped_check
 from services.reports.output import Document, Section
 
@@ -468,4 +469,35 @@ def document(report: MonthReport) -> Document:
         empty="下月没有到期事项。",
     )
     title = f"{report.title} {report.month.label()} 一月一分析"
-    return Document(title, report.title, [records, findings, due])
+    return Document(title, report.title, [records, findings, due], charts(report, kinds))
+
+
+def percent(rate: float | None) -> float:
+    """An attendance rate as a percentage with one decimal, as ``rate_text`` shows it (no meeting: 0)."""
+    return 0.0 if rate is None else round(rate * 100, 1)
+
+
+def charts(report: MonthReport, kinds: list[str] | None = None) -> list[Chart]:
+    """图1 each branch's attendance rate, 图2 its meetings by kind: the numbers of the 本月记录 table."""
+    kinds = kinds or [k for k in MEETING_KINDS if any(b.meetings.get(k) for b in report.branches)]
+    names = [b.name for b in report.branches]
+    out = [
+        Chart(
+            f"图1 {report.month.label()}各支部出勤率",
+            "bar",
+            names,
+            [("出勤率", [percent(b.attendance_rate) for b in report.branches])],
+            unit="%",
+        )
+    ]
+    if kinds:
+        out.append(
+            Chart(
+                f"图2 {report.month.label()}各支部会议次数",
+                "bar",
+                names,
+                [(_kind(k), [b.meetings.get(k, 0) for b in report.branches]) for k in kinds],
+                unit="次",
+            )
+        )
+    return out

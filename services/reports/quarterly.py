@@ -15,8 +15,9 @@ from services.errors import ValidationError
 from services.handbook.pack import Pack
 from services.handbook.period import month as month_period
 from services.handbook.period import quarter as quarter_period
+from services.reports.charts import Chart
 from services.reports.common import Month, check_month, scope, scoped_check
-from services.reports.monthly import BranchMonth, _empty_month, _fill_counts
+from services.reports.monthly import BranchMonth, _empty_month, _fill_counts, percent
 from services.reports.output import Document, Section
 
 _QUARTER = re.compile(r"^\s*(\d{4})\s*[Qq]\s*([1-4])\s*$")
@@ -158,4 +159,25 @@ def document(report: QuarterReport) -> Document:
         empty="本季度按季度判定的规则未发现问题。",
     )
     title = f"{report.title} {report.label} 一季一调度"
-    return Document(title, report.title, [trend, findings])
+    return Document(title, report.title, [trend, findings], charts(report))
+
+
+def charts(report: QuarterReport) -> list[Chart]:
+    """Each branch's trend over the quarter's months: attendance rate and meetings (the 逐月 table's numbers)."""
+    months = [m.label() for m in report.months]
+    return [
+        Chart(
+            f"图1 {report.label}各支部逐月出勤率",
+            "line",
+            months,
+            [(b.name, [percent(m.attendance_rate) for m in b.months]) for b in report.branches],
+            unit="%",
+        ),
+        Chart(
+            f"图2 {report.label}各支部逐月会议次数",
+            "line",
+            months,
+            [(b.name, b.meetings()) for b in report.branches],
+            unit="次",
+        ),
+    ]

@@ -49,6 +49,7 @@ from services.dates import age_on
 from services.errors import ValidationError
 from services.handbook.errors import PackError
 from services.paths import resources_dir
+from services.reports.charts import Chart
 from services.reports.common import earliest_record, scope
 from services.reports.output import Document, Section
 
@@ -341,6 +342,9 @@ class TableResult:
     columns: list[str]
     rows: list[str]
     cells: dict[tuple[str, str], Cell]
+    chart_rows: list[str] = field(
+        default_factory=list
+    )  # the rows its chart shows (a grid's finest partition)
 
     def value(self, row: str, column: str) -> int:
         return self.cells[(row, column)].count
@@ -518,9 +522,7 @@ def statistics(
     roster = [m for m in members if book.present(m, end)]
     uncountable: list[str] = []
     people: dict[str, Person] = {}
-    counts_occupation = any(
-        line.field == "occupation" for t in pack.table for line in [*t.rows, *t.columns]
-    )
+    counts_occupation = any(line.field == "occupation" for t in pack.table for line in [*t.rows, *t.columns])
     for m in roster:
         facts: dict[str, Any] = {
             "gender": m.gender,
@@ -595,7 +597,8 @@ def _grid(
                     cell = cells[(r.label, c)]
                     cell.count += 1
                     cell.member_ids.append(m.id)
-    res = TableResult(t.id, t.title, cols, rows, cells)
+    groups = [[r.label for r in t.rows if r.field == f] for f in t.partition]
+    res = TableResult(t.id, t.title, cols, rows, cells, max(groups, key=len) if groups else rows[1:])
     fails: list[CheckFailure] = []
     total_row = rows[0]
     names = lambda ids: tuple(sorted(people[i].name for i in ids))  # noqa: E731
@@ -736,4 +739,20 @@ def document(report: StatsReport) -> Document:
         )
     )
     title = f"{report.title} {report.year}年 党内统计年报"
-    return Document(title, report.title, sections)
+    return Document(title, report.title, sections, charts(report))
+
+
+def charts(report: StatsReport) -> list[Chart]:
+    """One bar chart per table, of the table's own cells: a grid table's ``chart_rows`` (the rows of its
+    finest partition: age bands, education, 职业 …) in each column; a flow table's one row across its columns."""
+    out: list[Chart] = []
+    for t in report.tables:
+        title = f"图{len(out) + 1} {t.title}"
+        if t.chart_rows:
+            series = [(c, [t.value(r, c) for r in t.chart_rows]) for c in t.columns]
+            out.append(Chart(title, "bar", t.chart_rows, series))
+        elif len(t.rows) == 1:
+            out.append(
+                Chart(title, "bar", t.columns, [(t.rows[0], [t.value(t.rows[0], c) for c in t.columns])])
+            )
+    return out

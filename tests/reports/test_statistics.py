@@ -216,7 +216,15 @@ def test_cli_json_xlsx_and_bad_pack(
     code, out, _ = run(db_path, capsys, "report", "stats", "--year", "2025", "--xlsx", str(xlsx))
     assert code == 0 and out.startswith(f"已保存 {xlsx}")
     wb = load_workbook(xlsx)
-    assert wb.sheetnames == ["党员数量变化", "党员基本情况", "党员学历", "党员入党时间", "党员职业", "核对", "无法统计"]
+    assert wb.sheetnames == [
+        "党员数量变化",
+        "党员基本情况",
+        "党员学历",
+        "党员入党时间",
+        "党员职业",
+        "核对",
+        "无法统计",
+    ]
     assert list(wb["党员基本情况"].iter_rows(values_only=True))[1] == ("党员总数", 5, 2, 1)
 
     bad = tmp_path / "bad.toml"
