@@ -224,6 +224,7 @@ def test_cli_json_xlsx_and_bad_pack(
         "党员职业",
         "核对",
         "无法统计",
+        "图表",
     ]
     assert list(wb["党员基本情况"].iter_rows(values_only=True))[1] == ("党员总数", 5, 2, 1)
 
