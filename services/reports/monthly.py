@@ -70,6 +70,8 @@ class BranchMonth:
     present: int  # attendances marked 出席
     expected: int  # 出席 + 请假 + 缺席 (列席 observers are not expected)
     ledgers: dict[str, int]  # ledger label → entries dated in the month
+    # MeetingType code → the meetings counted in ``meetings`` ("2026-10-10 议题"), for the drill-down
+    meeting_items: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def attendance_rate(self) -> float | None:
@@ -232,16 +234,19 @@ def _fill_counts(
     """Meetings by kind, attendance and ledger entries of the month: a few grouped queries."""
     in_month = (Meeting.held_on >= month.first, Meeting.held_on <= month.last)
     kinds_col = _also_types() if _also_types() is not None else literal("")
-    meetings = select(Meeting.branch_id, Meeting.type, kinds_col, func.count()).where(
-        Meeting.branch_id.in_(ids), Meeting.deleted.is_(False), *in_month
+    meetings = (
+        select(Meeting.branch_id, Meeting.type, kinds_col, Meeting.held_on, Meeting.topics)
+        .where(Meeting.branch_id.in_(ids), Meeting.deleted.is_(False), *in_month)
+        .order_by(Meeting.held_on, Meeting.id)
     )
-    for branch_id, kind, also, n in session.execute(
-        meetings.group_by(Meeting.branch_id, Meeting.type, kinds_col)
-    ):
+    # one row per meeting: the count of a cell is the length of the list the drill-down shows
+    for branch_id, kind, also, held_on, topics in session.execute(meetings):
         row = by_code[code_of[branch_id]]
         # one record counts for every kind it was (主题党日暨党员大会; 党员教育管理工作条例 第十六–十八条)
         for k in {kind, *(x for x in str(also or "").split(",") if x)}:
-            row.meetings[k] = row.meetings.get(k, 0) + n
+            row.meetings[k] = row.meetings.get(k, 0) + 1
+            topic = str(topics or "").splitlines()[0][:40] if topics else ""
+            row.meeting_items.setdefault(k, []).append(f"{held_on.isoformat()} {_kind(k)} {topic}".strip())
     att = (
         select(Meeting.branch_id, Attendance.status, func.count())
         .join(Meeting, Meeting.id == Attendance.meeting_id)
@@ -453,6 +458,11 @@ def document(report: MonthReport) -> Document:
         ],
         widths=[16, *([7] * len(kinds)), 8, 22],
         note="出勤率 = 出席人次 ÷（出席 + 请假 + 缺席）人次，列席不计。",
+        items={
+            (i, j + 1): list(b.meeting_items.get(k, []))
+            for i, b in enumerate(report.branches)
+            for j, k in enumerate(kinds)
+        },
     )
     findings = Section(
         "本月问题",

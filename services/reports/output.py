@@ -21,6 +21,9 @@ class Section:
     widths: Sequence[int] = ()  # relative column widths (characters in xlsx, mm share in PDF)
     note: str = ""
     empty: str = "无。"
+    # Drill-down: (row index, column index) → what the cell counts (members, meetings), from the same
+    # records that give its number, so ``len(items[cell]) == number`` (the GUI lists them on a click).
+    items: dict[tuple[int, int], list[str]] = field(default_factory=dict)
 
 
 @dataclass

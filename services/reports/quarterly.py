@@ -150,7 +150,12 @@ def document(report: QuarterReport) -> Document:
         for bm, n, e, w in zip(b.months, b.meetings(), b.errors, b.warnings, strict=True):
             line += [n, bm.rate_text(), f"{e}/{w}"]
         rows.append(line)
-    trend = Section("各支部逐月情况", head, rows, widths=[16, *([6, 7, 7] * 3)])
+    items = {
+        (i, 1 + 3 * j): [x for kind in sorted(bm.meeting_items) for x in bm.meeting_items[kind]]
+        for i, b in enumerate(report.branches)
+        for j, bm in enumerate(b.months)
+    }
+    trend = Section("各支部逐月情况", head, rows, widths=[16, *([6, 7, 7] * 3)], items=items)
     findings = Section(
         "本季度问题（按季度判定的规则）",
         ["支部", "级别", "规则", "问题"],

@@ -721,7 +721,17 @@ def _flow(
 def document(report: StatsReport) -> Document:
     """The tables as sections (xlsx: one sheet each), then the cross-checks and 无法统计."""
     sections = [
-        Section(t.title, ["项目", *t.columns], t.matrix(), widths=[22, *([9] * len(t.columns))])
+        Section(
+            t.title,
+            ["项目", *t.columns],
+            t.matrix(),
+            widths=[22, *([9] * len(t.columns))],
+            items={
+                (i, j + 1): report.members_of(t.id, r, c)
+                for i, r in enumerate(t.rows)
+                for j, c in enumerate(t.columns)
+            },
+        )
         for t in report.tables
     ]
     sections.append(
