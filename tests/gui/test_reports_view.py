@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 from gui import files
 from gui.main_window import MainWindow
 from gui.reports_view import ReportsDialog
-from services.db import Database
 from services import members
+from services.db import Database
 from tests.conftest import TODAY, Builder
 
 
