@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -144,6 +145,7 @@ class ReportsDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.text, "全文")
         self.tables: list[QTableWidget] = []
+        self.charts: QScrollArea | None = None
         self.drill_title = QLabel("点击表格中的数字，查看计入该数的党员或会议。")
         self.drill_title.setWordWrap(True)
         self.drill = QListWidget()
@@ -199,10 +201,36 @@ class ReportsDialog(QDialog):
             table.currentCellChanged.connect(lambda r, c, _r, _c, i=index: self.show_cell(i, r, c))
             self.tables.append(table)
             self.tabs.addTab(table, section.title)
+        self.charts = self._charts(self.document.charts)
+        if self.document.charts:
+            self.tabs.addTab(self.charts, "图表")
         self.drill.clear()
         self.drill_title.setText("点击表格中的数字，查看计入该数的党员或会议。")
         for b in (self.xlsx_button, self.pdf_button):
             b.setEnabled(True)
+
+    @staticmethod
+    def _charts(charts: list[Any]) -> QScrollArea:
+        """The document's charts, drawn from the same drawings as the PDF's (SVG, the app's CJK font)."""
+        from PySide6.QtSvgWidgets import QSvgWidget
+
+        from services.reports.charts import svg
+
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        for chart in charts:
+            view = QSvgWidget()
+            view.load(svg(chart))
+            view.setObjectName("chart")
+            view.setToolTip(chart.title)
+            size = view.renderer().defaultSize()
+            view.setFixedSize(size * 1.4)
+            lay.addWidget(view)
+        lay.addStretch(1)
+        area = QScrollArea()
+        area.setWidget(page)
+        area.setWidgetResizable(True)
+        return area
 
     @staticmethod
     def _table(section: Any) -> QTableWidget:

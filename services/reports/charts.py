@@ -7,6 +7,7 @@ builds its charts from the report object it tabulates, so a chart and its table 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -38,7 +39,7 @@ def drawing(chart: Chart, width_mm: float = 165, height_mm: float = 72) -> Any:
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.charts.legends import Legend
     from reportlab.graphics.charts.linecharts import HorizontalLineChart
-    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.graphics.shapes import Drawing, Rect, String
     from reportlab.lib import colors
     from reportlab.lib.units import mm
 
@@ -48,6 +49,7 @@ def drawing(chart: Chart, width_mm: float = 165, height_mm: float = 72) -> Any:
     width, height = width_mm * mm, height_mm * mm
     d = Drawing(width, height)
     d.initialFontName = FONT  # else the renderer starts every drawing in a non-embedded Helvetica
+    d.add(Rect(0, 0, width, height, fillColor=colors.white, strokeColor=None))  # paper, also on screen
     d.add(String(width / 2, height - 12, chart.title, fontName=FONT, fontSize=10, textAnchor="middle"))
     many = len(chart.categories) > 6 or max((len(c) for c in chart.categories), default=0) > 6
     bottom = 46 if many else 22
@@ -88,6 +90,17 @@ def drawing(chart: Chart, width_mm: float = 165, height_mm: float = 72) -> Any:
         ]
         d.add(legend)
     return d
+
+
+def svg(chart: Chart, family: str = "WenQuanYi Micro Hei") -> bytes:
+    """The same drawing as SVG (for the GUI, which draws it with Qt's SVG renderer); labels use the font
+    ``family`` (the application font the GUI registers from the shipped file) instead of the PDF's name."""
+    from reportlab.graphics import renderSVG
+
+    from services.printing.fonts import FONT
+
+    text = renderSVG.drawToString(drawing(chart))
+    return re.sub(rf"font-family:\s*{FONT}\b", f"font-family: '{family}'", text).encode("utf-8")
 
 
 def data_rows(charts: Sequence[Chart]) -> tuple[list[list[object]], list[tuple[Chart, int]]]:

@@ -1,5 +1,5 @@
 """乡镇报表 drill-down: each report section is a table; clicking a counted cell lists the members or
-meetings it counts — as many as the number in the cell, for every cell."""
+meetings it counts — as many as the number in the cell, for every cell. The charts show on a 图表 tab."""
 
 from __future__ import annotations
 
@@ -87,3 +87,18 @@ def test_month_meeting_cells_list_the_meetings_they_count(qtbot: QtBot, window: 
     assert dialog.show_cell(0, 0, column) == ["2026-10-20 主题党日 议题"]
     rate = list(records.columns).index("出勤率")
     assert dialog.show_cell(0, 0, rate) == [] and "没有明细" in dialog.drill_title.text()
+
+
+def test_charts_tab_draws_the_reports_charts(qtbot: QtBot, window: MainWindow) -> None:
+    from PySide6.QtSvgWidgets import QSvgWidget
+
+    dialog = ReportsDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(3)  # 党内统计年报
+    dialog.period.setText("2025")
+    dialog.make()
+    assert dialog.tabs.tabText(dialog.tabs.count() - 1) == "图表"
+    assert dialog.charts is not None
+    views = dialog.charts.findChildren(QSvgWidget, "chart")
+    assert [v.toolTip() for v in views] == [c.title for c in dialog.document.charts]
+    assert len(views) == 5 and all(v.renderer().isValid() for v in views)

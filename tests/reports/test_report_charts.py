@@ -162,7 +162,7 @@ def test_pdf_charts_draw_their_chinese_labels_in_the_embedded_font(
     assert fonts and all("WenQuanYiMicroHei" in f for f in fonts)  # no non-embedded Helvetica
     # the drawing itself holds the chart's numbers
     chart = statistics.charts(report)[1]
-    plot = drawing(chart).contents[1]
+    plot = drawing(chart).contents[2]  # paper, title, plot
     assert [list(row) for row in plot.data] == [[float(v) for v in vals] for _n, vals in chart.series]
 
 
