@@ -8,6 +8,7 @@ Create Date: 2026-11-30
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -19,17 +20,24 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+COLUMNS = ("occupation", "is_migrant_worker", "is_hardship")
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("member") as batch:
-        batch.add_column(sa.Column("occupation", sa.String(16), nullable=False, server_default=""))
-        batch.add_column(
-            sa.Column("is_migrant_worker", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch.add_column(sa.Column("is_hardship", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Plain ADD COLUMN (constant defaults) on both SQLite and PostgreSQL: no table rebuild, so the member
+    # table's foreign keys are never in the way.
+    op.add_column("member", sa.Column("occupation", sa.String(16), nullable=False, server_default=""))
+    op.add_column(
+        "member", sa.Column("is_migrant_worker", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("member", sa.Column("is_hardship", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("member") as batch:
-        batch.drop_column("is_hardship")
-        batch.drop_column("is_migrant_worker")
-        batch.drop_column("occupation")
+    if op.get_bind().dialect.name == "sqlite" and sqlite3.sqlite_version_info < (3, 35):
+        with op.batch_alter_table("member") as batch:  # no DROP COLUMN before SQLite 3.35: rebuild
+            for name in reversed(COLUMNS):
+                batch.drop_column(name)
+        return
+    for name in reversed(COLUMNS):
+        op.drop_column("member", name)
