@@ -128,5 +128,8 @@ def test_report_cli_township_option(
         "--json",
     )
     assert code == 0 and [b["name"] for b in json.loads(out)["branches"]] == ["一村党支部"]
-    code, out, err = run(db_path, capsys, "report", "stats", "--year", "2025", "--township", "T09")
-    assert code != 0 and "T09" in out + err
+    target = db_path.parent / "不应生成.xlsx"
+    code, out, err = run(
+        db_path, capsys, "report", "stats", "--year", "2025", "--township", "T09", "--xlsx", str(target)
+    )
+    assert code != 0 and "T09" in out + err and not target.exists()
