@@ -101,6 +101,21 @@ class Education(StrEnum):
     DOCTOR = "doctor"
 
 
+class Occupation(StrEnum):
+    """党员的职业 as the 党内统计 counts it (the categories of 中共中央组织部《中国共产党党内统计公报》:
+    工人（工勤技能人员）、农牧渔民、企事业单位和社会组织专业技术人员、企事业单位和社会组织管理人员、
+    党政机关工作人员、学生、其他职业人员、离退休人员)."""
+
+    WORKER = "worker"  # 工人（工勤技能人员）
+    FARMER = "farmer"  # 农牧渔民
+    PROFESSIONAL = "professional"  # 专业技术人员
+    MANAGER = "manager"  # 企事业单位、社会组织管理人员
+    OFFICIAL = "official"  # 党政机关工作人员
+    STUDENT = "student"
+    OTHER = "other"  # 其他职业人员
+    RETIRED = "retired"  # 离退休人员
+
+
 class DevelopmentStage(StrEnum):
     APPLICANT = "applicant"  # 入党申请人
     ACTIVIST = "activist"  # 入党积极分子
@@ -317,6 +332,16 @@ LABELS: dict[str, dict[str, str]] = {
         "imprisoned": "正在服刑或被羁押",
         "away": "外出工作学习半年以上、应转未转组织关系",
         "unreachable": "外出务工经商一年以上无法取得联系",
+    },
+    "Occupation": {
+        "worker": "工人（工勤技能人员）",
+        "farmer": "农牧渔民",
+        "professional": "专业技术人员",
+        "manager": "企事业单位、社会组织管理人员",
+        "official": "党政机关工作人员",
+        "student": "学生",
+        "other": "其他职业人员",
+        "retired": "离退休人员",
     },
     "Education": {
         "primary": "小学",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Tracked
@@ -33,6 +33,9 @@ class Member(Tracked, Base):
     status: Mapped[str] = mapped_column(String(16), default="full")  # MemberStatus
     discipline: Mapped[str] = mapped_column(String(16), default="none")  # Discipline
     is_flowing: Mapped[bool] = mapped_column(default=False)  # 流动党员
+    occupation: Mapped[str] = mapped_column(String(16), default="", server_default="")  # Occupation or ""
+    is_migrant_worker: Mapped[bool] = mapped_column(default=False, server_default=false())  # 农民工
+    is_hardship: Mapped[bool] = mapped_column(default=False, server_default=false())  # 困难党员
     state: Mapped[str] = mapped_column(String(16), default="active")  # MemberState
     branch_since: Mapped[date] = mapped_column(Date)  # in this branch from
     left_on: Mapped[date | None] = mapped_column(Date)  # transferred out / deceased / left

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from models import Branch, Member, PartyGroup
-from models.enums import Discipline, Education, MemberState, MemberStatus
+from models.enums import LABELS, Discipline, Education, MemberState, MemberStatus, Occupation
 from services import idcard, textclean
 from services.dates import age_on
 from services.errors import ErrorCollector, NotFound, ValidationError, ValidationErrors
@@ -31,6 +31,9 @@ class MemberInput:
     status: str = MemberStatus.FULL
     discipline: str = Discipline.NONE
     is_flowing: bool = False
+    occupation: str = ""  # Occupation code (党内统计 categories) or "" (not recorded)
+    is_migrant_worker: bool = False  # 农民工
+    is_hardship: bool = False  # 困难党员
     party_group_id: str | None = None
     branch_since: date | None = None
     notes: str = ""
@@ -61,6 +64,10 @@ def _validate(
         found.add("discipline", f"未知的处分状态：{data.discipline}。")
     if data.education and data.education not in Education.__members__.values():
         found.add("education", f"未知的学历：{data.education}。")
+    if data.occupation and data.occupation not in Occupation.__members__.values():
+        found.add(
+            "occupation", f"未知的职业：{data.occupation}。可选：{'、'.join(LABELS['Occupation'].values())}。"
+        )
     if data.status == MemberStatus.FULL and data.full_member_on is not None:
         if data.full_member_on < data.joined_on:
             found.add("full_member_on", "转正日期不能早于入党日期。")
@@ -133,6 +140,9 @@ def _apply(member: Member, data: MemberInput, info: idcard.IdInfo) -> None:
     member.status = str(data.status)
     member.discipline = str(data.discipline)
     member.is_flowing = data.is_flowing
+    member.occupation = data.occupation
+    member.is_migrant_worker = data.is_migrant_worker
+    member.is_hardship = data.is_hardship
     member.party_group_id = data.party_group_id
     member.branch_since = data.branch_since or data.joined_on
     member.notes = data.notes.strip()
@@ -210,6 +220,9 @@ class RosterRow:
     party_group: str
     is_flowing: bool
     state: str
+    occupation: str = ""
+    is_migrant_worker: bool = False
+    is_hardship: bool = False
 
 
 def roster(
@@ -234,6 +247,9 @@ def roster(
             PartyGroup.name,
             Member.is_flowing,
             Member.state,
+            Member.occupation,
+            Member.is_migrant_worker,
+            Member.is_hardship,
         )
         .join(Branch, Branch.id == Member.branch_id)
         .outerjoin(PartyGroup, PartyGroup.id == Member.party_group_id)
@@ -249,7 +265,24 @@ def roster(
     if term:
         stmt = stmt.where(_matches(term))
     return [
-        RosterRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10] or "", r[11], r[12])
+        RosterRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            r[10] or "",
+            r[11],
+            r[12],
+            r[13],
+            r[14],
+            r[15],
+        )
         for r in session.execute(stmt)
     ]
 

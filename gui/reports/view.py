@@ -8,15 +8,23 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +33,7 @@ from sqlalchemy.orm import Session
 from gui import ops
 from gui.widgets import files
 from services.errors import ValidationError
-from services.org import get_branch
+from services.org import get_branch, get_township
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -134,19 +142,41 @@ class ReportsDialog(QDialog):
         bar.addStretch(1)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
+        # 全文 (the text) and one table per section; a click on a counted cell lists what it counts
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.text, "全文")
+        self.tables: list[QTableWidget] = []
+        self.charts: QScrollArea | None = None
+        self.drill_title = QLabel("点击表格中的数字，查看计入该数的党员或会议。")
+        self.drill_title.setWordWrap(True)
+        self.drill = QListWidget()
+        side = QWidget()
+        side_lay = QVBoxLayout(side)
+        side_lay.setContentsMargins(0, 0, 0, 0)
+        side_lay.addWidget(self.drill_title)
+        side_lay.addWidget(self.drill, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.tabs)
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addLayout(bar)
-        lay.addWidget(self.text, 1)
+        lay.addWidget(split, 1)
         self.resize(900, 600)
         self.branch_code = self._branch_code()
-        self.scope_label.setText(self.branch_code or "全乡镇（在左侧选中支部可只看该支部）")
+        self.scope_label.setText(self.branch_code or "全部乡镇（在左侧选中支部可只看该支部）")
 
     def _branch_code(self) -> str | None:
         branch_id = self.window_.current_branch_id()
         if branch_id is None:
             return None
-        return ops.run_read(self, self.window_.db, lambda s: get_branch(s, branch_id).code)
+        def code(s: Session) -> str:  # township-qualified: codes repeat across a county's townships
+            branch = get_branch(s, branch_id)
+            return f"{get_township(s, branch.township_id).code}/{branch.code}"
+
+        return ops.run_read(self, self.window_.db, code)
 
     def _kind_changed(self) -> None:
         self.period.setText(self.defaults[str(self.kind.currentData())])
@@ -164,8 +194,78 @@ class ReportsDialog(QDialog):
     def _show(self, result: tuple[Any, Any]) -> None:
         report, self.document = result
         self.text.setPlainText("\n".join(report.lines()))
+        while self.tabs.count() > 1:
+            self.tabs.removeTab(1)
+        self.tables = []
+        for index, section in enumerate(self.document.sections):
+            table = self._table(section)
+            table.cellClicked.connect(lambda r, c, i=index: self.show_cell(i, r, c))
+            table.currentCellChanged.connect(lambda r, c, _r, _c, i=index: self.show_cell(i, r, c))
+            self.tables.append(table)
+            self.tabs.addTab(table, section.title)
+        self.charts = self._charts(self.document.charts)
+        if self.document.charts:
+            self.tabs.addTab(self.charts, "图表")
+        self.drill.clear()
+        self.drill_title.setText("点击表格中的数字，查看计入该数的党员或会议。")
         for b in (self.xlsx_button, self.pdf_button):
             b.setEnabled(True)
+
+    @staticmethod
+    def _charts(charts: list[Any]) -> QScrollArea:
+        """The document's charts, drawn from the same drawings as the PDF's (SVG, the app's CJK font)."""
+        from PySide6.QtSvgWidgets import QSvgWidget
+
+        from services.reports.charts import svg
+
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        for chart in charts:
+            view = QSvgWidget()
+            view.load(svg(chart))
+            view.setObjectName("chart")
+            view.setToolTip(chart.title)
+            size = view.renderer().defaultSize()
+            view.setFixedSize(size * 1.4)
+            lay.addWidget(view)
+        lay.addStretch(1)
+        area = QScrollArea()
+        area.setWidget(page)
+        area.setWidgetResizable(True)
+        return area
+
+    @staticmethod
+    def _table(section: Any) -> QTableWidget:
+        table = QTableWidget(len(section.rows), len(section.columns))
+        table.setHorizontalHeaderLabels([str(c) for c in section.columns])
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        for r, row in enumerate(section.rows):
+            for c, value in enumerate(row):
+                item = QTableWidgetItem("" if value is None else str(value))
+                if (r, c) in section.items:
+                    item.setToolTip("点击查看明细")
+                    item.setForeground(Qt.GlobalColor.darkBlue)
+                table.setItem(r, c, item)
+        table.resizeColumnsToContents()
+        return table
+
+    def show_cell(self, section_index: int, row: int, column: int) -> list[str]:
+        """List what the cell (row, column) of section ``section_index`` counts; returns the list shown."""
+        self.drill.clear()
+        if self.document is None or not 0 <= section_index < len(self.document.sections):
+            return []
+        section = self.document.sections[section_index]
+        if not (0 <= row < len(section.rows) and 0 <= column < len(section.columns)):
+            return []
+        found = section.items.get((row, column))
+        where = f"{section.title} · {section.rows[row][0]} × {section.columns[column]}"
+        if found is None:
+            self.drill_title.setText(f"{where}：这一格不是计数，没有明细。")
+            return []
+        self.drill_title.setText(f"{where}：共 {len(found)} 项")
+        self.drill.addItems(found)
+        return list(found)
 
     def save(self, suffix: str) -> None:
         from services.reports import output

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from gui import ops
 from gui.widgets.forms import DateField, FormSupport, may_close, submit
-from models.enums import LABELS, Discipline, Education, Gender, MemberStatus, label
+from models.enums import LABELS, Discipline, Education, Gender, MemberStatus, Occupation, label
 from services import idcard, lookups, members, org
 from services.db import Database
 from services.errors import ErrorCollector, ValidationError
@@ -77,6 +77,12 @@ class MemberForm(QDialog):
         for d in Discipline:
             self.discipline.addItem(LABELS["Discipline"][d], str(d))
         self.is_flowing = QCheckBox("是（外出务工、经商等，离开本地半年以上）")
+        self.occupation = QComboBox()
+        self.occupation.addItem("（未填）", "")
+        for occ in Occupation:
+            self.occupation.addItem(LABELS["Occupation"][occ], str(occ))
+        self.is_migrant_worker = QCheckBox("是（户籍在农村、进城务工或在本地从事非农产业）")
+        self.is_hardship = QCheckBox("是（生活困难，列入关怀帮扶）")
         self.party_group = QComboBox()
         self.branch_since = DateField("branch_since", "转入本支部日期", required=False)
         self.branch_since.setPlaceholderText("空 = 入党日期")
@@ -99,6 +105,9 @@ class MemberForm(QDialog):
         s.row(form, "转正日期", "full_member_on", self.full_member_on)
         s.row(form, "处分情况", "discipline", self.discipline)
         s.row(form, "流动党员", "is_flowing", self.is_flowing)
+        s.row(form, "职业", "occupation", self.occupation)
+        s.row(form, "农民工", "is_migrant_worker", self.is_migrant_worker)
+        s.row(form, "困难党员", "is_hardship", self.is_hardship)
         s.row(form, "党小组", "party_group_id", self.party_group)
         s.row(form, "转入本支部", "branch_since", self.branch_since)
 
@@ -130,6 +139,9 @@ class MemberForm(QDialog):
             self.full_member_on,
             self.discipline,
             self.is_flowing,
+            self.occupation,
+            self.is_migrant_worker,
+            self.is_hardship,
             self.party_group,
             self.branch_since,
             save_button,
@@ -177,6 +189,9 @@ class MemberForm(QDialog):
         self.status.setCurrentIndex(max(0, self.status.findData(str(d.status))))
         self.discipline.setCurrentIndex(max(0, self.discipline.findData(str(d.discipline))))
         self.is_flowing.setChecked(d.is_flowing)
+        self.occupation.setCurrentIndex(max(0, self.occupation.findData(d.occupation or "")))
+        self.is_migrant_worker.setChecked(d.is_migrant_worker)
+        self.is_hardship.setChecked(d.is_hardship)
         self.party_group.setCurrentIndex(max(0, self.party_group.findData(d.party_group_id)))
         self.branch_since.set_date(d.branch_since if d.branch_since != d.joined_on else None)
 
@@ -236,6 +251,9 @@ class MemberForm(QDialog):
             status=str(self.status.currentData()),
             discipline=str(self.discipline.currentData()),
             is_flowing=self.is_flowing.isChecked(),
+            occupation=str(self.occupation.currentData() or ""),
+            is_migrant_worker=self.is_migrant_worker.isChecked(),
+            is_hardship=self.is_hardship.isChecked(),
             party_group_id=self.party_group.currentData(),
             branch_since=date_of(self.branch_since),
         )

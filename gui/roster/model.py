@@ -19,7 +19,7 @@ from PySide6.QtCore import (
 )
 
 from gui.widgets.table_model import Column, RowTableModel
-from models.enums import Education, Gender, MemberState, MemberStatus, label
+from models.enums import Education, Gender, MemberState, MemberStatus, Occupation, label
 from services.members import RosterRow
 
 
@@ -40,6 +40,9 @@ COLUMNS: list[Column[RosterRow]] = [
     Column("党小组", lambda r: r.party_group),
     Column("流动党员", lambda r: "是" if r.is_flowing else ""),
     Column("状态", lambda r: label(MemberState(r.state))),
+    Column("职业", lambda r: label(Occupation(r.occupation)) if r.occupation else ""),
+    Column("农民工", lambda r: "是" if r.is_migrant_worker else ""),
+    Column("困难党员", lambda r: "是" if r.is_hardship else ""),
 ]
 NAME_COLUMN = 0
 

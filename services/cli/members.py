@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from models.enums import Discipline, Gender, MemberState, MemberStatus, label
+from models.enums import LABELS, Discipline, Gender, MemberState, MemberStatus, code_for, label
 from services import members, org
 from services.cli import Context, coded, emit, parse_date
 
@@ -24,6 +24,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--education", default="")
     add.add_argument("--phone", default="")
     add.add_argument("--flowing", action="store_true", help="流动党员")
+    add.add_argument(
+        "--occupation",
+        default="",
+        help="职业（党内统计类别）：" + "、".join(LABELS["Occupation"].values()) + "（或代码，如 farmer）",
+    )
+    add.add_argument("--migrant-worker", action="store_true", help="农民工")
+    add.add_argument("--hardship", action="store_true", help="困难党员")
     add.set_defaults(handler=member_add)
 
     ls = m.add_parser("list", help="党员名册")
@@ -56,6 +63,10 @@ def member_add(args: argparse.Namespace, ctx: Context) -> int:
         education=args.education,
         phone=args.phone,
         is_flowing=args.flowing,
+        # a label or a code; anything else reaches the service as typed and is refused there, naming 职业
+        occupation=code_for("Occupation", args.occupation) or args.occupation.strip(),
+        is_migrant_worker=args.migrant_worker,
+        is_hardship=args.hardship,
     )
     with ctx.db().transaction(ctx.user) as s:
         branch = org.branch_by_code(s, args.branch)

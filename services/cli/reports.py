@@ -46,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--branch", default=None, help="支部代码（默认全乡镇）")
+    p.add_argument("--branch", default=None, help="支部代码（或 乡镇代码/支部代码）；默认数据库中的全部乡镇")
+    p.add_argument("--township", default=None, help="乡镇代码：只统计这个乡镇（全县数据库中）")
     p.add_argument("--json", action="store_true")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--xlsx", default=None, metavar="F", help="保存为 Excel 文件")
@@ -100,7 +101,7 @@ def birthdays_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
     today = _today(args)
     with ctx.db().reader() as s:
-        report = birthdays(s, args.month, args.branch, today=today)
+        report = birthdays(s, args.month, args.branch, today=today, township_code=args.township)
     as_json = {
         "month": str(report.month),
         "title": report.title,
@@ -115,7 +116,9 @@ def month_cmd(args: argparse.Namespace, ctx: Context) -> int:
     today = _today(args)
     pack = _handbook_pack(args.pack)
     with ctx.db().reader() as s:
-        report = month_report(s, args.period, args.branch, today=today, pack=pack)
+        report = month_report(
+            s, args.period, args.branch, today=today, pack=pack, township_code=args.township
+        )
     return _show(args, report.as_dict(), report.lines(), _save(args, document(report)))
 
 
@@ -125,7 +128,7 @@ def stats_cmd(args: argparse.Namespace, ctx: Context) -> int:
     today = _today(args)
     pack = load_stats_pack(args.pack)
     with ctx.db().reader() as s:
-        report = statistics(s, args.year, args.branch, today=today, pack=pack)
+        report = statistics(s, args.year, args.branch, today=today, pack=pack, township_code=args.township)
     return _show(args, report.as_dict(), report.lines(), _save(args, document(report)))
 
 
@@ -135,5 +138,7 @@ def quarter_cmd(args: argparse.Namespace, ctx: Context) -> int:
     today = _today(args)
     pack = _handbook_pack(args.pack)
     with ctx.db().reader() as s:
-        report = quarter_report(s, args.period, args.branch, today=today, pack=pack)
+        report = quarter_report(
+            s, args.period, args.branch, today=today, pack=pack, township_code=args.township
+        )
     return _show(args, report.as_dict(), report.lines(), _save(args, document(report)))

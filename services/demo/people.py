@@ -38,6 +38,9 @@ class DemoMember:
     status: str = MemberStatus.FULL
     discipline: str = Discipline.NONE
     flowing: bool = False
+    occupation: str = ""
+    migrant_worker: bool = False
+    hardship: bool = False
     state: str = MemberState.ACTIVE
     left_on: date | None = None
     group_id: str | None = None
@@ -173,6 +176,8 @@ def build_people(
             members.append(m)
         members.extend(_former_members(rng, people, plan, today, window_start, clan, band))
     _flowing_and_discipline(rng, plan, members, today)
+    for m in members:
+        _occupation(m, plan.domain, today)
     groups = _groups(rng, members, today)
     seats, term_start, term_end = _committee(rng, plan, members, today, window_start)
     return BranchPeople(members, groups, seats, term_start, term_end)
@@ -225,6 +230,27 @@ def _flowing_and_discipline(
     active_full = [m for m in members if m.state == MemberState.ACTIVE and m.status == MemberStatus.FULL]
     if len(active_full) >= 60 and rng.random() < 0.15:
         rng.choice(active_full).discipline = Discipline.PROBATION
+
+
+def _occupation(m: DemoMember, domain: str, today: date) -> None:
+    """职业, 农民工 and 困难党员 from what the demo already knows (domain, age, 流动), without drawing from
+    ``rng`` (so the rest of the demo stays as it was): a bucket from the member's id spreads the rest."""
+    bucket = int(m.id.replace("-", "")[-8:], 16) % 100  # the random tail of a uuid7
+    age = age_on(m.birth, today)
+    if domain in (BranchDomain.RURAL, BranchDomain.COMMUNITY):
+        if m.flowing:
+            m.occupation, m.migrant_worker = "worker", True
+        elif domain == BranchDomain.COMMUNITY:
+            m.occupation = "retired" if age >= 60 else ("manager", "professional", "other")[bucket % 3]
+        else:
+            m.occupation = "farmer" if bucket >= 8 else "other"
+        m.hardship = age >= 70 and bucket < 12
+    elif domain == BranchDomain.ORGAN:
+        m.occupation = "retired" if age >= 60 else "official"
+    elif domain in (BranchDomain.SCHOOL, BranchDomain.HOSPITAL):
+        m.occupation = "retired" if age >= 60 else ("professional" if bucket >= 15 else "manager")
+    else:
+        m.occupation = "manager" if bucket < 20 else ("professional" if bucket < 45 else "worker")
 
 
 def _groups(rng: DemoRandom, members: list[DemoMember], today: date) -> list[Group]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import python_calamine
 from openpyxl import Workbook
@@ -49,6 +50,8 @@ class ExportTable:
     title: str  # worksheet name
     columns: Sequence[ExportColumn]
     rows: Iterable[Sequence[object]]
+    # called with the (first) worksheet after its rows are written: e.g. to add charts over its cells
+    decorate: Callable[[Any], None] | None = None
 
 
 # A producer returns one table (one sheet) or several (a ledger: one sheet per section).
@@ -138,7 +141,9 @@ def write_xlsx(tables: ExportTable | Sequence[ExportTable], path: Path) -> int:
             while title in taken:
                 title = _sheet_title(f"{title[:28]}{len(written) + 1}")
             sheet = _Sheet(title, headers, rows[first : first + chunk])
-            _write_sheet(wb, sheet)
+            ws = _write_sheet(wb, sheet)
+            if part == 0 and table.decorate is not None:
+                table.decorate(ws)
             written.append(sheet)
     if not written:
         wb.create_sheet("无数据")
@@ -199,7 +204,7 @@ def _excel_text(value: str) -> str:
     return _ESCAPE_LIKE.sub(r"_x005F_\1", value) if "_x" in value else value
 
 
-def _write_sheet(wb: Workbook, sheet: _Sheet) -> None:
+def _write_sheet(wb: Workbook, sheet: _Sheet) -> Any:
     ws = wb.create_sheet(sheet.title)
     ncols = len(sheet.headers)
     for i, (_header, width) in enumerate(sheet.headers):
@@ -215,6 +220,7 @@ def _write_sheet(wb: Workbook, sheet: _Sheet) -> None:
     ws.append(header)
     for row in sheet.rows:
         ws.append([_text_cell(ws, v) if isinstance(v, str) else _number_cell(ws, v) for v in row])
+    return ws
 
 
 def safe_cell(ws: Worksheet, value: object) -> object:

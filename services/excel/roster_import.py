@@ -32,7 +32,12 @@ from services.org import get_branch
 # MemberInput field → column key, where they differ.
 _FIELD_COLUMN = {"party_group_id": "party_group"}
 _FIELDS = tuple(f.name for f in fields(members.MemberInput))
-_LABELLED = {"status": "MemberStatus", "discipline": "Discipline", "education": "Education"}
+_LABELLED = {
+    "status": "MemberStatus",
+    "discipline": "Discipline",
+    "education": "Education",
+    "occupation": "Occupation",
+}
 NEW_GROUP = "new-group:"  # payload placeholder for a party group the import creates
 
 

@@ -25,6 +25,23 @@ class CellError(Exception):
 ALIASES: dict[str, dict[str, str]] = {
     "MemberStatus": {"正式": "full", "预备": "probationary"},
     "Discipline": {"": "none", "否": "none", "没有": "none"},
+    "Occupation": {
+        "工人": "worker",
+        "工勤技能人员": "worker",
+        "农民": "farmer",
+        "牧民": "farmer",
+        "渔民": "farmer",
+        "专业技术": "professional",
+        "管理人员": "manager",
+        "企业管理人员": "manager",
+        "机关干部": "official",
+        "公务员": "official",
+        "在校学生": "student",
+        "其他": "other",
+        "退休": "retired",
+        "离退休": "retired",
+        "退休人员": "retired",
+    },
     "Education": {
         "本科": "bachelor",
         "大学": "bachelor",

@@ -122,7 +122,12 @@ class BirthdayReport:
 
 
 def birthdays(
-    session: Session, month_text: str, branch_code: str | None = None, *, today: date | None = None
+    session: Session,
+    month_text: str,
+    branch_code: str | None = None,
+    *,
+    today: date | None = None,
+    township_code: str | None = None,
 ) -> BirthdayReport:
     """Members whose 政治生日 falls in the month ``month_text`` (2026-12), in date then branch order.
 
@@ -132,9 +137,9 @@ def birthdays(
     ValidationError("month")."""
     today = today or date.today()
     month = parse_month(month_text, "month")
-    where = scope(session, branch_code)
+    where = scope(session, branch_code, township_code)
     check_month(session, where, month, today, field="month", months_ahead=12)
-    names = {b.id: (b.code, b.name, b.sort_order) for b in where.branches}
+    names = {b.id: (where.code(b), where.name(b), i) for i, b in enumerate(where.branches)}
     stmt = select(Member).where(
         Member.branch_id.in_(where.ids),
         Member.deleted.is_(False),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +14,11 @@ from sqlalchemy.orm import Session
 from models import Branch, Township
 from services import org
 from services.errors import ValidationError
+
+if TYPE_CHECKING:
+    from services.handbook.engine import CheckResult
+    from services.handbook.pack import Pack
+    from services.handbook.period import Period
 
 _MONTH = re.compile(r"^\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?\s*$")
 
@@ -54,39 +60,81 @@ def parse_month(text: str, field: str = "month") -> Month:
 
 @dataclass(frozen=True)
 class Scope:
-    """The branches a report covers: the whole township (``branch`` None) or one branch and those below it."""
+    """The branches a report covers: every township of the database, one township (``branch`` None) or
+    one branch and those below it.
+
+    In a scope of several townships (a county database) branch codes and names repeat, so ``code`` and
+    ``name`` qualify them with the township (``T01/B101``, ``城关镇 一村党支部``)."""
 
     township_name: str
     branch: Branch | None
-    branches: list[Branch]  # in tree order (sort_order, code)
+    branches: list[Branch]  # in tree order (township code, sort_order, code)
+    townships: dict[str, Township] = field(default_factory=dict)  # id → township of every branch
+    whole: bool = False  # every township of the database
 
     @property
     def ids(self) -> list[str]:
         return [b.id for b in self.branches]
 
+    @property
+    def several(self) -> bool:
+        return len({b.township_id for b in self.branches}) > 1
+
+    def code(self, b: Branch) -> str:
+        """The branch's code, township-qualified (``T01/B101``, as ``--branch`` reads it) when several."""
+        return f"{self.townships[b.township_id].code}/{b.code}" if self.several else b.code
+
+    def name(self, b: Branch) -> str:
+        """The branch's name, preceded by its township's when the scope holds several."""
+        return f"{self.townships[b.township_id].name} {b.name}" if self.several else b.name
+
     def title(self) -> str:
         return self.branch.name if self.branch is not None else self.township_name
 
 
-def scope(session: Session, branch_code: str | None) -> Scope:
-    """Branches a report covers. Raises NotFound (from services.org) for an unknown branch code and
-    ValidationError("township") when the database holds no township yet."""
-    township = session.scalar(select(Township).where(Township.deleted.is_(False)).order_by(Township.code))
-    if township is None:
+def scope(session: Session, branch_code: str | None, township_code: str | None = None) -> Scope:
+    """Branches a report covers: ``branch_code`` (bare or ``T01/B101``; with ``township_code``, the branch of
+    that township) and those below it; else the township ``township_code``; else every township of the
+    database (a county database: all of them, titled with the county's name).
+
+    Raises NotFound (from services.org) for an unknown branch or township code, ValidationError("branch")
+    for a bare code several townships use, and ValidationError("township") when the database holds no
+    township yet."""
+    live = list(session.scalars(select(Township).where(Township.deleted.is_(False)).order_by(Township.code)))
+    if not live:
         raise ValidationError("township", "数据库中还没有乡镇，请先建立乡镇和支部。")
     if branch_code:
-        branch = org.branch_by_code(session, branch_code)
+        code = branch_code if not township_code or "/" in branch_code else f"{township_code}/{branch_code}"
+        branch = org.branch_by_code(session, code)
         ids = set(org.descendant_branch_ids(session, branch.id))
-        township = session.get(Township, branch.township_id) or township
+        chosen = [t for t in live if t.id == branch.township_id]
+    elif township_code:
+        branch = None
+        chosen = [org.township_by_code(session, township_code)]
+        ids = set(org.descendant_branch_ids(session, chosen[0].id))
     else:
         branch = None
-        ids = set(org.descendant_branch_ids(session, township.id))
-    rows = session.scalars(
-        select(Branch)
-        .where(Branch.id.in_(ids), Branch.deleted.is_(False))
-        .order_by(Branch.sort_order, Branch.code)
-    ).all()
-    return Scope(township.name, branch, list(rows))
+        chosen = live
+        ids = {i for t in live for i in org.descendant_branch_ids(session, t.id)}
+    rank = {t.id: i for i, t in enumerate(live)}
+    rows = sorted(
+        session.scalars(select(Branch).where(Branch.id.in_(ids), Branch.deleted.is_(False))).all(),
+        key=lambda b: (rank.get(b.township_id, 0), b.sort_order, b.code),
+    )
+    if len(chosen) == 1:
+        title = chosen[0].name
+    else:
+        counties = {t.county.strip() for t in chosen}
+        county = counties.pop() if len(counties) == 1 else ""
+        title = f"{county or '全部乡镇'}（{len(chosen)}个乡镇）"
+    return Scope(title, branch, rows, {t.id: t for t in live}, branch is None and not township_code)
+
+
+def scoped_check(session: Session, pack: Pack, period: Period, where: Scope, as_of: date) -> CheckResult:
+    """The handbook check of ``period`` over exactly the scope's branches (a ``--township`` scope too)."""
+    from services.handbook.engine import evaluate
+
+    return evaluate(session, pack, period, branch_ids=None if where.whole else where.ids, as_of=as_of)
 
 
 def earliest_record(session: Session, scope_: Scope) -> date | None:

@@ -38,9 +38,9 @@ from services.dates import add_months, add_years
 from services.development import conversion_due
 from services.handbook.pack import Pack
 from services.handbook.period import month as month_period
-from services.handbook.service import run_check
 from services.pipeline import pipeline_table, reserve_from_pack
-from services.reports.common import Month, check_month, parse_month, scope
+from services.reports.charts import Chart
+from services.reports.common import Month, Scope, check_month, parse_month, scope, scoped_check
 from services.reports.output import Document, Section
 
 URGENT, SOON, REMIND = 1, 2, 3
@@ -70,6 +70,8 @@ class BranchMonth:
     present: int  # attendances marked 出席
     expected: int  # 出席 + 请假 + 缺席 (列席 observers are not expected)
     ledgers: dict[str, int]  # ledger label → entries dated in the month
+    # MeetingType code → the meetings counted in ``meetings`` ("2026-10-10 议题"), for the drill-down
+    meeting_items: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def attendance_rate(self) -> float | None:
@@ -183,43 +185,46 @@ def month_report(
     *,
     today: date | None = None,
     pack: Pack | None = None,
+    township_code: str | None = None,
 ) -> MonthReport:
     """一月一分析 of the month ``period_text`` (2026-11) for the township or one branch (and those below it).
 
     ``pack``: the handbook pack whose findings are listed (default: the built-in pack). Raises
     ValidationError("period") for a month after ``today``'s month or before the first branch was founded,
-    NotFound for an unknown branch code."""
+    NotFound for an unknown branch code. Without ``branch_code``: the township ``township_code``, else
+    every township of the database (see ``common.scope``)."""
     from services.handbook.pack import load_pack
 
     today = today or date.today()
     month = parse_month(period_text, "period")
-    where = scope(session, branch_code)
+    where = scope(session, branch_code, township_code)
     check_month(session, where, month, today, field="period")
     ids = where.ids
-    branches = [_empty_month(b) for b in where.branches]
-    _fill_counts(session, ids, month, {b.code: b for b in branches}, {b.id: b.code for b in where.branches})
-    pack = pack or load_pack()
-    result = run_check(
-        session,
-        pack,
-        month_period(month.year, month.month),
-        branch_code=branch_code,
-        as_of=today,
+    branches = [_empty_month(b, where) for b in where.branches]
+    _fill_counts(
+        session, ids, month, {b.code: b for b in branches}, {b.id: where.code(b) for b in where.branches}
     )
+    pack = pack or load_pack()
+    result = scoped_check(session, pack, month_period(month.year, month.month), where, today)
     order = {b.id: i for i, b in enumerate(where.branches)}
     findings = sorted(
         result.findings, key=lambda f: (order.get(f.branch_id, 0), -f.rank, f.rule_id, f.period)
     )
-    due = _due(session, where.branches, month, pack)
+    due = _due(session, where, month, pack)
     notes = []
     if month.year == today.year and month.month == today.month:
         notes.append(f"注：{month.label()}尚未结束，截至 {today.isoformat()} 的记录。")
     return MonthReport(month, where.title(), branches, [f.to_dict() for f in findings], due, notes)
 
 
-def _empty_month(branch: Branch) -> BranchMonth:
+def _empty_month(branch: Branch, where: Scope) -> BranchMonth:
     return BranchMonth(
-        branch.code, branch.name, dict.fromkeys(MEETING_KINDS, 0), 0, 0, {k: 0 for k, *_ in LEDGERS}
+        where.code(branch),
+        where.name(branch),
+        dict.fromkeys(MEETING_KINDS, 0),
+        0,
+        0,
+        {k: 0 for k, *_ in LEDGERS},
     )
 
 
@@ -229,16 +234,19 @@ def _fill_counts(
     """Meetings by kind, attendance and ledger entries of the month: a few grouped queries."""
     in_month = (Meeting.held_on >= month.first, Meeting.held_on <= month.last)
     kinds_col = _also_types() if _also_types() is not None else literal("")
-    meetings = select(Meeting.branch_id, Meeting.type, kinds_col, func.count()).where(
-        Meeting.branch_id.in_(ids), Meeting.deleted.is_(False), *in_month
+    meetings = (
+        select(Meeting.branch_id, Meeting.type, kinds_col, Meeting.held_on, Meeting.topics)
+        .where(Meeting.branch_id.in_(ids), Meeting.deleted.is_(False), *in_month)
+        .order_by(Meeting.held_on, Meeting.id)
     )
-    for branch_id, kind, also, n in session.execute(
-        meetings.group_by(Meeting.branch_id, Meeting.type, kinds_col)
-    ):
+    # one row per meeting: the count of a cell is the length of the list the drill-down shows
+    for branch_id, kind, also, held_on, topics in session.execute(meetings):
         row = by_code[code_of[branch_id]]
         # one record counts for every kind it was (主题党日暨党员大会; 党员教育管理工作条例 第十六–十八条)
         for k in {kind, *(x for x in str(also or "").split(",") if x)}:
-            row.meetings[k] = row.meetings.get(k, 0) + n
+            row.meetings[k] = row.meetings.get(k, 0) + 1
+            topic = str(topics or "").splitlines()[0][:40] if topics else ""
+            row.meeting_items.setdefault(k, []).append(f"{held_on.isoformat()} {_kind(k)} {topic}".strip())
     att = (
         select(Meeting.branch_id, Attendance.status, func.count())
         .join(Meeting, Meeting.id == Attendance.meeting_id)
@@ -263,18 +271,19 @@ def _fill_counts(
             by_code[code_of[branch_id]].ledgers[label] += n
 
 
-def _due(session: Session, branches: list[Branch], month: Month, pack: Pack) -> list[DueItem]:
+def _due(session: Session, where: Scope, month: Month, pack: Pack) -> list[DueItem]:
     """What falls due in the month after ``month`` (and what is already overdue by then)."""
     nxt = month.next()
     start, end = nxt.first, nxt.last
+    branches = where.branches
     info = {b.id: b for b in branches}
     ids = list(info)
-    order = {b.code: i for i, b in enumerate(branches)}
+    order = {where.code(b): i for i, b in enumerate(branches)}
     out: list[DueItem] = []
 
     def add(urgency: int, due_on: date, branch_id: str, who: str, what: str, todo: str, kind: str) -> None:
         b = info[branch_id]
-        out.append(DueItem(urgency, due_on, b.code, b.name, who, what, todo, kind))
+        out.append(DueItem(urgency, due_on, where.code(b), where.name(b), who, what, todo, kind))
 
     for b in branches:
         if b.term_end is not None and b.term_end <= end:
@@ -449,6 +458,11 @@ def document(report: MonthReport) -> Document:
         ],
         widths=[16, *([7] * len(kinds)), 8, 22],
         note="出勤率 = 出席人次 ÷（出席 + 请假 + 缺席）人次，列席不计。",
+        items={
+            (i, j + 1): list(b.meeting_items.get(k, []))
+            for i, b in enumerate(report.branches)
+            for j, k in enumerate(kinds)
+        },
     )
     findings = Section(
         "本月问题",
@@ -465,4 +479,35 @@ def document(report: MonthReport) -> Document:
         empty="下月没有到期事项。",
     )
     title = f"{report.title} {report.month.label()} 一月一分析"
-    return Document(title, report.title, [records, findings, due])
+    return Document(title, report.title, [records, findings, due], charts(report, kinds))
+
+
+def percent(rate: float | None) -> float:
+    """An attendance rate as a percentage with one decimal, as ``rate_text`` shows it (no meeting: 0)."""
+    return 0.0 if rate is None else round(rate * 100, 1)
+
+
+def charts(report: MonthReport, kinds: list[str] | None = None) -> list[Chart]:
+    """图1 each branch's attendance rate, 图2 its meetings by kind: the numbers of the 本月记录 table."""
+    kinds = kinds or [k for k in MEETING_KINDS if any(b.meetings.get(k) for b in report.branches)]
+    names = [b.name for b in report.branches]
+    out = [
+        Chart(
+            f"图1 {report.month.label()}各支部出勤率",
+            "bar",
+            names,
+            [("出勤率", [percent(b.attendance_rate) for b in report.branches])],
+            unit="%",
+        )
+    ]
+    if kinds:
+        out.append(
+            Chart(
+                f"图2 {report.month.label()}各支部会议次数",
+                "bar",
+                names,
+                [(_kind(k), [b.meetings.get(k, 0) for b in report.branches]) for k in kinds],
+                unit="次",
+            )
+        )
+    return out

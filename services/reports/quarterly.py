@@ -15,9 +15,9 @@ from services.errors import ValidationError
 from services.handbook.pack import Pack
 from services.handbook.period import month as month_period
 from services.handbook.period import quarter as quarter_period
-from services.handbook.service import run_check
-from services.reports.common import Month, check_month, scope
-from services.reports.monthly import BranchMonth, _empty_month, _fill_counts
+from services.reports.charts import Chart
+from services.reports.common import Month, check_month, scope, scoped_check
+from services.reports.monthly import BranchMonth, _empty_month, _fill_counts, percent
 from services.reports.output import Document, Section
 
 _QUARTER = re.compile(r"^\s*(\d{4})\s*[Qq]\s*([1-4])\s*$")
@@ -105,6 +105,7 @@ def quarter_report(
     *,
     today: date | None = None,
     pack: Pack | None = None,
+    township_code: str | None = None,
 ) -> QuarterReport:
     """一季一调度 of ``period_text`` (2026Q3). The quarter must have begun by ``today`` and not lie before
     the first branch was founded (ValidationError("period")); NotFound for an unknown branch code."""
@@ -113,29 +114,26 @@ def quarter_report(
     today = today or date.today()
     year, q = parse_quarter(period_text)
     months = [Month(year, 3 * q - 2 + i) for i in range(3)]
-    where = scope(session, branch_code)
+    where = scope(session, branch_code, township_code)
     # the quarter must have begun, and must not have ended before the first branch was founded
     check_month(session, where, months[0], today, field="period", past=False)
     check_month(session, where, months[-1], today, field="period", future=False)
     pack = pack or load_pack()
-    code_of = {b.id: b.code for b in where.branches}
-    trends = {b.code: BranchTrend(b.code, b.name, [], [], []) for b in where.branches}
+    code_of = {b.id: where.code(b) for b in where.branches}
+    trends = {where.code(b): BranchTrend(where.code(b), where.name(b), [], [], []) for b in where.branches}
     for m in months:
-        rows = {b.code: _empty_month(b) for b in where.branches}
+        rows = {where.code(b): _empty_month(b, where) for b in where.branches}
         if (m.year, m.month) <= (today.year, today.month):
             _fill_counts(session, where.ids, m, rows, code_of)
-            result = run_check(
-                session, pack, month_period(m.year, m.month), branch_code=branch_code, as_of=today
-            )
-            found = result.findings
+            found = scoped_check(session, pack, month_period(m.year, m.month), where, today).findings
         else:
             found = []
         for code, trend in trends.items():
             trend.months.append(rows[code])
-            mine = [f for f in found if f.branch_code == code]
+            mine = [f for f in found if code_of.get(f.branch_id) == code]
             trend.errors.append(sum(1 for f in mine if f.importance == "error"))
             trend.warnings.append(sum(1 for f in mine if f.importance == "warning"))
-    whole = run_check(session, pack, quarter_period(year, q), branch_code=branch_code, as_of=today)
+    whole = scoped_check(session, pack, quarter_period(year, q), where, today)
     order = {b.id: i for i, b in enumerate(where.branches)}
     own = [f for f in whole.findings if f.period == f"{year}Q{q}"]
     own.sort(key=lambda f: (order.get(f.branch_id, 0), -f.rank, f.rule_id))
@@ -152,7 +150,12 @@ def document(report: QuarterReport) -> Document:
         for bm, n, e, w in zip(b.months, b.meetings(), b.errors, b.warnings, strict=True):
             line += [n, bm.rate_text(), f"{e}/{w}"]
         rows.append(line)
-    trend = Section("各支部逐月情况", head, rows, widths=[16, *([6, 7, 7] * 3)])
+    items = {
+        (i, 1 + 3 * j): [x for kind in sorted(bm.meeting_items) for x in bm.meeting_items[kind]]
+        for i, b in enumerate(report.branches)
+        for j, bm in enumerate(b.months)
+    }
+    trend = Section("各支部逐月情况", head, rows, widths=[16, *([6, 7, 7] * 3)], items=items)
     findings = Section(
         "本季度问题（按季度判定的规则）",
         ["支部", "级别", "规则", "问题"],
@@ -161,4 +164,25 @@ def document(report: QuarterReport) -> Document:
         empty="本季度按季度判定的规则未发现问题。",
     )
     title = f"{report.title} {report.label} 一季一调度"
-    return Document(title, report.title, [trend, findings])
+    return Document(title, report.title, [trend, findings], charts(report))
+
+
+def charts(report: QuarterReport) -> list[Chart]:
+    """Each branch's trend over the quarter's months: attendance rate and meetings (the 逐月 table's numbers)."""
+    months = [m.label() for m in report.months]
+    return [
+        Chart(
+            f"图1 {report.label}各支部逐月出勤率",
+            "line",
+            months,
+            [(b.name, [percent(m.attendance_rate) for m in b.months]) for b in report.branches],
+            unit="%",
+        ),
+        Chart(
+            f"图2 {report.label}各支部逐月会议次数",
+            "line",
+            months,
+            [(b.name, b.meetings()) for b in report.branches],
+            unit="次",
+        ),
+    ]

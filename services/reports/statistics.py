@@ -7,6 +7,8 @@ Pack format (see resources/statistics/default.toml and docs/statistics-pack.md):
   on 31 December matching its row and its column. ``min``/``max`` are inclusive bands (integers for
   ``age``, dates for ``joined_on``); bands (or value lists) of one field must not overlap.
   ``partition``: fields whose rows must count every member of the first (合计) row exactly once.
+  Fields: gender, ethnicity, education, status, branch_domain, flowing, occupation (职业, the 党内统计
+  categories of models.enums.Occupation), migrant_worker (农民工), hardship (困难党员), age, joined_on.
 - ``kind = "flow"``: 上年末, ``increase`` and ``decrease`` causes, 本年末; checked
   上年末 + Σ增加 − Σ减少 = 本年末 and each member who came or went counted under exactly one cause.
 The pack is validated with pydantic on load; an unknown field, a wrong type or overlapping bands raise
@@ -33,12 +35,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Branch, Member
-from models.enums import MemberState, TransferDirection
+from models.enums import (
+    BranchDomain,
+    Education,
+    Gender,
+    MemberState,
+    MemberStatus,
+    Occupation,
+    TransferDirection,
+)
 from models.transfer import MemberTransfer
 from services.dates import age_on
 from services.errors import ValidationError
 from services.handbook.errors import PackError
 from services.paths import resources_dir
+from services.reports.charts import Chart
 from services.reports.common import earliest_record, scope
 from services.reports.output import Document, Section
 
@@ -50,8 +61,22 @@ FIELDS: dict[str, str] = {
     "status": "category",
     "branch_domain": "category",
     "flowing": "category",
+    "occupation": "category",
+    "migrant_worker": "category",
+    "hardship": "category",
     "age": "number",
     "joined_on": "date",
+}
+# The values a category field can take (a value outside them would silently count nobody).
+_KNOWN: dict[str, set[str | bool]] = {
+    "gender": set(Gender),
+    "education": {*Education, ""},
+    "status": set(MemberStatus),
+    "branch_domain": set(BranchDomain),
+    "occupation": set(Occupation),
+    "flowing": {True, False},
+    "migrant_worker": {True, False},
+    "hardship": {True, False},
 }
 CAUSES = {
     "admitted": "increase",
@@ -101,6 +126,12 @@ class Line(_Strict):
                 raise ValueError(f"{where}：字段 {self.field} 是类别，不能用 min/max，请用 values")
             if (self.values is None) == (self.not_values is None):
                 raise ValueError(f"{where}：字段 {self.field} 须写 values 或 not_values 之一")
+            known = _KNOWN.get(self.field)
+            odd = [v for v in [*(self.values or []), *(self.not_values or [])] if known and v not in known]
+            if known and odd:
+                shown = "、".join(repr(v) if isinstance(v, bool) else str(v) for v in odd)
+                allowed = "、".join(sorted(str(v).lower() for v in known))
+                raise ValueError(f"{where}：字段 {self.field} 没有取值 {shown}，可用：{allowed}")
         else:
             if self.values is not None or self.not_values is not None:
                 raise ValueError(f"{where}：字段 {self.field} 是区间，请用 min/max，不能用 values")
@@ -311,6 +342,9 @@ class TableResult:
     columns: list[str]
     rows: list[str]
     cells: dict[tuple[str, str], Cell]
+    chart_rows: list[str] = field(
+        default_factory=list
+    )  # the rows its chart shows (a grid's finest partition)
 
     def value(self, row: str, column: str) -> int:
         return self.cells[(row, column)].count
@@ -432,8 +466,9 @@ class _Roster:
         return m.state == MemberState.TRANSFERRED_OUT and m.left_on is not None and first <= m.left_on <= last
 
 
-def _who(m: Member, branches: dict[str, Branch]) -> str:
-    return f"{branches[m.branch_id].name} {m.name}"
+def _who(m: Member, names: dict[str, str]) -> str:
+    """支部 姓名; ``names``: branch id → its name, qualified with the township's when the scope holds several."""
+    return f"{names[m.branch_id]} {m.name}"
 
 
 def statistics(
@@ -443,6 +478,7 @@ def statistics(
     *,
     today: date | None = None,
     pack: StatsPack | None = None,
+    township_code: str | None = None,
 ) -> StatsReport:
     """The yearly tables of ``pack`` (default: the built-in pack) as of 31 December ``year``.
 
@@ -450,7 +486,7 @@ def statistics(
     branch was founded; NotFound for an unknown branch code."""
     today = today or date.today()
     pack = pack or load_stats_pack()
-    where = scope(session, branch_code)
+    where = scope(session, branch_code, township_code)
     end = date(year, 12, 31)
     if end > today:
         raise ValidationError(
@@ -465,6 +501,7 @@ def statistics(
     prev_end = date(year - 1, 12, 31)
     # every branch by id (a member who moved out of the scope is named with the branch they are in now)
     branches = {b.id: b for b in session.scalars(select(Branch))}
+    names = {i: where.name(b) if b.township_id in where.townships else b.name for i, b in branches.items()}
     moved_through = select(MemberTransfer.member_id).where(
         MemberTransfer.branch_id.in_(where.ids), MemberTransfer.deleted.is_(False)
     )
@@ -480,6 +517,7 @@ def statistics(
     roster = [m for m in members if book.present(m, end)]
     uncountable: list[str] = []
     people: dict[str, Person] = {}
+    counts_occupation = any(line.field == "occupation" for t in pack.table for line in [*t.rows, *t.columns])
     for m in roster:
         facts: dict[str, Any] = {
             "gender": m.gender,
@@ -488,13 +526,20 @@ def statistics(
             "status": _status_on(m, end),
             "branch_domain": branches[m.branch_id].domain,
             "flowing": m.is_flowing,
+            "occupation": m.occupation or None,  # not recorded: 无法统计 in a table that counts 职业
+            "migrant_worker": m.is_migrant_worker,
+            "hardship": m.is_hardship,
             "age": age_on(m.birth_date, end) if m.birth_date is not None else None,
             "joined_on": m.joined_on,
         }
-        missing = [w for w, v in (("出生日期", m.birth_date), ("入党日期", m.joined_on)) if v is None]
+        missing = [
+            w
+            for w, v in (("出生日期", m.birth_date), ("入党日期", m.joined_on), ("职业", m.occupation))
+            if not v and (w != "职业" or counts_occupation)
+        ]
         if missing:
-            uncountable.append(f"{_who(m, branches)}（缺{'、'.join(missing)}）")
-        people[m.id] = Person(m.id, _who(m, branches), m.branch_id, facts)
+            uncountable.append(f"{_who(m, names)}（缺{'、'.join(missing)}）")
+        people[m.id] = Person(m.id, _who(m, names), m.branch_id, facts)
     results: list[TableResult] = []
     failures: list[CheckFailure] = []
     by_number: dict[str, list[Member]] = {}
@@ -507,12 +552,12 @@ def statistics(
                     "花名册",
                     f"{end.isoformat()} 在册名单",
                     f"身份证号 {number} 在册 {len(rows)} 次，每张表会把同一人数 {len(rows)} 次，请删除重复的记录",
-                    tuple(sorted(_who(m, branches) for m in rows)),
+                    tuple(sorted(_who(m, names) for m in rows)),
                 )
             )
     for t in pack.table:
         if t.kind == "flow":
-            res, fails = _flow(t, members, book, branches, prev_end, end, year, people)
+            res, fails = _flow(t, members, book, names, prev_end, end, year, people)
         else:
             res, fails = _grid(t, roster, people)
         results.append(res)
@@ -547,7 +592,8 @@ def _grid(
                     cell = cells[(r.label, c)]
                     cell.count += 1
                     cell.member_ids.append(m.id)
-    res = TableResult(t.id, t.title, cols, rows, cells)
+    groups = [[r.label for r in t.rows if r.field == f] for f in t.partition]
+    res = TableResult(t.id, t.title, cols, rows, cells, max(groups, key=len) if groups else rows[1:])
     fails: list[CheckFailure] = []
     total_row = rows[0]
     names = lambda ids: tuple(sorted(people[i].name for i in ids))  # noqa: E731
@@ -599,7 +645,7 @@ def _flow(
     t: Table,
     members: list[Member],
     book: _Roster,
-    branches: dict[str, Branch],
+    names: dict[str, str],
     prev_end: date,
     end: date,
     year: int,
@@ -627,7 +673,7 @@ def _flow(
     fails: list[CheckFailure] = []
 
     def label(m: Member) -> str:
-        return f"{branches[m.branch_id].name} {m.name}"
+        return _who(m, names)
 
     for side, group, causes in (("增加", came, t.increase), ("减少", went, t.decrease)):
         for m in group:
@@ -670,7 +716,17 @@ def _flow(
 def document(report: StatsReport) -> Document:
     """The tables as sections (xlsx: one sheet each), then the cross-checks and 无法统计."""
     sections = [
-        Section(t.title, ["项目", *t.columns], t.matrix(), widths=[22, *([9] * len(t.columns))])
+        Section(
+            t.title,
+            ["项目", *t.columns],
+            t.matrix(),
+            widths=[22, *([9] * len(t.columns))],
+            items={
+                (i, j + 1): report.members_of(t.id, r, c)
+                for i, r in enumerate(t.rows)
+                for j, c in enumerate(t.columns)
+            },
+        )
         for t in report.tables
     ]
     sections.append(
@@ -688,4 +744,20 @@ def document(report: StatsReport) -> Document:
         )
     )
     title = f"{report.title} {report.year}年 党内统计年报"
-    return Document(title, report.title, sections)
+    return Document(title, report.title, sections, charts(report))
+
+
+def charts(report: StatsReport) -> list[Chart]:
+    """One bar chart per table, of the table's own cells: a grid table's ``chart_rows`` (the rows of its
+    finest partition: age bands, education, 职业 …) in each column; a flow table's one row across its columns."""
+    out: list[Chart] = []
+    for t in report.tables:
+        title = f"图{len(out) + 1} {t.title}"
+        if t.chart_rows:
+            series = [(c, [t.value(r, c) for r in t.chart_rows]) for c in t.columns]
+            out.append(Chart(title, "bar", t.chart_rows, series))
+        elif len(t.rows) == 1:
+            out.append(
+                Chart(title, "bar", t.columns, [(t.rows[0], [t.value(t.rows[0], c) for c in t.columns])])
+            )
+    return out

@@ -27,6 +27,7 @@ ENUM_COLUMNS: dict[tuple[str, str], type[StrEnum]] = {
     ("member", "state"): enums.MemberState,
     ("member", "discipline"): enums.Discipline,
     ("member", "education"): enums.Education,  # or "" (not recorded)
+    ("member", "occupation"): enums.Occupation,  # or "" (not recorded)
     ("committee_seat", "role"): enums.CommitteeRole,
     ("meeting", "type"): enums.MeetingType,
     ("attendance", "status"): enums.AttendanceStatus,
@@ -40,7 +41,7 @@ ENUM_COLUMNS: dict[tuple[str, str], type[StrEnum]] = {
     ("venue_check", "item"): enums.VenueItem,
     ("rectification", "status"): enums.RectificationStatus,
 }
-EMPTY_ALLOWED = frozenset({("member", "education")})
+EMPTY_ALLOWED = frozenset({("member", "education"), ("member", "occupation")})
 EARLIEST = datetime(1900, 1, 1)
 
 

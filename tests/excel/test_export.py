@@ -55,7 +55,7 @@ def test_roster_export_layout(db: Database, build: Builder, tmp_path: Path) -> N
     ws = openpyxl.load_workbook(path).active
     assert ws is not None
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:P5"
+    assert ws.auto_filter.ref == "A1:S5"
     assert ws["A1"].font.b and ws["A1"].value == "姓名"
     assert ws.column_dimensions["E"].width == 21
     headers = [c.value for c in ws[1]]

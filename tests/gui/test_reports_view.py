@@ -14,15 +14,20 @@ from gui.main_window import MainWindow
 from gui.reports import view as reports_view
 from gui.reports.view import ReportsDialog
 from gui.widgets import files
+from services import members
 from services.db import Database
-from tests.conftest import Builder
+from tests.conftest import TODAY, Builder
 
 
 @pytest.fixture
 def window(qtbot: QtBot, app: QApplication, db: Database, build: Builder) -> MainWindow:
     branch = build.branch("B01", "一村党支部", founded_on=date(2000, 1, 1))
     for i in range(3):
-        build.member(branch.id, f"党员{i}", joined_on=date(2005, 7, 1))
+        m = build.member(branch.id, f"党员{i}", joined_on=date(2005, 7, 1))
+        with db.transaction("test") as s:  # the 职业 the yearly 党员职业 table counts
+            data = members.member_input(members.get_member(s, m.id))
+            data.occupation = "farmer"
+            members.update_member(s, m.id, data, today=TODAY)
     win = MainWindow(db, screens=[reports_view.install])
     qtbot.addWidget(win)
     return win

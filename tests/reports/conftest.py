@@ -36,6 +36,10 @@ class People:
         education: str = "",
         ethnicity: str = "汉族",
         branch_since: date | None = None,
+        occupation: str = "farmer",
+        migrant_worker: bool = False,
+        hardship: bool = False,
+        flowing: bool = False,
     ) -> Member:
         data = members.MemberInput(
             name=name,
@@ -46,6 +50,10 @@ class People:
             education=education,
             ethnicity=ethnicity,
             branch_since=branch_since,
+            occupation=occupation,
+            is_migrant_worker=migrant_worker,
+            is_hardship=hardship,
+            is_flowing=flowing,
         )
         with self.db.transaction("test") as s:
             return members.create_member(s, branch_id, data, today=TODAY)

@@ -179,7 +179,7 @@ def test_bad_statistics_pack_is_refused_with_a_clear_message(change: tuple[str, 
 
 
 def test_default_pack_loads_and_overlapping_categories_are_refused() -> None:
-    assert [t.id for t in load_stats_pack().table] == ["change", "basic", "education", "joined"]
+    assert [t.id for t in load_stats_pack().table] == ["change", "basic", "education", "joined", "occupation"]
     text = (
         default_stats_path()
         .read_text(encoding="utf-8")
@@ -216,7 +216,16 @@ def test_cli_json_xlsx_and_bad_pack(
     code, out, _ = run(db_path, capsys, "report", "stats", "--year", "2025", "--xlsx", str(xlsx))
     assert code == 0 and out.startswith(f"已保存 {xlsx}")
     wb = load_workbook(xlsx)
-    assert wb.sheetnames == ["党员数量变化", "党员基本情况", "党员学历", "党员入党时间", "核对", "无法统计"]
+    assert wb.sheetnames == [
+        "党员数量变化",
+        "党员基本情况",
+        "党员学历",
+        "党员入党时间",
+        "党员职业",
+        "核对",
+        "无法统计",
+        "图表",
+    ]
     assert list(wb["党员基本情况"].iter_rows(values_only=True))[1] == ("党员总数", 5, 2, 1)
 
     bad = tmp_path / "bad.toml"
