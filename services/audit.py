@@ -49,8 +49,13 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+# One encoder (json.dumps builds a new one per call with these options: a cost per audit entry).
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
 def canonical(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """``data`` as compact JSON with sorted keys, non-ASCII kept (what the log stores and hashes)."""
+    return _CANONICAL(data)
 
 
 def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
@@ -304,29 +309,6 @@ def record_event(
     changes = {"event": [None, what]} | {k: [None, jsonable(v)] for k, v in (detail or {}).items()}
     user = str(session.info.get("user", ""))
     _queue(session).append(Pending(AuditAction.EVENT, table, row_id, changes, user, utcnow()))
-
-
-def record_inserts(session: Session, table: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
-    """One INSERT entry per row a bulk writer inserted with Core (``rows``: (row id, column name →
-    Python value of every column written)), exactly the entry the ORM's flush would have given the
-    same row: same fields, same values, queued in this transaction and chained at its commit with the
-    session's user and time. For bulk writes a person did row by row before (the roster import), so
-    each record's history still starts with its own entry."""
-    user, now = str(session.info.get("user", "")), utcnow()
-    queue = _queue(session)
-    for row_id, values in rows:
-        changes = {
-            key: [None, REDACTED_VALUE if key in REDACTED else jsonable(value)]
-            for key, value in values.items()
-            if key not in SKIP_FIELDS
-            and key != "id"
-            and value is not None
-            and value != ""
-            and not (key == "deleted" and value is False)
-        }
-        queue.append(Pending(AuditAction.INSERT, table, row_id, changes, user, now))
-    if session.in_nested_transaction():
-        write_pending(session)
 
 
 def record_bulk(conn: Connection | Session, user: str, counts: dict[str, int], note: str = "") -> None:

@@ -4,19 +4,20 @@ The preview checks every cell and row in memory (the branch's and township's mem
 with the rules of member entry (``services.members.member_problems``, one pure function shared with
 the member form), so a 10,000-row sheet is checked in about the time it takes to read it. Applying
 writes what the preview checked in bulk (one ``executemany``, change numbers from ``allocate_seq``,
-one audit entry per new member), after re-checking in a few queries what the database may have
-changed since; the rows, change numbers and audit entries are those of entering the members one by one.
+one audit summary entry, as the sync receiver writes), after re-checking in a few queries what the
+database may have changed since; the rows and change numbers are those of entering the members one by
+one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
 from dataclasses import fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, String, select
+from sqlalchemy import Date, String, select
 from sqlalchemy.orm import Session
 
 from models import Branch, Member, PartyGroup, new_id, utcnow
@@ -357,9 +358,10 @@ def apply_roster_import(
     the ID numbers, a party group deleted or dissolved, a member to update deleted) is checked again
     here for all rows in a few set-based queries. New members are then inserted in bulk: one
     ``executemany`` of the rows ``members.stored_values`` gives (the mapping member entry uses),
-    change numbers from one ``allocate_seq`` block, and one audit INSERT entry per member
-    (``audit.record_inserts``), so the rows, change numbers and audit entries are those that entering
-    the members one by one gives. Updates, applied only with ``confirm_updates``, go through
+    change numbers from one ``allocate_seq`` block, so the rows and change numbers are those entering
+    the members one by one gives; the audit log gets one summary entry (``audit.record_bulk``: table,
+    count, file, sheet and branch), as for the sync receiver's bulk writes (one entry per member
+    would cost as much again as the rows: see docs/architecture.md). Updates, applied only with ``confirm_updates``, go through
     ``members.update_member`` (each one's old and new values audited). ``today``: the day the
     preview's rules used is kept; this one only checks updates (default: the local today).
     """
@@ -398,7 +400,15 @@ def apply_roster_import(
             raise _refused(plan, row, exc) from exc
         result.updated += 1
     if creates:
-        result.created_ids = _insert_members(session, plan, branch, creates)
+        # The cyclic garbage collector would walk every object of the preview again and again while
+        # hundreds of thousands of small values are made here (none of them cyclic): paused.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            result.created_ids = _insert_members(session, plan, branch, creates)
+        finally:
+            if paused:
+                gc.enable()
         result.created = len(creates)
     return result
 
@@ -468,7 +478,7 @@ def _insert_members(session: Session, plan: ImportPlan, branch: Branch, creates:
     """New members in one ``executemany``: the values ``members.stored_values`` gives, each text
     cleaned and length-checked as the ORM's setters would (``textclean``), the columns the flush hook
     stamps (times, users, change numbers from ``allocate_seq``), declared defaults for the rest; one
-    audit INSERT entry per member. Returns the new ids in row order."""
+    audit summary entry. Returns the new ids in row order."""
     session.flush()  # groups created above take their change numbers first, as entry one by one would
     columns = list(Member.__table__.columns)
     names = [c.name for c in columns]
@@ -497,43 +507,52 @@ def _insert_members(session: Session, plan: ImportPlan, branch: Branch, creates:
     ]
     # SQLite stores what SQLAlchemy's types would bind: dates and times as ISO text; PostgreSQL's
     # driver takes the Python values.
-    if conn.dialect.name == "sqlite":
-        stored = [_SQLITE_BIND.get(type(c.type)) for c in columns]
-    else:
-        stored = [None] * len(columns)
+    binds = []
+    if conn.dialect.name == "sqlite":  # (bool is an int to sqlite3; the stamps are the same for every row)
+        base = {k: v if v is None or k not in _STAMPED_TIMES else _iso_datetime(v) for k, v in base.items()}
+        binds = [(i, date.isoformat) for i, c in enumerate(columns) if type(c.type) is Date]
     ids: list[str] = []
-    audited: list[tuple[str, dict[str, Any]]] = []
     params: list[tuple[Any, ...]] = []
     seq = allocate_seq(session, len(creates)) - len(creates)
+    clean_key, clean_free = textclean.clean_key, textclean.clean_free
     for row in creates:
         data: members.MemberInput = row.payload
-        birth, gender = idcard.birth_and_gender(data.id_number)
-        values = base | members.stored_values(
-            data, idcard.IdInfo(data.id_number, data.id_number[:6], birth, gender)
-        )
-        for key, policy, length in texts:
+        number = data.id_number
+        birth, gender = idcard.birth_and_gender(number)
+        values = base | members.stored_values(data, idcard.IdInfo(number, number[:6], birth, gender))
+        for key, policy, length in texts:  # what the ORM's textclean setters do on assignment
             text = values[key]
-            if text.__class__ is str and text:
-                text = values[key] = textclean.clean(text, policy)
-                if length is not None and len(text) > length:
-                    what = textclean.FIELD_LABELS.get(key, f"“{key}”")
-                    message = f"{what}过长：{len(text)} 个字，最多 {length} 个字，请删减后再保存。"
-                    raise _refuse(plan, row, _FIELD_COLUMN.get(key, key), message)
+            if not text or text.__class__ is not str:
+                continue
+            if policy == textclean.FREE:
+                cleaned = text if text.isascii() and text.isprintable() else clean_free(text)
+            else:
+                cleaned = clean_key(text, person=policy == textclean.PERSON)
+            if cleaned is not text:
+                values[key] = cleaned
+            if length is not None and len(cleaned) > length:
+                what = textclean.FIELD_LABELS.get(key, f"“{key}”")
+                message = f"{what}过长：{len(cleaned)} 个字，最多 {length} 个字，请删减后再保存。"
+                raise _refuse(plan, row, _FIELD_COLUMN.get(key, key), message)
         seq += 1
         member_id = values["id"] = new_id()
         values["row_seq"] = seq
         ids.append(member_id)
-        audited.append((member_id, values))
-        params.append(
-            tuple(
-                v if bind is None or v is None else bind(v)
-                for v, bind in zip([values[n] for n in names], stored, strict=True)
-            )
-        )
+        one = [values[n] for n in names]
+        for i, bind in binds:
+            if one[i] is not None:
+                one[i] = bind(one[i])
+        params.append(tuple(one))
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     quoted = ", ".join(f'"{n}"' for n in names)
     conn.exec_driver_sql(f"INSERT INTO member ({quoted}) VALUES ({', '.join([mark] * len(names))})", params)
-    audit.record_inserts(session, "member", audited)
+    audit.write_pending(session)  # the entries of the groups created above come first in the chain
+    audit.record_bulk(
+        session,
+        user,
+        {"member": len(ids)},
+        f"花名册导入：{plan.file}（工作表“{plan.sheet}”，{branch.name}），新增党员 {len(ids)} 名",
+    )
     # what a screen refreshes from (services.db.ChangeJournal), as a flush would have noted it
     session.info.setdefault("op_changes", {}).setdefault("member", set()).update(ids)
     return ids
@@ -543,8 +562,5 @@ def _iso_datetime(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-_SQLITE_BIND: dict[type, Callable[[Any], Any]] = {
-    Date: date.isoformat,
-    DateTime: _iso_datetime,
-    Boolean: int,
-}
+# Times the flush hook stamps (the same for every row of one write).
+_STAMPED_TIMES = frozenset({"created_at", "updated_at"})
