@@ -40,7 +40,10 @@ _FIELDS = tuple(f.name for f in fields(members.MemberInput))
 # (MemberInput field, column key) of every field a roster column can give.
 _FIELD_COLUMNS = tuple((name, _FIELD_COLUMN.get(name, name)) for name in _FIELDS)
 _LABELLED = {"status": "MemberStatus", "discipline": "Discipline", "education": "Education"}
-NEW_GROUP = "new-group:"  # payload placeholder for a party group the import creates
+NEW_GROUP = "new-group:"
+_CACHED_KINDS = frozenset(
+    {"date", "enum", "bool", "text"}
+)  # payload placeholder for a party group the import creates
 
 
 def plan_roster_import(
@@ -85,6 +88,7 @@ class _RosterChecker:
         self.create_groups = False
         self.new_groups: list[str] = []
         self.ids: dict[int, str] = {}  # Excel row → valid ID number, for duplicates within the file
+        self.cache: dict[str, dict[Any, tuple[Any, str | None, str]]] = {}  # column → cell → convert()
         active = session.execute(
             select(Member.id, Member.id_number, Member.branch_id, Member.name, Branch.name)
             .join(Branch, Branch.id == Member.branch_id)
@@ -142,17 +146,29 @@ class _RosterChecker:
                 if col.required:
                     plan.problems.append(self.problem(row_no, key, "", f"“{col.header}”必填，不能为空。"))
                 continue
+            if col.kind in _CACHED_KINDS:
+                # Columns of few distinct values (dates, choices, flags, free text): each distinct
+                # cell converted once per column (the same function, so the same result).
+                cache = self.cache.setdefault(key, {})
+                hit = cache.get(raw)
+                if hit is None:
+                    hit = cache[raw] = self.convert(key, col.kind, col.enum, raw)
+                value, message, note = hit
+                if message is None:
+                    got[key] = value
+                    if note:
+                        plan.notices.append(self.problem(row_no, key, shown[key], note))
+                    continue
+                if key == "birth_date" and (ym := values.year_month(raw)) is not None:
+                    got["birth_month"] = ym  # 出生年月 is often kept to the month: checked against the ID
+                    continue
+                plan.problems.append(self.problem(row_no, key, shown[key], message))
+                continue
             try:
                 if col.kind == "id":
                     info = values.id_number(raw, self.today)
                     self.ids[row_no] = info.number
                     shown[key] = info.number
-                elif col.kind == "date":
-                    got[key] = values.date_value(raw)
-                elif col.kind == "enum":
-                    got[key] = values.enum_code(raw, col.enum)
-                elif col.kind == "bool":
-                    got[key] = values.flag(raw)
                 elif col.kind == "name":
                     got[key] = values.name(raw)  # stray spaces, invisible characters, name dots
                 elif col.kind == "phone":
@@ -160,15 +176,10 @@ class _RosterChecker:
                 elif col.kind == "branch":
                     self.check_branch(plan, key, raw)
                     continue
-                else:
-                    got[key] = values.text(raw, key)
-                changed = col.kind in ("text", "name", "phone") and got.get(key) != shown[key]
+                changed = col.kind in ("name", "phone") and got.get(key) != shown[key]
                 if changed and (note := values.cleaning_note(raw, key)):
                     plan.notices.append(self.problem(row_no, key, shown[key], note))
             except values.CellError as exc:
-                if key == "birth_date" and (ym := values.year_month(raw)) is not None:
-                    got["birth_month"] = ym  # 出生年月 is often kept to the month: checked against the ID
-                    continue
                 plan.problems.append(self.problem(row_no, key, shown[key], exc.message))
         if info is None:
             return plan
@@ -180,6 +191,22 @@ class _RosterChecker:
             return plan
         self.decide(plan, payload, existing)
         return plan
+
+    def convert(self, key: str, kind: str, enum: str, raw: Any) -> tuple[Any, str | None, str]:
+        """(value, None, cleaning note) of a date, choice, flag or text cell; (None, message, "")
+        when it cannot be read."""
+        try:
+            if kind == "date":
+                return values.date_value(raw), None, ""
+            if kind == "enum":
+                return values.enum_code(raw, enum), None, ""
+            if kind == "bool":
+                return values.flag(raw), None, ""
+            value = values.text(raw, key)
+            note = values.cleaning_note(raw, key) if value != cell_text(raw) else ""
+            return value, None, note
+        except values.CellError as exc:
+            return None, exc.message, ""
 
     def check_branch(self, plan: RowPlan, key: str, raw: Any) -> None:
         """A 所在支部 column (a township list) must name the branch the rows are imported into."""
