@@ -40,10 +40,10 @@ _FIELDS = tuple(f.name for f in fields(members.MemberInput))
 # (MemberInput field, column key) of every field a roster column can give.
 _FIELD_COLUMNS = tuple((name, _FIELD_COLUMN.get(name, name)) for name in _FIELDS)
 _LABELLED = {"status": "MemberStatus", "discipline": "Discipline", "education": "Education"}
-NEW_GROUP = "new-group:"
-_CACHED_KINDS = frozenset(
-    {"date", "enum", "bool", "text"}
-)  # payload placeholder for a party group the import creates
+NEW_GROUP = "new-group:"  # payload placeholder for a party group the import creates
+# Column kinds converted once per distinct cell of a column (few distinct values: dates, choices …).
+_CACHED_KINDS = frozenset({"date", "enum", "bool", "text"})
+_COLUMNS = {c.key: c for c in ROSTER.columns}
 
 
 def plan_roster_import(
@@ -133,16 +133,18 @@ class _RosterChecker:
         )
 
     def check_row(self, row_no: int, cells: dict[str, Any]) -> RowPlan:
-        shown = {k: cell_text(v) for k, v in cells.items()}
+        shown = {
+            k: v.strip() if v.__class__ is str and "_x" not in v else cell_text(v) for k, v in cells.items()
+        }
         plan = RowPlan(row_no, "error", shown)
         got: dict[str, Any] = {}
         info: idcard.IdInfo | None = None
+        covered = self.table.covered
         for key, raw in cells.items():
-            if (row_no, key) in self.table.covered:
+            if covered and (row_no, key) in covered:
                 continue  # a merged or formula cell, already reported
-            col = ROSTER.column(key)
-            blank = raw is None or (isinstance(raw, str) and not raw.strip())
-            if blank:
+            col = _COLUMNS[key]
+            if raw is None or not shown[key]:  # blank (shown is the cell's trimmed text)
                 if col.required:
                     plan.problems.append(self.problem(row_no, key, "", f"“{col.header}”必填，不能为空。"))
                 continue
@@ -289,9 +291,10 @@ class _RosterChecker:
             updates["party_group_id"] = self.groups.get(name, NEW_GROUP + name) if name else None
         updates["id_number"] = info.number
         if existing is None:
-            base = members.MemberInput(name="", id_number=info.number, joined_on=got.get("joined_on"))  # type: ignore[arg-type]
-            return replace(base, **updates)
-        return replace(members.member_input(existing), **updates)
+            updates.setdefault("name", "")
+            updates.setdefault("joined_on", None)
+            return members.MemberInput(**updates)  # built directly: dataclasses.replace costs 4× more
+        return members.MemberInput(**(vars(members.member_input(existing)) | updates))
 
     def check_rules(self, plan: RowPlan, payload: Any, info: idcard.IdInfo) -> None:
         """The member rules of ``services.members.member_problems`` (the same function member entry
