@@ -22,6 +22,7 @@ from services.excel.errors import ImportRefused
 from services.excel.roster_import import apply_roster_import, plan_roster_import
 from tests.conftest import TODAY
 from tests.excel.conftest import person
+from tests.sync.conftest import pg_database, pg_template  # noqa: F401  (PostgreSQL fixtures)
 
 Book = Callable[..., Path]
 
@@ -231,3 +232,32 @@ def test_the_preview_refuses_what_the_member_form_refuses_with_the_same_message(
         members.create_member(s, branch_id, data, today=TODAY)
     assert [(p.column, p.message) for p in plan.problems] == [(column, typed.value.message)]
     assert [r.action for r in plan.rows] == ["error"]
+
+
+def test_bulk_import_on_postgresql_stores_what_it_stores_on_sqlite(
+    pg_database: Database,  # noqa: F811  (the fixture imported above)
+    db: Database,
+    tmp_path: Path,
+    book: Book,
+) -> None:
+    """The same import into PostgreSQL (the county's server) and SQLite: the same member values."""
+
+    def imported(target: Database) -> list[tuple[Any, ...]]:
+        with target.transaction("clerk") as s:
+            town = org.create_township(s, "T01", "城关镇")
+            branch = org.create_branch(
+                s, town.id, "B01", "一村党支部", founded_on=date(2000, 1, 1), today=TODAY
+            )
+            for name in ("第一党小组", "第二党小组"):
+                groups.create_group(s, branch.id, name)
+            branch_id = branch.id
+        import_in_bulk(target, branch_id, book)
+        with target.reader() as s:
+            return [
+                (m.name, m.gender, m.ethnicity, m.birth_date, m.id_number, m.education, m.phone, m.joined_on,
+                 m.full_member_on, m.status, m.discipline, m.is_flowing, m.state, m.branch_since, m.notes,
+                 m.row_seq, m.created_by, m.deleted)
+                for m in s.scalars(select(Member).order_by(Member.row_seq))
+            ]  # fmt: skip
+
+    assert imported(pg_database) == imported(db)
