@@ -47,7 +47,8 @@ _TEXT_LIMITS = {
     if name in Member.__table__.c
     and (length := getattr(Member.__table__.c[name].type, "length", None))
     and not Member.__table__.c[name].foreign_keys
-    and name not in ("name", "id_number")  # own messages below / the ID number's checks
+    # own messages below: the name's length, the ID number's checks, the codes of their enums
+    and name not in ("name", "id_number", "status", "discipline", "education")
 }
 
 
