@@ -544,7 +544,10 @@ def _insert_members(session: Session, plan: ImportPlan, branch: Branch, creates:
     texts = [
         (c.name, policy, getattr(c.type, "length", None))
         for c in columns
-        if isinstance(c.type, String) and not c.foreign_keys and (policy := textclean.policy_for(c.name))
+        if isinstance(c.type, String)
+        and not c.foreign_keys
+        and c.name not in stamp  # the same for every row: the ORM's flush hook sets them unassigned
+        and (policy := textclean.policy_for(c.name))
     ]
     # SQLite stores what SQLAlchemy's types would bind: dates and times as ISO text; PostgreSQL's
     # driver takes the Python values.
