@@ -49,8 +49,13 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+# One encoder (json.dumps builds a new one per call with these options: a cost per audit entry).
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
 def canonical(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """``data`` as compact JSON with sorted keys, non-ASCII kept (what the log stores and hashes)."""
+    return _CANONICAL(data)
 
 
 def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:

@@ -78,3 +78,11 @@ def make(area: str, birth: date, sequence: int) -> str:
     """Build a valid number (demo data and tests). ``sequence`` odd → male, even → female."""
     first17 = f"{area}{birth:%Y%m%d}{sequence % 1000:03d}"
     return first17 + check_char(first17)
+
+
+def birth_and_gender(number: str) -> tuple[date, str]:
+    """Birth date and gender ("male"/"female") of a number ``parse`` already accepted (no checks; the
+    roster import's bulk write, after its preview parsed every number)."""
+    return date(int(number[6:10]), int(number[10:12]), int(number[12:14])), (
+        "male" if int(number[16]) % 2 == 1 else "female"
+    )

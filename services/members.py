@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -39,54 +40,126 @@ class MemberInput:
     notes: str = ""
 
 
+# Text fields of MemberInput with the stored column's length limit (the ORM's textclean setter refuses
+# longer text at the field; the pure rules say it first, so bulk writers need no ORM). Derived from the
+# model, so a field added to both is covered without touching this list.
+_INPUT_FIELDS = tuple(f.name for f in fields(MemberInput))
+_TEXT_LIMITS = {
+    name: int(length)
+    for name in _INPUT_FIELDS
+    if name in Member.__table__.c
+    and (length := getattr(Member.__table__.c[name].type, "length", None))
+    and not Member.__table__.c[name].foreign_keys
+    # own messages below: the name's length, the ID number's checks, the codes of their enums
+    and name not in ("name", "id_number", "status", "discipline", "education")
+}
+
+
+def member_problems(data: MemberInput, info: idcard.IdInfo | None, today: date) -> list[ValidationError]:
+    """Every broken member rule that needs no database, in the order of the form's fields.
+
+    Pure (no session, no ORM): member entry (``create_member`` / ``update_member`` through
+    ``_validate``) and the roster import's preview (``services.excel.roster_import``, which reports each
+    problem at its cell) share it, so the import's bulk write stores what the preview checked without
+    validating each row again. ``data`` must already be cleaned (``textclean.cleaned_input``: what
+    will be stored). ``info`` is the parsed ID number (None when it could not be parsed: the age at
+    joining is then not checked); a ``joined_on`` of None (an imported cell that could not be read,
+    reported there) skips the rules that need it.
+
+    Rules: name 1–50 characters; 入党日期 not in the future and at 18 or older (《中国共产党章程》
+    第一条：年满十八岁); 转正日期 not before 入党日期 nor in the future (full members), absent while
+    still a 预备党员 (《中国共产党章程》第七条：预备期满转为正式党员); 转入本支部日期 (or 入党日期
+    when blank) not in the future; 党员类别 / 处分 / 学历 codes of their enums; phone digits, spaces
+    and “-”; no text longer than its stored column. Returns ``ValidationError(field, Chinese message)``
+    items (empty: all rules hold).
+    """
+    out: list[ValidationError] = []
+    add = out.append
+    name = data.name.strip()
+    if not name:
+        add(ValidationError("name", "姓名不能为空。"))
+    elif len(name) > 50:
+        add(ValidationError("name", "姓名过长（最多 50 个字）。"))
+    joined: date | None = data.joined_on
+    if joined is not None:
+        if joined > today:
+            add(ValidationError("joined_on", "入党日期不能晚于今天。"))
+        elif info is not None and (age_at_join := age_on(info.birth_date, joined)) < 18:
+            add(
+                ValidationError(
+                    "joined_on",
+                    f"入党时年龄为 {age_at_join} 岁，入党须年满十八岁，请核对入党日期或身份证号。",
+                )
+            )
+    if data.status not in _STATUSES:
+        add(ValidationError("status", f"未知的党员类别：{data.status}。"))
+    if data.discipline not in _DISCIPLINES:
+        add(ValidationError("discipline", f"未知的处分状态：{data.discipline}。"))
+    if data.education and data.education not in _EDUCATIONS:
+        add(ValidationError("education", f"未知的学历：{data.education}。"))
+    if data.occupation and data.occupation not in _OCCUPATIONS:
+        choices = "、".join(LABELS["Occupation"].values())
+        add(ValidationError("occupation", f"未知的职业：{data.occupation}。可选：{choices}。"))
+    full_on = data.full_member_on
+    if full_on is not None:
+        if data.status == MemberStatus.FULL:
+            if joined is not None and full_on < joined:
+                add(ValidationError("full_member_on", "转正日期不能早于入党日期。"))
+            elif full_on > today:
+                add(ValidationError("full_member_on", "转正日期不能晚于今天。"))
+        elif data.status == MemberStatus.PROBATIONARY:
+            add(ValidationError("full_member_on", "预备党员还没有转正日期；转正后再填写。"))
+    # a blank 转入本支部日期 means the 入党日期, whose own rule above already speaks for it
+    if data.branch_since is not None and data.branch_since > today:
+        add(ValidationError("branch_since", "转入本支部日期不能晚于今天。"))
+    phone = data.phone.strip()
+    if phone and not phone.replace("-", "").replace(" ", "").isdigit():
+        add(ValidationError("phone", f"联系电话只能包含数字和“-”：{phone}。"))
+    for field_name, limit in _TEXT_LIMITS.items():
+        value = getattr(data, field_name)
+        if isinstance(value, str) and len(value) > limit:
+            what = textclean.FIELD_LABELS.get(field_name, f"“{field_name}”")
+            add(
+                ValidationError(
+                    field_name, f"{what}过长：{len(value)} 个字，最多 {limit} 个字，请删减后再保存。"
+                )
+            )
+    return out
+
+
+_STATUSES = frozenset(MemberStatus.__members__.values())
+_DISCIPLINES = frozenset(Discipline.__members__.values())
+_EDUCATIONS = frozenset(Education.__members__.values())
+_OCCUPATIONS = frozenset(Occupation.__members__.values())
+
+
 def _validate(
     session: Session, branch: Branch, data: MemberInput, today: date, member_id: str | None
 ) -> idcard.IdInfo:
     """Checks every field and raises all problems together (``ValidationErrors`` when several), so
-    a form marks each bad field in one save; returns the parsed ID number."""
+    a form marks each bad field in one save; returns the parsed ID number. The rules without the
+    database are ``member_problems``; this adds the party group and the ID number already taken."""
     # ``data`` arrives cleaned (textclean.cleaned_input): an invisible-only name is empty here.
     found = ErrorCollector()
-    name = data.name.strip()
-    if not name:
-        found.add("name", "姓名不能为空。")
-    elif len(name) > 50:
-        found.add("name", "姓名过长（最多 50 个字）。")
     info: idcard.IdInfo | None = None
-    with found.check():
+    id_error: list[ValidationError] = []
+    try:
         info = idcard.parse(data.id_number, "id_number", today)
-    if data.joined_on > today:
-        found.add("joined_on", "入党日期不能晚于今天。")
-    elif info is not None and (age_at_join := age_on(info.birth_date, data.joined_on)) < 18:
-        found.add("joined_on", f"入党时年龄为 {age_at_join} 岁，入党须年满十八岁，请核对入党日期或身份证号。")
-    if data.status not in MemberStatus.__members__.values():
-        found.add("status", f"未知的党员类别：{data.status}。")
-    if data.discipline not in Discipline.__members__.values():
-        found.add("discipline", f"未知的处分状态：{data.discipline}。")
-    if data.education and data.education not in Education.__members__.values():
-        found.add("education", f"未知的学历：{data.education}。")
-    if data.occupation and data.occupation not in Occupation.__members__.values():
-        found.add(
-            "occupation", f"未知的职业：{data.occupation}。可选：{'、'.join(LABELS['Occupation'].values())}。"
-        )
-    if data.status == MemberStatus.FULL and data.full_member_on is not None:
-        if data.full_member_on < data.joined_on:
-            found.add("full_member_on", "转正日期不能早于入党日期。")
-        elif data.full_member_on > today:
-            found.add("full_member_on", "转正日期不能晚于今天。")
-    if data.status == MemberStatus.PROBATIONARY and data.full_member_on is not None:
-        found.add("full_member_on", "预备党员还没有转正日期；转正后再填写。")
-    since = data.branch_since or data.joined_on
-    if since > today:
-        found.add("branch_since", "转入本支部日期不能晚于今天。")
+    except ValidationErrors as exc:
+        id_error.extend(exc.errors)
+    except ValidationError as exc:
+        id_error.append(exc)
+    problems = member_problems(data, info, today)
+    # the form's order: the name, the ID number, then the other fields
+    found.errors.extend(p for p in problems if p.field == "name")
+    found.errors.extend(id_error)
+    found.errors.extend(p for p in problems if p.field != "name")
     if data.party_group_id:
         group = session.get(PartyGroup, data.party_group_id)
         if group is None or group.deleted or group.branch_id != branch.id:
             found.add("party_group_id", "所选党小组不属于本支部。")
         elif group.dissolved_on is not None:
             found.add("party_group_id", f"{group.name}已于 {group.dissolved_on.isoformat()} 撤销。")
-    phone = data.phone.strip()
-    if phone and not phone.replace("-", "").replace(" ", "").isdigit():
-        found.add("phone", f"联系电话只能包含数字和“-”：{phone}。")
     if info is not None:
         dup = session.scalar(
             select(Member)
@@ -127,25 +200,35 @@ def check_member_input(
     return []
 
 
+def stored_values(data: MemberInput, info: idcard.IdInfo) -> dict[str, Any]:
+    """The member columns that ``data`` (checked, cleaned) sets: column name → Python value, birth date
+    and gender from the parsed ID number. The one mapping from input to row, used by the ORM path
+    (``_apply``) and the roster import's bulk insert alike, so both store the same row."""
+    return {
+        "name": data.name.strip(),
+        "id_number": info.number,
+        "birth_date": info.birth_date,
+        "gender": info.gender,
+        "ethnicity": data.ethnicity.strip() or "汉族",
+        "education": data.education,
+        "phone": data.phone.strip(),
+        "joined_on": data.joined_on,
+        "full_member_on": data.full_member_on,
+        "status": str(data.status),
+        "discipline": str(data.discipline),
+        "is_flowing": data.is_flowing,
+        "occupation": data.occupation,
+        "is_migrant_worker": data.is_migrant_worker,
+        "is_hardship": data.is_hardship,
+        "party_group_id": data.party_group_id,
+        "branch_since": data.branch_since or data.joined_on,
+        "notes": data.notes.strip(),
+    }
+
+
 def _apply(member: Member, data: MemberInput, info: idcard.IdInfo) -> None:
-    member.name = data.name.strip()
-    member.id_number = info.number
-    member.birth_date = info.birth_date
-    member.gender = info.gender
-    member.ethnicity = data.ethnicity.strip() or "汉族"
-    member.education = data.education
-    member.phone = data.phone.strip()
-    member.joined_on = data.joined_on
-    member.full_member_on = data.full_member_on
-    member.status = str(data.status)
-    member.discipline = str(data.discipline)
-    member.is_flowing = data.is_flowing
-    member.occupation = data.occupation
-    member.is_migrant_worker = data.is_migrant_worker
-    member.is_hardship = data.is_hardship
-    member.party_group_id = data.party_group_id
-    member.branch_since = data.branch_since or data.joined_on
-    member.notes = data.notes.strip()
+    for key, value in stored_values(data, info).items():
+        setattr(member, key, value)
 
 
 def create_member(session: Session, branch_id: str, data: MemberInput, today: date | None = None) -> Member:

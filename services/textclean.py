@@ -63,6 +63,9 @@ _KEY_SUSPECT = re.compile(
 # official name; NFKC would make it “二村党支部(社区)”).
 _CJK_COMPAT = re.compile("([\uf900-\ufaff\U0002f800-\U0002fa1f（）［］｛｝，：；！？]+)")
 _SPACES = re.compile(r"\s+")
+# CJK unified ideographs (basic block and extension A): NFKC leaves them as they are, and a text made
+# only of them has no space, dot or invisible character to clean (compatibility ideographs excluded).
+_PLAIN_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
 # Middle-dot variants seen in minority names (typed on phones, copied from Japanese IMEs, Word bullets).
 _MIDDLE_DOTS = re.compile("[\u2022\u2027\u2219\u22c5\u30fb\uff65\u0387\u2e31\ua78f\u16eb\u00b7]")
 _DOT_BETWEEN_NAMES = re.compile(r"(?<=[^\x00-\x7f])\s*[.．]\s*(?=[^\x00-\x7f])")
@@ -151,6 +154,8 @@ def clean_key(text: str, *, person: bool = False) -> str:
 
     Idempotent: a stored value cleaned again is unchanged (removing a space can bring a combining
     mark next to its letter, which NFKC then composes, so the steps repeat until nothing changes)."""
+    if text.isalnum() and (text.isascii() or _PLAIN_CJK.fullmatch(text)):
+        return text  # ASCII letters and digits (ID numbers, phones), or only CJK ideographs (most names)
     if not _KEY_SUSPECT.search(text) and (text.isascii() or unicodedata.is_normalized("NFKC", text)):
         return text  # the common case: nothing to change (checked in C, no per-character loop)
     for _ in range(5):

@@ -31,6 +31,16 @@ HEAVY = (
     "PIL",
 )
 
+# Not needed to show the window either: the Excel import dialog and what it reads with, loaded when an
+# import is first opened.
+ON_FIRST_IMPORT = (
+    "python_calamine",
+    "gui.excel.import_dialog",
+    "services.excel.roster_import",
+    "services.excel.meeting_import",
+    "services.excel.reader",
+)
+
 
 def _run(code: str, tmp_path: Path) -> dict[str, object]:
     env = {
@@ -76,6 +86,7 @@ app.processEvents()
 ops.wait_idle()
 app.processEvents()
 print(json.dumps({{"heavy": {_loaded_heavy()}, "errors": window.extension_errors,
+                  "excel": [m for m in {ON_FIRST_IMPORT!r} if m in sys.modules],
                   "tabs": window.tabs.count(), "screens": len(SCREENS),
                   "titles": [window.tabs.tabText(i) for i in range(window.tabs.count())]}}))
 """
@@ -83,6 +94,7 @@ print(json.dumps({{"heavy": {_loaded_heavy()}, "errors": window.extension_errors
     assert result["errors"] == []
     assert result["tabs"], "the window shows its tabs"
     assert result["heavy"] == [], f"imported before first use: {result['heavy']}"
+    assert result["excel"] == [], f"imported before the first Excel import: {result['excel']}"
     assert "对标检查" in result["titles"]
 
 

@@ -12,15 +12,17 @@ from PySide6.QtWidgets import QInputDialog, QMenu
 from sqlalchemy.orm import Session
 
 from gui import ops
-from gui.excel.import_dialog import KINDS, ExcelImportDialog
 from gui.widgets import files
+from services.excel.plan import IMPORT_KINDS as KINDS
 
 if TYPE_CHECKING:
+    from gui.excel.import_dialog import ExcelImportDialog
     from gui.main_window import MainWindow
     from services.excel.export import ExportReport, ExportSpec
 
 # openpyxl and the export registry (which reads the handbook pack) load on first use: the export menu
-# is filled when it is first opened, templates and exports import their writers when run.
+# is filled when it is first opened, templates and exports import their writers when run; the import
+# dialog (python-calamine, the import checkers) when an import is first opened.
 
 ALL_YEARS = "全部年度"
 
@@ -103,6 +105,8 @@ def _selected_branch(window: MainWindow) -> str | None:
 
 
 def open_import(window: MainWindow, kind: str) -> ExcelImportDialog:
+    from gui.excel.import_dialog import ExcelImportDialog
+
     dialog = ExcelImportDialog(window.db, kind, branch_id=_selected_branch(window), parent=window)
     dialog.open()
     return dialog

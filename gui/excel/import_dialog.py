@@ -39,10 +39,10 @@ from services import org
 from services.db import Database
 from services.excel.errors import ExcelFileError
 from services.excel.meeting_import import apply_meeting_import, plan_meeting_import
-from services.excel.plan import ACTION_LABELS, ImportPlan, ImportResult
+from services.excel.plan import ACTION_LABELS, IMPORT_KINDS, ImportPlan, ImportResult
 from services.excel.roster_import import apply_roster_import, plan_roster_import
 
-KINDS = {"roster": "党员花名册", "meetings": "会议记录"}
+KINDS = IMPORT_KINDS
 ERROR_BRUSH = QBrush(QColor("#f8d7da"))
 UPDATE_BRUSH = QBrush(QColor("#fff3cd"))
 CREATE_BRUSH = QBrush(QColor("#e2f0d9"))

@@ -13,7 +13,7 @@ from services.cli import Context, emit, existing_file, parse_date
 
 def register(sub: argparse._SubParsersAction) -> None:
     county = sub.add_parser(
-        "county", help="县级接收：建库、接收整个文件夹、待补、下发手册包和通知"
+        "county", help="县级接收：建库、接收整个文件夹、待补、全县总览、下发手册包和通知"
     ).add_subparsers(dest="action", required=True)
     ini = county.add_parser("init", help="建立县级接收数据库（SQLite 文件或 PostgreSQL URL）并生成县级密钥")
     ini.add_argument("target", help="数据库：文件路径或 postgresql://…")

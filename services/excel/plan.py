@@ -7,6 +7,9 @@ from typing import Any
 
 from services.excel.errors import Problem
 
+# The imports a clerk can run from the GUI's 文件 menu: kind → its name in the menus and dialog.
+IMPORT_KINDS = {"roster": "党员花名册", "meetings": "会议记录"}
+
 ACTION_LABELS = {"create": "新增", "update": "更新", "unchanged": "无变化", "error": "有错误"}
 
 

@@ -156,3 +156,18 @@ def test_menu_actions_export_and_save_templates(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(template), "")))
     template_menu.actions()[0].trigger()
     assert CalamineWorkbook.from_path(str(template)).sheet_names[0] == "党员花名册"
+
+
+def test_the_file_menu_import_entries_open_the_import_dialog_for_their_kind(
+    app: QApplication, qtbot: QtBot, db: Database, build: Builder
+) -> None:
+    """The dialog loads on first use (not at start-up), yet each 文件 menu entry opens it."""
+    build.branch("B01", members=1)
+    window = MainWindow(db, screens=[excel_actions.install])
+    qtbot.addWidget(window)
+    entries = {a.text(): a for a in window.menus["文件"].actions()}
+    for text, kind in (("从 Excel 导入党员花名册…", "roster"), ("从 Excel 导入会议记录…", "meetings")):
+        entries[text].trigger()
+        dialogs = [d for d in window.findChildren(ExcelImportDialog) if d.isVisible()]
+        assert [d.kind for d in dialogs] == [kind]
+        dialogs[0].close()
