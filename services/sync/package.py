@@ -590,6 +590,9 @@ def _take(
         _count(opened, name, lines, last)
         return
     width, id_at = len(columns), columns.index("id")
+    shared: list[tuple[int, dict[Any, Any]]] = [
+        (i, {}) for i, c in enumerate(columns) if c in SHARED_COLUMNS or (c.endswith("_id") and c != "id")
+    ]
     rows: list[list[Any]] = []
     rest = b""
     for chunk in chunks:
@@ -599,14 +602,28 @@ def _take(
             rest = block
             continue
         rest = block[cut + 1 :]
-        _parse_lines(block[:cut], table, width, id_at, rows)
+        _parse_lines(block[:cut], table, width, id_at, rows, shared)
     if rest:
         raise PackageInvalid(f"数据表 {table} 的最后一行不完整。")
     opened.rows[table] = rows
 
 
-def _parse_lines(block: bytes, table: str, width: int, id_at: int, rows: list[list[Any]]) -> None:
-    """Parse complete JSON Lines (without the final newline) and append them to ``rows``, checked."""
+SHARED_COLUMNS = frozenset({"created_by", "updated_by", "owner_type", "kind", "status", "gender"})
+
+
+def _parse_lines(
+    block: bytes,
+    table: str,
+    width: int,
+    id_at: int,
+    rows: list[list[Any]],
+    shared: list[tuple[int, dict[Any, Any]]],
+) -> None:
+    """Parse complete JSON Lines (without the final newline) and append them to ``rows``, checked.
+
+    ``shared``: (column index, cache) of columns whose values repeat (references, user names, codes):
+    equal values become one object, so a million rows naming one township hold its id once.
+    """
     before = len(rows)
     try:
         # JSON never leaves a raw newline inside a value, so lines join into one array: one C call.
@@ -618,6 +635,10 @@ def _parse_lines(block: bytes, table: str, width: int, id_at: int, rows: list[li
     for n, row in enumerate(parsed, start=before + 1):
         if not isinstance(row, list) or len(row) != width or not isinstance(row[id_at], str):
             raise PackageInvalid(f"数据表 {table} 第 {n} 行的列数与清单不符或缺少 id。")
+        for i, cache in shared:
+            value = row[i]
+            if isinstance(value, str):
+                row[i] = cache.setdefault(value, value)
     rows.extend(parsed)
 
 

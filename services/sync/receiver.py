@@ -53,6 +53,7 @@ from services.sync.tables import (
 from services.sync.values import BadValue, check_column
 
 CHUNK = 2000
+WRITE_BATCH = 20_000  # rows per executemany
 LOCAL = "county"  # label of edits made in this database itself (no package origin)
 
 
@@ -868,7 +869,8 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
             # Plain executemany of canonical values: SQLite stores this exact text, PostgreSQL casts it.
             cols = ", ".join(f'"{c}"' for c in tp.columns)
             sql = f'INSERT INTO "{name}" ({cols}) VALUES ({", ".join([mark] * len(tp.columns))})'
-            conn.exec_driver_sql(sql, [tuple(r) for r in ins_rows])
+            for at in range(0, len(ins_rows), WRITE_BATCH):  # batches: no second copy of every row
+                conn.exec_driver_sql(sql, [tuple(r) for r in ins_rows[at : at + WRITE_BATCH]])
             result.inserted[name] = len(ins_rows)
         if upd_rows:
             params = [

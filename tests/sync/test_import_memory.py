@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ def _peak_of_import(county: Database, path: Path, **kwargs: Any) -> int:
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 def test_importing_many_attachments_holds_one_entry_at_a_time(
-    make_town, county: Database, usb: Path, encrypted: bool
+    make_town: Callable[..., Any], county: Database, usb: Path, encrypted: bool
 ) -> None:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
