@@ -439,17 +439,24 @@ def _clean_text(table: Table, columns: list[str], rows: list[list[Any]]) -> list
     ]
     if not text_columns:
         return rows
+    # Each distinct value is cleaned once; rows are copied only when some value changes (rarely).
+    changes: list[tuple[int, dict[str, str]]] = []
+    for i, policy in text_columns:
+        distinct = {v for row in rows if isinstance(v := row[i], str)}  # other types: refused later
+        fixed = {v: cleaned for v in distinct if v and (cleaned := textclean.clean(v, policy)) != v}
+        if fixed:
+            changes.append((i, fixed))
+    if not changes:
+        return rows
     out: list[list[Any]] = []
     for row in rows:
         new: list[Any] | None = None
-        for i, policy in text_columns:
+        for i, fixed in changes:
             value = row[i]
-            if isinstance(value, str) and value:
-                cleaned = textclean.clean(value, policy)
-                if cleaned != value:
-                    if new is None:
-                        new = list(row)
-                    new[i] = cleaned
+            if isinstance(value, str) and value in fixed:
+                if new is None:
+                    new = list(row)
+                new[i] = fixed[value]
         out.append(row if new is None else new)
     return out
 
