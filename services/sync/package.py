@@ -18,8 +18,11 @@ import tempfile
 import weakref
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter, setitem
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -632,13 +635,26 @@ def _parse_lines(
         raise PackageInvalid(
             f"数据表 {table} 含有无效的 JSON（第 {before + _line_of(block, exc)} 行附近）。"
         ) from exc
-    for n, row in enumerate(parsed, start=before + 1):
-        if not isinstance(row, list) or len(row) != width or not isinstance(row[id_at], str):
-            raise PackageInvalid(f"数据表 {table} 第 {n} 行的列数与清单不符或缺少 id。")
-        for i, cache in shared:
-            value = row[i]
-            if isinstance(value, str):
-                row[i] = cache.setdefault(value, value)
+    # The shape checks run in C (map/set) over the whole block; the loop only names the bad line.
+    try:
+        fine = (
+            set(map(type, parsed)) <= {list}
+            and set(map(len, parsed)) <= {width}
+            and set(map(type, map(itemgetter(id_at), parsed))) <= {str}
+        )
+    except (TypeError, IndexError):
+        fine = False
+    if not fine:
+        for n, row in enumerate(parsed, start=before + 1):
+            if not isinstance(row, list) or len(row) != width or not isinstance(row[id_at], str):
+                raise PackageInvalid(f"数据表 {table} 第 {n} 行的列数与清单不符或缺少 id。")
+    for i, cache in shared:
+        values = list(map(itemgetter(i), parsed))
+        try:
+            shared_values = list(map(cache.setdefault, values, values))
+        except TypeError:  # a list or object where a reference belongs: refused with its name later
+            continue
+        deque(map(setitem, parsed, repeat(i), shared_values), maxlen=0)
     rows.extend(parsed)
 
 
