@@ -256,7 +256,9 @@ def main() -> int:
                 county_import_rss(workdir, packages)
         if args.pg:
             admin = to_url(args.pg)
-            compare("PostgreSQL", lambda kind: pg_database(admin, f"bench_sync_{kind}"), packages, report)
+            # Named after the given database: the server is shared, another run must not drop ours.
+            own = make_url(admin).database or "ledger"
+            compare("PostgreSQL", lambda kind: pg_database(admin, f"{own}_bench_{kind}"), packages, report)
         else:
             print("PostgreSQL: skipped (no --pg and no LEDGER_TEST_PG_URL; run .ci/postgres.sh)")
         print(json.dumps(report))
