@@ -127,8 +127,13 @@ import resource, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from services.db import open_database
+from services.sync.enrollment import register
+from services.sync.package import read_package
 from services.sync.receiver import import_package
 db = open_database(Path(sys.argv[2]))
+for path in sys.argv[3:]:  # the county enrolls every laptop first (not timed)
+    m = read_package(Path(path), parse_rows=False).manifest
+    register(db, m.device_public_key, m.township_code, m.township_id, user="bench")
 started, rows = time.perf_counter(), 0
 for path in sys.argv[3:]:
     result = import_package(db, Path(path), user="bench")
@@ -251,7 +256,9 @@ def main() -> int:
                 county_import_rss(workdir, packages)
         if args.pg:
             admin = to_url(args.pg)
-            compare("PostgreSQL", lambda kind: pg_database(admin, f"bench_sync_{kind}"), packages, report)
+            # Named after the given database: the server is shared, another run must not drop ours.
+            own = make_url(admin).database or "ledger"
+            compare("PostgreSQL", lambda kind: pg_database(admin, f"{own}_bench_{kind}"), packages, report)
         else:
             print("PostgreSQL: skipped (no --pg and no LEDGER_TEST_PG_URL; run .ci/postgres.sh)")
         print(json.dumps(report))

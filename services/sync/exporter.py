@@ -259,6 +259,7 @@ def _export(
         progress(len(tables) + 1, len(tables) + 2, "读回校验")
     try:
         opened = read_package(path, sealer=sealer, parse_rows=False)
+        opened.close()  # only the counts are needed: the attachments' staging copies go at once
         back = dict(opened.counts)
         if back != counts or opened.manifest.device_public_key != b64(pub):
             raise SyncError("读回的同步包与导出的数据不一致。")

@@ -12,11 +12,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import struct
+import tempfile
+import weakref
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter, setitem
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -49,15 +55,42 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass
 class OpenedPackage:
-    """A package that passed every check: its manifest, rows (JSON dicts) per table and blobs."""
+    """A package that passed every check: its manifest, rows (JSON dicts) per table and attachments.
+
+    ``blobs`` maps an attachment's SHA-256 to a verified staging file (``read_package`` streams each
+    attachment there, never holding it in memory; the receiver moves it into the store at commit), or
+    to bytes a caller put there itself. The staging folder is removed by ``close()`` (also used as a
+    context manager) or, at the latest, when the object is garbage-collected.
+    """
 
     path: Path
     package_id: str  # SHA-256 of the whole file
     size: int
     manifest: mf.Manifest
     rows: dict[str, list[list[Any]]] = field(default_factory=dict)  # per table, in manifest column order
-    blobs: dict[str, bytes] = field(default_factory=dict)
+    blobs: dict[str, bytes | Path] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # rows per table when not parsed
+    spool: Path | None = None  # staging folder of the attachment files (created on the first one)
+
+    def spool_dir(self, parent: Path | None) -> Path:
+        """The staging folder, created under ``parent`` (system temp when None) on first use."""
+        if self.spool is None:
+            if parent is not None:
+                parent.mkdir(parents=True, exist_ok=True)
+            self.spool = Path(tempfile.mkdtemp(prefix="ltpkg-", dir=parent))
+            weakref.finalize(self, shutil.rmtree, str(self.spool), True)
+        return self.spool
+
+    def close(self) -> None:
+        """Remove the staging folder and whatever attachment files are still in it."""
+        if self.spool is not None:
+            shutil.rmtree(self.spool, ignore_errors=True)
+
+    def __enter__(self) -> OpenedPackage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def file_name(self) -> str:
@@ -318,19 +351,6 @@ def _refuse_zip64(fp: BinaryIO, size: int, infos: list[zipfile.ZipInfo], path: P
         )
 
 
-def _inflate_limited(data: bytes, limit: int, name: str) -> bytes:
-    inflater = zlib.decompressobj()
-    try:
-        out = inflater.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise PackageInvalid(f"加密条目 {name} 解密后无法解压，文件已损坏。") from exc
-    if len(out) > limit or inflater.unconsumed_tail:
-        raise PackageInvalid(f"加密条目 {name} 解压后超过声明的大小（疑似压缩炸弹），已拒绝。")
-    if not inflater.eof or len(out) != limit:
-        raise PackageInvalid(f"加密条目 {name} 解压结果与声明的大小不符，文件已损坏。")
-    return out
-
-
 def _hash_file(fp: BinaryIO, size: int) -> tuple[str, bytes, bytes]:
     """SHA-256 of the whole file, SHA-256 of everything before the signature comment, and the comment."""
     whole, prefix = hashlib.sha256(), hashlib.sha256()
@@ -359,8 +379,14 @@ def read_package(
     progress: Progress | None = None,
     decrypt: bool = True,
     parse_rows: bool = True,
+    spool_dir: Path | None = None,
 ) -> OpenedPackage:
     """Open and fully verify a package. Raises ``PackageInvalid``/``KeyMissing``; returns only clean data.
+
+    Memory: one entry at a time. A plain entry is streamed in ≤ 1 MiB chunks (rows parsed per chunk,
+    attachments written to a staging file under ``spool_dir``, system temp when None); an encrypted
+    entry (format 2: one AES-GCM seal per entry) holds its sealed bytes and their decryption, both the
+    compressed size, while it is inflated chunk by chunk. Only the parsed rows stay.
 
     With ``decrypt=False`` an encrypted package without a key is checked as far as possible
     (signatures, sizes, hashes of the encrypted entries) and its rows are left empty.
@@ -396,6 +422,7 @@ def read_package(
                     progress,
                     decrypt,
                     parse_rows,
+                    spool_dir,
                 )
     except SyncError:
         raise
@@ -423,6 +450,7 @@ def _read_open(
     progress: Progress | None,
     decrypt: bool,
     parse_rows: bool,
+    spool_dir: Path | None,
 ) -> OpenedPackage:
     infos = zf.infolist()
     by_name: dict[str, zipfile.ZipInfo] = {}
@@ -467,75 +495,167 @@ def _read_open(
         sealer = open_sealer(county_key, dict(manifest.encryption or {}))
 
     opened = OpenedPackage(path=path, package_id=package_id, size=size, manifest=manifest)
-    for done, name in enumerate(sorted(present), start=1):
-        info = by_name[name]
-        entry = manifest.entries[name]
-        if info.file_size != entry["size"]:
-            raise PackageInvalid(f"同步包条目 {name} 的大小与清单不符，已拒绝。")
-        limit = min(MAX_ENTRY, int(entry["size"]))
-        if not parse_rows and not encrypted and name.startswith("data/") and not name.endswith(".enc"):
-            # The exporter's read-back: hash and count lines chunk by chunk, never the whole table.
-            digest, lines, last = hashlib.sha256(), 0, b""
-            for chunk in entry_chunks(fp, info, limit, path):
-                digest.update(chunk)
-                lines += chunk.count(b"\n")
-                last = chunk[-1:]
-            if digest.hexdigest() != entry["sha256"]:
-                raise PackageInvalid(f"同步包条目 {name} 的校验值与清单不符：内容被改动或损坏，已拒绝。")
-            _count(opened, name, lines, last)
+    try:
+        for done, name in enumerate(sorted(present), start=1):
+            info = by_name[name]
+            entry = manifest.entries[name]
+            if info.file_size != entry["size"]:
+                raise PackageInvalid(f"同步包条目 {name} 的大小与清单不符，已拒绝。")
+            limit = min(MAX_ENTRY, int(entry["size"]))
+            stored = _hashed(entry_chunks(fp, info, limit, path), str(entry["sha256"]), name)
+            plain_name = name
+            if name.endswith(".enc"):
+                if not encrypted:
+                    raise PackageInvalid(f"同步包条目 {name} 是加密的，但清单中没有加密信息。")
+                if sealer is None:
+                    for _chunk in stored:  # checked as far as possible without the county key
+                        pass
+                    continue
+                plain_size = entry.get("plain_size")
+                if not isinstance(plain_size, int) or plain_size < 0 or plain_size > MAX_ENTRY:
+                    raise PackageInvalid(f"清单中加密条目 {name} 的原始大小无效。")
+                # Format 2 seals a whole entry (one GCM tag): the sealed bytes are held, one entry at a time.
+                sealed = b"".join(stored)
+                compressed = sealer.open(name, sealed)
+                del sealed
+                plain = _inflate_chunks(compressed, plain_size, name)
+                plain_name = name[: -len(".enc")]
+            elif encrypted:
+                raise PackageInvalid(f"加密包中出现了未加密的条目 {name}，已拒绝。")
+            else:
+                plain = stored
+            _take(opened, plain_name, plain, parse_rows, spool_dir)
             if progress:
-                progress(done, len(present), name)
-            continue
-        data = read_entry(fp, info, limit, path)
-        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise PackageInvalid(f"同步包条目 {name} 的校验值与清单不符：内容被改动或损坏，已拒绝。")
-        plain_name = name
-        if name.endswith(".enc"):
-            if encrypted and sealer is None:
-                continue  # checked as far as possible without the county key
-            if not encrypted or sealer is None:
-                raise PackageInvalid(f"同步包条目 {name} 是加密的，但清单中没有加密信息。")
-            plain_size = entry.get("plain_size")
-            if not isinstance(plain_size, int) or plain_size < 0 or plain_size > MAX_ENTRY:
-                raise PackageInvalid(f"清单中加密条目 {name} 的原始大小无效。")
-            data = _inflate_limited(sealer.open(name, data), plain_size, name)
-            plain_name = name[: -len(".enc")]
-        elif encrypted:
-            raise PackageInvalid(f"加密包中出现了未加密的条目 {name}，已拒绝。")
-        _take(opened, plain_name, data, parse_rows)
-        if progress:
-            progress(done, len(present), plain_name)
-    if sealer is not None or not encrypted:
-        _check_counts(opened)
+                progress(done, len(present), plain_name)
+        if sealer is not None or not encrypted:
+            _check_counts(opened)
+    except BaseException:
+        opened.close()
+        raise
     return opened
 
 
-def _take(opened: OpenedPackage, name: str, data: bytes, parse_rows: bool) -> None:
+def _hashed(chunks: Iterator[bytes], sha256: str, name: str) -> Iterator[bytes]:
+    """``chunks`` passed through; after the last one, their SHA-256 must be ``sha256`` (the manifest's)."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk
+    if digest.hexdigest() != sha256:
+        raise PackageInvalid(f"同步包条目 {name} 的校验值与清单不符：内容被改动或损坏，已拒绝。")
+
+
+def _inflate_chunks(data: bytes, limit: int, name: str) -> Iterator[bytes]:
+    """zlib-inflate a decrypted entry in ≤ 1 MiB pieces, never past ``limit`` (its declared plain size)."""
+    inflater = zlib.decompressobj()
+    produced = 0
+    view = memoryview(data)
+    try:
+        for at in range(0, max(len(data), 1), 1 << 16):
+            pending = bytes(view[at : at + (1 << 16)])
+            while pending:
+                out = inflater.decompress(pending, min(1 << 20, limit + 1 - produced))
+                produced += len(out)
+                if produced > limit:
+                    raise PackageInvalid(f"加密条目 {name} 解压后超过声明的大小（疑似压缩炸弹），已拒绝。")
+                pending = inflater.unconsumed_tail
+                if out:
+                    yield out
+    except zlib.error as exc:
+        raise PackageInvalid(f"加密条目 {name} 解密后无法解压，文件已损坏。") from exc
+    if not inflater.eof or produced != limit:
+        raise PackageInvalid(f"加密条目 {name} 解压结果与声明的大小不符，文件已损坏。")
+
+
+def _take(
+    opened: OpenedPackage, name: str, chunks: Iterator[bytes], parse_rows: bool, spool_dir: Path | None
+) -> None:
+    """Consume one verified entry's plain bytes: an attachment into a staging file, a table's rows."""
     if name.startswith("attachments/"):
         sha = name.split("/", 1)[1]
-        if hashlib.sha256(data).hexdigest() != sha:
+        target = opened.spool_dir(spool_dir) / sha
+        digest = hashlib.sha256()
+        with target.open("wb") as out:
+            for chunk in chunks:
+                digest.update(chunk)
+                out.write(chunk)
+        if digest.hexdigest() != sha:
+            target.unlink(missing_ok=True)
             raise PackageInvalid(f"附件 {sha[:12]}… 的内容与其校验值不符，已拒绝。")
-        opened.blobs[sha] = data
+        opened.blobs[sha] = target
         return
     table, columns = _table_of(opened, name)
-    if not data:
-        opened.rows[table] = []
+    if not parse_rows:  # hashes and sizes are checked, count the lines chunk by chunk
+        lines, last = 0, b""
+        for chunk in chunks:
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+        _count(opened, name, lines, last)
         return
-    if not data.endswith(b"\n"):
+    width, id_at = len(columns), columns.index("id")
+    shared: list[tuple[int, dict[Any, Any]]] = [
+        (i, {}) for i, c in enumerate(columns) if c in SHARED_COLUMNS or (c.endswith("_id") and c != "id")
+    ]
+    rows: list[list[Any]] = []
+    rest = b""
+    for chunk in chunks:
+        block = rest + chunk if rest else chunk
+        cut = block.rfind(b"\n")
+        if cut < 0:
+            rest = block
+            continue
+        rest = block[cut + 1 :]
+        _parse_lines(block[:cut], table, width, id_at, rows, shared)
+    if rest:
         raise PackageInvalid(f"数据表 {table} 的最后一行不完整。")
-    if not parse_rows:  # hashes and sizes are checked, count the lines
-        opened.counts[table] = data.count(b"\n")
-        return
+    opened.rows[table] = rows
+
+
+SHARED_COLUMNS = frozenset({"created_by", "updated_by", "owner_type", "kind", "status", "gender"})
+
+
+def _parse_lines(
+    block: bytes,
+    table: str,
+    width: int,
+    id_at: int,
+    rows: list[list[Any]],
+    shared: list[tuple[int, dict[Any, Any]]],
+) -> None:
+    """Parse complete JSON Lines (without the final newline) and append them to ``rows``, checked.
+
+    ``shared``: (column index, cache) of columns whose values repeat (references, user names, codes):
+    equal values become one object, so a million rows naming one township hold its id once.
+    """
+    before = len(rows)
     try:
         # JSON never leaves a raw newline inside a value, so lines join into one array: one C call.
-        rows = json.loads(b"[" + data[:-1].replace(b"\n", b",") + b"]")
+        parsed = json.loads(b"[" + block.replace(b"\n", b",") + b"]")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PackageInvalid(f"数据表 {table} 含有无效的 JSON（第 {_line_of(data, exc)} 行附近）。") from exc
-    width, id_at = len(columns), columns.index("id")
-    for n, row in enumerate(rows, start=1):
-        if not isinstance(row, list) or len(row) != width or not isinstance(row[id_at], str):
-            raise PackageInvalid(f"数据表 {table} 第 {n} 行的列数与清单不符或缺少 id。")
-    opened.rows[table] = rows
+        raise PackageInvalid(
+            f"数据表 {table} 含有无效的 JSON（第 {before + _line_of(block, exc)} 行附近）。"
+        ) from exc
+    # The shape checks run in C (map/set) over the whole block; the loop only names the bad line.
+    try:
+        fine = (
+            set(map(type, parsed)) <= {list}
+            and set(map(len, parsed)) <= {width}
+            and set(map(type, map(itemgetter(id_at), parsed))) <= {str}
+        )
+    except (TypeError, IndexError):
+        fine = False
+    if not fine:
+        for n, row in enumerate(parsed, start=before + 1):
+            if not isinstance(row, list) or len(row) != width or not isinstance(row[id_at], str):
+                raise PackageInvalid(f"数据表 {table} 第 {n} 行的列数与清单不符或缺少 id。")
+    for i, cache in shared:
+        values = list(map(itemgetter(i), parsed))
+        try:
+            shared_values = list(map(cache.setdefault, values, values))
+        except TypeError:  # a list or object where a reference belongs: refused with its name later
+            continue
+        deque(map(setitem, parsed, repeat(i), shared_values), maxlen=0)
+    rows.extend(parsed)
 
 
 def _table_of(opened: OpenedPackage, name: str) -> tuple[str, list[str]]:

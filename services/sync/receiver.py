@@ -13,6 +13,8 @@ larger device id; the other version is kept in ``sync_conflict`` for a person to
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time
 from array import array
 from bisect import bisect_right
@@ -52,6 +54,7 @@ from services.sync.tables import (
 from services.sync.values import BadValue, check_column
 
 CHUNK = 2000
+WRITE_BATCH = 20_000  # rows per executemany
 LOCAL = "county"  # label of edits made in this database itself (no package origin)
 
 
@@ -126,17 +129,24 @@ def import_package(
     """Verify and merge one package; then apply any held packages it made contiguous."""
     started = time.perf_counter()
     key = county_key or load_county_key()
-    opened = read_package(Path(path), county_key=key, progress=progress)
-    if key is not None and opened.manifest.encryption is None:
-        raise PackageRejected(
-            f"同步包 {opened.file_name} 没有加密，但本机已有县级密钥：按规定县里只接收加密的包。"
-            "请在乡镇电脑上运行 `sync key county-set 县级公钥文件` 后重新导出。"
-        )
-    result = apply_package(db, opened, user=user)
+    with read_package(Path(path), county_key=key, progress=progress, spool_dir=_spool_parent(db)) as opened:
+        if key is not None and opened.manifest.encryption is None:
+            raise PackageRejected(
+                f"同步包 {opened.file_name} 没有加密，但本机已有县级密钥：按规定县里只接收加密的包。"
+                "请在乡镇电脑上运行 `sync key county-set 县级公钥文件` 后重新导出。"
+            )
+        result = apply_package(db, opened, user=user)
     result.seconds = time.perf_counter() - started
     if result.status == "imported":
         result.released = release_held(db, opened.manifest.stream, user=user, county_key=county_key)
     return result
+
+
+def _spool_parent(db: Database) -> Path:
+    """Where a package's attachments are staged while it is read: inside the attachment store, so
+    moving a file into place at commit is a rename on the same disk."""
+    with db.reader() as s:
+        return attachment_store.store_dir(s) / ".incoming"
 
 
 def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> ImportResult:
@@ -420,17 +430,24 @@ def _clean_text(table: Table, columns: list[str], rows: list[list[Any]]) -> list
     ]
     if not text_columns:
         return rows
+    # Each distinct value is cleaned once; rows are copied only when some value changes (rarely).
+    changes: list[tuple[int, dict[str, str]]] = []
+    for i, policy in text_columns:
+        distinct = {v for row in rows if isinstance(v := row[i], str)}  # other types: refused later
+        fixed = {v: cleaned for v in distinct if v and (cleaned := textclean.clean(v, policy)) != v}
+        if fixed:
+            changes.append((i, fixed))
+    if not changes:
+        return rows
     out: list[list[Any]] = []
     for row in rows:
         new: list[Any] | None = None
-        for i, policy in text_columns:
+        for i, fixed in changes:
             value = row[i]
-            if isinstance(value, str) and value:
-                cleaned = textclean.clean(value, policy)
-                if cleaned != value:
-                    if new is None:
-                        new = list(row)
-                    new[i] = cleaned
+            if isinstance(value, str) and value in fixed:
+                if new is None:
+                    new = list(row)
+                new[i] = fixed[value]
         out.append(row if new is None else new)
     return out
 
@@ -623,7 +640,8 @@ def _stage_blobs(s: Session, opened: OpenedPackage, plan: Plan) -> Staged:
             "已拒绝，未写入任何数据。"
         )
     blobs = {sha: opened.blobs[sha] for sha in wanted if sha in opened.blobs}
-    if len(blobs) > MAX_ATTACHMENTS or sum(len(b) for b in blobs.values()) > MAX_ATTACHMENT_BYTES:
+    sizes = [b.stat().st_size if isinstance(b, Path) else len(b) for b in blobs.values()]
+    if len(blobs) > MAX_ATTACHMENTS or sum(sizes) > MAX_ATTACHMENT_BYTES:
         raise PackageRejected(
             f"同步包 {opened.file_name} 的附件超过每个包的上限（{MAX_ATTACHMENTS} 个、"
             f"{MAX_ATTACHMENT_BYTES >> 20} MB），已拒绝。请在乡镇电脑上分批导出。"
@@ -631,16 +649,39 @@ def _stage_blobs(s: Session, opened: OpenedPackage, plan: Plan) -> Staged:
     staged = Staged()
     try:
         for sha, data in blobs.items():
-            target = attachment_store.store_dir(s) / sha[:2] / f"{sha}{safe_suffix(data[:16])}"
+            target = attachment_store.store_dir(s) / sha[:2] / f"{sha}{safe_suffix(_head(data))}"
             if target.exists():
                 continue
             tmp = target.with_name(f"{target.name}.{opened.package_id[:8]}.part")
-            write_atomic(tmp, data)
+            if isinstance(data, Path):
+                _stage_file(data, tmp)
+            else:
+                write_atomic(tmp, data)
             staged.moves.append((tmp, target))
     except OSError as exc:
         staged.discard()
         raise SyncError(f"无法写入附件文件：{exc}。请检查磁盘空间后重试。") from exc
     return staged
+
+
+def _head(data: bytes | Path) -> bytes:
+    if isinstance(data, bytes):
+        return data[:16]
+    with data.open("rb") as f:
+        return f.read(16)
+
+
+def _stage_file(source: Path, tmp: Path) -> None:
+    """Move a verified staging file next to its place in the store (a rename on the same disk, else a
+    copy in chunks), flushed to disk: never read into memory."""
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+        source.unlink(missing_ok=True)
+    with tmp.open("rb+") as f:
+        os.fsync(f.fileno())
 
 
 def _topo(rows: list[list[Any]], id_at: int, parents: list[int]) -> list[list[Any]]:
@@ -846,7 +887,8 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
             # Plain executemany of canonical values: SQLite stores this exact text, PostgreSQL casts it.
             cols = ", ".join(f'"{c}"' for c in tp.columns)
             sql = f'INSERT INTO "{name}" ({cols}) VALUES ({", ".join([mark] * len(tp.columns))})'
-            conn.exec_driver_sql(sql, [tuple(r) for r in ins_rows])
+            for at in range(0, len(ins_rows), WRITE_BATCH):  # batches: no second copy of every row
+                conn.exec_driver_sql(sql, [tuple(r) for r in ins_rows[at : at + WRITE_BATCH]])
             result.inserted[name] = len(ins_rows)
         if upd_rows:
             params = [
@@ -1007,8 +1049,9 @@ def retry_held(
         assert held is not None
     stored = Path(held.stored_path)
     try:
-        opened = read_package(stored, county_key=county_key or load_county_key())
-        result = apply_package(db, opened, user=user)
+        key = county_key or load_county_key()
+        with read_package(stored, county_key=key, spool_dir=_spool_parent(db)) as opened:
+            result = apply_package(db, opened, user=user)
     except SyncError as exc:
         message = (
             f"暂存的乡镇 {held.township_code} 第 {held.seq_from}–{held.seq_to} 号更改的包（{held.file_name}）"

@@ -19,6 +19,7 @@ from models import Base, DbMeta, Township
 from services import demo, demo_marker
 from services.db import Database, open_database
 from services.sync import state
+from services.sync.crypto import Sealer
 from services.sync.exporter import ExportResult, export_package
 from services.sync.manifest import Manifest
 from services.sync.package import OpenedPackage, write_package
@@ -147,8 +148,10 @@ def craft(
     *,
     rows: dict[str, list[dict[str, Any]]] | None = None,
     edit: Callable[[Manifest], None] | None = None,
+    sealer: Sealer | None = None,
 ) -> Path:
-    """Re-sign ``opened`` (optionally with other rows or manifest fields) as a new, valid package."""
+    """Re-sign ``opened`` (optionally with other rows or manifest fields, or encrypted with ``sealer``)
+    as a new, valid package."""
     m = opened.manifest
     new_rows = {t: opened.dicts(t) for t in opened.rows} if rows is None else rows
     manifest = Manifest(**{k: v for k, v in m.__dict__.items() if k not in ("entries", "encryption")})
@@ -160,7 +163,7 @@ def craft(
     manifest.tables = {t: {"rows": len(r), "columns": columns(t, r)} for t, r in new_rows.items() if r}
     if edit:
         edit(manifest)
-    payload = {
+    payload: dict[str, bytes | Path] = {
         f"data/{t}.jsonl": (
             "\n".join(
                 json.dumps([x.get(c) for c in manifest.tables[t]["columns"]], ensure_ascii=False) for x in r
@@ -176,7 +179,7 @@ def craft(
 
     manifest.device_public_key = b64(public_raw(key))
     manifest.device_key_id = key_id(public_raw(key))
-    write_package(path, manifest, payload, key)
+    write_package(path, manifest, payload, key, sealer)
     return path
 
 
