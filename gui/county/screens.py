@@ -39,7 +39,7 @@ from services.errors import LedgerError
 from services.ledgers.schema import TABLE_LABELS
 from services.sync import enrollment
 from services.sync.conflicts import STATUS as CONFLICT_STATUS
-from services.sync.conflicts import ConflictView, list_conflicts
+from services.sync.conflicts import ConflictView, choosable_fields, list_conflicts
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -417,7 +417,8 @@ def _who_when(row: dict[str, Any]) -> str:
 
 class ConflictsTab(QWidget):
     """The conflict queue; the selected conflict's two versions side by side, differing fields
-    highlighted, with who changed each version when; keep the current result or the other version."""
+    highlighted, with who changed each version when; keep the current result or the other version, or
+    merge field by field (tick 用另一版本 on the fields to take from the other version)."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
@@ -431,8 +432,11 @@ class ConflictsTab(QWidget):
         self.heading.setWordWrap(True)
         self.keep_button = QPushButton("保留当前版本(&K)")
         self.other_button = QPushButton("改用另一版本(&O)")
+        self.merge_button = QPushButton("按勾选的字段合并(&M)")
+        self.merge_button.setToolTip("勾选的字段用另一版本，其余字段保留当前版本")
         self.keep_button.clicked.connect(lambda: self.resolve("current"))
         self.other_button.clicked.connect(lambda: self.resolve("other"))
+        self.merge_button.clicked.connect(self.merge_checked)
         self.result = QLabel()
         self.result.setWordWrap(True)
         right = QWidget()
@@ -443,6 +447,7 @@ class ConflictsTab(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.keep_button)
         buttons.addWidget(self.other_button)
+        buttons.addWidget(self.merge_button)
         buttons.addStretch(1)
         rl.addLayout(buttons)
         rl.addWidget(self.result)
@@ -508,6 +513,7 @@ class ConflictsTab(QWidget):
         is_open = v is not None and v.status == "open"
         self.keep_button.setEnabled(is_open)
         self.other_button.setEnabled(is_open)
+        self.merge_button.setEnabled(is_open)
         if v is None:
             self.sides.setRowCount(0)
             self.heading.setText("没有同步冲突。" if not self.views else "选中左边的一条冲突查看两个版本。")
@@ -530,12 +536,55 @@ class ConflictsTab(QWidget):
             [[k, _text(v.winner.get(k)), _text(v.loser.get(k))] for k in keys],
             keys,
         )
+        choosable = set(choosable_fields(v)) if is_open else set()
         for row, k in enumerate(keys):
             if k in differ:
                 for col in range(3):
                     item = self.sides.item(row, col)
                     if item is not None:
                         item.setBackground(QBrush(QColor(DIFFERS)))
+            other = self.sides.item(row, 2)
+            if k in choosable and other is not None:  # tick: take this field from the other version
+                other.setFlags(other.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                other.setCheckState(Qt.CheckState.Unchecked)
+                other.setToolTip("勾选：合并时这一字段用另一版本")
+
+    def checked_fields(self) -> list[str]:
+        """Fields ticked to take the other version."""
+        out = []
+        for row in range(self.sides.rowCount()):
+            item, name = self.sides.item(row, 2), self.sides.item(row, 0)
+            checkable = item is not None and item.data(Qt.ItemDataRole.CheckStateRole) is not None
+            if (
+                checkable
+                and item is not None
+                and name is not None
+                and item.checkState() == Qt.CheckState.Checked
+            ):
+                out.append(str(name.data(_DATA)))
+        return out
+
+    def merge_checked(self) -> None:
+        v = self.current()
+        if v is None:
+            self.result.setText("请先选中一条冲突。")
+            return
+        fields = self.checked_fields()
+        if not fields:
+            self.result.setText("请先在“另一版本”一栏勾选要采用的字段；全部保留当前版本请按“保留当前版本”。")
+            return
+
+        def done(view: ConflictView) -> None:
+            self.result.setText(f"冲突 #{view.id} {CONFLICT_STATUS.get(view.status, view.status)}。")
+            self.refresh()
+
+        ops.run_job(
+            self,
+            lambda: actions.merge_conflict(self.db, v.id, fields, user=ops.current_user()),
+            done,
+            background=False,
+            db=self.db,
+        )
 
     def resolve(self, keep: str) -> None:
         v = self.current()

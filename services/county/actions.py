@@ -51,6 +51,18 @@ def revoke_device(db: Database, fingerprint: str, *, user: str = "") -> enrollme
     return enrollment.revoke(db, fingerprint, user=user)
 
 
+def merge_conflict(db: Database, conflict_id: int, take_other: list[str], *, user: str = "") -> ConflictView:
+    """按字段合并: the fields in ``take_other`` take the other version, every other field keeps the
+    current one (``services.sync.conflicts.merge``: audited, and the decision travels back to the
+    township in its next acknowledgement). Raises ``ValidationError("field", …)`` for a field that is
+    not one of the conflict's differing fields; nothing is written then."""
+    from services.sync.conflicts import merge
+
+    require_clerk(db, "处理同步冲突")
+    with county_writes():  # the merged row is written into the township's row on purpose
+        return merge(db, conflict_id, dict.fromkeys(take_other, "other"), default="current", user=user)
+
+
 def resolve_conflict(db: Database, conflict_id: int, keep: str, *, user: str = "") -> ConflictView:
     """保留当前 (``keep="current"``) or 改用另一版本 (``"other"``); audited as an ordinary edit."""
     require_clerk(db, "处理同步冲突")

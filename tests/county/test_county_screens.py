@@ -346,3 +346,37 @@ def test_township_records_are_views_at_the_county_and_an_edit_is_refused(
     assert ops.run_write(window, shared_desk.db, edit) is None
     assert any("不能在县里修改" in t for t in boxes.texts())
     assert snapshot(shared_desk.db) == before
+
+
+def test_conflict_merged_field_by_field_takes_only_the_ticked_fields_from_the_other_version(
+    app: QApplication, qtbot: QtBot, desk: Desk
+) -> None:
+    window = _window(qtbot, desk)
+    tab = _tab(window, "冲突")
+    assert isinstance(tab, ConflictsTab)
+    rows: dict[str, int] = {}
+    for row in range(tab.queue.rowCount()):  # the two laptops' edits of the same member's phone
+        tab.queue.selectRow(row)
+        rows = {tab.sides.item(r, 0).text(): r for r in range(tab.sides.rowCount())}
+        r = rows.get("phone")
+        if r is not None and {tab.sides.item(r, 1).text(), tab.sides.item(r, 2).text()} == {
+            "13800000001",
+            "13800000002",
+        }:
+            break
+    v = tab.current()
+    assert v is not None and v.status == "open"
+    qtbot.mouseClick(tab.merge_button, Qt.MouseButton.LeftButton)  # nothing ticked: says what to do
+    assert "勾选" in tab.result.text()
+    with desk.db.reader() as s:
+        assert s.get(SyncConflict, v.id).status == "open"
+    assert tab.sides.item(rows["name"], 2).data(Qt.ItemDataRole.CheckStateRole) is None  # equal: no tick
+    phone_item = tab.sides.item(rows["phone"], 2)
+    other_phone = phone_item.text()
+    phone_item.setCheckState(Qt.CheckState.Checked)
+    assert tab.checked_fields() == ["phone"]
+    qtbot.mouseClick(tab.merge_button, Qt.MouseButton.LeftButton)
+    with desk.db.reader() as s:
+        row = s.get(SyncConflict, v.id)
+        assert row.status in ("merged", "swapped") and row.resolved_by
+        assert s.get(Member, desk.conflict_member).phone == other_phone
