@@ -172,6 +172,7 @@ class ReportsDialog(QDialog):
         branch_id = self.window_.current_branch_id()
         if branch_id is None:
             return None
+
         def code(s: Session) -> str:  # township-qualified: codes repeat across a county's townships
             branch = get_branch(s, branch_id)
             return f"{get_township(s, branch.township_id).code}/{branch.code}"
