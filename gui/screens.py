@@ -20,6 +20,7 @@ from gui.printing import actions as print_actions
 from gui.reports import view as reports_view
 from gui.roster import view as roster_view
 from gui.sync import dialog as sync_dialog
+from gui.sync import notices as sync_notices
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -36,6 +37,7 @@ SCREENS: tuple[Install, ...] = (
     ledgers_view.install,
     handbook_view.install,
     sync_dialog.install,
+    sync_notices.install,
     print_actions.install,
     org_setup.install,
     reports_view.install,

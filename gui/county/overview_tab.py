@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui import ops
-from gui.county.screens import fill, make_table, row_data
 from gui.widgets import files
+from gui.widgets.tables import fill, make_table, row_data
 from services.county.overview import (
     CELL_WORDS,
     GRID_HEADERS,

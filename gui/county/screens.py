@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -23,14 +22,14 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from gui import ops
 from gui.widgets import files
+from gui.widgets.tables import DATA_ROLE as _DATA
+from gui.widgets.tables import fill, make_table, row_data, row_data_at
 from services import localtime
 from services.county import actions
 from services.county.pending import pending_by_township
@@ -47,43 +46,6 @@ if TYPE_CHECKING:
 DIFFERS = "#fbd99b"  # a field whose two versions differ
 STATUS_COLOURS = {"imported": "#cdebc9", "duplicate": "#eeeeee", "held": "#fff3c4", "pending": "#fff3c4"}
 REJECTED = "#f4b4ae"
-_DATA = Qt.ItemDataRole.UserRole
-
-
-def make_table(headers: list[str], name: str) -> QTableWidget:
-    """A read-only, row-selecting table whose last column stretches."""
-    table = QTableWidget(0, len(headers))
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().setVisible(False)
-    table.setWordWrap(True)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return table
-
-
-def fill(table: QTableWidget, rows: list[list[str]], data: list[Any] | None = None) -> None:
-    """Replace the rows; ``data[i]`` rides on row i's first cell (``_DATA``)."""
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            item.setToolTip(text)
-            if c == 0 and data is not None:
-                item.setData(_DATA, data[r])
-            table.setItem(r, c, item)
-    table.resizeRowsToContents()
-
-
-def row_data(table: QTableWidget) -> Any:
-    """The data of the selected row's first cell, None when no row is selected."""
-    row = table.currentRow()
-    item = table.item(row, 0) if row >= 0 else None
-    return item.data(_DATA) if item is not None else None
 
 
 def local_of_iso(text: str) -> str:
@@ -212,11 +174,6 @@ class ReceiveTab(QWidget):
     def result_statuses(self) -> list[str]:
         """Stable status codes of the result rows, top to bottom."""
         return [str(row_data_at(self.results, r)) for r in range(self.results.rowCount())]
-
-
-def row_data_at(table: QTableWidget, row: int) -> Any:
-    item = table.item(row, 0)
-    return item.data(_DATA) if item is not None else None
 
 
 # --- 设备登记 ----------------------------------------------------------------------------------------
