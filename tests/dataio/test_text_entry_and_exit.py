@@ -117,6 +117,7 @@ def test_cli_meeting_add_with_control_characters_and_json_output(
             "甲\x0b乙\x08",
             "--leave",
             "张三:生病",
+            "--force",  # the only member on leave: nobody present, confirmed as on the paper record
         ]
     )
     assert code == 0
@@ -383,6 +384,7 @@ def test_cli_leave_name_with_invisible_characters_and_full_width_colon_matches(
             "学习",
             "--leave",
             "阿依古丽•买买提\u200b：外出务工",
+            "--force",  # the only member on leave: nobody present, confirmed as on the paper record
         ]
     )
     assert code == 0, capsys.readouterr().err
