@@ -322,3 +322,24 @@ def test_demo_keeps_the_records_the_checks_need_and_links_admissions_to_their_me
                 )
             )
             assert best is not None and best * 3 <= graded  # never more than a third 优秀
+
+
+@pytest.mark.slow
+def test_a_demo_written_today_stamps_no_record_in_the_future(tmp_path: Path) -> None:
+    """A county refuses records claiming to come from the future, so none may (a record typed in a few
+    days after the event it describes would otherwise be stamped after today)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    database = fresh_database(tmp_path / "today.sqlite")
+    demo.generate(database, "township", seed=5, today=date.today())
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with database.reader() as s:
+        tables = [r[0] for r in s.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))]
+        for table in tables:
+            columns = {r[1] for r in s.execute(text(f'PRAGMA table_info("{table}")'))}
+            if "created_at" in columns:
+                latest = s.execute(text(f'SELECT max(created_at) FROM "{table}"')).scalar()
+                assert latest is None or datetime.fromisoformat(str(latest)) <= now, table
+    database.close()

@@ -92,7 +92,7 @@ def generate(
         if conn.dialect.name == "sqlite":
             # A bigger page cache keeps the random-UUID indexes in memory during the bulk load.
             conn.exec_driver_sql("PRAGMA cache_size=-262144")
-        writer = BulkWriter(conn, user)
+        writer = BulkWriter(conn, user, today)
         people = People(rng)
         session = _service_session(conn, db, user)
         for plan in plans:

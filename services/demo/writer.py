@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Boolean, Date, DateTime, Time, column, insert, table
@@ -51,7 +51,7 @@ def new_uuid(rng: DemoRandom) -> str:
 class BulkWriter:
     """Buffers rows per table and writes them in chunks inside the caller's transaction."""
 
-    def __init__(self, conn: Connection, user: str) -> None:
+    def __init__(self, conn: Connection, user: str, today: date | None = None) -> None:
         self.conn = conn
         self.user = user
         self.buffers: dict[str, list[dict[str, Any]]] = {}
@@ -60,6 +60,11 @@ class BulkWriter:
         # which skips per-value bind processing (the bulk of Core's cost here).
         self.raw = conn.dialect.name == "sqlite"
         self._at: tuple[datetime, object] | None = None
+        # No row is stamped after the demo's ``today`` began, nor after the moment it is written (stored
+        # times are UTC): a county's receiver refuses records that claim to come from the future (#15,
+        # time bounds). The start of ``today`` keeps a demo written for a past day reproducible.
+        now = datetime.now(UTC).replace(tzinfo=None)
+        self.latest = min(now, datetime.combine(today, time())) if today is not None else now
 
     def _stamp(self, at: datetime) -> object:
         if not self.raw:
@@ -69,8 +74,9 @@ class BulkWriter:
         return self._at[1]
 
     def add(self, table: str, row: dict[str, Any], at: datetime) -> None:
-        """Queue a row; ``at`` is when the clerk entered it (created and updated time)."""
-        stamp = self._stamp(at)
+        """Queue a row; ``at`` is when the clerk entered it (created and updated time; a moment after
+        the demo is written is stamped as now)."""
+        stamp = self._stamp(at if at <= self.latest else self.latest)
         row["created_at"] = stamp
         row["updated_at"] = stamp
         row["created_by"] = self.user
