@@ -303,16 +303,18 @@ def _fees(
     today: date,
     troubled: bool,
 ) -> None:
-    """The last twelve months of dues; in troubled branches a few members stop paying."""
+    """Dues from January of last year to this month (so last year's full-year check has its fee
+    records); in troubled branches a few members stop paying 3–8 months before this month."""
     last = month_key(today)
-    months = [shift_month(last, -i) for i in range(11, -1, -1)]
+    span = 12 + today.month
+    months = [shift_month(last, -i) for i in range(span - 1, -1, -1)]
     stragglers = (
         set(rng.sample([m.id for m in active], min(len(active), rng.randint(1, 3)))) if troubled else set()
     )
     for m in active:
         category, income = _category(plan, m, today, rng)
         due = DEFAULT_SCHEDULE.due_fen(category, income)
-        stop_after = rng.randint(4, 9) if m.id in stragglers else 12
+        stop_after = span - 12 + rng.randint(4, 9) if m.id in stragglers else span
         for i, month in enumerate(months):
             if month < month_key(m.joined_on):
                 continue
@@ -462,8 +464,9 @@ def _decisions(writer: BulkWriter, rng: DemoRandom, branch_id: str, today: date,
 
 
 def _disclosures(writer: BulkWriter, rng: DemoRandom, branch_id: str, today: date) -> None:
-    """党务公开 every quarter: every party organisation discloses (党务公开条例), not only villages."""
-    for quarter_start in (date(today.year, m, 1) for m in (1, 4, 7, 10)):
+    """党务公开 every quarter of last year and this year: every party organisation discloses (党务公开条例),
+    not only villages."""
+    for quarter_start in (date(y, m, 1) for y in (today.year - 1, today.year) for m in (1, 4, 7, 10)):
         posted = quarter_start + timedelta(days=rng.randint(3, 20))
         if posted > today:
             continue
@@ -483,7 +486,13 @@ def _disclosures(writer: BulkWriter, rng: DemoRandom, branch_id: str, today: dat
 
 
 def _venue(writer: BulkWriter, rng: DemoRandom, branch_id: str, today: date, troubled: bool) -> None:
-    checked = today - timedelta(days=rng.randint(20, 200))
+    """The 八有 check of the venue: one last year and one this year (20–200 days ago)."""
+    last_year = date(today.year - 1, rng.randint(3, 11), rng.randint(1, 28))
+    for checked in (last_year, today - timedelta(days=rng.randint(20, 200))):
+        _venue_check(writer, rng, branch_id, checked, troubled)
+
+
+def _venue_check(writer: BulkWriter, rng: DemoRandom, branch_id: str, checked: date, troubled: bool) -> None:
     for item in VenueItem:
         met = rng.random() > (0.35 if troubled else 0.08)
         writer.add(
