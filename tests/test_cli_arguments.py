@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 import main
-from services import cli, meetings, org
+from services import cli, idcard, meetings, org
 from services.db import Database, open_database
 from tests.conftest import TODAY, Builder
 
@@ -256,3 +256,74 @@ def test_a_date_the_cli_cannot_read_names_its_field(
     assert code == 1 and "开始时间：无法识别的时间" in err
     code, out, err = run(db_path, capsys, "meeting", "list", "--branch", "B01", "--json")
     assert code == 0 and json.loads(out) == []
+
+
+def test_leave_for_a_name_two_members_share_is_refused_and_the_member_id_works(
+    db: Database, build: Builder, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    branch = build.branch("B01", members=2)
+    first = build.member(branch.id, "孙八")
+    build.member(branch.id, "孙八")
+    db.close()
+    base = [
+        "meeting",
+        "add",
+        "--branch",
+        "B01",
+        "--type",
+        "congress",
+        "--date",
+        "2026-09-12",
+        "--topics",
+        "讨论",
+    ]
+    code, out, err = run(db_path, capsys, *base, "--leave", "孙八:病")
+    assert code == 1 and not out
+    assert "2 名「孙八」" in err and "党员编号" in err  # never both marked on leave
+    code, out, err = run(db_path, capsys, *base, "--leave", f"{first.id}:病")
+    assert code == 0, err
+    shown = json.loads(run(db_path, capsys, "meeting", "show", out.splitlines()[0], "--json")[1])
+    assert sorted(a["status"] for a in shown["attendance"] if a["name"] == "孙八") == ["leave", "present"]
+
+
+def test_a_meeting_that_can_never_be_saved_says_why_before_asking_to_confirm(
+    db: Database, build: Builder, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build.branch("B01", members=2, founded_on=date(2000, 1, 1))
+    db.close()
+    code, _out, err = run(
+        db_path, capsys, "meeting", "add", "--branch", "B01", "--type", "congress", "--date", "1990-01-10",
+        "--topics", "很早",
+    )  # fmt: skip
+    assert code == 1 and "早于支部成立日期" in err and "--force" not in err
+
+
+def test_member_added_without_a_status_is_probationary_within_the_year_of_probation(
+    db: Database, build: Builder, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from services import localtime
+
+    build.branch("B01", members=0)
+    db.close()
+    today = localtime.local_today()
+    recent = today.replace(year=today.year - 1) + timedelta(days=30)
+    for name, joined, number in (("新党员", recent, idcard.make("620421", date(1996, 1, 1), 5)),
+                                 ("老党员", date(2005, 7, 1), idcard.make("620421", date(1970, 1, 1), 7))):  # fmt: skip
+        code, _out, err = run(
+            db_path, capsys, "member", "add", "--branch", "B01", "--name", name, "--id-number", number,
+            "--joined", joined.isoformat(),
+        )  # fmt: skip
+        assert code == 0, err
+    listed = json.loads(run(db_path, capsys, "member", "list", "--branch", "B01", "--json")[1])
+    assert {r["name"]: r["status"] for r in listed} == {"新党员": "probationary", "老党员": "full"}
+
+
+def test_a_check_of_a_period_that_has_not_begun_is_refused(
+    db: Database, build: Builder, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build.branch("B01", members=3)
+    db.close()
+    code, out, err = run(db_path, capsys, "check", "--period", "2027", "--as-of", "2026-11-30")
+    assert code == 1 and not out and "2027 还没有开始" in err
+    code, out, err = run(db_path, capsys, "check", "--period", "2026-12", "--as-of", "2026-11-30")
+    assert code == 1 and "还没有开始" in err

@@ -57,7 +57,7 @@ class CountyOverviewTab(QWidget):
         self.overview: CountyOverview | None = None
         self.year = QSpinBox()
         self.year.setObjectName("overviewYear")
-        self.year.setRange(2000, 2100)
+        self.year.setRange(2000, date.today().year)  # a year not begun has no records to rate
         self.year.setValue(date.today().year)
         self.year.setPrefix("年度 ")
         self.run_button = QPushButton("计算(&G)")

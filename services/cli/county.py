@@ -77,6 +77,12 @@ def init_cmd(args: argparse.Namespace, ctx: Context) -> int:
     print(f"{what}：{args.target}\n县级密钥指纹：{info['key_id']}，县级数据库编号：{info['county_db'][:8]}")
     if info["key_file"]:
         print(f"请把公钥文件 {info['key_file']} 发给各乡镇，在乡镇电脑上运行 `sync key county-set 文件`。")
+    from services.sync.crypto import county_key_path
+
+    print(
+        f"县级私钥保存在本机：{county_key_path()}。请把它另行备份到安全的地方（不要发给乡镇）："
+        "丢失后，用它的公钥加密的同步包都无法导入。"
+    )
     return 0
 
 

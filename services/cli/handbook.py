@@ -8,8 +8,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from services import machine_settings, org
+from services import localtime, machine_settings, org
 from services.cli import Context, emit, parse_date
+from services.errors import ValidationError
 from services.handbook import explanations
 from services.handbook.engine import CheckResult
 from services.handbook.ledgers import ledger_rows
@@ -141,8 +142,14 @@ def _as_of(text: str | None) -> date | None:
 def check_cmd(args: argparse.Namespace, ctx: Context) -> int:
     pack = _pack(args.pack)
     period = parse_period(args.period or str(date.today().year))
+    as_of = _as_of(args.as_of)
+    if period.start > (as_of or localtime.local_today()):  # nothing recorded yet: no rating to give
+        raise ValidationError(
+            "period",
+            f"期间 {period.label} 还没有开始（检查日期 {as_of or localtime.local_today()}），没有可检查的记录。",
+        )
     with ctx.db().reader() as s:
-        result = run_check(s, pack, period, branch_code=args.branch, as_of=_as_of(args.as_of))
+        result = run_check(s, pack, period, branch_code=args.branch, as_of=as_of)
     if args.json:
         emit(result.to_dict(), True)
     else:

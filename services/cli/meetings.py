@@ -83,6 +83,32 @@ def _exceptions(specs: list[str], status: str) -> dict[str, tuple[str, str]]:
     return out
 
 
+def _attendance(
+    expected: list[Member], exceptions: dict[str, tuple[str, str]]
+) -> list[meetings.AttendanceInput]:
+    """Everyone expected, present unless named in ``exceptions`` (by name, or by member id where two
+    members share a name). A name that is not expected, or that two expected members share, is refused
+    (``ValidationError("attendance")``): one person's leave must never be written for another."""
+    by_key: dict[str, list[Member]] = {}
+    for m in expected:
+        by_key.setdefault(m.name, []).append(m)
+        by_key.setdefault(m.id, []).append(m)
+    unknown = sorted(k for k in exceptions if k not in by_key)
+    if unknown:
+        raise ValidationError("attendance", f"{'、'.join(unknown)} 不在应到人员中。")
+    for key in exceptions:
+        if len(by_key[key]) > 1:
+            raise ValidationError(
+                "attendance",
+                f"应到人员中有 {len(by_key[key])} 名「{key}」，按姓名无法区分；请改用党员编号"
+                f"（member list --json 中的 id），如 --leave 编号:原因。",
+            )
+    chosen = {by_key[k][0].id: v for k, v in exceptions.items()}
+    return [
+        meetings.AttendanceInput(m.id, *chosen.get(m.id, (AttendanceStatus.PRESENT, ""))) for m in expected
+    ]
+
+
 def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
     held_on = parse_date(args.date, "held_on")
     start = None
@@ -112,14 +138,7 @@ def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
                 raise ValidationError("party_group_id", f"本支部没有名为「{args.group}」的党小组。")
             group_id = found.id
         expected = meetings.expected_attendees(s, branch.id, args.type, held_on, group_id)
-        names = {m.name for m in expected}
-        unknown = sorted(set(exceptions) - names)
-        if unknown:
-            raise ValidationError("attendance", f"{'、'.join(unknown)} 不在应到人员中。")
-        attendance = [
-            meetings.AttendanceInput(m.id, *exceptions.get(m.name, (AttendanceStatus.PRESENT, "")))
-            for m in expected
-        ]
+        attendance = _attendance(expected, exceptions)
         data = meetings.MeetingInput(
             type=args.type,
             held_on=held_on,
@@ -138,6 +157,8 @@ def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
             recorded_on=parse_date(args.recorded_on, "recorded_on") if args.recorded_on else None,
             backfilled=args.backfilled,
         )
+        if problems := meetings.check_meeting_input(s, branch.id, data):  # what can never be saved first
+            raise ValidationErrors(problems)
         warnings = meetings.entry_warnings(s, branch.id, data)
         if warnings and not args.force:
             raise ValidationErrors(
@@ -151,7 +172,7 @@ def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
         meeting_id = meeting.id
     print(meeting_id)
     for w in warnings:
-        print(f"已确认保存：{w.message}")
+        print(f"已按 --force 保存。提示：{w.message.split('。')[0]}。")
     print(q.describe())
     if guests:
         print("列席：" + "、".join(f"{g.name}（{g.unit}）" if g.unit else g.name for g in guests))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
+from datetime import date
 
 from models.enums import LABELS, Discipline, Gender, MemberState, MemberStatus, code_for, label
-from services import members, org
+from services import localtime, members, org
 from services.cli import Context, coded, emit, parse_date
 
 
@@ -18,7 +19,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--id-number", required=True, help="公民身份号码")
     add.add_argument("--joined", required=True, help="入党日期")
     add.add_argument("--full-on", default=None, help="转正日期")
-    add.add_argument("--status", default="full", **coded(MemberStatus))
+    add.add_argument(
+        "--status",
+        default=None,
+        **coded(
+            MemberStatus,
+            "党员类别；不写时：入党满一年为正式党员，不满一年为预备党员（党章第七条，预备期一年）",
+        ),
+    )
     add.add_argument("--discipline", default="none", **coded(Discipline))
     add.add_argument("--ethnicity", default="汉族")
     add.add_argument("--education", default="")
@@ -52,12 +60,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def member_add(args: argparse.Namespace, ctx: Context) -> int:
+    joined_on = parse_date(args.joined, "joined_on")
+    status = args.status
+    if status is None:  # not given: the one-year probation (党章第七条) says which it can be
+        today = localtime.local_today()
+        try:
+            full_after = joined_on.replace(year=joined_on.year + 1)
+        except ValueError:  # joined on 29 February
+            full_after = date(joined_on.year + 1, 3, 1)
+        status = MemberStatus.FULL if args.full_on or full_after <= today else MemberStatus.PROBATIONARY
     data = members.MemberInput(
         name=args.name,
         id_number=args.id_number,
-        joined_on=parse_date(args.joined, "joined_on"),
+        joined_on=joined_on,
         full_member_on=parse_date(args.full_on, "full_member_on") if args.full_on else None,
-        status=args.status,
+        status=status,
         discipline=args.discipline,
         ethnicity=args.ethnicity,
         education=args.education,

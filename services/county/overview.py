@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Branch, Township
+from services import localtime
 from services.errors import ValidationError
 from services.handbook.engine import CheckResult, evaluate
 from services.handbook.findings import Completeness, Finding, StarRating
@@ -129,10 +130,13 @@ def check_year(year: int) -> Period:
 
 def county_overview(session: Session, pack: Pack, year: int, *, as_of: date | None = None) -> CountyOverview:
     """The 全县总览 for ``year`` over every live branch of every township in this database, judged by
-    ``pack`` as seen on ``as_of`` (default today). Read-only. Raises ``ValidationError`` for a year
-    outside 2000–2100."""
+    ``pack`` as seen on ``as_of`` (default today). Read-only. Raises ``ValidationError("year", …)`` for
+    a year outside 2000–2100 or one that has not begun on ``as_of`` (no records: nothing to rate)."""
     started = time.perf_counter()
     period = check_year(year)
+    day = as_of or localtime.local_today()
+    if period.start > day:
+        raise ValidationError("year", f"{year} 年还没有开始（截至 {day}），没有可汇总的记录。")
     result = evaluate(session, pack, period, as_of=as_of)
     towns = {
         t.id: t

@@ -115,6 +115,11 @@ def scan_folder(folder: Path) -> tuple[list[Path], list[PackageResult]]:
     package, ``SyncError`` when the folder cannot be read. Sub-folders are not searched.
     """
     folder = Path(folder)
+    if folder.is_file():
+        raise SyncError(
+            f"{folder} 是一个文件，不是文件夹。接收时请选择存放同步包的文件夹（U 盘上的文件夹）；"
+            "只导入一个包可用 `sync import 文件`。"
+        )
     if not folder.is_dir():
         raise SyncError(f"找不到文件夹 {folder}（U 盘是否已插好？）。")
     try:

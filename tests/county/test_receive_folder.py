@@ -66,3 +66,11 @@ def test_a_viewer_cannot_receive_and_the_attempt_is_logged(db: Database, tmp_pat
     with db.reader() as s:
         logged = s.scalars(select(AuditEntry.changes).where(AuditEntry.user == "chayue")).all()
     assert any(REFUSED_EVENT in c and "接收同步包" in c for c in logged)
+
+
+def test_a_package_file_given_instead_of_its_folder_is_named_as_a_file(db: Database, tmp_path: Path) -> None:
+    init_county(db)
+    package = tmp_path / "T01_0123abcd_1-9_20261124-100000.ltpkg"
+    package.write_bytes(b"PK")
+    with pytest.raises(SyncError, match="是一个文件，不是文件夹"):
+        receive(db, package)
