@@ -106,7 +106,7 @@ def test_meeting_add_refuses_a_duplicate_without_force_and_writes_nothing(
     assert code == 1 and out == ""
     assert "已有一次支部党员大会记录（议题：研究十月工作）" in err and "--force" in err and "没有保存" in err
     code, out, _err = _cli(db_path, capsys, *add, "--topics", "又一次", "--force")
-    assert code == 0 and "已确认保存：本支部 2026-10-12 已有一次支部党员大会记录" in out
+    assert code == 0 and "已按 --force 保存。提示：本支部 2026-10-12 已有一次支部党员大会记录" in out
     code, out, _err = _cli(db_path, capsys, "meeting", "list", "--branch", "B01")
     assert "共 2 次" in out
 
@@ -135,7 +135,7 @@ def test_meeting_add_with_everyone_absent_needs_force(
     assert code == 1 and "本次会议没有党员出席（应到 2 人，实到 0 人）" in err and "--force" in err
     assert "共 0 次" in _cli(db_path, capsys, "meeting", "list", "--branch", "B01")[1]
     code, out, _err = _cli(db_path, capsys, *add, *absent, "--force")
-    assert code == 0 and "已确认保存：本次会议没有党员出席" in out
+    assert code == 0 and "已按 --force 保存。提示：本次会议没有党员出席" in out
     assert "共 1 次" in _cli(db_path, capsys, "meeting", "list", "--branch", "B01")[1]
 
 
