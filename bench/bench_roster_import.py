@@ -33,7 +33,7 @@ import openpyxl
 import python_calamine
 
 from models import Branch
-from services import idcard, org
+from services import groups, idcard, org
 from services.db import open_database
 from services.excel.roster_import import apply_roster_import, plan_roster_import
 
@@ -85,7 +85,7 @@ def seed_database(path: Path) -> str:
             town = org.create_township(s, "T01", "城关镇")
             branch = org.create_branch(s, town.id, "B01", "一村党支部")
             for name in ("第一党小组", "第二党小组"):
-                org.create_party_group(s, branch.id, name)
+                groups.create_group(s, branch.id, name)
             branch_id = branch.id
     finally:
         db.close()

@@ -323,20 +323,6 @@ def branch_by_code(session: Session, code: str, field: str = "branch") -> Branch
     return branch
 
 
-def create_party_group(
-    session: Session,
-    branch_id: str,
-    name: str,
-    leader_id: str | None = None,
-    founded_on: date | None = None,
-    today: date | None = None,
-) -> PartyGroup:
-    """New 党小组 (``services.groups.create_group``; ``founded_on`` defaults to today)."""
-    from services.groups import create_group
-
-    return create_group(session, branch_id, name, leader_id=leader_id, founded_on=founded_on, today=today)
-
-
 def add_committee_seat(
     session: Session,
     branch_id: str,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Attendance, Branch, Member, Township
-from services import meetings, members, org
+from services import groups, meetings, members
 from services.db import Database, current_seq
 from services.errors import DatabaseError, ValidationError
 from tests.conftest import TODAY, Builder
@@ -74,8 +74,8 @@ def test_failed_transaction_uses_no_numbers(db: Database, build: Builder) -> Non
     with db.reader() as s:
         before = current_seq(s)
     with pytest.raises(ValidationError), db.transaction() as s:
-        org.create_party_group(s, branch.id, "第一党小组")
-        org.create_party_group(s, branch.id, " ")
+        groups.create_group(s, branch.id, "第一党小组")
+        groups.create_group(s, branch.id, " ")
     with db.reader() as s:
         assert current_seq(s) == before
 

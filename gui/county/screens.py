@@ -6,6 +6,7 @@ Thin: every read and write goes through ``gui.ops`` to ``services.county`` / ``s
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -531,35 +532,23 @@ class ConflictsTab(QWidget):
             self.result.setText("请先在“另一版本”一栏勾选要采用的字段；全部保留当前版本请按“保留当前版本”。")
             return
 
-        def done(view: ConflictView) -> None:
-            self.result.setText(f"冲突 #{view.id} {CONFLICT_STATUS.get(view.status, view.status)}。")
-            self.refresh()
-
-        ops.run_job(
-            self,
-            lambda: actions.merge_conflict(self.db, v.id, fields, user=ops.current_user()),
-            done,
-            background=False,
-            db=self.db,
-        )
+        self._decide(lambda: actions.merge_conflict(self.db, v.id, fields, user=ops.current_user()))
 
     def resolve(self, keep: str) -> None:
         v = self.current()
         if v is None:
             self.result.setText("请先选中一条冲突。")
             return
+        self._decide(lambda: actions.resolve_conflict(self.db, v.id, keep, user=ops.current_user()))
+
+    def _decide(self, job: Callable[[], ConflictView]) -> None:
+        """Run one conflict decision (its own audited transaction), then say what became of it."""
 
         def done(view: ConflictView) -> None:
             self.result.setText(f"冲突 #{view.id} {CONFLICT_STATUS.get(view.status, view.status)}。")
             self.refresh()
 
-        ops.run_job(
-            self,
-            lambda: actions.resolve_conflict(self.db, v.id, keep, user=ops.current_user()),
-            done,
-            background=False,
-            db=self.db,
-        )
+        ops.run_job(self, job, done, background=False, db=self.db)
 
 
 def _record_name(v: ConflictView) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
@@ -162,7 +162,7 @@ class NoticesDialog(QDialog):
         )
         for path in paths:
             entry = QListWidgetItem(path.name)
-            entry.setData(256, str(path))
+            entry.setData(Qt.ItemDataRole.UserRole, str(path))
             self.attachments.addItem(entry)
         row = self.table.currentRow()
         status = self.table.item(row, 4)
@@ -170,7 +170,7 @@ class NoticesDialog(QDialog):
             status.setText(STATUS_LABELS.get(view.status, view.status))
 
     def _open_attachment(self, entry: QListWidgetItem) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(entry.data(256))))
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(entry.data(Qt.ItemDataRole.UserRole))))
 
     def install_pack(self) -> None:
         waiting = ops.run_read(self, self.db, pending_pack)

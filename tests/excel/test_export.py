@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Member
-from services import members
+from services import groups, members
 from services.db import Database
 from services.excel.errors import ExcelFileError
 from services.excel.export import ExportColumn, ExportTable, export_names, export_xlsx, write_xlsx
@@ -72,9 +72,7 @@ def test_roster_export_layout(db: Database, build: Builder, tmp_path: Path) -> N
 def test_export_round_trip_changes_nothing(db: Database, build: Builder, tmp_path: Path) -> None:
     branch = build.branch("B01", members=6, probationary=2)
     with db.transaction("t") as s:
-        from services import org
-
-        group = org.create_party_group(s, branch.id, "第一党小组")
+        group = groups.create_group(s, branch.id, "第一党小组")
         first = members.roster(s)[0]
         data = members.member_input(members.get_member(s, first.id))
         data.phone, data.education, data.party_group_id, data.is_flowing = (
@@ -181,8 +179,6 @@ def test_every_registered_export_writes_a_verified_workbook_on_demo_data(
 
 
 def test_party_groups_export_names_each_groups_leader(db: Database, build: Builder, tmp_path: Path) -> None:
-    from services import groups
-
     branch = build.branch("B01", members=0)
     lead = build.member(branch.id, "王组长")
     other = build.member(branch.id, "李党员")

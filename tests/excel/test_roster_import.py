@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Member, PartyGroup
-from services import members
+from services import groups, members
 from services.db import Database
 from services.excel.errors import ImportRefused
 from services.excel.roster_import import apply_roster_import, plan_roster_import
@@ -285,7 +285,7 @@ def test_what_changed_since_the_preview_refuses_the_whole_import(
     from services import org
 
     with db.transaction("t") as s:
-        group_id = org.create_party_group(s, branch_id, "第一党小组").id
+        group_id = groups.create_group(s, branch_id, "第一党小组").id
     path = book(
         [
             ["姓名", "公民身份号码", "入党日期", "党小组"],

@@ -69,7 +69,7 @@ class Kit:
                 org.add_committee_seat(s, branch.id, unit.members[i].id, role, seated)
             for g in range(groups):
                 unit.group_ids.append(
-                    org.create_party_group(s, branch.id, f"第{g + 1}党小组", founded_on=founded_on).id
+                    groups.create_group(s, branch.id, f"第{g + 1}党小组", founded_on=founded_on).id
                 )
             for i, m in enumerate(unit.members):
                 if unit.group_ids:
