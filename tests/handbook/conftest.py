@@ -11,6 +11,7 @@ import pytest
 from models import Branch, Member
 from services import meetings, org
 from services.db import Database
+from services.groups import create_group
 from services.handbook.engine import CheckResult, evaluate
 from services.handbook.findings import Finding
 from services.handbook.pack import Pack, load_pack
@@ -69,7 +70,7 @@ class Kit:
                 org.add_committee_seat(s, branch.id, unit.members[i].id, role, seated)
             for g in range(groups):
                 unit.group_ids.append(
-                    groups.create_group(s, branch.id, f"第{g + 1}党小组", founded_on=founded_on).id
+                    create_group(s, branch.id, f"第{g + 1}党小组", founded_on=founded_on).id
                 )
             for i, m in enumerate(unit.members):
                 if unit.group_ids:
