@@ -16,12 +16,18 @@ class Member(Tracked, Base):
         Index("ix_member_township_idnum", "township_id", "id_number"),
         # Covering index of the roster search (services.members.roster_ids): scanned instead of the table.
         Index("ix_member_search", "name", "id_number", "phone", "branch_id", "state", "deleted", "id"),
+        # The roster's default order (pinyin), read a batch at a time with ORDER BY … LIMIT.
+        Index("ix_member_name_key", "name_key", "id"),
     )
 
     township_id: Mapped[str] = mapped_column(ForeignKey("township.id"), index=True)
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     party_group_id: Mapped[str | None] = mapped_column(ForeignKey("party_group.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))
+    # Derived from the name (services.collation, set with it by services.members.stored_values): the
+    # pinyin order as a plain string, so SQL sorts names like a clerk; the initials so "zs" finds 张三.
+    name_key: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    name_initials: Mapped[str] = mapped_column(String(50), default="", server_default="")
     gender: Mapped[str] = mapped_column(String(8))  # Gender
     ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
     birth_date: Mapped[date] = mapped_column(Date)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ from gui.widgets.table_model import Column, RowTableModel
 from models.enums import LABELS, MeetingType
 from services import meetings
 from services.db import Database
+from services.paging import LoadedRows
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -38,44 +40,50 @@ YEARS_BACK = 15
 
 
 class MeetingsModel(RowTableModel[meetings.MeetingRow]):
-    """Meetings newest first on the listing base; every sort breaks ties by date."""
+    """Meetings newest first on the listing base; every sort breaks ties by date. The rows of a year
+    (or all years) come from one query (``meetings.list_meetings``) and are all in memory, so the
+    search words and a header's order apply to every one of them, not only to the fetched ones."""
 
     def __init__(self) -> None:
         super().__init__([], (0, Qt.SortOrder.DescendingOrder))
         self.branch_names: dict[str, str] = {}
+        self.loaded: list[meetings.MeetingRow] = []
         branch = self._branch_name
         self.columns = [
-            Column(HEADERS[0], lambda r: r.held_on.isoformat(), key=lambda r: (r.held_on, r.type)),
-            Column(HEADERS[1], lambda r: r.type_label, key=lambda r: (r.type_label, r.held_on)),
-            Column(HEADERS[2], branch, key=lambda r: (branch(r), r.held_on)),
-            Column(HEADERS[3], lambda r: r.place, key=lambda r: (r.place, r.held_on)),
+            Column(HEADERS[0], lambda r: r.held_on.isoformat(), "held_on"),
+            Column(HEADERS[1], lambda r: r.type_label, "type"),
+            Column(HEADERS[2], branch, "branch"),
+            Column(HEADERS[3], lambda r: r.place, "place"),
             Column(
-                HEADERS[4],
-                lambda r: r.topics.replace("\n", " ")[:80],
-                key=lambda r: (r.topics, r.held_on),
-                tooltip=lambda r: r.topics,
+                HEADERS[4], lambda r: r.topics.replace("\n", " ")[:80], "topics", tooltip=lambda r: r.topics
             ),
-            Column(
-                HEADERS[5],
-                lambda r: f"{r.present}/{r.expected}",
-                key=lambda r: (r.present / r.expected if r.expected else 0.0, r.held_on),
-            ),
+            Column(HEADERS[5], lambda r: f"{r.present}/{r.expected}", "attendance"),
         ]
+        self.keys: dict[str, Callable[[meetings.MeetingRow], object]] = {
+            "held_on": lambda r: (r.held_on, r.type),
+            "type": lambda r: (r.type_label, r.held_on),
+            "branch": lambda r: (branch(r), r.held_on),
+            "place": lambda r: (r.place, r.held_on),
+            "topics": lambda r: (r.topics, r.held_on),
+            "attendance": lambda r: (r.present / r.expected if r.expected else 0.0, r.held_on),
+        }
 
     def _branch_name(self, row: meetings.MeetingRow) -> str:
         return self.branch_names.get(row.branch_id, "")
 
     def set_meetings(self, rows: list[meetings.MeetingRow], branch_names: dict[str, str]) -> None:
         self.branch_names = branch_names
-        self.set_rows(rows)
+        self.loaded = list(rows)
+        self.show_words([])
 
-    def words_matching(self, words: list[str]) -> set[str]:
-        """Ids of meetings whose 议题, 地点, type or branch contain every one of ``words``."""
+    def show_words(self, words: list[str]) -> None:
+        """Show the meetings whose 议题, 地点, type or branch contain every one of ``words`` (all: none)."""
 
         def text(r: meetings.MeetingRow) -> str:
             return " ".join((r.topics, r.place, r.type_label, self._branch_name(r)))
 
-        return self.matching(lambda r: all(w in text(r) for w in words))
+        accept = (lambda r: all(w in text(r) for w in words)) if words else None
+        self.set_source(None, LoadedRows(self.loaded, self.keys, lambda r: r.id, accept=accept))
 
 
 class MeetingsTable(QTableView):
@@ -205,9 +213,9 @@ class MeetingsView(QWidget):
 
     def _apply_search(self) -> None:
         words = self.search.text().split()
-        self.model.show_only(self.model.words_matching(words) if words else None)
+        self.model.show_words(words)
         if self.window_ is not None:
-            shown, total = len(self.model.rows), self.model.total
+            shown, total = self.model.count, len(self.model.loaded)
             status = f"会议 {total} 次" if shown == total else f"找到 {shown} 次 / 共 {total} 次"
             self.window_.set_view_status(self, status)
 

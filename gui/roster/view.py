@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from gui import ops
 from gui.roster.member_form import MemberForm
-from gui.roster.model import NAME_COLUMN, RosterModel, RosterProxy
+from gui.roster.model import NAME_COLUMN, RosterModel
 from gui.widgets.forms import no_branch_message
 from services import members
 from services.db import Database
@@ -71,10 +71,10 @@ class RosterView(QWidget):
         self.group_button.setToolTip("把选中的党员（可按 Shift/Ctrl 多选）一起编入党小组")
 
         self.model = RosterModel()
-        self.proxy = RosterProxy(self.model)
+        self.all_count = 0  # members in scope before the search
         self.table = RosterTable(self)
         self.table.setObjectName("rosterTable")
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(NAME_COLUMN, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -133,11 +133,14 @@ class RosterView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Count the members in scope, then show the search's first batch (in SQL, in the header's order)."""
         ids, inactive = self.branch_ids, self.include_inactive.isChecked()
-        rows = ops.run_read(self, self.db, lambda s: members.roster(s, ids, include_inactive=inactive))
-        if rows is not None:
-            self.model.set_rows(rows)
-            self.apply_search()
+        if self.search.text().strip():  # the total beside "找到 …": without the search
+            total = ops.run_read(self, self.db, lambda s: members.roster_source(ids, "", inactive).count(s))
+            if total is None:
+                return
+            self.all_count = total
+        self.apply_search()
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -149,7 +152,7 @@ class RosterView(QWidget):
             self.apply_search()
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         current = self.table.currentIndex()
-        if (not current.isValid() or self.table.isRowHidden(current.row())) and self.proxy.rowCount():
+        if (not current.isValid() or self.table.isRowHidden(current.row())) and self.model.rowCount():
             self.table.setCurrentIndex(self.first_index())
             self.table.selectRow(0)
 
@@ -180,7 +183,7 @@ class RosterView(QWidget):
         index = self.table.currentIndex()
         if not index.isValid():
             return None
-        return self.model.rows[self.proxy.mapToSource(index).row()]
+        return self.model.rows[index.row()]
 
     def edit_current(self) -> None:
         row = self.current_row()
@@ -216,7 +219,7 @@ class RosterView(QWidget):
         MemberHistoryDialog(self, self.db, row.id).exec()
 
     def selected_rows(self) -> list[members.RosterRow]:
-        rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
+        rows = {i.row() for i in self.table.selectionModel().selectedRows()}
         return [self.model.rows[r] for r in sorted(rows)]
 
     def assign_group(self) -> None:
@@ -249,22 +252,21 @@ class RosterView(QWidget):
         self.search_timer.start()  # restarts: the search runs once typing pauses
 
     def apply_search(self) -> None:
-        """Show the rows matching the search box now: name, ID number, phone in SQL
-        (``members.roster_ids``), pinyin initials from the loaded rows; empty box: every row."""
+        """Show the rows matching the search box now, as one SQL query (``members.roster_source``: name,
+        ID number, phone, pinyin initials) read a batch at a time; empty box: every row in scope."""
         self.search_timer.stop()
-        term = self.search.text().strip()
+        ids, inactive, term = self.branch_ids, self.include_inactive.isChecked(), self.search.text().strip()
+        try:
+            self.model.set_source(self.db, members.roster_source(ids, term, inactive))
+        except Exception as exc:
+            ops.show_error(self, exc)
+            return
         if not term:
-            self.model.show_only(None)
-        else:
-            ids, inactive = self.branch_ids, self.include_inactive.isChecked()
-            found = ops.run_read(self, self.db, lambda s: members.roster_ids(s, ids, term, inactive))
-            if found is None:
-                return
-            self.model.show_only(found | self.model.initials_matching(term))
+            self.all_count = self.model.count
         self._update_status()
 
     def _update_status(self) -> None:
-        shown, total = len(self.model.rows), self.model.total
+        shown, total = self.model.count, self.all_count
         text = f"党员 {total} 人" if shown == total else f"找到 {shown} 人 / 共 {total} 人"
         if self.window_ is not None:
             self.window_.set_view_status(self, text)
@@ -274,13 +276,13 @@ class RosterView(QWidget):
             self.lazy.request()  # reloads now when on screen, else when next shown
 
     def _select_member(self, member_id: str) -> None:
-        index = self.proxy.mapFromSource(self.model.index_of(member_id, NAME_COLUMN))
+        index = self.model.index_of(member_id, NAME_COLUMN)
         if index.isValid():
             self.table.setCurrentIndex(index)
             self.table.scrollTo(index)
 
     def first_index(self) -> QModelIndex:
-        return self.proxy.index(0, NAME_COLUMN)
+        return self.model.index(0, NAME_COLUMN)
 
 
 def install(window: MainWindow) -> None:

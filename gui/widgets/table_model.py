@@ -1,10 +1,10 @@
-"""The one base of the read-only listings: rows of one record type under declared columns, sorted in the
-model, filtered by a set of ids (which the screen gets from SQL), handed to the view in batches.
+"""The one base of the read-only listings: rows of one record type under declared columns, read from a
+``services.paging.RowSource`` a batch at a time as the view scrolls, in the order and under the filter
+the source applies — in SQL for the roster (``ORDER BY``/``WHERE``/``LIMIT``), so a click on a header
+shows the globally first rows and a search finds rows the view has not fetched yet.
 
-Why not a ``QSortFilterProxyModel`` for sorting and filtering: it calls ``data()`` (Python) per
-comparison and ``filterAcceptsRow`` per row and keystroke — over a second for 3,000 members and
-~150 ms per keystroke at 100,000. Here a sort is one ``sorted`` over precomputed keys, a filter one
-pass over the matching ids, and the view lays out ``BATCH`` rows at a time (``fetchMore``) as it scrolls.
+Why not a ``QSortFilterProxyModel``: it sorts and filters only the rows already fetched, and calls
+``data()`` (Python) per comparison. Here a header click re-reads the first batch in the new order.
 """
 
 from __future__ import annotations
@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from sqlalchemy.orm import Session
+
+from gui import ops
+from services.db import Database
+from services.paging import LoadedRows, RowSource
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 12  # the row's record id, for views and tests
@@ -24,26 +29,31 @@ class HasId(Protocol):
     def id(self) -> str: ...
 
 
-R = TypeVar("R", bound=HasId)
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
 class Column(Generic[R]):
-    """One column: its header, the text a row shows, and optionally a sort key (when it differs from
-    the text, e.g. a date or a ratio), a tooltip and right alignment (numbers, money)."""
+    """One column: its header, the text a row shows, the source's sort key for it (None: the header
+    does not sort), optionally a tooltip and right alignment (numbers, money)."""
 
     title: str
     text: Callable[[R], str]
-    key: Callable[[R], object] | None = None
+    sort: str | None = None
     tooltip: Callable[[R], str | None] | None = None
     right: bool = False
 
 
+def _record_id(row: Any) -> str:
+    return str(row["id"] if isinstance(row, dict) else row.id)
+
+
 class RowTableModel(QAbstractTableModel, Generic[R]):
-    """``rows``: the rows shown (all loaded, or those ``show_only`` kept), in the current sort order;
-    ``total``: rows loaded. ``rowCount()`` grows by ``BATCH`` as the view scrolls; ``index_of(id)``
-    fetches as far as needed. Subclasses give ``columns`` and may override ``sort_order`` (e.g. pinyin
-    ranks) or ``extra_data`` (roles other than text, tooltip, alignment and ``ID_ROLE``)."""
+    """``rows``: the rows fetched so far, in the source's order; ``count``: rows the source matches.
+    ``set_source(db, source)`` shows a new scope or filter; ``sort()`` (a header click) re-reads in the
+    new order; ``fetchMore`` reads the next ``BATCH``; ``index_of(id)`` reads as far as that row.
+    Subclasses give ``columns`` and may add roles in ``extra_data``. A row's id is ``row.id`` (or
+    ``row["id"]`` for dict rows)."""
 
     BATCH = 2000
 
@@ -51,102 +61,106 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         super().__init__()
         self.columns: list[Column[R]] = list(columns)
         self.rows: list[R] = []
-        self._all: list[R] = []
-        self._position: dict[str, int] = {}  # record id → index in _all
-        self._shown_ids: set[str] | None = None
+        self.count = 0
+        self.db: Database | None = None
+        self.source: RowSource[R] | None = None
         self._sort = sort
-        self._fetched = 0
 
-    # --- loading, sorting, filtering -------------------------------------------------------------
-    def set_rows(self, rows: Sequence[R]) -> None:
-        """Load ``rows`` (any filter is dropped: the screen applies its search again)."""
+    # --- reading ---------------------------------------------------------------------------------
+    def _read(self, fn: Callable[[Session | None], Any]) -> Any:
+        if self.db is None or isinstance(self.source, LoadedRows):
+            return fn(None)  # rows already in memory: no session needed
+        return ops.query(self.db, fn)
+
+    def _sort_key(self) -> tuple[str | None, bool]:
+        column, order = self._sort
+        key = self.columns[column].sort if 0 <= column < len(self.columns) else None
+        return key, order == Qt.SortOrder.DescendingOrder
+
+    def set_source(self, db: Database | None, source: RowSource[R]) -> None:
+        """Show ``source``'s rows (a new scope or filter): count them and read the first batch; one reset.
+        ``db`` may be None for a ``LoadedRows``. A database error is raised to the caller."""
         self.beginResetModel()
-        self._all = list(rows)
-        self._shown_ids = None
-        self.rows_loaded()
-        self._apply_sort()
-        self.endResetModel()
+        try:
+            self.db, self.source = db, source
+            key, descending = self._sort_key()
+            self.count, self.rows = self._read(
+                lambda s: (source.count(s), list(source.page(s, key, descending, 0, self.BATCH)))
+            )
+        except Exception:
+            self.count, self.rows = 0, []
+            raise
+        finally:
+            self.endResetModel()
 
-    def rows_loaded(self) -> None:
-        """Hook: ``_all`` was just replaced (precompute per-row sort keys here)."""
+    def set_rows(self, rows: Sequence[R], keys: dict[str, Callable[[R], Any]] | None = None) -> None:
+        """Show rows computed in memory (all of them), sorted by the columns' keys in ``keys`` (by
+        default each column's text under its sort key)."""
+        known = keys or {c.sort: c.text for c in self.columns if c.sort}
+        self.set_source(None, LoadedRows(rows, known, _record_id))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sorting happens here, in one Python ``sorted`` (a proxy would call ``data()`` per comparison)."""
+        """A header click: the first batch again, in the order the source gives for that column."""
+        if 0 <= column < len(self.columns) and self.columns[column].sort is None:
+            return
         self._sort = (column, order)
+        if self.source is None:
+            return
         self.beginResetModel()
-        self._apply_sort()
-        self.endResetModel()
-
-    def sort_order(self, column: int, order: Qt.SortOrder) -> list[int] | None:
-        """Positions of ``_all`` in the order to show; None leaves the order as it is. By default the
-        column's ``key`` (or its text), stable, so ties keep the previous order."""
-        if not 0 <= column < len(self.columns):
-            return None
-        col = self.columns[column]
-        keys: list[Any] = [col.key(r) if col.key else col.text(r) for r in self._all]
-        return sorted(range(len(keys)), key=lambda i: keys[i], reverse=order == Qt.SortOrder.DescendingOrder)
-
-    def reordered(self, perm: list[int]) -> None:
-        """Hook: ``_all`` was just permuted by ``perm`` (reorder any per-row lists kept beside it)."""
-
-    def _apply_sort(self) -> None:
-        perm = self.sort_order(*self._sort)
-        if perm is not None:
-            self._all = [self._all[i] for i in perm]
-            self.reordered(perm)
-        self._position = {r.id: i for i, r in enumerate(self._all)}
-        self._apply_filter()
-
-    def _apply_filter(self) -> None:
-        # Work in proportion to the matches (a dict lookup each), not to every loaded row.
-        shown, position, rows = self._shown_ids, self._position, self._all
-        if shown is None:
-            self.rows = rows
-        else:
-            self.rows = [rows[i] for i in sorted(position[k] for k in shown if k in position)]
-        self._fetched = min(len(self.rows), self.BATCH)
-
-    def show_only(self, ids: set[str] | None) -> None:
-        """Show only the rows whose id is in ``ids`` (None: every row), in the current order; one reset."""
-        self.beginResetModel()
-        self._shown_ids = ids
-        self._apply_filter()
-        self.endResetModel()
-
-    def matching(self, accept: Callable[[R], bool]) -> set[str]:
-        """Ids of the loaded rows ``accept`` keeps (for filters the database cannot answer)."""
-        return {r.id for r in self._all if accept(r)}
+        try:
+            source, (key, descending) = self.source, self._sort_key()
+            self.rows = self._read(lambda s: list(source.page(s, key, descending, 0, self.BATCH)))
+        except Exception as exc:
+            self.rows = []
+            ops.show_error(None, exc)
+        finally:
+            self.endResetModel()
 
     @property
     def total(self) -> int:
-        """Rows loaded (shown or not)."""
-        return len(self._all)
+        """Rows the source matches (fetched or not)."""
+        return self.count
 
     def row_id(self, row: int) -> str:
-        return self.rows[row].id
+        return _record_id(self.rows[row])
 
     def index_of(self, record_id: str, column: int = 0) -> QModelIndex:
-        """The index of the shown row with ``record_id`` (fetching batches up to it); invalid if hidden."""
+        """The index of the row with ``record_id`` (reading batches up to it); invalid if not matched."""
         for row, r in enumerate(self.rows):
-            if r.id == record_id:
-                while self._fetched <= row:
-                    self.fetchMore()
+            if _record_id(r) == record_id:
                 return self.index(row, column)
-        return QModelIndex()
+        if self.source is None:
+            return QModelIndex()
+        source, (key, descending) = self.source, self._sort_key()
+        at = self._read(lambda s: source.position(s, key, descending, record_id))
+        if at is None:
+            return QModelIndex()
+        while len(self.rows) <= at and self.canFetchMore():
+            self.fetchMore()
+        return self.index(at, column) if at < len(self.rows) else QModelIndex()
 
     # --- Qt model API ----------------------------------------------------------------------------
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._fetched
+        return 0 if parent.isValid() else len(self.rows)
 
     def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._fetched < len(self.rows)
+        return not parent.isValid() and len(self.rows) < self.count
 
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
-        more = 0 if parent.isValid() else min(self.BATCH, len(self.rows) - self._fetched)
-        if more > 0:
-            self.beginInsertRows(QModelIndex(), self._fetched, self._fetched + more - 1)
-            self._fetched += more
-            self.endInsertRows()
+        if parent.isValid() or self.source is None or len(self.rows) >= self.count:
+            return
+        source, (key, descending), start = self.source, self._sort_key(), len(self.rows)
+        try:
+            more = self._read(lambda s: list(source.page(s, key, descending, start, self.BATCH)))
+        except Exception as exc:
+            ops.show_error(None, exc)
+            return
+        if not more:
+            self.count = start  # rows went away since the count: stop asking
+            return
+        self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
+        self.rows.extend(more)
+        self.endInsertRows()
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
@@ -154,19 +168,19 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
             if orientation == Qt.Orientation.Horizontal:
-                return self.columns[section].title
+                return self.columns[section].title if 0 <= section < len(self.columns) else None
             return str(section + 1)
         return None
 
     def data(self, index: AnyIndex, role: int = 0) -> object:
-        if not index.isValid():
+        if not index.isValid() or index.row() >= len(self.rows):
             return None
         row = self.rows[index.row()]
         column = self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(row)
         if role == ID_ROLE:
-            return row.id
+            return _record_id(row)
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
             return column.tooltip(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and column.right:
