@@ -113,7 +113,7 @@ def test_roster_search_down_and_enter_reach_the_results(window: MainWindow, qtbo
     assert row is not None and row.name == "党员B0101"
     view.search.setFocus()
     view.table.clearSelection()
-    view.table.setCurrentIndex(view.proxy.index(-1, 0))
+    view.table.setCurrentIndex(view.model.index(-1, 0))
     qtbot.keyClick(view.search, Qt.Key.Key_Return)
     assert view.table.hasFocus() and view.current_row() is not None
 

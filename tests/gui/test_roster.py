@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from gui.roster.member_form import MemberForm
-from gui.roster.model import NAME_COLUMN, RosterModel, RosterProxy
+from gui.roster.model import NAME_COLUMN
 from gui.roster.view import RosterView
 from models import Member
 from services import members
@@ -21,8 +21,8 @@ from tests.gui.conftest import Boxes, type_text
 
 
 def names(view: RosterView) -> list[str]:
-    proxy = view.proxy
-    return [proxy.index(r, NAME_COLUMN).data() for r in range(proxy.rowCount())]
+    model = view.model
+    return [model.index(r, NAME_COLUMN).data() for r in range(model.rowCount())]
 
 
 def add(build: Builder, branch_id: str, name: str, phone: str = "") -> str:
@@ -68,34 +68,6 @@ def test_names_sort_by_pinyin_and_search_filters(
     qtbot.waitUntil(lambda: len(names(view)) == 6, timeout=2000)
 
 
-def test_three_thousand_rows_load_and_filter_without_per_row_queries(app: QApplication) -> None:
-    rows = [
-        members.RosterRow(
-            str(i),
-            f"{'张王李赵陈'[i % 5]}{i}",
-            "male",
-            date(1980, 1, 1),
-            f"{i:018d}",
-            "",
-            "",
-            date(2000, 1, 1),
-            "full",
-            "一村",
-            "",
-            False,
-            "active",
-        )
-        for i in range(3000)
-    ]
-    model = RosterModel()
-    proxy = RosterProxy(model)
-    model.set_rows(rows)
-    proxy.sort(NAME_COLUMN)
-    assert proxy.index(0, NAME_COLUMN).data().startswith("陈")
-    proxy.set_search("李")
-    assert proxy.rowCount() == 600
-
-
 def test_delete_key_soft_deletes_after_confirmation(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder, boxes: Boxes
 ) -> None:
@@ -105,7 +77,7 @@ def test_delete_key_soft_deletes_after_confirmation(
     view = RosterView(None, db)
     qtbot.addWidget(view)
     view.set_branches([branch.id])
-    view.table.setCurrentIndex(view.proxy.index(0, NAME_COLUMN))  # 李四 (pinyin: li < zhang)
+    view.table.setCurrentIndex(view.model.index(0, NAME_COLUMN))  # 李四 (pinyin: li < zhang)
 
     boxes.answer = QMessageBox.StandardButton.No
     qtbot.keyClick(view.table, Qt.Key.Key_Delete)
@@ -136,6 +108,6 @@ def test_enter_opens_the_member_form_and_saving_refreshes_the_row(
         return 1
 
     monkeypatch.setattr(MemberForm, "exec", edit_and_save)
-    view.table.setCurrentIndex(view.proxy.index(0, NAME_COLUMN))
+    view.table.setCurrentIndex(view.model.index(0, NAME_COLUMN))
     qtbot.keyClick(view.table, Qt.Key.Key_Return)
     assert view.model.rows[0].phone == "0934-1234567"

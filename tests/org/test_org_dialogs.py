@@ -242,7 +242,7 @@ def test_roster_selection_goes_to_the_group_dialog_checked(
     sel = view.table.selectionModel()
     flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
     for row in (0, 2):
-        sel.select(view.proxy.index(row, 0), flags)
+        sel.select(view.model.index(row, 0), flags)
     view.group_button.click()
     [dialog] = opened
     qtbot.addWidget(dialog)
