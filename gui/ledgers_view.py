@@ -4,17 +4,16 @@ each field's widget comes from its column kind, and its text is read by the kind
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,74 +32,60 @@ from sqlalchemy.orm import Session
 
 from gui import ops
 from gui.widgets import files
-from gui.widgets.forms import DateField, FormSupport, may_close, no_branch_message
+from gui.widgets.forms import DateField, FormDialog, may_close, no_branch_message, submit
+from gui.widgets.table_model import Column as ViewColumn
+from gui.widgets.table_model import RowTableModel
 from services.db import Database
-from services.errors import ErrorCollector, ValidationError
+from services.errors import ErrorCollector
 from services.ledgers.actions import ACTIONS, Action, Field, Target
-from services.ledgers.catalog import LISTINGS, Listing
+from services.ledgers.catalog import LISTINGS, Column, Listing
+from services.ledgers.kinds import MEMBER
 from services.members import members_on
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
-ModelIndex = QModelIndex | QPersistentModelIndex
+
+SORTED_AS_STORED = ("date", "month", "money", "int", "hours", "count", "bool")
 
 
-class ListingModel(QAbstractTableModel):
-    """A listing's rows; the view is handed them ``BATCH`` at a time as it scrolls (``fetchMore``),
-    so a township's ten years of 党费 show at once instead of laying out 35,000 rows first."""
+def _sort_key(listing: Listing, column: Column) -> Callable[[dict[str, Any]], Any]:
+    """How a header click orders a ledger column: dates, months and amounts by their stored value,
+    names by pinyin (``services.collation``), codes and other text by what the clerk reads."""
+    key, kind = column.key, column.kind
+    if kind.name in SORTED_AS_STORED:
+        return lambda row: row.get(key)
+    if kind is MEMBER or key == "name":
+        from services.collation import pinyin_key
 
-    BATCH = 2000
+        return lambda row: pinyin_key(str(row.get(key) or "")) if row.get(key) else None
+    return lambda row: listing.display(row, key) or None
+
+
+class ListingModel(RowTableModel[dict[str, Any]]):
+    """A ledger's rows on the listing base: the loader's order until a header is clicked, then the
+    column's kind's order over every loaded row (a ledger's loader reads the whole scope and year),
+    handed to the view ``BATCH`` rows at a time."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__([], (-1, Qt.SortOrder.AscendingOrder))
         self.listing: Listing | None = None
-        self.rows: list[dict[str, Any]] = []
-        self.shown = 0
 
     def set_data(self, listing: Listing, rows: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self.listing, self.rows = listing, rows
-        self.shown = min(len(rows), self.BATCH)
-        self.endResetModel()
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self.shown
-
-    def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self.shown < len(self.rows)
-
-    def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid():
-            return
-        more = min(self.BATCH, len(self.rows) - self.shown)
-        if more > 0:
-            self.beginInsertRows(QModelIndex(), self.shown, self.shown + more - 1)
-            self.shown += more
-            self.endInsertRows()
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() or self.listing is None else len(self.listing.columns)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or self.listing is None:
-            return None
-        column = self.listing.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.listing.display(self.rows[index.row()], column.key)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.kind.name in ("money", "int", "hours"):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and self.listing:
-            return self.listing.columns[section].title
-        return None
-
-    def row_id(self, row: int) -> str | None:
-        return str(self.rows[row]["id"]) if 0 <= row < self.shown else None
+        """Show ``rows`` of ``listing``; a different ledger starts in its loader's order."""
+        if listing is not self.listing:
+            self._sort = (-1, Qt.SortOrder.AscendingOrder)
+        self.listing = listing
+        self.columns = [
+            ViewColumn(
+                c.title,
+                lambda r, k=c.key: listing.display(r, k),
+                c.key,
+                right=c.kind.name in ("money", "int", "hours", "count"),
+            )
+            for c in listing.columns
+        ]
+        self.set_rows(rows, {c.key: _sort_key(listing, c) for c in listing.columns})
 
 
 class ImageField(QWidget):
@@ -125,31 +110,28 @@ class ImageField(QWidget):
             self.path.setText(path)
 
 
-class ActionDialog(QDialog):
-    """A form built from an action's declared fields; errors show next to the field."""
+@dataclass(frozen=True)
+class _Done:
+    """What an action returned, wrapped: a service that returns None has still saved."""
+
+    value: object
+
+
+class ActionDialog(FormDialog):
+    """The form of one declared action (``services.ledgers.actions``) on the form base: a widget per
+    field from its kind, every bad field shown at its field at once (the kinds' parse errors, or the
+    service's ``ValidationError``), nothing written then; 已保存 only after the commit."""
 
     def __init__(
         self, parent: QWidget, db: Database, action: Action, target: Target, members: list[tuple[str, str]]
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, action.title)
         self.db, self.action, self.target = db, action, target
-        self.setWindowTitle(action.title)
-        self.support = FormSupport(self)
         self.widgets: dict[str, QWidget] = {}
-        form = QFormLayout()
         for f in action.fields:
             widget = self._widget(f, members)
             self.widgets[f.key] = widget
-            self.support.row(form, f.label + ("" if f.required else "（可空）"), f.key, widget)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.support.general)
-        lay.addWidget(buttons)
+            self.support.row(self.form, f.label + ("" if f.required else "（可空）"), f.key, widget)
         self.result_value: object = None
 
     def _widget(self, f: Field, members: list[tuple[str, str]]) -> QWidget:
@@ -188,12 +170,16 @@ class ActionDialog(QDialog):
     def values(self) -> dict[str, Any]:
         """Reads every field; raises the problems of ALL bad fields together (``ValidationErrors``
         when several), so the form marks each of them in one save."""
-        out: dict[str, Any] = {}
         found = ErrorCollector()
+        out = self._collect(found)
+        found.raise_if_any()
+        return out
+
+    def _collect(self, found: ErrorCollector) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         for f in self.action.fields:
             with found.check():
                 out[f.key] = self._value(f)
-        found.raise_if_any()
         return out
 
     def _value(self, f: Field) -> Any:
@@ -220,25 +206,23 @@ class ActionDialog(QDialog):
             super().reject()
 
     def save(self) -> None:
-        self.support.clear()
-        try:
-            values = self.values()
-        except ValidationError as exc:
-            self.support.show(exc)
+        """``forms.submit``: the fields' parse errors all at once and nothing written, else the action
+        in one transaction (its ``ValidationError`` at its field); closes after the commit."""
+        found = ErrorCollector()
+        values = self._collect(found)
+        action, target = self.action, self.target
+
+        def work(s: Session) -> _Done:
+            return _Done(action.run(s, target, values))
+
+        done = submit(self, self.support, self.db, work, changes=action.changes | {"ledger"}, found=found)
+        if done is None:
             return
-
-        def work(s: Session) -> object:
-            return self.action.run(s, self.target, values)
-
-        result = ops.run_write(
-            self, self.db, work, on_invalid=self.support.show, changes=self.action.changes | {"ledger"}
-        )
-        if result is not None:
-            self.result_value = result
-            warning = getattr(result, "warning", "")  # e.g. 优秀 beyond one third: saved, but say so
-            if isinstance(warning, str) and warning:
-                QMessageBox.warning(self, self.action.title, f"已保存。{warning}")
-            self.accept()
+        self.result_value = done.value
+        warning = getattr(done.value, "warning", "")  # e.g. 优秀 beyond one third: saved, but say so
+        if isinstance(warning, str) and warning:
+            QMessageBox.warning(self, action.title, f"已保存。{warning}")
+        self.accept()
 
 
 class LedgersView(QWidget):
@@ -263,6 +247,10 @@ class LedgersView(QWidget):
         self.table = QTableView()
         self.table.setObjectName("ledgerTable")
         self.table.setModel(self.model)
+        # A header click sorts (over every row of the ledger, not the fetched ones); until then the
+        # loader's order (by date, month …), so no column is marked at first.
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -358,6 +346,8 @@ class LedgersView(QWidget):
         rows = ops.run_read(self, self.db, lambda s: listing.load(s, ids, year))
         if rows is not None:
             changed = self.model.listing is not listing
+            if changed:
+                self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
             self.model.set_data(listing, rows)
             self.count.setText(f"共 {len(rows)} 条")
             if changed:
