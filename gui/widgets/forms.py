@@ -311,22 +311,39 @@ def submit(
     found: ErrorCollector | None = None,
     check: Callable[[Session], list[ValidationError]] | None = None,
     keep: frozenset[str] = frozenset(),
+    on_done: Callable[[T], None] | None = None,
+    background: bool = False,
+    label: str = "",
 ) -> T | None:
     """The one save path of a form: collect → validate → one write through ``gui.ops`` → errors at
     their field. ``found`` holds the form's own parse errors; when there are any nothing is written,
     and ``check`` (the service's validation of the other fields, with stand-ins for the bad ones)
     adds its word so every error shows at once (``merge_errors``, ``keep``). Otherwise ``write`` runs
     in one transaction; its ``ValidationError`` lands next to its field. Returns ``write``'s result
-    after the commit (the form is then clean), or None when nothing was saved."""
+    after the commit (the form is then clean), or None when nothing was saved. With ``background``
+    the write runs on a worker behind a busy dialog (``label``) and None is returned at once: the
+    form learns of the commit through ``on_done`` (called after it, the form already clean)."""
     support.clear()
     if found is not None and found.errors:
         more = ops.run_read(parent, db, check) if check is not None else []
         support.show_all(merge_errors(found, more or [], keep))
         return None
-    result = ops.run_write(parent, db, write, on_invalid=support.show, changes=changes)
-    if result is not None:
+
+    def committed(result: T) -> None:
         support.set_clean()
-    return result
+        if on_done is not None:
+            on_done(result)
+
+    return ops.run_write(
+        parent,
+        db,
+        write,
+        committed,
+        on_invalid=support.show,
+        changes=changes,
+        background=background,
+        label=label,
+    )
 
 
 class FormDialog(QDialog):

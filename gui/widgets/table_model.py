@@ -97,7 +97,7 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         """Show rows computed in memory (all of them), sorted by the columns' keys in ``keys`` (by
         default each column's text under its sort key)."""
         known = keys or {c.sort: c.text for c in self.columns if c.sort}
-        self.set_source(None, LoadedRows(rows, known, _record_id))
+        self.set_source(None, LoadedRows(rows, known, self.record_id))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """A header click: the first batch again, in the order the source gives for that column."""
@@ -121,13 +121,17 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         """Rows the source matches (fetched or not)."""
         return self.count
 
+    def record_id(self, row: R) -> str:
+        """A row's id: ``row.id`` or ``row["id"]`` (override for rows keyed otherwise)."""
+        return _record_id(row)
+
     def row_id(self, row: int) -> str:
-        return _record_id(self.rows[row])
+        return self.record_id(self.rows[row])
 
     def index_of(self, record_id: str, column: int = 0) -> QModelIndex:
         """The index of the row with ``record_id`` (reading batches up to it); invalid if not matched."""
         for row, r in enumerate(self.rows):
-            if _record_id(r) == record_id:
+            if self.record_id(r) == record_id:
                 return self.index(row, column)
         if self.source is None:
             return QModelIndex()
@@ -180,7 +184,7 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(row)
         if role == ID_ROLE:
-            return _record_id(row)
+            return self.record_id(row)
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
             return column.tooltip(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and column.right:

@@ -51,12 +51,12 @@ def test_import_dialog_lists_hidden_rows_and_imports_only_what_was_chosen(
     dialog.path_edit.setText(str(_township_list(tmp_path / "t.xlsx")))
     qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
     ops.wait_idle()
-    listed = [dialog.problems.item(r, 4).text() for r in range(dialog.problems.rowCount())]
+    listed = [dialog.problem_model.text(r, 4) for r in range(dialog.problem_model.rowCount())]
     assert any("被隐藏或被筛选掉" in t for t in listed)
     assert not dialog.import_button.isEnabled()
     dialog.hidden_box.setCurrentIndex(dialog.hidden_box.findData("exclude"))  # re-checks the file
     ops.wait_idle()
-    listed = [dialog.problems.item(r, 4).text() for r in range(dialog.problems.rowCount())]
+    listed = [dialog.problem_model.text(r, 4) for r in range(dialog.problem_model.rowCount())]
     assert listed and all(t.startswith("提示：") for t in listed)
     assert dialog.import_button.isEnabled()
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)

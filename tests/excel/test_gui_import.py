@@ -72,11 +72,11 @@ def test_preview_highlights_error_rows_and_imports_only_valid_rows_when_chosen(
     assert cell(model, 1, 1) == "有错误"
     assert model.index(1, 0).data(Qt.ItemDataRole.BackgroundRole) == ERROR_BRUSH
     assert "B列" in cell(model, 1, model.columnCount() - 1)
-    assert dialog.problems.rowCount() == 1
-    assert [dialog.problems.item(0, c).text() for c in range(3)] == ["花名册", "3", "B"]
-    assert "文本" in dialog.problems.item(0, 4).text()
+    assert dialog.problem_model.rowCount() == 1
+    assert [dialog.problem_model.text(0, c) for c in range(3)] == ["花名册", "3", "B"]
+    assert "文本" in dialog.problem_model.text(0, 4)
     assert not dialog.import_button.isEnabled()  # all-or-nothing by default
-    dialog.problems.cellDoubleClicked.emit(0, 0)
+    dialog.problems.doubleClicked.emit(dialog.problem_model.index(0, 0))
     assert dialog.preview.selectionModel().selectedRows()[0].row() == 1
     dialog.valid_only.setChecked(True)
     assert dialog.import_button.isEnabled()

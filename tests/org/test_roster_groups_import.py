@@ -71,7 +71,7 @@ def test_import_dialog_offers_to_create_the_missing_groups(
     dialog.path_edit.setText(str(book(tmp_path)))
     qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
     ops.wait_idle()
-    assert dialog.problems.rowCount() == 3 and not dialog.import_button.isEnabled()
+    assert dialog.problem_model.rowCount() == 3 and not dialog.import_button.isEnabled()
     dialog.create_groups.setFocus()
     qtbot.keyClick(dialog.create_groups, Qt.Key.Key_Space)
     ops.wait_idle()
