@@ -39,7 +39,6 @@ from services.db import Database
 from services.errors import ErrorCollector
 from services.ledgers.actions import ACTIONS, Action, Field, Target
 from services.ledgers.catalog import LISTINGS, Column, Listing
-from services.ledgers.kinds import MEMBER
 from services.members import members_on
 
 if TYPE_CHECKING:
@@ -47,19 +46,29 @@ if TYPE_CHECKING:
 
 
 SORTED_AS_STORED = ("date", "month", "money", "int", "hours", "count", "bool")
+RIGHT_ALIGNED = ("money", "int", "hours", "count")
+
+
+def _shown(listing: Listing, key: str) -> Callable[[dict[str, Any]], str]:
+    """The text of column ``key`` (its kind's display)."""
+    return lambda row: listing.display(row, key)
 
 
 def _sort_key(listing: Listing, column: Column) -> Callable[[dict[str, Any]], Any]:
-    """How a header click orders a ledger column: dates, months and amounts by their stored value,
-    names by pinyin (``services.collation``), codes and other text by what the clerk reads."""
-    key, kind = column.key, column.kind
-    if kind.name in SORTED_AS_STORED:
+    """How a header click orders a ledger column: dates, months, amounts and counts by their stored
+    value; names, labels and other text by the pinyin of what the clerk reads (``services.collation``,
+    imported on the first such click); empty cells last."""
+    key = column.key
+    if column.kind.name in SORTED_AS_STORED:
         return lambda row: row.get(key)
-    if kind is MEMBER or key == "name":
-        from services.collation import pinyin_key
 
-        return lambda row: pinyin_key(str(row.get(key) or "")) if row.get(key) else None
-    return lambda row: listing.display(row, key) or None
+    def by_pinyin(row: dict[str, Any]) -> object:
+        from services.collation import pinyin_key  # pypinyin: on the first click, not at start
+
+        text = listing.display(row, key)
+        return pinyin_key(text) if text else None
+
+    return by_pinyin
 
 
 class ListingModel(RowTableModel[dict[str, Any]]):
@@ -77,12 +86,7 @@ class ListingModel(RowTableModel[dict[str, Any]]):
             self._sort = (-1, Qt.SortOrder.AscendingOrder)
         self.listing = listing
         self.columns = [
-            ViewColumn(
-                c.title,
-                lambda r, k=c.key: listing.display(r, k),
-                c.key,
-                right=c.kind.name in ("money", "int", "hours", "count"),
-            )
+            ViewColumn(c.title, _shown(listing, c.key), c.key, right=c.kind.name in RIGHT_ALIGNED)
             for c in listing.columns
         ]
         self.set_rows(rows, {c.key: _sort_key(listing, c) for c in listing.columns})

@@ -314,8 +314,8 @@ class RosterRow:
 
 def _roster_select(branch_ids: list[str] | None, search: str, include_inactive: bool) -> Select[Any]:
     """The roster's columns (``RosterRow``'s order) in scope, filtered by ``search`` (``_matches``)."""
-    stmt = (
-        select(
+    stmt: Select[Any] = (
+        select(  # type: ignore[assignment]
             Member.id,
             Member.name,
             Member.gender,
@@ -349,7 +349,24 @@ def _roster_select(branch_ids: list[str] | None, search: str, include_inactive: 
 
 
 def _roster_row(r: Any) -> RosterRow:
-    return RosterRow(*r[:10], r[10] or "", *r[11:16])
+    return RosterRow(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        r[10] or "",
+        r[11],
+        r[12],
+        r[13],
+        r[14],
+        r[15],
+    )
 
 
 def roster(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 R = TypeVar("R")
@@ -24,18 +24,20 @@ R_co = TypeVar("R_co", covariant=True)
 class RowSource(Protocol[R_co]):
     """What a listing screen reads: how many rows match, and a page of them in an order."""
 
-    def count(self, session: Session) -> int:
-        """Rows matching the source's filter."""
+    def count(self, session: Session | None) -> int:
+        """Rows matching the source's filter (``session`` None only for rows already in memory)."""
         ...
 
     def page(
-        self, session: Session, sort: str | None, descending: bool, offset: int, limit: int
-    ) -> list[R_co]:
+        self, session: Session | None, sort: str | None, descending: bool, offset: int, limit: int
+    ) -> Sequence[R_co]:
         """Rows ``offset`` … ``offset + limit - 1`` in the order of sort key ``sort`` (None: the
         source's default order), ties broken the same way every time so pages never overlap."""
         ...
 
-    def position(self, session: Session, sort: str | None, descending: bool, row_id: str) -> int | None:
+    def position(
+        self, session: Session | None, sort: str | None, descending: bool, row_id: str
+    ) -> int | None:
         """Where the row with ``row_id`` stands in that order (None: not among the matching rows)."""
         ...
 
@@ -61,31 +63,43 @@ class SqlRows(Generic[R]):
         sorts: Mapping[str, Sequence[Any]],
         default: str,
         tiebreak: Sequence[Any],
-        id_column: ColumnElement[Any],
+        id_column: Any,
         binary: Sequence[Any] = (),
     ) -> None:
         self.stmt, self.make, self.sorts, self.default = stmt, make, dict(sorts), default
         self.tiebreak, self.id_column, self.binary = list(tiebreak), id_column, list(binary)
 
-    def _order(self, session: Session, sort: str | None, descending: bool) -> list[Any]:
+    def _order(self, session: Session | None, sort: str | None, descending: bool) -> list[Any]:
+        if session is None:
+            raise ValueError("SqlRows needs a session")
         exprs = [*self.sorts.get(sort or self.default, self.sorts[self.default]), *self.tiebreak]
         if session.get_bind().dialect.name == "postgresql":
             exprs = [e.collate("C") if any(e is b for b in self.binary) else e for e in exprs]
         return _ordered(exprs, descending)
 
-    def count(self, session: Session) -> int:
+    def count(self, session: Session | None) -> int:
         """Matching rows: one ``SELECT count(*)`` over the statement."""
+        if session is None:
+            raise ValueError("SqlRows needs a session")
         inner = self.stmt.with_only_columns(self.id_column).order_by(None).subquery()
         return int(session.scalar(select(func.count()).select_from(inner)) or 0)
 
-    def page(self, session: Session, sort: str | None, descending: bool, offset: int, limit: int) -> list[R]:
+    def page(
+        self, session: Session | None, sort: str | None, descending: bool, offset: int, limit: int
+    ) -> list[R]:
         """One ``ORDER BY … LIMIT … OFFSET`` query."""
-        stmt = self.stmt.order_by(*self._order(session, sort, descending)).offset(offset).limit(limit)
+        order = self._order(session, sort, descending)
+        assert session is not None
+        stmt = self.stmt.order_by(*order).offset(offset).limit(limit)
         return [self.make(row) for row in session.execute(stmt)]
 
-    def position(self, session: Session, sort: str | None, descending: bool, row_id: str) -> int | None:
+    def position(
+        self, session: Session | None, sort: str | None, descending: bool, row_id: str
+    ) -> int | None:
         """The index of ``row_id`` in that order: the ids alone, in order (one narrow query)."""
-        stmt = self.stmt.with_only_columns(self.id_column).order_by(*self._order(session, sort, descending))
+        order = self._order(session, sort, descending)
+        assert session is not None
+        stmt = self.stmt.with_only_columns(self.id_column).order_by(*order)
         for i, found in enumerate(session.scalars(stmt)):
             if found == row_id:
                 return i

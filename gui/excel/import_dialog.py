@@ -65,6 +65,15 @@ def _action_rank(row: RowPlan) -> int:
     return list(ACTION_LABELS).index(row.action) if row.action in ACTION_LABELS else len(ACTION_LABELS)
 
 
+def _cell_text(key: str) -> Callable[[RowPlan], str]:
+    return lambda row: row.cells.get(key, "")
+
+
+def _cell_order(key: str) -> Callable[[RowPlan], object]:
+    """A column's text in order, empty cells last, ties by row number."""
+    return lambda row: (row.cells.get(key, "") or "\uffff", row.row)
+
+
 class PreviewModel(RowTableModel[RowPlan]):
     """The plan's rows as the clerk typed them, coloured by what the import would do, on the listing
     base: every row of the plan is in memory, so a header click orders all of them (row number, what
@@ -97,10 +106,8 @@ class PreviewModel(RowTableModel[RowPlan]):
             ]
             keys = {"row": lambda r: r.row, "action": lambda r: (_action_rank(r), r.row)}
             for key, header, letter in plan.columns:
-                columns.append(
-                    Column(f"{header}（{letter}）", lambda r, k=key: r.cells.get(k, ""), f"cell:{key}")
-                )
-                keys[f"cell:{key}"] = lambda r, k=key: (r.cells.get(k, "") or "\uffff", r.row)
+                columns.append(Column(f"{header}（{letter}）", _cell_text(key), f"cell:{key}"))
+                keys[f"cell:{key}"] = _cell_order(key)
             columns.append(Column("改动 / 问题", self._note, "note", tooltip=self._note))
             keys["note"] = lambda r: (self._note(r) or "\uffff", r.row)
         self.columns = columns
