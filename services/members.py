@@ -312,8 +312,24 @@ class RosterRow:
     is_hardship: bool = False
 
 
+def _roster_where(branch_ids: list[str] | None, search: str, include_inactive: bool) -> list[Any]:
+    """The roster's scope and search as WHERE conditions on ``member`` (``_matches``)."""
+    where: list[Any] = [Member.deleted.is_(False)]
+    if branch_ids is not None:
+        where.append(Member.branch_id.in_(branch_ids))
+    if not include_inactive:
+        where.append(Member.state == MemberState.ACTIVE)
+    # The search is cleaned like the names it looks for (full-width digits, name dots, invisible chars).
+    term = textclean.clean_key(search, person=True) if search.strip() else ""
+    if term:
+        where.append(_matches(term))
+    return where
+
+
 def _roster_select(branch_ids: list[str] | None, search: str, include_inactive: bool) -> Select[Any]:
-    """The roster's columns (``RosterRow``'s order) in scope, filtered by ``search`` (``_matches``)."""
+    """The roster's columns (``RosterRow``'s order) in scope, filtered by ``search``. The branch is an
+    outer join although every member has one: SQLite then reads ``member`` first (in ``name_key`` order
+    for the first page) instead of each branch's members through the branch index."""
     stmt: Select[Any] = (
         select(  # type: ignore[assignment]
             Member.id,
@@ -333,19 +349,10 @@ def _roster_select(branch_ids: list[str] | None, search: str, include_inactive: 
             Member.is_migrant_worker,
             Member.is_hardship,
         )
-        .join(Branch, Branch.id == Member.branch_id)
+        .outerjoin(Branch, Branch.id == Member.branch_id)
         .outerjoin(PartyGroup, PartyGroup.id == Member.party_group_id)
-        .where(Member.deleted.is_(False))
     )
-    if branch_ids is not None:
-        stmt = stmt.where(Member.branch_id.in_(branch_ids))
-    if not include_inactive:
-        stmt = stmt.where(Member.state == MemberState.ACTIVE)
-    # The search is cleaned like the names it looks for (full-width digits, name dots, invisible chars).
-    term = textclean.clean_key(search, person=True) if search.strip() else ""
-    if term:
-        stmt = stmt.where(_matches(term))
-    return stmt
+    return stmt.where(*_roster_where(branch_ids, search, include_inactive))
 
 
 def _roster_row(r: Any) -> RosterRow:
@@ -417,6 +424,7 @@ def roster_source(
     return SqlRows(
         _roster_select(branch_ids, search, include_inactive),
         _roster_row,
+        counted=select(Member.id).where(*_roster_where(branch_ids, search, include_inactive)),
         sorts=ROSTER_SORTS,
         default="name",
         tiebreak=[Member.name_key, Member.id],

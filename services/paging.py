@@ -53,7 +53,8 @@ class SqlRows(Generic[R]):
     used when none is chosen; ``tiebreak``: expressions ending in a unique column (the id), appended to
     every order; ``make``: one result row → the screen's row object; ``id_column``: the id expression
     (for ``position``). Text keys that must compare byte-wise (the stored pinyin keys) are listed in
-    ``binary`` and compared under the C collation on PostgreSQL."""
+    ``binary`` and compared under the C collation on PostgreSQL. ``counted``: a narrower statement with
+    the same rows for ``count`` (e.g. without the joins that only add columns)."""
 
     def __init__(
         self,
@@ -65,9 +66,11 @@ class SqlRows(Generic[R]):
         tiebreak: Sequence[Any],
         id_column: Any,
         binary: Sequence[Any] = (),
+        counted: Select[Any] | None = None,
     ) -> None:
         self.stmt, self.make, self.sorts, self.default = stmt, make, dict(sorts), default
         self.tiebreak, self.id_column, self.binary = list(tiebreak), id_column, list(binary)
+        self.counted = counted
 
     def _order(self, session: Session | None, sort: str | None, descending: bool) -> list[Any]:
         if session is None:
@@ -81,7 +84,9 @@ class SqlRows(Generic[R]):
         """Matching rows: one ``SELECT count(*)`` over the statement."""
         if session is None:
             raise ValueError("SqlRows needs a session")
-        inner = self.stmt.with_only_columns(self.id_column).order_by(None).subquery()
+        inner = (
+            self.counted if self.counted is not None else self.stmt.with_only_columns(self.id_column)
+        ).subquery()
         return int(session.scalar(select(func.count()).select_from(inner)) or 0)
 
     def page(
