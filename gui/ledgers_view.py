@@ -130,6 +130,7 @@ class ActionDialog(FormDialog):
         self, parent: QWidget, db: Database, action: Action, target: Target, members: list[tuple[str, str]]
     ) -> None:
         super().__init__(parent, action.title)
+        self.setMinimumWidth(440)  # room for a message under a field without wrapping every word
         self.db, self.action, self.target = db, action, target
         self.widgets: dict[str, QWidget] = {}
         for f in action.fields:

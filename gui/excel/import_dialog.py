@@ -236,6 +236,7 @@ class ExcelImportDialog(FormDialog):
         self.preview.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.preview.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.preview.setSortingEnabled(True)
+        self.preview.verticalHeader().setVisible(False)  # the 行 column gives the Excel row number
         self.problem_model = ProblemModel()
         self.problems = QTableView()
         self.problems.setModel(self.problem_model)
@@ -310,6 +311,7 @@ class ExcelImportDialog(FormDialog):
         self.plan = None
         self.preview_model.show(None)
         self.problem_model.show(None)
+        self.confirm_updates.setText("应用对已有记录的修改")  # the count belongs to the plan shown
         self._update_buttons()
 
     def _target(self, found: ErrorCollector) -> tuple[Path | None, str | None]:

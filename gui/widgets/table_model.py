@@ -55,7 +55,7 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
     Subclasses give ``columns`` and may add roles in ``extra_data``. A row's id is ``row.id`` (or
     ``row["id"]`` for dict rows)."""
 
-    BATCH = 2000
+    BATCH = 500  # rows per read: a header click or a search reads one batch (the view shows ~30)
 
     def __init__(self, columns: Sequence[Column[R]], sort: tuple[int, Qt.SortOrder]) -> None:
         super().__init__()
