@@ -77,7 +77,7 @@ def test_a_header_click_on_a_roster_longer_than_a_batch_shows_the_globally_first
 def test_a_search_finds_a_member_the_view_has_not_fetched_yet(
     app: QApplication, qtbot: QtBot, db: Database, long_roster: tuple[str, list[str]]
 ) -> None:
-    branch_id, by_pinyin = long_roster
+    branch_id, _by_pinyin = long_roster
     view = RosterView(None, db)
     qtbot.addWidget(view)
     view.set_branches([branch_id])
