@@ -122,6 +122,21 @@ def screenshot_walk(db: Database, out_dir: Path, branch_code: str | None = None)
                 return PdfPreviewDialog(window, rendered, "会议记录", "会议记录.pdf")
 
             dialogs.append(("打印预览", preview))
+        if branch_id is not None:
+            from gui.excel.import_dialog import ExcelImportDialog
+            from gui.ledgers_view import ActionDialog
+            from services.ledgers.actions import ACTIONS, Target
+
+            funds = ACTIONS["funds"][0]
+            dialogs.append(
+                (
+                    "其他台账_" + funds.title,
+                    lambda: ActionDialog(window, db, funds, Target(branch_id, None), []),
+                )
+            )
+            dialogs.append(
+                ("从Excel导入", lambda: ExcelImportDialog(db, "roster", branch_id=branch_id, parent=window))
+            )
         from gui.admin.audit import AuditDialog
         from gui.admin.recycle import RecycleDialog
 
