@@ -14,7 +14,7 @@ class Member(Tracked, Base):
     __tablename__ = "member"
     __table_args__ = (
         Index("ix_member_township_idnum", "township_id", "id_number"),
-        # Covering index of the roster search (services.members.roster_ids): scanned instead of the table.
+        # Covering index of the roster search (services.members.roster_source): scanned instead of the table.
         Index("ix_member_search", "name", "id_number", "phone", "branch_id", "state", "deleted", "id"),
         # The roster's default order (pinyin), read a batch at a time with ORDER BY … LIMIT.
         Index("ix_member_name_key", "name_key", "id"),

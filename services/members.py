@@ -446,25 +446,6 @@ def _matches(term: str) -> ColumnElement[bool]:
     return or_(*found)
 
 
-def roster_ids(
-    session: Session,
-    branch_ids: list[str] | None,
-    search: str,
-    include_inactive: bool = False,
-) -> set[str]:
-    """Ids of the roster rows (same scope as ``roster``) whose name, ID number or phone contains
-    ``search``: the roster tab's search, one SQL query per (debounced) keystroke."""
-    term = search.strip()
-    stmt = select(Member.id).where(Member.deleted.is_(False))
-    if branch_ids is not None:
-        stmt = stmt.where(Member.branch_id.in_(branch_ids))
-    if not include_inactive:
-        stmt = stmt.where(Member.state == MemberState.ACTIVE)
-    if term:
-        stmt = stmt.where(_matches(term))
-    return set(session.scalars(stmt))
-
-
 def members_on(session: Session, branch_id: str, day: date) -> list[Member]:
     """Members who belonged to the branch on ``day`` (the people who should attend its meetings)."""
     return list(
