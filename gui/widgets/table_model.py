@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from sqlalchemy.orm import Session
@@ -22,11 +22,6 @@ from services.paging import LoadedRows, RowSource
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 12  # the row's record id, for views and tests
-
-
-class HasId(Protocol):
-    @property
-    def id(self) -> str: ...
 
 
 R = TypeVar("R")
