@@ -179,7 +179,20 @@ def test_bad_statistics_pack_is_refused_with_a_clear_message(change: tuple[str, 
 
 
 def test_default_pack_loads_and_overlapping_categories_are_refused() -> None:
-    assert [t.id for t in load_stats_pack().table] == ["change", "basic", "education", "joined", "occupation"]
+    assert [t.id for t in load_stats_pack().table] == [
+        "change",
+        "basic",
+        "education",
+        "joined",
+        "occupation",
+        "admitted",
+        "appraisal",
+        "training",
+        "training_sessions",
+        "organisations",
+        "organisations_change",
+        "party_groups",
+    ]
     text = (
         default_stats_path()
         .read_text(encoding="utf-8")
@@ -222,8 +235,17 @@ def test_cli_json_xlsx_and_bad_pack(
         "党员学历",
         "党员入党时间",
         "党员职业",
+        "发展党员",
+        "民主评议党员",
+        "党员教育培训",
+        "教育培训班次",
+        "党组织",
+        "党组织数量变化",
+        "党小组",
         "核对",
         "无法统计",
+        "发展党员工作进度（截至2025年12月31日）",
+        "2025年逐月检查问题数",
         "图表",
     ]
     assert list(wb["党员基本情况"].iter_rows(values_only=True))[1] == ("党员总数", 5, 2, 1)
