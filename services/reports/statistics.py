@@ -672,10 +672,10 @@ class _YearFacts:
     """The year's 民主评议 grades and 教育培训 of the roster, read only when the pack counts them.
 
     ``appraisal``: the grade recorded for the year (AppraisalGradeCode) or "none". ``not_appraised``: why a
-    member without a grade was not graded — "probationary" (预备党员 take part without a grade: 党员教育
-    管理工作条例 第十八条, ../shared/domain.md 民主评议 grades; a member probationary at any time of the
-    year), "flowing" (流动党员 away), "excused" (an approved 请假 / 年老体弱 exemption covering part of
-    the year), else "other"; "" for a graded member. ``trained``: at least one 教育培训 session
+    member without a grade was not graded — "probationary" (预备党员 on 31 December take part without a
+    grade: 党员教育管理工作条例 第十八条, ../shared/domain.md 民主评议 grades; services.talks.record_grade
+    refuses them one), "flowing" (流动党员 away), "excused" (an approved 请假 / 年老体弱 exemption covering
+    part of the year), else "other"; "" for a graded member. ``trained``: at least one 教育培训 session
     attended in the year; ``training_hours``: whole 学时 (60 minutes, as the handbook's 32 学时 rule,
     党员教育管理工作条例 第二十条) credited in the year; ``training_kinds``: the kinds attended."""
 
@@ -726,9 +726,7 @@ class _YearFacts:
             out["appraisal"] = grade or "none"
             if grade:
                 out["not_appraised"] = ""
-            elif _status_on(m, date(year, 1, 1)) == "probationary" or _status_on(m, date(year, 12, 31)) == (
-                "probationary"
-            ):
+            elif _status_on(m, date(year, 12, 31)) == "probationary":
                 out["not_appraised"] = "probationary"
             elif m.is_flowing:
                 out["not_appraised"] = "flowing"
@@ -969,9 +967,12 @@ def _flow(
     after = [m.id for m in members if book.present(m, end)]
     start_of_year = date(year, 1, 1)
     member_tests: dict[str, Callable[[Member], bool]] = {
-        "admitted": lambda m: start_of_year <= m.joined_on <= end,
+        # 发展党员 here: admitted in the year while in the scope (the same members as population "admitted");
+        # a member admitted elsewhere in the year who then came in is 转入
+        "admitted": lambda m: start_of_year <= m.joined_on <= end and book.present(m, m.joined_on),
         "transferred_in": lambda m: (
-            m.joined_on < start_of_year and book.moved(m, TransferDirection.IN, start_of_year, end)
+            not (start_of_year <= m.joined_on <= end and book.present(m, m.joined_on))
+            and book.moved(m, TransferDirection.IN, start_of_year, end)
         ),
         "transferred_out": lambda m: book.moved(m, TransferDirection.OUT, start_of_year, end),
         "deceased": lambda m: m.state == MemberState.DECEASED and m.left_on is not None and m.left_on <= end,
