@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models import DevelopmentRecord
 from services.reports.charts import Chart
-from services.reports.common import Scope, scoped_check
+from services.reports.common import Scope
 from services.reports.output import Section
 
 # 发展党员工作细则 (2014): 入党申请人 → 入党积极分子 → 发展对象 → 预备党员 → 正式党员.
@@ -127,15 +127,27 @@ def pipeline_on(session: Session, where: Scope, day: date) -> Breakdown:
 
 
 def compliance_by_month(session: Session, where: Scope, year: int, today: date) -> Breakdown:
-    """The handbook check of ``year`` (the default pack, as of ``today``) month by month: per branch the
-    problems found by the rules judged each month (三会一课, 主题党日, 党费 …: the pack's monthly windows),
+    """The handbook check of ``year`` (the default pack's rules with ``per = "month"``, as of ``today``)
+    month by month: per branch the problems found each month (支委会, 党小组会, 主题党日, 党费 …),
     and a chart of each branch's count over the months and of the branches with none.
 
     Months after ``today`` are left empty (not judged yet)."""
+    from services.handbook.engine import evaluate
     from services.handbook.pack import load_pack
     from services.handbook.period import year as year_period
 
-    result = scoped_check(session, load_pack(), year_period(year), where, today)
+    pack = load_pack()
+    # only the rules judged month by month (``per = "month"``): the others find nothing a month owns,
+    # and leaving them out (with the evidence counts) keeps the yearly report quick
+    monthly = [r for r in pack.rule if getattr(r, "per", None) == "month"]
+    result = evaluate(
+        session,
+        pack.model_copy(update={"rule": monthly}),
+        year_period(year),
+        branch_ids=None if where.whole else where.ids,
+        as_of=today,
+        with_evidence=False,
+    )
     index = {b.id: i for i, b in enumerate(where.branches)}
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     col = {label: i for i, label in enumerate(months)}
