@@ -40,9 +40,9 @@ from services.handbook.pack import Pack
 from services.handbook.period import month as month_period
 from services.pipeline import pipeline_table, reserve_from_pack
 from services.reports.charts import Chart
-from services.reports.progress import Breakdown
 from services.reports.common import Month, Scope, check_month, parse_month, scope, scoped_check
 from services.reports.output import Document, Section
+from services.reports.progress import Breakdown
 
 URGENT, SOON, REMIND = 1, 2, 3
 URGENCY_LABELS = {URGENT: "紧急", SOON: "较急", REMIND: "提醒"}
@@ -162,7 +162,9 @@ class MonthReport:
             for d in self.due
         ]
         if self.pipeline is not None:
-            steps = "，".join(f"{c} {n}" for c, n in zip(self.pipeline.columns, self.pipeline.totals(), strict=True))
+            steps = "，".join(
+                f"{c} {n}" for c, n in zip(self.pipeline.columns, self.pipeline.totals(), strict=True)
+            )
             out.append(f"四、{self.pipeline.title}：{steps}")
         out += self.notes
         return out

@@ -49,25 +49,36 @@ class Breakdown:
 
     def section(self) -> Section:
         rows: list[list[object]] = [
-            [name, *(self.value(r, c) for c in range(len(self.columns)))] for r, name in enumerate(self.branches)
+            [name, *(self.value(r, c) for c in range(len(self.columns)))]
+            for r, name in enumerate(self.branches)
         ]
         rows.append([self.total_label, *self.totals()])
         items = {
-            (r, c + 1): sorted(self.items[r][c]) for r in range(len(self.branches)) for c in range(len(self.columns))
+            (r, c + 1): sorted(self.items[r][c])
+            for r in range(len(self.branches))
+            for c in range(len(self.columns))
         }
         last = len(self.branches)
         for c in range(len(self.columns)):
             items[(last, c + 1)] = sorted(x for r in range(last) for x in self.items[r][c])
         width = 6 if len(self.columns) > 6 else 10
         return Section(
-            self.title, ["支部", *self.columns], rows, widths=[18, *([width] * len(self.columns))], note=self.note, items=items
+            self.title,
+            ["支部", *self.columns],
+            rows,
+            widths=[18, *([width] * len(self.columns))],
+            note=self.note,
+            items=items,
         )
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "columns": self.columns,
-            "rows": [[name, *(self.value(r, c) for c in range(len(self.columns)))] for r, name in enumerate(self.branches)],
+            "rows": [
+                [name, *(self.value(r, c) for c in range(len(self.columns)))]
+                for r, name in enumerate(self.branches)
+            ],
             "totals": self.totals(),
         }
 
@@ -169,7 +180,10 @@ def compliance_by_month(session: Session, where: Scope, year: int, today: date) 
             f"{year}年各支部逐月问题数",
             "line",
             names,
-            [(where.name(b), [out.value(i, c) for c in range(len(names))]) for i, b in enumerate(where.branches)],
+            [
+                (where.name(b), [out.value(i, c) for c in range(len(names))])
+                for i, b in enumerate(where.branches)
+            ],
             unit="条",
         )
     )

@@ -215,7 +215,9 @@ class Line(_Strict):
 
 class Cause(_Strict):
     label: str = Field(min_length=1)
-    cause: Literal["admitted", "transferred_in", "transferred_out", "deceased", "left", "founded", "dissolved"]
+    cause: Literal[
+        "admitted", "transferred_in", "transferred_out", "deceased", "left", "founded", "dissolved"
+    ]
 
 
 class Table(_Strict):
@@ -771,7 +773,9 @@ def _admitted(
             "joined_on": m.joined_on,
         }
         person = people.get(m.id)
-        people[m.id] = Person(m.id, _who(m, names), m.branch_id, {**(person.facts if person else {}), **facts})
+        people[m.id] = Person(
+            m.id, _who(m, names), m.branch_id, {**(person.facts if person else {}), **facts}
+        )
     return out
 
 
@@ -800,9 +804,7 @@ class _Organisations:
         )
 
     def _person(self, b: Branch, people: dict[str, Person]) -> None:
-        people[b.id] = Person(
-            b.id, self.names[b.id], b.id, {"org_kind": b.kind, "branch_domain": b.domain}
-        )
+        people[b.id] = Person(b.id, self.names[b.id], b.id, {"org_kind": b.kind, "branch_domain": b.domain})
 
     def present(self, day: date, people: dict[str, Person]) -> list[str]:
         out = []
@@ -903,7 +905,9 @@ def _grid(t: Table, items: list[str], people: dict[str, Person]) -> tuple[TableR
                     cell.count += 1
                     cell.member_ids.append(item)
     groups = [[r.label for r in t.rows if r.field == f] for f in t.partition]
-    res = TableResult(t.id, t.title, cols, rows, cells, max(groups, key=len) if groups else rows[1:], t.source)
+    res = TableResult(
+        t.id, t.title, cols, rows, cells, max(groups, key=len) if groups else rows[1:], t.source
+    )
     fails: list[CheckFailure] = []
     total_row = rows[0]
     names = lambda ids: tuple(sorted(people[i].name for i in ids))  # noqa: E731
@@ -978,7 +982,10 @@ def _flow(
         "deceased": lambda m: m.state == MemberState.DECEASED and m.left_on is not None and m.left_on <= end,
         "left": lambda m: m.state == MemberState.LEFT and m.left_on is not None and m.left_on <= end,
     }
-    tests = {k: (lambda i, f=f: f(by_id[i])) for k, f in member_tests.items()}
+    def on_member(test: Callable[[Member], bool]) -> Callable[[str], bool]:
+        return lambda i: test(by_id[i])
+
+    tests = {k: on_member(f) for k, f in member_tests.items()}
     for i in {*before, *after}:
         m = by_id[i]
         people.setdefault(i, Person(i, _who(m, names), m.branch_id, {}))
@@ -1014,7 +1021,9 @@ def _flow_table(
             if len(hits) != 1:
                 why = "没有对应的原因" if not hits else f"同时计入 {'、'.join(hits)}"
                 fails.append(
-                    CheckFailure(t.title, f"{t.title} · {side}", f"{label(i)} {side}{why}，{hint}", (label(i),))
+                    CheckFailure(
+                        t.title, f"{t.title} · {side}", f"{label(i)} {side}{why}，{hint}", (label(i),)
+                    )
                 )
     inc = sum(cells[(row, c.label)].count for c in t.increase)
     dec = sum(cells[(row, c.label)].count for c in t.decrease)

@@ -142,7 +142,10 @@ def test_pipeline_and_monthly_check_charts_are_their_tables_numbers_in_the_xlsx(
     from services import development
 
     with db.transaction("test") as s:
-        for name, applied, activist in (("申请一", date(2025, 3, 1), None), ("积极一", date(2024, 3, 1), date(2024, 9, 1))):
+        for name, applied, activist in (
+            ("申请一", date(2025, 3, 1), None),
+            ("积极一", date(2024, 3, 1), date(2024, 9, 1)),
+        ):
             data = development.ApplicantInput(name, build.id_number(date(2001, 1, 1)), applied)
             rec = development.create_applicant(s, town["two"], data, today=TODAY)
             if activist is not None:
@@ -156,7 +159,8 @@ def test_pipeline_and_monthly_check_charts_are_their_tables_numbers_in_the_xlsx(
     lines = by_title["2025年各支部逐月问题数"]
     assert (lines.kind, list(lines.categories)) == ("line", [f"{m}月" for m in range(1, 13)])
     assert dict(lines.series) == {
-        name: [monthly_checks.value(i, c) for c in range(12)] for i, name in enumerate(monthly_checks.branches)
+        name: [monthly_checks.value(i, c) for c in range(12)]
+        for i, name in enumerate(monthly_checks.branches)
     }
     clean = by_title["2025年各月全部达标的支部数"]
     assert list(clean.series[0][1]) == [

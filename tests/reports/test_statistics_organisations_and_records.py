@@ -23,7 +23,14 @@ def town(db: Database, build: Builder, people: People) -> dict[str, str]:
     one = build.branch("B01", "一村党支部", founded_on=date(2000, 1, 1)).id
     with db.transaction("test") as s:
         two = org.create_branch(
-            s, tid, "B02", "社区党总支", kind="general", domain="community", founded_on=date(2025, 3, 1), today=TODAY
+            s,
+            tid,
+            "B02",
+            "社区党总支",
+            kind="general",
+            domain="community",
+            founded_on=date(2025, 3, 1),
+            today=TODAY,
         ).id
         three = org.create_branch(
             s, tid, "B03", "机关党支部", domain="organ", founded_on=date(2000, 1, 1), today=TODAY
@@ -47,7 +54,9 @@ def town(db: Database, build: Builder, people: People) -> dict[str, str]:
             occupation="student",
         ).id,
         "丁": people.add(one, "丁", date(2025, 2, 1), birth=date(1990, 1, 1), status="probationary").id,
-        "戊": people.add(one, "戊", date(2005, 7, 1), birth=date(1980, 5, 17), branch_since=date(2025, 3, 1)).id,
+        "戊": people.add(
+            one, "戊", date(2005, 7, 1), birth=date(1980, 5, 17), branch_since=date(2025, 3, 1)
+        ).id,
         "己": people.add(one, "己", date(1995, 7, 1), birth=date(1970, 1, 1), flowing=True).id,
         "庚": people.add(one, "庚", date(1960, 7, 1), birth=date(1935, 1, 1)).id,
         "辛": people.add(one, "辛", date(2010, 7, 1), birth=date(1985, 4, 4)).id,
@@ -63,15 +72,21 @@ def town(db: Database, build: Builder, people: People) -> dict[str, str]:
         ).id,
     }
     with db.transaction("test") as s:
-        exemptions.add_exemption(s, ids["庚"], exemptions.ExemptionInput("infirm", date(2020, 1, 1), reason="年老体弱行动不便"))
+        exemptions.add_exemption(
+            s, ids["庚"], exemptions.ExemptionInput("infirm", date(2020, 1, 1), reason="年老体弱行动不便")
+        )
         for who, grade in (("甲", "excellent"), ("乙", "qualified"), ("戊", "basic")):
             talks.record_grade(s, ids[who], 2025, grade, today=TODAY)
         # everyone in the branch that day (甲 乙 丁 戊 己 庚 辛 壬 癸), 4 学时
-        training.create_session(s, one, training.TrainingInput("学习党章", date(2025, 5, 10), 240), today=TODAY)
+        training.create_session(
+            s, one, training.TrainingInput("学习党章", date(2025, 5, 10), 240), today=TODAY
+        )
         training.create_session(
             s,
             one,
-            training.TrainingInput("党员轮训班", date(2025, 9, 1), 30 * 60, kind="training", attendee_ids=[ids["甲"]]),
+            training.TrainingInput(
+                "党员轮训班", date(2025, 9, 1), 30 * 60, kind="training", attendee_ids=[ids["甲"]]
+            ),
             today=TODAY,
         )
     people.leave(ids["丁"], "deceased", date(2025, 8, 1))
@@ -85,7 +100,9 @@ def _col(report: object, table: str, column: str = "合计") -> dict[str, int]:
     return {r: t.value(r, column) for r in t.rows}
 
 
-def test_admitted_members_of_the_year_by_age_education_and_occupation(db: Database, town: dict[str, str]) -> None:
+def test_admitted_members_of_the_year_by_age_education_and_occupation(
+    db: Database, town: dict[str, str]
+) -> None:
     with db.reader() as s:
         report = statistics(s, 2025, today=TODAY)
     admitted = _col(report, "admitted")
@@ -97,12 +114,16 @@ def test_admitted_members_of_the_year_by_age_education_and_occupation(db: Databa
     assert report.members_of("admitted", "发展党员总数", "合计") == ["一村党支部 丁", "一村党支部 丙"]
     assert report.members_of("admitted", "25岁及以下", "女") == ["一村党支部 丙"]
     change = report.table("change")
-    assert change.matrix() == [["党员数", 6, 1, 2, 1, 0, 0, 8]]  # 癸 and 戊 转入; 丁 came and went in the year
+    assert change.matrix() == [
+        ["党员数", 6, 1, 2, 1, 0, 0, 8]
+    ]  # 癸 and 戊 转入; 丁 came and went in the year
     assert report.members_of("change", "党员数", "转入") == ["一村党支部 戊", "一村党支部 癸"]
     assert report.failures == []
 
 
-def test_democratic_appraisal_grades_and_why_members_were_not_graded(db: Database, town: dict[str, str]) -> None:
+def test_democratic_appraisal_grades_and_why_members_were_not_graded(
+    db: Database, town: dict[str, str]
+) -> None:
     with db.reader() as s:
         report = statistics(s, 2025, today=TODAY)
     assert _col(report, "appraisal") == {
@@ -140,11 +161,21 @@ def test_training_members_hours_kinds_and_sessions(db: Database, town: dict[str,
     assert report.members_of("training", "32学时及以上", "合计") == ["一村党支部 甲"]
     assert _col(report, "training", "培训班")["参加培训"] == 1
     assert _col(report, "training", "集中学习")["参加培训"] == 7
-    assert _col(report, "training_sessions", "期数") == {"合计": 2, "集中学习": 1, "培训班": 1, "网络学习": 0, "专题讲座": 0}
-    assert report.members_of("training_sessions", "培训班", "期数") == ["一村党支部 2025-09-01 党员轮训班（30学时）"]
+    assert _col(report, "training_sessions", "期数") == {
+        "合计": 2,
+        "集中学习": 1,
+        "培训班": 1,
+        "网络学习": 0,
+        "专题讲座": 0,
+    }
+    assert report.members_of("training_sessions", "培训班", "期数") == [
+        "一村党支部 2025-09-01 党员轮训班（30学时）"
+    ]
 
 
-def test_party_organisations_by_kind_domain_and_change_over_the_year(db: Database, town: dict[str, str]) -> None:
+def test_party_organisations_by_kind_domain_and_change_over_the_year(
+    db: Database, town: dict[str, str]
+) -> None:
     with db.reader() as s:
         report = statistics(s, 2025, today=TODAY)
         before = statistics(s, 2024, today=TODAY)
@@ -216,7 +247,9 @@ rows = [
 """
 
 
-def test_a_sub_total_that_misses_a_reason_names_the_members_left_out(db: Database, town: dict[str, str]) -> None:
+def test_a_sub_total_that_misses_a_reason_names_the_members_left_out(
+    db: Database, town: dict[str, str]
+) -> None:
     pack = parse_stats_pack(APPRAISAL_PACK, "t.toml")
     with db.reader() as s:
         report = statistics(s, 2025, today=TODAY, pack=pack)
@@ -308,8 +341,12 @@ def test_monthly_check_results_over_the_year_per_branch(db: Database, town: dict
     monthly = report.extras[1]
     assert monthly.columns == [f"{m}月" for m in range(1, 13)]
     row = monthly.branches.index("一村党支部")
-    march_found = [f for f in march.findings if f.rule_id in monthly_rules and f.importance in ("error", "warning")]
+    march_found = [
+        f for f in march.findings if f.rule_id in monthly_rules and f.importance in ("error", "warning")
+    ]
     assert monthly.value(row, 2) == len(march_found) > 0
-    assert sorted(monthly.section().items[(row, 3)]) == sorted(f"{f.rule_id} {f.message}" for f in march_found)
+    assert sorted(monthly.section().items[(row, 3)]) == sorted(
+        f"{f.rule_id} {f.message}" for f in march_found
+    )
     titles = [c.title for c in report_charts(report)]
     assert any("各支部逐月问题数" in t for t in titles) and any("全部达标的支部数" in t for t in titles)
