@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +18,9 @@ from models import DevelopmentRecord
 from services.reports.charts import Chart
 from services.reports.common import Scope
 from services.reports.output import Section
+
+if TYPE_CHECKING:
+    from services.handbook.pack import Pack
 
 # 发展党员工作细则 (2014): 入党申请人 → 入党积极分子 → 发展对象 → 预备党员 → 正式党员.
 PIPELINE = (
@@ -137,8 +140,11 @@ def pipeline_on(session: Session, where: Scope, day: date) -> Breakdown:
     return out
 
 
-def compliance_by_month(session: Session, where: Scope, year: int, today: date) -> Breakdown:
-    """The handbook check of ``year`` (the default pack's rules with ``per = "month"``, as of ``today``)
+def compliance_by_month(
+    session: Session, where: Scope, year: int, today: date, pack: Pack | None = None
+) -> Breakdown:
+    """The handbook check of ``year`` (``pack``'s rules with ``per = "month"``, default the built-in pack;
+    as of ``today``)
     month by month: per branch the problems found each month (支委会, 党小组会, 主题党日, 党费 …),
     and a chart of each branch's count over the months and of the branches with none.
 
@@ -147,7 +153,7 @@ def compliance_by_month(session: Session, where: Scope, year: int, today: date) 
     from services.handbook.pack import load_pack
     from services.handbook.period import year as year_period
 
-    pack = load_pack()
+    pack = pack or load_pack()
     # only the rules judged month by month (``per = "month"``): the others find nothing a month owns,
     # and leaving them out (with the evidence counts) keeps the yearly report quick
     monthly = [r for r in pack.rule if getattr(r, "per", None) == "month"]

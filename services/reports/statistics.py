@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticError
@@ -63,6 +63,9 @@ from services.reports.charts import Chart
 from services.reports.common import earliest_record, scope
 from services.reports.output import Document, Section
 from services.reports.progress import Breakdown
+
+if TYPE_CHECKING:
+    from services.handbook.pack import Pack
 
 Bound = int | date
 FIELDS: dict[str, str] = {
@@ -556,9 +559,11 @@ def statistics(
     today: date | None = None,
     pack: StatsPack | None = None,
     township_code: str | None = None,
+    handbook: Pack | None = None,
 ) -> StatsReport:
     """The yearly tables of ``pack`` (default: the built-in pack) as of 31 December ``year``, then the
-    development pipeline on that day and the year's monthly compliance per branch (``extras``).
+    development pipeline on that day and the year's monthly check results per branch (``extras``; the
+    handbook pack ``handbook``, default the built-in one).
 
     Raises ValidationError("year") for a year not yet over on ``today`` or before the township's first
     branch was founded; NotFound for an unknown branch code."""
@@ -657,7 +662,7 @@ def statistics(
         failures += fails
     from services.reports.progress import compliance_by_month, pipeline_on
 
-    extras = [pipeline_on(session, where, end), compliance_by_month(session, where, year, today)]
+    extras = [pipeline_on(session, where, end), compliance_by_month(session, where, year, today, handbook)]
     return StatsReport(
         year,
         where.title(),
@@ -982,6 +987,7 @@ def _flow(
         "deceased": lambda m: m.state == MemberState.DECEASED and m.left_on is not None and m.left_on <= end,
         "left": lambda m: m.state == MemberState.LEFT and m.left_on is not None and m.left_on <= end,
     }
+
     def on_member(test: Callable[[Member], bool]) -> Callable[[str], bool]:
         return lambda i: test(by_id[i])
 

@@ -5,7 +5,9 @@ population does not have. Built through the services on an empty database."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +16,7 @@ from services.db import Database
 from services.handbook.errors import PackError
 from services.reports.statistics import parse_stats_pack, statistics
 from tests.conftest import Builder
-from tests.reports.conftest import TODAY, People
+from tests.reports.conftest import TODAY, People, run
 
 
 @pytest.fixture
@@ -350,3 +352,53 @@ def test_monthly_check_results_over_the_year_per_branch(db: Database, town: dict
     )
     titles = [c.title for c in report_charts(report)]
     assert any("各支部逐月问题数" in t for t in titles) and any("全部达标的支部数" in t for t in titles)
+
+
+def test_cli_stats_json_and_pdf_carry_the_new_tables_the_pipeline_and_the_monthly_checks(
+    db_path: Path, town: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pypdf import PdfReader
+
+    code, out, _ = run(db_path, capsys, "report", "stats", "--year", "2025", "--json")
+    assert code == 0
+    data = json.loads(out)
+    tables = {t["id"]: t for t in data["tables"]}
+    assert tables["organisations_change"]["rows"] == [["党组织数", 2, 1, 1, 2]]
+    assert tables["appraisal"]["rows"][0] == ["党员总数", 8, 2]
+    assert [p["title"] for p in data["progress"]] == [
+        "发展党员工作进度（截至2025年12月31日）",
+        "2025年逐月检查问题数",
+    ]
+    assert data["checks_passed"] is True
+
+    pdf = tmp_path / "年报.pdf"
+    code, out, _ = run(db_path, capsys, "report", "stats", "--year", "2025", "--pdf", str(pdf))
+    assert code == 0 and out.startswith(f"已保存 {pdf}")
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    for words in (
+        "民主评议党员",
+        "党组织数量变化",
+        "依据：《中国共产党党员教育管理工作条例》（2019）第十八条",
+        "2025年各支部逐月问题数",
+    ):
+        assert words in text
+
+
+def test_cli_stats_with_a_handbook_pack_that_does_not_exist_says_so_and_writes_nothing(
+    db_path: Path, town: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "年报.xlsx"
+    code, out, err = run(
+        db_path,
+        capsys,
+        "report",
+        "stats",
+        "--year",
+        "2025",
+        "--handbook",
+        str(tmp_path / "无.toml"),
+        "--xlsx",
+        str(target),
+    )
+    assert code != 0 and out == "" and "文件不存在" in err
+    assert not target.exists()
