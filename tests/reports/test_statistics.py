@@ -275,6 +275,20 @@ def test_demo_township_yearly_tables_pass_every_cross_check(db: Database) -> Non
     basic = report.table("basic")
     assert basic.value("党员总数", "合计") == end
     assert basic.value("正式党员", "合计") + basic.value("预备党员", "合计") == end
+    # the tables that count records and organisations are filled from the demo's records too
+    for table in ("appraisal", "training"):
+        assert report.table(table).value("党员总数", "合计") == end
+    assert report.table("appraisal").value("优秀", "合计") > 0
+    assert report.table("training").value("参加培训", "合计") > 0
+    assert report.table("admitted").value("发展党员总数", "合计") > 0
+    assert report.table("training_sessions").value("合计", "期数") > 0
+    with db.reader() as s:
+        from models import Branch
+
+        live = s.query(Branch).filter(Branch.deleted.is_(False), Branch.dissolved_on.is_(None)).count()
+    assert report.table("organisations").value("基层党组织总数", "合计") == live
+    assert report.table("party_groups").value("党小组总数", "合计") > 0
+    assert sum(report.extras[0].totals()) > 0  # the pipeline on 31 December
 
 
 def test_cli_text_and_pdf(
