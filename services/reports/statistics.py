@@ -651,13 +651,14 @@ def statistics(
         populations["party_groups"] = orgs.groups(end, people)
     if "sessions" in wanted:
         populations["sessions"] = _sessions(session, where, names, year, branches, people)
+    caches: dict[str, dict[str, dict[Any, list[str]]]] = {}
     for t in pack.table:
         if t.kind == "flow" and t.population == "organisations":
             res, fails = orgs.flow(t, prev_end, end, people)
         elif t.kind == "flow":
             res, fails = _flow(t, members, book, names, prev_end, end, year, people)
         else:
-            res, fails = _grid(t, populations[t.population], people)
+            res, fails = _grid(t, populations[t.population], people, caches.setdefault(t.population, {}))
         results.append(res)
         failures += fails
     from services.reports.progress import compliance_by_month, pipeline_on
@@ -766,7 +767,8 @@ def _admitted(
     for m in members:
         if m.joined_on is None or not first <= m.joined_on <= last or not book.present(m, m.joined_on):
             continue
-        out.append(m.id)
+        key = f"{m.id}#admitted"  # its own facts (age on the 入党日期), apart from the roster's
+        out.append(key)
         facts = {
             "gender": m.gender,
             "ethnicity": m.ethnicity,
@@ -777,10 +779,7 @@ def _admitted(
             "age": age_on(m.birth_date, m.joined_on) if m.birth_date is not None else None,
             "joined_on": m.joined_on,
         }
-        person = people.get(m.id)
-        people[m.id] = Person(
-            m.id, _who(m, names), m.branch_id, {**(person.facts if person else {}), **facts}
-        )
+        people[key] = Person(m.id, _who(m, names), m.branch_id, facts)
     return out
 
 
@@ -885,30 +884,48 @@ def _sessions(
     return out
 
 
-def _grid(t: Table, items: list[str], people: dict[str, Person]) -> tuple[TableResult, list[CheckFailure]]:
-    """A grid table over ``items`` (ids of the table's population, facts in ``people``)."""
-    cols, rows = [c.label for c in t.columns], [r.label for r in t.rows]
-    cells: dict[tuple[str, str], Cell] = {(r, c): Cell(r, c, 0, []) for r in rows for c in cols}
-    unknown: dict[str, set[str]] = {}  # field → items whose value is missing
+def _buckets(items: list[str], people: dict[str, Person], fld: str) -> dict[Any, list[str]]:
+    """The items grouped by their value of ``fld`` (None: unknown): a line is matched once per value."""
+    out: dict[Any, list[str]] = {}
     for item in items:
-        facts = people[item].facts
-        col_hits = []
-        for col in t.columns:
-            hit = col.matches(facts)
-            if hit is None:
-                unknown.setdefault(col.field or "", set()).add(item)
-            elif hit:
-                col_hits.append(col.label)
-        for r in t.rows:
-            hit = r.matches(facts)
-            if hit is None:
-                unknown.setdefault(r.field or "", set()).add(item)
-                continue
-            if hit:
-                for c in col_hits:
-                    cell = cells[(r.label, c)]
-                    cell.count += 1
-                    cell.member_ids.append(item)
+        out.setdefault(people[item].facts.get(fld), []).append(item)
+    return out
+
+
+def _grid(
+    t: Table,
+    items: list[str],
+    people: dict[str, Person],
+    cache: dict[str, dict[Any, list[str]]] | None = None,
+) -> tuple[TableResult, list[CheckFailure]]:
+    """A grid table over ``items`` (ids of the table's population, facts in ``people``). ``cache``: the
+    items grouped by field value, shared by the tables of one population."""
+    cache = {} if cache is None else cache
+    cols, rows = [c.label for c in t.columns], [r.label for r in t.rows]
+    unknown: dict[str, set[str]] = {}  # field → items whose value is missing
+    everyone = set(items)
+    position = {item: i for i, item in enumerate(items)}
+
+    def hits(line: Line) -> set[str]:
+        if line.field is None:
+            return everyone
+        if line.field not in cache:
+            cache[line.field] = _buckets(items, people, line.field)
+        found: set[str] = set()
+        for value, ids in cache[line.field].items():
+            if value is None:
+                unknown.setdefault(line.field, set()).update(ids)
+            elif line.matches({line.field: value}):
+                found.update(ids)
+        return found
+
+    col_sets = {c.label: hits(c) for c in t.columns}
+    cells: dict[tuple[str, str], Cell] = {}
+    for r in t.rows:
+        row_set = hits(r)
+        for c in cols:
+            ids = sorted(row_set & col_sets[c], key=position.__getitem__)
+            cells[(r.label, c)] = Cell(r.label, c, len(ids), ids)
     groups = [[r.label for r in t.rows if r.field == f] for f in t.partition]
     res = TableResult(
         t.id, t.title, cols, rows, cells, max(groups, key=len) if groups else rows[1:], t.source

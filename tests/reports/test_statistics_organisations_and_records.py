@@ -402,3 +402,15 @@ def test_cli_stats_with_a_handbook_pack_that_does_not_exist_says_so_and_writes_n
     )
     assert code != 0 and out == "" and "文件不存在" in err
     assert not target.exists()
+
+
+def test_a_member_admitted_this_year_counts_by_age_at_admission_there_and_by_age_on_31_december_in_the_roster(
+    db: Database, build: Builder, people: People
+) -> None:
+    one = build.branch("B01", "一村党支部", founded_on=date(2000, 1, 1)).id
+    people.add(one, "新党员", date(2025, 3, 1), birth=date(1994, 10, 1), status="probationary")
+    with db.reader() as s:
+        report = statistics(s, 2025, today=TODAY)
+    assert report.members_of("admitted", "26至30岁", "合计") == ["一村党支部 新党员"]  # 30 on 2025-03-01
+    assert report.members_of("basic", "31至35岁", "合计") == ["一村党支部 新党员"]  # 31 on 2025-12-31
+    assert report.failures == []
