@@ -30,6 +30,7 @@ Members without a birth date or 入党日期 are listed by name as 无法统计,
 from __future__ import annotations
 
 import tomllib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -602,7 +603,14 @@ def statistics(
     people: dict[str, Person] = {}
     used = {line.field for t in pack.table for line in [*t.rows, *t.columns] if line.field}
     counts_occupation = "occupation" in used
-    yearly = _YearFacts(session, year, [m.id for m in roster], used)
+    whose = (
+        None
+        if where.whole
+        else select(Member.id).where(
+            Member.deleted.is_(False), Member.branch_id.in_(where.ids) | Member.id.in_(moved_through)
+        )
+    )
+    yearly = _YearFacts(session, year, [m.id for m in roster], used, whose)
     for m in roster:
         facts: dict[str, Any] = {
             "gender": m.gender,
@@ -687,7 +695,10 @@ class _YearFacts:
     attended in the year; ``training_hours``: whole 学时 (60 minutes, as the handbook's 32 学时 rule,
     党员教育管理工作条例 第二十条) credited in the year; ``training_kinds``: the kinds attended."""
 
-    def __init__(self, session: Session, year: int, roster_ids: list[str], used: set[str]) -> None:
+    def __init__(
+        self, session: Session, year: int, roster_ids: list[str], used: set[str], whose: Any = None
+    ) -> None:
+        """``whose``: a select of member ids the records are read for (None: every member)."""
         from models import AppraisalGrade, MemberExemption, TrainingAttendance, TrainingSession
         from models.enums import ExemptionKind
 
@@ -703,6 +714,8 @@ class _YearFacts:
             grades = select(AppraisalGrade.member_id, AppraisalGrade.grade).where(
                 AppraisalGrade.deleted.is_(False), AppraisalGrade.year == year
             )
+            if whose is not None:
+                grades = grades.where(AppraisalGrade.member_id.in_(whose))
             self.grades = {mid: g for mid, g in session.execute(grades) if mid in ids}
             excused = select(MemberExemption.member_id).where(
                 MemberExemption.deleted.is_(False),
@@ -722,6 +735,8 @@ class _YearFacts:
                     TrainingSession.held_on <= last,
                 )
             )
+            if whose is not None:
+                rows = rows.where(TrainingAttendance.member_id.in_(whose))
             for mid, minutes, kind in session.execute(rows):
                 if mid in ids:
                     self.minutes[mid] = self.minutes.get(mid, 0) + int(minutes or 0)
@@ -936,13 +951,13 @@ def _grid(
     for fld in t.partition:
         parts = [r.label for r in t.rows if r.field == fld]
         for c in cols:
-            counted: dict[str, int] = {}
-            for p in parts:
-                for i in cells[(p, c)].member_ids:
-                    counted[i] = counted.get(i, 0) + 1
+            counted = Counter(i for p in parts for i in cells[(p, c)].member_ids)
             total_ids = cells[(total_row, c)].member_ids
-            once = sum(1 for i in total_ids if counted.get(i) == 1)
-            if once != len(total_ids):
+            if (
+                len(counted) != len(total_ids)
+                or any(n != 1 for n in counted.values())
+                or not all(i in counted for i in total_ids)
+            ):
                 missing = [i for i in total_ids if counted.get(i, 0) != 1]
                 why = (
                     "无法统计（缺少数据）"
