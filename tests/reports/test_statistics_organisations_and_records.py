@@ -21,6 +21,12 @@ from tests.reports.conftest import TODAY, People, run
 
 @pytest.fixture
 def town(db: Database, build: Builder, people: People) -> dict[str, str]:
+    return build_town(db, build, people)
+
+
+def build_town(db: Database, build: Builder, people: People) -> dict[str, str]:
+    """Three organisations (one founded, one dissolved in 2025), three 党小组, ten members who joined,
+    transferred, died and were graded or trained during 2025."""
     tid = build.township()
     one = build.branch("B01", "一村党支部", founded_on=date(2000, 1, 1)).id
     with db.transaction("test") as s:
@@ -414,3 +420,16 @@ def test_a_member_admitted_this_year_counts_by_age_at_admission_there_and_by_age
     assert report.members_of("admitted", "26至30岁", "合计") == ["一村党支部 新党员"]  # 30 on 2025-03-01
     assert report.members_of("basic", "31至35岁", "合计") == ["一村党支部 新党员"]  # 31 on 2025-12-31
     assert report.failures == []
+
+
+def test_the_record_and_organisation_tables_on_postgresql(pg_database: Database) -> None:
+    build = Builder(pg_database)
+    build_town(pg_database, build, People(build, pg_database))
+    with pg_database.reader() as s:
+        report = statistics(s, 2025, today=TODAY)
+    assert report.failures == []
+    assert _col(report, "admitted")["发展党员总数"] == 2
+    assert _col(report, "appraisal")["未评定等次"] == 5
+    assert _col(report, "training")["32学时及以上"] == 1
+    assert report.table("organisations_change").matrix() == [["党组织数", 2, 1, 1, 2]]
+    assert _col(report, "party_groups")["党小组总数"] == 2
