@@ -88,7 +88,7 @@ def build_report(kind: str, period: str, branch_code: str | None) -> Callable[[S
         text = period.strip().removesuffix("年")
         if not text.isdigit():
             raise ValidationError("period", f"无法识别的年度“{period}”（请写 2025）。")
-        s_report = statistics.statistics(session, int(text), branch_code)
+        s_report = statistics.statistics(session, int(text), branch_code, handbook=_chosen_pack())
         return s_report, statistics.document(s_report)
 
     def checked(session: Session) -> Any:

@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     st = rep.add_parser("stats", help="党内统计年报（按12月31日统计，附核对结果）")
     st.add_argument("--year", required=True, type=int, help="年度，如 2025（须已结束）")
     st.add_argument("--pack", default=None, help="统计表式文件（默认内置表式）")
+    st.add_argument(
+        "--handbook", default=None, help="逐月检查所用的手册包文件（默认本机选用的手册包，同 check）"
+    )
     _common(st)
     st.set_defaults(handler=stats_cmd)
 
@@ -127,8 +130,11 @@ def stats_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
     today = _today(args)
     pack = load_stats_pack(args.pack)
+    handbook = _handbook_pack(args.handbook)
     with ctx.db().reader() as s:
-        report = statistics(s, args.year, args.branch, today=today, pack=pack, township_code=args.township)
+        report = statistics(
+            s, args.year, args.branch, today=today, pack=pack, township_code=args.township, handbook=handbook
+        )
     return _show(args, report.as_dict(), report.lines(), _save(args, document(report)))
 
 

@@ -23,6 +23,7 @@ CODED: dict[tuple[str, str], str] = {
     ("member", "gender"): "Gender",
     ("member", "discipline"): "Discipline",
     ("member", "education"): "Education",
+    ("member", "occupation"): "Occupation",
     ("committee_seat", "role"): "CommitteeRole",
     ("branch", "domain"): "BranchDomain",
     ("branch", "kind"): "BranchKind",

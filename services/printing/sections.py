@@ -362,8 +362,23 @@ def _roster_note(data: BookletData, m: Member) -> str:
     return "" if m.state == "active" else f"{label(MemberState(m.state))} {_d(m.left_on)}"
 
 
+# 职业 in the printed roster: the 党内统计 categories (models.enums.Occupation) in words short enough for
+# a column of the A4 page; the full wording is in the statistics tables.
+ROSTER_OCCUPATION = {
+    "worker": "工人",
+    "farmer": "农牧渔民",
+    "professional": "专业技术人员",
+    "manager": "管理人员",
+    "official": "机关工作人员",
+    "student": "学生",
+    "other": "其他职业",
+    "retired": "离退休",
+}
+
+
 @section("members.roster", "党员花名册", "team", order=10, fallback=True)
 def roster(data: BookletData) -> list[Flowable]:
+    """The roster with the fields the 党内统计 counts: 职业, 农民工, 困难党员 ("是" when set)."""
     groups = {g.id: g.name for g in data.groups}
     rows = [
         [
@@ -374,8 +389,11 @@ def roster(data: BookletData) -> list[Flowable]:
             _d(m.birth_date),
             label(Education(m.education)) if m.education else "",
             _d(m.joined_on),
-            label(MemberStatus(m.status)),
+            "预备" if m.status == MemberStatus.PROBATIONARY else "正式",
             groups.get(m.party_group_id or "", ""),
+            ROSTER_OCCUPATION.get(m.occupation, ""),
+            "是" if m.is_migrant_worker else "",
+            "是" if m.is_hardship else "",
             m.id_number,
             _roster_note(data, m),
         ]
@@ -391,11 +409,16 @@ def roster(data: BookletData) -> list[Flowable]:
         "入党日期",
         "类别",
         "党小组",
+        "职业",
+        "农民工",
+        "困难党员",
         "身份证号",
         "备注",
     ]
-    widths = [5, 9, 5, 6, 11, 8, 11, 8, 10, 20, 10]
-    return [data_table(header, rows, widths, center=[0, 2, 3], small=True)]
+    # millimetres of the 162 mm frame, measured on a rendered page: a date (10 characters) and an 18-digit
+    # 身份证号 at the small cell font stay on one line; headers of the narrow columns wrap
+    widths = [6, 13, 5.5, 9, 17, 11, 17, 7.5, 12, 13, 6.5, 6.5, 30.5, 7.5]
+    return [data_table(header, rows, widths, center=[0, 2, 3, 10, 11], small=True)]
 
 
 @section("org.committee", "支部委员会成员", "org_setup", order=15, fallback=True)

@@ -17,7 +17,7 @@ Sources of the due items (see ../shared/domain.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -42,6 +42,7 @@ from services.pipeline import pipeline_table, reserve_from_pack
 from services.reports.charts import Chart
 from services.reports.common import Month, Scope, check_month, parse_month, scope, scoped_check
 from services.reports.output import Document, Section
+from services.reports.progress import Breakdown
 
 URGENT, SOON, REMIND = 1, 2, 3
 URGENCY_LABELS = {URGENT: "紧急", SOON: "较急", REMIND: "提醒"}
@@ -118,6 +119,8 @@ class MonthReport:
     findings: list[dict[str, Any]]  # Finding.to_dict() of the month's check
     due: list[DueItem]
     notes: list[str] = field(default_factory=list)
+    # 发展党员工作进度 on the month's last day (or today, for the month under way)
+    pipeline: Breakdown | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -141,6 +144,7 @@ class MonthReport:
             ],
             "due": [d.as_dict() for d in self.due],
             "notes": self.notes,
+            "pipeline": self.pipeline.as_dict() if self.pipeline is not None else None,
         }
 
     def lines(self) -> list[str]:
@@ -157,6 +161,11 @@ class MonthReport:
             f"  [{URGENCY_LABELS[d.urgency]}] {d.due_on.isoformat()} {d.branch_name} {d.who} {d.what} → {d.todo}"
             for d in self.due
         ]
+        if self.pipeline is not None:
+            steps = "，".join(
+                f"{c} {n}" for c, n in zip(self.pipeline.columns, self.pipeline.totals(), strict=True)
+            )
+            out.append(f"四、{self.pipeline.title}：{steps}")
         out += self.notes
         return out
 
@@ -214,7 +223,10 @@ def month_report(
     notes = []
     if month.year == today.year and month.month == today.month:
         notes.append(f"注：{month.label()}尚未结束，截至 {today.isoformat()} 的记录。")
-    return MonthReport(month, where.title(), branches, [f.to_dict() for f in findings], due, notes)
+    from services.reports.progress import pipeline_on
+
+    pipeline = pipeline_on(session, where, min(month.last, today))
+    return MonthReport(month, where.title(), branches, [f.to_dict() for f in findings], due, notes, pipeline)
 
 
 def _empty_month(branch: Branch, where: Scope) -> BranchMonth:
@@ -479,7 +491,10 @@ def document(report: MonthReport) -> Document:
         empty="下月没有到期事项。",
     )
     title = f"{report.title} {report.month.label()} 一月一分析"
-    return Document(title, report.title, [records, findings, due], charts(report, kinds))
+    sections = [records, findings, due]
+    if report.pipeline is not None:
+        sections.append(report.pipeline.section())
+    return Document(title, report.title, sections, charts(report, kinds))
 
 
 def percent(rate: float | None) -> float:
@@ -510,4 +525,6 @@ def charts(report: MonthReport, kinds: list[str] | None = None) -> list[Chart]:
                 unit="次",
             )
         )
+    if report.pipeline is not None:
+        out += [replace(c, title=f"图{len(out) + 1} {c.title}") for c in report.pipeline.charts]
     return out

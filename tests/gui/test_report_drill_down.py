@@ -102,4 +102,7 @@ def test_charts_tab_draws_the_reports_charts(qtbot: QtBot, window: MainWindow) -
     assert dialog.charts is not None
     views = dialog.charts.findChildren(QSvgWidget, "chart")
     assert [v.toolTip() for v in views] == [c.title for c in dialog.document.charts]
-    assert len(views) == 5 and all(v.renderer().isValid() for v in views)
+    assert len(views) == 15 and all(v.renderer().isValid() for v in views)
+    titles = [v.toolTip() for v in views]
+    assert any("发展党员工作进度" in t for t in titles)  # the pipeline on 31 December
+    assert any("各支部逐月问题数" in t for t in titles)  # the year's monthly check results per branch

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 
 import pytest
 from reportlab.platypus import Flowable, Paragraph
@@ -174,3 +176,92 @@ def test_monthly_fee_records_print_for_the_year_in_yuan(db: Database, branch_yea
     assert "0.20" in body
     assert "2025-12" not in body
     assert "共2条" in body
+
+
+def test_the_printed_roster_shows_occupation_migrant_worker_and_hardship_within_the_page(
+    db: Database, build: object, tmp_path: Path
+) -> None:
+    from models import Member
+    from services import members
+    from tests.conftest import TODAY, Builder
+
+    assert isinstance(build, Builder)
+    branch = build.branch("B01", "一村党支部")
+    for name, occupation, migrant, hardship in (
+        ("欧阳明华", "professional", True, False),
+        ("李芳", "manager", False, True),
+        ("王强", "", False, False),
+    ):
+        data = members.MemberInput(
+            name=name,
+            id_number=build.id_number(date(1980, 1, 1)),
+            joined_on=date(2005, 7, 1),
+            occupation=occupation,
+            is_migrant_worker=migrant,
+            is_hardship=hardship,
+        )
+        with db.transaction("test") as s:
+            members.create_member(s, branch.id, data, today=TODAY)
+    with db.reader() as s:
+        rendered = build_branch_booklet(
+            s,
+            branch.id,
+            YEAR,
+            BookletOptions(
+                ledgers=[], extra_sections=[sections._REGISTRY["members.roster"]], include_forms=False
+            ),
+        )
+    (tmp_path / "roster.pdf").write_bytes(rendered.data)
+    page = pdfcheck.compact(pdfcheck.texts(rendered.data)[rendered.marks["sec.members.roster"] - 1])
+    assert "职业" in page and "农民工" in page and "困难党员" in page
+    assert "欧阳明华" in page and "专业技术人员是" in page  # 职业, then 农民工 是
+    assert "管理人员是" in page  # 李芳: 困难党员 是 (农民工 empty)
+    # the table still fits: each 身份证号 and each date stays on one line of the page (checked by eye on
+    # a rendered page too), headers of the narrow columns wrap
+    raw = pdfcheck.texts(rendered.data)[rendered.marks["sec.members.roster"] - 1]
+    lines = [line.strip() for line in raw.splitlines()]
+    with db.reader() as s:
+        numbers = [m.id_number for m in s.query(Member).filter_by(branch_id=branch.id)]
+    assert len(numbers) == 3 and all(n in lines for n in numbers)
+    assert lines.count("1980-01-01") == 3 and lines.count("2005-07-01") == 3
+
+
+def test_the_packs_roster_section_prints_occupation_migrant_worker_and_hardship(
+    db: Database, build: object, tmp_path: Path
+) -> None:
+    """The default handbook pack declares the 花名册 the booklet prints: 职业 as its Chinese category,
+    农民工 and 困难党员 as 是/否, every date and phone number on one line of the page."""
+    from services import members
+    from services.handbook.pack import load_pack
+    from tests.conftest import TODAY, Builder
+
+    assert isinstance(build, Builder)
+    branch = build.branch("B01", "一村党支部")
+    for name, occupation, migrant, hardship in (
+        ("欧阳明华", "professional", True, False),
+        ("李芳", "manager", False, True),
+    ):
+        data = members.MemberInput(
+            name=name,
+            id_number=build.id_number(date(1980, 1, 1)),
+            joined_on=date(2005, 7, 1),
+            phone="13912345678",
+            occupation=occupation,
+            is_migrant_worker=migrant,
+            is_hardship=hardship,
+        )
+        with db.transaction("test") as s:
+            members.create_member(s, branch.id, data, today=TODAY)
+    team = [lg for lg in load_pack().ledger if lg.id == "team"]
+    with db.reader() as s:
+        rendered = build_branch_booklet(
+            s, branch.id, YEAR, BookletOptions(ledgers=team, extra_sections=[], include_forms=False)
+        )
+    (tmp_path / "team.pdf").write_bytes(rendered.data)
+    pages = pdfcheck.texts(rendered.data)
+    page = next(p for p in pages if "欧阳明华" in p)
+    lines = [line.strip() for line in page.splitlines()]
+    assert "专业技术人员" in lines and "企事业单位、社会组织管理人员" in pdfcheck.compact(page)
+    assert "职业" in pdfcheck.compact(page) and "农民工" in pdfcheck.compact(page)
+    assert lines.count("13912345678") == 2 and lines.count("1980-01-01") == 2
+    assert lines.count("是") == 2 and lines.count("否") == 2

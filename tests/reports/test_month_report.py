@@ -193,7 +193,13 @@ def test_cli_json_xlsx_pdf_and_refusal(
     code, out, _ = run(db_path, capsys, "report", "month", "--period", "2026-10", "--xlsx", str(xlsx))
     assert code == 0 and out.startswith(f"已保存 {xlsx}")
     wb = load_workbook(xlsx)
-    assert wb.sheetnames == ["本月记录", "本月问题", "2026年11月到期事项", "图表"]
+    assert wb.sheetnames == [
+        "本月记录",
+        "本月问题",
+        "2026年11月到期事项",
+        "发展党员工作进度（截至2026年10月31日）",
+        "图表",
+    ]
     due_rows = list(wb["2026年11月到期事项"].iter_rows(values_only=True))
     assert due_rows[0] == ("紧急程度", "到期日", "支部", "对象", "事项", "应做")
     assert due_rows[1][:4] == ("紧急", datetime(2026, 11, 10), "一村党支部", "预备一")

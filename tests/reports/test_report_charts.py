@@ -122,7 +122,9 @@ def test_month_charts_show_each_branch_attendance_and_meetings(
 ) -> None:
     with db.reader() as s:
         report = monthly.month_report(s, "2026-09", today=TODAY)
-    rate, meets = monthly.charts(report)
+    rate, meets, pipeline = monthly.charts(report)
+    assert pipeline.title == "图3 发展党员工作进度（截至2026-09-30）"
+    assert report.pipeline is not None and list(pipeline.series[0][1]) == report.pipeline.totals()
     assert list(rate.categories) == ["一村党支部", "二社区党支部"]
     # 一村: 3 present of 6 expected (congress 2/3, theme day 2/3 with 丙 on leave): 66.7 %; 二社区: no meeting
     assert list(rate.series[0][1]) == [66.7, 0.0]
@@ -132,6 +134,46 @@ def test_month_charts_show_each_branch_attendance_and_meetings(
     output.write_xlsx(monthly.document(report), path)
     assert load_workbook(path).sheetnames[-1] == "图表"
     assert _xlsx_charts(path) == [_as_xlsx(c) for c in monthly.charts(report)]
+
+
+def test_pipeline_and_monthly_check_charts_are_their_tables_numbers_in_the_xlsx(
+    db: Database, build: Builder, town: dict[str, str], tmp_path: Path
+) -> None:
+    from services import development
+
+    with db.transaction("test") as s:
+        for name, applied, activist in (
+            ("申请一", date(2025, 3, 1), None),
+            ("积极一", date(2024, 3, 1), date(2024, 9, 1)),
+        ):
+            data = development.ApplicantInput(name, build.id_number(date(2001, 1, 1)), applied)
+            rec = development.create_applicant(s, town["two"], data, today=TODAY)
+            if activist is not None:
+                development.make_activist(s, rec.id, activist, today=TODAY)
+    with db.reader() as s:
+        report = statistics.statistics(s, 2025, today=TODAY)
+    pipeline, monthly_checks = report.extras
+    by_title = {c.title.split(" ", 1)[1]: c for c in statistics.charts(report)}
+    flow = by_title["发展党员工作进度（截至2025-12-31）"]
+    assert list(flow.series[0][1]) == pipeline.totals() == [1, 1, 0, 0, 0]
+    lines = by_title["2025年各支部逐月问题数"]
+    assert (lines.kind, list(lines.categories)) == ("line", [f"{m}月" for m in range(1, 13)])
+    assert dict(lines.series) == {
+        name: [monthly_checks.value(i, c) for c in range(12)]
+        for i, name in enumerate(monthly_checks.branches)
+    }
+    clean = by_title["2025年各月全部达标的支部数"]
+    assert list(clean.series[0][1]) == [
+        sum(1 for i in range(2) if monthly_checks.value(i, c) == 0) for c in range(12)
+    ]
+    path = tmp_path / "年报.xlsx"
+    output.write_xlsx(statistics.document(report), path)
+    assert _xlsx_charts(path) == [_as_xlsx(c) for c in statistics.charts(report)]
+    wb = load_workbook(path)
+    rows = list(wb[pipeline.title].iter_rows(min_row=2, values_only=True))
+    assert list(rows[-1]) == ["合计", *pipeline.totals()]
+    checks = {r[0]: list(r[1:]) for r in wb[monthly_checks.title].iter_rows(min_row=2, values_only=True)}
+    assert [checks[name] for name in monthly_checks.branches] == [list(v) for _n, v in lines.series]
 
 
 def test_quarter_charts_are_each_branch_trend_over_the_months(db: Database, town: dict[str, str]) -> None:

@@ -179,7 +179,20 @@ def test_bad_statistics_pack_is_refused_with_a_clear_message(change: tuple[str, 
 
 
 def test_default_pack_loads_and_overlapping_categories_are_refused() -> None:
-    assert [t.id for t in load_stats_pack().table] == ["change", "basic", "education", "joined", "occupation"]
+    assert [t.id for t in load_stats_pack().table] == [
+        "change",
+        "basic",
+        "education",
+        "joined",
+        "occupation",
+        "admitted",
+        "appraisal",
+        "training",
+        "training_sessions",
+        "organisations",
+        "organisations_change",
+        "party_groups",
+    ]
     text = (
         default_stats_path()
         .read_text(encoding="utf-8")
@@ -222,8 +235,17 @@ def test_cli_json_xlsx_and_bad_pack(
         "党员学历",
         "党员入党时间",
         "党员职业",
+        "发展党员",
+        "民主评议党员",
+        "党员教育培训",
+        "教育培训班次",
+        "党组织",
+        "党组织数量变化",
+        "党小组",
         "核对",
         "无法统计",
+        "发展党员工作进度（截至2025年12月31日）",
+        "2025年逐月检查问题数",
         "图表",
     ]
     assert list(wb["党员基本情况"].iter_rows(values_only=True))[1] == ("党员总数", 5, 2, 1)
@@ -253,6 +275,20 @@ def test_demo_township_yearly_tables_pass_every_cross_check(db: Database) -> Non
     basic = report.table("basic")
     assert basic.value("党员总数", "合计") == end
     assert basic.value("正式党员", "合计") + basic.value("预备党员", "合计") == end
+    # the tables that count records and organisations are filled from the demo's records too
+    for table in ("appraisal", "training"):
+        assert report.table(table).value("党员总数", "合计") == end
+    assert report.table("appraisal").value("优秀", "合计") > 0
+    assert report.table("training").value("参加培训", "合计") > 0
+    assert report.table("admitted").value("发展党员总数", "合计") > 0
+    assert report.table("training_sessions").value("合计", "期数") > 0
+    with db.reader() as s:
+        from models import Branch
+
+        live = s.query(Branch).filter(Branch.deleted.is_(False), Branch.dissolved_on.is_(None)).count()
+    assert report.table("organisations").value("基层党组织总数", "合计") == live
+    assert report.table("party_groups").value("党小组总数", "合计") > 0
+    assert sum(report.extras[0].totals()) > 0  # the pipeline on 31 December
 
 
 def test_cli_text_and_pdf(
