@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -138,6 +139,27 @@ def date_value(value: Cell) -> date | None:
     return parsed
 
 
+def dates(cells: Iterable[Cell]) -> list[date | CellError | None]:
+    """``date_value`` of many cells (a column's distinct cells), in their order: the date (None when
+    blank), or the ``CellError`` it raises. Text in the ISO form 2020-07-01 (what most cells hold) is parsed
+    by ``date.fromisoformat`` directly, as ``date_value`` would through ``dates.parse_date``'s own
+    first step; everything else goes through ``date_value``."""
+    out: list[date | CellError | None] = []
+    add, iso = out.append, date.fromisoformat
+    for cell in cells:
+        if isinstance(cell, str) and len(cell) == 10 and cell[4] == "-" and cell[7] == "-" and cell.isascii():
+            try:
+                add(iso(cell))
+                continue
+            except ValueError:
+                pass  # e.g. 2020-02-30 or 2020-7-1x: date_value says what is wrong
+        try:
+            add(date_value(cell))
+        except CellError as exc:
+            add(exc)
+    return out
+
+
 def year_month(value: Cell) -> tuple[int, int] | None:
     """2005.07, 2005年7月, 2005-7 (also the number 1980.05) as (year, month); None otherwise."""
     if isinstance(value, float) and 1900 <= value < 2101:
@@ -172,6 +194,72 @@ def id_number(value: Cell, today: date) -> idcard.IdInfo:
                 f"{exc.message} 号码以 000 结尾，多半是曾被 Excel 当成数字、最后几位被改成了 0。{fix}"
             ) from None
         raise CellError(exc.message) from None
+
+
+_ID_LAST = frozenset("0123456789Xx")
+_UNSEEN = object()
+
+
+def id_numbers(cells: Iterable[Cell], today: date) -> list[tuple[str, date, str] | str]:
+    """``id_number`` of many cells (a column's distinct cells), in their order: (number, birth date,
+    gender "male" / "female") of a valid number, or the message ``id_number`` raises for it.
+
+    The usual cell — 18 ASCII characters, 17 digits and a check character — is checked here in bulk
+    (GB 11643-1999 check character by ``idcard.check_char``'s base-13 sum, birth dates of the same
+    day parsed once); everything else, and every number that fails, goes through ``id_number``,
+    which says what is wrong."""
+    out: list[tuple[str, date, str] | str] = []
+    add = out.append
+    births: dict[str, date | None] = {}
+    earliest = date(1900, 1, 1)
+    check = idcard.CHECK_CHARS
+    for cell in cells:
+        if (
+            isinstance(cell, str)
+            and len(cell) == 18
+            and cell.isascii()
+            and cell[:17].isdigit()
+            and cell[17] in _ID_LAST
+        ):
+            number = cell.upper()
+            ymd = number[6:14]
+            birth = births.get(ymd, _UNSEEN)
+            if birth is _UNSEEN:
+                try:
+                    day: date | None = date(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]))
+                except ValueError:
+                    day = None
+                birth = births[ymd] = day if day is not None and earliest <= day <= today else None
+            if birth is not None and check[2 * int(number[:17], 13) % 11] == number[17]:
+                add((number, birth, "male" if number[16] in "13579" else "female"))
+                continue
+        try:
+            info = id_number(cell, today)
+        except CellError as exc:
+            add(exc.message)
+        else:
+            add((info.number, info.birth_date, info.gender))
+    return out
+
+
+def identifying(cells: Iterable[Cell], kind: str) -> list[str | CellError]:
+    """``name`` (``kind`` "name") or ``phone`` (``kind`` "phone") of many cells (a column's distinct
+    cells), in their order: the cleaned text, or the ``CellError`` it raises. Text of ASCII letters and digits
+    or of CJK ideographs only (most names and phone numbers) is what cleaning leaves as it is
+    (``textclean.is_plain_key``) and is taken as it is; everything else goes through the function."""
+    convert = name if kind == "name" else phone
+    plain = textclean.is_plain_key
+    out: list[str | CellError] = []
+    add = out.append
+    for cell in cells:
+        if isinstance(cell, str) and plain(cell):
+            add(cell)
+            continue
+        try:
+            add(convert(cell))
+        except CellError as exc:
+            add(exc)
+    return out
 
 
 def phone(value: Cell) -> str:
