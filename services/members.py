@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
@@ -84,7 +85,8 @@ def _joined_rule(today: date, joined: date | None, birth: date | None) -> str | 
         return None  # an imported cell that could not be read: reported at the cell
     if joined > today:
         return "入党日期不能晚于今天。"
-    if birth is not None and (age_at_join := age_on(birth, joined)) < 18:
+    # (a year apart by more than 18: no need to count the days)
+    if birth is not None and joined.year - birth.year <= 18 and (age_at_join := age_on(birth, joined)) < 18:
         return f"入党时年龄为 {age_at_join} 岁，入党须年满十八岁，请核对入党日期或身份证号。"
     return None
 
@@ -116,6 +118,8 @@ def _branch_since_rule(today: date, since: date | None) -> str | None:
 
 
 def _phone_rule(today: date, phone: str) -> str | None:
+    if phone.isdigit():
+        return None  # the usual phone: digits only
     phone = phone.strip()
     if phone and not phone.replace("-", "").replace(" ", "").isdigit():
         return f"联系电话只能包含数字和“-”：{phone}。"
@@ -207,16 +211,16 @@ def member_problems_by_column(
         combos: Sequence[Any] = (
             columns[reads[0]] if len(reads) == 1 else list(zip(*(columns[f] for f in reads), strict=True))
         )
+        distinct = list(set(combos))
+        if not distinct:
+            continue
+        # the values each rule reads, column by column, for map() to call the rule on
+        args = [distinct] if len(reads) == 1 else list(zip(*distinct, strict=True))
         broken: dict[Any, list[tuple[int, str, str]]] = {}
-        for combo in set(combos):
-            args = (combo,) if len(reads) == 1 else combo
-            messages = [
-                (order, rule.field, message)
-                for order, rule in rules
-                if (message := rule.check(today, *args)) is not None
-            ]
-            if messages:
-                broken[combo] = messages
+        for order, rule in rules:
+            for combo, message in zip(distinct, map(rule.check, repeat(today), *args), strict=True):
+                if message is not None:
+                    broken.setdefault(combo, []).append((order, rule.field, message))
         if broken:
             for index, combo in enumerate(combos):
                 if combo in broken:

@@ -12,6 +12,7 @@ one.
 from __future__ import annotations
 
 import gc
+import operator
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -213,8 +214,14 @@ class _RosterChecker:
             shown = texts
         else:  # back from the distinct cells to the rows
             keyed = few[0]
-            shown = list(map(dict(zip(units, texts, strict=True)).__getitem__, keyed))
-            got = list(map(dict(zip(units, got, strict=True)).__getitem__, keyed))
+            same = all(map(operator.is_, texts, units))  # plain text, trimmed already: shown as it is
+            shown = (
+                list(keyed) if same else list(map(dict(zip(units, texts, strict=True)).__getitem__, keyed))
+            )
+            if same and all(map(operator.is_, got, units)):
+                got = list(keyed)  # text kept as typed (民族, 党小组, 备注 …)
+            else:
+                got = list(map(dict(zip(units, got, strict=True)).__getitem__, keyed))
             if refused or notes or months:
                 index = {unit: j for j, unit in enumerate(units)}
                 at = list(map(index.__getitem__, keyed))

@@ -144,6 +144,12 @@ def dates(cells: Iterable[Cell]) -> list[date | CellError | None]:
     blank), or the ``CellError`` it raises. Text in the ISO form 2020-07-01 (what most cells hold) is parsed
     by ``date.fromisoformat`` directly, as ``date_value`` would through ``dates.parse_date``'s own
     first step; everything else goes through ``date_value``."""
+    cells = list(cells)
+    if _iso_shaped(cells):  # the whole column written 2020-07-01: parsed in C
+        try:
+            return list(map(date.fromisoformat, cells))
+        except ValueError:
+            pass  # an impossible day somewhere (2020-02-30): cell by cell, to say which
     out: list[date | CellError | None] = []
     add, iso = out.append, date.fromisoformat
     for cell in cells:
@@ -158,6 +164,21 @@ def dates(cells: Iterable[Cell]) -> list[date | CellError | None]:
         except CellError as exc:
             add(exc)
     return out
+
+
+def _iso_shaped(cells: list[Cell]) -> bool:
+    """Whether every cell is text of the shape 2020-07-01 (four digits, dash, two, dash, two)."""
+    if not cells or set(map(type, cells)) != {str} or set(map(len, cells)) != {10}:  # type: ignore[arg-type]
+        return False
+    joined = "".join(cells)  # type: ignore[arg-type]
+    digits = joined.replace("-", "")
+    return (
+        joined.isascii()
+        and set(joined[4::10]) == {"-"}
+        and set(joined[7::10]) == {"-"}
+        and len(digits) == 8 * len(cells)
+        and digits.isdigit()
+    )
 
 
 def year_month(value: Cell) -> tuple[int, int] | None:
@@ -208,11 +229,15 @@ def id_numbers(cells: Iterable[Cell], today: date) -> list[tuple[str, date, str]
     (GB 11643-1999 check character by ``idcard.check_char``'s base-13 sum, birth dates of the same
     day parsed once); everything else, and every number that fails, goes through ``id_number``,
     which says what is wrong."""
+    cells = list(cells)
+    earliest = date(1900, 1, 1)
+    check = idcard.CHECK_CHARS
+    whole = _id_column(cells, today)  # the whole column at once, when every number is good
+    if whole is not None:
+        return whole  # type: ignore[return-value]
     out: list[tuple[str, date, str] | str] = []
     add = out.append
     births: dict[str, date | None] = {}
-    earliest = date(1900, 1, 1)
-    check = idcard.CHECK_CHARS
     for cell in cells:
         if (
             isinstance(cell, str)
@@ -242,11 +267,46 @@ def id_numbers(cells: Iterable[Cell], today: date) -> list[tuple[str, date, str]
     return out
 
 
+_GENDER_OF_DIGIT = {d: "male" if int(d) % 2 else "female" for d in "0123456789"}
+
+
+def _id_column(cells: list[Cell], today: date) -> list[tuple[str, date, str]] | None:
+    """(number, birth date, gender) of every cell when each is a good number of 18 ASCII characters
+    (17 digits, check character right, birth date possible): the shape, the check characters and the
+    birth dates tested a column at a time; None when any is not (``id_numbers`` then goes cell by
+    cell, to say what is wrong where)."""
+    if not cells or set(map(type, cells)) != {str} or set(map(len, cells)) != {18}:  # type: ignore[arg-type]
+        return None
+    texts: list[str] = cells  # type: ignore[assignment]
+    lasts = "".join([t[17] for t in texts])
+    if not set(lasts) <= _ID_LAST:
+        return None
+    numbers = [t.upper() for t in texts] if "x" in lasts else texts
+    heads = [n[:17] for n in numbers]
+    joined = "".join(heads)
+    if not (joined.isascii() and joined.isdigit()):
+        return None
+    checks = idcard.CHECK_CHARS
+    if "".join([checks[2 * int(h, 13) % 11] for h in heads]) != lasts.upper():
+        return None
+    try:  # the birth dates, YYYYMMDD, parsed in C
+        births = list(map(date.fromisoformat, [n[6:14] for n in numbers]))
+    except ValueError:
+        return None
+    if min(births) < date(1900, 1, 1) or max(births) > today:
+        return None
+    genders = [_GENDER_OF_DIGIT[n[16]] for n in numbers]
+    return list(zip(numbers, births, genders, strict=True))  # type: ignore[arg-type]
+
+
 def identifying(cells: Iterable[Cell], kind: str) -> list[str | CellError]:
     """``name`` (``kind`` "name") or ``phone`` (``kind`` "phone") of many cells (a column's distinct
     cells), in their order: the cleaned text, or the ``CellError`` it raises. Text of ASCII letters and digits
     or of CJK ideographs only (most names and phone numbers) is what cleaning leaves as it is
     (``textclean.is_plain_key``) and is taken as it is; everything else goes through the function."""
+    cells = list(cells)
+    if cells and set(map(type, cells)) == {str} and textclean.is_plain_key("".join(cells)):  # type: ignore[arg-type]
+        return list(cells)  # type: ignore[arg-type]  # every cell plain (a part of plain text is plain)
     convert = name if kind == "name" else phone
     plain = textclean.is_plain_key
     out: list[str | CellError] = []
