@@ -173,8 +173,8 @@ class _RosterChecker:
         self.check_rules(columns, ids)
         payloads = list(map(members.MemberInput, *[columns[name] for name in _FIELDS]))
         texts = {key: self.shown[key] for key in keys}  # (the header's columns, left to right)
-        cells = map(RowCells, repeat(texts), range(len(self.row_nos)))
-        rows = list(map(RowPlan, self.row_nos, repeat("error"), cells, self.problems))
+        views = map(RowCells, repeat(texts), range(len(self.row_nos)))
+        rows = list(map(RowPlan, self.row_nos, repeat("error"), views, self.problems))
         for i, notices in self.notices.items():
             rows[i].notices = notices
         bad_rows = table.bad_rows

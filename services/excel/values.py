@@ -147,7 +147,7 @@ def dates(cells: Iterable[Cell]) -> list[date | CellError | None]:
     cells = list(cells)
     if _iso_shaped(cells):  # the whole column written 2020-07-01: parsed in C
         try:
-            return list(map(date.fromisoformat, cells))
+            return list(map(date.fromisoformat, cells))  # type: ignore[arg-type]
         except ValueError:
             pass  # an impossible day somewhere (2020-02-30): cell by cell, to say which
     out: list[date | CellError | None] = []
@@ -218,7 +218,6 @@ def id_number(value: Cell, today: date) -> idcard.IdInfo:
 
 
 _ID_LAST = frozenset("0123456789Xx")
-_UNSEEN = object()
 
 
 def id_numbers(cells: Iterable[Cell], today: date) -> list[tuple[str, date, str] | str]:
@@ -248,13 +247,14 @@ def id_numbers(cells: Iterable[Cell], today: date) -> list[tuple[str, date, str]
         ):
             number = cell.upper()
             ymd = number[6:14]
-            birth = births.get(ymd, _UNSEEN)
-            if birth is _UNSEEN:
+            if ymd in births:
+                birth = births[ymd]
+            else:
                 try:
-                    day: date | None = date(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]))
+                    birth = date(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]))
                 except ValueError:
-                    day = None
-                birth = births[ymd] = day if day is not None and earliest <= day <= today else None
+                    birth = None
+                birth = births[ymd] = birth if birth is not None and earliest <= birth <= today else None
             if birth is not None and check[2 * int(number[:17], 13) % 11] == number[17]:
                 add((number, birth, "male" if number[16] in "13579" else "female"))
                 continue
@@ -296,7 +296,7 @@ def _id_column(cells: list[Cell], today: date) -> list[tuple[str, date, str]] | 
     if min(births) < date(1900, 1, 1) or max(births) > today:
         return None
     genders = [_GENDER_OF_DIGIT[n[16]] for n in numbers]
-    return list(zip(numbers, births, genders, strict=True))  # type: ignore[arg-type]
+    return list(zip(numbers, births, genders, strict=True))
 
 
 def identifying(cells: Iterable[Cell], kind: str) -> list[str | CellError]:
