@@ -71,24 +71,30 @@ def plan_roster_import(
     branch = get_branch(session, branch_id)
     with _collector_paused():
         table = locate(path, ROSTER, sheet, hidden_rows=hidden_rows)
-    assert table is not None
-    checker = _RosterChecker(session, branch, table, today)
-    checker.create_groups = create_groups
-    with _collector_paused():
+        assert table is not None
+        checker = _RosterChecker(session, branch, table, today)
+        checker.create_groups = create_groups
         return checker.run(path)
 
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused: checking or writing thousands of rows makes hundreds
-    of thousands of small containers (none cyclic), and each collection it triggers walks every
-    object alive, the whole sheet and plan included (measured: a third of the preview's time)."""
+    """Python's cyclic garbage collector paused: reading, checking or writing thousands of rows makes
+    hundreds of thousands of small containers (none cyclic), and each collection it triggers walks
+    the young ones, the whole sheet and plan included (measured: a third of the preview's time).
+    What was made meanwhile lives on (the sheet, the plan, the dialog showing it), so on the way out
+    it joins the oldest generation at once (``gc.freeze`` + ``gc.unfreeze``: two list splices, which
+    also reset the young generation's count) instead of being walked by the first young collection
+    after the pause (measured: 20 ms for a 10,000-row sheet); a full collection walks it later, as
+    it would any long-lived object."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -412,7 +418,7 @@ class _RosterChecker:
             if name == "id_number":
                 column = [p[0] if p is not _ABSENT else _ABSENT for p in ids]
             elif key not in self.got:
-                column = [_ABSENT] * count
+                column = [_DEFAULTS[name] if not inputs else _ABSENT] * count  # (no such column in the file)
             elif name == "party_group_id":  # by its name: an existing group or one the import creates
                 names = self.got[key]
                 ref = {
@@ -497,9 +503,10 @@ class _RosterChecker:
 
     def mark_duplicates(self, rows: list[RowPlan], ids: list[Any]) -> None:
         """Rows giving the same ID number: each one refused, naming the others."""
-        count = Counter(p[0] for p in ids if p is not _ABSENT)
-        if not count or count.most_common(1)[0][1] < 2:
+        numbers = [p[0] for p in ids if p is not _ABSENT]
+        if len(set(numbers)) == len(numbers):
             return
+        count = Counter(numbers)
         same: dict[str, list[RowPlan]] = {}
         for plan, p in zip(rows, ids, strict=True):
             if p is not _ABSENT and count[p[0]] > 1:
