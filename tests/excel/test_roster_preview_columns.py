@@ -245,3 +245,19 @@ def test_a_rows_problems_do_not_depend_on_the_rows_around_it(
         assert together[excel_row] == alone or excel_row == 2  # row 2 is repeated below: a duplicate
     duplicate = len(rows) + 2
     assert together[duplicate][-1] == ("id_number", "与第 2 行的身份证号重复，同一党员只能登记一次。")
+
+
+def test_a_true_cell_and_a_1_cell_in_one_column_are_judged_each_on_its_own(
+    db: Database, branch_id: str, book: Book
+) -> None:
+    # Python holds True == 1 == 1.0; a preview converting each distinct cell once must not take one
+    # for the other (出生日期 TRUE is no date at all; 1 is Excel's day 1, 1900-01-01)
+    header = ["姓名", "公民身份号码", "入党日期", "出生日期"]
+    first, second = idcard.make("620421", date(1980, 5, 17), 11), idcard.make("620421", date(1981, 5, 17), 13)
+    path = book([header, ["张三", first, "2005-07-01", True], ["李四", second, "2006-07-01", 1]])
+    with db.reader() as s:
+        plan = plan_roster_import(s, branch_id, path, today=TODAY)
+    assert [(r.row, r.cells["birth_date"], [p.message for p in r.problems]) for r in plan.rows] == [
+        (2, "是", ["无法识别的日期。请写成 2020-07-01、2020.7.1、2020/07/01 或 2020年7月1日。"]),
+        (3, "1", ["与身份证号中的出生日期 1981-05-17 不符。"]),
+    ]
