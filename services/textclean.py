@@ -146,6 +146,13 @@ def _nfkc(text: str) -> str:
     return "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))
 
 
+def is_plain_key(text: str) -> bool:
+    """Whether ``text`` is ASCII letters and digits only, or CJK ideographs only: identifying text
+    that ``clean_key`` (either policy) and ``cell_text`` leave exactly as it is (most names, ID
+    numbers and phone numbers), so a bulk reader may skip cleaning it."""
+    return text.isalnum() and (text.isascii() or _PLAIN_CJK.fullmatch(text) is not None)
+
+
 def clean_key(text: str, *, person: bool = False) -> str:
     """Identifying text (names, ID numbers, codes, phones): free-text cleaning, invisible format
     characters removed, NFKC (not for CJK compatibility ideographs nor the full-width brackets and
@@ -154,7 +161,7 @@ def clean_key(text: str, *, person: bool = False) -> str:
 
     Idempotent: a stored value cleaned again is unchanged (removing a space can bring a combining
     mark next to its letter, which NFKC then composes, so the steps repeat until nothing changes)."""
-    if text.isalnum() and (text.isascii() or _PLAIN_CJK.fullmatch(text)):
+    if text.isalnum() and (text.isascii() or _PLAIN_CJK.fullmatch(text)):  # is_plain_key, inlined
         return text  # ASCII letters and digits (ID numbers, phones), or only CJK ideographs (most names)
     if not _KEY_SUSPECT.search(text) and (text.isascii() or unicodedata.is_normalized("NFKC", text)):
         return text  # the common case: nothing to change (checked in C, no per-character loop)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -101,16 +102,21 @@ def sheet_names(workbook: python_calamine.CalamineWorkbook) -> list[str]:
 
 
 def read_sheet(path: Path, workbook: python_calamine.CalamineWorkbook, name: str) -> SheetData:
-    try:
-        sheet = workbook.get_sheet_by_name(name)
-        rows = sheet.to_python(skip_empty_area=False)
-        merged = [tuple(map(tuple, r)) for r in (sheet.merged_cell_ranges or [])]
-        hidden = any(
-            m.name == name and not str(m.visible).endswith("Visible") for m in workbook.sheets_metadata
-        )
-    except Exception as exc:
-        raise ExcelFileError(f"工作表“{name}”无法读取，文件可能已损坏：{exc}") from exc
-    formulas, hidden_rows = _scan_sheet(path, name)
+    """One worksheet's cells (python-calamine), merged ranges, formula cells and hidden rows. The
+    byte scan for formulas and hidden rows (``_scan_sheet``: inflating the sheet's XML once more)
+    runs in a second thread while calamine parses the sheet, which releases the GIL."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sheet-scan") as pool:
+        scan = pool.submit(_scan_sheet, path, name)
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = [tuple(map(tuple, r)) for r in (sheet.merged_cell_ranges or [])]
+            hidden = any(
+                m.name == name and not str(m.visible).endswith("Visible") for m in workbook.sheets_metadata
+            )
+        except Exception as exc:
+            raise ExcelFileError(f"工作表“{name}”无法读取，文件可能已损坏：{exc}") from exc
+        formulas, hidden_rows = scan.result()
     return SheetData(
         name=name,
         rows=rows,  # type: ignore[arg-type]
@@ -164,7 +170,7 @@ _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b(?=[^>]*\bhidden="(?:1|true)")[^>]*?\
 
 def _formulas(data: bytes) -> set[tuple[int, int]]:
     out: set[tuple[int, int]] = set()
-    if b"<f" not in data and b":f" not in data:  # no formula element at all (the usual case): no regex pass
+    if not _may_hold_formulas(data):  # the usual case: no formula element at all, no regex pass
         return out
     for m in _FORMULA.finditer(data):
         start = max(data.rfind(b"<c ", 0, m.start()), data.rfind(b":c ", 0, m.start()))
@@ -172,6 +178,23 @@ def _formulas(data: bytes) -> set[tuple[int, int]]:
         if ref:
             out.add((int(ref.group(2)) - 1, _column_index(ref.group(1).decode())))
     return out
+
+
+def _may_hold_formulas(data: bytes) -> bool:
+    """Whether a sheet's XML may hold a formula element (``<f>``, ``<x:f>``). A sheet's markup rarely
+    has the letter f (shared strings live in their own part), so its few occurrences are looked at
+    one by one (``find`` runs at memory speed, where searching for the two bytes "<f" compares at
+    every "<"); a sheet full of f (inline English text) gets the plain search."""
+    at = data.find(b"f")
+    looked = 0
+    while at > 0:
+        if data[at - 1] in b"<:":
+            return True
+        looked += 1
+        if looked > 2000:
+            return b"<f" in data or b":f" in data
+        at = data.find(b"f", at + 1)
+    return at == 0
 
 
 def _column_index(letters: str) -> int:

@@ -12,10 +12,13 @@ one.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import operator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import fields, replace
+from dataclasses import MISSING, fields, replace
 from datetime import date, datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +34,7 @@ from services.excel import values
 from services.excel.errors import ImportRefused, Problem
 from services.excel.headers import header_problem
 from services.excel.layouts import ROSTER
-from services.excel.plan import Change, ImportPlan, ImportResult, RowPlan
+from services.excel.plan import Change, ImportPlan, ImportResult, RowCells, RowPlan
 from services.excel.reader import cell_text
 from services.excel.table import Table, locate
 from services.org import get_branch
@@ -48,8 +51,6 @@ _LABELLED = {
     "occupation": "Occupation",
 }
 NEW_GROUP = "new-group:"  # payload placeholder for a party group the import creates
-# Column kinds converted once per distinct cell of a column (few distinct values: dates, choices …).
-_CACHED_KINDS = frozenset({"date", "enum", "bool", "text"})
 _COLUMNS = {c.key: c for c in ROSTER.columns}
 
 
@@ -70,28 +71,55 @@ def plan_roster_import(
     branch = get_branch(session, branch_id)
     with _collector_paused():
         table = locate(path, ROSTER, sheet, hidden_rows=hidden_rows)
-    assert table is not None
-    checker = _RosterChecker(session, branch, table, today)
-    checker.create_groups = create_groups
-    with _collector_paused():
+        assert table is not None
+        checker = _RosterChecker(session, branch, table, today)
+        checker.create_groups = create_groups
         return checker.run(path)
 
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused: checking or writing thousands of rows makes hundreds
-    of thousands of small containers (none cyclic), and each collection it triggers walks every
-    object alive, the whole sheet and plan included (measured: a third of the preview's time)."""
+    """Python's cyclic garbage collector paused: reading, checking or writing thousands of rows makes
+    hundreds of thousands of small containers (none cyclic), and each collection it triggers walks
+    the young ones, the whole sheet and plan included (measured: a third of the preview's time).
+    What was made meanwhile lives on (the sheet, the plan, the dialog showing it), so on the way out
+    it joins the oldest generation at once (``gc.freeze`` + ``gc.unfreeze``: two list splices, which
+    also reset the young generation's count) instead of being walked by the first young collection
+    after the pause (measured: 20 ms for a 10,000-row sheet); a full collection walks it later, as
+    it would any long-lived object."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
+# A cell that gives its row no value: blank, unreadable (reported at the cell), or not a value at all.
+_ABSENT: Any = object()
+# Stands for a merged or formula cell in a column's keys: already reported with the sheet's structure.
+_COVERED: Any = object()
+# The value of a field whose cell is blank, unreadable or missing, for a new member.
+_DEFAULTS: dict[str, Any] = {
+    f.name: (None if f.default is MISSING else f.default) for f in fields(members.MemberInput)
+} | {"name": "", "id_number": ""}
+_NO_OUTCOME = (_ABSENT, None, "")
+
+
 class _RosterChecker:
+    """Checks a whole sheet column by column, then assembles the rows.
+
+    Each column's distinct cells are converted once (dates, choices, flags, names, phones; ID numbers
+    with their check character in bulk: ``values.id_numbers``), the ID numbers are compared with the
+    性别 / 出生日期 columns, the township's members and each other as whole columns, and the rules of
+    member entry run once per distinct combination of the values each one reads
+    (``members.member_problems_by_column``: the rule set of ``members.member_problems``, which the
+    member form uses). A row's problems and notices are those, in the order, that checking the row on
+    its own gives: cells from left to right, then the cells against the ID number, then the rules."""
+
     def __init__(self, session: Session, branch: Branch, table: Table, today: date) -> None:
         self.session = session
         self.branch = branch
@@ -110,8 +138,6 @@ class _RosterChecker:
         self.group_names = {v: k for k, v in self.groups.items()}
         self.create_groups = False
         self.new_groups: list[str] = []
-        self.ids: dict[int, str] = {}  # Excel row → valid ID number, for duplicates within the file
-        self.cache: dict[str, dict[Any, tuple[Any, str | None, str]]] = {}  # column → cell → convert()
         active = session.execute(
             select(Member.id, Member.id_number, Member.branch_id, Member.name, Branch.name)
             .join(Branch, Branch.id == Member.branch_id)
@@ -128,209 +154,312 @@ class _RosterChecker:
             if mine
             else {}
         )
+        # Filled in by run(), one item per data row (index i: the i-th data row of the table).
+        self.row_nos: list[int] = []
+        self.problems: list[list[Problem]] = []
+        self.notices: dict[int, list[Problem]] = {}
+        self.shown: dict[str, list[str]] = {}  # column key → each row's cell as text (the preview's cells)
+        self.got: dict[str, list[Any]] = {}  # column key → each row's value, or _ABSENT
+        self.months: list[Any] = []  # 出生日期 kept to the month: (year, month), else None
 
     def problem(self, row: int, key: str, value: str, message: str) -> Problem:
         return header_problem(self.table.sheet.name, self.table.match, row, key, value, message)
 
     def run(self, path: Path) -> ImportPlan:
-        rows = [self.check_row(row_no, cells) for row_no, cells in self.table]
-        self.mark_duplicates(rows)
-        for plan in rows:
-            if plan.row in self.table.bad_rows:
-                plan.action, plan.payload = "error", None
+        table, match = self.table, self.table.match
+        self.row_nos = [i + 1 for i in table.data_rows]
+        self.problems = [[] for _ in self.row_nos]
+        keys = list(match.keys.values())
+        for key, cells in zip(keys, _columns(table), strict=True):
+            self.check_column(key, cells)
+        ids = self.got["id_number"]  # (number, birth date, gender) or _ABSENT; the column is required
+        self.check_against_id(ids)
+        stored = [self.mine.get(p[0]) if p is not _ABSENT else None for p in ids] if self.mine else None
+        columns = self.payload_columns(ids, stored)
+        self.check_rules(columns, ids)
+        payloads = list(map(members.MemberInput, *[columns[name] for name in _FIELDS]))
+        texts = {key: self.shown[key] for key in keys}  # (the header's columns, left to right)
+        views = map(RowCells, repeat(texts), range(len(self.row_nos)))
+        rows = list(map(RowPlan, self.row_nos, repeat("error"), views, self.problems))
+        for i, notices in self.notices.items():
+            rows[i].notices = notices
+        bad_rows = table.bad_rows
+        for i, (plan, p) in enumerate(zip(rows, ids, strict=True)):
+            if plan.problems or p is _ABSENT or plan.row in bad_rows:
+                continue
+            existing = stored[i] if stored is not None else None
+            if existing is None:
+                plan.action, plan.payload = "create", payloads[i]
+            else:
+                self.decide(plan, payloads[i], existing)
+        self.mark_duplicates(rows, ids)
         problems = sorted(
-            [*self.table.problems, *(p for r in rows for p in r.problems)], key=lambda p: (p.row, p.column)
+            [*table.problems, *(p for r in rows for p in r.problems)], key=lambda p: (p.row, p.column)
         )
-        match = self.table.match
-        columns = [(key, match.headers[key], match.letters[key]) for _c, key in sorted(match.keys.items())]
         return ImportPlan(
             "roster",
             path.name,
-            self.table.sheet.name,
+            table.sheet.name,
             match.row_index + 1,
-            columns,
+            [(key, match.headers[key], match.letters[key]) for _c, key in sorted(match.keys.items())],
             rows,
             problems,
             new_groups=list(self.new_groups),
-            sheet_notices=list(self.table.notices),
+            sheet_notices=list(table.notices),
         )
 
-    def check_row(self, row_no: int, cells: dict[str, Any]) -> RowPlan:
-        shown = {
-            k: v.strip() if v.__class__ is str and "_x" not in v else cell_text(v) for k, v in cells.items()
-        }
-        plan = RowPlan(row_no, "error", shown)
-        got: dict[str, Any] = {}
-        info: idcard.IdInfo | None = None
-        covered = self.table.covered
-        for key, raw in cells.items():
-            if covered and (row_no, key) in covered:
-                continue  # a merged or formula cell, already reported
-            col = _COLUMNS[key]
-            if raw is None or not shown[key]:  # blank (shown is the cell's trimmed text)
-                if col.required:
-                    plan.problems.append(self.problem(row_no, key, "", f"“{col.header}”必填，不能为空。"))
-                continue
-            if col.kind in _CACHED_KINDS:
-                # Columns of few distinct values (dates, choices, flags, free text): each distinct
-                # cell converted once per column (the same function, so the same result).
-                cache = self.cache.setdefault(key, {})
-                hit = cache.get(raw)
-                if hit is None:
-                    hit = cache[raw] = self.convert(key, col.kind, col.enum, raw)
-                value, message, note = hit
-                if message is None:
-                    got[key] = value
-                    if note:
-                        plan.notices.append(self.problem(row_no, key, shown[key], note))
-                    continue
-                if key == "birth_date" and (ym := values.year_month(raw)) is not None:
-                    got["birth_month"] = ym  # 出生年月 is often kept to the month: checked against the ID
-                    continue
-                plan.problems.append(self.problem(row_no, key, shown[key], message))
-                continue
-            try:
-                if col.kind == "id":
-                    info = values.id_number(raw, self.today)
-                    self.ids[row_no] = info.number
-                    shown[key] = info.number
-                elif col.kind == "name":
-                    got[key] = values.name(raw)  # stray spaces, invisible characters, name dots
-                elif col.kind == "phone":
-                    got[key] = values.phone(raw)
-                elif col.kind == "branch":
-                    self.check_branch(plan, key, raw)
-                    continue
-                changed = col.kind in ("name", "phone") and got.get(key) != shown[key]
-                if changed and (note := values.cleaning_note(raw, key)):
-                    plan.notices.append(self.problem(row_no, key, shown[key], note))
-            except values.CellError as exc:
-                plan.problems.append(self.problem(row_no, key, shown[key], exc.message))
-        if info is None:
-            return plan
-        self.check_against_id(plan, got, info)
-        existing = self.mine.get(info.number)
-        payload = self.payload(got, info, existing)
-        self.check_rules(plan, payload, info)
-        if plan.problems or row_no in self.table.bad_rows:
-            return plan
-        self.decide(plan, payload, existing)
-        return plan
+    def check_column(self, key: str, cells: Sequence[Any]) -> None:
+        """One column: sets ``self.shown[key]`` (each row's text), ``self.got[key]`` (each row's value
+        or _ABSENT) and reports the cells' problems and notices. A column of few distinct cells
+        (dates of joining, choices, flags) converts each distinct cell once; a column of mostly
+        different cells (ID numbers, phones) converts them in one pass, in bulk where it can."""
+        few = _few_distinct(cells)
+        units: Sequence[Any] = cells if few is None else few[1]
+        texts, got, refused, notes, months = self.convert_units(key, units)
+        if few is None:
+            shown = texts
+        else:  # back from the distinct cells to the rows
+            keyed = few[0]
+            same = all(map(operator.is_, texts, units))  # plain text, trimmed already: shown as it is
+            shown = (
+                list(keyed) if same else list(map(dict(zip(units, texts, strict=True)).__getitem__, keyed))
+            )
+            if same and all(map(operator.is_, got, units)):
+                got = list(keyed)  # text kept as typed (民族, 党小组, 备注 …)
+            else:
+                got = list(map(dict(zip(units, got, strict=True)).__getitem__, keyed))
+            if refused or notes or months:
+                index = {unit: j for j, unit in enumerate(units)}
+                at = list(map(index.__getitem__, keyed))
+                refused = {i: refused[j] for i, j in enumerate(at) if j in refused} if refused else {}
+                notes = {i: notes[j] for i, j in enumerate(at) if j in notes} if notes else {}
+                months = {i: months[j] for i, j in enumerate(at) if j in months} if months else {}
+        covered = {row for row, k in self.table.covered if k == key}
+        if covered:  # merged or formula cells: shown as typed, no value, no second problem
+            for i, row in enumerate(self.row_nos):
+                if row in covered:
+                    shown[i] = cell_text(cells[i])
+                    got[i] = _ABSENT
+                    refused.pop(i, None)
+                    notes.pop(i, None)
+                    months.pop(i, None)
+        self.shown[key] = shown
+        self.got[key] = got
+        if months:
+            self.months = [months.get(i) for i in range(len(cells))]
+        for i in sorted({*refused, *notes}):
+            if i in refused:
+                value, message = refused[i]
+                self.problems[i].append(self.problem(self.row_nos[i], key, value, message))
+            else:
+                self.notices.setdefault(i, []).append(self.problem(self.row_nos[i], key, shown[i], notes[i]))
 
-    def convert(self, key: str, kind: str, enum: str, raw: Any) -> tuple[Any, str | None, str]:
-        """(value, None, cleaning note) of a date, choice, flag or text cell; (None, message, "")
-        when it cannot be read."""
+    def convert_units(
+        self, key: str, units: Sequence[Any]
+    ) -> tuple[list[str], list[Any], dict[int, tuple[str, str]], dict[int, str], dict[int, tuple[int, int]]]:
+        """Converts cells (``units``; a boolean keyed as (bool, cell), see ``_few_distinct``): each
+        one's text in the preview, its value (or _ABSENT), and by position the refused ones (value
+        shown in the problem, message), the cleaning notices and, for 出生日期, months (year, month)."""
+        col = _COLUMNS[key]
+        kind = col.kind
+        count = len(units)
+        refused: dict[int, tuple[str, str]] = {}
+        notes: dict[int, str] = {}
+        cells = units
+        if set(map(type, units)) == {str} and "_x" not in "\n".join(units):
+            texts = list(map(str.strip, units))  # plain text cells (the usual column): trimmed in C
+            blank = [j for j, text in enumerate(texts) if not text] if "" in texts else []
+        else:  # numbers, dates, booleans, blanks, OOXML escapes: cell by cell
+            cells = [unit[1] if unit.__class__ is tuple else unit for unit in units]
+            texts = [
+                cell.strip() if cell.__class__ is str and "_x" not in cell else cell_text(cell)
+                for cell in cells
+            ]
+            blank = [
+                j for j, (cell, text) in enumerate(zip(cells, texts, strict=True)) if cell is None or not text
+            ]
+        if blank:
+            if col.required:
+                refused.update(dict.fromkeys(blank, ("", f"“{col.header}”必填，不能为空。")))
+            skip = set(blank)
+            filled_at: Sequence[int] = [j for j in range(count) if j not in skip]
+            filled = [cells[j] for j in filled_at]
+        else:
+            filled_at, filled = range(count), list(cells)
+        if kind == "id":
+            found: list[Any] = values.id_numbers(filled, self.today)
+            for j, number in zip(filled_at, found, strict=True):
+                if isinstance(number, tuple):
+                    texts[j] = number[0]  # the number as stored (full-width digits folded, x as X)
+        elif kind == "date":
+            found = values.dates(filled)
+        elif kind in ("name", "phone"):
+            found = values.identifying(filled, kind)
+            if [texts[j] for j in filled_at] != found:
+                for j, cell, text in zip(filled_at, filled, found, strict=True):
+                    # stray spaces, invisible characters, name dots: cleaned, and said when worth a word
+                    changed = not isinstance(text, values.CellError) and text != texts[j]
+                    if changed and (note := values.cleaning_note(cell, key)):
+                        notes[j] = note
+        else:
+            found = []
+            for j, cell in zip(filled_at, filled, strict=True):
+                value, message, note = self.convert(key, kind, col.enum, cell, texts[j])
+                found.append(value if message is None else values.CellError(message))
+                if note:
+                    notes[j] = note
+        if not blank:
+            got = found
+        else:
+            got = [_ABSENT] * count
+            for j, value in zip(filled_at, found, strict=True):
+                got[j] = value
+        failed = {str if kind == "id" else values.CellError} & set(map(type, found))  # (an ID: its message)
+        if failed:
+            for j, value in zip(filled_at, found, strict=True):
+                if value.__class__ in failed:
+                    refused[j] = (texts[j], value if isinstance(value, str) else value.message)
+                    got[j] = _ABSENT
+        months: dict[int, tuple[int, int]] = {}
+        if key == "birth_date":  # 出生年月 is often kept to the month: checked against the ID number
+            for j, (said, _message) in list(refused.items()):
+                unit = units[j]
+                if said and (month := values.year_month(unit[1] if unit.__class__ is tuple else unit)):
+                    months[j] = month  # (said: not a blank cell)
+                    del refused[j]
+        return texts, got, refused, notes, months
+
+    def convert(self, key: str, kind: str, enum: str, cell: Any, text: str) -> tuple[Any, str | None, str]:
+        """(value, None, cleaning notice or "") of a filled cell (``text``: as shown, trimmed), or
+        (_ABSENT, message, "") when it cannot be read; (_ABSENT, None, "") for a 所在支部 cell that
+        names this branch."""
         try:
             if kind == "date":
-                return values.date_value(raw), None, ""
+                return values.date_value(cell), None, ""
             if kind == "enum":
-                return values.enum_code(raw, enum), None, ""
+                return values.enum_code(cell, enum), None, ""
             if kind == "bool":
-                return values.flag(raw), None, ""
-            value = values.text(raw, key)
-            note = values.cleaning_note(raw, key) if value != cell_text(raw) else ""
-            return value, None, note
-        except values.CellError as exc:
-            return None, exc.message, ""
-
-    def check_branch(self, plan: RowPlan, key: str, raw: Any) -> None:
-        """A 所在支部 column (a township list) must name the branch the rows are imported into."""
-        named = values.branch_matches(raw, self.branch.name, self.branch.code)
-        if not named:
-            plan.problems.append(
-                self.problem(
-                    plan.row,
-                    key,
-                    plan.cells[key],
-                    values.other_branch(plan.cells[key], self.branch.name),
-                )
-            )
-
-    def check_against_id(self, plan: RowPlan, got: dict[str, Any], info: idcard.IdInfo) -> None:
-        """What only an import has: 性别 / 出生日期 columns against the ID number, the 党小组 named
-        by its name, the ID number registered in another branch of the township."""
-        row, add = plan.row, plan.problems.append
-        if "gender" in got and got["gender"] != info.gender:
-            add(
-                self.problem(
-                    row,
-                    "gender",
-                    LABELS["Gender"][got["gender"]],
-                    f"与身份证号不符（号码显示为{LABELS['Gender'][info.gender]}）。",
-                )
-            )
-        if "birth_date" in got and got["birth_date"] != info.birth_date:
-            add(
-                self.problem(
-                    row,
-                    "birth_date",
-                    plan.cells["birth_date"],
-                    f"与身份证号中的出生日期 {info.birth_date.isoformat()} 不符。",
-                )
-            )
-        if "birth_month" in got and got["birth_month"] != (info.birth_date.year, info.birth_date.month):
-            add(
-                self.problem(
-                    row,
-                    "birth_date",
-                    plan.cells["birth_date"],
-                    f"与身份证号中的出生年月 {info.birth_date:%Y.%m} 不符。",
-                )
-            )
-        group = got.get("party_group", "")
-        if group and group not in self.groups:
-            if self.create_groups:
-                if group not in self.new_groups:
-                    self.new_groups.append(group)
+                return values.flag(cell), None, ""
+            if kind == "text":
+                value = values.text(cell, key)
+            elif kind == "name":
+                value = values.name(cell)  # stray spaces, invisible characters, name dots
+            elif kind == "phone":
+                value = values.phone(cell)
+            elif kind == "branch":
+                if values.branch_matches(cell, self.branch.name, self.branch.code):
+                    return _NO_OUTCOME
+                return _ABSENT, values.other_branch(text, self.branch.name), ""
             else:
-                add(
-                    self.problem(
-                        row,
-                        "party_group",
-                        group,
-                        "本支部没有这个党小组。请改正名称，或选择“新建表中的党小组”在导入时建立。",
-                    )
-                )
-        where = self.elsewhere.get(info.number)
-        if where is not None:
-            add(
-                self.problem(
-                    row,
-                    "id_number",
-                    info.number,
-                    f"这个身份证号已登记在{where[1]}的党员“{where[0]}”名下。如已转入本支部，请先办理组织关系转接。",
-                )
-            )
+                return _NO_OUTCOME
+        except values.CellError as exc:
+            return _ABSENT, exc.message, ""
+        if kind == "text":
+            note = values.cleaning_note(cell, key) if value != cell_text(cell) else ""
+        else:
+            note = values.cleaning_note(cell, key) if value != text else ""
+        return value, None, note
 
-    def payload(self, got: dict[str, Any], info: idcard.IdInfo, existing: Member | None) -> Any:
-        """The ``MemberInput`` this row would save: the stored member's values (an update) or the
-        defaults (a new member), overwritten by the cells given; blank cells keep stored values.
-        Its text is already cleaned (every cell went through ``values``, which cleans by the
-        column's ``textclean`` policy; stored values were cleaned when stored). ``joined_on`` may be
-        None here when its cell could not be read (the row is an error then)."""
-        updates = {name: got[column] for name, column in _FIELD_COLUMNS if column in got}
-        if "party_group_id" in updates:
-            name = updates["party_group_id"]
-            updates["party_group_id"] = self.groups.get(name, NEW_GROUP + name) if name else None
-        updates["id_number"] = info.number
-        if existing is None:
-            updates.setdefault("name", "")
-            updates.setdefault("joined_on", None)
-            return members.MemberInput(**updates)  # built directly: dataclasses.replace costs 4× more
-        return members.MemberInput(**(vars(members.member_input(existing)) | updates))
+    def check_against_id(self, ids: list[Any]) -> None:
+        """What only an import has: 性别 / 出生日期 columns against the ID number, the 党小组 named
+        by its name, the ID number registered in another branch of the township (rows whose ID
+        number could be read)."""
+        rows, add = self.row_nos, self.problem
+        genders = self.got.get("gender")
+        if genders is not None:
+            label = LABELS["Gender"]
+            for i, (said, p) in enumerate(zip(genders, ids, strict=True)):
+                if said is not _ABSENT and p is not _ABSENT and said != p[2]:
+                    message = f"与身份证号不符（号码显示为{label[p[2]]}）。"
+                    self.problems[i].append(add(rows[i], "gender", label[said], message))
+        births = self.got.get("birth_date")
+        if births is not None:
+            shown = self.shown["birth_date"]
+            for i, (said, p) in enumerate(zip(births, ids, strict=True)):
+                if said is not _ABSENT and p is not _ABSENT and said != p[1]:
+                    message = f"与身份证号中的出生日期 {p[1].isoformat()} 不符。"
+                    self.problems[i].append(add(rows[i], "birth_date", shown[i], message))
+        if self.months:
+            shown = self.shown["birth_date"]
+            for i, (month, p) in enumerate(zip(self.months, ids, strict=True)):
+                if month is not None and p is not _ABSENT and month != (p[1].year, p[1].month):
+                    message = f"与身份证号中的出生年月 {p[1]:%Y.%m} 不符。"
+                    self.problems[i].append(add(rows[i], "birth_date", shown[i], message))
+        named = self.got.get("party_group")
+        unknown = (
+            {g for g in set(named) if g is not _ABSENT and g and g not in self.groups} if named else set()
+        )
+        if named and unknown:
+            for i, (group, p) in enumerate(zip(named, ids, strict=True)):
+                if p is _ABSENT or group not in unknown:
+                    continue
+                if self.create_groups:
+                    if group not in self.new_groups:
+                        self.new_groups.append(group)
+                else:
+                    message = "本支部没有这个党小组。请改正名称，或选择“新建表中的党小组”在导入时建立。"
+                    self.problems[i].append(add(rows[i], "party_group", group, message))
+        if self.elsewhere:
+            for i, p in enumerate(ids):
+                if p is not _ABSENT and (where := self.elsewhere.get(p[0])) is not None:
+                    message = f"这个身份证号已登记在{where[1]}的党员“{where[0]}”名下。如已转入本支部，请先办理组织关系转接。"
+                    self.problems[i].append(add(rows[i], "id_number", p[0], message))
 
-    def check_rules(self, plan: RowPlan, payload: Any, info: idcard.IdInfo) -> None:
-        """The member rules of ``services.members.member_problems`` (the same function member entry
-        uses) on what the row would save, each reported at its column; a column whose cell was
-        already refused (blank when required, unreadable) is not reported twice."""
-        letters = self.table.match.letters
-        refused = {p.column for p in plan.problems}
-        for found in members.member_problems(payload, info, self.today):
-            key = _FIELD_COLUMN.get(found.field, found.field)
-            if (key in letters and letters[key] in refused) or (plan.row, key) in self.table.covered:
-                continue  # that cell was refused already (blank, unreadable, merged or a formula)
-            add_value = plan.cells.get(key, "")
-            plan.problems.append(self.problem(plan.row, key, add_value, found.message))
+    def payload_columns(self, ids: list[Any], stored: list[Member | None] | None) -> dict[str, list[Any]]:
+        """Each ``MemberInput`` field as a column: the row's value where its cell gave one, else the
+        stored member's (an update: blank cells keep stored values) or the default (a new member).
+        Text is already cleaned (every cell went through ``values``, which cleans by the column's
+        ``textclean`` policy; stored values were cleaned when stored). ``joined_on`` is None where
+        its cell could not be read (the row is an error then)."""
+        count = len(ids)
+        inputs = {i: members.member_input(m) for i, m in enumerate(stored) if m is not None} if stored else {}
+        columns: dict[str, list[Any]] = {}
+        for name, key in _FIELD_COLUMNS:
+            if name == "id_number":
+                column = [p[0] if p is not _ABSENT else _ABSENT for p in ids]
+            elif key not in self.got:
+                column = [_DEFAULTS[name] if not inputs else _ABSENT] * count  # (no such column in the file)
+            elif name == "party_group_id":  # by its name: an existing group or one the import creates
+                names = self.got[key]
+                ref = {
+                    g: (self.groups.get(g, NEW_GROUP + g) if g else None)
+                    for g in set(names)
+                    if g is not _ABSENT
+                }
+                ref[_ABSENT] = _ABSENT
+                column = list(map(ref.__getitem__, names))
+            else:
+                column = self.got[key]
+            if inputs:
+                column = list(column)
+            for i, old in inputs.items():
+                if column[i] is _ABSENT:
+                    column[i] = getattr(old, name)
+            if _ABSENT in column:
+                default = _DEFAULTS[name]
+                column = [default if v is _ABSENT else v for v in column]
+            columns[name] = column
+        return columns
+
+    def check_rules(self, columns: dict[str, list[Any]], ids: list[Any]) -> None:
+        """The member rules (``members.member_problems_by_column``: the rules of member entry) on what
+        each row would save, each reported at its column; a column whose cell was already refused
+        (blank when required, unreadable, merged or a formula) is not reported twice."""
+        births = [p[1] if p is not _ABSENT else None for p in ids]
+        letters, covered = self.table.match.letters, self.table.covered
+        for i, found in members.member_problems_by_column(
+            {**columns, "birth_date": births}, self.today
+        ).items():
+            if ids[i] is _ABSENT:
+                continue  # the ID number could not be read: its problem says so, the rules wait
+            row = self.row_nos[i]
+            refused = {p.column for p in self.problems[i]}
+            for error in found:
+                key = _FIELD_COLUMN.get(error.field, error.field)
+                if (key in letters and letters[key] in refused) or (row, key) in covered:
+                    continue
+                shown = self.shown[key][i] if key in self.shown else ""
+                self.problems[i].append(self.problem(row, key, shown, error.message))
 
     def decide(self, plan: RowPlan, payload: Any, existing: Member | None) -> None:
         """Create, update (with the changed fields) or unchanged."""
@@ -372,17 +501,19 @@ class _RosterChecker:
             return LABELS[_LABELLED[name]].get(value, value) if value else ""
         return "" if value is None else str(value).strip()
 
-    def mark_duplicates(self, rows: list[RowPlan]) -> None:
-        seen: dict[str, list[RowPlan]] = {}
-        for plan in rows:
-            number = self.ids.get(plan.row, "")
-            if number:
-                seen.setdefault(number, []).append(plan)
-        for number, same in seen.items():
-            if len(same) < 2:
-                continue
-            for plan in same:
-                others = "、".join(str(o.row) for o in same if o is not plan)
+    def mark_duplicates(self, rows: list[RowPlan], ids: list[Any]) -> None:
+        """Rows giving the same ID number: each one refused, naming the others."""
+        numbers = [p[0] for p in ids if p is not _ABSENT]
+        if len(set(numbers)) == len(numbers):
+            return
+        count = Counter(numbers)
+        same: dict[str, list[RowPlan]] = {}
+        for plan, p in zip(rows, ids, strict=True):
+            if p is not _ABSENT and count[p[0]] > 1:
+                same.setdefault(p[0], []).append(plan)
+        for number, plans in same.items():
+            for plan in plans:
+                others = "、".join(str(o.row) for o in plans if o is not plan)
                 plan.problems.append(
                     self.problem(
                         plan.row,
@@ -392,6 +523,37 @@ class _RosterChecker:
                     )
                 )
                 plan.action, plan.payload, plan.changes = "error", None, []
+
+
+def _columns(table: Table) -> list[Sequence[Any]]:
+    """The data rows' cells column by column (the header's columns, left to right); "" where a row
+    is shorter than the header (calamine gives every row the sheet's width)."""
+    rows = table.sheet.rows
+    picked = [rows[i] for i in table.data_rows]
+    cols = list(table.match.keys)
+    if len(set(map(len, picked))) == 1 and len(picked[0]) > max(cols):
+        every = list(zip(*picked, strict=True))  # transposed in C
+        return [every[c] for c in cols]
+    return [[r[c] if c < len(r) else "" for r in picked] for c in cols]
+
+
+def _few_distinct(cells: Sequence[Any]) -> tuple[Sequence[Any], list[Any]] | None:
+    """(each row's key, the distinct keys) of a column whose cells repeat (dates of joining, choices,
+    flags), so each distinct cell is converted once; None for a column of mostly different cells (ID
+    numbers, phones, names), judged on a sample, where collecting them first costs more than it saves.
+    The key is the cell itself: True equals 1 and 1.0 in Python, but 是 and 1 are not the same cell,
+    so a column holding both booleans and numbers keys its booleans as (bool, cell)."""
+    step = max(1, len(cells) // 200)
+    sample = cells[::step]
+    if len(sample) > 20 and len(set(sample)) * 2 > len(sample):
+        return None
+    distinct = set(cells)
+    if True in distinct or False in distinct:  # (also true for 1, 0, 1.0, 0.0)
+        types = set(map(type, cells))
+        if bool in types and (int in types or float in types):
+            keyed = [(bool, c) if c.__class__ is bool else c for c in cells]
+            return keyed, list(set(keyed))
+    return cells, list(distinct)
 
 
 def apply_roster_import(

@@ -43,6 +43,9 @@ class _AllHidden(ExcelFileError):
 _FOOTER = ("合计", "总计", "小计", "共计", "填表", "制表", "审核", "注：", "注:", "说明")
 
 
+_EMPTY = ("", None)
+
+
 def _blank(row: list[Cell], cols: list[int]) -> bool:
     filled = [v for c in cols if (v := row[c] if c < len(row) else "") not in ("", None)]
     if not filled:
@@ -140,7 +143,19 @@ def _hidden(
 
 def _table(data: SheetData, match: HeaderMatch, hidden_rows: str | None = None) -> Table:
     cols = sorted(match.keys)
-    rows = [i for i in range(match.row_index + 1, len(data.rows)) if not _blank(data.rows[i], cols)]
+    first, second = (cols[0], cols[1]) if len(cols) > 1 else (-1, -1)  # header: two columns at least
+    rows = [
+        i
+        for i in range(match.row_index + 1, len(data.rows))
+        # two cells filled: data (the usual row, decided without looking at the others)
+        if (
+            second > 0
+            and len(row := data.rows[i]) > second
+            and row[first] not in _EMPTY
+            and row[second] not in _EMPTY
+        )
+        or not _blank(data.rows[i], cols)
+    ]
     rows, hidden_problems, hidden_notices = _hidden(data, rows, hidden_rows)
     if not rows and hidden_problems:
         raise _AllHidden(hidden_problems[0].message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -138,6 +139,48 @@ def date_value(value: Cell) -> date | None:
     return parsed
 
 
+def dates(cells: Iterable[Cell]) -> list[date | CellError | None]:
+    """``date_value`` of many cells (a column's distinct cells), in their order: the date (None when
+    blank), or the ``CellError`` it raises. Text in the ISO form 2020-07-01 (what most cells hold) is parsed
+    by ``date.fromisoformat`` directly, as ``date_value`` would through ``dates.parse_date``'s own
+    first step; everything else goes through ``date_value``."""
+    cells = list(cells)
+    if _iso_shaped(cells):  # the whole column written 2020-07-01: parsed in C
+        try:
+            return list(map(date.fromisoformat, cells))  # type: ignore[arg-type]
+        except ValueError:
+            pass  # an impossible day somewhere (2020-02-30): cell by cell, to say which
+    out: list[date | CellError | None] = []
+    add, iso = out.append, date.fromisoformat
+    for cell in cells:
+        if isinstance(cell, str) and len(cell) == 10 and cell[4] == "-" and cell[7] == "-" and cell.isascii():
+            try:
+                add(iso(cell))
+                continue
+            except ValueError:
+                pass  # e.g. 2020-02-30 or 2020-7-1x: date_value says what is wrong
+        try:
+            add(date_value(cell))
+        except CellError as exc:
+            add(exc)
+    return out
+
+
+def _iso_shaped(cells: list[Cell]) -> bool:
+    """Whether every cell is text of the shape 2020-07-01 (four digits, dash, two, dash, two)."""
+    if not cells or set(map(type, cells)) != {str} or set(map(len, cells)) != {10}:  # type: ignore[arg-type]
+        return False
+    joined = "".join(cells)  # type: ignore[arg-type]
+    digits = joined.replace("-", "")
+    return (
+        joined.isascii()
+        and set(joined[4::10]) == {"-"}
+        and set(joined[7::10]) == {"-"}
+        and len(digits) == 8 * len(cells)
+        and digits.isdigit()
+    )
+
+
 def year_month(value: Cell) -> tuple[int, int] | None:
     """2005.07, 2005年7月, 2005-7 (also the number 1980.05) as (year, month); None otherwise."""
     if isinstance(value, float) and 1900 <= value < 2101:
@@ -172,6 +215,111 @@ def id_number(value: Cell, today: date) -> idcard.IdInfo:
                 f"{exc.message} 号码以 000 结尾，多半是曾被 Excel 当成数字、最后几位被改成了 0。{fix}"
             ) from None
         raise CellError(exc.message) from None
+
+
+_ID_LAST = frozenset("0123456789Xx")
+
+
+def id_numbers(cells: Iterable[Cell], today: date) -> list[tuple[str, date, str] | str]:
+    """``id_number`` of many cells (a column's distinct cells), in their order: (number, birth date,
+    gender "male" / "female") of a valid number, or the message ``id_number`` raises for it.
+
+    The usual cell — 18 ASCII characters, 17 digits and a check character — is checked here in bulk
+    (GB 11643-1999 check character by ``idcard.check_char``'s base-13 sum, birth dates of the same
+    day parsed once); everything else, and every number that fails, goes through ``id_number``,
+    which says what is wrong."""
+    cells = list(cells)
+    earliest = date(1900, 1, 1)
+    check = idcard.CHECK_CHARS
+    whole = _id_column(cells, today)  # the whole column at once, when every number is good
+    if whole is not None:
+        return whole  # type: ignore[return-value]
+    out: list[tuple[str, date, str] | str] = []
+    add = out.append
+    births: dict[str, date | None] = {}
+    for cell in cells:
+        if (
+            isinstance(cell, str)
+            and len(cell) == 18
+            and cell.isascii()
+            and cell[:17].isdigit()
+            and cell[17] in _ID_LAST
+        ):
+            number = cell.upper()
+            ymd = number[6:14]
+            if ymd in births:
+                birth = births[ymd]
+            else:
+                try:
+                    birth = date(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]))
+                except ValueError:
+                    birth = None
+                birth = births[ymd] = birth if birth is not None and earliest <= birth <= today else None
+            if birth is not None and check[2 * int(number[:17], 13) % 11] == number[17]:
+                add((number, birth, "male" if number[16] in "13579" else "female"))
+                continue
+        try:
+            info = id_number(cell, today)
+        except CellError as exc:
+            add(exc.message)
+        else:
+            add((info.number, info.birth_date, info.gender))
+    return out
+
+
+_GENDER_OF_DIGIT = {d: "male" if int(d) % 2 else "female" for d in "0123456789"}
+
+
+def _id_column(cells: list[Cell], today: date) -> list[tuple[str, date, str]] | None:
+    """(number, birth date, gender) of every cell when each is a good number of 18 ASCII characters
+    (17 digits, check character right, birth date possible): the shape, the check characters and the
+    birth dates tested a column at a time; None when any is not (``id_numbers`` then goes cell by
+    cell, to say what is wrong where)."""
+    if not cells or set(map(type, cells)) != {str} or set(map(len, cells)) != {18}:  # type: ignore[arg-type]
+        return None
+    texts: list[str] = cells  # type: ignore[assignment]
+    lasts = "".join([t[17] for t in texts])
+    if not set(lasts) <= _ID_LAST:
+        return None
+    numbers = [t.upper() for t in texts] if "x" in lasts else texts
+    heads = [n[:17] for n in numbers]
+    joined = "".join(heads)
+    if not (joined.isascii() and joined.isdigit()):
+        return None
+    checks = idcard.CHECK_CHARS
+    if "".join([checks[2 * int(h, 13) % 11] for h in heads]) != lasts.upper():
+        return None
+    try:  # the birth dates, YYYYMMDD, parsed in C
+        births = list(map(date.fromisoformat, [n[6:14] for n in numbers]))
+    except ValueError:
+        return None
+    if min(births) < date(1900, 1, 1) or max(births) > today:
+        return None
+    genders = [_GENDER_OF_DIGIT[n[16]] for n in numbers]
+    return list(zip(numbers, births, genders, strict=True))
+
+
+def identifying(cells: Iterable[Cell], kind: str) -> list[str | CellError]:
+    """``name`` (``kind`` "name") or ``phone`` (``kind`` "phone") of many cells (a column's distinct
+    cells), in their order: the cleaned text, or the ``CellError`` it raises. Text of ASCII letters and digits
+    or of CJK ideographs only (most names and phone numbers) is what cleaning leaves as it is
+    (``textclean.is_plain_key``) and is taken as it is; everything else goes through the function."""
+    cells = list(cells)
+    if cells and set(map(type, cells)) == {str} and textclean.is_plain_key("".join(cells)):  # type: ignore[arg-type]
+        return list(cells)  # type: ignore[arg-type]  # every cell plain (a part of plain text is plain)
+    convert = name if kind == "name" else phone
+    plain = textclean.is_plain_key
+    out: list[str | CellError] = []
+    add = out.append
+    for cell in cells:
+        if isinstance(cell, str) and plain(cell):
+            add(cell)
+            continue
+        try:
+            add(convert(cell))
+        except CellError as exc:
+            add(exc)
+    return out
 
 
 def phone(value: Cell) -> str:
