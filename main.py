@@ -28,6 +28,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     args = list(sys.argv[1:] if argv is None else argv)
     probe, sub = _parser()
     cli.register_all(sub)
+    if args and not ({*args} & {*cli.COMMANDS, "-h", "--help", "--version"}):
+        # No known command: it may be the group of a ledger declared without a COMMANDS line.
+        cli.register_declared(sub)
     known, _rest = probe.parse_known_args(args)  # --help and --version print and exit here
     parser, sub = _parser()
     cli.register_all(sub, known.command)

@@ -166,6 +166,22 @@ def command_group(sub: argparse._SubParsersAction, group: str, help_text: str) -
     return subs
 
 
+def declared_groups(sub: argparse._SubParsersAction, known: set[str]) -> None:
+    """The command groups of declared actions that no module registers (a ledger declared with a new
+    ``command = "cash add"``): generated whole, so the new ledger needs no CLI code."""
+    for group in dict.fromkeys(
+        a.command.split(" ")[0] for acts in ACTIONS.values() for a in acts if a.command
+    ):
+        if group not in known and group not in sub.choices:
+            command_group(
+                sub, group, LISTINGS[_ledger_of(group)].title if _ledger_of(group) in LISTINGS else group
+            )
+
+
+def _ledger_of(group: str) -> str:
+    return next(code for code, acts in ACTIONS.items() for a in acts if a.command.split(" ")[0] == group)
+
+
 def list_cmd(args: argparse.Namespace, ctx: Context) -> int:
     listing = LISTINGS[args.ledger]
     with ctx.db().reader() as s:
