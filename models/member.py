@@ -12,6 +12,7 @@ from models.base import Base, Tracked
 
 class Member(Tracked, Base):
     __tablename__ = "member"
+    __label__ = "党员"  # what a clerk calls its records (recycle bin, audit log)
     __table_args__ = (
         Index("ix_member_township_idnum", "township_id", "id_number"),
         # Covering index of the roster search (services.members.roster_ids): scanned instead of the table.
@@ -22,21 +23,23 @@ class Member(Tracked, Base):
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     party_group_id: Mapped[str | None] = mapped_column(ForeignKey("party_group.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))
-    gender: Mapped[str] = mapped_column(String(8))  # Gender
+    gender: Mapped[str] = mapped_column(String(8), info={"enum": "Gender"})
     ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
     birth_date: Mapped[date] = mapped_column(Date)
     id_number: Mapped[str] = mapped_column(String(18))
-    education: Mapped[str] = mapped_column(String(16), default="")  # Education code or ""
+    education: Mapped[str] = mapped_column(
+        String(16), default="", info={"enum": "Education"}
+    )  # Education code or ""
     phone: Mapped[str] = mapped_column(String(32), default="")
     joined_on: Mapped[date] = mapped_column(Date)  # 入党日期
     full_member_on: Mapped[date | None] = mapped_column(Date)  # 转正日期
-    status: Mapped[str] = mapped_column(String(16), default="full")  # MemberStatus
-    discipline: Mapped[str] = mapped_column(String(16), default="none")  # Discipline
+    status: Mapped[str] = mapped_column(String(16), default="full", info={"enum": "MemberStatus"})
+    discipline: Mapped[str] = mapped_column(String(16), default="none", info={"enum": "Discipline"})
     is_flowing: Mapped[bool] = mapped_column(default=False)  # 流动党员
     occupation: Mapped[str] = mapped_column(String(16), default="", server_default="")  # Occupation or ""
     is_migrant_worker: Mapped[bool] = mapped_column(default=False, server_default=false())  # 农民工
     is_hardship: Mapped[bool] = mapped_column(default=False, server_default=false())  # 困难党员
-    state: Mapped[str] = mapped_column(String(16), default="active")  # MemberState
+    state: Mapped[str] = mapped_column(String(16), default="active", info={"enum": "MemberState"})
     branch_since: Mapped[date] = mapped_column(Date)  # in this branch from
     left_on: Mapped[date | None] = mapped_column(Date)  # transferred out / deceased / left
     notes: Mapped[str] = mapped_column(String(500), default="")

@@ -21,6 +21,7 @@ from models import (
     AppraisalGrade,
     Attachment,
     Branch,
+    Decision,
     DevelopmentRecord,
     DisclosurePosting,
     FeeDue,
@@ -42,7 +43,7 @@ from services import decisions as decision_service
 from services import development
 from services.dates import in_year, year_bounds
 from services.ledgers import kinds
-from services.ledgers.kinds import COUNT, DATE, HOURS, MEMBER, MONEY, MONTH, Kind, choice
+from services.ledgers.kinds import COUNT, DATE, HOURS, MEMBER, MONEY, MONTH, Choice, Kind, choice
 from services.ledgers.schema import NAMED
 
 
@@ -70,6 +71,18 @@ class Listing:
     ledger: str  # which of the seven ledgers it belongs to (pack code)
     columns: tuple[Column, ...]
     load: Callable[[Session, list[str] | None, int | None], list[dict[str, Any]]]
+    model: Any = None  # the table whose records it lists: its label and coded columns come from here
+
+    def coded(self) -> dict[tuple[str, str], str]:
+        """(table, column) → LABELS enum of each choice column read straight from ``model``."""
+        if self.model is None:
+            return {}
+        table = self.model.__table__
+        return {
+            (table.name, c.source or c.key): c.kind.enum
+            for c in self.columns
+            if isinstance(c.kind, Choice) and c.kind.enum and (c.source or c.key) in table.columns
+        }
 
     def column(self, key: str) -> Column:
         """The declared column ``key``; KeyError naming the ledger's keys when there is none."""
@@ -170,7 +183,7 @@ def declare(
     **period: Any,
 ) -> Listing:
     """Registers a ledger that is one table (``_table``'s ``date``/``until``/``year_attr``/``order``)."""
-    return register(Listing(code, title, ledger, columns, _table(model, columns, **period)))
+    return register(Listing(code, title, ledger, columns, _table(model, columns, **period), model))
 
 
 def _development(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
@@ -244,6 +257,7 @@ register(
             Column("withdrawn_on", "终止培养", DATE),
         ),
         _development,
+        DevelopmentRecord,
     )
 )
 
@@ -303,6 +317,7 @@ register(
             Column("receipt_no", "收据号", width=14),
         ),
         _fees,
+        FeeDue,
     )
 )
 
@@ -351,6 +366,7 @@ register(
             Column("attendees", "参加人数", COUNT, width=8),
         ),
         _training,
+        TrainingSession,
     )
 )
 
@@ -380,6 +396,7 @@ register(
             Column("missing", "待完成步骤", width=30),
         ),
         _decisions,
+        Decision,
     )
 )
 
@@ -437,6 +454,7 @@ register(
             Column("notes", "说明", width=24),
         ),
         _venue,
+        VenueCheck,
     )
 )
 
