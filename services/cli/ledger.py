@@ -15,6 +15,7 @@ from typing import Any
 
 from services import org
 from services.cli import Context, emit
+from services.cli._parser import group, subcommand
 from services.errors import ErrorCollector, ValidationError
 from services.ledgers.actions import ACTIONS, Action, Field, Target
 from services.ledgers.catalog import LISTINGS
@@ -134,33 +135,28 @@ def _named(exc: ValidationError, action: Action, spell: Spelling) -> ValidationE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    top = sub.add_parser("ledger", help="任一台账：列出记录或执行登记操作").add_subparsers(
-        dest="what", required=True
-    )
-    ls = top.add_parser("list", help="列出一个台账的记录")
+    top = group(sub, "ledger", "任一台账：列出记录或执行登记操作", "what")
+    ls = subcommand(top, "list", "列出一个台账的记录", list_cmd, json=True)
     ls.add_argument("ledger", choices=list(LISTINGS), help="台账代码")
     ls.add_argument("--branch", default=None, help="支部代码（含下级）；不写为全部")
     ls.add_argument("--year", type=int, default=None)
-    ls.add_argument("--json", action="store_true")
-    ls.set_defaults(handler=list_cmd)
-    do = top.add_parser("do", help="执行台账的登记操作").add_subparsers(dest="ledger", required=True)
+    do = group(top, "do", "执行台账的登记操作", "ledger")
     for code, actions in ACTIONS.items():
-        title = LISTINGS[code].title if code in LISTINGS else code
-        per = do.add_parser(code, help=title).add_subparsers(dest="action", required=True)
+        per = group(do, code, LISTINGS[code].title if code in LISTINGS else code)
         for action in actions:
             add_arguments(per.add_parser(action.title, help=action.title), action, Spelling(old=False))
 
 
-def old_commands(group: str) -> list[Action]:
-    """The declared actions that keep an old command under ``group`` (``fee`` → set, generate, pay)."""
-    return [a for acts in ACTIONS.values() for a in acts if a.command.split(" ")[0] == group]
+def old_commands(name: str) -> list[Action]:
+    """The declared actions that keep an old command under ``name`` (``fee`` → set, generate, pay)."""
+    return [a for acts in ACTIONS.values() for a in acts if a.command.split(" ")[0] == name]
 
 
-def command_group(sub: argparse._SubParsersAction, group: str, help_text: str) -> argparse._SubParsersAction:
+def command_group(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse._SubParsersAction:
     """The top-level command ``group`` with its old subcommands generated from the declared actions;
     the caller adds the commands that only read (reports, lists)."""
-    subs = sub.add_parser(group, help=help_text).add_subparsers(dest="action", required=True)
-    for action in old_commands(group):
+    subs = group(sub, name, help_text)
+    for action in old_commands(name):
         name = action.command.split(" ", 1)[1]
         add_arguments(subs.add_parser(name, help=action.title), action, Spelling(old=True))
     return subs
@@ -169,17 +165,10 @@ def command_group(sub: argparse._SubParsersAction, group: str, help_text: str) -
 def declared_groups(sub: argparse._SubParsersAction, known: set[str]) -> None:
     """The command groups of declared actions that no module registers (a ledger declared with a new
     ``command = "cash add"``): generated whole, so the new ledger needs no CLI code."""
-    for group in dict.fromkeys(
-        a.command.split(" ")[0] for acts in ACTIONS.values() for a in acts if a.command
-    ):
-        if group not in known and group not in sub.choices:
-            command_group(
-                sub, group, LISTINGS[_ledger_of(group)].title if _ledger_of(group) in LISTINGS else group
-            )
-
-
-def _ledger_of(group: str) -> str:
-    return next(code for code, acts in ACTIONS.items() for a in acts if a.command.split(" ")[0] == group)
+    firsts = {a.command.split(" ")[0]: code for code, acts in ACTIONS.items() for a in acts if a.command}
+    for name, code in firsts.items():
+        if name not in known and name not in sub.choices:
+            command_group(sub, name, LISTINGS[code].title if code in LISTINGS else name)
 
 
 def list_cmd(args: argparse.Namespace, ctx: Context) -> int:

@@ -27,51 +27,38 @@ from services import (
     venue,
 )
 from services.cli import Context, emit
+from services.cli._parser import subcommand
 from services.cli.ledger import command_group
-
-
-def _cmd(
-    group: argparse._SubParsersAction, name: str, help_text: str, handler: object
-) -> argparse.ArgumentParser:
-    p = group.add_parser(name, help=help_text)
-    p.set_defaults(handler=handler)
-    return p
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     t = command_group(sub, "transfer", "组织关系转接与流动党员")  # out, in, flow, return
-    p = _cmd(t, "history", "党员经历", history)
+    p = subcommand(t, "history", "党员经历", history, json=True)
     p.add_argument("member_id")
-    p.add_argument("--json", action="store_true")
     e = command_group(sub, "exempt", "请假、年老体弱、免交/少交党费登记")  # add, rm
-    p = _cmd(e, "list", "列出某党员的登记", exempt_list)
+    p = subcommand(e, "list", "列出某党员的登记", exempt_list, json=True)
     p.add_argument("member_id")
-    p.add_argument("--json", action="store_true")
     command_group(sub, "talk", "谈心谈话、民主评议等次、流动党员联系")  # add, grade, contact
 
     tr = command_group(sub, "training", "教育培训")  # add
-    p = _cmd(tr, "hours", "年度学时统计", training_hours)
+    p = subcommand(tr, "hours", "年度学时统计", training_hours, json=True)
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--target", type=int, default=32, help="年度学时目标")
     p.add_argument("--branch", default=None)
-    p.add_argument("--json", action="store_true")
 
     d = command_group(sub, "decision", "决策（四议两公开）")  # add, step, disclose
-    p = _cmd(d, "list", "决策进度", decision_list)
+    p = subcommand(d, "list", "决策进度", decision_list, json=True)
     p.add_argument("--branch", default=None)
     p.add_argument("--year", type=int, default=None)
-    p.add_argument("--json", action="store_true")
 
     v = command_group(sub, "venue", "阵地建设（八有）")  # check
-    p = _cmd(v, "status", "八有达标情况", venue_show)
+    p = subcommand(v, "status", "八有达标情况", venue_show)
     p.add_argument("--branch", required=True)
 
     r = command_group(sub, "problem", "督查与整改")  # add, start, close, weak
-    p = _cmd(r, "overdue", "逾期未整改问题", problem_overdue)
-    p.add_argument("--json", action="store_true")
+    subcommand(r, "overdue", "逾期未整改问题", problem_overdue, json=True)
 
-    f = sub.add_parser("file-evidence", help="资料归档到目录")
-    f.set_defaults(handler=file_evidence)
+    f = subcommand(sub, "file-evidence", "资料归档到目录", file_evidence)
     f.add_argument("--branch", required=True)
     f.add_argument("--item", required=True, help="资料目录代码")
     f.add_argument("--year", type=int, required=True)

@@ -14,7 +14,7 @@ from sqlalchemy import Column, Date, Table
 
 import models
 from models.enums import LABELS
-from services.ledgers.schema import CODED
+from services.ledgers.schema import coded
 
 # Columns every tracked table has; packs never need them.
 _INTERNAL = {"created_at", "updated_at", "created_by", "updated_by", "deleted", "deleted_at", "row_seq"}
@@ -59,7 +59,7 @@ class Source:
     def enum(self, field: str) -> str | None:
         """Name of the LABELS table of a coded field (its values are shown through it)."""
         table, _, col = field.rpartition(".")
-        enum = CODED.get((table or self.name, col))
+        enum = coded(table or self.name, col)
         return enum if enum in LABELS else None
 
 

@@ -15,6 +15,7 @@ the code, decides which label applies.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String
 
@@ -55,7 +56,7 @@ def _table_labels() -> dict[str, str]:
     return out
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     """``CODED`` and ``TABLE_LABELS`` are computed from the declarations on first use (the catalog
     imports this module, so they cannot be built while it loads)."""
     if name == "CODED":
