@@ -308,7 +308,7 @@ register(
         "support",
         (
             Column("month", "月份", MONTH),
-            Column("name", "姓名", width=8),
+            Column("name", "姓名", width=8, source="member_id"),
             Column("category", "类别", choice("FeeCategory"), width=8),
             Column("income_fen", "月收入（元）", MONEY),
             Column("due_fen", "应交（元）", MONEY, width=10),
@@ -379,6 +379,7 @@ def _decisions(session: Session, branch_ids: list[str] | None, year: int | None)
             "title": p.title,
             "done": "、".join(label(DecisionStepCode(s)) for s in p.done),
             "missing": "、".join(label(DecisionStepCode(s)) for s in p.missing),
+            "procedure": p.procedure,
         }
         for p in decision_service.progress(session, branch_ids, year)
     ]
@@ -394,6 +395,7 @@ register(
             Column("title", "事项", width=24),
             Column("done", "已完成步骤", width=40),
             Column("missing", "待完成步骤", width=30),
+            Column("procedure", "程序", choice("DecisionProcedure"), width=10),
         ),
         _decisions,
         Decision,
@@ -604,6 +606,7 @@ declare(
         Column("flagged_on", "列入日期", DATE),
         Column("reason", "原因", width=30),
         Column("closed_on", "销号日期", DATE),
+        Column("closing_notes", "整顿情况", width=30),
     ),
     date="flagged_on",
     until="closed_on",
@@ -628,3 +631,18 @@ _ORDER = (
     "weak-branches",
 )
 LISTINGS.update({code: LISTINGS.pop(code) for code in _ORDER})
+
+
+def declared_columns(table: str) -> dict[str, str] | None:
+    """Declared key → the column of ``table`` it reads, over every ledger listing ``table`` (``name`` →
+    ``member_id`` for 组织关系转接); None when no ledger declares the table. A pack's ``records = …``
+    section on such a table names these keys (``services.handbook.sources.section_field``)."""
+    out: dict[str, str] | None = None
+    for listing in LISTINGS.values():
+        if listing.model is None or listing.model.__tablename__ != table:
+            continue
+        columns = listing.model.__table__.columns
+        out = (out or {}) | {
+            c.key: c.source or c.key for c in listing.columns if (c.source or c.key) in columns
+        }
+    return out
