@@ -164,6 +164,26 @@ def _step(
     )
 
 
+def _transfer(
+    title: str, verb: str, counterpart: str, option: str, move: Callable[..., object], command: str
+) -> Action:
+    """转出 or 转入 of a member: the date, the other organisation (the old ``--to``/``--from``) and the
+    letter number; ``move(session, target, member_id, on, organisation, letter_no)``."""
+    return Action(
+        title,
+        (
+            Field("member_id", "党员", MEMBER),
+            Field("on", f"{verb}日期", DATE, option="date"),
+            Field("counterpart", counterpart, option=option),
+            Field("letter_no", "介绍信编号", required=False, option="letter"),
+        ),
+        lambda s, t, v: move(s, t, v["member_id"], v["on"], v["counterpart"], v["letter_no"] or ""),
+        changes=frozenset({"member"}),
+        command=command,
+        positional="member_id",
+    )
+
+
 def _stage(record: Any) -> str:
     return f"{record.name}：{label(DevelopmentStage(record.stage))}"
 
@@ -256,35 +276,23 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
         ),
     ),
     "transfers": (
-        Action(
+        _transfer(
             "转出党员",
-            (
-                Field("member_id", "党员", MEMBER),
-                Field("on", "转出日期", DATE, option="date"),
-                Field("counterpart", "转往党组织", option="to"),
-                Field("letter_no", "介绍信编号", required=False, option="letter"),
-            ),
-            lambda s, t, v: transfers.transfer_out(
-                s, v["member_id"], v["on"], v["counterpart"], v["letter_no"] or ""
-            ),
-            changes=frozenset({"member"}),
-            command="transfer out",
-            positional="member_id",
+            "转出",
+            "转往党组织",
+            "to",
+            lambda s, t, member, on, org, letter: transfers.transfer_out(s, member, on, org, letter),
+            "transfer out",
         ),
-        Action(
+        _transfer(
             "转入党员（已在名册中）",
-            (
-                Field("member_id", "党员", MEMBER),
-                Field("on", "转入日期", DATE, option="date"),
-                Field("counterpart", "转自党组织", option="from"),
-                Field("letter_no", "介绍信编号", required=False, option="letter"),
+            "转入",
+            "转自党组织",
+            "from",
+            lambda s, member, on, org, letter, t: transfers.transfer_in(
+                s, member, _branch(t), on, org, letter
             ),
-            lambda s, t, v: transfers.transfer_in(
-                s, v["member_id"], _branch(t), v["on"], v["counterpart"], v["letter_no"] or ""
-            ),
-            changes=frozenset({"member"}),
-            command="transfer in",
-            positional="member_id",
+            "transfer in",
         ),
         Action(
             "登记去世/出党",
