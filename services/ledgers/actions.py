@@ -104,6 +104,7 @@ class RowBy:
 
     model: Any
     fields: tuple[Field, ...]
+    missing: str = ""  # the message when there is none, formatted with the values by key
 
     def find(self, session: Session, values: dict[str, Any]) -> str:
         """The id of the one live row; ValidationError at the last field when there is none."""
@@ -113,8 +114,8 @@ class RowBy:
         found = session.scalar(stmt)
         if found is None:
             given = "、".join(f"{f.label} {f.kind.display(values[f.key])}" for f in self.fields)
-            last = self.fields[-1]
-            raise ValidationError(last.key, f"找不到{given}的记录，请先登记。")
+            text = self.missing.format(**values) if self.missing else f"找不到{given}的记录，请先登记。"
+            raise ValidationError(self.fields[-1].key, text)
         return str(found)
 
 
@@ -289,7 +290,7 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             "转入",
             "转自党组织",
             "from",
-            lambda s, member, on, org, letter, t: transfers.transfer_in(
+            lambda s, t, member, on, org, letter: transfers.transfer_in(
                 s, member, _branch(t), on, org, letter
             ),
             "transfer in",
@@ -462,7 +463,11 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             True,
             command="fee pay",
             positional="member_id",
-            row_by=RowBy(FeeDue, (Field("member_id", "党员", MEMBER), Field("month", "月份", MONTH))),
+            row_by=RowBy(
+                FeeDue,
+                (Field("member_id", "党员", MEMBER), Field("month", "月份", MONTH)),
+                "{month} 还没有应交党费记录，请先核定该月党费（fee set）。",
+            ),
         ),
     ),
     "funds": (
