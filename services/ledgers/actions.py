@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AppraisalGrade, FeeDue, FlowContact, HeartTalk
-from models.enums import DevelopmentStage, label
+from models.enums import DevelopmentStage, MemberState, label
 from services import (
     attachments,
     decisions,
@@ -299,11 +299,18 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             "登记去世/出党",
             (
                 Field("member_id", "党员", MEMBER),
-                Field("state", "情况", choice("", ("deceased", "去世"), ("left", "出党"))),
-                Field("left_on", "日期", DATE),
+                Field(
+                    "state",
+                    "情况",
+                    choice("", ("deceased", "去世"), ("left", "出党"), ("active", "恢复在册（更正误登记）")),
+                ),
+                Field("left_on", "日期", DATE, option="date"),
             ),
             lambda s, t, v: members.set_member_state(s, v["member_id"], v["state"], v["left_on"]),
             changes=frozenset({"member"}),
+            command="member state",
+            positional="member_id",
+            said=lambda m: f"{m.name}：{label(MemberState(m.state))}",
         ),
     ),
     "flow": (
