@@ -6,8 +6,10 @@ Nothing here is written per table: ``CODED`` (which enum a column's codes belong
 (``services.ledgers.catalog``: choice columns, listing titles) and, for tables no ledger lists, from the
 models (``info={"enum": …}`` on a column, ``__label__`` on the class).
 
-The pack's ``[[ledger.section]]`` names table columns; the reader (``services.handbook.ledgers``) asks
-``column_kind`` how to show and export each of them, the pack check asks ``coded`` which codes a filter
+A pack's ``records = …`` section names the declared column keys of a declared table's ledger (turned
+into the table columns they read by ``services.handbook.sources.section_field``), or the table columns
+of other tables; the reader (``services.handbook.ledgers``) asks ``column_kind`` how to show and export
+each of them, the pack check asks ``coded`` which codes a filter
 may use. Codes repeat across enums ("committee" is a meeting type and a branch kind), so the column, not
 the code, decides which label applies.
 """
