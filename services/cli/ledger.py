@@ -16,7 +16,7 @@ from typing import Any
 from services import org
 from services.cli import Context, emit
 from services.cli._parser import group, subcommand
-from services.errors import ErrorCollector, ValidationError
+from services.errors import ErrorCollector, ValidationError, ValidationErrors
 from services.ledgers.actions import ACTIONS, Action, Field, Target
 from services.ledgers.catalog import LISTINGS
 
@@ -119,7 +119,9 @@ def values(action: Action, args: argparse.Namespace, spell: Spelling) -> dict[st
 
 def _named(exc: ValidationError, action: Action, spell: Spelling) -> ValidationError:
     """The error with the field it is about in front, in Chinese and as typed
-    (``金额（元）（--amount）：…``); the branch and the row too."""
+    (``金额（元）（--amount）：…``); the branch and the row too; each of several."""
+    if isinstance(exc, ValidationErrors):
+        return ValidationErrors([_named(e, action, spell) for e in exc.errors])
     if str(exc).startswith(("--", "支部（", "记录（")) or "（--" in str(exc).split("：")[0]:
         return exc
     for f in spell.fields(action):

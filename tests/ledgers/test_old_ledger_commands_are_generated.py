@@ -128,3 +128,12 @@ def test_a_generated_command_lists_its_old_options_in_help(
     with pytest.raises(SystemExit):
         run(township, "dev", "admit", "--help")
     assert "--introducers" in capsys.readouterr().out
+
+
+def test_every_bad_field_is_named_at_once(township: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    member = _member(township, capsys)
+    bad = ["fee", "pay", member, "--month", "2026-13", "--amount", "x", "--date", "昨天"]
+    assert run(township, *bad) == 1
+    err = capsys.readouterr().err
+    assert all(name in err for name in ("月份（--month）", "金额（元）（--amount）", "交纳日期（--date）"))
+    assert _listed(township, capsys, "fees") == []
