@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from services import transfers
-from services.handbook.ledgers import section_rows
 from services.handbook.errors import PackError
+from services.handbook.ledgers import section_rows
 from services.handbook.pack import LedgerColumn, LedgerSection, default_pack_path, load_pack, parse_pack
 from tests.conftest import Builder
 
