@@ -6,14 +6,13 @@ import argparse
 from dataclasses import asdict
 from datetime import date
 
-from models.enums import LABELS, Discipline, Gender, MemberStatus, code_for, label
+from models.enums import LABELS, Discipline, Gender, MemberState, MemberStatus, code_for, label
 from services import localtime, members, org
 from services.cli import Context, coded, emit, parse_date
-from services.cli.ledger import command_group
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    m = command_group(sub, "member", "党员")  # state: from the declared 去世/出党 action
+    m = sub.add_parser("member", help="党员").add_subparsers(dest="action", required=True)
     add = m.add_parser("add", help="登记党员")
     add.add_argument("--branch", required=True, help="支部代码")
     add.add_argument("--name", required=True)
@@ -48,6 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--all", action="store_true", help="包括已转出、去世等")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(handler=member_list)
+
+    st = m.add_parser("state", help="登记去世、出党（转出请用 transfer out）")
+    st.add_argument("id")
+    st.add_argument("--state", required=True, choices=["deceased", "left", "active"])
+    st.add_argument("--date", required=True)
+    st.set_defaults(handler=member_state)
 
     rm = m.add_parser("delete", help="删除（移入回收站）")
     rm.add_argument("id")
@@ -106,4 +111,11 @@ def member_delete(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         members.delete_member(s, args.id)
     print("已移入回收站")
+    return 0
+
+
+def member_state(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db().transaction(ctx.user) as s:
+        m = members.set_member_state(s, args.id, args.state, parse_date(args.date, "left_on"))
+    print(f"{m.name}：{label(MemberState(m.state))}")
     return 0

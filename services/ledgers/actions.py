@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AppraisalGrade, FeeDue, FlowContact, HeartTalk
-from models.enums import DevelopmentStage, MemberState, label
+from models.enums import DevelopmentStage, label
 from services import (
     attachments,
     decisions,
@@ -308,9 +308,6 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             ),
             lambda s, t, v: members.set_member_state(s, v["member_id"], v["state"], v["left_on"]),
             changes=frozenset({"member"}),
-            command="member state",
-            positional="member_id",
-            said=lambda m: f"{m.name}：{label(MemberState(m.state))}",
         ),
     ),
     "flow": (
