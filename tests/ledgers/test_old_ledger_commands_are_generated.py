@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from main import main
-from services import idcard
-from tests.conftest import fresh_database
+from services import org
+from tests.conftest import Builder
 
 
 def run(db: Path, *args: str) -> int:
@@ -20,30 +20,16 @@ def run(db: Path, *args: str) -> int:
 
 
 @pytest.fixture
-def township(tmp_path: Path) -> Path:
-    db = tmp_path / "cli.sqlite"
-    fresh_database(db).close()
-    assert run(db, "township", "add", "T01", "测试镇") == 0
-    assert run(db, "branch", "add", "B01", "一村党支部", "--township", "T01", "--founded", "2000-01-01") == 0
-    return db
+def township(build: Builder, db_path: Path) -> Path:
+    """An empty township database with one branch, B01 (built through the services)."""
+    build.branch("B01", "一村党支部")
+    return db_path
 
 
-def _member(db: Path, capsys: pytest.CaptureFixture[str], name: str = "王五") -> str:
-    number = idcard.make("620421", date(1970, 1, 1), 21)
-    args = [
-        "member",
-        "add",
-        "--branch",
-        "B01",
-        "--name",
-        name,
-        "--id-number",
-        number,
-        "--joined",
-        "2000-07-01",
-    ]
-    assert run(db, *args) == 0
-    return capsys.readouterr().out.strip()
+def _member(build: Builder) -> str:
+    with build.db.reader() as s:
+        b01 = org.branch_by_code(s, "B01").id
+    return build.member(b01, "王五", joined_on=date(2000, 7, 1)).id
 
 
 def _listed(db: Path, capsys: pytest.CaptureFixture[str], ledger: str) -> list[dict[str, str]]:
@@ -54,9 +40,9 @@ def _listed(db: Path, capsys: pytest.CaptureFixture[str], ledger: str) -> list[d
 
 
 def test_fee_set_and_pay_keep_their_options_and_find_the_month_by_member(
-    township: Path, capsys: pytest.CaptureFixture[str]
+    township: Path, build: Builder, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    member = _member(township, capsys)
+    member = _member(build)
     assert run(township, "fee", "set", member, "--month", "2026-7", "--category", "farmer") == 0
     assert "2026-07 应交" in capsys.readouterr().out
     pay = ["fee", "pay", member, "--date", "2026-07-05"]
@@ -76,7 +62,7 @@ def test_fee_set_and_pay_keep_their_options_and_find_the_month_by_member(
 
 
 def test_commands_whose_options_the_declaration_lacked_now_come_from_it(
-    township: Path, capsys: pytest.CaptureFixture[str]
+    township: Path, build: Builder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(township, "decision", "add", "--branch", "B01", "--date", "2026-03-01") == 1
     assert "事项（--title）：请填写事项" in capsys.readouterr().err
@@ -99,11 +85,8 @@ def test_commands_whose_options_the_declaration_lacked_now_come_from_it(
     decision_id = capsys.readouterr().out.strip()  # the old command printed only the new id
     (row,) = _listed(township, capsys, "decisions")
     assert row["id"] == decision_id and row["程序"] == "一般程序"
-    member = _member(township, capsys)
-    assert (
-        run(township, "branch", "add", "B02", "二村党支部", "--township", "T01", "--founded", "2000-01-01")
-        == 0
-    )
+    member = _member(build)
+    build.branch("B02", "二村党支部")
     moved = ["transfer", "in", member, "--branch", "B02", "--date", "2026-04-01", "--letter", "J-9"]
     assert run(township, *moved) == 1  # --from is required: named in Chinese, nothing written
     assert "转自党组织（--from）" in capsys.readouterr().err
@@ -130,8 +113,10 @@ def test_a_generated_command_lists_its_old_options_in_help(
     assert "--introducers" in capsys.readouterr().out
 
 
-def test_every_bad_field_is_named_at_once(township: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    member = _member(township, capsys)
+def test_every_bad_field_is_named_at_once(
+    township: Path, build: Builder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    member = _member(build)
     bad = ["fee", "pay", member, "--month", "2026-13", "--amount", "x", "--date", "昨天"]
     assert run(township, *bad) == 1
     err = capsys.readouterr().err
