@@ -36,7 +36,9 @@ class Member(Tracked, Base):
     status: Mapped[str] = mapped_column(String(16), default="full", info={"enum": "MemberStatus"})
     discipline: Mapped[str] = mapped_column(String(16), default="none", info={"enum": "Discipline"})
     is_flowing: Mapped[bool] = mapped_column(default=False)  # 流动党员
-    occupation: Mapped[str] = mapped_column(String(16), default="", server_default="")  # Occupation or ""
+    occupation: Mapped[str] = mapped_column(
+        String(16), default="", server_default="", info={"enum": "Occupation"}
+    )  # Occupation code or ""
     is_migrant_worker: Mapped[bool] = mapped_column(default=False, server_default=false())  # 农民工
     is_hardship: Mapped[bool] = mapped_column(default=False, server_default=false())  # 困难党员
     state: Mapped[str] = mapped_column(String(16), default="active", info={"enum": "MemberState"})
