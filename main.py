@@ -28,10 +28,28 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     args = list(sys.argv[1:] if argv is None else argv)
     probe, sub = _parser()
     cli.register_all(sub)
+    word = _command_word(probe, args)
+    if word is not None and word not in sub.choices:
+        # Not a listed command: it may be the group of a ledger declared without a COMMANDS line.
+        cli.register_declared(sub)
     known, _rest = probe.parse_known_args(args)  # --help and --version print and exit here
     parser, sub = _parser()
     cli.register_all(sub, known.command)
     return parser
+
+
+def _command_word(parser: argparse.ArgumentParser, args: list[str]) -> str | None:
+    """The first word of ``args`` that is neither a global option nor the value of one (the command)."""
+    takes_value = {o for a in parser._actions if a.nargs != 0 for o in a.option_strings}
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg.startswith("-"):
+            skip = arg in takes_value
+        else:
+            return arg
+    return None
 
 
 def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:

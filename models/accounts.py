@@ -16,6 +16,7 @@ from models.base import Base, new_id, utcnow
 
 class UserAccount(Base):
     __tablename__ = "user_account"
+    __label__ = "用户"  # what a clerk calls its records (recycle bin, audit log)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -10,6 +10,7 @@ from models.base import Base, Tracked
 
 class Attachment(Tracked, Base):
     __tablename__ = "attachment"
+    __label__ = "附件"  # what a clerk calls its records (recycle bin, audit log)
     __table_args__ = (Index("ix_attachment_owner", "owner_type", "owner_id"),)
 
     owner_type: Mapped[str] = mapped_column(String(32))  # table name of the owning record

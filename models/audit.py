@@ -18,6 +18,7 @@ from models.base import Base
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    __label__ = "操作日志"  # what a clerk calls its records (recycle bin, audit log)
     __table_args__ = (
         Index("ix_audit_log_table_row", "table_name", "row_id"),
         Index("ix_audit_log_at", "at"),
@@ -40,6 +41,7 @@ class AuditHead(Base):
     """One row: the number and hash of the newest audit entry."""
 
     __tablename__ = "audit_head"
+    __label__ = "操作日志校验"  # what a clerk calls its records (recycle bin, audit log)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_id: Mapped[int] = mapped_column(BigInteger, default=0)

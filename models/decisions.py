@@ -15,17 +15,20 @@ class Decision(Tracked, Base):
 
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    procedure: Mapped[str] = mapped_column(String(16), default="four_two")  # four_two / ordinary
+    procedure: Mapped[str] = mapped_column(
+        String(16), default="four_two", info={"enum": "DecisionProcedure"}
+    )  # four_two / ordinary
     proposed_on: Mapped[date] = mapped_column(Date)
     content: Mapped[str] = mapped_column(Text, default="")
 
 
 class DecisionStep(Tracked, Base):
     __tablename__ = "decision_step"
+    __label__ = "决策步骤"  # what a clerk calls its records (recycle bin, audit log)
     __table_args__ = (UniqueConstraint("decision_id", "step"),)
 
     decision_id: Mapped[str] = mapped_column(ForeignKey("decision.id"), index=True)
-    step: Mapped[str] = mapped_column(String(24))  # DecisionStepCode
+    step: Mapped[str] = mapped_column(String(24), info={"enum": "DecisionStepCode"})
     done_on: Mapped[date] = mapped_column(Date)
     meeting_id: Mapped[str | None] = mapped_column(ForeignKey("meeting.id"))
     notes: Mapped[str] = mapped_column(String(500), default="")

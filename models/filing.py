@@ -12,6 +12,7 @@ from models.base import Base, Tracked
 
 class EvidenceFiling(Tracked, Base):
     __tablename__ = "evidence_filing"
+    __label__ = "资料归档"  # what a clerk calls its records (recycle bin, audit log)
 
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     catalog_item: Mapped[str] = mapped_column(String(64), index=True)  # 资料 code in the handbook pack

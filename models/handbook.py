@@ -14,6 +14,7 @@ from models.base import Base, Tracked
 
 class FindingExplanation(Tracked, Base):
     __tablename__ = "finding_explanation"
+    __label__ = "检查说明"  # what a clerk calls its records (recycle bin, audit log)
     __table_args__ = (Index("ix_finding_explanation_key", "finding_key"),)
 
     finding_key: Mapped[str] = mapped_column(String(200))  # rule_id|branch_id|period

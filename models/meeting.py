@@ -12,10 +12,11 @@ from models.base import Base, Tracked
 
 class Meeting(Tracked, Base):
     __tablename__ = "meeting"
+    __label__ = "会议记录"  # what a clerk calls its records (recycle bin, audit log)
     __table_args__ = (Index("ix_meeting_branch_date", "branch_id", "held_on"),)
 
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"))
-    type: Mapped[str] = mapped_column(String(16))  # MeetingType
+    type: Mapped[str] = mapped_column(String(16), info={"enum": "MeetingType"})
     held_on: Mapped[date] = mapped_column(Date)
     start_time: Mapped[time | None] = mapped_column(Time)
     end_time: Mapped[time | None] = mapped_column(Time)
@@ -42,11 +43,12 @@ class Meeting(Tracked, Base):
 
 class Attendance(Tracked, Base):
     __tablename__ = "attendance"
+    __label__ = "会议出席"  # what a clerk calls its records (recycle bin, audit log)
     __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
 
     meeting_id: Mapped[str] = mapped_column(ForeignKey("meeting.id"), index=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="present")  # AttendanceStatus
+    status: Mapped[str] = mapped_column(String(16), default="present", info={"enum": "AttendanceStatus"})
     reason: Mapped[str] = mapped_column(String(200), default="")
     sort_order: Mapped[int] = mapped_column(default=0)
 
@@ -58,6 +60,7 @@ class MeetingGuest(Tracked, Base):
     as 列席, never among those who should attend, so never in the quorum."""
 
     __tablename__ = "meeting_guest"
+    __label__ = "列席人员"  # what a clerk calls its records (recycle bin, audit log)
 
     meeting_id: Mapped[str] = mapped_column(ForeignKey("meeting.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))
@@ -70,6 +73,7 @@ class MeetingExclusion(Tracked, Base):
     """A member left out of 应到会 at an election meeting, on an allowed ground (ExclusionGround)."""
 
     __tablename__ = "meeting_exclusion"
+    __label__ = "不计入应到会"  # what a clerk calls its records (recycle bin, audit log)
     __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
 
     meeting_id: Mapped[str] = mapped_column(ForeignKey("meeting.id"), index=True)

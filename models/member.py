@@ -12,6 +12,7 @@ from models.base import Base, Tracked
 
 class Member(Tracked, Base):
     __tablename__ = "member"
+    __label__ = "党员"  # what a clerk calls its records (recycle bin, audit log)
     __table_args__ = (
         Index("ix_member_township_idnum", "township_id", "id_number"),
         # Covering index of the roster search (services.members.roster_source): scanned instead of the table.
@@ -28,21 +29,25 @@ class Member(Tracked, Base):
     # pinyin order as a plain string, so SQL sorts names like a clerk; the initials so "zs" finds 张三.
     name_key: Mapped[str] = mapped_column(String(255), default="", server_default="")
     name_initials: Mapped[str] = mapped_column(String(50), default="", server_default="")
-    gender: Mapped[str] = mapped_column(String(8))  # Gender
+    gender: Mapped[str] = mapped_column(String(8), info={"enum": "Gender"})
     ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
     birth_date: Mapped[date] = mapped_column(Date)
     id_number: Mapped[str] = mapped_column(String(18))
-    education: Mapped[str] = mapped_column(String(16), default="")  # Education code or ""
+    education: Mapped[str] = mapped_column(
+        String(16), default="", info={"enum": "Education"}
+    )  # Education code or ""
     phone: Mapped[str] = mapped_column(String(32), default="")
     joined_on: Mapped[date] = mapped_column(Date)  # 入党日期
     full_member_on: Mapped[date | None] = mapped_column(Date)  # 转正日期
-    status: Mapped[str] = mapped_column(String(16), default="full")  # MemberStatus
-    discipline: Mapped[str] = mapped_column(String(16), default="none")  # Discipline
+    status: Mapped[str] = mapped_column(String(16), default="full", info={"enum": "MemberStatus"})
+    discipline: Mapped[str] = mapped_column(String(16), default="none", info={"enum": "Discipline"})
     is_flowing: Mapped[bool] = mapped_column(default=False)  # 流动党员
-    occupation: Mapped[str] = mapped_column(String(16), default="", server_default="")  # Occupation or ""
+    occupation: Mapped[str] = mapped_column(
+        String(16), default="", server_default="", info={"enum": "Occupation"}
+    )  # Occupation code or ""
     is_migrant_worker: Mapped[bool] = mapped_column(default=False, server_default=false())  # 农民工
     is_hardship: Mapped[bool] = mapped_column(default=False, server_default=false())  # 困难党员
-    state: Mapped[str] = mapped_column(String(16), default="active")  # MemberState
+    state: Mapped[str] = mapped_column(String(16), default="active", info={"enum": "MemberState"})
     branch_since: Mapped[date] = mapped_column(Date)  # in this branch from
     left_on: Mapped[date | None] = mapped_column(Date)  # transferred out / deceased / left
     notes: Mapped[str] = mapped_column(String(500), default="")

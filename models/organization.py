@@ -12,6 +12,7 @@ from models.base import Base, Tracked
 
 class Township(Tracked, Base):
     __tablename__ = "township"
+    __label__ = "乡镇"  # what a clerk calls its records (recycle bin, audit log)
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -22,14 +23,15 @@ class Township(Tracked, Base):
 
 class Branch(Tracked, Base):
     __tablename__ = "branch"
+    __label__ = "党组织"  # what a clerk calls its records (recycle bin, audit log)
     __table_args__ = (UniqueConstraint("township_id", "code"),)
 
     township_id: Mapped[str] = mapped_column(ForeignKey("township.id"), index=True)
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("branch.id"), index=True)
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(16), default="branch")  # BranchKind
-    domain: Mapped[str] = mapped_column(String(16), default="rural")  # BranchDomain
+    kind: Mapped[str] = mapped_column(String(16), default="branch", info={"enum": "BranchKind"})
+    domain: Mapped[str] = mapped_column(String(16), default="rural", info={"enum": "BranchDomain"})
     founded_on: Mapped[date | None] = mapped_column(Date)
     term_start: Mapped[date | None] = mapped_column(Date)
     term_end: Mapped[date | None] = mapped_column(Date)
@@ -44,6 +46,7 @@ class Branch(Tracked, Base):
 
 class PartyGroup(Tracked, Base):
     __tablename__ = "party_group"
+    __label__ = "党小组"  # what a clerk calls its records (recycle bin, audit log)
 
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -62,6 +65,7 @@ class BranchTerm(Tracked, Base):
     the next election (换届) closed it."""
 
     __tablename__ = "branch_term"
+    __label__ = "支委会任期"  # what a clerk calls its records (recycle bin, audit log)
 
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     start_on: Mapped[date] = mapped_column(Date)
@@ -72,10 +76,11 @@ class BranchTerm(Tracked, Base):
 
 class CommitteeSeat(Tracked, Base):
     __tablename__ = "committee_seat"
+    __label__ = "支委任职"  # what a clerk calls its records (recycle bin, audit log)
 
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
-    role: Mapped[str] = mapped_column(String(16))  # CommitteeRole
+    role: Mapped[str] = mapped_column(String(16), info={"enum": "CommitteeRole"})
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[date | None] = mapped_column(Date)
     elected_how: Mapped[str] = mapped_column(String(50), default="")  # 换届选举 / 补选 / 上级任命 …

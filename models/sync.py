@@ -17,6 +17,7 @@ class SyncDevice(Base):
     """A township device this database has received packages from, and how far it got."""
 
     __tablename__ = "sync_device"
+    __label__ = "同步设备"  # what a clerk calls its records (recycle bin, audit log)
 
     # The stream: "<device id>.<generation>" (format 2), or the bare device id of a format-1 stream
     # not yet seen in a generation. Change numbers are only comparable inside one stream.
@@ -34,6 +35,7 @@ class SyncReceived(Base):
     """One imported package (the key is the SHA-256 of the file: re-importing it is a no-op)."""
 
     __tablename__ = "sync_received"
+    __label__ = "收到的同步包"  # what a clerk calls its records (recycle bin, audit log)
     __table_args__ = (Index("ix_sync_received_county_seq", "county_seq_from", "county_seq_to"),)
 
     package_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -62,6 +64,7 @@ class SyncHeld(Base):
     """A package that arrived before the one(s) it follows; applied once the gap is filled."""
 
     __tablename__ = "sync_held"
+    __label__ = "暂存的同步包"  # what a clerk calls its records (recycle bin, audit log)
 
     package_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     device_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -86,6 +89,7 @@ class SyncEnrollment(Base):
     """
 
     __tablename__ = "sync_enrollment"
+    __label__ = "同步登记"  # what a clerk calls its records (recycle bin, audit log)
 
     public_key: Mapped[str] = mapped_column(String(100), primary_key=True)  # Ed25519, base64
     key_id: Mapped[str] = mapped_column(String(16), index=True)
@@ -103,6 +107,7 @@ class SyncConflict(Base):
     """A row changed on two devices: the default winner is applied, both versions kept for a person."""
 
     __tablename__ = "sync_conflict"
+    __label__ = "同步冲突"  # what a clerk calls its records (recycle bin, audit log)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     table_name: Mapped[str] = mapped_column(String(64), index=True)
@@ -127,6 +132,7 @@ class CountyOutbox(Base):
     """
 
     __tablename__ = "county_outbox"
+    __label__ = "县级下发"  # what a clerk calls its records (recycle bin, audit log)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
@@ -144,6 +150,7 @@ class CountyItem(Base):
     """
 
     __tablename__ = "county_item"
+    __label__ = "县级汇总条目"  # what a clerk calls its records (recycle bin, audit log)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the county's outbox id
     kind: Mapped[str] = mapped_column(String(16), index=True)

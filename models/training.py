@@ -25,6 +25,7 @@ class TrainingSession(Tracked, Base):
 
 class TrainingAttendance(Tracked, Base):
     __tablename__ = "training_attendance"
+    __label__ = "培训出席"  # what a clerk calls its records (recycle bin, audit log)
     __table_args__ = (UniqueConstraint("session_id", "member_id"),)
 
     session_id: Mapped[str] = mapped_column(ForeignKey("training_session.id"), index=True)

@@ -107,6 +107,7 @@ class DecisionProgress:
     proposed_on: date
     done: tuple[str, ...]
     missing: tuple[str, ...]
+    procedure: str = "four_two"  # DecisionProcedure code
 
     @property
     def complete(self) -> bool:
@@ -142,6 +143,7 @@ def progress(
                 d.proposed_on,
                 tuple(s for s in FOUR_TWO if s in have),
                 tuple(s for s in wanted if s not in have),
+                d.procedure,
             )
         )
     return out

@@ -207,10 +207,18 @@ def register_all(sub: argparse._SubParsersAction, command: str | None = None) ->
         real.append(COMMANDS[command][0])
     for name in real:
         importlib.import_module(f"{__name__}.{name}").register(sub)
+    if command is not None and command not in COMMANDS:  # a ledger declared with a new command group
+        register_declared(sub)
     for name, (_module, helptext) in COMMANDS.items():
         if name not in sub.choices:
             stub = sub.add_parser(name, help=helptext, add_help=False)
             stub.set_defaults(handler=_unregistered)
+
+
+def register_declared(sub: argparse._SubParsersAction) -> None:
+    """The command groups of ledgers declared with an old-style ``command`` that ``COMMANDS`` does not
+    list (imports the declarations: only when the command line names no known command)."""
+    importlib.import_module(f"{__name__}.ledger").declared_groups(sub, set(COMMANDS))
 
 
 def register_every(sub: argparse._SubParsersAction) -> None:
@@ -268,7 +276,7 @@ def error_text(exc: LedgerError) -> str:
     lines = []
     for err in errors:
         name = field_label(err.field)
-        known = name != err.field
+        known = name != err.field and "（--" not in err.message.split("：", 1)[0]  # already named
         lines.append(err.message if not known or err.message.startswith(name) else f"{name}：{err.message}")
     return "\n".join(lines)
 

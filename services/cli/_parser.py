@@ -63,3 +63,21 @@ def parse_command_line(parser: argparse.ArgumentParser, argv: Sequence[str] | No
         if still:
             parser.error(f"无法识别的参数：{' '.join(still)}")
     return args
+
+
+def group(sub: argparse._SubParsersAction, name: str, help_text: str, dest: str = "action") -> Any:
+    """A command that only holds subcommands (``sync``, ``county``, ``sync key`` …); returns the group
+    to add them to (``subcommand``). A missing subcommand is an argparse error (exit 2)."""
+    return sub.add_parser(name, help=help_text).add_subparsers(dest=dest, required=True)
+
+
+def subcommand(
+    grp: argparse._SubParsersAction, name: str, help_text: str, handler: Any, *, json: bool = False
+) -> argparse.ArgumentParser:
+    """One subcommand: its parser with ``handler`` set and, with ``json``, the ``--json`` switch of the
+    commands that can print machine-readable output. Returns the parser for the command's own arguments."""
+    p = grp.add_parser(name, help=help_text)
+    if json:
+        p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(handler=handler)
+    return p

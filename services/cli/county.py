@@ -9,37 +9,44 @@ from pathlib import Path
 from typing import Any
 
 from services.cli import Context, emit, existing_file, parse_date
+from services.cli._parser import group, subcommand
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    county = sub.add_parser(
-        "county", help="县级接收：建库、接收整个文件夹、待补、全县总览、下发手册包和通知"
-    ).add_subparsers(dest="action", required=True)
-    ini = county.add_parser("init", help="建立县级接收数据库（SQLite 文件或 PostgreSQL URL）并生成县级密钥")
+    county = group(sub, "county", "县级接收：建库、接收整个文件夹、待补、全县总览、下发手册包和通知")
+    ini = subcommand(
+        county,
+        "init",
+        "建立县级接收数据库（SQLite 文件或 PostgreSQL URL）并生成县级密钥",
+        init_cmd,
+        json=True,
+    )
     ini.add_argument("target", help="数据库：文件路径或 postgresql://…")
     ini.add_argument("--name", default="", help="县名，如 青塬县")
     ini.add_argument(
         "--key-file", type=Path, default=None, help="写出给乡镇的县级公钥文件（如 county-key.json）"
     )
-    ini.add_argument("--json", action="store_true")
-    ini.set_defaults(handler=init_cmd)
 
-    rc = county.add_parser("receive", help="导入文件夹（U 盘）里的全部同步包，并把回执写回同一文件夹")
+    rc = subcommand(
+        county, "receive", "导入文件夹（U 盘）里的全部同步包，并把回执写回同一文件夹", receive_cmd, json=True
+    )
     rc.add_argument("folder", type=Path)
     rc.add_argument("--no-ack", action="store_true", help="不写回执")
-    rc.add_argument("--json", action="store_true")
-    rc.set_defaults(handler=receive_cmd)
 
-    pe = county.add_parser("pending", help="待补：各乡镇最后收到的包、暂存的包和缺的号，以及该怎样告诉乡镇")
-    pe.add_argument("--json", action="store_true")
-    pe.set_defaults(handler=pending_cmd)
+    subcommand(
+        county,
+        "pending",
+        "待补：各乡镇最后收到的包、暂存的包和缺的号，以及该怎样告诉乡镇",
+        pending_cmd,
+        json=True,
+    )
 
-    pp = county.add_parser("pack-publish", help="下发手册包更新（随下一次回执带给各乡镇）")
+    pp = subcommand(
+        county, "pack-publish", "下发手册包更新（随下一次回执带给各乡镇）", pack_publish_cmd, json=True
+    )
     pp.add_argument("pack", type=existing_file)
-    pp.add_argument("--json", action="store_true")
-    pp.set_defaults(handler=pack_publish_cmd)
 
-    no = county.add_parser("notice", help="下发通知（随下一次回执带给乡镇）")
+    no = subcommand(county, "notice", "下发通知（随下一次回执带给乡镇）", notice_cmd, json=True)
     no.add_argument("--title", required=True)
     no.add_argument("--text", required=True)
     no.add_argument(
@@ -47,21 +54,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     no.add_argument("--due", default=None, help="截止日期 YYYY-MM-DD")
     no.add_argument("--township", default="", help="只发给这个乡镇（代码）；默认发给全部乡镇")
-    no.add_argument("--json", action="store_true")
-    no.set_defaults(handler=notice_cmd)
 
-    ob = county.add_parser("outbox", help="县里已下发的通知、手册包更新和冲突处理结果")
-    ob.add_argument("--json", action="store_true")
-    ob.set_defaults(handler=outbox_cmd)
+    subcommand(county, "outbox", "县里已下发的通知、手册包更新和冲突处理结果", outbox_cmd, json=True)
 
-    ov = county.add_parser("overview", help="全县总览：各乡镇支部逐月对标结果和星级分布")
+    ov = subcommand(county, "overview", "全县总览：各乡镇支部逐月对标结果和星级分布", overview_cmd, json=True)
     ov.add_argument("--year", type=int, required=True, help="年度，如 2026")
     ov.add_argument("--as-of", default=None, help="以该日期为截止（默认今天）")
     ov.add_argument("--pack", default=None, help="手册包文件（默认本机使用的手册包）")
     ov.add_argument("--xlsx", type=Path, default=None, help="导出为 Excel 文件")
     ov.add_argument("--pdf", type=Path, default=None, help="打印为 PDF 文件")
-    ov.add_argument("--json", action="store_true")
-    ov.set_defaults(handler=overview_cmd)
 
 
 def init_cmd(args: argparse.Namespace, ctx: Context) -> int:

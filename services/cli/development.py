@@ -1,4 +1,4 @@
-"""`dev …`: the development pipeline (发展党员) from the command line."""
+"""`dev …`: the development pipeline (发展党员) from the command line: the steps are generated from the\n发展党员 ledger's declared actions; the name list and the township pipeline are written here."""
 
 from __future__ import annotations
 
@@ -12,64 +12,14 @@ from models import DevelopmentRecord
 from models.enums import DevelopmentStage, label
 from services import development as dev
 from services import org
-from services.cli import Context, emit, parse_date
-from services.workdays import working_days
+from services.cli import Context, emit
+from services.cli.ledger import command_group
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    d = sub.add_parser("dev", help="发展党员").add_subparsers(dest="action", required=True)
-    add = d.add_parser("apply", help="登记入党申请人")
-    add.add_argument("--branch", required=True)
-    add.add_argument("--name", required=True)
-    add.add_argument("--id-number", required=True)
-    add.add_argument("--applied", required=True, help="递交申请日期")
-    add.add_argument("--phone", default="")
-    add.set_defaults(handler=apply)
-
-    for name, help_text in (
-        ("talk", "谈话"),
-        ("activist", "确定为入党积极分子"),
-        ("review", "积极分子考察"),
-        ("candidate", "确定为发展对象"),
-        ("convert", "支部大会讨论转正（转正日期为预备期满之日）"),
-        ("approve", "上级党委审批"),
-        ("oath", "入党宣誓"),
-    ):
-        p = d.add_parser(name, help=help_text)
-        p.add_argument("id")
-        p.add_argument("--date", required=True)
-        p.set_defaults(handler=step, step=name)
-
-    pb = d.add_parser("publicity", help="发展对象公示")
-    pb.add_argument("id")
-    pb.add_argument("--from", dest="start", required=True)
-    pb.add_argument("--to", dest="end", required=True)
-    pb.set_defaults(handler=publicity)
-
-    tr = d.add_parser("training", help="发展对象培训与政审")
-    tr.add_argument("id")
-    tr.add_argument("--days", type=int, required=True)
-    tr.add_argument("--hours", type=int, required=True)
-    tr.add_argument("--review", default=None, help="政治审查日期")
-    tr.set_defaults(handler=training)
-
-    ad = d.add_parser("admit", help="支部大会接收为预备党员（生成党员记录）")
-    ad.add_argument("id")
-    ad.add_argument("--date", required=True)
-    ad.add_argument("--introducers", nargs=2, required=True, metavar="党员ID")
-    ad.set_defaults(handler=admit)
-
-    ex = d.add_parser("extend", help="延长预备期")
-    ex.add_argument("id")
-    ex.add_argument("--months", type=int, required=True)
-    ex.set_defaults(handler=extend)
-
-    wd = d.add_parser("withdraw", help="终止培养")
-    wd.add_argument("id")
-    wd.add_argument("--date", required=True)
-    wd.add_argument("--reason", required=True)
-    wd.set_defaults(handler=withdraw)
-
+    # apply, talk, activist, review, candidate, training, admit, publicity, approve, oath, convert,
+    # extend, withdraw: generated from the 发展党员 ledger's declared actions.
+    d = command_group(sub, "dev", "发展党员")
     ls = d.add_parser("list", help="发展党员名单与时限问题")
     ls.add_argument("--branch", default=None)
     ls.add_argument("--json", action="store_true")
@@ -80,71 +30,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     pl.add_argument("--pack", default=None, help="手册包文件（默认：本机选用的手册包）")
     pl.add_argument("--json", action="store_true")
     pl.set_defaults(handler=pipeline)
-
-
-def apply(args: argparse.Namespace, ctx: Context) -> int:
-    with ctx.db().transaction(ctx.user) as s:
-        branch = org.branch_by_code(s, args.branch)
-        data = dev.ApplicantInput(
-            args.name, args.id_number, parse_date(args.applied, "applied_on"), args.phone
-        )
-        applicant_id = dev.create_applicant(s, branch.id, data).id
-    print(applicant_id)
-    return 0
-
-
-def step(args: argparse.Namespace, ctx: Context) -> int:
-    on = parse_date(args.date)
-    actions = {
-        "talk": dev.record_talk,
-        "activist": dev.make_activist,
-        "review": dev.review_activist,
-        "candidate": dev.make_candidate,
-        "convert": dev.convert,
-        "approve": dev.record_approval,
-        "oath": dev.record_oath,
-    }
-    with ctx.db().transaction(ctx.user) as s:
-        record = actions[args.step](s, args.id, on)
-    print(f"{record.name}：{label(DevelopmentStage(record.stage))}")
-    return 0
-
-
-def publicity(args: argparse.Namespace, ctx: Context) -> int:
-    start, end = parse_date(args.start, "publicity_from"), parse_date(args.end, "publicity_to")
-    with ctx.db().transaction(ctx.user) as s:
-        dev.record_publicity(s, args.id, start, end)
-    print(f"已记录（{working_days(start, end).describe()}）")
-    return 0
-
-
-def training(args: argparse.Namespace, ctx: Context) -> int:
-    review = parse_date(args.review, "political_review_on") if args.review else None
-    with ctx.db().transaction(ctx.user) as s:
-        dev.record_training(s, args.id, args.days, args.hours, review)
-    print("已记录")
-    return 0
-
-
-def admit(args: argparse.Namespace, ctx: Context) -> int:
-    with ctx.db().transaction(ctx.user) as s:
-        member = dev.admit(s, args.id, parse_date(args.date, "admitted_on"), tuple(args.introducers))
-    print(member.id)
-    return 0
-
-
-def extend(args: argparse.Namespace, ctx: Context) -> int:
-    with ctx.db().transaction(ctx.user) as s:
-        dev.extend_probation(s, args.id, args.months)
-    print("已延长预备期")
-    return 0
-
-
-def withdraw(args: argparse.Namespace, ctx: Context) -> int:
-    with ctx.db().transaction(ctx.user) as s:
-        dev.withdraw(s, args.id, parse_date(args.date), args.reason)
-    print("已终止培养")
-    return 0
 
 
 def list_records(args: argparse.Namespace, ctx: Context) -> int:

@@ -10,11 +10,13 @@ field lists its codes and labels, a member field takes the member's id. Errors n
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from typing import Any
 
 from services import org
 from services.cli import Context, emit
-from services.errors import ErrorCollector, ValidationError
+from services.cli._parser import group, subcommand
+from services.errors import ErrorCollector, ValidationError, ValidationErrors
 from services.ledgers.actions import ACTIONS, Action, Field, Target
 from services.ledgers.catalog import LISTINGS
 
@@ -33,59 +35,142 @@ def _help(f: Field) -> str:
     return text
 
 
-def add_arguments(parser: argparse.ArgumentParser, action: Action) -> None:
-    """One ``--option`` per field of ``action`` (all read as text; the field's kind parses them)."""
-    for f in action.fields:
-        if f.kind.name == "bool":
-            parser.add_argument(option(f.key), dest=f.key, action="store_true", help=f.label)
+@dataclass(frozen=True)
+class Spelling:
+    """How one generated command spells its fields: ``ledger do`` uses the keys (``--paid-fen``), an
+    old command the options it always had (``--amount``, a first positional argument)."""
+
+    old: bool
+
+    def name(self, f: Field) -> str:
+        """The option (``--amount``) or, for the positional field, its metavar."""
+        return option(f.option if self.old and f.option else f.key)
+
+    def fields(self, action: Action) -> tuple[Field, ...]:
+        """The action's fields, then (old commands) the fields that find its row."""
+        by = action.row_by.fields if self.old and action.row_by is not None else ()
+        return (*action.fields, *by)
+
+    def positional(self, action: Action) -> str:
+        return action.positional if self.old else ""
+
+
+def add_arguments(parser: argparse.ArgumentParser, action: Action, spell: Spelling) -> None:
+    """One argument per field of ``action`` (all read as text; the field's kind parses them)."""
+    seen: dict[str, list[Field]] = {}
+    for f in spell.fields(action):
+        seen.setdefault(spell.name(f), []).append(f)
+    for name, same in seen.items():
+        f = same[0]
+        if f.key == spell.positional(action):
+            parser.add_argument(f.key, metavar=f.label, help=_help(f))
+        elif f.kind.name == "bool":
+            parser.add_argument(name, dest=f.key, action="store_true", help=f.label)
+        elif spell.old and f.const is not None:
+            parser.add_argument(name, dest=f.key, action="store_const", const=f.const, help=_help(f))
+        elif len(same) > 1:  # one old option filling several fields: --introducers A B
+            parser.add_argument(name, dest=f.key, nargs=len(same), help="、".join(g.label for g in same))
         else:
-            parser.add_argument(option(f.key), dest=f.key, default=None, help=_help(f))
+            parser.add_argument(name, dest=f.key, default=None, help=_help(f))
     if action.needs_row:
-        parser.add_argument("--row", required=True, help="要操作的记录ID（ledger list --json 可查）")
+        if spell.positional(action) == "row":
+            parser.add_argument("row", metavar="ID", help="要操作的记录ID")
+        else:
+            parser.add_argument("--row", required=action.row_by is None or not spell.old, help=_ROW_HELP)
     if action.needs_branch or not action.needs_row:
         parser.add_argument("--branch", default=None, help="支部代码")
+    parser.set_defaults(handler=do_cmd, declared=action, spelling=spell)
 
 
-def values(action: Action, args: argparse.Namespace) -> dict[str, Any]:
-    """Every field parsed by its kind; ValidationErrors of ALL bad fields together, each naming its option."""
+_ROW_HELP = "要操作的记录ID（ledger list --json 可查）"
+
+
+def _given(args: argparse.Namespace, action: Action, spell: Spelling) -> dict[str, Any]:
+    """What was typed for each field; an option filling several fields is spread over them."""
+    out: dict[str, Any] = {}
+    seen: dict[str, list[Field]] = {}
+    for f in spell.fields(action):
+        seen.setdefault(spell.name(f), []).append(f)
+    for same in seen.values():
+        typed = getattr(args, same[0].key, None)
+        if len(same) > 1:
+            for f, text in zip(same, typed or [None] * len(same), strict=True):
+                out[f.key] = text
+        else:
+            out[same[0].key] = typed
+    return out
+
+
+def values(action: Action, args: argparse.Namespace, spell: Spelling) -> dict[str, Any]:
+    """Every field parsed by its kind; ValidationErrors of ALL bad fields together, each naming its field
+    in Chinese and its option."""
+    typed = _given(args, action, spell)
     out: dict[str, Any] = {}
     found = ErrorCollector()
-    for f in action.fields:
+    for f in spell.fields(action):
         with found.check():
             try:
-                out[f.key] = f.parse(getattr(args, f.key))
+                out[f.key] = f.parse(typed[f.key])
             except ValidationError as exc:
-                raise _named(exc, action) from None
+                raise _named(exc, action, spell) from None
     found.raise_if_any()
     return out
 
 
-def _named(exc: ValidationError, action: Action) -> ValidationError:
-    """The error with the option it is about in front (``--paid-fen：…``), when it is a field's."""
-    keys = {f.key for f in action.fields}
-    if exc.field in keys and not str(exc).startswith("--"):
-        return ValidationError(exc.field, f"{option(exc.field)}：{exc}")
+def _named(exc: ValidationError, action: Action, spell: Spelling) -> ValidationError:
+    """The error with the field it is about in front, in Chinese and as typed
+    (``金额（元）（--amount）：…``); the branch and the row too; each of several."""
+    if isinstance(exc, ValidationErrors):
+        return ValidationErrors([_named(e, action, spell) for e in exc.errors])
+    if str(exc).startswith(("--", "支部（", "记录（")) or "（--" in str(exc).split("：")[0]:
+        return exc
+    for f in spell.fields(action):
+        if exc.field == f.key:
+            where = f.key if f.key == spell.positional(action) else spell.name(f)
+            return ValidationError(exc.field, f"{f.label}（{where}）：{exc}")
+    if exc.field in ("branch", "branch_id"):
+        return ValidationError(exc.field, "支部（--branch）：请用 --branch 写支部代码。")
+    if exc.field == "row":
+        where = "ID" if spell.positional(action) == "row" else "--row"
+        return ValidationError(exc.field, f"记录（{where}）：{exc}")
     return exc
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    top = sub.add_parser("ledger", help="任一台账：列出记录或执行登记操作").add_subparsers(
-        dest="what", required=True
-    )
-    ls = top.add_parser("list", help="列出一个台账的记录")
+    top = group(sub, "ledger", "任一台账：列出记录或执行登记操作", "what")
+    ls = subcommand(top, "list", "列出一个台账的记录", list_cmd, json=True)
     ls.add_argument("ledger", choices=list(LISTINGS), help="台账代码")
     ls.add_argument("--branch", default=None, help="支部代码（含下级）；不写为全部")
     ls.add_argument("--year", type=int, default=None)
-    ls.add_argument("--json", action="store_true")
-    ls.set_defaults(handler=list_cmd)
-    do = top.add_parser("do", help="执行台账的登记操作").add_subparsers(dest="ledger", required=True)
+    do = group(top, "do", "执行台账的登记操作", "ledger")
     for code, actions in ACTIONS.items():
-        title = LISTINGS[code].title if code in LISTINGS else code
-        per = do.add_parser(code, help=title).add_subparsers(dest="action", required=True)
+        per = group(do, code, LISTINGS[code].title if code in LISTINGS else code)
         for action in actions:
-            p = per.add_parser(action.title, help=action.title)
-            add_arguments(p, action)
-            p.set_defaults(handler=do_cmd, declared=action)
+            add_arguments(per.add_parser(action.title, help=action.title), action, Spelling(old=False))
+
+
+def old_commands(name: str) -> list[Action]:
+    """The declared actions that keep an old command under ``name`` (``fee`` → set, generate, pay)."""
+    return [a for acts in ACTIONS.values() for a in acts if a.command.split(" ")[0] == name]
+
+
+def command_group(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse._SubParsersAction:
+    """The top-level command ``group`` with its old subcommands generated from the declared actions;
+    the caller adds the commands that only read (reports, lists)."""
+    subs = group(sub, name, help_text)
+    for action in old_commands(name):
+        name = action.command.split(" ", 1)[1]
+        add_arguments(subs.add_parser(name, help=action.title), action, Spelling(old=True))
+    return subs
+
+
+def declared_groups(sub: argparse._SubParsersAction, known: set[str]) -> None:
+    """The command groups of declared actions that no module registers (a ledger declared with a new
+    ``command = "cash add"``): generated whole, so the new ledger needs no CLI code."""
+    firsts = {a.command.split(" ")[0]: code for code, acts in ACTIONS.items() for a in acts if a.command}
+    for name, code in firsts.items():
+        if name not in known and name not in sub.choices:
+            command_group(sub, name, LISTINGS[code].title if code in LISTINGS else name)
 
 
 def list_cmd(args: argparse.Namespace, ctx: Context) -> int:
@@ -105,13 +190,24 @@ def list_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
 def do_cmd(args: argparse.Namespace, ctx: Context) -> int:
     action: Action = args.declared
-    given = values(action, args)
+    spell: Spelling = args.spelling
+    given = values(action, args, spell)
     try:
         with ctx.db().transaction(ctx.user) as s:
             branch = org.branch_by_code(s, args.branch).id if getattr(args, "branch", None) else None
-            result = action.run(s, Target(branch, getattr(args, "row", None)), given)
+            row = getattr(args, "row", None)
+            if action.needs_row and row is None and action.row_by is not None:
+                row = action.row_by.find(s, given)
+            result = action.run(s, Target(branch, row), given)
+            row_id = getattr(result, "id", None)
+            said = action.said(result) if action.said is not None else None
+            warning = getattr(result, "warning", "")
     except ValidationError as exc:
-        raise _named(exc, action) from None
-    row_id = getattr(result, "id", None)
-    print(f"已保存：{action.title}" + (f"（{row_id}）" if row_id else ""))
+        raise _named(exc, action, spell) from None
+    if spell.old and action.prints_id and row_id:
+        print(row_id)
+    else:
+        print(said or f"已保存：{action.title}" + (f"（{row_id}）" if row_id else ""))
+    if warning:
+        print(f"提醒：{warning}")
     return 0

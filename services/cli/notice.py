@@ -5,19 +5,14 @@ from __future__ import annotations
 import argparse
 
 from services.cli import Context, emit
+from services.cli._parser import group, subcommand
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    no = sub.add_parser("notice", help="县里发来的通知（随回执送达）").add_subparsers(
-        dest="action", required=True
-    )
-    ls = no.add_parser("list", help="列出通知（最新的在前）")
-    ls.add_argument("--json", action="store_true")
-    ls.set_defaults(handler=list_cmd)
-    sh = no.add_parser("show", help="显示一个通知（标为已读，附件存到本机）")
+    no = group(sub, "notice", "县里发来的通知（随回执送达）")
+    subcommand(no, "list", "列出通知（最新的在前）", list_cmd, json=True)
+    sh = subcommand(no, "show", "显示一个通知（标为已读，附件存到本机）", show_cmd, json=True)
     sh.add_argument("id", help="通知编号（前几位即可）")
-    sh.add_argument("--json", action="store_true")
-    sh.set_defaults(handler=show_cmd)
 
 
 def list_cmd(args: argparse.Namespace, ctx: Context) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 
 from services import localtime, machine_settings
 from services.cli import Context, emit, existing_file
+from services.cli._parser import group, subcommand
 from services.sync import enrollment, keys
 from services.sync.ack import apply_ack, write_ack
 from services.sync.conflicts import STATUS, list_conflicts, merge
@@ -21,49 +22,39 @@ from services.sync.status import local_text, sync_status
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    sync = sub.add_parser("sync", help="数据同步（同步包、回执、冲突、密钥）").add_subparsers(
-        dest="action", required=True
-    )
-    ex = sync.add_parser("export", help="导出同步包到文件夹（默认增量）")
+    sync = group(sub, "sync", "数据同步（同步包、回执、冲突、密钥）")
+    ex = subcommand(sync, "export", "导出同步包到文件夹（默认增量）", sync_export, json=True)
     ex.add_argument("outdir", type=Path, help="目标文件夹（如 U 盘）")
     ex.add_argument("--full", action="store_true", help="全量导出")
-    ex.add_argument("--json", action="store_true")
-    ex.set_defaults(handler=sync_export)
 
-    ve = sync.add_parser("verify", help="校验同步包（签名、校验值、结构）")
+    ve = subcommand(sync, "verify", "校验同步包（签名、校验值、结构）", sync_verify, json=True)
     ve.add_argument("package", type=existing_file)
-    ve.add_argument("--json", action="store_true")
-    ve.set_defaults(handler=sync_verify)
 
-    im = sync.add_parser("import", help="县级：导入同步包并出具回执")
+    im = subcommand(sync, "import", "县级：导入同步包并出具回执", sync_import, json=True)
     im.add_argument("packages", nargs="+", type=existing_file)
     im.add_argument("--ack-dir", type=Path, default=None, help="回执写到哪里（默认与同步包同一文件夹）")
     im.add_argument("--no-ack", action="store_true", help="不写回执")
-    im.add_argument("--json", action="store_true")
-    im.set_defaults(handler=sync_import)
 
-    ack = sync.add_parser("ack", help="乡镇：导入县里的回执，标记已送达")
+    ack = subcommand(sync, "ack", "乡镇：导入县里的回执，标记已送达", sync_ack, json=True)
     ack.add_argument("file", type=existing_file)
-    ack.add_argument("--json", action="store_true")
-    ack.set_defaults(handler=sync_ack)
 
-    st = sync.add_parser("status", help="同步状态：上次导出、上次回执、待同步更改")
-    st.add_argument("--json", action="store_true")
-    st.set_defaults(handler=sync_status_cmd)
+    subcommand(sync, "status", "同步状态：上次导出、上次回执、待同步更改", sync_status_cmd, json=True)
 
-    co_parser = sync.add_parser("conflicts", help="同步冲突列表与处理（默认：列出待确认的）")
-    co_parser.add_argument("--json", action="store_true")
-    co_parser.set_defaults(handler=conflicts_list)
+    co_parser = subcommand(
+        sync, "conflicts", "同步冲突列表与处理（默认：列出待确认的）", conflicts_list, json=True
+    )
     co = co_parser.add_subparsers(dest="conflict_action")
-    co_ls = co.add_parser("list", help="列出冲突（默认只列待确认的）")
+    co_ls = subcommand(co, "list", "列出冲突（默认只列待确认的）", conflicts_list, json=True)
     co_ls.add_argument("--all", action="store_true", help="包括已处理的")
-    co_ls.add_argument("--json", action="store_true")
-    co_ls.set_defaults(handler=conflicts_list)
-    co_show = co.add_parser("show", help="并排显示冲突的两个版本")
+    co_show = subcommand(co, "show", "并排显示冲突的两个版本", conflicts_show, json=True)
     co_show.add_argument("id", type=int)
-    co_show.add_argument("--json", action="store_true")
-    co_show.set_defaults(handler=conflicts_show)
-    co_res = co.add_parser("resolve", help="处理冲突：保留当前结果、改用另一版本，或逐字段合并（--field）")
+    co_res = subcommand(
+        co,
+        "resolve",
+        "处理冲突：保留当前结果、改用另一版本，或逐字段合并（--field）",
+        conflicts_resolve,
+        json=True,
+    )
     co_res.add_argument("id", type=int)
     co_res.add_argument(
         "--keep", default=None, choices=["current", "other"], help="未用 --field 指定的字段取哪一版"
@@ -75,48 +66,30 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="字段=current|other",
         help="逐字段选择，可重复，如 --field name=other --field phone=current",
     )
-    co_res.add_argument("--json", action="store_true")
-    co_res.set_defaults(handler=conflicts_resolve)
 
-    dv = sync.add_parser("device", help="县级：设备登记（待登记、批准、更换、注销）").add_subparsers(
-        dest="device_action", required=True
-    )
-    dl = dv.add_parser("list", help="列出设备及其登记状态")
-    dl.add_argument("--json", action="store_true")
-    dl.set_defaults(handler=device_list)
-    da = dv.add_parser("approve", help="核对指纹后批准一台待登记的设备")
+    dv = group(sync, "device", "县级：设备登记（待登记、批准、更换、注销）", "device_action")
+    subcommand(dv, "list", "列出设备及其登记状态", device_list, json=True)
+    da = subcommand(dv, "approve", "核对指纹后批准一台待登记的设备", device_approve, json=True)
     da.add_argument("fingerprint")
     da.add_argument("--additional", action="store_true", help="该乡镇已有登记设备时，作为第二台电脑登记")
-    da.add_argument("--json", action="store_true")
-    da.set_defaults(handler=device_approve)
-    dr = dv.add_parser("replace", help="重装或更换的电脑：注销旧设备并登记新设备（同一乡镇）")
+    dr = subcommand(
+        dv, "replace", "重装或更换的电脑：注销旧设备并登记新设备（同一乡镇）", device_replace, json=True
+    )
     dr.add_argument("old_fingerprint")
     dr.add_argument("new_fingerprint")
-    dr.add_argument("--json", action="store_true")
-    dr.set_defaults(handler=device_replace)
-    dk = dv.add_parser("revoke", help="注销一台设备（丢失或停用），此后它的包一律拒收")
+    dk = subcommand(dv, "revoke", "注销一台设备（丢失或停用），此后它的包一律拒收", device_revoke, json=True)
     dk.add_argument("fingerprint")
-    dk.add_argument("--json", action="store_true")
-    dk.set_defaults(handler=device_revoke)
 
-    ky = sync.add_parser("key", help="密钥：本机签名密钥、县级加密密钥").add_subparsers(
-        dest="key_action", required=True
+    ky = group(sync, "key", "密钥：本机签名密钥、县级加密密钥", "key_action")
+    subcommand(ky, "device", "显示本机签名密钥（没有则生成）", key_device, json=True)
+    gen = subcommand(
+        ky, "county-generate", "县级：生成加密密钥对，并写出给乡镇的公钥文件", key_county_generate, json=True
     )
-    dev = ky.add_parser("device", help="显示本机签名密钥（没有则生成）")
-    dev.add_argument("--json", action="store_true")
-    dev.set_defaults(handler=key_device)
-    gen = ky.add_parser("county-generate", help="县级：生成加密密钥对，并写出给乡镇的公钥文件")
     gen.add_argument("out", type=Path, help="公钥文件路径，如 county-key.json")
     gen.add_argument("--force", action="store_true", help="覆盖已有的县级密钥（旧公钥将失效）")
-    gen.add_argument("--json", action="store_true")
-    gen.set_defaults(handler=key_county_generate)
-    cset = ky.add_parser("county-set", help="乡镇：配置县级公钥（此后导出的包都加密）")
+    cset = subcommand(ky, "county-set", "乡镇：配置县级公钥（此后导出的包都加密）", key_county_set, json=True)
     cset.add_argument("file", type=existing_file)
-    cset.add_argument("--json", action="store_true")
-    cset.set_defaults(handler=key_county_set)
-    cshow = ky.add_parser("county-show", help="县级：显示本机县级公钥指纹")
-    cshow.add_argument("--json", action="store_true")
-    cshow.set_defaults(handler=key_county_show)
+    subcommand(ky, "county-show", "县级：显示本机县级公钥指纹", key_county_show, json=True)
 
 
 def _progress_bar(done: int, total: int, what: str) -> None:

@@ -26,6 +26,7 @@ from models import CountyOutbox, utcnow
 from services.county.mode import county_action
 from services.db import Database
 from services.errors import ValidationError
+from services.rowviews import view_json, view_of
 
 NOTICE = "notice"
 PACK = "pack"
@@ -55,36 +56,23 @@ class OutboxView:
     payload: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        from services import localtime
-
         body = {k: v for k, v in self.payload.items() if k not in ("toml", "attachments")}
         if "attachments" in self.payload:
             body["attachments"] = [
                 {"name": a["name"], "size": a["size"], "sha256": a["sha256"]}
                 for a in self.payload["attachments"]
             ]
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "kind_label": KIND_LABELS.get(self.kind, self.kind),
-            "title": self.title,
-            "township": self.township_code,
-            "created_at_local": localtime.show(self.created_at),
-            "created_by": self.created_by,
-            "payload": body,
-        }
+        return view_json(
+            self,
+            labels={"kind": KIND_LABELS},
+            local=("created_at",),
+            keys={"township_code": "township"},
+            payload=body,
+        )
 
 
 def _view(row: CountyOutbox) -> OutboxView:
-    return OutboxView(
-        id=row.id,
-        kind=row.kind,
-        title=row.title,
-        township_code=row.township_code,
-        created_at=row.created_at,
-        created_by=row.created_by,
-        payload=json.loads(row.payload),
-    )
+    return view_of(OutboxView, row, decode=("payload",))
 
 
 def version_key(version: str) -> tuple[int, ...]:

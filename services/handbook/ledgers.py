@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 import models
 from services.errors import NotFound
 from services.handbook.facts import conditions
-from services.handbook.pack import Ledger, LedgerSection, Pack
+from services.handbook.pack import Ledger, LedgerSection, Pack, resolved
 from services.handbook.period import Period
 from services.handbook.sources import Source, sources
 from services.ledgers import kinds
@@ -103,6 +103,7 @@ def section_rows(
     Raises KeyError only for a section the pack check would have refused (unknown records or field)."""
     if sec.listing:
         return _listing_rows(session, sec, branch_ids, period)
+    sec = resolved(sec)  # declared column keys → the table fields they read
     src = sources()[sec.records]
     table = src.table
     cols = [src.column(c.field) for c in sec.columns]

@@ -19,7 +19,7 @@ from pydantic import ValidationError as PydanticError
 from models.enums import LABELS
 from services.handbook.errors import PackError
 from services.handbook.period import Unit
-from services.handbook.sources import meeting_types, sources
+from services.handbook.sources import declared_keys, meeting_types, section_field, sources
 from services.paths import data_dir, resources_dir
 
 Importance = Literal["error", "warning", "info"]
@@ -632,6 +632,11 @@ def _cross_check(pack: Pack) -> list[str]:
             if sec.listing or not sec.records:
                 problems += _listing_problems(where, sec)
                 continue
+            undeclared = _undeclared(where, sec)
+            if undeclared:
+                problems += undeclared
+                continue
+            sec = resolved(sec)
             if not _check_source(where, sec.records, sec.date_field, problems):
                 continue
             _check_filter(where, sec.records, sec.filter, problems)
@@ -732,6 +737,40 @@ def _cross_check(pack: Pack) -> list[str]:
         if k not in LABELS["BranchKind"]:
             problems.append(f"星级 rated_kinds：未知的组织类别“{k}”")
     return problems
+
+
+def _undeclared(where: str, sec: LedgerSection) -> list[str]:
+    """The names of a ``records`` section on a declared ledger's table that are not its declared column
+    keys (nor a table field a declared column reads, as older packs wrote): one problem each, naming
+    the section, the name and the keys it may use."""
+    keys = declared_keys(sec.records)
+    if keys is None:
+        return []
+    names = [c.field for c in sec.columns] + list(sec.filter)
+    names += [n for n in (sec.date_field, sec.order_by) if n]
+    return [
+        f"{where}：“{sec.records}”是程序中声明的台账，“{n.lstrip('-')}”不是它的列，可用：{'、'.join(keys)}"
+        for n in dict.fromkeys(names)
+        if section_field(sec.records, n) is None
+    ]
+
+
+def resolved(sec: LedgerSection) -> LedgerSection:
+    """A ``records`` section with every declared column key turned into the table field it reads
+    (``name`` → ``member_id``); unchanged for tables no ledger declares. The section must have passed
+    the pack check (``_undeclared`` empty)."""
+
+    def field(name: str) -> str:
+        return section_field(sec.records, name) or name
+
+    return sec.model_copy(
+        update={
+            "columns": [c.model_copy(update={"field": field(c.field)}) for c in sec.columns],
+            "filter": {field(k): v for k, v in sec.filter.items()},
+            "date_field": field(sec.date_field) if sec.date_field else None,
+            "order_by": field(sec.order_by) if sec.order_by else None,
+        }
+    )
 
 
 def _listing_problems(where: str, sec: LedgerSection) -> list[str]:

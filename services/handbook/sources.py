@@ -14,7 +14,7 @@ from sqlalchemy import Column, Date, Table
 
 import models
 from models.enums import LABELS
-from services.ledgers.schema import CODED
+from services.ledgers.schema import coded
 
 # Columns every tracked table has; packs never need them.
 _INTERNAL = {"created_at", "updated_at", "created_by", "updated_by", "deleted", "deleted_at", "row_seq"}
@@ -59,7 +59,7 @@ class Source:
     def enum(self, field: str) -> str | None:
         """Name of the LABELS table of a coded field (its values are shown through it)."""
         table, _, col = field.rpartition(".")
-        enum = CODED.get((table or self.name, col))
+        enum = coded(table or self.name, col)
         return enum if enum in LABELS else None
 
 
@@ -83,6 +83,34 @@ def sources() -> dict[str, Source]:
             if name in out:
                 break
     return out
+
+
+def section_field(records: str, name: str) -> str | None:
+    """The table field a ledger section on ``records`` reads for ``name``.
+
+    On a table a ledger declares (``services.ledgers.catalog.declared_columns``), ``name`` is one of the
+    declared column keys (``name`` → ``member_id`` for 组织关系转接); an older pack's table field that a
+    declared column reads (``member_id``) is still accepted as itself. Other fields of such a table are
+    refused (None), so a pack and the screens, forms and Excel speak of the same columns. On tables no
+    ledger declares (党员, 会议记录 …) and for ``parent.field`` names the table field is the name.
+    ``-`` in front (newest first, ``order_by``) is kept."""
+    from services.ledgers.catalog import declared_columns
+
+    sign, bare = ("-", name[1:]) if name.startswith("-") else ("", name)
+    declared = declared_columns(records)
+    if declared is None or "." in bare:
+        return name
+    if bare in declared:
+        return sign + declared[bare]
+    return name if bare in declared.values() else None
+
+
+def declared_keys(records: str) -> list[str] | None:
+    """The declared column keys a section on ``records`` may name (None: the table's fields)."""
+    from services.ledgers.catalog import declared_columns
+
+    declared = declared_columns(records)
+    return None if declared is None else list(declared)
 
 
 def meeting_types() -> list[str]:

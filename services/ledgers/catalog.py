@@ -21,6 +21,7 @@ from models import (
     AppraisalGrade,
     Attachment,
     Branch,
+    Decision,
     DevelopmentRecord,
     DisclosurePosting,
     FeeDue,
@@ -42,7 +43,7 @@ from services import decisions as decision_service
 from services import development
 from services.dates import in_year, year_bounds
 from services.ledgers import kinds
-from services.ledgers.kinds import COUNT, DATE, HOURS, MEMBER, MONEY, MONTH, Kind, choice
+from services.ledgers.kinds import COUNT, DATE, HOURS, MEMBER, MONEY, MONTH, Choice, Kind, choice
 from services.ledgers.schema import NAMED
 
 
@@ -70,6 +71,18 @@ class Listing:
     ledger: str  # which of the seven ledgers it belongs to (pack code)
     columns: tuple[Column, ...]
     load: Callable[[Session, list[str] | None, int | None], list[dict[str, Any]]]
+    model: Any = None  # the table whose records it lists: its label and coded columns come from here
+
+    def coded(self) -> dict[tuple[str, str], str]:
+        """(table, column) → LABELS enum of each choice column read straight from ``model``."""
+        if self.model is None:
+            return {}
+        table = self.model.__table__
+        return {
+            (table.name, c.source or c.key): c.kind.enum
+            for c in self.columns
+            if isinstance(c.kind, Choice) and c.kind.enum and (c.source or c.key) in table.columns
+        }
 
     def column(self, key: str) -> Column:
         """The declared column ``key``; KeyError naming the ledger's keys when there is none."""
@@ -170,7 +183,7 @@ def declare(
     **period: Any,
 ) -> Listing:
     """Registers a ledger that is one table (``_table``'s ``date``/``until``/``year_attr``/``order``)."""
-    return register(Listing(code, title, ledger, columns, _table(model, columns, **period)))
+    return register(Listing(code, title, ledger, columns, _table(model, columns, **period), model))
 
 
 def _development(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:
@@ -244,6 +257,7 @@ register(
             Column("withdrawn_on", "终止培养", DATE),
         ),
         _development,
+        DevelopmentRecord,
     )
 )
 
@@ -294,7 +308,7 @@ register(
         "support",
         (
             Column("month", "月份", MONTH),
-            Column("name", "姓名", width=8),
+            Column("name", "姓名", width=8, source="member_id"),
             Column("category", "类别", choice("FeeCategory"), width=8),
             Column("income_fen", "月收入（元）", MONEY),
             Column("due_fen", "应交（元）", MONEY, width=10),
@@ -303,6 +317,7 @@ register(
             Column("receipt_no", "收据号", width=14),
         ),
         _fees,
+        FeeDue,
     )
 )
 
@@ -351,6 +366,7 @@ register(
             Column("attendees", "参加人数", COUNT, width=8),
         ),
         _training,
+        TrainingSession,
     )
 )
 
@@ -363,6 +379,7 @@ def _decisions(session: Session, branch_ids: list[str] | None, year: int | None)
             "title": p.title,
             "done": "、".join(label(DecisionStepCode(s)) for s in p.done),
             "missing": "、".join(label(DecisionStepCode(s)) for s in p.missing),
+            "procedure": p.procedure,
         }
         for p in decision_service.progress(session, branch_ids, year)
     ]
@@ -378,8 +395,10 @@ register(
             Column("title", "事项", width=24),
             Column("done", "已完成步骤", width=40),
             Column("missing", "待完成步骤", width=30),
+            Column("procedure", "程序", choice("DecisionProcedure"), width=10),
         ),
         _decisions,
+        Decision,
     )
 )
 
@@ -437,6 +456,7 @@ register(
             Column("notes", "说明", width=24),
         ),
         _venue,
+        VenueCheck,
     )
 )
 
@@ -586,6 +606,7 @@ declare(
         Column("flagged_on", "列入日期", DATE),
         Column("reason", "原因", width=30),
         Column("closed_on", "销号日期", DATE),
+        Column("closing_notes", "整顿情况", width=30),
     ),
     date="flagged_on",
     until="closed_on",
@@ -610,3 +631,18 @@ _ORDER = (
     "weak-branches",
 )
 LISTINGS.update({code: LISTINGS.pop(code) for code in _ORDER})
+
+
+def declared_columns(table: str) -> dict[str, str] | None:
+    """Declared key → the column of ``table`` it reads, over every ledger listing ``table`` (``name`` →
+    ``member_id`` for 组织关系转接); None when no ledger declares the table. A pack's ``records = …``
+    section on such a table names these keys (``services.handbook.sources.section_field``)."""
+    out: dict[str, str] | None = None
+    for listing in LISTINGS.values():
+        if listing.model is None or listing.model.__tablename__ != table:
+            continue
+        columns = listing.model.__table__.columns
+        out = (out or {}) | {
+            c.key: c.source or c.key for c in listing.columns if (c.source or c.key) in columns
+        }
+    return out

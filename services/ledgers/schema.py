@@ -1,96 +1,76 @@
 """The kind of every stored column a pack may name: the one map of enum-coded columns and the rules
 that turn a table column into a column kind (``_fen`` → money, Date → date, ``YYYY-MM`` text → month…).
 
-The pack's ``[[ledger.section]]`` names table columns; the reader (``services.handbook.ledgers``) asks
-``column_kind`` how to show and export each of them, the pack check asks ``coded`` which codes a filter
+Nothing here is written per table: ``CODED`` (which enum a column's codes belong to) and
+``TABLE_LABELS`` (what a clerk calls a table's records) are computed from the ledger declarations
+(``services.ledgers.catalog``: choice columns, listing titles) and, for tables no ledger lists, from the
+models (``info={"enum": …}`` on a column, ``__label__`` on the class).
+
+A pack's ``records = …`` section names the declared column keys of a declared table's ledger (turned
+into the table columns they read by ``services.handbook.sources.section_field``), or the table columns
+of other tables; the reader (``services.handbook.ledgers``) asks ``column_kind`` how to show and export
+each of them, the pack check asks ``coded`` which codes a filter
 may use. Codes repeat across enums ("committee" is a meeting type and a branch kind), so the column, not
 the code, decides which label applies.
 """
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String
 
 from services.ledgers import kinds
 from services.ledgers.kinds import Choice, Kind
 
-# (table, column) → the LABELS table holding its closed set of codes.
-CODED: dict[tuple[str, str], str] = {
-    ("meeting", "type"): "MeetingType",
-    ("attendance", "status"): "AttendanceStatus",
-    ("member", "status"): "MemberStatus",
-    ("member", "state"): "MemberState",
-    ("member", "gender"): "Gender",
-    ("member", "discipline"): "Discipline",
-    ("member", "education"): "Education",
-    ("member", "occupation"): "Occupation",
-    ("committee_seat", "role"): "CommitteeRole",
-    ("branch", "domain"): "BranchDomain",
-    ("branch", "kind"): "BranchKind",
-    ("development_record", "gender"): "Gender",
-    ("development_record", "stage"): "DevelopmentStage",
-    ("member_transfer", "direction"): "TransferDirection",
-    ("fee_due", "category"): "FeeCategory",
-    ("member_exemption", "kind"): "ExemptionKind",
-    ("appraisal_grade", "grade"): "AppraisalGradeCode",
-    ("appraisal_grade", "follow_up"): "FollowUp",
-    ("flow_contact", "way"): "ContactWay",
-    ("fund_entry", "direction"): "FundDirection",
-    ("decision", "procedure"): "DecisionProcedure",
-    ("training_session", "kind"): "TrainingKind",
-    ("decision_step", "step"): "DecisionStepCode",
-    ("venue_check", "item"): "VenueItem",
-    ("rectification", "status"): "RectificationStatus",
-}
 
-# What a clerk calls the records of each table (recycle bin, audit log, sync screens): the one map.
-TABLE_LABELS: dict[str, str] = {
-    "township": "乡镇",
-    "branch": "党组织",
-    "party_group": "党小组",
-    "committee_seat": "支委任职",
-    "branch_term": "支委会任期",
-    "meeting_guest": "列席人员",
-    "meeting_exclusion": "不计入应到会",
-    "member": "党员",
-    "meeting": "会议记录",
-    "attendance": "会议出席",
-    "attachment": "附件",
-    "development_record": "发展党员",
-    "member_transfer": "组织关系转接",
-    "flow_record": "流动党员",
-    "flow_contact": "流动党员联系记录",
-    "member_exemption": "请假与免于要求",
-    "heart_talk": "谈心谈话",
-    "appraisal_grade": "民主评议等次",
-    "fee_due": "党费",
-    "fund_entry": "经费",
-    "training_session": "教育培训",
-    "training_attendance": "培训出席",
-    "decision": "决策事项",
-    "decision_step": "决策步骤",
-    "disclosure_posting": "党务公开",
-    "venue_check": "阵地建设（八有）核查",
-    "rectification": "督查整改",
-    "weak_branch_flag": "软弱涣散整顿",
-    "evidence_filing": "资料归档",
-    "finding_explanation": "检查说明",
-    "user_account": "用户",
-    "db_meta": "系统设置",
-    "audit_log": "操作日志",
-    "audit_head": "操作日志校验",
-    "sync_device": "同步设备",
-    "sync_enrollment": "同步登记",
-    "sync_received": "收到的同步包",
-    "sync_held": "暂存的同步包",
-    "sync_conflict": "同步冲突",
-    "change_counter": "变更计数",
-}
+@cache
+def _coded() -> dict[tuple[str, str], str]:
+    """(table, column) → LABELS enum: the choice columns of the declared ledgers (``catalog``), then the
+    ``info={"enum": …}`` of model columns no ledger lists (meeting type, member status …)."""
+    import models
+    from services.ledgers.catalog import LISTINGS
+
+    out: dict[tuple[str, str], str] = {}
+    for listing in LISTINGS.values():
+        out.update(listing.coded())
+    for table in models.Base.metadata.tables.values():
+        for col in table.columns:
+            if "enum" in col.info:
+                out.setdefault((table.name, col.name), col.info["enum"])
+    return out
+
+
+@cache
+def _table_labels() -> dict[str, str]:
+    """Table → what a clerk calls its records: the title of the declared ledger listing it, else the
+    model's ``__label__`` (tables no ledger lists: 党员, 会议记录, 同步冲突 …)."""
+    import models
+    from services.ledgers.catalog import LISTINGS
+
+    out = {lst.model.__tablename__: lst.title for lst in LISTINGS.values() if lst.model is not None}
+    for mapper in models.Base.registry.mappers:
+        cls = mapper.class_
+        label = getattr(cls, "__label__", None)
+        if label:
+            out.setdefault(cls.__tablename__, label)
+    return out
+
+
+def __getattr__(name: str) -> Any:
+    """``CODED`` and ``TABLE_LABELS`` are computed from the declarations on first use (the catalog
+    imports this module, so they cannot be built while it loads)."""
+    if name == "CODED":
+        return _coded()
+    if name == "TABLE_LABELS":
+        return _table_labels()
+    raise AttributeError(name)
 
 
 def table_label(table: str) -> str:
     """What a clerk calls the records of ``table`` (the table name itself when unknown)."""
-    return TABLE_LABELS.get(table, table)
+    return _table_labels().get(table, table)
 
 
 # Foreign keys shown by the name of the row they point to: column → table holding ``name``.
@@ -106,7 +86,7 @@ NAMED: dict[str, str] = {
 
 def coded(table: str, column: str) -> str | None:
     """Name of the LABELS table of a coded column, or None."""
-    return CODED.get((table, column))
+    return _coded().get((table, column))
 
 
 def column_kind(table: str, col: Column[object]) -> Kind:

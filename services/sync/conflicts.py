@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,7 @@ from models import Base, SyncConflict, utcnow
 from services import localtime
 from services.db import Database
 from services.errors import NotFound
+from services.rowviews import view_json, view_of
 from services.sync.errors import SyncError
 from services.sync.tables import LOCAL_COLUMNS, comparable, decode_row, encode_row, table_by_name
 
@@ -59,33 +59,21 @@ class ConflictView:
         return who(self.winner), who(self.loser)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "table": self.table,
-            "row_id": self.row_id,
-            "status": self.status,
-            "status_label": STATUS.get(self.status, self.status),
-            "winner_device": self.winner_device,
-            "loser_device": self.loser_device,
-            "differences": [{"field": k, "current": a, "other": b} for k, a, b in self.differences],
-            "winner": self.winner,
-            "loser": self.loser,
-            "detected_at": self.detected_at.isoformat(timespec="seconds") + "Z",
-            "detected_at_local": localtime.show(self.detected_at),
-        }
+        return view_json(
+            self,
+            labels={"status": STATUS},
+            local=("detected_at",),
+            utc=("detected_at",),
+            differences=[{"field": k, "current": a, "other": b} for k, a, b in self.differences],
+        )
 
 
 def _view(c: SyncConflict) -> ConflictView:
-    return ConflictView(
-        id=c.id,
-        table=c.table_name,
-        row_id=c.row_id,
-        status=c.status,
-        winner_device=c.winner_device,
-        loser_device=c.loser_device,
-        winner=json.loads(c.winner_json),
-        loser=json.loads(c.loser_json),
-        detected_at=c.detected_at,
+    return view_of(
+        ConflictView,
+        c,
+        attrs={"table": "table_name", "winner": "winner_json", "loser": "loser_json"},
+        decode=("winner", "loser"),
     )
 
 

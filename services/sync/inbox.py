@@ -22,10 +22,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import CountyItem, utcnow
-from services import audit, localtime
+from services import audit
 from services.db import Database, allocate_seq
 from services.errors import NotFound
 from services.paths import data_dir
+from services.rowviews import view_json, view_of
 from services.sync.errors import AckInvalid, SyncError
 from services.sync.tables import comparable, decode_row, encode_row, table_by_name
 
@@ -65,30 +66,13 @@ class ItemView:
             body["attachments"] = [
                 {"name": a["name"], "size": a["size"]} for a in self.payload.get("attachments", [])
             ]
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "title": self.title,
-            "status": self.status,
-            "status_label": STATUS_LABELS.get(self.status, self.status),
-            "issued_at_local": localtime.show(self.issued_at),
-            "received_at_local": localtime.show(self.received_at),
-            "note": self.note,
-            "payload": body,
-        }
+        return view_json(
+            self, labels={"status": STATUS_LABELS}, local=("issued_at", "received_at"), payload=body
+        )
 
 
 def _view(r: CountyItem) -> ItemView:
-    return ItemView(
-        id=r.id,
-        kind=r.kind,
-        title=r.title,
-        status=r.status,
-        issued_at=r.issued_at,
-        received_at=r.received_at,
-        payload=json.loads(r.payload),
-        note=r.note,
-    )
+    return view_of(ItemView, r, decode=("payload",))
 
 
 def _check_item(item: Any, ack_name: str) -> dict[str, Any]:

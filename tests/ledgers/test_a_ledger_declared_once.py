@@ -65,12 +65,14 @@ ADD = Action(
     (
         Field("on", "日期", DATE),
         Field("direction", "收支", choice("FundDirection")),
-        Field("amount_fen", "金额（元）", MONEY),
+        Field("amount_fen", "金额（元）", MONEY, option="amount"),
         Field("voucher_no", "凭证号", required=False),
     ),
     lambda s, t, v: fees.add_fund_entry(
         s, t.branch_id or "", v["on"], v["direction"], "零星收支", v["amount_fen"], "", v["voucher_no"] or ""
     ),
+    command="cash add",  # an old-style command of its own, generated too
+    prints_id=True,
 )
 
 
@@ -100,8 +102,17 @@ def test_a_ledger_declared_in_a_test_reaches_cli_listing_excel_and_print(
         == 0
     )
     capsys.readouterr()
+    # The old-style command of the same action: its own option names, the same kinds and messages.
+    old = ["--db", str(db_path), "cash", "add", "--branch", "B01", "--on", "2026-04-01", "--direction"]
+    assert main([*old, "支出", "--amount", "abc"]) == 1
+    assert "金额（元）（--amount）" in capsys.readouterr().err
+    assert main([*old, "支出", "--amount", "3", "--voucher-no", "V2"]) == 0
+    new_id = capsys.readouterr().out.strip()
+    with build.db.reader() as s:
+        assert s.get(FundEntry, new_id).amount_fen == 300  # type: ignore[union-attr]
     assert main(["--db", str(db_path), "ledger", "list", "cash", "--year", "2026", "--json"]) == 0
-    (row,) = json.loads(capsys.readouterr().out)
+    row, second = json.loads(capsys.readouterr().out)
+    assert second["金额（元）"] == "3.00" and second["收支"] == "支出"
     assert {k: row[k] for k in ("日期", "收支", "金额（元）", "凭证号")} == {
         "日期": "2026-03-01",
         "收支": "收入",
