@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from itertools import compress
 from typing import Any, Protocol
 
 from sqlalchemy import Table, select
@@ -233,7 +234,7 @@ def check(s: Session, opened: OpenedPackage, tables: Mapping[str, _Rows]) -> dic
             before = len(anchored[name])
             for _col, target, values in cols:
                 good = anchored.get(target, set()) | town_rows.get(target, set())
-                anchored[name].update(i for i, v in zip(ids_of[name], values, strict=True) if v in good)
+                anchored[name].update(compress(ids_of[name], map(good.__contains__, values)))  # in C
             changed = changed or len(anchored[name]) != before
     for name, ids in pkg_ids.items():
         loose = ids - anchored[name]

@@ -47,7 +47,7 @@ from services.sync import anchor as sync_anchor
 from services.sync import enrollment, ownership, state
 from services.sync.crypto import load_county_key
 from services.sync.errors import PackageRejected, SyncError
-from services.sync.fileio import write_atomic
+from services.sync.fileio import atomic_file, write_atomic
 from services.sync.package import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
@@ -329,7 +329,8 @@ def _hold(
         target = held_dir() / (
             f"{_safe_code(m.township_code)}_{m.seq_from}-{m.seq_to}_{opened.package_id[:12]}.ltpkg"
         )
-        write_atomic(target, opened.path.read_bytes())
+        with opened.path.open("rb") as src, atomic_file(target) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)  # in chunks: a held package is never read whole
         s.add(
             SyncHeld(
                 package_id=opened.package_id,
@@ -475,8 +476,8 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
             _check_values(opened, block, columns)
             _check_rules(opened, block, columns)
             _check_township(opened, block, columns)
-            seqs = [int(v or 0) for v in columns[seq_at]]
-            lo, hi = min(seqs), max(seqs)
+            seqs = columns[seq_at]  # integers (checked above) or NULL, counted as 0
+            lo, hi = (min(seqs), max(seqs)) if None not in seqs else (0, max((v or 0) for v in seqs))
             tp.seq_lo = lo if not tp.count else min(tp.seq_lo, lo)
             tp.seq_hi = max(tp.seq_hi, hi)
             tp.count += len(rows)
@@ -1041,11 +1042,17 @@ def insert_rows(conn: Connection, table: str, columns: list[str], rows: Sequence
     """
     cols = ", ".join(f'"{c}"' for c in columns)
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        import psycopg
+
         raw = conn.connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cur, cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row)
+        sql = f'COPY "{table}" ({cols}) FROM STDIN'
+        try:
+            with raw.cursor() as cur, cur.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as exc:  # as SQLAlchemy reports an INSERT's error (classified by the caller)
+            raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
         return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join([mark] * len(columns))})'
