@@ -76,8 +76,8 @@ class Owners:
 
     def exists(self, ids_by_table: Mapping[str, set[str]]) -> dict[str, set[str]]:
         """Which of these ids exist here, per table: one UNION ALL query per ``CHUNK`` ids however many
-        tables (a package's look-ups are one round trip, not one per table). The ids not found are
-        remembered as owned by nobody, so ``of`` asks only about the rows that exist."""
+        tables (a package's look-ups are one round trip, not one per table); ``of`` is then asked
+        only about the rows that exist."""
         found: dict[str, set[str]] = {name: set() for name in ids_by_table}
         parts: list[tuple[str, list[str]]] = [
             (name, chunk)
@@ -109,9 +109,7 @@ class Owners:
                 params = tuple(json.dumps(chunk, ensure_ascii=False) for _n, chunk in batch)
             for k, row_id in conn.exec_driver_sql(sql, params):
                 found[batch[k][0]].add(row_id)
-        for name, ids in ids_by_table.items():
-            cache = self.known.setdefault(name, {})
-            cache.update({i: None for i in ids if i not in found[name] and i not in cache})
+        for name in ids_by_table:  # ids not found are not remembered: a package's ids are asked once
             self.found.setdefault(name, set()).update(found[name])
         return found
 
