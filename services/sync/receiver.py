@@ -4,9 +4,11 @@ Order of business for a package: verify the file completely (``package.read_pack
 if it belongs to another township, comes from a key other than the one its device used before,
 cannot be mapped onto this schema, is an empty full export, or has a row whose parent exists
 nowhere; treat a package already received (same file, or a range already covered) as a no-op;
-hold a package that leaves a gap; otherwise write every row through Core bulk statements with
-change numbers from ``allocate_seq`` (the flush hook does not see Core writes) and one audit
-summary per table. Conflicts follow docs/sync-package.md: the later ``updated_at`` wins, then the
+hold a package that leaves a gap; otherwise write every row through Core bulk statements (COPY on
+PostgreSQL) with change numbers from ``allocate_seq`` (the flush hook does not see Core writes) and
+one audit summary per table. The rows are read twice from the package's ``RowStore``, block by
+block — once to check them, keeping only their key columns, once to write them — so memory is
+bounded by a block budget and the key columns, not by the package. Conflicts follow docs/sync-package.md: the later ``updated_at`` wins, then the
 larger device id; the other version is kept in ``sync_conflict`` for a person to choose.
 """
 
