@@ -1043,21 +1043,24 @@ def insert_rows(conn: Connection, table: str, columns: list[str], rows: Sequence
     the validated text unchanged.
     """
     cols = ", ".join(f'"{c}"' for c in columns)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join([mark] * len(columns))})'
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         import psycopg
 
+        from services.roles import guard_cursor
+
+        guard_cursor(conn, None, sql, None, None, True)  # the driver's COPY bypasses the engine's hook
         raw = conn.connection.driver_connection
         assert raw is not None
-        sql = f'COPY "{table}" ({cols}) FROM STDIN'
+        copy_sql = f'COPY "{table}" ({cols}) FROM STDIN'
         try:
-            with raw.cursor() as cur, cur.copy(sql) as copy:
+            with raw.cursor() as cur, cur.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
         except psycopg.Error as exc:  # as SQLAlchemy reports an INSERT's error (classified by the caller)
-            raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
+            raise DBAPIError.instance(copy_sql, None, exc, psycopg.Error) from exc
         return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join([mark] * len(columns))})'
     for at in range(0, len(rows), WRITE_BATCH):  # batches: no second copy of every row
         conn.exec_driver_sql(sql, [tuple(r) for r in rows[at : at + WRITE_BATCH]])
 
