@@ -23,6 +23,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC as UTC_TZ
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -521,8 +522,15 @@ def _clean_text(table: Table, columns: list[str], rows: list[list[Any]]) -> list
     # Each distinct value is cleaned once; rows are copied only when some value changes (rarely).
     changes: list[tuple[int, dict[str, str]]] = []
     for i, policy in text_columns:
-        distinct = {v for row in rows if isinstance(v := row[i], str)}  # other types: refused later
-        fixed = {v: cleaned for v in distinct if v and (cleaned := textclean.clean(v, policy)) != v}
+        try:
+            distinct = set(map(itemgetter(i), rows))  # in C; other types are refused later
+        except TypeError:  # an unhashable value (a list where text belongs): refused by the type check
+            continue
+        fixed = {
+            v: cleaned
+            for v in distinct
+            if isinstance(v, str) and v and (cleaned := textclean.clean(v, policy)) != v
+        }
         if fixed:
             changes.append((i, fixed))
     if not changes:
