@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -108,7 +110,7 @@ def main() -> int:
                 p.unlink()
             return open_database(path)
         admin = to_url(args.pg)
-        name = f"bench_county_{label}"
+        name = f"{make_url(admin).database or 'ledger'}_county_{label}"  # the server is shared
         engine = create_engine(admin, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -116,6 +118,28 @@ def main() -> int:
         engine.dispose()
         return open_database(make_url(admin).set(database=name).render_as_string(hide_password=False))
 
+    try:
+        _measure(args, work, packages, enroll, fresh)
+    finally:  # the bench leaves nothing behind (the disk is shared): its folder and its databases
+        shutil.rmtree(work, ignore_errors=True)
+        if args.pg:
+            engine = create_engine(to_url(args.pg), isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                for run in range(args.runs):
+                    for label in (f"raw{run}", f"recv{run}"):
+                        name = f"{make_url(to_url(args.pg)).database or 'ledger'}_county_{label}"
+                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            engine.dispose()
+    return 0
+
+
+def _measure(
+    args: argparse.Namespace,
+    work: Path,
+    packages: list[Path],
+    enroll: list[tuple[str, str, str]],
+    fresh: Callable[[str, str], Database],
+) -> None:
     for kind in ["sqlite"] + (["postgresql"] if args.pg else []):
         raw_t, rec_t, rows = [], [], 0
         for run in range(args.runs):
@@ -144,7 +168,6 @@ def main() -> int:
             f"/ median {statistics.median(raw_t):.2f} s = {rows / min(raw_t):,.0f} rows/s; ratio (min/min) {ratio:.2f}",
             flush=True,
         )
-    return 0
 
 
 if __name__ == "__main__":

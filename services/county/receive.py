@@ -20,6 +20,7 @@ from services.county.mode import county_action
 from services.db import Database
 from services.sync.ack import SUFFIX as ACK_SUFFIX
 from services.sync.ack import write_ack
+from services.sync.crypto import load_county_key
 from services.sync.errors import SyncError
 from services.sync.package import SUFFIX as PACKAGE_SUFFIX
 from services.sync.receiver import ImportResult, import_package
@@ -175,11 +176,15 @@ def receive_folder(
         s.info["county_detail"]["packages"] = len(packages)
     results: list[PackageResult] = []
     streams: dict[str, list[PackageResult]] = {}
+    try:
+        key = load_county_key()  # read once for the folder, not once per package
+    except SyncError:
+        key = None  # each package then reports the unreadable key file itself
     for done, path in enumerate(packages):
         if progress is not None:
             progress(done, len(packages), path.name)
         try:
-            imported = import_package(db, path, user=user)
+            imported = import_package(db, path, user=user, county_key=key)
         except SyncError as exc:
             results.append(PackageResult(file_name=path.name, status="rejected", message=exc.message))
             continue

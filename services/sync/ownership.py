@@ -12,7 +12,9 @@ delete another's rows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from itertools import compress
 from typing import Any, Protocol
 
 from sqlalchemy import Table, select
@@ -22,14 +24,19 @@ from services.sync.errors import PackageRejected
 from services.sync.package import OpenedPackage
 from services.sync.tables import in_values, table_by_name
 
-CHUNK = 2000
+CHUNK = 50_000  # ids per look-up (one parameter: an array or a JSON document)
 ROOT = "township"
 
 
 class _Rows(Protocol):
+    """One table of a package as the checks across tables see it: its key columns, row-aligned."""
+
     table: Table
-    columns: list[str]
-    rows: list[list[Any]]
+
+    @property
+    def ids(self) -> list[Any]: ...
+
+    def column(self, name: str) -> list[Any]: ...
 
 
 def references(table: Table) -> list[tuple[str, str | None]]:
@@ -66,6 +73,45 @@ class Owners:
         if wanted:
             self._load(table, wanted, cache)
         return cache
+
+    def exists(self, ids_by_table: Mapping[str, set[str]]) -> dict[str, set[str]]:
+        """Which of these ids exist here, per table: one UNION ALL query per ``CHUNK`` ids however many
+        tables (a package's look-ups are one round trip, not one per table); ``of`` is then asked
+        only about the rows that exist."""
+        found: dict[str, set[str]] = {name: set() for name in ids_by_table}
+        parts: list[tuple[str, list[str]]] = [
+            (name, chunk)
+            for name, ids in ids_by_table.items()
+            if name in self.tables
+            for chunk in _chunks(i for i in ids if i is not None)
+        ]
+        conn = self.s.connection()
+        pg = conn.dialect.name == "postgresql"
+        while parts:
+            batch: list[tuple[str, list[str]]] = []
+            size = 0
+            while parts and (not batch or size + len(parts[0][1]) <= CHUNK):
+                name, chunk = parts.pop(0)
+                batch.append((name, chunk))
+                size += len(chunk)
+            # Driver SQL: a statement built per package costs more to compile than to run.
+            if pg:
+                sql = " UNION ALL ".join(
+                    f'SELECT {k}, "id" FROM "{name}" WHERE "id" = ANY(%s::varchar[])'
+                    for k, (name, _c) in enumerate(batch)
+                )
+                params: tuple[Any, ...] = tuple(chunk for _n, chunk in batch)
+            else:
+                sql = " UNION ALL ".join(
+                    f'SELECT {k}, t."id" FROM json_each(?) AS j JOIN "{name}" AS t ON t."id" = j.value'
+                    for k, (name, _c) in enumerate(batch)
+                )
+                params = tuple(json.dumps(chunk, ensure_ascii=False) for _n, chunk in batch)
+            for k, row_id in conn.exec_driver_sql(sql, params):
+                found[batch[k][0]].add(row_id)
+        for name in ids_by_table:  # ids not found are not remembered: a package's ids are asked once
+            self.found.setdefault(name, set()).update(found[name])
+        return found
 
     def _load(self, name: str, wanted: set[str], cache: dict[str, str | None]) -> None:
         table = self.tables.get(name)
@@ -123,13 +169,14 @@ def check(s: Session, opened: OpenedPackage, tables: Mapping[str, _Rows]) -> dic
     town = opened.manifest.township_id
     owners = Owners(s)
     present: dict[str, set[str]] = {}
-    ids_of = {name: [r[tp.columns.index("id")] for r in tp.rows] for name, tp in tables.items()}
+    ids_of = {name: tp.ids for name, tp in tables.items()}
     pkg_ids = {name: set(ids) for name, ids in ids_of.items()}
     # 1. Rows that already exist here must already belong to this township.
+    exist = owners.exists(pkg_ids)
     for name in tables:
         ids = pkg_ids[name]
-        existing = owners.of(name, ids)
-        present[name] = owners.found.get(name, set()) & ids
+        existing = owners.of(name, exist[name])
+        present[name] = exist[name]
         foreign = next((i for i in sorted(present[name]) if existing.get(i) != town), None)
         if foreign is not None:
             _refuse(opened, name, foreign, "这条记录在县库中属于另一个乡镇")
@@ -137,27 +184,26 @@ def check(s: Session, opened: OpenedPackage, tables: Mapping[str, _Rows]) -> dic
     columns: dict[str, list[tuple[str, str, list[Any]]]] = {}
     for name, tp in tables.items():
         refs = references(tp.table)
-        if not refs and name != ROOT and tp.rows:
+        if not refs and name != ROOT and ids_of[name]:
             _refuse(opened, name, ids_of[name][0], "这张表的记录无法追溯到任何乡镇")
         cols: list[tuple[str, str, list[Any]]] = []
         for col, target in refs:
-            at = tp.columns.index(col)
-            values = [r[at] for r in tp.rows]
+            values = tp.column(col)
             if target is not None:
                 cols.append((col, target, values))
                 continue
-            type_at = tp.columns.index("owner_type")
-            kinds = {r[type_at] for r, v in zip(tp.rows, values, strict=True) if v is not None}
+            types = tp.column("owner_type")
+            kinds = {t for t, v in zip(types, values, strict=True) if v is not None}
             for kind in sorted(kinds, key=str):
                 if kind not in owners.tables:
-                    row = next(r for r in tp.rows if r[type_at] == kind and r[at] is not None)
-                    _refuse(opened, name, row[tp.columns.index("id")], f"{col} 指向未知的数据表 {kind!r}")
-                cols.append(
-                    (
-                        col,
-                        str(kind),
-                        [v if r[type_at] == kind else None for r, v in zip(tp.rows, values, strict=True)],
+                    i = next(
+                        k
+                        for k, (t, v) in enumerate(zip(types, values, strict=True))
+                        if t == kind and v is not None
                     )
+                    _refuse(opened, name, ids_of[name][i], f"{col} 指向未知的数据表 {kind!r}")
+                cols.append(
+                    (col, str(kind), [v if t == kind else None for t, v in zip(types, values, strict=True)])
                 )
         columns[name] = cols
     # 3. Outside the package: must belong to this township here.
@@ -186,7 +232,7 @@ def check(s: Session, opened: OpenedPackage, tables: Mapping[str, _Rows]) -> dic
             before = len(anchored[name])
             for _col, target, values in cols:
                 good = anchored.get(target, set()) | town_rows.get(target, set())
-                anchored[name].update(i for i, v in zip(ids_of[name], values, strict=True) if v in good)
+                anchored[name].update(compress(ids_of[name], map(good.__contains__, values)))  # in C
             changed = changed or len(anchored[name]) != before
     for name, ids in pkg_ids.items():
         loose = ids - anchored[name]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import re
 import shutil
 import struct
@@ -52,6 +53,77 @@ NAME_RE = re.compile(r"^(data/[a-z][a-z0-9_]{0,63}\.jsonl|attachments/[0-9a-f]{6
 
 Progress = Callable[[int, int, str], None]
 
+BLOCK_ROWS = 20_000  # rows parsed, checked and written together
+MEMORY_ROWS = 100_000  # rows of one package kept in memory; the rest wait in a spill file
+
+
+class RowStore:
+    """A package's parsed rows per table, in blocks of about ``BLOCK_ROWS``, for a receiver that reads
+    them twice (once to check, once to write) without holding the package in memory.
+
+    The first ``budget`` rows stay in memory (a small package costs nothing extra); later blocks are
+    written with ``marshal`` (our own file, in the package's staging folder, removed with it) and
+    read back one block at a time. Memory: at most ``budget`` rows plus one block.
+    """
+
+    def __init__(self, spool: Callable[[], Path], budget: int | None = None) -> None:
+        self._spool = spool
+        self.budget = MEMORY_ROWS if budget is None else budget
+        self.kept = 0  # rows held in memory
+        self._blocks: dict[str, list[list[list[Any]] | tuple[int, int]]] = {}
+        self._counts: dict[str, int] = {}
+        self._file: BinaryIO | None = None
+        self.spilled = 0  # rows written to the spill file
+
+    def add(self, table: str, block: list[list[Any]]) -> None:
+        """Append ``block`` (rows in manifest column order) to ``table``."""
+        self._blocks.setdefault(table, []).append(self._keep(block))
+        self._counts[table] = self._counts.get(table, 0) + len(block)
+
+    def replace(self, table: str, index: int, block: list[list[Any]]) -> None:
+        """Put a block back changed (same rows, e.g. mapped to the receiver's columns and cleaned)."""
+        slot = self._blocks[table][index]
+        if isinstance(slot, list):
+            self._blocks[table][index] = block
+        else:
+            self._blocks[table][index] = self._spill(block)
+
+    def blocks(self, table: str) -> Iterator[tuple[int, list[list[Any]]]]:
+        """``(index, rows)`` of each block of ``table`` in file order (spilled blocks read back)."""
+        for index, slot in enumerate(self._blocks.get(table, [])):
+            if isinstance(slot, list):
+                yield index, slot
+            else:
+                assert self._file is not None
+                self._file.seek(slot[0])
+                yield index, marshal.loads(self._file.read(slot[1]))
+
+    def count(self, table: str) -> int:
+        return self._counts.get(table, 0)
+
+    def tables(self) -> list[str]:
+        return [t for t, n in self._counts.items() if n]
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _keep(self, block: list[list[Any]]) -> list[list[Any]] | tuple[int, int]:
+        if self.kept + len(block) <= self.budget:
+            self.kept += len(block)
+            return block
+        return self._spill(block)
+
+    def _spill(self, block: list[list[Any]]) -> tuple[int, int]:
+        if self._file is None:
+            self._file = (self._spool() / "rows.spill").open("w+b")
+        data = marshal.dumps(block)
+        at = self._file.seek(0, 2)
+        self._file.write(data)
+        self.spilled += len(block)
+        return at, len(data)
+
 
 @dataclass
 class OpenedPackage:
@@ -71,6 +143,7 @@ class OpenedPackage:
     blobs: dict[str, bytes | Path] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # rows per table when not parsed
     spool: Path | None = None  # staging folder of the attachment files (created on the first one)
+    store: RowStore | None = None  # with ``read_package(..., blocks=True)``: rows by block, not ``rows``
 
     def spool_dir(self, parent: Path | None) -> Path:
         """The staging folder, created under ``parent`` (system temp when None) on first use."""
@@ -82,7 +155,9 @@ class OpenedPackage:
         return self.spool
 
     def close(self) -> None:
-        """Remove the staging folder and whatever attachment files are still in it."""
+        """Remove the staging folder and whatever attachment files (and spilled rows) are still in it."""
+        if self.store is not None:
+            self.store.close()
         if self.spool is not None:
             shutil.rmtree(self.spool, ignore_errors=True)
 
@@ -380,6 +455,7 @@ def read_package(
     decrypt: bool = True,
     parse_rows: bool = True,
     spool_dir: Path | None = None,
+    blocks: bool = False,
 ) -> OpenedPackage:
     """Open and fully verify a package. Raises ``PackageInvalid``/``KeyMissing``; returns only clean data.
 
@@ -390,6 +466,10 @@ def read_package(
 
     With ``decrypt=False`` an encrypted package without a key is checked as far as possible
     (signatures, sizes, hashes of the encrypted entries) and its rows are left empty.
+
+    With ``blocks=True`` the rows go to ``opened.store`` (a ``RowStore``: blocks of ``BLOCK_ROWS``,
+    the first ``MEMORY_ROWS`` rows in memory, the rest spilled to the staging folder) and
+    ``opened.rows`` stays empty: what a receiver uses to keep memory bounded.
     """
     path = Path(path)
     try:
@@ -423,6 +503,7 @@ def read_package(
                     decrypt,
                     parse_rows,
                     spool_dir,
+                    blocks,
                 )
     except SyncError:
         raise
@@ -451,6 +532,7 @@ def _read_open(
     decrypt: bool,
     parse_rows: bool,
     spool_dir: Path | None,
+    blocks: bool = False,
 ) -> OpenedPackage:
     infos = zf.infolist()
     by_name: dict[str, zipfile.ZipInfo] = {}
@@ -495,6 +577,8 @@ def _read_open(
         sealer = open_sealer(county_key, dict(manifest.encryption or {}))
 
     opened = OpenedPackage(path=path, package_id=package_id, size=size, manifest=manifest)
+    if blocks and parse_rows:
+        opened.store = RowStore(lambda: opened.spool_dir(spool_dir))
     try:
         for done, name in enumerate(sorted(present), start=1):
             info = by_name[name]
@@ -596,8 +680,10 @@ def _take(
     shared: list[tuple[int, dict[Any, Any]]] = [
         (i, {}) for i, c in enumerate(columns) if c in SHARED_COLUMNS or (c.endswith("_id") and c != "id")
     ]
+    store = opened.store
     rows: list[list[Any]] = []
     rest = b""
+    done = 0  # rows handed to the store (line numbers in messages count them)
     for chunk in chunks:
         block = rest + chunk if rest else chunk
         cut = block.rfind(b"\n")
@@ -605,10 +691,17 @@ def _take(
             rest = block
             continue
         rest = block[cut + 1 :]
-        _parse_lines(block[:cut], table, width, id_at, rows, shared)
+        _parse_lines(block[:cut], table, width, id_at, rows, shared, done)
+        if store is not None and len(rows) >= BLOCK_ROWS:
+            store.add(table, rows)
+            done += len(rows)
+            rows = []
     if rest:
         raise PackageInvalid(f"数据表 {table} 的最后一行不完整。")
-    opened.rows[table] = rows
+    if store is None:
+        opened.rows[table] = rows
+    elif rows:
+        store.add(table, rows)
 
 
 SHARED_COLUMNS = frozenset({"created_by", "updated_by", "owner_type", "kind", "status", "gender"})
@@ -621,13 +714,14 @@ def _parse_lines(
     id_at: int,
     rows: list[list[Any]],
     shared: list[tuple[int, dict[Any, Any]]],
+    offset: int = 0,
 ) -> None:
     """Parse complete JSON Lines (without the final newline) and append them to ``rows``, checked.
 
     ``shared``: (column index, cache) of columns whose values repeat (references, user names, codes):
     equal values become one object, so a million rows naming one township hold its id once.
     """
-    before = len(rows)
+    before = offset + len(rows)
     try:
         # JSON never leaves a raw newline inside a value, so lines join into one array: one C call.
         parsed = json.loads(b"[" + block.replace(b"\n", b",") + b"]")
@@ -688,7 +782,12 @@ def _line_of(data: bytes, exc: Exception) -> int:
 def _check_counts(opened: OpenedPackage) -> None:
     m = opened.manifest
     for table, info in m.tables.items():
-        got = opened.counts[table] if table in opened.counts else len(opened.rows.get(table, []))
+        if table in opened.counts:
+            got = opened.counts[table]
+        elif opened.store is not None:
+            got = opened.store.count(table)
+        else:
+            got = len(opened.rows.get(table, []))
         if got != info["rows"]:
             raise PackageInvalid(f"数据表 {table} 有 {got} 行，清单写的是 {info['rows']} 行，已拒绝。")
     missing = set(m.attachments) - set(opened.blobs)

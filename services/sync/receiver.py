@@ -4,9 +4,11 @@ Order of business for a package: verify the file completely (``package.read_pack
 if it belongs to another township, comes from a key other than the one its device used before,
 cannot be mapped onto this schema, is an empty full export, or has a row whose parent exists
 nowhere; treat a package already received (same file, or a range already covered) as a no-op;
-hold a package that leaves a gap; otherwise write every row through Core bulk statements with
-change numbers from ``allocate_seq`` (the flush hook does not see Core writes) and one audit
-summary per table. Conflicts follow docs/sync-package.md: the later ``updated_at`` wins, then the
+hold a package that leaves a gap; otherwise write every row through Core bulk statements (COPY on
+PostgreSQL) with change numbers from ``allocate_seq`` (the flush hook does not see Core writes) and
+one audit summary per table. The rows are read twice from the package's ``RowStore``, block by
+block — once to check them, keeping only their key columns, once to write them — so memory is
+bounded by a block budget and the key columns, not by the package. Conflicts follow docs/sync-package.md: the later ``updated_at`` wins, then the
 larger device id; the other version is kept in ``sync_conflict`` for a person to choose.
 """
 
@@ -18,18 +20,28 @@ import shutil
 import time
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC as UTC_TZ
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import Boolean, Integer, String, Table, bindparam, or_, select, update
+from sqlalchemy import Boolean, Connection, Integer, String, Table, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from models import SyncConflict, SyncDevice, SyncEnrollment, SyncHeld, SyncReceived, Township, utcnow
+from models import (
+    ChangeCounter,
+    SyncConflict,
+    SyncDevice,
+    SyncEnrollment,
+    SyncHeld,
+    SyncReceived,
+    Township,
+    utcnow,
+)
 from services import attachments as attachment_store
 from services import audit, localtime, textclean
 from services.db import Database, allocate_seq
@@ -38,8 +50,15 @@ from services.sync import anchor as sync_anchor
 from services.sync import enrollment, ownership, state
 from services.sync.crypto import load_county_key
 from services.sync.errors import PackageRejected, SyncError
-from services.sync.fileio import write_atomic
-from services.sync.package import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, OpenedPackage, Progress, read_package
+from services.sync.fileio import atomic_file, write_atomic
+from services.sync.package import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    OpenedPackage,
+    Progress,
+    RowStore,
+    read_package,
+)
 from services.sync.tables import (
     check_text_column,
     comparable,
@@ -49,11 +68,12 @@ from services.sync.tables import (
     in_values,
     self_fk_columns,
     synced_tables,
+    table_by_name,
     text_pattern,
 )
 from services.sync.values import BadValue, check_column
 
-CHUNK = 2000
+CHUNK = 50_000  # ids per look-up (one parameter: an array or a JSON document)
 WRITE_BATCH = 20_000  # rows per executemany
 LOCAL = "county"  # label of edits made in this database itself (no package origin)
 
@@ -129,7 +149,9 @@ def import_package(
     """Verify and merge one package; then apply any held packages it made contiguous."""
     started = time.perf_counter()
     key = county_key or load_county_key()
-    with read_package(Path(path), county_key=key, progress=progress, spool_dir=_spool_parent(db)) as opened:
+    with read_package(
+        Path(path), county_key=key, progress=progress, spool_dir=_spool_parent(db), blocks=True
+    ) as opened:
         if key is not None and opened.manifest.encryption is None:
             raise PackageRejected(
                 f"同步包 {opened.file_name} 没有加密，但本机已有县级密钥：按规定县里只接收加密的包。"
@@ -310,7 +332,8 @@ def _hold(
         target = held_dir() / (
             f"{_safe_code(m.township_code)}_{m.seq_from}-{m.seq_to}_{opened.package_id[:12]}.ltpkg"
         )
-        write_atomic(target, opened.path.read_bytes())
+        with opened.path.open("rb") as src, atomic_file(target) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)  # in chunks: a held package is never read whole
         s.add(
             SyncHeld(
                 package_id=opened.package_id,
@@ -332,14 +355,42 @@ def _hold(
 
 
 @dataclass
-class TablePlan:
+class Block:
+    """Rows of one table being checked or written: a block of the package, never the whole table."""
+
     table: Table
     columns: list[str]  # the receiver's column order
     rows: list[list[Any]]  # canonical values in that order
-    device_seq: list[int]  # each row's change number on the device
 
     def index(self, column: str) -> int:
         return self.columns.index(column)
+
+
+@dataclass
+class TablePlan:
+    """What the checks across tables need of one table, kept while its rows are not: the key columns.
+
+    ``keys`` maps a column (``id``, every foreign key, ``owner_type``/``owner_id``, and for
+    attachments ``sha256``/``deleted``) to its values, one per row in file order; the rows themselves
+    stay in the package's ``RowStore`` (mapped to ``columns`` and cleaned by the first pass).
+    """
+
+    table: Table
+    columns: list[str]  # the receiver's column order
+    keys: dict[str, list[Any]]
+    count: int = 0
+    seq_lo: int = 0  # smallest / largest change number on the device
+    seq_hi: int = 0
+
+    def index(self, column: str) -> int:
+        return self.columns.index(column)
+
+    @property
+    def ids(self) -> list[Any]:
+        return self.keys["id"]
+
+    def column(self, name: str) -> list[Any]:
+        return self.keys[name]
 
 
 @dataclass
@@ -347,6 +398,15 @@ class Plan:
     order: list[str]
     tables: dict[str, TablePlan]
     present: dict[str, set[str]] = field(default_factory=dict)  # ids already in this database, per table
+
+
+def key_columns(table: Table) -> list[str]:
+    """The columns the checks across tables read (ownership, parents, attachments)."""
+    cols = ["id", *sorted({fk.parent.name for fk in table.foreign_keys} - {"id"})]
+    cols += [c for c in ("owner_type", "owner_id") if c in table.c and c not in cols]
+    if table.name == "attachment":
+        cols += ["sha256", "deleted"]
+    return cols
 
 
 LOCAL_COLUMNS_SET = frozenset({"row_seq"})
@@ -368,9 +428,15 @@ def _allowed_types(col_type: Any) -> frozenset[type] | None:
 
 
 def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
-    """Every check that needs the database, before anything is written."""
+    """Every check that needs the database, before anything is written.
+
+    First pass over the rows, block by block (``opened.store``): each block is mapped to this
+    schema's columns, cleaned, checked (types, entry rules, clock, township) and put back; only the
+    key columns of every table are kept for the checks across tables (parents, ownership).
+    """
     m = opened.manifest
-    known = {t.name: t for t in synced_tables()}
+    store = _store_of(opened)
+    known = table_by_name()
     unknown = sorted(set(m.tables) - set(known))
     if unknown:
         raise PackageRejected(
@@ -379,8 +445,7 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
         )
     plan = Plan(order=[], tables={})
     for name, table in known.items():
-        raw_rows = opened.rows.get(name)
-        if not raw_rows:
+        if not store.count(name):
             continue
         theirs = opened.columns(name)
         ours = [c.name for c in table.columns]
@@ -390,33 +455,57 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
                 f"同步包中表 {name} 有本机不认识的列（{'、'.join(extra)}），来自更新版本的软件"
                 f"（数据库版本 {m.schema_revision}）。请先升级县级软件再导入。"
             )
-        if theirs == ours:
-            rows = raw_rows
-        else:
-            fill: dict[str, Any] = {}
-            for col in set(ours) - set(theirs):
-                ok, value = default_for(table, col)
-                if not ok:
-                    raise PackageRejected(
-                        f"同步包来自旧版本软件（数据库版本 {m.schema_revision}），表 {name} 缺少必填的列 {col}，"
-                        "无法对应到本机的数据结构。请先升级乡镇电脑上的软件，再重新导出。"
-                    )
-                fill[col] = value
-            where = {c: i for i, c in enumerate(theirs)}
-            rows = [[r[where[c]] if c in where else fill[c] for c in ours] for r in raw_rows]
-        rows = _clean_text(table, ours, rows)
+        fill: dict[str, Any] = {}
+        for col in set(ours) - set(theirs):
+            ok, value = default_for(table, col)
+            if not ok:
+                raise PackageRejected(
+                    f"同步包来自旧版本软件（数据库版本 {m.schema_revision}），表 {name} 缺少必填的列 {col}，"
+                    "无法对应到本机的数据结构。请先升级乡镇电脑上的软件，再重新导出。"
+                )
+            fill[col] = value
+        where = {c: i for i, c in enumerate(theirs)}
+        keys = key_columns(table)
+        tp = TablePlan(table=table, columns=ours, keys={k: [] for k in keys}, seq_lo=0, seq_hi=0)
         seq_at = ours.index("row_seq")
-        tp = TablePlan(table=table, columns=ours, rows=rows, device_seq=[int(r[seq_at] or 0) for r in rows])
-        columns = list(zip(*tp.rows, strict=True))  # column-wise once, for both checks
-        _check_values(opened, tp, columns)
-        _check_rules(opened, tp, columns)
+        for index, raw_rows in store.blocks(name):
+            if theirs == ours:
+                rows = raw_rows
+            else:
+                rows = [[r[where[c]] if c in where else fill[c] for c in ours] for r in raw_rows]
+            rows = _clean_text(table, ours, rows)
+            block = Block(table=table, columns=ours, rows=rows)
+            columns = list(zip(*rows, strict=True))  # column-wise once, for every check
+            _check_values(opened, block, columns)
+            _check_rules(opened, block, columns)
+            _check_township(opened, block, columns)
+            seqs = columns[seq_at]  # integers (checked above) or NULL, counted as 0
+            lo, hi = (min(seqs), max(seqs)) if None not in seqs else (0, max((v or 0) for v in seqs))
+            tp.seq_lo = lo if not tp.count else min(tp.seq_lo, lo)
+            tp.seq_hi = max(tp.seq_hi, hi)
+            tp.count += len(rows)
+            for k in keys:
+                tp.keys[k].extend(columns[ours.index(k)])
+            if rows is not raw_rows:
+                store.replace(name, index, rows)
+            del rows, raw_rows, columns, block
         plan.order.append(name)
         plan.tables[name] = tp
     _check_seq_bounds(opened, plan, high)
-    _check_township(opened, plan)
     _check_parents(s, plan)
     plan.present = ownership.check(s, opened, plan.tables)
     return plan
+
+
+def _store_of(opened: OpenedPackage) -> RowStore:
+    """The package's rows by block; a package read with its rows in memory is wrapped (no copy)."""
+    if opened.store is None:
+        store = RowStore(lambda: opened.spool_dir(None), budget=1 << 62)
+        for table, rows in opened.rows.items():
+            if rows:
+                store.add(table, rows)
+        opened.store = store
+    return opened.store
 
 
 def _clean_text(table: Table, columns: list[str], rows: list[list[Any]]) -> list[list[Any]]:
@@ -433,8 +522,15 @@ def _clean_text(table: Table, columns: list[str], rows: list[list[Any]]) -> list
     # Each distinct value is cleaned once; rows are copied only when some value changes (rarely).
     changes: list[tuple[int, dict[str, str]]] = []
     for i, policy in text_columns:
-        distinct = {v for row in rows if isinstance(v := row[i], str)}  # other types: refused later
-        fixed = {v: cleaned for v in distinct if v and (cleaned := textclean.clean(v, policy)) != v}
+        try:
+            distinct = set(map(itemgetter(i), rows))  # in C; other types are refused later
+        except TypeError:  # an unhashable value (a list where text belongs): refused by the type check
+            continue
+        fixed = {
+            v: cleaned
+            for v in distinct
+            if isinstance(v, str) and v and (cleaned := textclean.clean(v, policy)) != v
+        }
         if fixed:
             changes.append((i, fixed))
     if not changes:
@@ -452,7 +548,7 @@ def _clean_text(table: Table, columns: list[str], rows: list[list[Any]]) -> list
     return out
 
 
-def _check_rules(opened: OpenedPackage, tp: TablePlan, columns: list[tuple[Any, ...]]) -> None:
+def _check_rules(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...]]) -> None:
     """The entry rules per column (services/sync/values.py) and timestamps against the county clock.
 
     ``columns``: the rows column by column (after ``_check_values``: types are already right).
@@ -502,9 +598,9 @@ def _check_seq_bounds(opened: OpenedPackage, plan: Plan, high: int) -> None:
     m = opened.manifest
     top = 0
     for tp in plan.tables.values():
-        if not tp.device_seq:
+        if not tp.count:
             continue
-        lo, hi = min(tp.device_seq), max(tp.device_seq)
+        lo, hi = tp.seq_lo, tp.seq_hi
         top = max(top, hi)
         floor = 1 if m.full else m.seq_from
         if lo < floor or hi > m.seq_to:
@@ -519,7 +615,7 @@ def _check_seq_bounds(opened: OpenedPackage, plan: Plan, high: int) -> None:
         )
 
 
-def _check_values(opened: OpenedPackage, tp: TablePlan, columns: list[tuple[Any, ...]]) -> None:
+def _check_values(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...]]) -> None:
     """Types and canonical text per column, one pass each: what is stored must read back."""
     for i, col in enumerate(tp.table.columns):
         values = columns[i]
@@ -538,27 +634,27 @@ def _check_values(opened: OpenedPackage, tp: TablePlan, columns: list[tuple[Any,
             )
 
 
-def _check_township(opened: OpenedPackage, plan: Plan) -> None:
+def _check_township(opened: OpenedPackage, block: Block, columns: list[tuple[Any, ...]]) -> None:
+    """Every row of the package names the manifest's township (its own id, or ``township_id``)."""
     m = opened.manifest
-    for name, tp in plan.tables.items():
-        if name == "township":
-            code_at = tp.index("code") if "code" in tp.columns else None
-            if code_at is not None and any(r[code_at] != m.township_code for r in tp.rows):
-                raise PackageRejected(
-                    f"同步包声明属于乡镇 {m.township_code}，但包中的乡镇记录把代码改成了其他值，已拒绝，未写入任何数据。"
-                    "乡镇代码只能在县里更改。"
-                )
-            at = tp.index("id")
-        elif "township_id" in tp.columns:
-            at = tp.index("township_id")
-        else:
-            continue
-        strangers = [r for r in tp.rows if r[at] != m.township_id]
-        if strangers:
+    name = block.table.name
+    if name == "township":
+        if "code" in block.columns and set(columns[block.index("code")]) - {m.township_code}:
             raise PackageRejected(
-                f"同步包声明属于乡镇 {m.township_code}，但表 {name} 中有 {len(strangers)} 条记录属于其他乡镇"
-                f"（例如 {strangers[0][tp.index('id')]}），已拒绝，未写入任何数据。"
+                f"同步包声明属于乡镇 {m.township_code}，但包中的乡镇记录把代码改成了其他值，已拒绝，未写入任何数据。"
+                "乡镇代码只能在县里更改。"
             )
+        at = block.index("id")
+    elif "township_id" in block.columns:
+        at = block.index("township_id")
+    else:
+        return
+    if set(columns[at]) - {m.township_id}:
+        strangers = [r for r in block.rows if r[at] != m.township_id]
+        raise PackageRejected(
+            f"同步包声明属于乡镇 {m.township_code}，但表 {name} 中有 {len(strangers)} 条记录属于其他乡镇"
+            f"（例如 {strangers[0][block.index('id')]}），已拒绝，未写入任何数据。"
+        )
 
 
 def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
@@ -568,11 +664,11 @@ def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
 
 
 def _check_parents(s: Session, plan: Plan) -> None:
-    ids = {name: {r[tp.index("id")] for r in tp.rows} for name, tp in plan.tables.items()}
+    ids = {name: set(tp.ids) for name, tp in plan.tables.items()}
     for name, tp in plan.tables.items():
         for fk in tp.table.foreign_keys:
-            at, ref = tp.index(fk.parent.name), fk.column
-            wanted = {r[at] for r in tp.rows} - {None}
+            values, ref = tp.column(fk.parent.name), fk.column
+            wanted = set(values) - {None}
             if ref.name == "id":
                 wanted -= ids.get(ref.table.name, set())
             found: set[Any] = set()
@@ -580,10 +676,10 @@ def _check_parents(s: Session, plan: Plan) -> None:
                 found.update(s.execute(select(ref).where(in_values(s, ref, chunk))).scalars())
             missing = wanted - found
             if missing:
-                example = next(r for r in tp.rows if r[at] in missing)
+                i = next(k for k, v in enumerate(values) if v in missing)
                 raise PackageRejected(
-                    f"同步包中表 {name} 的记录 {example[tp.index('id')]} 的 {fk.parent.name} 指向 "
-                    f"{ref.table.name} 中不存在的记录 {example[at]}（共 {len(missing)} 个上级记录缺失），"
+                    f"同步包中表 {name} 的记录 {tp.ids[i]} 的 {fk.parent.name} 指向 "
+                    f"{ref.table.name} 中不存在的记录 {values[i]}（共 {len(missing)} 个上级记录缺失），"
                     "已拒绝，未写入任何数据。请先导入包含这些上级记录的包，或在乡镇电脑上导出全量包。"
                 )
 
@@ -631,8 +727,9 @@ def _stage_blobs(s: Session, opened: OpenedPackage, plan: Plan) -> Staged:
     tp = plan.tables.get("attachment")
     wanted: set[str] = set()
     if tp is not None:
-        sha_at, del_at = tp.index("sha256"), tp.index("deleted")
-        wanted = {r[sha_at] for r in tp.rows if not r[del_at]}
+        wanted = {
+            sha for sha, gone in zip(tp.column("sha256"), tp.column("deleted"), strict=True) if not gone
+        }
     loose = sorted(set(opened.blobs) - wanted)
     if loose:
         raise PackageRejected(
@@ -796,112 +893,70 @@ def _already_listed(s: Session, table: str, row_id: str, version: dict[str, Any]
 
 
 def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResult, int, int, list[int]]:
+    """Second pass: write every table, block by block, in dependency order.
+
+    Change numbers: one block for the whole package is reserved first (as many as the package has
+    rows, the most it can write) and what was not used is given back at the end — this transaction
+    holds the counter, so the numbers stay contiguous. Rows already here are compared per block
+    (only the ids ``plan.present`` lists are looked up).
+    """
     m = opened.manifest
+    store = _store_of(opened)
     result = _result(opened, "imported", "")
     origins = _Origins(s, f"{LOCAL}:{state.device_id(s)}")
-    inserts: dict[str, list[tuple[list[Any], int]]] = {}
-    updates: dict[str, list[tuple[list[Any], int]]] = {}
     conflicts: list[SyncConflict] = []
-    for name in plan.order:
-        tp = plan.tables[name]
-        table, id_at = tp.table, tp.index("id")
-        present = plan.present.get(name, set())
-        ins: list[tuple[list[Any], int]] = []
-        upd: list[tuple[list[Any], int]] = []
-        if not present:
-            ins = list(zip(tp.rows, tp.device_seq, strict=True))
-        else:
-            existing: dict[str, Any] = {}
-            for chunk in _chunks(present):
-                existing.update(
-                    {
-                        e["id"]: e
-                        for e in s.execute(select(table).where(in_values(s, table.c.id, chunk))).mappings()
-                    }
-                )
-            for row, dev_seq in zip(tp.rows, tp.device_seq, strict=True):
-                old = existing.get(row[id_at])
-                if old is None:
-                    ins.append((row, dev_seq))
-                    continue
-                theirs = comparable(encode_row(table, old))
-                ours = comparable(dict(zip(tp.columns, row, strict=True)))
-                if theirs == ours:
-                    result.unchanged += 1
-                    continue
-                other_dev = origins.device(int(old["row_seq"]))
-                if other_dev == m.stream:
-                    upd.append((row, dev_seq))  # the same stream's later version (packages apply in order)
-                    continue
-                if m.generation and _known(m.lineage, origins.version(int(old["row_seq"]))):
-                    upd.append((row, dev_seq))  # written after a version this database had seen
-                    continue
-                if _already_listed(s, name, row[id_at], ours):
-                    result.unchanged += 1  # a re-sent version a conflict already holds (decided or open)
-                    continue
-                # Changed here, by another device, or in a history the sender never saw (a restored or
-                # copied database): a conflict, never silent.
-                incoming_wins = (ours["updated_at"], m.stream) > (theirs["updated_at"], other_dev)
-                winner, loser = (ours, theirs) if incoming_wins else (theirs, ours)
-                conflicts.append(
-                    SyncConflict(
-                        table_name=name,
-                        row_id=row[id_at],
-                        package_id=opened.package_id,
-                        winner_device=m.stream if incoming_wins else other_dev,
-                        loser_device=other_dev if incoming_wins else m.stream,
-                        winner_json=json.dumps(winner, ensure_ascii=False, sort_keys=True),
-                        loser_json=json.dumps(loser, ensure_ascii=False, sort_keys=True),
-                        loser_seq=0 if incoming_wins else dev_seq,
-                    )
-                )
-                if incoming_wins:
-                    upd.append((row, dev_seq))
-        parents = [tp.index(c) for c in self_fk_columns(table)]
-        if parents and ins:
-            order = {id(r): q for r, q in ins}
-            inserts[name] = [(r, order[id(r)]) for r in _topo([r for r, _q in ins], id_at, parents)]
-        else:
-            inserts[name] = ins
-        updates[name] = upd
-    total = sum(len(v) for v in inserts.values()) + sum(len(v) for v in updates.values())
-    first = allocate_seq(s, total) - total + 1 if total else 0
+    reserve = sum(tp.count for tp in plan.tables.values())
+    reserved = allocate_seq(s, reserve) if reserve else 0
+    first = reserved - reserve + 1
     seq = first - 1
-    device_seqs: list[int] = []
+    device_seqs = array("q")
     conn = s.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for name in plan.order:
         tp = plan.tables[name]
-        seq_at = tp.index("row_seq")
-        ins_rows = [r for r, _q in inserts[name]]
-        upd_rows = [r for r, _q in updates[name]]
-        device_seqs.extend(q for _r, q in inserts[name])
-        device_seqs.extend(q for _r, q in updates[name])
-        for row in ins_rows:
-            seq += 1
-            row[seq_at] = seq
-        for row in upd_rows:
-            seq += 1
-            row[seq_at] = seq
-        if ins_rows:
-            # Plain executemany of canonical values: SQLite stores this exact text, PostgreSQL casts it.
-            cols = ", ".join(f'"{c}"' for c in tp.columns)
-            sql = f'INSERT INTO "{name}" ({cols}) VALUES ({", ".join([mark] * len(tp.columns))})'
-            for at in range(0, len(ins_rows), WRITE_BATCH):  # batches: no second copy of every row
-                conn.exec_driver_sql(sql, [tuple(r) for r in ins_rows[at : at + WRITE_BATCH]])
-            result.inserted[name] = len(ins_rows)
-        if upd_rows:
-            params = [
-                {"_pk": r[tp.index("id")]}
-                | {
-                    k: v
-                    for k, v in decode_row(tp.table, dict(zip(tp.columns, r, strict=True))).items()
-                    if k != "id"
-                }
-                for r in upd_rows
-            ]
-            s.execute(update(tp.table).where(tp.table.c.id == bindparam("_pk")), params)
-            result.updated[name] = len(upd_rows)
+        table, id_at, seq_at = tp.table, tp.index("id"), tp.index("row_seq")
+        present = plan.present.get(name, set())
+        parents = [tp.index(c) for c in self_fk_columns(table)]
+        blocks: Iterable[list[list[Any]]] = (rows for _i, rows in store.blocks(name))
+        if parents:  # parents before children: the table's rows together (org tables are small)
+            blocks = [[row for block in blocks for row in block]]
+        for rows in blocks:
+            ins, upd = (
+                _classify(s, opened, tp, rows, present, origins, result, conflicts) if present else (rows, [])
+            )
+            if parents and ins:
+                ins = _topo(ins, id_at, parents)
+            for row in ins:
+                seq += 1
+                row[seq_at], device_seq = seq, int(row[seq_at] or 0)
+                device_seqs.append(device_seq)
+            for row, device_seq in upd:
+                seq += 1
+                row[seq_at] = seq
+                device_seqs.append(device_seq)
+            if ins:
+                insert_rows(conn, name, tp.columns, ins)
+                result.inserted[name] = result.inserted.get(name, 0) + len(ins)
+            if upd:
+                params = [
+                    {"_pk": r[id_at]}
+                    | {
+                        k: v
+                        for k, v in decode_row(table, dict(zip(tp.columns, r, strict=True))).items()
+                        if k != "id"
+                    }
+                    for r, _q in upd
+                ]
+                s.execute(update(table).where(table.c.id == bindparam("_pk")), params)
+                result.updated[name] = result.updated.get(name, 0) + len(upd)
+            del rows, ins, upd
+    if reserve and seq < reserved:  # give back the numbers not used (nobody else can have taken any)
+        s.execute(
+            update(ChangeCounter)
+            .where(ChangeCounter.id == 1, ChangeCounter.value == reserved)
+            .values(value=max(seq, first - 1))
+        )
+    if seq < first:  # nothing written: no block of change numbers
+        first = seq = 0
     lost = _lost_on_township(s, opened, plan, origins) if m.seq_from == 1 and len(m.lineage) > 1 else []
     conflicts.extend(lost)
     s.add_all(conflicts)
@@ -920,7 +975,102 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
         result.message += (
             f"乡镇恢复备份后已没有 {len(lost)} 条此前送达县里的记录，县里仍保留，已列入“同步冲突”请逐条确认。"
         )
-    return result, first, seq, device_seqs
+    return result, first, seq, device_seqs.tolist()
+
+
+def _classify(
+    s: Session,
+    opened: OpenedPackage,
+    tp: TablePlan,
+    rows: list[list[Any]],
+    present: set[str],
+    origins: _Origins,
+    result: ImportResult,
+    conflicts: list[SyncConflict],
+) -> tuple[list[list[Any]], list[tuple[list[Any], int]]]:
+    """Split a block into new rows and updates (with their device change numbers); rows equal to the
+    county's are counted unchanged, rival versions become conflicts (the later ``updated_at`` wins)."""
+    m = opened.manifest
+    table, name, id_at, seq_at = tp.table, tp.table.name, tp.index("id"), tp.index("row_seq")
+    here = [r[id_at] for r in rows if r[id_at] in present]
+    existing: dict[str, Any] = {}
+    for chunk in _chunks(here):
+        existing.update(
+            {e["id"]: e for e in s.execute(select(table).where(in_values(s, table.c.id, chunk))).mappings()}
+        )
+    ins: list[list[Any]] = []
+    upd: list[tuple[list[Any], int]] = []
+    for row in rows:
+        old = existing.get(row[id_at])
+        if old is None:
+            ins.append(row)
+            continue
+        dev_seq = int(row[seq_at] or 0)
+        theirs = comparable(encode_row(table, old))
+        ours = comparable(dict(zip(tp.columns, row, strict=True)))
+        if theirs == ours:
+            result.unchanged += 1
+            continue
+        other_dev = origins.device(int(old["row_seq"]))
+        if other_dev == m.stream:
+            upd.append((row, dev_seq))  # the same stream's later version (packages apply in order)
+            continue
+        if m.generation and _known(m.lineage, origins.version(int(old["row_seq"]))):
+            upd.append((row, dev_seq))  # written after a version this database had seen
+            continue
+        if _already_listed(s, name, row[id_at], ours):
+            result.unchanged += 1  # a re-sent version a conflict already holds (decided or open)
+            continue
+        # Changed here, by another device, or in a history the sender never saw (a restored or
+        # copied database): a conflict, never silent.
+        incoming_wins = (ours["updated_at"], m.stream) > (theirs["updated_at"], other_dev)
+        winner, loser = (ours, theirs) if incoming_wins else (theirs, ours)
+        conflicts.append(
+            SyncConflict(
+                table_name=name,
+                row_id=row[id_at],
+                package_id=opened.package_id,
+                winner_device=m.stream if incoming_wins else other_dev,
+                loser_device=other_dev if incoming_wins else m.stream,
+                winner_json=json.dumps(winner, ensure_ascii=False, sort_keys=True),
+                loser_json=json.dumps(loser, ensure_ascii=False, sort_keys=True),
+                loser_seq=0 if incoming_wins else dev_seq,
+            )
+        )
+        if incoming_wins:
+            upd.append((row, dev_seq))
+    return ins, upd
+
+
+def insert_rows(conn: Connection, table: str, columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
+    """INSERT ``rows`` (canonical values in ``columns`` order) into ``table`` on ``conn``'s transaction.
+
+    PostgreSQL (psycopg 3): ``COPY … FROM STDIN``, the server casting the canonical text as it
+    would for an INSERT (a bad value fails the COPY and rolls the transaction back like an INSERT).
+    Elsewhere: ``executemany`` of plain tuples in batches of ``WRITE_BATCH`` rows — SQLite stores
+    the validated text unchanged.
+    """
+    cols = ", ".join(f'"{c}"' for c in columns)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join([mark] * len(columns))})'
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        import psycopg
+
+        from services.roles import guard_cursor
+
+        guard_cursor(conn, None, sql, None, None, True)  # the driver's COPY bypasses the engine's hook
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        copy_sql = f'COPY "{table}" ({cols}) FROM STDIN'
+        try:
+            with raw.cursor() as cur, cur.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as exc:  # as SQLAlchemy reports an INSERT's error (classified by the caller)
+            raise DBAPIError.instance(copy_sql, None, exc, psycopg.Error) from exc
+        return
+    for at in range(0, len(rows), WRITE_BATCH):  # batches: no second copy of every row
+        conn.exec_driver_sql(sql, [tuple(r) for r in rows[at : at + WRITE_BATCH]])
 
 
 def _lost_on_township(s: Session, opened: OpenedPackage, plan: Plan, origins: _Origins) -> list[SyncConflict]:
@@ -942,7 +1092,7 @@ def _lost_on_township(s: Session, opened: OpenedPackage, plan: Plan, origins: _O
     found: list[SyncConflict] = []
     for table in synced_tables():
         tp = plan.tables.get(table.name)
-        sent = {r[tp.index("id")] for r in tp.rows} if tp is not None else set()
+        sent = set(tp.ids) if tp is not None else set()
         cond = or_(*[table.c.row_seq.between(a, b) for a, b in blocks])
         for row in s.execute(select(table).where(cond, table.c.deleted.is_(False))).mappings():
             if row["id"] in sent:
@@ -1050,7 +1200,7 @@ def retry_held(
     stored = Path(held.stored_path)
     try:
         key = county_key or load_county_key()
-        with read_package(stored, county_key=key, spool_dir=_spool_parent(db)) as opened:
+        with read_package(stored, county_key=key, spool_dir=_spool_parent(db), blocks=True) as opened:
             result = apply_package(db, opened, user=user)
     except SyncError as exc:
         message = (

@@ -31,18 +31,33 @@ DATE_RE = r"\d{4}-\d\d-\d\d"
 TIME_RE = r"\d\d:\d\d:\d\d\.\d{6}"
 
 
+_SYNCED: tuple[int, int, list[Table], dict[str, Table]] | None = None
+
+
 def synced_tables() -> list[Table]:
-    assert models.__all__  # importing models registers every table
-    tracked = {
-        mapper.local_table.name
-        for mapper in Base.registry.mappers
-        if issubclass(mapper.class_, Tracked) and isinstance(mapper.local_table, Table)
-    }
-    return [t for t in Base.metadata.sorted_tables if t.name in tracked]
+    """Every synced table in foreign-key dependency order (a new list each call; derived once per
+    set of mapped classes: sorting the metadata costs milliseconds, and a receiver asks per table)."""
+    return list(_synced()[2])
 
 
 def table_by_name() -> dict[str, Table]:
-    return {t.name: t for t in synced_tables()}
+    """Synced tables by name, in dependency order (a new dict each call)."""
+    return dict(_synced()[3])
+
+
+def _synced() -> tuple[int, int, list[Table], dict[str, Table]]:
+    global _SYNCED
+    assert models.__all__  # importing models registers every table
+    key = (len(Base.registry.mappers), len(Base.metadata.tables))
+    if _SYNCED is None or _SYNCED[:2] != key:
+        tracked = {
+            mapper.local_table.name
+            for mapper in Base.registry.mappers
+            if issubclass(mapper.class_, Tracked) and isinstance(mapper.local_table, Table)
+        }
+        ordered = [t for t in Base.metadata.sorted_tables if t.name in tracked]
+        _SYNCED = (*key, ordered, {t.name: t for t in ordered})
+    return _SYNCED
 
 
 def _none(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -150,12 +165,22 @@ def self_fk_columns(table: Table) -> list[str]:
 
 
 def in_values(session: Any, column: Any, values: Sequence[Any]) -> Any:
-    """``column IN values`` for look-ups of many ids: on PostgreSQL one array parameter
-    (``= ANY(%s::VARCHAR(36)[])``: one bind instead of thousands, so the statement is converted and
-    planned once), elsewhere the usual ``IN`` list."""
-    if session.get_bind().dialect.name == "postgresql":
+    """``column IN values`` for look-ups of many ids with ONE parameter, so the statement is compiled
+    (and, on PostgreSQL, planned) once whatever the number of values: on PostgreSQL an array
+    (``= ANY(%s::VARCHAR(36)[])``), on SQLite a JSON array expanded by ``json_each`` (no limit on the
+    number of values, no expanding ``IN`` list rendered per call). Other dialects: the usual ``IN``."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         from sqlalchemy import any_, literal
         from sqlalchemy.dialects.postgresql import ARRAY
 
         return column == any_(literal(list(values), type_=ARRAY(column.type)))
+    if dialect == "sqlite":
+        import json
+
+        from sqlalchemy import String, func, literal, select
+
+        doc = json.dumps(list(values), ensure_ascii=False)
+        each = func.json_each(literal(doc, type_=String())).table_valued("value")
+        return column.in_(select(each.c.value))
     return column.in_(values)

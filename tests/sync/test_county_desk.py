@@ -542,3 +542,42 @@ def test_cli_conflict_field_choice_badly_written_names_the_field(
     assert code == 1 and "--field phone" in err and "字段名=current" in err
     code, _out, err = _run(path, capsys, "sync", "conflicts", "resolve", "1")
     assert code == 1 and "--keep" in err
+
+
+def test_a_folder_of_packages_each_past_the_memory_budget_is_received_whole(
+    make_town, county: Database, usb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a memory budget smaller than every package, each one is checked and written block by
+    block from its spill file: the county ends with exactly each township's rows, one
+    acknowledgement per township is written, and no spill file is left behind (each package's
+    staging folder is removed before the next one is read)."""
+    from services.attachments import store_dir
+    from services.sync import package as pkg
+    from tests.sync.conftest import content
+
+    monkeypatch.setattr(pkg, "BLOCK_ROWS", 500)
+    monkeypatch.setattr(pkg, "MEMORY_ROWS", 1000)
+    key_file = _county(county, tmp_path)
+    towns = [_town(make_town, f"T0{k}", k, county, key_file) for k in (1, 2)]
+    for t in towns:
+        t.export(usb, full=True)
+    spilled: list[int] = []
+    closing = pkg.RowStore.close
+
+    def close(self: pkg.RowStore) -> None:
+        spilled.append(self.spilled)
+        closing(self)
+
+    monkeypatch.setattr(pkg.RowStore, "close", close)
+    results = receive_folder(county, usb, user="county-clerk")
+    assert [r.status for r in results if r.township_code] == ["imported", "imported"]
+    assert len(spilled) == 2 and all(n > 0 for n in spilled)
+    assert sorted(r.ack_file[:3] for r in results if r.ack_file) == ["T01", "T02"]
+    here = content(county)
+    for t in towns:
+        theirs = content(t.db)
+        for table, rows in theirs.items():
+            assert {i: here[table].get(i) for i in rows} == rows, table
+    with county.reader() as s:
+        incoming = store_dir(s) / ".incoming"
+    assert not incoming.exists() or not any(incoming.rglob("*"))
