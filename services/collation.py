@@ -9,6 +9,7 @@ pypinyin is imported on first use (its phrase tables take ≈0.4 s): only when a
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 SYLLABLE = 6  # the longest pinyin syllable without tone (zhuang); with a tone number one more
 NAME_KEY_LENGTH = 255  # member.name_key's column length
@@ -59,3 +60,13 @@ def name_initials(text: str) -> str:
         else:
             out.extend(c.lower() for c in chunk if c.isascii() and c.isalnum())
     return "".join(out)[:50]
+
+
+# Columns computed from another column of the same row: (table, column) → (source column, function).
+# Written with the source by ``services.members.stored_values``; a sync receiver recomputes them from
+# the received source (a package from before these columns existed carries none, and a sender's key is
+# never trusted for the county's order).
+DERIVED: dict[tuple[str, str], tuple[str, Callable[[str], str]]] = {
+    ("member", "name_key"): ("name", name_key),
+    ("member", "name_initials"): ("name", name_initials),
+}

@@ -43,7 +43,7 @@ from models import (
     utcnow,
 )
 from services import attachments as attachment_store
-from services import audit, localtime, textclean
+from services import audit, collation, localtime, textclean
 from services.db import Database, allocate_seq
 from services.paths import data_dir
 from services.sync import anchor as sync_anchor
@@ -474,6 +474,7 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
             else:
                 rows = [[r[where[c]] if c in where else fill[c] for c in ours] for r in raw_rows]
             rows = _clean_text(table, ours, rows)
+            rows = _derive(table, ours, rows)
             block = Block(table=table, columns=ours, rows=rows)
             columns = list(zip(*rows, strict=True))  # column-wise once, for every check
             _check_values(opened, block, columns)
@@ -506,6 +507,31 @@ def _store_of(opened: OpenedPackage) -> RowStore:
                 store.add(table, rows)
         opened.store = store
     return opened.store
+
+
+def _derive(table: Table, columns: list[str], rows: list[list[Any]]) -> list[list[Any]]:
+    """Columns derived from another column of the row (``collation.DERIVED``: the roster's pinyin sort
+    key and initials) recomputed from the received source, once per distinct value: a package from a
+    version before them carries the default (every member would sort first) and a sender's derived
+    value is not trusted. Rows already right are returned as they are."""
+    derived = [
+        (columns.index(col), columns.index(source), fn)
+        for (name, col), (source, fn) in collation.DERIVED.items()
+        if name == table.name and col in columns and source in columns
+    ]
+    if not derived:
+        return rows
+    out = rows
+    for at, source_at, fn in derived:
+        values = {v: fn(v) for v in set(map(itemgetter(source_at), rows)) if isinstance(v, str)}
+        if all(r[at] == values.get(r[source_at], r[at]) for r in out):
+            continue
+        if out is rows:
+            out = [list(r) for r in rows]
+        for r in out:
+            if isinstance(r[source_at], str):
+                r[at] = values[r[source_at]]
+    return out
 
 
 def _clean_text(table: Table, columns: list[str], rows: list[list[Any]]) -> list[list[Any]]:
