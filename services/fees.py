@@ -6,6 +6,8 @@ handbook pack may supply its own ``FeeSchedule`` (the farmers' fixed amount is a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -270,6 +272,39 @@ def _index_month(index: int) -> str:
     return f"{y:04d}-{m + 1:02d}"
 
 
+# How far back a lapse run is followed by default (months): longer runs are reported as this long.
+LAPSE_LOOKBACK_MONTHS = 36
+
+_SHARED = "services.fees.shared_lapse_runs"
+
+
+@contextmanager
+def shared_lapse_runs(session: Session) -> Iterator[None]:
+    """Within the block, ``unpaid_runs`` and ``life_gap_runs`` called on ``session`` with the same
+    arguments (kind, month, set of branches, look-back, ``paid_by``) are computed once and the result
+    shared (a report that runs the handbook check's lapse rules and lists the same runs itself, e.g. the
+    一月一分析's 到期事项). Only for blocks that write nothing: a write inside would not be seen by a
+    later call. Nested blocks share the outer block's results; leaving the outermost one drops them."""
+    if _SHARED in session.info:
+        yield
+        return
+    session.info[_SHARED] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_SHARED, None)
+
+
+def _shared(session: Session, key: tuple[Any, ...], compute: Callable[[], list[Lapse]]) -> list[Lapse]:
+    """``compute()``, or its result of an earlier call of the same key inside ``shared_lapse_runs``."""
+    cache: dict[tuple[Any, ...], list[Lapse]] | None = session.info.get(_SHARED)
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return list(cache[key])
+
+
 def _runs(
     members: list[Any],
     last_ok: dict[str, int],
@@ -300,7 +335,7 @@ def unpaid_runs(
     session: Session,
     as_of: str,
     branch_ids: list[str] | None = None,
-    lookback_months: int = 36,
+    lookback_months: int = LAPSE_LOOKBACK_MONTHS,
     paid_by: date | None = None,
 ) -> list[Lapse]:
     """Members whose dues are unpaid for consecutive months up to ``as_of`` (党章第九条).
@@ -311,9 +346,16 @@ def unpaid_runs(
     whose dues are 0, or covered by an approved 免交, owes nothing and ends a run. ``paid_by`` None:
     every payment on record counts. Runs are followed back
     at most ``lookback_months``. Members without any dues record are not judged (the clerk must set
-    up their dues first). Three queries.
+    up their dues first). Three queries (none for a repeated call inside ``shared_lapse_runs``).
     """
     paid_by = paid_by or date.max
+    key = ("dues", as_of, None if branch_ids is None else frozenset(branch_ids), lookback_months, paid_by)
+    return _shared(session, key, lambda: _unpaid_runs(session, as_of, branch_ids, lookback_months, paid_by))
+
+
+def _unpaid_runs(
+    session: Session, as_of: str, branch_ids: list[str] | None, lookback_months: int, paid_by: date
+) -> list[Lapse]:
     members = _members_as_of(session, branch_ids, as_of)
     earliest = shift_month(as_of, -lookback_months + 1)
     good = (FeeDue.due_fen <= 0) | ((FeeDue.paid_fen > 0) & (FeeDue.paid_on <= paid_by))
@@ -341,7 +383,10 @@ _FOR_EVERYONE = ("congress", "lecture", "theme_day", "life", "appraisal", "other
 
 
 def life_gap_runs(
-    session: Session, as_of: str, branch_ids: list[str] | None = None, lookback_months: int = 36
+    session: Session,
+    as_of: str,
+    branch_ids: list[str] | None = None,
+    lookback_months: int = LAPSE_LOOKBACK_MONTHS,
 ) -> list[Lapse]:
     """Members who took part in no organisational life for consecutive months up to ``as_of``
     (党章第九条; followed back at most ``lookback_months``).
@@ -349,8 +394,16 @@ def life_gap_runs(
     Only months in which the member's branch (or party group) held a meeting the member was expected
     at count; a month in which the member attended, asked leave at the meeting (请假), was on approved
     leave, is excused as old and infirm (不作硬性要求), or was a 流动党员 taking part at the 流入地
-    (党员教育管理工作条例第二十三条) ends a run. Four queries.
+    (党员教育管理工作条例第二十三条) ends a run. Four queries (none for a repeated call inside
+    ``shared_lapse_runs``).
     """
+    key = ("life", as_of, None if branch_ids is None else frozenset(branch_ids), lookback_months)
+    return _shared(session, key, lambda: _life_gap_runs(session, as_of, branch_ids, lookback_months))
+
+
+def _life_gap_runs(
+    session: Session, as_of: str, branch_ids: list[str] | None, lookback_months: int
+) -> list[Lapse]:
     members = _members_as_of(session, branch_ids, as_of)
     ids = {m.id for m in members}
     earliest = parse_month(shift_month(as_of, -lookback_months + 1))
