@@ -382,6 +382,37 @@ def _unpaid_runs(
 _FOR_EVERYONE = ("congress", "lecture", "theme_day", "life", "appraisal", "other")
 
 
+# _life_gap_runs looks for each member's last attendance in the last _RECENT_MONTHS months first; the
+# members not found there (at most _BY_MEMBER of them: read member by member) in the rest of the window.
+_RECENT_MONTHS = 3
+_BY_MEMBER = 500
+
+
+def _last_attended(
+    session: Session, meeting_filter: list[Any], ids: set[str], by_member: set[str] | None
+) -> dict[str, int]:
+    """Month index (year * 12 + month) of the last meeting matching ``meeting_filter`` each member of
+    ``ids`` attended or asked leave at. ``by_member``: read only these members' attendance (through its
+    member index) instead of every attendance of the matching meetings. One grouped query."""
+    counted = [
+        Attendance.deleted.is_not(True),
+        Attendance.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LEAVE]),
+    ]
+    stmt = select(Attendance.member_id, func.max(Meeting.held_on)).join(
+        Meeting, Meeting.id == Attendance.meeting_id
+    )
+    if by_member is not None:
+        stmt = stmt.where(Attendance.member_id.in_(sorted(by_member)), *meeting_filter, *counted)
+    else:
+        stmt = stmt.where(Attendance.meeting_id.in_(select(Meeting.id).where(*meeting_filter)), *counted)
+    out: dict[str, int] = {}
+    for member_id, day in session.execute(stmt.group_by(Attendance.member_id)):
+        if member_id in ids and day is not None:
+            d = day if isinstance(day, date) else date.fromisoformat(str(day))
+            out[member_id] = d.year * 12 + d.month
+    return out
+
+
 def life_gap_runs(
     session: Session,
     as_of: str,
@@ -411,22 +442,15 @@ def _life_gap_runs(
     in_window = [Meeting.deleted.is_not(True), Meeting.held_on >= earliest, Meeting.held_on < last]
     if branch_ids is not None:  # members attend their own branch's meetings (observers aside)
         in_window.append(Meeting.branch_id.in_(branch_ids))
-    # Each member's last meeting attended (or excused at) in the window: one grouped query.
-    stmt = (
-        select(Attendance.member_id, func.max(Meeting.held_on))
-        .join(Meeting, Meeting.id == Attendance.meeting_id)
-        .where(
-            Attendance.meeting_id.in_(select(Meeting.id).where(*in_window)),
-            Attendance.deleted.is_not(True),
-            Attendance.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LEAVE]),
-        )
-        .group_by(Attendance.member_id)
-    )
-    attended: dict[str, int] = {}
-    for member_id, day in session.execute(stmt):
-        if member_id in ids and day is not None:
-            d = day if isinstance(day, date) else date.fromisoformat(str(day))
-            attended[member_id] = d.year * 12 + d.month
+    # Each member's last meeting attended (or excused at) in the window. Most members attended one in
+    # the last few months: a grouped query over those months' meetings, then one over the rest of the
+    # window for only the members not found there (the same maxima from a fraction of the rows).
+    recent = parse_month(shift_month(as_of, -_RECENT_MONTHS + 1))
+    attended = _last_attended(session, [*in_window, Meeting.held_on >= recent], ids, None)
+    older = ids - attended.keys()
+    if older and recent > earliest:
+        by_member = older if len(older) <= _BY_MEMBER else None
+        attended.update(_last_attended(session, [*in_window, Meeting.held_on < recent], older, by_member))
     # Months with a meeting, per branch (for everyone) and per party group: one grouped query.
     for_all = or_(
         Meeting.type.in_(_FOR_EVERYONE), *[Meeting.also_types.like(f"%{k}%") for k in _FOR_EVERYONE]
