@@ -11,7 +11,7 @@ import pytest
 
 from services import fees
 from services.db import Database
-from services.handbook.pack import load_pack
+from services.handbook.pack import LapseRule, load_pack
 from services.reports.monthly import MonthReport, month_report
 from tests.conftest import Builder
 from tests.reports.conftest import TODAY, People, meeting
@@ -28,7 +28,7 @@ def town(db: Database, build: Builder, people: People) -> dict[str, str]:
     one = build.branch("B01", "一村党支部", founded_on=date(2000, 1, 1))
     names = ["甲", "乙", "丙", *UNPAID, *ABSENT, "晚交"]
     ids = {n: people.add(one.id, n, date(2005, 7, 1)).id for n in names}
-    for i, month in enumerate(MONTHS, start=1):
+    for i in range(1, len(MONTHS) + 1):
         att = {
             mid: "absent" if ABSENT.get(name, 0) > len(MONTHS) - i else "present" for name, mid in ids.items()
         }
@@ -46,8 +46,8 @@ def town(db: Database, build: Builder, people: People) -> dict[str, str]:
 
 def _check_runs(report: MonthReport) -> dict[tuple[str, str], int]:
     """(dues/life, name) → months of the runs the check's lapse findings name ("欠四（4 个月）")."""
-    kind = {r.id: r.check for r in load_pack().rule if getattr(r, "type", "") == "lapse"}
-    out = {}
+    kind = {r.id: r.check for r in load_pack().rule if isinstance(r, LapseRule)}
+    out: dict[tuple[str, str], int] = {}
     for f in report.findings:
         if f["rule_id"] in kind:
             for name, months in re.findall(r"([^：、（]+)（(\d+) 个月）", f["message"]):
@@ -57,7 +57,7 @@ def _check_runs(report: MonthReport) -> dict[tuple[str, str], int]:
 
 def _due_runs(report: MonthReport) -> dict[tuple[str, str], int]:
     """(dues/life, name) → months of the runs the 到期事项 list states ("已连续 4 个月")."""
-    out = {}
+    out: dict[tuple[str, str], int] = {}
     for d in report.due:
         if d.kind in ("dues", "life"):
             found = re.search(r"已连续 (\d+) 个月", d.what)
