@@ -319,7 +319,9 @@ def _runs(
     out = []
     end = _month_index(as_of)
     for m in members:
-        start = max(_month_index(month_key(m.joined_on)), _month_index(month_key(m.branch_since)))
+        start = max(
+            m.joined_on.year * 12 + m.joined_on.month, m.branch_since.year * 12 + m.branch_since.month
+        )
         start = max(start, earliest.get(m.id, 0))
         stop = max(last_ok.get(m.id, 0), start - 1)
         gaps = [i for i in excused.get(m.id, ()) if stop < i <= end]
