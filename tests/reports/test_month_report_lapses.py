@@ -25,6 +25,11 @@ ABSENT = {"缺二": 2, "缺四": 4, "缺六": 6}
 
 @pytest.fixture
 def town(db: Database, build: Builder, people: People) -> dict[str, str]:
+    return build_town(db, build, people)
+
+
+def build_town(db: Database, build: Builder, people: People) -> dict[str, str]:
+    """One branch with a 主题党日 each month January–October 2026 and the dues and absences above."""
     one = build.branch("B01", "一村党支部", founded_on=date(2000, 1, 1))
     names = ["甲", "乙", "丙", *UNPAID, *ABSENT, "晚交"]
     ids = {n: people.add(one.id, n, date(2005, 7, 1)).id for n in names}
@@ -128,3 +133,28 @@ def test_lapse_runs_are_computed_once_inside_a_report_block_and_afresh_after_it(
     assert {r.name: r.months for r in first}["欠二"] == 2
     assert "欠二" not in {r.name for r in other}
     assert "欠二" not in later and later["欠四"] == 4
+
+
+def test_due_list_and_check_agree_on_postgresql(pg_database: Database) -> None:
+    build = Builder(pg_database)
+    build_town(pg_database, build, People(build, pg_database))
+    with pg_database.reader() as s:
+        before = month_report(s, "2026-10", today=date(2026, 11, 10))
+    check, due = _check_runs(before), _due_runs(before)
+    assert check == {
+        ("dues", "欠四"): 4,
+        ("dues", "欠五"): 5,
+        ("dues", "欠七"): 7,
+        ("dues", "晚交"): 4,
+        ("life", "缺四"): 4,
+        ("life", "缺六"): 6,
+    }
+    assert due == {
+        ("dues", "欠二"): 2,
+        ("dues", "欠四"): 4,
+        ("dues", "欠五"): 5,
+        ("dues", "晚交"): 4,
+        ("life", "缺二"): 2,
+        ("life", "缺四"): 4,
+    }
+    _agree(check, due)
