@@ -6,6 +6,8 @@ handbook pack may supply its own ``FeeSchedule`` (the farmers' fixed amount is a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -270,6 +272,39 @@ def _index_month(index: int) -> str:
     return f"{y:04d}-{m + 1:02d}"
 
 
+# How far back a lapse run is followed by default (months): longer runs are reported as this long.
+LAPSE_LOOKBACK_MONTHS = 36
+
+_SHARED = "services.fees.shared_lapse_runs"
+
+
+@contextmanager
+def shared_lapse_runs(session: Session) -> Iterator[None]:
+    """Within the block, ``unpaid_runs`` and ``life_gap_runs`` called on ``session`` with the same
+    arguments (kind, month, set of branches, look-back, ``paid_by``) are computed once and the result
+    shared (a report that runs the handbook check's lapse rules and lists the same runs itself, e.g. the
+    一月一分析's 到期事项). Only for blocks that write nothing: a write inside would not be seen by a
+    later call. Nested blocks share the outer block's results; leaving the outermost one drops them."""
+    if _SHARED in session.info:
+        yield
+        return
+    session.info[_SHARED] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_SHARED, None)
+
+
+def _shared(session: Session, key: tuple[Any, ...], compute: Callable[[], list[Lapse]]) -> list[Lapse]:
+    """``compute()``, or its result of an earlier call of the same key inside ``shared_lapse_runs``."""
+    cache: dict[tuple[Any, ...], list[Lapse]] | None = session.info.get(_SHARED)
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return list(cache[key])
+
+
 def _runs(
     members: list[Any],
     last_ok: dict[str, int],
@@ -284,7 +319,9 @@ def _runs(
     out = []
     end = _month_index(as_of)
     for m in members:
-        start = max(_month_index(month_key(m.joined_on)), _month_index(month_key(m.branch_since)))
+        start = max(
+            m.joined_on.year * 12 + m.joined_on.month, m.branch_since.year * 12 + m.branch_since.month
+        )
         start = max(start, earliest.get(m.id, 0))
         stop = max(last_ok.get(m.id, 0), start - 1)
         gaps = [i for i in excused.get(m.id, ()) if stop < i <= end]
@@ -300,7 +337,7 @@ def unpaid_runs(
     session: Session,
     as_of: str,
     branch_ids: list[str] | None = None,
-    lookback_months: int = 36,
+    lookback_months: int = LAPSE_LOOKBACK_MONTHS,
     paid_by: date | None = None,
 ) -> list[Lapse]:
     """Members whose dues are unpaid for consecutive months up to ``as_of`` (党章第九条).
@@ -311,9 +348,16 @@ def unpaid_runs(
     whose dues are 0, or covered by an approved 免交, owes nothing and ends a run. ``paid_by`` None:
     every payment on record counts. Runs are followed back
     at most ``lookback_months``. Members without any dues record are not judged (the clerk must set
-    up their dues first). Three queries.
+    up their dues first). Three queries (none for a repeated call inside ``shared_lapse_runs``).
     """
     paid_by = paid_by or date.max
+    key = ("dues", as_of, None if branch_ids is None else frozenset(branch_ids), lookback_months, paid_by)
+    return _shared(session, key, lambda: _unpaid_runs(session, as_of, branch_ids, lookback_months, paid_by))
+
+
+def _unpaid_runs(
+    session: Session, as_of: str, branch_ids: list[str] | None, lookback_months: int, paid_by: date
+) -> list[Lapse]:
     members = _members_as_of(session, branch_ids, as_of)
     earliest = shift_month(as_of, -lookback_months + 1)
     good = (FeeDue.due_fen <= 0) | ((FeeDue.paid_fen > 0) & (FeeDue.paid_on <= paid_by))
@@ -340,8 +384,42 @@ def unpaid_runs(
 _FOR_EVERYONE = ("congress", "lecture", "theme_day", "life", "appraisal", "other")
 
 
+# _life_gap_runs looks for each member's last attendance in the last _RECENT_MONTHS months first; the
+# members not found there (at most _BY_MEMBER of them: read member by member) in the rest of the window.
+_RECENT_MONTHS = 3
+_BY_MEMBER = 500
+
+
+def _last_attended(
+    session: Session, meeting_filter: list[Any], ids: set[str], by_member: set[str] | None
+) -> dict[str, int]:
+    """Month index (year * 12 + month) of the last meeting matching ``meeting_filter`` each member of
+    ``ids`` attended or asked leave at. ``by_member``: read only these members' attendance (through its
+    member index) instead of every attendance of the matching meetings. One grouped query."""
+    counted = [
+        Attendance.deleted.is_not(True),
+        Attendance.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LEAVE]),
+    ]
+    stmt = select(Attendance.member_id, func.max(Meeting.held_on)).join(
+        Meeting, Meeting.id == Attendance.meeting_id
+    )
+    if by_member is not None:
+        stmt = stmt.where(Attendance.member_id.in_(sorted(by_member)), *meeting_filter, *counted)
+    else:
+        stmt = stmt.where(Attendance.meeting_id.in_(select(Meeting.id).where(*meeting_filter)), *counted)
+    out: dict[str, int] = {}
+    for member_id, day in session.execute(stmt.group_by(Attendance.member_id)):
+        if member_id in ids and day is not None:
+            d = day if isinstance(day, date) else date.fromisoformat(str(day))
+            out[member_id] = d.year * 12 + d.month
+    return out
+
+
 def life_gap_runs(
-    session: Session, as_of: str, branch_ids: list[str] | None = None, lookback_months: int = 36
+    session: Session,
+    as_of: str,
+    branch_ids: list[str] | None = None,
+    lookback_months: int = LAPSE_LOOKBACK_MONTHS,
 ) -> list[Lapse]:
     """Members who took part in no organisational life for consecutive months up to ``as_of``
     (党章第九条; followed back at most ``lookback_months``).
@@ -349,8 +427,16 @@ def life_gap_runs(
     Only months in which the member's branch (or party group) held a meeting the member was expected
     at count; a month in which the member attended, asked leave at the meeting (请假), was on approved
     leave, is excused as old and infirm (不作硬性要求), or was a 流动党员 taking part at the 流入地
-    (党员教育管理工作条例第二十三条) ends a run. Four queries.
+    (党员教育管理工作条例第二十三条) ends a run. Four queries (none for a repeated call inside
+    ``shared_lapse_runs``).
     """
+    key = ("life", as_of, None if branch_ids is None else frozenset(branch_ids), lookback_months)
+    return _shared(session, key, lambda: _life_gap_runs(session, as_of, branch_ids, lookback_months))
+
+
+def _life_gap_runs(
+    session: Session, as_of: str, branch_ids: list[str] | None, lookback_months: int
+) -> list[Lapse]:
     members = _members_as_of(session, branch_ids, as_of)
     ids = {m.id for m in members}
     earliest = parse_month(shift_month(as_of, -lookback_months + 1))
@@ -358,22 +444,15 @@ def life_gap_runs(
     in_window = [Meeting.deleted.is_not(True), Meeting.held_on >= earliest, Meeting.held_on < last]
     if branch_ids is not None:  # members attend their own branch's meetings (observers aside)
         in_window.append(Meeting.branch_id.in_(branch_ids))
-    # Each member's last meeting attended (or excused at) in the window: one grouped query.
-    stmt = (
-        select(Attendance.member_id, func.max(Meeting.held_on))
-        .join(Meeting, Meeting.id == Attendance.meeting_id)
-        .where(
-            Attendance.meeting_id.in_(select(Meeting.id).where(*in_window)),
-            Attendance.deleted.is_not(True),
-            Attendance.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LEAVE]),
-        )
-        .group_by(Attendance.member_id)
-    )
-    attended: dict[str, int] = {}
-    for member_id, day in session.execute(stmt):
-        if member_id in ids and day is not None:
-            d = day if isinstance(day, date) else date.fromisoformat(str(day))
-            attended[member_id] = d.year * 12 + d.month
+    # Each member's last meeting attended (or excused at) in the window. Most members attended one in
+    # the last few months: a grouped query over those months' meetings, then one over the rest of the
+    # window for only the members not found there (the same maxima from a fraction of the rows).
+    recent = parse_month(shift_month(as_of, -_RECENT_MONTHS + 1))
+    attended = _last_attended(session, [*in_window, Meeting.held_on >= recent], ids, None)
+    older = ids - attended.keys()
+    if older and recent > earliest:
+        by_member = older if len(older) <= _BY_MEMBER else None
+        attended.update(_last_attended(session, [*in_window, Meeting.held_on < recent], older, by_member))
     # Months with a meeting, per branch (for everyone) and per party group: one grouped query.
     for_all = or_(
         Meeting.type.in_(_FOR_EVERYONE), *[Meeting.also_types.like(f"%{k}%") for k in _FOR_EVERYONE]

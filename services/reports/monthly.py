@@ -214,12 +214,14 @@ def month_report(
         session, ids, month, {b.code: b for b in branches}, {b.id: where.code(b) for b in where.branches}
     )
     pack = pack or load_pack()
-    result = scoped_check(session, pack, month_period(month.year, month.month), where, today)
+    # The check's lapse rules and the 到期事项 list judge the same dues / organisational-life runs: once.
+    with fees.shared_lapse_runs(session):
+        result = scoped_check(session, pack, month_period(month.year, month.month), where, today)
+        due = _due(session, where, month, pack, today)
     order = {b.id: i for i, b in enumerate(where.branches)}
     findings = sorted(
         result.findings, key=lambda f: (order.get(f.branch_id, 0), -f.rank, f.rule_id, f.period)
     )
-    due = _due(session, where, month, pack)
     notes = []
     if month.year == today.year and month.month == today.month:
         notes.append(f"注：{month.label()}尚未结束，截至 {today.isoformat()} 的记录。")
@@ -283,8 +285,9 @@ def _fill_counts(
             by_code[code_of[branch_id]].ledgers[label] += n
 
 
-def _due(session: Session, where: Scope, month: Month, pack: Pack) -> list[DueItem]:
-    """What falls due in the month after ``month`` (and what is already overdue by then)."""
+def _due(session: Session, where: Scope, month: Month, pack: Pack, today: date) -> list[DueItem]:
+    """What falls due in the month after ``month`` (and what is already overdue by then), as known on
+    ``today`` (a dues payment made after it is not known, as in the handbook check)."""
     nxt = month.next()
     start, end = nxt.first, nxt.last
     branches = where.branches
@@ -381,11 +384,15 @@ def _due(session: Session, where: Scope, month: Month, pack: Pack) -> list[DueIt
             )
 
     as_of = str(month)
-    for kind, runner, noun in (
-        ("dues", fees.unpaid_runs, "未交党费"),
-        ("life", fees.life_gap_runs, "未参加组织生活"),
-    ):
-        for run in runner(session, as_of, ids):
+    # The same arguments as the handbook's lapse rules (services.handbook.ledger_rules.lapse) for a
+    # month that has ended, so inside shared_lapse_runs both read one computation.
+    lookback = fees.LAPSE_LOOKBACK_MONTHS
+    runs_of = {
+        "dues": fees.unpaid_runs(session, as_of, ids, lookback, paid_by=today),
+        "life": fees.life_gap_runs(session, as_of, ids, lookback_months=lookback),
+    }
+    for kind, noun in (("dues", "未交党费"), ("life", "未参加组织生活")):
+        for run in runs_of[kind]:
             reach = run.months + 1
             if reach == 3:
                 urgency, todo = REMIND, "支委谈心谈话，了解原因，提醒按时参加/交纳（党章第九条，满3个月提醒）"

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from services import fees
 from services.errors import ValidationError
 from services.handbook.pack import Pack
 from services.handbook.period import month as month_period
@@ -121,19 +122,21 @@ def quarter_report(
     pack = pack or load_pack()
     code_of = {b.id: where.code(b) for b in where.branches}
     trends = {where.code(b): BranchTrend(where.code(b), where.name(b), [], [], []) for b in where.branches}
-    for m in months:
-        rows = {where.code(b): _empty_month(b, where) for b in where.branches}
-        if (m.year, m.month) <= (today.year, today.month):
-            _fill_counts(session, where.ids, m, rows, code_of)
-            found = scoped_check(session, pack, month_period(m.year, m.month), where, today).findings
-        else:
-            found = []
-        for code, trend in trends.items():
-            trend.months.append(rows[code])
-            mine = [f for f in found if code_of.get(f.branch_id) == code]
-            trend.errors.append(sum(1 for f in mine if f.importance == "error"))
-            trend.warnings.append(sum(1 for f in mine if f.importance == "warning"))
-    whole = scoped_check(session, pack, quarter_period(year, q), where, today)
+    # The quarter's check and its last month's judge the lapse runs of the same month: computed once.
+    with fees.shared_lapse_runs(session):
+        for m in months:
+            rows = {where.code(b): _empty_month(b, where) for b in where.branches}
+            if (m.year, m.month) <= (today.year, today.month):
+                _fill_counts(session, where.ids, m, rows, code_of)
+                found = scoped_check(session, pack, month_period(m.year, m.month), where, today).findings
+            else:
+                found = []
+            for code, trend in trends.items():
+                trend.months.append(rows[code])
+                mine = [f for f in found if code_of.get(f.branch_id) == code]
+                trend.errors.append(sum(1 for f in mine if f.importance == "error"))
+                trend.warnings.append(sum(1 for f in mine if f.importance == "warning"))
+        whole = scoped_check(session, pack, quarter_period(year, q), where, today)
     order = {b.id: i for i, b in enumerate(where.branches)}
     own = [f for f in whole.findings if f.period == f"{year}Q{q}"]
     own.sort(key=lambda f: (order.get(f.branch_id, 0), -f.rank, f.rule_id))
