@@ -97,17 +97,23 @@ def create_group(
     leader_id: str | None = None,
     founded_on: date | None = None,
     today: date | None = None,
+    founding_unknown: bool = False,
 ) -> PartyGroup:
     """New group in ``branch_id``; ``leader_id`` (optional) must be an active member of the branch
     and is assigned to the group. ``founded_on`` (成立日期, local date; default today) is the first day
-    the group is judged on (党小组会 each month, 支部工作条例 第十三条). Raises
+    the group is judged on (党小组会 each month, 支部工作条例 第十三条). ``founding_unknown``: the date is
+    not known (a group named in an imported roster): stored as None, so no earlier 党小组会 is refused,
+    and the checks judge the group from its first 党小组会 on record (``handbook.facts``) until the
+    clerk sets the date (:func:`set_founded`). Raises
     ValidationError("name"/"leader_id"/"founded_on": in the future or before the branch was founded)."""
     today = today or date.today()
     branch = get_branch(session, branch_id)
     if branch.dissolved_on:
         raise ValidationError("branch", f"{branch.name}已撤销，不能新建党小组。")
     name = _check_name(session, branch_id, name)
-    founded = _check_founded(branch.founded_on, founded_on or today, today)
+    founded: date | None = None
+    if not founding_unknown:
+        founded = _check_founded(branch.founded_on, founded_on or today, today)
     order = session.scalar(select(func.count()).where(PartyGroup.branch_id == branch_id)) or 0
     group = PartyGroup(branch_id=branch_id, name=name, sort_order=order, founded_on=founded)
     session.add(group)

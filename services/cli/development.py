@@ -13,6 +13,7 @@ from models.enums import DevelopmentStage, label
 from services import development as dev
 from services import org
 from services.cli import Context, emit, parse_date
+from services.cli._ids import short_id
 from services.workdays import working_days
 
 
@@ -88,8 +89,9 @@ def apply(args: argparse.Namespace, ctx: Context) -> int:
         data = dev.ApplicantInput(
             args.name, args.id_number, parse_date(args.applied, "applied_on"), args.phone
         )
-        applicant_id = dev.create_applicant(s, branch.id, data).id
-    print(applicant_id)
+        applicant = dev.create_applicant(s, branch.id, data)
+        applicant_id, name = applicant.id, applicant.name
+    print(f"已登记入党申请人 {name}，编号 {short_id(applicant_id)}。")
     return 0
 
 
@@ -129,7 +131,8 @@ def training(args: argparse.Namespace, ctx: Context) -> int:
 def admit(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         member = dev.admit(s, args.id, parse_date(args.date, "admitted_on"), tuple(args.introducers))
-    print(member.id)
+        member_id, name = member.id, member.name
+    print(f"已接收 {name} 为预备党员，党员编号 {short_id(member_id)}。")
     return 0
 
 

@@ -13,6 +13,7 @@ from models import Member, Township
 from models.enums import BranchDomain, BranchKind, CommitteeRole, ExclusionGround, code_for, label
 from services import committee, groups, org
 from services.cli import Context, coded, emit, parse_date
+from services.cli._ids import is_prefix, short_id
 from services.errors import NotFound, ValidationError
 
 
@@ -75,9 +76,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--name", dest="name_opt", default=None, help="党小组名称")
     add.add_argument("--branch", required=True, help="支部代码")
     add.add_argument("--leader", default=None, help="组长（党员编号或姓名）")
-    add.add_argument("--founded", default=None, help="成立日期（默认今天；此前的月份不检查党小组会）")
+    add.add_argument(
+        "--founded",
+        default=None,
+        help="成立日期（不写：未登记，对标检查从第一次党小组会记录起要求每月开会，此前不查）",
+    )
     add.set_defaults(handler=group_add)
-    fnd = g.add_parser("founded", help="更正党小组成立日期")
+    fnd = g.add_parser("founded", help="登记或更正党小组成立日期")
     fnd.add_argument("--branch", required=True)
     fnd.add_argument("--group", required=True)
     fnd.add_argument("--date", required=True, help="成立日期")
@@ -212,6 +217,7 @@ def branch_list(args: argparse.Namespace, ctx: Context) -> int:
                         "code": n.code,
                         "name": n.name,
                         "kind": n.kind,
+                        "domain": n.domain,
                         "members": n.member_count,
                         "depth": depth,
                     }
@@ -223,7 +229,9 @@ def branch_list(args: argparse.Namespace, ctx: Context) -> int:
         emit(rows, True)
     else:
         for r in rows:
-            print(f"{'  ' * int(str(r['depth']))}{r['code']}\t{r['name']}\t{r['members']} 人")
+            kind = label(BranchKind(r["kind"])) if r["kind"] in BranchKind.__members__.values() else "乡镇"
+            domain = f"\t{label(BranchDomain(r['domain']))}" if r["domain"] else ""
+            print(f"{'  ' * int(str(r['depth']))}{r['code']}\t{r['name']}\t{kind}{domain}\t{r['members']} 人")
     return 0
 
 
@@ -240,6 +248,16 @@ def member_ref(session: Session, branch_id: str, ref: str, field: str = "member_
             select(Member).where(Member.branch_id == branch_id, Member.name == ref, Member.deleted.is_(False))
         )
     )
+    if not named and is_prefix(ref.lower()):  # the short id the CLI prints (first 8 characters or more)
+        named = list(
+            session.scalars(
+                select(Member).where(
+                    Member.branch_id == branch_id,
+                    Member.id.startswith(ref.lower()),
+                    Member.deleted.is_(False),
+                )
+            )
+        )
     if not named:
         raise ValidationError(field, f"本支部没有名为「{ref}」的党员（也可用党员编号）。")
     if len(named) > 1:
@@ -335,10 +353,19 @@ def group_add(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         branch = org.branch_by_code(s, args.branch)
         leader = member_ref(s, branch.id, args.leader, "leader_id").id if args.leader else None
-        g = groups.create_group(s, branch.id, name, leader_id=leader, founded_on=founded)
+        # No --founded: the date is not known (a group that has met for years, set up in the app
+        # today); it is not "today", which would refuse every earlier 党小组会 the clerk back-fills.
+        g = groups.create_group(
+            s, branch.id, name, leader_id=leader, founded_on=founded, founding_unknown=founded is None
+        )
         name, gid = g.name, g.id
-    print(gid)
-    print(f"已新建党小组 {name}")
+    if founded:
+        print(f"已新建党小组 {name}（{founded.isoformat()} 成立），编号 {short_id(gid)}。")
+    else:
+        print(
+            f"已新建党小组 {name}，编号 {short_id(gid)}。成立日期未登记：对标检查从第一次党小组会记录起"
+            f"要求每月开会；知道日期时请补登：group founded --branch {args.branch} --group {name} --date 成立日期"
+        )
     return 0
 
 
@@ -411,7 +438,9 @@ def group_list(args: argparse.Namespace, ctx: Context) -> int:
         emit(rows, True)
     else:
         for r in rows:
-            since = f"\t{r['founded_on']} 成立" if r["founded_on"] else ""
+            since = (
+                f"\t{r['founded_on']} 成立" if r["founded_on"] else "\t成立日期未登记（group founded 补登）"
+            )
             print(f"{r['name']}\t组长 {r['leader'] or '—'}\t{r['members']} 人{since}")
     return 0
 
@@ -434,8 +463,9 @@ def seat_add(args: argparse.Namespace, ctx: Context) -> int:
         warnings = committee.seat_warnings(s, member.id, role, start)
         seat = committee.add_seat(s, branch.id, member.id, role, start, end, elected_how=args.how)
         seat_id, name = seat.id, member.name
-    print(seat_id)
-    print(f"已登记 {name} 任{label(CommitteeRole(role))}（自 {start.isoformat()}）")
+    print(
+        f"已登记 {name} 任{label(CommitteeRole(role))}（自 {start.isoformat()}），编号 {short_id(seat_id)}。"
+    )
     for w in warnings:
         print(f"提示：{w}")
     return 0
@@ -570,9 +600,10 @@ def election_record(args: argparse.Namespace, ctx: Context) -> int:
                 guests=guests,
             ),
         )
-    print(result.meeting_id)
+    print(
+        f"已记录换届选举，新一届自 {held_on.isoformat()} 起；选举大会会议记录编号 {short_id(result.meeting_id)}。"
+    )
     print(result.quorum.describe())
-    print(f"已记录换届选举，新一届自 {held_on.isoformat()} 起")
     for w in result.warnings:
         print(f"提示：{w}")
     return 0

@@ -83,7 +83,7 @@ def test_upgrading_backfills_the_founding_day_from_the_first_group_meeting_or_cr
 ) -> None:
     branch = build.branch(members=3)
     with db.transaction("t") as s:
-        met = groups.create_group(s, branch.id, "一组", founded_on=date(2026, 9, 1), today=TODAY).id
+        met = groups.create_group(s, branch.id, "一组", founded_on=date(2026, 3, 1), today=TODAY).id
         idle = groups.create_group(s, branch.id, "二组", founded_on=date(2026, 9, 1), today=TODAY).id
         data = meetings.MeetingInput("group", date(2026, 3, 2), "学习", party_group_id=met, attendance=[])
         meetings.create_meeting(s, branch.id, data, today=TODAY)
