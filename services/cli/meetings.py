@@ -133,7 +133,7 @@ def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
     exceptions = on_leave | absent
     guests = []
     for spec in args.observer:
-        name, _, unit = spec.partition(":")
+        name, _, unit = spec.replace("：", ":").partition(":")  # a full-width colon typed in Chinese IME
         guests.append(meetings.GuestInput(name.strip(), unit.strip()))
     with ctx.db().transaction(ctx.user) as s:
         branch = org.branch_by_code(s, args.branch)

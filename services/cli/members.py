@@ -109,9 +109,10 @@ def member_list(args: argparse.Namespace, ctx: Context) -> int:
     else:
         for r in rows:
             print(
-                f"{r.name}\t{label(Gender(r.gender))}\t{r.id_number}\t{label(MemberStatus(r.status))}\t{r.branch_name}\t{r.phone}"
+                f"{r.name}\t{label(Gender(r.gender))}\t{r.id_number}\t{label(MemberStatus(r.status))}"
+                f"\t{r.branch_name}\t{r.phone}\t{short_id(r.id)}"
             )
-        print(f"共 {len(rows)} 人")
+        print(f"共 {len(rows)} 人" + ("（最后一列为党员编号，可用于 --leave 编号:原因 等）" if rows else ""))
     return 0
 
 
