@@ -13,7 +13,7 @@ from services.sync import enrollment, keys
 from services.sync.ack import apply_ack, write_ack
 from services.sync.conflicts import STATUS, list_conflicts, merge
 from services.sync.crypto import load_county_key
-from services.sync.errors import SyncError
+from services.sync.errors import NothingToSync, SyncError
 from services.sync.exporter import export_package
 from services.sync.package import read_package
 from services.sync.receiver import ImportResult, import_package, release_enrolled
@@ -125,7 +125,11 @@ def _progress_bar(done: int, total: int, what: str) -> None:
 
 
 def sync_export(args: argparse.Namespace, ctx: Context) -> int:
-    result = export_package(ctx.db(), args.outdir, full=args.full, user=ctx.user, progress=_progress_bar)
+    try:
+        result = export_package(ctx.db(), args.outdir, full=args.full, user=ctx.user, progress=_progress_bar)
+    except NothingToSync as exc:  # not a failure: everything has reached the county already
+        emit({"exported": False, "message": exc.message} if args.json else exc.message, args.json)
+        return 0
     if args.json:
         emit(result.to_json(), True)
     else:
