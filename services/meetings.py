@@ -13,6 +13,7 @@ from models.enums import AttendanceStatus, MeetingType, label
 from services import textclean
 from services.dates import in_year
 from services.errors import ErrorCollector, NotFound, ValidationError, ValidationErrors
+from services.groups import group_members_on
 from services.members import members_on
 from services.org import committee_on, get_branch, soft_delete
 
@@ -116,13 +117,15 @@ class Quorum:
 def expected_attendees(
     session: Session, branch_id: str, meeting_type: str, day: date, party_group_id: str | None = None
 ) -> list[Member]:
-    """Who should attend: the committee for 支委会, the group for 党小组会, else every member."""
+    """Who should attend on ``day``: the committee seated that day for 支委会, those in the group that
+    day for 党小组会 (a member who has since moved is expected at the old group's meetings, not the new
+    one's: ``groups.group_members_on``), else every member of the branch that day."""
     members = members_on(session, branch_id, day)
     if meeting_type == MeetingType.COMMITTEE:
         seats = {s.member_id for s in committee_on(session, branch_id, day)}
         return [m for m in members if m.id in seats]
     if meeting_type == MeetingType.GROUP and party_group_id:
-        return [m for m in members if m.party_group_id == party_group_id]
+        return group_members_on(session, party_group_id, day, members)
     return members
 
 

@@ -15,6 +15,7 @@ from models.enums import LABELS, Discipline, Education, MemberState, MemberStatu
 from services import idcard, textclean
 from services.dates import age_on
 from services.errors import ErrorCollector, NotFound, ValidationError, ValidationErrors
+from services.groups import move_member
 from services.org import get_branch, soft_delete
 
 
@@ -254,6 +255,8 @@ def update_member(session: Session, member_id: str, data: MemberInput, today: da
     branch = get_branch(session, member.branch_id)
     data = textclean.cleaned_input(data)
     info = _validate(session, branch, data, today or date.today(), member.id)
+    if data.party_group_id != member.party_group_id:  # a move today; the past group is kept
+        move_member(session, member, data.party_group_id, today or date.today())
     _apply(member, data, info)
     session.flush()
     return member

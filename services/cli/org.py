@@ -102,6 +102,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     asg.add_argument("--group", default=None, help="党小组名称；省略则移出党小组")
     asg.add_argument("members", nargs="*", help="党员编号或姓名")
     asg.add_argument("--members", dest="member_list", default="", help="也可逗号分隔：ID1,ID2,…")
+    asg.add_argument(
+        "--date", default=None, help="调组日期（默认今天）；此前的党小组会仍按原党小组要求这些党员"
+    )
     asg.set_defaults(handler=group_assign)
     dis = g.add_parser("dissolve", help="撤销党小组（组员移出，记录保留）")
     dis.add_argument("--branch", required=True)
@@ -229,8 +232,9 @@ def branch_list(args: argparse.Namespace, ctx: Context) -> int:
         emit(rows, True)
     else:
         for r in rows:
-            kind = label(BranchKind(r["kind"])) if r["kind"] in BranchKind.__members__.values() else "乡镇"
-            domain = f"\t{label(BranchDomain(r['domain']))}" if r["domain"] else ""
+            code, field = str(r["kind"]), str(r["domain"])
+            kind = label(BranchKind(code)) if code in BranchKind.__members__.values() else "乡镇"
+            domain = f"\t{label(BranchDomain(field))}" if field else ""
             print(f"{'  ' * int(str(r['depth']))}{r['code']}\t{r['name']}\t{kind}{domain}\t{r['members']} 人")
     return 0
 
@@ -404,9 +408,11 @@ def group_assign(args: argparse.Namespace, ctx: Context) -> int:
         if not refs:
             raise ValidationError("member_ids", "请给出要编组的党员（编号或姓名）。")
         ids = [member_ref(s, branch.id, ref, "member_ids").id for ref in refs]
-        changed = groups.assign_members(s, group_id, ids, branch_id=branch.id)
+        on = parse_date(args.date, "on") if args.date else None
+        changed = groups.assign_members(s, group_id, ids, branch_id=branch.id, on=on)
     where = f"编入{args.group}" if args.group else "移出党小组"
-    print(f"已将 {changed} 名党员{where}")
+    since = f"（自 {on.isoformat()}）" if on else ""
+    print(f"已将 {changed} 名党员{where}{since}")
     return 0
 
 

@@ -47,6 +47,7 @@ TABLE_LABELS: dict[str, str] = {
     "township": "乡镇",
     "branch": "党组织",
     "party_group": "党小组",
+    "party_group_membership": "党小组编组记录",
     "committee_seat": "支委任职",
     "branch_term": "支委会任期",
     "meeting_guest": "列席人员",
