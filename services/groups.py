@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Meeting, Member, PartyGroup, PartyGroupMembership
+from services import localtime
 from services.errors import NotFound, ValidationError
 from services.org import get_branch, soft_delete
 
@@ -79,13 +80,26 @@ def group_members_on(session: Session, group_id: str, day: date, candidates: lis
     ]
 
 
-def move_member(session: Session, member: Member, group_id: str | None, on: date) -> None:
+def move_member(
+    session: Session,
+    member: Member,
+    group_id: str | None,
+    on: date,
+    *,
+    dated: bool = True,
+    today: date | None = None,
+) -> None:
     """Put ``member`` in ``group_id`` (None: in no group) from ``on`` (local date), keeping where the
-    member was before: the open span ends the day before ``on``, a new one starts on ``on`` (the
-    member's first group: since before any record). Sets ``member.party_group_id``. Raises
-    ValidationError("on") for a move dated before the member's last recorded move."""
+    member was before: the open span ends on ``on`` (exclusive), a new one starts on ``on`` (the
+    member's first group: since before any record). Sets ``member.party_group_id``.
+
+    ``dated`` False (the clerk gave no date, ``on`` is ``today``): a group assigned earlier the same day
+    is corrected in place, not ended — setting up the groups on the first day (a leader picked, then put
+    in another group) is not a move. Raises ValidationError("on") for a move dated before the member's
+    last recorded move."""
     if member.party_group_id == group_id:
         return
+    today = today or date.today()
     rows = list(
         session.scalars(
             select(PartyGroupMembership).where(
@@ -93,13 +107,19 @@ def move_member(session: Session, member: Member, group_id: str | None, on: date
             )
         )
     )
-    if not rows and member.party_group_id:  # in a group since before any record: make that explicit
-        first = PartyGroupMembership(member_id=member.id, party_group_id=member.party_group_id)
-        session.add(first)
-        rows = [first]
-    for row in rows:
-        if row.end_on is not None:
-            continue
+    implicit = not rows and bool(member.party_group_id)
+    if implicit:  # in a group since before any record: make that explicit
+        rows = [PartyGroupMembership(member_id=member.id, party_group_id=member.party_group_id)]
+        session.add(rows[0])
+    for row in [r for r in rows if r.end_on is None]:
+        entered = localtime.to_local(row.created_at).date() if row.created_at else today
+        if not dated and not implicit and entered == today:  # assigned today, corrected today
+            if group_id:
+                row.party_group_id = group_id
+            else:
+                soft_delete(row)
+            member.party_group_id = group_id
+            return
         if row.start_on is not None and row.start_on > on:
             raise ValidationError(
                 "on",
@@ -261,7 +281,7 @@ def set_leader(
         raise ValidationError("leader_id", f"{group.name}已撤销。")
     if member_id:
         member = _branch_member(session, group.branch_id, member_id, "leader_id")
-        move_member(session, member, group.id, today or date.today())
+        move_member(session, member, group.id, today or date.today(), dated=False, today=today)
     group.leader_id = member_id or None
     session.flush()
     return group
@@ -283,7 +303,7 @@ def assign_members(
     future, before the group was founded or before a member's last move: ValidationError("on"). A
     member who led another group stops leading it. Returns how many members changed group."""
     today = today or date.today()
-    on = on or today
+    dated, on = on is not None, on or today
     if on > today:
         raise ValidationError("on", "调组日期不能晚于今天。")
     if group_id is not None:
@@ -308,7 +328,7 @@ def assign_members(
                 old = session.get(PartyGroup, member.party_group_id)
                 if old is not None and old.leader_id == member.id:
                     old.leader_id = None
-            move_member(session, member, group_id, on)
+            move_member(session, member, group_id, on, dated=dated, today=today)
             changed += 1
     session.flush()
     return changed
@@ -330,7 +350,7 @@ def dissolve_group(session: Session, group_id: str, on: date, today: date | None
     for member in list(
         session.scalars(select(Member).where(Member.party_group_id == group_id, Member.deleted.is_(False)))
     ):
-        move_member(session, member, None, on)
+        move_member(session, member, None, on, today=today)
     session.flush()
     return group
 

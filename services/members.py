@@ -256,7 +256,8 @@ def update_member(session: Session, member_id: str, data: MemberInput, today: da
     data = textclean.cleaned_input(data)
     info = _validate(session, branch, data, today or date.today(), member.id)
     if data.party_group_id != member.party_group_id:  # a move today; the past group is kept
-        move_member(session, member, data.party_group_id, today or date.today())
+        day = today or date.today()
+        move_member(session, member, data.party_group_id, day, dated=False, today=day)
     _apply(member, data, info)
     session.flush()
     return member

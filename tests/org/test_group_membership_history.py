@@ -101,3 +101,19 @@ def test_months_missed_in_the_old_group_count_towards_a_lapse_after_the_move(
     with db.reader() as s:
         runs = {r.name: (r.months, r.since) for r in fees.life_gap_runs(s, "2026-11", [branch_id])}
     assert runs == {"甲": (5, "2026-04")}  # April–August in 一组; not judged by 二组, which never met
+
+
+def test_regrouping_on_the_day_the_groups_are_set_up_is_a_correction_not_a_move(
+    db: Database, build: Builder
+) -> None:
+    branch = build.branch(members=0)
+    jia = build.member(branch.id, "甲")
+    today = date.today()  # the clerk's first day: the groups are entered and sorted out today
+    with db.transaction("t") as s:
+        a = groups.create_group(s, branch.id, "一组", founded_on=date(2025, 1, 1), today=today).id
+        b = groups.create_group(s, branch.id, "二组", founded_on=date(2025, 1, 1), today=today).id
+        groups.set_leader(s, a, jia.id, today=today)  # first made leader of 一组 …
+    with db.transaction("t") as s:
+        groups.assign_members(s, b, [jia.id], today=today)  # … then put in 二组, where 甲 has always been
+    assert _expected(db, branch.id, a, date(2025, 6, 5)) == []
+    assert _expected(db, branch.id, b, date(2025, 6, 5)) == ["甲"]
