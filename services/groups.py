@@ -311,7 +311,7 @@ def assign_members(
         if not _live(group):
             raise ValidationError("party_group_id", f"{group.name}已撤销，不能再编入党员。")
         branch_id = group.branch_id
-        if group.founded_on is not None and on < group.founded_on:
+        if dated and group.founded_on is not None and on < group.founded_on:
             raise ValidationError(
                 "on",
                 f"调组日期 {on.isoformat()} 早于{group.name}的成立日期（{group.founded_on.isoformat()}）。",

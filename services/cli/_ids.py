@@ -2,7 +2,8 @@
 
 Every command prints ids shortened to :data:`SHORT` characters (``short_id``); wherever a command takes
 an id (a positional or option named ``id`` or ``…_id``), :func:`expand_short_ids` replaces a unique
-prefix with the full id before the command runs, and refuses a prefix two records share.
+prefix with the full id before the command runs, and refuses a prefix two records share. Where the id
+is a member's (``member_id``, ``talker_id``), the member's name works too when no one else has it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,33 @@ def short_id(record_id: str) -> str:
 def is_prefix(text: str) -> bool:
     """True for 8–35 characters of lowercase hex and hyphens: a shortened UUID, not a full one."""
     return bool(_PREFIX.match(text))
+
+
+_FULL = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+MEMBER_FIELDS = ("member_id", "talker_id")  # arguments naming a member: a name works where it is unique
+
+
+def _by_name(ctx: Context, field: str, args: argparse.Namespace) -> str | None:
+    """The id of the one member (active or not, not deleted) named ``args.<field>``; None when nobody
+    has that name. Raises ValidationError(field) when several members share it."""
+    from sqlalchemy import select
+
+    from models import Branch, Member
+
+    name = str(getattr(args, field)).strip()
+    with ctx.db().reader() as s:
+        rows = s.execute(
+            select(Member.id, Branch.name)
+            .join(Branch, Branch.id == Member.branch_id)
+            .where(Member.name == name, Member.deleted.is_(False))
+        ).all()
+    if len(rows) > 1:
+        where = "、".join(sorted({b for _id, b in rows}))
+        raise ValidationError(
+            field,
+            f"有 {len(rows)} 名党员叫「{name}」（{where}），请改用党员编号（member list 最后一列）。",
+        )
+    return rows[0][0] if rows else None
 
 
 # Arguments taking several ids (``dev admit --introducers ID ID``).
@@ -72,6 +100,10 @@ def expand_short_ids(args: argparse.Namespace, ctx: Context) -> None:
         prefix = getattr(args, name).strip().lower()
         if is_prefix(prefix) and (full := _resolve(ctx, name, prefix)):
             setattr(args, name, full)
+        elif (
+            name.endswith(MEMBER_FIELDS) and not _FULL.match(prefix) and (found := _by_name(ctx, name, args))
+        ):
+            setattr(args, name, found)
     for name in ID_LISTS & vars(args).keys():
         values = getattr(args, name)
         if isinstance(values, list):
