@@ -172,3 +172,36 @@ def test_an_observer_without_a_unit_is_refused_and_a_full_width_colon_is_underst
     assert code == 1 and not out and "列席人员戚九" in err and "单位或职务" in err
     out = ok(town, capsys, *base, "--observer", "戚九：驻村第一书记")
     assert "列席：戚九（驻村第一书记）" in out
+
+
+def test_the_recycle_bin_restores_by_the_short_id_it_lists_without_naming_the_table(
+    town: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    short = printed_id(add_member(town, capsys, "张一", 1))
+    ok(town, capsys, "member", "delete", short)
+    listed = ok(town, capsys, "recycle", "list")
+    assert f"member\t{short}\t党员\t" in listed
+    assert "已恢复党员" in ok(town, capsys, "recycle", "restore", short)
+    assert [m["name"] for m in json.loads(ok(town, capsys, "member", "list", "--json"))] == ["张一"]
+    code, out, err = run(town, capsys, "recycle", "restore", short)
+    assert code == 1 and not out and "回收站里找不到编号" in err
+
+
+def test_a_members_name_works_where_a_member_id_is_taken_unless_two_share_it(
+    town: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_member(town, capsys, "张一", 1)
+    assert "2026-10 应交" in ok(
+        town, capsys, "fee", "set", "张一", "--month", "2026-10", "--category", "farmer"
+    )
+    add_member(town, capsys, "张一", 3)
+    code, out, err = run(town, capsys, "fee", "set", "张一", "--month", "2026-11", "--category", "farmer")
+    assert code == 1 and not out and "有 2 名党员叫「张一」" in err and "党员编号" in err
+
+
+def test_a_meeting_type_may_be_given_as_clerks_say_it(town: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    add_member(town, capsys, "张一", 1)
+    out = ok(town, capsys, "meeting", "add", "--branch", "B01", "--type", "党员大会", "--date", "2026-11-20", "--topics", "学习")  # fmt: skip
+    assert out.startswith("已保存 2026-11-20 支部党员大会")
+    code, _out, err = run(town, capsys, "meeting", "list", "--type", "会")  # 支部党员大会、支委会、党小组会 …
+    assert code == 2 and "无法识别“会”" in err

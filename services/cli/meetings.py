@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import Member
 from models.enums import AttendanceStatus, MeetingType, label
-from services import committee, groups, meetings, org, textclean
+from services import committee, groups, localtime, meetings, org, textclean
 from services.cli import Context, coded, emit, parse_date
 from services.cli._ids import is_prefix, short_id
 from services.errors import ValidationError, ValidationErrors
@@ -184,6 +184,13 @@ def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
     for w in warnings:
         print(f"已按 --force 保存。提示：{w.message.split('。')[0]}。")
     print(q.describe())
+    late = (localtime.local_today() - held_on).days
+    if late > 7 and not args.recorded_on:
+        print(
+            f"提示：会议已过去 {late} 天，记录日期按今天登记，对标检查会提示“会后按时录入”。如这是从纸质记录"
+            f"补录，请加 --backfilled --recorded-on 纸质记录上的日期（本条可 meeting delete {short_id(meeting_id)} "
+            "后重新录入）。"
+        )
     if guests:
         print("列席：" + "、".join(f"{g.name}（{g.unit}）" if g.unit else g.name for g in guests))
     return 0
