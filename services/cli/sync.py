@@ -9,6 +9,7 @@ from typing import Any
 
 from services import localtime, machine_settings
 from services.cli import Context, emit, existing_file
+from services.ledgers.schema import table_label
 from services.sync import enrollment, keys
 from services.sync.ack import apply_ack, write_ack
 from services.sync.conflicts import STATUS, list_conflicts, merge
@@ -250,7 +251,11 @@ def sync_status_cmd(args: argparse.Namespace, ctx: Context) -> int:
     pending = st["pending"]
     print(
         f"待同步更改：{sum(pending.values())} 条"
-        + ("" if not pending else "（" + "，".join(f"{t} {n}" for t, n in pending.items()) + "）")
+        + (
+            ""
+            if not pending
+            else "（" + "，".join(f"{table_label(t)} {n}" for t, n in pending.items()) + "）"
+        )
     )
     le, la = st["last_export"], st["last_ack"]
     print(f"上次导出：{le['file_name'] + '（' + local_text(le.get('at')) + '）' if le else '无'}")
