@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from services import cli
-from services.cli._ids import expand_short_ids
 from services.cli._parser import IntermixedParser, parse_command_line
 from services.errors import LedgerError
 from services.fileperms import restrict_umask
@@ -104,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with cli.OutputGate(sys.stdout).installed() as gate:
             ctx.gate = gate
             if args.command != "county":  # the county desk has its own database and no id arguments
+                from services.cli._ids import expand_short_ids
+
                 expand_short_ids(args, ctx)  # "1a2b3c4d" for a full record id, wherever ids are taken
             return handler(args, ctx)
     except LedgerError as exc:
