@@ -120,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: cli.Handler = args.handler
         with cli.OutputGate(sys.stdout).installed() as gate:
             ctx.gate = gate
+            if args.command != "county":  # the county desk has its own database and no id arguments
+                from services.cli._ids import expand_short_ids
+
+                expand_short_ids(args, ctx)  # "1a2b3c4d" for a full record id, wherever ids are taken
             return handler(args, ctx)
     except LedgerError as exc:
         print(f"错误：{cli.error_text(exc)}", file=sys.stderr)

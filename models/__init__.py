@@ -13,7 +13,14 @@ from models.handbook import FindingExplanation
 from models.meeting import Attendance, Meeting, MeetingExclusion, MeetingGuest
 from models.member import Member
 from models.meta import ChangeCounter, DbMeta
-from models.organization import Branch, BranchTerm, CommitteeSeat, PartyGroup, Township
+from models.organization import (
+    Branch,
+    BranchTerm,
+    CommitteeSeat,
+    PartyGroup,
+    PartyGroupMembership,
+    Township,
+)
 from models.rectification import Rectification, WeakBranchFlag
 from models.sync import (
     CountyItem,
@@ -61,6 +68,7 @@ __all__ = [
     "MemberExemption",
     "MemberTransfer",
     "PartyGroup",
+    "PartyGroupMembership",
     "Rectification",
     "SyncConflict",
     "SyncDevice",

@@ -59,6 +59,22 @@ class PartyGroup(Tracked, Base):
     dissolved_on: Mapped[date | None] = mapped_column(Date)
 
 
+class PartyGroupMembership(Tracked, Base):
+    """A member's time in one 党小组, so a 党小组会 of the past is judged against who was in the group
+    then. ``start_on``: the first day in it (None: since before any move was recorded — the member's
+    first group); ``end_on``: the first day no longer in it (None: still in it). ``Member.party_group_id``
+    stays the current group; a member with no row here (written in bulk, or before this table existed)
+    has been in that group throughout. Written by ``services.groups`` only."""
+
+    __tablename__ = "party_group_membership"
+    __label__ = "党小组编组记录"  # what a clerk calls its records (recycle bin, audit log)
+
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
+    party_group_id: Mapped[str] = mapped_column(ForeignKey("party_group.id"), index=True)
+    start_on: Mapped[date | None] = mapped_column(Date)
+    end_on: Mapped[date | None] = mapped_column(Date)
+
+
 class BranchTerm(Tracked, Base):
     """One term (届) of a branch committee; the branch's ``term_start``/``term_end`` mirror the
     current one. ``due_on`` is when the term expires by the pack's term length, ``ended_on`` the day

@@ -27,7 +27,7 @@ from models.enums import AttendanceStatus, CommitteeRole, ExclusionGround, Meeti
 from services.dates import add_years
 from services.errors import NotFound, ValidationError
 from services.members import members_on
-from services.org import get_branch
+from services.org import committee_on, get_branch
 
 COMMITTEE_THRESHOLD = 7  # full members from which a branch sets up a committee (支部工作条例 第八条)
 ROLES_WITHOUT_COMMITTEE = (CommitteeRole.SECRETARY, CommitteeRole.DEPUTY)
@@ -77,6 +77,32 @@ def allowed_roles(session: Session, branch_id: str, day: date) -> list[str]:
     if full_members_on(session, branch_id, day) >= COMMITTEE_THRESHOLD:
         return [str(r) for r in CommitteeRole]
     return [str(r) for r in ROLES_WITHOUT_COMMITTEE]
+
+
+def has_committee_on(session: Session, branch_id: str, day: date) -> bool:
+    """True when the branch has a seated committee (支部委员会) on ``day``: a 党委 or 党总支 always (they
+    are committees by kind), a 党支部 when a seat other than 书记/副书记 is held that day — a committee
+    elected while the branch had 7 full members stays in office for its term even if the count drops."""
+    branch = get_branch(session, branch_id)
+    if branch.kind != "branch":
+        return True
+    return any(s.role not in ROLES_WITHOUT_COMMITTEE for s in committee_on(session, branch_id, day))
+
+
+def committee_meeting_problem(session: Session, branch_id: str, day: date) -> str | None:
+    """Why a 支委会 cannot be recorded for ``branch_id`` on ``day`` (local date), or None when it can:
+    a 党支部 with no seated committee and fewer than 7 full members has no 支部委员会, only a 书记 (and when
+    needed a 副书记) — 《中国共产党支部工作条例（试行）》第八条 (as republished)."""
+    if has_committee_on(session, branch_id, day):
+        return None
+    full = full_members_on(session, branch_id, day)
+    if full >= COMMITTEE_THRESHOLD:
+        return None
+    return (
+        f"本支部 {day.isoformat()} 正式党员 {full} 名，不足 {COMMITTEE_THRESHOLD} 名，不设支部委员会"
+        "（只设书记，必要时设副书记），不能记录支委会；需要党员讨论决定的事项请召开支部党员大会，"
+        "书记、副书记碰头研究可记为“其他”（《中国共产党支部工作条例（试行）》第八条）。"
+    )
 
 
 def party_age_warnings(member: Member, role: str, start_on: date) -> list[str]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import Attendance, FeeDue, FundEntry, Meeting, Member
 from models.enums import AttendanceStatus, FeeCategory, FundDirection, MemberState
+from services import groups
 from services.errors import NotFound, ValidationError
 from services.exemptions import excused_months
 from services.ledgers.values import Money, Month, normalise_month
@@ -427,7 +428,8 @@ def life_gap_runs(
     Only months in which the member's branch (or party group) held a meeting the member was expected
     at count; a month in which the member attended, asked leave at the meeting (请假), was on approved
     leave, is excused as old and infirm (不作硬性要求), or was a 流动党员 taking part at the 流入地
-    (党员教育管理工作条例第二十三条) ends a run. Four queries (none for a repeated call inside
+    (党员教育管理工作条例第二十三条) ends a run. A member who changed group counts through every group
+    the member was in during the month (``groups.spans``). Five queries (none for a repeated call inside
     ``shared_lapse_runs``).
     """
     key = ("life", as_of, None if branch_ids is None else frozenset(branch_ids), lookback_months)
@@ -473,11 +475,29 @@ def _life_gap_runs(
             held_group.setdefault(group_id, set()).add(index)
     excused = excused_months(session, branch_ids, earliest, _month_end(as_of))
     empty: set[int] = set()
+    # A member who changed group was expected at the old group's meetings until the move, then at the
+    # new one's: the month counts through every group the member was in during it.
+    moved = groups.spans(session, [m.id for m in members])
+
+    def in_groups(m: Any, index: int) -> list[str]:
+        if m.id not in moved:
+            return [m.party_group_id] if m.party_group_id else []
+        first = parse_month(_index_month(index))
+        last = _month_end(_index_month(index))
+        return [sp.group_id for sp in moved[m.id] if sp.overlaps(first, last)]
 
     def counted(m: Any, index: int) -> bool:
-        return index in held.get(m.branch_id, empty) or index in held_group.get(m.party_group_id, empty)
+        return index in held.get(m.branch_id, empty) or any(
+            index in held_group.get(g, empty) for g in in_groups(m, index)
+        )
 
-    judged = [m for m in members if m.branch_id in held or m.party_group_id in held_group]
+    judged = [
+        m
+        for m in members
+        if m.branch_id in held
+        or m.party_group_id in held_group
+        or any(sp.group_id in held_group for sp in moved.get(m.id, []))
+    ]
     return _runs(judged, attended, as_of, {}, excused.life, counted)
 
 

@@ -2,6 +2,11 @@
 
 A group belongs to one branch and holds only that branch's members (支部工作条例 第十三条: the 党小组
 is formed inside the branch). A dissolved group keeps its records; its members are unassigned.
+
+Members' past groups are kept (``PartyGroupMembership``): every move is dated, so a 党小组会 of the past
+expects who was in the group that day (:func:`group_members_on`), not today's members. A member's first
+group counts from before any record (a back-filled meeting of the group the member has always been in
+expects the member); a member with no row has been in ``Member.party_group_id`` throughout.
 """
 
 from __future__ import annotations
@@ -12,9 +17,124 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Meeting, Member, PartyGroup
+from models import Meeting, Member, PartyGroup, PartyGroupMembership
+from services import localtime
 from services.errors import NotFound, ValidationError
-from services.org import get_branch
+from services.org import get_branch, soft_delete
+
+
+@dataclass(frozen=True)
+class Span:
+    """A member's time in one group: ``start_on`` first day (None: since before any record),
+    ``end_on`` first day no longer in it (None: still in it). Local calendar days."""
+
+    group_id: str
+    start_on: date | None
+    end_on: date | None
+
+    def covers(self, day: date) -> bool:
+        return (self.start_on is None or self.start_on <= day) and (self.end_on is None or day < self.end_on)
+
+    def overlaps(self, first: date, last: date) -> bool:
+        """In the group on any day of [first, last]."""
+        return (self.start_on is None or self.start_on <= last) and (
+            self.end_on is None or self.end_on > first
+        )
+
+
+def spans(session: Session, member_ids: list[str]) -> dict[str, list[Span]]:
+    """The recorded group history of each member in ``member_ids`` (oldest first); a member absent from
+    the result has no recorded move and is in ``Member.party_group_id`` throughout."""
+    out: dict[str, list[Span]] = {}
+    for i in range(0, len(member_ids), 2000):
+        rows = session.execute(
+            select(
+                PartyGroupMembership.member_id,
+                PartyGroupMembership.party_group_id,
+                PartyGroupMembership.start_on,
+                PartyGroupMembership.end_on,
+            ).where(
+                PartyGroupMembership.member_id.in_(member_ids[i : i + 2000]),
+                PartyGroupMembership.deleted.is_(False),
+            )
+        )
+        for member_id, group_id, start, end in rows:
+            out.setdefault(member_id, []).append(Span(group_id, start, end))
+    for history in out.values():
+        history.sort(key=lambda sp: sp.start_on or date.min)
+    return out
+
+
+def group_members_on(session: Session, group_id: str, day: date, candidates: list[Member]) -> list[Member]:
+    """Those of ``candidates`` (e.g. the branch's members on ``day``) who were in ``group_id`` on
+    ``day`` (local date), by their recorded moves; members never moved by their current group."""
+    history = spans(session, [m.id for m in candidates])
+    return [
+        m
+        for m in candidates
+        if (
+            any(sp.group_id == group_id and sp.covers(day) for sp in history[m.id])
+            if m.id in history
+            else m.party_group_id == group_id
+        )
+    ]
+
+
+def move_member(
+    session: Session,
+    member: Member,
+    group_id: str | None,
+    on: date,
+    *,
+    dated: bool = True,
+    today: date | None = None,
+) -> None:
+    """Put ``member`` in ``group_id`` (None: in no group) from ``on`` (local date), keeping where the
+    member was before: the open span ends on ``on`` (exclusive), a new one starts on ``on`` (the
+    member's first group: since before any record). Sets ``member.party_group_id``.
+
+    ``dated`` False (the clerk gave no date, ``on`` is ``today``): a group assigned earlier the same day
+    is corrected in place, not ended — setting up the groups on the first day (a leader picked, then put
+    in another group) is not a move. Raises ValidationError("on") for a move dated before the member's
+    last recorded move."""
+    if member.party_group_id == group_id:
+        return
+    today = today or date.today()
+    rows = list(
+        session.scalars(
+            select(PartyGroupMembership).where(
+                PartyGroupMembership.member_id == member.id, PartyGroupMembership.deleted.is_(False)
+            )
+        )
+    )
+    implicit = not rows and bool(member.party_group_id)
+    if implicit:  # in a group since before any record: make that explicit
+        rows = [PartyGroupMembership(member_id=member.id, party_group_id=member.party_group_id)]
+        session.add(rows[0])
+    for row in [r for r in rows if r.end_on is None]:
+        entered = localtime.to_local(row.created_at).date() if row.created_at else today
+        if not dated and not implicit and entered == today:  # assigned today, corrected today
+            if group_id:
+                row.party_group_id = group_id
+            else:
+                soft_delete(row)
+            member.party_group_id = group_id
+            return
+        if row.start_on is not None and row.start_on > on:
+            raise ValidationError(
+                "on",
+                f"{member.name} 自 {row.start_on.isoformat()} 起才编入现在的党小组，"
+                f"调组日期 {on.isoformat()} 不能早于这一天。",
+            )
+        if row.start_on == on:  # moved again the same day: the earlier move of that day never held
+            soft_delete(row)
+        else:
+            row.end_on = on
+    if group_id:
+        session.add(
+            PartyGroupMembership(member_id=member.id, party_group_id=group_id, start_on=on if rows else None)
+        )
+    member.party_group_id = group_id
 
 
 @dataclass(frozen=True)
@@ -97,17 +217,23 @@ def create_group(
     leader_id: str | None = None,
     founded_on: date | None = None,
     today: date | None = None,
+    founding_unknown: bool = False,
 ) -> PartyGroup:
     """New group in ``branch_id``; ``leader_id`` (optional) must be an active member of the branch
     and is assigned to the group. ``founded_on`` (成立日期, local date; default today) is the first day
-    the group is judged on (党小组会 each month, 支部工作条例 第十三条). Raises
+    the group is judged on (党小组会 each month, 支部工作条例 第十三条). ``founding_unknown``: the date is
+    not known (a group named in an imported roster): stored as None, so no earlier 党小组会 is refused,
+    and the checks judge the group from its first 党小组会 on record (``handbook.facts``) until the
+    clerk sets the date (:func:`set_founded`). Raises
     ValidationError("name"/"leader_id"/"founded_on": in the future or before the branch was founded)."""
     today = today or date.today()
     branch = get_branch(session, branch_id)
     if branch.dissolved_on:
         raise ValidationError("branch", f"{branch.name}已撤销，不能新建党小组。")
     name = _check_name(session, branch_id, name)
-    founded = _check_founded(branch.founded_on, founded_on or today, today)
+    founded: date | None = None
+    if not founding_unknown:
+        founded = _check_founded(branch.founded_on, founded_on or today, today)
     order = session.scalar(select(func.count()).where(PartyGroup.branch_id == branch_id)) or 0
     group = PartyGroup(branch_id=branch_id, name=name, sort_order=order, founded_on=founded)
     session.add(group)
@@ -145,31 +271,51 @@ def set_founded(session: Session, group_id: str, founded_on: date, today: date |
     return group
 
 
-def set_leader(session: Session, group_id: str, member_id: str | None) -> PartyGroup:
-    """Make ``member_id`` the 组长 (None: no leader). The leader is assigned to the group."""
+def set_leader(
+    session: Session, group_id: str, member_id: str | None, today: date | None = None
+) -> PartyGroup:
+    """Make ``member_id`` the 组长 (None: no leader). The leader is assigned to the group (from
+    ``today``, a local date, if the leader was in another group)."""
     group = get_group(session, group_id)
     if not _live(group):
         raise ValidationError("leader_id", f"{group.name}已撤销。")
     if member_id:
         member = _branch_member(session, group.branch_id, member_id, "leader_id")
-        member.party_group_id = group.id
+        move_member(session, member, group.id, today or date.today(), dated=False, today=today)
     group.leader_id = member_id or None
     session.flush()
     return group
 
 
 def assign_members(
-    session: Session, group_id: str | None, member_ids: list[str], branch_id: str | None = None
+    session: Session,
+    group_id: str | None,
+    member_ids: list[str],
+    branch_id: str | None = None,
+    *,
+    on: date | None = None,
+    today: date | None = None,
 ) -> int:
-    """Put members (many at once, e.g. the roster selection) into ``group_id``; None takes them out of
-    any group (then ``branch_id`` says whose members they must be). Every member must be an active
-    member of the group's branch, else ValidationError("member_ids") and nothing changes. A member who
-    led another group stops leading it. Returns how many members changed group."""
+    """Put members (many at once, e.g. the roster selection) into ``group_id`` from ``on`` (local date,
+    default today; the group they leave is kept as their past group until then); None takes them out
+    of any group (then ``branch_id`` says whose members they must be). Every member must be an active
+    member of the group's branch, else ValidationError("member_ids") and nothing changes; ``on`` in the
+    future, before the group was founded or before a member's last move: ValidationError("on"). A
+    member who led another group stops leading it. Returns how many members changed group."""
+    today = today or date.today()
+    dated, on = on is not None, on or today
+    if on > today:
+        raise ValidationError("on", "调组日期不能晚于今天。")
     if group_id is not None:
         group = get_group(session, group_id)
         if not _live(group):
             raise ValidationError("party_group_id", f"{group.name}已撤销，不能再编入党员。")
         branch_id = group.branch_id
+        if dated and group.founded_on is not None and on < group.founded_on:
+            raise ValidationError(
+                "on",
+                f"调组日期 {on.isoformat()} 早于{group.name}的成立日期（{group.founded_on.isoformat()}）。",
+            )
     if branch_id is None:
         raise ValidationError("party_group_id", "请选择党小组。")
     if not member_ids:
@@ -182,7 +328,7 @@ def assign_members(
                 old = session.get(PartyGroup, member.party_group_id)
                 if old is not None and old.leader_id == member.id:
                     old.leader_id = None
-            member.party_group_id = group_id
+            move_member(session, member, group_id, on, dated=dated, today=today)
             changed += 1
     session.flush()
     return changed
@@ -201,10 +347,10 @@ def dissolve_group(session: Session, group_id: str, on: date, today: date | None
         raise ValidationError("dissolved_on", f"撤销日期不能早于成立日期（{group.founded_on}）。")
     group.dissolved_on = on
     group.leader_id = None
-    for member in session.scalars(
-        select(Member).where(Member.party_group_id == group_id, Member.deleted.is_(False))
+    for member in list(
+        session.scalars(select(Member).where(Member.party_group_id == group_id, Member.deleted.is_(False)))
     ):
-        member.party_group_id = None
+        move_member(session, member, None, on, today=today)
     session.flush()
     return group
 

@@ -8,11 +8,12 @@ from datetime import date, time
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Attendance, Meeting, MeetingGuest, Member, PartyGroup
+from models import Attendance, Branch, Meeting, MeetingGuest, Member, PartyGroup
 from models.enums import AttendanceStatus, MeetingType, label
 from services import textclean
 from services.dates import in_year
 from services.errors import ErrorCollector, NotFound, ValidationError, ValidationErrors
+from services.groups import group_members_on
 from services.members import members_on
 from services.org import committee_on, get_branch, soft_delete
 
@@ -26,7 +27,9 @@ class AttendanceInput:
 
 @dataclass
 class GuestInput:
-    """A 列席 person who is not a member of the branch: name required, unit or title optional."""
+    """A 列席 person who is not a member of the branch (驻村第一书记, 镇包村干部, a member of another branch):
+    name and unit or title (单位或职务) both required — the record must say who sat in and in what capacity
+    (the 全程纪实 practice documents attendance in full; ../shared/domain.md "Who and what")."""
 
     name: str
     unit: str = ""
@@ -114,13 +117,15 @@ class Quorum:
 def expected_attendees(
     session: Session, branch_id: str, meeting_type: str, day: date, party_group_id: str | None = None
 ) -> list[Member]:
-    """Who should attend: the committee for 支委会, the group for 党小组会, else every member."""
+    """Who should attend on ``day``: the committee seated that day for 支委会, those in the group that
+    day for 党小组会 (a member who has since moved is expected at the old group's meetings, not the new
+    one's: ``groups.group_members_on``), else every member of the branch that day."""
     members = members_on(session, branch_id, day)
     if meeting_type == MeetingType.COMMITTEE:
         seats = {s.member_id for s in committee_on(session, branch_id, day)}
         return [m for m in members if m.id in seats]
     if meeting_type == MeetingType.GROUP and party_group_id:
-        return [m for m in members if m.party_group_id == party_group_id]
+        return group_members_on(session, party_group_id, day, members)
     return members
 
 
@@ -166,6 +171,11 @@ def _validate(session: Session, branch_id: str, data: MeetingInput, today: date)
     kinds: list[str] = [data.type]
     with found.check():
         kinds = [data.type, *check_kinds(data)]
+    if MeetingType.COMMITTEE in kinds:
+        from services import committee  # committee imports this module for its election meetings
+
+        if problem := committee.committee_meeting_problem(session, branch_id, data.held_on):
+            found.add("type" if data.type == MeetingType.COMMITTEE else "also_types", problem)
     if MeetingType.LECTURE in kinds and not data.lecturer.strip():
         found.add("lecturer", "党课须填写授课人。")
     if MeetingType.GROUP in kinds:
@@ -174,12 +184,26 @@ def _validate(session: Session, branch_id: str, data: MeetingInput, today: date)
             found.add("party_group_id", "党小组会须选择本支部的党小组。")
         elif group.dissolved_on and data.held_on >= group.dissolved_on:
             found.add("party_group_id", f"{group.name}已于 {group.dissolved_on.isoformat()} 撤销。")
+        elif group.founded_on and data.held_on < group.founded_on:
+            found.add(
+                "held_on",
+                f"会议日期早于{group.name}的成立日期（{group.founded_on.isoformat()}）。如该党小组实际成立更早"
+                f"（例如成立日期是按登记当天记的），请先更正成立日期（党小组的“成立日期”，或 group founded "
+                f"--branch {branch.code} --group {group.name} --date 实际日期），再记录这次党小组会。",
+            )
     for i, guest in enumerate(data.guests or [], start=1):
         if not guest.name.strip():
             found.add("guests", f"第 {i} 位列席人员：请填写姓名。")
         elif len(guest.name.strip()) > 50:
             found.add("guests", f"第 {i} 位列席人员：姓名不能超过 50 个字。")
-        if len(guest.unit.strip()) > 100:
+        if not guest.unit.strip():
+            who = guest.name.strip()
+            found.add(
+                "guests",
+                f"第 {i} 位列席人员{who}：请填写单位或职务（如 驻村第一书记、镇包村干部），"
+                "会议记录须写明列席人员的身份。",
+            )
+        elif len(guest.unit.strip()) > 100:
             found.add("guests", f"第 {i} 位列席人员：单位或职务不能超过 100 个字。")
     if data.backfilled and data.recorded_on is None:
         found.add("recorded_on", "补录的会议须填写纸质记录上的记录日期。")
@@ -257,8 +281,8 @@ def check_meeting_input(
 @dataclass(frozen=True)
 class EntryWarning:
     """Something odd about a meeting being entered that paper records may still show: the clerk
-    confirms and saves (GUI dialog, CLI ``--force``), or corrects it. ``code``: ``nobody_present`` or
-    ``duplicate`` (stable); ``field``: the form field it concerns; ``message``: Chinese, for the clerk."""
+    confirms and saves (GUI dialog, CLI ``--force``), or corrects it. ``code``: ``nobody_present``,
+    ``no_committee`` (a 支委会 where no committee member is recorded) or ``duplicate`` (stable); ``field``: the form field it concerns; ``message``: Chinese, for the clerk."""
 
     code: str
     field: str
@@ -283,7 +307,16 @@ def entry_warnings(
             for m in expected_attendees(session, branch_id, data.type, data.held_on, data.party_group_id)
         ]
     expected = [e for e in entries if e.status != AttendanceStatus.OBSERVER]
-    if not any(e.status == AttendanceStatus.PRESENT for e in expected):
+    if not expected and data.type == MeetingType.COMMITTEE:
+        out.append(
+            EntryWarning(
+                "no_committee",
+                "attendance",
+                f"本支部 {data.held_on.isoformat()} 没有登记在任的支委，支委会应到 0 人："
+                "请先登记支部委员会成员（“组织设置”中的支部委员会，或 committee add），再记录支委会。",
+            )
+        )
+    elif not any(e.status == AttendanceStatus.PRESENT for e in expected):
         out.append(EntryWarning("nobody_present", "attendance", nobody_present_message(len(expected))))
     for other in same_day_meetings(session, branch_id, data.type, data.held_on, data.party_group_id):
         if other.id == meeting_id:
@@ -451,6 +484,8 @@ class MeetingRow:
     present: int
     expected: int
     also_types: str = ""
+    group_name: str = ""  # the party group of a 党小组会 ("" for other meetings)
+    branch_name: str = ""
 
 
 @dataclass
@@ -479,10 +514,14 @@ def list_meetings(session: Session, flt: MeetingFilter) -> list[MeetingRow]:
             present,
             expected,
             Meeting.also_types,
+            PartyGroup.name,
+            Branch.name,
         )
         .outerjoin(Attendance, Attendance.meeting_id == Meeting.id)
+        .outerjoin(PartyGroup, PartyGroup.id == Meeting.party_group_id)
+        .join(Branch, Branch.id == Meeting.branch_id)
         .where(Meeting.deleted.is_(False))
-        .group_by(Meeting.id)
+        .group_by(Meeting.id, PartyGroup.name, Branch.name)
         .order_by(Meeting.held_on.desc(), Meeting.start_time.desc())
     )
     if flt.branch_ids is not None:
@@ -505,6 +544,8 @@ def list_meetings(session: Session, flt: MeetingFilter) -> list[MeetingRow]:
             int(r[6] or 0),
             int(r[7] or 0),
             r[8] or "",
+            r[9] or "",
+            r[10] or "",
         )
         for r in session.execute(stmt)
     ]

@@ -17,6 +17,7 @@ from models.enums import LABELS, Discipline, Education, Gender, MemberState, Mem
 from services import collation, idcard, textclean
 from services.dates import age_on
 from services.errors import ErrorCollector, NotFound, ValidationError, ValidationErrors
+from services.groups import move_member
 from services.org import get_branch, soft_delete
 from services.paging import SqlRows
 
@@ -361,6 +362,9 @@ def update_member(session: Session, member_id: str, data: MemberInput, today: da
     branch = get_branch(session, member.branch_id)
     data = textclean.cleaned_input(data)
     info = _validate(session, branch, data, today or date.today(), member.id)
+    if data.party_group_id != member.party_group_id:  # a move today; the past group is kept
+        day = today or date.today()
+        move_member(session, member, data.party_group_id, day, dated=False, today=day)
     _apply(member, data, info)
     session.flush()
     return member

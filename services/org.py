@@ -374,6 +374,7 @@ class TreeNode:
     code: str = ""
     member_count: int = 0
     children: list[TreeNode] = field(default_factory=list)
+    domain: str = ""  # a BranchDomain code for a branch (rural, organ …); "" for a township
 
 
 def organization_tree(session: Session) -> list[TreeNode]:
@@ -391,7 +392,10 @@ def organization_tree(session: Session) -> list[TreeNode]:
     branches = session.scalars(
         select(Branch).where(Branch.deleted.is_(False)).order_by(Branch.sort_order, Branch.code)
     ).all()
-    nodes = {b.id: TreeNode(b.id, b.name, b.kind, b.code, int(counts.get(b.id, 0))) for b in branches}
+    nodes = {
+        b.id: TreeNode(b.id, b.name, b.kind, b.code, int(counts.get(b.id, 0)), domain=b.domain)
+        for b in branches
+    }
     roots: dict[str, TreeNode] = {t.id: TreeNode(t.id, t.name, "township", t.code) for t in townships}
     for b in branches:
         parent = nodes.get(b.parent_id) if b.parent_id else None

@@ -188,6 +188,15 @@ def _restore_children(
             _undelete(att)
 
 
+def table_of(session: Session, row_id: str) -> str:
+    """The table holding the deleted record ``row_id`` (one query per tracked table until found).
+    Raises NotFound when no deleted record has that id."""
+    for name, model in tracked_models().items():
+        if session.scalar(select(model.id).where(model.id == row_id, model.deleted.is_(True))) is not None:
+            return name
+    raise NotFound(f"回收站里找不到编号为 {row_id} 的记录（recycle list 列出可恢复的记录）。")
+
+
 def restore(session: Session, table: str, row_id: str) -> Restored:
     require_role(session, Role.ADMIN, Role.EDITOR, what="从回收站恢复")
     model = tracked_models().get(table)

@@ -14,6 +14,7 @@ import pytest
 import main
 from services import cli, idcard, meetings, org
 from services.db import Database, open_database
+from tests.cli_ids import printed_id
 from tests.conftest import TODAY, Builder
 
 
@@ -282,7 +283,7 @@ def test_leave_for_a_name_two_members_share_is_refused_and_the_member_id_works(
     assert "2 名「孙八」" in err and "党员编号" in err  # never both marked on leave
     code, out, err = run(db_path, capsys, *base, "--leave", f"{first.id}:病")
     assert code == 0, err
-    shown = json.loads(run(db_path, capsys, "meeting", "show", out.splitlines()[0], "--json")[1])
+    shown = json.loads(run(db_path, capsys, "meeting", "show", printed_id(out), "--json")[1])
     assert sorted(a["status"] for a in shown["attendance"] if a["name"] == "孙八") == ["leave", "present"]
 
 

@@ -53,7 +53,7 @@ def township(db: Database, build: Builder) -> list[str]:
                 for month in range(1, 13, 3):
                     day = date(year, month, 10)
                     meetings.create_meeting(
-                        s, branch.id, meetings.MeetingInput("committee", day, "议题"), TODAY
+                        s, branch.id, meetings.MeetingInput("congress", day, "议题"), TODAY
                     )
                     training.create_session(s, branch.id, training.TrainingInput("学习党章", day, 120), TODAY)
     dbstats.analyze(db.engine)

@@ -109,10 +109,14 @@ class GroupDialog(FormDialog):
             self.leader.addItem(name, member_id)
         if group and group.leader_id:
             self.leader.setCurrentIndex(max(0, self.leader.findData(group.leader_id)))
-        self.founded = DateField("founded_on", "成立日期")
+        # Empty unless known: a group that has met for years, entered today, is not founded today (that
+        # would refuse every earlier 党小组会 the clerk back-fills).
+        self.founded = DateField("founded_on", "成立日期", required=False)
         self.founded.setObjectName("groupFounded")
-        self.founded.set_date(group.founded_on if group else date.today())
-        self.founded.setToolTip("成立以前的月份不检查党小组会")
+        self.founded.set_date(group.founded_on if group else None)
+        self.founded.setToolTip(
+            "成立以前的月份不检查党小组会。不知道时留空：从第一次党小组会记录起要求每月开会"
+        )
         self.support.row(self.form, "党小组名称", "name", self.name)
         self.support.row(self.form, "组长", "leader_id", self.leader)
         self.support.row(self.form, "成立日期", "founded_on", self.founded)
@@ -129,7 +133,9 @@ class GroupDialog(FormDialog):
 
         def write(s: Session) -> str:
             if group is None:
-                return groups.create_group(s, branch_id, name, leader_id=leader, founded_on=founded).id
+                return groups.create_group(
+                    s, branch_id, name, leader_id=leader, founded_on=founded, founding_unknown=founded is None
+                ).id
             groups.rename_group(s, group.id, name)
             groups.set_leader(s, group.id, leader)
             if founded is not None and founded != group.founded_on:

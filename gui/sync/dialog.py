@@ -164,12 +164,22 @@ class SyncDialog(QDialog):
         self.result_label.setText("正在导出…")
         emit = self.relay.progress.emit
 
-        def work() -> ExportResult:
+        def work() -> ExportResult | str:
+            from services.sync.errors import NothingToSync
             from services.sync.exporter import export_package  # cryptography: on first use
 
-            return export_package(self.db, Path(folder), full=full, user=ops.current_user(), progress=emit)
+            try:
+                return export_package(
+                    self.db, Path(folder), full=full, user=ops.current_user(), progress=emit
+                )
+            except NothingToSync as exc:  # everything has reached the county: a notice, not an error
+                return exc.message
 
-        def done(result: ExportResult) -> None:
+        def done(result: ExportResult | str) -> None:
+            if isinstance(result, str):
+                self.result_label.setText(result)
+                self.export_button.setEnabled(True)
+                return
             self.result_label.setText(
                 f"已导出并读回校验：{result.file_name}\n"
                 f"第 {result.seq_from}–{result.seq_to} 号更改，{result.total_rows} 条记录，"

@@ -229,8 +229,9 @@ def register_every(sub: argparse._SubParsersAction) -> None:
 
 def coded(enum: type[StrEnum], help: str = "") -> dict[str, Any]:
     """``add_argument`` keywords for an option that takes one member of ``enum``: its stable code
-    (``rural``) or its Chinese label (``农村``), as a clerk reads it on screen; the value stored in the
-    namespace is always the code. An unknown word exits 2 with the choices, code and label.
+    (``rural``), its Chinese label (``农村``) as a clerk reads it on screen, or a part of a label only
+    one member's label contains (``党员大会`` for ``支部党员大会``); the value stored in the namespace is
+    always the code. An unknown or ambiguous word exits 2 with the choices, code and label.
 
     ``help`` goes before the list of choices. Example:
     ``add.add_argument("--domain", default="rural", **coded(BranchDomain, "领域"))``."""
@@ -243,6 +244,10 @@ def coded(enum: type[StrEnum], help: str = "") -> dict[str, Any]:
         key = text.strip()
         if key in table:
             return table[key]
+        # a shortened label, as clerks say it: 党员大会 for 支部党员大会, 支委 for 支委会 — if only one fits
+        near = {m.value for m in enum if key and key in label(m)}
+        if len(near) == 1:
+            return near.pop()
         raise argparse.ArgumentTypeError(f"无法识别“{text}”，可选：{listing}")
 
     convert.__name__ = enum.__name__

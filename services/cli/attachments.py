@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 from services import attachments
 from services.cli import Context, emit
+from services.cli._ids import short_id
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,9 +43,9 @@ class _Row:
 def attach_add(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         att = attachments.store_file(s, "meeting", args.meeting_id, args.file, args.kind, args.caption)
-    print(att.id)
     print(
-        f"已添加{attachments.KINDS[att.kind]} {att.filename}（{att.size} 字节，SHA-256 {att.sha256[:12]}…）"
+        f"已添加{attachments.KINDS[att.kind]} {att.filename}（{att.size} 字节，SHA-256 {att.sha256[:12]}…），"
+        f"编号 {short_id(att.id)}。"
     )
     return 0
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from services.cli import Context, emit, existing_file, parse_date
 from services.cli._parser import group, subcommand
+
+TO_HELP = "同时把更新回执写到这个文件夹（U 盘），乡镇用 sync ack 导入即可收到，不必等下一次同步"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         county, "pack-publish", "下发手册包更新（随下一次回执带给各乡镇）", pack_publish_cmd, json=True
     )
     pp.add_argument("pack", type=existing_file)
+    pp.add_argument("--to", type=Path, default=None, metavar="文件夹", help=TO_HELP)
 
     no = subcommand(county, "notice", "下发通知（随下一次回执带给乡镇）", notice_cmd, json=True)
     no.add_argument("--title", required=True)
@@ -54,6 +58,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     no.add_argument("--due", default=None, help="截止日期 YYYY-MM-DD")
     no.add_argument("--township", default="", help="只发给这个乡镇（代码）；默认发给全部乡镇")
+    no.add_argument("--to", type=Path, default=None, metavar="文件夹", help=TO_HELP)
+
+    ua = subcommand(
+        county,
+        "acks",
+        "写出更新回执到文件夹（U 盘）：乡镇没有新的同步包时，把已下发的通知和手册包更新现在就带给乡镇",
+        update_acks_cmd,
+        json=True,
+    )
+    ua.add_argument("folder", type=Path)
+    ua.add_argument("--township", default="", help="只给这个乡镇（代码）；默认每个已同步过的乡镇")
 
     subcommand(county, "outbox", "县里已下发的通知、手册包更新和冲突处理结果", outbox_cmd, json=True)
 
@@ -138,13 +153,39 @@ def pack_publish_cmd(args: argparse.Namespace, ctx: Context) -> int:
     from services.county.outbox import publish_pack
 
     view = publish_pack(ctx.db(), args.pack, user=ctx.user)
-    emit(
-        view.to_json()
-        if args.json
-        else f"已发布手册包更新：{view.title}。它会随下一次回执送到各乡镇，由乡镇确认后安装。",
-        args.json,
-    )
+    if args.json and args.to is None:
+        emit(view.to_json(), True)
+        return 0
+    if not args.json:
+        print(f"已发布手册包更新：{view.title}，由乡镇确认后安装。")
+    return _deliver(args, ctx, "", view.to_json())
+
+
+def _deliver(args: argparse.Namespace, ctx: Context, township: str, issued: dict[str, Any]) -> int:
+    """After a notice or pack update: write update acknowledgements to ``--to``, or say how it travels."""
+    from services.county.outbox import write_update_acks
+
+    to = f"乡镇 {township}" if township else "各乡镇"
+    if args.to is None:
+        print(
+            f"它会随回执送到{to}：下次接收{to}的同步包时写出的回执会带上它。如{to}暂时没有新的同步包，"
+            f"可现在写出更新回执：county acks <U盘文件夹>{f' --township {township}' if township else ''}，"
+            "乡镇用 sync ack 导入。"
+        )
+        return 0
+    acks = write_update_acks(ctx.db(), args.to, township=township, user=ctx.user)
+    if args.json:
+        emit({"issued": issued, "acks": [asdict(a) for a in acks]}, True)
+        return 0
+    for a in acks:
+        print(f"已写出更新回执 {a.file_name}（乡镇 {a.township_code}，带 {a.items} 项县里下发的内容）")
+    print(f"共 {len(acks)} 份，已签名并读回校验。请把文件夹交给乡镇，用 sync ack <回执文件> 导入。")
     return 0
+
+
+def update_acks_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    args.to = args.folder
+    return _deliver(args, ctx, args.township, {})
 
 
 def notice_cmd(args: argparse.Namespace, ctx: Context) -> int:
@@ -160,9 +201,12 @@ def notice_cmd(args: argparse.Namespace, ctx: Context) -> int:
         township=args.township,
         user=ctx.user,
     )
-    to = f"乡镇 {args.township}" if args.township else "各乡镇"
-    emit(view.to_json() if args.json else f"已下发通知“{view.title}”，会随下一次回执送到{to}。", args.json)
-    return 0
+    if args.json and args.to is None:
+        emit(view.to_json(), True)
+        return 0
+    if not args.json:
+        print(f"已下发通知“{view.title}”。")
+    return _deliver(args, ctx, args.township, view.to_json())
 
 
 def outbox_cmd(args: argparse.Namespace, ctx: Context) -> int:

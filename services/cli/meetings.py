@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from models import Member
 from models.enums import AttendanceStatus, MeetingType, label
-from services import committee, groups, meetings, org, textclean
+from services import committee, groups, localtime, meetings, org, textclean
 from services.cli import Context, coded, emit, parse_date
+from services.cli._ids import is_prefix, short_id
 from services.errors import ValidationError, ValidationErrors
 from services.meetings import kinds_label
 
@@ -53,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="确认保存：无人出席、或同一天已有同类型会议记录时（纸质记录确实如此）",
     )
+    add.add_argument("--json", action="store_true", help="以 JSON 输出新记录的编号（供脚本使用）")
     add.set_defaults(handler=meeting_add)
 
     ls = m.add_parser("list", help="会议列表")
@@ -93,6 +95,10 @@ def _attendance(
     for m in expected:
         by_key.setdefault(m.name, []).append(m)
         by_key.setdefault(m.id, []).append(m)
+    for key in exceptions:  # a short id as printed by member list/add (its first 8 characters or more)
+        found = [m for m in expected if m.id.startswith(key.lower())] if is_prefix(key.lower()) else []
+        if key not in by_key and found:
+            by_key[key] = found
     unknown = sorted(k for k in exceptions if k not in by_key)
     if unknown:
         raise ValidationError("attendance", f"{'、'.join(unknown)} 不在应到人员中。")
@@ -127,7 +133,7 @@ def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
     exceptions = on_leave | absent
     guests = []
     for spec in args.observer:
-        name, _, unit = spec.partition(":")
+        name, _, unit = spec.replace("：", ":").partition(":")  # a full-width colon typed in Chinese IME
         guests.append(meetings.GuestInput(name.strip(), unit.strip()))
     with ctx.db().transaction(ctx.user) as s:
         branch = org.branch_by_code(s, args.branch)
@@ -170,10 +176,21 @@ def meeting_add(args: argparse.Namespace, ctx: Context) -> int:
         meeting = meetings.create_meeting(s, branch.id, data)
         q = meetings.meeting_quorum(s, meeting)
         meeting_id = meeting.id
-    print(meeting_id)
+    if args.json:
+        emit({"id": meeting_id, "type": args.type, "held_on": held_on.isoformat()}, True)
+        return 0
+    what = kinds_label(args.type, list(args.also)) + (f"（{args.group}）" if args.group else "")
+    print(f"已保存 {held_on.isoformat()} {what}，编号 {short_id(meeting_id)}。")
     for w in warnings:
         print(f"已按 --force 保存。提示：{w.message.split('。')[0]}。")
     print(q.describe())
+    late = (localtime.local_today() - held_on).days
+    if late > 7 and not args.recorded_on:
+        print(
+            f"提示：会议已过去 {late} 天，记录日期按今天登记，对标检查会提示“会后按时录入”。如这是从纸质记录"
+            f"补录，请加 --backfilled --recorded-on 纸质记录上的日期（本条可 meeting delete {short_id(meeting_id)} "
+            "后重新录入）。"
+        )
     if guests:
         print("列席：" + "、".join(f"{g.name}（{g.unit}）" if g.unit else g.name for g in guests))
     return 0
@@ -188,9 +205,14 @@ def meeting_list(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit([asdict(r) for r in rows], True)
     else:
+        several = len({r.branch_id for r in rows}) > 1
         for r in rows:
-            print(f"{r.held_on}\t{r.type_label}\t{r.present}/{r.expected}\t{r.topics[:30]}\t{r.id}")
-        print(f"共 {len(rows)} 次")
+            where = f"{r.branch_name}\t" if several else ""
+            kinds = f"{r.type_label}（{r.group_name}）" if r.group_name else r.type_label
+            print(
+                f"{r.held_on}\t{where}{kinds}\t到会 {r.present}/{r.expected}\t{r.topics[:30]}\t{short_id(r.id)}"
+            )
+        print(f"共 {len(rows)} 次" + ("（最后一列为编号，meeting show 编号 查看详情）" if rows else ""))
     return 0
 
 

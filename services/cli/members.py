@@ -9,6 +9,7 @@ from datetime import date
 from models.enums import LABELS, Discipline, Gender, MemberState, MemberStatus, code_for, label
 from services import localtime, members, org
 from services.cli import Context, coded, emit, parse_date
+from services.cli._ids import short_id
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add.add_argument("--migrant-worker", action="store_true", help="农民工")
     add.add_argument("--hardship", action="store_true", help="困难党员")
+    add.add_argument("--json", action="store_true", help="以 JSON 输出新党员的编号（供脚本使用）")
     add.set_defaults(handler=member_add)
 
     ls = m.add_parser("list", help="党员名册")
@@ -88,7 +90,13 @@ def member_add(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         branch = org.branch_by_code(s, args.branch)
         m = members.create_member(s, branch.id, data)
-    print(m.id)
+        member_id, name, status, branch_name = m.id, m.name, m.status, branch.name
+    if args.json:
+        emit({"id": member_id, "name": name, "status": status}, True)
+    else:
+        print(
+            f"已登记党员 {name}（{label(MemberStatus(status))}，{branch_name}），编号 {short_id(member_id)}。"
+        )
     return 0
 
 
@@ -101,9 +109,10 @@ def member_list(args: argparse.Namespace, ctx: Context) -> int:
     else:
         for r in rows:
             print(
-                f"{r.name}\t{label(Gender(r.gender))}\t{r.id_number}\t{label(MemberStatus(r.status))}\t{r.branch_name}\t{r.phone}"
+                f"{r.name}\t{label(Gender(r.gender))}\t{r.id_number}\t{label(MemberStatus(r.status))}"
+                f"\t{r.branch_name}\t{r.phone}\t{short_id(r.id)}"
             )
-        print(f"共 {len(rows)} 人")
+        print(f"共 {len(rows)} 人" + ("（最后一列为党员编号，可用于 --leave 编号:原因 等）" if rows else ""))
     return 0
 
 

@@ -13,14 +13,15 @@ from models import Member, Township
 from models.enums import BranchDomain, BranchKind, CommitteeRole, ExclusionGround, code_for, label
 from services import committee, groups, org
 from services.cli import Context, coded, emit, parse_date
+from services.cli._ids import is_prefix, short_id
 from services.errors import NotFound, ValidationError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     t = sub.add_parser("township", help="乡镇").add_subparsers(dest="action", required=True)
     add = t.add_parser("add", help="新建乡镇")
-    add.add_argument("code")
-    add.add_argument("name")
+    add.add_argument("code", help="乡镇代码，如 T01")
+    add.add_argument("name", help="乡镇名称，如 城关镇")
     add.add_argument("--county", default="")
     add.set_defaults(handler=township_add)
     ed = t.add_parser("edit", help="修改乡镇")
@@ -32,8 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     b = sub.add_parser("branch", help="党组织").add_subparsers(dest="action", required=True)
     add = b.add_parser("add", help="新建党组织")
-    add.add_argument("code")
-    add.add_argument("name")
+    add.add_argument("code", help="支部代码，如 B01（本乡镇内唯一）")
+    add.add_argument("name", help="党组织名称，如 一村党支部")
     add.add_argument("--township", required=True, help="乡镇代码")
     add.add_argument("--kind", default="branch", **coded(BranchKind))
     add.add_argument("--domain", default="rural", **coded(BranchDomain))
@@ -58,12 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     ed.add_argument("--term-start", default=None, help="登记本届任期开始（未经本系统换届的现任一届）")
     ed.set_defaults(handler=branch_edit)
     dis = b.add_parser("dissolve", help="撤销或合并（有党员或记录的组织只能撤销，不能删除）")
-    dis.add_argument("code")
+    dis.add_argument("code", help="支部代码")
     dis.add_argument("--date", required=True, help="撤销日期")
     dis.add_argument("--reason", required=True, help="原因，如：并入某某党支部")
     dis.set_defaults(handler=branch_dissolve)
     rm = b.add_parser("delete", help="删除误建的空党组织（移入回收站）")
-    rm.add_argument("code")
+    rm.add_argument("code", help="支部代码")
     rm.set_defaults(handler=branch_delete)
     ls = b.add_parser("list", help="列出党组织")
     ls.add_argument("--json", action="store_true")
@@ -71,13 +72,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     g = sub.add_parser("group", help="党小组").add_subparsers(dest="action", required=True)
     add = g.add_parser("add", help="新建党小组")
-    add.add_argument("name", nargs="?", default=None)
+    add.add_argument("name", nargs="?", default=None, help="党小组名称（也可用 --name）")
     add.add_argument("--name", dest="name_opt", default=None, help="党小组名称")
     add.add_argument("--branch", required=True, help="支部代码")
     add.add_argument("--leader", default=None, help="组长（党员编号或姓名）")
-    add.add_argument("--founded", default=None, help="成立日期（默认今天；此前的月份不检查党小组会）")
+    add.add_argument(
+        "--founded",
+        default=None,
+        help="成立日期（不写：未登记，对标检查从第一次党小组会记录起要求每月开会，此前不查）",
+    )
     add.set_defaults(handler=group_add)
-    fnd = g.add_parser("founded", help="更正党小组成立日期")
+    fnd = g.add_parser("founded", help="登记或更正党小组成立日期")
     fnd.add_argument("--branch", required=True)
     fnd.add_argument("--group", required=True)
     fnd.add_argument("--date", required=True, help="成立日期")
@@ -97,6 +102,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     asg.add_argument("--group", default=None, help="党小组名称；省略则移出党小组")
     asg.add_argument("members", nargs="*", help="党员编号或姓名")
     asg.add_argument("--members", dest="member_list", default="", help="也可逗号分隔：ID1,ID2,…")
+    asg.add_argument(
+        "--date", default=None, help="调组日期（默认今天）；此前的党小组会仍按原党小组要求这些党员"
+    )
     asg.set_defaults(handler=group_assign)
     dis = g.add_parser("dissolve", help="撤销党小组（组员移出，记录保留）")
     dis.add_argument("--branch", required=True)
@@ -212,6 +220,7 @@ def branch_list(args: argparse.Namespace, ctx: Context) -> int:
                         "code": n.code,
                         "name": n.name,
                         "kind": n.kind,
+                        "domain": n.domain,
                         "members": n.member_count,
                         "depth": depth,
                     }
@@ -223,7 +232,10 @@ def branch_list(args: argparse.Namespace, ctx: Context) -> int:
         emit(rows, True)
     else:
         for r in rows:
-            print(f"{'  ' * int(str(r['depth']))}{r['code']}\t{r['name']}\t{r['members']} 人")
+            code, field = str(r["kind"]), str(r["domain"])
+            kind = label(BranchKind(code)) if code in BranchKind.__members__.values() else "乡镇"
+            domain = f"\t{label(BranchDomain(field))}" if field else ""
+            print(f"{'  ' * int(str(r['depth']))}{r['code']}\t{r['name']}\t{kind}{domain}\t{r['members']} 人")
     return 0
 
 
@@ -240,6 +252,16 @@ def member_ref(session: Session, branch_id: str, ref: str, field: str = "member_
             select(Member).where(Member.branch_id == branch_id, Member.name == ref, Member.deleted.is_(False))
         )
     )
+    if not named and is_prefix(ref.lower()):  # the short id the CLI prints (first 8 characters or more)
+        named = list(
+            session.scalars(
+                select(Member).where(
+                    Member.branch_id == branch_id,
+                    Member.id.startswith(ref.lower()),
+                    Member.deleted.is_(False),
+                )
+            )
+        )
     if not named:
         raise ValidationError(field, f"本支部没有名为「{ref}」的党员（也可用党员编号）。")
     if len(named) > 1:
@@ -335,10 +357,19 @@ def group_add(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db().transaction(ctx.user) as s:
         branch = org.branch_by_code(s, args.branch)
         leader = member_ref(s, branch.id, args.leader, "leader_id").id if args.leader else None
-        g = groups.create_group(s, branch.id, name, leader_id=leader, founded_on=founded)
+        # No --founded: the date is not known (a group that has met for years, set up in the app
+        # today); it is not "today", which would refuse every earlier 党小组会 the clerk back-fills.
+        g = groups.create_group(
+            s, branch.id, name, leader_id=leader, founded_on=founded, founding_unknown=founded is None
+        )
         name, gid = g.name, g.id
-    print(gid)
-    print(f"已新建党小组 {name}")
+    if founded:
+        print(f"已新建党小组 {name}（{founded.isoformat()} 成立），编号 {short_id(gid)}。")
+    else:
+        print(
+            f"已新建党小组 {name}，编号 {short_id(gid)}。成立日期未登记：对标检查从第一次党小组会记录起"
+            f"要求每月开会；知道日期时请补登：group founded --branch {args.branch} --group {name} --date 成立日期"
+        )
     return 0
 
 
@@ -377,9 +408,11 @@ def group_assign(args: argparse.Namespace, ctx: Context) -> int:
         if not refs:
             raise ValidationError("member_ids", "请给出要编组的党员（编号或姓名）。")
         ids = [member_ref(s, branch.id, ref, "member_ids").id for ref in refs]
-        changed = groups.assign_members(s, group_id, ids, branch_id=branch.id)
+        on = parse_date(args.date, "on") if args.date else None
+        changed = groups.assign_members(s, group_id, ids, branch_id=branch.id, on=on)
     where = f"编入{args.group}" if args.group else "移出党小组"
-    print(f"已将 {changed} 名党员{where}")
+    since = f"（自 {on.isoformat()}）" if on else ""
+    print(f"已将 {changed} 名党员{where}{since}")
     return 0
 
 
@@ -411,7 +444,9 @@ def group_list(args: argparse.Namespace, ctx: Context) -> int:
         emit(rows, True)
     else:
         for r in rows:
-            since = f"\t{r['founded_on']} 成立" if r["founded_on"] else ""
+            since = (
+                f"\t{r['founded_on']} 成立" if r["founded_on"] else "\t成立日期未登记（group founded 补登）"
+            )
             print(f"{r['name']}\t组长 {r['leader'] or '—'}\t{r['members']} 人{since}")
     return 0
 
@@ -434,8 +469,9 @@ def seat_add(args: argparse.Namespace, ctx: Context) -> int:
         warnings = committee.seat_warnings(s, member.id, role, start)
         seat = committee.add_seat(s, branch.id, member.id, role, start, end, elected_how=args.how)
         seat_id, name = seat.id, member.name
-    print(seat_id)
-    print(f"已登记 {name} 任{label(CommitteeRole(role))}（自 {start.isoformat()}）")
+    print(
+        f"已登记 {name} 任{label(CommitteeRole(role))}（自 {start.isoformat()}），编号 {short_id(seat_id)}。"
+    )
     for w in warnings:
         print(f"提示：{w}")
     return 0
@@ -570,9 +606,10 @@ def election_record(args: argparse.Namespace, ctx: Context) -> int:
                 guests=guests,
             ),
         )
-    print(result.meeting_id)
+    print(
+        f"已记录换届选举，新一届自 {held_on.isoformat()} 起；选举大会会议记录编号 {short_id(result.meeting_id)}。"
+    )
     print(result.quorum.describe())
-    print(f"已记录换届选举，新一届自 {held_on.isoformat()} 起")
     for w in result.warnings:
         print(f"提示：{w}")
     return 0

@@ -7,6 +7,8 @@ from dataclasses import asdict
 
 from services import localtime, recycle
 from services.cli import Context, emit
+from services.cli._ids import expand_short_ids, short_id
+from services.errors import ValidationError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,8 +19,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(handler=recycle_list)
     rs = r.add_parser("restore", help="恢复一条记录（连同一起删除的出席、附件）")
-    rs.add_argument("table", help="数据表，如 meeting")
-    rs.add_argument("id", help="记录 ID")
+    rs.add_argument(
+        "what",
+        nargs="+",
+        metavar="[表] 编号",
+        help="记录编号（recycle list 第二列，前 8 位即可）；表名可省略",
+    )
     rs.set_defaults(handler=recycle_restore)
 
 
@@ -30,13 +36,21 @@ def recycle_list(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     for r in rows:
         when = localtime.show(r.deleted_at)
-        print(f"{r.table}\t{r.id}\t{r.table_label}\t{r.title}\t{when}\t{r.deleted_by}")
-    print(f"回收站共 {len(rows)} 条")
+        print(f"{r.table}\t{short_id(r.id)}\t{r.table_label}\t{r.title}\t{when}\t{r.deleted_by}")
+    print(f"回收站共 {len(rows)} 条" + ("（恢复：recycle restore 编号）" if rows else ""))
     return 0
 
 
 def recycle_restore(args: argparse.Namespace, ctx: Context) -> int:
+    if len(args.what) > 2:
+        raise ValidationError(
+            "id", "请只给出一个记录编号（可在前面加表名，如 recycle restore meeting 1a2b3c4d）。"
+        )
+    table, row_id = args.what if len(args.what) == 2 else ("", args.what[0])
+    ref = argparse.Namespace(id=row_id)
+    expand_short_ids(ref, ctx)  # the 8 characters recycle list shows
     with ctx.db().transaction(ctx.user) as s:
-        result = recycle.restore(s, args.table, args.id)
+        table = table or recycle.table_of(s, ref.id)
+        result = recycle.restore(s, table, ref.id)
     print(result.describe())
     return 0

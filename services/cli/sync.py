@@ -10,11 +10,12 @@ from typing import Any
 from services import localtime, machine_settings
 from services.cli import Context, emit, existing_file
 from services.cli._parser import group, subcommand
+from services.ledgers.schema import table_label
 from services.sync import enrollment, keys
 from services.sync.ack import apply_ack, write_ack
 from services.sync.conflicts import STATUS, list_conflicts, merge
 from services.sync.crypto import load_county_key
-from services.sync.errors import SyncError
+from services.sync.errors import NothingToSync, SyncError
 from services.sync.exporter import export_package
 from services.sync.package import read_package
 from services.sync.receiver import ImportResult, import_package, release_enrolled
@@ -98,7 +99,11 @@ def _progress_bar(done: int, total: int, what: str) -> None:
 
 
 def sync_export(args: argparse.Namespace, ctx: Context) -> int:
-    result = export_package(ctx.db(), args.outdir, full=args.full, user=ctx.user, progress=_progress_bar)
+    try:
+        result = export_package(ctx.db(), args.outdir, full=args.full, user=ctx.user, progress=_progress_bar)
+    except NothingToSync as exc:  # not a failure: everything has reached the county already
+        emit({"exported": False, "message": exc.message} if args.json else exc.message, args.json)
+        return 0
     if args.json:
         emit(result.to_json(), True)
     else:
@@ -219,7 +224,11 @@ def sync_status_cmd(args: argparse.Namespace, ctx: Context) -> int:
     pending = st["pending"]
     print(
         f"待同步更改：{sum(pending.values())} 条"
-        + ("" if not pending else "（" + "，".join(f"{t} {n}" for t, n in pending.items()) + "）")
+        + (
+            ""
+            if not pending
+            else "（" + "，".join(f"{table_label(t)} {n}" for t, n in pending.items()) + "）"
+        )
     )
     le, la = st["last_export"], st["last_ack"]
     print(f"上次导出：{le['file_name'] + '（' + local_text(le.get('at')) + '）' if le else '无'}")

@@ -259,3 +259,57 @@ def items_for_ack(session: Session, township_code: str) -> list[dict[str, Any]]:
         }
         for r in out
     ]
+
+
+@dataclass
+class UpdateAck:
+    """One acknowledgement-only update written for a device: the file, the township and the number of
+    county items (notices, pack updates, decisions) it carries."""
+
+    file_name: str
+    township_code: str
+    device_id: str
+    items: int
+
+
+def write_update_acks(db: Database, folder: Path, *, township: str = "", user: str = "") -> list[UpdateAck]:
+    """Write a fresh signed acknowledgement for the latest stream of every device the county has received
+    packages from (of ``township``, a code, or of every township) into ``folder`` (a USB stick), so that
+    notices and pack updates issued **after** the last acknowledgement reach a township that has no new
+    package to send. Each is an ordinary acknowledgement (``services.sync.ack.write_ack``: signed with the
+    county key, read back and verified); its ``received_through`` is what the county already confirmed,
+    so the township (``sync ack``) marks nothing new as delivered and stores the new items once each.
+
+    Devices whose key the county revoked are skipped. Raises ``ValidationError("folder")`` for a folder
+    that does not exist, ``ValidationError("township")`` when no device of ``township`` (or none at all)
+    has sent a package yet; ``NotCounty``/``PermissionDenied`` as every county action. Audited
+    (``county_update_acks``)."""
+    from models import SyncDevice, SyncEnrollment
+    from services.sync.ack import write_ack
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValidationError("folder", f"文件夹不存在：{folder}。请先插入 U 盘并选择正确的文件夹。")
+    detail: dict[str, Any] = {"folder": str(folder), "township": township}
+    with county_action(db, "写出更新回执", "county_update_acks", detail, user=user) as s:
+        revoked = set(s.scalars(select(SyncEnrollment.public_key).where(SyncEnrollment.status == "revoked")))
+        latest: dict[str, SyncDevice] = {}
+        for device in s.scalars(select(SyncDevice).order_by(SyncDevice.last_seen.desc())):
+            if township and device.township_code != township:
+                continue
+            if device.public_key and device.public_key in revoked:
+                continue
+            latest.setdefault(device.device_id.split(".")[0], device)
+        streams = [(d.device_id, d.township_code) for d in latest.values()]
+        if not streams:
+            where = f"乡镇 {township} 的设备" if township else "任何乡镇的设备"
+            raise ValidationError(
+                "township",
+                f"本库还没有收到过{where}的同步包，无法写出回执；通知和手册包更新会随该乡镇第一次同步的回执送达。",
+            )
+        detail["devices"] = len(streams)
+    out = []
+    for stream, code in sorted(streams, key=lambda x: (x[1], x[0])):
+        ack = write_ack(db, stream, folder)
+        out.append(UpdateAck(ack.file_name, code, stream, len(ack.payload.get("county_items") or [])))
+    return out

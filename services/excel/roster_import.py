@@ -599,7 +599,12 @@ def apply_roster_import(
         else:
             updates.append(row)
     branch = get_branch(session, branch_id)
-    created = {name: groups.create_group(session, branch_id, name).id for name in plan.new_groups}
+    # A roster says who is in a group, not since when: the founding date stays unknown (not "today",
+    # which would refuse every earlier 党小组会 the clerk back-fills) until the clerk sets it.
+    created = {
+        name: groups.create_group(session, branch_id, name, founding_unknown=True).id
+        for name in plan.new_groups
+    }
     for row in [*creates, *updates]:
         group_ref = row.payload.party_group_id
         if isinstance(group_ref, str) and group_ref.startswith(NEW_GROUP):

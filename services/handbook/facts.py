@@ -27,6 +27,7 @@ from models import (
     PartyGroup,
 )
 from models.enums import AttendanceStatus, CommitteeRole, Discipline, MemberState, MemberStatus
+from services import localtime
 from services.handbook.pack import FilterValue
 from services.handbook.period import Period
 from services.handbook.sources import Source, sources
@@ -309,6 +310,13 @@ def load_facts(
     queries += 1
 
     groups: dict[str, list[GroupFact]] = defaultdict(list)
+    # A group whose founding date is not known (named in an imported roster) is judged from its first
+    # 党小组会 on record, else from the day it was entered: never for months before anyone knew of it.
+    first_meeting = (
+        select(func.min(Meeting.held_on))
+        .where(Meeting.party_group_id == PartyGroup.id, Meeting.deleted.is_not(True))
+        .scalar_subquery()
+    )
     gq = (
         select(
             PartyGroup.branch_id,
@@ -316,12 +324,18 @@ def load_facts(
             PartyGroup.name,
             PartyGroup.founded_on,
             PartyGroup.dissolved_on,
+            case((PartyGroup.founded_on.is_(None), first_meeting), else_=None),
+            PartyGroup.created_at,
         )
         .where(PartyGroup.deleted.is_not(True), PartyGroup.branch_id.in_(ids))
         .order_by(PartyGroup.sort_order, PartyGroup.name)
     )
-    for grow in session.execute(gq):
-        groups[grow[0]].append(GroupFact(*grow[1:]))
+    for branch_id, gid, gname, founded, dissolved, first, created in session.execute(gq):
+        if founded is None:
+            entered = localtime.to_local(created).date() if created is not None else None
+            first_day = first if first is None or isinstance(first, date) else date.fromisoformat(str(first))
+            founded = min((d for d in (first_day, entered) if d is not None), default=None)
+        groups[branch_id].append(GroupFact(gid, gname, founded, dissolved))
     queries += 1
 
     # "IS NOT 1" rather than "IS 0": SQLite would otherwise walk the low-selectivity index on `deleted`.

@@ -17,6 +17,11 @@ class PackageRejected(SyncError):
     """The package is genuine but must not be merged here (other township, empty full export, …)."""
 
 
+class NothingToSync(SyncError):
+    """An incremental export found no change the county has not confirmed: not a failure — the clerk
+    is told so (the CLI exits 0); nothing is written."""
+
+
 class AckInvalid(SyncError):
     """An acknowledgement file that is damaged, forged or meant for another device."""
 

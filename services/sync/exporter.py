@@ -23,7 +23,7 @@ from services.db import Database, current_seq, head_revision
 from services.sync import anchor as sync_anchor
 from services.sync import state
 from services.sync.crypto import Sealer, new_sealer
-from services.sync.errors import SyncError
+from services.sync.errors import NothingToSync, SyncError
 from services.sync.manifest import Manifest
 from services.sync.package import SUFFIX, Progress, read_package, write_package
 from services.sync.signing import b64, device_key, key_id, public_raw
@@ -217,7 +217,9 @@ def _export(
     if full and total == 0:
         raise SyncError("本机数据库没有任何台账数据，不能导出全量包（空包可能被误当作“清空”）。")
     if not full and total == 0:
-        raise SyncError(f"没有需要同步的更改（县里已确认收到第 {acked} 号及以前的全部更改）。")
+        raise NothingToSync(
+            f"没有待同步的记录：县里已确认收到第 {acked} 号及以前的全部更改，本次未生成同步包。"
+        )
     for sha, data in blobs.items():
         payload[f"attachments/{sha}"] = data
     seq_from = 1 if full else acked + 1

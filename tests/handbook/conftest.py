@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from models import Branch, Member
-from services import meetings, org
+from services import meetings, members, org
 from services.db import Database
 from services.groups import create_group
 from services.handbook.engine import CheckResult, evaluate
@@ -78,6 +78,21 @@ class Kit:
                     assert row is not None
                     row.party_group_id = unit.group_ids[i % len(unit.group_ids)]
         return unit
+
+    def committee_elected_at_seven(self, unit: Unit, *, since: date = date(2020, 1, 1)) -> None:
+        """The branch elected its committee (书记, 组织委员, 宣传委员) on ``since``, when it had 7 full members;
+        those beyond its present members died at the end of 2025. A committee in office may meet though
+        the branch is smaller now (支部工作条例 第八条 concerns setting one up)."""
+        gone = [
+            self.build.member(unit.branch.id, f"已故{unit.branch.code}{i}", joined_on=date(2005, 7, 1))
+            for i in range(7 - sum(1 for m in unit.members if m.status == "full"))
+        ]
+        with self.db.transaction("test") as s:
+            org.add_committee_seat(s, unit.branch.id, unit.members[1].id, "organization", since)
+            org.add_committee_seat(s, unit.branch.id, unit.members[2].id, "propaganda", since)
+        with self.db.transaction("test") as s:
+            for m in gone:
+                members.set_member_state(s, m.id, "deceased", date(2025, 12, 31), today=LATER)
 
     def meeting(
         self,

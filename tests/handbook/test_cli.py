@@ -127,7 +127,8 @@ def test_catalog_shows_which_evidence_is_present(
     kit: Kit, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     unit = kit.branch(full=3, committee=1)
-    kit.meeting(unit, "committee", date(2026, 7, 3), attendees=unit.members[:1])
+    kit.committee_elected_at_seven(unit)
+    kit.meeting(unit, "committee", date(2026, 7, 3), attendees=unit.members[:2])
     assert run(db_path, "handbook", "catalog", "--branch", "B01", "--period", "2026") == 0
     out = capsys.readouterr().out
     assert "组织生活（组织生活台账）" in out
@@ -136,7 +137,8 @@ def test_catalog_shows_which_evidence_is_present(
 
 def test_ledger_rows_follow_the_pack(kit: Kit, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     unit = kit.branch(full=3, probationary=1, committee=1)
-    kit.meeting(unit, "committee", date(2026, 7, 3), attendees=unit.members[:1])
+    kit.committee_elected_at_seven(unit)
+    kit.meeting(unit, "committee", date(2026, 7, 3), attendees=unit.members[:2])
     kit.meeting(unit, "theme_day", date(2025, 7, 3))  # another year: not in the 2026 ledger
     assert (
         run(db_path, "handbook", "ledger", "org_life", "--branch", "B01", "--period", "2026", "--json") == 0
@@ -152,7 +154,11 @@ def test_ledger_rows_follow_the_pack(kit: Kit, db_path: Path, capsys: pytest.Cap
     assert [r[5] for r in roster["rows"]].count("预备党员") == 1
     assert run(db_path, "handbook", "ledger", "org_setup", "--branch", "B01", "--json") == 0
     seats = json.loads(capsys.readouterr().out)["sections"][0]["rows"]
-    assert seats == [["党员B0100", "书记", "2020-01-01", ""]]
+    assert sorted(seats) == [
+        ["党员B0100", "书记", "2020-01-01", ""],
+        ["党员B0101", "组织委员", "2020-01-01", ""],
+        ["党员B0102", "宣传委员", "2020-01-01", ""],
+    ]
     assert run(db_path, "handbook", "ledger", "nope", "--branch", "B01") == 1
     assert "没有台账“nope”" in capsys.readouterr().err
 

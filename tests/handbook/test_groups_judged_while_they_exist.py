@@ -86,3 +86,13 @@ def test_a_group_added_without_a_date_is_founded_today(kit: Kit) -> None:
     with kit.db.reader() as s:
         assert groups.list_groups(s, unit.branch.id)[0].founded_on == date(2026, 11, 2)
         assert s.get(PartyGroup, gid) is not None
+
+
+def test_a_group_whose_founding_is_unknown_is_judged_from_its_first_meeting_on_record(kit: Kit) -> None:
+    unit = kit.branch("B01", full=6)
+    with kit.db.transaction("t") as s:  # as a roster import names it: who is in it, not since when
+        gid = groups.create_group(s, unit.branch.id, "第一党小组", founding_unknown=True, today=LATER).id
+        groups.assign_members(s, gid, [m.id for m in members_on(s, unit.branch.id, LATER)])
+    for month in (7, 8, 9, 10, 11):
+        kit.meeting(unit, "group", date(2026, month, 5), group=gid)
+    assert _months(kit) == ["2026-12"]  # not January–June, before anyone recorded the group meeting

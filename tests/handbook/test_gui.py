@@ -41,8 +41,9 @@ def boxes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 @pytest.fixture
 def township(kit: Kit) -> tuple[Unit, Unit]:
     good = kit.branch("B01", full=3, committee=1, groups=2)
+    kit.committee_elected_at_seven(good)  # a 支委会 needs a committee (支部工作条例 第八条)
     kit.meeting(good, "congress", date(2026, 7, 3), absent=2)  # 1 of 3 voting members: quorum fails
-    kit.meeting(good, "committee", date(2026, 7, 4), attendees=good.members[:1])
+    kit.meeting(good, "committee", date(2026, 7, 4), attendees=good.members[:2])
     small = kit.branch("B02", full=2, committee=1)
     return good, small
 

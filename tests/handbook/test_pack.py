@@ -156,8 +156,9 @@ def test_alt_pack_changes_catalog_rules_and_thresholds_without_code(kit: Kit) ->
     alt = load_pack(ALT_PACK)
     assert [s.name for s in alt.standard] == ["组织建设", "活动经常"]
     unit = kit.branch(full=4, committee=1)
+    kit.committee_elected_at_seven(unit)
     for month in (1, 2, 4, 5, 7, 8, 10, 11):
-        kit.meeting(unit, "committee", date(2026, month, 10), attendees=unit.members[:1])
+        kit.meeting(unit, "committee", date(2026, month, 10), attendees=unit.members[:2])
     kit.meeting(unit, "congress", date(2026, 3, 10), absent=1)  # 3/4 ≥ 2/3 at least
     default = kit.check("2026", date(2027, 1, 5))
     other = kit.check("2026", date(2027, 1, 5), pack=alt)

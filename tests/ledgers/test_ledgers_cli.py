@@ -10,6 +10,7 @@ import pytest
 
 from main import main
 from services import idcard
+from tests.cli_ids import printed_id
 from tests.conftest import fresh_database
 
 
@@ -46,7 +47,7 @@ def test_pipeline_from_apply_to_member(township: Path, capsys: pytest.CaptureFix
             )
             == 0
         )
-        intro.append(capsys.readouterr().out.strip())
+        intro.append(printed_id(capsys.readouterr().out))
     number = idcard.make("620421", date(2000, 1, 1), 11)
     assert (
         run(
@@ -64,7 +65,7 @@ def test_pipeline_from_apply_to_member(township: Path, capsys: pytest.CaptureFix
         )
         == 0
     )
-    rid = capsys.readouterr().out.strip()
+    rid = printed_id(capsys.readouterr().out)
     for step, day in (("talk", "2023-01-20"), ("activist", "2023-02-01"), ("candidate", "2024-02-01")):
         assert run(township, "dev", step, rid, "--date", day) == 0
     assert (
@@ -99,7 +100,7 @@ def test_bad_step_order_exits_1_with_message(township: Path, capsys: pytest.Capt
         "--applied",
         "2023-01-05",
     )
-    rid = capsys.readouterr().out.strip()
+    rid = printed_id(capsys.readouterr().out)
     assert run(township, "dev", "candidate", rid, "--date", "2024-01-01") == 1
     assert "不能进行这一步" in capsys.readouterr().err
 
@@ -187,7 +188,7 @@ def test_member_deceased_leaves_roster_keeps_history(
         "--joined",
         "1965-07-01",
     )
-    member_id = capsys.readouterr().out.strip()
+    member_id = printed_id(capsys.readouterr().out)
     assert run(township, "member", "state", member_id, "--state", "deceased", "--date", "2099-01-01") == 1
     assert "不能晚于今天" in capsys.readouterr().err
     assert run(township, "member", "state", member_id, "--state", "deceased", "--date", "2026-03-02") == 0

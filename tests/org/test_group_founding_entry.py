@@ -57,14 +57,14 @@ def test_cli_group_add_takes_founded_and_refuses_a_bad_date_naming_it(
     assert code == 0 and "2024-02-01 成立" in out
 
 
-def test_group_dialog_starts_at_today_and_shows_a_bad_date_at_the_field(
+def test_group_dialog_starts_with_no_founding_date_and_shows_a_bad_date_at_the_field(
     app: QApplication, qtbot: QtBot, db: Database, build: Builder
 ) -> None:
     branch = build.branch(members=3)
     dialog = GroupDialog(None, db, branch.id)
     qtbot.addWidget(dialog)
     show_active(qtbot, dialog)
-    assert dialog.founded.text() == date.today().isoformat()
+    assert dialog.founded.text() == ""  # not "today": a group entered today has often met for years
     type_text(qtbot, dialog.name, "第一党小组")
     dialog.founded.clear()
     type_text(qtbot, dialog.founded, "三月")
@@ -83,7 +83,7 @@ def test_upgrading_backfills_the_founding_day_from_the_first_group_meeting_or_cr
 ) -> None:
     branch = build.branch(members=3)
     with db.transaction("t") as s:
-        met = groups.create_group(s, branch.id, "一组", founded_on=date(2026, 9, 1), today=TODAY).id
+        met = groups.create_group(s, branch.id, "一组", founded_on=date(2026, 3, 1), today=TODAY).id
         idle = groups.create_group(s, branch.id, "二组", founded_on=date(2026, 9, 1), today=TODAY).id
         data = meetings.MeetingInput("group", date(2026, 3, 2), "学习", party_group_id=met, attendance=[])
         meetings.create_meeting(s, branch.id, data, today=TODAY)
@@ -100,3 +100,21 @@ def test_upgrading_backfills_the_founding_day_from_the_first_group_meeting_or_cr
             assert second is not None and second.founded_on == date.today()  # created today, never met
     finally:
         again.close()
+
+
+def test_group_saved_without_a_founding_date_takes_back_filled_group_meetings(
+    app: QApplication, qtbot: QtBot, db: Database, build: Builder
+) -> None:
+    branch = build.branch(members=3)
+    dialog = GroupDialog(None, db, branch.id)
+    qtbot.addWidget(dialog)
+    show_active(qtbot, dialog)
+    type_text(qtbot, dialog.name, "第一党小组")
+    qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    with db.transaction("t") as s:
+        [group] = s.scalars(select(PartyGroup)).all()
+        assert group.founded_on is None  # 未登记
+        data = meetings.MeetingInput(
+            "group", date(2023, 5, 4), "学习", party_group_id=group.id, attendance=[]
+        )
+        meetings.create_meeting(s, branch.id, data, today=TODAY)

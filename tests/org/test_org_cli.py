@@ -11,6 +11,7 @@ import pytest
 
 import main
 from services import idcard
+from tests.cli_ids import printed_id
 from tests.conftest import fresh_database
 from tests.printing.pdfcheck import texts
 
@@ -46,7 +47,7 @@ def add_member(
     if "status" in opt:
         argv += ["--status", opt["status"]]
     out = ok(db, capsys, *argv)
-    return out.strip().splitlines()[0]
+    return printed_id(out)
 
 
 @pytest.fixture
@@ -426,12 +427,12 @@ def test_election_ends_old_seats_opens_new_ones_and_a_five_year_village_term(
     assert current == [("李三", "organization"), ("王二", "secretary"), ("赵四", "propaganda")]
     terms = json.loads(ok(town, capsys, "committee", "terms", "--branch", "B01", "--json"))
     assert terms[-1]["start_on"] == "2026-06-30" and terms[-1]["due_on"] == "2031-06-30"
-    meeting = json.loads(ok(town, capsys, "meeting", "show", out.splitlines()[0], "--json"))
+    meeting = json.loads(ok(town, capsys, "meeting", "show", printed_id(out), "--json"))
     assert meeting["observers"] == [{"name": "戚九", "unit": "乡镇组织委员"}]
     assert "吴八" not in [a["name"] for a in meeting["attendance"]]
     assert meeting["excluded"] == [{"name": "吴八", "ground": "abroad", "note": "在国外务工"}]
     pdf = town.parent / "election.pdf"
-    ok(town, capsys, "print-meeting", out.splitlines()[0], str(pdf))
+    ok(town, capsys, "print-meeting", printed_id(out), str(pdf))
     flat = "".join(texts(pdf)).replace(" ", "").replace("\n", "")
     assert "不计入应到会吴八（出国出境半年以上，在国外务工）" in flat
     assert "列席人员戚九（乡镇组织委员）" in flat
@@ -513,7 +514,7 @@ def test_observer_is_shown_and_not_counted_and_needs_a_name(
         "--observer",
         "蒋十:包村干部",
     )
-    meeting_id = out.splitlines()[0]
+    meeting_id = printed_id(out)
     assert "应到 3 人" in out and "列席：戚九（驻村第一书记）、蒋十（包村干部）" in out
     shown = ok(town, capsys, "meeting", "show", meeting_id)
     assert "戚九\t列席\t驻村第一书记" in shown
@@ -602,7 +603,7 @@ def test_meeting_export_lists_the_outside_attendees(
         "--observer",
         "戚九:驻村第一书记",
         "--observer",
-        "蒋十",
+        "蒋十:镇包村干部",
     )
     out = tmp_path / "meetings.xlsx"
     ok(town, capsys, "export-xlsx", "meetings", str(out))
@@ -610,7 +611,7 @@ def test_meeting_export_lists_the_outside_attendees(
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
     header = next(r for r in rows if "列席（非本支部）" in r)
     column = header.index("列席（非本支部）")
-    assert rows[rows.index(header) + 1][column] == "戚九（驻村第一书记）、蒋十"
+    assert rows[rows.index(header) + 1][column] == "戚九（驻村第一书记）、蒋十（镇包村干部）"
     assert rows[rows.index(header) + 1][header.index("应到")] == 3
 
 
@@ -637,7 +638,7 @@ def test_meeting_show_gives_the_time_minutes_and_lecturer_a_clerk_typed(
         "--minutes",
         "王书记讲授党章第一章。",
     )
-    meeting_id = out.splitlines()[0]
+    meeting_id = printed_id(out)
     shown = ok(town, capsys, "meeting", "show", meeting_id)
     assert "日期：2026-11-02 09:30" in shown
     assert "授课人：王书记" in shown and "会议记录：王书记讲授党章第一章。" in shown

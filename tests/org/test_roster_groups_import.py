@@ -81,3 +81,24 @@ def test_import_dialog_offers_to_create_the_missing_groups(
     ops.wait_idle()
     with db.reader() as s:
         assert sorted(g.name for g in s.scalars(select(PartyGroup))) == ["东片党小组", "第一党小组"]
+
+
+def test_a_group_created_by_a_roster_import_takes_the_group_meetings_of_before_the_import(
+    db: Database, build: Builder, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from services import meetings
+
+    branch = build.branch()
+    with db.transaction("test") as s:
+        plan = plan_roster_import(s, branch.id, book(tmp_path), today=TODAY, create_groups=True)
+        apply_roster_import(s, branch.id, plan, today=TODAY)
+    with db.transaction("test") as s:
+        east = s.scalars(select(PartyGroup).where(PartyGroup.name == "东片党小组")).one()
+        assert east.founded_on is None  # a roster says who is in a group, not since when
+        data = meetings.MeetingInput("group", date(2024, 3, 5), "学习党章", party_group_id=east.id)
+        saved = meetings.create_meeting(s, branch.id, data, today=TODAY)
+        assert sorted(a.member_id for a in saved.attendance) == sorted(
+            m.id for m in s.scalars(select(Member).where(Member.party_group_id == east.id))
+        )

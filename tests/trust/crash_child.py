@@ -48,7 +48,7 @@ def cli_forever(db_path: str, branch_code: str, start: int) -> None:
     while True:
         n += 1
         argv = ["member", "add", "--branch", branch_code, "--name", f"命令行{n}", "--id-number", _id(n)]
-        entry.main(["--db", db_path, *argv, "--joined", "2005-07-01"])
+        entry.main(["--db", db_path, *argv, "--joined", "2005-07-01", "--json"])  # the full id, for the test
         sys.stdout.flush()  # what main printed (after its commit) reaches the test now, not at exit
 
 

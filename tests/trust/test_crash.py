@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -110,7 +111,7 @@ def test_killed_writers_lose_nothing_they_reported(
     cli_reported: set[str] = set()
     for round_no in range(10):  # the command line: it prints the id only after the commit
         lines = killer.round(f"cli {500_000 + round_no * 10_000} B01", rng.uniform(0.3, 1.2))
-        cli_reported |= {x for x in lines if len(x) == 36}
+        cli_reported |= {m[1] for x in lines if (m := re.search(r'"id": "([0-9a-f-]{36})"', x))}  # --json
     assert len(reported) > 30 and cli_reported  # the writers really were saving when killed
     assert _integrity(db_path) == "ok"
     db = open_database(db_path)
