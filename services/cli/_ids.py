@@ -63,8 +63,11 @@ ID_LISTS = frozenset({"introducers"})
 
 
 def id_fields(args: argparse.Namespace) -> list[str]:
-    """Names of the parsed arguments that carry a record id (``id``, ``meeting_id``, ``member_id`` …)."""
-    return [k for k, v in vars(args).items() if isinstance(v, str) and (k == "id" or k.endswith("_id"))]
+    """Names of the parsed arguments that carry a record id (``id``, ``meeting_id``, ``member_id`` …, and
+    ``row``: the record a ledger command generated from its declaration acts on)."""
+    return [
+        k for k, v in vars(args).items() if isinstance(v, str) and (k in ("id", "row") or k.endswith("_id"))
+    ]
 
 
 def _resolve(ctx: Context, field: str, prefix: str) -> str | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from services import org
 from services.cli import Context, emit
+from services.cli._ids import short_id
 from services.cli._parser import group, subcommand
 from services.errors import ErrorCollector, ValidationError, ValidationErrors
 from services.ledgers.actions import ACTIONS, Action, Field, Target
@@ -204,10 +205,9 @@ def do_cmd(args: argparse.Namespace, ctx: Context) -> int:
             warning = getattr(result, "warning", "")
     except ValidationError as exc:
         raise _named(exc, action, spell) from None
-    if spell.old and action.prints_id and row_id:
-        print(row_id)
-    else:
-        print(said or f"已保存：{action.title}" + (f"（{row_id}）" if row_id else ""))
+    name = getattr(result, "name", "")
+    text = said or f"已保存：{action.title}" + (f" {name}" if isinstance(name, str) and name else "")
+    print(f"{text}，编号 {short_id(row_id)}" if isinstance(row_id, str) else text)
     if warning:
         print(f"提醒：{warning}")
     return 0

@@ -10,7 +10,7 @@ The old per-ledger commands (``fee pay``, ``talk add``, ``problem close`` …) a
 actions: ``command`` names the old command, a field's ``option`` the old option where it differs from
 the key (``paid_fen`` was ``--amount``), ``positional`` the field (or ``row``) taken as the first
 argument, ``row_by`` the fields that find the row when no row id is given (a 党费 row by member and
-month), ``prints_id`` whether the old command printed only the new row's id (scripts read it).
+month). A command that creates a row prints what it saved with the row's short id (``编号 1a2b3c4d``).
 """
 
 from __future__ import annotations
@@ -134,7 +134,6 @@ class Action:
     command: str = ""  # the old command line name: "fee pay"
     positional: str = ""  # a field key (or "row") the old command takes as its first argument
     row_by: RowBy | None = None
-    prints_id: bool = False
     said: Callable[[Any], str] | None = None
 
 
@@ -209,7 +208,6 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
                 dev.ApplicantInput(v["name"], v["id_number"], v["applied_on"], v["phone"] or ""),
             ),
             command="dev apply",
-            prints_id=True,
         ),
         _step("登记谈话", "talked_on", "谈话日期", dev.record_talk, "dev talk"),
         _step("确定为积极分子", "activist_on", "确定日期", dev.make_activist, "dev activist"),
@@ -241,7 +239,6 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             changes=frozenset({"member"}),
             command="dev admit",
             positional="row",
-            prints_id=True,
         ),
         Action(
             "公示",
@@ -362,7 +359,6 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             changes=frozenset({"member"}),
             command="exempt add",
             positional="member_id",
-            prints_id=True,
         ),
         Action(
             "删除",
@@ -516,7 +512,6 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
                 ),
             ),
             command="training add",
-            prints_id=True,
         ),
     ),
     "decisions": (
@@ -539,7 +534,6 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
                 s, _branch(t), v["title"], v["proposed_on"], v["content"] or "", v["procedure"]
             ),
             command="decision add",
-            prints_id=True,
         ),
         Action(
             "登记下一步",
@@ -581,7 +575,6 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
                 s, _branch(t), v["item"], v["checked_on"], bool(v["met"]), v["notes"] or ""
             ),
             command="venue check",
-            prints_id=True,
         ),
         Action(
             "添加照片",
@@ -612,7 +605,6 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
                 v["responsible"] or "",
             ),
             command="problem add",
-            prints_id=True,
         ),
         Action(
             "开始整改",
@@ -641,7 +633,6 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
             (Field("flagged_on", "列入日期", DATE, option="date"), Field("reason", "原因", MULTILINE)),
             lambda s, t, v: rectification.flag_weak(s, _branch(t), v["flagged_on"], v["reason"]),
             command="problem weak",
-            prints_id=True,
         ),
         Action(
             "整顿销号",

@@ -26,6 +26,7 @@ from services.ledgers.actions import Action, Field, Target
 from services.ledgers.catalog import Column, Listing
 from services.ledgers.kinds import DATE, MONEY, choice
 from services.printing.booklet import BookletOptions, build_branch_booklet
+from tests.cli_ids import printed_id
 from tests.conftest import Builder
 from tests.gui.conftest import app, boxes  # noqa: F401 - GUI fixtures
 from tests.printing import pdfcheck
@@ -72,7 +73,6 @@ ADD = Action(
         s, t.branch_id or "", v["on"], v["direction"], "零星收支", v["amount_fen"], "", v["voucher_no"] or ""
     ),
     command="cash add",  # an old-style command of its own, generated too
-    prints_id=True,
 )
 
 
@@ -107,9 +107,10 @@ def test_a_ledger_declared_in_a_test_reaches_cli_listing_excel_and_print(
     assert main([*old, "支出", "--amount", "abc"]) == 1
     assert "金额（元）（--amount）" in capsys.readouterr().err
     assert main([*old, "支出", "--amount", "3", "--voucher-no", "V2"]) == 0
-    new_id = capsys.readouterr().out.strip()
+    short = printed_id(capsys.readouterr().out)
     with build.db.reader() as s:
-        assert s.get(FundEntry, new_id).amount_fen == 300  # type: ignore[union-attr]
+        entry = s.scalars(select(FundEntry).where(FundEntry.id.startswith(short))).one()
+        assert entry.amount_fen == 300
     assert main(["--db", str(db_path), "ledger", "list", "cash", "--year", "2026", "--json"]) == 0
     row, second = json.loads(capsys.readouterr().out)
     assert second["金额（元）"] == "3.00" and second["收支"] == "支出"

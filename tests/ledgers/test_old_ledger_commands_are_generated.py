@@ -82,9 +82,9 @@ def test_commands_whose_options_the_declaration_lacked_now_come_from_it(
         )
         == 0
     )
-    decision_id = capsys.readouterr().out.strip()  # the old command printed only the new id
+    said = capsys.readouterr().out
     (row,) = _listed(township, capsys, "decisions")
-    assert row["id"] == decision_id and row["程序"] == "一般程序"
+    assert said == f"已保存：登记决策事项，编号 {row['id'][:8]}\n" and row["程序"] == "一般程序"
     member = _member(build)
     build.branch("B02", "二村党支部")
     moved = ["transfer", "in", member, "--branch", "B02", "--date", "2026-04-01", "--letter", "J-9"]
