@@ -1,18 +1,33 @@
-"""A county built the way it is in life, for the 全县总览 and receiving figures at county scale.
+"""A county (or a city) built the way it is in life, for the 全县总览 figures at county and city scale.
 
-N township databases are generated with ``demo`` (scale ``township``: ~30 branches, ~3,000
-members; seeds 1…N, codes T01…TNN, ``--years`` of records), each laptop's key is registered at the
-county, each township exports a full package and the county imports it (``services.sync``). Then
-``bench/bench_county_overview.py`` is run on the county database for the overview figures.
+N township databases are generated with ``demo`` (scale ``township``: 30 organisations; seeds 1…N,
+codes T01…, ``--years`` of records, branch sizes times ``--member-scale``), each laptop's key is
+registered at the county, each township exports a full package and the county imports it
+(``services.sync``: the receiver clerks use). Then ``bench/bench_county_overview.py`` measures the
+overview on the county database.
 
-Run: .venv/bin/python bench/bench_county_scale.py --county postgresql://…/ledger_county --towns 12 --years 2
+Shapes (#17): a county of ~735 branches / ~16,500 members is ``--towns 24 --member-scale 0.2``
+(720 branches, ~16,000 members: the demo township has 30 organisations of ~110 members, the issue's
+county ~61 branches of ~22 per township, so twice the townships at a fifth of the size); a city of
+~3,500 branches / ~99,000 members is ``--towns 117 --member-scale 0.25``.
+
+Cheap to repeat (the machine is shared): every township package is cached under ``--cache``
+(default ``bench/.cache/county``, git-ignored) with its device key, so a second run or a second
+database only imports; ``--snapshot`` keeps the filled county database itself (a copy of the SQLite
+file, or ``pg_dump -Fc`` for PostgreSQL) and restores it on the next run instead of importing again.
+The same cached packages fill a SQLite and a PostgreSQL county with the same contents.
+
+Run: .venv/bin/python bench/bench_county_scale.py --county postgresql://…/ledger_county --towns 24 \
+        --member-scale 0.2 --years 10 --snapshot [-- overview arguments, e.g. --runs 3]
 (without arguments: 3 townships of 1 year into a temporary SQLite file, as ``make bench`` runs it).
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,7 +38,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from models import Township
 from services import demo, org
@@ -34,6 +51,71 @@ from services.sync.receiver import import_package
 from services.sync.signing import b64, public_raw
 
 TODAY = date(2026, 11, 24)
+CACHE = Path(__file__).resolve().parent / ".cache" / "county"
+
+
+def township_package(cache: Path, i: int, years: int, scale: float) -> tuple[Path, Ed25519PrivateKey, str]:
+    """The full package of generated township ``i`` (cached): its path, device key and township id."""
+    code = f"T{i:02d}"
+    folder = cache / f"y{years}-s{scale:g}" / code
+    done = folder / "township_id"
+    if done.exists():
+        key = Ed25519PrivateKey.from_private_bytes((folder / "device.key").read_bytes())
+        return folder / (folder / "package").read_text().strip(), key, done.read_text().strip()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    work = Path(tempfile.mkdtemp(prefix=f"bench_{code}_"))
+    town = open_database(work / "town.sqlite")
+    started = time.perf_counter()
+    demo.generate(town, "township", seed=i, years=years, today=TODAY, member_scale=scale)
+    with town.transaction("clerk") as s:
+        t = s.scalars(select(Township)).one()
+        org.update_township(s, t.id, code=code, name=f"{t.name[:-1]}{i}镇")
+        town_id = t.id
+    generated = time.perf_counter() - started
+    key = Ed25519PrivateKey.generate()
+    started = time.perf_counter()
+    exported = export_package(town, folder, full=True, key=key, user="clerk")
+    town.close()
+    shutil.rmtree(work, ignore_errors=True)
+    raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    (folder / "device.key").write_bytes(raw)
+    (folder / "package").write_text(exported.path.name)
+    done.write_text(town_id)  # last: marks the folder complete
+    print(f"{code}: demo {generated:.0f} s, export {time.perf_counter() - started:.1f} s", flush=True)
+    return exported.path, key, town_id
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else name
+
+
+def _pg_args(url: str) -> tuple[list[str], str]:
+    u = make_url(url)
+    args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
+    return args, u.database or ""
+
+
+def restore(url: str, snapshot: Path) -> None:
+    """Put the snapshot back: a file copy (SQLite) or drop, create and ``pg_restore`` (PostgreSQL)."""
+    if "://" not in url or url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[-1]) if "://" in url else Path(url)
+        shutil.copyfile(snapshot, path)
+        return
+    args, name = _pg_args(url)
+    subprocess.run([_pg_bin("dropdb"), *args, "--if-exists", name], check=True)
+    subprocess.run([_pg_bin("createdb"), *args, name], check=True)
+    subprocess.run([_pg_bin("pg_restore"), *args, "-d", name, "--no-owner", str(snapshot)], check=True)
+
+
+def save(url: str, snapshot: Path) -> None:
+    if "://" not in url or url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[-1]) if "://" in url else Path(url)
+        shutil.copyfile(path, snapshot)
+        return
+    args, name = _pg_args(url)
+    subprocess.run([_pg_bin("pg_dump"), *args, "-Fc", "-Z1", "-f", str(snapshot), name], check=True)
 
 
 def main() -> int:
@@ -41,51 +123,55 @@ def main() -> int:
     parser.add_argument("--county", default=None, help="county database (URL or SQLite path), empty")
     parser.add_argument("--towns", type=int, default=3)
     parser.add_argument("--years", type=int, default=1)
+    parser.add_argument("--member-scale", type=float, default=1.0, help="branch sizes × this (0.05–1)")
     parser.add_argument("--first", type=int, default=1, help="first township number (to add more later)")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="township packages and snapshots")
+    parser.add_argument("--snapshot", action="store_true", help="restore/keep the filled county database")
+    parser.add_argument("--build-only", action="store_true", help="fill the county, do not run the overview")
+    parser.add_argument("overview", nargs=argparse.REMAINDER, help="-- arguments for bench_county_overview.py")
     args = parser.parse_args()
     os.environ.setdefault("LEDGER_DATA_DIR", tempfile.mkdtemp(prefix="bench_county_data_"))
-    work = Path(tempfile.mkdtemp(prefix="bench_county_scale_"))
     if args.county is None:  # make bench: a small county in a temporary SQLite file
-        args.county = str(work / "county.sqlite")
-    county = open_database(args.county)
-    imported_rows = 0
-    import_seconds = 0.0
-    for i in range(args.first, args.first + args.towns):
-        code = f"T{i:02d}"
-        path = work / f"{code}.sqlite"
-        town = open_database(path)
+        args.county = str(Path(tempfile.mkdtemp(prefix="bench_county_scale_")) / "county.sqlite")
+    dialect = "sqlite" if "://" not in args.county or args.county.startswith("sqlite") else "pg"
+    tag = f"{dialect}-t{args.first}-{args.towns}-y{args.years}-s{args.member_scale:g}"
+    snapshot = args.cache / f"county-{tag}.{'sqlite' if dialect == 'sqlite' else 'dump'}"
+    if args.snapshot and snapshot.exists():
         started = time.perf_counter()
-        demo.generate(town, "township", seed=i, years=args.years, today=TODAY)
-        with town.transaction("clerk") as s:
-            t = s.scalars(select(Township)).one()
-            org.update_township(s, t.id, code=code, name=f"{t.name[:-1]}{i}镇")
-            town_id = t.id
-        generated = time.perf_counter() - started
-        key = Ed25519PrivateKey.generate()
-        register(county, b64(public_raw(key)), code, town_id, user="bench")
-        out = work / code
-        out.mkdir()
-        started = time.perf_counter()
-        exported = export_package(town, out, full=True, key=key, user="clerk")
-        export_s = time.perf_counter() - started
-        town.close()
-        started = time.perf_counter()
-        result = import_package(county, exported.path, user="bench")
-        took = time.perf_counter() - started
-        imported_rows += result.rows_written
-        import_seconds += took
+        restore(args.county, snapshot)
+        print(f"county restored from {snapshot} in {time.perf_counter() - started:.0f} s", flush=True)
+    else:
+        county = open_database(args.county)
+        imported_rows = 0
+        import_seconds = 0.0
+        for i in range(args.first, args.first + args.towns):
+            path, key, town_id = township_package(args.cache, i, args.years, args.member_scale)
+            register(county, b64(public_raw(key)), f"T{i:02d}", town_id, user="bench")
+            started = time.perf_counter()
+            result = import_package(county, path, user="bench")
+            took = time.perf_counter() - started
+            imported_rows += result.rows_written
+            import_seconds += took
+            print(
+                f"T{i:02d}: import {result.status} {result.rows_written:,} rows in {took:.1f} s "
+                f"({result.rows_written / took:,.0f} rows/s)",
+                flush=True,
+            )
         print(
-            f"{code}: demo {generated:.0f} s, export {export_s:.1f} s, import {result.status} "
-            f"{result.rows_written:,} rows in {took:.1f} s ({result.rows_written / took:,.0f} rows/s)",
+            f"imported {imported_rows:,} rows in {import_seconds:.0f} s "
+            f"({imported_rows / max(import_seconds, 1e-9):,.0f} rows/s)",
             flush=True,
         )
-        path.unlink()
-    print(
-        f"imported {imported_rows:,} rows in {import_seconds:.0f} s ({imported_rows / max(import_seconds, 1e-9):,.0f} rows/s)"
-    )
-    county.close()
+        county.close()
+        if args.snapshot:
+            snapshot.parent.mkdir(parents=True, exist_ok=True)
+            save(args.county, snapshot)
+            print(f"county kept in {snapshot}", flush=True)
+    if args.build_only:
+        return 0
     bench = Path(__file__).with_name("bench_county_overview.py")
-    return subprocess.call([sys.executable, str(bench), "--db", args.county])
+    extra = [a for a in args.overview if a != "--"]
+    return subprocess.call([sys.executable, str(bench), "--db", args.county, *extra])
 
 
 if __name__ == "__main__":

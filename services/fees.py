@@ -261,6 +261,11 @@ def _members_as_of(session: Session, branch_ids: list[str] | None, as_of: str) -
     return list(session.execute(stmt))
 
 
+# Lapse runs read the last few months for everyone, then further back only for members not settled there.
+_RECENT_MONTHS = 3
+_ID_CHUNK = 900  # ids per IN list (SQLite's bound-parameter limit on old builds is 999)
+
+
 def _month_index(month: str) -> int:
     return int(month[:4]) * 12 + int(month[5:7])
 
@@ -311,26 +316,40 @@ def unpaid_runs(
     whose dues are 0, or covered by an approved 免交, owes nothing and ends a run. ``paid_by`` None:
     every payment on record counts. Runs are followed back
     at most ``lookback_months``. Members without any dues record are not judged (the clerk must set
-    up their dues first). Three queries.
+    up their dues first). Three queries, and one more per 900 members with no payment in the last
+    three months (their runs are followed back by member).
     """
     paid_by = paid_by or date.max
     members = _members_as_of(session, branch_ids, as_of)
     earliest = shift_month(as_of, -lookback_months + 1)
     good = (FeeDue.due_fen <= 0) | ((FeeDue.paid_fen > 0) & (FeeDue.paid_on <= paid_by))
     paid_month = case((good, FeeDue.month), else_=None)
-    stmt = (
-        select(FeeDue.member_id, func.min(FeeDue.month), func.max(paid_month))
-        .where(FeeDue.deleted.is_not(True), FeeDue.month <= as_of, FeeDue.month >= earliest)
-        .group_by(FeeDue.member_id)
-    )
-    if branch_ids is not None:
-        stmt = stmt.where(FeeDue.branch_id.in_(branch_ids))
     first_due: dict[str, int] = {}
     last_paid: dict[str, int] = {}
-    for member_id, first, last in session.execute(stmt):
-        first_due[member_id] = _month_index(first)
-        if last is not None:
-            last_paid[member_id] = _month_index(last)
+
+    def read(lo: str, member_ids: list[str] | None) -> None:
+        stmt = (
+            select(FeeDue.member_id, func.min(FeeDue.month), func.max(paid_month))
+            .where(FeeDue.deleted.is_not(True), FeeDue.month <= as_of, FeeDue.month >= lo)
+            .group_by(FeeDue.member_id)
+        )
+        if branch_ids is not None:
+            stmt = stmt.where(FeeDue.branch_id.in_(branch_ids))
+        if member_ids is not None:
+            stmt = stmt.where(FeeDue.member_id.in_(member_ids))
+        for member_id, first, last in session.execute(stmt):
+            first_due[member_id] = _month_index(first)
+            if last is not None:
+                last_paid[member_id] = _month_index(last)
+
+    # Most members paid in the last few months: their last paid month is found there, and their first
+    # due month (not later than it) cannot move the run. Only the others are followed further back.
+    recent = max(earliest, shift_month(as_of, -_RECENT_MONTHS + 1))
+    read(recent, None)
+    if recent > earliest:
+        unsettled = [m.id for m in members if m.id not in last_paid]
+        for chunk in range(0, len(unsettled), _ID_CHUNK):
+            read(earliest, unsettled[chunk : chunk + _ID_CHUNK])
     excused = excused_months(session, branch_ids, parse_month(earliest), _month_end(as_of))
     return _runs([m for m in members if m.id in first_due], last_paid, as_of, first_due, excused.dues)
 
@@ -349,7 +368,8 @@ def life_gap_runs(
     Only months in which the member's branch (or party group) held a meeting the member was expected
     at count; a month in which the member attended, asked leave at the meeting (请假), was on approved
     leave, is excused as old and infirm (不作硬性要求), or was a 流动党员 taking part at the 流入地
-    (党员教育管理工作条例第二十三条) ends a run. Four queries.
+    (党员教育管理工作条例第二十三条) ends a run. Four queries, and one more per 900 members who took part
+    in nothing in the last three months.
     """
     members = _members_as_of(session, branch_ids, as_of)
     ids = {m.id for m in members}
@@ -358,22 +378,36 @@ def life_gap_runs(
     in_window = [Meeting.deleted.is_not(True), Meeting.held_on >= earliest, Meeting.held_on < last]
     if branch_ids is not None:  # members attend their own branch's meetings (observers aside)
         in_window.append(Meeting.branch_id.in_(branch_ids))
-    # Each member's last meeting attended (or excused at) in the window: one grouped query.
-    stmt = (
-        select(Attendance.member_id, func.max(Meeting.held_on))
-        .join(Meeting, Meeting.id == Attendance.meeting_id)
-        .where(
-            Attendance.meeting_id.in_(select(Meeting.id).where(*in_window)),
-            Attendance.deleted.is_not(True),
-            Attendance.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LEAVE]),
-        )
-        .group_by(Attendance.member_id)
-    )
     attended: dict[str, int] = {}
-    for member_id, day in session.execute(stmt):
-        if member_id in ids and day is not None:
-            d = day if isinstance(day, date) else date.fromisoformat(str(day))
-            attended[member_id] = d.year * 12 + d.month
+
+    def read(lo: date, hi: date, member_ids: list[str] | None) -> None:
+        """Each member's last meeting attended (or excused at) in [lo, hi): one grouped query."""
+        window = [*in_window, Meeting.held_on >= lo, Meeting.held_on < hi]
+        stmt = (
+            select(Attendance.member_id, func.max(Meeting.held_on))
+            .join(Meeting, Meeting.id == Attendance.meeting_id)
+            .where(
+                Attendance.meeting_id.in_(select(Meeting.id).where(*window)),
+                Attendance.deleted.is_not(True),
+                Attendance.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LEAVE]),
+            )
+            .group_by(Attendance.member_id)
+        )
+        if member_ids is not None:
+            stmt = stmt.where(Attendance.member_id.in_(member_ids))
+        for member_id, day in session.execute(stmt):
+            if member_id in ids and day is not None and member_id not in attended:
+                d = day if isinstance(day, date) else date.fromisoformat(str(day))
+                attended[member_id] = d.year * 12 + d.month
+
+    # The last few months first (most members took part there, and that is their last month); only the
+    # others are followed back through the rest of the window, by member.
+    recent = max(earliest, parse_month(shift_month(as_of, -_RECENT_MONTHS + 1)))
+    read(recent, last, None)
+    if recent > earliest:
+        unsettled = [m.id for m in members if m.id not in attended]
+        for chunk in range(0, len(unsettled), _ID_CHUNK):
+            read(earliest, recent, unsettled[chunk : chunk + _ID_CHUNK])
     # Months with a meeting, per branch (for everyone) and per party group: one grouped query.
     for_all = or_(
         Meeting.type.in_(_FOR_EVERYONE), *[Meeting.also_types.like(f"%{k}%") for k in _FOR_EVERYONE]
