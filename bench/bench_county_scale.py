@@ -128,7 +128,9 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=CACHE, help="township packages and snapshots")
     parser.add_argument("--snapshot", action="store_true", help="restore/keep the filled county database")
     parser.add_argument("--build-only", action="store_true", help="fill the county, do not run the overview")
-    parser.add_argument("overview", nargs=argparse.REMAINDER, help="-- arguments for bench_county_overview.py")
+    parser.add_argument(
+        "overview", nargs=argparse.REMAINDER, help="-- arguments for bench_county_overview.py"
+    )
     args = parser.parse_args()
     os.environ.setdefault("LEDGER_DATA_DIR", tempfile.mkdtemp(prefix="bench_county_data_"))
     if args.county is None:  # make bench: a small county in a temporary SQLite file

@@ -19,6 +19,7 @@ from services.errors import NotFound, ValidationError
 from services.exemptions import excused_months
 from services.ledgers.values import Money, Month, normalise_month
 from services.org import get_branch
+from services.sqlsets import among, plain_rows
 
 
 @dataclass(frozen=True)
@@ -257,8 +258,8 @@ def _members_as_of(session: Session, branch_ids: list[str] | None, as_of: str) -
         ((Member.left_on.is_(None)) & (Member.state == MemberState.ACTIVE)) | (Member.left_on > end),
     )
     if branch_ids is not None:
-        stmt = stmt.where(Member.branch_id.in_(branch_ids))
-    return list(session.execute(stmt))
+        stmt = stmt.where(among(session, Member.branch_id, branch_ids))
+    return list(plain_rows(session, stmt))
 
 
 # Lapse runs read the last few months for everyone, then further back only for members not settled there.
@@ -289,7 +290,10 @@ def _runs(
     out = []
     end = _month_index(as_of)
     for m in members:
-        start = max(_month_index(month_key(m.joined_on)), _month_index(month_key(m.branch_since)))
+        # year*12+month of a date, as _month_index(month_key(day)) without the text round trip
+        start = max(
+            m.joined_on.year * 12 + m.joined_on.month, m.branch_since.year * 12 + m.branch_since.month
+        )
         start = max(start, earliest.get(m.id, 0))
         stop = max(last_ok.get(m.id, 0), start - 1)
         gaps = [i for i in excused.get(m.id, ()) if stop < i <= end]
@@ -334,10 +338,10 @@ def unpaid_runs(
             .group_by(FeeDue.member_id)
         )
         if branch_ids is not None:
-            stmt = stmt.where(FeeDue.branch_id.in_(branch_ids))
+            stmt = stmt.where(among(session, FeeDue.branch_id, branch_ids))
         if member_ids is not None:
-            stmt = stmt.where(FeeDue.member_id.in_(member_ids))
-        for member_id, first, last in session.execute(stmt):
+            stmt = stmt.where(among(session, FeeDue.member_id, member_ids))
+        for member_id, first, last in plain_rows(session, stmt):
             first_due[member_id] = _month_index(first)
             if last is not None:
                 last_paid[member_id] = _month_index(last)
@@ -377,25 +381,30 @@ def life_gap_runs(
     last = parse_month(shift_month(as_of, 1))
     in_window = [Meeting.deleted.is_not(True), Meeting.held_on >= earliest, Meeting.held_on < last]
     if branch_ids is not None:  # members attend their own branch's meetings (observers aside)
-        in_window.append(Meeting.branch_id.in_(branch_ids))
+        in_window.append(among(session, Meeting.branch_id, branch_ids))
     attended: dict[str, int] = {}
 
     def read(lo: date, hi: date, member_ids: list[str] | None) -> None:
         """Each member's last meeting attended (or excused at) in [lo, hi): one grouped query."""
         window = [*in_window, Meeting.held_on >= lo, Meeting.held_on < hi]
+        # For everyone: the window's meetings first, then their attendance. For a few members: their
+        # attendance rows (by member) first, then each row's meeting.
+        where = (
+            [among(session, Attendance.member_id, member_ids), *window]
+            if member_ids is not None
+            else [Attendance.meeting_id.in_(select(Meeting.id).where(*window))]
+        )
         stmt = (
             select(Attendance.member_id, func.max(Meeting.held_on))
             .join(Meeting, Meeting.id == Attendance.meeting_id)
             .where(
-                Attendance.meeting_id.in_(select(Meeting.id).where(*window)),
+                *where,
                 Attendance.deleted.is_not(True),
                 Attendance.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LEAVE]),
             )
             .group_by(Attendance.member_id)
         )
-        if member_ids is not None:
-            stmt = stmt.where(Attendance.member_id.in_(member_ids))
-        for member_id, day in session.execute(stmt):
+        for member_id, day in plain_rows(session, stmt):
             if member_id in ids and day is not None and member_id not in attended:
                 d = day if isinstance(day, date) else date.fromisoformat(str(day))
                 attended[member_id] = d.year * 12 + d.month
@@ -416,10 +425,11 @@ def life_gap_runs(
     everyone = func.max(case((for_all, 1), else_=0))
     held: dict[str, set[int]] = {}
     held_group: dict[str, set[int]] = {}
-    for branch_id, group_id, y, m, all_ in session.execute(
+    for branch_id, group_id, y, m, all_ in plain_rows(
+        session,
         select(Meeting.branch_id, Meeting.party_group_id, year, month, everyone)
         .where(*in_window)
-        .group_by(Meeting.branch_id, Meeting.party_group_id, year, month)
+        .group_by(Meeting.branch_id, Meeting.party_group_id, year, month),
     ):
         index = int(y) * 12 + int(m)
         if all_:
