@@ -9,7 +9,11 @@ overview on the county database.
 Shapes (#17): a county of ~735 branches / ~16,500 members is ``--towns 24 --member-scale 0.2``
 (720 branches, ~16,000 members: the demo township has 30 organisations of ~110 members, the issue's
 county ~61 branches of ~22 per township, so twice the townships at a fifth of the size); a city of
-~3,500 branches / ~99,000 members is ``--towns 117 --member-scale 0.25``.
+~3,500 branches / ~99,000 members would be ``--towns 117 --member-scale 0.25``, over an hour of
+generation and import on a shared two-core machine; ``--copies 5`` instead copies the received
+county five times in all inside the database (``replicate``: SQL INSERT … SELECT with rewritten
+ids, 120 townships / 3,600 branches / ~80,000 members from the 24-township county) — the same
+records five times, not new draws, which is what the overview's cost depends on (rows per table).
 
 Cheap to repeat (the machine is shared): every township package is cached under ``--cache``
 (default ``bench/.cache/county``, git-ignored) with its device key, so a second run or a second
@@ -118,6 +122,56 @@ def save(url: str, snapshot: Path) -> None:
     subprocess.run([_pg_bin("pg_dump"), *args, "-Fc", "-Z1", "-f", str(snapshot), name], check=True)
 
 
+# Tables that are the county's own (sync, audit, settings): not copied by --copies.
+_COUNTY_OWN = {
+    "audit_head", "audit_log", "change_counter", "county_item", "county_outbox", "db_meta", "sync_conflict",
+    "sync_device", "sync_enrollment", "sync_held", "sync_received", "user_account",
+}  # fmt: skip
+
+
+def replicate(url: str, copies: int) -> int:
+    """City scale without generating a hundred townships on a shared machine: every township record
+    received so far is copied ``copies - 1`` more times inside the database (one INSERT … SELECT per
+    table and copy), ids rewritten ``x<k>`` + the id's tail (x is not a hex digit: no clash) (ids and foreign keys alike, so each copy is
+    a whole township under a new code ``C<k>T…``). The copies are the received townships' records,
+    not new draws; audit, sync and settings tables are not copied. Returns rows written."""
+    from sqlalchemy import String, text
+
+    from models import Base
+
+    db = open_database(url)
+    written = 0
+    with db.engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name in _COUNTY_OWN:
+                continue
+            ids = {c.name for c in table.columns if c.primary_key or c.foreign_keys}
+            if table.name == "attachment":
+                ids.add("owner_id")
+            for k in range(2, copies + 1):
+                cols, exprs = [], []
+                for c in table.columns:
+                    q = f'"{c.name}"'
+                    cols.append(q)
+                    if c.name in ids and isinstance(c.type, String):
+                        exprs.append(f"'x{k}' || substr({q}, 3)")
+                    elif table.name == "township" and c.name in ("code", "name"):
+                        exprs.append(f"'C{k}' || {q}")
+                    else:
+                        exprs.append(q)
+                pk = next(c.name for c in table.primary_key)
+                sql = (
+                    f'INSERT INTO "{table.name}" ({", ".join(cols)}) SELECT {", ".join(exprs)} '
+                    f'FROM "{table.name}" WHERE "{pk}" NOT LIKE \'x%\''
+                )
+                written += conn.execute(text(sql)).rowcount or 0
+    from services import dbstats
+
+    dbstats.analyze(db.engine)
+    db.close()
+    return written
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--county", default=None, help="county database (URL or SQLite path), empty")
@@ -129,6 +183,12 @@ def main() -> int:
     parser.add_argument("--snapshot", action="store_true", help="restore/keep the filled county database")
     parser.add_argument("--build-only", action="store_true", help="fill the county, do not run the overview")
     parser.add_argument(
+        "--copies",
+        type=int,
+        default=1,
+        help="city scale: copy every received township this many times in all",
+    )
+    parser.add_argument(
         "overview", nargs=argparse.REMAINDER, help="-- arguments for bench_county_overview.py"
     )
     args = parser.parse_args()
@@ -138,7 +198,12 @@ def main() -> int:
     dialect = "sqlite" if "://" not in args.county or args.county.startswith("sqlite") else "pg"
     tag = f"{dialect}-t{args.first}-{args.towns}-y{args.years}-s{args.member_scale:g}"
     snapshot = args.cache / f"county-{tag}.{'sqlite' if dialect == 'sqlite' else 'dump'}"
-    if args.snapshot and snapshot.exists():
+    city = snapshot.with_name(f"{snapshot.stem}-x{args.copies}{snapshot.suffix}")
+    if args.copies > 1 and args.snapshot and city.exists():
+        started = time.perf_counter()
+        restore(args.county, city)
+        print(f"city restored from {city} in {time.perf_counter() - started:.0f} s", flush=True)
+    elif args.snapshot and snapshot.exists():
         started = time.perf_counter()
         restore(args.county, snapshot)
         print(f"county restored from {snapshot} in {time.perf_counter() - started:.0f} s", flush=True)
@@ -169,6 +234,13 @@ def main() -> int:
             snapshot.parent.mkdir(parents=True, exist_ok=True)
             save(args.county, snapshot)
             print(f"county kept in {snapshot}", flush=True)
+    if args.copies > 1 and not (args.snapshot and city.exists()):
+        started = time.perf_counter()
+        rows = replicate(args.county, args.copies)
+        print(f"copied {rows:,} rows ({args.copies} copies in all) in {time.perf_counter() - started:.0f} s")
+        if args.snapshot:
+            save(args.county, city)
+            print(f"city kept in {city}", flush=True)
     if args.build_only:
         return 0
     bench = Path(__file__).with_name("bench_county_overview.py")

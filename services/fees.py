@@ -372,8 +372,8 @@ def life_gap_runs(
     Only months in which the member's branch (or party group) held a meeting the member was expected
     at count; a month in which the member attended, asked leave at the meeting (请假), was on approved
     leave, is excused as old and infirm (不作硬性要求), or was a 流动党员 taking part at the 流入地
-    (党员教育管理工作条例第二十三条) ends a run. Four queries, and one more per 900 members who took part
-    in nothing in the last three months.
+    (党员教育管理工作条例第二十三条) ends a run. Five queries, and one more per 900 members who took part
+    in nothing in the last three months (their runs, and only theirs, are followed further back).
     """
     members = _members_as_of(session, branch_ids, as_of)
     ids = {m.id for m in members}
@@ -413,11 +413,12 @@ def life_gap_runs(
     # others are followed back through the rest of the window, by member.
     recent = max(earliest, parse_month(shift_month(as_of, -_RECENT_MONTHS + 1)))
     read(recent, last, None)
-    if recent > earliest:
-        unsettled = [m.id for m in members if m.id not in attended]
-        for chunk in range(0, len(unsettled), _ID_CHUNK):
-            read(earliest, recent, unsettled[chunk : chunk + _ID_CHUNK])
-    # Months with a meeting, per branch (for everyone) and per party group: one grouped query.
+    behind = [m for m in members if m.id not in attended] if recent > earliest else []
+    for chunk in range(0, len(behind), _ID_CHUNK):
+        read(earliest, recent, [m.id for m in behind[chunk : chunk + _ID_CHUNK]])
+    # Months with a meeting, per branch (for everyone) and per party group: grouped queries. A member
+    # who took part in the last few months has a run only after that, so months further back are read
+    # only for the branches and groups of members who did not (the same runs either way).
     for_all = or_(
         Meeting.type.in_(_FOR_EVERYONE), *[Meeting.also_types.like(f"%{k}%") for k in _FOR_EVERYONE]
     )
@@ -425,17 +426,32 @@ def life_gap_runs(
     everyone = func.max(case((for_all, 1), else_=0))
     held: dict[str, set[int]] = {}
     held_group: dict[str, set[int]] = {}
-    for branch_id, group_id, y, m, all_ in plain_rows(
-        session,
-        select(Meeting.branch_id, Meeting.party_group_id, year, month, everyone)
-        .where(*in_window)
-        .group_by(Meeting.branch_id, Meeting.party_group_id, year, month),
-    ):
-        index = int(y) * 12 + int(m)
-        if all_:
-            held.setdefault(branch_id, set()).add(index)
-        elif group_id:
-            held_group.setdefault(group_id, set()).add(index)
+
+    def read_held(lo: date, hi: date, only: list[Any] | None) -> None:
+        window = [*in_window, Meeting.held_on >= lo, Meeting.held_on < hi]
+        if only is not None:
+            groups = sorted({m.party_group_id for m in only if m.party_group_id})
+            window.append(
+                or_(
+                    among(session, Meeting.branch_id, sorted({m.branch_id for m in only})),
+                    among(session, Meeting.party_group_id, groups),
+                )
+            )
+        for branch_id, group_id, y, m, all_ in plain_rows(
+            session,
+            select(Meeting.branch_id, Meeting.party_group_id, year, month, everyone)
+            .where(*window)
+            .group_by(Meeting.branch_id, Meeting.party_group_id, year, month),
+        ):
+            index = int(y) * 12 + int(m)
+            if all_:
+                held.setdefault(branch_id, set()).add(index)
+            elif group_id:
+                held_group.setdefault(group_id, set()).add(index)
+
+    read_held(recent, last, None)
+    if behind:
+        read_held(earliest, recent, behind)
     excused = excused_months(session, branch_ids, earliest, _month_end(as_of))
     empty: set[int] = set()
 

@@ -395,7 +395,9 @@ def procedure(rule: ProcedureRule, ctx: Context) -> list[Finding]:
     if not branches:
         return []
     stuck: dict[str, list[decisions.DecisionProgress]] = defaultdict(list)
-    for p in decisions.progress(ctx.session, list(branches)):
+    # Only decisions proposed in the period are judged: a one-year period reads that year's alone.
+    one_year = ctx.period.start.year if ctx.period.start.year == ctx.period.end.year else None
+    for p in decisions.progress(ctx.session, list(branches), year=one_year):
         in_period = ctx.period.start <= p.proposed_on <= ctx.period.end
         if in_period and (ctx.ref - p.proposed_on).days > rule.days and p.missing:
             stuck[p.branch_id].append(p)
