@@ -13,7 +13,9 @@ county ~61 branches of ~22 per township, so twice the townships at a fifth of th
 generation and import on a shared two-core machine; ``--copies 5`` instead copies the received
 county five times in all inside the database (``replicate``: SQL INSERT … SELECT with rewritten
 ids, 120 townships / 3,600 branches / ~80,000 members from the 24-township county) — the same
-records five times, not new draws, which is what the overview's cost depends on (rows per table).
+records five times, not new draws, which is what the overview's cost depends on (rows per table);
+``--copy-since 2023-11-01`` leaves out the copies' attendance of meetings before the 36-month lapse
+window (the bulk of a 10-year database, never read by a one-year overview) to fit a shared disk.
 
 Cheap to repeat (the machine is shared): every township package is cached under ``--cache``
 (default ``bench/.cache/county``, git-ignored) with its device key, so a second run or a second
@@ -129,12 +131,21 @@ _COUNTY_OWN = {
 }  # fmt: skip
 
 
-def replicate(url: str, copies: int) -> int:
+# The two big child tables, copied only for parents dated from ``since`` (see ``replicate``).
+_RECENT_ONLY = {
+    "attendance": ("meeting_id", "meeting", "held_on"),
+    "training_attendance": ("session_id", "training_session", "held_on"),
+}
+
+
+def replicate(url: str, copies: int, since: date | None = None) -> int:
     """City scale without generating a hundred townships on a shared machine: every township record
     received so far is copied ``copies - 1`` more times inside the database (one INSERT … SELECT per
     table and copy), ids rewritten ``x<k>`` + the id's tail (x is not a hex digit: no clash) (ids and foreign keys alike, so each copy is
     a whole township under a new code ``C<k>T…``). The copies are the received townships' records,
-    not new draws; audit, sync and settings tables are not copied. Returns rows written."""
+    not new draws; audit, sync and settings tables are not copied. ``since``: attendance (of meetings and
+    training sessions) is copied only for those held from that day — what a one-year overview reads (the
+    year, and the 36-month lapse window) — which keeps a city on a shared disk. Returns rows written."""
     from sqlalchemy import String, text
 
     from models import Base
@@ -164,6 +175,11 @@ def replicate(url: str, copies: int) -> int:
                     f'INSERT INTO "{table.name}" ({", ".join(cols)}) SELECT {", ".join(exprs)} '
                     f'FROM "{table.name}" WHERE "{pk}" NOT LIKE \'x%\''
                 )
+                if since is not None and table.name in _RECENT_ONLY:
+                    fk, parent, day = _RECENT_ONLY[table.name]
+                    sql += (
+                        f' AND "{fk}" IN (SELECT id FROM "{parent}" WHERE "{day}" >= \'{since.isoformat()}\')'
+                    )
                 written += conn.execute(text(sql)).rowcount or 0
     from services import dbstats
 
@@ -187,6 +203,12 @@ def main() -> int:
         type=int,
         default=1,
         help="city scale: copy every received township this many times in all",
+    )
+    parser.add_argument(
+        "--copy-since",
+        type=date.fromisoformat,
+        default=None,
+        help="--copies: attendance copied only for meetings from this day (YYYY-MM-DD)",
     )
     parser.add_argument(
         "overview", nargs=argparse.REMAINDER, help="-- arguments for bench_county_overview.py"
@@ -236,7 +258,7 @@ def main() -> int:
             print(f"county kept in {snapshot}", flush=True)
     if args.copies > 1 and not (args.snapshot and city.exists()):
         started = time.perf_counter()
-        rows = replicate(args.county, args.copies)
+        rows = replicate(args.county, args.copies, since=args.copy_since)
         print(f"copied {rows:,} rows ({args.copies} copies in all) in {time.perf_counter() - started:.0f} s")
         if args.snapshot:
             save(args.county, city)
