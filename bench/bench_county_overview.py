@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from models import Branch, Member, Township
 from services import demo
@@ -39,6 +39,17 @@ from services.db import open_database
 from services.handbook.pack import load_pack
 
 TODAY = date(2026, 11, 24)
+
+
+def backend_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) used so far by the PostgreSQL backend ``pid`` (same machine), or 0."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:
@@ -66,6 +77,21 @@ def main() -> int:
         members = s.scalar(select(func.count()).select_from(Member).where(Member.deleted.is_(False)))
     print(f"database: {db.engine.dialect.name}, {towns} townships, {branches} branches, {members} members")
     pack = load_pack()
+    pg = db.engine.dialect.name == "postgresql"
+    if pg:
+        # Serial plans, so the server's CPU for a statement is its backend's (/proc): parallel workers
+        # would only add contention on two shared cores, and their CPU would go uncounted.
+        @event.listens_for(db.engine, "connect")
+        def _serial(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("SET max_parallel_workers_per_gather = 0")
+            cur.close()
+            dbapi_conn.commit()
+
+        db.engine.dispose()
+
+    def pid_of(run: Any) -> int | None:
+        return int(run.execute(text("SELECT pg_backend_pid()")).scalar()) if pg else None
 
     statements: list[tuple[str, Any]] = []
 
@@ -80,6 +106,12 @@ def main() -> int:
     event.remove(db.engine, "before_cursor_execute", capture)
     reads = [(q, p) for q, p in statements if q.lstrip().upper().startswith(("SELECT", "WITH"))]
     raw_conn = db.engine.raw_connection()
+    raw_pid = None
+    if pg:
+        pid_cur = raw_conn.cursor()
+        pid_cur.execute("SELECT pg_backend_pid()")
+        raw_pid = int(pid_cur.fetchall()[0][0])
+        pid_cur.close()
 
     def raw_read() -> int:
         cur = raw_conn.cursor()
@@ -91,17 +123,20 @@ def main() -> int:
         return n
 
     raw_rows = raw_read()
-    runs, cpu, raw, raw_cpu = [], [], [], []
+    runs, cpu, raw, raw_cpu, server, raw_server = [], [], [], [], [], []
     for _ in range(args.runs):
-        t, c = time.perf_counter(), time.process_time()
+        t, c, b = time.perf_counter(), time.process_time(), backend_cpu(raw_pid)
         raw_read()
         raw.append(time.perf_counter() - t)
         raw_cpu.append(time.process_time() - c)
+        raw_server.append(backend_cpu(raw_pid) - b)
         with db.reader() as s:
-            t, c = time.perf_counter(), time.process_time()
+            pid = pid_of(s.connection())
+            t, c, b = time.perf_counter(), time.process_time(), backend_cpu(pid)
             ov = county_overview(s, pack, args.year, as_of=TODAY)
             runs.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
+            server.append(backend_cpu(pid) - b)
     raw_conn.close()
     ratios = [r / b for r, b in zip(runs, raw, strict=True)]
     print(
@@ -117,6 +152,16 @@ def main() -> int:
             else f" → 735 branches ≈ {min(runs) / max(len(ov.lines), 1) * 735:.1f} s (linear projection)"
         )
     )
+    if pg:
+        busy = [c + b for c, b in zip(cpu, server, strict=True)]
+        raw_busy = [c + b for c, b in zip(raw_cpu, raw_server, strict=True)]
+        print(
+            f"CPU (this process + its PostgreSQL backend; what the wall time is on an idle machine, one "
+            f"connection, serial plans): overview min {min(busy):.2f} s (client {min(cpu):.2f} + server "
+            f"{min(server):.2f}), raw replay min {min(raw_busy):.2f} s (client {min(raw_cpu):.2f} + server "
+            f"{min(raw_server):.2f}); ratio {min(busy) / max(min(raw_busy), 1e-9):.1f}×; load average now "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {rss:.0f} MB (the process: overview, its findings kept for drill-down, the raw rows)")
     out = Path(tempfile.mkdtemp(prefix="bench_county_"))
