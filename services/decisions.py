@@ -13,6 +13,7 @@ from models.enums import DecisionProcedure, DecisionStepCode, label
 from services.dates import in_year
 from services.errors import NotFound, ValidationError
 from services.org import get_branch
+from services.sqlsets import among
 
 FOUR_TWO = [s.value for s in DecisionStepCode]  # the order the steps must happen in
 
@@ -119,7 +120,7 @@ def progress(
 ) -> list[DecisionProgress]:
     stmt = select(Decision).where(Decision.deleted.is_(False))
     if branch_ids is not None:
-        stmt = stmt.where(Decision.branch_id.in_(branch_ids))
+        stmt = stmt.where(among(session, Decision.branch_id, branch_ids))
     if year is not None:
         stmt = stmt.where(*in_year(Decision.proposed_on, year))
     out = []
@@ -128,7 +129,8 @@ def progress(
     if decisions:
         for decision_id, step in session.execute(
             select(DecisionStep.decision_id, DecisionStep.step).where(
-                DecisionStep.decision_id.in_([d.id for d in decisions]), DecisionStep.deleted.is_(False)
+                among(session, DecisionStep.decision_id, [d.id for d in decisions]),
+                DecisionStep.deleted.is_(False),
             )
         ):
             steps.setdefault(decision_id, set()).add(step)

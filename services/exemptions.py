@@ -20,6 +20,7 @@ from models.enums import ExemptionKind, label
 from services.errors import NotFound, ValidationError
 from services.members import get_member
 from services.org import soft_delete
+from services.sqlsets import among, plain_rows
 
 LIFE_KINDS = (ExemptionKind.LEAVE, ExemptionKind.INFIRM)
 DUES_KINDS = (ExemptionKind.FEE_EXEMPT,)
@@ -133,8 +134,8 @@ def excused_months(session: Session, branch_ids: list[str] | None, first: date, 
         MemberExemption.reduced_fen,
     ).where(MemberExemption.deleted.is_not(True), MemberExemption.start_on <= last)
     if branch_ids is not None:
-        q = q.where(MemberExemption.branch_id.in_(branch_ids))
-    for member_id, kind, start, end, fen in session.execute(q.order_by(MemberExemption.start_on)):
+        q = q.where(among(session, MemberExemption.branch_id, branch_ids))
+    for member_id, kind, start, end, fen in plain_rows(session, q.order_by(MemberExemption.start_on)):
         if kind in LIFE_KINDS:
             _cover(life, member_id, start, end, lo, hi)
         elif kind in DUES_KINDS:
@@ -145,8 +146,8 @@ def excused_months(session: Session, branch_ids: list[str] | None, first: date, 
         FlowRecord.deleted.is_not(True), FlowRecord.since <= last, FlowRecord.contact != ""
     )
     if branch_ids is not None:
-        fq = fq.where(FlowRecord.branch_id.in_(branch_ids))
-    for member_id, since, until in session.execute(fq):
+        fq = fq.where(among(session, FlowRecord.branch_id, branch_ids))
+    for member_id, since, until in plain_rows(session, fq):
         _cover(life, member_id, since, until, lo, hi)
     return Excused(dict(life), dict(dues), reduced)
 

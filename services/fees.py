@@ -22,6 +22,7 @@ from services.errors import NotFound, ValidationError
 from services.exemptions import excused_months
 from services.ledgers.values import Money, Month, normalise_month
 from services.org import get_branch
+from services.sqlsets import among, plain_rows
 
 
 @dataclass(frozen=True)
@@ -260,8 +261,13 @@ def _members_as_of(session: Session, branch_ids: list[str] | None, as_of: str) -
         ((Member.left_on.is_(None)) & (Member.state == MemberState.ACTIVE)) | (Member.left_on > end),
     )
     if branch_ids is not None:
-        stmt = stmt.where(Member.branch_id.in_(branch_ids))
-    return list(session.execute(stmt))
+        stmt = stmt.where(among(session, Member.branch_id, branch_ids))
+    return list(plain_rows(session, stmt))
+
+
+# Lapse runs read the last few months for everyone, then further back only for members not settled there.
+_RECENT_MONTHS = 3
+_ID_CHUNK = 900  # ids per IN list (SQLite's bound-parameter limit on old builds is 999)
 
 
 def _month_index(month: str) -> int:
@@ -320,6 +326,7 @@ def _runs(
     out = []
     end = _month_index(as_of)
     for m in members:
+        # year*12+month of a date, as _month_index(month_key(day)) without the text round trip
         start = max(
             m.joined_on.year * 12 + m.joined_on.month, m.branch_since.year * 12 + m.branch_since.month
         )
@@ -349,7 +356,9 @@ def unpaid_runs(
     whose dues are 0, or covered by an approved 免交, owes nothing and ends a run. ``paid_by`` None:
     every payment on record counts. Runs are followed back
     at most ``lookback_months``. Members without any dues record are not judged (the clerk must set
-    up their dues first). Three queries (none for a repeated call inside ``shared_lapse_runs``).
+    up their dues first). Three queries, and one more per 900 members with no payment in the last
+    three months (their runs are followed back by member); none for a repeated call inside
+    ``shared_lapse_runs``.
     """
     paid_by = paid_by or date.max
     key = ("dues", as_of, None if branch_ids is None else frozenset(branch_ids), lookback_months, paid_by)
@@ -363,19 +372,32 @@ def _unpaid_runs(
     earliest = shift_month(as_of, -lookback_months + 1)
     good = (FeeDue.due_fen <= 0) | ((FeeDue.paid_fen > 0) & (FeeDue.paid_on <= paid_by))
     paid_month = case((good, FeeDue.month), else_=None)
-    stmt = (
-        select(FeeDue.member_id, func.min(FeeDue.month), func.max(paid_month))
-        .where(FeeDue.deleted.is_not(True), FeeDue.month <= as_of, FeeDue.month >= earliest)
-        .group_by(FeeDue.member_id)
-    )
-    if branch_ids is not None:
-        stmt = stmt.where(FeeDue.branch_id.in_(branch_ids))
     first_due: dict[str, int] = {}
     last_paid: dict[str, int] = {}
-    for member_id, first, last in session.execute(stmt):
-        first_due[member_id] = _month_index(first)
-        if last is not None:
-            last_paid[member_id] = _month_index(last)
+
+    def read(lo: str, member_ids: list[str] | None) -> None:
+        stmt = (
+            select(FeeDue.member_id, func.min(FeeDue.month), func.max(paid_month))
+            .where(FeeDue.deleted.is_not(True), FeeDue.month <= as_of, FeeDue.month >= lo)
+            .group_by(FeeDue.member_id)
+        )
+        if branch_ids is not None:
+            stmt = stmt.where(among(session, FeeDue.branch_id, branch_ids))
+        if member_ids is not None:
+            stmt = stmt.where(among(session, FeeDue.member_id, member_ids))
+        for member_id, first, last in plain_rows(session, stmt):
+            first_due[member_id] = _month_index(first)
+            if last is not None:
+                last_paid[member_id] = _month_index(last)
+
+    # Most members paid in the last few months: their last paid month is found there, and their first
+    # due month (not later than it) cannot move the run. Only the others are followed further back.
+    recent = max(earliest, shift_month(as_of, -_RECENT_MONTHS + 1))
+    read(recent, None)
+    if recent > earliest:
+        unsettled = [m.id for m in members if m.id not in last_paid]
+        for chunk in range(0, len(unsettled), _ID_CHUNK):
+            read(earliest, unsettled[chunk : chunk + _ID_CHUNK])
     excused = excused_months(session, branch_ids, parse_month(earliest), _month_end(as_of))
     return _runs([m for m in members if m.id in first_due], last_paid, as_of, first_due, excused.dues)
 
@@ -383,37 +405,6 @@ def _unpaid_runs(
 # Meetings every member of the branch is expected at; a 党小组会 counts for its group's members only
 # and a 支委会 for no ordinary member.
 _FOR_EVERYONE = ("congress", "lecture", "theme_day", "life", "appraisal", "other")
-
-
-# _life_gap_runs looks for each member's last attendance in the last _RECENT_MONTHS months first; the
-# members not found there (at most _BY_MEMBER of them: read member by member) in the rest of the window.
-_RECENT_MONTHS = 3
-_BY_MEMBER = 500
-
-
-def _last_attended(
-    session: Session, meeting_filter: list[Any], ids: set[str], by_member: set[str] | None
-) -> dict[str, int]:
-    """Month index (year * 12 + month) of the last meeting matching ``meeting_filter`` each member of
-    ``ids`` attended or asked leave at. ``by_member``: read only these members' attendance (through its
-    member index) instead of every attendance of the matching meetings. One grouped query."""
-    counted = [
-        Attendance.deleted.is_not(True),
-        Attendance.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LEAVE]),
-    ]
-    stmt = select(Attendance.member_id, func.max(Meeting.held_on)).join(
-        Meeting, Meeting.id == Attendance.meeting_id
-    )
-    if by_member is not None:
-        stmt = stmt.where(Attendance.member_id.in_(sorted(by_member)), *meeting_filter, *counted)
-    else:
-        stmt = stmt.where(Attendance.meeting_id.in_(select(Meeting.id).where(*meeting_filter)), *counted)
-    out: dict[str, int] = {}
-    for member_id, day in session.execute(stmt.group_by(Attendance.member_id)):
-        if member_id in ids and day is not None:
-            d = day if isinstance(day, date) else date.fromisoformat(str(day))
-            out[member_id] = d.year * 12 + d.month
-    return out
 
 
 def life_gap_runs(
@@ -429,8 +420,9 @@ def life_gap_runs(
     at count; a month in which the member attended, asked leave at the meeting (请假), was on approved
     leave, is excused as old and infirm (不作硬性要求), or was a 流动党员 taking part at the 流入地
     (党员教育管理工作条例第二十三条) ends a run. A member who changed group counts through every group
-    the member was in during the month (``groups.spans``). Five queries (none for a repeated call inside
-    ``shared_lapse_runs``).
+    the member was in during the month (``groups.spans``). Six queries, and one more per 900 members who
+    took part in nothing in the last three months (their runs, and only theirs, are followed further
+    back); none for a repeated call inside ``shared_lapse_runs``.
     """
     key = ("life", as_of, None if branch_ids is None else frozenset(branch_ids), lookback_months)
     return _shared(session, key, lambda: _life_gap_runs(session, as_of, branch_ids, lookback_months))
@@ -445,17 +437,44 @@ def _life_gap_runs(
     last = parse_month(shift_month(as_of, 1))
     in_window = [Meeting.deleted.is_not(True), Meeting.held_on >= earliest, Meeting.held_on < last]
     if branch_ids is not None:  # members attend their own branch's meetings (observers aside)
-        in_window.append(Meeting.branch_id.in_(branch_ids))
-    # Each member's last meeting attended (or excused at) in the window. Most members attended one in
-    # the last few months: a grouped query over those months' meetings, then one over the rest of the
-    # window for only the members not found there (the same maxima from a fraction of the rows).
-    recent = parse_month(shift_month(as_of, -_RECENT_MONTHS + 1))
-    attended = _last_attended(session, [*in_window, Meeting.held_on >= recent], ids, None)
-    older = ids - attended.keys()
-    if older and recent > earliest:
-        by_member = older if len(older) <= _BY_MEMBER else None
-        attended.update(_last_attended(session, [*in_window, Meeting.held_on < recent], older, by_member))
-    # Months with a meeting, per branch (for everyone) and per party group: one grouped query.
+        in_window.append(among(session, Meeting.branch_id, branch_ids))
+    attended: dict[str, int] = {}
+
+    def read(lo: date, hi: date, member_ids: list[str] | None) -> None:
+        """Each member's last meeting attended (or excused at) in [lo, hi): one grouped query."""
+        window = [*in_window, Meeting.held_on >= lo, Meeting.held_on < hi]
+        # For everyone: the window's meetings first, then their attendance. For a few members: their
+        # attendance rows (by member) first, then each row's meeting.
+        where = (
+            [among(session, Attendance.member_id, member_ids), *window]
+            if member_ids is not None
+            else [Attendance.meeting_id.in_(select(Meeting.id).where(*window))]
+        )
+        stmt = (
+            select(Attendance.member_id, func.max(Meeting.held_on))
+            .join(Meeting, Meeting.id == Attendance.meeting_id)
+            .where(
+                *where,
+                Attendance.deleted.is_not(True),
+                Attendance.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LEAVE]),
+            )
+            .group_by(Attendance.member_id)
+        )
+        for member_id, day in plain_rows(session, stmt):
+            if member_id in ids and day is not None and member_id not in attended:
+                d = day if isinstance(day, date) else date.fromisoformat(str(day))
+                attended[member_id] = d.year * 12 + d.month
+
+    # The last few months first (most members took part there, and that is their last month); only the
+    # others are followed back through the rest of the window, by member.
+    recent = max(earliest, parse_month(shift_month(as_of, -_RECENT_MONTHS + 1)))
+    read(recent, last, None)
+    behind = [m for m in members if m.id not in attended] if recent > earliest else []
+    for chunk in range(0, len(behind), _ID_CHUNK):
+        read(earliest, recent, [m.id for m in behind[chunk : chunk + _ID_CHUNK]])
+    # Months with a meeting, per branch (for everyone) and per party group: grouped queries. A member
+    # who took part in the last few months has a run only after that, so months further back are read
+    # only for the branches and groups of members who did not (the same runs either way).
     for_all = or_(
         Meeting.type.in_(_FOR_EVERYONE), *[Meeting.also_types.like(f"%{k}%") for k in _FOR_EVERYONE]
     )
@@ -463,21 +482,38 @@ def _life_gap_runs(
     everyone = func.max(case((for_all, 1), else_=0))
     held: dict[str, set[int]] = {}
     held_group: dict[str, set[int]] = {}
-    for branch_id, group_id, y, m, all_ in session.execute(
-        select(Meeting.branch_id, Meeting.party_group_id, year, month, everyone)
-        .where(*in_window)
-        .group_by(Meeting.branch_id, Meeting.party_group_id, year, month)
-    ):
-        index = int(y) * 12 + int(m)
-        if all_:
-            held.setdefault(branch_id, set()).add(index)
-        elif group_id:
-            held_group.setdefault(group_id, set()).add(index)
-    excused = excused_months(session, branch_ids, earliest, _month_end(as_of))
-    empty: set[int] = set()
     # A member who changed group was expected at the old group's meetings until the move, then at the
     # new one's: the month counts through every group the member was in during it.
     moved = groups.spans(session, [m.id for m in members])
+
+    def read_held(lo: date, hi: date, only: list[Any] | None) -> None:
+        window = [*in_window, Meeting.held_on >= lo, Meeting.held_on < hi]
+        if only is not None:
+            group_ids = {m.party_group_id for m in only if m.party_group_id}
+            group_ids |= {sp.group_id for m in only for sp in moved.get(m.id, [])}  # groups of before
+            window.append(
+                or_(
+                    among(session, Meeting.branch_id, sorted({m.branch_id for m in only})),
+                    among(session, Meeting.party_group_id, sorted(group_ids)),
+                )
+            )
+        for branch_id, group_id, y, m, all_ in plain_rows(
+            session,
+            select(Meeting.branch_id, Meeting.party_group_id, year, month, everyone)
+            .where(*window)
+            .group_by(Meeting.branch_id, Meeting.party_group_id, year, month),
+        ):
+            index = int(y) * 12 + int(m)
+            if all_:
+                held.setdefault(branch_id, set()).add(index)
+            elif group_id:
+                held_group.setdefault(group_id, set()).add(index)
+
+    read_held(recent, last, None)
+    if behind:
+        read_held(earliest, recent, behind)
+    excused = excused_months(session, branch_ids, earliest, _month_end(as_of))
+    empty: set[int] = set()
 
     def in_groups(m: Any, index: int) -> list[str]:
         if m.id not in moved:

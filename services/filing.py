@@ -15,6 +15,7 @@ from models import Attachment, EvidenceFiling
 from services.attachments import store_file
 from services.errors import ValidationError
 from services.org import get_branch
+from services.sqlsets import among
 
 if TYPE_CHECKING:
     from services.handbook.pack import Pack
@@ -118,7 +119,7 @@ def filed_by_item(
         select(EvidenceFiling.branch_id, EvidenceFiling.catalog_item, func.count())
         .where(
             EvidenceFiling.deleted.is_(False),
-            EvidenceFiling.branch_id.in_(branch_ids),
+            among(session, EvidenceFiling.branch_id, branch_ids),
             EvidenceFiling.year >= first_year,
             EvidenceFiling.year <= last_year,
         )
@@ -140,7 +141,7 @@ def filed_with_file(
         .where(
             EvidenceFiling.deleted.is_(False),
             Attachment.deleted.is_(False),
-            EvidenceFiling.branch_id.in_(branch_ids),
+            among(session, EvidenceFiling.branch_id, branch_ids),
             EvidenceFiling.catalog_item.in_(items),
             EvidenceFiling.year >= first_year,
             EvidenceFiling.year <= last_year,

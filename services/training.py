@@ -16,6 +16,7 @@ from services.dates import in_year
 from services.errors import ValidationError
 from services.members import members_on
 from services.org import get_branch
+from services.sqlsets import among, plain_rows
 
 
 @dataclass
@@ -101,7 +102,7 @@ def yearly_hours(
         )
         .group_by(TrainingAttendance.member_id)
     )
-    done: dict[str, int] = defaultdict(int, {k: int(v or 0) for k, v in session.execute(stmt)})
+    done: dict[str, int] = defaultdict(int, {k: int(v or 0) for k, v in plain_rows(session, stmt)})
     # Plain columns, not ORM objects: a township has thousands of members and checks ask every year.
     members = select(Member.id, Member.name, Member.branch_id, Member.joined_on, Member.branch_since).where(
         Member.deleted.is_(False),
@@ -110,10 +111,10 @@ def yearly_hours(
         ((Member.left_on.is_(None)) & (Member.state == MemberState.ACTIVE)) | (Member.left_on > last),
     )
     if branch_ids is not None:
-        members = members.where(Member.branch_id.in_(branch_ids))
+        members = members.where(among(session, Member.branch_id, branch_ids))
     out = []
-    for mid, name, branch_id, joined_on, _since in session.execute(
-        members.order_by(Member.branch_id, Member.name)
+    for mid, name, branch_id, joined_on, _since in plain_rows(
+        session, members.order_by(Member.branch_id, Member.name)
     ):
         months = 12 if joined_on < first else 13 - joined_on.month
         out.append(HoursRow(mid, name, branch_id, done[mid], target_hours * 60 * months // 12))

@@ -49,6 +49,13 @@ def covered_years() -> tuple[int, int]:
     return years[0], years[-1]
 
 
+@cache
+def _workday(day: date) -> bool:
+    """``chinese_calendar.is_workday`` once per date (a county's check counts the same days for
+    thousands of 发展党员 files; the package validates the date on every call)."""
+    return bool(chinese_calendar.is_workday(day))
+
+
 def is_covered(year: int) -> bool:
     """Whether the official holidays of ``year`` are known."""
     first, last = covered_years()
@@ -71,7 +78,7 @@ def working_days(start: date, end: date) -> WorkingDays:
             count += day.weekday() < 5
             at_most += 1  # any weekend day of an unknown year could be a 调休 working day
         else:
-            work = chinese_calendar.is_workday(day)
+            work = _workday(day)
             count += work
             at_most += work
         day += one

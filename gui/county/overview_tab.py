@@ -43,6 +43,7 @@ from services.county.overview import (
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
     from services.handbook.pack import Pack
+    from services.printing.layout import Rendered
 
 COLOURS = {3: "#f4b4ae", 2: "#fbd99b", 1: "#fff3c4", 0: "#cdebc9", NOT_JUDGED: "#eeeeee"}
 FIRST_MONTH_COLUMN = 4  # 乡镇, 支部代码, 支部, 星级, then 1月…
@@ -55,6 +56,7 @@ class CountyOverviewTab(QWidget):
         self.db = window.db
         self._pack = pack
         self.overview: CountyOverview | None = None
+        self.preview_dialog: QDialog | None = None  # the last print preview opened
         self.year = QSpinBox()
         self.year.setObjectName("overviewYear")
         self.year.setRange(2000, date.today().year)  # a year not begun has no records to rate
@@ -188,32 +190,36 @@ class CountyOverviewTab(QWidget):
             self.export_xlsx(Path(name))
 
     def export_xlsx(self, path: Path) -> None:
+        """Write the Excel file on a worker (a city's grid is thousands of rows), then say so."""
         ov = self.overview
         if ov is None:
             return
-        rows = ops.run_job(self, lambda: write_overview_xlsx(ov, path), background=False)
-        if rows is not None:
+
+        def done(rows: int) -> None:
             self.info.setText(f"已导出并读回校验：{path}（{rows} 行）。")
 
-    def preview(self) -> QDialog | None:
-        """The printable overview in the app's PDF preview (print or save from there)."""
+        ops.run_job(self, lambda: write_overview_xlsx(ov, path), done, label="正在导出全县总览…")
+
+    def preview(self) -> None:
+        """Lay out the printable overview on a worker, then open it in the app's PDF preview (print or
+        save from there); the dialog is kept in ``preview_dialog``."""
         ov = self.overview
         if ov is None:
-            return None
+            return
         from gui.printing.actions import PdfPreviewDialog
 
-        rendered = ops.run_job(self, lambda: render_overview_pdf(ov), background=False)
-        if rendered is None:
-            return None
-        dialog = PdfPreviewDialog(
-            self.window_,
-            rendered,
-            f"{ov.year}年全县总览",
-            str(files.start_dir("print") / f"全县总览-{ov.year}.pdf"),
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+        def show(rendered: Rendered) -> None:
+            dialog = PdfPreviewDialog(
+                self.window_,
+                rendered,
+                f"{ov.year}年全县总览",
+                str(files.start_dir("print") / f"全县总览-{ov.year}.pdf"),
+            )
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.open()
+            self.preview_dialog = dialog
+
+        ops.run_job(self, lambda: render_overview_pdf(ov), show, label="正在排版全县总览…")
 
     def _export_pdf(self) -> None:
         ov = self.overview
@@ -226,12 +232,15 @@ class CountyOverviewTab(QWidget):
             self.export_pdf(Path(name))
 
     def export_pdf(self, path: Path) -> None:
+        """Lay out and write the PDF on a worker, then say where it is."""
         ov = self.overview
         if ov is None:
             return
-        written = ops.run_job(self, lambda: write_overview_pdf(ov, path), background=False)
-        if written is not None:
+
+        def done(written: Path) -> None:
             self.info.setText(f"已生成 PDF：{written}，可用 PDF 阅读器打印。")
+
+        ops.run_job(self, lambda: write_overview_pdf(ov, path), done, label="正在生成全县总览 PDF…")
 
 
 class BranchDialog(QDialog):

@@ -58,8 +58,14 @@ def generate(
     years: int | None = None,
     today: date | None = None,
     user: str = "demo",
+    member_scale: float = 1.0,
 ) -> DemoSummary:
-    """Fill ``db`` with demo data; raises ``ValidationError`` when the demo township already exists."""
+    """Fill ``db`` with demo data; raises ``ValidationError`` when the demo township already exists.
+
+    ``member_scale`` multiplies every branch's size (members today; at least 3 for a branch that has
+    any) after the layout's draws, so 1.0 gives the same data for a seed; benches use it to build a
+    county of many small branches (``bench/bench_county_scale.py``).
+    """
     if scale not in SCALES:
         raise ValidationError("scale", f"未知的规模：{scale}（可选 small / township / county）。")
     years = DEFAULT_YEARS[scale] if years is None else years
@@ -73,6 +79,13 @@ def generate(
     start_ms = int(datetime(window_start.year, window_start.month, 1, tzinfo=UTC).timestamp() * 1000)
     rng = DemoRandom(seed, start_ms)
     plans = plans_for(scale, rng, today)
+    if not 0.05 <= member_scale <= 1.0:
+        raise ValidationError("member_scale", f"支部规模系数应在 0.05 到 1 之间，现在是 {member_scale}。")
+    if member_scale != 1.0:
+        for plan in plans:
+            for bp in plan.branches:
+                if bp.size:
+                    bp.size = max(3, round(bp.size * member_scale))
     summary = DemoSummary(scale=scale, seed=seed, years=years)
     with db.engine.begin() as conn:
         codes = [p.code for p in plans]

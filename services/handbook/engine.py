@@ -178,11 +178,14 @@ def evaluate(
         else {}
     )
     rules = pack.rules_by_id()
+    by_branch: dict[str, list[Finding]] = {}  # each branch is rated on its own findings (not all of them)
+    for f in findings:
+        by_branch.setdefault(f.branch_id, []).append(f)
     stars = {
         b.id: rate(
             pack.stars,
             b,
-            findings,
+            by_branch.get(b.id, []),
             period=period,
             rules=rules,
             has_groups=any(g.existed_during(period.start, period.end) for g in facts.groups.get(b.id, [])),

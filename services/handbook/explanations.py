@@ -9,13 +9,16 @@ from models import FindingExplanation
 from services.errors import ValidationError
 from services.handbook.findings import Finding, finding_key
 from services.org import get_branch, soft_delete
+from services.sqlsets import among
 
 
 def explanations_for(session: Session, branch_ids: list[str]) -> dict[str, str]:
     """Finding key → the latest explanation text, for the given branches (one query)."""
     rows = session.execute(
         select(FindingExplanation.finding_key, FindingExplanation.text)
-        .where(FindingExplanation.deleted.is_(False), FindingExplanation.branch_id.in_(branch_ids))
+        .where(
+            FindingExplanation.deleted.is_(False), among(session, FindingExplanation.branch_id, branch_ids)
+        )
         .order_by(FindingExplanation.updated_at, FindingExplanation.row_seq)
     )
     return {key: text for key, text in rows}

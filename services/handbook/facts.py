@@ -31,6 +31,7 @@ from services import localtime
 from services.handbook.pack import FilterValue
 from services.handbook.period import Period
 from services.handbook.sources import Source, sources
+from services.sqlsets import among, plain_rows
 
 
 @dataclass(frozen=True)
@@ -207,20 +208,28 @@ class Facts:
         from the 发展党员 files of the members in the check (党章第七条). Read once per evaluation."""
         cached: dict[str, tuple[int, date | None]] | None = self._counts.get("probation_files")
         if cached is None:
-            ids = [m.id for ms in self.members.values() for m in ms if m.full_member_on or m.status != "full"]
+            # The 发展党员 files of the check's members who are or were 预备党员: one query over their
+            # branches (the member's branch today, whatever branch developed them), not one per 900 ids.
+            wanted = {
+                m.id for ms in self.members.values() for m in ms if m.full_member_on or m.status != "full"
+            }
             cached = {}
-            for chunk in range(0, len(ids), 900):
-                for member_id, months, converted in session.execute(
+            if wanted:
+                for member_id, months, converted in plain_rows(
+                    session,
                     select(
                         DevelopmentRecord.member_id,
                         DevelopmentRecord.probation_extended_months,
                         DevelopmentRecord.converted_on,
-                    ).where(
-                        DevelopmentRecord.deleted.is_not(True),
-                        DevelopmentRecord.member_id.in_(ids[chunk : chunk + 900]),
                     )
+                    .join(Member, Member.id == DevelopmentRecord.member_id)
+                    .where(
+                        DevelopmentRecord.deleted.is_not(True),
+                        Member.deleted.is_not(True),
+                        among(session, Member.branch_id, list(self.members)),
+                    ),
                 ):
-                    if member_id is not None:
+                    if member_id in wanted:
                         cached[member_id] = (int(months or 0), converted)
             self._counts["probation_files"] = cached
             self.queries += 1
@@ -264,7 +273,7 @@ def load_facts(
         .where(Branch.deleted.is_not(True))
     )
     if branch_ids is not None:
-        bq = bq.where(Branch.id.in_(branch_ids))
+        bq = bq.where(among(session, Branch.id, branch_ids))
     branches = [BranchFact(*b) for b in session.execute(bq.order_by(Branch.sort_order, Branch.code))]
     ids = [b.id for b in branches]
     queries += 1
@@ -272,7 +281,7 @@ def load_facts(
     general = [b.id for b in branches if b.kind == "general"]
     if general:
         cq = select(Branch.parent_id, Branch.id, Branch.domain).where(
-            Branch.deleted.is_not(True), Branch.parent_id.in_(general)
+            Branch.deleted.is_not(True), among(session, Branch.parent_id, general)
         )
         domains = {b.id: b.domain for b in branches}
         for head, kid, domain in session.execute(cq):
@@ -292,8 +301,8 @@ def load_facts(
         Member.branch_since,
         Member.left_on,
         Member.state,
-    ).where(Member.deleted.is_not(True), Member.branch_id.in_(ids))
-    for mrow in session.execute(mq):
+    ).where(Member.deleted.is_not(True), among(session, Member.branch_id, ids))
+    for mrow in plain_rows(session, mq):
         members[mrow[0]].append(MemberFact(*list(mrow)[1:]))
     queries += 1
 
@@ -304,8 +313,8 @@ def load_facts(
         CommitteeSeat.role,
         CommitteeSeat.start_on,
         CommitteeSeat.end_on,
-    ).where(CommitteeSeat.deleted.is_not(True), CommitteeSeat.branch_id.in_(ids))
-    for srow in session.execute(sq):
+    ).where(CommitteeSeat.deleted.is_not(True), among(session, CommitteeSeat.branch_id, ids))
+    for srow in plain_rows(session, sq):
         seats[srow[0]].append(SeatFact(*srow[1:]))
     queries += 1
 
@@ -327,10 +336,10 @@ def load_facts(
             case((PartyGroup.founded_on.is_(None), first_meeting), else_=None),
             PartyGroup.created_at,
         )
-        .where(PartyGroup.deleted.is_not(True), PartyGroup.branch_id.in_(ids))
+        .where(PartyGroup.deleted.is_not(True), among(session, PartyGroup.branch_id, ids))
         .order_by(PartyGroup.sort_order, PartyGroup.name)
     )
-    for branch_id, gid, gname, founded, dissolved, first, created in session.execute(gq):
+    for branch_id, gid, gname, founded, dissolved, first, created in plain_rows(session, gq):
         if founded is None:
             entered = localtime.to_local(created).date() if created is not None else None
             first_day = first if first is None or isinstance(first, date) else date.fromisoformat(str(first))
@@ -341,13 +350,14 @@ def load_facts(
     # "IS NOT 1" rather than "IS 0": SQLite would otherwise walk the low-selectivity index on `deleted`.
     in_range = and_(
         Meeting.deleted.is_not(True),
-        Meeting.branch_id.in_(ids),
+        among(session, Meeting.branch_id, ids),
         Meeting.held_on >= start,
         Meeting.held_on <= end,
     )
     filled_cols = [(func.length(func.trim(getattr(Meeting, f))) > 0).label(f) for f in sorted(meeting_fields)]
     by_id: dict[str, MeetingFact] = {}
-    mrows = session.execute(
+    mrows = plain_rows(
+        session,
         select(
             Meeting.id,
             Meeting.branch_id,
@@ -360,7 +370,7 @@ def load_facts(
             *filled_cols,
         )
         .where(in_range)
-        .order_by(Meeting.held_on)
+        .order_by(Meeting.held_on),
     )
     for row in mrows:
         also = tuple(k for k in (row[6] or "").split(",") if k and k != row[2])
@@ -397,7 +407,7 @@ def load_facts(
             )
             .group_by(Attendance.meeting_id)
         )
-        for mid, exp, pres in session.execute(aq):
+        for mid, exp, pres in plain_rows(session, aq):
             hit = by_id.get(mid)
             if hit is not None:
                 hit.expected_voting, hit.present_voting = int(exp or 0), int(pres or 0)
@@ -415,7 +425,7 @@ def load_facts(
             )
             .group_by(Attachment.owner_id, Attachment.kind)
         )
-        for owner, kind, n in session.execute(tq):
+        for owner, kind, n in plain_rows(session, tq):
             if owner in by_id:
                 by_id[owner].attachments[kind] = int(n)
         queries += 1
@@ -463,7 +473,7 @@ def count_records(
         parent = src.parent
         pconds: list[Any] = [
             parent.columns["deleted"].is_not(True),
-            parent.columns["branch_id"].in_(branch_ids),
+            among(session, parent.columns["branch_id"], branch_ids),
         ]
         pconds += conditions(src, {k: v for k, v in q.filter.items() if "." in k})
         if q.date_field and "." in q.date_field:
@@ -471,7 +481,7 @@ def count_records(
             pconds += [day >= start, day <= end]
         conds.append(table.columns[src.via].in_(select(parent.columns["id"]).where(*pconds)))
     else:
-        conds.append(branch_col.in_(branch_ids))
+        conds.append(among(session, branch_col, branch_ids))
     num = and_(*conditions(src, q.numerator)) if q.numerator else literal(True)
     for name in q.filled:
         col = src.column(name)
@@ -496,7 +506,7 @@ def count_records(
     if src.parent is not None and src.via is not None:
         stmt = stmt.select_from(table.join(src.parent, table.columns[src.via] == src.parent.columns["id"]))
     out: dict[str, dict[tuple[int, int] | None, tuple[int, int]]] = defaultdict(dict)
-    for row in session.execute(stmt):
+    for row in plain_rows(session, stmt):
         key: tuple[int, int] | None = None
         if q.month_field:
             key = (int(row[1][:4]), int(row[1][5:7]))

@@ -40,6 +40,7 @@ from services.handbook.pack import (
 )
 from services.handbook.period import Period, year
 from services.handbook.rules import Context
+from services.sqlsets import among, plain_rows
 
 
 def _branches(ctx: Context, rule: Any) -> list[BranchFact]:
@@ -105,7 +106,7 @@ def _pipeline_issues(
         records = list(
             ctx.session.scalars(
                 select(DevelopmentRecord).where(
-                    DevelopmentRecord.branch_id.in_(ids),
+                    among(ctx.session, DevelopmentRecord.branch_id, ids),
                     DevelopmentRecord.deleted.is_(False),
                     DevelopmentRecord.applied_on <= ctx.ref,
                 )
@@ -280,13 +281,14 @@ def talks_rule(rule: TalkRule, ctx: Context) -> list[Finding]:
         if not deadline:
             continue
         talked: dict[str, list[date]] = defaultdict(list)
-        for member_id, on in ctx.session.execute(
+        for member_id, on in plain_rows(
+            ctx.session,
             select(HeartTalk.member_id, HeartTalk.on).where(
                 HeartTalk.deleted.is_(False),
-                HeartTalk.branch_id.in_(list(deadline)),
+                among(ctx.session, HeartTalk.branch_id, list(deadline)),
                 HeartTalk.on >= window.start,
                 HeartTalk.on <= window.end,
-            )
+            ),
         ):
             talked[member_id].append(on)
         ctx.facts.queries += 1
@@ -336,7 +338,7 @@ def grades_rule(rule: GradeRule, ctx: Context) -> list[Finding]:
             AppraisalGrade.follow_up,
         ).where(
             AppraisalGrade.deleted.is_(False),
-            AppraisalGrade.branch_id.in_(list(branches)),
+            among(ctx.session, AppraisalGrade.branch_id, list(branches)),
             AppraisalGrade.year >= ctx.period.start.year,
             AppraisalGrade.year <= ctx.period.end.year,
         )
@@ -393,7 +395,9 @@ def procedure(rule: ProcedureRule, ctx: Context) -> list[Finding]:
     if not branches:
         return []
     stuck: dict[str, list[decisions.DecisionProgress]] = defaultdict(list)
-    for p in decisions.progress(ctx.session, list(branches)):
+    # Only decisions proposed in the period are judged: a one-year period reads that year's alone.
+    one_year = ctx.period.start.year if ctx.period.start.year == ctx.period.end.year else None
+    for p in decisions.progress(ctx.session, list(branches), year=one_year):
         in_period = ctx.period.start <= p.proposed_on <= ctx.period.end
         if in_period and (ctx.ref - p.proposed_on).days > rule.days and p.missing:
             stuck[p.branch_id].append(p)
@@ -433,7 +437,7 @@ def venue(rule: VenueRule, ctx: Context) -> list[Finding]:
     for row in ctx.session.scalars(
         select(VenueCheck)
         .where(
-            VenueCheck.branch_id.in_(list(head_of)),
+            among(ctx.session, VenueCheck.branch_id, list(head_of)),
             VenueCheck.deleted.is_(False),
             VenueCheck.checked_on <= ctx.ref,
         )
@@ -448,7 +452,7 @@ def venue(rule: VenueRule, ctx: Context) -> list[Finding]:
                 .where(
                     Attachment.owner_type == "venue_check",
                     Attachment.deleted.is_(False),
-                    Attachment.owner_id.in_([c.id for c in latest.values()]),
+                    among(ctx.session, Attachment.owner_id, [c.id for c in latest.values()]),
                 )
                 .group_by(Attachment.owner_id)
                 .having(func.count() > 0)
@@ -486,7 +490,7 @@ def rectification(rule: RectificationRule, ctx: Context) -> list[Finding]:
         hits: dict[str, list[Rectification]] = defaultdict(list)
         for problem in ctx.session.scalars(
             select(Rectification).where(
-                Rectification.branch_id.in_(list(branches)),
+                among(ctx.session, Rectification.branch_id, list(branches)),
                 Rectification.deleted.is_(False),
                 Rectification.deadline < ctx.ref,
                 (Rectification.closed_on.is_(None)) | (Rectification.closed_on > ctx.ref),
@@ -510,7 +514,7 @@ def rectification(rule: RectificationRule, ctx: Context) -> list[Finding]:
     else:
         for flag in ctx.session.scalars(
             select(WeakBranchFlag).where(
-                WeakBranchFlag.branch_id.in_(list(branches)),
+                among(ctx.session, WeakBranchFlag.branch_id, list(branches)),
                 WeakBranchFlag.deleted.is_(False),
                 WeakBranchFlag.flagged_on <= ctx.ref,
                 (WeakBranchFlag.closed_on.is_(None)) | (WeakBranchFlag.closed_on > ctx.ref),

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,11 +31,13 @@ from services.handbook.pack import (
     DeadlineRule,
     EvidenceRule,
     FrequencyRule,
+    Norm,
     Pack,
     QuorumRule,
+    Standard,
     TermRule,
 )
-from services.handbook.period import Period, containing
+from services.handbook.period import Period, Unit, containing
 from services.handbook.sources import meeting_type_label
 
 UNIT_WORDS = {"month": "每月", "quarter": "每季度", "year": "每年"}
@@ -57,6 +60,20 @@ class Context:
     completeness: dict[tuple[str, str], list[int]] = field(
         default_factory=dict
     )  # (branch, ledger) → [exp, present]
+    _windows: dict[str, list[Period]] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def norm_table(self) -> dict[str, tuple[Standard, Norm]]:
+        """The pack's norm id → (standard, norm), looked up once per evaluation (once per finding and
+        per judged window otherwise: a county's check asks tens of thousands of times)."""
+        return self.pack.norms()
+
+    def windows(self, unit: Unit) -> list[Period]:
+        """The period's windows of ``unit`` (the same for every branch), computed once per unit."""
+        cached = self._windows.get(unit)
+        if cached is None:
+            cached = self._windows[unit] = self.period.windows(unit)
+        return cached
 
     @property
     def ref(self) -> date:
@@ -97,7 +114,7 @@ class Context:
         return not (when.max_full_members is not None and full > when.max_full_members)
 
     def expect(self, rule_norm: str, branch_id: str, expected: int, present: int) -> None:
-        standard = self.pack.norms()[rule_norm][0]
+        standard = self.norm_table[rule_norm][0]
         slot = self.completeness.setdefault((branch_id, standard.ledger), [0, 0])
         slot[0] += expected
         slot[1] += min(present, expected)
@@ -115,7 +132,7 @@ class Context:
         prefill: Prefill | None = None,
     ) -> Finding:
         judged = period or self.period
-        standard, _norm = self.pack.norms()[rule.norm]
+        standard, _norm = self.norm_table[rule.norm]
         text = rule.message.format_map(
             _Blank(branch=branch.name, period=judged.title, rule=rule.name, **values)
         )
@@ -140,9 +157,10 @@ class Context:
 
 
 def _meetings(ctx: Context, branch_id: str, types: list[str], window: Period) -> list[MeetingFact]:
+    if len(types) == 1:  # the common case: the bisected slice is already a new list, by date
+        return ctx.facts.meetings_of(branch_id, types[0], window.start, window.end)
     out = [m for t in types for m in ctx.facts.meetings_of(branch_id, t, window.start, window.end)]
-    if len(types) > 1:
-        out.sort(key=lambda m: m.held_on)
+    out.sort(key=lambda m: m.held_on)
     return out
 
 
@@ -154,7 +172,7 @@ def frequency(rule: FrequencyRule, ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     what = meeting_type_label(rule.meeting_type)
     for branch in ctx.facts.branches:
-        for window in ctx.period.windows(rule.per):
+        for window in ctx.windows(rule.per):
             if not ctx.judged(window, branch, rule.grace_days) or not ctx.applies(rule, branch, window.end):
                 continue
             held = _meetings(ctx, branch.id, [rule.meeting_type], window)
@@ -471,7 +489,7 @@ def count(rule: CountRule, ctx: Context) -> list[Finding]:
                     counts[key] = (n0 + n, k0 + k)
         windows: list[Period | None]
         if rule.per is not None:
-            windows = [w for w in ctx.period.windows(rule.per) if ctx.judged(w, branch)]
+            windows = [w for w in ctx.windows(rule.per) if ctx.judged(w, branch)]
         else:
             windows = [None] if ctx.exists(branch) else []
         for window in windows:

@@ -254,11 +254,14 @@ def test_overview_grid_stars_drilldown_and_exports(
     xlsx, pdf = tmp_path / "总览.xlsx", tmp_path / "总览.pdf"
     tab.export_xlsx(xlsx)
     tab.export_pdf(pdf)
+    assert ops.wait_idle()  # both are written on a worker: the window stays responsive meanwhile
     sheets = CalamineWorkbook.from_path(str(xlsx)).sheet_names
     assert sheets == ["2026年全县总览", "星级分布"]
     assert len(PdfReader(str(pdf)).pages) >= 1
     assert "已生成 PDF" in tab.info.text()
-    preview = tab.preview()
+    tab.preview()
+    assert ops.wait_idle()
+    preview = tab.preview_dialog
     assert preview is not None and preview.isVisible() and "全县总览" in preview.windowTitle()
     preview.close()
 

@@ -113,3 +113,39 @@ def test_fund_balance_in_fen(build: Builder) -> None:
         assert fees.fund_balance_fen(s, branch.id) == 287_655
     with pytest.raises(ValidationError), build.db.transaction("t") as s:
         fees.add_fund_entry(s, branch.id, date(2026, 4, 1), "expense", "x", 0, today=TODAY)
+
+
+def test_runs_reach_back_as_far_as_each_members_last_good_month(build: Builder) -> None:
+    """Lately active members and members gone quiet long ago in one check: each run is measured from
+    the member's own last month, however far back (the 36 months the rules look at)."""
+    branch = build.branch(members=0)
+    names = ("全到", "三月起缺", "去年三月后缺", "九月到过")
+    people = {n: build.member(branch.id, n, joined_on=date(2024, 1, 1)).id for n in names}
+    months = [(2025 + (i // 12), i % 12 + 1) for i in range(22)]  # 2025-01 … 2026-10
+    came = {
+        "全到": set(months),
+        "三月起缺": {ym for ym in months if ym <= (2026, 2)},
+        "去年三月后缺": {(2025, 3)},
+        "九月到过": {(2026, 9)},
+    }
+    with build.db.transaction("t") as s:
+        for y, m in months:
+            attendance = [
+                AttendanceInput(people[n], "present" if (y, m) in came[n] else "absent") for n in names
+            ]
+            create_meeting(
+                s,
+                branch.id,
+                MeetingInput("theme_day", date(y, m, 15), "学习", attendance=attendance),
+                today=TODAY,
+            )
+            for n in names:
+                fees.set_due(s, people[n], f"{y}-{m:02d}", "farmer")
+                if (y, m) in came[n]:
+                    fees.record_payment(s, people[n], f"{y}-{m:02d}", 50, date(y, m, 20), today=TODAY)
+    expected = {"三月起缺": (8, "2026-03"), "去年三月后缺": (19, "2025-04"), "九月到过": (1, "2026-10")}
+    with build.db.reader() as s:
+        life = {r.name: (r.months, r.since) for r in fees.life_gap_runs(s, "2026-10")}
+        dues = {r.name: (r.months, r.since) for r in fees.unpaid_runs(s, "2026-10", [branch.id])}
+    assert life == expected
+    assert dues == expected
