@@ -253,10 +253,12 @@ def test_overview_grid_stars_drilldown_and_exports(
     assert window.current_branch_id() == ov.lines[0].branch_id  # its ledgers are in the tabs
     xlsx, pdf = tmp_path / "总览.xlsx", tmp_path / "总览.pdf"
     tab.export_xlsx(xlsx)
-    tab.export_pdf(pdf)
-    assert ops.wait_idle()  # both are written on a worker: the window stays responsive meanwhile
+    assert ops.wait_idle()  # written on a worker: the window stays responsive meanwhile
+    assert "已导出并读回校验" in tab.info.text()
     sheets = CalamineWorkbook.from_path(str(xlsx)).sheet_names
     assert sheets == ["2026年全县总览", "星级分布"]
+    tab.export_pdf(pdf)
+    assert ops.wait_idle()
     assert len(PdfReader(str(pdf)).pages) >= 1
     assert "已生成 PDF" in tab.info.text()
     tab.preview()
