@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Attendance, Base, Branch, CommitteeSeat, Meeting, Member, PartyGroup, Township
-from services import demo, idcard, meetings
+from services import collation, demo, idcard, meetings
 from services.db import Database, open_database
 from services.errors import ValidationError
 from services.members import roster
@@ -48,6 +48,16 @@ def test_every_id_number_is_valid_and_matches_birth_date_and_gender(
                 assert m.full_member_on is None
             elif m.status == "full":
                 assert m.full_member_on is not None and m.joined_on < m.full_member_on <= TODAY
+
+
+def test_the_demo_roster_sorts_and_searches_by_pinyin_as_a_clerks_entries_do(
+    db: Database, small: demo.DemoSummary
+) -> None:
+    with db.reader() as s:
+        people = s.execute(select(Member.name, Member.name_key, Member.name_initials)).all()
+    assert people
+    for name, key, initials in people:
+        assert (key, initials) == (collation.name_key(name), collation.name_initials(name)), name
 
 
 def test_every_attendance_refers_to_a_branch_member_on_the_meeting_date(

@@ -16,6 +16,7 @@ from sqlalchemy import Boolean, Date, DateTime, Time, column, insert, table
 from sqlalchemy.engine import Connection
 
 from models import Base
+from services import collation
 from services.db import allocate_seq
 
 CHUNK = 20_000
@@ -75,7 +76,11 @@ class BulkWriter:
 
     def add(self, table: str, row: dict[str, Any], at: datetime) -> None:
         """Queue a row; ``at`` is when the clerk entered it (created and updated time; a moment after
-        the demo is written is stamped as now)."""
+        the demo is written is stamped as now). Columns derived from another (``collation.DERIVED``: the
+        roster's pinyin sort key) are computed here, as ``members.stored_values`` does for a clerk."""
+        for (name, col), (source, fn) in collation.DERIVED.items():
+            if name == table and col not in row and isinstance(row.get(source), str):
+                row[col] = fn(row[source])
         stamp = self._stamp(at if at <= self.latest else self.latest)
         row["created_at"] = stamp
         row["updated_at"] = stamp
