@@ -40,9 +40,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# pytest-xdist: one worker per core (`-n auto`; 2 on CI). `--dist loadfile` keeps each test file on one
-# worker, so a file's module fixtures (a county desk, fuzz databases) are built once. Every worker has its
-# own QApplication, temporary folders, SQLite template and PostgreSQL template database (uuid-named).
+# pytest-xdist: one worker per core (`-n auto`; 2 on CI). `--dist loadgroup` hands tests out one by one,
+# except the tests of a module with a module-scoped fixture (a county desk, fuzz databases), which
+# tests/conftest.py groups on one worker so the fixture is built once. Every worker has its own
+# QApplication, temporary folders, SQLite template and PostgreSQL template database (uuid-named).
 # `make test PYTEST_WORKERS=0` runs in one process (a failure that only shows in parallel, a debugger).
 PYTEST_WORKERS ?= auto
 
@@ -51,7 +52,7 @@ PYTEST_WORKERS ?= auto
 pytest: $(STAMP) sysdeps
 	QT_QPA_PLATFORM=offscreen \
 	LEDGER_TEST_PG_URL="$${LEDGER_TEST_PG_URL:-$$(if [ "$$(id -u)" = 0 ]; then bash .ci/postgres.sh; fi)}" \
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not bundle"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not bundle"
 
 # The GUI tests whose outcome the platform plugin decides (marker `display`: window geometry and fit,
 # activation, focus and shortcuts, the lock over every window, fonts, screenshots) once more on the real

@@ -109,6 +109,22 @@ def pg_database(pg_template: str) -> Iterator[Database]:
         engine.dispose()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``pytest -n … --dist loadgroup`` (``make test``) tests are handed to the workers one by one,
+    except that the tests of a module with a module- or class-scoped fixture (a county desk, a fuzz
+    database) stay together on one worker, so that fixture is built once, not once per worker."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        scopes = {defs[-1].scope for defs in info.name2fixturedefs.values() if defs}
+        if scopes & {"module", "class", "package"}:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
 @pytest.fixture(autouse=True)
 def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets its own user-data folder: nothing touches the real one."""
