@@ -67,8 +67,9 @@ test: lint typecheck pytest pytest-xcb
 
 # The PyInstaller bundle (tests/test_dist.py, marker `bundle`): built from build.spec into a temporary
 # folder and run with `env -i` — self-test, version, size, start-to-window time, what it leaves out.
-# The build alone takes 3–4 CPU-minutes, so it is its own step: .ci/run runs it after `make test`;
-# run it yourself after changing build.spec, resources/packaging/ or the dependencies.
+# The build and runs take about a CPU-minute (2–4 minutes of wall time), so it is its own step: .ci/run
+# runs it after `make test`; run it yourself after changing build.spec, resources/packaging/ or the
+# dependencies.
 test-bundle: $(STAMP) sysdeps
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -p no:cacheprovider -m bundle tests/test_dist.py
 
