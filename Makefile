@@ -13,7 +13,7 @@ VERSION_OF = $(shell $(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])'
 WANT_VERSION := $(call VERSION_OF,$(PY))
 VENV_VERSION := $(call VERSION_OF,$(BIN)/python)
 
-.PHONY: run test lint typecheck pytest pytest-xcb bench dist sysdeps clean FORCE
+.PHONY: run test lint typecheck pytest pytest-xcb test-bundle bench dist sysdeps clean FORCE
 
 $(STAMP): pyproject.toml $(if $(filter $(WANT_VERSION),$(VENV_VERSION)),,FORCE)
 	@[ -n "$(PY)" ] || { echo "需要 Python 3.12 或更新版本（make PY=…/python3.12）" >&2; exit 1; }
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml $(if $(filter $(WANT_VERSION),$(VENV_VERSION)),,FORCE)
 		echo "recreating $(VENV): Python $(or $(VENV_VERSION),?) -> $(WANT_VERSION)"; rm -rf $(VENV); fi
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,dist]'  # dist: tests/test_dist.py builds the bundle
+	$(BIN)/pip install -q -e '.[dev,dist]'  # dist: `make test-bundle` (tests/test_dist.py) builds the bundle
 	touch $(STAMP)
 
 # Qt needs a few system libraries even offscreen; install them when missing and we are root.
@@ -40,21 +40,38 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# pytest-xdist: one worker per core (`-n auto`; 2 on CI). `--dist loadgroup` hands tests out one by one,
+# except the tests of a module with a module-scoped fixture (a county desk, fuzz databases), which
+# tests/conftest.py groups on one worker so the fixture is built once. Every worker has its own
+# QApplication, temporary folders, SQLite template and PostgreSQL template database (uuid-named).
+# `make test PYTEST_WORKERS=0` runs in one process (a failure that only shows in parallel, a debugger).
+PYTEST_WORKERS ?= auto
+
 # As root, a throw-away PostgreSQL on 127.0.0.1 is started for the sync receiver tests (.ci/postgres.sh).
+# The bundle tests (marker `bundle`) are left to `make test-bundle`.
 pytest: $(STAMP) sysdeps
 	QT_QPA_PLATFORM=offscreen \
 	LEDGER_TEST_PG_URL="$${LEDGER_TEST_PG_URL:-$$(if [ "$$(id -u)" = 0 ]; then bash .ci/postgres.sh; fi)}" \
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not bundle"
 
 # The GUI tests whose outcome the platform plugin decides (marker `display`: window geometry and fit,
 # activation, focus and shortcuts, the lock over every window, fonts, screenshots) once more on the real
 # X11 plugin (the one `make run` loads on a desktop) under a virtual 1366x768 display, so missing xcb
 # libraries or an xcb-only difference fail CI instead of a clerk's first start. The other GUI tests feed
 # events straight to widgets and read models, which no plugin changes: `pytest` runs them (offscreen).
+# One process: activation and focus are per X server, so two workers on one display would steal focus.
 pytest-xcb: $(STAMP) sysdeps
 	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/pytest -q -p no:cacheprovider -m "display and not slow" tests/gui
 
 test: lint typecheck pytest pytest-xcb
+
+# The PyInstaller bundle (tests/test_dist.py, marker `bundle`): built from build.spec into a temporary
+# folder and run with `env -i` — self-test, version, size, start-to-window time, what it leaves out.
+# The build and runs take about a CPU-minute (2–4 minutes of wall time), so it is its own step: .ci/run
+# runs it after `make test`; run it yourself after changing build.spec, resources/packaging/ or the
+# dependencies.
+test-bundle: $(STAMP) sysdeps
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -p no:cacheprovider -m bundle tests/test_dist.py
 
 bench: $(STAMP) sysdeps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run_all.py

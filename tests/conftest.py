@@ -14,6 +14,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -107,6 +108,33 @@ def pg_database(pg_template: str) -> Iterator[Database]:
         with engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``pytest -n … --dist loadgroup`` (``make test``) tests are handed to the workers one by one,
+    except that the tests of a module with a module- or class-scoped fixture (a county desk, a fuzz
+    database) stay together on one worker, so that fixture is built once, not once per worker."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        scopes = {defs[-1].scope for defs in info.name2fixturedefs.values() if defs}
+        if scopes & {"module", "class", "package"}:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """A background operation a GUI test started (``gui.ops``: a listing loading, an overview computing)
+    finishes before pytest-qt closes the test's windows: its result would otherwise be delivered to
+    widgets already deleted, or its worker thread would still read a database the teardown closes."""
+    ops = sys.modules.get("gui.ops")
+    if ops is not None and ops.busy():
+        ops.wait_idle(120_000)
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
 """The PyInstaller bundle: build it with build.spec, then run it where no Python package is visible.
 
 One build (a few minutes on 2 cores) serves every test here; it goes to a temporary folder, so the
-repository's own build/ and dist/ are left alone.
+repository's own build/ and dist/ are left alone. Marker ``bundle``: `make test-bundle` runs these (and
+.ci/run after `make test`); `make test` leaves them out.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SIZE_BUDGET_MB = 215
 STARTUP_LIMIT_S = 10.0  # the goal is 3 s; a loaded CI machine gets headroom, the figure is printed
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.bundle]
 
 
 @pytest.fixture(scope="module")

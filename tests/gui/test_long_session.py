@@ -17,7 +17,7 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QTabWidget, QTreeWidgetItem, QWidget
 from pytestqt.qtbot import QtBot
 
-from services import accounts
+from services import accounts, security_settings
 from services.backup import auto_backups
 from services.db import Database
 from tests.conftest import Builder
@@ -73,6 +73,9 @@ def test_hundreds_of_branch_selections_and_tab_switches_end_in_a_clean_exit_with
     codes = [build.branch(f"B{n:02d}", f"{n}村党支部", members=4).code for n in range(4)]
     with db.transaction("test") as s:
         accounts.create_first_admin(s, "admin", "管理员", "Ledger-2026!")
+        # The driver sends no keyboard or mouse input, so on a loaded machine (minutes for the 300 rounds)
+        # the idle lock would rightly cover the window and wait for a password that nobody types.
+        security_settings.save(s, security_settings.SecuritySettings(lock_minutes=0))
     db.close()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
