@@ -48,11 +48,12 @@ typecheck: $(STAMP)
 PYTEST_WORKERS ?= auto
 
 # As root, a throw-away PostgreSQL on 127.0.0.1 is started for the sync receiver tests (.ci/postgres.sh).
-# The bundle tests (marker `bundle`) are left to `make test-bundle`.
+# The bundle tests (marker `bundle`, tests/test_dist.py: a real PyInstaller build, about a CPU-minute)
+# are part of the suite: one worker builds and runs the bundle while the other works through the rest.
 pytest: $(STAMP) sysdeps
 	QT_QPA_PLATFORM=offscreen \
 	LEDGER_TEST_PG_URL="$${LEDGER_TEST_PG_URL:-$$(if [ "$$(id -u)" = 0 ]; then bash .ci/postgres.sh; fi)}" \
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not bundle"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 # The GUI tests whose outcome the platform plugin decides (marker `display`: window geometry and fit,
 # activation, focus and shortcuts, the lock over every window, fonts, screenshots) once more on the real
@@ -67,9 +68,8 @@ test: lint typecheck pytest pytest-xcb
 
 # The PyInstaller bundle (tests/test_dist.py, marker `bundle`): built from build.spec into a temporary
 # folder and run with `env -i` — self-test, version, size, start-to-window time, what it leaves out.
-# The build and runs take about a CPU-minute (2–4 minutes of wall time), so it is its own step: .ci/run
-# runs it after `make test`; run it yourself after changing build.spec, resources/packaging/ or the
-# dependencies.
+# `make test` runs them with the rest; this runs them alone, after a change to build.spec,
+# resources/packaging/ or the dependencies.
 test-bundle: $(STAMP) sysdeps
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -p no:cacheprovider -m bundle tests/test_dist.py
 
