@@ -34,7 +34,7 @@ import openpyxl
 import python_calamine
 
 from models import Branch
-from services import groups, idcard, org
+from services import collation, groups, idcard, org
 from services.db import open_database
 from services.excel.roster_import import apply_roster_import, plan_roster_import
 
@@ -101,7 +101,8 @@ def bare_read(path: Path) -> int:
 
 
 def raw_rows(plan: Any, branch: Branch) -> list[tuple[Any, ...]]:
-    """The member rows the import writes, as plain tuples (what a raw executemany inserts)."""
+    """The member rows the import writes, as plain tuples (what a raw executemany inserts): every column
+    the product stores, the derived ones (pinyin sort key, initials) computed here, outside the timing."""
     now = datetime(2026, 11, 24, 8, 0, 0).isoformat(" ")
     out = []
     for row in plan.rows:
@@ -114,7 +115,8 @@ def raw_rows(plan: Any, branch: Branch) -> list[tuple[Any, ...]]:
              info.number, d["education"], d["phone"], d["joined_on"].isoformat(),
              d["full_member_on"].isoformat() if d["full_member_on"] else None, str(d["status"]),
              str(d["discipline"]), int(d["is_flowing"]), "active", (d["branch_since"] or d["joined_on"]).isoformat(),
-             None, d["notes"])
+             None, d["notes"], d["occupation"], int(d["is_migrant_worker"]), int(d["is_hardship"]),
+             collation.name_key(d["name"]), collation.name_initials(d["name"]))
         )  # fmt: skip
     return out
 
@@ -122,8 +124,9 @@ def raw_rows(plan: Any, branch: Branch) -> list[tuple[Any, ...]]:
 RAW_INSERT = (
     "INSERT INTO member (id, created_at, updated_at, created_by, updated_by, deleted, deleted_at, row_seq,"
     " township_id, branch_id, party_group_id, name, gender, ethnicity, birth_date, id_number, education,"
-    " phone, joined_on, full_member_on, status, discipline, is_flowing, state, branch_since, left_on, notes)"
-    " VALUES (" + ",".join("?" * 27) + ")"
+    " phone, joined_on, full_member_on, status, discipline, is_flowing, state, branch_since, left_on, notes,"
+    " occupation, is_migrant_worker, is_hardship, name_key, name_initials)"
+    " VALUES (" + ",".join("?" * 32) + ")"
 )
 
 
