@@ -197,3 +197,18 @@ def test_member_deceased_leaves_roster_keeps_history(
     assert json.loads(capsys.readouterr().out) == []
     run(township, "transfer", "history", member_id)
     assert "去世" in capsys.readouterr().out
+
+
+def test_a_ledger_listing_shows_short_ids_and_says_when_it_is_empty(
+    township: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(township, "ledger", "list", "funds", "--year", "2026") == 0
+    assert "无记录" in capsys.readouterr().out
+    add = ["fund", "add", "--branch", "B01", "--date", "2026-01-05", "--direction", "income"]
+    assert run(township, *add, "--category", "活动经费", "--amount", "3000") == 0
+    short = printed_id(capsys.readouterr().out)
+    assert run(township, "ledger", "list", "funds", "--year", "2026") == 0
+    header, line = capsys.readouterr().out.splitlines()
+    assert header.startswith("编号\t") and line.split("\t")[0] == short  # 8 characters, as printed on saving
+    assert run(township, "ledger", "list", "funds", "--year", "2026", "--json") == 0
+    assert json.loads(capsys.readouterr().out)[0]["id"].startswith(short)  # scripts keep the full id
