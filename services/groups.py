@@ -96,10 +96,19 @@ def move_member(
     ``dated`` False (the clerk gave no date, ``on`` is ``today``): a group assigned earlier the same day
     is corrected in place, not ended — setting up the groups on the first day (a leader picked, then put
     in another group) is not a move. Raises ValidationError("on") for a move dated before the member's
-    last recorded move."""
+    last recorded move, before the member joined the Party or the branch, or after today."""
     if member.party_group_id == group_id:
         return
     today = today or date.today()
+    if dated and group_id is not None:  # a clerk's dated assignment (a dissolution ends spans as it may)
+        since = max(member.joined_on, member.branch_since)
+        if on > today:
+            raise ValidationError("on", f"调组日期 {on.isoformat()} 不能晚于今天。")
+        if on < since:
+            raise ValidationError(
+                "on",
+                f"{member.name} 自 {since.isoformat()} 起才是本支部党员，编组日期 {on.isoformat()} 不能早于这一天。",
+            )
     rows = list(
         session.scalars(
             select(PartyGroupMembership).where(

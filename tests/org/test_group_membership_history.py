@@ -117,3 +117,21 @@ def test_regrouping_on_the_day_the_groups_are_set_up_is_a_correction_not_a_move(
         groups.assign_members(s, b, [jia.id], today=today)  # … then put in 二组, where 甲 has always been
     assert _expected(db, branch.id, a, date(2025, 6, 5)) == []
     assert _expected(db, branch.id, b, date(2025, 6, 5)) == ["甲"]
+
+
+def test_a_dated_assignment_before_the_member_joined_the_branch_or_after_today_is_refused(
+    db: Database, build: Builder
+) -> None:
+    branch_id, _a, b, _people = _setup(db, build)
+    newcomer = build.member(branch_id, "丁", joined_on=date(2026, 3, 1))
+    with db.transaction("t") as s:
+        with pytest.raises(ValidationError) as early:
+            groups.assign_members(s, b, [newcomer.id], on=date(2025, 3, 15), today=TODAY)
+        with pytest.raises(ValidationError) as late:
+            groups.assign_members(s, b, [newcomer.id], on=date(2027, 1, 4), today=TODAY)
+    assert early.value.field == "on" and "2026-03-01" in early.value.message
+    assert late.value.field == "on" and "晚于今天" in late.value.message
+    with db.reader() as s:
+        assert s.get(Member, newcomer.id).party_group_id is None  # type: ignore[union-attr]
+    with db.transaction("t") as s:  # the day the member joined is lawful
+        assert groups.assign_members(s, b, [newcomer.id], on=date(2026, 3, 1), today=TODAY) == 1
