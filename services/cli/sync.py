@@ -87,7 +87,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         ky, "county-generate", "县级：生成加密密钥对，并写出给乡镇的公钥文件", key_county_generate, json=True
     )
     gen.add_argument("out", type=Path, help="公钥文件路径，如 county-key.json")
-    gen.add_argument("--force", action="store_true", help="覆盖已有的县级密钥（旧公钥将失效）")
+    gen.add_argument(
+        "--force", action="store_true", help="更换已有的县级密钥（旧密钥另存为备份，旧公钥不再用于新包）"
+    )
     cset = subcommand(ky, "county-set", "乡镇：配置县级公钥（此后导出的包都加密）", key_county_set, json=True)
     cset.add_argument("file", type=existing_file)
     subcommand(ky, "county-show", "县级：显示本机县级公钥指纹", key_county_show, json=True)
@@ -373,11 +375,17 @@ def key_county_generate(args: argparse.Namespace, ctx: Context) -> int:
         "county_key_generated",
         {"key_id": info["key_id"], "replaced": before["key_id"] if before else "", "force": args.force},
     )
+    kept = (
+        f"\n原县级密钥（指纹 {before['key_id']}）已另存为备份：{info['backup']}（未删除，"
+        "用旧公钥加密的同步包仍可导入）。"
+        if before and info["backup"]
+        else ""
+    )
     emit(
         info
         if args.json
         else f"已生成县级密钥（指纹 {info['key_id']}）。请把公钥文件 {info['file']} 发给各乡镇，"
-        "在乡镇电脑上运行 `sync key county-set 文件`。",
+        f"在乡镇电脑上运行 `sync key county-set 文件`。{kept}",
         args.json,
     )
     return 0
