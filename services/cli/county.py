@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pp = subcommand(
         county, "pack-publish", "下发手册包更新（随下一次回执带给各乡镇）", pack_publish_cmd, json=True
     )
-    pp.add_argument("pack", type=existing_file)
+    pp.add_argument("pack", type=existing_file, metavar="手册包文件")
     pp.add_argument("--to", type=Path, default=None, metavar="文件夹", help=TO_HELP)
 
     no = subcommand(county, "notice", "下发通知（随下一次回执带给乡镇）", notice_cmd, json=True)
