@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from models import SyncDevice, SyncHeld, SyncReceived
+from services import localtime
 from services.db import Database
 from services.sync import anchor as sync_anchor
 from services.sync import inbox, state
@@ -153,7 +154,7 @@ def write_ack(db: Database, device_id: str, outdir: Path, *, key: Ed25519Private
     doc = {"ack": payload, "signature": b64(sign(key, body))}
     path = (
         Path(outdir)
-        / f"{_safe(device.township_code)}_{device_id[:8]}_ack_{device.high_seq}_{now:%Y%m%d-%H%M%S}{SUFFIX}"
+        / f"{_safe(device.township_code)}_{device_id[:8]}_ack_{device.high_seq}_{localtime.to_local(now):%Y%m%d-%H%M%S}{SUFFIX}"
     )
     try:
         write_atomic(path, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
