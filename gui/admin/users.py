@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from gui import ops
 from models import utcnow
-from services import accounts
+from services import accounts, localtime
 from services.db import Database
 
 COLUMNS = ("用户名", "姓名", "角色", "状态", "上次登录")
@@ -86,7 +86,7 @@ class UsersDialog(QDialog):
                 tzinfo=None
             )
             state = "已停用" if not r.active else ("已锁定" if locked else "正常")
-            last = f"{r.last_login_at:%Y-%m-%d %H:%M}" if r.last_login_at else "从未登录"
+            last = localtime.show(r.last_login_at) if r.last_login_at else "从未登录"  # stored UTC
             for j, value in enumerate((r.username, r.display_name, r.role_label, state, last)):
                 self.table.setItem(i, j, QTableWidgetItem(value))
         self.message.setText(f"共 {len(self.rows)} 个用户")

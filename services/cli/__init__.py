@@ -311,6 +311,16 @@ def emit(data: Any, as_json: bool) -> None:
 
 def existing_file(text: str) -> Path:
     path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} 是文件夹，这里需要一个文件")
     if not path.is_file():
-        raise argparse.ArgumentTypeError(f"文件不存在：{text}")
+        raise argparse.ArgumentTypeError(f"路径不存在：{text}")
+    return path
+
+
+def existing_path(text: str) -> Path:
+    """An argument that takes a file or a folder (the USB stick): it must exist."""
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"路径不存在：{text}")
     return path

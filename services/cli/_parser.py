@@ -45,7 +45,12 @@ ARGPARSE_ZH: dict[str, str] = {
     "can't open '%(filename)s': %(error)s": "无法打开“%(filename)s”：%(error)s",
 }
 # Type names argparse puts in "invalid %(type)s value" (the converter's ``__name__``).
-TYPE_ZH = {"int": "整数", "float": "数字", "existing_file": "已有的文件"}
+TYPE_ZH = {
+    "int": "整数",
+    "float": "数字",
+    "existing_file": "已有的文件",
+    "existing_path": "已有的文件或文件夹",
+}
 
 
 def _zh(message: str) -> str:

@@ -29,6 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     ini.add_argument(
         "--key-file", type=Path, default=None, help="写出给乡镇的县级公钥文件（如 county-key.json）"
     )
+    ini.add_argument(
+        "--new-key",
+        action="store_true",
+        help="本机已有县级密钥时仍生成新密钥（旧密钥另存为以指纹命名的备份，不删除）；默认沿用已有密钥",
+    )
 
     rc = subcommand(
         county, "receive", "导入文件夹（U 盘）里的全部同步包，并把回执写回同一文件夹", receive_cmd, json=True
@@ -47,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pp = subcommand(
         county, "pack-publish", "下发手册包更新（随下一次回执带给各乡镇）", pack_publish_cmd, json=True
     )
-    pp.add_argument("pack", type=existing_file)
+    pp.add_argument("pack", type=existing_file, metavar="手册包文件")
     pp.add_argument("--to", type=Path, default=None, metavar="文件夹", help=TO_HELP)
 
     no = subcommand(county, "notice", "下发通知（随下一次回执带给乡镇）", notice_cmd, json=True)
@@ -85,12 +90,22 @@ def init_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
     ctx.close()
     ctx.db_target, ctx.new_ledger = args.target, True
-    info = init_county(ctx.db(), name=args.name, key_file=args.key_file, user=ctx.user)
+    info = init_county(ctx.db(), name=args.name, key_file=args.key_file, user=ctx.user, new_key=args.new_key)
     if args.json:
         emit(info, True)
         return 0
     what = "已建立县级接收数据库" if info["created"] else "该数据库已是县级接收数据库，已核对"
     print(f"{what}：{args.target}\n县级密钥指纹：{info['key_id']}，县级数据库编号：{info['county_db'][:8]}")
+    if info["key_reused"]:
+        print(
+            f"本机已有县级密钥（指纹 {info['key_id']}），已沿用，没有生成新密钥："
+            "同一台电脑上的县级接收库是同一个县级接收点。如确需更换密钥请加 --new-key。"
+        )
+    elif info["replaced_key_id"]:
+        print(
+            f"已生成新的县级密钥。原县级密钥（指纹 {info['replaced_key_id']}）已另存为备份："
+            f"{info['key_backup']}（未删除，用旧公钥加密的同步包仍可导入）。请把新公钥文件发给各乡镇。"
+        )
     if info["key_file"]:
         print(f"请把公钥文件 {info['key_file']} 发给各乡镇，在乡镇电脑上运行 `sync key county-set 文件`。")
     from services.sync.crypto import county_key_path

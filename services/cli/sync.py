@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from services import localtime, machine_settings
-from services.cli import Context, emit, existing_file
+from services.cli import Context, emit, existing_file, existing_path
 from services.cli._parser import group, subcommand
 from services.ledgers.schema import table_label
 from services.sync import enrollment, keys
-from services.sync.ack import apply_ack, write_ack
+from services.sync.ack import apply_ack, apply_acks_in_folder, write_ack
 from services.sync.conflicts import STATUS, list_conflicts, merge
 from services.sync.crypto import load_county_key
 from services.sync.errors import NothingToSync, SyncError
@@ -29,15 +29,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     ex.add_argument("--full", action="store_true", help="全量导出")
 
     ve = subcommand(sync, "verify", "校验同步包（签名、校验值、结构）", sync_verify, json=True)
-    ve.add_argument("package", type=existing_file)
+    ve.add_argument("package", type=existing_file, metavar="同步包文件")
 
     im = subcommand(sync, "import", "县级：导入同步包并出具回执", sync_import, json=True)
-    im.add_argument("packages", nargs="+", type=existing_file)
+    im.add_argument("packages", nargs="+", type=existing_file, metavar="同步包文件")
     im.add_argument("--ack-dir", type=Path, default=None, help="回执写到哪里（默认与同步包同一文件夹）")
     im.add_argument("--no-ack", action="store_true", help="不写回执")
 
-    ack = subcommand(sync, "ack", "乡镇：导入县里的回执，标记已送达", sync_ack, json=True)
-    ack.add_argument("file", type=existing_file)
+    ack = subcommand(
+        sync,
+        "ack",
+        "乡镇：导入县里的回执（文件，或 U 盘文件夹里给本机的回执），标记已送达",
+        sync_ack,
+        json=True,
+    )
+    ack.add_argument(
+        "file",
+        type=existing_path,
+        metavar="回执文件或文件夹",
+        help="一个 .ltack 回执文件，或存放回执的文件夹（U 盘）：导入其中给本机的回执",
+    )
 
     subcommand(sync, "status", "同步状态：上次导出、上次回执、待同步更改", sync_status_cmd, json=True)
 
@@ -87,9 +98,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         ky, "county-generate", "县级：生成加密密钥对，并写出给乡镇的公钥文件", key_county_generate, json=True
     )
     gen.add_argument("out", type=Path, help="公钥文件路径，如 county-key.json")
-    gen.add_argument("--force", action="store_true", help="覆盖已有的县级密钥（旧公钥将失效）")
+    gen.add_argument(
+        "--force", action="store_true", help="更换已有的县级密钥（旧密钥另存为备份，旧公钥不再用于新包）"
+    )
     cset = subcommand(ky, "county-set", "乡镇：配置县级公钥（此后导出的包都加密）", key_county_set, json=True)
-    cset.add_argument("file", type=existing_file)
+    cset.add_argument("file", type=existing_file, metavar="县级公钥文件")
     subcommand(ky, "county-show", "县级：显示本机县级公钥指纹", key_county_show, json=True)
 
 
@@ -209,6 +222,10 @@ def sync_import(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def sync_ack(args: argparse.Namespace, ctx: Context) -> int:
+    if args.file.is_dir():
+        many = apply_acks_in_folder(ctx.db(), args.file, user=ctx.user)
+        emit(many.to_json() if args.json else many.message, args.json)
+        return 0
     result = apply_ack(ctx.db(), args.file, user=ctx.user)
     emit(result.to_json() if args.json else result.message, args.json)
     return 0
@@ -373,11 +390,17 @@ def key_county_generate(args: argparse.Namespace, ctx: Context) -> int:
         "county_key_generated",
         {"key_id": info["key_id"], "replaced": before["key_id"] if before else "", "force": args.force},
     )
+    kept = (
+        f"\n原县级密钥（指纹 {before['key_id']}）已另存为备份：{info['backup']}（未删除，"
+        "用旧公钥加密的同步包仍可导入）。"
+        if before and info["backup"]
+        else ""
+    )
     emit(
         info
         if args.json
         else f"已生成县级密钥（指纹 {info['key_id']}）。请把公钥文件 {info['file']} 发给各乡镇，"
-        "在乡镇电脑上运行 `sync key county-set 文件`。",
+        f"在乡镇电脑上运行 `sync key county-set 文件`。{kept}",
         args.json,
     )
     return 0

@@ -78,18 +78,22 @@ def county_action(
 
 
 def init_county(
-    db: Database, *, name: str = "", key_file: Path | None = None, user: str = ""
+    db: Database, *, name: str = "", key_file: Path | None = None, user: str = "", new_key: bool = False
 ) -> dict[str, Any]:
     """Mark ``db`` (empty, or a database that has received packages — a county database from before
     county mode — or already marked) as the county database and create the county's
     X25519 key on this computer when there is none (an existing key is kept: townships already hold
-    its public file). Writes the public key file for the townships to ``key_file`` when given.
+    its public file; a second county database on the same computer is the same county desk).
+    ``new_key`` makes a new key anyway: the old key file is first kept as a backup named with its
+    fingerprint (never deleted, packages sealed for it still import). Writes the public key file
+    for the townships to ``key_file`` when given.
 
-    Returns ``{"key_id", "county_db", "key_file", "created": bool}``. Raises ``PermissionDenied`` for a
+    Returns ``{"key_id", "county_db", "key_file", "created": bool, "key_reused": bool,
+    "replaced_key_id", "key_backup"}``. Raises ``PermissionDenied`` for a
     查阅 user, ``NotCounty`` when ``db`` holds a township's ledger (it has a township and is not a
     county database): nothing is written then.
     """
-    from services.sync import keys, state
+    from services.sync import state
     from services.sync.crypto import county_key_id, load_county_key, x_public_raw
 
     with db.transaction(user) as s:
@@ -101,15 +105,16 @@ def init_county(
             raise NotCounty(
                 "该数据库里已有乡镇台账数据，不能改作县级接收库。请为县级接收新建一个空数据库（SQLite 文件或 PostgreSQL 库）。"
             )
-    key = load_county_key()
-    if key_file is not None:
-        bundle = keys.county_generate(key_file, force=True, db=db) if key is None else None
-        if bundle is None:  # keep the existing key; only (re)write its public file
-            bundle = _bundle_for_existing(db, key_file)
-    elif key is None:
-        from services.sync.crypto import generate_county_key
+    from services.sync.crypto import replace_county_key
 
-        generate_county_key()
+    key = load_county_key()
+    reused = key is not None and not new_key
+    replaced = county_key_id(x_public_raw(key)) if key is not None and new_key else ""
+    backup: Path | None = None
+    if not reused:
+        _, backup = replace_county_key(overwrite=new_key)
+    if key_file is not None:
+        _bundle_for_existing(db, key_file)
     key = load_county_key()
     assert key is not None
     key_id = county_key_id(x_public_raw(key))
@@ -122,9 +127,26 @@ def init_county(
         if not state.get(s, CREATED_AT):
             state.put(s, CREATED_AT, datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"))
         audit.record_event(
-            s, "county_init", {"key_id": key_id, "county_db": county_db, "already": already, "name": name}
+            s,
+            "county_init",
+            {
+                "key_id": key_id,
+                "county_db": county_db,
+                "already": already,
+                "name": name,
+                "key_reused": reused,
+                "replaced_key_id": replaced,
+            },
         )
-    return {"key_id": key_id, "county_db": county_db, "key_file": str(key_file or ""), "created": not already}
+    return {
+        "key_id": key_id,
+        "county_db": county_db,
+        "key_file": str(key_file or ""),
+        "created": not already,
+        "key_reused": reused,
+        "replaced_key_id": replaced,
+        "key_backup": str(backup or ""),
+    }
 
 
 def _bundle_for_existing(db: Database, out: Path) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from models import SyncDevice, SyncHeld, SyncReceived
+from services import localtime
 from services.db import Database
 from services.sync import anchor as sync_anchor
 from services.sync import inbox, state
@@ -153,7 +154,7 @@ def write_ack(db: Database, device_id: str, outdir: Path, *, key: Ed25519Private
     doc = {"ack": payload, "signature": b64(sign(key, body))}
     path = (
         Path(outdir)
-        / f"{_safe(device.township_code)}_{device_id[:8]}_ack_{device.high_seq}_{now:%Y%m%d-%H%M%S}{SUFFIX}"
+        / f"{_safe(device.township_code)}_{device_id[:8]}_ack_{device.high_seq}_{localtime.to_local(now):%Y%m%d-%H%M%S}{SUFFIX}"
     )
     try:
         write_atomic(path, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
@@ -378,3 +379,78 @@ def _result(
         held=held,
         message=message,
     )
+
+
+@dataclass
+class AckFolderResult:
+    """``apply_acks_in_folder``: the acknowledgements applied (oldest first) and the notes on the rest."""
+
+    folder: Path
+    applied: list[AckResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        lines = [f"{r.file_name}：{r.message}" for r in self.applied]
+        return "\n".join([*lines, *(f"提示：{n}" for n in self.notes)])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "folder": str(self.folder),
+            "applied": [r.to_json() for r in self.applied],
+            "notes": self.notes,
+        }
+
+
+def apply_acks_in_folder(db: Database, folder: Path, *, user: str = "") -> AckFolderResult:
+    """Township side: apply the acknowledgements in ``folder`` (the USB stick) meant for this device.
+
+    Each ``.ltack`` is read and verified first; those for another device or township, unreadable
+    ones, and those older than the acknowledgement this database already applied are left alone
+    with a note. The rest are applied one by one with ``apply_ack`` in the order the county wrote
+    them, newest last (the county's latest word is the one that stays). Raises ``AckInvalid``
+    naming the folder when none is for this device (nothing written then).
+    """
+    folder = Path(folder)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == SUFFIX)
+    if not files:
+        raise AckInvalid(f"文件夹 {folder} 里没有回执（{SUFFIX} 文件）。请确认县里已把回执写到这个 U 盘。")
+    with db.reader() as s:
+        mine = state.device_id(s, create=False)
+        town = state.township(s) if mine else None
+        last_created = str((state.get_json(s, state.LAST_ACK) or {}).get("created_at") or "")
+    if not mine or town is None:
+        raise AckInvalid(f"本机还没有导出过同步包，文件夹 {folder} 里的回执都不是给本机的。")
+    result = AckFolderResult(folder=folder)
+    ours: list[AckFile] = []
+    for path in files:
+        try:
+            ack = read_ack(path)
+        except AckInvalid as exc:
+            result.notes.append(f"{path.name} 无法使用，已跳过：{exc.message}")
+            continue
+        p = ack.payload
+        ack_town = p.get("township") or {}
+        if p["device_id"] != mine or ack_town.get("code") != town.code:
+            result.notes.append(
+                f"{path.name} 是给乡镇 {ack_town.get('code')}、设备 {p['device_id'][:8]} 的回执，不是给本机的，已跳过。"
+            )
+            continue
+        if last_created and str(p.get("created_at") or "") < last_created:
+            result.notes.append(f"{path.name} 比本机已处理过的回执旧，已跳过。")
+            continue
+        ours.append(ack)
+    if not ours:
+        raise AckInvalid(
+            f"文件夹 {folder} 里没有给本机（乡镇 {town.code}，设备 {mine[:8]}）的新回执，未做任何更改。"
+            + "".join(f"\n{n}" for n in result.notes)
+        )
+    ours.sort(key=lambda a: (str(a.payload.get("created_at") or ""), a.received_through, a.file_name))
+    for ack in ours:
+        try:
+            result.applied.append(apply_ack(db, ack.path, user=user))
+        except AckInvalid as exc:
+            result.notes.append(f"{ack.file_name} 未导入：{exc.message}")
+    if not result.applied:
+        raise AckInvalid(f"文件夹 {folder} 里给本机的回执都未能导入：" + "；".join(result.notes))
+    return result

@@ -37,29 +37,50 @@ def county_key_path(folder: Path | None = None) -> Path:
     return (folder or keys_dir()) / COUNTY_KEY_FILE
 
 
+def retired_county_key_path(key_id: str, folder: Path | None = None) -> Path:
+    """Where a replaced county key is kept: ``county_x25519.<its fingerprint>.retired.pem``."""
+    current = county_key_path(folder)
+    return current.with_name(f"{current.stem}.{key_id}.retired.pem")
+
+
 def generate_county_key(folder: Path | None = None, *, overwrite: bool = False) -> X25519PrivateKey:
+    """Create the county key. An existing key is never overwritten silently: without ``overwrite``
+    it raises ``KeyMissing``; with it the old key file is first kept (renamed, never deleted) as
+    ``retired_county_key_path(<its fingerprint>)`` so packages sealed for it still import."""
+    key, _ = replace_county_key(folder, overwrite=overwrite)
+    return key
+
+
+def replace_county_key(
+    folder: Path | None = None, *, overwrite: bool = False
+) -> tuple[X25519PrivateKey, Path | None]:
+    """``generate_county_key`` that also returns where the old key was kept (``None``: there was none)."""
     path = county_key_path(folder)
     if path.exists() and not overwrite:
         raise KeyMissing(
-            f"本机已有县级密钥（{path}）。重新生成会使已配置旧公钥的乡镇无法加密给本机，如确需更换请加 --force。"
+            f"本机已有县级密钥（{path}）。重新生成会使已配置旧公钥的乡镇无法加密给本机，如确需更换请加 --force（county init 用 --new-key），旧密钥会另存为备份。"
         )
+    backup: Path | None = None
     if path.exists():  # kept for decryption: packages sealed for the old key may still be on the way
         old = load_county_key(folder)
         if old is not None:
-            path.replace(path.with_name(f"{path.stem}.{county_key_id(x_public_raw(old))}.retired.pem"))
+            backup = retired_county_key_path(county_key_id(x_public_raw(old)), folder)
+            if not backup.exists():  # (it exists only for this very key: already kept)
+                path.replace(backup)
     key = X25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     save_private_key(path, pem)
-    return key
+    return key, backup
 
 
 def _retired_county_key(wanted: str, folder: Path | None = None) -> X25519PrivateKey | None:
-    """A county key replaced by ``county-generate --force`` (kept as …<key id>.retired.pem)."""
-    current = county_key_path(folder)
-    path = current.with_name(f"{current.stem}.{wanted}.retired.pem")
-    if not wanted or "/" in wanted or "\\" in wanted or not path.exists():
+    """A county key replaced by ``county-generate --force`` / ``county init --new-key`` (kept as …<key id>.retired.pem)."""
+    if not wanted or "/" in wanted or "\\" in wanted:
+        return None
+    path = retired_county_key_path(wanted, folder)
+    if not path.exists():
         return None
     key = load_private_pem(path)
     return key if isinstance(key, X25519PrivateKey) else None

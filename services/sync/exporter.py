@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from models import Attachment
 from services import attachments as attachment_store
-from services import demo_marker
+from services import demo_marker, localtime
 from services.db import Database, current_seq, head_revision
 from services.sync import anchor as sync_anchor
 from services.sync import state
@@ -93,7 +93,11 @@ def _safe(text: str) -> str:
 
 
 def package_name(township_code: str, device_id: str, seq_from: int, seq_to: int, when: datetime) -> str:
-    return f"{_safe(township_code)}_{device_id[:8]}_{seq_from}-{seq_to}_{when:%Y%m%d-%H%M%S}{SUFFIX}"
+    """``T01_1a2b3c4d_1-40_20261130-124929.ltpkg``. ``when`` is the stored (UTC) time; the name carries
+    it in the clerk's local time, as every screen shows it (the manifest keeps UTC; nothing parses
+    the time back out of the name)."""
+    local = localtime.to_local(when)
+    return f"{_safe(township_code)}_{device_id[:8]}_{seq_from}-{seq_to}_{local:%Y%m%d-%H%M%S}{SUFFIX}"
 
 
 def _table_lines(session: Session, table: Table, lo: int, hi: int, out: BinaryIO) -> int:

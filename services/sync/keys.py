@@ -9,7 +9,7 @@ from typing import Any
 
 from services.db import Database
 from services.sync import state
-from services.sync.crypto import county_key_id, generate_county_key, load_county_key, x_public_raw
+from services.sync.crypto import county_key_id, load_county_key, replace_county_key, x_public_raw
 from services.sync.errors import KeyMissing, SyncError
 from services.sync.fileio import write_atomic
 from services.sync.signing import DEVICE_KEY_FILE, b64, device_key, key_id, keys_dir, public_raw, unb64
@@ -28,10 +28,12 @@ def county_generate(out: Path, *, force: bool = False, db: Database | None = Non
 
     The bundle is also the county's enrollment file: it names this county database (``county_db``),
     so a township that sets it accepts acknowledgements only from this key *and* this database.
+    An existing county key is replaced only with ``force``, and then kept first as a backup named
+    with its fingerprint (``backup`` in the result; never deleted).
     """
     if out.exists() and not force:
         raise SyncError(f"文件已存在：{out}。请换一个文件名，或加 --force 覆盖。")
-    x = generate_county_key(overwrite=force)
+    x, backup = replace_county_key(overwrite=force)
     signer = device_key()
     bundle = {
         "format": BUNDLE_FORMAT,
@@ -45,7 +47,7 @@ def county_generate(out: Path, *, force: bool = False, db: Database | None = Non
         with db.transaction() as s:
             bundle["county_db"] = state.device_id(s)
     write_atomic(out, json.dumps(bundle, ensure_ascii=False, indent=1).encode("utf-8"))
-    return bundle | {"file": str(out)}
+    return bundle | {"file": str(out), "backup": str(backup or "")}
 
 
 def county_show() -> dict[str, Any] | None:

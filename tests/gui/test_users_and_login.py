@@ -70,3 +70,28 @@ def test_login_offers_the_last_user_name(
     dialog = LoginDialog(db, username=login_dialog.last_username())
     qtbot.addWidget(dialog)
     assert dialog.result() != QDialog.DialogCode.Accepted
+
+
+def test_user_management_shows_the_last_login_in_local_time(
+    app: QApplication, qtbot: QtBot, db: Database, people: None
+) -> None:
+    import os
+    import time
+    from datetime import datetime
+
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Shanghai"
+    time.tzset()
+    try:
+        accounts.login(db, "editor", PASSWORD, now=datetime(2026, 11, 30, 4, 49, 29))  # stored UTC
+        login_dialog.become(db, ADMIN)
+        dialog = UsersDialog(db)
+        qtbot.addWidget(dialog)
+        row = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())].index("editor")  # type: ignore[union-attr]
+        assert dialog.table.item(row, 4).text() == "2026-11-30 12:49"  # type: ignore[union-attr]
+    finally:
+        if old is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = old
+        time.tzset()
