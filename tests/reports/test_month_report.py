@@ -102,6 +102,25 @@ def test_records_of_the_month_per_branch(db: Database, town: dict[str, str]) -> 
     )
 
 
+def test_every_dated_ledger_of_the_month_is_counted_talks_included(
+    db: Database, town: dict[str, str]
+) -> None:
+    from models import Member
+    from services import org, talks
+
+    with db.transaction("test") as s:
+        member = s.get(Member, town["甲"])
+        assert member is not None
+        org.add_committee_seat(s, member.branch_id, town["甲"], "secretary", date(2024, 1, 1))
+        talks.record_talk(s, town["甲"], town["乙"], date(2026, 10, 8), "思想动态", today=TODAY)
+        talks.record_talk(s, town["甲"], town["丙"], date(2026, 9, 8), "思想动态", today=TODAY)
+    with db.reader() as s:
+        report = month_report(s, "2026-10", today=TODAY)
+    one = report.branches[0]
+    assert one.ledgers["谈心谈话"] == 1
+    assert "谈心谈话1" in "\n".join(report.lines())
+
+
 def test_due_next_month_sorted_by_urgency_each_saying_what_to_do(db: Database, town: dict[str, str]) -> None:
     with db.reader() as s:
         report = month_report(s, "2026-10", today=TODAY)
