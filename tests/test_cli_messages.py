@@ -205,3 +205,21 @@ def test_a_meeting_type_may_be_given_as_clerks_say_it(town: Path, capsys: pytest
     assert out.startswith("已保存 2026-11-20 支部党员大会")
     code, _out, err = run(town, capsys, "meeting", "list", "--type", "会")  # 支部党员大会、支委会、党小组会 …
     assert code == 2 and "无法识别“会”" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["report", "stats", "--year", "2099"], "错误：年度：2099年还没有结束"),
+        (["report", "month", "--period", "2099-01"], "错误：期间：2099年1月还没有到"),
+        (["report", "month", "--period", "2026/11/3"], "错误：期间：无法识别的月份"),
+        (["report", "quarter", "--period", "2026-09"], "错误：期间：无法识别的季度"),
+    ],
+)
+def test_a_refused_period_names_the_field_once_in_chinese(
+    town: Path, capsys: pytest.CaptureFixture[str], argv: list[str], words: str
+) -> None:
+    code, out, err = run(town, capsys, *argv)
+    assert code == 1 and not out
+    assert words in err, err
+    assert "year" not in err and "period" not in err

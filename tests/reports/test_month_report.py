@@ -185,9 +185,9 @@ def test_current_month_is_allowed_with_a_note(db: Database, town: dict[str, str]
 @pytest.mark.parametrize(
     ("period", "words"),
     [
-        ("2026-12", "period：2026年12月还没有到（今天是 2026-11-24）"),
-        ("1999-12", "period：1999年12月早于测试镇建立的时间（2000-01-01）"),
-        ("2026/11/3", "period：无法识别的月份"),
+        ("2026-12", "2026年12月还没有到（今天是 2026-11-24）"),
+        ("1999-12", "1999年12月早于测试镇建立的时间（2000-01-01）"),
+        ("2026/11/3", "无法识别的月份"),
     ],
 )
 def test_bad_period_is_refused_naming_the_field(
@@ -233,7 +233,7 @@ def test_cli_json_xlsx_pdf_and_refusal(
 
     bad = tmp_path / "将来.pdf"
     code, out, err = run(db_path, capsys, "report", "month", "--period", "2027-01", "--pdf", str(bad))
-    assert code == 1 and out == "" and "period：2027年1月还没有到" in err
+    assert code == 1 and out == "" and "期间：2027年1月还没有到" in err and "period" not in err
     assert not bad.exists()
 
 
