@@ -76,6 +76,14 @@ def test_help_is_in_chinese(town: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "显示本帮助并退出" in out and "show this help" not in out
 
 
+def test_top_level_help_explains_help_and_version_in_chinese(
+    town: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _err = run(town, capsys, "--help")
+    assert code == 0 and "显示本帮助并退出" in out and "显示版本号并退出" in out
+    assert "show program's version" not in out and "show this help" not in out
+
+
 def test_member_add_confirms_with_the_name_status_and_a_short_id_that_later_commands_accept(
     town: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

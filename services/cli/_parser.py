@@ -90,6 +90,13 @@ class IntermixedParser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(2, _zh("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": message})
 
+    def _add_action(self, action: argparse.Action) -> argparse.Action:
+        """Translate built-in help texts argparse sets as plain literals rather than through ``_``
+        (3.12's ``--version``: "show program's version number and exit")."""
+        if isinstance(action.help, str):
+            action.help = _zh(action.help)
+        return super()._add_action(action)
+
     def _can_intermix(self) -> bool:
         if any(isinstance(a, argparse._SubParsersAction) for a in self._actions):
             return False
