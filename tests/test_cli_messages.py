@@ -231,3 +231,18 @@ def test_a_refused_period_names_the_field_once_in_chinese(
     assert code == 1 and not out
     assert words in err, err
     assert "year" not in err and "period" not in err
+
+
+def test_check_takes_year_as_other_commands_do(town: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    by_period = run(town, capsys, "check", "--period", "2025", "--as-of", "2026-01-10")
+    assert run(town, capsys, "check", "--year", "2025", "--as-of", "2026-01-10") == by_period
+    assert by_period[1]
+    code, out, err = run(town, capsys, "check", "--year", "25x")
+    assert code == 2 and not out and "参数 --year" in err and "年份" in err
+    code, out, err = run(town, capsys, "check", "--year", "2025", "--period", "2025")
+    assert code == 2 and not out and "不能与参数" in err
+
+
+def test_fee_arrears_with_nobody_in_arrears_says_so(town: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = run(town, capsys, "fee", "arrears", "--month", "2026-10")
+    assert code == 0 and out.startswith("无") and "连续未交党费" in out
