@@ -246,3 +246,25 @@ def test_check_takes_year_as_other_commands_do(town: Path, capsys: pytest.Captur
 def test_fee_arrears_with_nobody_in_arrears_says_so(town: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _err = run(town, capsys, "fee", "arrears", "--month", "2026-10")
     assert code == 0 and out.startswith("无") and "连续未交党费" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["account", "list"], "无账号"),
+        (["dev", "list"], "无发展党员记录"),
+        (["group", "list", "--branch", "B01"], "无：B01 没有现有的党小组"),
+        (["committee", "list", "--branch", "B01"], "无：B01 没有支委任职记录"),
+        (["committee", "terms", "--branch", "B01"], "无：B01 没有任期记录"),
+        (["decision", "list"], "无决策事项"),
+        (["problem", "overdue"], "无逾期未整改的问题"),
+        (["training", "hours", "--year", "2026"], "无：2026 年没有可统计学时的党员"),
+        (["ledger", "list", "talks", "--year", "2026"], "无谈心谈话记录（2026 年）"),
+    ],
+)
+def test_an_empty_listing_says_there_is_none(
+    town: Path, capsys: pytest.CaptureFixture[str], argv: list[str], words: str
+) -> None:
+    code, out, err = run(town, capsys, *argv)
+    assert code == 0, err
+    assert out.startswith(words), out
