@@ -17,7 +17,9 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
+
+_ActionT = TypeVar("_ActionT", bound=argparse.Action)
 
 # argparse's message ids (Python 3.12, ``argparse._`` / ``ngettext``) → Chinese. An id not listed here
 # (a newer Python's new wording) stays English rather than failing.
@@ -90,7 +92,7 @@ class IntermixedParser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(2, _zh("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": message})
 
-    def _add_action(self, action: argparse.Action) -> argparse.Action:
+    def _add_action(self, action: _ActionT) -> _ActionT:
         """Translate built-in help texts argparse sets as plain literals rather than through ``_``
         (3.12's ``--version``: "show program's version number and exit")."""
         if isinstance(action.help, str):
