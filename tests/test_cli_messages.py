@@ -76,6 +76,14 @@ def test_help_is_in_chinese(town: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "显示本帮助并退出" in out and "show this help" not in out
 
 
+def test_top_level_help_explains_help_and_version_in_chinese(
+    town: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _err = run(town, capsys, "--help")
+    assert code == 0 and "显示本帮助并退出" in out and "显示版本号并退出" in out
+    assert "show program's version" not in out and "show this help" not in out
+
+
 def test_member_add_confirms_with_the_name_status_and_a_short_id_that_later_commands_accept(
     town: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -205,3 +213,58 @@ def test_a_meeting_type_may_be_given_as_clerks_say_it(town: Path, capsys: pytest
     assert out.startswith("已保存 2026-11-20 支部党员大会")
     code, _out, err = run(town, capsys, "meeting", "list", "--type", "会")  # 支部党员大会、支委会、党小组会 …
     assert code == 2 and "无法识别“会”" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["report", "stats", "--year", "2099"], "错误：年度：2099年还没有结束"),
+        (["report", "month", "--period", "2099-01"], "错误：期间：2099年1月还没有到"),
+        (["report", "month", "--period", "2026/11/3"], "错误：期间：无法识别的月份"),
+        (["report", "quarter", "--period", "2026-09"], "错误：期间：无法识别的季度"),
+    ],
+)
+def test_a_refused_period_names_the_field_once_in_chinese(
+    town: Path, capsys: pytest.CaptureFixture[str], argv: list[str], words: str
+) -> None:
+    code, out, err = run(town, capsys, *argv)
+    assert code == 1 and not out
+    assert words in err, err
+    assert "year" not in err and "period" not in err
+
+
+def test_check_takes_year_as_other_commands_do(town: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    by_period = run(town, capsys, "check", "--period", "2025", "--as-of", "2026-01-10")
+    assert run(town, capsys, "check", "--year", "2025", "--as-of", "2026-01-10") == by_period
+    assert by_period[1]
+    code, out, err = run(town, capsys, "check", "--year", "25x")
+    assert code == 2 and not out and "参数 --year" in err and "年份" in err
+    code, out, err = run(town, capsys, "check", "--year", "2025", "--period", "2025")
+    assert code == 2 and not out and "不能与参数" in err
+
+
+def test_fee_arrears_with_nobody_in_arrears_says_so(town: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = run(town, capsys, "fee", "arrears", "--month", "2026-10")
+    assert code == 0 and out.startswith("无") and "连续未交党费" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["account", "list"], "无账号"),
+        (["dev", "list"], "无发展党员记录"),
+        (["group", "list", "--branch", "B01"], "无：B01 没有现有的党小组"),
+        (["committee", "list", "--branch", "B01"], "无：B01 没有支委任职记录"),
+        (["committee", "terms", "--branch", "B01"], "无：B01 没有任期记录"),
+        (["decision", "list"], "无决策事项"),
+        (["problem", "overdue"], "无逾期未整改的问题"),
+        (["training", "hours", "--year", "2026"], "无：2026 年没有可统计学时的党员"),
+        (["ledger", "list", "talks", "--year", "2026"], "无谈心谈话记录（2026 年）"),
+    ],
+)
+def test_an_empty_listing_says_there_is_none(
+    town: Path, capsys: pytest.CaptureFixture[str], argv: list[str], words: str
+) -> None:
+    code, out, err = run(town, capsys, *argv)
+    assert code == 0, err
+    assert out.startswith(words), out

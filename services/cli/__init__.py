@@ -281,8 +281,11 @@ def error_text(exc: LedgerError) -> str:
     lines = []
     for err in errors:
         name = field_label(err.field)
-        known = name != err.field and "（--" not in err.message.split("：", 1)[0]  # already named
-        lines.append(err.message if not known or err.message.startswith(name) else f"{name}：{err.message}")
+        message = err.message
+        if name != err.field and message.startswith(f"{err.field}："):  # the code, not the name
+            message = message[len(err.field) + 1 :]
+        known = name != err.field and "（--" not in message.split("：", 1)[0]  # already named
+        lines.append(message if not known or message.startswith(name) else f"{name}：{message}")
     return "\n".join(lines)
 
 

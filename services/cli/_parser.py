@@ -17,7 +17,9 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
+
+_ActionT = TypeVar("_ActionT", bound=argparse.Action)
 
 # argparse's message ids (Python 3.12, ``argparse._`` / ``ngettext``) → Chinese. An id not listed here
 # (a newer Python's new wording) stays English rather than failing.
@@ -94,6 +96,13 @@ class IntermixedParser(argparse.ArgumentParser):
             message = "请给出子命令：" + "、".join(sub.choices)
         self.print_usage(sys.stderr)
         self.exit(2, _zh("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": message})
+
+    def _add_action(self, action: _ActionT) -> _ActionT:
+        """Translate built-in help texts argparse sets as plain literals rather than through ``_``
+        (3.12's ``--version``: "show program's version number and exit")."""
+        if isinstance(action.help, str):
+            action.help = _zh(action.help)
+        return super()._add_action(action)
 
     def _can_intermix(self) -> bool:
         if any(isinstance(a, argparse._SubParsersAction) for a in self._actions):

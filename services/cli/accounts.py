@@ -97,6 +97,8 @@ def account_list(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit([asdict(r) for r in rows], True)
         return 0
+    if not rows:
+        print("无账号（未设置账号时不需登录，操作只记录用户名）。")
     for r in rows:
         state = "启用" if r.active else "停用"
         locked = f"  锁定至 {localtime.show(r.locked_until)}" if r.locked_until else ""

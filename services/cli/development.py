@@ -56,6 +56,8 @@ def list_records(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit({"records": rows, "issues": [asdict(i) for i in issues]}, True)
     else:
+        if not rows:
+            print("无发展党员记录。")
         for r in rows:
             print(f"{r['name']}\t{r['stage_label']}\t{r['applied_on']}\t{r['id']}")
         for i in issues:

@@ -52,6 +52,8 @@ def arrears(args: argparse.Namespace, ctx: Context) -> int:
             },
             True,
         )
+    elif not any(shown):
+        print(f"无：截至 {month} 没有连续未交党费或连续未参加组织生活的党员。")
     else:
         for (title, _), runs in zip(judged, shown, strict=True):
             for r, lvl in runs:

@@ -22,7 +22,7 @@ from services.handbook.service import find_finding, run_check
 def register(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help="对标检查：列出问题和星级（有“错误”时退出码为 1）")
     check.add_argument("--branch", default=None, help="支部代码（默认全部）")
-    check.add_argument("--period", default=None, help="期间：2026-07 / 2026Q3 / 2026（默认今年）")
+    _period_or_year(check, "期间：2026-07 / 2026Q3 / 2026（默认今年）")
     check.add_argument("--pack", default=None, help="手册包文件（默认内置手册包）")
     check.add_argument("--as-of", default=None, help="按哪一天的情况检查（默认今天）")
     check.add_argument("--json", action="store_true")
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     cat = hb.add_parser("catalog", help="“3+7”目录：标准 → 规范 → 资料（可带支部和期间显示资料是否齐全）")
     cat.add_argument("--branch", default=None)
-    cat.add_argument("--period", default=None)
+    _period_or_year(cat, "期间：2026-07 / 2026Q3 / 2026")
     cat.add_argument("--pack", default=None)
     cat.add_argument("--json", action="store_true")
     cat.set_defaults(handler=catalog_cmd)
@@ -63,10 +63,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     led = hb.add_parser("ledger", help="按手册包列出某个台账的内容（七个工作台账）")
     led.add_argument("ledger", help="台账编号，如 org_life")
     led.add_argument("--branch", required=True, help="支部代码")
-    led.add_argument("--period", default=None, help="期间（默认今年）")
+    _period_or_year(led, "期间（默认今年）")
     led.add_argument("--pack", default=None)
     led.add_argument("--json", action="store_true")
     led.set_defaults(handler=ledger_cmd)
+
+
+def _year(text: str) -> str:
+    """``--year 2026`` → the period "2026"; anything but a year is refused naming the option."""
+    if not text.strip().isdigit() or len(text.strip()) != 4:
+        raise argparse.ArgumentTypeError(f"应为年份，如 2026（收到“{text}”）")
+    return text.strip()
+
+
+def _period_or_year(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """``--period`` and, as other commands take a year, ``--year YYYY`` (the same as ``--period YYYY``)."""
+    one = parser.add_mutually_exclusive_group()
+    one.add_argument("--period", default=None, help=help_text)
+    one.add_argument("--year", dest="period", type=_year, metavar="YYYY", help="年度（同 --period YYYY）")
 
 
 def _pack(path: str | None) -> Pack:

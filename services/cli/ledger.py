@@ -182,6 +182,8 @@ def list_cmd(args: argparse.Namespace, ctx: Context) -> int:
     shown = [{"id": r["id"], **{c.title: listing.display(r, c.key) for c in listing.columns}} for r in rows]
     if args.json:
         emit(shown, True)
+    elif not shown:
+        print(f"无{listing.title}记录{f'（{args.year} 年）' if args.year else ''}。")
     else:
         print("\t".join(["编号", *(c.title for c in listing.columns)]))
         for r in shown:  # the short id, as every other listing prints it (``--json`` keeps the full one)

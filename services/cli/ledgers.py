@@ -87,6 +87,8 @@ def exempt_list(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit(rows, True)
         return 0
+    if not rows:
+        print("无请假或免于要求登记。")
     for r in rows:
         print(f"{r['start_on']}\t{r['end_on'] or '长期'}\t{r['kind_label']}\t{r['reason']}\t{r['id']}")
     return 0
@@ -119,6 +121,8 @@ def training_hours(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit([asdict(r) | {"met": r.met} for r in rows], True)
     else:
+        if not rows:
+            print(f"无：{args.year} 年没有可统计学时的党员。")
         for r in rows:
             print(f"{r.name}\t{r.minutes / 60:.1f} 学时\t{'达标' if r.met else '未达标'}")
     return 0
@@ -131,6 +135,8 @@ def decision_list(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit([asdict(r) | {"complete": r.complete} for r in rows], True)
     else:
+        if not rows:
+            print("无决策事项。")
         for r in rows:
             missing = "、".join(label(DecisionStepCode(m)) for m in r.missing) or "完成"
             print(f"{r.proposed_on}\t{r.title}\t待办：{missing}")
@@ -159,7 +165,10 @@ def problem_overdue(args: argparse.Namespace, ctx: Context) -> int:
             }
             for r in rows
         ]
-    emit(data, args.json)
+    if data or args.json:
+        emit(data, args.json)
+    else:
+        print("无逾期未整改的问题。")
     return 1 if rows else 0
 
 

@@ -443,6 +443,8 @@ def group_list(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit(rows, True)
     else:
+        if not rows:
+            print(f"无：{args.branch} 没有{'' if args.all else '现有的'}党小组。")
         for r in rows:
             since = (
                 f"\t{r['founded_on']} 成立" if r["founded_on"] else "\t成立日期未登记（group founded 补登）"
@@ -519,6 +521,8 @@ def committee_list(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit(rows, True)
     else:
+        if not rows:
+            print(f"无：{args.branch} 没有{f'{on.isoformat()} 在任的' if on else ''}支委任职记录。")
         for r in rows:
             until = r["end_on"] or "至今"
             print(f"{r['role_label']}\t{r['name']}\t{r['start_on']} — {until}")
@@ -553,6 +557,8 @@ def term_list(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         emit(rows, True)
     else:
+        if not rows:
+            print(f"无：{args.branch} 没有任期记录。")
         for r in rows:
             print(
                 f"{r['start_on']} 起，{r['due_on']} 届满"

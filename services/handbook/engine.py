@@ -220,9 +220,13 @@ def _evidence_counts(
             wanted = flt.get("type")
             types = [str(t) for t in wanted] if isinstance(wanted, list) else [str(wanted)] if wanted else []
             for b in ids:
-                out[(b, ev.id)] = sum(
-                    len(facts.meetings_of(b, t, period.start, period.end))
-                    for t in (types or list(LABELS["MeetingType"]))
+                # a meeting held as several kinds is one record, counted once
+                out[(b, ev.id)] = len(
+                    {
+                        m.id
+                        for t in (types or list(LABELS["MeetingType"]))
+                        for m in facts.meetings_of(b, t, period.start, period.end)
+                    }
                 )
             continue
         data = cached_count(

@@ -159,7 +159,13 @@ class Context:
 def _meetings(ctx: Context, branch_id: str, types: list[str], window: Period) -> list[MeetingFact]:
     if len(types) == 1:  # the common case: the bisected slice is already a new list, by date
         return ctx.facts.meetings_of(branch_id, types[0], window.start, window.end)
-    out = [m for t in types for m in ctx.facts.meetings_of(branch_id, t, window.start, window.end)]
+    # a meeting held as several kinds (主题党日暨党员大会) is one meeting: listed once, not once per kind
+    # (../shared/domain.md: one record counts for every kind it was, but stays one record)
+    seen: dict[str, MeetingFact] = {}
+    for t in types:
+        for m in ctx.facts.meetings_of(branch_id, t, window.start, window.end):
+            seen.setdefault(m.id, m)
+    out = list(seen.values())
     out.sort(key=lambda m: m.held_on)
     return out
 

@@ -72,6 +72,9 @@ class Listing:
     columns: tuple[Column, ...]
     load: Callable[[Session, list[str] | None, int | None], list[dict[str, Any]]]
     model: Any = None  # the table whose records it lists: its label and coded columns come from here
+    # the ``model`` column of the one day each entry is dated (a talk's 日期); "" for a ledger of periods
+    # (流动党员 外出–返回), of years or of several tables
+    dated: str = ""
 
     def coded(self) -> dict[tuple[str, str], str]:
         """(table, column) → LABELS enum of each choice column read straight from ``model``."""
@@ -183,7 +186,8 @@ def declare(
     **period: Any,
 ) -> Listing:
     """Registers a ledger that is one table (``_table``'s ``date``/``until``/``year_attr``/``order``)."""
-    return register(Listing(code, title, ledger, columns, _table(model, columns, **period), model))
+    dated = period.get("date") or "" if period.get("until") is None else ""
+    return register(Listing(code, title, ledger, columns, _table(model, columns, **period), model, dated))
 
 
 def _development(session: Session, branch_ids: list[str] | None, year: int | None) -> list[dict[str, Any]]:

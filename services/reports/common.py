@@ -54,7 +54,7 @@ def parse_month(text: str, field: str = "month") -> Month:
     Raises ValidationError(field) naming the expected form when the text is not a month."""
     match = _MONTH.match(str(text or "").replace("－", "-"))
     if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
-        raise ValidationError(field, f"{field}：无法识别的月份“{text}”（请用 2026-12 的格式）。")
+        raise ValidationError(field, f"无法识别的月份“{text}”（请用 2026-12 的格式）。")
     return Month(int(match[1]), int(match[2]))
 
 
@@ -169,14 +169,14 @@ def check_month(
         if months_ahead:
             raise ValidationError(
                 field,
-                f"{field}：{month.label()}太远，最多可查到 {limit.label()}（今天是 {today.isoformat()}）。",
+                f"{month.label()}太远，最多可查到 {limit.label()}（今天是 {today.isoformat()}）。",
             )
         raise ValidationError(
-            field, f"{field}：{month.label()}还没有到（今天是 {today.isoformat()}），不能统计将来的月份。"
+            field, f"{month.label()}还没有到（今天是 {today.isoformat()}），不能统计将来的月份。"
         )
     start = earliest_record(session, scope_) if past else None
     if start is not None and month.last < start:
         raise ValidationError(
             field,
-            f"{field}：{month.label()}早于{scope_.title()}建立的时间（{start.isoformat()}），这个月没有可统计的记录。",
+            f"{month.label()}早于{scope_.title()}建立的时间（{start.isoformat()}），这个月没有可统计的记录。",
         )

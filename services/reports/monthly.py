@@ -38,6 +38,7 @@ from services.dates import add_months, add_years
 from services.development import conversion_due
 from services.handbook.pack import Pack
 from services.handbook.period import month as month_period
+from services.ledgers.catalog import LISTINGS
 from services.pipeline import pipeline_table, reserve_from_pack
 from services.reports.charts import Chart
 from services.reports.common import Month, Scope, check_month, parse_month, scope, scoped_check
@@ -58,6 +59,13 @@ LEDGERS: list[tuple[str, Any, Any, Any]] = [
     ("整改问题", Rectification, Rectification.found_on, Rectification.branch_id),
     ("组织关系转接", MemberTransfer, MemberTransfer.on, MemberTransfer.branch_id),
     ("资料归档", EvidenceFiling, EvidenceFiling.filed_on, EvidenceFiling.branch_id),
+]
+# ... and every other declared ledger whose entries are each dated on one day (谈心谈话, 流动党员联系记录):
+# a ledger declared in services.ledgers.catalog is counted without being listed here again.
+LEDGERS += [
+    (listing.title, listing.model, getattr(listing.model, listing.dated), listing.model.branch_id)
+    for listing in LISTINGS.values()
+    if listing.dated and listing.model not in {model for _, model, *_ in LEDGERS}
 ]
 
 

@@ -51,7 +51,7 @@ def write_xlsx(doc: Document, path: str | Path) -> int:
 
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
-        raise ValidationError("xlsx", f"xlsx：输出文件名应以 .xlsx 结尾：{target}。")
+        raise ValidationError("xlsx", f"输出文件名（--xlsx）应以 .xlsx 结尾：{target}。")
     tables = [
         ExportTable(s.title, [ExportColumn(c, w) for c, w in zip(s.columns, _widths(s), strict=True)], s.rows)
         for s in doc.sections

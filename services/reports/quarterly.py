@@ -95,7 +95,7 @@ def parse_quarter(text: str, field: str = "period") -> tuple[int, int]:
     """``2026Q3`` → (2026, 3); raises ValidationError(field) otherwise."""
     match = _QUARTER.match(str(text or ""))
     if not match:
-        raise ValidationError(field, f"{field}：无法识别的季度“{text}”（请用 2026Q3 的格式）。")
+        raise ValidationError(field, f"无法识别的季度“{text}”（请用 2026Q3 的格式）。")
     return int(match[1]), int(match[2])
 
 

@@ -574,13 +574,13 @@ def statistics(
     end = date(year, 12, 31)
     if end > today:
         raise ValidationError(
-            "year", f"year：{year}年还没有结束（今天是 {today.isoformat()}），年报按12月31日统计。"
+            "year", f"{year}年还没有结束（今天是 {today.isoformat()}），年报按12月31日统计。"
         )
     start_day = earliest_record(session, where)
     if start_day is not None and end < start_day:
         raise ValidationError(
             "year",
-            f"year：{year}年早于{where.title()}建立的时间（{start_day.isoformat()}），没有可统计的记录。",
+            f"{year}年早于{where.title()}建立的时间（{start_day.isoformat()}），没有可统计的记录。",
         )
     prev_end = date(year - 1, 12, 31)
     # every branch by id (a member who moved out of the scope is named with the branch they are in now)

@@ -175,3 +175,18 @@ def test_bad_record_date_is_refused(kit: Kit, recorded_on: date | None, backfill
     with pytest.raises(ValidationError) as err:
         _record(kit, unit, data)
     assert err.value.field == "recorded_on" and words in err.value.message
+
+
+def test_late_entry_lists_a_meeting_of_several_kinds_once(kit: Kit) -> None:
+    unit = kit.branch("B01", full=5)
+    late = _record(
+        kit,
+        unit,
+        meetings.MeetingInput(
+            "congress", date(2026, 11, 12), "学习", lecturer="书记", also_types=["lecture"]
+        ),
+        today=date(2026, 11, 30),
+    )
+    found = of_rule(kit.check("2026", YEAR_END), "LIFE-12")
+    assert [f.record_ids for f in found] == [[late]]
+    assert found[0].message.count("11月12日") == 1

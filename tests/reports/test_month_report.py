@@ -102,6 +102,25 @@ def test_records_of_the_month_per_branch(db: Database, town: dict[str, str]) -> 
     )
 
 
+def test_every_dated_ledger_of_the_month_is_counted_talks_included(
+    db: Database, town: dict[str, str]
+) -> None:
+    from models import Member
+    from services import org, talks
+
+    with db.transaction("test") as s:
+        member = s.get(Member, town["甲"])
+        assert member is not None
+        org.add_committee_seat(s, member.branch_id, town["甲"], "secretary", date(2024, 1, 1))
+        talks.record_talk(s, town["甲"], town["乙"], date(2026, 10, 8), "思想动态", today=TODAY)
+        talks.record_talk(s, town["甲"], town["丙"], date(2026, 9, 8), "思想动态", today=TODAY)
+    with db.reader() as s:
+        report = month_report(s, "2026-10", today=TODAY)
+    one = report.branches[0]
+    assert one.ledgers["谈心谈话"] == 1
+    assert "谈心谈话1" in "\n".join(report.lines())
+
+
 def test_due_next_month_sorted_by_urgency_each_saying_what_to_do(db: Database, town: dict[str, str]) -> None:
     with db.reader() as s:
         report = month_report(s, "2026-10", today=TODAY)
@@ -166,9 +185,9 @@ def test_current_month_is_allowed_with_a_note(db: Database, town: dict[str, str]
 @pytest.mark.parametrize(
     ("period", "words"),
     [
-        ("2026-12", "period：2026年12月还没有到（今天是 2026-11-24）"),
-        ("1999-12", "period：1999年12月早于测试镇建立的时间（2000-01-01）"),
-        ("2026/11/3", "period：无法识别的月份"),
+        ("2026-12", "2026年12月还没有到（今天是 2026-11-24）"),
+        ("1999-12", "1999年12月早于测试镇建立的时间（2000-01-01）"),
+        ("2026/11/3", "无法识别的月份"),
     ],
 )
 def test_bad_period_is_refused_naming_the_field(
@@ -214,7 +233,7 @@ def test_cli_json_xlsx_pdf_and_refusal(
 
     bad = tmp_path / "将来.pdf"
     code, out, err = run(db_path, capsys, "report", "month", "--period", "2027-01", "--pdf", str(bad))
-    assert code == 1 and out == "" and "period：2027年1月还没有到" in err
+    assert code == 1 and out == "" and "期间：2027年1月还没有到" in err and "period" not in err
     assert not bad.exists()
 
 

@@ -56,9 +56,9 @@ def test_quarter_in_progress_is_allowed_and_future_months_are_empty(db: Database
 @pytest.mark.parametrize(
     ("period", "words"),
     [
-        ("2027Q1", "period：2027年1月还没有到"),
-        ("2026Q2", "period：2026年6月早于测试镇建立的时间（2026-08-15）"),
-        ("2026-09", "period：无法识别的季度“2026-09”"),
+        ("2027Q1", "2027年1月还没有到"),
+        ("2026Q2", "2026年6月早于测试镇建立的时间（2026-08-15）"),
+        ("2026-09", "无法识别的季度“2026-09”"),
     ],
 )
 def test_bad_quarter_is_refused(db: Database, town: list[str], period: str, words: str) -> None:

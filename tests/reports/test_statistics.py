@@ -206,8 +206,8 @@ def test_default_pack_loads_and_overlapping_categories_are_refused() -> None:
 @pytest.mark.parametrize(
     ("year", "words"),
     [
-        (2026, "year：2026年还没有结束（今天是 2026-11-24）"),
-        (1999, "year：1999年早于测试镇建立的时间（2000-01-01）"),
+        (2026, "2026年还没有结束（今天是 2026-11-24）"),
+        (1999, "1999年早于测试镇建立的时间（2000-01-01）"),
     ],
 )
 def test_bad_year_is_refused(db: Database, town: dict[str, str], year: int, words: str) -> None:
