@@ -188,8 +188,6 @@ def list_cmd(args: argparse.Namespace, ctx: Context) -> int:
         print("\t".join(["编号", *(c.title for c in listing.columns)]))
         for r in shown:  # the short id, as every other listing prints it (``--json`` keeps the full one)
             print("\t".join([short_id(str(r["id"])), *(str(v) for k, v in r.items() if k != "id")]))
-        if not shown:
-            print(f"（{listing.title}：无记录）")
     return 0
 
 

@@ -203,7 +203,7 @@ def test_a_ledger_listing_shows_short_ids_and_says_when_it_is_empty(
     township: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(township, "ledger", "list", "funds", "--year", "2026") == 0
-    assert "无记录" in capsys.readouterr().out
+    assert "无活动经费记录（2026 年）" in capsys.readouterr().out
     add = ["fund", "add", "--branch", "B01", "--date", "2026-01-05", "--direction", "income"]
     assert run(township, *add, "--category", "活动经费", "--amount", "3000") == 0
     short = printed_id(capsys.readouterr().out)
