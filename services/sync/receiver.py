@@ -1073,19 +1073,33 @@ def insert_rows(conn: Connection, table: str, columns: list[str], rows: Sequence
 
     PostgreSQL (psycopg 3): ``COPY … FROM STDIN``, the server casting the canonical text as it
     would for an INSERT (a bad value fails the COPY and rolls the transaction back like an INSERT).
-    Elsewhere: ``executemany`` of plain tuples in batches of ``WRITE_BATCH`` rows — SQLite stores
-    the validated text unchanged.
+    SQLite: the driver cursor's ``executemany`` of the rows as they are (lists of validated canonical
+    values, stored unchanged) — no per-row parameter handling or tuple copy in SQLAlchemy. Other
+    dialects: ``executemany`` through the engine in batches of ``WRITE_BATCH`` rows. A database
+    error is raised as SQLAlchemy's ``DBAPIError`` (classified by the caller).
     """
+    from services.roles import guard_cursor
+
     cols = ", ".join(f'"{c}"' for c in columns)
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join([mark] * len(columns))})'
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite" and raw is not None:
+        import sqlite3
+
+        guard_cursor(conn, None, sql, None, None, True)  # the driver cursor bypasses the engine's hook
+        cursor = raw.cursor()
+        try:
+            cursor.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+        finally:
+            cursor.close()
+        return
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         import psycopg
 
-        from services.roles import guard_cursor
-
         guard_cursor(conn, None, sql, None, None, True)  # the driver's COPY bypasses the engine's hook
-        raw = conn.connection.driver_connection
         assert raw is not None
         copy_sql = f'COPY "{table}" ({cols}) FROM STDIN'
         try:
