@@ -20,10 +20,12 @@ import shutil
 import time
 from array import array
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC as UTC_TZ
-from operator import itemgetter
+from itertools import repeat
+from operator import itemgetter, setitem
 from pathlib import Path
 from typing import Any
 
@@ -524,7 +526,8 @@ def _derive(table: Table, columns: list[str], rows: list[list[Any]]) -> list[lis
     out = rows
     for at, source_at, fn in derived:
         values = {v: fn(v) for v in set(map(itemgetter(source_at), rows)) if isinstance(v, str)}
-        if all(r[at] == values.get(r[source_at], r[at]) for r in out):
+        current = list(map(itemgetter(at), out))  # column-wise, in C
+        if current == list(map(values.get, map(itemgetter(source_at), out), current)):
             continue
         if out is rows:
             out = [list(r) for r in rows]
@@ -951,10 +954,11 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
             )
             if parents and ins:
                 ins = _topo(ins, id_at, parents)
-            for row in ins:
-                seq += 1
-                row[seq_at], device_seq = seq, int(row[seq_at] or 0)
-                device_seqs.append(device_seq)
+            if ins:  # column-wise, in C: the device's numbers kept (NULL as 0), ours put in their place
+                theirs = list(map(itemgetter(seq_at), ins))
+                device_seqs.extend(theirs if None not in theirs else [v or 0 for v in theirs])
+                deque(map(setitem, ins, repeat(seq_at), range(seq + 1, seq + 1 + len(ins))), maxlen=0)
+                seq += len(ins)
             for row, device_seq in upd:
                 seq += 1
                 row[seq_at] = seq
