@@ -20,10 +20,12 @@ import shutil
 import time
 from array import array
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC as UTC_TZ
-from operator import itemgetter
+from itertools import repeat
+from operator import itemgetter, setitem
 from pathlib import Path
 from typing import Any
 
@@ -524,7 +526,8 @@ def _derive(table: Table, columns: list[str], rows: list[list[Any]]) -> list[lis
     out = rows
     for at, source_at, fn in derived:
         values = {v: fn(v) for v in set(map(itemgetter(source_at), rows)) if isinstance(v, str)}
-        if all(r[at] == values.get(r[source_at], r[at]) for r in out):
+        current = list(map(itemgetter(at), out))  # column-wise, in C
+        if current == list(map(values.get, map(itemgetter(source_at), out), current)):
             continue
         if out is rows:
             out = [list(r) for r in rows]
@@ -951,10 +954,11 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
             )
             if parents and ins:
                 ins = _topo(ins, id_at, parents)
-            for row in ins:
-                seq += 1
-                row[seq_at], device_seq = seq, int(row[seq_at] or 0)
-                device_seqs.append(device_seq)
+            if ins:  # column-wise, in C: the device's numbers kept (NULL as 0), ours put in their place
+                theirs = list(map(itemgetter(seq_at), ins))
+                device_seqs.extend(theirs if None not in theirs else [v or 0 for v in theirs])
+                deque(map(setitem, ins, repeat(seq_at), range(seq + 1, seq + 1 + len(ins))), maxlen=0)
+                seq += len(ins)
             for row, device_seq in upd:
                 seq += 1
                 row[seq_at] = seq
@@ -1073,19 +1077,33 @@ def insert_rows(conn: Connection, table: str, columns: list[str], rows: Sequence
 
     PostgreSQL (psycopg 3): ``COPY … FROM STDIN``, the server casting the canonical text as it
     would for an INSERT (a bad value fails the COPY and rolls the transaction back like an INSERT).
-    Elsewhere: ``executemany`` of plain tuples in batches of ``WRITE_BATCH`` rows — SQLite stores
-    the validated text unchanged.
+    SQLite: the driver cursor's ``executemany`` of the rows as they are (lists of validated canonical
+    values, stored unchanged) — no per-row parameter handling or tuple copy in SQLAlchemy. Other
+    dialects: ``executemany`` through the engine in batches of ``WRITE_BATCH`` rows. A database
+    error is raised as SQLAlchemy's ``DBAPIError`` (classified by the caller).
     """
+    from services.roles import guard_cursor
+
     cols = ", ".join(f'"{c}"' for c in columns)
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join([mark] * len(columns))})'
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite" and raw is not None:
+        import sqlite3
+
+        guard_cursor(conn, None, sql, None, None, True)  # the driver cursor bypasses the engine's hook
+        cursor = raw.cursor()
+        try:
+            cursor.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+        finally:
+            cursor.close()
+        return
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         import psycopg
 
-        from services.roles import guard_cursor
-
         guard_cursor(conn, None, sql, None, None, True)  # the driver's COPY bypasses the engine's hook
-        raw = conn.connection.driver_connection
         assert raw is not None
         copy_sql = f'COPY "{table}" ({cols}) FROM STDIN'
         try:

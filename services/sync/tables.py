@@ -138,7 +138,7 @@ def sqlite_json_select(table: Table) -> str:
 
 def check_text_column(values: Sequence[Any], pattern: str) -> int | None:
     """Index of the first value not in canonical form (None: all fine). One regex pass per column."""
-    present = [v for v in values if v is not None]
+    present = values if None not in values else [v for v in values if v is not None]  # no copy when none
     if not present:
         return None
     if set(map(type, present)) == {str} and re.fullmatch(f"(?:{pattern}\n)*", "\n".join(present) + "\n"):

@@ -742,6 +742,33 @@ def test_database_errors_are_named_for_what_they_are(make_town, county: Database
         assert "唯一性" not in _db_error_message(opened, long) + _db_error_message(opened, bad_date)
 
 
+def test_a_bulk_insert_the_database_refuses_is_named_and_leaves_nothing(
+    make_town, county: Database, usb: Path
+) -> None:
+    """The receiver's bulk write (driver cursor on SQLite, COPY on PostgreSQL) reports the database's
+    refusal as SQLAlchemy does for an INSERT, classified for the clerk, and its transaction keeps nothing."""
+    from sqlalchemy import func
+    from sqlalchemy.exc import DBAPIError
+
+    from services.sync.receiver import _db_error_message, insert_rows
+
+    t = make_town("T01").enroll(county)
+    opened = read_package(t.export(usb).path)
+    import_package(county, opened.path)
+    with county.engine.connect() as conn:
+        result = conn.exec_driver_sql("SELECT * FROM township")
+        columns, rows = list(result.keys()), [list(r) for r in result]
+    fresh = [*rows[0]]
+    fresh[columns.index("id")] = "f" * 32
+    fresh[columns.index("code")] = "T99"
+    with pytest.raises(DBAPIError) as info, county.engine.begin() as conn:
+        insert_rows(conn, "township", columns, [fresh, rows[0]])  # the second one is already here
+    message = _db_error_message(opened, info.value)
+    assert "重复" in message and "回滚" in message
+    with county.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Township)) == 1  # the first row went with it
+
+
 def test_status_shows_times_in_local_time_with_a_label() -> None:
     from services.sync.status import local_text
 
