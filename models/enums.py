@@ -364,6 +364,54 @@ def label(value: StrEnum | None) -> str:
     return LABELS.get(type(value).__name__, {}).get(value.value, value.value)
 
 
+# Words clerks use for a value besides its label (the roster import's cells and the CLI's options
+# read the same table: ``services.excel.values.enum_code``, ``services.cli.coded``).
+ALIASES: dict[str, dict[str, str]] = {
+    "MemberStatus": {"正式": "full", "预备": "probationary"},
+    "Discipline": {"": "none", "否": "none", "没有": "none"},
+    "Occupation": {
+        "工人": "worker",
+        "工勤技能人员": "worker",
+        "农民": "farmer",
+        "牧民": "farmer",
+        "渔民": "farmer",
+        "专业技术": "professional",
+        "管理人员": "manager",
+        "企业管理人员": "manager",
+        "机关干部": "official",
+        "公务员": "official",
+        "在校学生": "student",
+        "其他": "other",
+        "退休": "retired",
+        "离退休": "retired",
+        "退休人员": "retired",
+    },
+    "Education": {
+        "本科": "bachelor",
+        "大学": "bachelor",
+        "研究生": "master",
+        "初中及以下": "junior",  # the 党内统计 band (小学 and 初中 count in it alike)
+        "硕士": "master",
+        "博士": "doctor",
+        "中技": "vocational",
+        "技校": "vocational",
+        "职高": "vocational",
+        "专科": "college",
+        "高职": "college",
+    },
+    "Gender": {"男性": "male", "女性": "female"},
+    "AttendanceStatus": {
+        "到": "present",
+        "参加": "present",
+        "已到": "present",
+        "请假": "leave",
+        "假": "leave",
+        "缺": "absent",
+        "未到": "absent",
+    },
+}
+
+
 def code_for(enum_name: str, text: str) -> str | None:
     """Code of a Chinese label (or of the code itself), for parsing user input."""
     table = LABELS[enum_name]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from models import Branch, Member, PartyGroup
 from models.enums import LABELS, Discipline, Education, Gender, MemberState, MemberStatus, Occupation
 from services import collation, idcard, textclean
-from services.dates import age_on
+from services.dates import add_years, age_on
 from services.errors import ErrorCollector, NotFound, ValidationError, ValidationErrors
 from services.groups import move_member
 from services.org import get_branch, soft_delete
@@ -102,6 +102,21 @@ def _code_rule(codes: frozenset[str], message: str, *, blank_ok: bool) -> Callab
     return check
 
 
+def probation_end(joined: date) -> date:
+    """The day a 预备党员's one-year probation ends, counted from the 入党日期 (《中国共产党章程》
+    第七条：预备期为一年; ../shared/domain.md): the 转正日期 of a full member whose date was not
+    recorded. 29 February counts to 28 February (``dates.add_years``, as the committee's rule does)."""
+    return add_years(joined, 1)
+
+
+def derived_status(joined: date | None, full_on: date | None, today: date) -> str:
+    """The 党员类别 when the clerk did not give one: full once a 转正日期 is given or the one-year
+    probation (党章第七条, ../shared/domain.md) has ended by ``today``, else probationary."""
+    if full_on is not None or (joined is not None and probation_end(joined) <= today):
+        return MemberStatus.FULL
+    return MemberStatus.PROBATIONARY
+
+
 def _full_member_rule(today: date, full_on: date | None, status: str, joined: date | None) -> str | None:
     if full_on is None:
         return None
@@ -112,6 +127,20 @@ def _full_member_rule(today: date, full_on: date | None, status: str, joined: da
     if status == MemberStatus.PROBATIONARY:
         return "预备党员还没有转正日期；转正后再填写。"
     return None
+
+
+def _probation_rule(today: date, status: str, full_on: date | None, joined: date | None) -> str | None:
+    # a full member without a 转正日期 is stored as full from the end of the one-year probation
+    # (stored_values); one who joined less than a year ago cannot be full yet (党章第七条)
+    if status != MemberStatus.FULL or full_on is not None or joined is None or joined > today:
+        return None
+    end = probation_end(joined)
+    if end <= today:
+        return None
+    return (
+        f"入党未满一年（预备期一年，党章第七条，{end.isoformat()} 期满），不能登记为正式党员；"
+        "请改为预备党员，或填写转正日期。"
+    )
 
 
 def _branch_since_rule(today: date, since: date | None) -> str | None:
@@ -149,6 +178,7 @@ MEMBER_RULES: tuple[MemberRule, ...] = (
     MemberRule("name", ("name",), _name_rule),
     MemberRule("joined_on", ("joined_on", "birth_date"), _joined_rule),
     MemberRule("status", ("status",), _code_rule(_STATUSES, "未知的党员类别：{}。", blank_ok=False)),
+    MemberRule("status", ("status", "full_member_on", "joined_on"), _probation_rule),
     MemberRule(
         "discipline", ("discipline",), _code_rule(_DISCIPLINES, "未知的处分状态：{}。", blank_ok=False)
     ),
@@ -182,7 +212,8 @@ def member_problems(data: MemberInput, info: idcard.IdInfo | None, today: date) 
     that need it.
 
     Rules: name 1–50 characters; 入党日期 not in the future and at 18 or older (《中国共产党章程》
-    第一条：年满十八岁); 转正日期 not before 入党日期 nor in the future (full members), absent while
+    第一条：年满十八岁); a full member without a 转正日期 joined at least a year ago (第七条：预备期为
+    一年; stored with the probation's end as 转正日期, ``stored_values``); 转正日期 not before 入党日期 nor in the future (full members), absent while
     still a 预备党员 (《中国共产党章程》第七条：预备期满转为正式党员); 转入本支部日期 (or 入党日期
     when blank) not in the future; 党员类别 / 处分 / 学历 / 职业 codes of their enums; phone digits,
     spaces and “-”; no text longer than its stored column. Returns ``ValidationError(field, Chinese
@@ -321,7 +352,13 @@ def stored_values(data: MemberInput, info: idcard.IdInfo) -> dict[str, Any]:
         "education": data.education,
         "phone": data.phone.strip(),
         "joined_on": data.joined_on,
-        "full_member_on": data.full_member_on,
+        # a full member without a 转正日期: full from the end of the one-year probation (党章第七条)
+        "full_member_on": data.full_member_on
+        or (
+            probation_end(data.joined_on)
+            if data.joined_on is not None and data.status == MemberStatus.FULL
+            else None
+        ),
         "status": str(data.status),
         "discipline": str(data.discipline),
         "is_flowing": data.is_flowing,

@@ -200,7 +200,7 @@ class Builder:
         name: str = "张三",
         *,
         joined_on: date = date(2005, 7, 1),
-        status: str = "full",
+        status: str | None = None,  # None: by the one-year probation, as the CLI derives it
         branch_since: date | None = None,
         birth: date = date(1980, 5, 17),
     ) -> Member:
@@ -208,7 +208,7 @@ class Builder:
             name=name,
             id_number=self.id_number(birth),
             joined_on=joined_on,
-            status=status,
+            status=status or members.derived_status(joined_on, None, TODAY),
             full_member_on=None,
             branch_since=branch_since,
         )

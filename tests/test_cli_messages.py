@@ -53,7 +53,10 @@ def add_member(db: Path, capsys: pytest.CaptureFixture[str], name: str, seq: int
         (["meeting", "show"], ["缺少必需的参数：id"]),
         (["meeting", "list", "--year", "abc"], ["参数 --year", "'abc'", "整数"]),
         (["meeting", "list", "--year"], ["参数 --year", "须跟一个值"]),
-        (["member", "state", "x", "--state", "gone", "--date", "today"], ["参数 --state", "'gone'", "可选"]),
+        (
+            ["member", "state", "x", "--state", "gone", "--date", "today"],
+            ["参数 --state", "gone", "可选", "已去世"],
+        ),
         (["meeting"], ["请给出子命令", "add", "list"]),
         (["nosuch"], ["参数 COMMAND", "'nosuch'"]),
         (["member", "list", "--bogus"], ["无法识别的参数：--bogus"]),

@@ -24,7 +24,7 @@ import importlib
 import json
 import pkgutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -227,33 +227,43 @@ def register_every(sub: argparse._SubParsersAction) -> None:
         importlib.import_module(f"{__name__}.{name}").register(sub)
 
 
-def coded(enum: type[StrEnum], help: str = "") -> dict[str, Any]:
+def coded(enum: type[StrEnum], help: str = "", only: Iterable[str] | None = None) -> dict[str, Any]:
     """``add_argument`` keywords for an option that takes one member of ``enum``: its stable code
-    (``rural``), its Chinese label (``农村``) as a clerk reads it on screen, or a part of a label only
+    (``rural``), its Chinese label (``农村``) as a clerk reads it on screen, a common word for it
+    (``models.enums.ALIASES``, shared with the roster import: ``本科``), or a part of a label only
     one member's label contains (``党员大会`` for ``支部党员大会``); the value stored in the namespace is
     always the code. An unknown or ambiguous word exits 2 with the choices, code and label.
 
-    ``help`` goes before the list of choices. Example:
+    ``help`` goes before the list of choices; its first words (up to “（” or “；”) name the option in
+    the error. ``only``: the codes this option offers, when not every member. Example:
     ``add.add_argument("--domain", default="rural", **coded(BranchDomain, "领域"))``."""
-    from models.enums import label
+    from models.enums import ALIASES, label
 
-    table = {m.value: m.value for m in enum} | {label(m): m.value for m in enum}
-    listing = "、".join(f"{m.value}={label(m)}" for m in enum)
+    # the words the roster import also reads (``models.enums.ALIASES``: 本科, 研究生, 农民 …)
+    offered = [m for m in enum if only is None or m.value in set(only)]
+    codes = {m.value for m in offered}
+    table = (
+        {m.value: m.value for m in offered}
+        | {label(m): m.value for m in offered}
+        | {k: v for k, v in ALIASES.get(enum.__name__, {}).items() if k and v in codes}
+    )
+    listing = "、".join(f"{m.value}={label(m)}" for m in offered)
+    what = help.split("；")[0].split("（")[0].strip()
 
     def convert(text: str) -> str:
         key = text.strip()
         if key in table:
             return table[key]
         # a shortened label, as clerks say it: 党员大会 for 支部党员大会, 支委 for 支委会 — if only one fits
-        near = {m.value for m in enum if key and key in label(m)}
+        near = {m.value for m in offered if key and key in label(m)}
         if len(near) == 1:
             return near.pop()
-        raise argparse.ArgumentTypeError(f"无法识别“{text}”，可选：{listing}")
+        raise argparse.ArgumentTypeError(f"{what + '：' if what else ''}无法识别“{text}”，可选：{listing}")
 
     convert.__name__ = enum.__name__
     return {
         "type": convert,
-        "choices": [m.value for m in enum],
+        "choices": [m.value for m in offered],
         "help": f"{help}（{listing}）" if help else listing,
     }
 

@@ -11,8 +11,9 @@ import getpass
 from dataclasses import asdict
 from pathlib import Path
 
+from models.enums import Role
 from services import accounts, localtime
-from services.cli import Context, emit
+from services.cli import Context, coded, emit
 from services.errors import ValidationError
 
 
@@ -41,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     add = a.add_parser("add", help="添加用户（管理员）")
     add.add_argument("username")
-    add.add_argument("--role", required=True, choices=["admin", "editor", "viewer"])
+    add.add_argument("--role", required=True, **coded(Role, "角色"))
     add.add_argument("--display-name", default="")
     add.add_argument("--new-password-file", default=None)
     add.set_defaults(handler=account_add)
@@ -57,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     role = a.add_parser("role", help="修改角色（管理员）")
     role.add_argument("username")
-    role.add_argument("role", choices=["admin", "editor", "viewer"])
+    role.add_argument("role", **coded(Role, "角色"))
     role.set_defaults(handler=account_role)
 
     for name, active, text in (("disable", False, "停用账号"), ("enable", True, "启用账号")):

@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from models.enums import AuditAction, label
 from services import audit, backup, localtime
-from services.cli import Context, emit, parse_date
+from services.cli import Context, coded, emit, parse_date
 from services.errors import ValidationError
 from services.recycle import table_label
 from services.sync import anchor as sync_anchor
@@ -28,9 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--user", dest="by", default="", help="操作人")
     ls.add_argument("--table", default="", help="数据表，如 member、meeting")
     ls.add_argument("--record", default="", help="记录 ID")
-    ls.add_argument(
-        "--action", dest="kind", default="", choices=["", *audit.AuditAction.__members__.values()]
-    )
+    ls.add_argument("--action", dest="kind", default=None, **coded(AuditAction, "操作类型"))
     ls.add_argument("--since", default=None, help="起始日期（本地日期，含当天）")
     ls.add_argument("--until", default=None, help="截止日期（本地日期，含当天）")
     ls.add_argument("--limit", type=int, default=50)
@@ -64,7 +62,7 @@ def audit_list(args: argparse.Namespace, ctx: Context) -> int:
         user=args.by,
         table=args.table,
         row_id=args.record,
-        action=args.kind,
+        action=args.kind or "",
         since=parse_date(args.since, "since") if args.since else None,
         until=parse_date(args.until, "until") if args.until else None,
     )

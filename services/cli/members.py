@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from datetime import date
 
-from models.enums import LABELS, Discipline, Gender, MemberState, MemberStatus, code_for, label
+from models.enums import Discipline, Education, Gender, MemberState, MemberStatus, Occupation, label
 from services import localtime, members, org
 from services.cli import Context, coded, emit, parse_date
 from services.cli._ids import short_id
@@ -30,14 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add.add_argument("--discipline", default="none", **coded(Discipline))
     add.add_argument("--ethnicity", default="汉族")
-    add.add_argument("--education", default="")
+    add.add_argument("--education", default=None, **coded(Education, "学历"))
     add.add_argument("--phone", default="")
     add.add_argument("--flowing", action="store_true", help="流动党员")
-    add.add_argument(
-        "--occupation",
-        default="",
-        help="职业（党内统计类别）：" + "、".join(LABELS["Occupation"].values()) + "（或代码，如 farmer）",
-    )
+    add.add_argument("--occupation", default=None, **coded(Occupation, "职业（党内统计类别）"))
     add.add_argument("--migrant-worker", action="store_true", help="农民工")
     add.add_argument("--hardship", action="store_true", help="困难党员")
     add.add_argument("--json", action="store_true", help="以 JSON 输出新党员的编号（供脚本使用）")
@@ -52,7 +47,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     st = m.add_parser("state", help="登记去世、出党（转出请用 transfer out）")
     st.add_argument("id")
-    st.add_argument("--state", required=True, choices=["deceased", "left", "active"])
+    st.add_argument(
+        "--state",
+        required=True,
+        **coded(MemberState, "状态（转出请用 transfer out）", only=("deceased", "left", "active")),
+    )
     st.add_argument("--date", required=True)
     st.set_defaults(handler=member_state)
 
@@ -63,27 +62,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def member_add(args: argparse.Namespace, ctx: Context) -> int:
     joined_on = parse_date(args.joined, "joined_on")
-    status = args.status
-    if status is None:  # not given: the one-year probation (党章第七条) says which it can be
-        today = localtime.local_today()
-        try:
-            full_after = joined_on.replace(year=joined_on.year + 1)
-        except ValueError:  # joined on 29 February
-            full_after = date(joined_on.year + 1, 3, 1)
-        status = MemberStatus.FULL if args.full_on or full_after <= today else MemberStatus.PROBATIONARY
+    full_on = parse_date(args.full_on, "full_member_on") if args.full_on else None
+    # not given: the one-year probation (党章第七条) says which it can be
+    status = args.status or members.derived_status(joined_on, full_on, localtime.local_today())
     data = members.MemberInput(
         name=args.name,
         id_number=args.id_number,
         joined_on=joined_on,
-        full_member_on=parse_date(args.full_on, "full_member_on") if args.full_on else None,
+        full_member_on=full_on,
         status=status,
         discipline=args.discipline,
         ethnicity=args.ethnicity,
-        education=args.education,
+        education=args.education or "",
         phone=args.phone,
         is_flowing=args.flowing,
-        # a label or a code; anything else reaches the service as typed and is refused there, naming 职业
-        occupation=code_for("Occupation", args.occupation) or args.occupation.strip(),
+        occupation=args.occupation or "",
         is_migrant_worker=args.migrant_worker,
         is_hardship=args.hardship,
     )

@@ -59,7 +59,7 @@ ROSTER = Layout(
             ("人员类别", "党员类型", "类别"),
             "enum",
             "MemberStatus",
-            note="正式党员或预备党员，不填默认为正式党员。",
+            note="正式党员或预备党员；不填时入党满一年为正式党员，不满一年为预备党员（预备期一年）。",
             width=10,
         ),
         Column("discipline", "处分", ("纪律处分", "处分情况"), "enum", "Discipline", width=10),

@@ -418,7 +418,9 @@ class _RosterChecker:
             if name == "id_number":
                 column = [p[0] if p is not _ABSENT else _ABSENT for p in ids]
             elif key not in self.got:
-                column = [_DEFAULTS[name] if not inputs else _ABSENT] * count  # (no such column in the file)
+                column = [
+                    _DEFAULTS[name] if not inputs and name != "status" else _ABSENT
+                ] * count  # (no such column in the file)
             elif name == "party_group_id":  # by its name: an existing group or one the import creates
                 names = self.got[key]
                 ref = {
@@ -435,7 +437,13 @@ class _RosterChecker:
             for i, old in inputs.items():
                 if column[i] is _ABSENT:
                     column[i] = getattr(old, name)
-            if _ABSENT in column:
+            if _ABSENT in column and name == "status":  # a new member's blank 党员类别: by the probation
+                joined, full_on = columns["joined_on"], columns["full_member_on"]
+                column = [
+                    members.derived_status(joined[i], full_on[i], self.today) if v is _ABSENT else v
+                    for i, v in enumerate(column)
+                ]
+            elif _ABSENT in column:
                 default = _DEFAULTS[name]
                 column = [default if v is _ABSENT else v for v in column]
             columns[name] = column

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
-from models.enums import LABELS, code_for
+from models.enums import ALIASES, LABELS, code_for
 from services import idcard, textclean
 from services.dates import parse_date
 from services.errors import ValidationError
@@ -22,50 +22,6 @@ class CellError(Exception):
         self.message = message
 
 
-# Words clerks use besides the official labels.
-ALIASES: dict[str, dict[str, str]] = {
-    "MemberStatus": {"正式": "full", "预备": "probationary"},
-    "Discipline": {"": "none", "否": "none", "没有": "none"},
-    "Occupation": {
-        "工人": "worker",
-        "工勤技能人员": "worker",
-        "农民": "farmer",
-        "牧民": "farmer",
-        "渔民": "farmer",
-        "专业技术": "professional",
-        "管理人员": "manager",
-        "企业管理人员": "manager",
-        "机关干部": "official",
-        "公务员": "official",
-        "在校学生": "student",
-        "其他": "other",
-        "退休": "retired",
-        "离退休": "retired",
-        "退休人员": "retired",
-    },
-    "Education": {
-        "本科": "bachelor",
-        "大学": "bachelor",
-        "研究生": "master",
-        "硕士": "master",
-        "博士": "doctor",
-        "中技": "vocational",
-        "技校": "vocational",
-        "职高": "vocational",
-        "专科": "college",
-        "高职": "college",
-    },
-    "Gender": {"男性": "male", "女性": "female"},
-    "AttendanceStatus": {
-        "到": "present",
-        "参加": "present",
-        "已到": "present",
-        "请假": "leave",
-        "假": "leave",
-        "缺": "absent",
-        "未到": "absent",
-    },
-}
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "流动", "流动党员"}
 _FALSE = {"", "否", "n", "no", "false", "0", "×", "不是"}
 _SPACES = re.compile(r"\s+")

@@ -91,6 +91,30 @@ FIELDS: dict[str, str] = {
     "org_kind": "category",
     "training_kind": "category",
 }
+# The Chinese name of each field, for report text (a clerk reads 学历, not education); the pack's own
+# messages name the code its author wrote.
+FIELD_LABELS: dict[str, str] = {
+    "gender": "性别",
+    "ethnicity": "民族",
+    "education": "学历",
+    "status": "党员类别",
+    "branch_domain": "所在领域",
+    "flowing": "流动党员",
+    "occupation": "职业",
+    "migrant_worker": "农民工",
+    "hardship": "困难党员",
+    "age": "年龄",
+    "joined_on": "入党日期",
+    "appraisal": "民主评议等次",
+    "not_appraised": "未参加评议原因",
+    "trained": "参加培训",
+    "training_hours": "培训学时",
+    "training_kinds": "培训形式",
+    "org_kind": "党组织类别",
+    "training_kind": "培训形式",
+}
+
+
 # Fields holding a set of values (a member trained in several kinds): a line matches when any value is
 # among its ``values``; such a field cannot partition a table (one member would fall in several rows).
 MULTI = {"training_kinds"}
@@ -113,7 +137,7 @@ NOT_APPRAISED = ("", "probationary", "flowing", "excused", "other")
 # The values a category field can take (a value outside them would silently count nobody).
 _KNOWN: dict[str, set[str | bool]] = {
     "gender": set(Gender),
-    "education": {*Education, ""},
+    "education": {*Education, ""},  # "" matches nobody (a blank 学历 is 无法统计); kept so older packs load
     "status": set(MemberStatus),
     "branch_domain": set(BranchDomain),
     "occupation": set(Occupation),
@@ -603,6 +627,7 @@ def statistics(
     people: dict[str, Person] = {}
     used = {line.field for t in pack.table for line in [*t.rows, *t.columns] if line.field}
     counts_occupation = "occupation" in used
+    counts_education = "education" in used
     whose = (
         None
         if where.whole
@@ -615,7 +640,7 @@ def statistics(
         facts: dict[str, Any] = {
             "gender": m.gender,
             "ethnicity": m.ethnicity,
-            "education": m.education or "",
+            "education": m.education or None,  # not recorded: 无法统计 in a table that counts 学历
             "status": _status_on(m, end),
             "branch_domain": branches[m.branch_id].domain,
             "flowing": m.is_flowing,
@@ -628,8 +653,13 @@ def statistics(
         }
         missing = [
             w
-            for w, v in (("出生日期", m.birth_date), ("入党日期", m.joined_on), ("职业", m.occupation))
-            if not v and (w != "职业" or counts_occupation)
+            for w, v, counted in (
+                ("出生日期", m.birth_date, True),
+                ("入党日期", m.joined_on, True),
+                ("学历", m.education, counts_education),
+                ("职业", m.occupation, counts_occupation),
+            )
+            if not v and counted
         ]
         if missing:
             uncountable.append(f"{_who(m, names)}（缺{'、'.join(missing)}）")
@@ -787,7 +817,7 @@ def _admitted(
         facts = {
             "gender": m.gender,
             "ethnicity": m.ethnicity,
-            "education": m.education or "",
+            "education": m.education or None,  # not recorded: 无法统计, as 职业
             "branch_domain": branches[m.branch_id].domain,
             "occupation": m.occupation or None,
             "migrant_worker": m.is_migrant_worker,
@@ -968,7 +998,7 @@ def _grid(
                     CheckFailure(
                         t.title,
                         f"{t.title} · {total_row} × {c}",
-                        f"按 {fld} 分档合计 {sum(cells[(p, c)].count for p in parts)}，不等于{total_row} "
+                        f"按{FIELD_LABELS.get(fld, fld)}分档合计 {sum(cells[(p, c)].count for p in parts)}，不等于{total_row} "
                         f"{len(total_ids)}：{len(missing)} 人{why}",
                         names(missing),
                     )

@@ -24,9 +24,10 @@ def window(qtbot: QtBot, app: QApplication, db: Database, build: Builder) -> Mai
     branch = build.branch("B01", "一村党支部", founded_on=date(2000, 1, 1))
     for i in range(3):
         m = build.member(branch.id, f"党员{i}", joined_on=date(2005, 7, 1))
-        with db.transaction("test") as s:  # the 职业 the yearly 党员职业 table counts
+        with db.transaction("test") as s:  # the 职业 and 学历 the yearly tables count
             data = members.member_input(members.get_member(s, m.id))
             data.occupation = "farmer"
+            data.education = "senior"
             members.update_member(s, m.id, data, today=TODAY)
     win = MainWindow(db, screens=[reports_view.install])
     qtbot.addWidget(win)

@@ -66,7 +66,8 @@ class Kit:
             for i in range(committee):
                 # Under 7 full members a branch has a 书记 and at most a 副书记 (支部工作条例 第八条).
                 role = "secretary" if i == 0 else ("member" if full >= 7 else "deputy")
-                seated = max(date(2020, 1, 1), joined_on)  # nobody sits before joining
+                # nobody sits before joining, nor as a 预备党员 (full from the end of the probation)
+                seated = max(date(2020, 1, 1), members.probation_end(joined_on))
                 org.add_committee_seat(s, branch.id, unit.members[i].id, role, seated)
             for g in range(groups):
                 unit.group_ids.append(

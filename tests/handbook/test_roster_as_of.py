@@ -24,8 +24,8 @@ def _study(kit: Kit, unit: Unit, member: Member, hours: float, on: date = date(2
 
 def test_mid_year_joiner_owes_a_pro_rated_share_of_the_hours(kit: Kit) -> None:
     unit = kit.branch("B01", full=3)
-    june = kit.build.member(unit.branch.id, "六月入党", joined_on=date(2026, 6, 10))
-    july = kit.build.member(unit.branch.id, "七月入党", joined_on=date(2026, 7, 1))
+    june = kit.build.member(unit.branch.id, "六月入党", joined_on=date(2026, 6, 10), status="probationary")
+    july = kit.build.member(unit.branch.id, "七月入党", joined_on=date(2026, 7, 1), status="probationary")
     for m in unit.members:
         _study(kit, unit, m, 32)
     _study(kit, unit, june, 18.5)  # June–December: 7 months of 32 h = 18.67 h → short
@@ -38,7 +38,7 @@ def test_members_who_joined_after_the_year_are_not_judged_for_it(kit: Kit) -> No
     unit = kit.branch("B01", full=2)
     for m in unit.members:
         _study(kit, unit, m, 32, on=date(2025, 11, 1))
-    kit.build.member(unit.branch.id, "次年入党", joined_on=date(2026, 1, 3))
+    kit.build.member(unit.branch.id, "次年入党", joined_on=date(2026, 1, 3), status="probationary")
     assert of_rule(kit.check("2025", date(2026, 1, 5)), "EDU-02") == []
 
 
@@ -95,3 +95,14 @@ def test_a_member_who_left_during_the_year_is_not_judged_after_leaving(kit: Kit)
     result = kit.check("2026", YEAR_END)
     assert of_rule(result, "MGT-03") == [] and of_rule(result, "MGT-04") == []
     assert of_rule(result, "EDU-02") == []
+
+
+def test_full_member_entered_without_conversion_date_counts_as_full_only_after_the_probation(
+    kit: Kit,
+) -> None:
+    # entered as 正式党员 without a 转正日期: full from 2026-06-01, the end of the one-year probation
+    # (党章第七条), so the branch had 6 full members before June and needed no monthly 支委会 (LIFE-02)
+    unit = kit.branch("B01", full=6)
+    kit.build.member(unit.branch.id, "刘洋", joined_on=date(2025, 6, 1))
+    assert of_rule(kit.check("2026-03", date(2026, 4, 5)), "LIFE-02") == []
+    assert len(of_rule(kit.check("2026-07", date(2026, 8, 5)), "LIFE-02")) == 1

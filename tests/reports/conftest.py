@@ -33,7 +33,7 @@ class People:
         status: str = "full",
         birth: date = date(1940, 3, 3),
         male: bool = True,
-        education: str = "",
+        education: str = "junior",  # a blank 学历 is 无法统计 in the 学历 tables
         ethnicity: str = "汉族",
         branch_since: date | None = None,
         occupation: str = "farmer",

@@ -29,7 +29,7 @@ def town(build: Builder, people: People) -> dict[str, str]:
         "老李": people.add(two.id, "老李", date(1966, 12, 1), full_member_on=date(1967, 12, 1)).id,
         # probation extended: 党龄 from the later 转正 date → 49 at the end of Dec 2026
         "老赵": people.add(one.id, "老赵", date(1975, 12, 20), full_member_on=date(1977, 6, 20)).id,
-        # no 转正日期 recorded: assumed one year after 入党
+        # no 转正日期 given: stored as the end of the one-year probation (党章第七条)
         "小周": people.add(two.id, "小周", date(2016, 12, 31)).id,
         # 预备党员 joined December 2025: first anniversary, no 党龄 yet
         "小钱": people.add(one.id, "小钱", date(2025, 12, 5), status="probationary").id,
@@ -61,7 +61,7 @@ def test_december_lists_anniversaries_with_party_age_from_full_membership(
     ]
     by_name = {r.name: r for r in report.rows}
     assert by_name["小周"].party_age.since == date(2017, 12, 31)
-    assert by_name["小周"].party_age.note == "未录转正日期，按入党满一年推定"
+    assert by_name["小周"].party_age.note == ""  # the derived 转正日期 is stored on entry
     assert by_name["小钱"].party_age.note == "预备党员，尚无党龄"
     assert report.title == "测试镇"
 

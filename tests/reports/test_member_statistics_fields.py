@@ -147,9 +147,10 @@ def test_cli_member_add_with_occupation_migrant_worker_and_hardship(
     assert main.main(["--db", str(db_path), "member", "list", "--json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert (row["occupation"], row["is_migrant_worker"], row["is_hardship"]) == ("farmer", True, True)
-    code = main.main([*args, "--id-number", build.id_number(), "--occupation", "飞行员"])
-    out, err = capsys.readouterr()
-    assert code != 0 and "职业" in out + err and "飞行员" in out + err
+    with pytest.raises(SystemExit) as exited:  # refused by the option, naming 职业 and the choices
+        main.main([*args, "--id-number", build.id_number(), "--occupation", "飞行员"])
+    _out, err = capsys.readouterr()
+    assert exited.value.code == 2 and "职业" in err and "飞行员" in err and "农牧渔民" in err
     assert count(db) == 1
 
 

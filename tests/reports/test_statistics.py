@@ -140,7 +140,7 @@ def test_cross_checks_name_the_cell_and_the_members(db: Database, town: dict[str
         report = statistics(s, 2025, today=TODAY, pack=pack)
     got = [(f.cell, f.message, f.members) for f in report.failures]
     assert got == [
-        ("年龄 · 总数 × 合计", "按 age 分档合计 4，不等于总数 5：1 人不在任何一档", ("一村党支部 戊",)),
+        ("年龄 · 总数 × 合计", "按年龄分档合计 4，不等于总数 5：1 人不在任何一档", ("一村党支部 戊",)),
         ("年龄 · 总数 × 合计", "总数 5 ≠ 40岁及以下+46岁及以上 4", ("一村党支部 戊",)),
         ("变化 · 减少", "一村党支部 丁 减少没有对应的原因，请核对其入党、转入或离开记录", ("一村党支部 丁",)),
         ("变化 · 本年末", "上年末 5 + 增加 2 − 减少 1 = 6，不等于本年末 5", ("一村党支部 丁",)),

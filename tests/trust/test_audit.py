@@ -44,8 +44,18 @@ def test_a_failed_transaction_leaves_no_log_entry(db: Database, build: Builder) 
     with db.reader() as s:
         before = s.scalar(select(func.count()).select_from(AuditEntry))
     with pytest.raises(ValidationError), db.transaction("x") as s:
-        members.create_member(s, branch.id, members.MemberInput("甲", build.id_number(), TODAY), today=TODAY)
-        members.create_member(s, branch.id, members.MemberInput("", build.id_number(), TODAY), today=TODAY)
+        members.create_member(
+            s,
+            branch.id,
+            members.MemberInput("甲", build.id_number(), TODAY, status="probationary"),
+            today=TODAY,
+        )
+        members.create_member(
+            s,
+            branch.id,
+            members.MemberInput("", build.id_number(), TODAY, status="probationary"),
+            today=TODAY,
+        )
     with db.reader() as s:
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == before
         assert audit.verify(s).ok
@@ -140,7 +150,10 @@ def test_list_filters_by_user_table_record_and_date_in_sql(db: Database, build: 
     branch = build.branch()
     with db.transaction("甲") as s:
         m = members.create_member(
-            s, branch.id, members.MemberInput("某甲", build.id_number(), TODAY), today=TODAY
+            s,
+            branch.id,
+            members.MemberInput("某甲", build.id_number(), TODAY, status="probationary"),
+            today=TODAY,
         )
     with db.reader() as s:
         by_user = audit.list_entries(s, audit.AuditFilter(user="甲"))

@@ -39,7 +39,10 @@ def test_viewer_cannot_edit_or_delete_a_member_and_nothing_changes(
         members.delete_member(s, member.id)
     with pytest.raises(PermissionDenied), db.transaction() as s:
         members.create_member(
-            s, branch.id, members.MemberInput("新人", build.id_number(), TODAY), today=TODAY
+            s,
+            branch.id,
+            members.MemberInput("新人", build.id_number(), TODAY, status="probationary"),
+            today=TODAY,
         )
     assert _snapshot(db) == before
 
@@ -92,7 +95,10 @@ def test_editor_edits_but_cannot_manage_users_settings_or_restore(
     db.actor = people.editor
     with db.transaction() as s:
         members.create_member(
-            s, branch.id, members.MemberInput("王五", build.id_number(), TODAY), today=TODAY
+            s,
+            branch.id,
+            members.MemberInput("王五", build.id_number(), TODAY, status="probationary"),
+            today=TODAY,
         )
     with pytest.raises(PermissionDenied, match="管理员"), db.transaction() as s:
         accounts.create_user(s, "x1", "", "viewer", "long-enough-1")
