@@ -26,7 +26,7 @@ from models import Branch, BranchTerm, CommitteeSeat, MeetingExclusion, Member
 from models.enums import AttendanceStatus, CommitteeRole, ExclusionGround, MeetingType, label
 from services.dates import add_years
 from services.errors import NotFound, ValidationError
-from services.members import members_on
+from services.members import members_on, probation_end
 from services.org import committee_on, get_branch
 
 COMMITTEE_THRESHOLD = 7  # full members from which a branch sets up a committee (支部工作条例 第八条)
@@ -110,7 +110,7 @@ def party_age_warnings(member: Member, role: str, start_on: date) -> list[str]:
     the day the member became full, or one year after joining when that day is not recorded)."""
     if role != CommitteeRole.SECRETARY:
         return []
-    full_since = member.full_member_on or add_years(member.joined_on, 1)
+    full_since = member.full_member_on or probation_end(member.joined_on)
     if add_years(full_since, 1) > start_on:
         return [
             f"{member.name} 党龄不足 1 年（{full_since.isoformat()} 起为正式党员），"

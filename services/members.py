@@ -343,8 +343,7 @@ def stored_values(data: MemberInput, info: idcard.IdInfo) -> dict[str, Any]:
     name = data.name.strip()
     return {
         "name": name,
-        "name_key": collation.name_key(name),
-        "name_initials": collation.name_initials(name),
+        **{col: fn(name) for (table, col), (_src, fn) in collation.DERIVED.items() if table == "member"},
         "id_number": info.number,
         "birth_date": info.birth_date,
         "gender": info.gender,

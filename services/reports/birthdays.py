@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from models import Member
 from models.enums import MemberState, MemberStatus
 from services.dates import add_years, age_on
+from services.members import probation_end
 from services.reports.common import Month, check_month, parse_month, scope
 from services.reports.output import Document, Section
 
@@ -46,7 +47,7 @@ def party_age(joined_on: date, full_member_on: date | None, status: str, day: da
     if full_member_on is not None:
         since, note = full_member_on, ""
     else:
-        since, note = add_years(joined_on, 1), "未录转正日期，按入党满一年推定"
+        since, note = probation_end(joined_on), "未录转正日期，按入党满一年推定"
     return PartyAge(max(age_on(since, day), 0) if since <= day else 0, since, note)
 
 
