@@ -53,7 +53,8 @@ class PartyGroup(Tracked, Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     # 组长. No foreign key on purpose: member → party_group already has one, and a cycle would leave
     # sync without a safe insert order; services.groups checks the leader is a member of the branch.
-    leader_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # ``info["references"]`` declares it for sync's ownership check (services/sync/ownership.py).
+    leader_id: Mapped[str | None] = mapped_column(String(36), index=True, info={"references": "member.id"})
     # 成立日期: the group is judged (党小组会 each month) only from this day; None = unknown (always).
     founded_on: Mapped[date | None] = mapped_column(Date)
     dissolved_on: Mapped[date | None] = mapped_column(Date)

@@ -40,13 +40,21 @@ class _Rows(Protocol):
 
 
 def references(table: Table) -> list[tuple[str, str | None]]:
-    """``(column, target table)`` of every reference to a synced table; target None: polymorphic."""
+    """``(column, target table)`` of every reference to a synced table, by column name; target None:
+    polymorphic (``owner_type`` + ``owner_id``). A reference is a foreign key to a row id, or a
+    column declared ``info={"references": "<table>.id"}`` (a reference kept without a foreign key,
+    e.g. ``party_group.leader_id``, to avoid a cycle of foreign keys)."""
     synced = table_by_name()
-    refs: list[tuple[str, str | None]] = [
-        (fk.parent.name, fk.column.table.name)
-        for fk in sorted(table.foreign_keys, key=lambda f: f.parent.name)
+    found = {
+        fk.parent.name: fk.column.table.name
+        for fk in table.foreign_keys
         if fk.column.table.name in synced and fk.column.name == "id"
-    ]
+    }
+    for col in table.columns:
+        declared = col.info.get("references")
+        if isinstance(declared, str) and declared.endswith(".id") and declared[:-3] in synced:
+            found.setdefault(col.name, declared[:-3])
+    refs: list[tuple[str, str | None]] = sorted(found.items())
     if "owner_type" in table.c and "owner_id" in table.c:
         refs.append(("owner_id", None))
     return refs

@@ -404,7 +404,8 @@ class Plan:
 
 def key_columns(table: Table) -> list[str]:
     """The columns the checks across tables read (ownership, parents, attachments)."""
-    cols = ["id", *sorted({fk.parent.name for fk in table.foreign_keys} - {"id"})]
+    refs = {fk.parent.name for fk in table.foreign_keys} | {c for c, _t in ownership.references(table)}
+    cols = ["id", *sorted(refs - {"id"})]
     cols += [c for c in ("owner_type", "owner_id") if c in table.c and c not in cols]
     if table.name == "attachment":
         cols += ["sha256", "deleted"]
