@@ -175,6 +175,8 @@ def check(s: Session, opened: OpenedPackage, tables: Mapping[str, _Rows]) -> dic
     through references to anchored rows or rows here. Returns the ids per table that already exist.
     """
     town = opened.manifest.township_id
+    if ROOT in tables:
+        _check_township_name(s, opened, tables[ROOT])
     owners = Owners(s)
     present: dict[str, set[str]] = {}
     ids_of = {name: tp.ids for name, tp in tables.items()}
@@ -247,6 +249,28 @@ def check(s: Session, opened: OpenedPackage, tables: Mapping[str, _Rows]) -> dic
         if loose:
             _refuse(opened, name, sorted(loose)[0], "这条记录没有通向本乡镇的上级记录，无法确认属于哪个乡镇")
     return present
+
+
+def _check_township_name(s: Session, opened: OpenedPackage, rows: _Rows) -> None:
+    """A township may rename itself, but not *into* the name of another township of this county:
+    the county's screens, lists and print-outs tell townships apart by code and name. Only a change
+    of name is checked (a first package, or one keeping the name it had, is never refused for it:
+    two trial databases made from the same demo carry the same name)."""
+    table = rows.table
+    m = opened.manifest
+    current = s.execute(select(table.c.name).where(table.c.id == m.township_id)).scalar_one_or_none()
+    names = {n for n in rows.column("name") if isinstance(n, str)} - {current}
+    if current is None or not names:
+        return
+    clash = s.execute(
+        select(table.c.code, table.c.name).where(table.c.id != m.township_id, table.c.name.in_(sorted(names)))
+    ).first()
+    if clash is not None:
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 属于乡镇 {m.township_code}，但包中的乡镇记录把名称从“{current}”改成了"
+            f"“{clash.name}”，与县库中乡镇 {clash.code} 的名称相同，已拒绝整个包，未写入任何数据。"
+            "一个乡镇不能改用另一个乡镇的名称；请在乡镇电脑上改回本乡镇的正式名称后重新导出。"
+        )
 
 
 def _refuse(opened: OpenedPackage, table: str, row_id: str, why: str) -> None:

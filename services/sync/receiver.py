@@ -409,6 +409,8 @@ def key_columns(table: Table) -> list[str]:
     cols += [c for c in ("owner_type", "owner_id") if c in table.c and c not in cols]
     if table.name == "attachment":
         cols += ["sha256", "deleted"]
+    if table.name == ownership.ROOT:
+        cols += ["name"]
     return cols
 
 
