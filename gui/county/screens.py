@@ -342,13 +342,17 @@ class DevicesTab(QWidget):
         sure = QMessageBox.question(
             self,
             "注销设备",
-            f"注销乡镇 {view.township_code} 的设备 {view.key_id}？\n此后它送来的包一律拒收，已收到的数据保留。",
+            f"注销乡镇 {view.township_code} 的设备 {view.key_id}？\n此后它送来的包一律拒收，已收到的数据保留；"
+            "它暂存的待登记的包将被删除。",
         )
         if sure != QMessageBox.StandardButton.Yes:
             return
 
         def done(v: enrollment.DeviceView) -> None:
-            self.result.setText(f"已注销设备 {v.key_id}（乡镇 {v.township_code}），此后它的包一律拒收。")
+            dropped = f"它暂存的 {v.discarded} 个待登记的包已删除。" if v.discarded else ""
+            self.result.setText(
+                f"已注销设备 {v.key_id}（乡镇 {v.township_code}），此后它的包一律拒收。{dropped}"
+            )
             self.refresh()
 
         ops.run_job(

@@ -93,7 +93,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     dk.add_argument("fingerprint")
 
     ky = group(sync, "key", "密钥：本机签名密钥、县级加密密钥", "key_action")
-    subcommand(ky, "device", "显示本机签名密钥（没有则生成）", key_device, json=True)
+    kd = subcommand(ky, "device", "显示本机签名密钥（没有则生成）", key_device, json=True)
+    kd.add_argument(
+        "--new",
+        action="store_true",
+        help="生成新的签名密钥（旧密钥另存备份）：用于被县里注销后又找回的电脑，新指纹须由县里登记",
+    )
     gen = subcommand(
         ky, "county-generate", "县级：生成加密密钥对，并写出给乡镇的公钥文件", key_county_generate, json=True
     )
@@ -363,13 +368,25 @@ def device_revoke(args: argparse.Namespace, ctx: Context) -> int:
     emit(
         view.to_json()
         if args.json
-        else f"已注销设备 {view.key_id}（乡镇 {view.township_code}），此后它的包一律拒收。",
+        else f"已注销设备 {view.key_id}（乡镇 {view.township_code}），此后它的包一律拒收。"
+        + (f"它暂存的 {view.discarded} 个待登记的包已删除。" if view.discarded else ""),
         args.json,
     )
     return 0
 
 
 def key_device(args: argparse.Namespace, ctx: Context) -> int:
+    if getattr(args, "new", False):
+        info = keys.device_renew()
+        old = f"原密钥（指纹 {info['replaced']}）已另存为 {info['backup']}。\n" if info["replaced"] else ""
+        emit(
+            info
+            if args.json
+            else f"已生成新的本机签名密钥，指纹：{info['key_id']}\n{old}"
+            "请把新指纹报给县里，县里电话核对后登记，此后导出的包才会被接收。",
+            args.json,
+        )
+        return 0
     info = keys.device_info()
     emit(
         info

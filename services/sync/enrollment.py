@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import re
+import zipfile
+from collections import Counter
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import SyncEnrollment, SyncHeld, utcnow
+from services import localtime
 from services.db import Database
 from services.sync.errors import PackageRejected, SyncError
 from services.sync.package import OpenedPackage
-from services.sync.signing import key_id
+from services.sync.signing import b64, key_id
 
 STATUS = {"pending": "待登记", "enrolled": "已登记", "revoked": "已注销"}
 
@@ -34,13 +40,35 @@ def fingerprint(public_key_b64: str) -> str:
         return "（无效密钥）"
 
 
+def canonical(public_key_b64: str) -> str | None:
+    """The one base64 spelling of a 32-byte key (padding bits zero), or None when it is not one.
+
+    Base64 decoders ignore the two padding bits of a 32-byte key, so one key has four spellings;
+    the county records keys by this spelling, so a revoked key cannot come back spelled otherwise."""
+    try:
+        raw = base64.b64decode(public_key_b64, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return b64(raw) if len(raw) == 32 else None
+
+
+REPLACED_NOTE = re.compile(r"由 ([0-9a-f]{16}) 替换")
+
+
 def check(s: Session, opened: OpenedPackage) -> str | None:
     """None when the package's key is enrolled for its township; else why it is held (待登记).
 
-    Raises ``PackageRejected`` for a revoked key or a key enrolled for another township.
+    Raises ``PackageRejected`` for a key not in its one base64 spelling, a revoked key (a package
+    the county held for a gap while the key was enrolled excepted: what a device sent before its
+    revocation stays) or a key enrolled for another township.
     """
     m = opened.manifest
     fp = fingerprint(m.device_public_key)
+    if canonical(m.device_public_key) != m.device_public_key:
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 中的设备公钥编码不规范（同一把密钥的另一种写法，密钥指纹 {fp}），"
+            "本软件从不这样写，已拒绝，未写入任何数据。请勿使用此文件，并告知县里的管理员。"
+        )
     row = s.get(SyncEnrollment, m.device_public_key)
     if row is None:
         s.add(
@@ -57,23 +85,65 @@ def check(s: Session, opened: OpenedPackage) -> str | None:
         s.flush()
         row = s.get(SyncEnrollment, m.device_public_key)
     assert row is not None
-    if row.status == "revoked":
-        raise PackageRejected(
-            f"同步包 {opened.file_name} 由已注销的设备签发（密钥指纹 {fp}，原属乡镇 {row.township_code}），已拒绝。"
-            "如该电脑已找回并仍在使用，请在县里重新登记该设备。"
-        )
+    if row.status == "revoked" and not _held_while_enrolled(s, opened):
+        raise PackageRejected(revoked_message(opened.file_name, row))
     if row.township_id != m.township_id:
         raise PackageRejected(
             f"同步包 {opened.file_name} 声明属于乡镇 {m.township_code}，但签发它的设备（密钥指纹 {fp}）"
             f"登记的是乡镇 {row.township_code}，已拒绝。"
         )
-    if row.status == "enrolled":
+    if row.status in ("enrolled", "revoked"):  # revoked here: held while it was enrolled
         return None
     return (
         f"签发它的设备（密钥指纹 {fp}）尚未登记为乡镇 {m.township_code} 的设备。请电话核对乡镇电脑上"
         f"`sync key device` 显示的指纹，一致后运行 `sync device approve {fp}`；是重装的电脑则运行 "
         f"`sync device replace 旧指纹 {fp}`。"
     )
+
+
+def _held_while_enrolled(s: Session, opened: OpenedPackage) -> bool:
+    """Whether the county already holds this very package for a gap: it passed the enrollment check
+    when it arrived (a package awaiting enrollment is held as ``enroll``, never as ``gap``)."""
+    held = s.get(SyncHeld, opened.package_id)
+    return held is not None and held.reason == "gap"
+
+
+def revoked_message(file_name: str, row: SyncEnrollment) -> str:
+    """Why a revoked key's package is refused and what the township can actually do about it."""
+    when = localtime.show(row.decided_at)
+    head = f"同步包 {file_name} 由已注销的设备签发（密钥指纹 {row.key_id}，乡镇 {row.township_code}"
+    replaced = REPLACED_NOTE.search(row.note or "")
+    if replaced:
+        return (
+            f"{head}，{when} 已由新设备 {replaced.group(1)} 替换），已拒绝。这是旧电脑（或重装前）导出的包："
+            "请在乡镇现在使用的电脑上重新导出同步包交来，县里尚未确认收到的更改都会包含在新包中。"
+        )
+    return (
+        f"{head}，{when} 注销），已拒绝；它此前送来的数据保留。如果这台电脑已找回并要继续使用，"
+        "请在这台电脑上运行 `sync key device --new` 生成新的签名密钥（旧密钥另存备份），"
+        "把新的密钥指纹报给县里，县里电话核对后登记（`sync device approve 新指纹`），再重新导出。"
+    )
+
+
+def _held_key(held: SyncHeld) -> str:
+    """The signing key of a held package, from the manifest of its stored copy ("" if unreadable:
+    the copy was verified when held; a damaged one is reported when it is released)."""
+    try:
+        with zipfile.ZipFile(Path(held.stored_path)) as z:
+            doc = json.loads(z.read("manifest.json"))
+        return str(doc["device"]["public_key"])
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile):
+        return ""
+
+
+def held_for_key(s: Session, public_key: str, *, reason: str = "enroll") -> list[SyncHeld]:
+    """Packages held for ``reason`` that this key signed, oldest first — by the key in each stored
+    package, not by device id (a stranger may copy a township's device id; a reinstalled laptop
+    keeps its device id with a new key)."""
+    rows = s.scalars(
+        select(SyncHeld).where(SyncHeld.reason == reason).order_by(SyncHeld.seq_from, SyncHeld.held_at)
+    )
+    return [h for h in rows if _held_key(h) == public_key]
 
 
 @dataclass
@@ -87,6 +157,7 @@ class DeviceView:
     decided_at: str
     decided_by: str
     held: int
+    discarded: int = 0  # packages awaiting its enrollment dropped when it was revoked
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"status_label": STATUS.get(self.status, self.status)}
@@ -97,9 +168,12 @@ def list_devices(db: Database) -> list[DeviceView]:
         rows = s.scalars(
             select(SyncEnrollment).order_by(SyncEnrollment.township_code, SyncEnrollment.requested_at)
         )
+        waiting = Counter(
+            _held_key(h) for h in s.scalars(select(SyncHeld).where(SyncHeld.reason == "enroll"))
+        )
         out = []
         for r in rows:
-            held = len(_held_for(s, r))
+            held = waiting.get(r.public_key, 0)
             out.append(
                 DeviceView(
                     key_id=r.key_id,
@@ -114,18 +188,6 @@ def list_devices(db: Database) -> list[DeviceView]:
                 )
             )
         return out
-
-
-def _held_for(s: Session, row: SyncEnrollment) -> list[SyncHeld]:
-    if not row.device_id:
-        return []
-    return list(
-        s.scalars(
-            select(SyncHeld)
-            .where(SyncHeld.reason == "enroll", SyncHeld.device_id.startswith(row.device_id))
-            .order_by(SyncHeld.seq_from)
-        )
-    )
 
 
 def _find(s: Session, fp: str) -> SyncEnrollment:
@@ -186,6 +248,8 @@ def replace(db: Database, old_fp: str, new_fp: str, *, user: str = "") -> Device
         old.status, old.decided_at, old.decided_by = "revoked", utcnow(), user
         old.note = f"由 {new.key_id} 替换"
         _enroll(new, user)
+        files = _discard_held(s, old)
+    _unlink(files)
     return _view(db, new.key_id)
 
 
@@ -194,7 +258,25 @@ def revoke(db: Database, fp: str, *, user: str = "") -> DeviceView:
     with db.transaction(user) as s:
         row = _find(s, fp)
         row.status, row.decided_at, row.decided_by = "revoked", utcnow(), user
-    return _view(db, fp)
+        files = _discard_held(s, row)
+    _unlink(files)
+    view = _view(db, fp)
+    view.discarded = len(files)
+    return view
+
+
+def _discard_held(s: Session, row: SyncEnrollment) -> list[Path]:
+    """A revoked key's packages awaiting its enrollment are never imported: drop them (the stored
+    copies are removed after the commit). Packages it sent while enrolled stay held."""
+    held = held_for_key(s, row.public_key)
+    for h in held:
+        s.delete(h)
+    return [Path(h.stored_path) for h in held]
+
+
+def _unlink(files: list[Path]) -> None:
+    for path in files:
+        path.unlink(missing_ok=True)
 
 
 def _enroll(row: SyncEnrollment, user: str) -> None:
@@ -219,6 +301,7 @@ def register(
         raise SyncError("设备公钥不是有效的 Base64 文本。") from exc
     if len(raw) != 32:
         raise SyncError("设备公钥长度不对（应为 32 字节的 Ed25519 公钥）。")
+    public_key_b64 = b64(raw)  # the one spelling packages are checked against
     with db.transaction(user) as s:
         row = s.get(SyncEnrollment, public_key_b64)
         if row is not None and row.township_id != township_id:

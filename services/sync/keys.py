@@ -23,6 +23,42 @@ def device_info(create: bool = True) -> dict[str, Any]:
     return {"public_key": b64(pub), "key_id": key_id(pub), "file": str(keys_dir() / DEVICE_KEY_FILE)}
 
 
+def device_renew() -> dict[str, Any]:
+    """Township: replace this laptop's signing key with a new one (the old key file is kept, renamed
+    with its fingerprint, never deleted) — for a laptop the county revoked (lost, then found).
+
+    Returns ``{"public_key", "key_id", "file", "replaced": old fingerprint, "backup": path}``. The
+    county must enroll the new fingerprint before its packages are imported. Raises ``SyncError``
+    on the county computer: its device key signs the acknowledgements every township has pinned.
+    """
+    if load_county_key() is not None:
+        raise SyncError(
+            "本机是县级电脑（有县级密钥）：它的签名密钥用于签发回执，各乡镇都已记住，不能更换。"
+            "更换本机签名密钥只用于乡镇电脑。"
+        )
+    folder = keys_dir()
+    path = folder / DEVICE_KEY_FILE
+    old = device_key(create=False) if path.exists() else None
+    backup = ""
+    if old is not None:
+        old_fp = key_id(public_raw(old))
+        target = folder / f"device_ed25519-{old_fp}.pem"
+        if not target.exists():
+            path.replace(target)
+        else:
+            path.unlink()
+        backup = str(target)
+    new = device_key(create=True)
+    pub = public_raw(new)
+    return {
+        "public_key": b64(pub),
+        "key_id": key_id(pub),
+        "file": str(path),
+        "replaced": key_id(public_raw(old)) if old is not None else "",
+        "backup": backup,
+    }
+
+
 def county_generate(out: Path, *, force: bool = False, db: Database | None = None) -> dict[str, Any]:
     """County: create the X25519 key pair (0600) and write the public bundle the townships import.
 

@@ -186,10 +186,10 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
                     f"此包已于 {localtime.show(seen.received_at)} 导入过，本次未做任何更改。",
                 )
             _check_clock(opened)
+            _check_identity(s, opened)  # a code taken by another township is refused, never held
             trust = enrollment.check(s, opened)
             if trust is not None:
                 return _hold(s, opened, 0, reason="enroll", message=trust)
-            _check_identity(s, opened)
             device = _stream(s, opened)
             high = device.high_seq if device is not None else 0
             if m.seq_to <= high:
@@ -1285,13 +1285,11 @@ def release_enrolled(
         rows = s.scalars(
             select(SyncEnrollment).where(SyncEnrollment.key_id == fingerprint.strip().lower())
         ).all()
-        prefixes = [r.device_id for r in rows if r.status == "enrolled"]
         held = [
             h.package_id
-            for h in s.scalars(
-                select(SyncHeld).where(SyncHeld.reason == "enroll").order_by(SyncHeld.seq_from)
-            )
-            if any(h.device_id.startswith(p) for p in prefixes)
+            for r in rows
+            if r.status == "enrolled"
+            for h in enrollment.held_for_key(s, r.public_key)  # by the key that signed it
         ]
     results: list[ImportResult] = []
     for package_id in held:

@@ -163,7 +163,13 @@ def _extra_rows(rows: dict[str, list[dict[str, Any]]], tag: str) -> dict[str, li
         ],
         "meeting_exclusion": [
             base
-            | {"id": rid(6), "meeting_id": meeting["id"], "member_id": member["id"], "ground": "abroad", "note": ""}
+            | {
+                "id": rid(6),
+                "meeting_id": meeting["id"],
+                "member_id": member["id"],
+                "ground": "abroad",
+                "note": "",
+            }
         ],
         "party_group_membership": [
             base
@@ -206,7 +212,9 @@ class Sender:
             m.attachments = sorted(self.opened.blobs)
             m.missing_attachments = []
 
-        return craft(self.opened, self.usb / f"{self.town.code}-{self.n}.ltpkg", self.town.key, rows=rows, edit=edit)
+        return craft(
+            self.opened, self.usb / f"{self.town.code}-{self.n}.ltpkg", self.town.key, rows=rows, edit=edit
+        )
 
     def send(self, rows: dict[str, list[dict[str, Any]]], blobs: dict[str, bytes] | None = None) -> str:
         """A package the county must accept; the stream moves on."""
@@ -277,7 +285,11 @@ def test_no_row_of_another_township_can_be_changed_or_deleted_whatever_its_table
             try:
                 import_package(county, b.package({table.name: [theirs | change]}))
             except PackageRejected as exc:
-                if "另一个乡镇" not in exc.message and "其他乡镇" not in exc.message and "代码" not in exc.message:
+                if (
+                    "另一个乡镇" not in exc.message
+                    and "其他乡镇" not in exc.message
+                    and "代码" not in exc.message
+                ):
                     missed.append(f"{table.name}: refused for another reason: {exc.message}")
             else:
                 missed.append(f"{table.name}: T01's row changed by T02 ({change})")
@@ -305,7 +317,10 @@ def test_a_township_cannot_become_or_add_another_township(
         rows = {"township": [own | {"id": "c3c3c3c3-0000-4000-8000-000000000000", "code": "T77"}]}
     else:
         fresh = "c4c4c4c4-0000-4000-8000-000000000000"
-        member = dict(b.rows["member"][0]) | {"id": "c5c5c5c5-0000-4000-8000-000000000000", "township_id": fresh}
+        member = dict(b.rows["member"][0]) | {
+            "id": "c5c5c5c5-0000-4000-8000-000000000000",
+            "township_id": fresh,
+        }
         rows = {"township": [own | {"id": fresh, "code": "T78"}], "member": [member]}
     before = content(county)
     with pytest.raises(PackageRejected) as info:
@@ -355,7 +370,9 @@ def test_reference_like_columns_are_found_by_shape_not_by_list() -> None:
     """The enumeration above catches an undeclared reference column added to any synced table."""
     from sqlalchemy import Column, MetaData, Table
 
-    probe = Table("probe", MetaData(), Column("id", String(36)), Column("buddy_id", String(36)), Column("n", Integer))
+    probe = Table(
+        "probe", MetaData(), Column("id", String(36)), Column("buddy_id", String(36)), Column("n", Integer)
+    )
     assert _reference_like(probe) == ["buddy_id"]
 
 

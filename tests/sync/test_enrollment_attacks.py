@@ -1,0 +1,275 @@
+"""Enrolled devices under attack: revoked and replaced keys, keys spelled another way, strangers
+copying a township's device id, manifests that lie (plain and encrypted), and the messages a county
+person and a township clerk get — each must say what can actually be done."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+
+from models import Member, SyncEnrollment, SyncHeld
+from services.db import Database, open_database
+from services.sync import enrollment, keys, state
+from services.sync.errors import PackageInvalid, PackageRejected, SyncError
+from services.sync.manifest import Manifest
+from services.sync.package import read_package, write_package
+from services.sync.receiver import import_package, release_enrolled
+from services.sync.signing import b64, key_id, public_raw
+from tests.sync.conftest import Town, craft, set_device, snapshot
+from tests.sync.test_trust import add_member, member_names, sync_round
+
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def fp(key: Ed25519PrivateKey) -> str:
+    return key_id(public_raw(key))
+
+
+def other_spelling(key: Ed25519PrivateKey) -> str:
+    """The same 32-byte key in base64 with non-zero padding bits: decodes to the same key."""
+    text = b64(public_raw(key))
+    assert text.endswith("=") and len(text) == 44
+    spelled = text[:42] + B64[B64.index(text[42]) ^ 1] + "="
+    assert spelled != text
+    return spelled
+
+
+def respelled(opened: Any, path: Path, key: Ed25519PrivateKey) -> Path:
+    """``opened`` signed again by ``key`` whose public key the manifest spells ``other_spelling``."""
+    m = Manifest(**{k: v for k, v in opened.manifest.__dict__.items() if k not in ("entries", "encryption")})
+    payload: dict[str, bytes | Path] = {
+        f"data/{t}.jsonl": b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rows)
+        for t, rows in opened.rows.items()
+        if rows
+    }
+    m.device_public_key = other_spelling(key)
+    m.device_key_id = fp(key)
+    write_package(path, m, payload, key)
+    return path
+
+
+def rejected(county: Database, path: Path, *phrases: str) -> str:
+    before = snapshot(county)
+    with pytest.raises(PackageRejected) as info:
+        import_package(county, path)
+    for phrase in phrases:
+        assert phrase in info.value.message, info.value.message
+    assert snapshot(county) == before
+    return info.value.message
+
+
+@pytest.mark.parametrize("case", ["revoked", "enrolled_for_another_township"])
+def test_a_key_spelled_another_way_is_still_the_same_key(
+    make_town, county: Database, usb: Path, tmp_path: Path, case: str
+) -> None:
+    a = make_town("T01").enroll(county)
+    assert import_package(county, a.export(usb).path).status == "imported"
+    if case == "revoked":
+        enrollment.revoke(county, fp(a.key))
+        add_member(a, "注销后")
+        source = a
+    else:
+        source = make_town("T02", seed=2)  # the T01 laptop's key signing for T02
+    opened = read_package(source.export(tmp_path, full=True).path)
+    path = respelled(opened, tmp_path / "respelled.ltpkg", a.key)
+    assert read_package(path).manifest.device_public_key != b64(public_raw(a.key))
+    rejected(county, path, "编码")
+    with county.reader() as s:  # no second enrollment row for the same key
+        assert [r.key_id for r in s.scalars(select(SyncEnrollment))] == [fp(a.key)]
+
+
+def test_a_key_handed_over_in_another_spelling_is_registered_as_the_key(make_town, county: Database) -> None:
+    t = make_town("T01")
+    view = enrollment.register(county, other_spelling(t.key), "T01", "x" * 36)
+    with county.reader() as s:
+        assert s.get(SyncEnrollment, b64(public_raw(t.key))) is not None
+    assert view.key_id == fp(t.key)
+
+
+def test_a_replaced_laptops_package_tells_the_clerk_to_export_on_the_new_one(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    old = t.key
+    t.key = Ed25519PrivateKey.generate()  # reinstalled laptop, same database
+    add_member(t, "重装后")
+    assert import_package(county, t.export(usb).path).status == "pending"
+    enrollment.replace(county, fp(old), fp(t.key), user="县管理员")
+    release_enrolled(county, fp(t.key))
+    stale = Town(code="T01", db=t.db, key=old, folder=t.folder)  # an old package still on a stick
+    message = rejected(county, stale.export(tmp_path, full=True).path, fp(old), fp(t.key), "重新导出")
+    assert "重新登记该设备" not in message
+
+
+def test_a_found_laptop_gets_a_new_key_the_county_can_enroll(
+    make_town, county: Database, usb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(tmp_path / "laptop"))
+    from services.sync.signing import device_key
+
+    t = make_town("T01")
+
+    t.key = device_key()
+    t.enroll(county)
+    sync_round(t, county, usb)
+    enrollment.revoke(county, fp(t.key), user="县管理员")  # reported lost …
+    add_member(t, "找回后")
+    message = rejected(county, t.export(tmp_path).path, "已注销", "sync key device --new")
+    assert "在县里重新登记该设备" not in message
+    info = keys.device_renew()  # … and found again: a new key on the laptop, the old one kept aside
+    assert info["replaced"] == fp(t.key) and Path(info["backup"]).exists()
+    t.key = device_key()
+    assert fp(t.key) == info["key_id"] != info["replaced"]
+    result = import_package(county, t.export(usb).path)
+    assert result.status == "pending" and fp(t.key) in result.message
+    enrollment.approve(county, fp(t.key), user="县管理员")
+    [released] = release_enrolled(county, fp(t.key))
+    assert released.status == "imported" and "找回后" in member_names(county)
+
+
+def test_a_county_machine_does_not_renew_the_key_its_acknowledgements_are_signed_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(tmp_path / "county-pc"))
+    keys.county_generate(tmp_path / "county.json")
+    with pytest.raises(SyncError, match="县级"):
+        keys.device_renew()
+
+
+def test_rejecting_a_stranger_drops_only_its_held_packages(
+    make_town, town_templates, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    genuine = make_town("T01")
+    (tmp_path / "stranger").mkdir()
+    shutil.copyfile(town_templates("T01", 1), tmp_path / "stranger" / "ledger.sqlite")
+    stranger = Town(  # a copy of T01's data, a key of its own …
+        code="T01",
+        db=open_database(tmp_path / "stranger" / "ledger.sqlite"),
+        key=Ed25519PrivateKey.generate(),
+        folder=tmp_path / "stranger",
+    )
+    with genuine.db.reader() as s:
+        device = state.device_id(s)
+    set_device(stranger.db, device)  # … and T01's device id, read from any manifest
+    add_member(stranger, "冒名登记")
+    mine = import_package(county, genuine.export(usb).path)
+    theirs = import_package(county, stranger.export(tmp_path).path)
+    assert mine.status == theirs.status == "pending"
+    views = {v.key_id: v for v in enrollment.list_devices(county)}
+    assert views[fp(genuine.key)].held == 1 and views[fp(stranger.key)].held == 1
+    revoked = enrollment.revoke(county, fp(stranger.key), user="县管理员")  # fingerprints did not match
+    assert revoked.held == 0 and revoked.discarded == 1
+    with county.reader() as s:
+        [kept] = s.scalars(select(SyncHeld)).all()
+    assert kept.package_id == mine.package_id
+    assert Path(kept.stored_path).exists()
+    enrollment.approve(county, fp(genuine.key), user="县管理员")
+    [released] = release_enrolled(county, fp(genuine.key))
+    assert released.package_id == mine.package_id and released.status == "imported"
+    assert "冒名登记" not in member_names(county)
+    again = tmp_path / "again"
+    again.mkdir()
+    rejected(county, stranger.export(again, full=True).path, "已注销")
+    stranger.db.close()
+
+
+def test_a_package_held_before_its_laptop_was_replaced_is_settled_by_the_new_one(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    """A package received while its key was enrolled is not refused after the key is replaced: once
+    the new laptop's package covers its numbers it is a duplicate and leaves the held list."""
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    add_member(t, "丢失的包")
+    (tmp_path / "lost").mkdir()
+    lost = t.export(tmp_path / "lost")
+    with t.db.transaction() as s:  # the stick with it never reaches the county
+        state.put(s, state.ACKED_SEQ, str(lost.seq_to))
+    add_member(t, "暂存的包")
+    held = import_package(county, t.export(usb).path)
+    assert held.status == "held"
+    with t.db.transaction() as s:
+        state.put(s, state.ACKED_SEQ, str(lost.seq_from - 1))  # only what the county confirmed
+    old = t.key
+    t.key = Ed25519PrivateKey.generate()
+    assert import_package(county, t.export(tmp_path).path).status == "pending"
+    enrollment.replace(county, fp(old), fp(t.key), user="县管理员")
+    [again] = release_enrolled(county, fp(t.key))
+    assert again.status == "imported"
+    assert [r.status for r in again.released] == ["duplicate"]
+    with county.reader() as s:
+        assert s.scalars(select(SyncHeld)).all() == []
+    assert {"丢失的包", "暂存的包"} <= member_names(county)
+
+
+def test_a_stranger_naming_a_known_code_with_another_township_id_is_refused_not_held(
+    make_town, county: Database, usb: Path
+) -> None:
+    a = make_town("T01").enroll(county)
+    import_package(county, a.export(usb).path)
+    impostor = make_town("T01", seed=3)  # another database calling itself T01
+    rejected(county, impostor.export(usb).path, "已属于另一个乡镇记录")
+    with county.reader() as s:
+        assert [r.key_id for r in s.scalars(select(SyncEnrollment))] == [fp(a.key)]
+
+
+@pytest.mark.parametrize("lie", ["township", "device_of_t02", "key_id"])
+@pytest.mark.parametrize("sealed", [False, True])
+def test_an_enrolled_laptops_manifest_cannot_lie_plain_or_encrypted(
+    make_town, county: Database, usb: Path, tmp_path: Path, lie: str, sealed: bool
+) -> None:
+    from services.sync.crypto import new_sealer, x_public_raw
+
+    a = make_town("T01").enroll(county)
+    b = make_town("T02", seed=2).enroll(county)
+    import_package(county, a.export(usb).path)
+    pb = b.export(usb)
+    import_package(county, pb.path)
+    theirs = read_package(pb.path).manifest
+    add_member(a, "越界")
+    opened = read_package(a.export(tmp_path).path)
+    sealer = None
+    county_key = None
+    if sealed:
+        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+        county_key = X25519PrivateKey.generate()
+        sealer = new_sealer(b64(x_public_raw(county_key)))
+
+    def edit(m: Any) -> None:
+        if lie == "township":
+            m.township_code, m.township_id = theirs.township_code, theirs.township_id
+        elif lie == "device_of_t02":
+            m.device_id, m.generation, m.lineage = theirs.device_id, theirs.generation, theirs.lineage
+        else:
+            m.device_key_id = fp(b.key)
+
+    path = craft(opened, tmp_path / f"{lie}.ltpkg", a.key, edit=edit, sealer=sealer)
+    if lie == "key_id":  # craft writes the true fingerprint: put the lie back by hand
+        m = Manifest(
+            **{k: v for k, v in opened.manifest.__dict__.items() if k not in ("entries", "encryption")}
+        )
+        m.device_public_key, m.device_key_id = b64(public_raw(a.key)), fp(b.key)
+        payload: dict[str, bytes | Path] = {
+            f"data/{t}.jsonl": b"".join(json.dumps(r).encode() + b"\n" for r in rows)
+            for t, rows in opened.rows.items()
+            if rows
+        }
+        write_package(path, m, payload, a.key, sealer)
+        with pytest.raises(PackageInvalid, match="指纹"):
+            read_package(path, county_key=county_key)
+        return
+    before = snapshot(county)
+    with pytest.raises(PackageRejected) as info:
+        import_package(county, path, county_key=county_key)
+    assert "T01" in info.value.message
+    assert snapshot(county) == before
+    with county.reader() as s:
+        assert "越界" not in set(s.scalars(select(Member.name)))
