@@ -251,6 +251,22 @@ def check(s: Session, opened: OpenedPackage, tables: Mapping[str, _Rows]) -> dic
     return present
 
 
+def check_local_tables(opened: OpenedPackage) -> None:
+    """Refuse a package carrying a table this program keeps on each machine and never syncs
+    (accounts, settings, the log, the county's enrollment and sync records): no township's
+    package may write them — not an unknown table from newer software."""
+    from models import Base
+
+    local = sorted(set(opened.manifest.tables) & (set(Base.metadata.tables) - set(table_by_name())))
+    if local:
+        m = opened.manifest
+        raise PackageRejected(
+            f"同步包 {opened.file_name}（乡镇 {m.township_code}）含有本机数据表（{'、'.join(local)}）："
+            "这些表只保存在各自的电脑上，从不同步，本软件导出的包不会含有它们。已拒绝整个包，未写入任何数据；"
+            "请勿使用此文件，并告知县里的管理员。"
+        )
+
+
 def _check_township_name(s: Session, opened: OpenedPackage, rows: _Rows) -> None:
     """A township may rename itself, but not *into* the name of another township of this county:
     the county's screens, lists and print-outs tell townships apart by code and name. Only a change

@@ -442,6 +442,7 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
     m = opened.manifest
     store = _store_of(opened)
     known = table_by_name()
+    ownership.check_local_tables(opened)
     unknown = sorted(set(m.tables) - set(known))
     if unknown:
         raise PackageRejected(

@@ -273,3 +273,17 @@ def test_an_enrolled_laptops_manifest_cannot_lie_plain_or_encrypted(
     assert snapshot(county) == before
     with county.reader() as s:
         assert "越界" not in set(s.scalars(select(Member.name)))
+
+
+@pytest.mark.parametrize("table", ["sync_enrollment", "user_account", "db_meta", "audit_log"])
+def test_a_package_carrying_a_local_table_is_refused_as_foreign_not_as_newer(
+    make_town, county: Database, usb: Path, table: str
+) -> None:
+    """A package that tries to write the county's own tables (enrol itself, add a login, change a
+    setting, rewrite the log) is refused for that — not sent to "upgrade the county software"."""
+    t = make_town("T01").enroll(county)
+    opened = read_package(t.export(usb).path)
+    rows = {n: opened.dicts(n) for n in opened.rows}
+    rows[table] = [{"id": "e8e8e8e8-0000-4000-8000-000000000000", "key": "x", "value": "y"}]
+    message = rejected(county, craft(opened, usb / "local.ltpkg", t.key, rows=rows), table, "本机")
+    assert "升级" not in message
