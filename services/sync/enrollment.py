@@ -101,6 +101,30 @@ def check(s: Session, opened: OpenedPackage) -> str | None:
     )
 
 
+def check_stream(s: Session, opened: OpenedPackage, last_key: str | None) -> None:
+    """A device's change stream (database and generation) is continued by the key that signed it
+    last, or by a key that took over from a revoked one (``replace``, or a found laptop's new key) —
+    never by another laptop still enrolled: its package would mark the other laptop's numbers as
+    received and that laptop's own changes would then be taken for duplicates and never imported.
+
+    ``last_key``: the key that signed the stream's last package here (None: a new stream). Raises
+    ``PackageRejected``."""
+    m = opened.manifest
+    if last_key is None or last_key == m.device_public_key:
+        return
+    previous = s.get(SyncEnrollment, last_key)
+    current = s.get(SyncEnrollment, m.device_public_key)
+    if previous is None or previous.status != "enrolled" or current is None or current.status != "enrolled":
+        return
+    raise PackageRejected(
+        f"同步包 {opened.file_name} 声明接续乡镇 {m.township_code} 设备 {m.device_id[:8]} 的同步记录，"
+        f"但这些记录一直由另一台已登记的电脑（密钥指纹 {previous.key_id}）签发，本包由 {current.key_id} 签发，"
+        "已拒绝，未写入任何数据。如果这是重装后的同一台电脑，请在县里运行 "
+        f"`sync device replace {previous.key_id} {current.key_id}`（注销旧密钥）后再导入；"
+        "如果是另一台电脑，请在那台电脑上用它自己的台账导出。"
+    )
+
+
 def _held_while_enrolled(s: Session, opened: OpenedPackage) -> bool:
     """Whether the county already holds this very package for a gap: it passed the enrollment check
     when it arrived (a package awaiting enrollment is held as ``enroll``, never as ``gap``)."""

@@ -191,6 +191,7 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
             if trust is not None:
                 return _hold(s, opened, 0, reason="enroll", message=trust)
             device = _stream(s, opened)
+            enrollment.check_stream(s, opened, device.public_key if device is not None else None)
             high = device.high_seq if device is not None else 0
             if m.seq_to <= high:
                 return _result(

@@ -287,3 +287,43 @@ def test_a_package_carrying_a_local_table_is_refused_as_foreign_not_as_newer(
     rows[table] = [{"id": "e8e8e8e8-0000-4000-8000-000000000000", "key": "x", "value": "y"}]
     message = rejected(county, craft(opened, usb / "local.ltpkg", t.key, rows=rows), table, "本机")
     assert "升级" not in message
+
+
+def test_an_enrolled_laptop_cannot_continue_another_laptops_stream(
+    make_town, town_templates, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    """Two enrolled laptops of T01: A naming B's device and generation (read from B's manifest) would
+    mark B's change numbers as received, and B's own changes would be taken for duplicates."""
+    a = make_town("T01").enroll(county)
+    (tmp_path / "b").mkdir()
+    shutil.copyfile(town_templates("T01", 1), tmp_path / "b" / "ledger.sqlite")
+    b = Town(
+        code="T01",
+        db=open_database(tmp_path / "b" / "ledger.sqlite"),
+        key=Ed25519PrivateKey.generate(),
+        folder=tmp_path / "b",
+    )
+    try:
+        assert import_package(county, a.export(usb).path).status == "imported"
+        b.enroll(county)  # a second laptop of T01, registered on purpose
+        pb = b.export(tmp_path)
+        assert import_package(county, pb.path).status == "imported"
+        theirs = read_package(pb.path).manifest
+        add_member(a, "冒充乙电脑")
+        opened = read_package(a.export(tmp_path / "b").path)
+        lo = theirs.seq_to + 1
+        rows = {t: [r | {"row_seq": lo} for r in opened.dicts(t)] for t in opened.rows}
+
+        def steal(m: Any) -> None:
+            m.device_id, m.generation, m.lineage = theirs.device_id, theirs.generation, theirs.lineage
+            m.seq_from, m.seq_to = lo, lo + 1000
+
+        forged = craft(opened, tmp_path / "stream.ltpkg", a.key, rows=rows, edit=steal)
+        rejected(county, forged, fp(b.key), fp(a.key), "replace")
+        add_member(b, "乙电脑的新党员")
+        with b.db.transaction() as s:
+            state.put(s, state.ACKED_SEQ, str(pb.seq_to))
+        assert import_package(county, b.export(usb).path).status == "imported"
+        assert "乙电脑的新党员" in member_names(county)
+    finally:
+        b.db.close()
