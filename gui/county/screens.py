@@ -615,7 +615,11 @@ class PendingTab(QWidget):
                 data.append(t.code)
             for h in t.held:
                 held += 1
-                waits = f"第 {h.missing_from}–{h.missing_to} 号" if h.reason == "gap" else "待登记设备"
+                waits = (
+                    f"第 {h.missing_from}–{h.missing_to} 号"
+                    if h.reason == "gap"
+                    else f"待登记设备 {h.key_id}"
+                )
                 rows.append([name, last, when, h.file_name, waits, t.instruction])
                 data.append(t.code)
         fill(self.table, rows, data)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from models import SyncDevice, SyncEnrollment, SyncHeld, SyncReceived, Township
 from services import localtime
+from services.sync import enrollment
 
 
 @dataclass
@@ -31,11 +32,12 @@ class HeldPackage:
     missing_to: int
     held_at: datetime  # UTC
     error: str = ""
+    key_id: str = ""  # fingerprint of the key that signed it, computed from the key in the package
 
     @property
     def waits_for(self) -> str:
         if self.reason == "enroll":
-            return "等待县里登记发送它的电脑（设备登记）"
+            return f"等待县里登记发送它的电脑（设备登记，密钥指纹 {self.key_id or '未知'}）"
         return f"缺第 {self.missing_from}–{self.missing_to} 号更改"
 
     def to_json(self) -> dict[str, Any]:
@@ -49,6 +51,7 @@ class HeldPackage:
             "held_at_local": localtime.show(self.held_at),
             "waits_for": self.waits_for,
             "error": self.error,
+            "key_id": self.key_id,
         }
 
 
@@ -114,6 +117,12 @@ def _instruction(t: TownshipPending) -> str:
     return "".join(parts)
 
 
+def _signer(held: SyncHeld) -> str:
+    """Fingerprint of the key that signed a held package, from the key in its stored copy."""
+    key = enrollment.held_key(held)
+    return enrollment.fingerprint(key) if key else ""
+
+
 def pending_by_township(session: Session) -> list[TownshipPending]:
     """Every township known here (received, held or asking for enrollment), ordered by code, with its
     last package, held packages and the instruction for its clerk. Read-only, any role."""
@@ -146,6 +155,7 @@ def pending_by_township(session: Session) -> list[TownshipPending]:
                 missing_to=h.missing_to,
                 held_at=h.held_at,
                 error=h.error or "",
+                key_id=_signer(h),
             )
         )
     for e in session.scalars(select(SyncEnrollment).where(SyncEnrollment.status == "pending")):

@@ -149,7 +149,7 @@ def revoked_message(file_name: str, row: SyncEnrollment) -> str:
     )
 
 
-def _held_key(held: SyncHeld) -> str:
+def held_key(held: SyncHeld) -> str:
     """The signing key of a held package, from the manifest of its stored copy ("" if unreadable:
     the copy was verified when held; a damaged one is reported when it is released)."""
     try:
@@ -167,7 +167,7 @@ def held_for_key(s: Session, public_key: str, *, reason: str = "enroll") -> list
     rows = s.scalars(
         select(SyncHeld).where(SyncHeld.reason == reason).order_by(SyncHeld.seq_from, SyncHeld.held_at)
     )
-    return [h for h in rows if _held_key(h) == public_key]
+    return [h for h in rows if held_key(h) == public_key]
 
 
 @dataclass
@@ -192,9 +192,7 @@ def list_devices(db: Database) -> list[DeviceView]:
         rows = s.scalars(
             select(SyncEnrollment).order_by(SyncEnrollment.township_code, SyncEnrollment.requested_at)
         )
-        waiting = Counter(
-            _held_key(h) for h in s.scalars(select(SyncHeld).where(SyncHeld.reason == "enroll"))
-        )
+        waiting = Counter(held_key(h) for h in s.scalars(select(SyncHeld).where(SyncHeld.reason == "enroll")))
         out = []
         for r in rows:
             held = waiting.get(r.public_key, 0)

@@ -3,6 +3,7 @@ generated townships' packages (one laptop awaiting enrolment, one conflict, one 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -219,7 +220,9 @@ def test_pending_names_each_townships_gap_and_what_to_ask_for(
     assert t01[4].startswith("第 ") and "号" in t01[4]  # the gap
     assert "请乡镇 T01" in t01[5] and "全量" in t01[5]
     t03 = next(r for r in rows if "T03" in r[0])
-    assert t03[1] == "尚未收到" and t03[4] == "待登记设备" and "设备登记" in t03[5]
+    assert t03[1] == "尚未收到" and "设备登记" in t03[5]
+    assert re.fullmatch(r"待登记设备 [0-9a-f]{16}", t03[4])  # the signer's fingerprint, from its key
+    assert t03[4].split()[1] in t03[5]
     t02 = next(r for r in rows if "T02" in r[0])
     assert t02[3] == "无" and t02[5].startswith("无需补交")
     assert "暂存待补的包 2 个" in tab.summary.text()

@@ -327,3 +327,33 @@ def test_an_enrolled_laptop_cannot_continue_another_laptops_stream(
         assert "乙电脑的新党员" in member_names(county)
     finally:
         b.db.close()
+
+
+def test_the_held_list_names_each_packages_signer_from_its_key(
+    make_town, town_templates, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    """Two laptops asking to be T01: the county's list of held packages shows which key signed each
+    one — computed from the key in the package — so the person approves the right one."""
+    from services.county.pending import pending_by_township
+
+    genuine = make_town("T01")
+    import_package(county, genuine.export(usb).path)
+    liar = make_town("T01", seed=9)
+    opened = read_package(liar.export(tmp_path).path)
+    with genuine.db.reader() as s:
+        town_id = s.scalars(select(Member.township_id)).first()
+    rows = {
+        t: [r | {"township_id": town_id} if "township_id" in r else r for r in opened.dicts(t)]
+        for t in opened.rows
+    }
+    rows["township"] = [r | {"id": town_id} for r in rows["township"]]
+
+    def claim(m: Any) -> None:  # a laptop of its own claiming to be T01
+        m.township_id = town_id
+
+    import_package(county, craft(opened, tmp_path / "claim.ltpkg", liar.key, rows=rows, edit=claim))
+    with county.reader() as s:
+        [t01] = pending_by_township(s)
+    assert sorted(h.key_id for h in t01.held) == sorted([fp(genuine.key), fp(liar.key)])
+    assert all(h.key_id in h.waits_for for h in t01.held)
+    assert sorted(t01.pending_keys) == sorted([fp(genuine.key), fp(liar.key)])
