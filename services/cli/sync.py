@@ -108,6 +108,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     cset = subcommand(ky, "county-set", "乡镇：配置县级公钥（此后导出的包都加密）", key_county_set, json=True)
     cset.add_argument("file", type=existing_file, metavar="县级公钥文件")
+    cset.add_argument(
+        "--replace",
+        action="store_true",
+        help="县里换了电脑或数据库：用新文件替换本机已记住的县级密钥（请先电话核对指纹）",
+    )
     subcommand(ky, "county-show", "县级：显示本机县级公钥指纹", key_county_show, json=True)
 
 
@@ -424,7 +429,7 @@ def key_county_generate(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def key_county_set(args: argparse.Namespace, ctx: Context) -> int:
-    info = keys.county_set(ctx.db(), args.file, user=ctx.user)
+    info = keys.county_set(ctx.db(), args.file, user=ctx.user, replace=args.replace)
     emit(
         info if args.json else f"已配置县级公钥（指纹 {info['key_id']}），此后导出的同步包都会加密。",
         args.json,

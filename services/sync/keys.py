@@ -93,8 +93,16 @@ def county_show() -> dict[str, Any] | None:
     return {"x25519": b64(x_public_raw(key)), "key_id": county_key_id(x_public_raw(key))}
 
 
-def county_set(db: Database, bundle_path: Path, *, user: str = "") -> dict[str, Any]:
-    """Township: configure the county's public keys; packages are encrypted from now on."""
+def county_set(db: Database, bundle_path: Path, *, user: str = "", replace: bool = False) -> dict[str, Any]:
+    """Township: configure the county's public keys; packages are encrypted from now on.
+
+    Once a county is pinned (its signing key and database, from an earlier file or the first
+    acknowledgement), a file naming another signing key or another county database is refused
+    unless ``replace`` (a county that really moved to another computer or database, the new
+    fingerprint checked by phone): a file handed over by anyone else would otherwise redirect every
+    later package to a key the county cannot read and let that key's acknowledgements mark changes
+    delivered. A new encryption key of the same county (same signer, same database) is accepted.
+    Raises ``KeyMissing`` for an unreadable file, ``SyncError`` for another county."""
     try:
         data = json.loads(Path(bundle_path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -108,10 +116,24 @@ def county_set(db: Database, bundle_path: Path, *, user: str = "") -> dict[str, 
     if county_db is not None and (not isinstance(county_db, str) or len(county_db) != 32):
         raise KeyMissing(f"县级公钥文件 {bundle_path} 中的县级数据库编号无效，文件已损坏。")
     with db.transaction(user) as s:
+        pinned_ed, pinned_db = state.get(s, state.COUNTY_ED25519), state.get(s, state.COUNTY_DB_ID)
+        other_signer = bool(pinned_ed) and pinned_ed != ed
+        other_db = bool(pinned_db) and bool(county_db) and pinned_db != county_db
+        if (other_signer or other_db) and not replace:
+            was = f"签名密钥指纹 {key_id(unb64(pinned_ed, '县级签名公钥'))}" if pinned_ed else "签名密钥未知"
+            raise SyncError(
+                f"县级公钥文件 {bundle_path} 来自另一台县级电脑或另一个县级数据库（签名密钥指纹 "
+                f"{key_id(unb64(ed, '县级签名公钥'))}，数据库 {str(county_db or '未写明')[:8]}），"
+                f"而本机已记住的县里是：{was}，数据库 {(pinned_db or '未知')[:8]}。未做任何更改。"
+                "如果县里确实换了电脑或数据库，请先电话核对县里 `sync key county-show` 和回执上显示的指纹，"
+                "再加 --replace 重新运行；否则请勿使用这个文件。"
+            )
         state.put(s, state.COUNTY_X25519, x)
         state.put(s, state.COUNTY_ED25519, ed)
         if county_db:
             state.put(s, state.COUNTY_DB_ID, county_db)
+        elif other_signer:  # another county without a database id: pin it at its first acknowledgement
+            state.put(s, state.COUNTY_DB_ID, "")
     return {
         "key_id": county_key_id(unb64(x, "县级加密公钥")),
         "signer_key_id": key_id(unb64(ed, "县级签名公钥")),

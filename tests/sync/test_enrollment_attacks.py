@@ -357,3 +357,34 @@ def test_the_held_list_names_each_packages_signer_from_its_key(
     assert sorted(h.key_id for h in t01.held) == sorted([fp(genuine.key), fp(liar.key)])
     assert all(h.key_id in h.waits_for for h in t01.held)
     assert sorted(t01.pending_keys) == sorted([fp(genuine.key), fp(liar.key)])
+
+
+def test_a_county_key_file_from_elsewhere_does_not_replace_the_pinned_county(
+    make_town, county: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key file handed to the clerk by anyone else would send every later package to a key the
+    county cannot read and let that key's acknowledgements mark changes delivered."""
+    t = make_town("T01")
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(tmp_path / "county-pc"))
+    keys.county_generate(tmp_path / "county.json", db=county)
+    keys.county_set(t.db, tmp_path / "county.json")
+    keys.county_generate(tmp_path / "renewed.json", force=True, db=county)  # same county, new key
+    keys.county_set(t.db, tmp_path / "renewed.json")
+
+    def pins() -> tuple[str, str, str]:
+        with t.db.reader() as s:
+            return tuple(
+                state.get(s, k) for k in (state.COUNTY_X25519, state.COUNTY_ED25519, state.COUNTY_DB_ID)
+            )  # type: ignore[return-value]
+
+    pinned = pins()
+    assert pinned[0] == json.loads((tmp_path / "renewed.json").read_text())["x25519"]
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(tmp_path / "elsewhere"))
+    keys.county_generate(tmp_path / "other.json")
+    other = json.loads((tmp_path / "other.json").read_text())
+    with pytest.raises(SyncError, match="--replace") as info:
+        keys.county_set(t.db, tmp_path / "other.json")
+    assert other["signer_key_id"] in info.value.message
+    assert pins() == pinned
+    keys.county_set(t.db, tmp_path / "other.json", replace=True)  # the county really moved
+    assert pins() == (other["x25519"], other["ed25519"], "")
