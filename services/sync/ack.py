@@ -255,7 +255,7 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         county_db = state.get(s, state.COUNTY_DB_ID)
         if county_ed and county.get("public_key") != county_ed:
             raise AckInvalid(
-                f"回执 {ack.file_name} 不是由本机认可的县级密钥签发的（回执的密钥指纹 {county.get('key_id')}，"
+                f"回执 {ack.file_name} 不是由本机认可的县级密钥签发的（回执的密钥指纹 {_fp(str(county.get('public_key')))}，"
                 f"本机认可的是 {_fp(county_ed)}），未做任何更改。请确认回执来自县里的正式接收电脑。"
             )
         if county_db and county.get("device_id") != county_db:
@@ -314,7 +314,7 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
                 "received_through": ack.received_through,
                 "acked": acked,
                 "held": held,
-                "county_key_id": county.get("key_id"),
+                "county_key_id": _fp(str(county.get("public_key"))),  # from the key, not the file's word
                 "signature": ack.signature,
             },
         )

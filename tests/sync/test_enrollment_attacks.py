@@ -388,3 +388,28 @@ def test_a_county_key_file_from_elsewhere_does_not_replace_the_pinned_county(
     assert pins() == pinned
     keys.county_set(t.db, tmp_path / "other.json", replace=True)  # the county really moved
     assert pins() == (other["x25519"], other["ed25519"], "")
+
+
+def test_a_forged_acknowledgement_is_named_by_its_real_key_not_the_fingerprint_it_claims(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    from services.sync.ack import apply_ack, write_ack
+    from services.sync.errors import AckInvalid
+    from services.sync.manifest import canonical as canonical_json
+    from services.sync.signing import sign
+
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)  # pins the county
+    add_member(t, "待送达")
+    result = import_package(county, t.export(usb).path)
+    good = write_ack(county, result.device_id, usb)
+    doc = json.loads(good.path.read_text(encoding="utf-8"))
+    genuine_fp = doc["ack"]["county"]["key_id"]
+    forger = Ed25519PrivateKey.generate()
+    payload = doc["ack"]
+    payload["county"] = payload["county"] | {"public_key": b64(public_raw(forger)), "key_id": genuine_fp}
+    forged = tmp_path / "forged.ltack"
+    forged.write_text(json.dumps({"ack": payload, "signature": b64(sign(forger, canonical_json(payload)))}))
+    with pytest.raises(AckInvalid) as info:
+        apply_ack(t.db, forged)
+    assert f"回执的密钥指纹 {fp(forger)}" in info.value.message
