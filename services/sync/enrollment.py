@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import SyncEnrollment, SyncHeld, utcnow
+from models import SyncDevice, SyncEnrollment, SyncHeld, utcnow
 from services import localtime
 from services.db import Database
 from services.sync.errors import PackageRejected, SyncError
@@ -104,8 +104,10 @@ def check(s: Session, opened: OpenedPackage) -> str | None:
 def check_stream(s: Session, opened: OpenedPackage, last_key: str | None) -> None:
     """A device's change stream (database and generation) is continued by the key that signed it
     last, or by a key that took over from a revoked one (``replace``, or a found laptop's new key) —
-    never by another laptop still enrolled: its package would mark the other laptop's numbers as
-    received and that laptop's own changes would then be taken for duplicates and never imported.
+    never by another laptop still enrolled that sends its own stream: its package would mark the
+    other laptop's numbers as received and that laptop's own changes would then be taken for
+    duplicates and never imported. (A new key with no stream of its own continuing the stream is
+    the same database on a reinstalled laptop, even when the county enrolled it beside the old key.)
 
     ``last_key``: the key that signed the stream's last package here (None: a new stream). Raises
     ``PackageRejected``."""
@@ -115,6 +117,13 @@ def check_stream(s: Session, opened: OpenedPackage, last_key: str | None) -> Non
     previous = s.get(SyncEnrollment, last_key)
     current = s.get(SyncEnrollment, m.device_public_key)
     if previous is None or previous.status != "enrolled" or current is None or current.status != "enrolled":
+        return
+    own = s.scalars(
+        select(SyncDevice.device_id).where(
+            SyncDevice.public_key == m.device_public_key, SyncDevice.device_id != m.stream
+        )
+    ).first()
+    if own is None:  # a key with no stream of its own: the same database on a reinstalled laptop
         return
     raise PackageRejected(
         f"同步包 {opened.file_name} 声明接续乡镇 {m.township_code} 设备 {m.device_id[:8]} 的同步记录，"

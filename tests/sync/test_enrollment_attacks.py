@@ -413,3 +413,17 @@ def test_a_forged_acknowledgement_is_named_by_its_real_key_not_the_fingerprint_i
     with pytest.raises(AckInvalid) as info:
         apply_ack(t.db, forged)
     assert f"回执的密钥指纹 {fp(forger)}" in info.value.message
+
+
+def test_a_reinstalled_laptop_enrolled_beside_its_old_key_continues_its_stream(
+    make_town, county: Database, usb: Path
+) -> None:
+    """Not an alarm: the county registered the reinstalled laptop's new key without revoking the old
+    one; the new key has no stream of its own, so continuing the database's stream is lawful."""
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    t.key = Ed25519PrivateKey.generate()
+    t.enroll(county)
+    add_member(t, "重装后登记")
+    assert import_package(county, t.export(usb).path).status == "imported"
+    assert "重装后登记" in member_names(county)
