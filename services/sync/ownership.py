@@ -279,7 +279,9 @@ def _check_township_name(s: Session, opened: OpenedPackage, rows: _Rows) -> None
     if current is None or not names:
         return
     clash = s.execute(
-        select(table.c.code, table.c.name).where(table.c.id != m.township_id, table.c.name.in_(sorted(names)))
+        select(table.c.code, table.c.name).where(
+            table.c.id != m.township_id, table.c.name.in_(sorted(names)), table.c.deleted.is_(False)
+        )
     ).first()
     if clash is not None:
         raise PackageRejected(
