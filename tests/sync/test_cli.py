@@ -134,3 +134,38 @@ def test_cli_reregisters_a_reinstalled_laptop_and_revokes_a_lost_one(
     code, out, _ = run(county_db, capsys, "sync", "device", "revoke", new_fp)
     assert code == 0 and "已注销" in out
     town.db.close()
+
+
+def test_cli_new_device_key_keeps_the_old_one_and_a_foreign_county_file_is_refused(
+    make_town, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = make_town("T01")
+    town_db = town.folder / "ledger.sqlite"
+    town.db.close()
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(tmp_path / "laptop"))
+    code, out, _ = run(town_db, capsys, "sync", "key", "device", "--json")
+    old = json.loads(out)["key_id"]
+    code, out, _ = run(town_db, capsys, "sync", "key", "device", "--new")
+    assert code == 0 and f"原密钥（指纹 {old}）已另存为" in out and "县里" in out
+    code, out, _ = run(town_db, capsys, "sync", "key", "device", "--json")
+    assert json.loads(out)["key_id"] != old
+    assert (tmp_path / "laptop" / "keys" / f"device_ed25519-{old}.pem").exists()
+    # two county key files from two different machines: the second needs --replace
+    for n in (1, 2):
+        monkeypatch.setenv("LEDGER_DATA_DIR", str(tmp_path / f"county-{n}"))
+        assert (
+            run(
+                tmp_path / f"c{n}.sqlite",
+                capsys,
+                "sync",
+                "key",
+                "county-generate",
+                str(tmp_path / f"k{n}.json"),
+            )[0]
+            == 0
+        )
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(tmp_path / "laptop"))
+    assert run(town_db, capsys, "sync", "key", "county-set", str(tmp_path / "k1.json"))[0] == 0
+    code, out, err = run(town_db, capsys, "sync", "key", "county-set", str(tmp_path / "k2.json"))
+    assert code != 0 and "--replace" in out + err
+    assert run(town_db, capsys, "sync", "key", "county-set", str(tmp_path / "k2.json"), "--replace")[0] == 0
