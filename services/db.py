@@ -618,6 +618,9 @@ def open_database(target: str | Path, *, migrate_now: bool = True, create_if_emp
         from services.backup import record_pending_restore  # backup imports this module
 
         record_pending_restore(database)
+        from services.county.mode import guard_if_county  # county mode imports this module
+
+        guard_if_county(database)  # a county database: township records are read-only on every path
     return database
 
 

@@ -13,7 +13,7 @@ from services.cli._parser import group, subcommand
 from services.ledgers.schema import table_label
 from services.sync import enrollment, keys
 from services.sync.ack import apply_ack, apply_acks_in_folder, write_ack
-from services.sync.conflicts import STATUS, list_conflicts, merge
+from services.sync.conflicts import STATUS, list_conflicts
 from services.sync.crypto import load_county_key
 from services.sync.errors import NothingToSync, SyncError
 from services.sync.exporter import export_package
@@ -313,7 +313,9 @@ def conflicts_resolve(args: argparse.Namespace, ctx: Context) -> int:
                 "field", f"--field {item} 的写法不对，应为 字段名=current 或 字段名=other。"
             )
         choices[name.strip()] = side.strip()
-    v = merge(ctx.db(), args.id, choices, default=args.keep or "current", user=ctx.user)
+    from services.county.actions import decide_conflict
+
+    v = decide_conflict(ctx.db(), args.id, choices, default=args.keep or "current", user=ctx.user)
     if args.json:
         emit(v.to_json(), True)
     else:
