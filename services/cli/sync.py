@@ -266,34 +266,57 @@ def sync_status_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def conflicts_list(args: argparse.Namespace, ctx: Context) -> int:
+    from services.county import conflict_text as ct
+    from services.ledgers.schema import table_label
+
     with ctx.db().reader() as s:
         views = list_conflicts(s, include_resolved=getattr(args, "all", False))
-    if getattr(args, "json", False):
-        emit([v.to_json() for v in views], True)
-        return 0
-    if not views:
-        print("没有待确认的同步冲突。")
-    for v in views:
-        fields = "、".join(k for k, _a, _b in v.differences if k not in ("updated_at", "updated_by"))
-        print(
-            f"#{v.id}  {v.table}  {v.row_id}  {STATUS.get(v.status, v.status)}  不同的字段：{fields or '仅修改时间'}"
-        )
+        if getattr(args, "json", False):
+            emit([v.to_json() for v in views], True)
+            return 0
+        if not views:
+            print("没有待确认的同步冲突。")
+        for v in views:
+            fields = "、".join(line.label for line in ct.field_lines(s, v, only_differing=True))
+            print(
+                f"#{v.id}  {table_label(v.table)} {ct.record_name(s, v)}  {STATUS.get(v.status, v.status)}"
+                f"  不同的字段：{fields or '仅修改时间'}"
+            )
     return 0
 
 
 def conflicts_show(args: argparse.Namespace, ctx: Context) -> int:
+    from services.county import conflict_text as ct
+    from services.ledgers.schema import table_label
+
     with ctx.db().reader() as s:
         views = {v.id: v for v in list_conflicts(s, include_resolved=True)}
-    v = views.get(args.id)
-    if v is None:
-        raise SyncError(f"没有编号为 {args.id} 的同步冲突。")
-    if args.json:
-        emit(v.to_json(), True)
-        return 0
-    print(f"冲突 #{v.id}：表 {v.table}，记录 {v.row_id}，{STATUS.get(v.status, v.status)}")
-    print(f"{'字段':<16}{'当前（' + v.winner_device[:12] + '）':<30}另一版本（{v.loser_device[:12]}）")
-    for k, a, b in v.differences:
-        print(f"{k:<16}{a!s:<30}{b}")
+        v = views.get(args.id)
+        if v is None:
+            raise SyncError(f"没有编号为 {args.id} 的同步冲突。")
+        if args.json:
+            emit(v.to_json(), True)
+            return 0
+        print(
+            f"冲突 #{v.id}：{table_label(v.table)}“{ct.record_name(s, v)}”，{STATUS.get(v.status, v.status)}"
+        )
+        current, other = ct.version_titles(s, v)
+        print(f"  {current}")
+        print(f"  {other}")
+        print(f"  {ct.GUIDE}")
+        lines = ct.field_lines(s, v, only_differing=True)
+        if not lines:
+            print("  两个版本只有修改时间不同。")
+        for line in lines:
+            print(f"  {line.label}（--field {line.key}）：当前版本 {line.current} ｜ 另一版本 {line.other}")
+        warning = ct.choice_warning(s, v)
+        if warning and v.status == "open":
+            print(f"  {warning}")
+        if v.status == "open":
+            print(
+                f"  处理：sync conflicts resolve {v.id} --keep current（保留当前版本）"
+                f" 或 --keep other（改用另一版本）"
+            )
     return 0
 
 
@@ -320,6 +343,13 @@ def conflicts_resolve(args: argparse.Namespace, ctx: Context) -> int:
         emit(v.to_json(), True)
     else:
         print(f"冲突 #{v.id} {STATUS[v.status]}。")
+        taken = [k for k, _a, _b in v.differences] if args.keep == "other" else []
+        taken += [k for k, side in choices.items() if side == "other"]
+        from services.county.conflict_text import choice_warning
+
+        done = choice_warning(None, v, taken)
+        if done:
+            print(done.replace("注意：改用另一版本会把", "已按另一版本把"))
     return 0
 
 

@@ -30,7 +30,10 @@ def snapshot(path: Path) -> tuple[int, int, int, int, int]:
         with db.reader() as s:
             return (
                 current_seq(s),
-                *(s.scalar(select(func.count()).select_from(m)) or 0 for m in (Member, Meeting, Township, Branch)),
+                *(
+                    s.scalar(select(func.count()).select_from(m)) or 0
+                    for m in (Member, Meeting, Township, Branch)
+                ),
             )
     finally:
         db.close()
@@ -46,7 +49,9 @@ def test_every_township_record_command_is_refused_on_a_county_database(
         assert branch is not None
         township = s.get(Township, branch.township_id)
         assert township is not None
-        member = s.scalars(select(Member).where(Member.branch_id == branch.id, Member.deleted.is_(False))).first()
+        member = s.scalars(
+            select(Member).where(Member.branch_id == branch.id, Member.deleted.is_(False))
+        ).first()
         meeting = s.scalars(select(Meeting).where(Meeting.deleted.is_(False))).first()
         assert member is not None and meeting is not None
         where = f"{township.code}/{branch.code}"
@@ -101,5 +106,5 @@ def test_receiving_and_resolving_still_write_on_a_guarded_county(
     assert path is not None
     code, out, err = run(path, capsys, "sync", "conflicts", "resolve", "1", "--keep", "other")
     assert code == 0, err
-    code, out, err = run(path, capsys, "county", "receive", str(desk.usb))
+    _code, _out, err = run(path, capsys, "county", "receive", str(desk.usb))
     assert "县级接收数据库" not in err and "Traceback" not in err
