@@ -41,6 +41,7 @@ from services.ledgers.schema import TABLE_LABELS
 from services.sync import enrollment
 from services.sync.conflicts import STATUS as CONFLICT_STATUS
 from services.sync.conflicts import ConflictView, choosable_fields, list_conflicts
+from services.sync.wording import numbers
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -648,7 +649,7 @@ class PendingTab(QWidget):
                 data.append(t.code)
             for h in t.held:
                 held += 1
-                waits = f"第 {h.missing_from}–{h.missing_to} 号" if h.reason == "gap" else "待登记设备"
+                waits = numbers(h.missing_from, h.missing_to) if h.reason == "gap" else "待登记设备"
                 rows.append([name, last, when, h.file_name, waits, t.instruction])
                 data.append(t.code)
         fill(self.table, rows, data)

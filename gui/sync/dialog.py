@@ -27,6 +27,7 @@ from gui import ops
 from services.db import Database
 from services.ledgers.schema import table_label
 from services.sync.status import last_ack_text, sync_status
+from services.sync.wording import numbers
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -182,7 +183,7 @@ class SyncDialog(QDialog):
                 return
             self.result_label.setText(
                 f"已导出并读回校验：{result.file_name}\n"
-                f"第 {result.seq_from}–{result.seq_to} 号更改，{result.total_rows} 条记录，"
+                f"{numbers(result.seq_from, result.seq_to)}更改，{result.total_rows} 条记录，"
                 f"{result.attachments} 个附件，{'已加密' if result.encrypted else '未加密'}。"
                 "请把 U 盘交给县里，导入回执后这些更改才算送达。"
             )

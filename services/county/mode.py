@@ -61,6 +61,36 @@ def require_county(session: Session, what: str) -> None:
         )
 
 
+def is_township_ledger(session: Session) -> bool:
+    """True for a township's ledger: it holds a township and is not a county database (an empty new
+    database is neither: the first package received makes it a county's)."""
+    if is_county(session):
+        return False
+    return (
+        session.scalars(select(Township.id).where(Township.deleted.is_(False)).limit(1)).first() is not None
+    )
+
+
+def refuse_on_township(db: Database, what: str, instead: str = "") -> None:
+    """Raises ``NotCounty`` (Chinese: ``what`` is done at the county; ``instead`` what the township
+    clerk uses) when ``db`` is a township's ledger; nothing is written."""
+    with db.reader() as s:
+        if not is_township_ledger(s):
+            return
+    hint = f"乡镇电脑上请用{instead}。" if instead else ""
+    raise NotCounty(f"{what}只能在县级接收数据库上使用，本数据库是乡镇台账库。{hint}")
+
+
+def refuse_on_county(db: Database, what: str, instead: str = "") -> None:
+    """Raises ``NotCounty`` (Chinese: ``what`` is a township clerk's step; ``instead`` what the county
+    uses) when ``db`` is the county database; nothing is written."""
+    with db.reader() as s:
+        if not is_county(s):
+            return
+    hint = f"县里请用 {instead}。" if instead else ""
+    raise NotCounty(f"这是县级接收数据库，{what}是乡镇电脑上的操作。{hint}")
+
+
 @contextlib.contextmanager
 def county_action(
     db: Database, what: str, event: str, detail: dict[str, Any] | None = None, *, user: str = ""

@@ -92,7 +92,7 @@ def test_codes_and_flags_are_shown_as_labels_and_stored_utc_times_in_local_time(
         branch = s.get(Branch, s.get(Member, desk.conflict_member).branch_id)
         branch_id, branch_name = branch.id, branch.name
     assert lines["phone"].differs and lines["phone"].label == "联系电话"
-    assert list(lines)[0] == "phone"  # differing fields first
+    assert next(iter(lines)) == "phone"  # differing fields first
     assert lines["state"].current == "在册" and lines["gender"].current in ("男", "女")
     assert lines["is_flowing"].current in ("是", "否") and lines["deleted"].current == "否"
     assert lines["deleted"].label == "在回收站"

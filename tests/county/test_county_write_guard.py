@@ -104,7 +104,7 @@ def test_receiving_and_resolving_still_write_on_a_guarded_county(
     """The guard comes with opening: the CLI's own receipt and conflict decision still write."""
     path = desk.db.path
     assert path is not None
-    code, out, err = run(path, capsys, "sync", "conflicts", "resolve", "1", "--keep", "other")
+    code, _out, err = run(path, capsys, "sync", "conflicts", "resolve", "1", "--keep", "other")
     assert code == 0, err
     _code, _out, err = run(path, capsys, "county", "receive", str(desk.usb))
     assert "县级接收数据库" not in err and "Traceback" not in err

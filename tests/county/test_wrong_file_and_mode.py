@@ -1,0 +1,124 @@
+"""A clerk picks files from a stick that holds packages, acknowledgements, the county key file and
+backups side by side, and types commands meant for the other side: each wrong pick is named by the
+file's content ("是乡镇导出的同步包…") with the command it belongs to, never with English from a
+decoder or SQLite; county-only commands refuse a township ledger and township steps refuse the county
+database, non-zero and in Chinese; ``sync status`` on the county shows the county's side only."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import main
+from services.county.receive import receive as receive_usb
+from services.sync import state
+from tests.county.conftest import Desk, edit_phone, first_member
+
+ENGLISH = ("codec", "file is not a database", "Traceback", "Error:", "utf-8")
+
+
+def run(db: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main.main(["--db", str(db), *argv])
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+@pytest.fixture
+def stick(shared_desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Path]:
+    """One file of each kind: a package, an acknowledgement, the county key file, a database backup."""
+    key = tmp_path / "county-key.json"
+    code, said = run(tmp_path / "new-county.sqlite", capsys, "county", "init", str(tmp_path / "c.sqlite"), "--key-file", str(key))  # fmt: skip
+    assert code == 0 and key.exists(), said
+    files = {
+        "package": sorted(shared_desk.usb.glob("*.ltpkg"))[0],
+        "ack": sorted(shared_desk.usb.glob("*.ltack"))[0],
+        "county_key": key,
+        "database": shared_desk.t01.folder / "ledger.sqlite",
+    }
+    disguised = tmp_path / "回执.ltack"  # a package renamed: the content decides, not the name
+    shutil.copyfile(files["package"], disguised)
+    files["disguised"] = disguised
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(200, 256)) * 4)
+    files["junk"] = junk
+    return files
+
+
+def test_a_file_given_to_the_wrong_township_command_is_named_with_the_right_command(
+    shared_desk: Desk, stick: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    town = shared_desk.t01.folder / "ledger.sqlite"
+    cases = [
+        (("sync", "ack", stick["package"]), "是乡镇导出的同步包", "county receive"),
+        (("sync", "ack", stick["disguised"]), "是乡镇导出的同步包", "sync verify"),
+        (("sync", "ack", stick["county_key"]), "是县级公钥文件", "sync key county-set"),
+        (("sync", "key", "county-set", stick["package"]), "是乡镇导出的同步包", "不是县级公钥文件"),
+        (("sync", "key", "county-set", stick["ack"]), "是县里出具的回执", "sync ack"),
+        (("sync", "key", "county-set", stick["junk"]), "不是县级公钥文件", "内容无法识别"),
+        (("sync", "verify", stick["county_key"]), "是县级公钥文件", "sync key county-set"),
+        (("sync", "verify", stick["ack"]), "是县里出具的回执", "sync ack"),
+        (("restore", stick["package"]), "是乡镇导出的同步包", "不是台账数据库文件"),
+        (("restore", stick["junk"]), "不是台账数据库文件", "内容无法识别"),
+        (("sync", "export", stick["county_key"]), "是一个文件（县级公钥文件）", "不是文件夹"),
+    ]
+    for argv, what, hint in cases:
+        code, said = run(town, capsys, *map(str, argv))
+        assert code != 0, (argv, said)
+        assert what in said and hint in said, (argv, said)
+        assert "已损坏" not in said and not any(e in said for e in ENGLISH), (argv, said)
+
+
+def test_county_only_commands_refuse_a_township_ledger_in_chinese(
+    shared_desk: Desk, stick: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    town = shared_desk.t01.folder / "ledger.sqlite"
+    for argv in (
+        ("county", "pending"),
+        ("sync", "device", "list"),
+        ("sync", "device", "approve", "0123456789abcdef"),
+        ("sync", "device", "revoke", "0123456789abcdef"),
+        ("sync", "import", str(stick["package"])),
+    ):
+        code, said = run(town, capsys, *argv)
+        assert code != 0, (argv, said)
+        assert "只能在县级接收数据库上使用，本数据库是乡镇台账库" in said, (argv, said)
+        assert "county-generate" not in said  # a township is never told to become a county
+
+
+def test_township_steps_refuse_the_county_database_and_say_what_the_county_does(
+    shared_desk: Desk, stick: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    county = shared_desk.db.path
+    assert county is not None
+    code, said = run(county, capsys, "sync", "ack", str(stick["ack"]))
+    assert code != 0 and "这是县级接收数据库" in said and "county receive" in said, said
+    assert "另一台设备" not in said
+    code, said = run(county, capsys, "sync", "export", str(tmp_path))
+    assert code != 0 and "这是县级接收数据库" in said and "乡镇电脑上的操作" in said, said
+    assert not list(tmp_path.glob("*.ltpkg"))
+    code, said = run(county, capsys, "sync", "key", "county-set", str(stick["package"]))
+    assert code != 0 and "是乡镇导出的同步包" in said and "county receive" in said, said
+
+
+def test_county_status_shows_receipts_only_and_explains_a_laptop_with_two_generations(
+    desk: Desk, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # T01's laptop restores a backup (a new generation) and sends again.
+    with desk.t01.db.transaction("clerk") as s:
+        state.new_generation(s, "restore")
+    edit_phone(desk.t01.db, first_member(desk.t01.db), "13900000009")
+    usb = tmp_path / "after-restore"
+    usb.mkdir()
+    desk.t01.export(usb, full=True)
+    receive_usb(desk.db, usb)
+    county = desk.db.path
+    assert county is not None
+    code, said = run(county, capsys, "sync", "status")
+    assert code == 0, said
+    assert "县级接收数据库" in said and "待确认冲突" in said
+    for township_line in ("本库设备号", "待同步更改", "上次导出", "县里已确认到", "县级公钥："):
+        assert township_line not in said, said
+    assert "2 代数据" in said and "恢复过备份或用了复制的数据库" in said, said
+    assert "第 1 代" in said and "第 2 代" in said
