@@ -151,6 +151,11 @@ def sync_export(args: argparse.Namespace, ctx: Context) -> int:
         )
         if result.missing_attachments:
             print(f"注意：{len(result.missing_attachments)} 个附件文件在本机找不到，未能放入包中。")
+        if not result.encrypted:
+            print(
+                "注意：这个包没有加密（本机还没有配置县级公钥），县里会拒收。请先用 "
+                "`sync key county-set 县级公钥文件`（县里建库时写出的 county-key.json）配置县级公钥，再重新导出。"
+            )
     return 0
 
 

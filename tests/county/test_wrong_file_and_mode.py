@@ -10,8 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
 
 import main
+from gui.main_window import MainWindow
 from services.county.receive import receive as receive_usb
 from services.sync import state
 from tests.county.conftest import Desk, edit_phone, first_member
@@ -122,3 +125,22 @@ def test_county_status_shows_receipts_only_and_explains_a_laptop_with_two_genera
         assert township_line not in said, said
     assert "2 代数据" in said and "恢复过备份或用了复制的数据库" in said, said
     assert "第 1 代" in said and "第 2 代" in said
+
+
+def _menu_texts(window) -> list[str]:  # type: ignore[no-untyped-def]
+    return [a.text() for menu in window.menus.values() for a in menu.actions()]
+
+
+def test_county_window_has_no_township_sync_entry_or_status_line(
+    app: QApplication, qtbot: QtBot, shared_desk: Desk
+) -> None:
+    county = MainWindow(shared_desk.db)
+    qtbot.addWidget(county)
+    assert "数据同步…" not in _menu_texts(county)
+    assert not hasattr(county, "sync_status_label")
+    status = " ".join(w.text() for w in county.statusBar().findChildren(QLabel))
+    assert "尚未收到县里回执" not in status and "待送达" not in status
+    town = MainWindow(shared_desk.t01.db)
+    qtbot.addWidget(town)
+    assert "数据同步…" in _menu_texts(town)
+    assert "同步：" in town.sync_status_label.text()
