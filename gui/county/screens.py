@@ -620,10 +620,20 @@ class PendingTab(QWidget):
             ["乡镇", "最近收到的包", "收到时间（本地）", "暂存的包", "缺少的更改", "应告知乡镇 / 应办理"],
             "pendingTable",
         )
+        # The instruction is a sentence or two: wrapped in its cell, whole in the tooltip, and the
+        # selected row's instruction in full (selectable, to read out or copy) below the table.
+        self.table.setWordWrap(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.currentCellChanged.connect(lambda *_a: self._show_detail())
         self.summary = QLabel()
+        self.detail = QLabel()
+        self.detail.setObjectName("pendingDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
         self.setFocusProxy(self.table)
         self._lazy = ops.LazyRefresh(self, self.refresh)
         ops.bus().changed.connect(self._on_changed)
@@ -653,8 +663,27 @@ class PendingTab(QWidget):
                 rows.append([name, last, when, h.file_name, waits, t.instruction])
                 data.append(t.code)
         fill(self.table, rows, data)
+        last_col = self.table.columnCount() - 1
+        for r, row in enumerate(rows):
+            item = self.table.item(r, last_col)
+            if item is not None:
+                item.setToolTip(row[last_col])
+        self.table.resizeRowsToContents()
+        if rows:
+            self.table.selectRow(0)
+        self._show_detail()
         self.summary.setText(
             f"乡镇 {len(towns)} 个，暂存待补的包 {held} 个。"
             if held
             else f"乡镇 {len(towns)} 个，没有暂存的包。"
         )
+
+    def _show_detail(self) -> None:
+        """The selected township's instruction in full below the table."""
+        row = self.table.currentRow()
+        item = self.table.item(row, self.table.columnCount() - 1) if row >= 0 else None
+        town = self.table.item(row, 0) if row >= 0 else None
+        if item is None or town is None:
+            self.detail.setText("")
+            return
+        self.detail.setText(f"{town.text()}：{item.text()}")
