@@ -109,6 +109,13 @@ def init_cmd(args: argparse.Namespace, ctx: Context) -> int:
         )
     if info["key_file"]:
         print(f"请把公钥文件 {info['key_file']} 发给各乡镇，在乡镇电脑上运行 `sync key county-set 文件`。")
+    else:
+        print(
+            "还没有写出给乡镇的县级公钥文件。下一步：插入 U 盘，运行 "
+            f"`county init {args.target} --key-file U盘路径/county-key.json`"
+            "（沿用本机已有的县级密钥，不会生成新密钥），再把这个文件交给各乡镇，"
+            "在乡镇电脑的“数据同步”窗口点“导入县级公钥文件…”（或运行 `sync key county-set 文件`）。"
+        )
     from services.sync.crypto import county_key_path
 
     print(

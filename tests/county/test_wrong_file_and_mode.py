@@ -144,3 +144,17 @@ def test_county_window_has_no_township_sync_entry_or_status_line(
     qtbot.addWidget(town)
     assert "数据同步…" in _menu_texts(town)
     assert "同步：" in town.sync_status_label.text()
+
+
+def test_county_init_without_a_key_file_says_how_to_write_one_and_rerunning_writes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "county.sqlite"
+    code, said = run(target, capsys, "county", "init", str(target), "--name", "青塬县")
+    assert code == 0, said
+    assert "还没有写出给乡镇的县级公钥文件" in said and "--key-file" in said and "不会生成新密钥" in said
+    key = tmp_path / "county-key.json"
+    code, again = run(target, capsys, "county", "init", str(target), "--key-file", str(key))
+    assert code == 0 and key.exists(), again
+    fingerprint = said.split("县级密钥指纹：", 1)[1][:16]
+    assert f"县级密钥指纹：{fingerprint}" in again  # the same key, now in a file for the townships

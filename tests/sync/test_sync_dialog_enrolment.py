@@ -37,7 +37,11 @@ def test_dialog_shows_this_laptops_fingerprint_as_the_county_reads_it(
 
 
 def test_loading_the_county_key_file_pins_it_and_a_different_one_asks_first(
-    qapp: QApplication, qtbot: QtBot, make_town, tmp_path: Path, boxes: Boxes
+    qapp: QApplication,
+    qtbot: QtBot,
+    make_town,
+    tmp_path: Path,
+    boxes: Boxes,  # noqa: F811
 ) -> None:
     create_app()
     town = make_town("T01")
@@ -62,7 +66,11 @@ def test_loading_the_county_key_file_pins_it_and_a_different_one_asks_first(
 
 
 def test_a_package_picked_as_the_county_key_or_as_an_ack_is_named_and_changes_nothing(
-    qapp: QApplication, qtbot: QtBot, make_town, tmp_path: Path, boxes: Boxes
+    qapp: QApplication,
+    qtbot: QtBot,
+    make_town,
+    tmp_path: Path,
+    boxes: Boxes,  # noqa: F811
 ) -> None:
     create_app()
     town = make_town("T01")
