@@ -197,6 +197,12 @@ class SyncDialog(QDialog):
         if not folder:
             self.result_label.setText("请先选择保存同步包的文件夹（U 盘）。")
             return
+        from services.sync.filekind import not_a_folder
+
+        problem = not_a_folder(Path(folder))
+        if problem:
+            self.result_label.setText(problem)
+            return
         full = self.full_check.isChecked()
         self.export_button.setEnabled(False)
         self.result_label.setText("正在导出…")

@@ -57,11 +57,6 @@ def backup_auto(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def restore_file(args: argparse.Namespace, ctx: Context) -> int:
-    from services.sync.filekind import wrong_file
-
-    wrong = wrong_file(Path(args.file), "database")  # a package or key file picked from the stick
-    if wrong:
-        raise BackupError(wrong)
     if args.without_opening:
         path = Path(ctx.db_target)
         if "://" in ctx.db_target:

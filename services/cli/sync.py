@@ -126,15 +126,12 @@ def _wrong(path: Path, expected: str, ctx: Context) -> None:
 
 def sync_export(args: argparse.Namespace, ctx: Context) -> int:
     from services.county.mode import refuse_on_county
-    from services.sync.filekind import WHAT, sniff
+    from services.sync.filekind import not_a_folder
 
     refuse_on_county(ctx.db(), "导出同步包", "`county receive 文件夹` 接收乡镇的同步包")
-    if args.outdir.exists() and not args.outdir.is_dir():
-        kind = sniff(args.outdir)
-        what = f"（{WHAT[kind]}）" if kind in ("package", "ack", "county_key", "database") else ""
-        raise SyncError(
-            f"{args.outdir} 是一个文件{what}，不是文件夹。同步包要导出到文件夹：请选择 U 盘上的文件夹，如 {args.outdir.parent}。"
-        )
+    problem = not_a_folder(args.outdir)
+    if problem:
+        raise SyncError(problem)
     try:
         result = export_package(ctx.db(), args.outdir, full=args.full, user=ctx.user, progress=_progress_bar)
     except NothingToSync as exc:  # not a failure: everything has reached the county already

@@ -100,6 +100,16 @@ def wrong_file(path: Path, expected: str, *, county: bool = False) -> str | None
     return f"{path.name} 是{WHAT[kind]}，不是{wanted}。{_use(kind, path.name, county)}"
 
 
+def not_a_folder(path: Path) -> str | None:
+    """The message when an export target is an existing file (the county key file picked instead of
+    the stick's folder), naming what the file is; None for a folder or a path not there yet."""
+    if not path.exists() or path.is_dir():
+        return None
+    kind = sniff(path)
+    what = f"（{WHAT[kind]}）" if kind in ("package", "ack", "county_key", "database") else ""
+    return f"{path} 是一个文件{what}，不是文件夹。同步包要导出到文件夹：请选择 U 盘上的文件夹，如 {path.parent}。"
+
+
 def county_key_fingerprints(path: Path) -> dict[str, str]:
     """``{"key_id", "signer_key_id"}`` of a county key file, read without configuring it (the
     数据同步 window shows the new fingerprint before replacing a pinned one). Raises ``KeyMissing``

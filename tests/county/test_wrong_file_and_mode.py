@@ -158,3 +158,27 @@ def test_county_init_without_a_key_file_says_how_to_write_one_and_rerunning_writ
     assert code == 0 and key.exists(), again
     fingerprint = said.split("县级密钥指纹：", 1)[1][:16]
     assert f"县级密钥指纹：{fingerprint}" in again  # the same key, now in a file for the townships
+
+
+def test_package_file_name_carries_the_local_time_the_format_document_states(
+    shared_desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+    import time
+    from datetime import datetime
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        usb = tmp_path / "usb"
+        usb.mkdir()
+        made = shared_desk.t03.export(usb, full=True)
+        stamp = re.search(r"_(\d{8}-\d{6})\.ltpkg$", made.file_name)
+        assert stamp is not None
+        shown = datetime.strptime(stamp.group(1), "%Y%m%d-%H%M%S")
+        assert abs((shown - datetime.now()).total_seconds()) < 120  # local clock, not UTC (8 h apart)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    spec = (Path(__file__).parents[2] / "docs" / "sync-package.md").read_text(encoding="utf-8")
+    assert "**local time**" in spec.split("## File name", 1)[1].split("##", 1)[0]

@@ -101,3 +101,18 @@ def test_an_unencrypted_export_warns_that_the_county_will_refuse_it(
         ops.wait_idle()
     said = dialog.result_label.text()
     assert "没有加密" in said and "县里会拒收" in said and "导入县级公钥文件" in said
+
+
+def test_exporting_to_a_file_instead_of_a_folder_says_what_the_file_is(
+    qapp: QApplication, qtbot: QtBot, make_town, tmp_path: Path
+) -> None:
+    create_app()
+    town = make_town("T01")
+    key, _key_id = key_file(tmp_path, "county-key.json")
+    dialog = SyncDialog(town.db)
+    qtbot.addWidget(dialog)
+    dialog.folder_edit.setText(str(key))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    said = dialog.result_label.text()
+    assert "是一个文件（县级公钥文件）" in said and "不是文件夹" in said
+    assert sync_status(town.db)["last_export"] is None
