@@ -137,12 +137,14 @@ def test_county_window_has_no_township_sync_entry_or_status_line(
     county = MainWindow(shared_desk.db)
     qtbot.addWidget(county)
     assert "数据同步…" not in _menu_texts(county)
+    assert "同步操作说明…" in [a.text() for a in county.menus["帮助"].actions()]
     assert not hasattr(county, "sync_status_label")
     status = " ".join(w.text() for w in county.statusBar().findChildren(QLabel))
     assert "尚未收到县里回执" not in status and "待送达" not in status
     town = MainWindow(shared_desk.t01.db)
     qtbot.addWidget(town)
     assert "数据同步…" in _menu_texts(town)
+    assert "同步操作说明…" in [a.text() for a in town.menus["帮助"].actions()]
     assert "同步：" in town.sync_status_label.text()
 
 
