@@ -84,6 +84,9 @@ def test_every_township_record_command_is_refused_on_a_county_database(
         "新增“乡镇": ("township add", "T09", "新乡镇"),
         "新增“党组织": ("branch add --township", township.code, "B99", "新支部"),
         "生成演示数据": ("demo --scale small --quiet",),
+        "修改“乡镇": ("township edit", township.code, "--name", "改名镇"),
+        "修改“党组织": ("branch edit", where, "--name", "改名支部"),
+        "新增“党小组": ("group add --branch", where, "--name", "第九党小组"),
     }
     for named, (head, *rest) in commands.items():
         code, out, err = run(path, capsys, *head.split(), *rest)
