@@ -47,3 +47,25 @@ def test_a_refused_package_names_its_township_from_the_file_name(desk: Desk, tmp
     [result] = receipt.packages
     assert result.status == "rejected"
     assert result.township_code == package.name.split("_")[0]
+
+
+def test_a_device_approved_on_the_command_line_shows_a_readable_handler(
+    app: QApplication, qtbot: QtBot, desk: Desk
+) -> None:
+    import main
+    from gui.county.screens import DevicesTab
+    from services.sync import enrollment
+
+    pending = next(v for v in enrollment.list_devices(desk.db) if v.status == "pending")
+    path = desk.db.path
+    assert path is not None
+    assert main.main(["--db", str(path), "sync", "device", "approve", pending.key_id]) == 0
+    window = MainWindow(desk.db)
+    qtbot.addWidget(window)
+    assert window.select_tab_title("设备登记")
+    tab = window.tabs.currentWidget()
+    assert isinstance(tab, DevicesTab)
+    header = [tab.table.horizontalHeaderItem(c).text() for c in range(tab.table.columnCount())]
+    column = header.index("处理人")
+    row = next(r for r in range(tab.table.rowCount()) if tab.table.item(r, 0).text() == pending.key_id)
+    assert tab.table.item(row, column).text() == "命令行（未登录）"

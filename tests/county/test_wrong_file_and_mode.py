@@ -184,3 +184,13 @@ def test_package_file_name_carries_the_local_time_the_format_document_states(
         time.tzset()
     spec = (Path(__file__).parents[2] / "docs" / "sync-package.md").read_text(encoding="utf-8")
     assert "**local time**" in spec.split("## File name", 1)[1].split("##", 1)[0]
+
+
+def test_an_unencrypted_export_on_the_command_line_warns_the_county_will_refuse_it(
+    shared_desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    code, said = run(shared_desk.t03.folder / "ledger.sqlite", capsys, "sync", "export", str(usb), "--full")
+    assert code == 0, said
+    assert "未加密" in said and "县里会拒收" in said and "sync key county-set" in said
