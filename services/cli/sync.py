@@ -526,7 +526,10 @@ def key_county_generate(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def key_county_set(args: argparse.Namespace, ctx: Context) -> int:
+    from services.sync.filekind import county_key_fingerprints
+
     _wrong(args.file, "county_key", ctx)
+    county_key_fingerprints(args.file)  # a damaged key file is named in Chinese before anything is set
     info = keys.county_set(ctx.db(), args.file, user=ctx.user)
     emit(
         info if args.json else f"已配置县级公钥（指纹 {info['key_id']}），此后导出的同步包都会加密。",

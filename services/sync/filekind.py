@@ -93,8 +93,8 @@ def wrong_file(path: Path, expected: str, *, county: bool = False) -> str | None
     wanted = WHAT.get(expected, expected).split("（", 1)[0]
     if kind == "folder":
         return f"{path} 是一个文件夹，不是{wanted}。请选择文件。"
-    if kind == "other":
-        if expected in ("county_key", "database"):
+    if kind == "other":  # a database's or an ack's own reader names the damage better
+        if expected == "county_key":
             return f"{path.name} 不是{wanted}（内容无法识别）。请选择正确的文件。"
         return None
     return f"{path.name} 是{WHAT[kind]}，不是{wanted}。{_use(kind, path.name, county)}"

@@ -43,6 +43,9 @@ def stick(shared_desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str])
     disguised = tmp_path / "回执.ltack"  # a package renamed: the content decides, not the name
     shutil.copyfile(files["package"], disguised)
     files["disguised"] = disguised
+    broken_key = tmp_path / "county-key-cut.json"  # the key file cut short on the stick
+    broken_key.write_bytes(key.read_bytes()[:120])
+    files["broken_key"] = broken_key
     junk = tmp_path / "junk.bin"
     junk.write_bytes(bytes(range(200, 256)) * 4)
     files["junk"] = junk
@@ -63,14 +66,20 @@ def test_a_file_given_to_the_wrong_township_command_is_named_with_the_right_comm
         (("sync", "verify", stick["county_key"]), "是县级公钥文件", "sync key county-set"),
         (("sync", "verify", stick["ack"]), "是县里出具的回执", "sync ack"),
         (("restore", stick["package"]), "是乡镇导出的同步包", "不是台账数据库文件"),
-        (("restore", stick["junk"]), "不是台账数据库文件", "内容无法识别"),
+        (("restore", stick["junk"]), "不是有效的数据库文件", "或已损坏，不能恢复"),
         (("sync", "export", stick["county_key"]), "是一个文件（县级公钥文件）", "不是文件夹"),
+        (("sync", "key", "county-set", stick["broken_key"]), "县级公钥文件", "已损坏"),
     ]
     for argv, what, hint in cases:
         code, said = run(town, capsys, *map(str, argv))
         assert code != 0, (argv, said)
         assert what in said and hint in said, (argv, said)
-        assert "已损坏" not in said and not any(e in said for e in ENGLISH), (argv, said)
+        assert ("已损坏" not in said or "已损坏" in hint) and not any(e in said for e in ENGLISH), (
+            argv,
+            said,
+        )
+    code, said = run(stick["package"], capsys, "member", "list")  # a package opened as the ledger
+    assert code != 0 and "是乡镇导出的同步包" in said and "未做任何改动" in said, said
 
 
 def test_county_only_commands_refuse_a_township_ledger_in_chinese(
