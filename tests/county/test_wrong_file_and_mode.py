@@ -145,7 +145,7 @@ def test_county_window_has_no_township_sync_entry_or_status_line(
 ) -> None:
     county = MainWindow(shared_desk.db)
     qtbot.addWidget(county)
-    assert "数据同步…" not in _menu_texts(county)
+    assert "数据同步…" not in _menu_texts(county) and "县里的通知和手册包…" not in _menu_texts(county)
     assert "同步操作说明…" in [a.text() for a in county.menus["帮助"].actions()]
     assert not hasattr(county, "sync_status_label")
     status = " ".join(w.text() for w in county.statusBar().findChildren(QLabel))
