@@ -20,6 +20,7 @@ from gui.printing import actions as print_actions
 from gui.reports import view as reports_view
 from gui.roster import view as roster_view
 from gui.sync import dialog as sync_dialog
+from gui.sync import guide as sync_guide
 from gui.sync import notices as sync_notices
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ SCREENS: tuple[Install, ...] = (
     handbook_view.install,
     sync_dialog.install,
     sync_notices.install,
+    sync_guide.install,
     print_actions.install,
     org_setup.install,
     reports_view.install,

@@ -224,6 +224,26 @@ class _Names:
         return row_id[:8]
 
 
+CLI_USER = "cli"  # the command line's user when no --user is given (main.py)
+
+
+def actor_label(username: str) -> str:
+    """Who did something, as a clerk reads it: the command line's default user ``cli`` is
+    命令行（未登录）, nobody is —, an account's name as it is."""
+    name = (username or "").strip()
+    if not name:
+        return "—"
+    if name == CLI_USER:
+        return "命令行（未登录）"
+    return name
+
+
+def record_label(session: Session, table: str, row_id: str) -> str:
+    """What one row is called (a member's name, a meeting's date and type, a branch's name …);
+    ``（已不存在的记录 …）`` when it is gone, the id when the table names nothing."""
+    return _Names(session).of(table, row_id)
+
+
 @dataclass(frozen=True)
 class ReadableEntry:
     """One audit entry in words: ``table`` (Chinese), ``record`` (what it is about), ``text``."""

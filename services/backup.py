@@ -285,6 +285,11 @@ def inspect_backup(path: Path) -> BackupInfo:
     """Check a file before restoring it; raises ``BackupError`` saying what is wrong."""
     if not path.is_file():
         raise BackupError(f"找不到备份文件：{path}。")
+    from services.sync.filekind import wrong_file
+
+    wrong = wrong_file(path, "database")  # a package or key file picked from the same stick
+    if wrong:
+        raise BackupError(wrong)
     try:
         with contextlib.closing(sqlite3.connect(_ro_uri(path), uri=True)) as conn:
             status = _integrity(conn)
@@ -295,7 +300,7 @@ def inspect_backup(path: Path) -> BackupInfo:
                 raise BackupError(f"{path.name} 不是支部台账的数据库备份。")
             rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
     except sqlite3.Error as exc:
-        raise BackupError(f"{path.name} 不是有效的数据库文件（{exc}），不能恢复。") from exc
+        raise BackupError(f"{path.name} 不是有效的数据库文件或已损坏，不能恢复。请换一份备份。") from exc
     except (OSError, ValueError) as exc:
         raise BackupError(f"无法读取备份文件 {path.name}：{exc}。") from exc
     if len(rows) != 1 or not isinstance(rows[0][0], str):

@@ -536,6 +536,11 @@ def inspect_sqlite_file(path: Path, *, create_if_empty: bool = False) -> bool:
             return False
         raise EmptyDatabaseFile(empty_msg + "（命令行请加 --new-ledger 确认新建）")
     if head != SQLITE_HEADER:
+        from services.sync.filekind import wrong_file  # a package or key file picked from the stick
+
+        named = wrong_file(path, "database")
+        if named:
+            raise DatabaseError(f"{named}未做任何改动。")
         raise DatabaseError(
             f"{path} 不是支部台账的数据库文件（也不是 SQLite 数据库），未做任何改动。{restore_hint(path)}"
         )
@@ -545,7 +550,7 @@ def inspect_sqlite_file(path: Path, *, create_if_empty: bool = False) -> bool:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.Error as exc:
         raise DatabaseError(
-            f"{path} 无法作为数据库读取（{exc}），未做任何改动。{restore_hint(path)}"
+            f"{path} 无法作为数据库读取（文件已损坏或不完整），未做任何改动。{restore_hint(path)}"
         ) from exc
     if not tables:
         if create_if_empty and not read_only:
@@ -618,6 +623,9 @@ def open_database(target: str | Path, *, migrate_now: bool = True, create_if_emp
         from services.backup import record_pending_restore  # backup imports this module
 
         record_pending_restore(database)
+        from services.county.mode import guard_if_county  # county mode imports this module
+
+        guard_if_county(database)  # a county database: township records are read-only on every path
     return database
 
 

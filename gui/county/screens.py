@@ -5,11 +5,11 @@ Thin: every read and write goes through ``gui.ops`` to ``services.county`` / ``s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -32,7 +32,8 @@ from gui.widgets import files
 from gui.widgets.tables import DATA_ROLE as _DATA
 from gui.widgets.tables import fill, make_table, row_data, row_data_at
 from services import localtime
-from services.county import actions
+from services.audit_labels import actor_label
+from services.county import actions, conflict_text
 from services.county.pending import pending_by_township
 from services.county.receive import STATUS_LABELS, FolderReceipt, PackageResult, receive
 from services.errors import LedgerError
@@ -40,8 +41,11 @@ from services.ledgers.schema import TABLE_LABELS
 from services.sync import enrollment
 from services.sync.conflicts import STATUS as CONFLICT_STATUS
 from services.sync.conflicts import ConflictView, choosable_fields, list_conflicts
+from services.sync.wording import numbers
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from gui.main_window import MainWindow
 
 DIFFERS = "#fbd99b"  # a field whose two versions differ
@@ -249,7 +253,7 @@ class DevicesTab(QWidget):
                     local_of_iso(v.requested_at),
                     str(v.held) if v.held else "",
                     v.device_id[:8],
-                    v.decided_by,
+                    actor_label(v.decided_by) if v.decided_at else "",
                     local_of_iso(v.decided_at),
                 ]
                 for v in views
@@ -367,16 +371,6 @@ class DevicesTab(QWidget):
 # --- 冲突 ----------------------------------------------------------------------------------------
 
 
-def _who_when(row: dict[str, Any]) -> str:
-    who = str(row.get("updated_by") or "—")
-    when = row.get("updated_at")
-    try:
-        shown = localtime.show(datetime.fromisoformat(str(when))) if when else "—"
-    except ValueError:
-        shown = str(when)
-    return f"{who}，{shown}"
-
-
 class ConflictsTab(QWidget):
     """The conflict queue; the selected conflict's two versions side by side, differing fields
     highlighted, with who changed each version when; keep the current result or the other version, or
@@ -387,11 +381,21 @@ class ConflictsTab(QWidget):
         self.window_ = window
         self.db = window.db
         self.queue = make_table(["编号", "数据", "记录", "状态", "发现时间（本地）"], "conflictQueue")
+        self.queue.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.queue.horizontalHeader().setStretchLastSection(True)
         self.queue.currentCellChanged.connect(lambda *_a: self._show_selected())
         self.sides = make_table(["字段", "当前版本", "另一版本"], "conflictSides")
         self.sides.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.heading = QLabel("选中左边的一条冲突查看两个版本。")
         self.heading.setWordWrap(True)
+        # Which version is which (device, generation, time): here in full, the column titles stay short.
+        self.versions = QLabel()
+        self.versions.setObjectName("conflictVersions")
+        self.versions.setWordWrap(True)
+        self.warning = QLabel()
+        self.warning.setObjectName("conflictWarning")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #a00;")
         self.keep_button = QPushButton("保留当前版本(&K)")
         self.other_button = QPushButton("改用另一版本(&O)")
         self.merge_button = QPushButton("按勾选的字段合并(&M)")
@@ -405,7 +409,9 @@ class ConflictsTab(QWidget):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(self.heading)
+        rl.addWidget(self.versions)
         rl.addWidget(self.sides, 1)
+        rl.addWidget(self.warning)
         buttons = QHBoxLayout()
         buttons.addWidget(self.keep_button)
         buttons.addWidget(self.other_button)
@@ -432,9 +438,14 @@ class ConflictsTab(QWidget):
             self._lazy.request()
 
     def refresh(self) -> None:
-        views = ops.run_read(self, self.db, lambda s: list_conflicts(s, include_resolved=True))
-        if views is None:
+        def read(s: Session) -> tuple[list[ConflictView], dict[int, ConflictText]]:
+            found = list_conflicts(s, include_resolved=True)
+            return found, {v.id: ConflictText.of(s, v) for v in found}
+
+        got = ops.run_read(self, self.db, read)
+        if got is None:
             return
+        views, self.texts = got
         views.sort(key=lambda v: (v.status != "open", v.id))
         self.views = views
         fill(
@@ -443,7 +454,7 @@ class ConflictsTab(QWidget):
                 [
                     f"#{v.id}",
                     TABLE_LABELS.get(v.table, v.table),
-                    _record_name(v),
+                    self.texts[v.id].name,
                     CONFLICT_STATUS.get(v.status, v.status),
                     localtime.show(v.detected_at),
                 ]
@@ -478,35 +489,37 @@ class ConflictsTab(QWidget):
         self.merge_button.setEnabled(is_open)
         if v is None:
             self.sides.setRowCount(0)
+            self.versions.setText("")
+            self.warning.setText("")
             self.heading.setText("没有同步冲突。" if not self.views else "选中左边的一条冲突查看两个版本。")
             return
+        text = self.texts[v.id]
         self.heading.setText(
-            f"冲突 #{v.id}：{TABLE_LABELS.get(v.table, v.table)} {_record_name(v)}（{CONFLICT_STATUS.get(v.status, v.status)}）。"
-            "“当前版本”是现在县里数据库中的内容（较晚修改者优先），“另一版本”是被替下的内容。"
+            f"冲突 #{v.id}：{TABLE_LABELS.get(v.table, v.table)}“{text.name}”（{CONFLICT_STATUS.get(v.status, v.status)}）。"
+            + conflict_text.GUIDE
         )
-        self.sides.setHorizontalHeaderLabels(
-            [
-                "字段",
-                f"当前版本（设备 {v.winner_device[:8]}：{_who_when(v.winner)}）",
-                f"另一版本（设备 {v.loser_device[:8]}：{_who_when(v.loser)}）",
-            ]
-        )
-        keys = sorted(set(v.winner) | set(v.loser))
-        differ = {k for k, _a, _b in v.differences}
+        self.versions.setText(f"{text.current_title}\n{text.other_title}")
+        self.warning.setText(text.warning if is_open else "")
+        self.sides.setHorizontalHeaderLabels(["字段", "当前版本", "另一版本"])
+        for col, tip in ((1, text.current_title), (2, text.other_title)):
+            header = self.sides.horizontalHeaderItem(col)
+            if header is not None:
+                header.setToolTip(tip)
+        lines = text.lines
         fill(
             self.sides,
-            [[k, _text(v.winner.get(k)), _text(v.loser.get(k))] for k in keys],
-            keys,
+            [[line.label, line.current, line.other] for line in lines],
+            [line.key for line in lines],
         )
         choosable = set(choosable_fields(v)) if is_open else set()
-        for row, k in enumerate(keys):
-            if k in differ:
+        for row, line in enumerate(lines):
+            if line.differs:
                 for col in range(3):
                     item = self.sides.item(row, col)
                     if item is not None:
                         item.setBackground(QBrush(QColor(DIFFERS)))
             other = self.sides.item(row, 2)
-            if k in choosable and other is not None:  # tick: take this field from the other version
+            if line.key in choosable and other is not None:  # tick: take this field from the other version
                 other.setFlags(other.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 other.setCheckState(Qt.CheckState.Unchecked)
                 other.setToolTip("勾选：合并时这一字段用另一版本")
@@ -536,6 +549,8 @@ class ConflictsTab(QWidget):
             self.result.setText("请先在“另一版本”一栏勾选要采用的字段；全部保留当前版本请按“保留当前版本”。")
             return
 
+        if not self._confirm_side_effect(v, fields):
+            return
         self._decide(lambda: actions.merge_conflict(self.db, v.id, fields, user=ops.current_user()))
 
     def resolve(self, keep: str) -> None:
@@ -543,7 +558,23 @@ class ConflictsTab(QWidget):
         if v is None:
             self.result.setText("请先选中一条冲突。")
             return
+        if keep == "other" and not self._confirm_side_effect(v, None):
+            return
         self._decide(lambda: actions.resolve_conflict(self.db, v.id, keep, user=ops.current_user()))
+
+    def _confirm_side_effect(self, v: ConflictView, fields: list[str] | None) -> bool:
+        """Ask before taking the other version deletes or restores the record (``fields`` None: all)."""
+        warning = ops.run_read(self, self.db, lambda s: conflict_text.choice_warning(s, v, fields))
+        if not warning:
+            return True
+        sure = QMessageBox.question(
+            self,
+            "改用另一版本",
+            f"{warning}\n确定要这样处理吗？",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return sure == QMessageBox.StandardButton.Yes
 
     def _decide(self, job: Callable[[], ConflictView]) -> None:
         """Run one conflict decision (its own audited transaction), then say what became of it."""
@@ -555,20 +586,27 @@ class ConflictsTab(QWidget):
         ops.run_job(self, job, done, background=False, db=self.db)
 
 
-def _record_name(v: ConflictView) -> str:
-    row = v.winner or v.loser
-    for key in ("name", "title", "topic", "code"):
-        if row.get(key):
-            return str(row[key])
-    return v.row_id[:8]
+@dataclass(frozen=True)
+class ConflictText:
+    """What the 冲突 tab shows of one conflict, read in the same session as the list
+    (``services.county.conflict_text``: Chinese labels, decoded values, versions told apart)."""
 
+    name: str
+    current_title: str
+    other_title: str
+    lines: list[conflict_text.FieldLine]
+    warning: str
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    @classmethod
+    def of(cls, s: Session, v: ConflictView) -> ConflictText:
+        current, other = conflict_text.version_titles(s, v)
+        return cls(
+            conflict_text.record_name(s, v),
+            current,
+            other,
+            conflict_text.field_lines(s, v),
+            conflict_text.choice_warning(s, v),
+        )
 
 
 # --- 待补 ----------------------------------------------------------------------------------------
@@ -586,10 +624,20 @@ class PendingTab(QWidget):
             ["乡镇", "最近收到的包", "收到时间（本地）", "暂存的包", "缺少的更改", "应告知乡镇 / 应办理"],
             "pendingTable",
         )
+        # The instruction is a sentence or two: wrapped in its cell, whole in the tooltip, and the
+        # selected row's instruction in full (selectable, to read out or copy) below the table.
+        self.table.setWordWrap(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.currentCellChanged.connect(lambda *_a: self._show_detail())
         self.summary = QLabel()
+        self.detail = QLabel()
+        self.detail.setObjectName("pendingDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
         self.setFocusProxy(self.table)
         self._lazy = ops.LazyRefresh(self, self.refresh)
         ops.bus().changed.connect(self._on_changed)
@@ -616,15 +664,34 @@ class PendingTab(QWidget):
             for h in t.held:
                 held += 1
                 waits = (
-                    f"第 {h.missing_from}–{h.missing_to} 号"
+                    numbers(h.missing_from, h.missing_to)
                     if h.reason == "gap"
                     else f"待登记设备 {h.key_id}"
                 )
                 rows.append([name, last, when, h.file_name, waits, t.instruction])
                 data.append(t.code)
         fill(self.table, rows, data)
+        last_col = self.table.columnCount() - 1
+        for r, row in enumerate(rows):
+            item = self.table.item(r, last_col)
+            if item is not None:
+                item.setToolTip(row[last_col])
+        self.table.resizeRowsToContents()
+        if rows:
+            self.table.selectRow(0)
+        self._show_detail()
         self.summary.setText(
             f"乡镇 {len(towns)} 个，暂存待补的包 {held} 个。"
             if held
             else f"乡镇 {len(towns)} 个，没有暂存的包。"
         )
+
+    def _show_detail(self) -> None:
+        """The selected township's instruction in full below the table."""
+        row = self.table.currentRow()
+        item = self.table.item(row, self.table.columnCount() - 1) if row >= 0 else None
+        town = self.table.item(row, 0) if row >= 0 else None
+        if item is None or town is None:
+            self.detail.setText("")
+            return
+        self.detail.setText(f"{town.text()}：{item.text()}")

@@ -1,5 +1,8 @@
-"""数据同步 dialog (township side): pending changes by table, export to a USB folder with progress,
-import the county's acknowledgement; the last acknowledgement is shown in the main window's status bar."""
+"""数据同步 dialog (township side): this laptop's key fingerprint (the county reads it back when it
+enrols the laptop), the county key file (loaded with the same service as ``sync key county-set``;
+replacing a different pinned key asks first, showing both fingerprints), pending changes by table,
+export to a USB folder with progress, import the county's acknowledgement; the last acknowledgement is
+shown in the main window's status bar. Not installed on a county database (its 接收 tab receives)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -27,11 +31,18 @@ from gui import ops
 from services.db import Database
 from services.ledgers.schema import table_label
 from services.sync.status import last_ack_text, sync_status
+from services.sync.wording import numbers
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
     from services.sync.ack import AckResult
     from services.sync.exporter import ExportResult
+
+
+UNENCRYPTED_WARNING = (
+    "注意：这个包没有加密（本机还没有导入县级公钥文件），县里会拒收。"
+    "请先点“导入县级公钥文件…”，选择县里给的公钥文件（如 county-key.json），再重新导出。"
+)
 
 
 class _Relay(QObject):
@@ -54,6 +65,15 @@ class SyncDialog(QDialog):
 
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
+        self.key_label = QLabel()
+        self.key_label.setObjectName("deviceFingerprint")
+        self.key_label.setWordWrap(True)
+        self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.county_key_button = QPushButton("导入县级公钥文件(&K)…")
+        self.county_key_button.setToolTip(
+            "县里建库时写出的公钥文件（如 county-key.json）；导入后导出的包都加密"
+        )
+        self.county_key_button.clicked.connect(self._browse_county_key)
         self.pending_table = QTableWidget(0, 2)
         self.pending_table.setHorizontalHeaderLabels(["数据表", "待同步条数"])
         self.pending_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -88,7 +108,11 @@ class SyncDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
         buttons.addWidget(close)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_label, 1)
+        key_row.addWidget(self.county_key_button)
         layout = QVBoxLayout(self)
+        layout.addLayout(key_row)
         layout.addWidget(self.status_label)
         layout.addWidget(QLabel("自上次回执以来的更改："))
         layout.addWidget(self.pending_table, 1)
@@ -105,6 +129,18 @@ class SyncDialog(QDialog):
         if st is None:
             return
         self._show_status(st)
+        self._show_fingerprint()
+
+    def _show_fingerprint(self) -> None:
+        from services.sync.keys import device_info  # cryptography: on first use
+
+        info = ops.run_job(self, device_info, background=False)
+        if info is None:
+            return
+        self.fingerprint = str(info["key_id"])
+        self.key_label.setText(
+            f"本机设备指纹：<b>{self.fingerprint}</b>（县里登记本机时会请您读出这串字符，核对一致后才登记）"
+        )
 
     def _show_status(self, st: dict[str, Any]) -> None:
         pending: dict[str, int] = st["pending"]
@@ -122,11 +158,13 @@ class SyncDialog(QDialog):
             + (f"县里已确认到第 {last_ack['acked']} 号（{last_ack['file_name']}）" if last_ack else "无"),
             "加密："
             + (
-                "已配置县级公钥，导出的包会加密"
+                f"已配置县级公钥（指纹 {st['county_public_key_id']}），导出的包会加密"
                 if st["county_public_key_id"]
-                else "未配置县级公钥，导出的包不加密"
+                else "未配置县级公钥：导出的包不加密，县里会拒收。请先点“导入县级公钥文件…”，"
+                "选择县里给的公钥文件（如 county-key.json）"
             ),
         ]
+        self.county_key_id = st["county_public_key_id"] or ""
         self.status_label.setText("\n".join(lines))
         self._pending_total = sum(pending.values())
         self._update_export_button()
@@ -159,6 +197,12 @@ class SyncDialog(QDialog):
         if not folder:
             self.result_label.setText("请先选择保存同步包的文件夹（U 盘）。")
             return
+        from services.sync.filekind import not_a_folder
+
+        problem = not_a_folder(Path(folder))
+        if problem:
+            self.result_label.setText(problem)
+            return
         full = self.full_check.isChecked()
         self.export_button.setEnabled(False)
         self.result_label.setText("正在导出…")
@@ -182,9 +226,10 @@ class SyncDialog(QDialog):
                 return
             self.result_label.setText(
                 f"已导出并读回校验：{result.file_name}\n"
-                f"第 {result.seq_from}–{result.seq_to} 号更改，{result.total_rows} 条记录，"
+                f"{numbers(result.seq_from, result.seq_to)}更改，{result.total_rows} 条记录，"
                 f"{result.attachments} 个附件，{'已加密' if result.encrypted else '未加密'}。"
                 "请把 U 盘交给县里，导入回执后这些更改才算送达。"
+                + ("" if result.encrypted else "\n" + UNENCRYPTED_WARNING)
             )
             self.progress.setValue(self.progress.maximum())
             self.refresh()
@@ -192,6 +237,59 @@ class SyncDialog(QDialog):
 
         if ops.run_job(self, work, done, background=True, label="正在导出同步包…") is None:
             self.export_button.setEnabled(True)
+
+    # --- county key ---------------------------------------------------------------------------
+    def _browse_county_key(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择县里给的县级公钥文件", self.folder_edit.text(), "县级公钥文件 (*.json);;所有文件 (*)"
+        )
+        if path:
+            self.load_county_key(path)
+
+    def load_county_key(self, path: str) -> dict[str, Any] | None:
+        """Configure the county key file at ``path`` (``services.sync.keys.county_set``, as
+        ``sync key county-set``). A file of another kind is named; when a different county key is
+        already configured, both fingerprints are shown and nothing changes unless the clerk agrees."""
+        from services.sync.errors import SyncError
+        from services.sync.filekind import county_key_fingerprints
+        from services.sync.keys import county_set
+
+        try:
+            new = county_key_fingerprints(Path(path))
+        except SyncError as exc:
+            self.result_label.setText(exc.message)
+            QMessageBox.warning(self, "导入县级公钥文件", exc.message)
+            return None
+        old = getattr(self, "county_key_id", "")
+        replace = False
+        if old and old != new["key_id"]:
+            sure = QMessageBox.question(
+                self,
+                "更换县级公钥",
+                f"本机已配置的县级公钥指纹是 {old}，这个文件的指纹是 {new['key_id']}，两者不同。\n"
+                "换成新的公钥后，导出的包只有新公钥所属的县级接收库能导入，原来的县里会拒收；"
+                "只有县里明确通知更换时才应这样做。\n确定要更换吗？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if sure != QMessageBox.StandardButton.Yes:
+                self.result_label.setText(f"未更换：仍使用县级公钥 {old}。")
+                return None
+            replace = True  # the clerk compared both fingerprints and agreed (sync key county-set --replace)
+
+        def done(info: dict[str, Any]) -> None:
+            self.result_label.setText(
+                f"已配置县级公钥（指纹 {info['key_id']}），此后导出的同步包都会加密。请与县里核对这个指纹。"
+            )
+            self.refresh()
+
+        return ops.run_job(
+            self,
+            lambda: county_set(self.db, Path(path), user=ops.current_user(), replace=replace),
+            done,
+            background=False,
+            db=self.db,
+        )
 
     # --- acknowledgement ----------------------------------------------------------------------
     def _browse_ack(self) -> None:
@@ -203,6 +301,13 @@ class SyncDialog(QDialog):
 
     def import_ack(self, path: str) -> AckResult | None:
         from services.sync.ack import apply_ack  # cryptography: on first use
+        from services.sync.filekind import wrong_file
+
+        wrong = wrong_file(Path(path), "ack")
+        if wrong:
+            self.result_label.setText(wrong)
+            QMessageBox.warning(self, "导入回执", wrong)
+            return None
 
         def done(result: AckResult) -> None:
             self.result_label.setText(result.message)
@@ -219,6 +324,12 @@ class SyncDialog(QDialog):
 
 
 def install(window: MainWindow) -> None:
+    """The 数据 → 数据同步… entry and the status-bar line, on a township's ledger only: a county
+    database receives packages in its 接收 tab and has no changes of its own to send."""
+    from services.county.mode import is_county
+
+    if ops.run_read(window, window.db, is_county):
+        return
     label = QLabel()
     window.statusBar().addPermanentWidget(label)
 

@@ -203,7 +203,12 @@ class NoticesDialog(QDialog):
 
 
 def install(window: MainWindow) -> None:
-    """数据 → 县里的通知和手册包…, and a status-bar line when something new came with an ack."""
+    """数据 → 县里的通知和手册包…, and a status-bar line when something new came with an ack; on a
+    township's ledger only (the county issues notices from its own screens, it receives none)."""
+    from services.county.mode import is_county
+
+    if ops.run_read(window, window.db, is_county):
+        return
     label = QLabel()
     label.setObjectName("inboxStatus")
     window.statusBar().addPermanentWidget(label)

@@ -11,6 +11,7 @@ from typing import Any
 
 from services.cli import Context, emit, existing_file, parse_date
 from services.cli._parser import group, subcommand
+from services.sync.wording import numbers
 
 TO_HELP = "同时把更新回执写到这个文件夹（U 盘），乡镇用 sync ack 导入即可收到，不必等下一次同步"
 
@@ -108,6 +109,13 @@ def init_cmd(args: argparse.Namespace, ctx: Context) -> int:
         )
     if info["key_file"]:
         print(f"请把公钥文件 {info['key_file']} 发给各乡镇，在乡镇电脑上运行 `sync key county-set 文件`。")
+    else:
+        print(
+            "还没有写出给乡镇的县级公钥文件。下一步：插入 U 盘，运行 "
+            f"`county init {args.target} --key-file U盘路径/county-key.json`"
+            "（沿用本机已有的县级密钥，不会生成新密钥），再把这个文件交给各乡镇，"
+            "在乡镇电脑的“数据同步”窗口点“导入县级公钥文件…”（或运行 `sync key county-set 文件`）。"
+        )
     from services.sync.crypto import county_key_path
 
     print(
@@ -145,8 +153,10 @@ def receive_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
 def pending_cmd(args: argparse.Namespace, ctx: Context) -> int:
     from services import localtime
+    from services.county.mode import refuse_on_township
     from services.county.pending import pending_by_township
 
+    refuse_on_township(ctx.db(), "待补（`county pending`）", " `sync status` 查看本机的同步情况")
     with ctx.db().reader() as s:
         towns = pending_by_township(s)
     if args.json:
@@ -159,7 +169,7 @@ def pending_cmd(args: argparse.Namespace, ctx: Context) -> int:
         print(f"乡镇 {t.code} {t.name}  最后收到：{last}  已收到第 {t.received_through} 号为止")
         for h in t.held:
             failed = f"；上次导入失败：{h.error}" if h.error else ""
-            print(f"    暂存 {h.file_name}（第 {h.seq_from}–{h.seq_to} 号）：{h.waits_for}{failed}")
+            print(f"    暂存 {h.file_name}（{numbers(h.seq_from, h.seq_to)}）：{h.waits_for}{failed}")
         print(f"    → {t.instruction}")
     return 0
 

@@ -13,13 +13,14 @@ from services.cli._parser import group, subcommand
 from services.ledgers.schema import table_label
 from services.sync import enrollment, keys
 from services.sync.ack import apply_ack, apply_acks_in_folder, write_ack
-from services.sync.conflicts import STATUS, list_conflicts, merge
+from services.sync.conflicts import STATUS, list_conflicts
 from services.sync.crypto import load_county_key
 from services.sync.errors import NothingToSync, SyncError
 from services.sync.exporter import export_package
 from services.sync.package import read_package
 from services.sync.receiver import ImportResult, import_package, release_enrolled
 from services.sync.status import local_text, sync_status
+from services.sync.wording import numbers
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -121,7 +122,26 @@ def _progress_bar(done: int, total: int, what: str) -> None:
         print(f"\r[{done}/{total}] {what}\033[K", end="", file=sys.stderr, flush=True)
 
 
+def _wrong(path: Path, expected: str, ctx: Context) -> None:
+    """Refuse a file of another kind than ``expected`` before any reading (``services.sync.filekind``)."""
+    from services.county.mode import is_county
+    from services.sync.filekind import wrong_file
+
+    with ctx.db().reader() as s:
+        county = is_county(s)
+    message = wrong_file(path, expected, county=county)
+    if message:
+        raise SyncError(message)
+
+
 def sync_export(args: argparse.Namespace, ctx: Context) -> int:
+    from services.county.mode import refuse_on_county
+    from services.sync.filekind import not_a_folder
+
+    refuse_on_county(ctx.db(), "导出同步包", "`county receive 文件夹` 接收乡镇的同步包")
+    problem = not_a_folder(args.outdir)
+    if problem:
+        raise SyncError(problem)
     try:
         result = export_package(ctx.db(), args.outdir, full=args.full, user=ctx.user, progress=_progress_bar)
     except NothingToSync as exc:  # not a failure: everything has reached the county already
@@ -132,16 +152,22 @@ def sync_export(args: argparse.Namespace, ctx: Context) -> int:
     else:
         kind = "全量" if result.full else "增量"
         print(
-            f"已导出{kind}同步包：{result.path}\n第 {result.seq_from}–{result.seq_to} 号更改，"
+            f"已导出{kind}同步包：{result.path}\n{numbers(result.seq_from, result.seq_to)}更改，"
             f"{result.total_rows} 条记录，{result.attachments} 个附件，{result.size} 字节，"
             f"{'已加密' if result.encrypted else '未加密（未配置县级公钥）'}，已读回校验。"
         )
         if result.missing_attachments:
             print(f"注意：{len(result.missing_attachments)} 个附件文件在本机找不到，未能放入包中。")
+        if not result.encrypted:
+            print(
+                "注意：这个包没有加密（本机还没有配置县级公钥），县里会拒收。请先用 "
+                "`sync key county-set 县级公钥文件`（县里建库时写出的 county-key.json）配置县级公钥，再重新导出。"
+            )
     return 0
 
 
 def sync_verify(args: argparse.Namespace, ctx: Context) -> int:
+    _wrong(args.package, "package", ctx)
     opened = read_package(args.package, county_key=load_county_key(), decrypt=False)
     m = opened.manifest
     decrypted = m.encryption is None or bool(opened.rows) or not m.tables
@@ -172,7 +198,7 @@ def sync_verify(args: argparse.Namespace, ctx: Context) -> int:
     print(
         f"乡镇 {m.township_code}，设备 {m.device_id[:8]}（密钥指纹 {enrollment.fingerprint(m.device_public_key)}，"
         "由签名密钥算出），"
-        f"第 {m.seq_from}–{m.seq_to} 号更改，{m.total_rows} 条记录，{len(m.attachments)} 个附件，"
+        f"{numbers(m.seq_from, m.seq_to)}更改，{m.total_rows} 条记录，{len(m.attachments)} 个附件，"
         f"生成于 {localtime.show_iso(m.created_at)}（本地时间）。"
     )
     if m.encryption is not None and not decrypted:
@@ -194,7 +220,16 @@ def _print_import(r: ImportResult) -> None:
 
 
 def sync_import(args: argparse.Namespace, ctx: Context) -> int:
+    from services.county.mode import refuse_on_township
+
     db = ctx.db()
+    refuse_on_township(
+        db,
+        "导入同步包（`sync import`）",
+        " `sync export 文件夹` 导出同步包交给县里，用 `sync verify 文件` 校验",
+    )
+    for path in args.packages:
+        _wrong(path, "package", ctx)
     results: list[dict[str, Any]] = []
     devices: dict[str, Path] = {}
     failed = False
@@ -232,19 +267,33 @@ def sync_import(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def sync_ack(args: argparse.Namespace, ctx: Context) -> int:
+    from services.county.mode import refuse_on_county
+
+    refuse_on_county(
+        ctx.db(), "导入回执（`sync ack`）", "`county receive 文件夹` 接收同步包，回执会自动写到同一文件夹"
+    )
     if args.file.is_dir():
         many = apply_acks_in_folder(ctx.db(), args.file, user=ctx.user)
         emit(many.to_json() if args.json else many.message, args.json)
         return 0
+    _wrong(args.file, "ack", ctx)
     result = apply_ack(ctx.db(), args.file, user=ctx.user)
     emit(result.to_json() if args.json else result.message, args.json)
     return 0
 
 
 def sync_status_cmd(args: argparse.Namespace, ctx: Context) -> int:
-    st = sync_status(ctx.db())
+    from services.county.mode import is_county
+
+    db = ctx.db()
+    st = sync_status(db)
+    with db.reader() as s:
+        county = is_county(s)
     if args.json:
-        emit(st, True)
+        emit(st | {"county": county}, True)
+        return 0
+    if county:
+        _county_status(st)
         return 0
     print(f"本库设备号：{st['device_id'] or '（尚未导出过）'}  乡镇：{st['township'] or '—'}")
     print(f"当前变更序号：{st['current_seq']}  县里已确认到：{st['acked_seq']}")
@@ -261,49 +310,100 @@ def sync_status_cmd(args: argparse.Namespace, ctx: Context) -> int:
     print(f"上次导出：{le['file_name'] + '（' + local_text(le.get('at')) + '）' if le else '无'}")
     print(f"上次回执：{la['file_name'] + '，确认到第 ' + str(la['acked']) + ' 号' if la else '无'}")
     print(f"县级公钥：{st['county_public_key_id'] or '未配置（导出的包不加密）'}")
-    if st["county_private_key_id"] or st["received_devices"]:
-        print(f"本机县级私钥：{st['county_private_key_id'] or '无'}")
-        for d in st["received_devices"]:
-            print(f"  已接收 乡镇 {d['township']} 设备 {d['device_id'][:8]}：到第 {d['received_through']} 号")
-        for h in st["held"]:
-            why = (
-                "待登记设备" if h["reason"] == "enroll" else f"缺第 {h['missing_from']}–{h['missing_to']} 号"
-            )
-            failed = f"；上次导入失败：{h['error']}" if h["error"] else ""
-            print(f"  暂存 乡镇 {h['township']} {h['file_name']}：{why}{failed}")
-        print(f"待确认冲突：{st['open_conflicts']} 条")
     return 0
 
 
+def _county_status(st: dict[str, Any]) -> None:
+    """``sync status`` on the county database: what it received per township device (a device with
+    several generations explained), held packages, open conflicts — no township lines."""
+    print("县级接收数据库")
+    print(f"本机县级私钥指纹：{st['county_private_key_id'] or '无（请运行 `county init`）'}")
+    streams: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for d in st["received_devices"]:
+        streams.setdefault((d["township"], d["device_id"].split(".")[0]), []).append(d)
+    if not streams:
+        print("还没有收到任何乡镇的同步包。")
+    for (township, device), gens in streams.items():
+        gens.sort(key=lambda d: d["last_seen"])
+        if len(gens) == 1:
+            d = gens[0]
+            print(
+                f"  已接收 乡镇 {township} 设备 {device[:8]}：到第 {d['received_through']} 号"
+                f"（最后收到 {local_text(d['last_seen'])}）"
+            )
+            continue
+        print(
+            f"  已接收 乡镇 {township} 设备 {device[:8]}：{len(gens)} 代数据"
+            "（这台电脑恢复过备份或用了复制的数据库，每一代从第 1 号重新编号；前几代已收到的内容都保留在县库里）"
+        )
+        for n, d in enumerate(gens, 1):
+            now = "，当前" if n == len(gens) else ""
+            print(
+                f"    第 {n} 代：到第 {d['received_through']} 号（最后收到 {local_text(d['last_seen'])}{now}）"
+            )
+    for h in st["held"]:
+        why = "待登记设备" if h["reason"] == "enroll" else _missing_text(h["missing_from"], h["missing_to"])
+        failed = f"；上次导入失败：{h['error']}" if h["error"] else ""
+        print(f"  暂存 乡镇 {h['township']} {h['file_name']}：{why}{failed}")
+    print(f"待确认冲突：{st['open_conflicts']} 条")
+
+
+def _missing_text(first: int, last: int) -> str:
+    return f"缺{numbers(first, last)}"
+
+
 def conflicts_list(args: argparse.Namespace, ctx: Context) -> int:
+    from services.county import conflict_text as ct
+    from services.ledgers.schema import table_label
+
     with ctx.db().reader() as s:
         views = list_conflicts(s, include_resolved=getattr(args, "all", False))
-    if getattr(args, "json", False):
-        emit([v.to_json() for v in views], True)
-        return 0
-    if not views:
-        print("没有待确认的同步冲突。")
-    for v in views:
-        fields = "、".join(k for k, _a, _b in v.differences if k not in ("updated_at", "updated_by"))
-        print(
-            f"#{v.id}  {v.table}  {v.row_id}  {STATUS.get(v.status, v.status)}  不同的字段：{fields or '仅修改时间'}"
-        )
+        if getattr(args, "json", False):
+            emit([v.to_json() for v in views], True)
+            return 0
+        if not views:
+            print("没有待确认的同步冲突。")
+        for v in views:
+            fields = "、".join(line.label for line in ct.field_lines(s, v, only_differing=True))
+            print(
+                f"#{v.id}  {table_label(v.table)} {ct.record_name(s, v)}  {STATUS.get(v.status, v.status)}"
+                f"  不同的字段：{fields or '仅修改时间'}"
+            )
     return 0
 
 
 def conflicts_show(args: argparse.Namespace, ctx: Context) -> int:
+    from services.county import conflict_text as ct
+    from services.ledgers.schema import table_label
+
     with ctx.db().reader() as s:
         views = {v.id: v for v in list_conflicts(s, include_resolved=True)}
-    v = views.get(args.id)
-    if v is None:
-        raise SyncError(f"没有编号为 {args.id} 的同步冲突。")
-    if args.json:
-        emit(v.to_json(), True)
-        return 0
-    print(f"冲突 #{v.id}：表 {v.table}，记录 {v.row_id}，{STATUS.get(v.status, v.status)}")
-    print(f"{'字段':<16}{'当前（' + v.winner_device[:12] + '）':<30}另一版本（{v.loser_device[:12]}）")
-    for k, a, b in v.differences:
-        print(f"{k:<16}{a!s:<30}{b}")
+        v = views.get(args.id)
+        if v is None:
+            raise SyncError(f"没有编号为 {args.id} 的同步冲突。")
+        if args.json:
+            emit(v.to_json(), True)
+            return 0
+        print(
+            f"冲突 #{v.id}：{table_label(v.table)}“{ct.record_name(s, v)}”，{STATUS.get(v.status, v.status)}"
+        )
+        current, other = ct.version_titles(s, v)
+        print(f"  {current}")
+        print(f"  {other}")
+        print(f"  {ct.GUIDE}")
+        lines = ct.field_lines(s, v, only_differing=True)
+        if not lines:
+            print("  两个版本只有修改时间不同。")
+        for line in lines:
+            print(f"  {line.label}（--field {line.key}）：当前版本 {line.current} ｜ 另一版本 {line.other}")
+        warning = ct.choice_warning(s, v)
+        if warning and v.status == "open":
+            print(f"  {warning}")
+        if v.status == "open":
+            print(
+                f"  处理：sync conflicts resolve {v.id} --keep current（保留当前版本）"
+                f" 或 --keep other（改用另一版本）"
+            )
     return 0
 
 
@@ -323,15 +423,31 @@ def conflicts_resolve(args: argparse.Namespace, ctx: Context) -> int:
                 "field", f"--field {item} 的写法不对，应为 字段名=current 或 字段名=other。"
             )
         choices[name.strip()] = side.strip()
-    v = merge(ctx.db(), args.id, choices, default=args.keep or "current", user=ctx.user)
+    from services.county.actions import decide_conflict
+
+    v = decide_conflict(ctx.db(), args.id, choices, default=args.keep or "current", user=ctx.user)
     if args.json:
         emit(v.to_json(), True)
     else:
         print(f"冲突 #{v.id} {STATUS[v.status]}。")
+        taken = [k for k, _a, _b in v.differences] if args.keep == "other" else []
+        taken += [k for k, side in choices.items() if side == "other"]
+        from services.county.conflict_text import choice_warning
+
+        done = choice_warning(None, v, taken)
+        if done:
+            print(done.replace("注意：改用另一版本会把", "已按另一版本把"))
     return 0
 
 
+def _county_only(ctx: Context, what: str) -> None:
+    from services.county.mode import refuse_on_township
+
+    refuse_on_township(ctx.db(), what, " `sync key device` 查看本机设备指纹，读给县里核对")
+
+
 def device_list(args: argparse.Namespace, ctx: Context) -> int:
+    _county_only(ctx, "设备登记列表（`sync device list`）")
     views = enrollment.list_devices(ctx.db())
     if args.json:
         emit([v.to_json() for v in views], True)
@@ -359,16 +475,19 @@ def _after_enroll(args: argparse.Namespace, ctx: Context, view: enrollment.Devic
 
 
 def device_approve(args: argparse.Namespace, ctx: Context) -> int:
+    _county_only(ctx, "登记设备（`sync device approve`）")
     fn = enrollment.approve_additional if args.additional else enrollment.approve
     return _after_enroll(args, ctx, fn(ctx.db(), args.fingerprint, user=ctx.user), "已登记")
 
 
 def device_replace(args: argparse.Namespace, ctx: Context) -> int:
+    _county_only(ctx, "更换设备（`sync device replace`）")
     view = enrollment.replace(ctx.db(), args.old_fingerprint, args.new_fingerprint, user=ctx.user)
     return _after_enroll(args, ctx, view, f"已注销旧设备 {args.old_fingerprint} 并登记新设备")
 
 
 def device_revoke(args: argparse.Namespace, ctx: Context) -> int:
+    _county_only(ctx, "注销设备（`sync device revoke`）")
     view = enrollment.revoke(ctx.db(), args.fingerprint, user=ctx.user)
     emit(
         view.to_json()
@@ -429,6 +548,10 @@ def key_county_generate(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def key_county_set(args: argparse.Namespace, ctx: Context) -> int:
+    from services.sync.filekind import county_key_fingerprints
+
+    _wrong(args.file, "county_key", ctx)
+    county_key_fingerprints(args.file)  # a damaged key file is named in Chinese before anything is set
     info = keys.county_set(ctx.db(), args.file, user=ctx.user, replace=args.replace)
     emit(
         info if args.json else f"已配置县级公钥（指纹 {info['key_id']}），此后导出的同步包都会加密。",

@@ -68,3 +68,16 @@ def resolve_conflict(db: Database, conflict_id: int, keep: str, *, user: str = "
     require_clerk(db, "处理同步冲突")
     with county_writes():  # the chosen version is written into the township's row on purpose
         return resolve(db, conflict_id, keep, user=user)
+
+
+def decide_conflict(
+    db: Database, conflict_id: int, choices: dict[str, str], *, default: str = "current", user: str = ""
+) -> ConflictView:
+    """The command line's decision: ``choices`` field → ``"current"``/``"other"``, every other
+    differing field takes ``default`` (``services.sync.conflicts.merge``). Refused for 查阅; raises
+    ``ValidationError`` / ``SyncError`` as ``merge`` does, nothing written then."""
+    from services.sync.conflicts import merge
+
+    require_clerk(db, "处理同步冲突")
+    with county_writes():  # the chosen version is written into the township's row on purpose
+        return merge(db, conflict_id, choices, default=default, user=user)

@@ -61,6 +61,36 @@ def require_county(session: Session, what: str) -> None:
         )
 
 
+def is_township_ledger(session: Session) -> bool:
+    """True for a township's ledger: it holds a township and is not a county database (an empty new
+    database is neither: the first package received makes it a county's)."""
+    if is_county(session):
+        return False
+    return (
+        session.scalars(select(Township.id).where(Township.deleted.is_(False)).limit(1)).first() is not None
+    )
+
+
+def refuse_on_township(db: Database, what: str, instead: str = "") -> None:
+    """Raises ``NotCounty`` (Chinese: ``what`` is done at the county; ``instead`` what the township
+    clerk uses) when ``db`` is a township's ledger; nothing is written."""
+    with db.reader() as s:
+        if not is_township_ledger(s):
+            return
+    hint = f"乡镇电脑上请用{instead}。" if instead else ""
+    raise NotCounty(f"{what}只能在县级接收数据库上使用，本数据库是乡镇台账库。{hint}")
+
+
+def refuse_on_county(db: Database, what: str, instead: str = "") -> None:
+    """Raises ``NotCounty`` (Chinese: ``what`` is a township clerk's step; ``instead`` what the county
+    uses) when ``db`` is the county database; nothing is written."""
+    with db.reader() as s:
+        if not is_county(s):
+            return
+    hint = f"县里请用 {instead}。" if instead else ""
+    raise NotCounty(f"这是县级接收数据库，{what}是乡镇电脑上的操作。{hint}")
+
+
 @contextlib.contextmanager
 def county_action(
     db: Database, what: str, event: str, detail: dict[str, Any] | None = None, *, user: str = ""
@@ -197,21 +227,69 @@ def county_writes() -> Iterator[None]:
         _ACTING.reset(token)
 
 
+def _action_of(session: Session) -> str | None:
+    """What the pending flush would do to a township record, in words (``新增“党员”记录``), or None
+    when it writes no ``Tracked`` row. A soft delete (``deleted`` set) reads as 删除, its undo as 恢复.
+    When one action touches several tables (deleting a member moves its attendance too) the record
+    the others hang from (no foreign key to another touched table) is named."""
+    from sqlalchemy import inspect as sa_inspect
+
+    from services.ledgers.schema import table_label
+
+    touched: list[tuple[object, str]] = []
+    touched += [(o, "新增") for o in session.new if isinstance(o, Tracked)]
+    touched += [(o, "删除") for o in session.deleted if isinstance(o, Tracked)]
+    for obj in session.dirty:
+        if isinstance(obj, Tracked) and session.is_modified(obj, include_collections=False):
+            moved = sa_inspect(obj).attrs.deleted.history.has_changes()
+            touched.append((obj, ("删除" if obj.deleted else "恢复") if moved else "修改"))
+    if not touched:
+        return None
+    tables = {type(o).__table__ for o, _verb in touched}  # type: ignore[attr-defined]
+
+    def hangs_from_another(obj: object) -> bool:
+        table = type(obj).__table__  # type: ignore[attr-defined]
+        return any(fk.column.table in tables and fk.column.table is not table for fk in table.foreign_keys)
+
+    obj, verb = next(((o, v) for o, v in touched if not hangs_from_another(o)), touched[0])
+    return f"{verb}“{table_label(type(obj).__tablename__)}”记录"  # type: ignore[attr-defined]
+
+
+def township_write_refusal(action: str) -> str:
+    """The Chinese message refusing ``action`` (``新增“党员”记录``) on a county database."""
+    return f"这是县级接收数据库，不能在这里{action}。{TOWNSHIP_RECORDS_READ_ONLY}"
+
+
 def _refuse_township_edits(session: Session, _ctx: object, _instances: object) -> None:
     if _ACTING.get():
         return
-    pending = [*session.new, *session.deleted]
-    pending += [o for o in session.dirty if session.is_modified(o, include_collections=False)]
-    if any(isinstance(o, Tracked) for o in pending):
-        raise PermissionDenied(TOWNSHIP_RECORDS_READ_ONLY)
+    action = _action_of(session)
+    if action is not None:
+        raise PermissionDenied(township_write_refusal(action))
 
 
 def protect_township_records(db: Database) -> None:
     """In county mode the township screens are views: an ORM write of a township record (any
     ``Tracked`` row: member, meeting, fee …) through ``db`` raises ``PermissionDenied`` with a
-    Chinese message, unless inside ``county_writes()``. Receiving (Core bulk writes) and the sync
-    bookkeeping tables are not affected. Idempotent."""
+    Chinese message naming the action (``township_write_refusal``), unless inside
+    ``county_writes()``. Receiving (Core bulk writes) and the sync bookkeeping tables are not
+    affected. Idempotent."""
     if getattr(db.sessions, "_county_guard", False):
         return
     sa_event.listen(db.sessions, "before_flush", _refuse_township_edits)
     db.sessions._county_guard = True  # type: ignore[attr-defined]
+
+
+def guard_if_county(db: Database) -> bool:
+    """Called where every database is opened (``services.db.open_database``): a county database gets
+    ``protect_township_records`` for every path that writes through it (CLI, GUI, scripts), not only
+    the county screens. Returns whether it is a county database (False also when it cannot be read
+    yet: an empty file being created)."""
+    try:
+        with db.reader() as s:
+            county = is_county(s)
+    except Exception:
+        return False
+    if county:
+        protect_township_records(db)
+    return county

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from models import SyncDevice, SyncEnrollment, SyncHeld, SyncReceived, Township
 from services import localtime
 from services.sync import enrollment
+from services.sync.wording import numbers
 
 
 @dataclass
@@ -38,7 +39,7 @@ class HeldPackage:
     def waits_for(self) -> str:
         if self.reason == "enroll":
             return f"等待县里登记发送它的电脑（设备登记，密钥指纹 {self.key_id or '未知'}）"
-        return f"缺第 {self.missing_from}–{self.missing_to} 号更改"
+        return f"缺{numbers(self.missing_from, self.missing_to)}更改"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,7 +103,7 @@ def _instruction(t: TownshipPending) -> str:
         hi = max(h.missing_to for h in gaps)
         parts.append(
             f"请乡镇 {t.code} 的同志先在乡镇电脑上导入县里最新的回执（数据同步 → 导入回执），再导出一次同步包"
-            f"（数据同步 → 导出同步包）交来：新包会从第 {t.received_through + 1} 号更改起，补上缺少的第 {lo}–{hi} 号。"
+            f"（数据同步 → 导出同步包）交来：新包会从第 {t.received_through + 1} 号更改起，补上缺少的{numbers(lo, hi)}。"
             "如果交来后仍显示缺包，请对方导出全量包（勾选“全量”，或命令 `sync export --full`）。"
         )
     if failed:

@@ -186,7 +186,15 @@ def receive_folder(
         try:
             imported = import_package(db, path, user=user, county_key=key)
         except SyncError as exc:
-            results.append(PackageResult(file_name=path.name, status="rejected", message=exc.message))
+            named = _NAME.match(path.name)  # refused before its manifest was read: the name says whose
+            results.append(
+                PackageResult(
+                    file_name=path.name,
+                    status="rejected",
+                    message=exc.message,
+                    township_code=named["code"] if named else "",
+                )
+            )
             continue
         result = _from_import(imported)
         results.append(result)

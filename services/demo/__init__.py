@@ -28,7 +28,7 @@ from services.demo.names import People, years_before
 from services.demo.people import BranchPeople, build_people
 from services.demo.schedule import MeetingWriter, plan_meetings
 from services.demo.writer import BulkWriter, DemoRandom, at_time, new_uuid
-from services.errors import ValidationError
+from services.errors import PermissionDenied, ValidationError
 from services.handbook.pack import PackHolder
 from services.roles import check_actor
 
@@ -72,6 +72,11 @@ def generate(
     if not 1 <= years <= 30:
         raise ValidationError("years", f"年数应在 1 到 30 之间，现在是 {years}。")
     check_actor(db.actor, Role.ADMIN, what="生成演示数据")
+    from services.county.mode import is_county, township_write_refusal
+
+    with db.reader() as s:
+        if is_county(s):  # its township records come only from the townships' packages
+            raise PermissionDenied(township_write_refusal("生成演示数据"))
     today = today or date.today()
     started = clock.perf_counter()
     # Records start on the first day of the month after the same month ``years`` ago.

@@ -95,8 +95,8 @@ def check(s: Session, opened: OpenedPackage) -> str | None:
     if row.status in ("enrolled", "revoked"):  # revoked here: held while it was enrolled
         return None
     return (
-        f"签发它的设备（密钥指纹 {fp}）尚未登记为乡镇 {m.township_code} 的设备。请电话核对乡镇电脑上"
-        f"`sync key device` 显示的指纹，一致后运行 `sync device approve {fp}`；是重装的电脑则运行 "
+        f"签发它的设备（密钥指纹 {fp}）尚未登记为乡镇 {m.township_code} 的设备。请电话核对乡镇电脑“数据同步”窗口（或"
+        f" `sync key device`）显示的指纹，一致后运行 `sync device approve {fp}`；是重装的电脑则运行 "
         f"`sync device replace 旧指纹 {fp}`。"
     )
 
