@@ -428,6 +428,7 @@ def restore(
         safety = snapshot(live, _unique(folder, f"{live.stem}-before-restore-{_stamp()}"))
         with db.reader() as s:
             replaced = audit.anchor(s)  # the log being replaced: where it ended, kept in the safety copy
+            sync_facts = sync_state.live_facts(s)  # its sync identity and pinned county outlive the swap
         detail: dict[str, str | None] = {**facts}
         _mark_restore(
             work,
@@ -458,9 +459,15 @@ def restore(
     fileperms.secure_database(live)
     record_pending_restore(db)
     with db.transaction(actor.username if actor else "") as s:
-        # The restored change numbers were issued once already: sync continues in a new generation.
-        if sync_state.device_id(s, create=False):
+        # The restored change numbers were issued once already: sync continues in a new generation,
+        # as the same laptop, still trusting the county the live database had pinned.
+        from services.county.mode import is_county
+
+        if is_county(s):  # acknowledgements written from now on say they follow a restore
+            sync_state.county_lineage(s)
             sync_state.new_generation(s, "restore")
+        else:
+            sync_state.carry_over(s, sync_facts)
     return RestoreResult(path, safety, info.revision if info.needs_upgrade else None)
 
 
@@ -513,6 +520,11 @@ def replace_without_opening(live: Path, path: Path) -> RestoreResult:
     aside = _unique(folder, f"{live.stem}-replaced-{stamp}")
     try:
         snapshot(path, work)
+        with contextlib.closing(sqlite3.connect(work)) as conn:  # its change numbers were issued before:
+            conn.execute(  # the first open starts a new sync generation (services.sync.state)
+                "INSERT OR REPLACE INTO db_meta (key, value) VALUES (?, '1')", (sync_state.RESTORED,)
+            )
+            conn.commit()
         _mark_restore(
             work,
             {

@@ -84,7 +84,11 @@ GENERATION = "sync.generation"
 LINEAGE = "sync.lineage"  # JSON [[generation, fork_seq|null], …], newest first
 FILE_ID = "sync.file_id"  # identity of the SQLite file the generation belongs to
 COUNTY_DB_ID = "sync.county_db_id"  # the county database whose acknowledgements this township accepts
+RESTORED = "sync.restored"  # set in a backup put in place without opening the live file
 MARKS_FILE = "generations.json"
+# What this township trusts about its county: newer knowledge than any backup holds, so a restore
+# keeps the live database's values (a forged acknowledgement must not be trusted on first use again).
+PINS = (COUNTY_X25519, COUNTY_ED25519, COUNTY_DB_ID)
 
 
 def generation(session: Session) -> str:
@@ -134,8 +138,13 @@ def file_identity(session: Session) -> str:
     url = bind.engine.url if hasattr(bind, "engine") else None
     if url is None or url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return ""
+    return path_identity(Path(url.database or ""))
+
+
+def path_identity(path: Path) -> str:
+    """``device:inode`` of ``path`` (kept by a rename on the same disk); empty when it cannot be read."""
     try:
-        st = os.stat(url.database or "")
+        st = os.stat(path)
     except OSError:
         return ""
     return f"{st.st_dev}:{st.st_ino}"
@@ -181,7 +190,19 @@ def check_generation(session: Session) -> str | None:
     Returns the reason a new generation was started, or None. A database that has never exported
     gets its first generation lazily (at the first export).
     """
+    from services.county.mode import is_county
+
+    restored = session.get(DbMeta, RESTORED)
+    if restored is not None:  # a backup put in place without opening the live file (see backup.py)
+        session.delete(restored)
+        session.flush()
+    if is_county(session):
+        return _check_county(session, restored=restored is not None)
     dev = device_id(session, create=False)
+    if restored is not None and dev:
+        new_generation(session, "restore")
+        note_counter(session)
+        return "restore"
     if not dev:
         return None
     gen = generation(session)
@@ -210,6 +231,80 @@ def check_generation(session: Session) -> str | None:
         put(session, FILE_ID, here)
     note_counter(session)
     return reason
+
+
+def _check_county(session: Session, *, restored: bool) -> str | None:
+    """The per-open check of a county database: a new county generation, same database id.
+
+    A county never exports; its database id is what townships pinned for its acknowledgements, so
+    moving the county database to another computer or putting a backup back keeps the id. Its
+    generation changes instead when the file was put back (``restored``), is another file than the
+    one last opened (a copy or a move: an older copy may be in use), or its counter is below what
+    this computer saw — acknowledgements written afterwards then say they follow that history.
+    """
+    county_lineage(session)
+    reason: str | None = "restore" if restored else None
+    recorded, here = get(session, FILE_ID), file_identity(session)
+    if reason is None and recorded and here and recorded != here:
+        reason = "moved"
+    if reason is None:
+        seq = int(
+            session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0
+        )
+        if _read_marks().get(f"{device_id(session, create=False)}.{generation(session)}", -1) > seq:
+            reason = "reuse"
+    if reason is not None:
+        new_generation(session, reason)  # the device id (the county database id) is kept
+    elif here and not recorded:
+        put(session, FILE_ID, here)
+    note_counter(session)
+    return reason
+
+
+def county_lineage(session: Session) -> list[list[Any]]:
+    """The county database's generations, newest first (``lineage``), created at its first use.
+
+    A county acknowledgement carries it: a restore of the county database starts a new generation
+    (``services.backup``), so a township can tell an acknowledgement written before a county restore
+    from one written after it without trusting either computer's clock (``services.sync.ack``).
+    """
+    if not generation(session):
+        gen = uuid.uuid4().hex
+        put(session, GENERATION, gen)
+        put(session, LINEAGE, json.dumps([[gen, None]]))
+    return lineage(session)
+
+
+def live_facts(session: Session) -> dict[str, str]:
+    """What a restore must not forget (``carry_over``): this database's device id, its generations
+    and the county it pinned, as ``{db_meta key: value}`` (keys absent when never set)."""
+    keys = (DEVICE_ID, GENERATION, LINEAGE, *PINS)
+    return {k: v for k in keys if (v := get(session, k))}
+
+
+def carry_over(session: Session, live: dict[str, str]) -> str | None:
+    """After a backup replaced the database (``services.backup.restore``): start the new generation.
+
+    ``live``: ``live_facts`` of the database before the swap. The county it pinned stays pinned (the
+    live values are the newer ones). A backup taken before the first export has no device id of its
+    own; it is the same laptop, so it takes the live device id, and its rows count as versions of the
+    live database's first generation up to the backup's change number (its history began with that
+    file) — rows sent after that are then listed by the county, never silently dropped. Returns the
+    new generation, or None when neither database ever exported.
+    """
+    for key in PINS:
+        if live.get(key):
+            put(session, key, live[key])
+    if not device_id(session, create=False):
+        dev = live.get(DEVICE_ID, "")
+        chain = json.loads(live.get(LINEAGE) or "[]")
+        if not dev or not chain:
+            return None
+        oldest = str(chain[-1][0])
+        put(session, DEVICE_ID, dev)
+        put(session, GENERATION, oldest)
+        put(session, LINEAGE, json.dumps([[oldest, None]]))
+    return new_generation(session, "restore")
 
 
 def check_on_open(db: Any) -> str | None:

@@ -1,0 +1,239 @@
+"""Restores, copies and acknowledgements on every path a clerk can take: a backup from before the
+first export or before the county key, a database put back without opening it, a county database
+moved to another computer, and an older acknowledgement applied after a newer one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from models import Member
+from services import backup
+from services.db import Database, open_database
+from services.sync import state
+from services.sync.ack import apply_ack, write_ack
+from services.sync.conflicts import list_conflicts
+from services.sync.errors import AckInvalid
+from services.sync.manifest import canonical
+from services.sync.package import read_package
+from services.sync.receiver import import_package
+from services.sync.signing import b64, device_key, key_id, public_raw, sign
+from tests.sync.conftest import Town
+from tests.sync.test_trust import add_member, member_names, sync_round
+
+
+def _resign(ack_path: Path, out: Path, key: Ed25519PrivateKey, **changes: object) -> Path:
+    """The acknowledgement with ``changes``, signed again with ``key`` (its key named in it)."""
+    doc = json.loads(ack_path.read_text(encoding="utf-8"))
+    payload = doc["ack"] | changes
+    pub = public_raw(key)
+    payload["county"] = payload["county"] | {"public_key": b64(pub), "key_id": key_id(pub)}
+    out.write_text(
+        json.dumps({"ack": payload, "signature": b64(sign(key, canonical(payload)))}), encoding="utf-8"
+    )
+    return out
+
+
+def _acked(town: Town) -> int:
+    with town.db.reader() as s:
+        return state.acked_seq(s)
+
+
+# --- restoring a backup taken before the first export ---------------------------------------------
+
+
+def test_a_backup_from_before_the_first_export_keeps_the_laptop_identity_and_lists_what_it_lost(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    saved = backup.backup_to(t.db, tmp_path / "before-any-export.sqlite")  # never exported yet
+    sync_round(t, county, usb)
+    with t.db.reader() as s:
+        device = state.device_id(s)
+    lost = add_member(t, "恢复前已送达")
+    assert sync_round(t, county, usb) == "imported"
+
+    backup.restore(t.db, saved)
+    with t.db.reader() as s:
+        assert state.device_id(s, create=False) == device  # still this laptop, in a new generation
+    after = add_member(t, "恢复后登记")
+    result = import_package(county, t.export(usb).path)
+    assert result.status == "imported" and result.seq_from == 1
+    assert "恢复备份后已没有 1 条" in result.message
+    with county.reader() as s:
+        assert s.get(Member, after) is not None and s.get(Member, lost) is not None
+        [gone] = [c for c in list_conflicts(s) if c.row_id == lost]
+    assert ("deleted", False, True) in gone.differences
+    ack = write_ack(county, result.device_id, usb)
+    assert apply_ack(t.db, ack.path).acked == result.seq_to
+
+
+# --- restoring a backup taken before the county key / the first acknowledgement ------------------
+
+
+def test_a_restore_keeps_the_pinned_county_so_a_forged_ack_is_still_refused(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    import_package(county, t.export(usb).path)  # exported, but no acknowledgement applied yet
+    saved = backup.backup_to(t.db, tmp_path / "before-first-ack.sqlite")
+    sync_round(t, county, usb)  # the first acknowledgement pins the county
+
+    backup.restore(t.db, saved)
+    add_member(t, "恢复后登记")
+    exported = t.export(usb)
+    generation = read_package(exported.path, parse_rows=False).manifest.generation  # readable on the stick
+    result = import_package(county, exported.path)
+    real = write_ack(county, result.device_id, usb)
+    assert json.loads(real.path.read_text(encoding="utf-8"))["ack"]["generation"] == generation
+    forged = _resign(real.path, tmp_path / "forged.ltack", Ed25519PrivateKey.generate())
+    with pytest.raises(AckInvalid, match="县级密钥"):
+        apply_ack(t.db, forged)
+    assert _acked(t) == 0
+    assert apply_ack(t.db, real.path).acked == exported.seq_to
+
+
+def test_a_restore_of_a_backup_from_before_county_set_keeps_packages_encrypted(
+    make_town, county_sqlite: Database, usb: Path, tmp_path: Path
+) -> None:
+    from services.sync.keys import county_generate, county_set
+
+    t = make_town("T01").enroll(county_sqlite)
+    saved = backup.backup_to(t.db, tmp_path / "before-county-set.sqlite")
+    key_file = tmp_path / "county-key.json"
+    county_generate(key_file, db=county_sqlite)
+    county_set(t.db, key_file)
+    assert t.export(usb).encrypted
+
+    backup.restore(t.db, saved)
+    add_member(t, "恢复后登记")
+    assert t.export(usb).encrypted  # the county key configured after the backup is still in force
+
+
+# --- a database put back without opening it ------------------------------------------------------
+
+
+def test_a_township_restored_without_opening_continues_as_the_same_laptop(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    saved = backup.backup_to(t.db, tmp_path / "b.sqlite")
+    with t.db.reader() as s:
+        device, old = state.device_id(s), state.generation(s)
+    lost = add_member(t, "恢复前已送达")
+    sync_round(t, county, usb)
+    t.db.close()
+
+    backup.replace_without_opening(t.folder / "ledger.sqlite", saved)  # "数据库打不开" path
+    t.db = open_database(t.folder / "ledger.sqlite")
+    assert state.check_on_open(t.db) == "restore"
+    with t.db.reader() as s:
+        assert state.device_id(s) == device and state.generation(s) != old
+        assert state.acked_seq(s) == 0
+    result = import_package(county, t.export(usb).path)
+    assert result.status == "imported" and "恢复备份后已没有 1 条" in result.message
+    with county.reader() as s:
+        assert [c.row_id for c in list_conflicts(s)] == [lost]
+
+
+# --- the county database moved to another computer or put back -----------------------------------
+
+
+def test_acks_from_the_county_database_moved_to_a_new_computer_are_accepted(
+    make_town, county_sqlite: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county_sqlite)
+    sync_round(t, county_sqlite, usb)  # pins the county database
+    source = Path(str(county_sqlite.path))
+    state.check_on_open(county_sqlite)  # every start of the program looks at the file
+    with county_sqlite.reader() as s:
+        county_id = state.device_id(s)
+    county_sqlite.close()
+    moved_dir = tmp_path / "new-county-pc"
+    moved_dir.mkdir()
+    shutil.copyfile(source, moved_dir / "county.sqlite")  # copied across with the key files
+    moved = open_database(moved_dir / "county.sqlite")
+    try:
+        assert state.check_on_open(moved) == "moved"  # a new county generation, the same database id
+        with moved.reader() as s:
+            assert state.device_id(s) == county_id
+        add_member(t, "搬家后送达")
+        assert sync_round(t, moved, usb) == "imported"
+        assert "搬家后送达" in member_names(moved)
+    finally:
+        moved.close()
+
+
+def test_acks_from_a_county_restored_without_opening_are_accepted(
+    make_town, county_sqlite: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county_sqlite)
+    sync_round(t, county_sqlite, usb)
+    state.check_on_open(county_sqlite)
+    saved = backup.backup_to(county_sqlite, tmp_path / "county.sqlite")
+    live = Path(str(county_sqlite.path))
+    county_sqlite.close()
+    backup.replace_without_opening(live, saved)
+    county = open_database(live)
+    try:
+        state.check_on_open(county)
+        add_member(t, "恢复后送达")
+        assert sync_round(t, county, usb) == "imported"
+    finally:
+        county.close()
+
+
+# --- an older acknowledgement after a newer one ---------------------------------------------------
+
+
+def test_an_ack_from_before_a_county_restore_applied_after_a_newer_one_changes_nothing(
+    make_town, county_sqlite: Database, usb: Path, tmp_path: Path
+) -> None:
+    county = county_sqlite
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    saved = backup.backup_to(county, tmp_path / "county-before.sqlite")
+    add_member(t, "丢在县里")
+    first = import_package(county, t.export(usb).path)
+    older = write_ack(county, first.device_id, usb).path  # still on the stick afterwards
+    delivered = apply_ack(t.db, older).acked
+    backup.restore(county, saved)  # the county loses that package
+    add_member(t, "再登记")
+    held = import_package(county, t.export(usb).path)
+    assert held.status == "held"
+    newer = apply_ack(t.db, write_ack(county, held.device_id, usb).path)
+    assert newer.acked < delivered and "重新发送" in newer.message
+
+    with pytest.raises(AckInvalid, match="以县里较新的回执为准") as info:
+        apply_ack(t.db, older)  # the clerk takes the old file by mistake
+    assert "未做任何更改" in info.value.message
+    assert _acked(t) == newer.acked  # the numbers the county lost are still sent again
+    assert sync_round(t, county, usb) == "imported"
+    assert {"丢在县里", "再登记"} <= member_names(county)
+
+
+def test_a_replayed_older_ack_is_refused_but_a_county_clock_set_back_is_not(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    first = import_package(county, t.export(usb).path)
+    old = write_ack(county, first.device_id, usb).path
+    apply_ack(t.db, old)
+    add_member(t, "甲")
+    second = import_package(county, t.export(usb).path)
+    written = write_ack(county, second.device_id, usb)
+    made = json.loads(old.read_text(encoding="utf-8"))["ack"]["created_at"]
+    an_hour_earlier = (datetime.fromisoformat(made.rstrip("Z")) - timedelta(hours=1)).isoformat() + "Z"
+    set_back = _resign(  # the county's clock was set back an hour meanwhile (signed by its real key)
+        written.path, tmp_path / "set-back.ltack", device_key(), created_at=an_hour_earlier
+    )
+    assert apply_ack(t.db, set_back).acked == second.seq_to
+    with pytest.raises(AckInvalid, match="以县里较新的回执为准"):
+        apply_ack(t.db, old)
+    assert _acked(t) == second.seq_to
