@@ -470,7 +470,7 @@ def apply_acks_in_folder(db: Database, folder: Path, *, user: str = "") -> AckFo
     with db.reader() as s:
         mine = state.device_id(s, create=False)
         town = state.township(s) if mine else None
-        last_created = str((state.get_json(s, state.LAST_ACK) or {}).get("created_at") or "")
+        last_ack = state.get_json(s, state.LAST_ACK) or {}
     if not mine or town is None:
         raise AckInvalid(f"本机还没有导出过同步包，文件夹 {folder} 里的回执都不是给本机的。")
     result = AckFolderResult(folder=folder)
@@ -488,7 +488,7 @@ def apply_acks_in_folder(db: Database, folder: Path, *, user: str = "") -> AckFo
                 f"{path.name} 是给乡镇 {ack_town.get('code')}、设备 {p['device_id'][:8]} 的回执，不是给本机的，已跳过。"
             )
             continue
-        if last_created and str(p.get("created_at") or "") < last_created:
+        if ack.signature != last_ack.get("signature") and _older(p, last_ack):
             result.notes.append(f"{path.name} 比本机已处理过的回执旧，已跳过。")
             continue
         ours.append(ack)

@@ -1231,7 +1231,39 @@ def release_held(
         if held is None or held.seq_from > high + 1:
             return released
         tried.add(held.package_id)
+        if held.seq_to <= high:  # its numbers came in another package: the copy is not needed
+            released.append(drop_covered(db, held.package_id, high, user=user))
+            continue
         released.append(retry_held(db, held.package_id, user=user, county_key=county_key))
+
+
+def drop_covered(db: Database, package_id: str, high: int, *, user: str = "") -> ImportResult:
+    """Remove a held package whose numbers the stream has received since (``high``) in another
+    package — a full one, or one signed by the laptop's new key after a re-registration. Its copy is
+    not read again: a damaged copy or a replaced key must not keep a finished stream 待补."""
+    with db.transaction(user) as s:
+        held = s.get(SyncHeld, package_id)
+        assert held is not None
+        s.delete(held)
+        audit.record_event(
+            s,
+            "sync_held_covered",
+            {"file": held.file_name, "township": held.township_code, "seq": [held.seq_from, held.seq_to]},
+        )
+    Path(held.stored_path).unlink(missing_ok=True)
+    return ImportResult(
+        file_name=held.file_name,
+        package_id=held.package_id,
+        status="duplicate",
+        message=(
+            f"暂存的乡镇 {held.township_code} 第 {held.seq_from}–{held.seq_to} 号更改的包（{held.file_name}）"
+            f"已由县里收到的其他包补齐（该设备已收到第 {high} 号及以前），不再需要，已从暂存区移除。"
+        ),
+        township_code=held.township_code,
+        device_id=held.device_id,
+        seq_from=held.seq_from,
+        seq_to=held.seq_to,
+    )
 
 
 def retry_held(

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from models import Member
@@ -21,7 +22,7 @@ from services.sync.conflicts import list_conflicts
 from services.sync.errors import AckInvalid
 from services.sync.manifest import canonical
 from services.sync.package import read_package
-from services.sync.receiver import import_package
+from services.sync.receiver import import_package, release_enrolled
 from services.sync.signing import b64, device_key, key_id, public_raw, sign
 from tests.sync.conftest import Town
 from tests.sync.test_trust import add_member, member_names, sync_round
@@ -237,3 +238,65 @@ def test_a_replayed_older_ack_is_refused_but_a_county_clock_set_back_is_not(
     with pytest.raises(AckInvalid, match="以县里较新的回执为准"):
         apply_ack(t.db, old)
     assert _acked(t) == second.seq_to
+
+
+# --- held packages whose numbers arrive in another package ----------------------------------------
+
+
+def _held_behind_a_lost_stick(t: Town, county: Database, usb: Path, tmp_path: Path) -> Path:
+    """A package held at the county because the one before it was lost; returns its stored copy."""
+    from models import SyncHeld
+
+    sync_round(t, county, usb)
+    add_member(t, "甲")
+    lost = t.export(tmp_path)  # this stick never reaches the county
+    with t.db.transaction() as s:
+        state.put(s, state.ACKED_SEQ, str(lost.seq_to))
+    add_member(t, "乙")
+    later_dir = tmp_path / "later"
+    later_dir.mkdir()
+    assert import_package(county, t.export(later_dir).path).status == "held"
+    with county.reader() as s:
+        [row] = s.scalars(select(SyncHeld)).all()
+    return Path(row.stored_path)
+
+
+def test_a_damaged_held_copy_whose_numbers_a_full_package_brought_is_cleared_not_reported(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    from services.county.pending import pending_by_township
+
+    t = make_town("T01").enroll(county)
+    stored = _held_behind_a_lost_stick(t, county, usb, tmp_path)
+    data = bytearray(stored.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    stored.write_bytes(bytes(data))
+    full = import_package(county, t.export(usb, full=True).path)
+    assert full.status == "imported"
+    [cleared] = full.released
+    assert cleared.status == "duplicate" and "已由" in cleared.message and "乡镇 T01" in cleared.message
+    assert not stored.exists()
+    with county.reader() as s:
+        [town] = pending_by_township(s)
+    assert town.ok and not town.held
+    assert {"甲", "乙"} <= member_names(county)
+
+
+def test_held_packages_of_a_reinstalled_laptop_are_cleared_when_the_new_key_sends_their_numbers(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    from services.sync import enrollment
+
+    t = make_town("T01").enroll(county)
+    stored = _held_behind_a_lost_stick(t, county, usb, tmp_path)
+    old_key = t.key
+    t.key = Ed25519PrivateKey.generate()  # reinstalled: new key, same database file
+    pkg = t.export(usb, full=True).path  # as the county asked: a full package fills the gap
+    assert import_package(county, pkg).status == "pending"
+    enrollment.replace(county, key_id(public_raw(old_key)), key_id(public_raw(t.key)))
+    [again] = release_enrolled(county, key_id(public_raw(t.key)))
+    assert again.status == "imported"
+    [cleared] = again.released
+    assert cleared.status == "duplicate"
+    assert not stored.exists()
+    assert {"甲", "乙"} <= member_names(county)
