@@ -300,3 +300,35 @@ def test_held_packages_of_a_reinstalled_laptop_are_cleared_when_the_new_key_send
     assert cleared.status == "duplicate"
     assert not stored.exists()
     assert {"甲", "乙"} <= member_names(county)
+
+
+# --- a program upgrade that rewrites the database file -------------------------------------------
+
+
+def test_an_upgrade_of_the_database_file_is_not_taken_for_a_copy(
+    make_town, county: Database, usb: Path
+) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from services.db import alembic_config
+
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    with t.db.reader() as s:
+        device, generation = state.device_id(s), state.generation(s)
+    t.db.close()
+    path = t.folder / "ledger.sqlite"
+    engine = create_engine(f"sqlite:///{path}")  # the file as an older version of the program left it
+    with engine.begin() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        command.downgrade(alembic_config(conn), "-1")
+    engine.dispose()
+
+    t.db = open_database(path)  # the new version upgrades it on a copy that replaces the file
+    assert state.check_on_open(t.db) is None
+    with t.db.reader() as s:
+        assert (state.device_id(s), state.generation(s)) == (device, generation)
+    add_member(t, "升级后登记")
+    result = import_package(county, t.export(usb).path)
+    assert result.status == "imported" and result.seq_from > 1  # continues, no full re-send
