@@ -83,6 +83,7 @@ def township(session: Session) -> Township:
 GENERATION = "sync.generation"
 LINEAGE = "sync.lineage"  # JSON [[generation, fork_seq|null], …], newest first
 FILE_ID = "sync.file_id"  # identity of the SQLite file the generation belongs to
+FILE_PATH = "sync.file_path"  # where that file was (a file put back in its place is a restore)
 COUNTY_DB_ID = "sync.county_db_id"  # the county database whose acknowledgements this township accepts
 RESTORED = "sync.restored"  # set in a backup put in place without opening the live file
 MARKS_FILE = "generations.json"
@@ -141,6 +142,20 @@ def file_identity(session: Session) -> str:
     return path_identity(Path(url.database or ""))
 
 
+def file_path(session: Session) -> str:
+    """The absolute path of the SQLite file; empty for a server database."""
+    bind = session.get_bind()
+    url = bind.engine.url if hasattr(bind, "engine") else None
+    if url is None or url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return ""
+    return str(Path(url.database or "").resolve())
+
+
+def _record_file(session: Session) -> None:
+    put(session, FILE_ID, file_identity(session))
+    put(session, FILE_PATH, file_path(session))
+
+
 def path_identity(path: Path) -> str:
     """``device:inode`` of ``path`` (kept by a rename on the same disk); empty when it cannot be read."""
     try:
@@ -170,7 +185,7 @@ def new_generation(session: Session, reason: str, fork: int | None = None) -> st
         put(session, DEVICE_ID, uuid.uuid4().hex)
     put(session, GENERATION, gen)
     put(session, LINEAGE, json.dumps([[gen, None], *chain[:50]]))
-    put(session, FILE_ID, file_identity(session))
+    _record_file(session)
     if old:  # nothing of the new generation has been delivered; a first generation keeps format-1 progress
         put(session, ACKED_SEQ, "0")
         for key in (LAST_EXPORT, LAST_ACK):
@@ -214,6 +229,14 @@ def check_generation(session: Session) -> str | None:
     recorded = get(session, FILE_ID)
     here = file_identity(session)
     if recorded and here and recorded != here:
+        # Another file. In the same place, with a history this computer has issued numbers for: a
+        # file put back by hand (a backup copied over the ledger) — the same laptop, restored. The
+        # file was not opened since, so its numbers are exactly the old generation's up to now.
+        # Anywhere else, or on a computer that never used this history: a copy, another laptop.
+        if get(session, FILE_PATH) == file_path(session) and f"{dev}.{gen}" in _read_marks():
+            new_generation(session, "restore")
+            note_counter(session)
+            return "restore"
         reason = "copy"
     else:
         seq = int(
@@ -227,8 +250,8 @@ def check_generation(session: Session) -> str | None:
         # a silent overwrite).
         last = get_json(session, LAST_EXPORT) or {}
         new_generation(session, reason, fork=int(last.get("seq_to", 0) or 0))
-    elif here and not recorded:
-        put(session, FILE_ID, here)
+    elif here and (not recorded or not get(session, FILE_PATH)):
+        _record_file(session)
     note_counter(session)
     return reason
 
@@ -255,8 +278,8 @@ def _check_county(session: Session, *, restored: bool) -> str | None:
             reason = "reuse"
     if reason is not None:
         new_generation(session, reason)  # the device id (the county database id) is kept
-    elif here and not recorded:
-        put(session, FILE_ID, here)
+    elif here and (not recorded or not get(session, FILE_PATH)):
+        _record_file(session)
     note_counter(session)
     return reason
 

@@ -332,3 +332,57 @@ def test_an_upgrade_of_the_database_file_is_not_taken_for_a_copy(
     add_member(t, "升级后登记")
     result = import_package(county, t.export(usb).path)
     assert result.status == "imported" and result.seq_from > 1  # continues, no full re-send
+
+
+# --- a backup copied back over the ledger by hand ------------------------------------------------
+
+
+def test_a_file_copied_back_over_the_ledger_by_hand_is_a_restore_of_the_same_laptop(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    path = t.folder / "ledger.sqlite"
+    t.db.close()
+    kept = tmp_path / "usb-copy.sqlite"
+    shutil.copyfile(path, kept)  # the clerk's own "backup": the file copied to a stick
+    t.db = open_database(path)
+    with t.db.reader() as s:
+        device, old = state.device_id(s), state.generation(s)
+    lost = add_member(t, "恢复前已送达")
+    sync_round(t, county, usb)
+    t.db.close()
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    incoming = t.folder / "ledger.sqlite.copying"  # the copy from the stick put in its place
+    shutil.copyfile(kept, incoming)
+    incoming.replace(path)
+
+    t.db = open_database(path)
+    assert state.check_on_open(t.db) == "restore"
+    with t.db.reader() as s:
+        assert state.device_id(s) == device and state.generation(s) != old
+    result = import_package(county, t.export(usb).path)
+    assert result.status == "imported" and "恢复备份后已没有 1 条" in result.message
+    with county.reader() as s:
+        assert [c.row_id for c in list_conflicts(s)] == [lost]
+
+
+def test_a_copy_in_another_folder_is_still_another_laptop(make_town, county: Database, usb: Path) -> None:
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    with t.db.reader() as s:
+        device = state.device_id(s)
+    t.db.close()
+    other = t.folder / "elsewhere"
+    other.mkdir()
+    shutil.copyfile(t.folder / "ledger.sqlite", other / "ledger.sqlite")
+    copy = open_database(other / "ledger.sqlite")
+    try:
+        assert state.check_on_open(copy) == "copy"
+        with copy.reader() as s:
+            assert state.device_id(s) != device
+    finally:
+        copy.close()
+    t.db = open_database(t.folder / "ledger.sqlite")
+    assert state.check_on_open(t.db) is None  # the original goes on as before
