@@ -1278,6 +1278,9 @@ def retry_held(
         key = county_key or load_county_key()
         with read_package(stored, county_key=key, spool_dir=_spool_parent(db), blocks=True) as opened:
             result = apply_package(db, opened, user=user)
+        # named as the clerk handed it in, not as the county's held copy is called
+        result.message = result.message.replace(stored.name, held.file_name)
+        result.file_name = held.file_name
     except SyncError as exc:
         message = (
             f"暂存的乡镇 {held.township_code} 第 {held.seq_from}–{held.seq_to} 号更改的包（{held.file_name}）"

@@ -295,7 +295,7 @@ def test_held_packages_of_a_reinstalled_laptop_are_cleared_when_the_new_key_send
     assert import_package(county, pkg).status == "pending"
     enrollment.replace(county, key_id(public_raw(old_key)), key_id(public_raw(t.key)))
     [again] = release_enrolled(county, key_id(public_raw(t.key)))
-    assert again.status == "imported"
+    assert again.status == "imported" and again.file_name == pkg.name and pkg.name in again.message
     [cleared] = again.released
     assert cleared.status == "duplicate"
     assert not stored.exists()
@@ -386,3 +386,44 @@ def test_a_copy_in_another_folder_is_still_another_laptop(make_town, county: Dat
         copy.close()
     t.db = open_database(t.folder / "ledger.sqlite")
     assert state.check_on_open(t.db) is None  # the original goes on as before
+
+
+# --- held packages whose gap can no longer be filled ----------------------------------------------
+
+
+def test_a_held_package_from_before_a_township_restore_is_named_as_unfillable_and_can_be_discarded(
+    make_town, county: Database, usb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import main
+    from services.county.mode import init_county
+    from services.county.pending import pending_by_township
+    from services.sync.keys import county_set
+
+    init_county(county, name="青塬县", key_file=tmp_path / "county-key.json")
+    t = make_town("T01").enroll(county)
+    county_set(t.db, tmp_path / "county-key.json")
+    saved = backup.backup_to(t.db, tmp_path / "b.sqlite")
+    work = tmp_path / "work"
+    work.mkdir()
+    _held_behind_a_lost_stick(t, county, usb, work)
+    backup.restore(t.db, saved)
+    add_member(t, "恢复后登记")
+    assert import_package(county, t.export(usb).path).status == "imported"  # everything, again
+
+    with county.reader() as s:
+        [town] = pending_by_township(s)
+    [held] = town.held
+    assert held.stuck == "superseded" and "无法再补" in held.waits_for
+    assert "恢复备份" in town.instruction and "再导出一次" not in town.instruction
+    assert "county held-discard" in town.instruction
+
+    if county.path is None:  # the command line below is for a county file
+        return
+    county_path = str(county.path)
+    assert main.main(["--db", county_path, "county", "held-discard", "不存在.ltpkg"]) != 0
+    assert "county pending" in capsys.readouterr().err
+    assert main.main(["--db", county_path, "county", "held-discard", held.file_name]) == 0
+    assert "移出待补" in capsys.readouterr().out
+    with county.reader() as s:
+        [town] = pending_by_township(s)
+    assert town.ok
