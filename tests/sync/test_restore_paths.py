@@ -226,18 +226,23 @@ def test_a_replayed_older_ack_is_refused_but_a_county_clock_set_back_is_not(
     first = import_package(county, t.export(usb).path)
     old = write_ack(county, first.device_id, usb).path
     apply_ack(t.db, old)
+    made = json.loads(old.read_text(encoding="utf-8"))["ack"]["created_at"]
+
+    def shifted(ack: Path, hours: int, name: str) -> Path:  # as the county's clock dated it
+        when = datetime.fromisoformat(made.rstrip("Z")) + timedelta(hours=hours)
+        return _resign(ack, tmp_path / name, device_key(), created_at=when.isoformat() + "Z")
+
     add_member(t, "甲")
     second = import_package(county, t.export(usb).path)
-    written = write_ack(county, second.device_id, usb)
-    made = json.loads(old.read_text(encoding="utf-8"))["ack"]["created_at"]
-    an_hour_earlier = (datetime.fromisoformat(made.rstrip("Z")) - timedelta(hours=1)).isoformat() + "Z"
-    set_back = _resign(  # the county's clock was set back an hour meanwhile (signed by its real key)
-        written.path, tmp_path / "set-back.ltack", device_key(), created_at=an_hour_earlier
-    )
-    assert apply_ack(t.db, set_back).acked == second.seq_to
+    set_back = shifted(write_ack(county, second.device_id, usb).path, -1, "set-back.ltack")
+    assert apply_ack(t.db, set_back).acked == second.seq_to  # a higher number is never old
+    add_member(t, "乙")
+    third = import_package(county, t.export(usb).path)
+    later = shifted(write_ack(county, third.device_id, usb).path, 2, "later.ltack")
+    assert apply_ack(t.db, later).acked == third.seq_to
     with pytest.raises(AckInvalid, match="以县里较新的回执为准"):
-        apply_ack(t.db, old)
-    assert _acked(t) == second.seq_to
+        apply_ack(t.db, set_back)  # replayed: lower number, written before
+    assert _acked(t) == third.seq_to
 
 
 # --- held packages whose numbers arrive in another package ----------------------------------------
