@@ -464,8 +464,7 @@ def restore(
         from services.county.mode import is_county
 
         if is_county(s):  # acknowledgements written from now on say they follow a restore
-            sync_state.county_lineage(s)
-            sync_state.new_generation(s, "restore")
+            sync_state.carry_over_county(s, sync_facts)
         else:
             sync_state.carry_over(s, sync_facts)
     return RestoreResult(path, safety, info.revision if info.needs_upgrade else None)

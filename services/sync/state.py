@@ -330,6 +330,18 @@ def carry_over(session: Session, live: dict[str, str]) -> str | None:
     return new_generation(session, "restore")
 
 
+def carry_over_county(session: Session, live: dict[str, str]) -> str:
+    """After a backup replaced a county database: it stays the county database the townships pinned
+    (the live id, even when the backup is from before the id existed) and starts a county generation
+    that follows the live one's, so every acknowledgement written from now on is the newer one.
+    ``live``: ``live_facts`` of the database before the swap. Returns the new county generation."""
+    for key in (DEVICE_ID, GENERATION, LINEAGE):
+        if live.get(key):
+            put(session, key, live[key])
+    county_lineage(session)
+    return new_generation(session, "restore")
+
+
 def check_on_open(db: Any) -> str | None:
     """Run ``check_generation`` right after a database is opened (CLI and app start-up).
 

@@ -432,3 +432,39 @@ def test_a_held_package_from_before_a_township_restore_is_named_as_unfillable_an
     with county.reader() as s:
         [town] = pending_by_township(s)
     assert town.ok
+
+
+def test_a_county_moved_then_restored_from_an_older_backup_still_writes_the_newer_acks(
+    make_town, county_sqlite: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county_sqlite)
+    sync_round(t, county_sqlite, usb)
+    state.check_on_open(county_sqlite)
+    saved = backup.backup_to(county_sqlite, tmp_path / "county-old.sqlite")
+    with county_sqlite.reader() as s:
+        pinned = state.device_id(s)
+    source = Path(str(county_sqlite.path))
+    county_sqlite.close()
+    new_pc = tmp_path / "new-pc"
+    new_pc.mkdir()
+    shutil.copyfile(source, new_pc / "county.sqlite")
+    county = open_database(new_pc / "county.sqlite")
+    try:
+        assert state.check_on_open(county) == "moved"
+        add_member(t, "搬家后送达")
+        sync_round(t, county, usb)
+        with county.reader() as s:
+            moved_generation = state.generation(s)
+        backup.restore(county, saved)  # the backup from before the move: that package is lost
+        with county.reader() as s:
+            assert state.device_id(s) == pinned
+            assert moved_generation in [g for g, _fork in state.lineage(s)]
+        add_member(t, "恢复后登记")
+        held = import_package(county, t.export(usb).path)
+        assert held.status == "held"
+        asked = apply_ack(t.db, write_ack(county, held.device_id, usb).path)
+        assert asked.acked < asked.previous and "重新发送" in asked.message
+        assert sync_round(t, county, usb) == "imported"
+        assert {"搬家后送达", "恢复后登记"} <= member_names(county)
+    finally:
+        county.close()
