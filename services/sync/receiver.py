@@ -1121,8 +1121,9 @@ def _lost_on_township(s: Session, opened: OpenedPackage, plan: Plan, origins: _O
     """Rows this laptop sent before a restore that its re-base no longer has: listed, never dropped.
 
     The first package of a new generation holds every row of the database. A row here last written
-    by this same device in an ancestor generation *after* the fork point was lost on the township
-    (the restore went back past it); the county keeps it and lists it for a person.
+    by this same device in another generation — an ancestor *after* the fork point, or a sibling
+    (an earlier restore of the same backup) — that the re-base does not hold was lost on the township
+    (the restore went back past it); the county keeps it and lists it for a person, once.
     """
     m = opened.manifest
     forks = {str(g): int(f) for g, f in m.lineage[1:]}
@@ -1142,9 +1143,14 @@ def _lost_on_township(s: Session, opened: OpenedPackage, plan: Plan, origins: _O
             if row["id"] in sent:
                 continue
             version = origins.version(int(row["row_seq"]))
-            if version is None or version[1] not in forks or version[2] <= forks[version[1]]:
+            # Seen before the fork (so the re-base would hold it), or unknown: not lost. A version of
+            # another generation of this laptop — an ancestor after its fork point, or a history the
+            # same old backup was restored from before (a sibling) — is gone from the township.
+            if version is None or (version[1] in forks and version[2] <= forks[version[1]]):
                 continue
             here = comparable(encode_row(table, row))
+            if _already_listed(s, table.name, row["id"], here):
+                continue  # listed by an earlier re-base already
             found.append(
                 SyncConflict(
                     table_name=table.name,

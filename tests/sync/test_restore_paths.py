@@ -468,3 +468,23 @@ def test_a_county_moved_then_restored_from_an_older_backup_still_writes_the_newe
         assert {"搬家后送达", "恢复后登记"} <= member_names(county)
     finally:
         county.close()
+
+
+def test_restoring_the_same_old_backup_twice_lists_what_the_second_history_sent_once_each(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    saved = backup.backup_to(t.db, tmp_path / "old.sqlite")
+    first_lost = add_member(t, "第一次恢复前送达")
+    sync_round(t, county, usb)
+    backup.restore(t.db, saved)
+    second_lost = add_member(t, "两次恢复之间送达")
+    sync_round(t, county, usb)
+    backup.restore(t.db, saved)  # the same old backup again: the history in between is gone too
+    add_member(t, "第二次恢复后登记")
+    result = import_package(county, t.export(usb).path)
+    assert result.status == "imported" and "恢复备份后已没有 1 条" in result.message
+    with county.reader() as s:
+        listed = sorted(c.row_id for c in list_conflicts(s))
+    assert listed == sorted([first_lost, second_lost])  # each once
