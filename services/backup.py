@@ -519,11 +519,7 @@ def replace_without_opening(live: Path, path: Path) -> RestoreResult:
     aside = _unique(folder, f"{live.stem}-replaced-{stamp}")
     try:
         snapshot(path, work)
-        with contextlib.closing(sqlite3.connect(work)) as conn:  # its change numbers were issued before:
-            conn.execute(  # the first open starts a new sync generation (services.sync.state)
-                "INSERT OR REPLACE INTO db_meta (key, value) VALUES (?, '1')", (sync_state.RESTORED,)
-            )
-            conn.commit()
+        _carry_sync_facts(live, work)
         _mark_restore(
             work,
             {
@@ -550,6 +546,36 @@ def replace_without_opening(live: Path, path: Path) -> RestoreResult:
         work.unlink(missing_ok=True)
     fileperms.secure_file(live)
     return RestoreResult(path, aside, info.revision if info.needs_upgrade else None)
+
+
+def _raw_sync_facts(path: Path) -> dict[str, str]:
+    """``sync_state.live_facts`` read with plain sqlite3, read-only; {} when the file cannot be read
+    (the live file of ``replace_without_opening`` may be damaged)."""
+    keys = (sync_state.DEVICE_ID, sync_state.GENERATION, sync_state.LINEAGE, *sync_state.PINS)
+    try:
+        with contextlib.closing(sqlite3.connect(_ro_uri(path), uri=True, timeout=5)) as conn:
+            marks = ",".join("?" * len(keys))
+            facts = dict(
+                conn.execute(f"SELECT key, value FROM db_meta WHERE key IN ({marks})", keys).fetchall()
+            )
+            towns = conn.execute("SELECT id FROM township WHERE deleted = 0 LIMIT 2").fetchall()
+    except sqlite3.Error:
+        return {}
+    if len(towns) == 1:
+        facts[sync_state.TOWNSHIP_ID] = towns[0][0]
+    return {str(k): str(v) for k, v in facts.items() if v}
+
+
+def _carry_sync_facts(live: Path, work: Path) -> None:
+    """A backup put in place without opening the live file: it keeps the live file's pinned county
+    and laptop identity when the live file can still be read (``sync_state.carried_values``), and is
+    marked so that its first open starts a new sync generation (its change numbers were issued
+    before)."""
+    values = sync_state.carried_values(_raw_sync_facts(work), _raw_sync_facts(live) if live.exists() else {})
+    values[sync_state.RESTORED] = "1"
+    with contextlib.closing(sqlite3.connect(work)) as conn:
+        conn.executemany("INSERT OR REPLACE INTO db_meta (key, value) VALUES (?, ?)", list(values.items()))
+        conn.commit()
 
 
 def backup_anchor(path: Path) -> tuple[int, str] | None:

@@ -298,35 +298,48 @@ def county_lineage(session: Session) -> list[list[Any]]:
     return lineage(session)
 
 
+TOWNSHIP_ID = "township_id"  # in ``live_facts`` only: the ledger's township (not a db_meta key)
+
+
 def live_facts(session: Session) -> dict[str, str]:
-    """What a restore must not forget (``carry_over``): this database's device id, its generations
-    and the county it pinned, as ``{db_meta key: value}`` (keys absent when never set)."""
+    """What a restore must not forget (``carry_over``): this database's device id, its generations,
+    the county it pinned and its township's id, as ``{db_meta key: value}`` (absent when never set)."""
     keys = (DEVICE_ID, GENERATION, LINEAGE, *PINS)
-    return {k: v for k in keys if (v := get(session, k))}
+    facts = {k: v for k in keys if (v := get(session, k))}
+    town = session.scalars(select(Township.id).where(Township.deleted.is_(False)).limit(2)).all()
+    if len(town) == 1:
+        facts[TOWNSHIP_ID] = town[0]
+    return facts
+
+
+def carried_values(restored: dict[str, str], live: dict[str, str]) -> dict[str, str]:
+    """The ``db_meta`` values a restored township database takes over from the live one it replaced.
+
+    ``restored``/``live``: ``live_facts`` of the backup and of the database before the swap. The
+    county it pinned stays pinned (the live values are the newer ones). A backup taken before the
+    first export has no device id of its own; of the same township it is the same laptop, so it takes
+    the live device id, and its rows count as versions of the live database's first generation up to
+    the backup's change number (its history began with that file) — rows sent after that are then
+    listed by the county, never silently dropped.
+    """
+    values = {key: live[key] for key in PINS if live.get(key)}
+    chain = json.loads(live.get(LINEAGE) or "[]")
+    same_town = bool(live.get(TOWNSHIP_ID)) and restored.get(TOWNSHIP_ID) == live.get(TOWNSHIP_ID)
+    if not restored.get(DEVICE_ID) and live.get(DEVICE_ID) and chain and same_town:
+        oldest = str(chain[-1][0])
+        values |= {DEVICE_ID: live[DEVICE_ID], GENERATION: oldest, LINEAGE: json.dumps([[oldest, None]])}
+    return values
 
 
 def carry_over(session: Session, live: dict[str, str]) -> str | None:
-    """After a backup replaced the database (``services.backup.restore``): start the new generation.
-
-    ``live``: ``live_facts`` of the database before the swap. The county it pinned stays pinned (the
-    live values are the newer ones). A backup taken before the first export has no device id of its
-    own; it is the same laptop, so it takes the live device id, and its rows count as versions of the
-    live database's first generation up to the backup's change number (its history began with that
-    file) — rows sent after that are then listed by the county, never silently dropped. Returns the
-    new generation, or None when neither database ever exported.
-    """
-    for key in PINS:
-        if live.get(key):
-            put(session, key, live[key])
+    """After a backup replaced the database (``services.backup.restore``): keep what
+    ``carried_values`` says and start the new generation, as the same laptop. ``live``:
+    ``live_facts`` of the database before the swap. Returns the new generation, or None when the
+    restored database never exported (and takes no device id)."""
+    for key, value in carried_values(live_facts(session), live).items():
+        put(session, key, value)
     if not device_id(session, create=False):
-        dev = live.get(DEVICE_ID, "")
-        chain = json.loads(live.get(LINEAGE) or "[]")
-        if not dev or not chain:
-            return None
-        oldest = str(chain[-1][0])
-        put(session, DEVICE_ID, dev)
-        put(session, GENERATION, oldest)
-        put(session, LINEAGE, json.dumps([[oldest, None]]))
+        return None
     return new_generation(session, "restore")
 
 

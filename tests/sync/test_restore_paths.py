@@ -123,8 +123,8 @@ def test_a_township_restored_without_opening_continues_as_the_same_laptop(
     make_town, county: Database, usb: Path, tmp_path: Path
 ) -> None:
     t = make_town("T01").enroll(county)
+    saved = backup.backup_to(t.db, tmp_path / "b.sqlite")  # before the first export and ack
     sync_round(t, county, usb)
-    saved = backup.backup_to(t.db, tmp_path / "b.sqlite")
     with t.db.reader() as s:
         device, old = state.device_id(s), state.generation(s)
     lost = add_member(t, "恢复前已送达")
@@ -141,6 +141,11 @@ def test_a_township_restored_without_opening_continues_as_the_same_laptop(
     assert result.status == "imported" and "恢复备份后已没有 1 条" in result.message
     with county.reader() as s:
         assert [c.row_id for c in list_conflicts(s)] == [lost]
+    real = write_ack(county, result.device_id, usb)
+    forged = _resign(real.path, tmp_path / "forged.ltack", Ed25519PrivateKey.generate())
+    with pytest.raises(AckInvalid, match="县级密钥"):  # the county pinned before stays pinned
+        apply_ack(t.db, forged)
+    assert apply_ack(t.db, real.path).acked == result.seq_to
 
 
 # --- the county database moved to another computer or put back -----------------------------------
@@ -488,3 +493,15 @@ def test_restoring_the_same_old_backup_twice_lists_what_the_second_history_sent_
     with county.reader() as s:
         listed = sorted(c.row_id for c in list_conflicts(s))
     assert listed == sorted([first_lost, second_lost])  # each once
+
+
+def test_a_backup_of_another_township_does_not_take_this_laptops_identity(
+    make_town, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01")
+    t.export(usb)  # this laptop has a device id and a generation
+    other = make_town("T02", seed=2)  # another township's ledger, never exported
+    saved = backup.backup_to(other.db, tmp_path / "t02.sqlite")
+    backup.restore(t.db, saved)
+    with t.db.reader() as s:
+        assert state.device_id(s, create=False) == ""  # it starts as a laptop of its own
