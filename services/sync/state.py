@@ -229,11 +229,15 @@ def check_generation(session: Session) -> str | None:
     recorded = get(session, FILE_ID)
     here = file_identity(session)
     if recorded and here and recorded != here:
-        # Another file. In the same place, with a history this computer has issued numbers for: a
-        # file put back by hand (a backup copied over the ledger) — the same laptop, restored. The
-        # file was not opened since, so its numbers are exactly the old generation's up to now.
-        # Anywhere else, or on a computer that never used this history: a copy, another laptop.
-        if get(session, FILE_PATH) == file_path(session) and f"{dev}.{gen}" in _read_marks():
+        # Another file. In the same place, behind the numbers this computer has issued in its
+        # history: an older file put back by hand (a backup copied over the ledger) — the same laptop,
+        # restored. The file was not opened since, so its numbers are exactly the old generation's up
+        # to now. Anywhere else, on a computer that never used this history, or not behind (a whole
+        # user folder cloned to a second laptop with the ledger): a copy, another laptop.
+        seq = int(
+            session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0
+        )
+        if get(session, FILE_PATH) == file_path(session) and _read_marks().get(f"{dev}.{gen}", -1) > seq:
             new_generation(session, "restore")
             note_counter(session)
             return "restore"

@@ -505,3 +505,22 @@ def test_a_backup_of_another_township_does_not_take_this_laptops_identity(
     backup.restore(t.db, saved)
     with t.db.reader() as s:
         assert state.device_id(s, create=False) == ""  # it starts as a laptop of its own
+
+
+def test_a_ledger_cloned_with_its_whole_user_folder_is_another_laptop(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    with t.db.reader() as s:
+        device = state.device_id(s)
+    path = t.folder / "ledger.sqlite"
+    t.db.close()
+    # the second laptop: the same folders (and generations.json), a file copied from the first
+    clone = t.folder / "ledger.sqlite.clone"
+    shutil.copyfile(path, clone)
+    clone.replace(path)
+    t.db = open_database(path)
+    assert state.check_on_open(t.db) == "copy"
+    with t.db.reader() as s:
+        assert state.device_id(s) != device
