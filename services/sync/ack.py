@@ -268,7 +268,9 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         if county_db and county.get("device_id") != county_db:
             raise AckInvalid(
                 f"回执 {ack.file_name} 来自另一个县级数据库（{str(county.get('device_id'))[:8]}），"
-                f"本机认可的是 {county_db[:8]}，未做任何更改。请在县里的正式数据库上导入同步包后再出具回执。"
+                f"本机认可的是 {county_db[:8]}，未做任何更改。请在县里的正式数据库上导入同步包后再出具回执；"
+                "如果县里确实换了电脑或数据库，请向县里索取新的县级公钥文件，在本机运行 "
+                "`sync key county-set 文件` 后再导入回执。"
             )
         generation = state.generation(s)
         if not generation or p["generation"][:16] != generation[:16]:  # the stream names 16 hex of it

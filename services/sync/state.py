@@ -261,27 +261,31 @@ def check_generation(session: Session) -> str | None:
 
 
 def _check_county(session: Session, *, restored: bool) -> str | None:
-    """The per-open check of a county database: a new county generation, same database id.
+    """The per-open check of a county database: a new county generation after a restore, a new
+    county database id for a copy.
 
-    A county never exports; its database id is what townships pinned for its acknowledgements, so
-    moving the county database to another computer or putting a backup back keeps the id. Its
-    generation changes instead when the file was put back (``restored``), is another file than the
-    one last opened (a copy or a move: an older copy may be in use), or its counter is below what
-    this computer saw — acknowledgements written afterwards then say they follow that history.
+    The county database id is what townships pinned for its acknowledgements. A backup put back —
+    by ``restore``, ``restore --without-opening`` (``restored``), or by hand in the same place with a
+    counter behind what this computer saw, also on a server database — is the same county database:
+    its id stays and a new county generation starts, so acknowledgements written afterwards are the
+    newer ones (``services.sync.ack``). A copy (another file, elsewhere or not behind) is another
+    county database — a scratch copy must not confirm packages the real county never received — so it
+    gets an id of its own: townships refuse its acknowledgements until they import its key file.
+    Returns ``restore``/``reuse``/``copy`` or None.
     """
     county_lineage(session)
     reason: str | None = "restore" if restored else None
     recorded, here = get(session, FILE_ID), file_identity(session)
+    seq = int(
+        session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0
+    )
+    behind = _read_marks().get(f"{device_id(session, create=False)}.{generation(session)}", -1) > seq
     if reason is None and recorded and here and recorded != here:
-        reason = "moved"
-    if reason is None:
-        seq = int(
-            session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0
-        )
-        if _read_marks().get(f"{device_id(session, create=False)}.{generation(session)}", -1) > seq:
-            reason = "reuse"
+        reason = "restore" if behind and get(session, FILE_PATH) == file_path(session) else "copy"
+    elif reason is None and behind:
+        reason = "reuse"
     if reason is not None:
-        new_generation(session, reason)  # the device id (the county database id) is kept
+        new_generation(session, reason)  # "copy" gives a new county database id, the others keep it
     elif here and (not recorded or not get(session, FILE_PATH)):
         _record_file(session)
     note_counter(session)

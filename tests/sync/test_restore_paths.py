@@ -151,29 +151,46 @@ def test_a_township_restored_without_opening_continues_as_the_same_laptop(
 # --- the county database moved to another computer or put back -----------------------------------
 
 
-def test_acks_from_the_county_database_moved_to_a_new_computer_are_accepted(
+def _repin(t: Town, county: Database, tmp_path: Path) -> None:
+    """The county writes its key file again (naming this database), the township imports it."""
+    from services.county.mode import init_county
+    from services.sync.keys import county_set
+
+    bundle = tmp_path / "county-key-again.json"
+    bundle.unlink(missing_ok=True)
+    init_county(county, key_file=bundle)
+    county_set(t.db, bundle)
+
+
+def test_acks_from_a_copy_of_the_county_database_need_its_key_file_first(
     make_town, county_sqlite: Database, usb: Path, tmp_path: Path
 ) -> None:
     t = make_town("T01").enroll(county_sqlite)
     sync_round(t, county_sqlite, usb)  # pins the county database
-    source = Path(str(county_sqlite.path))
     state.check_on_open(county_sqlite)  # every start of the program looks at the file
     with county_sqlite.reader() as s:
         county_id = state.device_id(s)
+    source = Path(str(county_sqlite.path))
     county_sqlite.close()
-    moved_dir = tmp_path / "new-county-pc"
-    moved_dir.mkdir()
-    shutil.copyfile(source, moved_dir / "county.sqlite")  # copied across with the key files
-    moved = open_database(moved_dir / "county.sqlite")
+    copy_dir = tmp_path / "new-county-pc"
+    copy_dir.mkdir()
+    shutil.copyfile(source, copy_dir / "county.sqlite")  # a move, or a scratch copy: cannot tell
+    copy = open_database(copy_dir / "county.sqlite")
     try:
-        assert state.check_on_open(moved) == "moved"  # a new county generation, the same database id
-        with moved.reader() as s:
-            assert state.device_id(s) == county_id
-        add_member(t, "搬家后送达")
-        assert sync_round(t, moved, usb) == "imported"
-        assert "搬家后送达" in member_names(moved)
+        assert state.check_on_open(copy) == "copy"
+        with copy.reader() as s:
+            assert state.device_id(s) != county_id  # another county database
+        add_member(t, "副本收到")
+        result = import_package(copy, t.export(usb).path)
+        ack = write_ack(copy, result.device_id, usb)
+        before = _acked(t)
+        with pytest.raises(AckInvalid, match="另一个县级数据库") as info:
+            apply_ack(t.db, ack.path)
+        assert "sync key county-set" in info.value.message and _acked(t) == before
+        _repin(t, copy, tmp_path)  # the county really moved: its key file, imported on the township
+        assert apply_ack(t.db, ack.path).acked == result.seq_to
     finally:
-        moved.close()
+        copy.close()
 
 
 def test_acks_from_a_county_restored_without_opening_are_accepted(
@@ -446,8 +463,6 @@ def test_a_county_moved_then_restored_from_an_older_backup_still_writes_the_newe
     sync_round(t, county_sqlite, usb)
     state.check_on_open(county_sqlite)
     saved = backup.backup_to(county_sqlite, tmp_path / "county-old.sqlite")
-    with county_sqlite.reader() as s:
-        pinned = state.device_id(s)
     source = Path(str(county_sqlite.path))
     county_sqlite.close()
     new_pc = tmp_path / "new-pc"
@@ -455,14 +470,15 @@ def test_a_county_moved_then_restored_from_an_older_backup_still_writes_the_newe
     shutil.copyfile(source, new_pc / "county.sqlite")
     county = open_database(new_pc / "county.sqlite")
     try:
-        assert state.check_on_open(county) == "moved"
+        assert state.check_on_open(county) == "copy"
+        _repin(t, county, tmp_path)
         add_member(t, "搬家后送达")
         sync_round(t, county, usb)
         with county.reader() as s:
-            moved_generation = state.generation(s)
+            pinned, moved_generation = state.device_id(s), state.generation(s)
         backup.restore(county, saved)  # the backup from before the move: that package is lost
         with county.reader() as s:
-            assert state.device_id(s) == pinned
+            assert state.device_id(s) == pinned  # still the county database the township pinned
             assert moved_generation in [g for g, _fork in state.lineage(s)]
         add_member(t, "恢复后登记")
         held = import_package(county, t.export(usb).path)
