@@ -433,6 +433,7 @@ def restore(
         safety = snapshot(live, _unique(folder, f"{live.stem}-before-restore-{_stamp()}"))
         with db.reader() as s:
             replaced = audit.anchor(s)  # the log being replaced: where it ended, kept in the safety copy
+            sync_facts = sync_state.live_facts(s)  # its sync identity and pinned county outlive the swap
         detail: dict[str, str | None] = {**facts}
         _mark_restore(
             work,
@@ -463,9 +464,14 @@ def restore(
     fileperms.secure_database(live)
     record_pending_restore(db)
     with db.transaction(actor.username if actor else "") as s:
-        # The restored change numbers were issued once already: sync continues in a new generation.
-        if sync_state.device_id(s, create=False):
-            sync_state.new_generation(s, "restore")
+        # The restored change numbers were issued once already: sync continues in a new generation,
+        # as the same laptop, still trusting the county the live database had pinned.
+        from services.county.mode import is_county
+
+        if is_county(s):  # acknowledgements written from now on say they follow a restore
+            sync_state.carry_over_county(s, sync_facts)
+        else:
+            sync_state.carry_over(s, sync_facts)
     return RestoreResult(path, safety, info.revision if info.needs_upgrade else None)
 
 
@@ -518,6 +524,7 @@ def replace_without_opening(live: Path, path: Path) -> RestoreResult:
     aside = _unique(folder, f"{live.stem}-replaced-{stamp}")
     try:
         snapshot(path, work)
+        _carry_sync_facts(live, work)
         _mark_restore(
             work,
             {
@@ -544,6 +551,36 @@ def replace_without_opening(live: Path, path: Path) -> RestoreResult:
         work.unlink(missing_ok=True)
     fileperms.secure_file(live)
     return RestoreResult(path, aside, info.revision if info.needs_upgrade else None)
+
+
+def _raw_sync_facts(path: Path) -> dict[str, str]:
+    """``sync_state.live_facts`` read with plain sqlite3, read-only; {} when the file cannot be read
+    (the live file of ``replace_without_opening`` may be damaged)."""
+    keys = (sync_state.DEVICE_ID, sync_state.GENERATION, sync_state.LINEAGE, *sync_state.PINS)
+    try:
+        with contextlib.closing(sqlite3.connect(_ro_uri(path), uri=True, timeout=5)) as conn:
+            marks = ",".join("?" * len(keys))
+            facts = dict(
+                conn.execute(f"SELECT key, value FROM db_meta WHERE key IN ({marks})", keys).fetchall()
+            )
+            towns = conn.execute("SELECT id FROM township WHERE deleted = 0 LIMIT 2").fetchall()
+    except sqlite3.Error:
+        return {}
+    if len(towns) == 1:
+        facts[sync_state.TOWNSHIP_ID] = towns[0][0]
+    return {str(k): str(v) for k, v in facts.items() if v}
+
+
+def _carry_sync_facts(live: Path, work: Path) -> None:
+    """A backup put in place without opening the live file: it keeps the live file's pinned county
+    and laptop identity when the live file can still be read (``sync_state.carried_values``), and is
+    marked so that its first open starts a new sync generation (its change numbers were issued
+    before)."""
+    values = sync_state.carried_values(_raw_sync_facts(work), _raw_sync_facts(live) if live.exists() else {})
+    values[sync_state.RESTORED] = "1"
+    with contextlib.closing(sqlite3.connect(work)) as conn:
+        conn.executemany("INSERT OR REPLACE INTO db_meta (key, value) VALUES (?, ?)", list(values.items()))
+        conn.commit()
 
 
 def backup_anchor(path: Path) -> tuple[int, str] | None:

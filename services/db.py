@@ -242,6 +242,7 @@ def _upgrade_sqlite_on_copy(path: Path, backup_dir: Path | None) -> Path:
                         raise DatabaseError(f"升级后的数据库校验失败（{status}），已放弃升级。")
             finally:
                 engine.dispose()
+            _keep_file_identity(work)
             _fsync(part)
             _fsync(work)
             part.replace(keep)
@@ -262,6 +263,18 @@ def _upgrade_sqlite_on_copy(path: Path, backup_dir: Path | None) -> Path:
         lock.close()
     fileperms.secure_file(keep)
     return keep
+
+
+def _keep_file_identity(work: Path) -> None:
+    """The upgraded copy replaces the live file by a rename, which keeps the copy's identity: record
+    it as the sync file identity (``services.sync.state.FILE_ID``) so the upgraded file is the same
+    laptop's database, not taken for a copy (a new device id and a full re-send after every upgrade).
+    Only a file that already has one is changed."""
+    from services.sync.state import FILE_ID, path_identity
+
+    with contextlib.closing(sqlite3.connect(work)) as conn:
+        conn.execute("UPDATE db_meta SET value = ? WHERE key = ?", (path_identity(work), FILE_ID))
+        conn.commit()
 
 
 def migrate(engine: Engine, backup_dir: Path | None = None, *, in_place: bool = False) -> Path | None:

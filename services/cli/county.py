@@ -50,6 +50,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         json=True,
     )
 
+    hd = subcommand(
+        county,
+        "held-discard",
+        "把核对过的暂存同步包移出待补（缺的号已无法补交，如乡镇恢复过备份或设备已注销）",
+        held_discard_cmd,
+        json=True,
+    )
+    hd.add_argument("file_name", metavar="暂存包文件名", help="county pending 列出的文件名")
+
     pp = subcommand(
         county, "pack-publish", "下发手册包更新（随下一次回执带给各乡镇）", pack_publish_cmd, json=True
     )
@@ -171,6 +180,20 @@ def pending_cmd(args: argparse.Namespace, ctx: Context) -> int:
             failed = f"；上次导入失败：{h.error}" if h.error else ""
             print(f"    暂存 {h.file_name}（{numbers(h.seq_from, h.seq_to)}）：{h.waits_for}{failed}")
         print(f"    → {t.instruction}")
+    return 0
+
+
+def held_discard_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    from services.county.pending import discard_held
+
+    held = discard_held(ctx.db(), args.file_name, user=ctx.user)
+    if args.json:
+        emit(held.to_json(), True)
+        return 0
+    print(
+        f"已把暂存的 {held.file_name}（第 {held.seq_from}–{held.seq_to} 号）移出待补；"
+        "暂存的文件仍保留在县里的暂存文件夹中。"
+    )
     return 0
 
 

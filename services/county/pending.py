@@ -6,6 +6,7 @@ Read-only: a 查阅 user may look. Times are stored UTC and shown in local time 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from models import SyncDevice, SyncEnrollment, SyncHeld, SyncReceived, Township
 from services import localtime
+from services.db import Database
 from services.sync import enrollment
+from services.sync.errors import SyncError
 from services.sync.wording import numbers
 
 
@@ -34,11 +37,18 @@ class HeldPackage:
     held_at: datetime  # UTC
     error: str = ""
     key_id: str = ""  # fingerprint of the key that signed it, computed from the key in the package
+    # "" (its gap can still be filled), "superseded" (the township restored or re-based since: the
+    # numbers it waits for no longer exist) or "revoked" (every key of its device is revoked)
+    stuck: str = ""
 
     @property
     def waits_for(self) -> str:
         if self.reason == "enroll":
             return f"等待县里登记发送它的电脑（设备登记，密钥指纹 {self.key_id or '未知'}）"
+        if self.stuck == "superseded":
+            return f"缺{numbers(self.missing_from, self.missing_to)}更改，乡镇已恢复备份或重新发送全部数据，无法再补"
+        if self.stuck == "revoked":
+            return f"缺{numbers(self.missing_from, self.missing_to)}更改，发送它的设备已注销，不会再导入"
         return f"缺{numbers(self.missing_from, self.missing_to)}更改"
 
     def to_json(self) -> dict[str, Any]:
@@ -53,6 +63,7 @@ class HeldPackage:
             "waits_for": self.waits_for,
             "error": self.error,
             "key_id": self.key_id,
+            "stuck": self.stuck,
         }
 
 
@@ -90,8 +101,10 @@ class TownshipPending:
 
 def _instruction(t: TownshipPending) -> str:
     parts: list[str] = []
-    gaps = [h for h in t.held if h.reason == "gap"]
-    failed = [h for h in t.held if h.error]
+    gaps = [h for h in t.held if h.reason == "gap" and not h.stuck]
+    failed = [h for h in t.held if h.error and not h.stuck]
+    superseded = [h.file_name for h in t.held if h.stuck == "superseded"]
+    revoked = [h.file_name for h in t.held if h.stuck == "revoked"]
     if t.pending_keys:
         fps = "、".join(t.pending_keys)
         parts.append(
@@ -110,6 +123,19 @@ def _instruction(t: TownshipPending) -> str:
         names = "、".join(h.file_name for h in failed)
         parts.append(
             f"暂存的包 {names} 复核或导入失败（原因见列表），请乡镇 {t.code} 导出全量包（`sync export --full`）重新交来。"
+        )
+    if superseded:
+        parts.append(
+            f"暂存的包 {'、'.join(superseded)} 是乡镇 {t.code} 恢复备份（或复制数据库）之前发来的：乡镇此后已重新发送"
+            "现有的全部数据，这些包缺少的更改已无法补交，也不会再自动导入，包中的记录乡镇电脑上可能已经没有了。"
+            f"请与乡镇 {t.code} 逐条核对（`sync verify 暂存的包` 可查看内容），需要的记录请乡镇重新录入后再同步；"
+            "核对完后用 `county held-discard 文件名` 移出待补。"
+        )
+    if revoked:
+        parts.append(
+            f"暂存的包 {'、'.join(revoked)} 由乡镇 {t.code} 已注销的设备发来，不会再导入。"
+            f"请与乡镇 {t.code} 核对其中的记录，需要的请乡镇在已登记的电脑上重新录入后再同步；"
+            "核对完后用 `county held-discard 文件名` 移出待补。"
         )
     if not parts:
         if t.last_file:
@@ -145,6 +171,7 @@ def pending_by_township(session: Session) -> list[TownshipPending]:
         if d.township_code not in latest or d.last_seen >= latest[d.township_code]:
             latest[d.township_code] = d.last_seen
             tp.received_through = d.high_seq
+    forked = _superseded_generations(session)
     for h in session.scalars(select(SyncHeld).order_by(SyncHeld.township_code, SyncHeld.seq_from)):
         town(h.township_code).held.append(
             HeldPackage(
@@ -157,6 +184,7 @@ def pending_by_township(session: Session) -> list[TownshipPending]:
                 held_at=h.held_at,
                 error=h.error or "",
                 key_id=_signer(h),
+                stuck=_stuck(session, h, forked),
             )
         )
     for e in session.scalars(select(SyncEnrollment).where(SyncEnrollment.status == "pending")):
@@ -164,3 +192,66 @@ def pending_by_township(session: Session) -> list[TownshipPending]:
     for tp in towns.values():
         tp.instruction = _instruction(tp)
     return [towns[c] for c in sorted(towns)]
+
+
+def _superseded_generations(session: Session) -> set[str]:
+    """``<device id>.<first 16 hex of a generation>`` of every stream a later generation of the same
+    database has forked from (known from the lineage of the re-bases received: they start at 1)."""
+    out: set[str] = set()
+    rows = session.execute(
+        select(SyncReceived.device_id, SyncReceived.lineage).where(SyncReceived.seq_from == 1)
+    )
+    for stream, lineage in rows:
+        try:
+            chain = json.loads(lineage or "[]")
+        except ValueError:
+            continue
+        device = str(stream).split(".")[0]
+        out.update(f"{device}.{str(x[0])[:16]}" for x in chain[1:] if isinstance(x, list) and x)
+    return out
+
+
+def _stuck(session: Session, held: SyncHeld, forked: set[str]) -> str:
+    """Why a package held for a gap can never be released ("" when it still can)."""
+    if held.reason != "gap":
+        return ""
+    if held.device_id in forked:
+        return "superseded"
+    keys = session.scalars(
+        select(SyncEnrollment.status).where(SyncEnrollment.device_id == held.device_id.split(".")[0])
+    ).all()
+    return "revoked" if keys and all(k == "revoked" for k in keys) else ""
+
+
+def discard_held(db: Database, file_name: str, *, user: str = "") -> HeldPackage:
+    """Take a held package off the 待补 list after a person checked it with the township (one whose
+    gap can no longer be filled, or that is not wanted). ``file_name``: as listed by ``county pending``.
+    The stored copy stays in the held folder; audited as ``county_held_discarded``. Raises
+    ``SyncError`` naming the name when no held package has it."""
+    from services.county.mode import county_action
+
+    with county_action(db, "移出暂存的同步包", "county_held_discarded", user=user) as s:
+        rows = s.scalars(select(SyncHeld).where(SyncHeld.file_name == file_name)).all()
+        if not rows:
+            raise SyncError(
+                f"没有名为 {file_name} 的暂存同步包。请用 `county pending` 查看暂存的包及其文件名。"
+            )
+        row = rows[0]
+        view = HeldPackage(
+            file_name=row.file_name,
+            seq_from=row.seq_from,
+            seq_to=row.seq_to,
+            reason=row.reason,
+            missing_from=row.missing_from,
+            missing_to=row.missing_to,
+            held_at=row.held_at,
+            error=row.error or "",
+        )
+        s.info["county_detail"] |= {
+            "file": row.file_name,
+            "township": row.township_code,
+            "seq": [row.seq_from, row.seq_to],
+            "stored_path": row.stored_path,
+        }
+        s.delete(row)
+    return view

@@ -80,6 +80,8 @@ def write_ack(db: Database, device_id: str, outdir: Path, *, key: Ed25519Private
     key = key or device_key()
     with db.transaction() as s:
         local = state.device_id(s)
+        county_lineage = state.county_lineage(s)  # orders acks across county restores
+        state.note_counter(s)  # a county file put back later is then noticed (state._check_county)
         device = s.get(SyncDevice, device_id)
         if device is None:
             device = s.scalars(
@@ -122,7 +124,12 @@ def write_ack(db: Database, device_id: str, outdir: Path, *, key: Ed25519Private
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "created_at": now.isoformat(timespec="seconds") + "Z",
-            "county": {"device_id": local, "public_key": b64(pub), "key_id": key_id(pub)},
+            "county": {
+                "device_id": local,
+                "public_key": b64(pub),
+                "key_id": key_id(pub),
+                "lineage": county_lineage,
+            },
             "township": {"code": device.township_code, "id": device.township_id},
             "device_id": device_id.split(".")[0],
             "generation": device.generation,
@@ -261,7 +268,9 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         if county_db and county.get("device_id") != county_db:
             raise AckInvalid(
                 f"回执 {ack.file_name} 来自另一个县级数据库（{str(county.get('device_id'))[:8]}），"
-                f"本机认可的是 {county_db[:8]}，未做任何更改。请在县里的正式数据库上导入同步包后再出具回执。"
+                f"本机认可的是 {county_db[:8]}，未做任何更改。请在县里的正式数据库上导入同步包后再出具回执；"
+                "如果县里确实换了电脑或数据库，请向县里索取新的县级公钥文件，在本机运行 "
+                "`sync key county-set 文件` 后再导入回执。"
             )
         generation = state.generation(s)
         if not generation or p["generation"][:16] != generation[:16]:  # the stream names 16 hex of it
@@ -274,6 +283,16 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
             acked = previous = state.acked_seq(s)
             held = list(last_ack.get("held") or [])
             return _result(ack, town.code, mine, previous, acked, held, repeat=True)
+        if _older(p, last_ack):
+            # The county's latest word stands: an older one (still on the stick, or applied again)
+            # would claim numbers a county restore since then has lost, or ask again for old ones.
+            raise AckInvalid(
+                f"回执 {ack.file_name}（县里出具于 {localtime.show_iso(str(p.get('created_at')), seconds=True)}，"
+                f"确认到第 {ack.received_through} 号）比本机已处理过的回执 {last_ack.get('file_name')}"
+                f"（出具于 {localtime.show_iso(str(last_ack.get('created_at')), seconds=True)}，"
+                f"确认到第 {last_ack.get('received_through')} 号）旧，以县里较新的回执为准，未做任何更改。"
+                "这份旧回执无需再导入（时间均为本地时间）。"
+            )
         last_export = state.get_json(s, state.LAST_EXPORT) or {}
         exported_to = int(last_export.get("seq_to", 0))
         if ack.received_through > exported_to:
@@ -315,6 +334,7 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
                 "acked": acked,
                 "held": held,
                 "county_key_id": _fp(str(county.get("public_key"))),  # from the key, not the file's word
+                "county_lineage": _county_lineage(p),
                 "signature": ack.signature,
             },
         )
@@ -322,6 +342,43 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
     result.county_items = items
     result.message += _items_message(items)
     return result
+
+
+def _county_lineage(payload: dict[str, Any]) -> list[str]:
+    """The county generations an acknowledgement names, newest first ([] for one without them)."""
+    raw = (payload.get("county") or {}).get("lineage")
+    if not isinstance(raw, list):
+        return []
+    return [str(x[0]) for x in raw if isinstance(x, list) and x and isinstance(x[0], str)]
+
+
+def _older(payload: dict[str, Any], last: dict[str, Any]) -> bool:
+    """Whether the acknowledgement ``payload`` was written before the one applied last (``last``,
+    as stored in ``sync.last_ack``), for the same township generation and pinned county database.
+
+    By the county database's generations first, not by clocks: one whose generations contain the
+    other's current one was written after a county restore, so it is the newer (even with a lower
+    number, and whatever the county's clock said). In the same county generation the county's number
+    for this stream only grows, so an older one has a lower ``received_through`` *and* an earlier
+    ``created_at``: a county clock set back never makes a higher number look old, and a county
+    restore nobody noticed (a server database restored outside the program on another computer)
+    still has the later time, so its lower number is taken as the county's word. (A restore this
+    program sees starts a new county generation: ``state._check_county``.) Otherwise the county's
+    ``created_at`` times decide.
+    """
+    if not last.get("signature"):
+        return False
+    made, last_made = str(payload.get("created_at") or ""), str(last.get("created_at") or "")
+    earlier = bool(last_made) and made < last_made
+    mine, theirs = _county_lineage(payload), list(last.get("county_lineage") or [])
+    if mine and theirs:
+        if mine[0] == theirs[0]:
+            return earlier and int(payload["received_through"]) < int(last.get("received_through", 0))
+        if theirs[0] in mine:
+            return False
+        if mine[0] in theirs:
+            return True
+    return earlier
 
 
 def _items_message(items: dict[str, int]) -> str:
@@ -418,7 +475,7 @@ def apply_acks_in_folder(db: Database, folder: Path, *, user: str = "") -> AckFo
     with db.reader() as s:
         mine = state.device_id(s, create=False)
         town = state.township(s) if mine else None
-        last_created = str((state.get_json(s, state.LAST_ACK) or {}).get("created_at") or "")
+        last_ack = state.get_json(s, state.LAST_ACK) or {}
     if not mine or town is None:
         raise AckInvalid(f"本机还没有导出过同步包，文件夹 {folder} 里的回执都不是给本机的。")
     result = AckFolderResult(folder=folder)
@@ -436,7 +493,7 @@ def apply_acks_in_folder(db: Database, folder: Path, *, user: str = "") -> AckFo
                 f"{path.name} 是给乡镇 {ack_town.get('code')}、设备 {p['device_id'][:8]} 的回执，不是给本机的，已跳过。"
             )
             continue
-        if last_created and str(p.get("created_at") or "") < last_created:
+        if ack.signature != last_ack.get("signature") and _older(p, last_ack):
             result.notes.append(f"{path.name} 比本机已处理过的回执旧，已跳过。")
             continue
         ours.append(ack)

@@ -1126,8 +1126,9 @@ def _lost_on_township(s: Session, opened: OpenedPackage, plan: Plan, origins: _O
     """Rows this laptop sent before a restore that its re-base no longer has: listed, never dropped.
 
     The first package of a new generation holds every row of the database. A row here last written
-    by this same device in an ancestor generation *after* the fork point was lost on the township
-    (the restore went back past it); the county keeps it and lists it for a person.
+    by this same device in another generation — an ancestor *after* the fork point, or a sibling
+    (an earlier restore of the same backup) — that the re-base does not hold was lost on the township
+    (the restore went back past it); the county keeps it and lists it for a person, once.
     """
     m = opened.manifest
     forks = {str(g): int(f) for g, f in m.lineage[1:]}
@@ -1147,9 +1148,14 @@ def _lost_on_township(s: Session, opened: OpenedPackage, plan: Plan, origins: _O
             if row["id"] in sent:
                 continue
             version = origins.version(int(row["row_seq"]))
-            if version is None or version[1] not in forks or version[2] <= forks[version[1]]:
+            # Seen before the fork (so the re-base would hold it), or unknown: not lost. A version of
+            # another generation of this laptop — an ancestor after its fork point, or a history the
+            # same old backup was restored from before (a sibling) — is gone from the township.
+            if version is None or (version[1] in forks and version[2] <= forks[version[1]]):
                 continue
             here = comparable(encode_row(table, row))
+            if _already_listed(s, table.name, row["id"], here):
+                continue  # listed by an earlier re-base already
             found.append(
                 SyncConflict(
                     table_name=table.name,
@@ -1236,7 +1242,39 @@ def release_held(
         if held is None or held.seq_from > high + 1:
             return released
         tried.add(held.package_id)
+        if held.seq_to <= high:  # its numbers came in another package: the copy is not needed
+            released.append(drop_covered(db, held.package_id, high, user=user))
+            continue
         released.append(retry_held(db, held.package_id, user=user, county_key=county_key))
+
+
+def drop_covered(db: Database, package_id: str, high: int, *, user: str = "") -> ImportResult:
+    """Remove a held package whose numbers the stream has received since (``high``) in another
+    package — a full one, or one signed by the laptop's new key after a re-registration. Its copy is
+    not read again: a damaged copy or a replaced key must not keep a finished stream 待补."""
+    with db.transaction(user) as s:
+        held = s.get(SyncHeld, package_id)
+        assert held is not None
+        s.delete(held)
+        audit.record_event(
+            s,
+            "sync_held_covered",
+            {"file": held.file_name, "township": held.township_code, "seq": [held.seq_from, held.seq_to]},
+        )
+    Path(held.stored_path).unlink(missing_ok=True)
+    return ImportResult(
+        file_name=held.file_name,
+        package_id=held.package_id,
+        status="duplicate",
+        message=(
+            f"暂存的乡镇 {held.township_code} 第 {held.seq_from}–{held.seq_to} 号更改的包（{held.file_name}）"
+            f"已由县里收到的其他包补齐（该设备已收到第 {high} 号及以前），不再需要，已从暂存区移除。"
+        ),
+        township_code=held.township_code,
+        device_id=held.device_id,
+        seq_from=held.seq_from,
+        seq_to=held.seq_to,
+    )
 
 
 def retry_held(
@@ -1251,6 +1289,9 @@ def retry_held(
         key = county_key or load_county_key()
         with read_package(stored, county_key=key, spool_dir=_spool_parent(db), blocks=True) as opened:
             result = apply_package(db, opened, user=user)
+        # named as the clerk handed it in, not as the county's held copy is called
+        result.message = result.message.replace(stored.name, held.file_name)
+        result.file_name = held.file_name
     except SyncError as exc:
         message = (
             f"暂存的乡镇 {held.township_code} 第 {held.seq_from}–{held.seq_to} 号更改的包（{held.file_name}）"

@@ -83,8 +83,13 @@ def township(session: Session) -> Township:
 GENERATION = "sync.generation"
 LINEAGE = "sync.lineage"  # JSON [[generation, fork_seq|null], …], newest first
 FILE_ID = "sync.file_id"  # identity of the SQLite file the generation belongs to
+FILE_PATH = "sync.file_path"  # where that file was (a file put back in its place is a restore)
 COUNTY_DB_ID = "sync.county_db_id"  # the county database whose acknowledgements this township accepts
+RESTORED = "sync.restored"  # set in a backup put in place without opening the live file
 MARKS_FILE = "generations.json"
+# What this township trusts about its county: newer knowledge than any backup holds, so a restore
+# keeps the live database's values (a forged acknowledgement must not be trusted on first use again).
+PINS = (COUNTY_X25519, COUNTY_ED25519, COUNTY_DB_ID)
 
 
 def generation(session: Session) -> str:
@@ -134,8 +139,27 @@ def file_identity(session: Session) -> str:
     url = bind.engine.url if hasattr(bind, "engine") else None
     if url is None or url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return ""
+    return path_identity(Path(url.database or ""))
+
+
+def file_path(session: Session) -> str:
+    """The absolute path of the SQLite file; empty for a server database."""
+    bind = session.get_bind()
+    url = bind.engine.url if hasattr(bind, "engine") else None
+    if url is None or url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return ""
+    return str(Path(url.database or "").resolve())
+
+
+def _record_file(session: Session) -> None:
+    put(session, FILE_ID, file_identity(session))
+    put(session, FILE_PATH, file_path(session))
+
+
+def path_identity(path: Path) -> str:
+    """``device:inode`` of ``path`` (kept by a rename on the same disk); empty when it cannot be read."""
     try:
-        st = os.stat(url.database or "")
+        st = os.stat(path)
     except OSError:
         return ""
     return f"{st.st_dev}:{st.st_ino}"
@@ -161,7 +185,7 @@ def new_generation(session: Session, reason: str, fork: int | None = None) -> st
         put(session, DEVICE_ID, uuid.uuid4().hex)
     put(session, GENERATION, gen)
     put(session, LINEAGE, json.dumps([[gen, None], *chain[:50]]))
-    put(session, FILE_ID, file_identity(session))
+    _record_file(session)
     if old:  # nothing of the new generation has been delivered; a first generation keeps format-1 progress
         put(session, ACKED_SEQ, "0")
         for key in (LAST_EXPORT, LAST_ACK):
@@ -181,7 +205,19 @@ def check_generation(session: Session) -> str | None:
     Returns the reason a new generation was started, or None. A database that has never exported
     gets its first generation lazily (at the first export).
     """
+    from services.county.mode import is_county
+
+    restored = session.get(DbMeta, RESTORED)
+    if restored is not None:  # a backup put in place without opening the live file (see backup.py)
+        session.delete(restored)
+        session.flush()
+    if is_county(session):
+        return _check_county(session, restored=restored is not None)
     dev = device_id(session, create=False)
+    if restored is not None and dev:
+        new_generation(session, "restore")
+        note_counter(session)
+        return "restore"
     if not dev:
         return None
     gen = generation(session)
@@ -193,6 +229,18 @@ def check_generation(session: Session) -> str | None:
     recorded = get(session, FILE_ID)
     here = file_identity(session)
     if recorded and here and recorded != here:
+        # Another file. In the same place, behind the numbers this computer has issued in its
+        # history: an older file put back by hand (a backup copied over the ledger) — the same laptop,
+        # restored. The file was not opened since, so its numbers are exactly the old generation's up
+        # to now. Anywhere else, on a computer that never used this history, or not behind (a whole
+        # user folder cloned to a second laptop with the ledger): a copy, another laptop.
+        seq = int(
+            session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0
+        )
+        if get(session, FILE_PATH) == file_path(session) and _read_marks().get(f"{dev}.{gen}", -1) > seq:
+            new_generation(session, "restore")
+            note_counter(session)
+            return "restore"
         reason = "copy"
     else:
         seq = int(
@@ -206,10 +254,113 @@ def check_generation(session: Session) -> str | None:
         # a silent overwrite).
         last = get_json(session, LAST_EXPORT) or {}
         new_generation(session, reason, fork=int(last.get("seq_to", 0) or 0))
-    elif here and not recorded:
-        put(session, FILE_ID, here)
+    elif here and (not recorded or not get(session, FILE_PATH)):
+        _record_file(session)
     note_counter(session)
     return reason
+
+
+def _check_county(session: Session, *, restored: bool) -> str | None:
+    """The per-open check of a county database: a new county generation after a restore, a new
+    county database id for a copy.
+
+    The county database id is what townships pinned for its acknowledgements. A backup put back —
+    by ``restore``, ``restore --without-opening`` (``restored``), or by hand in the same place with a
+    counter behind what this computer saw, also on a server database — is the same county database:
+    its id stays and a new county generation starts, so acknowledgements written afterwards are the
+    newer ones (``services.sync.ack``). A copy (another file, elsewhere or not behind) is another
+    county database — a scratch copy must not confirm packages the real county never received — so it
+    gets an id of its own: townships refuse its acknowledgements until they import its key file.
+    Returns ``restore``/``reuse``/``copy`` or None.
+    """
+    county_lineage(session)
+    reason: str | None = "restore" if restored else None
+    recorded, here = get(session, FILE_ID), file_identity(session)
+    seq = int(
+        session.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar_one_or_none() or 0
+    )
+    behind = _read_marks().get(f"{device_id(session, create=False)}.{generation(session)}", -1) > seq
+    if reason is None and recorded and here and recorded != here:
+        reason = "restore" if behind and get(session, FILE_PATH) == file_path(session) else "copy"
+    elif reason is None and behind:
+        reason = "reuse"
+    if reason is not None:
+        new_generation(session, reason)  # "copy" gives a new county database id, the others keep it
+    elif here and (not recorded or not get(session, FILE_PATH)):
+        _record_file(session)
+    note_counter(session)
+    return reason
+
+
+def county_lineage(session: Session) -> list[list[Any]]:
+    """The county database's generations, newest first (``lineage``), created at its first use.
+
+    A county acknowledgement carries it: a restore of the county database starts a new generation
+    (``services.backup``), so a township can tell an acknowledgement written before a county restore
+    from one written after it without trusting either computer's clock (``services.sync.ack``).
+    """
+    if not generation(session):
+        gen = uuid.uuid4().hex
+        put(session, GENERATION, gen)
+        put(session, LINEAGE, json.dumps([[gen, None]]))
+    return lineage(session)
+
+
+TOWNSHIP_ID = "township_id"  # in ``live_facts`` only: the ledger's township (not a db_meta key)
+
+
+def live_facts(session: Session) -> dict[str, str]:
+    """What a restore must not forget (``carry_over``): this database's device id, its generations,
+    the county it pinned and its township's id, as ``{db_meta key: value}`` (absent when never set)."""
+    keys = (DEVICE_ID, GENERATION, LINEAGE, *PINS)
+    facts = {k: v for k in keys if (v := get(session, k))}
+    town = session.scalars(select(Township.id).where(Township.deleted.is_(False)).limit(2)).all()
+    if len(town) == 1:
+        facts[TOWNSHIP_ID] = town[0]
+    return facts
+
+
+def carried_values(restored: dict[str, str], live: dict[str, str]) -> dict[str, str]:
+    """The ``db_meta`` values a restored township database takes over from the live one it replaced.
+
+    ``restored``/``live``: ``live_facts`` of the backup and of the database before the swap. The
+    county it pinned stays pinned (the live values are the newer ones). A backup taken before the
+    first export has no device id of its own; of the same township it is the same laptop, so it takes
+    the live device id, and its rows count as versions of the live database's first generation up to
+    the backup's change number (its history began with that file) — rows sent after that are then
+    listed by the county, never silently dropped.
+    """
+    values = {key: live[key] for key in PINS if live.get(key)}
+    chain = json.loads(live.get(LINEAGE) or "[]")
+    same_town = bool(live.get(TOWNSHIP_ID)) and restored.get(TOWNSHIP_ID) == live.get(TOWNSHIP_ID)
+    if not restored.get(DEVICE_ID) and live.get(DEVICE_ID) and chain and same_town:
+        oldest = str(chain[-1][0])
+        values |= {DEVICE_ID: live[DEVICE_ID], GENERATION: oldest, LINEAGE: json.dumps([[oldest, None]])}
+    return values
+
+
+def carry_over(session: Session, live: dict[str, str]) -> str | None:
+    """After a backup replaced the database (``services.backup.restore``): keep what
+    ``carried_values`` says and start the new generation, as the same laptop. ``live``:
+    ``live_facts`` of the database before the swap. Returns the new generation, or None when the
+    restored database never exported (and takes no device id)."""
+    for key, value in carried_values(live_facts(session), live).items():
+        put(session, key, value)
+    if not device_id(session, create=False):
+        return None
+    return new_generation(session, "restore")
+
+
+def carry_over_county(session: Session, live: dict[str, str]) -> str:
+    """After a backup replaced a county database: it stays the county database the townships pinned
+    (the live id, even when the backup is from before the id existed) and starts a county generation
+    that follows the live one's, so every acknowledgement written from now on is the newer one.
+    ``live``: ``live_facts`` of the database before the swap. Returns the new county generation."""
+    for key in (DEVICE_ID, GENERATION, LINEAGE):
+        if live.get(key):
+            put(session, key, live[key])
+    county_lineage(session)
+    return new_generation(session, "restore")
 
 
 def check_on_open(db: Any) -> str | None:
