@@ -281,6 +281,7 @@ class DevicesTab(QWidget):
         lines = [f"{what}：设备 {outcome.device.key_id}（乡镇 {outcome.device.township_code}）。"]
         for r in outcome.released:
             lines.append(f"[{STATUS_LABELS.get(r.status, r.status)}] {r.message}")
+        lines.extend(outcome.next_steps)
         self.result.setText("\n".join(lines))
         self.refresh()
         self.window_.reload_tree()
@@ -306,7 +307,7 @@ class DevicesTab(QWidget):
         old = [
             v
             for v in self.views
-            if v.township_id == view.township_id and v.status == "enrolled" and v is not view
+            if v.township_code == view.township_code and v.status == "enrolled" and v is not view
         ]
         if not old:
             self.result.setText(f"乡镇 {view.township_code} 没有已登记的旧电脑可以更换，请直接“登记”。")

@@ -15,6 +15,20 @@ from sqlalchemy.orm import Session
 
 from models import SyncDevice, SyncEnrollment, SyncHeld, SyncReceived, Township
 from services import localtime
+from services.sync.enrollment import (
+    REBASE_NOTE,
+    pending_message,
+    rebase_steps,
+    refused_packages,
+    reinstate_steps,
+)
+
+
+def _local(utc_iso: str) -> str:
+    try:
+        return localtime.show(datetime.fromisoformat(utc_iso))
+    except ValueError:
+        return utc_iso
 
 
 @dataclass
@@ -31,9 +45,12 @@ class HeldPackage:
     missing_to: int
     held_at: datetime  # UTC
     error: str = ""
+    enrolled: bool = False  # reason enroll, but its device has been enrolled since (release failed)
 
     @property
     def waits_for(self) -> str:
+        if self.reason == "enroll" and self.enrolled:
+            return "发送它的电脑已登记，但这个包未能导入（原因见后）"
         if self.reason == "enroll":
             return "等待县里登记发送它的电脑（设备登记）"
         return f"缺第 {self.missing_from}–{self.missing_to} 号更改"
@@ -64,11 +81,14 @@ class TownshipPending:
     received_through: int = 0  # of its latest device stream
     held: list[HeldPackage] = field(default_factory=list)
     pending_keys: list[str] = field(default_factory=list)  # fingerprints awaiting enrollment
+    pending_why: dict[str, str] = field(default_factory=dict)  # fingerprint → enrollment.pending_message
+    rebase_keys: list[str] = field(default_factory=list)  # enrolled, still to adopt a re-base file
+    refused: list[dict[str, str]] = field(default_factory=list)  # packages of revoked keys refused
     instruction: str = ""
 
     @property
     def ok(self) -> bool:
-        return not self.held and not self.pending_keys
+        return not self.held and not self.pending_keys and not self.rebase_keys and not self.refused
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +99,8 @@ class TownshipPending:
             "received_through": self.received_through,
             "held": [h.to_json() for h in self.held],
             "pending_keys": self.pending_keys,
+            "rebase_keys": self.rebase_keys,
+            "refused": self.refused,
             "instruction": self.instruction,
             "ok": self.ok,
         }
@@ -88,11 +110,22 @@ def _instruction(t: TownshipPending) -> str:
     parts: list[str] = []
     gaps = [h for h in t.held if h.reason == "gap"]
     failed = [h for h in t.held if h.error]
-    if t.pending_keys:
+    if t.pending_keys and not t.pending_why:
         fps = "、".join(t.pending_keys)
         parts.append(
-            f"请给乡镇 {t.code} 的同志打电话：在乡镇电脑“数据同步”里（或命令 `sync key device`）念出本机密钥指纹，"
+            f"请给乡镇 {t.code} 的同志打电话：在乡镇电脑上运行 `sync key device`（或“数据同步”里）念出本机密钥指纹，"
             f"与 {fps} 逐字核对一致后，在“设备登记”中批准；不一致则不要批准，请对方检查是否用错了电脑。"
+        )
+    parts.extend(t.pending_why[fp] for fp in t.pending_keys if fp in t.pending_why)
+    for fp in t.rebase_keys:
+        parts.append(
+            f"乡镇 {t.code} 的电脑 {fp} 已登记，但它是重新建立乡镇的（没有备份的重装电脑），还没有对齐："
+            + rebase_steps(fp, t.code)
+        )
+    for r in t.refused:
+        parts.append(
+            f"乡镇 {t.code} 交来的包 {r.get('file_name', '')}（{_local(r.get('at', ''))}）来自已注销的设备 "
+            f"{r['key_id']}，已拒收，其中的记录没有导入。" + reinstate_steps(r["key_id"])
         )
     if gaps:
         lo = min(h.missing_from for h in gaps)
@@ -135,6 +168,11 @@ def pending_by_township(session: Session) -> list[TownshipPending]:
         if d.township_code not in latest or d.last_seen >= latest[d.township_code]:
             latest[d.township_code] = d.last_seen
             tp.received_through = d.high_seq
+    enrolled_devices = [
+        e.device_id
+        for e in session.scalars(select(SyncEnrollment).where(SyncEnrollment.status == "enrolled"))
+        if e.device_id
+    ]
     for h in session.scalars(select(SyncHeld).order_by(SyncHeld.township_code, SyncHeld.seq_from)):
         town(h.township_code).held.append(
             HeldPackage(
@@ -146,10 +184,17 @@ def pending_by_township(session: Session) -> list[TownshipPending]:
                 missing_to=h.missing_to,
                 held_at=h.held_at,
                 error=h.error or "",
+                enrolled=h.reason == "enroll" and any(h.device_id.startswith(d) for d in enrolled_devices),
             )
         )
     for e in session.scalars(select(SyncEnrollment).where(SyncEnrollment.status == "pending")):
         town(e.township_code).pending_keys.append(e.key_id)
+        town(e.township_code).pending_why[e.key_id] = pending_message(session, e, e.township_id)
+    for e in session.scalars(select(SyncEnrollment).where(SyncEnrollment.status == "enrolled")):
+        if e.note.startswith(REBASE_NOTE):
+            town(e.township_code).rebase_keys.append(e.key_id)
+    for refused in refused_packages(session):
+        town(refused.get("township", "")).refused.append(refused)
     for tp in towns.values():
         tp.instruction = _instruction(tp)
     return [towns[c] for c in sorted(towns)]

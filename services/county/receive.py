@@ -21,6 +21,7 @@ from services.db import Database
 from services.sync.ack import SUFFIX as ACK_SUFFIX
 from services.sync.ack import write_ack
 from services.sync.crypto import load_county_key
+from services.sync.enrollment import DeviceRevoked, note_refused
 from services.sync.errors import SyncError
 from services.sync.package import SUFFIX as PACKAGE_SUFFIX
 from services.sync.receiver import ImportResult, import_package
@@ -186,7 +187,16 @@ def receive_folder(
         try:
             imported = import_package(db, path, user=user, county_key=key)
         except SyncError as exc:
-            results.append(PackageResult(file_name=path.name, status="rejected", message=exc.message))
+            if isinstance(exc, DeviceRevoked):  # 待补 must say so, not "已全部导入"
+                note_refused(db, exc, user=user)
+            results.append(
+                PackageResult(
+                    file_name=path.name,
+                    status="rejected",
+                    message=exc.message,
+                    township_code=getattr(exc, "township_code", ""),
+                )
+            )
             continue
         result = _from_import(imported)
         results.append(result)

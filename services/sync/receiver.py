@@ -1245,6 +1245,7 @@ def retry_held(
     try:
         key = county_key or load_county_key()
         with read_package(stored, county_key=key, spool_dir=_spool_parent(db), blocks=True) as opened:
+            opened.shown_name = held.file_name  # the name on the stick, not the held copy's
             result = apply_package(db, opened, user=user)
     except SyncError as exc:
         message = (
