@@ -405,7 +405,7 @@ def register(
         raise SyncError("设备公钥长度不对（应为 32 字节的 Ed25519 公钥）。")
     with db.transaction(user) as s:
         row = s.get(SyncEnrollment, public_key_b64)
-        if row is not None and row.township_id != township_id:
+        if row is not None and row.township_code != township_code:
             raise SyncError(
                 f"该设备已登记为乡镇 {row.township_code} 的设备，不能再登记给乡镇 {township_code}。"
             )
