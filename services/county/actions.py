@@ -9,12 +9,14 @@ After a device is approved or replaced, the packages held as 待登记 for it ar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from services.county.access import require_clerk
 from services.county.mode import county_writes
 from services.db import Database
 from services.sync import enrollment
 from services.sync.conflicts import ConflictView, resolve
+from services.sync.rebase import RebaseFile, write_rebase_file
 from services.sync.receiver import ImportResult, release_enrolled
 
 
@@ -59,15 +61,23 @@ def enroll_next_steps(
 
 
 def approve_device(
-    db: Database, fingerprint: str, *, additional: bool = False, user: str = ""
+    db: Database, fingerprint: str, *, additional: bool = False, reinstate: bool = False, user: str = ""
 ) -> DeviceOutcome:
-    """登记: enroll a pending key for its township (``additional``: as a second computer).
+    """登记: enroll a pending key for its township (``additional``: as a second computer;
+    ``reinstate``: a revoked key enrolled again on purpose, to take its unsent records).
     Raises ``PermissionDenied`` for 查阅, ``SyncError`` naming the reason (township already has a
     device, key revoked, no such fingerprint)."""
     require_clerk(db, "登记设备")
-    fn = enrollment.approve_additional if additional else enrollment.approve
-    view = fn(db, fingerprint, user=user)
+    view = enrollment.approve(db, fingerprint, additional=additional, reinstate=reinstate, user=user)
     return DeviceOutcome(view, release_enrolled(db, view.key_id, user=user))
+
+
+def write_rebase(db: Database, fingerprint: str, folder: Path, *, user: str = "") -> RebaseFile:
+    """写出对齐文件 for an enrolled laptop that re-created its township (``services.sync.rebase``).
+    Raises ``PermissionDenied`` for 查阅, ``SyncError`` when the key is not enrolled, the county has
+    no township of its code, or the folder cannot be written."""
+    require_clerk(db, "写出对齐文件")
+    return write_rebase_file(db, fingerprint, folder, user=user)
 
 
 def replace_device(
