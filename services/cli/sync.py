@@ -364,6 +364,8 @@ def device_list(args: argparse.Namespace, ctx: Context) -> int:
         print("还没有任何设备提交过同步包。")
     for v in views:
         extra = f"，{v.held} 个包待登记后导入" if v.held else ""
+        if v.refused_file:
+            extra += f"，拒收过它交来的包 {v.refused_file}（如要收下：`sync device approve {v.key_id} --reinstate`）"
         if v.needs_rebase:
             extra += f"，待对齐（乡镇记录在该电脑上重建过：`sync device rebase-file {v.key_id} U盘文件夹`）"
         print(

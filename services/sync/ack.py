@@ -255,7 +255,7 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         county_ed = state.get(s, state.COUNTY_ED25519)
         county_db = state.get(s, state.COUNTY_DB_ID)
         if county_ed and county.get("public_key") != county_ed:
-            from services.sync.rebase import pinned_county_fingerprint
+            from services.sync.keys import pinned_county_fingerprint
 
             theirs = county.get("county_key_id") or f"{county.get('key_id')}（签名密钥）"
             raise AckInvalid(

@@ -153,6 +153,7 @@ class DeviceView:
     decided_by: str
     held: int
     note: str = ""
+    refused_file: str = ""  # revoked: the last package refused (name as on the stick), not yet decided
     dropped: int = 0  # 待登记 packages dropped when it was enrolled: exported before its re-base
 
     @property
@@ -173,6 +174,7 @@ def list_devices(db: Database) -> list[DeviceView]:
             select(SyncEnrollment).order_by(SyncEnrollment.township_code, SyncEnrollment.requested_at)
         )
         out = []
+        refused = {r["key_id"]: r.get("file_name", "") for r in refused_packages(s)}
         for r in rows:
             held = len(_held_for(s, r))
             out.append(
@@ -187,6 +189,7 @@ def list_devices(db: Database) -> list[DeviceView]:
                     decided_by=r.decided_by,
                     held=held,
                     note=r.note,
+                    refused_file=refused.get(r.key_id, "") if r.status == "revoked" else "",
                 )
             )
         return out

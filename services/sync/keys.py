@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from models import DbMeta
 from services import audit
 from services.db import Database
 from services.sync import state
 from services.sync.crypto import county_key_id, load_county_key, replace_county_key, x_public_raw
-from services.sync.errors import KeyMissing, SyncError
+from services.sync.errors import KeyMissing, PackageInvalid, SyncError
 from services.sync.fileio import write_atomic
 from services.sync.signing import DEVICE_KEY_FILE, b64, device_key, key_id, keys_dir, public_raw, unb64
 
@@ -57,6 +59,22 @@ def county_show() -> dict[str, Any] | None:
     if key is None:
         return None
     return {"x25519": b64(x_public_raw(key)), "key_id": county_key_id(x_public_raw(key))}
+
+
+def pinned_county_fingerprint(s: Session) -> str:
+    """The fingerprint of the county key a clerk knows: the county key file's (``county init`` and
+    ``sync key county-set`` print it), else — pinned from a first acknowledgement — the signing key's."""
+    for name, what, fp in (
+        (state.COUNTY_X25519, "县级加密公钥", county_key_id),
+        (state.COUNTY_ED25519, "县级签名公钥", key_id),
+    ):
+        value = state.get(s, name)
+        if value:
+            try:
+                return fp(unb64(value, what)) + ("" if fp is county_key_id else "（签名密钥）")
+            except PackageInvalid:
+                continue
+    return "（未配置）"
 
 
 class CountyKeyChange(SyncError):
@@ -120,8 +138,6 @@ def county_set(db: Database, bundle_path: Path, *, replace: bool = False, user: 
                 "unchanged": True,
             }
         if not same:
-            from services.sync.rebase import pinned_county_fingerprint
-
             old_id = pinned_county_fingerprint(s)
             if not replace:
                 raise CountyKeyChange(Path(bundle_path), old_id, new_id)

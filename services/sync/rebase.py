@@ -42,6 +42,7 @@ from services.sync.crypto import county_key_id, load_county_key, x_public_raw
 from services.sync.errors import PackageInvalid, SyncError
 from services.sync.exporter import _safe
 from services.sync.fileio import write_atomic
+from services.sync.keys import pinned_county_fingerprint
 from services.sync.manifest import canonical
 from services.sync.signing import b64, device_key, key_id, public_raw, sign, unb64, verify
 from services.sync.tables import decode_row, encode_row
@@ -287,22 +288,6 @@ def adopt_rebase_file(
         "（县里原有的、本机没有的党员等记录仍在县里，本机不会自动取回。）"
     )
     return result
-
-
-def pinned_county_fingerprint(s: Session) -> str:
-    """The fingerprint of the county key a clerk knows: the county key file's (``county init`` and
-    ``sync key county-set`` print it), else — pinned from a first acknowledgement — the signing key's."""
-    from services.sync.ack import _fp
-    from services.sync.crypto import county_key_id as xid
-
-    x = state.get(s, state.COUNTY_X25519)
-    if x:
-        try:
-            return xid(unb64(x, "县级加密公钥"))
-        except PackageInvalid:
-            pass
-    ed = state.get(s, state.COUNTY_ED25519)
-    return f"{_fp(ed)}（签名密钥）" if ed else "（未配置）"
 
 
 def _branches_aligned(s: Session, township_id: str, branches: list[dict[str, Any]]) -> bool:

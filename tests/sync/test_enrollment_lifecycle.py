@@ -259,6 +259,8 @@ def test_a_revoked_laptops_unsent_records_are_refused_alike_everywhere_and_taken
     assert pkg.name in line.instruction and "--reinstate" in line.instruction
     with pytest.raises(SyncError, match="--reinstate"):
         enrollment.approve(county, fp(t))
+    [device] = [d for d in enrollment.list_devices(county) if d.key_id == fp(t)]
+    assert device.refused_file == pkg.name
 
     view = enrollment.approve(county, fp(t), reinstate=True, user="县管理员")
     assert view.status == "enrolled"
