@@ -83,9 +83,14 @@ class CountyKeyChange(SyncError):
     ``old`` / ``new``: the fingerprints (``county_key_id`` of the encryption keys, as printed by
     ``county init`` and ``sync key county-set``)."""
 
-    def __init__(self, path: Path, old: str, new: str) -> None:
+    def __init__(self, path: Path, old: str, new: str, old_db: str = "", new_db: str = "") -> None:
+        what = (
+            f"文件 {Path(path).name} 的县级公钥指纹是 {new}，与之不同"
+            if old != new
+            else f"文件 {Path(path).name} 的县级公钥相同，但属于另一个县级数据库（编号 {new_db[:8]}，本机认可的是 {old_db[:8]}）"
+        )
         super().__init__(
-            f"本机已配置县级公钥（指纹 {old}），文件 {Path(path).name} 的县级公钥指纹是 {new}，与之不同，未做更改。"
+            f"本机已配置县级公钥（指纹 {old}），{what}，未做更改。"
             "更换后，导出的同步包只有新县级电脑能解开，本机也只接受新县级电脑的回执。请先电话向县里核实新指纹；"
             "确认要更换，加 --replace 重新运行（界面中确认更换）。"
         )
@@ -140,7 +145,7 @@ def county_set(db: Database, bundle_path: Path, *, replace: bool = False, user: 
         if not same:
             old_id = pinned_county_fingerprint(s)
             if not replace:
-                raise CountyKeyChange(Path(bundle_path), old_id, new_id)
+                raise CountyKeyChange(Path(bundle_path), old_id, new_id, old_db, str(county_db or ""))
             replaced = old_id
             audit.record_event(
                 s, "county_key_replaced", {"old": old_id, "new": new_id, "file": str(bundle_path)}

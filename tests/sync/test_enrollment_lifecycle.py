@@ -416,3 +416,22 @@ def test_county_receive_explains_its_folder_in_chinese(
         main.main(["--db", str(tmp_path / "c.sqlite"), "county", "receive", "-h"])
     out = capsys.readouterr().out
     assert "U盘文件夹" in out and "同步包" in out and "回执写回同一文件夹" in out
+
+
+def test_the_same_county_key_for_another_county_database_also_needs_confirming(
+    make_town, county: Database, tmp_path: Path
+) -> None:
+    key_file = county_key_file(county, tmp_path)
+    t = make_town("T01")
+    keys.county_set(t.db, key_file)
+    bundle = json.loads(key_file.read_text(encoding="utf-8"))
+    scratch = tmp_path / "scratch-county.json"
+    scratch.write_text(json.dumps(bundle | {"county_db": "f" * 32}), encoding="utf-8")
+    before = snapshot(t.db)
+    with pytest.raises(keys.CountyKeyChange, match="另一个县级数据库") as info:
+        keys.county_set(t.db, scratch)
+    assert info.value.old == info.value.new == bundle["key_id"]
+    assert snapshot(t.db) == before
+    with t.db.reader() as s:
+        assert state.get(s, state.COUNTY_DB_ID) == bundle["county_db"]
+    assert keys.county_set(t.db, scratch, replace=True)["replaced_key_id"] == bundle["key_id"]
