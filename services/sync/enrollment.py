@@ -91,13 +91,13 @@ def check(s: Session, opened: OpenedPackage) -> str | None:
     if row.township_code != m.township_code:
         raise PackageRejected(
             f"同步包 {opened.file_name} 声明属于乡镇 {m.township_code}，但签发它的设备（密钥指纹 {fp}）"
-            f"登记的是乡镇 {row.township_code}，已拒绝。"
+            f"{'登记的是' if row.status == 'enrolled' else '此前申请登记的是'}乡镇 {row.township_code}，已拒绝。"
         )
     if row.status == "enrolled" and row.township_id != m.township_id:
         raise PackageRejected(
             f"同步包 {opened.file_name} 是设备 {fp} 在对齐乡镇记录之前导出的：包里乡镇 {m.township_code} 的记录是"
-            "在这台电脑上重新建立的，与县里的不是同一条，已拒绝，未写入任何数据。"
-            + rebase_steps(row.key_id, row.township_code)
+            "在这台电脑上重新建立的，与县里的不是同一条，已拒绝，未写入任何数据（这个包以后也不能导入，可从 U 盘上删除；"
+            "其中的记录仍在那台电脑上）。" + rebase_steps(row.key_id, row.township_code)
         )
     if row.status == "enrolled":
         if row.note.startswith(REBASE_NOTE):
