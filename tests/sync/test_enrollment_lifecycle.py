@@ -435,3 +435,59 @@ def test_the_same_county_key_for_another_county_database_also_needs_confirming(
     with t.db.reader() as s:
         assert state.get(s, state.COUNTY_DB_ID) == bundle["county_db"]
     assert keys.county_set(t.db, scratch, replace=True)["replaced_key_id"] == bundle["key_id"]
+
+
+def test_a_rebase_moves_every_reference_to_the_county_branch_and_refuses_after_a_delivery(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    from services import attachments, meetings
+    from services.sync.tables import synced_tables
+    from tests.conftest import TODAY
+
+    key_file = county_key_file(county, tmp_path)
+    old = make_town("T01").enroll(county)
+    keys.county_set(old.db, key_file)
+    synced(old, county, usb)
+    branch_id, branch_code = county_branch(county)
+    new = reinstalled(make_town, county, key_file, branch_code)
+    with new.db.transaction("clerk") as s:
+        local_branch = s.scalars(select(Branch).where(Branch.code == branch_code)).one()
+        meeting = meetings.create_meeting(
+            s, local_branch.id, meetings.MeetingInput("other", TODAY, "重装后书记碰头"), today=TODAY
+        )
+        photo = tmp_path / "阵地.png"
+        photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+        attachments.store_file(s, "branch", local_branch.id, photo)
+        old_branch, meeting_id = local_branch.id, meeting.id
+    assert import_package(county, new.export(usb).path).status == "pending"
+    enrollment.replace(county, fp(old), fp(new))
+    rebase = write_rebase_file(county, fp(new), usb).path
+
+    with new.db.transaction() as s:  # as if the county had already acknowledged this database
+        state.put(s, state.ACKED_SEQ, "1")
+    with pytest.raises(RebaseInvalid, match="已有县里确认"):
+        adopt_rebase_file(new.db, rebase, key=new.key)
+    with new.db.transaction() as s:
+        state.put(s, state.ACKED_SEQ, "0")
+
+    adopt_rebase_file(new.db, rebase, key=new.key)
+    with new.db.reader() as s:
+        from models import Attachment, Meeting
+
+        assert s.get(Meeting, meeting_id).branch_id == branch_id
+        [photo_row] = s.scalars(select(Attachment)).all()
+        assert photo_row.owner_id == branch_id
+        assert s.get(Branch, old_branch) is None
+        leftovers = [
+            (t.name, c.name)
+            for t in synced_tables()
+            for c in t.columns
+            if c.foreign_keys and s.execute(select(t.c.id).where(c == old_branch)).first() is not None
+        ]
+        assert leftovers == []
+    result = import_package(county, new.export(usb).path)
+    assert result.status == "imported", result.message
+    with county.reader() as s:
+        from models import Meeting
+
+        assert s.get(Meeting, meeting_id).branch_id == branch_id
