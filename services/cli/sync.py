@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,13 @@ from services.sync import enrollment, keys
 from services.sync.ack import apply_ack, apply_acks_in_folder, write_ack
 from services.sync.conflicts import STATUS, list_conflicts, merge
 from services.sync.crypto import load_county_key
-from services.sync.errors import NothingToSync, SyncError
+from services.sync.errors import NothingToSync, PackageRejected, SyncError
 from services.sync.exporter import export_package
 from services.sync.package import read_package
 from services.sync.receiver import ImportResult, import_package, release_enrolled
 from services.sync.status import local_text, sync_status
 
+_PACKAGE_NAME = re.compile(r"^(?P<code>.+)_(?P<dev>[0-9a-f]{8})_(?P<lo>\d+)-(?P<hi>\d+)_")
 ENROLL_TO_HELP = "同时把导入的暂存包的回执写到这个文件夹（乡镇交来的 U 盘）"
 
 
@@ -225,8 +227,13 @@ def sync_import(args: argparse.Namespace, ctx: Context) -> int:
             result = import_package(db, path, user=ctx.user, progress=_progress_bar)
         except SyncError as exc:
             failed = True
+            named = _PACKAGE_NAME.match(path.name)
             if isinstance(exc, enrollment.DeviceRevoked):  # 待补 must say so, not "已全部导入"
                 enrollment.note_refused(db, exc, user=ctx.user)
+            elif named is not None and isinstance(exc, PackageRejected):
+                from services.county.pending import note_rejected
+
+                note_rejected(db, named["code"], named["dev"], path.name, exc.message, user=ctx.user)
             results.append({"file_name": path.name, "status": "rejected", "message": exc.message})
             if not args.json:
                 print(f"[未导入] {path.name}：{exc.message}", file=sys.stderr)

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import SyncDevice, SyncEnrollment, SyncHeld, SyncReceived, Township
+from models import DbMeta, SyncDevice, SyncEnrollment, SyncHeld, SyncReceived, Township, utcnow
 from services import localtime
+from services.db import Database
 from services.sync.enrollment import (
     REBASE_NOTE,
     pending_message,
@@ -84,11 +85,18 @@ class TownshipPending:
     pending_why: dict[str, str] = field(default_factory=dict)  # fingerprint → enrollment.pending_message
     rebase_keys: list[str] = field(default_factory=list)  # enrolled, still to adopt a re-base file
     refused: list[dict[str, str]] = field(default_factory=list)  # packages of revoked keys refused
+    rejected: list[dict[str, str]] = field(default_factory=list)  # other refusals not yet made good
     instruction: str = ""
 
     @property
     def ok(self) -> bool:
-        return not self.held and not self.pending_keys and not self.rebase_keys and not self.refused
+        return (
+            not self.held
+            and not self.pending_keys
+            and not self.rebase_keys
+            and not self.refused
+            and not self.rejected
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -101,6 +109,7 @@ class TownshipPending:
             "pending_keys": self.pending_keys,
             "rebase_keys": self.rebase_keys,
             "refused": self.refused,
+            "rejected": self.rejected,
             "instruction": self.instruction,
             "ok": self.ok,
         }
@@ -127,6 +136,11 @@ def _instruction(t: TownshipPending) -> str:
             f"乡镇 {t.code} 交来的包 {r.get('file_name', '')}（{_local(r.get('at', ''))}）来自已注销的设备 "
             f"{r['key_id']}，已拒收，其中的记录没有导入。" + reinstate_steps(r["key_id"])
         )
+    for r in t.rejected:
+        parts.append(
+            f"乡镇 {t.code} 交来的包 {r.get('file_name', '')}（{_local(r.get('at', ''))}）未能导入：{r.get('reason', '')}"
+            "请把原因告诉乡镇，处理后重新导出同步包交来。"
+        )
     if gaps:
         lo = min(h.missing_from for h in gaps)
         hi = max(h.missing_to for h in gaps)
@@ -145,6 +159,55 @@ def _instruction(t: TownshipPending) -> str:
             return f"无需补交：乡镇 {t.code} 的包已全部导入（收到第 {t.received_through} 号更改为止）。"
         return f"乡镇 {t.code} 还没有交过同步包：请对方在乡镇电脑上导出同步包交来。"
     return "".join(parts)
+
+
+REJECTED_KEY = "county.rejected."  # + township code + "." + 8 hex of the device: the last refusal
+
+
+def note_rejected(
+    db: Database, code: str, device: str, file_name: str, reason: str, *, user: str = ""
+) -> None:
+    """Remember a package of township ``code`` refused at 接收 (named as on the stick, ``device`` = the 8
+    hex of the device id in its name), so 待补 lists it — with the reason — until a later package of
+    that device is imported. Own transaction: the refused import rolled back."""
+    from services.county.mode import is_county
+    from services.sync import state
+
+    with db.transaction(user) as s:
+        if not is_county(s):
+            return
+        state.put_json(
+            s,
+            f"{REJECTED_KEY}{code}.{device}",
+            {
+                "township": code,
+                "device": device,
+                "file_name": file_name,
+                "reason": reason[:500],
+                "at": utcnow().isoformat(timespec="seconds"),
+            },
+        )
+
+
+def _rejected(session: Session) -> list[dict[str, str]]:
+    """Refusals not yet followed by an imported package of the same device (see ``note_rejected``)."""
+    from services.sync import state
+
+    out = []
+    for meta in session.scalars(select(DbMeta).where(DbMeta.key.startswith(REJECTED_KEY))):
+        data = {k: str(v) for k, v in (state.get_json(session, meta.key) or {}).items()}
+        try:
+            at = datetime.fromisoformat(data.get("at", ""))
+        except ValueError:
+            continue
+        later = session.scalars(
+            select(SyncReceived.package_id)
+            .where(SyncReceived.device_id.startswith(data.get("device", "-")), SyncReceived.received_at > at)
+            .limit(1)
+        ).first()
+        if later is None:
+            out.append(data)
+    return out
 
 
 def pending_by_township(session: Session) -> list[TownshipPending]:
@@ -195,6 +258,8 @@ def pending_by_township(session: Session) -> list[TownshipPending]:
             town(e.township_code).rebase_keys.append(e.key_id)
     for refused in refused_packages(session):
         town(refused.get("township", "")).refused.append(refused)
+    for rejected in _rejected(session):
+        town(rejected["township"]).rejected.append(rejected)
     for tp in towns.values():
         tp.instruction = _instruction(tp)
     return [towns[c] for c in sorted(towns)]

@@ -491,3 +491,24 @@ def test_a_rebase_moves_every_reference_to_the_county_branch_and_refuses_after_a
         from models import Meeting
 
         assert s.get(Meeting, meeting_id).branch_id == branch_id
+
+
+def test_pending_names_a_refused_package_until_that_laptop_sends_one_that_imports(
+    make_town, county: Database, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    key_file = county_key_file(county, tmp_path)  # from now on the county takes encrypted packages only
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    plain = t.export(stick).path
+    [result] = receive_folder(county, stick)
+    assert result.status == "rejected" and result.township_code == "T01"
+    line = pending_line(county)
+    assert not line.ok and "已全部导入" not in line.instruction
+    assert plain.name in line.instruction and "没有加密" in line.instruction
+    plain.unlink()
+    keys.county_set(t.db, key_file)
+    t.export(stick)
+    [result] = receive_folder(county, stick)
+    assert result.status == "imported", result.message
+    assert pending_line(county).ok, pending_line(county).instruction
