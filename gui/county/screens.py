@@ -42,6 +42,7 @@ from services.sync import enrollment
 from services.sync.conflicts import STATUS as CONFLICT_STATUS
 from services.sync.conflicts import ConflictView, choosable_fields, list_conflicts
 from services.sync.wording import numbers
+from services.sync.rebase import RebaseFile
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -213,6 +214,10 @@ class DevicesTab(QWidget):
         self.second_button = QPushButton("登记为第二台电脑")
         self.replace_button = QPushButton("更换旧电脑(&E)…")
         self.revoke_button = QPushButton("注销(&V)…")
+        self.reinstate_button = QPushButton("恢复登记…")
+        self.rebase_button = QPushButton("写出对齐文件…")
+        self.reinstate_button.clicked.connect(self.reinstate)
+        self.rebase_button.clicked.connect(self.write_rebase)
         self.approve_button.clicked.connect(lambda: self.approve())
         self.second_button.clicked.connect(lambda: self.approve(additional=True))
         self.replace_button.clicked.connect(self.replace)
@@ -220,7 +225,14 @@ class DevicesTab(QWidget):
         self.result = QLabel()
         self.result.setWordWrap(True)
         buttons = QHBoxLayout()
-        for b in (self.approve_button, self.second_button, self.replace_button, self.revoke_button):
+        for b in (
+            self.approve_button,
+            self.second_button,
+            self.replace_button,
+            self.revoke_button,
+            self.reinstate_button,
+            self.rebase_button,
+        ):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -249,7 +261,7 @@ class DevicesTab(QWidget):
                 [
                     v.key_id,
                     v.township_code,
-                    enrollment.STATUS.get(v.status, v.status),
+                    enrollment.STATUS.get(v.status, v.status) + ("（待对齐）" if v.needs_rebase else ""),
                     local_of_iso(v.requested_at),
                     str(v.held) if v.held else "",
                     v.device_id[:8],
@@ -285,6 +297,7 @@ class DevicesTab(QWidget):
         lines = [f"{what}：设备 {outcome.device.key_id}（乡镇 {outcome.device.township_code}）。"]
         for r in outcome.released:
             lines.append(f"[{STATUS_LABELS.get(r.status, r.status)}] {r.message}")
+        lines.extend(outcome.next_steps)
         self.result.setText("\n".join(lines))
         self.refresh()
         self.window_.reload_tree()
@@ -310,7 +323,7 @@ class DevicesTab(QWidget):
         old = [
             v
             for v in self.views
-            if v.township_id == view.township_id and v.status == "enrolled" and v is not view
+            if v.township_code == view.township_code and v.status == "enrolled" and v is not view
         ]
         if not old:
             self.result.setText(f"乡镇 {view.township_code} 没有已登记的旧电脑可以更换，请直接“登记”。")
@@ -335,6 +348,56 @@ class DevicesTab(QWidget):
             self,
             lambda: actions.replace_device(self.db, chosen.key_id, view.key_id, user=ops.current_user()),
             lambda out: self._done(out, f"已注销旧电脑 {chosen.key_id} 并登记新电脑"),
+            background=False,
+            db=self.db,
+        )
+
+    def reinstate(self) -> None:
+        """恢复登记: a revoked laptop found again whose unsent records the county decides to take."""
+        view = self._selected()
+        if view is None:
+            return
+        if view.status != "revoked":
+            self.result.setText(f"设备 {view.key_id} 没有注销，不需要恢复登记。")
+            return
+        sure = QMessageBox.question(
+            self,
+            "恢复登记",
+            f"恢复登记乡镇 {view.township_code} 已注销的设备 {view.key_id}？\n"
+            "只在核实该电脑已找回、它上面未送达的记录要收下时才这样做。恢复后请重新接收它交来的 U 盘；"
+            "收下后如不再使用，请再次注销。",
+        )
+        if sure != QMessageBox.StandardButton.Yes:
+            return
+        ops.run_job(
+            self,
+            lambda: actions.approve_device(self.db, view.key_id, reinstate=True, user=ops.current_user()),
+            lambda out: self._done(out, "已恢复登记（请重新接收它交来的 U 盘）"),
+            background=False,
+            db=self.db,
+        )
+
+    def write_rebase(self, folder: str | None = None) -> None:
+        """写出对齐文件 for the selected laptop (reinstalled without a backup, township re-created)."""
+        view = self._selected()
+        if view is None:
+            return
+        if folder is None:
+            folder = files.choose_folder(self, "对齐文件写到哪个文件夹（U 盘）", kind="sync")
+            if not folder:
+                return
+
+        def done(out: RebaseFile) -> None:
+            self.result.setText(
+                f"已写出对齐文件：{out.path}（给乡镇 {out.township_code} 的电脑 {out.key_id}）。"
+                f"请在乡镇电脑上运行 `sync rebase {out.path.name}`，然后导出同步包交给县里。"
+            )
+            self.refresh()
+
+        ops.run_job(
+            self,
+            lambda: actions.write_rebase(self.db, view.key_id, Path(folder), user=ops.current_user()),
+            done,
             background=False,
             db=self.db,
         )
@@ -664,9 +727,7 @@ class PendingTab(QWidget):
             for h in t.held:
                 held += 1
                 waits = (
-                    numbers(h.missing_from, h.missing_to)
-                    if h.reason == "gap"
-                    else f"待登记设备 {h.key_id}"
+                    numbers(h.missing_from, h.missing_to) if h.reason == "gap" else f"待登记设备 {h.key_id}"
                 )
                 rows.append([name, last, when, h.file_name, waits, t.instruction])
                 data.append(t.code)

@@ -39,7 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     rc = subcommand(
         county, "receive", "导入文件夹（U 盘）里的全部同步包，并把回执写回同一文件夹", receive_cmd, json=True
     )
-    rc.add_argument("folder", type=Path)
+    rc.add_argument(
+        "folder",
+        type=Path,
+        metavar="U盘文件夹",
+        help="乡镇交来的 U 盘上存放同步包（.ltpkg）的文件夹；回执写回同一文件夹",
+    )
     rc.add_argument("--no-ack", action="store_true", help="不写回执")
 
     subcommand(

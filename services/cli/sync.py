@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,15 @@ from services.sync import enrollment, keys
 from services.sync.ack import apply_ack, apply_acks_in_folder, write_ack
 from services.sync.conflicts import STATUS, list_conflicts
 from services.sync.crypto import load_county_key
-from services.sync.errors import NothingToSync, SyncError
+from services.sync.errors import NothingToSync, PackageRejected, SyncError
 from services.sync.exporter import export_package
 from services.sync.package import read_package
 from services.sync.receiver import ImportResult, import_package, release_enrolled
 from services.sync.status import local_text, sync_status
 from services.sync.wording import numbers
+
+_PACKAGE_NAME = re.compile(r"^(?P<code>.+)_(?P<dev>[0-9a-f]{8})_(?P<lo>\d+)-(?P<hi>\d+)_")
+ENROLL_TO_HELP = "同时把导入的暂存包的回执写到这个文件夹（乡镇交来的 U 盘）"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,13 +87,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     dv = group(sync, "device", "县级：设备登记（待登记、批准、更换、注销）", "device_action")
     subcommand(dv, "list", "列出设备及其登记状态", device_list, json=True)
     da = subcommand(dv, "approve", "核对指纹后批准一台待登记的设备", device_approve, json=True)
-    da.add_argument("fingerprint")
+    da.add_argument("fingerprint", metavar="指纹", help="乡镇电脑 `sync key device` 显示的密钥指纹")
     da.add_argument("--additional", action="store_true", help="该乡镇已有登记设备时，作为第二台电脑登记")
-    dr = subcommand(
-        dv, "replace", "重装或更换的电脑：注销旧设备并登记新设备（同一乡镇）", device_replace, json=True
+    da.add_argument(
+        "--reinstate",
+        action="store_true",
+        help="恢复登记一台已注销的设备（电脑已找回、要收下它未送达的记录；核实后才用）",
     )
-    dr.add_argument("old_fingerprint")
-    dr.add_argument("new_fingerprint")
+    da.add_argument("--to", type=Path, default=None, metavar="U盘文件夹", help=ENROLL_TO_HELP)
+    dr = subcommand(
+        dv, "replace", "重装或更换的电脑：注销旧设备并登记新设备（同一乡镇代码）", device_replace, json=True
+    )
+    dr.add_argument("old_fingerprint", metavar="旧指纹")
+    dr.add_argument("new_fingerprint", metavar="新指纹")
+    dr.add_argument("--to", type=Path, default=None, metavar="U盘文件夹", help=ENROLL_TO_HELP)
+    rf = subcommand(
+        dv,
+        "rebase-file",
+        "写出对齐文件：重装后没有备份、重新建立乡镇的电脑用它改用县里的乡镇和支部编号",
+        device_rebase_file,
+        json=True,
+    )
+    rf.add_argument("fingerprint", metavar="指纹", help="已登记的新电脑的密钥指纹")
+    rf.add_argument("folder", type=Path, metavar="U盘文件夹", help="对齐文件写到这个文件夹")
     dk = subcommand(dv, "revoke", "注销一台设备（丢失或停用），此后它的包一律拒收", device_revoke, json=True)
     dk.add_argument("fingerprint")
 
@@ -114,6 +134,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="县里换了电脑或数据库：用新文件替换本机已记住的县级密钥（请先电话核对指纹）",
     )
+
+    rb = subcommand(
+        sync,
+        "rebase",
+        "乡镇：导入县里写出的对齐文件（重装后没有备份、重新建立了乡镇的电脑），改用县里的乡镇和支部编号",
+        sync_rebase,
+        json=True,
+    )
+    rb.add_argument("file", type=existing_file, metavar="对齐文件")
     subcommand(ky, "county-show", "县级：显示本机县级公钥指纹", key_county_show, json=True)
 
 
@@ -238,6 +267,13 @@ def sync_import(args: argparse.Namespace, ctx: Context) -> int:
             result = import_package(db, path, user=ctx.user, progress=_progress_bar)
         except SyncError as exc:
             failed = True
+            named = _PACKAGE_NAME.match(path.name)
+            if isinstance(exc, enrollment.DeviceRevoked):  # 待补 must say so, not "已全部导入"
+                enrollment.note_refused(db, exc, user=ctx.user)
+            elif named is not None and isinstance(exc, PackageRejected):
+                from services.county.pending import note_rejected
+
+                note_rejected(db, named["code"], named["dev"], path.name, exc.message, user=ctx.user)
             results.append({"file_name": path.name, "status": "rejected", "message": exc.message})
             if not args.json:
                 print(f"[未导入] {path.name}：{exc.message}", file=sys.stderr)
@@ -456,6 +492,10 @@ def device_list(args: argparse.Namespace, ctx: Context) -> int:
         print("还没有任何设备提交过同步包。")
     for v in views:
         extra = f"，{v.held} 个包待登记后导入" if v.held else ""
+        if v.refused_file:
+            extra += f"，拒收过它交来的包 {v.refused_file}（如要收下：`sync device approve {v.key_id} --reinstate`）"
+        if v.needs_rebase:
+            extra += f"，待对齐（乡镇记录在该电脑上重建过：`sync device rebase-file {v.key_id} U盘文件夹`）"
         print(
             f"{v.key_id}  乡镇 {v.township_code}  {enrollment.STATUS.get(v.status, v.status)}"
             f"  设备号 {v.device_id[:8]}{extra}"
@@ -464,26 +504,85 @@ def device_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _after_enroll(args: argparse.Namespace, ctx: Context, view: enrollment.DeviceView, what: str) -> int:
-    results = release_enrolled(ctx.db(), view.key_id, user=ctx.user)
+    from services.county.actions import enroll_next_steps
+
+    db = ctx.db()
+    results = release_enrolled(db, view.key_id, user=ctx.user)
+    acks: list[str] = []
+    failed = any(r.status == "rejected" for r in results)
+    if args.to is not None:
+        streams = {
+            x.device_id for r in results for x in (r, *r.released) if x.status in ("imported", "duplicate")
+        }
+        for stream in sorted(streams):
+            try:
+                acks.append(str(write_ack(db, stream, args.to).path))
+            except SyncError as exc:
+                failed = True
+                print(f"写回执失败：{exc.message}", file=sys.stderr)
+    steps = enroll_next_steps(view, results, acks_written=bool(acks))
     if args.json:
-        emit({"device": view.to_json(), "released": [r.to_json() for r in results]}, True)
+        emit(
+            {
+                "device": view.to_json(),
+                "released": [r.to_json() for r in results],
+                "acks": acks,
+                "next_steps": steps,
+            },
+            True,
+        )
     else:
         print(f"{what}：设备 {view.key_id}（乡镇 {view.township_code}）。")
         for r in results:
             _print_import(r)
-    return 1 if any(r.status == "rejected" for r in results) else 0
+        for ack in acks:
+            print(f"已写回执：{ack}")
+        for line in steps:
+            print(line)
+    return 1 if failed else 0
 
 
 def device_approve(args: argparse.Namespace, ctx: Context) -> int:
     _county_only(ctx, "登记设备（`sync device approve`）")
-    fn = enrollment.approve_additional if args.additional else enrollment.approve
-    return _after_enroll(args, ctx, fn(ctx.db(), args.fingerprint, user=ctx.user), "已登记")
+    view = enrollment.approve(
+        ctx.db(), args.fingerprint, additional=args.additional, reinstate=args.reinstate, user=ctx.user
+    )
+    what = "已恢复登记" if args.reinstate else "已登记为第二台电脑" if args.additional else "已登记"
+    code = _after_enroll(args, ctx, view, what)
+    if args.reinstate and not args.json:
+        print(
+            f"设备 {view.key_id} 此前被拒收的包没有保存在县里：请把交来的 U 盘再插上，运行 `county receive U盘文件夹` 重新接收。"
+            f"收下后如不再使用这台电脑，请再运行 `sync device revoke {view.key_id}`。"
+        )
+    return code
 
 
 def device_replace(args: argparse.Namespace, ctx: Context) -> int:
     _county_only(ctx, "更换设备（`sync device replace`）")
     view = enrollment.replace(ctx.db(), args.old_fingerprint, args.new_fingerprint, user=ctx.user)
     return _after_enroll(args, ctx, view, f"已注销旧设备 {args.old_fingerprint} 并登记新设备")
+
+
+def device_rebase_file(args: argparse.Namespace, ctx: Context) -> int:
+    from services.sync.rebase import write_rebase_file
+
+    out = write_rebase_file(ctx.db(), args.fingerprint, args.folder, user=ctx.user)
+    emit(
+        {"file": str(out.path), "key_id": out.key_id, "township": out.township_code, "branches": out.branches}
+        if args.json
+        else f"已写出对齐文件：{out.path}（给乡镇 {out.township_code} 的电脑 {out.key_id}，含乡镇和 {out.branches} 个支部的记录），"
+        f"已签名并读回校验。请在乡镇电脑上运行 `sync rebase {out.path.name}`，然后 `sync export U盘文件夹` 导出同步包交给县里。",
+        args.json,
+    )
+    return 0
+
+
+def sync_rebase(args: argparse.Namespace, ctx: Context) -> int:
+    from services.sync.rebase import adopt_rebase_file
+
+    result = adopt_rebase_file(ctx.db(), args.file, user=ctx.user)
+    emit(result.to_json() if args.json else result.message, args.json)
+    return 0
 
 
 def device_revoke(args: argparse.Namespace, ctx: Context) -> int:
@@ -552,11 +651,18 @@ def key_county_set(args: argparse.Namespace, ctx: Context) -> int:
 
     _wrong(args.file, "county_key", ctx)
     county_key_fingerprints(args.file)  # a damaged key file is named in Chinese before anything is set
-    info = keys.county_set(ctx.db(), args.file, user=ctx.user, replace=args.replace)
-    emit(
-        info if args.json else f"已配置县级公钥（指纹 {info['key_id']}），此后导出的同步包都会加密。",
-        args.json,
-    )
+    info = keys.county_set(ctx.db(), args.file, replace=args.replace, user=ctx.user)
+    if args.json:
+        emit(info, True)
+    elif info["replaced_key_id"]:
+        print(
+            f"已更换县级公钥：原指纹 {info['replaced_key_id']}，新指纹 {info['key_id']}。此后导出的同步包用新公钥加密，"
+            "只接受新县级电脑的回执。"
+        )
+    elif info["unchanged"]:
+        print(f"县级公钥（指纹 {info['key_id']}）本机已配置，未做更改。")
+    else:
+        print(f"已配置县级公钥（指纹 {info['key_id']}），此后导出的同步包都会加密。")
     return 0
 
 

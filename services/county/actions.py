@@ -9,31 +9,75 @@ After a device is approved or replaced, the packages held as 待登记 for it ar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from services.county.access import require_clerk
 from services.county.mode import county_writes
 from services.db import Database
 from services.sync import enrollment
 from services.sync.conflicts import ConflictView, resolve
+from services.sync.rebase import RebaseFile, write_rebase_file
 from services.sync.receiver import ImportResult, release_enrolled
 
 
 @dataclass
 class DeviceOutcome:
+    """An approve/replace: the device as it is now and the held packages imported for it."""
+
     device: enrollment.DeviceView
     released: list[ImportResult] = field(default_factory=list)
 
+    @property
+    def next_steps(self) -> list[str]:
+        """What the county clerk must do next (Chinese lines): ``enroll_next_steps``."""
+        return enroll_next_steps(self.device, self.released)
+
+
+def enroll_next_steps(
+    device: enrollment.DeviceView, released: list[ImportResult], *, acks_written: bool = False
+) -> list[str]:
+    """The lines to show after a device was approved or replaced: dropped packages exported before a
+    re-base, the re-base steps for a laptop that re-created its township, and how the township gets
+    its acknowledgement for the packages imported now (``acks_written``: already written)."""
+    lines: list[str] = []
+    if device.dropped:
+        lines.append(
+            f"该电脑此前交来的 {device.dropped} 个待登记的包是按它自己重建的乡镇记录导出的，无法导入，已作废"
+            "（记录仍在该电脑上，对齐后导出的同步包会全部带来）。"
+        )
+    if device.needs_rebase:
+        lines.append(
+            f"乡镇 {device.township_code} 的这台电脑是重新建立乡镇的（与县里的乡镇记录不是同一条），还需对齐："
+            + enrollment.rebase_steps(device.key_id, device.township_code)
+        )
+    imported = [r for one in released for r in (one, *one.released) if r.status == "imported"]
+    if imported and not acks_written:
+        lines.append(
+            f"已导入 {len(imported)} 个暂存的包，回执还没有写出：请把乡镇交来的 U 盘再插上，运行 "
+            "`county receive U盘文件夹`（已导入的包显示为“重复”，不会重复导入）写出回执，交乡镇用 `sync ack` 导入；"
+            "（命令行登记时可加 --to U盘文件夹 直接写出回执）。"
+        )
+    return lines
+
 
 def approve_device(
-    db: Database, fingerprint: str, *, additional: bool = False, user: str = ""
+    db: Database, fingerprint: str, *, additional: bool = False, reinstate: bool = False, user: str = ""
 ) -> DeviceOutcome:
-    """登记: enroll a pending key for its township (``additional``: as a second computer).
+    """登记: enroll a pending key for its township (``additional``: as a second computer;
+    ``reinstate``: a revoked key enrolled again on purpose, to take its unsent records).
     Raises ``PermissionDenied`` for 查阅, ``SyncError`` naming the reason (township already has a
     device, key revoked, no such fingerprint)."""
     require_clerk(db, "登记设备")
-    fn = enrollment.approve_additional if additional else enrollment.approve
-    view = fn(db, fingerprint, user=user)
+    view = enrollment.approve(db, fingerprint, additional=additional, reinstate=reinstate, user=user)
     return DeviceOutcome(view, release_enrolled(db, view.key_id, user=user))
+
+
+def write_rebase(db: Database, fingerprint: str, folder: Path, *, user: str = "") -> RebaseFile:
+    """写出对齐文件 for an enrolled laptop that re-created its township (``services.sync.rebase``).
+    Raises ``PermissionDenied`` for 查阅, ``SyncError`` when the key is not enrolled, the county has
+    no township of its code, or the folder cannot be written."""
+    require_clerk(db, "写出对齐文件")
+    return write_rebase_file(db, fingerprint, folder, user=user)
 
 
 def replace_device(

@@ -14,12 +14,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import SyncDevice, SyncEnrollment, SyncHeld, SyncReceived, Township
+from models import DbMeta, SyncDevice, SyncEnrollment, SyncHeld, SyncReceived, Township, utcnow
 from services import localtime
 from services.db import Database
 from services.sync import enrollment
 from services.sync.errors import SyncError
 from services.sync.wording import numbers
+from services.sync.enrollment import (
+    REBASE_NOTE,
+    pending_message,
+    rebase_steps,
+    refused_packages,
+    reinstate_steps,
+)
+
+
+def _local(utc_iso: str) -> str:
+    try:
+        return localtime.show(datetime.fromisoformat(utc_iso))
+    except ValueError:
+        return utc_iso
 
 
 @dataclass
@@ -40,9 +54,12 @@ class HeldPackage:
     # "" (its gap can still be filled), "superseded" (the township restored or re-based since: the
     # numbers it waits for no longer exist) or "revoked" (every key of its device is revoked)
     stuck: str = ""
+    enrolled: bool = False  # reason enroll, but its device has been enrolled since (release failed)
 
     @property
     def waits_for(self) -> str:
+        if self.reason == "enroll" and self.enrolled:
+            return "发送它的电脑已登记，但这个包未能导入（原因见后）"
         if self.reason == "enroll":
             return f"等待县里登记发送它的电脑（设备登记，密钥指纹 {self.key_id or '未知'}）"
         if self.stuck == "superseded":
@@ -79,11 +96,21 @@ class TownshipPending:
     received_through: int = 0  # of its latest device stream
     held: list[HeldPackage] = field(default_factory=list)
     pending_keys: list[str] = field(default_factory=list)  # fingerprints awaiting enrollment
+    pending_why: dict[str, str] = field(default_factory=dict)  # fingerprint → enrollment.pending_message
+    rebase_keys: list[str] = field(default_factory=list)  # enrolled, still to adopt a re-base file
+    refused: list[dict[str, str]] = field(default_factory=list)  # packages of revoked keys refused
+    rejected: list[dict[str, str]] = field(default_factory=list)  # other refusals not yet made good
     instruction: str = ""
 
     @property
     def ok(self) -> bool:
-        return not self.held and not self.pending_keys
+        return (
+            not self.held
+            and not self.pending_keys
+            and not self.rebase_keys
+            and not self.refused
+            and not self.rejected
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,6 +121,9 @@ class TownshipPending:
             "received_through": self.received_through,
             "held": [h.to_json() for h in self.held],
             "pending_keys": self.pending_keys,
+            "rebase_keys": self.rebase_keys,
+            "refused": self.refused,
+            "rejected": self.rejected,
             "instruction": self.instruction,
             "ok": self.ok,
         }
@@ -105,11 +135,27 @@ def _instruction(t: TownshipPending) -> str:
     failed = [h for h in t.held if h.error and not h.stuck]
     superseded = [h.file_name for h in t.held if h.stuck == "superseded"]
     revoked = [h.file_name for h in t.held if h.stuck == "revoked"]
-    if t.pending_keys:
+    if t.pending_keys and not t.pending_why:
         fps = "、".join(t.pending_keys)
         parts.append(
-            f"请给乡镇 {t.code} 的同志打电话：在乡镇电脑“数据同步”里（或命令 `sync key device`）念出本机密钥指纹，"
+            f"请给乡镇 {t.code} 的同志打电话：在乡镇电脑上运行 `sync key device`（或“数据同步”里）念出本机密钥指纹，"
             f"与 {fps} 逐字核对一致后，在“设备登记”中批准；不一致则不要批准，请对方检查是否用错了电脑。"
+        )
+    parts.extend(t.pending_why[fp] for fp in t.pending_keys if fp in t.pending_why)
+    for fp in t.rebase_keys:
+        parts.append(
+            f"乡镇 {t.code} 的电脑 {fp} 已登记，但它是重新建立乡镇的（没有备份的重装电脑），还没有对齐："
+            + rebase_steps(fp, t.code)
+        )
+    for r in t.refused:
+        parts.append(
+            f"乡镇 {t.code} 交来的包 {r.get('file_name', '')}（{_local(r.get('at', ''))}）来自已注销的设备 "
+            f"{r['key_id']}，已拒收，其中的记录没有导入。" + reinstate_steps(r["key_id"])
+        )
+    for r in t.rejected:
+        parts.append(
+            f"乡镇 {t.code} 交来的包 {r.get('file_name', '')}（{_local(r.get('at', ''))}）未能导入：{r.get('reason', '')}"
+            "请把原因告诉乡镇，处理后重新导出同步包交来。"
         )
     if gaps:
         lo = min(h.missing_from for h in gaps)
@@ -150,6 +196,55 @@ def _signer(held: SyncHeld) -> str:
     return enrollment.fingerprint(key) if key else ""
 
 
+REJECTED_KEY = "county.rejected."  # + township code + "." + 8 hex of the device: the last refusal
+
+
+def note_rejected(
+    db: Database, code: str, device: str, file_name: str, reason: str, *, user: str = ""
+) -> None:
+    """Remember a package of township ``code`` refused at 接收 (named as on the stick, ``device`` = the 8
+    hex of the device id in its name), so 待补 lists it — with the reason — until a later package of
+    that device is imported. Own transaction: the refused import rolled back."""
+    from services.county.mode import is_county
+    from services.sync import state
+
+    with db.transaction(user) as s:
+        if not is_county(s):
+            return
+        state.put_json(
+            s,
+            f"{REJECTED_KEY}{code}.{device}",
+            {
+                "township": code,
+                "device": device,
+                "file_name": file_name,
+                "reason": reason[:500],
+                "at": utcnow().isoformat(timespec="seconds"),
+            },
+        )
+
+
+def _rejected(session: Session) -> list[dict[str, str]]:
+    """Refusals not yet followed by an imported package of the same device (see ``note_rejected``)."""
+    from services.sync import state
+
+    out = []
+    for meta in session.scalars(select(DbMeta).where(DbMeta.key.startswith(REJECTED_KEY))):
+        data = {k: str(v) for k, v in (state.get_json(session, meta.key) or {}).items()}
+        try:
+            at = datetime.fromisoformat(data.get("at", ""))
+        except ValueError:
+            continue
+        later = session.scalars(
+            select(SyncReceived.package_id)
+            .where(SyncReceived.device_id.startswith(data.get("device", "-")), SyncReceived.received_at > at)
+            .limit(1)
+        ).first()
+        if later is None:
+            out.append(data)
+    return out
+
+
 def pending_by_township(session: Session) -> list[TownshipPending]:
     """Every township known here (received, held or asking for enrollment), ordered by code, with its
     last package, held packages and the instruction for its clerk. Read-only, any role."""
@@ -172,6 +267,11 @@ def pending_by_township(session: Session) -> list[TownshipPending]:
             latest[d.township_code] = d.last_seen
             tp.received_through = d.high_seq
     forked = _superseded_generations(session)
+    enrolled_devices = [
+        e.device_id
+        for e in session.scalars(select(SyncEnrollment).where(SyncEnrollment.status == "enrolled"))
+        if e.device_id
+    ]
     for h in session.scalars(select(SyncHeld).order_by(SyncHeld.township_code, SyncHeld.seq_from)):
         town(h.township_code).held.append(
             HeldPackage(
@@ -185,10 +285,19 @@ def pending_by_township(session: Session) -> list[TownshipPending]:
                 error=h.error or "",
                 key_id=_signer(h),
                 stuck=_stuck(session, h, forked),
+                enrolled=h.reason == "enroll" and any(h.device_id.startswith(d) for d in enrolled_devices),
             )
         )
     for e in session.scalars(select(SyncEnrollment).where(SyncEnrollment.status == "pending")):
         town(e.township_code).pending_keys.append(e.key_id)
+        town(e.township_code).pending_why[e.key_id] = pending_message(session, e, e.township_id)
+    for e in session.scalars(select(SyncEnrollment).where(SyncEnrollment.status == "enrolled")):
+        if e.note.startswith(REBASE_NOTE):
+            town(e.township_code).rebase_keys.append(e.key_id)
+    for refused in refused_packages(session):
+        town(refused.get("township", "")).refused.append(refused)
+    for rejected in _rejected(session):
+        town(rejected["township"]).rejected.append(rejected)
     for tp in towns.values():
         tp.instruction = _instruction(tp)
     return [towns[c] for c in sorted(towns)]

@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from services.county.mode import county_action
+from services.county.pending import note_rejected
 from services.db import Database
 from services.sync.ack import SUFFIX as ACK_SUFFIX
 from services.sync.ack import write_ack
 from services.sync.crypto import load_county_key
-from services.sync.errors import SyncError
+from services.sync.enrollment import DeviceRevoked, note_refused
+from services.sync.errors import PackageRejected, SyncError
 from services.sync.package import SUFFIX as PACKAGE_SUFFIX
 from services.sync.receiver import ImportResult, import_package
 
@@ -187,12 +189,16 @@ def receive_folder(
             imported = import_package(db, path, user=user, county_key=key)
         except SyncError as exc:
             named = _NAME.match(path.name)  # refused before its manifest was read: the name says whose
+            if isinstance(exc, DeviceRevoked):  # 待补 must say so, not "已全部导入"
+                note_refused(db, exc, user=user)
+            elif named is not None and isinstance(exc, PackageRejected):  # genuine, refused: 待补 lists it
+                note_rejected(db, named["code"], named["dev"], path.name, exc.message, user=user)
             results.append(
                 PackageResult(
                     file_name=path.name,
                     status="rejected",
                     message=exc.message,
-                    township_code=named["code"] if named else "",
+                    township_code=getattr(exc, "township_code", "") or (named["code"] if named else ""),
                 )
             )
             continue

@@ -129,7 +129,8 @@ def write_ack(db: Database, device_id: str, outdir: Path, *, key: Ed25519Private
                 "public_key": b64(pub),
                 "key_id": key_id(pub),
                 "lineage": county_lineage,
-            },
+            }
+            | _county_key_field(),
             "township": {"code": device.township_code, "id": device.township_id},
             "device_id": device_id.split(".")[0],
             "generation": device.generation,
@@ -261,9 +262,14 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         county_ed = state.get(s, state.COUNTY_ED25519)
         county_db = state.get(s, state.COUNTY_DB_ID)
         if county_ed and county.get("public_key") != county_ed:
+            from services.sync.keys import pinned_county_fingerprint
+
+            theirs = f"{_fp(str(county.get('public_key')))}（签名密钥，由回执中的密钥算出）"  # never the file's word
             raise AckInvalid(
-                f"回执 {ack.file_name} 不是由本机认可的县级密钥签发的（回执的密钥指纹 {_fp(str(county.get('public_key')))}，"
-                f"本机认可的是 {_fp(county_ed)}），未做任何更改。请确认回执来自县里的正式接收电脑。"
+                f"回执 {ack.file_name} 不是由本机认可的县级密钥签发的（回执出自县级公钥指纹 {theirs} 的电脑，"
+                f"本机认可的县级公钥指纹是 {pinned_county_fingerprint(s)}，即 `sync key county-set` 时显示的指纹），"
+                "未做任何更改。请确认回执来自县里的正式接收电脑；如县里确已更换密钥，请核实新指纹后运行 "
+                "`sync key county-set 新公钥文件 --replace`。"
             )
         if county_db and county.get("device_id") != county_db:
             raise AckInvalid(
@@ -394,6 +400,18 @@ def _items_message(items: dict[str, int]) -> str:
             f"{items['skipped']} 条县里的冲突决定未采用（本机之后又修改过或没有该记录），下次同步时县里会再次核对。"
         )
     return "".join(parts)
+
+
+def _county_key_field() -> dict[str, str]:
+    """The county key file's fingerprint (what ``county init`` printed), so a township refusing this
+    acknowledgement can name the fingerprint its clerk knows; empty when no county key is here."""
+    from services.sync.crypto import county_key_id, load_county_key, x_public_raw
+
+    try:
+        key = load_county_key()
+    except SyncError:
+        return {}
+    return {"county_key_id": county_key_id(x_public_raw(key))} if key is not None else {}
 
 
 def _fp(public_b64: str) -> str:

@@ -7,10 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from models import DbMeta
+from services import audit
 from services.db import Database
 from services.sync import state
 from services.sync.crypto import county_key_id, load_county_key, replace_county_key, x_public_raw
-from services.sync.errors import KeyMissing, SyncError
+from services.sync.errors import KeyMissing, PackageInvalid, SyncError
 from services.sync.fileio import write_atomic
 from services.sync.signing import DEVICE_KEY_FILE, b64, device_key, key_id, keys_dir, public_raw, unb64
 
@@ -93,19 +97,63 @@ def county_show() -> dict[str, Any] | None:
     return {"x25519": b64(x_public_raw(key)), "key_id": county_key_id(x_public_raw(key))}
 
 
-def county_set(db: Database, bundle_path: Path, *, user: str = "", replace: bool = False) -> dict[str, Any]:
-    """Township: configure the county's public keys; packages are encrypted from now on.
+def pinned_county_fingerprint(s: Session) -> str:
+    """The fingerprint of the county key a clerk knows: the county key file's (``county init`` and
+    ``sync key county-set`` print it), else — pinned from a first acknowledgement — the signing key's."""
+    for name, what, fp in (
+        (state.COUNTY_X25519, "县级加密公钥", county_key_id),
+        (state.COUNTY_ED25519, "县级签名公钥", key_id),
+    ):
+        value = state.get(s, name)
+        if value:
+            try:
+                return fp(unb64(value, what)) + ("" if fp is county_key_id else "（签名密钥）")
+            except PackageInvalid:
+                continue
+    return "（未配置）"
 
-    Once a county is pinned (its signing key and database, from an earlier file or the first
-    acknowledgement), a file naming another signing key or another county database is refused
-    unless ``replace`` (a county that really moved to another computer or database, the new
-    fingerprint checked by phone): a file handed over by anyone else would otherwise redirect every
+
+class CountyKeyChange(SyncError):
+    """``county_set`` with a key file other than the one already pinned, without ``replace``: the
+    clerk must confirm (CLI ``--replace``, GUI a confirmation naming both fingerprints).
+    ``old`` / ``new``: the fingerprints (``county_key_id`` of the encryption keys, as printed by
+    ``county init`` and ``sync key county-set``)."""
+
+    def __init__(self, path: Path, old: str, new: str, old_db: str = "", new_db: str = "") -> None:
+        what = (
+            f"文件 {Path(path).name} 的县级公钥指纹是 {new}，与之不同"
+            if old != new
+            else f"文件 {Path(path).name} 的县级公钥相同，但属于另一个县级数据库（编号 {new_db[:8]}，本机认可的是 {old_db[:8]}）"
+        )
+        super().__init__(
+            f"本机已配置县级公钥（指纹 {old}），{what}，未做更改。"
+            "更换后，导出的同步包只有新县级电脑能解开，本机也只接受新县级电脑的回执。请先电话向县里核实新指纹；"
+            "确认要更换，加 --replace 重新运行（界面中确认更换）。"
+        )
+        self.old, self.new = old, new
+
+
+def county_set(db: Database, bundle_path: Path, *, replace: bool = False, user: str = "") -> dict[str, Any]:
+    """Township: configure (pin) the county's public keys; packages are encrypted from now on.
+
+    Returns ``{"key_id", "signer_key_id", "replaced_key_id" ("" unless a pinned key was replaced),
+    "unchanged": bool}``. Raises ``KeyMissing`` for a file that is not a county key file,
+    ``NotCounty``-style ``SyncError`` on a county database (its own key is not pinned, it is the
+    county), and ``CountyKeyChange`` when another county key is already pinned and ``replace`` is
+    False — nothing is written then (a file handed over by anyone else would otherwise redirect every
     later package to a key the county cannot read and let that key's acknowledgements mark changes
-    delivered. A new encryption key of the same county (same signer, same database) is accepted.
-    Raises ``KeyMissing`` for an unreadable file, ``SyncError`` for another county."""
+    delivered). A new encryption key of the same county (same signing key, same database) is
+    accepted without ``replace``. A replacement is audited with both fingerprints.
+    """
+    from services.county.mode import is_county
+
     try:
         data = json.loads(Path(bundle_path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise KeyMissing(
+            f"{bundle_path} 不是县级公钥文件（应由 `county init --key-file` 写出的 .json 文件）。"
+        ) from exc
+    except (OSError, json.JSONDecodeError) as exc:
         raise KeyMissing(f"无法读取县级公钥文件 {bundle_path}：{exc}。") from exc
     if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
         raise KeyMissing(f"{bundle_path} 不是县级公钥文件（应由 `sync key county-generate` 生成）。")
@@ -115,26 +163,44 @@ def county_set(db: Database, bundle_path: Path, *, user: str = "", replace: bool
     county_db = data.get("county_db")
     if county_db is not None and (not isinstance(county_db, str) or len(county_db) != 32):
         raise KeyMissing(f"县级公钥文件 {bundle_path} 中的县级数据库编号无效，文件已损坏。")
+    new_id = county_key_id(unb64(x, "县级加密公钥"))
+    replaced = ""
     with db.transaction(user) as s:
-        pinned_ed, pinned_db = state.get(s, state.COUNTY_ED25519), state.get(s, state.COUNTY_DB_ID)
-        other_signer = bool(pinned_ed) and pinned_ed != ed
-        other_db = bool(pinned_db) and bool(county_db) and pinned_db != county_db
-        if (other_signer or other_db) and not replace:
-            was = f"签名密钥指纹 {key_id(unb64(pinned_ed, '县级签名公钥'))}" if pinned_ed else "签名密钥未知"
+        if is_county(s):
             raise SyncError(
-                f"县级公钥文件 {bundle_path} 来自另一台县级电脑或另一个县级数据库（签名密钥指纹 "
-                f"{key_id(unb64(ed, '县级签名公钥'))}，数据库 {str(county_db or '未写明')[:8]}），"
-                f"而本机已记住的县里是：{was}，数据库 {(pinned_db or '未知')[:8]}。未做任何更改。"
-                "如果县里确实换了电脑或数据库，请先电话核对县里 `sync key county-show` 和回执上显示的指纹，"
-                "再加 --replace 重新运行；否则请勿使用这个文件。"
+                "这是县级接收数据库，不需要配置县级公钥：县级公钥文件是发给乡镇电脑的，"
+                "请在乡镇电脑上运行 `sync key county-set 文件`。"
+            )
+        old_x, old_ed = state.get(s, state.COUNTY_X25519), state.get(s, state.COUNTY_ED25519)
+        old_db = state.get(s, state.COUNTY_DB_ID)
+        # the same county (signer and database) may hand over a new encryption key (county-generate --force)
+        same = (old_ed in ("", ed)) and (not county_db or old_db in ("", county_db))
+        if old_x == x and old_ed == ed and (not county_db or old_db == county_db):
+            return {
+                "key_id": new_id,
+                "signer_key_id": key_id(unb64(ed, "县级签名公钥")),
+                "replaced_key_id": "",
+                "unchanged": True,
+            }
+        if not same:
+            old_id = pinned_county_fingerprint(s)
+            if not replace:
+                raise CountyKeyChange(Path(bundle_path), old_id, new_id, old_db, str(county_db or ""))
+            replaced = old_id
+            audit.record_event(
+                s, "county_key_replaced", {"old": old_id, "new": new_id, "file": str(bundle_path)}
             )
         state.put(s, state.COUNTY_X25519, x)
         state.put(s, state.COUNTY_ED25519, ed)
         if county_db:
             state.put(s, state.COUNTY_DB_ID, county_db)
-        elif other_signer:  # another county without a database id: pin it at its first acknowledgement
-            state.put(s, state.COUNTY_DB_ID, "")
+        elif replaced and old_db:  # the old county's database pin would refuse the new county's acks
+            row = s.get(DbMeta, state.COUNTY_DB_ID)
+            if row is not None:
+                s.delete(row)
     return {
-        "key_id": county_key_id(unb64(x, "县级加密公钥")),
+        "key_id": new_id,
         "signer_key_id": key_id(unb64(ed, "县级签名公钥")),
+        "replaced_key_id": replaced,
+        "unchanged": False,
     }

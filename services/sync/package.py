@@ -144,6 +144,7 @@ class OpenedPackage:
     counts: dict[str, int] = field(default_factory=dict)  # rows per table when not parsed
     spool: Path | None = None  # staging folder of the attachment files (created on the first one)
     store: RowStore | None = None  # with ``read_package(..., blocks=True)``: rows by block, not ``rows``
+    shown_name: str = ""  # the name the clerk knows (a held copy keeps the name it had on the stick)
 
     def spool_dir(self, parent: Path | None) -> Path:
         """The staging folder, created under ``parent`` (system temp when None) on first use."""
@@ -169,7 +170,7 @@ class OpenedPackage:
 
     @property
     def file_name(self) -> str:
-        return self.path.name
+        return self.shown_name or self.path.name
 
     def columns(self, table: str) -> list[str]:
         info = self.manifest.tables.get(table)

@@ -186,10 +186,14 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
                     f"此包已于 {localtime.show(seen.received_at)} 导入过，本次未做任何更改。",
                 )
             _check_clock(opened)
-            _check_identity(s, opened)  # a code taken by another township is refused, never held
+            _check_identity(s, opened, by_code=False)  # an existing township's id under another code
+            # Enrollment before the code check: an unknown key naming an existing code with a new township
+            # record is a laptop reinstalled without a backup (held as 待登记 for the re-base) or a stranger
+            # (held until a person compares fingerprints); an enrolled key is refused there naming the re-base.
             trust = enrollment.check(s, opened)
             if trust is not None:
                 return _hold(s, opened, 0, reason="enroll", message=trust)
+            _check_identity(s, opened, by_code=True)
             device = _stream(s, opened)
             enrollment.check_stream(s, opened, device.public_key if device is not None else None)
             high = device.high_seq if device is not None else 0
@@ -272,18 +276,22 @@ def _check_clock(opened: OpenedPackage) -> None:
         )
 
 
-def _check_identity(s: Session, opened: OpenedPackage) -> None:
+def _check_identity(s: Session, opened: OpenedPackage, *, by_code: bool) -> None:
+    """The manifest's township must be the county's: its id not under another code here and (``by_code``,
+    after the enrollment check) its code not another township record's. Raises ``PackageRejected``."""
     m = opened.manifest
-    by_code = s.execute(select(Township.id).where(Township.code == m.township_code)).scalar_one_or_none()
-    if by_code is not None and by_code != m.township_id:
-        raise PackageRejected(
-            f"同步包 {opened.file_name} 的乡镇代码 {m.township_code} 在县库中已属于另一个乡镇记录，已拒绝。"
-            "这是另一个乡镇（或重建过的数据库）的包，请核对乡镇代码。"
-        )
     by_id = s.get(Township, m.township_id)
     if by_id is not None and by_id.code != m.township_code:
         raise PackageRejected(
             f"同步包 {opened.file_name} 声明乡镇代码为 {m.township_code}，县库中同一乡镇的代码是 {by_id.code}，已拒绝。"
+        )
+    if not by_code:
+        return
+    by_code_id = s.execute(select(Township.id).where(Township.code == m.township_code)).scalar_one_or_none()
+    if by_code_id is not None and by_code_id != m.township_id:
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 的乡镇代码 {m.township_code} 在县库中已属于另一个乡镇记录，已拒绝。"
+            "这是另一个乡镇（或重建过的数据库）的包，请核对乡镇代码。"
         )
 
 
@@ -1288,6 +1296,7 @@ def retry_held(
     try:
         key = county_key or load_county_key()
         with read_package(stored, county_key=key, spool_dir=_spool_parent(db), blocks=True) as opened:
+            opened.shown_name = held.file_name  # the name on the stick, not the held copy's
             result = apply_package(db, opened, user=user)
         # named as the clerk handed it in, not as the county's held copy is called
         result.message = result.message.replace(stored.name, held.file_name)

@@ -209,15 +209,26 @@ def test_a_package_held_before_its_laptop_was_replaced_is_settled_by_the_new_one
     assert {"丢失的包", "暂存的包"} <= member_names(county)
 
 
-def test_a_stranger_naming_a_known_code_with_another_township_id_is_refused_not_held(
+def test_a_stranger_naming_a_known_code_with_another_township_record_is_held_for_a_person_not_imported(
     make_town, county: Database, usb: Path
 ) -> None:
+    """Another database calling itself T01 (a new township record) may be T01's laptop reinstalled
+    without a backup (docs/sync-package.md, *Re-base*) or a stranger: it is held as 待登记, nothing
+    of it imported, and the message says the record was re-created so the county compares the
+    fingerprint and uses replace / rebase-file, never an import into T01."""
     a = make_town("T01").enroll(county)
     import_package(county, a.export(usb).path)
-    impostor = make_town("T01", seed=3)  # another database calling itself T01
-    rejected(county, impostor.export(usb).path, "已属于另一个乡镇记录")
+    before = snapshot(county)
+    impostor = make_town("T01", seed=3)
+    result = import_package(county, impostor.export(usb).path)
+    assert result.status == "pending"
+    assert "重新建立" in result.message and fp(a.key) in result.message
+    kept = ("audit_log", "sync_held", "sync_enrollment")  # the hold itself, nothing of the records
+    after = snapshot(county)
+    assert {t: n for t, n in after.items() if t not in kept} == {t: n for t, n in before.items() if t not in kept}
     with county.reader() as s:
-        assert [r.key_id for r in s.scalars(select(SyncEnrollment))] == [fp(a.key)]
+        rows = {r.key_id: r.status for r in s.scalars(select(SyncEnrollment))}
+    assert rows == {fp(a.key): "enrolled", fp(impostor.key): "pending"}
 
 
 @pytest.mark.parametrize("lie", ["township", "device_of_t02", "key_id"])
