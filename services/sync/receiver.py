@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import reprlib
 import shutil
 import time
 from array import array
@@ -265,8 +266,10 @@ def _check_clock(opened: OpenedPackage) -> None:
     if made.tzinfo is not None:
         made = made.astimezone(UTC_TZ).replace(tzinfo=None)
     if made > utcnow() + timedelta(days=CLOCK_SLACK_DAYS):
+        shown = localtime.show(made, seconds=True) if made.year < 9999 else m.created_at
         raise PackageRejected(
-            f"同步包 {opened.file_name} 的导出时间 {m.created_at} 晚于县里电脑的当前时间：乡镇电脑的时钟可能不准。"
+            f"同步包 {opened.file_name} 的导出时间 {shown}（本地时间）晚于县里电脑的"
+            f"当前时间 {localtime.show(utcnow(), seconds=True)}：乡镇电脑的时钟可能不准。"
             "请先校准乡镇电脑的日期和时间，再重新导出。"
         )
 
@@ -475,11 +478,13 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
                 rows = raw_rows
             else:
                 rows = [[r[where[c]] if c in where else fill[c] for c in ours] for r in raw_rows]
-            rows = _clean_text(table, ours, rows)
-            rows = _derive(table, ours, rows)
-            block = Block(table=table, columns=ours, rows=rows)
             columns = list(zip(*rows, strict=True))  # column-wise once, for every check
-            _check_values(opened, block, columns)
+            _check_values(opened, Block(table=table, columns=ours, rows=rows), columns)  # types first
+            typed = rows
+            rows = _derive(table, ours, _clean_text(table, ours, rows))
+            if rows is not typed:
+                columns = list(zip(*rows, strict=True))
+            block = Block(table=table, columns=ours, rows=rows)
             _check_rules(opened, block, columns)
             _check_township(opened, block, columns)
             seqs = columns[seq_at]  # integers (checked above) or NULL, counted as 0
@@ -491,7 +496,7 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
                 tp.keys[k].extend(columns[ours.index(k)])
             if rows is not raw_rows:
                 store.replace(name, index, rows)
-            del rows, raw_rows, columns, block
+            del rows, raw_rows, columns, block, typed
         plan.order.append(name)
         plan.tables[name] = tp
     _check_seq_bounds(opened, plan, high)
@@ -582,7 +587,7 @@ def _check_rules(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...]
 
     ``columns``: the rows column by column (after ``_check_values``: types are already right).
     """
-    from datetime import timedelta
+    from datetime import datetime, timedelta
 
     m = opened.manifest
     for i, col in enumerate(tp.columns):
@@ -592,11 +597,11 @@ def _check_rules(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...]
             check_column(tp.table, col, columns[i], app_version=m.app_version)
         except BadValue as bad:
             raise PackageRejected(
-                f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {tp.rows[bad.index][tp.index('id')]} "
+                f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {_shown_id(tp.rows[bad.index][tp.index('id')])} "
                 f"的 {col} 值 {_short(tp.rows[bad.index][i])} {bad.reason}，本机无法保存，已拒绝整个包，未写入任何数据。"
             ) from None
     latest = (utcnow() + timedelta(days=CLOCK_SLACK_DAYS)).isoformat(sep=" ", timespec="microseconds")
-    for col in ("created_at", "updated_at"):
+    for col in ("created_at", "updated_at", "deleted_at"):
         if col not in tp.columns:
             continue
         at = tp.index(col)
@@ -611,15 +616,28 @@ def _check_rules(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...]
                 if bad_value == hi and hi > latest
                 else f"早于 {EARLIEST_STAMP[:4]} 年"
             )
+            shown = localtime.show(datetime.fromisoformat(bad_value), seconds=True)
             raise PackageRejected(
                 f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {row[tp.index('id')]} 的 {col} 为 "
-                f"{bad_value[:19]}（UTC），{when}：乡镇电脑的时钟可能不准。请校准时钟并核对该记录后重新导出。"
+                f"{shown}（本地时间），{when}：乡镇电脑的时钟可能不准。请校准时钟并核对该记录后重新导出。"
             )
 
 
+_REPR = reprlib.Repr(maxlevel=2, maxlist=3, maxdict=2, maxstring=40, maxother=40)
+
+
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:30]}…（共 {len(str(value))} 个字符）"
+    """A received value as a message shows it: escaped (control characters, lone surrogates), never
+    long (a 300,000-character name, a list of a million items) and never deeply nested."""
+    if isinstance(value, str):  # repr escapes what is not printable
+        shown = repr(value[:40])
+        return shown if len(value) <= 40 else f"{shown[:30]}…（共 {len(value)} 个字符）"
+    return _REPR.repr(value)
+
+
+def _shown_id(rid: Any) -> str:
+    """A record id for a message: as it is when printable, else escaped."""
+    return rid if isinstance(rid, str) and rid.isprintable() and len(rid) <= 64 else _short(rid)
 
 
 def _check_seq_bounds(opened: OpenedPackage, plan: Plan, high: int) -> None:
@@ -658,8 +676,8 @@ def _check_values(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...
                 bad = next(j for j, v in enumerate(values) if v is not None and type(v) not in allowed)
         if bad is not None:
             raise PackageRejected(
-                f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {tp.rows[bad][tp.index('id')]} "
-                f"的 {col.name} 值无效（{tp.rows[bad][i]!r}），已拒绝，未写入任何数据。"
+                f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {_shown_id(tp.rows[bad][tp.index('id')])} "
+                f"的 {col.name} 值无效（{_short(tp.rows[bad][i])}），已拒绝，未写入任何数据。"
             )
 
 
@@ -764,6 +782,19 @@ def _stage_blobs(s: Session, opened: OpenedPackage, plan: Plan) -> Staged:
         raise PackageRejected(
             f"同步包 {opened.file_name} 含有 {len(loose)} 个没有任何附件记录引用的文件（例如 {loose[0][:12]}…），"
             "已拒绝，未写入任何数据。"
+        )
+    store = attachment_store.store_dir(s)
+    absent = sorted(
+        sha
+        for sha in wanted - set(opened.blobs) - set(opened.manifest.missing_attachments)
+        if not any(
+            not f.name.endswith(".part") for f in (store / sha[:2]).glob(f"{sha}.*")
+        )  # not sent before
+    )
+    if absent:
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 中有 {len(absent)} 条附件记录引用的文件既不在包中，也没有列为乡镇电脑上"
+            f"已丢失的附件（例如 {absent[0][:12]}…），包不完整，已拒绝，未写入任何数据。请在乡镇电脑上重新导出。"
         )
     blobs = {sha: opened.blobs[sha] for sha in wanted if sha in opened.blobs}
     sizes = [b.stat().st_size if isinstance(b, Path) else len(b) for b in blobs.values()]
