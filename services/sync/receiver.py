@@ -167,11 +167,34 @@ def import_package(
     return result
 
 
+STALE_SECONDS = 6 * 3600  # staging older than this belongs to an import that was killed
+
+
 def _spool_parent(db: Database) -> Path:
     """Where a package's attachments are staged while it is read: inside the attachment store, so
-    moving a file into place at commit is a rename on the same disk."""
+    moving a file into place at commit is a rename on the same disk. Staging folders and partial
+    files an import killed mid-way left behind (power cut, task manager) are removed first."""
     with db.reader() as s:
-        return attachment_store.store_dir(s) / ".incoming"
+        store = attachment_store.store_dir(s)
+    _sweep_stale(store)
+    return store / ".incoming"
+
+
+def _sweep_stale(store: Path) -> None:
+    """Remove ``.incoming/ltpkg-*`` folders and ``*.part`` files older than ``STALE_SECONDS``."""
+    if not store.is_dir():
+        return
+    cutoff = time.time() - STALE_SECONDS
+    try:
+        stale = [d for d in (store / ".incoming").glob("ltpkg-*") if d.stat().st_mtime < cutoff]
+        stale += [f for f in store.glob("??/*.part") if f.stat().st_mtime < cutoff]
+    except OSError:
+        return
+    for item in stale:
+        if item.is_dir():
+            shutil.rmtree(item, ignore_errors=True)
+        else:
+            item.unlink(missing_ok=True)
 
 
 def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> ImportResult:
