@@ -13,6 +13,7 @@ from services.sync.errors import PackageInvalid
 FORMAT = "ltpkg"
 FORMAT_VERSION = 2  # 2: generation and lineage (docs/sync-package.md)
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
+MAX_SEQ = (1 << 63) - 1  # change numbers are BigInteger on both databases
 
 
 @dataclass
@@ -180,7 +181,7 @@ def parse(data: dict[str, Any]) -> Manifest:
         encryption={str(k): str(v) for k, v in encryption.items()} if encryption else None,
         audit_anchor=sync_anchor.valid(data.get("audit_anchor")),
     )
-    if m.seq_from < 1 or m.seq_to < m.seq_from - 1:
+    if m.seq_from < 1 or m.seq_to < m.seq_from - 1 or m.seq_to > MAX_SEQ:
         raise PackageInvalid(f"清单中的序号范围 {m.seq_from}–{m.seq_to} 无效。")
     if not HEX32.match(m.device_id):
         raise PackageInvalid("清单中的设备号无效，文件不是有效的同步包。")

@@ -224,6 +224,7 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
                     "本次未做任何更改。",
                 )
             if m.seq_from > high + 1:
+                _check_gap(opened, high)
                 return _hold(s, opened, high)
             if m.total_rows == 0:
                 raise PackageRejected(
@@ -260,14 +261,29 @@ def _db_error_message(opened: OpenedPackage, exc: DBAPIError) -> str:
     head = f"同步包 {opened.file_name} 未能写入县库，已整体回滚，未写入任何数据："
     if "too long" in low or "value too long" in low or "string data, right truncated" in low:
         return head + f"有文字超过了字段长度上限（{detail}）。"
-    if "date" in low and ("invalid" in low or "out of range" in low):
+    if ("date" in low or "time" in low) and ("invalid" in low or "out of range" in low):
         return head + f"有无效的日期（{detail}）。"
-    if "could not serialize" in low or "deadlock" in low or "database is locked" in low or "lock" in low:
+    locked = (
+        "could not serialize",
+        "deadlock",
+        "database is locked",
+        "lock timeout",
+        "could not obtain lock",
+    )
+    if any(w in low for w in locked) or "due to lock" in low:
         return head + f"另一项导入或修改正在同时进行（{detail}）。请稍后重试。"
     if "unique" in low or "duplicate key" in low:
         return head + f"与县库中已有的记录重复（唯一性约束：{detail}）。"
     if "foreign key" in low:
         return head + f"有记录指向不存在的上级记录（外键约束：{detail}）。"
+    if "not null" in low or "null value" in low:
+        return head + f"有必填项为空（{detail}）。"
+    if "out of range" in low or "too large" in low or "overflow" in low:
+        return head + f"有超出范围的数值（{detail}）。"
+    if "0x00" in low or "invalid byte sequence" in low or "surrogate" in low:
+        return head + f"有无法保存的字符（{detail}）。"
+    if "disk" in low or "no space" in low or "full" in low:
+        return head + f"县里电脑的磁盘空间不足或无法写入（{detail}）。请腾出空间后重试。"
     return head + f"数据库拒绝了写入（{detail}）。"
 
 
@@ -294,6 +310,18 @@ def _check_clock(opened: OpenedPackage) -> None:
             f"同步包 {opened.file_name} 的导出时间 {shown}（本地时间）晚于县里电脑的"
             f"当前时间 {localtime.show(utcnow(), seconds=True)}：乡镇电脑的时钟可能不准。"
             "请先校准乡镇电脑的日期和时间，再重新导出。"
+        )
+
+
+def _check_gap(opened: OpenedPackage, high: int) -> None:
+    """A gap no laptop could leave (more than ``MAX_SEQ_STEP`` numbers missing) is refused, not held:
+    held, it would wait forever and every later package of the device would wait behind it."""
+    m = opened.manifest
+    if m.seq_from - high - 1 > MAX_SEQ_STEP:
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 从第 {m.seq_from} 号更改序号开始，县里只收到该设备的第 {high} 号，"
+            f"中间缺少的序号远超任何电脑能产生的数量，疑似伪造或设备计数器损坏，已拒绝，未暂存。"
+            "请在乡镇电脑上运行 `sync export --full` 重新导出。"
         )
 
 
