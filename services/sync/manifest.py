@@ -150,8 +150,9 @@ def parse(data: dict[str, Any]) -> Manifest:
     for name, info in tables.items():
         if not isinstance(info, dict) or not isinstance(info.get("rows"), int):
             raise PackageInvalid(f"清单中表 {name} 的行数无效。")
-        if not isinstance(info.get("columns"), list):
-            raise PackageInvalid(f"清单中表 {name} 缺少列名。")
+        columns = info.get("columns")
+        if not isinstance(columns, list) or not all(isinstance(c, str) and c.isidentifier() for c in columns):
+            raise PackageInvalid(f"清单中表 {name!r:.40} 缺少列名或列名无效。")
     for path, info in entries.items():
         if not isinstance(info, dict) or not HEX64.match(str(info.get("sha256", ""))):
             raise PackageInvalid(f"清单中条目 {path} 的校验值无效。")

@@ -251,3 +251,14 @@ def test_an_old_package_still_imports(sender: Sender, county: Database, tmp_path
 
     path = craft(sender.opened, tmp_path / "v1.ltpkg", sender.town.key, edit=old)
     assert import_package(county, path).status == "imported"
+
+
+@pytest.mark.parametrize("column", [5, 3.5, "", "名 字", "a\x00"])
+def test_a_manifest_naming_a_column_that_is_not_a_name_is_refused(
+    sender: Sender, county: Database, column: Any
+) -> None:
+    def odd(m: Any) -> None:
+        m.tables["member"]["columns"] = [*m.tables["member"]["columns"][:-1], column]
+
+    path = craft(sender.opened, sender.usb / "odd-column.ltpkg", sender.town.key, edit=odd)
+    refused(county, path, "列名")
