@@ -74,7 +74,7 @@ from services.sync.tables import (
     table_by_name,
     text_pattern,
 )
-from services.sync.values import BadValue, check_column
+from services.sync.values import BadValue, check_column, column_words, table_words
 
 CHUNK = 50_000  # ids per look-up (one parameter: an array or a JSON document)
 WRITE_BATCH = 20_000  # rows per executemany
@@ -648,8 +648,9 @@ def _check_rules(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...]
             check_column(tp.table, col, columns[i], app_version=m.app_version)
         except BadValue as bad:
             raise PackageRejected(
-                f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {_shown_id(tp.rows[bad.index][tp.index('id')])} "
-                f"的 {col} 值 {_short(tp.rows[bad.index][i])} {bad.reason}，本机无法保存，已拒绝整个包，未写入任何数据。"
+                f"同步包 {opened.file_name} 中表 {table_words(tp.table.name)} 的记录 "
+                f"{_shown_id(tp.rows[bad.index][tp.index('id')])} 的 {column_words(col)} 值 "
+                f"{_short(tp.rows[bad.index][i])} {bad.reason}，本机无法保存，已拒绝整个包，未写入任何数据。"
             ) from None
     latest = (utcnow() + timedelta(days=CLOCK_SLACK_DAYS)).isoformat(sep=" ", timespec="microseconds")
     for col in ("created_at", "updated_at", "deleted_at"):
@@ -669,7 +670,8 @@ def _check_rules(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...]
             )
             shown = localtime.show(datetime.fromisoformat(bad_value), seconds=True)
             raise PackageRejected(
-                f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {row[tp.index('id')]} 的 {col} 为 "
+                f"同步包 {opened.file_name} 中表 {table_words(tp.table.name)} 的记录 {row[tp.index('id')]} 的 "
+                f"{column_words(col)} 为 "
                 f"{shown}（本地时间），{when}：乡镇电脑的时钟可能不准。请校准时钟并核对该记录后重新导出。"
             )
 
@@ -727,8 +729,9 @@ def _check_values(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...
                 bad = next(j for j, v in enumerate(values) if v is not None and type(v) not in allowed)
         if bad is not None:
             raise PackageRejected(
-                f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {_shown_id(tp.rows[bad][tp.index('id')])} "
-                f"的 {col.name} 值无效（{_short(tp.rows[bad][i])}），已拒绝，未写入任何数据。"
+                f"同步包 {opened.file_name} 中表 {table_words(tp.table.name)} 的记录 "
+                f"{_shown_id(tp.rows[bad][tp.index('id')])} 的 {column_words(col.name)} 值无效"
+                f"（{_short(tp.rows[bad][i])}），已拒绝，未写入任何数据。"
             )
 
 

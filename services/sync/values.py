@@ -44,6 +44,25 @@ _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
+def words(name: str, label: str) -> str:
+    """``党员（member）``: what a clerk calls it, with the code a technician looks up."""
+    return name if label == name else f"{label}（{name}）"
+
+
+def table_words(table: str) -> str:
+    """A table as a refusal names it, in Chinese with its code (``党员（member）``)."""
+    from services.audit_labels import table_name_label
+
+    return words(table, table_name_label(table))
+
+
+def column_words(column: str) -> str:
+    """A column as a refusal names it, in Chinese with its code (``入党日期（joined_on）``)."""
+    from services.audit_labels import field_label
+
+    return words(column, field_label(column))
+
+
 class BadValue(Exception):
     """One value the receiver refuses: ``index`` of the row, ``column``, a Chinese ``reason``."""
 
