@@ -42,6 +42,7 @@ INT_LIMITS = {"Integer": (1 << 31) - 1, "BigInteger": (1 << 63) - 1}
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,31}")
 
 
 def words(name: str, label: str) -> str:
@@ -176,12 +177,14 @@ def _codes(
     if found <= codes:
         return
     unknown = sorted(found - codes)[0]
+    if not _VERSION.fullmatch(app_version or ""):
+        app_version = ""  # a version string no build writes: not repeated in the message
     for i, v in enumerate(values):
         if v is not None and (unknown in v.split(",") if listed else v == unknown):
             raise BadValue(
                 i,
                 column,
-                f"代码 {unknown!r} 不是本机软件认识的取值（发送方软件版本 {app_version or '未知'}）。"
+                f"代码 {unknown[:40]!r} 不是本机软件认识的取值（发送方软件版本 {app_version or '未知'}）。"
                 f"请先把县级软件升级到不低于 {app_version or '发送方'} 的版本再导入",
             )
 

@@ -182,7 +182,12 @@ def test_every_column_refuses_values_of_its_kind_an_entry_form_would_refuse(
                     failures.append(f"{table.name}.{col.name}={value!r:.40}: {message[:300]}")
                 if "<not refused: imported" in message:  # later cases would only be duplicates
                     pytest.fail(f"{table.name}.{col.name}={value!r:.40} was imported: {message[:300]}")
-    assert snapshot(county) == before
+    assert snapshot(county) == before  # no row, no change number
+    from services.attachments import store_dir
+
+    with county.reader() as s:
+        folder = store_dir(s)
+    assert not folder.exists() or not [f for f in folder.rglob("*") if f.is_file()]  # no file either
     assert walked > 1000
     assert not failures, f"{len(failures)} of {walked}:\n" + "\n".join(failures[:80])
 
@@ -314,3 +319,21 @@ def test_json_numbers_too_long_to_read_are_refused_as_malformed(sender: Sender, 
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("version", ["9" * 100_000, "1.0\x00\u202e", ""])
+def test_an_unknown_code_from_a_sender_with_an_odd_version_string_gets_a_short_clear_message(
+    sender: Sender, county: Database, version: str
+) -> None:
+    rows = sender.rows()
+    rows["meeting"][-1]["type"] = "zz_newer"
+    path = craft(
+        sender.opened,
+        sender.usb / "odd-version.ltpkg",
+        sender.town.key,
+        rows=rows,
+        edit=lambda m: setattr(m, "app_version", version),
+    )
+    message = _refused(county, path)
+    assert "zz_newer" in message and "升级" in message and len(message) < 600, message[:300]
+    assert "\x00" not in message and "\u202e" not in message
