@@ -14,6 +14,7 @@ larger device id; the other version is kept in ``sync_conflict`` for a person to
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import reprlib
@@ -808,11 +809,12 @@ class Staged:
     """Attachment files written under temporary names; renamed into place after the commit."""
 
     moves: list[tuple[Path, Path]] = field(default_factory=list)
+    repairs: set[Path] = field(default_factory=set)  # targets whose stored bytes no longer match
 
     def commit(self) -> None:
         for tmp, target in self.moves:
-            if target.exists():
-                tmp.unlink(missing_ok=True)
+            if target.exists() and target not in self.repairs:
+                tmp.unlink(missing_ok=True)  # put there meanwhile by another import: the same bytes
             else:
                 tmp.replace(target)
         self.moves.clear()
@@ -837,14 +839,10 @@ def _stage_blobs(s: Session, opened: OpenedPackage, plan: Plan) -> Staged:
             f"同步包 {opened.file_name} 含有 {len(loose)} 个没有任何附件记录引用的文件（例如 {loose[0][:12]}…），"
             "已拒绝，未写入任何数据。"
         )
-    store = attachment_store.store_dir(s)
-    absent = sorted(
-        sha
-        for sha in wanted - set(opened.blobs) - set(opened.manifest.missing_attachments)
-        if not any(
-            not f.name.endswith(".part") for f in (store / sha[:2]).glob(f"{sha}.*")
-        )  # not sent before
-    )
+    # The exporter sends the bytes of every non-deleted attachment row it sends, unless the laptop lost
+    # them (then listed): a row pointing at a file it did not send (another township's photo already
+    # here, say) is refused.
+    absent = sorted(wanted - set(opened.blobs) - set(opened.manifest.missing_attachments))
     if absent:
         raise PackageRejected(
             f"同步包 {opened.file_name} 中有 {len(absent)} 条附件记录引用的文件既不在包中，也没有列为乡镇电脑上"
@@ -862,7 +860,9 @@ def _stage_blobs(s: Session, opened: OpenedPackage, plan: Plan) -> Staged:
         for sha, data in blobs.items():
             target = attachment_store.store_dir(s) / sha[:2] / f"{sha}{safe_suffix(_head(data))}"
             if target.exists():
-                continue
+                if _sha256_of(target) == sha:
+                    continue
+                staged.repairs.add(target)  # damaged in the store: the verified copy replaces it
             tmp = target.with_name(f"{target.name}.{opened.package_id[:8]}.part")
             if isinstance(data, Path):
                 _stage_file(data, tmp)
@@ -873,6 +873,14 @@ def _stage_blobs(s: Session, opened: OpenedPackage, plan: Plan) -> Staged:
         staged.discard()
         raise SyncError(f"无法写入附件文件：{exc}。请检查磁盘空间后重试。") from exc
     return staged
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _head(data: bytes | Path) -> bytes:

@@ -42,8 +42,10 @@ class Sender:
         by a meeting, the files put in the package unless ``extra`` says otherwise."""
         rows = {t: self.opened.dicts(t) for t in self.opened.rows if self.opened.rows[t]}
         meeting = rows["meeting"][0]
+        prefix = extra.pop("id_prefix", "0a0a0a0a")
         rows["attachment"] = [
-            _row(meeting, n, _sha(data), filename) for n, (data, filename) in enumerate(files.values())
+            _row(meeting, n, _sha(data), filename, prefix)
+            for n, (data, filename) in enumerate(files.values())
         ]
         rows["attachment"] += extra.pop("rows", [])
         blobs: dict[str, bytes] = extra.pop("blobs", {_sha(d): d for d, _f in files.values()})
@@ -61,10 +63,10 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _row(meeting: dict[str, Any], n: int, sha: str, filename: str) -> dict[str, Any]:
+def _row(meeting: dict[str, Any], n: int, sha: str, filename: str, prefix: str) -> dict[str, Any]:
     return {
         **{k: meeting[k] for k in ("created_at", "updated_at", "created_by", "updated_by")},
-        "id": f"0a0a0a0a-0000-4000-8000-{n:012d}",
+        "id": f"{prefix}-0000-4000-8000-{n:012d}",
         "deleted": False,
         "deleted_at": None,
         "row_seq": 1,
@@ -261,3 +263,31 @@ def test_staging_left_by_a_killed_import_is_swept_by_the_next_one(sender: Sender
         os.utime(p, (old, old))
     assert import_package(county, sender.package({"png": (PNG, "a.png")}, "after-crash")).status == "imported"
     assert not stale_dir.exists() and not part.exists() and fresh.exists()
+
+
+def test_a_row_pointing_at_a_file_already_at_the_county_but_not_sent_is_refused(
+    make_town: Callable[..., Town], county: Database, usb: Path, sender: Sender
+) -> None:
+    """T01's photo is at the county; a T02 package with a row naming its hash, without the bytes,
+    does not get to show it as its own."""
+    assert import_package(county, sender.package({"png": (PNG, "a.png")}, "t01")).status == "imported"
+    other = make_town("T02", seed=2).enroll(county)
+    with read_package(other.export(usb, full=True).path) as opened:
+        thief = Sender(other, opened, usb)
+        refused(
+            county,
+            thief.package({"png": (PNG, "偷来的.png")}, "t02", blobs={}, id_prefix="0b0b0b0b"),
+            "既不在包中",
+        )
+
+
+def test_a_file_damaged_in_the_county_store_is_repaired_by_the_next_copy(
+    sender: Sender, county: Database
+) -> None:
+    assert import_package(county, sender.package({"png": (PNG, "a.png")}, "first")).status == "imported"
+    [kept] = stored(county)
+    kept.write_bytes(b"damaged on the county disk")
+    top = sender.opened.manifest.seq_to
+    again = sender.package({"png": (PNG, "a.png")}, "again", seq_from=top + 1, seq_to=top + 1)
+    assert import_package(county, again).status == "imported"
+    assert kept.read_bytes() == PNG
