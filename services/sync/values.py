@@ -9,7 +9,7 @@ Every rule is derived from the models, never from a list of tables kept here:
   cleans them, so this only refuses what no cleaning could make safe: ids, user names, hashes);
 - an integer within its SQL type (``Integer`` 32 bits, ``BigInteger`` 64 bits) and never negative
   (amounts in fen, minutes, days, sizes, years, positions, change numbers: nothing the app counts
-  is below zero);
+  is below zero); a ``year`` column a year the date rules allow;
 - no NULL where the column is required;
 - a code from its enum where the column holds one: ``enum_columns()`` reads the ledgers' choice
   columns and every model column's ``info={"enum": …}`` (``services.ledgers.schema.CODED``); ``""``
@@ -112,19 +112,24 @@ def latest_date(today: date | None = None) -> date:
     return today.replace(year=today.year + YEARS_AHEAD, day=min(today.day, 28))
 
 
-def _parse_all(values: Sequence[Any], parse: Any, what: str, column: str) -> None:
-    """Each distinct value parsed once (dates repeat a lot); a timestamp as its date and its second."""
+def _parse_all(values: Sequence[Any], parse: Any, what: str, column: str) -> set[str]:
+    """Each distinct value parsed once (dates repeat a lot); a timestamp as its date and its second.
+    Returns the distinct dates (``YYYY-MM-DD``) for the range check."""
     present = list(filter(None, values))
     try:
-        if parse is datetime.fromisoformat:  # canonical "YYYY-MM-DD HH:MM:SS.ffffff" (checked before)
-            for d in {v[:10] for v in present}:
+        if (
+            parse == datetime.fromisoformat
+        ):  # (a new bound method each time: ==, not is) canonical "YYYY-MM-DD HH:MM:SS.ffffff" (checked before)
+            days = {v[:10] for v in present}
+            for d in days:
                 date.fromisoformat(d)
             for t in {v[11:19] for v in present}:
                 time.fromisoformat(t)
         else:
-            for v in set(present):
+            days = set(present)
+            for v in days:
                 parse(v)
-        return
+        return days
     except (TypeError, ValueError):
         pass
     for i, v in enumerate(values):
@@ -134,24 +139,22 @@ def _parse_all(values: Sequence[Any], parse: Any, what: str, column: str) -> Non
             parse(v)
         except (TypeError, ValueError):
             raise BadValue(i, column, f"不是真实存在的{what}") from None
+    return set()  # not reached: some value failed above
 
 
-def _date_range(values: Sequence[Any], column: str, today: date | None) -> None:
-    """Dates and timestamps (canonical text, real) between ``EARLIEST`` and ``latest_date``."""
-    present = [v for v in values if v is not None]
-    if not present:
+def _date_range(values: Sequence[Any], days: set[str], column: str, today: date | None) -> None:
+    """Dates and timestamps (canonical text, real; ``days`` their distinct dates) between
+    ``EARLIEST`` and ``latest_date``."""
+    if not days:
         return
     low, high = EARLIEST.date().isoformat(), latest_date(today).isoformat()
-    lo, hi = min(present), max(present)
-    if lo[:10] >= low and hi[:10] <= high:
+    lo, hi = min(days), max(days)
+    if lo >= low and hi <= high:
         return
-    bad = lo if lo[:10] < low else hi
-    reason = (
-        f"早于 {low[:4]} 年"
-        if bad is lo and lo[:10] < low
-        else f"晚于 {high}（县里电脑当前日期之后 {YEARS_AHEAD} 年）"
-    )
-    raise BadValue(list(values).index(bad), column, f"{reason}，不是合理的日期")
+    early = lo < low
+    i = next(i for i, v in enumerate(values) if v is not None and v[:10] == (lo if early else hi))
+    reason = f"早于 {low[:4]} 年" if early else f"晚于 {high}（县里电脑当前日期之后 {YEARS_AHEAD} 年）"
+    raise BadValue(i, column, f"{reason}，不是合理的日期")
 
 
 def _int_range(col_type: Any, values: Sequence[Any], column: str) -> None:
@@ -164,6 +167,13 @@ def _int_range(col_type: Any, values: Sequence[Any], column: str) -> None:
             raise BadValue(i, column, "是负数，本机不保存负数（金额、天数、分钟数、序号都不能小于 0）")
         if v is not None and v > limit:
             raise BadValue(i, column, f"超过该字段能保存的最大整数 {limit}")
+
+
+def _year_range(values: Sequence[Any], column: str, today: date | None) -> None:
+    low, high = EARLIEST.year, latest_date(today).year
+    for i, v in enumerate(values):
+        if v is not None and not low <= v <= high:
+            raise BadValue(i, column, f"不是合理的年度（应在 {low}–{high} 之间）")
 
 
 def _codes(
@@ -202,15 +212,15 @@ def check_column(
     if not col.nullable and not col.primary_key and None in values:
         raise BadValue(list(values).index(None), column, "是必填项，但为空")
     if isinstance(col.type, DateTime):
-        _parse_all(values, datetime.fromisoformat, "日期时间", column)
-        _date_range(values, column, today)
+        _date_range(values, _parse_all(values, datetime.fromisoformat, "日期时间", column), column, today)
     elif isinstance(col.type, Date):
-        _parse_all(values, date.fromisoformat, "日期", column)
-        _date_range(values, column, today)
+        _date_range(values, _parse_all(values, date.fromisoformat, "日期", column), column, today)
     elif isinstance(col.type, Time):
         _parse_all(values, time.fromisoformat, "时间", column)
     elif isinstance(col.type, Integer) and not isinstance(col.type, Boolean):
         _int_range(col.type, values, column)
+        if column == "year":  # a calendar year (评议年度, 归档年度): what the date rules allow
+            _year_range(values, column, today)
     elif isinstance(col.type, String):
         _check_text(table, col, values)
     key = (table.name, column)
@@ -222,13 +232,13 @@ def check_column(
 
 def _check_text(table: Table, col: Any, values: Sequence[Any]) -> None:
     column = col.name
-    present = [v for v in values if v is not None]  # str (types checked before)
+    present = values if None not in values else [v for v in values if v is not None]  # str (typed)
     limit = col.type.length
     if limit and max(map(len, present), default=0) > limit:
         for i, v in enumerate(values):
             if isinstance(v, str) and len(v) > limit:
                 raise BadValue(i, column, f"长度 {len(v)} 超过上限 {limit} 个字符")
-    if present and _UNSAFE.search("\n".join(present)):
+    if present and _uncleaned(column) and not _printable("".join(present)):
         for i, v in enumerate(values):
             if isinstance(v, str) and (hit := _UNSAFE.search(v)):
                 raise BadValue(
@@ -242,6 +252,24 @@ def _check_text(table: Table, col: Any, values: Sequence[Any]) -> None:
         for i, v in enumerate(values):
             if isinstance(v, str) and not _SHA256.fullmatch(v):
                 raise BadValue(i, column, "不是附件内容的 SHA-256（64 位小写十六进制）")
+
+
+@cache
+def _uncleaned(column: str) -> bool:
+    """Whether the receiver left this column's text as sent (ids, user names, hashes): the others
+    were cleaned as entry cleans them (``services.textclean``), which removes every character
+    ``_UNSAFE`` matches, so scanning them again would only cost time."""
+    from services import textclean
+
+    return textclean.policy_for(column) is None
+
+
+def _printable(text: str) -> bool:
+    """No character ``_UNSAFE`` refuses: one C pass (``isprintable``) for the usual text, the regular
+    expression only when something else unprintable (a line break, a full-width space) is there."""
+    if text.isprintable():
+        return True
+    return _UNSAFE.search(text) is None
 
 
 @cache
