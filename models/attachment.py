@@ -15,7 +15,7 @@ class Attachment(Tracked, Base):
 
     owner_type: Mapped[str] = mapped_column(String(32))  # table name of the owning record
     owner_id: Mapped[str] = mapped_column(String(36))
-    kind: Mapped[str] = mapped_column(String(16), default="photo")  # photo / signin / scan / document
+    kind: Mapped[str] = mapped_column(String(16), default="photo", info={"enum": "AttachmentKind"})
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     filename: Mapped[str] = mapped_column(String(255))
     mime: Mapped[str] = mapped_column(String(100), default="")

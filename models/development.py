@@ -19,10 +19,10 @@ class DevelopmentRecord(Tracked, Base):
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))
     id_number: Mapped[str] = mapped_column(String(18))
-    gender: Mapped[str] = mapped_column(String(8))
+    gender: Mapped[str] = mapped_column(String(8), info={"enum": "Gender"})
     birth_date: Mapped[date] = mapped_column(Date)
     phone: Mapped[str] = mapped_column(String(32), default="")
-    stage: Mapped[str] = mapped_column(String(16), default="applicant")  # DevelopmentStage
+    stage: Mapped[str] = mapped_column(String(16), default="applicant", info={"enum": "DevelopmentStage"})
     applied_on: Mapped[date] = mapped_column(Date)  # 递交入党申请书
     talked_on: Mapped[date | None] = mapped_column(Date)  # 谈话 (within one month)
     activist_on: Mapped[date | None] = mapped_column(Date)  # 确定为入党积极分子

@@ -209,6 +209,19 @@ class RectificationStatus(StrEnum):
     CLOSED = "closed"
 
 
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"
+    SIGNIN = "signin"  # 签到表
+    SCAN = "scan"
+    DOCUMENT = "document"
+
+
+class RectificationSource(StrEnum):
+    INSPECTION = "inspection"  # 上级督查
+    CHECK = "check"  # 台账检查
+    SELF = "self"  # 自查
+
+
 class Role(StrEnum):
     ADMIN = "admin"  # 管理员: users, settings, restore, and everything an editor does
     EDITOR = "editor"  # 录入员: enter and edit records
@@ -315,6 +328,8 @@ LABELS: dict[str, dict[str, str]] = {
         "square": "有室外活动广场",
     },
     "RectificationStatus": {"open": "待整改", "in_progress": "整改中", "closed": "已销号"},
+    "AttachmentKind": {"photo": "照片", "signin": "签到表", "scan": "扫描件", "document": "文件"},
+    "RectificationSource": {"inspection": "上级督查", "check": "台账检查", "self": "自查"},
     "Role": {"admin": "管理员", "editor": "录入员", "viewer": "查阅"},
     "AuditAction": {
         "insert": "新增",

@@ -17,7 +17,7 @@ class MemberExemption(Tracked, Base):
 
     member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # ExemptionKind
+    kind: Mapped[str] = mapped_column(String(16), info={"enum": "ExemptionKind"})
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[date | None] = mapped_column(Date)
     reduced_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # 少交: the approved monthly amount

@@ -22,7 +22,7 @@ class FeeDue(Tracked, Base):
     member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"))
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
-    category: Mapped[str] = mapped_column(String(16))  # FeeCategory
+    category: Mapped[str] = mapped_column(String(16), info={"enum": "FeeCategory"})
     income_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # after-tax monthly income
     due_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -37,7 +37,7 @@ class FundEntry(Tracked, Base):
 
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     on: Mapped[date] = mapped_column(Date)
-    direction: Mapped[str] = mapped_column(String(8))  # income / expense
+    direction: Mapped[str] = mapped_column(String(8), info={"enum": "FundDirection"})
     category: Mapped[str] = mapped_column(String(32))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     description: Mapped[str] = mapped_column(String(500), default="")

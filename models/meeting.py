@@ -34,7 +34,9 @@ class Meeting(Tracked, Base):
     backfilled: Mapped[bool] = mapped_column(Boolean, default=False)
     # Other kinds this one activity also was (组织生活会暨民主评议党员, 主题党日 with a 党课): MeetingType
     # codes joined by ",", never the primary ``type``; see services.meetings.COMPATIBLE.
-    also_types: Mapped[str] = mapped_column(String(64), default="")
+    also_types: Mapped[str] = mapped_column(  # comma-separated MeetingType codes
+        String(64), default="", info={"enum_list": "MeetingType"}
+    )
 
     attendance: Mapped[list[Attendance]] = relationship(
         back_populates="meeting", order_by="Attendance.sort_order"
@@ -78,5 +80,5 @@ class MeetingExclusion(Tracked, Base):
 
     meeting_id: Mapped[str] = mapped_column(ForeignKey("meeting.id"), index=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
-    ground: Mapped[str] = mapped_column(String(16))  # ExclusionGround
+    ground: Mapped[str] = mapped_column(String(16), info={"enum": "ExclusionGround"})
     note: Mapped[str] = mapped_column(String(200), default="")

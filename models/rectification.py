@@ -14,14 +14,16 @@ class Rectification(Tracked, Base):
     __tablename__ = "rectification"
 
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
-    source: Mapped[str] = mapped_column(String(16), default="inspection")  # inspection / check / self
+    source: Mapped[str] = mapped_column(
+        String(16), default="inspection", info={"enum": "RectificationSource"}
+    )
     category: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text)
     rule_id: Mapped[str] = mapped_column(String(64), default="")  # handbook rule when raised by a check
     found_on: Mapped[date] = mapped_column(Date)
     deadline: Mapped[date] = mapped_column(Date)
     responsible: Mapped[str] = mapped_column(String(50), default="")
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open / in_progress / closed
+    status: Mapped[str] = mapped_column(String(16), default="open", info={"enum": "RectificationStatus"})
     closed_on: Mapped[date | None] = mapped_column(Date)
     fix_evidence: Mapped[str] = mapped_column(Text, default="")
 

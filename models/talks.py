@@ -32,8 +32,10 @@ class AppraisalGrade(Tracked, Base):
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
-    grade: Mapped[str] = mapped_column(String(16))  # AppraisalGradeCode
-    follow_up: Mapped[str] = mapped_column(String(16), default="")  # FollowUp code or "" (不合格 only)
+    grade: Mapped[str] = mapped_column(String(16), info={"enum": "AppraisalGradeCode"})
+    follow_up: Mapped[str] = mapped_column(  # FollowUp code or "" (不合格 only)
+        String(16), default="", info={"enum": "FollowUp"}
+    )
     follow_up_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(String(500), default="")
 
@@ -46,5 +48,5 @@ class FlowContact(Tracked, Base):
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
     on: Mapped[date] = mapped_column(Date)
-    way: Mapped[str] = mapped_column(String(16))  # ContactWay
+    way: Mapped[str] = mapped_column(String(16), info={"enum": "ContactWay"})
     content: Mapped[str] = mapped_column(String(500))

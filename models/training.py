@@ -15,7 +15,7 @@ class TrainingSession(Tracked, Base):
 
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16), default="study")  # TrainingKind
+    kind: Mapped[str] = mapped_column(String(16), default="study", info={"enum": "TrainingKind"})
     held_on: Mapped[date] = mapped_column(Date)
     minutes: Mapped[int] = mapped_column(Integer)  # length of the session
     organizer: Mapped[str] = mapped_column(String(100), default="")

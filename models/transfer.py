@@ -15,7 +15,7 @@ class MemberTransfer(Tracked, Base):
 
     member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
-    direction: Mapped[str] = mapped_column(String(8))  # TransferDirection: in / out
+    direction: Mapped[str] = mapped_column(String(8), info={"enum": "TransferDirection"})
     on: Mapped[date] = mapped_column(Date)
     counterpart: Mapped[str] = mapped_column(String(200), default="")  # 转自 / 转往 organisation
     letter_no: Mapped[str] = mapped_column(String(64), default="")  # 介绍信编号

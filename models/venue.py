@@ -16,7 +16,7 @@ class VenueCheck(Tracked, Base):
     __tablename__ = "venue_check"
 
     branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), index=True)
-    item: Mapped[str] = mapped_column(String(24))  # VenueItem
+    item: Mapped[str] = mapped_column(String(24), info={"enum": "VenueItem"})
     checked_on: Mapped[date] = mapped_column(Date)
     met: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str] = mapped_column(String(500), default="")

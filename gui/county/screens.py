@@ -41,8 +41,8 @@ from services.ledgers.schema import TABLE_LABELS
 from services.sync import enrollment
 from services.sync.conflicts import STATUS as CONFLICT_STATUS
 from services.sync.conflicts import ConflictView, choosable_fields, list_conflicts
-from services.sync.wording import numbers
 from services.sync.rebase import RebaseFile
+from services.sync.wording import numbers
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

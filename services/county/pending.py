@@ -18,8 +18,6 @@ from models import DbMeta, SyncDevice, SyncEnrollment, SyncHeld, SyncReceived, T
 from services import localtime
 from services.db import Database
 from services.sync import enrollment
-from services.sync.errors import SyncError
-from services.sync.wording import numbers
 from services.sync.enrollment import (
     REBASE_NOTE,
     pending_message,
@@ -27,6 +25,8 @@ from services.sync.enrollment import (
     refused_packages,
     reinstate_steps,
 )
+from services.sync.errors import SyncError
+from services.sync.wording import numbers
 
 
 def _local(utc_iso: str) -> str:

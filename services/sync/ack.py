@@ -182,11 +182,21 @@ def read_ack(path: Path) -> AckFile:
         size = path.stat().st_size
         if size > MAX_ACK:
             raise AckInvalid(f"回执文件 {path.name} 过大（{size} 字节），不是有效的回执。")
-        doc = json.loads(path.read_bytes().decode("utf-8"))
+        raw = path.read_bytes()
+        if raw.startswith(b"PK\x03\x04") or path.suffix.lower() == ".ltpkg":
+            raise AckInvalid(
+                f"{path.name} 是乡镇导出的同步包（.ltpkg），不是县里出具的回执（.ltack）。"
+                "同步包请交到县里用 `sync import` 导入；回执由县里导入后出具。"
+            )
+        doc = json.loads(raw.decode("utf-8"))
     except OSError as exc:
         raise AckInvalid(f"无法读取回执文件 {path}：{exc.strerror}。") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise AckInvalid(f"回执文件 {path.name} 已损坏或不完整，请让县里重新出具。") from exc
+    except (RecursionError, ValueError) as exc:  # nesting too deep, a number too long to read
+        raise AckInvalid(
+            f"{path.name} 的内部结构异常（{type(exc).__name__}），不是本软件出具的回执，已拒绝（可能是恶意文件）。"
+        ) from exc
     if (
         not isinstance(doc, dict)
         or not isinstance(doc.get("ack"), dict)

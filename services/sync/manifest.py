@@ -13,6 +13,7 @@ from services.sync.errors import PackageInvalid
 FORMAT = "ltpkg"
 FORMAT_VERSION = 2  # 2: generation and lineage (docs/sync-package.md)
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
+MAX_SEQ = (1 << 63) - 1  # change numbers are BigInteger on both databases
 
 
 @dataclass
@@ -149,8 +150,9 @@ def parse(data: dict[str, Any]) -> Manifest:
     for name, info in tables.items():
         if not isinstance(info, dict) or not isinstance(info.get("rows"), int):
             raise PackageInvalid(f"清单中表 {name} 的行数无效。")
-        if not isinstance(info.get("columns"), list):
-            raise PackageInvalid(f"清单中表 {name} 缺少列名。")
+        columns = info.get("columns")
+        if not isinstance(columns, list) or not all(isinstance(c, str) and c.isidentifier() for c in columns):
+            raise PackageInvalid(f"清单中表 {name!r:.40} 缺少列名或列名无效。")
     for path, info in entries.items():
         if not isinstance(info, dict) or not HEX64.match(str(info.get("sha256", ""))):
             raise PackageInvalid(f"清单中条目 {path} 的校验值无效。")
@@ -180,7 +182,7 @@ def parse(data: dict[str, Any]) -> Manifest:
         encryption={str(k): str(v) for k, v in encryption.items()} if encryption else None,
         audit_anchor=sync_anchor.valid(data.get("audit_anchor")),
     )
-    if m.seq_from < 1 or m.seq_to < m.seq_from - 1:
+    if m.seq_from < 1 or m.seq_to < m.seq_from - 1 or m.seq_to > MAX_SEQ:
         raise PackageInvalid(f"清单中的序号范围 {m.seq_from}–{m.seq_to} 无效。")
     if not HEX32.match(m.device_id):
         raise PackageInvalid("清单中的设备号无效，文件不是有效的同步包。")

@@ -510,7 +510,15 @@ def read_package(
         raise
     except OSError as exc:
         raise PackageInvalid(f"读取同步包 {path.name} 时出错：{exc}。请检查 U 盘后重试。") from exc
-    except (RecursionError, MemoryError, ValueError, TypeError, KeyError, struct.error) as exc:
+    except (
+        RecursionError,
+        MemoryError,
+        ValueError,
+        TypeError,
+        LookupError,
+        AttributeError,
+        struct.error,
+    ) as exc:
         raise PackageInvalid(
             f"{path.name} 的内部结构异常（{type(exc).__name__}：嵌套过深、字段类型不符或目录被改动），"
             "不是本软件导出的同步包，已拒绝，未读取其内容（可能是恶意文件）。"

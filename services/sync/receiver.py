@@ -14,8 +14,10 @@ larger device id; the other version is kept in ``sync_conflict`` for a person to
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import reprlib
 import shutil
 import time
 from array import array
@@ -73,7 +75,7 @@ from services.sync.tables import (
     table_by_name,
     text_pattern,
 )
-from services.sync.values import BadValue, check_column
+from services.sync.values import BadValue, check_column, column_words, table_words
 
 CHUNK = 50_000  # ids per look-up (one parameter: an array or a JSON document)
 WRITE_BATCH = 20_000  # rows per executemany
@@ -166,11 +168,34 @@ def import_package(
     return result
 
 
+STALE_SECONDS = 6 * 3600  # staging older than this belongs to an import that was killed
+
+
 def _spool_parent(db: Database) -> Path:
     """Where a package's attachments are staged while it is read: inside the attachment store, so
-    moving a file into place at commit is a rename on the same disk."""
+    moving a file into place at commit is a rename on the same disk. Staging folders and partial
+    files an import killed mid-way left behind (power cut, task manager) are removed first."""
     with db.reader() as s:
-        return attachment_store.store_dir(s) / ".incoming"
+        store = attachment_store.store_dir(s)
+    _sweep_stale(store)
+    return store / ".incoming"
+
+
+def _sweep_stale(store: Path) -> None:
+    """Remove ``.incoming/ltpkg-*`` folders and ``*.part`` files older than ``STALE_SECONDS``."""
+    if not store.is_dir():
+        return
+    cutoff = time.time() - STALE_SECONDS
+    try:
+        stale = [d for d in (store / ".incoming").glob("ltpkg-*") if d.stat().st_mtime < cutoff]
+        stale += [f for f in store.glob("??/*.part") if f.stat().st_mtime < cutoff]
+    except OSError:
+        return
+    for item in stale:
+        if item.is_dir():
+            shutil.rmtree(item, ignore_errors=True)
+        else:
+            item.unlink(missing_ok=True)
 
 
 def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> ImportResult:
@@ -205,6 +230,7 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
                     "本次未做任何更改。",
                 )
             if m.seq_from > high + 1:
+                _check_gap(opened, high)
                 return _hold(s, opened, high)
             if m.total_rows == 0:
                 raise PackageRejected(
@@ -241,14 +267,29 @@ def _db_error_message(opened: OpenedPackage, exc: DBAPIError) -> str:
     head = f"同步包 {opened.file_name} 未能写入县库，已整体回滚，未写入任何数据："
     if "too long" in low or "value too long" in low or "string data, right truncated" in low:
         return head + f"有文字超过了字段长度上限（{detail}）。"
-    if "date" in low and ("invalid" in low or "out of range" in low):
+    if ("date" in low or "time" in low) and ("invalid" in low or "out of range" in low):
         return head + f"有无效的日期（{detail}）。"
-    if "could not serialize" in low or "deadlock" in low or "database is locked" in low or "lock" in low:
+    locked = (
+        "could not serialize",
+        "deadlock",
+        "database is locked",
+        "lock timeout",
+        "could not obtain lock",
+    )
+    if any(w in low for w in locked) or "due to lock" in low:
         return head + f"另一项导入或修改正在同时进行（{detail}）。请稍后重试。"
     if "unique" in low or "duplicate key" in low:
         return head + f"与县库中已有的记录重复（唯一性约束：{detail}）。"
     if "foreign key" in low:
         return head + f"有记录指向不存在的上级记录（外键约束：{detail}）。"
+    if "not null" in low or "null value" in low:
+        return head + f"有必填项为空（{detail}）。"
+    if "out of range" in low or "too large" in low or "overflow" in low:
+        return head + f"有超出范围的数值（{detail}）。"
+    if "0x00" in low or "invalid byte sequence" in low or "surrogate" in low:
+        return head + f"有无法保存的字符（{detail}）。"
+    if "disk" in low or "no space" in low or "full" in low:
+        return head + f"县里电脑的磁盘空间不足或无法写入（{detail}）。请腾出空间后重试。"
     return head + f"数据库拒绝了写入（{detail}）。"
 
 
@@ -270,9 +311,23 @@ def _check_clock(opened: OpenedPackage) -> None:
     if made.tzinfo is not None:
         made = made.astimezone(UTC_TZ).replace(tzinfo=None)
     if made > utcnow() + timedelta(days=CLOCK_SLACK_DAYS):
+        shown = localtime.show(made, seconds=True) if made.year < 9999 else m.created_at
         raise PackageRejected(
-            f"同步包 {opened.file_name} 的导出时间 {m.created_at} 晚于县里电脑的当前时间：乡镇电脑的时钟可能不准。"
+            f"同步包 {opened.file_name} 的导出时间 {shown}（本地时间）晚于县里电脑的"
+            f"当前时间 {localtime.show(utcnow(), seconds=True)}：乡镇电脑的时钟可能不准。"
             "请先校准乡镇电脑的日期和时间，再重新导出。"
+        )
+
+
+def _check_gap(opened: OpenedPackage, high: int) -> None:
+    """A gap no laptop could leave (more than ``MAX_SEQ_STEP`` numbers missing) is refused, not held:
+    held, it would wait forever and every later package of the device would wait behind it."""
+    m = opened.manifest
+    if m.seq_from - high - 1 > MAX_SEQ_STEP:
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 从第 {m.seq_from} 号更改序号开始，县里只收到该设备的第 {high} 号，"
+            f"中间缺少的序号远超任何电脑能产生的数量，疑似伪造或设备计数器损坏，已拒绝，未暂存。"
+            "请在乡镇电脑上运行 `sync export --full` 重新导出。"
         )
 
 
@@ -488,11 +543,13 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
                 rows = raw_rows
             else:
                 rows = [[r[where[c]] if c in where else fill[c] for c in ours] for r in raw_rows]
-            rows = _clean_text(table, ours, rows)
-            rows = _derive(table, ours, rows)
-            block = Block(table=table, columns=ours, rows=rows)
             columns = list(zip(*rows, strict=True))  # column-wise once, for every check
-            _check_values(opened, block, columns)
+            _check_values(opened, Block(table=table, columns=ours, rows=rows), columns)  # types first
+            typed = rows
+            rows = _derive(table, ours, _clean_text(table, ours, rows))
+            if rows is not typed:
+                columns = list(zip(*rows, strict=True))
+            block = Block(table=table, columns=ours, rows=rows)
             _check_rules(opened, block, columns)
             _check_township(opened, block, columns)
             seqs = columns[seq_at]  # integers (checked above) or NULL, counted as 0
@@ -504,7 +561,7 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
                 tp.keys[k].extend(columns[ours.index(k)])
             if rows is not raw_rows:
                 store.replace(name, index, rows)
-            del rows, raw_rows, columns, block
+            del rows, raw_rows, columns, block, typed
         plan.order.append(name)
         plan.tables[name] = tp
     _check_seq_bounds(opened, plan, high)
@@ -595,7 +652,7 @@ def _check_rules(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...]
 
     ``columns``: the rows column by column (after ``_check_values``: types are already right).
     """
-    from datetime import timedelta
+    from datetime import datetime, timedelta
 
     m = opened.manifest
     for i, col in enumerate(tp.columns):
@@ -605,11 +662,12 @@ def _check_rules(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...]
             check_column(tp.table, col, columns[i], app_version=m.app_version)
         except BadValue as bad:
             raise PackageRejected(
-                f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {tp.rows[bad.index][tp.index('id')]} "
-                f"的 {col} 值 {_short(tp.rows[bad.index][i])} {bad.reason}，本机无法保存，已拒绝整个包，未写入任何数据。"
+                f"同步包 {opened.file_name} 中表 {table_words(tp.table.name)} 的记录 "
+                f"{_shown_id(tp.rows[bad.index][tp.index('id')])} 的 {column_words(col)} 值 "
+                f"{_short(tp.rows[bad.index][i])} {bad.reason}，本机无法保存，已拒绝整个包，未写入任何数据。"
             ) from None
     latest = (utcnow() + timedelta(days=CLOCK_SLACK_DAYS)).isoformat(sep=" ", timespec="microseconds")
-    for col in ("created_at", "updated_at"):
+    for col in ("created_at", "updated_at", "deleted_at"):
         if col not in tp.columns:
             continue
         at = tp.index(col)
@@ -624,15 +682,29 @@ def _check_rules(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...]
                 if bad_value == hi and hi > latest
                 else f"早于 {EARLIEST_STAMP[:4]} 年"
             )
+            shown = localtime.show(datetime.fromisoformat(bad_value), seconds=True)
             raise PackageRejected(
-                f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {row[tp.index('id')]} 的 {col} 为 "
-                f"{bad_value[:19]}（UTC），{when}：乡镇电脑的时钟可能不准。请校准时钟并核对该记录后重新导出。"
+                f"同步包 {opened.file_name} 中表 {table_words(tp.table.name)} 的记录 {row[tp.index('id')]} 的 "
+                f"{column_words(col)} 为 "
+                f"{shown}（本地时间），{when}：乡镇电脑的时钟可能不准。请校准时钟并核对该记录后重新导出。"
             )
 
 
+_REPR = reprlib.Repr(maxlevel=2, maxlist=3, maxdict=2, maxstring=40, maxother=40)
+
+
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:30]}…（共 {len(str(value))} 个字符）"
+    """A received value as a message shows it: escaped (control characters, lone surrogates), never
+    long (a 300,000-character name, a list of a million items) and never deeply nested."""
+    if isinstance(value, str):  # repr escapes what is not printable
+        shown = repr(value[:40])
+        return shown if len(value) <= 40 else f"{shown[:30]}…（共 {len(value)} 个字符）"
+    return _REPR.repr(value)
+
+
+def _shown_id(rid: Any) -> str:
+    """A record id for a message: as it is when printable, else escaped."""
+    return rid if isinstance(rid, str) and rid.isprintable() and len(rid) <= 64 else _short(rid)
 
 
 def _check_seq_bounds(opened: OpenedPackage, plan: Plan, high: int) -> None:
@@ -671,8 +743,9 @@ def _check_values(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...
                 bad = next(j for j, v in enumerate(values) if v is not None and type(v) not in allowed)
         if bad is not None:
             raise PackageRejected(
-                f"同步包 {opened.file_name} 中表 {tp.table.name} 的记录 {tp.rows[bad][tp.index('id')]} "
-                f"的 {col.name} 值无效（{tp.rows[bad][i]!r}），已拒绝，未写入任何数据。"
+                f"同步包 {opened.file_name} 中表 {table_words(tp.table.name)} 的记录 "
+                f"{_shown_id(tp.rows[bad][tp.index('id')])} 的 {column_words(col.name)} 值无效"
+                f"（{_short(tp.rows[bad][i])}），已拒绝，未写入任何数据。"
             )
 
 
@@ -749,11 +822,12 @@ class Staged:
     """Attachment files written under temporary names; renamed into place after the commit."""
 
     moves: list[tuple[Path, Path]] = field(default_factory=list)
+    repairs: set[Path] = field(default_factory=set)  # targets whose stored bytes no longer match
 
     def commit(self) -> None:
         for tmp, target in self.moves:
-            if target.exists():
-                tmp.unlink(missing_ok=True)
+            if target.exists() and target not in self.repairs:
+                tmp.unlink(missing_ok=True)  # put there meanwhile by another import: the same bytes
             else:
                 tmp.replace(target)
         self.moves.clear()
@@ -778,6 +852,15 @@ def _stage_blobs(s: Session, opened: OpenedPackage, plan: Plan) -> Staged:
             f"同步包 {opened.file_name} 含有 {len(loose)} 个没有任何附件记录引用的文件（例如 {loose[0][:12]}…），"
             "已拒绝，未写入任何数据。"
         )
+    # The exporter sends the bytes of every non-deleted attachment row it sends, unless the laptop lost
+    # them (then listed): a row pointing at a file it did not send (another township's photo already
+    # here, say) is refused.
+    absent = sorted(wanted - set(opened.blobs) - set(opened.manifest.missing_attachments))
+    if absent:
+        raise PackageRejected(
+            f"同步包 {opened.file_name} 中有 {len(absent)} 条附件记录引用的文件既不在包中，也没有列为乡镇电脑上"
+            f"已丢失的附件（例如 {absent[0][:12]}…），包不完整，已拒绝，未写入任何数据。请在乡镇电脑上重新导出。"
+        )
     blobs = {sha: opened.blobs[sha] for sha in wanted if sha in opened.blobs}
     sizes = [b.stat().st_size if isinstance(b, Path) else len(b) for b in blobs.values()]
     if len(blobs) > MAX_ATTACHMENTS or sum(sizes) > MAX_ATTACHMENT_BYTES:
@@ -790,7 +873,9 @@ def _stage_blobs(s: Session, opened: OpenedPackage, plan: Plan) -> Staged:
         for sha, data in blobs.items():
             target = attachment_store.store_dir(s) / sha[:2] / f"{sha}{safe_suffix(_head(data))}"
             if target.exists():
-                continue
+                if _sha256_of(target) == sha:
+                    continue
+                staged.repairs.add(target)  # damaged in the store: the verified copy replaces it
             tmp = target.with_name(f"{target.name}.{opened.package_id[:8]}.part")
             if isinstance(data, Path):
                 _stage_file(data, tmp)
@@ -801,6 +886,14 @@ def _stage_blobs(s: Session, opened: OpenedPackage, plan: Plan) -> Staged:
         staged.discard()
         raise SyncError(f"无法写入附件文件：{exc}。请检查磁盘空间后重试。") from exc
     return staged
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _head(data: bytes | Path) -> bytes:

@@ -169,7 +169,7 @@ def craft(
                 json.dumps([x.get(c) for c in manifest.tables[t]["columns"]], ensure_ascii=False) for x in r
             )
             + "\n"
-        ).encode()
+        ).encode("utf-8", "surrogatepass")  # a lone surrogate travels as an attacker would write it
         for t, r in new_rows.items()
         if r
     }

@@ -364,4 +364,4 @@ def test_value_not_in_canonical_form_is_rejected(
     rows = {t: opened.dicts(t) for t in opened.rows}
     rows["member"][-1][column] = value
     bad = craft(opened, usb / "odd.ltpkg", town.key, rows=rows)
-    refused(county_sqlite, bad, PackageRejected, f"的 {column} 值无效", rows["member"][-1]["id"])
+    refused(county_sqlite, bad, PackageRejected, column, "值无效", rows["member"][-1]["id"])

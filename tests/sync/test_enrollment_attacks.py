@@ -225,7 +225,9 @@ def test_a_stranger_naming_a_known_code_with_another_township_record_is_held_for
     assert "重新建立" in result.message and fp(a.key) in result.message
     kept = ("audit_log", "sync_held", "sync_enrollment")  # the hold itself, nothing of the records
     after = snapshot(county)
-    assert {t: n for t, n in after.items() if t not in kept} == {t: n for t, n in before.items() if t not in kept}
+    assert {t: n for t, n in after.items() if t not in kept} == {
+        t: n for t, n in before.items() if t not in kept
+    }
     with county.reader() as s:
         rows = {r.key_id: r.status for r in s.scalars(select(SyncEnrollment))}
     assert rows == {fp(a.key): "enrolled", fp(impostor.key): "pending"}
