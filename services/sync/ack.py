@@ -274,9 +274,9 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         if county_ed and county.get("public_key") != county_ed:
             from services.sync.keys import pinned_county_fingerprint
 
-            theirs = f"{_fp(str(county.get('public_key')))}（签名密钥，由回执中的密钥算出）"  # never the file's word
+            theirs = _fp(str(county.get("public_key")))  # computed from the key, never the file's word
             raise AckInvalid(
-                f"回执 {ack.file_name} 不是由本机认可的县级密钥签发的（回执出自县级公钥指纹 {theirs} 的电脑，"
+                f"回执 {ack.file_name} 不是由本机认可的县级密钥签发的（回执的密钥指纹 {theirs}，由回执中的签名密钥算出；"
                 f"本机认可的县级公钥指纹是 {pinned_county_fingerprint(s)}，即 `sync key county-set` 时显示的指纹），"
                 "未做任何更改。请确认回执来自县里的正式接收电脑；如县里确已更换密钥，请核实新指纹后运行 "
                 "`sync key county-set 新公钥文件 --replace`。"
@@ -286,7 +286,7 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
                 f"回执 {ack.file_name} 来自另一个县级数据库（{str(county.get('device_id'))[:8]}），"
                 f"本机认可的是 {county_db[:8]}，未做任何更改。请在县里的正式数据库上导入同步包后再出具回执；"
                 "如果县里确实换了电脑或数据库，请向县里索取新的县级公钥文件，在本机运行 "
-                "`sync key county-set 文件` 后再导入回执。"
+                "`sync key county-set 文件 --replace`（先电话核对新指纹）后再导入回执。"
             )
         generation = state.generation(s)
         if not generation or p["generation"][:16] != generation[:16]:  # the stream names 16 hex of it

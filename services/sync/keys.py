@@ -119,9 +119,12 @@ class CountyKeyChange(SyncError):
     ``old`` / ``new``: the fingerprints (``county_key_id`` of the encryption keys, as printed by
     ``county init`` and ``sync key county-set``)."""
 
-    def __init__(self, path: Path, old: str, new: str, old_db: str = "", new_db: str = "") -> None:
+    def __init__(
+        self, path: Path, old: str, new: str, old_db: str = "", new_db: str = "", new_signer: str = ""
+    ) -> None:
+        signer = f"（签名密钥指纹 {new_signer}）" if new_signer else ""
         what = (
-            f"文件 {Path(path).name} 的县级公钥指纹是 {new}，与之不同"
+            f"文件 {Path(path).name} 的县级公钥指纹是 {new}{signer}，与之不同"
             if old != new
             else f"文件 {Path(path).name} 的县级公钥相同，但属于另一个县级数据库（编号 {new_db[:8]}，本机认可的是 {old_db[:8]}）"
         )
@@ -185,7 +188,14 @@ def county_set(db: Database, bundle_path: Path, *, replace: bool = False, user: 
         if not same:
             old_id = pinned_county_fingerprint(s)
             if not replace:
-                raise CountyKeyChange(Path(bundle_path), old_id, new_id, old_db, str(county_db or ""))
+                raise CountyKeyChange(
+                    Path(bundle_path),
+                    old_id,
+                    new_id,
+                    old_db,
+                    str(county_db or ""),
+                    key_id(unb64(ed, "县级签名公钥")),
+                )
             replaced = old_id
             audit.record_event(
                 s, "county_key_replaced", {"old": old_id, "new": new_id, "file": str(bundle_path)}

@@ -152,14 +152,15 @@ def test_a_township_restored_without_opening_continues_as_the_same_laptop(
 
 
 def _repin(t: Town, county: Database, tmp_path: Path) -> None:
-    """The county writes its key file again (naming this database), the township imports it."""
+    """The county writes its key file again (naming this database), the township imports it — a
+    county database other than the pinned one, so only after the clerk confirmed (``--replace``)."""
     from services.county.mode import init_county
     from services.sync.keys import county_set
 
     bundle = tmp_path / "county-key-again.json"
     bundle.unlink(missing_ok=True)
     init_county(county, key_file=bundle)
-    county_set(t.db, bundle)
+    county_set(t.db, bundle, replace=True)
 
 
 def test_acks_from_a_copy_of_the_county_database_need_its_key_file_first(
