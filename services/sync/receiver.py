@@ -59,6 +59,7 @@ from services.sync.package import (
     OpenedPackage,
     Progress,
     RowStore,
+    collector_paused,
     read_package,
 )
 from services.sync.tables import (
@@ -151,7 +152,7 @@ def import_package(
     """Verify and merge one package; then apply any held packages it made contiguous."""
     started = time.perf_counter()
     key = county_key or load_county_key()
-    with read_package(
+    with collector_paused(), read_package(
         Path(path), county_key=key, progress=progress, spool_dir=_spool_parent(db), blocks=True
     ) as opened:
         if key is not None and opened.manifest.encryption is None:
@@ -383,6 +384,8 @@ class TablePlan:
     count: int = 0
     seq_lo: int = 0  # smallest / largest change number on the device
     seq_hi: int = 0
+    id_set: set[Any] = field(default_factory=set)  # ``ids`` as a set, made once for every check
+
 
     def index(self, column: str) -> int:
         return self.columns.index(column)
@@ -492,6 +495,7 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
             if rows is not raw_rows:
                 store.replace(name, index, rows)
             del rows, raw_rows, columns, block
+        tp.id_set = set(tp.ids)
         plan.order.append(name)
         plan.tables[name] = tp
     _check_seq_bounds(opened, plan, high)
@@ -555,6 +559,10 @@ def _clean_text(table: Table, columns: list[str], rows: list[list[Any]]) -> list
             distinct = set(map(itemgetter(i), rows))  # in C; other types are refused later
         except TypeError:  # an unhashable value (a list where text belongs): refused by the type check
             continue
+        if policy == textclean.FREE and set(map(type, distinct)) <= {str, type(None)}:
+            distinct.discard(None)
+            if textclean.is_clean_free(distinct):  # the usual case: nothing to clean, one pass in C
+                continue
         fixed = {
             v: cleaned
             for v in distinct
@@ -693,7 +701,7 @@ def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
 
 
 def _check_parents(s: Session, plan: Plan) -> None:
-    ids = {name: set(tp.ids) for name, tp in plan.tables.items()}
+    ids = {name: tp.id_set for name, tp in plan.tables.items()}
     for name, tp in plan.tables.items():
         for fk in tp.table.foreign_keys:
             values, ref = tp.column(fk.parent.name), fk.column
@@ -1244,7 +1252,10 @@ def retry_held(
     stored = Path(held.stored_path)
     try:
         key = county_key or load_county_key()
-        with read_package(stored, county_key=key, spool_dir=_spool_parent(db), blocks=True) as opened:
+        with (
+            collector_paused(),
+            read_package(stored, county_key=key, spool_dir=_spool_parent(db), blocks=True) as opened,
+        ):
             result = apply_package(db, opened, user=user)
     except SyncError as exc:
         message = (
