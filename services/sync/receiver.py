@@ -152,9 +152,12 @@ def import_package(
     """Verify and merge one package; then apply any held packages it made contiguous."""
     started = time.perf_counter()
     key = county_key or load_county_key()
-    with collector_paused(), read_package(
-        Path(path), county_key=key, progress=progress, spool_dir=_spool_parent(db), blocks=True
-    ) as opened:
+    with (
+        collector_paused(),
+        read_package(
+            Path(path), county_key=key, progress=progress, spool_dir=_spool_parent(db), blocks=True
+        ) as opened,
+    ):
         if key is not None and opened.manifest.encryption is None:
             raise PackageRejected(
                 f"同步包 {opened.file_name} 没有加密，但本机已有县级密钥：按规定县里只接收加密的包。"
@@ -385,7 +388,6 @@ class TablePlan:
     seq_lo: int = 0  # smallest / largest change number on the device
     seq_hi: int = 0
     id_set: set[Any] = field(default_factory=set)  # ``ids`` as a set, made once for every check
-
 
     def index(self, column: str) -> int:
         return self.columns.index(column)
