@@ -610,7 +610,8 @@ def _check_rules(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...]
         if col not in tp.columns:
             continue
         at = tp.index(col)
-        hi, lo = max(filter(None, columns[at]), default=None), min(filter(None, columns[at]), default=None)
+        present = columns[at] if None not in columns[at] else tuple(filter(None, columns[at]))
+        hi, lo = max(present, default=None), min(present, default=None)
         if hi is None or lo is None:
             continue
         if hi > latest or lo < EARLIEST_STAMP:

@@ -116,7 +116,8 @@ def check_column(table: Table, column: str, values: Sequence[Any], *, app_versio
         _parse_all(values, time.fromisoformat, "时间", column)
     elif isinstance(col.type, String) and col.type.length:
         limit = col.type.length
-        if max(map(len, filter(None, values)), default=0) > limit:  # str or None (types checked before)
+        texts = values if None not in values else list(filter(None, values))  # str or None (checked before)
+        if max(map(len, texts), default=0) > limit:
             for i, v in enumerate(values):
                 if isinstance(v, str) and len(v) > limit:
                     raise BadValue(i, column, f"长度 {len(v)} 超过上限 {limit} 个字符")
