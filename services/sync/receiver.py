@@ -503,6 +503,8 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
     _check_seq_bounds(opened, plan, high)
     _check_parents(s, plan)
     plan.present = ownership.check(s, opened, plan.tables)
+    for tp in plan.tables.values():  # the checks are done: the writes need no set of every id
+        tp.id_set = set()
     return plan
 
 
