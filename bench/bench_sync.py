@@ -12,8 +12,9 @@ Both sides also report CPU seconds of this process (``time.process_time``): on S
 the work (Python and the database engine) runs here, so the CPU ratio is the figure that other
 programs sharing the machine move least (on PostgreSQL the server's share is not in it). Results,
 SQLite, ``--packages 2 --no-rss``, 2 cores shared by eight engineers (docs/sync-package.md, *Measured:
-parsing, collector and column checks*): before round 4, CPU ratio 0.45 (0.446, 0.449); after, CPU
-0.53 / 0.58 (wall 0.54 / 0.72 at load 13.5 / 9.4) — the 0.55 aim is not shown to be met.
+parsing, collector and column checks*), three runs each, load 5.8–13.5: before round 4, wall min
+0.37 / median 0.41, CPU 0.45; after, wall min 0.54 / median 0.72, CPU min 0.53 / median 0.54 — the
+0.55 aim is not reliably met. PostgreSQL after: 0.89.
 """
 
 from __future__ import annotations
