@@ -13,8 +13,8 @@ the work (Python and the database engine) runs here, so the CPU ratio is the fig
 programs sharing the machine move least (on PostgreSQL the server's share is not in it). Results,
 SQLite, ``--packages 2 --no-rss``, 2 cores shared by eight engineers (docs/sync-package.md, *Measured:
 parsing, collector and column checks*), three runs each, load 5.8–13.5: before round 4, wall min
-0.37 / median 0.41, CPU 0.45; after, wall min 0.54 / median 0.72, CPU min 0.53 / median 0.54 — the
-0.55 aim is not reliably met. PostgreSQL after: 0.89.
+0.37 / median 0.41, CPU 0.45; after, wall min 0.54 / median 0.72 (a fourth run at load 4.1: 0.46),
+CPU 0.53–0.58 — the 0.55 aim is not met. PostgreSQL after: 0.89 and 1.10.
 """
 
 from __future__ import annotations
