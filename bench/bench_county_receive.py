@@ -6,7 +6,13 @@ PostgreSQL. Each side is run ``--runs`` times on a fresh database; min and media
     python bench/bench_county_receive.py [--townships 4] [--scale small] [--runs 3] [--pg postgresql://…]
 
 The receive time includes reading, decrypting and verifying each package, the checks of the receiver
-and writing the acknowledgements; the raw baseline is only the INSERTs of rows parsed beforehand.
+and writing the acknowledgements; the raw baseline is only the INSERTs of rows parsed beforehand,
+**one transaction per package** (the receiver commits each package durably, so one bad package never
+spoils the others), on a database opened like the app's (WAL, ``synchronous=FULL``). The former
+baseline — every package in ONE transaction, one commit for the folder — is still run and printed
+beside it. CPU seconds of this process are printed too (see bench_sync.py). SQLite, 2026-11-30
+(docs/sync-package.md): before round 4, ratio min 0.27 / median 0.31 (CPU 0.37; the old
+one-transaction baseline gave 0.13); after, min 0.32 / median 0.43 (CPU 0.39–0.42).
 """
 
 from __future__ import annotations
@@ -64,27 +70,38 @@ def townships(work: Path, count: int, scale: str, key_file: Path) -> list[tuple[
     return enroll
 
 
-def raw_insert(db: Database, packages: list[Path]) -> tuple[int, float]:
+def raw_insert(db: Database, packages: list[Path], *, per_package: bool = True) -> tuple[int, float, float]:
+    """INSERT the packages' rows (parsed beforehand, not timed) with ``executemany``.
+
+    ``per_package``: one transaction (one durable commit) per package, as the receiver commits each
+    package — the fair baseline; otherwise every package in ONE transaction (one commit for the
+    folder: what the bench compared against before, which no receiver that keeps one bad package
+    from spoiling the others can do). Both on a database opened by ``open_database``: the app's
+    pragmas (WAL, ``synchronous=FULL``)."""
     key = load_county_key()
     prepared = []
     for path in packages:
         opened = read_package(path, county_key=key)
-        prepared += [
-            (t, opened.columns(t), [tuple(r) for r in opened.rows[t]])
-            for t in table_by_name()
-            if opened.rows.get(t)
-        ]
+        prepared.append(
+            [
+                (t, opened.columns(t), [tuple(r) for r in opened.rows[t]])
+                for t in table_by_name()
+                if opened.rows.get(t)
+            ]
+        )
     rows = 0
-    started = time.perf_counter()
-    with db.engine.begin() as conn:
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        for table, cols, data in prepared:
-            names = ", ".join(f'"{c}"' for c in cols)
-            conn.exec_driver_sql(
-                f'INSERT INTO "{table}" ({names}) VALUES ({", ".join([mark] * len(cols))})', data
-            )
-            rows += len(data)
-    return rows, time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    groups = prepared if per_package else [[part for package in prepared for part in package]]
+    for group in groups:
+        with db.engine.begin() as conn:
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            for table, cols, data in group:
+                names = ", ".join(f'"{c}"' for c in cols)
+                conn.exec_driver_sql(
+                    f'INSERT INTO "{table}" ({names}) VALUES ({", ".join([mark] * len(cols))})', data
+                )
+                rows += len(data)
+    return rows, time.perf_counter() - started, time.process_time() - cpu
 
 
 def main() -> int:
@@ -141,11 +158,17 @@ def _measure(
     fresh: Callable[[str, str], Database],
 ) -> None:
     for kind in ["sqlite"] + (["postgresql"] if args.pg else []):
-        raw_t, rec_t, rows = [], [], 0
+        raw_t, one_t, rec_t, rows = [], [], [], 0
+        raw_c, rec_c = [], []
         for run in range(args.runs):
             db = fresh(kind, f"raw{run}")
-            rows, t = raw_insert(db, packages)
+            rows, t, c = raw_insert(db, packages)
             raw_t.append(t)
+            raw_c.append(c)
+            db.close()
+            db = fresh(kind, f"raw{run}")
+            _rows, t, _c = raw_insert(db, packages, per_package=False)
+            one_t.append(t)
             db.close()
             db = fresh(kind, f"recv{run}")
             init_county(db)
@@ -155,17 +178,23 @@ def _measure(
             folder.mkdir()
             for p in packages:
                 (folder / p.name).write_bytes(p.read_bytes())
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             results = receive_folder(db, folder, user="bench")
             rec_t.append(time.perf_counter() - started)
+            rec_c.append(time.process_time() - cpu)
             assert all(r.status == "imported" for r in results), [r.message for r in results]
             assert sum(r.rows for r in results) == rows
             db.close()
-        ratio = min(raw_t) / min(rec_t)
+        ratios = [r / v for r, v in zip(raw_t, rec_t, strict=True)]  # each run against its own raw
         print(
             f"{kind}: {len(packages)} townships, {rows:,} rows; receive_folder min {min(rec_t):.2f} s / median "
-            f"{statistics.median(rec_t):.2f} s = {rows / min(rec_t):,.0f} rows/s; raw executemany min {min(raw_t):.2f} s "
-            f"/ median {statistics.median(raw_t):.2f} s = {rows / min(raw_t):,.0f} rows/s; ratio (min/min) {ratio:.2f}",
+            f"{statistics.median(rec_t):.2f} s = {rows / min(rec_t):,.0f} rows/s; raw executemany, one commit per "
+            f"package, min {min(raw_t):.2f} s / median {statistics.median(raw_t):.2f} s = "
+            f"{rows / min(raw_t):,.0f} rows/s; ratio min {min(ratios):.2f} / median {statistics.median(ratios):.2f}; "
+            f"(raw in ONE transaction for the folder: min {min(one_t):.2f} s, ratio min/min "
+            f"{min(one_t) / min(rec_t):.2f}); CPU of this process (SQLite: all the work; PostgreSQL: the "
+            f"client's) receive min {min(rec_c):.2f} s against raw {min(raw_c):.2f} s, ratio "
+            f"{min(raw_c) / min(rec_c):.2f}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
             flush=True,
         )
 

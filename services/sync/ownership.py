@@ -12,7 +12,6 @@ delete another's rows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from itertools import compress
 from typing import Any, Protocol
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from services.sync.errors import PackageRejected
 from services.sync.package import OpenedPackage
-from services.sync.tables import in_values, table_by_name
+from services.sync.tables import in_values, json_list, table_by_name
 
 CHUNK = 50_000  # ids per look-up (one parameter: an array or a JSON document)
 ROOT = "township"
@@ -35,6 +34,9 @@ class _Rows(Protocol):
 
     @property
     def ids(self) -> list[Any]: ...
+
+    @property
+    def id_set(self) -> set[Any]: ...  # ``ids`` as a set (the caller makes it once)
 
     def column(self, name: str) -> list[Any]: ...
 
@@ -114,7 +116,7 @@ class Owners:
                     f'SELECT {k}, t."id" FROM json_each(?) AS j JOIN "{name}" AS t ON t."id" = j.value'
                     for k, (name, _c) in enumerate(batch)
                 )
-                params = tuple(json.dumps(chunk, ensure_ascii=False) for _n, chunk in batch)
+                params = tuple(json_list(chunk) for _n, chunk in batch)
             for k, row_id in conn.exec_driver_sql(sql, params):
                 found[batch[k][0]].add(row_id)
         for name in ids_by_table:  # ids not found are not remembered: a package's ids are asked once
@@ -180,7 +182,7 @@ def check(s: Session, opened: OpenedPackage, tables: Mapping[str, _Rows]) -> dic
     owners = Owners(s)
     present: dict[str, set[str]] = {}
     ids_of = {name: tp.ids for name, tp in tables.items()}
-    pkg_ids = {name: set(ids) for name, ids in ids_of.items()}
+    pkg_ids = {name: tp.id_set for name, tp in tables.items()}
     # 1. Rows that already exist here must already belong to this township.
     exist = owners.exists(pkg_ids)
     for name in tables:
@@ -241,10 +243,16 @@ def check(s: Session, opened: OpenedPackage, tables: Mapping[str, _Rows]) -> dic
                 continue
             before = len(anchored[name])
             for _col, target, values in cols:
-                good = anchored.get(target, set()) | town_rows.get(target, set())
+                done, here = anchored.get(target, set()), town_rows.get(target, set())
+                if not set(values) - done - here:  # every row of the column leads there: all anchored
+                    anchored[name] = set(pkg_ids[name])
+                    break
+                good = done | here
                 anchored[name].update(compress(ids_of[name], map(good.__contains__, values)))  # in C
             changed = changed or len(anchored[name]) != before
     for name, ids in pkg_ids.items():
+        if len(anchored[name]) == len(ids):  # anchored rows are rows of the package
+            continue
         loose = ids - anchored[name]
         if loose:
             _refuse(opened, name, sorted(loose)[0], "这条记录没有通向本乡镇的上级记录，无法确认属于哪个乡镇")

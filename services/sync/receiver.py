@@ -61,6 +61,7 @@ from services.sync.package import (
     OpenedPackage,
     Progress,
     RowStore,
+    collector_paused,
     read_package,
 )
 from services.sync.tables import (
@@ -153,9 +154,12 @@ def import_package(
     """Verify and merge one package; then apply any held packages it made contiguous."""
     started = time.perf_counter()
     key = county_key or load_county_key()
-    with read_package(
-        Path(path), county_key=key, progress=progress, spool_dir=_spool_parent(db), blocks=True
-    ) as opened:
+    with (
+        collector_paused(),
+        read_package(
+            Path(path), county_key=key, progress=progress, spool_dir=_spool_parent(db), blocks=True
+        ) as opened,
+    ):
         if key is not None and opened.manifest.encryption is None:
             raise PackageRejected(
                 f"同步包 {opened.file_name} 没有加密，但本机已有县级密钥：按规定县里只接收加密的包。"
@@ -447,6 +451,7 @@ class TablePlan:
     count: int = 0
     seq_lo: int = 0  # smallest / largest change number on the device
     seq_hi: int = 0
+    id_set: set[Any] = field(default_factory=set)  # ``ids`` as a set, made once for every check
 
     def index(self, column: str) -> int:
         return self.columns.index(column)
@@ -562,11 +567,14 @@ def _plan(s: Session, opened: OpenedPackage, high: int = 0) -> Plan:
             if rows is not raw_rows:
                 store.replace(name, index, rows)
             del rows, raw_rows, columns, block, typed
+        tp.id_set = set(tp.ids)
         plan.order.append(name)
         plan.tables[name] = tp
     _check_seq_bounds(opened, plan, high)
     _check_parents(s, plan)
     plan.present = ownership.check(s, opened, plan.tables)
+    for tp in plan.tables.values():  # the checks are done: the writes need no set of every id
+        tp.id_set = set()
     return plan
 
 
@@ -625,6 +633,10 @@ def _clean_text(table: Table, columns: list[str], rows: list[list[Any]]) -> list
             distinct = set(map(itemgetter(i), rows))  # in C; other types are refused later
         except TypeError:  # an unhashable value (a list where text belongs): refused by the type check
             continue
+        if policy == textclean.FREE and set(map(type, distinct)) <= {str, type(None)}:
+            distinct.discard(None)
+            if textclean.is_clean_free(distinct):  # the usual case: nothing to clean, one pass in C
+                continue
         fixed = {
             v: cleaned
             for v in distinct
@@ -671,7 +683,8 @@ def _check_rules(opened: OpenedPackage, tp: Block, columns: list[tuple[Any, ...]
         if col not in tp.columns:
             continue
         at = tp.index(col)
-        hi, lo = max(filter(None, columns[at]), default=None), min(filter(None, columns[at]), default=None)
+        present = columns[at] if None not in columns[at] else tuple(filter(None, columns[at]))
+        hi, lo = max(present, default=None), min(present, default=None)
         if hi is None or lo is None:
             continue
         if hi > latest or lo < EARLIEST_STAMP:
@@ -779,7 +792,7 @@ def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
 
 
 def _check_parents(s: Session, plan: Plan) -> None:
-    ids = {name: set(tp.ids) for name, tp in plan.tables.items()}
+    ids = {name: tp.id_set for name, tp in plan.tables.items()}
     for name, tp in plan.tables.items():
         for fk in tp.table.foreign_keys:
             values, ref = tp.column(fk.parent.name), fk.column
@@ -1388,7 +1401,10 @@ def retry_held(
     stored = Path(held.stored_path)
     try:
         key = county_key or load_county_key()
-        with read_package(stored, county_key=key, spool_dir=_spool_parent(db), blocks=True) as opened:
+        with (
+            collector_paused(),
+            read_package(stored, county_key=key, spool_dir=_spool_parent(db), blocks=True) as opened,
+        ):
             opened.shown_name = held.file_name  # the name on the stick, not the held copy's
             result = apply_package(db, opened, user=user)
         # named as the clerk handed it in, not as the county's held copy is called

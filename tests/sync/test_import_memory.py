@@ -159,7 +159,12 @@ def test_a_package_larger_than_the_memory_budget_is_spilled_and_imported_whole(
     monkeypatch.setattr(pkg.RowStore, "close", close)
     peak = _peak_of_import(county, path)
     assert spilled and spilled[0] > rows - 2000 - 1000 * 25
-    assert peak < held_whole * 0.5, f"import peak {peak >> 10} KiB, the parsed package {held_whole >> 10} KiB"
+    # The yardstick is the package parsed whole by ``read_package``; since its lines are decoded by
+    # msgspec it holds 8 % less than with the standard library's decoder (28,308 → 25,926 KiB here)
+    # while the import's own peak is unchanged (PostgreSQL 13,135 KiB before and after), hence 0.55.
+    assert peak < held_whole * 0.55, (
+        f"import peak {peak >> 10} KiB, the parsed package {held_whole >> 10} KiB"
+    )
     with county.reader() as s:
         assert s.scalar(select(func.count()).select_from(HeartTalk)) == talks
         from services.attachments import store_dir
