@@ -49,7 +49,7 @@ from services import audit, collation, localtime, textclean
 from services.db import Database, allocate_seq
 from services.paths import data_dir
 from services.sync import anchor as sync_anchor
-from services.sync import enrollment, ownership, state
+from services.sync import enrollment, natural_keys, ownership, state
 from services.sync.crypto import load_county_key
 from services.sync.errors import PackageRejected, SyncError
 from services.sync.fileio import atomic_file, write_atomic
@@ -939,7 +939,6 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
     first = reserved - reserve + 1
     seq = first - 1
     device_seqs = array("q")
-    conn = s.connection()
     for name in plan.order:
         tp = plan.tables[name]
         table, id_at, seq_at = tp.table, tp.index("id"), tp.index("row_seq")
@@ -954,6 +953,7 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
             )
             if parents and ins:
                 ins = _topo(ins, id_at, parents)
+            theirs: list[Any] = []
             if ins:  # column-wise, in C: the device's numbers kept (NULL as 0), ours put in their place
                 theirs = list(map(itemgetter(seq_at), ins))
                 device_seqs.extend(theirs if None not in theirs else [v or 0 for v in theirs])
@@ -963,9 +963,22 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
                 seq += 1
                 row[seq_at] = seq
                 device_seqs.append(device_seq)
-            if ins:
-                insert_rows(conn, name, tp.columns, ins)
-                result.inserted[name] = result.inserted.get(name, 0) + len(ins)
+            if ins:  # a natural key held here by another row of the township: a conflict (natural_keys)
+                n, won, listed = natural_keys.insert_settling_clashes(
+                    s,
+                    insert_rows,
+                    opened,
+                    table,
+                    tp.columns,
+                    ins,
+                    theirs,
+                    origins.device,
+                    _already_listed,
+                    conflicts,
+                )
+                result.inserted[name] = result.inserted.get(name, 0) + n
+                result.unchanged += listed
+                upd += won
             if upd:
                 params = [
                     {"_pk": r[id_at]}
