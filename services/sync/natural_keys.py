@@ -19,6 +19,7 @@ reports a unique violation are that block's keys looked up.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -39,7 +40,13 @@ Insert = Callable[[Connection, str, list[str], Sequence[Sequence[Any]]], None]
 
 def unique_keys(table: Table) -> list[list[str]]:
     """The column lists, other than ``id``, that the table declares unique (constraints, unique
-    columns, unique indexes)."""
+    columns, unique indexes) — for a table no other row refers to (dues, attendance, grades, steps).
+
+    A township or branch is referred to by the rows under it: two ids of one branch code cannot be
+    folded into one row without moving those rows, so such a clash is still refused, by name.
+    """
+    if table.name in _referred():
+        return []
     keys: list[list[str]] = []
     for c in table.constraints:
         if isinstance(c, UniqueConstraint):
@@ -134,6 +141,17 @@ def insert_settling_clashes(
     if keep:
         insert(conn, table.name, columns, keep)
     return len(keep), updates, listed
+
+
+@functools.cache
+def _referred() -> frozenset[str]:
+    """Tables some synced row refers to (foreign keys, and attachments' owner_type)."""
+    from services.attachments import OWNERS
+    from services.sync.tables import synced_tables
+
+    tables = synced_tables()
+    named = {fk.column.table.name for t in tables for fk in t.foreign_keys}
+    return frozenset(named | {m.__tablename__ for m in OWNERS.values()})
 
 
 def _is_unique_violation(exc: DBAPIError) -> bool:

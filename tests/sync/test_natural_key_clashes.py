@@ -10,14 +10,14 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from models import FeeDue, Member
-from services import backup, fees
+from models import AppraisalGrade, FeeDue, Member
+from services import backup, fees, talks
 from services.db import Database, open_database
 from services.sync import enrollment, state
 from services.sync.ack import apply_ack, write_ack
 from services.sync.conflicts import list_conflicts, resolve
 from services.sync.receiver import import_package, release_enrolled
-from services.sync.signing import key_id, public_raw
+from services.sync.signing import b64, key_id, public_raw
 from tests.sync.conftest import TODAY, Town
 from tests.sync.test_trust import add_member, member_names, sync_round
 
@@ -120,3 +120,46 @@ def test_dues_entered_again_after_restoring_an_older_backup_reach_the_county(
         listed = [c for c in list_conflicts(s) if c.table == "fee_due"]
         assert [c.row_id for c in listed] == [due.id]
         assert listed[0].loser["receipt_no"] == "OLD-1"
+
+
+def test_the_same_yearly_grade_given_on_two_laptops_is_listed_with_both_versions(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    a = make_town("T01").enroll(county)
+    sync_round(a, county, usb)
+    b = _second_laptop(a, county, tmp_path)
+    try:
+        with b.db.reader() as s:
+            town_id = state.township(s).id
+        enrollment.register(county, b64(public_raw(b.key)), "T01", town_id, user="县管理员")
+        with a.db.reader() as s:
+            member_id = next(
+                m.id
+                for m in s.scalars(select(Member).where(Member.deleted.is_(False)).order_by(Member.id))
+                if m.status == "full"
+                and m.full_member_on is not None
+                and m.full_member_on.year < 2025
+                and s.scalar(
+                    select(AppraisalGrade.id).where(
+                        AppraisalGrade.member_id == m.id, AppraisalGrade.year == 2025
+                    )
+                )
+                is None
+            )
+        for town, grade in ((b, "basic"), (a, "excellent")):  # the first laptop's is the later one
+            with town.db.transaction("clerk") as s:
+                talks.record_grade(s, member_id, 2025, grade, today=TODAY)
+        assert sync_round(b, county, usb) == "imported"
+        result = import_package(county, a.export(usb).path)
+        assert result.status == "imported" and result.conflicts == 1, result.message
+        with county.reader() as s:
+            [grade] = s.scalars(
+                select(AppraisalGrade).where(
+                    AppraisalGrade.member_id == member_id, AppraisalGrade.year == 2025
+                )
+            ).all()
+            assert grade.grade == "excellent"
+            [conflict] = list_conflicts(s)
+            assert conflict.row_id == grade.id and conflict.loser["grade"] == "basic"
+    finally:
+        b.db.close()

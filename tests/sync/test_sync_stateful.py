@@ -47,7 +47,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from models import Attachment, Branch, DevelopmentRecord, Meeting, Member, PartyGroup, SyncConflict, Township
-from services import attachments, backup, development, fees, groups, meetings, members
+from services import attachments, backup, development, fees, groups, meetings, members, talks
 from services.db import Database, open_database, to_url
 from services.errors import NotFound, ValidationError
 from services.sync import enrollment, keys, state
@@ -70,6 +70,7 @@ EDITS = (
     "edit_meeting",
     "delete_meeting",
     "fee",
+    "grade",
     "group",
     "applicant",
     "photo",
@@ -297,6 +298,12 @@ class SyncLife(RuleBasedStateMachine):
         with laptop.db.transaction("clerk") as s:
             fees.set_due(s, member_id, month, "farmer")
             fees.record_payment(s, member_id, month, 200 + n, date(2026, 11, 1), f"NO{n}", today=TODAY)
+
+    def _grade(self, laptop: Laptop, which: int, n: int) -> None:
+        member_id = self._live(laptop, Member, which)
+        grade = ("excellent", "qualified", "basic")[n % 3]
+        with laptop.db.transaction("clerk") as s:
+            talks.record_grade(s, member_id, 2025, grade, notes=f"评议{n}", today=TODAY)
 
     def _group(self, laptop: Laptop, which: int, n: int) -> None:
         group_id = self._live(laptop, PartyGroup, which)
