@@ -119,6 +119,7 @@ class SyncLife(RuleBasedStateMachine):
         self.acks: list[tuple[str, Path]] = []
         self.county_backups: list[Path] = []
         self.counter = itertools.count(1)
+        self.refusal = ""  # the county's words for the last package it refused
         self.bundle = self.root / "county-key.json"
         self.photo = self.root / "活动照片.png"
         self.photo.write_bytes(PNG)
@@ -211,7 +212,8 @@ class SyncLife(RuleBasedStateMachine):
         before = theirs()
         try:
             result = action()
-        except SyncError:
+        except SyncError as exc:
+            self.refusal = str(exc)
             result = None
         assert theirs() == before, f"a package of {code} changed rows of {other}"
         return result
@@ -536,7 +538,7 @@ class SyncLife(RuleBasedStateMachine):
             except SyncError:
                 continue
             result = self._import(laptop.code, path)
-            assert result is not None, f"final package of {laptop.name} refused"
+            assert result is not None, f"final package of {laptop.name} refused: {self.refusal}"
             if result.status == "pending":
                 continue
             assert result.status in ("imported", "duplicate"), (
