@@ -428,6 +428,7 @@ def restore(
         safety = snapshot(live, _unique(folder, f"{live.stem}-before-restore-{_stamp()}"))
         with db.reader() as s:
             replaced = audit.anchor(s)  # the log being replaced: where it ended, kept in the safety copy
+            synced = sync_state.identity(s)  # device id, generations lived through, county pinned
         detail: dict[str, str | None] = {**facts}
         _mark_restore(
             work,
@@ -458,9 +459,9 @@ def restore(
     fileperms.secure_database(live)
     record_pending_restore(db)
     with db.transaction(actor.username if actor else "") as s:
-        # The restored change numbers were issued once already: sync continues in a new generation.
-        if sync_state.device_id(s, create=False):
-            sync_state.new_generation(s, "restore")
+        # The restored change numbers were issued once already: sync continues in a new generation,
+        # as this laptop, knowing every generation it had lived through (state.after_restore).
+        sync_state.after_restore(s, synced)
     return RestoreResult(path, safety, info.revision if info.needs_upgrade else None)
 
 
