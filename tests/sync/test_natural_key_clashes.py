@@ -146,9 +146,9 @@ def test_the_same_yearly_grade_given_on_two_laptops_is_listed_with_both_versions
                 )
                 is None
             )
-        for town, grade in ((b, "basic"), (a, "excellent")):  # the first laptop's is the later one
+        for town, code in ((b, "basic"), (a, "excellent")):  # the first laptop's is the later one
             with town.db.transaction("clerk") as s:
-                talks.record_grade(s, member_id, 2025, grade, today=TODAY)
+                talks.record_grade(s, member_id, 2025, code, today=TODAY)
         assert sync_round(b, county, usb) == "imported"
         result = import_package(county, a.export(usb).path)
         assert result.status == "imported" and result.conflicts == 1, result.message

@@ -120,7 +120,7 @@ class SyncLife(RuleBasedStateMachine):
         self.county_backups: list[Path] = []
         self.counter = itertools.count(1)
         self.refusal = ""  # the county's words for the last package it refused
-        self.bundle = self.root / "county-key.json"
+        self.county_key_file = self.root / "county-key.json"
         self.photo = self.root / "活动照片.png"
         self.photo.write_bytes(PNG)
 
@@ -154,7 +154,7 @@ class SyncLife(RuleBasedStateMachine):
     def set_up(self) -> None:
         # The county sets up first: its key file names this county database; townships pin it.
         with self.on(self.county_home):
-            keys.county_generate(self.bundle, db=self.county)
+            keys.county_generate(self.county_key_file, db=self.county)
         for n, code in enumerate(TOWNS):
             folder = self.root / f"{code}-a"
             db = fresh_database(folder / "ledger.sqlite")
@@ -162,7 +162,7 @@ class SyncLife(RuleBasedStateMachine):
             b._seq = 1000 * (n + 1)
             b.township(code, f"{code}镇")
             b.branch("B01", f"{code}一村党支部", members=3)
-            keys.county_set(db, self.bundle)
+            keys.county_set(db, self.county_key_file)
             db.close()
             laptop = self._open_laptop(
                 f"{code}-a", code, folder / "ledger.sqlite", Ed25519PrivateKey.generate(), b._seq
