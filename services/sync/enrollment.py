@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import SyncEnrollment, SyncHeld, utcnow
+from models import SyncDevice, SyncEnrollment, SyncHeld, utcnow
 from services.db import Database
 from services.sync.errors import PackageRejected, SyncError
 from services.sync.package import OpenedPackage
@@ -195,6 +195,19 @@ def revoke(db: Database, fp: str, *, user: str = "") -> DeviceView:
         row = _find(s, fp)
         row.status, row.decided_at, row.decided_by = "revoked", utcnow(), user
     return _view(db, fp)
+
+
+def retired_devices(s: Session, township_id: str) -> set[str]:
+    """Device ids (stream prefixes) of the township's laptops whose key is revoked — replaced after a
+    reinstall, or lost. A package whose lineage continues one of their generations comes from the
+    laptop that took its place (its ledger put back from a backup file), so what the retired laptop
+    had sent and the re-base no longer has is listed as lost (``receiver._lost_on_township``); a
+    second laptop still in use is never retired, so its records are never called lost."""
+    revoked = select(SyncEnrollment.public_key).where(
+        SyncEnrollment.township_id == township_id, SyncEnrollment.status == "revoked"
+    )
+    streams = s.scalars(select(SyncDevice.device_id).where(SyncDevice.public_key.in_(revoked)))
+    return {str(stream).split(".")[0] for stream in streams}
 
 
 def _enroll(row: SyncEnrollment, user: str) -> None:

@@ -1134,15 +1134,14 @@ def _lost_on_township(s: Session, opened: OpenedPackage, plan: Plan, origins: _O
     """Rows this laptop sent before a restore that its re-base no longer has: listed, never dropped.
 
     The first package of a new generation holds every row of the database. A row here last written
-    by this same device in an ancestor generation *after* the fork point was lost on the township
+    by this same device (or a laptop whose key it replaced) in an ancestor generation *after* the fork point was lost on the township
     (the restore went back past it); the county keeps it and lists it for a person.
     """
     m = opened.manifest
     forks = {str(g): int(f) for g, f in m.lineage[1:]}
+    mine = {m.device_id} | enrollment.retired_devices(s, m.township_id)  # and the laptops it replaced
     blocks = [
-        (b[0], b[1])
-        for b in origins.blocks
-        if str(b[2]).split(".")[0] == m.device_id and str(b[2]) != m.stream
+        (b[0], b[1]) for b in origins.blocks if str(b[2]).split(".")[0] in mine and str(b[2]) != m.stream
     ]
     if not blocks:
         return []

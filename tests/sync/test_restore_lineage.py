@@ -12,10 +12,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services import backup
 from services.db import Database, open_database
-from services.sync import state
+from services.sync import enrollment, state
 from services.sync.conflicts import list_conflicts
-from services.sync.receiver import import_package
-from services.sync.signing import b64, public_raw
+from services.sync.receiver import import_package, release_enrolled
+from services.sync.signing import b64, key_id, public_raw
 from tests.sync.conftest import Town
 from tests.sync.test_trust import add_member, member_names, sync_round
 
@@ -73,11 +73,9 @@ def test_restoring_the_other_laptops_backup_keeps_this_laptops_identity(
     a.db = open_database(a.folder / "ledger.sqlite")
     b = Town("T01", open_database(folder / "ledger.sqlite"), Ed25519PrivateKey.generate(), folder)
     try:
-        from services.sync.enrollment import register
-
         with b.db.reader() as s:
             town_id = state.township(s).id
-        register(county, b64(public_raw(b.key)), "T01", town_id, user="县管理员")
+        enrollment.register(county, b64(public_raw(b.key)), "T01", town_id, user="县管理员")
         mine = add_member(b, "二号电脑登记")
         assert sync_round(b, county, usb) == "imported"
         with b.db.reader() as s:
@@ -125,5 +123,81 @@ def test_a_copy_first_noticed_at_export_sends_under_its_own_device_id(
         assert sync_round(a, county, usb) == "imported"
         assert later not in _listed(county)
         assert sync_round(b, county, usb) in ("imported", "duplicate")  # its acknowledgement applies
+    finally:
+        b.db.close()
+
+
+def _reinstalled_from_backup_file(t: Town, saved: Path) -> str:
+    """The system reinstalled (new key) and the ledger put back by copying a backup file into place;
+    returns the old key's fingerprint."""
+    path = t.folder / "ledger.sqlite"
+    t.db.close()
+    aside = t.folder / "old-disk"
+    aside.mkdir()
+    for suffix in ("", "-wal", "-shm"):  # the old drive's file is still somewhere: another inode
+        if Path(str(path) + suffix).exists():
+            Path(str(path) + suffix).rename(aside / f"ledger.sqlite{suffix}")
+    shutil.copyfile(saved, path)
+    t.db = open_database(path)
+    assert state.check_on_open(t.db) == "copy"
+    old = key_id(public_raw(t.key))
+    t.key = Ed25519PrivateKey.generate()
+    return old
+
+
+def test_a_laptop_reinstalled_from_a_backup_file_has_what_it_lost_listed_once_re_registered(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    saved = backup.backup_to(t.db, tmp_path / "backup.sqlite")
+    lost = add_member(t, "备份后登记")
+    sync_round(t, county, usb)
+    old = _reinstalled_from_backup_file(t, saved)
+    assert import_package(county, t.export(usb).path).status == "pending"
+    new = key_id(public_raw(t.key))
+    enrollment.replace(county, old, new, user="县管理员")
+    [released] = release_enrolled(county, new)
+    assert released.status == "imported", released.message
+    assert lost in _listed(county) and "没有" in released.message
+
+
+def test_a_laptop_registered_in_advance_after_a_reinstall_from_a_backup_file_lists_what_it_lost(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    saved = backup.backup_to(t.db, tmp_path / "backup.sqlite")
+    lost = add_member(t, "备份后登记")
+    sync_round(t, county, usb)
+    old = _reinstalled_from_backup_file(t, saved)
+    with t.db.reader() as s:
+        town_id = state.township(s).id
+    enrollment.register(county, b64(public_raw(t.key)), "T01", town_id, user="县管理员")
+    enrollment.revoke(county, old, user="县管理员")
+    assert sync_round(t, county, usb) == "imported"
+    assert lost in _listed(county)
+
+
+def test_a_second_laptop_in_use_never_has_the_first_ones_records_called_lost(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    a = make_town("T01").enroll(county)
+    sync_round(a, county, usb)
+    saved = backup.backup_to(a.db, tmp_path / "backup.sqlite")
+    kept = add_member(a, "一号电脑登记")
+    sync_round(a, county, usb)
+    folder = tmp_path / "second"
+    folder.mkdir()
+    shutil.copyfile(saved, folder / "ledger.sqlite")  # the second laptop starts from the backup
+    b = Town("T01", open_database(folder / "ledger.sqlite"), Ed25519PrivateKey.generate(), folder)
+    try:
+        assert state.check_on_open(b.db) == "copy"
+        assert import_package(county, b.export(usb).path).status == "pending"
+        fp = key_id(public_raw(b.key))
+        enrollment.approve_additional(county, fp, user="县管理员")
+        [released] = release_enrolled(county, fp)
+        assert released.status == "imported", released.message
+        assert kept not in _listed(county)
     finally:
         b.db.close()
