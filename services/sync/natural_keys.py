@@ -151,7 +151,8 @@ def _referred() -> frozenset[str]:
 
     tables = synced_tables()
     named = {fk.column.table.name for t in tables for fk in t.foreign_keys}
-    return frozenset(named | {m.__tablename__ for m in OWNERS.values()})
+    owners = {str(getattr(m, "__tablename__", "")) for m in OWNERS.values()}
+    return frozenset(named | owners)
 
 
 def _is_unique_violation(exc: DBAPIError) -> bool:
