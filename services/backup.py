@@ -434,6 +434,7 @@ def restore(
         with db.reader() as s:
             replaced = audit.anchor(s)  # the log being replaced: where it ended, kept in the safety copy
             sync_facts = sync_state.live_facts(s)  # its sync identity and pinned county outlive the swap
+            synced = sync_state.identity(s)  # device id, generations lived through, county pinned
         detail: dict[str, str | None] = {**facts}
         _mark_restore(
             work,
@@ -465,13 +466,15 @@ def restore(
     record_pending_restore(db)
     with db.transaction(actor.username if actor else "") as s:
         # The restored change numbers were issued once already: sync continues in a new generation,
-        # as the same laptop, still trusting the county the live database had pinned.
+        # as this laptop, knowing every generation it had lived through (state.after_restore), still
+        # trusting the county the live database had pinned; a county database stays the county the
+        # townships pinned and starts a county generation (state.carry_over_county).
         from services.county.mode import is_county
 
         if is_county(s):  # acknowledgements written from now on say they follow a restore
             sync_state.carry_over_county(s, sync_facts)
         else:
-            sync_state.carry_over(s, sync_facts)
+            sync_state.after_restore(s, synced | {"township": sync_facts.get(sync_state.TOWNSHIP_ID, "")})
     return RestoreResult(path, safety, info.revision if info.needs_upgrade else None)
 
 

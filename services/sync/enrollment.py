@@ -440,6 +440,19 @@ def revoke(db: Database, fp: str, *, user: str = "") -> DeviceView:
     return view
 
 
+def retired_devices(s: Session, township_id: str) -> set[str]:
+    """Device ids (stream prefixes) of the township's laptops whose key is revoked — replaced after a
+    reinstall, or lost. A package whose lineage continues one of their generations comes from the
+    laptop that took its place (its ledger put back from a backup file), so what the retired laptop
+    had sent and the re-base no longer has is listed as lost (``receiver._lost_on_township``); a
+    second laptop still in use is never retired, so its records are never called lost."""
+    revoked = select(SyncEnrollment.public_key).where(
+        SyncEnrollment.township_id == township_id, SyncEnrollment.status == "revoked"
+    )
+    streams = s.scalars(select(SyncDevice.device_id).where(SyncDevice.public_key.in_(revoked)))
+    return {str(stream).split(".")[0] for stream in streams}
+
+
 def _discard_held(s: Session, row: SyncEnrollment) -> list[str]:
     """A revoked key's packages awaiting its enrollment are never imported: drop them (the stored
     copies are removed after the commit). Packages it sent while enrolled stay held."""

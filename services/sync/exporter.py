@@ -154,8 +154,9 @@ def export_package(
     key = key or device_key()
     now = now or datetime.now(UTC).replace(tzinfo=None)
     with db.transaction(user) as s:
-        dev = state.device_id(s)  # created once, in its own small transaction
-        state.check_generation(s)  # a restored or copied file starts a new generation here
+        state.device_id(s)  # created once, in its own small transaction
+        state.check_generation(s)  # a restored or copied file starts a new generation here …
+        dev = state.device_id(s)  # … and a copy has a device id of its own from now on
     payload: dict[str, bytes | Path] = {}
     # Each table's lines go to a file of their own, next to the database (the same protection as the
     # data itself), and from there into the package in chunks: nothing holds every table at once.

@@ -51,7 +51,7 @@ from services import audit, collation, localtime, textclean
 from services.db import Database, allocate_seq
 from services.paths import data_dir
 from services.sync import anchor as sync_anchor
-from services.sync import enrollment, ownership, state
+from services.sync import enrollment, natural_keys, ownership, state
 from services.sync.crypto import load_county_key
 from services.sync.errors import PackageRejected, SyncError
 from services.sync.fileio import atomic_file, write_atomic
@@ -1058,7 +1058,6 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
     first = reserved - reserve + 1
     seq = first - 1
     device_seqs = array("q")
-    conn = s.connection()
     for name in plan.order:
         tp = plan.tables[name]
         table, id_at, seq_at = tp.table, tp.index("id"), tp.index("row_seq")
@@ -1073,6 +1072,7 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
             )
             if parents and ins:
                 ins = _topo(ins, id_at, parents)
+            theirs: list[Any] = []
             if ins:  # column-wise, in C: the device's numbers kept (NULL as 0), ours put in their place
                 theirs = list(map(itemgetter(seq_at), ins))
                 device_seqs.extend(theirs if None not in theirs else [v or 0 for v in theirs])
@@ -1082,9 +1082,22 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
                 seq += 1
                 row[seq_at] = seq
                 device_seqs.append(device_seq)
-            if ins:
-                insert_rows(conn, name, tp.columns, ins)
-                result.inserted[name] = result.inserted.get(name, 0) + len(ins)
+            if ins:  # a natural key held here by another row of the township: a conflict (natural_keys)
+                n, won, listed = natural_keys.insert_settling_clashes(
+                    s,
+                    insert_rows,
+                    opened,
+                    table,
+                    tp.columns,
+                    ins,
+                    theirs,
+                    origins.device,
+                    _already_listed,
+                    conflicts,
+                )
+                result.inserted[name] = result.inserted.get(name, 0) + n
+                result.unchanged += listed
+                upd += won
             if upd:
                 params = [
                     {"_pk": r[id_at]}
@@ -1240,16 +1253,16 @@ def _lost_on_township(s: Session, opened: OpenedPackage, plan: Plan, origins: _O
     """Rows this laptop sent before a restore that its re-base no longer has: listed, never dropped.
 
     The first package of a new generation holds every row of the database. A row here last written
-    by this same device in another generation — an ancestor *after* the fork point, or a sibling
-    (an earlier restore of the same backup) — that the re-base does not hold was lost on the township
-    (the restore went back past it); the county keeps it and lists it for a person, once.
+    by this same device (or a laptop whose key it replaced) in another generation — an ancestor *after*
+    the fork point, or a sibling (an earlier restore of the same backup) — that the re-base does not hold
+    was lost on the township (the restore went back past it); the county keeps it and lists it for a
+    person, once.
     """
     m = opened.manifest
     forks = {str(g): int(f) for g, f in m.lineage[1:]}
+    mine = {m.device_id} | enrollment.retired_devices(s, m.township_id)  # and the laptops it replaced
     blocks = [
-        (b[0], b[1])
-        for b in origins.blocks
-        if str(b[2]).split(".")[0] == m.device_id and str(b[2]) != m.stream
+        (b[0], b[1]) for b in origins.blocks if str(b[2]).split(".")[0] in mine and str(b[2]) != m.stream
     ]
     if not blocks:
         return []

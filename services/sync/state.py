@@ -199,6 +199,51 @@ def new_generation(session: Session, reason: str, fork: int | None = None) -> st
     return gen
 
 
+CARRIED = (COUNTY_X25519, COUNTY_ED25519, COUNTY_DB_ID)
+
+
+def identity(session: Session) -> dict[str, Any]:
+    """What a restore must not forget: this laptop's device id, the generations it has lived through
+    and the county it pinned. Read from the live database before a backup replaces its contents."""
+    return {
+        "device": get(session, DEVICE_ID),
+        "lineage": lineage(session),
+        "pins": {k: get(session, k) for k in CARRIED if get(session, k)},
+    }
+
+
+def after_restore(session: Session, before: dict[str, Any]) -> str | None:
+    """Start the restored database's new generation; returns it (None: this database never synced).
+
+    ``before`` is ``identity`` of the database the backup replaced. The restored file keeps this
+    laptop's device id even when the backup has another (a backup from before the first export has
+    none; another laptop's backup has that laptop's), so the rows this laptop sent stay its own. Every
+    generation the live database had lived through and the backup does not know is kept in the lineage
+    with fork point 0: nothing of it is in the restored file, so the county lists the rows it wrote
+    that the re-base no longer has, and treats none of its versions as seen (never a silent overwrite).
+    A county key pinned after the backup was made stays pinned.
+    """
+    for key, value in before.get("pins", {}).items():
+        if not get(session, key):
+            put(session, key, value)
+    mine, dev = str(before.get("device") or ""), device_id(session, create=False)
+    town = session.scalars(select(Township.id).where(Township.deleted.is_(False)).limit(2)).all()
+    foreign = bool(before.get("township")) and town != [before["township"]]
+    if foreign:
+        mine = ""  # another township's backup: not this laptop's history, and not its identity
+    if not mine and not dev:
+        return None
+    if dev != mine:  # not this laptop's history (or none): this laptop's identity, or a new one
+        put(session, DEVICE_ID, mine or uuid.uuid4().hex)
+    gen = new_generation(session, "restore")
+    chain = lineage(session)
+    seen = {str(g) for g, _fork in chain}
+    lived = [] if foreign else [[str(g), 0] for g, _fork in before.get("lineage", []) if str(g) not in seen]
+    if lived:
+        put(session, LINEAGE, json.dumps([*chain, *lived][:64]))  # the manifest allows 64
+    return gen
+
+
 def check_generation(session: Session) -> str | None:
     """The per-open check: a new generation if this file is a copy or its counter went back.
 
