@@ -332,6 +332,10 @@ def _items_message(items: dict[str, int]) -> str:
         parts.append("县里下发了手册包更新，确认后运行 `handbook install-update --yes` 安装。")
     if items.get("applied"):
         parts.append(f"已按县里的决定更新 {items['applied']} 条冲突记录。")
+    if items.get("restored"):
+        parts.append(
+            f"已补回 {items['restored']} 条本机缺少、县里仍保留的记录（多为恢复备份前送达县里的记录）。"
+        )
     if items.get("skipped"):
         parts.append(
             f"{items['skipped']} 条县里的冲突决定未采用（本机之后又修改过或没有该记录），下次同步时县里会再次核对。"

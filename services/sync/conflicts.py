@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -210,4 +211,96 @@ def _queue_decision(s: Session, c: SyncConflict, view: ConflictView, picked: dic
             "choices": picked,
             "status": c.status,
         },
+    )
+
+
+def send_back_lost(s: Session, township_code: str, lost: list[SyncConflict]) -> None:
+    """County side, inside the import's transaction: queue the county's full version of each row a
+    re-based township no longer has (``lost``: the conflicts the receiver just listed for them).
+
+    The township's next ``sync ack`` inserts each row it lacks (audited ``county_record_restored``),
+    so a restore of an older backup never silently drops a record the county already had; the
+    conflict stays open for a person, whose decision travels the same way.
+    """
+    from services.county import outbox
+
+    s.flush()  # the conflicts' ids
+    for c in lost:
+        outbox.record_decision(
+            s,
+            township_code,
+            {
+                "conflict_id": c.id,
+                "table": c.table_name,
+                "row_id": c.row_id,
+                "values": json.loads(c.winner_json),
+                "base_updated_at": None,
+                "choices": {},
+                "status": "restore",
+            },
+        )
+
+
+def duplicate_people(s: Session, township_id: str, seq_from: int, seq_to: int) -> str:
+    """County side, after a package wrote change numbers ``seq_from``–``seq_to``: live members of
+    the township that now share an ID number (身份证号) with another live member, at least one of
+    them written by this package — typically the same person entered again on a restored or new
+    laptop. Returns a sentence naming each number and its members ("" when none) and audits
+    ``sync_duplicate_id_number``; nothing is merged or dropped (a person decides which record stays).
+    An ID number identifies one person (GB 11643), so one person's two live records would be counted
+    twice in every table.
+    """
+    from sqlalchemy import func
+
+    from models import Member
+    from services import audit
+
+    if seq_to < seq_from or seq_to <= 0:
+        return ""
+    twice_here = list(
+        s.scalars(  # one grouped read over the township's (id_number) index
+            select(Member.id_number)
+            .where(
+                Member.township_id == township_id,
+                Member.deleted.is_(False),
+                func.length(Member.id_number) > 0,
+            )
+            .group_by(Member.id_number)
+            .having(func.count() > 1)
+        )
+    )
+    groups: dict[str, list[tuple[str, str]]] = {}
+    touched: set[str] = set()
+    for at in range(0, len(twice_here), 500):
+        for mid, name, number, seq in s.execute(
+            select(Member.id, Member.name, Member.id_number, Member.row_seq)
+            .where(
+                Member.township_id == township_id,
+                Member.deleted.is_(False),
+                Member.id_number.in_(twice_here[at : at + 500]),
+            )
+            .order_by(Member.id_number, Member.name, Member.id)
+        ):
+            groups.setdefault(number, []).append((mid, name))
+            if seq_from <= seq <= seq_to:
+                touched.add(number)
+    twice = {n: people for n, people in groups.items() if n in touched}
+    if not twice:
+        return ""
+    for number, people in twice.items():
+        audit.record_event(
+            s,
+            "sync_duplicate_id_number",
+            {"id_number": number, "members": [mid for mid, _name in people]},
+            table="member",
+            row_id=people[0][0],
+        )
+    shown = "；".join(
+        f"身份证号 {n}：" + "、".join(f"{name}（{mid[:8]}）" for mid, name in people)
+        for n, people in list(twice.items())[:10]
+    )
+    more = f"等 {len(twice)} 组" if len(twice) > 10 else ""
+    return (
+        f"注意：乡镇有 {len(twice)} 个身份证号同时属于两条以上在册记录（{shown}{more}），"
+        "像是同一人被重复登记（如恢复备份后重新录入）。请与乡镇核对，在乡镇电脑上删除多余的记录后再同步。"
     )

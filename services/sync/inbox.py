@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from models import CountyItem, utcnow
@@ -28,7 +28,7 @@ from services.errors import NotFound
 from services.paths import data_dir
 from services.rowviews import view_json, view_of
 from services.sync.errors import AckInvalid, SyncError
-from services.sync.tables import comparable, decode_row, encode_row, table_by_name
+from services.sync.tables import LOCAL_COLUMNS, comparable, decode_row, encode_row, table_by_name
 
 KINDS = ("notice", "pack", "decision")
 STATUS_LABELS = {
@@ -124,7 +124,7 @@ def validate_items(items: Any, ack_name: str) -> list[dict[str, Any]]:
 def receive_items(s: Session, items: list[dict[str, Any]], ack_name: str) -> dict[str, int]:
     """Store the items not seen before; apply conflict decisions at once. Inside ``apply_ack``'s
     transaction. Returns counts ``{"notice": n, "pack": n, "decision": n, "applied": n, "skipped": n}``."""
-    counts = {"notice": 0, "pack": 0, "decision": 0, "applied": 0, "skipped": 0}
+    counts = {"notice": 0, "pack": 0, "decision": 0, "applied": 0, "restored": 0, "skipped": 0}
     for item in items:
         if s.get(CountyItem, item["id"]) is not None:
             continue
@@ -141,7 +141,10 @@ def receive_items(s: Session, items: list[dict[str, Any]], ack_name: str) -> dic
         counts[item["kind"]] += 1
         if item["kind"] == "decision":
             row.status, row.note = _apply_decision(s, item["payload"])
-            counts["applied" if row.status == "applied" else "skipped"] += 1
+            if row.note.startswith(RESTORED_NOTE):
+                counts["restored"] += 1
+            else:
+                counts["applied" if row.status == "applied" else "skipped"] += 1
     s.flush()
     return counts
 
@@ -153,7 +156,7 @@ def _apply_decision(s: Session, p: dict[str, Any]) -> tuple[str, str]:
         return "skipped", f"本机不认识数据表 {p['table']}，请升级软件。"
     row = s.execute(select(table).where(table.c.id == p.get("row_id"))).mappings().first()
     if row is None:
-        return "skipped", "本机没有这条记录（可能已恢复过备份），县里保留的版本不受影响。"
+        return _restore_missing(s, table, p)
     current = comparable(encode_row(table, row))
     wanted = dict(p["values"])
     if current == wanted:
@@ -173,6 +176,51 @@ def _apply_decision(s: Session, p: dict[str, Any]) -> tuple[str, str]:
         row_id=str(p["row_id"]),
     )
     return "applied", f"已按县里的决定更新（冲突 #{p.get('conflict_id')}）。"
+
+
+RESTORED_NOTE = "已补回本机缺少的记录"
+
+
+def _restore_missing(s: Session, table: Any, p: dict[str, Any]) -> tuple[str, str]:
+    """The county kept a row this township does not have (lost in a restore of a backup, or never
+    received here): insert the county's full version, audited, so both sides hold the same row.
+
+    A decision that deletes the row needs nothing here. Refused (``skipped``, with the reason in the
+    note) when the row names another township or a parent record this database does not have; the
+    clerk sees the note in the ``sync ack`` message and ``sync status``.
+    """
+    wanted = dict(p["values"])
+    if wanted.get("deleted") is True:
+        return "applied", "本机没有这条记录，县里的决定是删除它，无需更改。"
+    if set(wanted) != {c.name for c in table.columns} - LOCAL_COLUMNS or wanted.get("id") != p.get("row_id"):
+        return "skipped", "本机没有这条记录，县里发来的版本不完整，未能补回；请联系县里核对。"
+    from models import Township
+
+    towns = set(s.scalars(select(Township.id)))
+    owner = wanted.get("township_id", wanted.get("id") if table.name == "township" else None)
+    if owner is not None and owner not in towns:
+        return "skipped", "县里发来的记录不属于本乡镇，未采用。"
+    values = decode_row(table, wanted)
+    for fk in table.foreign_keys:
+        ref = values.get(fk.parent.name)
+        if ref is None or ref == values.get("id"):
+            continue
+        there = s.execute(select(fk.column).where(fk.column == ref)).first()
+        if there is None:
+            return "skipped", (
+                f"本机没有这条记录，也没有它所属的 {fk.column.table.name} 记录 {ref}，未能补回；"
+                "请先导入县里补回上级记录的回执，或联系县里核对。"
+            )
+    values["row_seq"] = allocate_seq(s, 1)  # sent on in the next package: the county finds it identical
+    s.execute(insert(table).values(**values))
+    audit.record_event(
+        s,
+        "county_record_restored",
+        {"conflict": p.get("conflict_id"), "status": p.get("status")},
+        table=table.name,
+        row_id=str(p["row_id"]),
+    )
+    return "applied", f"{RESTORED_NOTE}：县里保留的版本已写回本机（冲突 #{p.get('conflict_id')}）。"
 
 
 # --- notices -----------------------------------------------------------------------------------

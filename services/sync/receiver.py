@@ -50,6 +50,7 @@ from services.db import Database, allocate_seq
 from services.paths import data_dir
 from services.sync import anchor as sync_anchor
 from services.sync import enrollment, ownership, state
+from services.sync.conflicts import duplicate_people, send_back_lost
 from services.sync.crypto import load_county_key
 from services.sync.errors import PackageRejected, SyncError
 from services.sync.fileio import atomic_file, write_atomic
@@ -990,6 +991,8 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
     lost = _lost_on_township(s, opened, plan, origins) if m.seq_from == 1 and len(m.lineage) > 1 else []
     conflicts.extend(lost)
     s.add_all(conflicts)
+    if lost:  # the county's version goes back to the township with the next acknowledgement
+        send_back_lost(s, m.township_code, lost)
     result.conflicts = len(conflicts)
     result.attachments = len(opened.blobs)
     parts = [f"新增 {sum(result.inserted.values())} 条", f"更新 {sum(result.updated.values())} 条"]
@@ -1005,6 +1008,7 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
         result.message += (
             f"乡镇恢复备份后已没有 {len(lost)} 条此前送达县里的记录，县里仍保留，已列入“同步冲突”请逐条确认。"
         )
+    result.message += duplicate_people(s, m.township_id, first, seq) if seq else ""
     return result, first, seq, device_seqs.tolist()
 
 

@@ -1,0 +1,155 @@
+"""What a township gets back after a restore, copies of a database file, and the acknowledgement
+folder's messages: a record the county already had is never silently missing on the township."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from models import AuditEntry, Branch, Member, Township
+from services import backup
+from services.db import Database
+from services.sync.ack import apply_ack, write_ack
+from services.sync.conflicts import list_conflicts, resolve
+from services.sync.receiver import import_package
+from services.sync.status import sync_status
+from tests.conftest import Builder
+from tests.sync.conftest import Town
+
+
+def _builder(town: Town, seq: int) -> tuple[Builder, str]:
+    b = Builder(town.db)
+    with town.db.reader() as s:
+        b.township_id = s.scalars(select(Township.id)).one()
+        branch = s.scalars(select(Branch.id).order_by(Branch.id)).first()
+    b._seq = seq
+    assert branch is not None
+    return b, branch
+
+
+def add_member(town: Town, name: str, seq: int, *, id_number: str = "") -> str:
+    b, branch = _builder(town, seq)
+    member_id = b.member(branch, name, birth=date(1979, 3, 3)).id
+    if id_number:
+        with town.db.transaction("clerk") as s:
+            m = s.get(Member, member_id)
+            assert m is not None
+            m.id_number = id_number
+    return member_id
+
+
+def id_number_of(db: Database, member_id: str) -> str:
+    with db.reader() as s:
+        m = s.get(Member, member_id)
+        assert m is not None
+        return m.id_number
+
+
+def sync_round(town: Town, county: Database, usb: Path) -> None:
+    result = import_package(county, town.export(usb).path)
+    apply_ack(town.db, write_ack(county, result.device_id, usb).path)
+
+
+def events(db: Database, name: str) -> list[AuditEntry]:
+    """The audit log's entries for one named event."""
+    with db.reader() as s:
+        return [
+            e for e in s.scalars(select(AuditEntry)) if json.loads(e.changes).get("event") == [None, name]
+        ]
+
+
+def live(db: Database, member_id: str) -> bool:
+    with db.reader() as s:
+        m = s.get(Member, member_id)
+        return m is not None and not m.deleted
+
+
+def _restored_township(make_town, county: Database, usb: Path, tmp_path: Path) -> tuple[Town, str]:
+    """A township that sent 孙八 to the county, then restored a backup from before 孙八."""
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    saved = backup.backup_to(t.db, tmp_path / "before.sqlite")
+    lost = add_member(t, "孙八", 9001)
+    sync_round(t, county, usb)
+    backup.restore(t.db, saved)
+    assert not live(t.db, lost)
+    return t, lost
+
+
+def test_a_record_the_restored_township_lost_comes_back_with_the_next_acknowledgement(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t, lost = _restored_township(make_town, county, usb, tmp_path)
+    add_member(t, "吴九", 9101)
+    result = import_package(county, t.export(usb).path)
+    assert "恢复备份后已没有 1 条" in result.message
+    applied = apply_ack(t.db, write_ack(county, result.device_id, usb).path)
+    assert live(t.db, lost), applied.message
+    assert "已补回 1 条本机缺少、县里仍保留的记录" in applied.message
+    assert "未采用" not in applied.message
+    assert [e.row_id for e in events(t.db, "county_record_restored")] == [lost]
+    # the restored record counts as a change to send: the status never shows 0 with it missing
+    assert sum(sync_status(t.db)["pending"].values()) >= 1
+    # the next round brings nothing new to the county and no new conflict
+    before = len(list_conflicts_all(county))
+    again = import_package(county, t.export(usb).path)
+    assert again.conflicts == 0 and len(list_conflicts_all(county)) == before
+
+
+def list_conflicts_all(county: Database) -> list[object]:
+    with county.reader() as s:
+        return list(list_conflicts(s, include_resolved=True))
+
+
+def test_keeping_the_county_version_of_a_record_the_township_lacks_writes_it_there(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t, lost = _restored_township(make_town, county, usb, tmp_path)
+    add_member(t, "吴九", 9101)
+    result = import_package(county, t.export(usb).path)
+    with county.reader() as s:
+        [gone] = [c for c in list_conflicts(s) if c.row_id == lost]
+    resolve(county, gone.id, "current", user="county-admin")
+    applied = apply_ack(t.db, write_ack(county, result.device_id, usb).path)
+    assert live(t.db, lost)
+    assert "未采用" not in applied.message
+    with t.db.reader() as s:
+        m = s.get(Member, lost)
+        assert m is not None and m.name == "孙八"
+
+
+def test_choosing_to_drop_a_record_the_township_lacks_does_not_bring_it_back(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t, lost = _restored_township(make_town, county, usb, tmp_path)
+    result = import_package(county, t.export(usb).path)
+    with county.reader() as s:
+        [gone] = [c for c in list_conflicts(s) if c.row_id == lost]
+    resolve(county, gone.id, "other", user="county-admin")  # the township's version: deleted
+    apply_ack(t.db, write_ack(county, result.device_id, usb).path)
+    assert not live(t.db, lost) and not live(county, lost)
+
+
+def test_two_people_of_one_township_with_one_id_number_are_named_at_the_county(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t, lost = _restored_township(make_town, county, usb, tmp_path)
+    number = id_number_of(county, lost)
+    again = add_member(t, "吴九", 9101, id_number=number)  # the same person typed again
+    result = import_package(county, t.export(usb).path)
+    assert result.status == "imported"
+    assert f"身份证号 {number}" in result.message and "孙八" in result.message and "吴九" in result.message
+    assert live(county, again) and live(county, lost)
+    assert len(events(county, "sync_duplicate_id_number")) == 1
+
+
+def test_distinct_id_numbers_after_a_restore_give_no_duplicate_warning(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t, _lost = _restored_township(make_town, county, usb, tmp_path)
+    add_member(t, "吴九", 9101)
+    result = import_package(county, t.export(usb).path)
+    assert "身份证号" not in result.message
