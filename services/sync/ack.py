@@ -300,6 +300,7 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         if acked != previous:
             state.put(s, state.ACKED_SEQ, str(acked))
         sync_anchor.remember_ack(s, p.get("audit_anchor"))  # i20: checked by `audit verify`
+        state.acknowledged(s)
         # The return channel (#17): signed by the county key pinned above, stored once each.
         items = inbox.receive_items(
             s, inbox.validate_items(p.get("county_items"), ack.file_name), ack.file_name
@@ -338,7 +339,8 @@ def _items_message(items: dict[str, int]) -> str:
         )
     if items.get("skipped"):
         parts.append(
-            f"{items['skipped']} 条县里的冲突决定未采用（本机之后又修改过或没有该记录），下次同步时县里会再次核对。"
+            f"{items['skipped']} 条县里的冲突决定未采用（本机之后又修改过该记录，或缺少它所属的上级记录；"
+            "`sync status` 列出原因），下次同步时县里会再次核对。"
         )
     return "".join(parts)
 

@@ -304,3 +304,25 @@ def duplicate_people(s: Session, township_id: str, seq_from: int, seq_to: int) -
         f"注意：乡镇有 {len(twice)} 个身份证号同时属于两条以上在册记录（{shown}{more}），"
         "像是同一人被重复登记（如恢复备份后重新录入）。请与乡镇核对，在乡镇电脑上删除多余的记录后再同步。"
     )
+
+
+def superseded_by_another_copy(
+    lineage: list[list[Any]], device_id: str, dev_seq: int, county_version: tuple[str, str, int] | None
+) -> bool:
+    """True when an incoming row is an older version of the very history the county's version
+    continues, kept on by *another* database: nothing to decide, the county's row stays.
+
+    ``lineage``: the package's ``[[generation, fork_seq or None], …]`` (newest first);
+    ``device_id``: the sending device; ``dev_seq``: the row's change number on it;
+    ``county_version``: (device id, generation, change number) of the county's row
+    (``receiver._Origins.version``). The case is a copied database file re-basing: its full package
+    repeats rows it never changed since the copy (numbers up to the fork) while the original laptop
+    went on editing them in the same generation. Not so for the same device (a restore that lost its
+    later edits: a conflict, and the county's version goes back to the township).
+    """
+    if county_version is None or not county_version[1] or county_version[0] == device_id:
+        return False
+    for gen, fork in reversed(lineage):  # the oldest generation whose fork point covers the number
+        if fork is None or dev_seq <= int(fork):
+            return str(gen) == county_version[1] and fork is not None and dev_seq < county_version[2]
+    return False

@@ -49,8 +49,8 @@ from services import audit, collation, localtime, textclean
 from services.db import Database, allocate_seq
 from services.paths import data_dir
 from services.sync import anchor as sync_anchor
-from services.sync import enrollment, ownership, state
-from services.sync.conflicts import duplicate_people, send_back_lost
+from services.sync import copies, enrollment, ownership, state
+from services.sync.conflicts import duplicate_people, send_back_lost, superseded_by_another_copy
 from services.sync.crypto import load_county_key
 from services.sync.errors import PackageRejected, SyncError
 from services.sync.fileio import atomic_file, write_atomic
@@ -212,6 +212,8 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
             result, first, last, seqs = _execute(s, opened, plan)
             if warning := sync_anchor.check_received(s, m.stream, m.audit_anchor):  # per change stream
                 result.message = f"{result.message}\n警告：{warning}".strip()
+            if device is None and (copied := copies.second_database(s, opened)):
+                result.message = f"{result.message}\n注意：{copied}"
             _record(s, opened, device, result, (first, last), seqs)
             audit.record_bulk(
                 s,
@@ -1051,6 +1053,11 @@ def _classify(
             continue
         if m.generation and _known(m.lineage, origins.version(int(old["row_seq"]))):
             upd.append((row, dev_seq))  # written after a version this database had seen
+            continue
+        if m.generation and superseded_by_another_copy(
+            m.lineage, m.device_id, dev_seq, origins.version(int(old["row_seq"]))
+        ):
+            result.unchanged += 1  # an older version the original laptop has since changed
             continue
         if _already_listed(s, name, row[id_at], ours):
             result.unchanged += 1  # a re-sent version a conflict already holds (decided or open)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from models import DbMeta, Township
+from models import DbMeta, Township, utcnow
 from services import audit
 from services.paths import data_dir
 from services.sync.errors import SyncError
@@ -85,6 +85,7 @@ LINEAGE = "sync.lineage"  # JSON [[generation, fork_seq|null], …], newest firs
 FILE_ID = "sync.file_id"  # identity of the SQLite file the generation belongs to
 COUNTY_DB_ID = "sync.county_db_id"  # the county database whose acknowledgements this township accepts
 MARKS_FILE = "generations.json"
+COPY_NOTE = "sync.copy_note"  # {"at": UTC ISO, "previous_device": id}: this file was found to be a copy
 
 
 def generation(session: Session) -> str:
@@ -158,7 +159,13 @@ def new_generation(session: Session, reason: str, fork: int | None = None) -> st
     gen = uuid.uuid4().hex
     if reason == "copy" and old:
         # A copy is another laptop (the original may go on working): its own device id as well.
+        previous_device = device_id(session, create=False)
         put(session, DEVICE_ID, uuid.uuid4().hex)
+        put_json(
+            session,
+            COPY_NOTE,
+            {"at": utcnow().isoformat(timespec="seconds"), "previous_device": previous_device},
+        )
     put(session, GENERATION, gen)
     put(session, LINEAGE, json.dumps([[gen, None], *chain[:50]]))
     put(session, FILE_ID, file_identity(session))
@@ -228,3 +235,37 @@ def check_on_open(db: Any) -> str | None:
             return check_generation(s)
     except (SQLAlchemyError, OSError):
         return None
+
+
+def copy_warning(session: Session) -> str:
+    """The warning for a database file found to be a copy of another (``""`` when it is not, or
+    once the county has acknowledged a package of this copy and so has seen both databases).
+
+    Shown by ``sync status``, the status bar and on opening: the copy and the original each keep
+    only what is typed into them, so two clerks working on them drift apart silently.
+    """
+    note = get_json(session, COPY_NOTE)
+    if not note:
+        return ""
+    from services import localtime
+
+    when = localtime.show_iso(str(note.get("at", "")))
+    return (
+        f"本库是另一个数据库文件的副本（{when} 发现，原设备 {str(note.get('previous_device', ''))[:8]}），"
+        f"已作为新设备 {device_id(session, create=False)[:8]} 同步。原来的文件若仍在使用，两边各自录入的记录"
+        "不会互相出现：请只在一个文件上继续录入；两边都已录入的，都导出同步包交给县里，由县里核对。"
+    )
+
+
+def warnings(session: Session) -> list[str]:
+    """What ``sync status`` and the sync screen put first: a copied database file (``copy_warning``)."""
+    return [w for w in (copy_warning(session),) if w]
+
+
+def acknowledged(session: Session) -> None:
+    """An acknowledgement of this database's current generation was applied: the county has seen
+    this copy as its own device, so the copy warning is dropped (it stays in the audit log)."""
+    row = session.get(DbMeta, COPY_NOTE)
+    if row is not None:
+        session.delete(row)
+        session.flush()

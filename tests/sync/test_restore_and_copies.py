@@ -4,9 +4,11 @@ folder's messages: a record the county already had is never silently missing on 
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from models import AuditEntry, Branch, Member, Township
@@ -17,7 +19,7 @@ from services.sync.conflicts import list_conflicts, resolve
 from services.sync.receiver import import_package
 from services.sync.status import sync_status
 from tests.conftest import Builder
-from tests.sync.conftest import Town
+from tests.sync.conftest import Town, touch_member
 
 
 def _builder(town: Town, seq: int) -> tuple[Builder, str]:
@@ -153,3 +155,138 @@ def test_distinct_id_numbers_after_a_restore_give_no_duplicate_warning(
     add_member(t, "吴九", 9101)
     result = import_package(county, t.export(usb).path)
     assert "身份证号" not in result.message
+
+
+# --- copies of a database file ------------------------------------------------------------------
+
+
+def _copy_of(t: Town, tmp_path: Path) -> Town:
+    """The township's database file copied to another folder and opened there (same laptop key)."""
+    from services.db import open_database
+    from services.sync import state
+
+    t.db.close()
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    shutil.copyfile(t.folder / "ledger.sqlite", folder / "ledger.sqlite")
+    t.db = open_database(t.folder / "ledger.sqlite")
+    copy = Town(code=t.code, db=open_database(folder / "ledger.sqlite"), key=t.key, folder=folder)
+    assert state.check_on_open(copy.db) == "copy"
+    return copy
+
+
+def _two_members(t: Town) -> tuple[str, str]:
+    with t.db.reader() as s:
+        a, b = s.scalars(select(Member.id).where(Member.deleted.is_(False)).order_by(Member.id).limit(2))
+    return a, b
+
+
+@pytest.mark.parametrize("original_first", [True, False])
+def test_a_copy_resending_a_record_it_never_changed_is_no_conflict(
+    make_town, county: Database, usb: Path, tmp_path: Path, original_first: bool
+) -> None:
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    copy = _copy_of(t, tmp_path)
+    try:
+        a, b = _two_members(t)
+        touch_member(t.db, a, phone="13900000001")  # edited on the original laptop only
+        touch_member(copy.db, b, phone="13900000002")  # edited on the copy only
+        packages = [t.export(usb).path, copy.export(usb).path]
+        results = [import_package(county, p) for p in (packages if original_first else packages[::-1])]
+        assert [r.conflicts for r in results] == [0, 0], [r.message for r in results]
+        assert all("两处都被修改过" not in r.message for r in results)
+        with county.reader() as s:
+            assert s.get(Member, a).phone == "13900000001"  # type: ignore[union-attr]
+            assert s.get(Member, b).phone == "13900000002"  # type: ignore[union-attr]
+            assert list_conflicts(s) == []
+    finally:
+        copy.db.close()
+
+
+def test_a_copy_and_the_original_changing_the_same_record_is_still_a_conflict(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    copy = _copy_of(t, tmp_path)
+    try:
+        a, _b = _two_members(t)
+        touch_member(t.db, a, phone="13900000001")
+        touch_member(copy.db, a, phone="13900000003")
+        import_package(county, t.export(usb).path)
+        result = import_package(county, copy.export(usb).path)
+        assert result.conflicts == 1
+        with county.reader() as s:
+            [c] = list_conflicts(s)
+        assert c.row_id == a and {"13900000001", "13900000003"} == {c.winner["phone"], c.loser["phone"]}
+    finally:
+        copy.db.close()
+
+
+def test_a_copied_database_file_is_named_on_opening_and_in_sync_status(
+    make_town, usb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import main
+
+    t = make_town("T01")
+    t.export(usb)  # the file has synced: it has a device id and a generation
+    t.db.close()
+    copy = tmp_path / "copied.sqlite"
+    shutil.copyfile(t.folder / "ledger.sqlite", copy)
+
+    code = main.main(["--db", str(copy), "sync", "status"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "注意：本库是另一个数据库文件的副本" in err  # said once, on the opening that found it
+    assert "注意：本库是另一个数据库文件的副本" in out and "只在一个文件上继续录入" in out
+    code = main.main(["--db", str(copy), "sync", "status", "--json"])
+    out, err = capsys.readouterr()
+    assert (
+        code == 0 and err == "" and json.loads(out)["warnings"][0].startswith("本库是另一个数据库文件的副本")
+    )
+
+    code = main.main(["--db", str(t.folder / "ledger.sqlite"), "sync", "status"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "副本" not in out + err  # the original is not a copy
+
+
+def test_the_county_names_two_database_files_sending_for_one_laptop(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    from services.sync import state
+    from services.sync.status import last_ack_text
+
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    copy = _copy_of(t, tmp_path)
+    try:
+        assert "复制来的数据库文件" in last_ack_text(copy.db)
+        add_member(t, "原文件登记", 9201)
+        add_member(copy, "副本登记", 9301)
+        first = import_package(county, t.export(usb).path)
+        assert "同一个数据库文件" not in first.message
+        result = import_package(county, copy.export(usb).path)
+        assert result.status == "imported"
+        with t.db.reader() as s:
+            original = state.device_id(s)
+        assert "出自同一个数据库文件" in result.message and original[:8] in result.message
+        assert len(events(county, "sync_second_database")) == 1
+        # once the county has acknowledged the copy as its own device, the copy stops warning
+        apply_ack(copy.db, write_ack(county, result.device_id, usb).path)
+        assert sync_status(copy.db)["warnings"] == []
+        assert "复制" not in last_ack_text(copy.db)
+    finally:
+        copy.db.close()
+
+
+def test_a_restore_or_another_township_is_not_called_a_copy(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t, _lost = _restored_township(make_town, county, usb, tmp_path)
+    result = import_package(county, t.export(usb).path)
+    other = make_town("T02", seed=2).enroll(county)
+    second = import_package(county, other.export(usb).path)
+    assert "同一个数据库文件" not in result.message + second.message
+    assert events(county, "sync_second_database") == []
+    assert sync_status(t.db)["warnings"] == []
