@@ -269,3 +269,24 @@ def acknowledged(session: Session) -> None:
     if row is not None:
         session.delete(row)
         session.flush()
+
+
+def after_restore(session: Session) -> str:
+    """What happens next for sync after a backup was restored into this database (Chinese, "" when
+    the database has never synced): on a county database the packages received after the backup
+    are gone — each township's next package fills the gap, and ``county acks FOLDER`` tells the
+    townships now; on a township the next export sends everything in a new generation."""
+    from services.county import mode
+
+    if mode.is_county(session):
+        return (
+            "这是县级汇总库：备份之后收到的同步包已不在库中。各乡镇下次送来的同步包会补上缺少的部分"
+            "（有缺口的包先暂存，回执会请乡镇从缺少的号起重新发送）；也可以现在运行 `county acks 文件夹` "
+            "为每个乡镇写出回执，交给乡镇用 `sync ack` 导入，乡镇下次导出就会补齐。"
+        )
+    if device_id(session, create=False):
+        return (
+            "同步：本库已开始新的同步世代，下次导出会包含全部数据，交给县里即可；"
+            "恢复前已送达县里、本库现在没有的记录，县里会随回执送回。"
+        )
+    return ""

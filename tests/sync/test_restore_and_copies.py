@@ -290,3 +290,48 @@ def test_a_restore_or_another_township_is_not_called_a_copy(
     assert "同一个数据库文件" not in result.message + second.message
     assert events(county, "sync_second_database") == []
     assert sync_status(t.db)["warnings"] == []
+
+
+# --- restore messages ---------------------------------------------------------------------------
+
+
+def test_restoring_into_a_new_database_file_does_not_claim_to_have_kept_an_earlier_one(
+    make_town, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import main
+
+    t = make_town("T01")
+    saved = backup.backup_to(t.db, tmp_path / "t01.sqlite")
+    fresh = tmp_path / "new-laptop" / "ledger.sqlite"
+    fresh.parent.mkdir()
+    code = main.main(["--db", str(fresh), "restore", str(saved)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "已备份到" not in out and "恢复前这里还没有数据" in out
+    assert not list((fresh.parent / "backups").glob("*before-restore*"))
+
+    code = main.main(["--db", str(fresh), "restore", str(saved)])  # now there is data to keep
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "恢复前的数据库已备份到" in out
+
+
+def test_restoring_a_county_database_says_the_townships_next_packages_fill_the_gap(
+    make_town, county_sqlite: Database, usb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import main
+    from services.county import mode
+    from services.sync import keys
+
+    mode.init_county(county_sqlite, key_file=tmp_path / "county-key.json", user="county-admin")
+    saved = backup.backup_to(county_sqlite, tmp_path / "county-backup.sqlite")
+    t = make_town("T01")
+    keys.county_set(t.db, tmp_path / "county-key.json", user="clerk")
+    import_package(county_sqlite, t.enroll(county_sqlite).export(usb).path)
+    path = Path(str(county_sqlite.engine.url.database))
+    county_sqlite.close()
+    code = main.main(["--db", str(path), "restore", str(saved)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "恢复前的数据库已备份到" in out
+    assert "县级汇总库" in out and "下次送来的同步包会补上缺少的部分" in out and "county acks" in out
