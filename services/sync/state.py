@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -224,9 +225,14 @@ def check_on_open(db: Any) -> str | None:
 
     Takes a ``services.db.Database``; returns the reason a new generation began, or None. A file that
     cannot be written (read-only) is left alone: the export repeats the check before anything leaves.
+    First removes what a killed export left behind (``fileio.clean_stale_exports``).
     """
     from sqlalchemy.exc import SQLAlchemyError
 
+    from services.sync.fileio import clean_stale_exports
+
+    with contextlib.suppress(OSError):  # plain rows a killed export left behind: gone at the next start
+        clean_stale_exports(Path(db.path).parent if getattr(db, "path", None) else None)
     try:
         with db.reader() as s:
             if not get(s, DEVICE_ID):
