@@ -335,3 +335,31 @@ def test_restoring_a_county_database_says_the_townships_next_packages_fill_the_g
     assert code == 0, err
     assert "恢复前的数据库已备份到" in out
     assert "县级汇总库" in out and "下次送来的同步包会补上缺少的部分" in out and "county acks" in out
+
+
+def test_the_sync_screen_of_a_copied_database_file_says_it_is_a_copy(
+    qapp, qtbot, make_town, usb: Path, tmp_path: Path
+) -> None:
+    from gui.app import create_app
+    from gui.sync.dialog import SyncDialog
+    from services.db import open_database
+    from services.sync import state
+
+    create_app()
+    t = make_town("T01")
+    t.export(usb)
+    t.db.close()
+    copied = tmp_path / "copied.sqlite"
+    shutil.copyfile(t.folder / "ledger.sqlite", copied)
+    db = open_database(copied)
+    try:
+        assert state.check_on_open(db) == "copy"
+        dialog = SyncDialog(db)
+        qtbot.addWidget(dialog)
+        assert "注意：本库是另一个数据库文件的副本" in dialog.status_label.text()
+        t.db = open_database(t.folder / "ledger.sqlite")
+        original = SyncDialog(t.db)
+        qtbot.addWidget(original)
+        assert "副本" not in original.status_label.text()
+    finally:
+        db.close()
