@@ -28,7 +28,14 @@ from services.errors import NotFound
 from services.paths import data_dir
 from services.rowviews import view_json, view_of
 from services.sync.errors import AckInvalid, SyncError
-from services.sync.tables import LOCAL_COLUMNS, comparable, decode_row, encode_row, table_by_name
+from services.sync.tables import (
+    LOCAL_COLUMNS,
+    comparable,
+    decode_row,
+    encode_row,
+    synced_tables,
+    table_by_name,
+)
 
 KINDS = ("notice", "pack", "decision")
 STATUS_LABELS = {
@@ -123,8 +130,14 @@ def validate_items(items: Any, ack_name: str) -> list[dict[str, Any]]:
 
 def receive_items(s: Session, items: list[dict[str, Any]], ack_name: str) -> dict[str, int]:
     """Store the items not seen before; apply conflict decisions at once. Inside ``apply_ack``'s
-    transaction. Returns counts ``{"notice": n, "pack": n, "decision": n, "applied": n, "skipped": n}``."""
+    transaction. Returns counts ``{"notice": n, "pack": n, "decision": n, "applied": n,
+    "restored": n, "skipped": n}`` (``restored``: rows this township lacked, inserted; a decision the
+    row already agrees with counts in none of the last three).
+
+    Decisions run parents first (the synced tables' foreign-key order); one that waits for a parent
+    record the same acknowledgement restores is tried again after the others."""
     counts = {"notice": 0, "pack": 0, "decision": 0, "applied": 0, "restored": 0, "skipped": 0}
+    decisions: list[tuple[CountyItem, dict[str, Any]]] = []
     for item in items:
         if s.get(CountyItem, item["id"]) is not None:
             continue
@@ -140,13 +153,29 @@ def receive_items(s: Session, items: list[dict[str, Any]], ack_name: str) -> dic
         s.add(row)
         counts[item["kind"]] += 1
         if item["kind"] == "decision":
-            row.status, row.note = _apply_decision(s, item["payload"])
-            if row.note.startswith(RESTORED_NOTE):
+            decisions.append((row, item["payload"]))
+    rank = {t.name: i for i, t in enumerate(synced_tables())}
+    decisions.sort(key=lambda d: rank.get(str(d[1].get("table")), len(rank)))
+    while decisions:
+        waiting = []
+        for row, payload in decisions:
+            row.status, row.note = _apply_decision(s, payload)
+            if row.note.startswith(NO_PARENT):
+                waiting.append((row, payload))
+            elif row.note.startswith(RESTORED_NOTE):
                 counts["restored"] += 1
-            else:
+            elif row.note != AGREES:
                 counts["applied" if row.status == "applied" else "skipped"] += 1
+        if len(waiting) == len(decisions):
+            counts["skipped"] += len(waiting)
+            break
+        decisions = waiting
     s.flush()
     return counts
+
+
+AGREES = "本机的记录与县里的决定一致。"
+NO_PARENT = "本机没有这条记录，也没有它所属的"
 
 
 def _apply_decision(s: Session, p: dict[str, Any]) -> tuple[str, str]:
@@ -160,7 +189,7 @@ def _apply_decision(s: Session, p: dict[str, Any]) -> tuple[str, str]:
     current = comparable(encode_row(table, row))
     wanted = dict(p["values"])
     if current == wanted:
-        return "applied", "本机的记录与县里的决定一致。"
+        return "applied", AGREES
     if current.get("updated_at") != p.get("base_updated_at"):
         return "skipped", (
             "县里处理冲突后，本机又修改过这条记录，未覆盖本机的修改；下次同步时县里会再次核对。"
@@ -208,7 +237,7 @@ def _restore_missing(s: Session, table: Any, p: dict[str, Any]) -> tuple[str, st
         there = s.execute(select(fk.column).where(fk.column == ref)).first()
         if there is None:
             return "skipped", (
-                f"本机没有这条记录，也没有它所属的 {fk.column.table.name} 记录 {ref}，未能补回；"
+                f"{NO_PARENT} {fk.column.table.name} 记录 {ref}，未能补回；"
                 "请先导入县里补回上级记录的回执，或联系县里核对。"
             )
     values["row_seq"] = allocate_seq(s, 1)  # sent on in the next package: the county finds it identical

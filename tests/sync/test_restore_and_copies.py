@@ -135,6 +135,29 @@ def test_choosing_to_drop_a_record_the_township_lacks_does_not_bring_it_back(
     assert not live(t.db, lost) and not live(county, lost)
 
 
+def test_a_lost_branch_and_the_members_in_it_come_back_parents_first(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    saved = backup.backup_to(t.db, tmp_path / "before.sqlite")
+    b, _branch = _builder(t, 9401)
+    branch = b.branch("B99", "新建村党支部")
+    people = [b.member(branch.id, f"新支部党员{n}").id for n in range(3)]
+    sync_round(t, county, usb)
+    backup.restore(t.db, saved)
+
+    result = import_package(county, t.export(usb).path)
+    assert "恢复备份后已没有 4 条" in result.message
+    applied = apply_ack(t.db, write_ack(county, result.device_id, usb).path)
+    assert "已补回 4 条" in applied.message and "未采用" not in applied.message
+    with t.db.reader() as s:
+        back = s.get(Branch, branch.id)
+        assert back is not None and back.name == "新建村党支部"
+    assert all(live(t.db, m) for m in people)
+    assert sync_status(t.db)["skipped_decisions"] == []
+
+
 def test_two_people_of_one_township_with_one_id_number_are_named_at_the_county(
     make_town, county: Database, usb: Path, tmp_path: Path
 ) -> None:
