@@ -311,8 +311,9 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         sync_anchor.remember_ack(s, p.get("audit_anchor"))  # i20: checked by `audit verify`
         state.acknowledged(s)
         # The return channel (#17): signed by the county key pinned above, stored once each.
+        same_person: list[str] = []
         items = inbox.receive_items(
-            s, inbox.validate_items(p.get("county_items"), ack.file_name), ack.file_name
+            s, inbox.validate_items(p.get("county_items"), ack.file_name), ack.file_name, same_person
         )
         state.put_json(
             s,
@@ -330,7 +331,7 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         )
     result = _result(ack, town.code, mine, previous, acked, held, repeat=False)
     result.county_items = items
-    result.message += _items_message(items)
+    result.message += _items_message(items) + "".join(same_person)
     return result
 
 

@@ -128,16 +128,20 @@ def validate_items(items: Any, ack_name: str) -> list[dict[str, Any]]:
     return [_check_item(i, ack_name) for i in items]
 
 
-def receive_items(s: Session, items: list[dict[str, Any]], ack_name: str) -> dict[str, int]:
+def receive_items(
+    s: Session, items: list[dict[str, Any]], ack_name: str, notes: list[str] | None = None
+) -> dict[str, int]:
     """Store the items not seen before; apply conflict decisions at once. Inside ``apply_ack``'s
     transaction. Returns counts ``{"notice": n, "pack": n, "decision": n, "applied": n,
     "restored": n, "skipped": n}`` (``restored``: rows this township lacked, inserted; a decision the
     row already agrees with counts in none of the last three).
 
-    Decisions run parents first (the synced tables' foreign-key order); one that waits for a parent
+    ``notes`` (if given) receives a sentence for each member put back who shares an ID number with a
+    live member here. Decisions run parents first (the synced tables' foreign-key order); one that waits for a parent
     record the same acknowledgement restores is tried again after the others."""
     counts = {"notice": 0, "pack": 0, "decision": 0, "applied": 0, "restored": 0, "skipped": 0}
     decisions: list[tuple[CountyItem, dict[str, Any]]] = []
+    notes = notes if notes is not None else []
     for item in items:
         if s.get(CountyItem, item["id"]) is not None:
             continue
@@ -164,6 +168,9 @@ def receive_items(s: Session, items: list[dict[str, Any]], ack_name: str) -> dic
                 waiting.append((row, payload))
             elif row.note.startswith(RESTORED_NOTE):
                 counts["restored"] += 1
+                if SAME_ID in row.note:
+                    counts["same_id"] = counts.get("same_id", 0) + 1
+                    notes.append(row.note[row.note.index(SAME_ID) :])
             elif row.note != AGREES:
                 counts["applied" if row.status == "applied" else "skipped"] += 1
         if len(waiting) == len(decisions):
@@ -249,7 +256,35 @@ def _restore_missing(s: Session, table: Any, p: dict[str, Any]) -> tuple[str, st
         table=table.name,
         row_id=str(p["row_id"]),
     )
-    return "applied", f"{RESTORED_NOTE}：县里保留的版本已写回本机（冲突 #{p.get('conflict_id')}）。"
+    note = f"{RESTORED_NOTE}：县里保留的版本已写回本机（冲突 #{p.get('conflict_id')}）。"
+    return "applied", note + _same_person(s, table.name, values)
+
+
+SAME_ID = "注意：补回的"
+
+
+def _same_person(s: Session, table: str, values: dict[str, Any]) -> str:
+    """For a member put back: the live members here with the same ID number (the person typed again
+    after the restore), as a sentence starting with ``SAME_ID``; "" when none."""
+    from models import Member
+
+    if table != "member" or values.get("deleted") or not values.get("id_number"):
+        return ""
+    others = s.execute(
+        select(Member.name, Member.id).where(
+            Member.township_id == values.get("township_id"),
+            Member.id_number == values["id_number"],
+            Member.id != values.get("id"),
+            Member.deleted.is_(False),
+        )
+    ).all()
+    if not others:
+        return ""
+    names = "、".join(f"{name}（{mid[:8]}）" for name, mid in others)
+    return (
+        f"{SAME_ID} {values.get('name', '')}（{str(values.get('id', ''))[:8]}）与本机的 {names}身份证号相同"
+        f"（{values['id_number']}），像是同一人登记了两次：请在党员列表中核对，删除多余的记录。"
+    )
 
 
 # --- notices -----------------------------------------------------------------------------------

@@ -168,6 +168,10 @@ def test_two_people_of_one_township_with_one_id_number_are_named_at_the_county(
     assert result.status == "imported"
     assert f"身份证号 {number}" in result.message and "孙八" in result.message and "吴九" in result.message
     assert live(county, again) and live(county, lost)
+    # the township gets 孙八 back and is told he shares the number with 吴九
+    applied = apply_ack(t.db, write_ack(county, result.device_id, usb).path)
+    assert live(t.db, lost) and live(t.db, again)
+    assert f"注意：补回的 孙八（{lost[:8]}）与本机的 吴九（{again[:8]}）身份证号相同" in applied.message
     assert len(events(county, "sync_duplicate_id_number")) == 1
 
 
