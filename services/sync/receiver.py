@@ -1008,7 +1008,8 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
         )
     if lost:
         result.message += (
-            f"乡镇恢复备份后已没有 {len(lost)} 条此前送达县里的记录，县里仍保留，已列入“同步冲突”请逐条确认。"
+            f"乡镇恢复备份后已没有 {len(lost)} 条此前送达县里的记录，县里仍保留，并随下次回执送回乡镇；"
+            "已列入“同步冲突”请逐条确认。"
         )
     result.message += duplicate_people(s, m.township_id, first, seq) if seq else ""
     return result, first, seq, device_seqs.tolist()
