@@ -1,5 +1,6 @@
-"""What a township gets back after a restore, copies of a database file, and the acknowledgement
-folder's messages: a record the county already had is never silently missing on the township."""
+"""What a township gets back after a restore (a record the county already had is never silently
+missing on the township), copies of a database file (no false conflicts, said on both sides), and
+what a restore says happens next."""
 
 from __future__ import annotations
 
