@@ -306,23 +306,56 @@ def duplicate_people(s: Session, township_id: str, seq_from: int, seq_to: int) -
     )
 
 
-def superseded_by_another_copy(
-    lineage: list[list[Any]], device_id: str, dev_seq: int, county_version: tuple[str, str, int] | None
-) -> bool:
-    """True when an incoming row is an older version of the very history the county's version
-    continues, kept on by *another* database: nothing to decide, the county's row stays.
+class CopiedHistory:
+    """County side, for one package: which of its rows are versions the county already has from the
+    database the sender was copied from — so no conflict (``stale``).
 
-    ``lineage``: the package's ``[[generation, fork_seq or None], …]`` (newest first);
-    ``device_id``: the sending device; ``dev_seq``: the row's change number on it;
-    ``county_version``: (device id, generation, change number) of the county's row
-    (``receiver._Origins.version``). The case is a copied database file re-basing: its full package
-    repeats rows it never changed since the copy (numbers up to the fork) while the original laptop
-    went on editing them in the same generation. Not so for the same device (a restore that lost its
-    later edits: a conflict, and the county's version goes back to the township).
+    ``lineage``: the package's ``[[generation, fork_seq or None], …]`` (newest first); ``device_id``:
+    the sending device. An ancestor generation's *owner* is the device id of the county's stream for
+    it (``<device id>.<16 hex of generation>``) and its ``high`` the change numbers received from it.
+    Read lazily, once per package (one query), only when a row would otherwise be a conflict.
     """
-    if county_version is None or not county_version[1] or county_version[0] == device_id:
+
+    def __init__(self, s: Session, lineage: list[list[Any]], device_id: str) -> None:
+        self.s, self.lineage, self.device_id = s, lineage, device_id
+        self._owners: dict[str, tuple[str, int]] | None = None
+
+    def owners(self) -> dict[str, tuple[str, int]]:
+        if self._owners is None:
+            from models import SyncDevice
+
+            wanted = {str(g)[:16] for g, fork in self.lineage if fork is not None}
+            self._owners = {}
+            if wanted:
+                from sqlalchemy import or_
+
+                streams = or_(*[SyncDevice.device_id.endswith(f".{g}") for g in sorted(wanted)])
+                for dev in self.s.scalars(select(SyncDevice).where(streams)):
+                    dev_id, _, gen = dev.device_id.partition(".")
+                    if gen in wanted:
+                        owner, high = self._owners.get(gen, (dev_id, 0))
+                        self._owners[gen] = (owner, max(high, int(dev.high_seq)))
+        return self._owners
+
+    def stale(self, dev_seq: int, county_version: tuple[str, str, int] | None) -> bool:
+        """True when the row (change number ``dev_seq`` on the sender) is an older version of the
+        history the county goes on with, and another database keeps that history.
+
+        The row belongs to an ancestor generation (its number is at or below that generation's
+        fork point) whose stream the county received from *another* device id through at least that
+        number: the county has had this version, or a successor of it, from the original database,
+        and whatever it holds now (the original's later edit, a decision at the county, another
+        laptop's edit) came after. This is a copied database file re-basing: its full package repeats
+        rows it never changed since the copy. Never for the sender's own device id (a restore that
+        lost later edits: a conflict, and the county's version goes back to the township), nor when
+        the county's version is itself one of this ancestor's later numbers written by the sender.
+        """
+        for gen, fork in reversed(self.lineage):  # the oldest generation whose fork point covers it
+            if fork is None or dev_seq <= int(fork):
+                if fork is None:
+                    return False
+                owner, high = self.owners().get(str(gen)[:16], ("", 0))
+                if not owner or owner == self.device_id or high < dev_seq:
+                    return False
+                return not (county_version is not None and county_version[0] == self.device_id)
         return False
-    for gen, fork in reversed(lineage):  # the oldest generation whose fork point covers the number
-        if fork is None or dev_seq <= int(fork):
-            return str(gen) == county_version[1] and fork is not None and dev_seq < county_version[2]
-    return False

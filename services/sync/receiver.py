@@ -50,7 +50,7 @@ from services.db import Database, allocate_seq
 from services.paths import data_dir
 from services.sync import anchor as sync_anchor
 from services.sync import copies, enrollment, ownership, state
-from services.sync.conflicts import duplicate_people, send_back_lost, superseded_by_another_copy
+from services.sync.conflicts import CopiedHistory, duplicate_people, send_back_lost
 from services.sync.crypto import load_county_key
 from services.sync.errors import PackageRejected, SyncError
 from services.sync.fileio import atomic_file, write_atomic
@@ -1029,6 +1029,7 @@ def _classify(
     county's are counted unchanged, rival versions become conflicts (the later ``updated_at`` wins)."""
     m = opened.manifest
     table, name, id_at, seq_at = tp.table, tp.table.name, tp.index("id"), tp.index("row_seq")
+    copied = CopiedHistory(s, m.lineage, m.device_id)
     here = [r[id_at] for r in rows if r[id_at] in present]
     existing: dict[str, Any] = {}
     for chunk in _chunks(here):
@@ -1055,10 +1056,8 @@ def _classify(
         if m.generation and _known(m.lineage, origins.version(int(old["row_seq"]))):
             upd.append((row, dev_seq))  # written after a version this database had seen
             continue
-        if m.generation and superseded_by_another_copy(
-            m.lineage, m.device_id, dev_seq, origins.version(int(old["row_seq"]))
-        ):
-            result.unchanged += 1  # an older version the original laptop has since changed
+        if m.generation and copied.stale(dev_seq, origins.version(int(old["row_seq"]))):
+            result.unchanged += 1  # an older version the county had from the original database
             continue
         if _already_listed(s, name, row[id_at], ours):
             result.unchanged += 1  # a re-sent version a conflict already holds (decided or open)

@@ -252,6 +252,42 @@ def test_a_copy_and_the_original_changing_the_same_record_is_still_a_conflict(
         copy.db.close()
 
 
+def test_a_copy_resending_a_record_the_county_has_since_decided_is_no_conflict(
+    make_town, county: Database, usb: Path, tmp_path: Path
+) -> None:
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    first = _copy_of(t, tmp_path)
+    second_dir = tmp_path / "second"
+    second_dir.mkdir()
+    shutil.copyfile(first.folder / "ledger.sqlite", second_dir / "ledger.sqlite")
+    try:
+        a, _b = _two_members(t)
+        touch_member(t.db, a, phone="13900000001")
+        touch_member(first.db, a, phone="13900000003")
+        import_package(county, t.export(usb).path)
+        assert import_package(county, first.export(usb).path).conflicts == 1
+        with county.reader() as s:
+            [c] = list_conflicts(s)
+        resolve(county, c.id, "other", user="county-admin")  # the county writes the row itself
+        from services.db import open_database
+        from services.sync import state
+
+        second = Town(
+            code="T01", db=open_database(second_dir / "ledger.sqlite"), key=t.key, folder=second_dir
+        )
+        try:
+            assert state.check_on_open(second.db) == "copy"
+            result = import_package(county, second.export(usb).path)  # never touched the member
+            assert result.conflicts == 0, result.message
+        finally:
+            second.db.close()
+        with county.reader() as s:
+            assert s.get(Member, a).phone == c.loser["phone"]  # type: ignore[union-attr]
+    finally:
+        first.db.close()
+
+
 def test_a_copied_database_file_is_named_on_opening_and_in_sync_status(
     make_town, usb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
