@@ -59,9 +59,24 @@ class BackupInfo:
 
 @dataclass(frozen=True)
 class RestoreResult:
+    """A restore done. ``safety_copy``: the database as it was before, kept in ``backups/`` — None
+    when there was nothing to keep (a new, empty database: no township, no account). ``next_steps``:
+    what the clerk does next for sync (``services.sync.state.after_restore``), "" when nothing."""
+
     restored_from: Path
-    safety_copy: Path
+    safety_copy: Path | None
     upgraded_from: str | None
+    next_steps: str = ""
+
+    def message(self) -> str:
+        """The sentence the CLI and the GUI show (Chinese)."""
+        upgraded = f"（已从数据库版本 {self.upgraded_from} 升级）" if self.upgraded_from else ""
+        kept = (
+            f"恢复前的数据库已备份到 {self.safety_copy}。"
+            if self.safety_copy is not None
+            else "恢复前这里还没有数据，无需另存。"
+        )
+        return f"已从 {self.restored_from} 恢复{upgraded}。{kept}{self.next_steps}"
 
 
 def _stamp() -> str:
@@ -430,7 +445,11 @@ def restore(
         with db.reader() as s:
             protected = has_accounts(s)
         facts = _check_restored_copy(work, path, new_admin, accept_broken_log, protected)
-        safety = snapshot(live, _unique(folder, f"{live.stem}-before-restore-{_stamp()}"))
+        safety = (
+            snapshot(live, _unique(folder, f"{live.stem}-before-restore-{_stamp()}"))
+            if _has_data(db)
+            else None
+        )
         with db.reader() as s:
             replaced = audit.anchor(s)  # the log being replaced: where it ended, kept in the safety copy
             sync_facts = sync_state.live_facts(s)  # its sync identity and pinned county outlive the swap
@@ -443,7 +462,7 @@ def restore(
                 "replaced_log": f"{replaced[0]}:{replaced[1]}",
                 "file": str(path),
                 "revision": info.revision,
-                "safety_copy": str(safety),
+                "safety_copy": str(safety or ""),
                 "by": actor.username if actor else "",
             },
         )
@@ -455,9 +474,15 @@ def restore(
             ):
                 s.backup(d)
                 if _integrity(d) != "ok":
-                    raise BackupError(f"恢复后数据库校验失败，请用恢复前的备份 {safety} 再试。")
+                    raise BackupError(
+                        f"恢复后数据库校验失败，请用恢复前的备份 {safety} 再试。"
+                        if safety
+                        else "恢复后数据库校验失败，请换一份备份再试。"
+                    )
         except sqlite3.Error as exc:
-            raise BackupError(f"恢复失败（{exc}），当前数据库未改动或可用 {safety} 找回。") from exc
+            raise BackupError(
+                f"恢复失败（{exc}），当前数据库未改动" + (f"或可用 {safety} 找回。" if safety else "。")
+            ) from exc
     finally:
         work.unlink(missing_ok=True)
         for suffix in ("-wal", "-shm", "-journal"):
@@ -475,7 +500,20 @@ def restore(
             sync_state.carry_over_county(s, sync_facts)
         else:
             sync_state.after_restore(s, synced | {"township": sync_facts.get(sync_state.TOWNSHIP_ID, "")})
-    return RestoreResult(path, safety, info.revision if info.needs_upgrade else None)
+        steps = sync_state.restore_steps(s)
+    return RestoreResult(path, safety, info.revision if info.needs_upgrade else None, steps)
+
+
+def _has_data(db: Database) -> bool:
+    """Whether the live database holds anything worth a safety copy: a township or an account (a
+    database just created for the restore holds neither)."""
+    from sqlalchemy import exists, select
+
+    from models import Township
+    from services.accounts import has_accounts
+
+    with db.reader() as s:
+        return bool(s.scalar(select(exists().select_from(Township)))) or has_accounts(s)
 
 
 def _mark_restore(work: Path, detail: dict[str, str | None]) -> None:

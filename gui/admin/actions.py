@@ -154,7 +154,7 @@ def restore_from(window: MainWindow) -> None:
         return
     ops.bus().changed.emit(OpChanges(ALL_CHANGES, everything=True))  # a whole other file
     window.reload_tree()
-    QMessageBox.information(window, "恢复完成", f"已恢复。恢复前的数据已备份到：\n{result.safety_copy}")
+    QMessageBox.information(window, "恢复完成", result.message())
     lock_now(window)  # the restored file has its own accounts: sign in again
 
 

@@ -165,6 +165,8 @@ class SyncDialog(QDialog):
             ),
         ]
         self.county_key_id = st["county_public_key_id"] or ""
+        lines += [f"注意：{w}" for w in st["warnings"]]  # a copied database file
+        lines += [f"注意：县里的决定未采用（{d['title']}）：{d['note']}" for d in st["skipped_decisions"]]
         self.status_label.setText("\n".join(lines))
         self._pending_total = sum(pending.values())
         self._update_export_button()

@@ -117,8 +117,10 @@ class Context:
             database = open_database(self.db_target, create_if_empty=self.new_ledger)
             if self.gate is not None:
                 database.around_transaction = self.gate.transaction
-            if not database.read_only:
-                sync_state.check_on_open(database)  # a restored or copied file starts a new sync generation
+            # a restored or copied file starts a new sync generation; a copy is also said at once
+            if not database.read_only and sync_state.check_on_open(database) == "copy":
+                with database.reader() as s:
+                    print(f"注意：{sync_state.copy_warning(s)}", file=sys.stderr)
             try:
                 database.actor = resolve_actor(
                     database, self.user, self.password_file, self.local_admin, self.command

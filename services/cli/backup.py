@@ -74,6 +74,5 @@ def restore_file(args: argparse.Namespace, ctx: Context) -> int:
     result = backup.restore(
         db, Path(args.file), db.actor, new_admin=new_admin, accept_broken_log=args.accept_broken_log
     )
-    upgraded = f"（已从数据库版本 {result.upgraded_from} 升级）" if result.upgraded_from else ""
-    print(f"已从 {result.restored_from} 恢复{upgraded}。恢复前的数据库已备份到 {result.safety_copy}")
+    print(result.message())
     return 0

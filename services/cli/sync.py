@@ -333,6 +333,10 @@ def sync_status_cmd(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     print(f"本库设备号：{st['device_id'] or '（尚未导出过）'}  乡镇：{st['township'] or '—'}")
     print(f"当前变更序号：{st['current_seq']}  县里已确认到：{st['acked_seq']}")
+    for w in st["warnings"]:
+        print(f"注意：{w}")
+    for d in st["skipped_decisions"]:
+        print(f"注意：县里的决定未采用（{d['title']}）：{d['note']}")
     pending = st["pending"]
     print(
         f"待同步更改：{sum(pending.values())} 条"

@@ -302,13 +302,16 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         if _older(p, last_ack):
             # The county's latest word stands: an older one (still on the stick, or applied again)
             # would claim numbers a county restore since then has lost, or ask again for old ones.
-            raise AckInvalid(
+            # Nothing changes, as for a repeat (exit 0).
+            acked = state.acked_seq(s)
+            older = _result(ack, town.code, mine, acked, acked, [], repeat=True)
+            older.message = (
                 f"回执 {ack.file_name}（县里出具于 {localtime.show_iso(str(p.get('created_at')), seconds=True)}，"
-                f"确认到第 {ack.received_through} 号）比本机已处理过的回执 {last_ack.get('file_name')}"
-                f"（出具于 {localtime.show_iso(str(last_ack.get('created_at')), seconds=True)}，"
-                f"确认到第 {last_ack.get('received_through')} 号）旧，以县里较新的回执为准，未做任何更改。"
-                "这份旧回执无需再导入（时间均为本地时间）。"
+                f"确认到第 {ack.received_through} 号）早于本机已处理过的回执 {last_ack.get('file_name', '')}"
+                f"（出具于 {localtime.show_iso(str(last_ack.get('created_at')), seconds=True)}），以县里较新的回执为准，"
+                f"已处理过：县里已确认收到第 {acked} 号及以前的全部更改，本次未做任何更改（时间均为本地时间）。"
             )
+            return older
         last_export = state.get_json(s, state.LAST_EXPORT) or {}
         exported_to = int(last_export.get("seq_to", 0))
         if ack.received_through > exported_to:
@@ -335,9 +338,11 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         if acked != previous:
             state.put(s, state.ACKED_SEQ, str(acked))
         sync_anchor.remember_ack(s, p.get("audit_anchor"))  # i20: checked by `audit verify`
+        state.acknowledged(s)
         # The return channel (#17): signed by the county key pinned above, stored once each.
+        same_person: list[str] = []
         items = inbox.receive_items(
-            s, inbox.validate_items(p.get("county_items"), ack.file_name), ack.file_name
+            s, inbox.validate_items(p.get("county_items"), ack.file_name), ack.file_name, same_person
         )
         state.put_json(
             s,
@@ -356,7 +361,7 @@ def apply_ack(db: Database, path: Path, *, user: str = "") -> AckResult:
         )
     result = _result(ack, town.code, mine, previous, acked, held, repeat=False)
     result.county_items = items
-    result.message += _items_message(items)
+    result.message += _items_message(items) + "".join(same_person)
     return result
 
 
@@ -405,9 +410,14 @@ def _items_message(items: dict[str, int]) -> str:
         parts.append("县里下发了手册包更新，确认后运行 `handbook install-update --yes` 安装。")
     if items.get("applied"):
         parts.append(f"已按县里的决定更新 {items['applied']} 条冲突记录。")
+    if items.get("restored"):
+        parts.append(
+            f"已补回 {items['restored']} 条本机缺少、县里仍保留的记录（多为恢复备份前送达县里的记录）。"
+        )
     if items.get("skipped"):
         parts.append(
-            f"{items['skipped']} 条县里的冲突决定未采用（本机之后又修改过或没有该记录），下次同步时县里会再次核对。"
+            f"{items['skipped']} 条县里的冲突决定未采用（本机之后又修改过该记录，或缺少它所属的上级记录；"
+            "`sync status` 列出原因），下次同步时县里会再次核对。"
         )
     return "".join(parts)
 
@@ -468,21 +478,24 @@ def _result(
 
 @dataclass
 class AckFolderResult:
-    """``apply_acks_in_folder``: the acknowledgements applied (oldest first) and the notes on the rest."""
+    """``apply_acks_in_folder``: the acknowledgements applied (oldest first), one summary line each
+    for those already processed and those of an earlier database generation, and notes on the rest."""
 
     folder: Path
     applied: list[AckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
 
     @property
     def message(self) -> str:
         lines = [f"{r.file_name}：{r.message}" for r in self.applied]
-        return "\n".join([*lines, *(f"提示：{n}" for n in self.notes)])
+        return "\n".join([*lines, *self.summary, *(f"提示：{n}" for n in self.notes)])
 
     def to_json(self) -> dict[str, Any]:
         return {
             "folder": str(self.folder),
             "applied": [r.to_json() for r in self.applied],
+            "summary": self.summary,
             "notes": self.notes,
         }
 
@@ -490,24 +503,32 @@ class AckFolderResult:
 def apply_acks_in_folder(db: Database, folder: Path, *, user: str = "") -> AckFolderResult:
     """Township side: apply the acknowledgements in ``folder`` (the USB stick) meant for this device.
 
-    Each ``.ltack`` is read and verified first; those for another device or township, unreadable
-    ones, and those older than the acknowledgement this database already applied are left alone
-    with a note. The rest are applied one by one with ``apply_ack`` in the order the county wrote
-    them, newest last (the county's latest word is the one that stays). Raises ``AckInvalid``
-    naming the folder when none is for this device (nothing written then).
+    Each ``.ltack`` is read and verified first; those for another device or township and unreadable
+    ones are left alone with a note each. Of this device's: those written before the acknowledgement
+    this database last applied (or the same file again) are "已处理过" and those for a generation
+    before a restore or copy no longer apply — one summary line each, no advice, since a newer
+    acknowledgement or the next export covers them. The rest are applied one by one with
+    ``apply_ack`` in the order the county wrote them, newest last. A folder holding only
+    acknowledgements already processed is a success (nothing changed). Raises ``AckInvalid`` naming
+    the folder when none is for this device, or only ones of an earlier generation (nothing written).
     """
     folder = Path(folder)
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == SUFFIX)
     if not files:
         raise AckInvalid(f"文件夹 {folder} 里没有回执（{SUFFIX} 文件）。请确认县里已把回执写到这个 U 盘。")
-    with db.reader() as s:
+    with db.transaction(user) as s:
+        state.check_generation(s)  # a copy or restore found now: acks of before no longer apply
         mine = state.device_id(s, create=False)
         town = state.township(s) if mine else None
-        last_ack = state.get_json(s, state.LAST_ACK) or {}
+        generation = state.generation(s)
+        last = state.get_json(s, state.LAST_ACK) or {}
+        acked = state.acked_seq(s)
     if not mine or town is None:
         raise AckInvalid(f"本机还没有导出过同步包，文件夹 {folder} 里的回执都不是给本机的。")
     result = AckFolderResult(folder=folder)
     ours: list[AckFile] = []
+    done: list[str] = []
+    earlier: list[str] = []
     for path in files:
         try:
             ack = read_ack(path)
@@ -520,22 +541,48 @@ def apply_acks_in_folder(db: Database, folder: Path, *, user: str = "") -> AckFo
             result.notes.append(
                 f"{path.name} 是给乡镇 {ack_town.get('code')}、设备 {p['device_id'][:8]} 的回执，不是给本机的，已跳过。"
             )
-            continue
-        if ack.signature != last_ack.get("signature") and _older(p, last_ack):
-            result.notes.append(f"{path.name} 比本机已处理过的回执旧，已跳过。")
-            continue
-        ours.append(ack)
-    if not ours:
-        raise AckInvalid(
-            f"文件夹 {folder} 里没有给本机（乡镇 {town.code}，设备 {mine[:8]}）的新回执，未做任何更改。"
-            + "".join(f"\n{n}" for n in result.notes)
-        )
+        elif not generation or str(p["generation"])[:16] != generation[:16]:
+            earlier.append(path.name)
+        elif ack.signature == last.get("signature") or (bool(last) and _older(p, last)):
+            done.append(path.name)
+        else:
+            ours.append(ack)
     ours.sort(key=lambda a: (str(a.payload.get("created_at") or ""), a.received_through, a.file_name))
     for ack in ours:
         try:
             result.applied.append(apply_ack(db, ack.path, user=user))
         except AckInvalid as exc:
             result.notes.append(f"{ack.file_name} 未导入：{exc.message}")
-    if not result.applied:
-        raise AckInvalid(f"文件夹 {folder} 里给本机的回执都未能导入：" + "；".join(result.notes))
-    return result
+    if result.applied:
+        acked = result.applied[-1].acked
+    if done:
+        result.summary.append(
+            f"{_names(done)}已处理过（县里已确认收到第 {acked} 号及以前的全部更改），本次未做更改。"
+        )
+    if earlier and (result.applied or done):
+        result.summary.append(
+            f"{_names(earlier)}是本库恢复备份或复制之前的回执，已不适用，已忽略（无需处理）。"
+        )
+    if result.applied or (done and not ours):
+        return result
+    if ours:
+        raise AckInvalid(f"文件夹 {folder} 里给本机的回执都未能导入：\n" + "\n".join(result.notes))
+    if earlier:
+        raise AckInvalid(
+            f"文件夹 {folder} 里给本机的 {_names(earlier)}都是本库恢复备份或复制之前的回执，已不适用，未做任何更改。"
+            "请导出同步包（会自动包含全部数据）交给县里，再使用县里出具的新回执。"
+            + "".join(f"\n{n}" for n in result.notes)
+        )
+    raise AckInvalid(
+        f"文件夹 {folder} 里没有给本机（乡镇 {town.code}，设备 {mine[:8]}）的回执，未做任何更改。"
+        + "".join(f"\n{n}" for n in result.notes)
+    )
+
+
+def _names(names: list[str]) -> str:
+    """``a.ltack`` / ``a.ltack、b.ltack`` / ``a.ltack 等 5 份回执`` — for one summary line."""
+    if len(names) == 1:
+        return f"回执 {names[0]} "
+    if len(names) <= 3:
+        return f"回执 {'、'.join(names)} "
+    return f"回执 {names[0]} 等 {len(names)} 份"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -211,3 +212,150 @@ def _queue_decision(s: Session, c: SyncConflict, view: ConflictView, picked: dic
             "status": c.status,
         },
     )
+
+
+def send_back_lost(s: Session, township_code: str, lost: list[SyncConflict]) -> None:
+    """County side, inside the import's transaction: queue the county's full version of each row a
+    re-based township no longer has (``lost``: the conflicts the receiver just listed for them).
+
+    The township's next ``sync ack`` inserts each row it lacks (audited ``county_record_restored``),
+    so a restore of an older backup never silently drops a record the county already had; the
+    conflict stays open for a person, whose decision travels the same way.
+    """
+    from services.county import outbox
+
+    s.flush()  # the conflicts' ids
+    for c in lost:
+        outbox.record_decision(
+            s,
+            township_code,
+            {
+                "conflict_id": c.id,
+                "table": c.table_name,
+                "row_id": c.row_id,
+                "values": json.loads(c.winner_json),
+                "base_updated_at": None,
+                "choices": {},
+                "status": "restore",
+            },
+        )
+
+
+def duplicate_people(s: Session, township_id: str, seq_from: int, seq_to: int) -> str:
+    """County side, after a package wrote change numbers ``seq_from``–``seq_to``: live members of
+    the township that now share an ID number (身份证号) with another live member, at least one of
+    them written by this package — typically the same person entered again on a restored or new
+    laptop. Returns a sentence naming each number and its members ("" when none) and audits
+    ``sync_duplicate_id_number``; nothing is merged or dropped (a person decides which record stays).
+    An ID number identifies one person (GB 11643), so one person's two live records would be counted
+    twice in every table.
+    """
+    from sqlalchemy import func
+
+    from models import Member
+    from services import audit
+
+    if seq_to < seq_from or seq_to <= 0:
+        return ""
+    twice_here = list(
+        s.scalars(  # one grouped read over the township's (id_number) index
+            select(Member.id_number)
+            .where(
+                Member.township_id == township_id,
+                Member.deleted.is_(False),
+                func.length(Member.id_number) > 0,
+            )
+            .group_by(Member.id_number)
+            .having(func.count() > 1)
+        )
+    )
+    groups: dict[str, list[tuple[str, str]]] = {}
+    touched: set[str] = set()
+    for at in range(0, len(twice_here), 500):
+        for mid, name, number, seq in s.execute(
+            select(Member.id, Member.name, Member.id_number, Member.row_seq)
+            .where(
+                Member.township_id == township_id,
+                Member.deleted.is_(False),
+                Member.id_number.in_(twice_here[at : at + 500]),
+            )
+            .order_by(Member.id_number, Member.name, Member.id)
+        ):
+            groups.setdefault(number, []).append((mid, name))
+            if seq_from <= seq <= seq_to:
+                touched.add(number)
+    twice = {n: people for n, people in groups.items() if n in touched}
+    if not twice:
+        return ""
+    for number, people in twice.items():
+        audit.record_event(
+            s,
+            "sync_duplicate_id_number",
+            {"id_number": number, "members": [mid for mid, _name in people]},
+            table="member",
+            row_id=people[0][0],
+        )
+    shown = "；".join(
+        f"身份证号 {n}：" + "、".join(f"{name}（{mid[:8]}）" for mid, name in people)
+        for n, people in list(twice.items())[:10]
+    )
+    more = f"等 {len(twice)} 组" if len(twice) > 10 else ""
+    return (
+        f"注意：乡镇有 {len(twice)} 个身份证号同时属于两条以上在册记录（{shown}{more}），"
+        "像是同一人被重复登记（如恢复备份后重新录入）。请与乡镇核对，在乡镇电脑上删除多余的记录后再同步。"
+    )
+
+
+class CopiedHistory:
+    """County side, for one package: which of its rows are versions the county already has from the
+    database the sender was copied from — so no conflict (``stale``).
+
+    ``lineage``: the package's ``[[generation, fork_seq or None], …]`` (newest first); ``device_id``:
+    the sending device. An ancestor generation's *owner* is the device id of the county's stream for
+    it (``<device id>.<16 hex of generation>``) and its ``high`` the change numbers received from it.
+    Read lazily, once per package (one query), only when a row would otherwise be a conflict.
+    """
+
+    def __init__(self, s: Session, lineage: list[list[Any]], device_id: str) -> None:
+        self.s, self.lineage, self.device_id = s, lineage, device_id
+        self._owners: dict[str, tuple[str, int]] | None = None
+
+    def owners(self) -> dict[str, tuple[str, int]]:
+        if self._owners is None:
+            from models import SyncDevice
+
+            wanted = {str(g)[:16] for g, fork in self.lineage if fork is not None}
+            self._owners = {}
+            if wanted:
+                from sqlalchemy import or_
+
+                streams = or_(*[SyncDevice.device_id.endswith(f".{g}") for g in sorted(wanted)])
+                for dev in self.s.scalars(select(SyncDevice).where(streams)):
+                    dev_id, _, gen = dev.device_id.partition(".")
+                    if gen in wanted:
+                        owner, high = self._owners.get(gen, (dev_id, 0))
+                        self._owners[gen] = (owner, max(high, int(dev.high_seq)))
+        return self._owners
+
+    def stale(self, dev_seq: int, county_version: tuple[str, str, int] | None) -> bool:
+        """True when the row (change number ``dev_seq`` on the sender) is an older version of the
+        history the county goes on with, and another database keeps that history.
+
+        The row belongs to an ancestor generation (its number is at or below that generation's
+        fork point) whose stream the county received from *another* device id through at least that
+        number: the county has had this version, or a successor of it, from the original database,
+        and whatever it holds now (the original's later edit, a decision at the county, another
+        laptop's edit) came after. This is a copied database file re-basing: its full package repeats
+        rows it never changed since the copy. Never for the sender's own device id (a restore that
+        lost later edits: a conflict, and the county's version goes back to the township), nor when
+        the county's version is itself one of this ancestor's later numbers written by the sender.
+        """
+        for gen, fork in reversed(self.lineage):  # the oldest generation whose fork point covers it
+            if fork is None or dev_seq <= int(fork):
+                if fork is None:
+                    return False
+                owner, high = self.owners().get(str(gen)[:16], ("", 0))
+                if not owner or owner == self.device_id or high < dev_seq:
+                    return False
+                return not (county_version is not None and county_version[0] == self.device_id)
+        return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tempfile
 import time
@@ -24,6 +25,7 @@ from services.sync import anchor as sync_anchor
 from services.sync import state
 from services.sync.crypto import Sealer, new_sealer
 from services.sync.errors import NothingToSync, SyncError
+from services.sync.fileio import clean_stale_exports, fsync_dir, spool_prefix, spool_root, unverified_path
 from services.sync.manifest import Manifest
 from services.sync.package import SUFFIX, Progress, read_package, write_package
 from services.sync.signing import b64, device_key, key_id, public_raw
@@ -158,9 +160,11 @@ def export_package(
         state.check_generation(s)  # a restored or copied file starts a new generation here …
         dev = state.device_id(s)  # … and a copy has a device id of its own from now on
     payload: dict[str, bytes | Path] = {}
-    # Each table's lines go to a file of their own, next to the database (the same protection as the
-    # data itself), and from there into the package in chunks: nothing holds every table at once.
-    spool = tempfile.TemporaryDirectory(prefix=".sync-export-", dir=db.path.parent if db.path else None)
+    # Each table's lines go to a file of their own in this user's private data folder, and from there
+    # into the package in chunks: nothing holds every table at once. Leftovers of a killed export
+    # (here, beside the database where older versions staged, or unverified on the stick) go first.
+    clean_stale_exports(db.path.parent if db.path else None, outdir)
+    spool = tempfile.TemporaryDirectory(prefix=spool_prefix(), dir=spool_root())
     try:
         return _export(db, outdir, Path(spool.name), payload, dev, full, key, user, progress, now, started)
     finally:
@@ -257,21 +261,27 @@ def _export(
         path = path.with_name(f"{path.stem}-{n}{SUFFIX}")
     if progress:
         progress(len(tables), len(tables) + 2, "写入同步包")
+    # Written under a hidden temporary name the county does not take as a package, renamed only
+    # once read back and verified: a package on the stick under its real name has been verified.
+    unverified = unverified_path(path)
     try:
-        write_package(path, manifest, payload, key, sealer)
+        write_package(unverified, manifest, payload, key, sealer)
     except OSError as exc:
+        unverified.unlink(missing_ok=True)
         raise SyncError(f"写入同步包失败：{exc}。请检查 U 盘是否已满或写保护。") from exc
     payload.clear()  # written: the read-back below streams from the package file
     if progress:
         progress(len(tables) + 1, len(tables) + 2, "读回校验")
     try:
-        opened = read_package(path, sealer=sealer, parse_rows=False)
+        opened = read_package(unverified, sealer=sealer, parse_rows=False)
         opened.close()  # only the counts are needed: the attachments' staging copies go at once
         back = dict(opened.counts)
         if back != counts or opened.manifest.device_public_key != b64(pub):
             raise SyncError("读回的同步包与导出的数据不一致。")
+        os.replace(unverified, path)
+        fsync_dir(path.parent)
     except Exception as exc:
-        path.unlink(missing_ok=True)
+        unverified.unlink(missing_ok=True)
         raise SyncError(f"同步包写入后读回校验失败，已删除该文件：{exc}。请换一个 U 盘重试。") from exc
     result = ExportResult(
         path=path,

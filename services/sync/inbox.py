@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from models import CountyItem, utcnow
@@ -28,7 +28,14 @@ from services.errors import NotFound
 from services.paths import data_dir
 from services.rowviews import view_json, view_of
 from services.sync.errors import AckInvalid, SyncError
-from services.sync.tables import comparable, decode_row, encode_row, table_by_name
+from services.sync.tables import (
+    LOCAL_COLUMNS,
+    comparable,
+    decode_row,
+    encode_row,
+    synced_tables,
+    table_by_name,
+)
 
 KINDS = ("notice", "pack", "decision")
 STATUS_LABELS = {
@@ -121,10 +128,20 @@ def validate_items(items: Any, ack_name: str) -> list[dict[str, Any]]:
     return [_check_item(i, ack_name) for i in items]
 
 
-def receive_items(s: Session, items: list[dict[str, Any]], ack_name: str) -> dict[str, int]:
+def receive_items(
+    s: Session, items: list[dict[str, Any]], ack_name: str, notes: list[str] | None = None
+) -> dict[str, int]:
     """Store the items not seen before; apply conflict decisions at once. Inside ``apply_ack``'s
-    transaction. Returns counts ``{"notice": n, "pack": n, "decision": n, "applied": n, "skipped": n}``."""
-    counts = {"notice": 0, "pack": 0, "decision": 0, "applied": 0, "skipped": 0}
+    transaction. Returns counts ``{"notice": n, "pack": n, "decision": n, "applied": n,
+    "restored": n, "skipped": n}`` (``restored``: rows this township lacked, inserted; a decision the
+    row already agrees with counts in none of the last three).
+
+    ``notes`` (if given) receives a sentence for each member put back who shares an ID number with a
+    live member here. Decisions run parents first (the synced tables' foreign-key order); one that waits for a parent
+    record the same acknowledgement restores is tried again after the others."""
+    counts = {"notice": 0, "pack": 0, "decision": 0, "applied": 0, "restored": 0, "skipped": 0}
+    decisions: list[tuple[CountyItem, dict[str, Any]]] = []
+    notes = notes if notes is not None else []
     for item in items:
         if s.get(CountyItem, item["id"]) is not None:
             continue
@@ -140,10 +157,32 @@ def receive_items(s: Session, items: list[dict[str, Any]], ack_name: str) -> dic
         s.add(row)
         counts[item["kind"]] += 1
         if item["kind"] == "decision":
-            row.status, row.note = _apply_decision(s, item["payload"])
-            counts["applied" if row.status == "applied" else "skipped"] += 1
+            decisions.append((row, item["payload"]))
+    rank = {t.name: i for i, t in enumerate(synced_tables())}
+    decisions.sort(key=lambda d: rank.get(str(d[1].get("table")), len(rank)))
+    while decisions:
+        waiting = []
+        for row, payload in decisions:
+            row.status, row.note = _apply_decision(s, payload)
+            if row.note.startswith(NO_PARENT):
+                waiting.append((row, payload))
+            elif row.note.startswith(RESTORED_NOTE):
+                counts["restored"] += 1
+                if SAME_ID in row.note:
+                    counts["same_id"] = counts.get("same_id", 0) + 1
+                    notes.append(row.note[row.note.index(SAME_ID) :])
+            elif row.note != AGREES:
+                counts["applied" if row.status == "applied" else "skipped"] += 1
+        if len(waiting) == len(decisions):
+            counts["skipped"] += len(waiting)
+            break
+        decisions = waiting
     s.flush()
     return counts
+
+
+AGREES = "本机的记录与县里的决定一致。"
+NO_PARENT = "本机没有这条记录，也没有它所属的"
 
 
 def _apply_decision(s: Session, p: dict[str, Any]) -> tuple[str, str]:
@@ -153,11 +192,11 @@ def _apply_decision(s: Session, p: dict[str, Any]) -> tuple[str, str]:
         return "skipped", f"本机不认识数据表 {p['table']}，请升级软件。"
     row = s.execute(select(table).where(table.c.id == p.get("row_id"))).mappings().first()
     if row is None:
-        return "skipped", "本机没有这条记录（可能已恢复过备份），县里保留的版本不受影响。"
+        return _restore_missing(s, table, p)
     current = comparable(encode_row(table, row))
     wanted = dict(p["values"])
     if current == wanted:
-        return "applied", "本机的记录与县里的决定一致。"
+        return "applied", AGREES
     if current.get("updated_at") != p.get("base_updated_at"):
         return "skipped", (
             "县里处理冲突后，本机又修改过这条记录，未覆盖本机的修改；下次同步时县里会再次核对。"
@@ -173,6 +212,79 @@ def _apply_decision(s: Session, p: dict[str, Any]) -> tuple[str, str]:
         row_id=str(p["row_id"]),
     )
     return "applied", f"已按县里的决定更新（冲突 #{p.get('conflict_id')}）。"
+
+
+RESTORED_NOTE = "已补回本机缺少的记录"
+
+
+def _restore_missing(s: Session, table: Any, p: dict[str, Any]) -> tuple[str, str]:
+    """The county kept a row this township does not have (lost in a restore of a backup, or never
+    received here): insert the county's full version, audited, so both sides hold the same row.
+
+    A decision that deletes the row needs nothing here. Refused (``skipped``, with the reason in the
+    note) when the row names another township or a parent record this database does not have; the
+    clerk sees the note in the ``sync ack`` message and ``sync status``.
+    """
+    wanted = dict(p["values"])
+    if wanted.get("deleted") is True:
+        return "applied", "本机没有这条记录，县里的决定是删除它，无需更改。"
+    if set(wanted) != {c.name for c in table.columns} - LOCAL_COLUMNS or wanted.get("id") != p.get("row_id"):
+        return "skipped", "本机没有这条记录，县里发来的版本不完整，未能补回；请联系县里核对。"
+    from models import Township
+
+    towns = set(s.scalars(select(Township.id)))
+    owner = wanted.get("township_id", wanted.get("id") if table.name == "township" else None)
+    if owner is not None and owner not in towns:
+        return "skipped", "县里发来的记录不属于本乡镇，未采用。"
+    values = decode_row(table, wanted)
+    for fk in table.foreign_keys:
+        ref = values.get(fk.parent.name)
+        if ref is None or ref == values.get("id"):
+            continue
+        there = s.execute(select(fk.column).where(fk.column == ref)).first()
+        if there is None:
+            return "skipped", (
+                f"{NO_PARENT} {fk.column.table.name} 记录 {ref}，未能补回；"
+                "请先导入县里补回上级记录的回执，或联系县里核对。"
+            )
+    values["row_seq"] = allocate_seq(s, 1)  # sent on in the next package: the county finds it identical
+    s.execute(insert(table).values(**values))
+    audit.record_event(
+        s,
+        "county_record_restored",
+        {"conflict": p.get("conflict_id"), "status": p.get("status")},
+        table=table.name,
+        row_id=str(p["row_id"]),
+    )
+    note = f"{RESTORED_NOTE}：县里保留的版本已写回本机（冲突 #{p.get('conflict_id')}）。"
+    return "applied", note + _same_person(s, table.name, values)
+
+
+SAME_ID = "注意：补回的"
+
+
+def _same_person(s: Session, table: str, values: dict[str, Any]) -> str:
+    """For a member put back: the live members here with the same ID number (the person typed again
+    after the restore), as a sentence starting with ``SAME_ID``; "" when none."""
+    from models import Member
+
+    if table != "member" or values.get("deleted") or not values.get("id_number"):
+        return ""
+    others = s.execute(
+        select(Member.name, Member.id).where(
+            Member.township_id == values.get("township_id"),
+            Member.id_number == values["id_number"],
+            Member.id != values.get("id"),
+            Member.deleted.is_(False),
+        )
+    ).all()
+    if not others:
+        return ""
+    names = "、".join(f"{name}（{mid[:8]}）" for name, mid in others)
+    return (
+        f"{SAME_ID} {values.get('name', '')}（{str(values.get('id', ''))[:8]}）与本机的 {names}身份证号相同"
+        f"（{values['id_number']}），像是同一人登记了两次：请在党员列表中核对，删除多余的记录。"
+    )
 
 
 # --- notices -----------------------------------------------------------------------------------

@@ -51,7 +51,8 @@ from services import audit, collation, localtime, textclean
 from services.db import Database, allocate_seq
 from services.paths import data_dir
 from services.sync import anchor as sync_anchor
-from services.sync import enrollment, natural_keys, ownership, state
+from services.sync import copies, enrollment, natural_keys, ownership, state
+from services.sync.conflicts import CopiedHistory, duplicate_people, send_back_lost
 from services.sync.crypto import load_county_key
 from services.sync.errors import PackageRejected, SyncError
 from services.sync.fileio import atomic_file, write_atomic
@@ -246,6 +247,8 @@ def apply_package(db: Database, opened: OpenedPackage, *, user: str = "") -> Imp
             result, first, last, seqs = _execute(s, opened, plan)
             if warning := sync_anchor.check_received(s, m.stream, m.audit_anchor):  # per change stream
                 result.message = f"{result.message}\n警告：{warning}".strip()
+            if device is None and (copied := copies.second_database(s, opened)):
+                result.message = f"{result.message}\n注意：{copied}"
             _record(s, opened, device, result, (first, last), seqs)
             audit.record_bulk(
                 s,
@@ -1122,6 +1125,8 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
     lost = _lost_on_township(s, opened, plan, origins) if m.seq_from == 1 and len(m.lineage) > 1 else []
     conflicts.extend(lost)
     s.add_all(conflicts)
+    if lost:  # the county's version goes back to the township with the next acknowledgement
+        send_back_lost(s, m.township_code, lost)
     result.conflicts = len(conflicts)
     result.attachments = len(opened.blobs)
     parts = [f"新增 {sum(result.inserted.values())} 条", f"更新 {sum(result.updated.values())} 条"]
@@ -1135,8 +1140,10 @@ def _execute(s: Session, opened: OpenedPackage, plan: Plan) -> tuple[ImportResul
         )
     if lost:
         result.message += (
-            f"乡镇恢复备份后已没有 {len(lost)} 条此前送达县里的记录，县里仍保留，已列入“同步冲突”请逐条确认。"
+            f"乡镇恢复备份后已没有 {len(lost)} 条此前送达县里的记录，县里仍保留，并随下次回执送回乡镇；"
+            "已列入“同步冲突”请逐条确认。"
         )
+    result.message += duplicate_people(s, m.township_id, first, seq) if seq else ""
     return result, first, seq, device_seqs.tolist()
 
 
@@ -1154,6 +1161,7 @@ def _classify(
     county's are counted unchanged, rival versions become conflicts (the later ``updated_at`` wins)."""
     m = opened.manifest
     table, name, id_at, seq_at = tp.table, tp.table.name, tp.index("id"), tp.index("row_seq")
+    copied = CopiedHistory(s, m.lineage, m.device_id)
     here = [r[id_at] for r in rows if r[id_at] in present]
     existing: dict[str, Any] = {}
     for chunk in _chunks(here):
@@ -1179,6 +1187,9 @@ def _classify(
             continue
         if m.generation and _known(m.lineage, origins.version(int(old["row_seq"]))):
             upd.append((row, dev_seq))  # written after a version this database had seen
+            continue
+        if m.generation and copied.stale(dev_seq, origins.version(int(old["row_seq"]))):
+            result.unchanged += 1  # an older version the county had from the original database
             continue
         if _already_listed(s, name, row[id_at], ours):
             result.unchanged += 1  # a re-sent version a conflict already holds (decided or open)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from models import DbMeta, Township
+from models import DbMeta, Township, utcnow
 from services import audit
 from services.paths import data_dir
 from services.sync.errors import SyncError
@@ -90,6 +91,7 @@ MARKS_FILE = "generations.json"
 # What this township trusts about its county: newer knowledge than any backup holds, so a restore
 # keeps the live database's values (a forged acknowledgement must not be trusted on first use again).
 PINS = (COUNTY_X25519, COUNTY_ED25519, COUNTY_DB_ID)
+COPY_NOTE = "sync.copy_note"  # {"at": UTC ISO, "previous_device": id}: this file was found to be a copy
 
 
 def generation(session: Session) -> str:
@@ -182,7 +184,13 @@ def new_generation(session: Session, reason: str, fork: int | None = None) -> st
     gen = uuid.uuid4().hex
     if reason == "copy" and old:
         # A copy is another laptop (the original may go on working): its own device id as well.
+        previous_device = device_id(session, create=False)
         put(session, DEVICE_ID, uuid.uuid4().hex)
+        put_json(
+            session,
+            COPY_NOTE,
+            {"at": utcnow().isoformat(timespec="seconds"), "previous_device": previous_device},
+        )
     put(session, GENERATION, gen)
     put(session, LINEAGE, json.dumps([[gen, None], *chain[:50]]))
     _record_file(session)
@@ -413,9 +421,14 @@ def check_on_open(db: Any) -> str | None:
 
     Takes a ``services.db.Database``; returns the reason a new generation began, or None. A file that
     cannot be written (read-only) is left alone: the export repeats the check before anything leaves.
+    First removes what a killed export left behind (``fileio.clean_stale_exports``).
     """
     from sqlalchemy.exc import SQLAlchemyError
 
+    from services.sync.fileio import clean_stale_exports
+
+    with contextlib.suppress(OSError):  # plain rows a killed export left behind: gone at the next start
+        clean_stale_exports(Path(db.path).parent if getattr(db, "path", None) else None)
     try:
         with db.reader() as s:
             if not get(s, DEVICE_ID):
@@ -424,3 +437,58 @@ def check_on_open(db: Any) -> str | None:
             return check_generation(s)
     except (SQLAlchemyError, OSError):
         return None
+
+
+def copy_warning(session: Session) -> str:
+    """The warning for a database file found to be a copy of another (``""`` when it is not, or
+    once the county has acknowledged a package of this copy and so has seen both databases).
+
+    Shown by ``sync status``, the status bar and on opening: the copy and the original each keep
+    only what is typed into them, so two clerks working on them drift apart silently.
+    """
+    note = get_json(session, COPY_NOTE)
+    if not note:
+        return ""
+    from services import localtime
+
+    when = localtime.show_iso(str(note.get("at", "")))
+    return (
+        f"本库是另一个数据库文件的副本（{when} 发现，原设备 {str(note.get('previous_device', ''))[:8]}），"
+        f"已作为新设备 {device_id(session, create=False)[:8]} 同步。原来的文件若仍在使用，两边各自录入的记录"
+        "不会互相出现：请只在一个文件上继续录入；两边都已录入的，都导出同步包交给县里，由县里核对。"
+    )
+
+
+def warnings(session: Session) -> list[str]:
+    """What ``sync status`` and the sync screen put first: a copied database file (``copy_warning``)."""
+    return [w for w in (copy_warning(session),) if w]
+
+
+def acknowledged(session: Session) -> None:
+    """An acknowledgement of this database's current generation was applied: the county has seen
+    this copy as its own device, so the copy warning is dropped (it stays in the audit log)."""
+    row = session.get(DbMeta, COPY_NOTE)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
+def restore_steps(session: Session) -> str:
+    """What happens next for sync after a backup was restored into this database (Chinese, "" when
+    the database has never synced): on a county database the packages received after the backup
+    are gone — each township's next package fills the gap, and ``county acks FOLDER`` tells the
+    townships now; on a township the next export sends everything in a new generation."""
+    from services.county import mode
+
+    if mode.is_county(session):
+        return (
+            "这是县级汇总库：备份之后收到的同步包已不在库中。各乡镇下次送来的同步包会补上缺少的部分"
+            "（有缺口的包先暂存，回执会请乡镇从缺少的号起重新发送）；也可以现在运行 `county acks 文件夹` "
+            "为每个乡镇写出回执，交给乡镇用 `sync ack` 导入，乡镇下次导出就会补齐。"
+        )
+    if device_id(session, create=False):
+        return (
+            "同步：本库已开始新的同步世代，下次导出会包含全部数据，交给县里即可；"
+            "恢复前已送达县里、本库现在没有的记录，县里会随回执送回。"
+        )
+    return ""

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from models import SyncConflict, SyncDevice, SyncHeld, Township
+from models import CountyItem, SyncConflict, SyncDevice, SyncHeld, Township
 from services import localtime
 from services.db import Database, current_seq
 from services.sync import state
@@ -70,6 +70,15 @@ def sync_status(db: Database) -> dict[str, Any]:
                 }
                 for h in s.scalars(select(SyncHeld).order_by(SyncHeld.held_at))
             ],
+            "skipped_decisions": [
+                {"title": r.title, "note": r.note}
+                for r in s.scalars(
+                    select(CountyItem)
+                    .where(CountyItem.kind == "decision", CountyItem.status == "skipped")
+                    .order_by(CountyItem.received_at)
+                )
+            ],
+            "warnings": state.warnings(s),
             "open_conflicts": s.scalar(
                 select(func.count()).select_from(SyncConflict).where(SyncConflict.status == "open")
             )
@@ -82,7 +91,8 @@ def last_ack_text(db: Database) -> str:
     with db.reader() as s:
         ack = state.get_json(s, state.LAST_ACK)
         changes = current_seq(s) - state.acked_seq(s)
+        copied = "（注意：本库是复制来的数据库文件，见“数据同步”）" if state.get(s, state.COPY_NOTE) else ""
     if not ack:
-        return f"同步：尚未收到县里回执（{changes} 次更改待送达）"
+        return f"同步：尚未收到县里回执（{changes} 次更改待送达）{copied}"
     day = localtime.show_iso(str(ack.get("applied_at", "")))[:10]  # stored UTC, the clerk's local day
-    return f"同步：县里已确认到第 {ack.get('acked')} 号（{day}），之后 {changes} 次更改待送达"
+    return f"同步：县里已确认到第 {ack.get('acked')} 号（{day}），之后 {changes} 次更改待送达{copied}"
