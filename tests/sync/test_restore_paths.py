@@ -235,7 +235,11 @@ def test_an_ack_from_before_a_county_restore_applied_after_a_newer_one_changes_n
     assert newer.acked < delivered and "重新发送" in newer.message
 
     stale = apply_ack(t.db, older)  # the clerk takes the old file by mistake: a repeat, exit 0
-    assert stale.acked == stale.previous and "以县里较新的回执为准" in stale.message and "未做任何更改" in stale.message
+    assert (
+        stale.acked == stale.previous
+        and "以县里较新的回执为准" in stale.message
+        and "未做任何更改" in stale.message
+    )
     assert _acked(t) == newer.acked  # the numbers the county lost are still sent again
     assert sync_round(t, county, usb) == "imported"
     assert {"丢在县里", "再登记"} <= member_names(county)
