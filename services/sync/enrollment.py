@@ -219,7 +219,7 @@ def revoked_message(file_name: str, row: SyncEnrollment) -> str:
         f"{head}，{when} 注销），已拒绝；它此前送来的数据保留。如果这台电脑已找回并要继续使用，"
         "请在这台电脑上运行 `sync key device --new` 生成新的签名密钥（旧密钥另存备份），"
         "把新的密钥指纹报给县里，县里电话核对后登记（`sync device approve 新指纹`），再重新导出（它上面还没送到县里的"
-        f"记录都在新包中）。县里也可核实后运行 `sync device approve {row.key_id} --reinstate` 恢复登记原密钥，再用"
+        f"记录都在新包中）。县里也可核实后运行 `sync device approve {row.key_id} --reinstate` 恢复登记原密钥，再用 "
         "`county receive U盘文件夹` 重新接收这个包；决定不收下这些记录时，请在县里运行 "
         f"`sync device revoke {row.key_id}` 确认（“待补”中不再提示）。"
     )
