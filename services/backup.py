@@ -31,6 +31,7 @@ from services import appversion, audit, fileperms
 from services.db import Database, alembic_config, head_revision, make_engine, migrate
 from services.errors import DatabaseError, LedgerError
 from services.roles import Actor, check_actor
+from services.sync import enrollment as sync_enrollment
 from services.sync import state as sync_state
 
 AUTO_TAG = "auto"
@@ -454,6 +455,7 @@ def restore(
             replaced = audit.anchor(s)  # the log being replaced: where it ended, kept in the safety copy
             sync_facts = sync_state.live_facts(s)  # its sync identity and pinned county outlive the swap
             synced = sync_state.identity(s)  # device id, generations lived through, county pinned
+            revoked = sync_enrollment.revocations(s)  # a county's revocations outlive the swap
         detail: dict[str, str | None] = {**facts}
         _mark_restore(
             work,
@@ -498,6 +500,7 @@ def restore(
 
         if is_county(s):  # acknowledgements written from now on say they follow a restore
             sync_state.carry_over_county(s, sync_facts)
+            sync_enrollment.keep_revocations(s, revoked)
         else:
             sync_state.after_restore(s, synced | {"township": sync_facts.get(sync_state.TOWNSHIP_ID, "")})
         steps = sync_state.restore_steps(s)

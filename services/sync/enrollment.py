@@ -440,6 +440,41 @@ def revoke(db: Database, fp: str, *, user: str = "") -> DeviceView:
     return view
 
 
+def revocations(s: Session) -> list[dict[str, Any]]:
+    """Every revoked key of this county database, as plain values (``keep_revocations`` puts them back).
+
+    Read from the live database before a backup replaces it (``services.backup.restore``)."""
+    cols = ("public_key", "key_id", "township_id", "township_code", "device_id", "requested_at")
+    return [
+        {c: getattr(r, c) for c in cols}
+        | {"decided_at": r.decided_at, "decided_by": r.decided_by, "note": r.note}
+        for r in s.scalars(select(SyncEnrollment).where(SyncEnrollment.status == "revoked"))
+    ]
+
+
+def keep_revocations(s: Session, revoked: list[dict[str, Any]]) -> int:
+    """After a county restore: a key revoked in the live database stays revoked, whatever the backup
+    says (a backup from before the revocation would trust a lost or stolen laptop's key again —
+    revocation is newer knowledge than any backup holds, like the townships' pinned county).
+    ``revoked``: ``revocations`` of the database before the swap. Returns how many rows changed;
+    audited (``sync_revocation_kept``)."""
+    changed = 0
+    for values in revoked:
+        row = s.get(SyncEnrollment, values["public_key"])
+        if row is not None and row.status == "revoked":
+            continue
+        if row is None:
+            row = SyncEnrollment(**{k: v for k, v in values.items()})
+            s.add(row)
+        row.status = "revoked"
+        row.decided_at, row.decided_by, row.note = values["decided_at"], values["decided_by"], values["note"]
+        changed += 1
+        audit.record_event(
+            s, "sync_revocation_kept", {"key_id": values["key_id"], "township": values["township_code"]}
+        )
+    return changed
+
+
 def retired_devices(s: Session, township_id: str) -> set[str]:
     """Device ids (stream prefixes) of the township's laptops whose key is revoked — replaced after a
     reinstall, or lost. A package whose lineage continues one of their generations comes from the

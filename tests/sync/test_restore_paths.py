@@ -544,3 +544,27 @@ def test_a_ledger_cloned_with_its_whole_user_folder_is_another_laptop(
     assert state.check_on_open(t.db) == "copy"
     with t.db.reader() as s:
         assert state.device_id(s) != device
+
+
+def test_a_key_revoked_after_the_county_backup_stays_revoked_when_the_county_restores_it(
+    make_town, county_sqlite: Database, usb: Path, tmp_path: Path
+) -> None:
+    """A revocation is newer knowledge than any backup: a county restored from a backup taken before
+    a lost laptop was revoked must not trust that laptop's key again."""
+    from models import SyncEnrollment
+    from services.sync import enrollment
+    from services.sync.errors import PackageRejected
+
+    county = county_sqlite
+    t = make_town("T01").enroll(county)
+    sync_round(t, county, usb)
+    saved = backup.backup_to(county, tmp_path / "county-before.sqlite")
+    stolen = key_id(public_raw(t.key))
+    enrollment.revoke(county, stolen, user="县管理员")
+    backup.restore(county, saved)
+    add_member(t, "失窃后登记")
+    with pytest.raises(PackageRejected, match="已注销"):
+        import_package(county, t.export(usb).path)
+    assert "失窃后登记" not in member_names(county)
+    with county.reader() as s:
+        assert [r.status for r in s.scalars(select(SyncEnrollment))] == ["revoked"]
