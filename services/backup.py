@@ -31,7 +31,6 @@ from services import appversion, audit, fileperms
 from services.db import Database, alembic_config, head_revision, make_engine, migrate
 from services.errors import DatabaseError, LedgerError
 from services.roles import Actor, check_actor
-from services.sync import enrollment as sync_enrollment
 from services.sync import state as sync_state
 
 AUTO_TAG = "auto"
@@ -455,6 +454,8 @@ def restore(
             replaced = audit.anchor(s)  # the log being replaced: where it ended, kept in the safety copy
             sync_facts = sync_state.live_facts(s)  # its sync identity and pinned county outlive the swap
             synced = sync_state.identity(s)  # device id, generations lived through, county pinned
+            from services.sync import enrollment as sync_enrollment  # (cryptography: not at start-up)
+
             revoked = sync_enrollment.revocations(s)  # a county's revocations outlive the swap
         detail: dict[str, str | None] = {**facts}
         _mark_restore(
