@@ -380,8 +380,8 @@ def _older(payload: dict[str, Any], last: dict[str, Any]) -> bool:
     By the county database's generations first, not by clocks: one whose generations contain the
     other's current one was written after a county restore, so it is the newer (even with a lower
     number, and whatever the county's clock said). In the same county generation the county's number
-    for this stream only grows, so an older one has a lower ``received_through`` *and* an earlier
-    ``created_at``: a county clock set back never makes a higher number look old, and a county
+    for this stream only grows, so an older one has a lower or equal ``received_through`` *and* an
+    earlier ``created_at``: a county clock set back never makes a higher number look old, and a county
     restore nobody noticed (a server database restored outside the program on another computer)
     still has the later time, so its lower number is taken as the county's word. (A restore this
     program sees starts a new county generation: ``state._check_county``.) Otherwise the county's
@@ -394,7 +394,9 @@ def _older(payload: dict[str, Any], last: dict[str, Any]) -> bool:
     mine, theirs = _county_lineage(payload), list(last.get("county_lineage") or [])
     if mine and theirs:
         if mine[0] == theirs[0]:
-            return earlier and int(payload["received_through"]) < int(last.get("received_through", 0))
+            # same number, written earlier: nothing the later one did not say (a same-second pair is
+            # applied again — harmless, the numbers do not move)
+            return earlier and int(payload["received_through"]) <= int(last.get("received_through", 0))
         if theirs[0] in mine:
             return False
         if mine[0] in theirs:

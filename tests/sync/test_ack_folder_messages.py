@@ -5,6 +5,7 @@ of the same number), no advice that does not apply, and notes that read as sente
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
@@ -108,6 +109,7 @@ def test_an_earlier_ack_of_the_same_number_is_already_processed_with_exit_0(
     receive_folder(county_sqlite, usb, user="county-clerk")  # the ack written on receipt
     later = tmp_path / "later"
     later.mkdir()
+    time.sleep(1.1)  # acknowledgements are dated to the second: this one must be the later
     write_update_acks(county_sqlite, later, user="county-clerk")  # `county acks`: same number, newer
     db = t.folder / "ledger.sqlite"
     assert _run(db, capsys, "sync", "ack", str(later))[0] == 0
