@@ -28,6 +28,34 @@ STATUS = {
 UNTOUCHED = frozenset({"id", "created_at", "created_by", "updated_at", "updated_by", *LOCAL_COLUMNS})
 
 
+def versions_conflict(
+    table: str,
+    row_id: str,
+    package_id: str,
+    incoming: tuple[dict[str, Any], str, int],
+    held: tuple[dict[str, Any], str],
+) -> tuple[SyncConflict, bool]:
+    """One row changed in two histories: the later ``updated_at`` wins (the stream id breaks a tie),
+    both versions kept for a person. ``incoming``: the package's comparable row, its stream and the
+    change number given here; ``held``: the county's comparable row and the stream that wrote it.
+    Returns the conflict to add and whether the incoming version wins (then it is applied)."""
+    ours, stream, dev_seq = incoming
+    theirs, other = held
+    incoming_wins = (ours["updated_at"], stream) > (theirs["updated_at"], other)
+    winner, loser = (ours, theirs) if incoming_wins else (theirs, ours)
+    conflict = SyncConflict(
+        table_name=table,
+        row_id=row_id,
+        package_id=package_id,
+        winner_device=stream if incoming_wins else other,
+        loser_device=other if incoming_wins else stream,
+        winner_json=json.dumps(winner, ensure_ascii=False, sort_keys=True),
+        loser_json=json.dumps(loser, ensure_ascii=False, sort_keys=True),
+        loser_seq=0 if incoming_wins else dev_seq,
+    )
+    return conflict, incoming_wins
+
+
 @dataclass
 class ConflictView:
     id: int

@@ -20,7 +20,6 @@ reports a unique violation are that block's keys looked up.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,6 +29,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from models import SyncConflict
+from services.sync.conflicts import versions_conflict
 from services.sync.errors import PackageRejected
 from services.sync.package import OpenedPackage
 from services.sync.tables import comparable, decode_row, encode_row
@@ -119,21 +119,11 @@ def insert_settling_clashes(
             listed += 1
             continue
         other_dev = stream_of(int(old["row_seq"]))
-        incoming_wins = (ours["updated_at"], m.stream) > (theirs["updated_at"], other_dev)
         dev_seq = int(device_seq or 0)
-        winner, loser = (ours, theirs) if incoming_wins else (theirs, ours)
-        conflicts.append(
-            SyncConflict(
-                table_name=table.name,
-                row_id=old["id"],
-                package_id=opened.package_id,
-                winner_device=m.stream if incoming_wins else other_dev,
-                loser_device=other_dev if incoming_wins else m.stream,
-                winner_json=json.dumps(winner, ensure_ascii=False, sort_keys=True),
-                loser_json=json.dumps(loser, ensure_ascii=False, sort_keys=True),
-                loser_seq=0 if incoming_wins else dev_seq,
-            )
+        conflict, incoming_wins = versions_conflict(
+            table.name, old["id"], opened.package_id, (ours, m.stream, dev_seq), (theirs, other_dev)
         )
+        conflicts.append(conflict)
         if incoming_wins:
             moved = list(row)
             moved[id_at] = old["id"]  # the county's row keeps its id; its values become the later version

@@ -52,7 +52,7 @@ from services.db import Database, allocate_seq
 from services.paths import data_dir
 from services.sync import anchor as sync_anchor
 from services.sync import copies, enrollment, natural_keys, ownership, state
-from services.sync.conflicts import CopiedHistory, duplicate_people, send_back_lost
+from services.sync.conflicts import CopiedHistory, duplicate_people, send_back_lost, versions_conflict
 from services.sync.crypto import load_county_key
 from services.sync.errors import PackageRejected, SyncError
 from services.sync.fileio import atomic_file, write_atomic
@@ -1196,20 +1196,10 @@ def _classify(
             continue
         # Changed here, by another device, or in a history the sender never saw (a restored or
         # copied database): a conflict, never silent.
-        incoming_wins = (ours["updated_at"], m.stream) > (theirs["updated_at"], other_dev)
-        winner, loser = (ours, theirs) if incoming_wins else (theirs, ours)
-        conflicts.append(
-            SyncConflict(
-                table_name=name,
-                row_id=row[id_at],
-                package_id=opened.package_id,
-                winner_device=m.stream if incoming_wins else other_dev,
-                loser_device=other_dev if incoming_wins else m.stream,
-                winner_json=json.dumps(winner, ensure_ascii=False, sort_keys=True),
-                loser_json=json.dumps(loser, ensure_ascii=False, sort_keys=True),
-                loser_seq=0 if incoming_wins else dev_seq,
-            )
+        conflict, incoming_wins = versions_conflict(
+            name, row[id_at], opened.package_id, (ours, m.stream, dev_seq), (theirs, other_dev)
         )
+        conflicts.append(conflict)
         if incoming_wins:
             upd.append((row, dev_seq))
     return ins, upd
